@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Lookout: a community sensor alert daemon.
+///
+/// Dependencies run one way: executables → Daemon → {Rules, EventCore, MQTTClient} → C modules.
+let package = Package(
+    name: "Lookout",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lookoutd", targets: ["lookoutd"]),
+        .executable(name: "lookout", targets: ["lookout"]),
+        .executable(name: "lookout-sim", targets: ["lookout-sim"]),
+    ],
+    targets: [
+        // C libraries from Debian.
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Libraries.
+        .target(name: "MQTTClient", dependencies: ["CMosquitto"]),
+        .target(name: "EventCore", dependencies: ["CSQLite"]),
+        .target(name: "Rules"),
+        .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules"]),
+
+        // Executables.
+        .executableTarget(name: "lookoutd", dependencies: ["Daemon"]),
+        .executableTarget(name: "lookout", dependencies: ["Daemon", "EventCore", "Rules"]),
+        .executableTarget(name: "lookout-sim", dependencies: ["Daemon", "MQTTClient"]),
+
+        // Test support: starts a private mosquitto on a free loopback port, temp dirs, child processes.
+        .target(name: "LookoutTestSupport", dependencies: [], path: "Tests/LookoutTestSupport"),
+
+        // Tests, one target per library (CLITests drives the built executables).
+        .testTarget(name: "MQTTClientTests", dependencies: ["MQTTClient", "LookoutTestSupport"]),
+        .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "LookoutTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,145 @@
+/// Milliseconds since the Unix epoch; every time in the event core.
+public typealias Millis = Int64
+
+/// Three-colour level of an event.
+public enum EventLevel: String, Sendable, Codable, Comparable, CaseIterable {
+    /// Routine.
+    case green
+    /// Serious.
+    case yellow
+    /// Emergency.
+    case red
+
+    private var rank: Int { self == .green ? 0 : self == .yellow ? 1 : 2 }
+    /// green < yellow < red.
+    public static func < (lhs: EventLevel, rhs: EventLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Where an event is in its life. See `EventStatus+Transitions.swift` for which changes are allowed.
+public enum EventStatus: String, Sendable, Codable, CaseIterable {
+    /// Raised, nobody has taken it.
+    case open
+    /// Someone took it.
+    case acknowledged
+    /// Dispatched to a named person or team.
+    case dispatched
+    /// Someone is on site.
+    case onsite
+    /// The situation is handled.
+    case resolved
+    /// Done and filed; no further changes but reopen.
+    case closed
+    /// The device reported that the situation is over; a person still closes red ones.
+    case cleared
+    /// Folded into another event.
+    case merged
+}
+
+/// Location and people, copied from the device registry when the event is raised.
+public struct EventLocation: Sendable, Codable, Equatable {
+    /// Community id.
+    public var community: String = ""
+    /// Building.
+    public var building: String = ""
+    /// Unit.
+    public var unit: String = ""
+    /// Address staff can walk to.
+    public var address: String = ""
+    /// Grid.
+    public var grid: String = ""
+    /// Owning department.
+    public var owner: String = ""
+    /// Resident's name, if any.
+    public var residentName: String = ""
+    /// Resident's phone, if any.
+    public var residentPhone: String = ""
+    /// Emergency contact, if any.
+    public var emergencyContact: String = ""
+    /// Whether the device is in the registry.
+    public var registered: Bool = false
+    /// Creates a location (all fields empty: an unregistered device).
+    public init(community: String = "", building: String = "", unit: String = "", address: String = "",
+                grid: String = "", owner: String = "", residentName: String = "", residentPhone: String = "",
+                emergencyContact: String = "", registered: Bool = false) {
+        self.community = community
+        self.building = building
+        self.unit = unit
+        self.address = address
+        self.grid = grid
+        self.owner = owner
+        self.residentName = residentName
+        self.residentPhone = residentPhone
+        self.emergencyContact = emergencyContact
+        self.registered = registered
+    }
+}
+
+/// An event as stored.
+public struct EventRecord: Sendable, Codable, Equatable {
+    /// Readable id (`E-1042`).
+    public var id: String
+    /// Rule that raised it (`manual` for `lookout report`).
+    public var rule: String
+    /// One open event per key (rule + device or group).
+    public var eventKey: String
+    /// Current level.
+    public var level: EventLevel
+    /// Level when raised.
+    public var initialLevel: EventLevel
+    /// Level to escalate to when a deadline passes; nil keeps the level.
+    public var escalateTo: EventLevel?
+    /// Current status.
+    public var status: EventStatus
+    /// Device kind.
+    public var kind: String
+    /// Device id (empty for a manual report without device).
+    public var deviceID: String
+    /// Group label for correlated events (`community c01`), empty otherwise.
+    public var group: String
+    /// Where and whom.
+    public var location: EventLocation
+    /// Title.
+    public var title: String
+    /// Description.
+    public var description: String
+    /// Teams it is dispatched to.
+    public var teams: [String]
+    /// Person or team it was dispatched to by staff, if any.
+    public var assignee: String
+    /// Topic of the message that raised it.
+    public var topic: String
+    /// Payload that raised it.
+    public var payload: String
+    /// First seen.
+    public var firstSeen: Millis
+    /// Last seen (last trigger).
+    public var lastSeen: Millis
+    /// Number of triggers folded into it.
+    public var count: Int
+    /// Must be acknowledged by then.
+    public var ackDeadline: Millis?
+    /// Someone must be on site by then.
+    public var onsiteDeadline: Millis?
+    /// Whether a deadline passed without the matching step.
+    public var overdue: Bool
+    /// Whether a silence covered it when raised (recorded, not alerted).
+    public var silenced: Bool
+    /// Last change of any kind.
+    public var updatedAt: Millis
+}
+
+/// One line of an event's timeline.
+public struct TimelineEntry: Sendable, Codable, Equatable {
+    /// Event id.
+    public var eventID: String
+    /// When.
+    public var at: Millis
+    /// Who (`lookoutd`, a staff login, `device`).
+    public var actor: String
+    /// What happened (`raised`, `repeated`, `acknowledged`, `dispatched`, `escalated`, `cleared`, …).
+    public var action: String
+    /// Status after the change.
+    public var status: EventStatus
+    /// Free text (the note, who it was dispatched to, why it escalated).
+    public var note: String
+}

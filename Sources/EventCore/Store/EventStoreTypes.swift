@@ -1,0 +1,135 @@
+/// What a rule (or a person, for manual reports) asks the store to raise or update.
+public struct EventTrigger: Sendable, Equatable {
+    /// Rule name (`manual` for reports).
+    public var rule: String
+    /// One open event per key.
+    public var eventKey: String
+    /// Level to raise at.
+    public var level: EventLevel
+    /// Level to escalate to when a deadline passes.
+    public var escalateTo: EventLevel?
+    /// Device kind.
+    public var kind: String
+    /// Device id.
+    public var deviceID: String
+    /// Group label for correlated events.
+    public var group: String
+    /// Where and whom.
+    public var location: EventLocation
+    /// Title.
+    public var title: String
+    /// Description.
+    public var description: String
+    /// Teams.
+    public var teams: [String]
+    /// Seconds to acknowledge; nil for the level default.
+    public var ackWithinSeconds: Int64?
+    /// Seconds to be on site; nil for the level default.
+    public var onsiteWithinSeconds: Int64?
+    /// Triggering topic.
+    public var topic: String
+    /// Triggering payload.
+    public var payload: String
+    /// When.
+    public var at: Millis
+
+    /// Creates a trigger.
+    public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,
+                deviceID: String, group: String = "", location: EventLocation = EventLocation(), title: String,
+                description: String = "", teams: [String] = [], ackWithinSeconds: Int64? = nil,
+                onsiteWithinSeconds: Int64? = nil, topic: String = "", payload: String = "", at: Millis) {
+        self.rule = rule
+        self.eventKey = eventKey
+        self.level = level
+        self.escalateTo = escalateTo
+        self.kind = kind
+        self.deviceID = deviceID
+        self.group = group
+        self.location = location
+        self.title = title
+        self.description = description
+        self.teams = teams
+        self.ackWithinSeconds = ackWithinSeconds
+        self.onsiteWithinSeconds = onsiteWithinSeconds
+        self.topic = topic
+        self.payload = payload
+        self.at = at
+    }
+}
+
+/// What staff (or the daemon) can do to an event. Each is checked against the current status.
+public enum EventAction: Sendable, Equatable {
+    /// Take it.
+    case acknowledge
+    /// Send it to a person or team.
+    case dispatch(to: String)
+    /// Someone is on site.
+    case onsite
+    /// Handled.
+    case resolve
+    /// Filed.
+    case close
+    /// Open it again.
+    case reopen
+    /// Add a note; no status change.
+    case note
+}
+
+/// One entry of the change feed that `lookout watch` follows.
+public struct EventChange: Sendable, Equatable {
+    /// Monotonic sequence number; follow with `changes(after:)`.
+    public var sequence: Int64
+    /// The event after the change.
+    public var event: EventRecord
+    /// What happened (same vocabulary as the timeline).
+    public var action: String
+}
+
+/// Filters for listing events. Empty fields do not filter.
+public struct EventFilter: Sendable, Equatable {
+    /// Only these statuses; empty means open-ish (everything but resolved, closed, cleared, merged).
+    public var statuses: [EventStatus] = []
+    /// Include every status (`--all`).
+    public var includeAll: Bool = false
+    /// Only these levels.
+    public var levels: [EventLevel] = []
+    /// Only this kind.
+    public var kind: String?
+    /// Only this community.
+    public var community: String?
+    /// Only this building.
+    public var building: String?
+    /// Only events dispatched to this team.
+    public var team: String?
+    /// Only events first seen at or after this time.
+    public var since: Millis?
+    /// Only overdue events.
+    public var overdueOnly: Bool = false
+    /// At most this many.
+    public var limit: Int = 1000
+    /// Creates an empty filter (open events).
+    public init() {}
+}
+
+/// Errors from the store that are not SQLite's own.
+public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No event has that id.
+    case unknownEvent(String)
+    /// The action is not allowed in the event's status.
+    case invalidTransition(id: String, from: EventStatus, action: String)
+    /// The database was made by a newer Lookout.
+    case schemaTooNew(found: Int, supported: Int)
+    /// The database file cannot be opened with the needed access.
+    case permissionDenied(path: String, detail: String)
+
+    /// One line for a terminal.
+    public var description: String {
+        switch self {
+        case .unknownEvent(let id): return "no event with id \(id)"
+        case .invalidTransition(let id, let from, let action): return "cannot \(action) \(id): it is \(from.rawValue)"
+        case .schemaTooNew(let found, let supported):
+            return "database schema version \(found) is newer than this Lookout supports (\(supported)); upgrade Lookout"
+        case .permissionDenied(let path, let detail): return "cannot open \(path): \(detail)"
+        }
+    }
+}

@@ -1,0 +1,196 @@
+/// Milliseconds since the Unix epoch: the engine's only notion of time, injected by the caller.
+public typealias EpochMillis = Int64
+
+/// Three-colour level (三色预警).
+public enum AlertLevel: String, Sendable, Comparable, CaseIterable {
+    /// Routine: the grid worker handles it on site.
+    case green
+    /// Serious: the community office handles it.
+    case yellow
+    /// Emergency: community, police/fire and relatives at once.
+    case red
+
+    private var rank: Int { self == .green ? 0 : self == .yellow ? 1 : 2 }
+    /// green < yellow < red.
+    public static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// How MQTT topics are laid out: a pattern such as `{community}/{kind}/{device}/{channel}`.
+/// Named segments become `topic.<name>` in rule conditions; `kind` and `device` are required.
+public struct TopicLayout: Sendable, Equatable {
+    /// Segment names in order; nil for a literal segment.
+    public let segments: [Segment]
+
+    /// One segment of the layout.
+    public enum Segment: Sendable, Equatable {
+        /// A `{name}` segment that captures the topic level.
+        case named(String)
+        /// A literal level that must match exactly.
+        case literal(String)
+    }
+
+    /// The default layout of DOMAIN.md.
+    public static let standard = try! TopicLayout(pattern: "{community}/{kind}/{device}/{channel}")
+
+    /// Error for a malformed pattern.
+    public struct PatternError: Error, Sendable, Equatable {
+        /// What is wrong.
+        public var message: String
+    }
+
+    /// Parses a pattern like `{community}/{kind}/{device}/{channel}`.
+    public init(pattern: String) throws(PatternError) {
+        var segments: [Segment] = []
+        for level in pattern.split(separator: "/", omittingEmptySubsequences: false) {
+            if level.hasPrefix("{") && level.hasSuffix("}") && level.count > 2 {
+                segments.append(.named(String(level.dropFirst().dropLast())))
+            } else if level.isEmpty || level.contains("+") || level.contains("#") || level.contains("{") {
+                throw PatternError(message: "bad topic level '\(level)' in layout '\(pattern)'")
+            } else {
+                segments.append(.literal(String(level)))
+            }
+        }
+        let names = segments.compactMap { if case .named(let n) = $0 { n } else { nil } }
+        guard names.contains("kind"), names.contains("device") else {
+            throw PatternError(message: "topic layout '\(pattern)' must name {kind} and {device}")
+        }
+        guard Set(names).count == names.count else {
+            throw PatternError(message: "topic layout '\(pattern)' names a segment twice")
+        }
+        self.segments = segments
+    }
+
+    /// The MQTT subscription filter that covers the layout (`+/+/+/+`).
+    public var subscriptionFilter: String {
+        segments.map { if case .literal(let l) = $0 { l } else { "+" } }.joined(separator: "/")
+    }
+
+    /// Named segments of `topic`, or nil when the topic does not fit the layout.
+    public func match(_ topic: String) -> [String: String]? {
+        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == segments.count else { return nil }
+        var captured: [String: String] = [:]
+        for (level, segment) in zip(levels, segments) {
+            switch segment {
+            case .literal(let literal): if level != literal { return nil }
+            case .named(let name):
+                if level.isEmpty { return nil }
+                captured[name] = String(level)
+            }
+        }
+        return captured
+    }
+}
+
+/// One decoded device message as the engine receives it.
+public struct InboundMessage: Sendable {
+    /// The MQTT topic.
+    public var topic: String
+    /// Named topic segments from the layout (`community`, `kind`, `device`, `channel`, …).
+    public var segments: [String: String]
+    /// The decoded payload.
+    public var payload: JSONObject
+    /// Raw payload text, kept with the event that this message raises.
+    public var payloadText: String
+    /// When the daemon received it (engine time).
+    public var receivedAt: EpochMillis
+
+    /// Creates a message.
+    public init(topic: String, segments: [String: String], payload: JSONObject, payloadText: String, receivedAt: EpochMillis) {
+        self.topic = topic
+        self.segments = segments
+        self.payload = payload
+        self.payloadText = payloadText
+        self.receivedAt = receivedAt
+    }
+
+    /// The device id (`{device}` segment).
+    public var deviceID: String { segments["device"] ?? "" }
+    /// The device kind (`{kind}` segment).
+    public var kind: String { segments["kind"] ?? "" }
+}
+
+/// What the engine asks the event core to do. Effects are keyed by `eventKey`, so applying the same
+/// action twice for the same open event only updates it.
+public struct RuleAction: Sendable, Equatable {
+    /// What happens to the event.
+    public enum Effect: Sendable, Equatable {
+        /// Raise a new event or, if one is open for `eventKey`, count another occurrence.
+        case raise
+        /// The device (or group) says the situation is over: mark the open event cleared by device.
+        case clear
+        /// The situation is reduced, not over: lower the open event to `level`, keep the record.
+        case downgrade
+        /// The situation is still active: remind staff of the open event (re-notify).
+        case renotify
+    }
+    /// What happens.
+    public var effect: Effect
+    /// Name of the rule that produced it.
+    public var rule: String
+    /// One open event per key: `rule/device` for device rules, `rule/group=value` for correlations.
+    public var eventKey: String
+    /// Device the event concerns; for a group event, the device whose message completed the group.
+    public var deviceID: String
+    /// Device kind (from the topic).
+    public var kind: String
+    /// For group events, a readable group label (`community c01`); empty for device events.
+    public var group: String
+    /// Level to raise at (or to downgrade to).
+    public var level: AlertLevel
+    /// Level to escalate to when a deadline passes; nil keeps the level.
+    public var escalateTo: AlertLevel?
+    /// Title, templates expanded.
+    public var title: String
+    /// Longer description, templates expanded; may be empty.
+    public var description: String
+    /// Teams to dispatch to, in order (`community-office`, `grid-03`, `fire`).
+    public var teams: [String]
+    /// Seconds from raise by which someone must acknowledge; nil for the level default.
+    public var ackWithinSeconds: Int64?
+    /// Seconds from raise by which someone must be on site; nil for the level default.
+    public var onsiteWithinSeconds: Int64?
+    /// Raw payload text of the triggering message (empty for timer-driven actions).
+    public var payloadText: String
+    /// Topic of the triggering message (empty for timer-driven actions).
+    public var topic: String
+    /// Engine time of the action.
+    public var at: EpochMillis
+
+    /// Creates an action.
+    public init(effect: Effect, rule: String, eventKey: String, deviceID: String, kind: String, group: String = "",
+                level: AlertLevel, escalateTo: AlertLevel? = nil, title: String, description: String = "",
+                teams: [String] = [], ackWithinSeconds: Int64? = nil, onsiteWithinSeconds: Int64? = nil,
+                payloadText: String = "", topic: String = "", at: EpochMillis) {
+        self.effect = effect
+        self.rule = rule
+        self.eventKey = eventKey
+        self.deviceID = deviceID
+        self.kind = kind
+        self.group = group
+        self.level = level
+        self.escalateTo = escalateTo
+        self.title = title
+        self.description = description
+        self.teams = teams
+        self.ackWithinSeconds = ackWithinSeconds
+        self.onsiteWithinSeconds = onsiteWithinSeconds
+        self.payloadText = payloadText
+        self.topic = topic
+        self.at = at
+    }
+}
+
+/// One change to the engine's persistent state: the value for `key` is now `value` (nil: deleted).
+/// The daemon writes these in the same transaction as the events of the same batch.
+public struct RuleStateChange: Sendable, Equatable {
+    /// State key (rule name + device or group).
+    public var key: String
+    /// Serialized state, or nil when the key's state is gone.
+    public var value: [UInt8]?
+    /// Creates a change.
+    public init(key: String, value: [UInt8]?) {
+        self.key = key
+        self.value = value
+    }
+}

@@ -1,0 +1,111 @@
+/// A decoded JSON value, as rules see a device payload.
+///
+/// Objects keep their fields in document order in a small array: device payloads have a handful of
+/// fields, where a linear scan beats hashing and saves an allocation per message.
+public enum JSONValue: Sendable, Equatable {
+    /// `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// Any JSON number; always finite.
+    case number(Double)
+    /// A string, already unescaped and valid UTF-8.
+    case string(String)
+    /// An array.
+    case array([JSONValue])
+    /// An object, fields in document order.
+    case object(JSONObject)
+}
+
+/// The fields of a JSON object in document order. A later duplicate key wins on lookup.
+public struct JSONObject: Sendable, Equatable {
+    /// The fields, in document order.
+    public var fields: [(key: String, value: JSONValue)]
+
+    /// Creates an object from fields in document order.
+    public init(_ fields: [(key: String, value: JSONValue)] = []) { self.fields = fields }
+
+    /// The value of the last field named `key`, or nil.
+    public subscript(key: String) -> JSONValue? {
+        var index = fields.count - 1
+        while index >= 0 {
+            if fields[index].key == key { return fields[index].value }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// Field-by-field equality, order included.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.fields.count == rhs.fields.count else { return false }
+        for (l, r) in zip(lhs.fields, rhs.fields) where l.key != r.key || l.value != r.value { return false }
+        return true
+    }
+}
+
+extension JSONValue {
+    /// The value at a dotted path of object keys (`a.b.c`), or nil when any step is absent or not an object.
+    public func value(atPath path: some Sequence<Substring>) -> JSONValue? {
+        var current = self
+        for key in path {
+            guard case .object(let object) = current, let next = object[String(key)] else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// Compact JSON text for this value (stored with events, printed by `--json`).
+    public var jsonText: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let d):
+            if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
+        case .string(let s): JSONValue.writeQuoted(s, to: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (i, field) in object.fields.enumerated() {
+                if i > 0 { out += "," }
+                JSONValue.writeQuoted(field.key, to: &out)
+                out += ":"
+                field.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
+    public static func writeQuoted(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A private mosquitto broker on a free loopback port, for tests. Stopped when deinitialised.
+///
+/// Uses the Debian `mosquitto` binary (`/usr/sbin/mosquitto`). Persistence is kept in the broker's own
+/// temporary directory, so `restart()` keeps queued messages of persistent sessions like a real broker.
+public final class MosquittoBroker: @unchecked Sendable {
+    /// The port it listens on (127.0.0.1).
+    public let port: Int
+    /// Its working directory (config, persistence file, log).
+    public let directory: TemporaryDirectory
+    /// Extra configuration lines appended to the generated config.
+    public let extraConfig: [String]
+    private var process: Process?
+
+    /// Path to the mosquitto binary.
+    public static var binaryPath: String {
+        ProcessInfo.processInfo.environment["LOOKOUT_MOSQUITTO"] ?? "/usr/sbin/mosquitto"
+    }
+
+    /// Starts a broker. `extraConfig` lines go into its config file (listener options, password_file, …);
+    /// when `listenerConfig` is given it replaces the default plain anonymous listener.
+    public init(extraConfig: [String] = [], listenerConfig: ((Int) -> [String])? = nil) throws {
+        self.port = try FreePort.find()
+        self.directory = try TemporaryDirectory(prefix: "mosquitto")
+        let listener = listenerConfig?(port) ?? ["listener \(port) 127.0.0.1", "allow_anonymous true"]
+        let config = listener + [
+            "persistence true",
+            "persistence_location \(directory.path)/",
+            "autosave_interval 1",
+            "max_queued_messages 1000000",
+            "max_inflight_messages 0",
+            "log_dest file \(directory.file("mosquitto.log"))",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+            "log_type information",
+        ] + extraConfig
+        self.extraConfig = extraConfig
+        try config.joined(separator: "\n").appending("\n").write(toFile: directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    /// Starts the broker process and waits until it accepts connections (10 s at most).
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = ["-c", directory.file("mosquitto.conf")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if FreePort.canConnect(port: port) { return }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        throw BrokerError(message: "mosquitto did not start on port \(port); log:\n\(log)")
+    }
+
+    /// Stops the broker (SIGTERM, then waits; mosquitto saves its persistence file on the way out).
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Stops and starts the broker on the same port.
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// Whether the broker process is running.
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// The broker's log so far.
+    public var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
+
+    deinit { stop() }
+
+    /// A broker that could not be started.
+    public struct BrokerError: Error, CustomStringConvertible {
+        /// What happened.
+        public var message: String
+        /// The message.
+        public var description: String { message }
+    }
+}
