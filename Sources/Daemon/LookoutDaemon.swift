@@ -122,7 +122,7 @@ public enum LookoutDaemon {
         let store: EventStore
         let pipeline: IngestPipeline
         do {
-            store = try EventStore(path: configuration.databasePath)
+            store = try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log)
         } catch {
             log.error("cannot open the database \(configuration.databasePath): \(error)")
@@ -132,7 +132,7 @@ public enum LookoutDaemon {
         var backlog: @Sendable () -> Int = { -1 }
         if configuration.handoffEnabled {
             let handoff = HandoffService(configuration: configuration, log: log) {
-                try EventStore(path: configuration.databasePath)
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             }
             backlog = { handoff.backlog.load(ordering: .relaxed) }
             services.append(handoff)

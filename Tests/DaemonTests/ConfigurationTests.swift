@@ -13,8 +13,9 @@ import Testing
         #expect(configuration.registryPath == packageDirectory + "/config/devices.csv")
         #expect(configuration.broker.clientID == "lookoutd")
         #expect(configuration.effectiveSubscriptions == ["+/+/+/+"])
-        #expect(configuration.deadlines.ack[.red] == 120)
-        #expect(configuration.deadlines.onsite[.red] == 900)
+        #expect(configuration.deadlines.acknowledgeWithinSeconds[.red] == 120)
+        #expect(configuration.deadlines.onsiteWithinSeconds[.red] == 900)
+        #expect(configuration.deadlines.onsiteWithinSeconds[.green] == nil)
         #expect(configuration.handoffTopic == "lookout/events/{level}/{id}")
     }
 
@@ -36,8 +37,14 @@ import Testing
             max_payload_bytes = 4_096
             [log]
             level = debug
+            [deadlines]
+            red_ack = 90s
+            yellow_onsite = none
             """
         let configuration = try DaemonConfiguration.parse(text, path: "/etc/lookout/test.conf")
+        #expect(configuration.storeOptions.deadlines.acknowledgeWithinSeconds[.red] == 90)
+        #expect(configuration.storeOptions.deadlines.onsiteWithinSeconds[.yellow] == nil)
+        #expect(configuration.storeOptions.deadlines.onsiteWithinSeconds[.red] == 900)
         #expect(configuration.broker.host == "broker.example # not a comment")
         #expect(configuration.broker.port == 8883)
         #expect(configuration.broker.keepAliveSeconds == 60)

@@ -62,9 +62,10 @@ struct ConfigValue {
         return value
     }
 
-    /// A deadline: a whole number of seconds between one second and a year.
-    func deadlineSeconds() throws(ConfigValueError) -> Int64 {
-        Int64(try seconds(in: 1...31_536_000))
+    /// A deadline: a duration between one second and a year, or `none` for no deadline (nil).
+    func deadlineSeconds() throws(ConfigValueError) -> Int64? {
+        if ["none", "off", "never"].contains(text.lowercased()) { return nil }
+        return Int64(try seconds(in: 1...31_536_000))
     }
 
     /// A comma-separated list (empty items dropped).

@@ -214,12 +214,12 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "registry.devices": { c, v throws(ConfigValueError) in
         c.registryPath = v.text.isEmpty || v.text == "none" ? nil : try v.path()
     },
-    "deadlines.red_ack": { c, v throws(ConfigValueError) in c.deadlines.ack[.red] = try v.deadlineSeconds() },
-    "deadlines.red_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsite[.red] = try v.deadlineSeconds() },
-    "deadlines.yellow_ack": { c, v throws(ConfigValueError) in c.deadlines.ack[.yellow] = try v.deadlineSeconds() },
-    "deadlines.yellow_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsite[.yellow] = try v.deadlineSeconds() },
-    "deadlines.green_ack": { c, v throws(ConfigValueError) in c.deadlines.ack[.green] = try v.deadlineSeconds() },
-    "deadlines.green_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsite[.green] = try v.deadlineSeconds() },
+    "deadlines.red_ack": { c, v throws(ConfigValueError) in c.deadlines.acknowledgeWithinSeconds[.red] = try v.deadlineSeconds() },
+    "deadlines.red_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsiteWithinSeconds[.red] = try v.deadlineSeconds() },
+    "deadlines.yellow_ack": { c, v throws(ConfigValueError) in c.deadlines.acknowledgeWithinSeconds[.yellow] = try v.deadlineSeconds() },
+    "deadlines.yellow_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsiteWithinSeconds[.yellow] = try v.deadlineSeconds() },
+    "deadlines.green_ack": { c, v throws(ConfigValueError) in c.deadlines.acknowledgeWithinSeconds[.green] = try v.deadlineSeconds() },
+    "deadlines.green_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsiteWithinSeconds[.green] = try v.deadlineSeconds() },
     "limits.max_payload_bytes": { c, v throws(ConfigValueError) in c.jsonLimits.maxBytes = try v.integer(in: 16...16_777_216) },
     "limits.max_json_depth": { c, v throws(ConfigValueError) in c.jsonLimits.maxDepth = try v.integer(in: 1...512) },
     "limits.max_unknown_devices": { c, v throws(ConfigValueError) in c.maxUnknownDevices = try v.integer(in: 0...10_000_000) },

@@ -33,8 +33,9 @@ public struct DaemonConfiguration: Sendable {
     /// Device registry CSV (`[registry] devices`); nil runs without a registry.
     public var registryPath: String? = "/etc/lookout/devices.csv"
 
-    /// Deadlines per level used when a rule does not name its own (`[deadlines]`).
-    public var deadlines = DeadlineDefaults()
+    /// Deadlines per level used when a rule does not name its own (`[deadlines]`); a level missing from a
+    /// table has no deadline of that kind. Defaults: red ack 2 min, on site 15 min; yellow 15 min, 2 h; green 24 h.
+    public var deadlines = DeadlinePolicy.standard
 
     /// Decoder limits (`[limits] max_payload_bytes`, `max_json_depth`).
     public var jsonLimits = JSONLimits()
@@ -64,20 +65,15 @@ public struct DaemonConfiguration: Sendable {
     /// Creates the defaults.
     public init() {}
 
+    /// Options for opening the event store (deadline defaults).
+    public var storeOptions: StoreOptions {
+        var options = StoreOptions()
+        options.deadlines = deadlines
+        return options
+    }
+
     /// The subscriptions actually used: the configured ones, else the layout's filter.
     public var effectiveSubscriptions: [String] {
         subscriptions.isEmpty ? [layout.subscriptionFilter] : subscriptions
     }
-}
-
-/// Acknowledge and on-site deadlines per level in seconds, for rules that do not name their own.
-/// A level missing here uses the event core's default (red: ack 2 min, on site 15 min; yellow: 15 min, 2 h;
-/// green: ack 24 h, no on-site deadline).
-public struct DeadlineDefaults: Sendable, Equatable {
-    /// Seconds to acknowledge, by level.
-    public var ack: [EventLevel: Int64] = [:]
-    /// Seconds to be on site, by level.
-    public var onsite: [EventLevel: Int64] = [:]
-    /// Creates an empty table (the event core's defaults apply).
-    public init() {}
 }

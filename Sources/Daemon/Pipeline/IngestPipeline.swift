@@ -28,7 +28,7 @@ public final class IngestPipeline: MQTTConsumer {
     public var onConnect: ((Bool) -> Void)?
 
     let configuration: DaemonConfiguration
-    let store: any PipelineStore
+    let store: EventStore
     let log: Logger
     let clock: () -> Millis
     var engine: RuleEngine
@@ -42,7 +42,7 @@ public final class IngestPipeline: MQTTConsumer {
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
     /// mirrors the registry into the store.
-    init(configuration: DaemonConfiguration, store: any PipelineStore, ruleSet: RuleSet, registry: DeviceRegistry,
+    init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
          log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
         self.configuration = configuration
         self.store = store
@@ -52,8 +52,8 @@ public final class IngestPipeline: MQTTConsumer {
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry)
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
         try restoreEngine(now: now)
-        fingerprints.insert(try store.rememberedFingerprints(since: 0))
-        try store.transaction { try store.mirrorRegistry(registry) }
+        fingerprints.insert(try store.recentMessageFingerprints(since: 0))
+        try store.mirrorRegistry(registry, at: now)
     }
 
     /// Milliseconds since the epoch from the system clock.
@@ -102,7 +102,7 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject(error.reason, message, at: now)
                 continue
             }
-            noteSighting(segments: segments, payload: payload, at: now, into: &work)
+            noteActivity(segments: segments, payload: payload, at: now, into: &work)
             let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
                                          payloadText: String(decoding: message.payload, as: UTF8.self), receivedAt: now)
             work.actions.append(contentsOf: engine.process(inbound))
@@ -139,7 +139,7 @@ public final class IngestPipeline: MQTTConsumer {
     public func replaceRegistry(_ registry: DeviceRegistry) throws {
         engine.replaceRegistry(registry)
         trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }
-        try store.transaction { try store.mirrorRegistry(registry) }
+        try store.mirrorRegistry(registry, at: clock())
     }
 
     // MARK: Committing
@@ -150,7 +150,7 @@ public final class IngestPipeline: MQTTConsumer {
         var fingerprints: [UInt64] = []
         var rejects: [RejectedMessage] = []
         var rejectCounts: [String: Int64] = [:]
-        var sightings: [String: DeviceSighting] = [:]
+        var activity: [String: DeviceActivity] = [:]
         var processed: Int64 = 0
         var duplicates: Int64 = 0
         var checkEscalations = false
@@ -159,13 +159,12 @@ public final class IngestPipeline: MQTTConsumer {
         mutating func reject(_ reason: String, _ message: MQTTMessage, at now: Millis) {
             rejectCounts[reason, default: 0] += 1
             guard rejects.count < 100 else { return }
-            let excerpt = String(decoding: message.payload.prefix(512), as: UTF8.self)
-            rejects.append(RejectedMessage(reason: reason, topic: message.topic, payloadExcerpt: excerpt, at: now))
+            rejects.append(RejectedMessage(at: now, reason: reason, topic: message.topic, payload: message.payload))
         }
 
         /// Whether there is nothing to write.
         var isEmpty: Bool {
-            actions.isEmpty && fingerprints.isEmpty && rejects.isEmpty && sightings.isEmpty && !checkEscalations
+            actions.isEmpty && fingerprints.isEmpty && rejects.isEmpty && activity.isEmpty && !checkEscalations
         }
     }
 
@@ -191,9 +190,9 @@ public final class IngestPipeline: MQTTConsumer {
                 // Actions may have changed state after the first take (none do today, but be exact).
                 stateChanges += engine.takeStateChanges()
                 if !stateChanges.isEmpty { try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
-                if !work.fingerprints.isEmpty { try store.rememberFingerprints(work.fingerprints, at: now) }
-                if !work.rejects.isEmpty { try store.recordRejects(work.rejects) }
-                if !work.sightings.isEmpty { try store.recordSightings(Array(work.sightings.values)) }
+                try store.rememberMessages(work.fingerprints, at: now)
+                try store.recordRejects(work.rejects)
+                try store.recordDeviceActivity(Array(work.activity.values))
                 if work.checkEscalations { escalated = try store.escalateDue(now: now) }
             }
         } catch {
@@ -242,12 +241,12 @@ public final class IngestPipeline: MQTTConsumer {
             _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: action.at, note: note)
             return .other
         case .renotify:
-            try store.renotifyEvent(eventKey: action.eventKey, at: action.at)
+            try store.renotify(eventKey: action.eventKey, at: action.at)
             return .renotified
         }
     }
 
-    /// The event-core trigger for a raise: level mapping, registry location, deadline defaults.
+    /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).
     func trigger(for action: RuleAction) -> EventTrigger {
         let level = EventLevel(action.level)
         var title = action.title
@@ -268,13 +267,12 @@ public final class IngestPipeline: MQTTConsumer {
             rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
-            ackWithinSeconds: action.ackWithinSeconds ?? configuration.deadlines.ack[level],
-            onsiteWithinSeconds: action.onsiteWithinSeconds ?? configuration.deadlines.onsite[level],
+            ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: action.at)
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    private func noteSighting(segments: [String: String], payload: JSONObject, at now: Millis, into work: inout BatchWork) {
+    private func noteActivity(segments: [String: String], payload: JSONObject, at now: Millis, into work: inout BatchWork) {
         guard let device = segments["device"] else { return }
         if engine.registry[device] == nil && !trackedUnknownDevices.contains(device) {
             guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {
@@ -283,18 +281,17 @@ public final class IngestPipeline: MQTTConsumer {
             }
             trackedUnknownDevices.insert(device)
         }
-        var sighting = work.sightings[device]
-            ?? DeviceSighting(deviceID: device, kind: segments["kind"] ?? "", lastSeen: now, online: nil, batteryPercent: nil)
-        sighting.lastSeen = now
+        var activity = work.activity[device] ?? DeviceActivity(deviceID: device, kind: segments["kind"] ?? "", at: now)
+        activity.at = now
         if segments["channel"] == "status", case .bool(let online)? = payload["online"] {
-            sighting.online = online
-        } else if sighting.online == nil {
-            sighting.online = true
+            activity.online = online
+        } else if activity.online == nil {
+            activity.online = true
         }
         if case .number(let battery)? = payload["battery_pct"], (0...100).contains(battery) {
-            sighting.batteryPercent = battery
+            activity.batteryPercent = battery
         }
-        work.sightings[device] = sighting
+        work.activity[device] = activity
     }
 
     // MARK: Failure and recovery
@@ -329,7 +326,7 @@ public final class IngestPipeline: MQTTConsumer {
     private func rotateFingerprints(now: Millis) {
         guard let before = fingerprints.rotate(now: now) else { return }
         do {
-            try store.transaction { try store.forgetFingerprints(before: before) }
+            try store.pruneMessageFingerprints(before: before)
         } catch {
             log.warning("could not prune message fingerprints: \(error)", key: "prune-fingerprints")
         }
@@ -340,7 +337,7 @@ public final class IngestPipeline: MQTTConsumer {
         guard now >= nextAwayRefresh else { return }
         nextAwayRefresh = now + 30_000
         do {
-            _ = try store.activeAwayNotes(now: now)
+            _ = try store.listAwayNotes(now: now)
         } catch {
             log.warning("could not read away notes: \(error)", key: "away-notes")
         }

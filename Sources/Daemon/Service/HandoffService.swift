@@ -10,13 +10,13 @@ import Synchronization
 final class HandoffService: Service, @unchecked Sendable {
     let name = "handoff"
     private let configuration: DaemonConfiguration
-    private let openStore: () throws -> any PipelineStore
+    private let openStore: () throws -> EventStore
     private let log: Logger
     private let stopRequested = Atomic<Bool>(false)
     /// Rows waiting, as last seen (-1 before the first look).
     let backlog = Atomic<Int>(-1)
 
-    init(configuration: DaemonConfiguration, log: Logger, openStore: @escaping () throws -> any PipelineStore) {
+    init(configuration: DaemonConfiguration, log: Logger, openStore: @escaping () throws -> EventStore) {
         self.configuration = configuration
         self.log = log
         self.openStore = openStore
@@ -36,8 +36,8 @@ final class HandoffService: Service, @unchecked Sendable {
         var failing = false
         while !stopping {
             do {
-                let pending = try store.pendingHandoff(limit: configuration.handoffBatch, topicPattern: configuration.handoffTopic)
-                backlog.store(pending.count, ordering: .relaxed)
+                backlog.store(try store.outboxCount(), ordering: .relaxed)
+                let pending = try store.pendingOutbox(limit: configuration.handoffBatch)
                 guard !pending.isEmpty else {
                     pause(0.5)
                     continue
@@ -49,10 +49,11 @@ final class HandoffService: Service, @unchecked Sendable {
                 }
                 guard let publisher else { continue }
                 for message in pending {
-                    try publisher.publish(topic: message.topic, payload: message.payload, qos: configuration.handoffQoS)
+                    try publisher.publish(topic: message.handoffTopic(pattern: configuration.handoffTopic),
+                                          payload: Array(message.json.utf8), qos: configuration.handoffQoS)
                 }
                 try publisher.flush(timeout: 30)
-                try store.transaction { try store.markHandoffSent(ids: pending.map(\.id)) }
+                try store.markOutboxSent(ids: pending.map(\.id))
                 if failing {
                     log.info("event hand-off to the broker works again")
                     failing = false

@@ -11,7 +11,7 @@ final class IngestService: Service, @unchecked Sendable {
     private let configuration: DaemonConfiguration
     private let connection: MQTTConnection
     private let pipeline: IngestPipeline
-    private let store: any PipelineStore
+    private let store: EventStore
     private let notifier: SystemdNotifier
     private let log: Logger
     private let startedAt: Millis
@@ -21,7 +21,7 @@ final class IngestService: Service, @unchecked Sendable {
     private var nextWatchdog: Millis = 0
     private let stopping = Atomic<Bool>(false)
 
-    init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: any PipelineStore, notifier: SystemdNotifier,
+    init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
          log: Logger, handoffBacklog: @escaping () -> Int) throws(MQTTError) {
         self.configuration = configuration
         self.connection = try MQTTConnection(options: configuration.broker)
@@ -116,7 +116,7 @@ final class IngestService: Service, @unchecked Sendable {
             devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
             outboxBacklog: handoffBacklog(), stopping: stopping)
         do {
-            try store.transaction { try store.writeDaemonStatus(report.statusValues, at: now) }
+            try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {
             log.warning("could not write the status row: \(error)", key: "status-row")
         }
