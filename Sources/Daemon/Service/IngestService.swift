@@ -114,7 +114,8 @@ final class IngestService: Service, @unchecked Sendable {
             connectionChangedAt: pipeline.connectionChangedAt, subscriptions: configuration.effectiveSubscriptions,
             counters: pipeline.counters, rulesLoaded: pipeline.ruleSet.ruleNames.count, ruleErrors: lastRuleErrors,
             devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
-            outboxBacklog: handoffBacklog(), stopping: stopping)
+            outboxBacklog: handoffBacklog(), stopping: stopping,
+            statusIntervalSeconds: configuration.statusIntervalSeconds)
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

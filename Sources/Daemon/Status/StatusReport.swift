@@ -33,35 +33,40 @@ public struct StatusReport: Sendable {
     public var outboxBacklog: Int
     /// Whether the process is shutting down (the last row a stopping daemon writes says so).
     public var stopping: Bool
+    /// Seconds between status rows (readers call the row stale after a few intervals).
+    public var statusIntervalSeconds: Double
 
-    /// The status row: flat key/value strings. Keys are a contract with `lookout status` (docs/daemon.md).
+    /// The status row: flat key/value strings (see `DaemonStatusKey`).
     public var statusValues: [String: String] {
-        var values: [String: String] = [
-            "pid": String(pid),
-            "version": version,
-            "state": stopping ? "stopped" : "running",
-            "started_at": String(startedAt),
-            "updated_at": String(at),
-            "connected": connected ? "true" : "false",
-            "connection_changed_at": String(connectionChangedAt),
-            "subscriptions": subscriptions.joined(separator: ","),
-            "messages_per_second": String(format: "%.1f", counters.messagesPerSecond(at: at)),
-            "messages_received": String(counters.received),
-            "messages_processed": String(counters.processed),
-            "messages_rejected": String(counters.rejectedTotal),
-            "messages_duplicate": String(counters.duplicates),
-            "rejects_by_reason": counters.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
-            "rules_loaded": String(rulesLoaded),
-            "rule_errors": String(ruleErrors),
-            "devices_registered": String(devices),
-            "last_commit_at": String(counters.lastCommitAt),
-            "commit_failures": String(counters.commitFailures),
-            "outbox_backlog": String(outboxBacklog),
-            "overdue": String(overdue),
-            "broker_reconnects": String(counters.brokerReconnects),
+        let values: [DaemonStatusKey: String] = [
+            .pid: String(pid),
+            .version: version,
+            .state: stopping ? "stopped" : "running",
+            .startedAt: String(startedAt),
+            .updatedAt: String(at),
+            .connected: connected ? "true" : "false",
+            .connectionChangedAt: String(connectionChangedAt),
+            .subscriptions: subscriptions.joined(separator: ","),
+            .messagesPerSecond: String(format: "%.1f", counters.messagesPerSecond(at: at)),
+            .messagesReceived: String(counters.received),
+            .messagesProcessed: String(counters.processed),
+            .messagesRejected: String(counters.rejectedTotal),
+            .messagesDuplicate: String(counters.duplicates),
+            .rejectsByReason: counters.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+            .rulesLoaded: String(rulesLoaded),
+            .ruleErrors: String(ruleErrors),
+            .devicesRegistered: String(devices),
+            .lastCommitAt: String(counters.lastCommitAt),
+            .commitFailures: String(counters.commitFailures),
+            .outboxBacklog: String(outboxBacklog),
+            .openRed: String(openEvents[.red] ?? 0),
+            .openYellow: String(openEvents[.yellow] ?? 0),
+            .openGreen: String(openEvents[.green] ?? 0),
+            .overdue: String(overdue),
+            .brokerReconnects: String(counters.brokerReconnects),
+            .statusInterval: String(statusIntervalSeconds),
         ]
-        for level in EventLevel.allCases { values["open_\(level.rawValue)"] = String(openEvents[level] ?? 0) }
-        return values
+        return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
 
     /// Prometheus text exposition format (for node_exporter's textfile collector).
@@ -94,6 +99,63 @@ public struct StatusReport: Sendable {
         out.metric("lookout_last_commit_time_seconds", "Time of the last commit (Unix seconds).", type: "gauge", value: Double(counters.lastCommitAt) / 1000)
         return out.text
     }
+}
+
+/// Keys of the daemon status row, the contract between `lookoutd` and `lookout status`. Values are strings;
+/// times are Unix milliseconds, counts are decimal integers, flags are `true`/`false`.
+public enum DaemonStatusKey: String, Sendable, CaseIterable {
+    /// Process id of the daemon.
+    case pid
+    /// Daemon version.
+    case version
+    /// `running`, or `stopped` (the last row of a clean stop).
+    case state
+    /// Start time.
+    case startedAt = "started_at"
+    /// Time of this row.
+    case updatedAt = "updated_at"
+    /// Seconds between rows (a row older than three intervals means the daemon is not running).
+    case statusInterval = "status_interval_s"
+    /// Broker connection up (`true`/`false`).
+    case connected
+    /// Since when the connection is in its current state (0: never connected).
+    case connectionChangedAt = "connection_changed_at"
+    /// Subscription filters, comma-separated.
+    case subscriptions
+    /// Messages per second over the last minute (one decimal).
+    case messagesPerSecond = "messages_per_second"
+    /// Messages received since start.
+    case messagesReceived = "messages_received"
+    /// Messages evaluated by the rules since start.
+    case messagesProcessed = "messages_processed"
+    /// Messages rejected since start.
+    case messagesRejected = "messages_rejected"
+    /// Redeliveries skipped since start.
+    case messagesDuplicate = "messages_duplicate"
+    /// Rejects since start by reason: `reason=n,reason=n`.
+    case rejectsByReason = "rejects_by_reason"
+    /// Rules in force.
+    case rulesLoaded = "rules_loaded"
+    /// Errors of the last refused rule reload (0: the last load was good).
+    case ruleErrors = "rule_errors"
+    /// Devices in the registry.
+    case devicesRegistered = "devices_registered"
+    /// Time of the last committed transaction (0: none yet).
+    case lastCommitAt = "last_commit_at"
+    /// Failed transactions since start.
+    case commitFailures = "commit_failures"
+    /// Event changes waiting for the hand-off (-1: unknown).
+    case outboxBacklog = "outbox_backlog"
+    /// Open red events.
+    case openRed = "open_red"
+    /// Open yellow events.
+    case openYellow = "open_yellow"
+    /// Open green events.
+    case openGreen = "open_green"
+    /// Open events past a deadline.
+    case overdue
+    /// Broker reconnections since start.
+    case brokerReconnects = "broker_reconnects"
 }
 
 /// Builds Prometheus exposition text: HELP and TYPE once per family, escaped label values.
