@@ -38,6 +38,8 @@ public final class IngestPipeline: MQTTConsumer {
     private var commitFailureStreak = 0
     private var nextEscalationCheck: Millis = 0
     private var nextAwayRefresh: Millis = 0
+    private var nextTimerRetry: Millis = 0
+    private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
@@ -113,6 +115,14 @@ public final class IngestPipeline: MQTTConsumer {
 
     public func mqttTick() {
         let now = clock()
+        if now >= nextTimerRetry { runTimers(now: now) }
+        rotateFingerprints(now: now)
+        refreshAwayNotes(now: now)
+        afterTick?()
+    }
+
+    /// Rule timers and escalations in one transaction; after a failed commit, retried with backoff.
+    private func runTimers(now: Millis) {
         do {
             try restoreEngineIfNeeded(now: now)
             var work = BatchWork()
@@ -122,12 +132,12 @@ public final class IngestPipeline: MQTTConsumer {
                 nextEscalationCheck = now + 1_000
             }
             try commit(work, now: now)
+            timerRetryDelay = 0
         } catch {
-            // Already logged and counted by `commit`; the next tick retries from the restored state.
+            // Logged and counted by `commit`; retried from the restored state after a growing delay.
+            timerRetryDelay = min(max(timerRetryDelay * 2, 500), 30_000)
+            nextTimerRetry = now + timerRetryDelay
         }
-        rotateFingerprints(now: now)
-        refreshAwayNotes(now: now)
-        afterTick?()
     }
 
     // MARK: Rules and registry
