@@ -181,9 +181,11 @@ public final class IngestPipeline: MQTTConsumer {
     /// Applies a batch in one transaction, then updates memory and counters. On failure: logs (once per
     /// failure streak), counts, schedules an engine restore, and rethrows.
     private func commit(_ work: BatchWork, now: Millis) throws {
-        counters.duplicates += work.duplicates
         var stateChanges = engine.takeStateChanges()
-        guard !work.isEmpty || !stateChanges.isEmpty else { return }
+        guard !work.isEmpty || !stateChanges.isEmpty else {
+            counters.duplicates += work.duplicates
+            return
+        }
         let started = ContinuousClock.now
         var raised: [EventLevel: Int64] = [:]
         var escalated: [EventRecord] = []
@@ -216,6 +218,7 @@ public final class IngestPipeline: MQTTConsumer {
             commitFailureStreak = 0
         }
         fingerprints.insert(work.fingerprints)
+        counters.duplicates += work.duplicates
         counters.processed += work.processed
         for (reason, count) in work.rejectCounts {
             counters.rejected[reason, default: 0] += count
