@@ -19,6 +19,12 @@ import Testing
         #expect(repeated.event.status == .acknowledged)
         #expect(repeated.event.count == 2)
         #expect(try cli.changes(after: 0, limit: 10).map(\.action) == ["raised", "acknowledged"])
+        // Once the CLI resolves it, the daemon's next trigger opens a new event.
+        try cli.perform(.resolve, on: id, actor: "wang", note: "", at: t0 + 3000)
+        let next = try daemon.raise(trigger(at: t0 + 4000))
+        #expect(next.created)
+        #expect(next.event.id != id)
+        #expect(try cli.event(id: id)?.count == 2)
     }
 
     @Test func parallelWritersKeepOneEventAndAnExactCount() throws {

@@ -23,6 +23,12 @@ public final class EventStore {
     let snapshotDecoder = JSONDecoder()
     /// `PRAGMA data_version` at the last `hasChanged()` call.
     var lastDataVersion: Int64?
+    /// Open events by event key as this connection last wrote or read them, so that a repeated raise
+    /// need not read the row again. Emptied when another connection commits (seen through
+    /// `PRAGMA data_version` at the start of each transaction), on any rollback, and when it grows large.
+    var activeEventCache: [String: StoredEvent] = [:]
+    /// `PRAGMA data_version` when `activeEventCache` was last known to be current.
+    var activeEventCacheVersion: Int64 = -1
 
     /// Opens (creating and migrating if needed) the database at `path` for reading and writing.
     public convenience init(path: String) throws {
@@ -107,11 +113,24 @@ public final class EventStore {
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         let nested = !connection.isAutocommit
         try connection.cached(nested ? "SAVEPOINT lookout_step" : "BEGIN IMMEDIATE").execute()
+        if !nested {
+            do {
+                let version = try connection.integer("PRAGMA data_version")
+                if version != activeEventCacheVersion {
+                    activeEventCache.removeAll()
+                    activeEventCacheVersion = version
+                }
+            } catch {
+                try? connection.cached("ROLLBACK").execute()
+                throw error
+            }
+        }
         do {
             let result = try body()
             try connection.cached(nested ? "RELEASE lookout_step" : "COMMIT").execute()
             return result
         } catch {
+            activeEventCache.removeAll()
             // SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): then nothing is open.
             if !connection.isAutocommit {
                 if nested {
