@@ -22,6 +22,14 @@ import Testing
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
     }
 
+    @Test func newFileModeIsConfigurable() throws {
+        var options = StoreOptions()
+        options.newFileMode = 0o660
+        let fixture = try StoreFixture(options: options)
+        let attributes = try FileManager.default.attributesOfItem(atPath: fixture.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
+    }
+
     @Test func version1DatabaseIsMigratedAfterABackup() throws {
         let fixture = try StoreFixture()
         let id = try fixture.store.raise(trigger()).event.id

@@ -61,13 +61,13 @@ public final class EventStore {
             }
         } else {
             connection = try Self.openForWriting(path: path, options: options)
-            try migrator.migrate(connection, path: path)
+            try migrator.migrate(connection, path: path, fileMode: mode_t(options.newFileMode))
         }
     }
 
     /// Opens read-write, creating the file with mode 0640, in WAL mode.
     private static func openForWriting(path: String, options: StoreOptions) throws -> SQLiteConnection {
-        try DatabaseFile.prepareForWriting(path)
+        try DatabaseFile.prepareForWriting(path, mode: mode_t(options.newFileMode))
         let connection = try mapOpenFailure(path: path) {
             let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
             try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
@@ -103,7 +103,7 @@ public final class EventStore {
             return try body()
         } catch let error as SQLiteError where error.isReadOnly {
             throw EventStoreError.permissionDenied(path: path, detail: error.message)
-        } catch let error as SQLiteError where error.code == 26 /* SQLITE_NOTADB */ {
+        } catch let error as SQLiteError where error.isNotADatabase {
             throw EventStoreError.permissionDenied(path: path, detail: "not a Lookout database (\(error.message))")
         }
     }
