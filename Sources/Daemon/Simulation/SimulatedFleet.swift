@@ -31,7 +31,9 @@ public struct SimulatedFleet: Sendable {
     private static let roads = ["和平路", "幸福路", "建设路", "东门街", "光明巷"]
 
     private static func makeDevice(kind: SimulatedDeviceKind, number: Int, community: String, random: inout SimulationRandom) -> SimulatedDevice {
-        let building = random.int(in: 1...12)
+        // Devices come in pairs per building (1 and 2 in building 1, …), so every kind has neighbours
+        // in the same building for the correlation scenarios (a second detector, a call button nearby).
+        let building = (number - 1) / 2 % 12 + 1
         let unit = random.int(in: 1...3)
         let flat = random.int(in: 1...6) * 100 + random.int(in: 1...4)
         let id = kind.idPrefix + "-" + String(format4: number)
@@ -63,7 +65,8 @@ public struct SimulatedFleet: Sendable {
             let surname = random.pick(surnames)
             device.residentName = surname + random.pick(givenNames)
             device.residentPhone = "13" + String(random.int(in: 0...9)) + String(format4: random.int(in: 0...9999)) + String(format4: random.int(in: 0...9999))
-            device.livesAlone = random.chance(0.6)
+            // The first resident door (DR-0003) and every sixth after it belong to someone living alone.
+            device.livesAlone = kind == .door ? number % 6 == 3 : random.chance(0.6)
             device.emergencyContact = random.pick(surnames) + random.pick(givenNames) + " 13" + String(random.int(in: 0...9))
                 + String(format4: random.int(in: 0...9999)) + String(format4: random.int(in: 0...9999))
         }
