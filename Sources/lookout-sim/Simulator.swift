@@ -45,7 +45,7 @@ struct Simulator {
             let due = start + .seconds(Double(sent) * interval)
             if let duration = options.duration, due - start >= .seconds(duration) { break }
             let wait = due - clock.now
-            if wait > .zero { Thread.sleep(forTimeInterval: Self.seconds(wait)) }
+            if wait > .zero { Self.pause(Self.seconds(wait)) }
             guard let message = traffic.next(ts: Self.nowMillis()) else { break }
             try publish(message)
             sent += 1
@@ -57,7 +57,7 @@ struct Simulator {
         Terminal.say("scenario \(scenario.name): \(scenario.summary)")
         for step in scenario.steps {
             let delay = options.fast ? step.fastDelaySeconds : step.delaySeconds
-            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            Self.pause(delay)
             if stopRequested.load(ordering: .relaxed) { break }
             let message = step.message(Self.nowMillis() + step.tsOffsetMillis)
             try publish(message)
@@ -70,6 +70,17 @@ struct Simulator {
         let total = tally.values.reduce(0, +)
         let parts = tally.keys.sorted().map { "\($0) \(tally[$0] ?? 0)" }
         return "published \(total) messages" + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")")
+    }
+
+    /// Sleeps `seconds`, in slices short enough that an interrupt is noticed within 0.1 s.
+    private static func pause(_ seconds: Double) {
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(max(0, seconds))
+        while !stopRequested.load(ordering: .relaxed) {
+            let left = Self.seconds(end - clock.now)
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(left, 0.1))
+        }
     }
 
     private static func seconds(_ duration: Duration) -> Double {
