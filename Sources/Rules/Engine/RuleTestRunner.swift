@@ -74,13 +74,13 @@ public enum RuleTestRunner {
         let start = file.start
         let layout = ruleSet.layout
         var observed: [Observed] = []
-        var openCounts: [String: (count: Int, open: Bool, lastRaise: EpochMillis)] = [:]
+        var openCounts: [String: (count: Int, open: Bool, lastRaise: EpochMillis?)] = [:]
         func collect(_ actions: [RuleAction]) {
             for action in actions {
-                var entry = openCounts[action.eventKey] ?? (0, false, .min)
+                var entry = openCounts[action.eventKey] ?? (0, false, nil)
                 switch action.effect {
                 case .raise:
-                    let merged = action.mergeWithinSeconds.map { action.at - entry.lastRaise <= $0 * 1000 } ?? false
+                    let merged = action.mergeWithinSeconds.map { within in entry.lastRaise.map { action.at - $0 <= within * 1000 } ?? false } ?? false
                     entry.count = entry.open || merged ? entry.count + 1 : 1
                     entry.open = true
                     entry.lastRaise = action.at
