@@ -5,9 +5,12 @@ extension RuleEngine {
 
     /// State changed since the last call, to be committed with the same batch's events.
     public func takeStateChanges() -> [RuleStateChange] {
-        guard !dirty.isEmpty else { return [] }
+        guard !dirty.isEmpty || !droppedKeys.isEmpty else { return [] }
         var changes: [RuleStateChange] = []
-        changes.reserveCapacity(dirty.count)
+        changes.reserveCapacity(dirty.count + droppedKeys.count)
+        let rewritten = Set(dirty.map(\.storageKey))
+        for key in droppedKeys where !rewritten.contains(key) { changes.append(RuleStateChange(key: key, value: nil)) }
+        droppedKeys.removeAll()
         for ref in dirty.sorted(by: { ($0.rule, $0.key) < ($1.rule, $1.key) }) {
             guard let index = slotIndex[ref.rule] else {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
@@ -56,17 +59,10 @@ extension RuleEngine {
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 
+    /// Counts an unusable saved entry and schedules its deletion.
     private func drop(_ storageKey: String) {
         engineCounters.droppedStateEntries += 1
-        let slash = storageKey.firstIndex(of: "/") ?? storageKey.endIndex
-        let rule = String(storageKey[..<slash])
-        let key = slash == storageKey.endIndex ? "" : String(storageKey[storageKey.index(after: slash)...])
-        // Not a known rule index: takeStateChanges() will write a deletion for it.
-        dirty.insert(StateRef(rule: slotIndex[rule] == nil ? rule : rule, key: key, isGroup: false))
-        if let index = slotIndex[rule] {
-            // A stale entry of a live rule: make sure the deletion is written even if nothing replaces it.
-            if slots[index].devices[key] == nil && slots[index].groups[key] == nil { return }
-        }
+        droppedKeys.append(storageKey)
     }
 
     func encode(_ state: RuleKeyState, fingerprint: UInt64, isGroup: Bool) -> [UInt8] {

@@ -34,6 +34,8 @@ public final class RuleEngine {
     var candidates: [String: [String: [Int]]] = [:]
     var candidateCount = 0
     var dirty: Set<StateRef> = []
+    /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
+    var droppedKeys: [String] = []
     var unregisteredOrder = UnregisteredDevices()
     var engineCounters = EngineCounters()
 

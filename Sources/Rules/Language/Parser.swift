@@ -34,8 +34,10 @@ struct Parser {
     private mutating func error(_ message: String, at range: SourceRange) {
         diagnostics.append(Diagnostic(severity: .error, message: message, range: range))
     }
+    /// Reports `message` (unless the token is one the lexer already reported) and returns the error to throw.
     private mutating func fail(_ message: String, at token: Token? = nil) -> Failure {
-        error(message, at: (token ?? current).range)
+        let token = token ?? current
+        if token.kind != .invalid { error(message, at: token.range) }
         return Failure()
     }
     private mutating func expectSymbol(_ symbol: String, _ context: String) throws(Failure) {
@@ -162,6 +164,7 @@ struct Parser {
             throw fail("expected a clause (on, when, for, level, title, …), found \(current.describe)")
         }
         advance()
+        rule.written.insert(word)
         switch word {
         case "on":
             if current.isWord("kind") {

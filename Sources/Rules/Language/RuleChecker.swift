@@ -32,7 +32,7 @@ struct RuleChecker {
 
         // Topic filters.
         var filters: [CompiledFilter] = []
-        if rule.filters.isEmpty {
+        if rule.filters.isEmpty, !rule.written.contains("on") {
             report(.error, "rule '\(name)' has no 'on' clause (which topics it listens to)", rule.name.range)
         }
         for filter in rule.filters {
@@ -73,7 +73,7 @@ struct RuleChecker {
             if rule.silent != nil, rule.when != nil {
                 report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range)
             }
-        } else if rule.when == nil {
+        } else if rule.when == nil, !rule.written.contains("when") {
             report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range)
         }
         if let count = rule.count, let correlate = rule.correlate {
@@ -126,7 +126,7 @@ struct RuleChecker {
 
         // Presentation and deadlines.
         let level = rule.level.flatMap { levelValue($0) } ?? .red
-        if rule.level == nil { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range) }
+        if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range) }
         let escalateTo = rule.escalateTo.flatMap { levelValue($0) }
         if let escalateTo, let range = rule.escalateTo?.range, escalateTo <= level {
             report(.warning, "'escalate to \(escalateTo.rawValue)' is not above the rule's level '\(level.rawValue)'", range)
@@ -140,7 +140,7 @@ struct RuleChecker {
         if let t = rule.title {
             title = template(t, kinds)
         } else {
-            report(.warning, "rule '\(name)' has no 'title'; events will be titled '\(name) on DEVICE'", rule.name.range)
+            if !rule.written.contains("title") { report(.warning, "rule '\(name)' has no 'title'; events will be titled '\(name) on DEVICE'", rule.name.range) }
             title = RuleTemplate(pieces: [.text("\(name) on "), .value(.device(.id))])
         }
         let description = rule.description.map { template($0, kinds) } ?? RuleTemplate(pieces: [])

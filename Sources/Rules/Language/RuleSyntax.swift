@@ -39,6 +39,8 @@ struct RuleSyntax: Sendable {
     var range: SourceRange
     /// Every token text of the rule body, for the rule's fingerprint.
     var canonicalText: String = ""
+    /// Clause keywords written in the rule, even where the clause failed to parse (no "missing" errors then).
+    var written: Set<String> = []
 
     var filters: [Located<String>] = []
     var when: ExprSyntax?
