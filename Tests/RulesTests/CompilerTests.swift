@@ -192,3 +192,50 @@ struct CompilerTests {
         #expect(counters.missingFields >= 1)
     }
 }
+
+/// `on kind K channel C` resolves against the configured layout, including custom ones.
+struct KindShorthandTests {
+    static let text = """
+    rule r {
+      on kind smoke channel event
+      when event == "smoke"
+      level red
+      title "{topic.device}"
+    }
+    """
+
+    @Test func shorthandMatchesOnlyThatKindAndChannel() throws {
+        let h = try RuleHarness(rules: Self.text)
+        #expect(h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke"]) == ["raise r/SD-1 red"])
+        #expect(h.publish(1, "c01/smoke/SD-1/telemetry", ["event": "smoke"]) == [])
+        #expect(h.publish(2, "c01/door/SD-1/event", ["event": "smoke"]) == [])
+    }
+
+    @Test func shorthandFollowsACustomLayout() throws {
+        let layout = try TopicLayout(pattern: "site/{kind}/{channel}/{device}")
+        let result = RuleCompiler.compile([RuleSource(fileName: "t.rules", text: Self.text)], options: CompileOptions(layout: layout))
+        let ruleSet = try #require(result.ruleSet)
+        #expect(ruleSet.topicFilters(of: "r") == ["site/smoke/event/+"])
+        let engine = RuleEngine(ruleSet: ruleSet, registry: DeviceRegistry())
+        let topic = "site/smoke/event/SD-7"
+        let actions = engine.process(InboundMessage(topic: topic, segments: layout.match(topic) ?? [:],
+                                                    payload: JSONObject([("event", "smoke")]), payloadText: "", receivedAt: 0))
+        #expect(actions.map(\.title) == ["SD-7"])
+    }
+
+    @Test func unlessRecentlyCannotBeCorrelated() {
+        let text = """
+        rule r {
+          on kind smoke
+          when event == "smoke"
+          correlate 2 devices by topic.community within 5m
+          unless recently event == "self_test" within 1m
+          level red
+          title "x"
+        }
+        """
+        #expect(CompilerTests.summary(CompilerTests.compile(text)) == [
+            "5:47 error: 'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)",
+        ])
+    }
+}

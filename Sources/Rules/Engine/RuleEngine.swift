@@ -253,9 +253,14 @@ public final class RuleEngine {
         defer {
             if changed { store(state, index, rule, key: key) }
         }
-        if let recently = rule.recently, recently.condition.isTrue(in: &context) {
-            state.recentAt = context.now
-            changed = true
+        if let recently = rule.recently {
+            if recently.condition.isTrue(in: &context) {
+                state.recentAt = context.now
+                changed = true
+            } else if let at = state.recentAt, context.now - at > recently.withinMillis {
+                state.recentAt = nil
+                changed = true
+            }
         }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
         if state.active {
@@ -324,6 +329,9 @@ public final class RuleEngine {
             labelParts.append("\(field.label) \(value.templateText)")
         }
         let key = keyParts.joined(separator: ",")
+        if slots[index].groups[key] == nil, slots[index].groups.count >= maxUnregisteredDevices {
+            sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
+        }
         var state = slots[index].groups[key] ?? RuleKeyState()
         state.members.removeAll { $0.at <= context.now - correlate.withinMillis }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
@@ -350,6 +358,23 @@ public final class RuleEngine {
             raise(index, rule, action, &state, key: key, isGroup: true, &actions)
         }
         store(state, index, rule, key: key, isGroup: true)
+    }
+
+    /// Forgets correlation groups with no member left in the window (group values come from device data,
+    /// so their number is bounded like unregistered devices: beyond the cap the oldest groups go).
+    private func sweepGroups(_ index: Int, _ rule: CompiledRule, now: EpochMillis, within: Int64) {
+        for (key, group) in slots[index].groups where !group.active && !group.members.contains(where: { $0.at > now - within }) {
+            slots[index].groups[key] = nil
+            dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
+        }
+        while slots[index].groups.count >= maxUnregisteredDevices {
+            let oldest = slots[index].groups.min { ($0.value.members.last?.at ?? 0) < ($1.value.members.last?.at ?? 0) }
+            guard let oldest else { break }
+            slots[index].groups[oldest.key] = nil
+            slots[index].activeGroups.remove(oldest.key)
+            dirty.insert(StateRef(rule: rule.name, key: oldest.key, isGroup: true))
+            engineCounters.evictedDevices += 1
+        }
     }
 
     // MARK: Absence rules

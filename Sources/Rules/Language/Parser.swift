@@ -172,14 +172,14 @@ struct Parser {
                 guard let kind = current.identifier else { throw fail("expected a device kind after 'on kind'") }
                 let start = current.range
                 advance()
-                var channel = "+"
+                var channel: String?
                 if current.isWord("channel") {
                     advance()
                     guard let name = current.identifier else { throw fail("expected a channel name after 'channel'") }
                     channel = name
                     advance()
                 }
-                rule.filters.append(Located(value: "+/\(kind)/+/\(channel)", range: span(from: start)))
+                rule.segmentFilters.append(Located(value: ["kind": kind, "channel": channel], range: span(from: start)))
                 return
             }
             repeat {

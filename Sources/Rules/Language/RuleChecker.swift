@@ -32,13 +32,16 @@ struct RuleChecker {
 
         // Topic filters.
         var filters: [CompiledFilter] = []
-        if rule.filters.isEmpty, !rule.written.contains("on") {
+        for shorthand in rule.segmentFilters {
+            if let compiled = compileSegmentFilter(shorthand) { filters.append(compiled) }
+        }
+        if rule.filters.isEmpty, rule.segmentFilters.isEmpty, !rule.written.contains("on") {
             report(.error, "rule '\(name)' has no 'on' clause (which topics it listens to)", rule.name.range)
         }
         for filter in rule.filters {
             if let compiled = compileFilter(filter) { filters.append(compiled) }
         }
-        if !rule.filters.isEmpty, filters.isEmpty, errorsBefore == diagnostics.filter({ $0.severity == .error }).count {
+        if !rule.filters.isEmpty || !rule.segmentFilters.isEmpty, filters.isEmpty, errorsBefore == diagnostics.filter({ $0.severity == .error }).count {
             report(.warning, "rule '\(name)' is unreachable: none of its topic filters can match the topic layout", rule.name.range)
         }
         let kinds: Set<String>? = filters.isEmpty ? nil : {
@@ -75,6 +78,10 @@ struct RuleChecker {
             }
         } else if rule.when == nil, !rule.written.contains("when") {
             report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range)
+        }
+        if let correlate = rule.correlate, let recently = rule.unlessRecently {
+            _ = correlate
+            report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
         }
         if let count = rule.count, let correlate = rule.correlate {
             _ = count
@@ -191,6 +198,27 @@ struct RuleChecker {
         if let value = AlertLevel(rawValue: level.value) { return value }
         report(.error, "unknown level '\(level.value)' (use green, yellow or red)", level.range)
         return nil
+    }
+
+    /// `on kind smoke channel event`, resolved against the layout's named segments.
+    private mutating func compileSegmentFilter(_ shorthand: Located<[String: String?]>) -> CompiledFilter? {
+        let names = Set(options.layout.segments.compactMap { if case .named(let n) = $0 { n } else { nil } })
+        var constraints: [(segment: String, value: String)] = []
+        for (segment, value) in shorthand.value.sorted(by: { $0.key < $1.key }) {
+            guard let value else { continue }
+            guard names.contains(segment) else {
+                report(.error, "the topic layout has no segment '\(segment)'", shorthand.range)
+                return nil
+            }
+            constraints.append((segment, value))
+        }
+        let layoutText = options.layout.segments.map { segment -> String in
+            switch segment {
+            case .literal(let l): return l
+            case .named(let n): return constraints.first { $0.segment == n }?.value ?? "+"
+            }
+        }.joined(separator: "/")
+        return CompiledFilter(text: layoutText, constraints: constraints)
     }
 
     private mutating func compileFilter(_ filter: Located<String>) -> CompiledFilter? {

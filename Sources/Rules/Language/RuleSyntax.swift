@@ -43,6 +43,8 @@ struct RuleSyntax: Sendable {
     var written: Set<String> = []
 
     var filters: [Located<String>] = []
+    /// `on kind K [channel C]`: required values of named layout segments (nil channel: any).
+    var segmentFilters: [Located<[String: String?]>] = []
     var when: ExprSyntax?
     var whereCondition: ExprSyntax?
     var holdFor: Located<Int64>?
