@@ -24,6 +24,7 @@ public enum TerminalColour: String, Sendable, CaseIterable {
 
 /// Whether and how to colour output. Colour is used only when the output is a terminal, `NO_COLOR`
 /// is not set (https://no-color.org), `TERM` is not `dumb`, and the user did not pass `--no-color`.
+/// `CLICOLOR_FORCE` (non-empty, not `0`) colours a pipe too; `NO_COLOR` and `--no-color` still win.
 public struct TerminalStyle: Sendable, Equatable {
     /// Whether escape sequences are written at all.
     public var coloured: Bool
@@ -36,6 +37,7 @@ public struct TerminalStyle: Sendable, Equatable {
                               environment: [String: String]) -> TerminalStyle {
         if disabledByFlag { return TerminalStyle(coloured: false) }
         if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return TerminalStyle(coloured: false) }
+        if let force = environment["CLICOLOR_FORCE"], !force.isEmpty, force != "0" { return TerminalStyle(coloured: true) }
         if environment["TERM"] == "dumb" { return TerminalStyle(coloured: false) }
         return TerminalStyle(coloured: isatty(fileDescriptor) == 1)
     }
