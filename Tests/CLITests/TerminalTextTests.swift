@@ -77,3 +77,14 @@ import Testing
         #expect(parsed?["n"] as? Int == 3)
     }
 }
+
+@Suite struct TextBarTests {
+    @Test func barsScaleInEighths() {
+        #expect(TextBar.render(10, of: 10, width: 4) == "████")
+        #expect(TextBar.render(5, of: 10, width: 4) == "██")
+        #expect(TextBar.render(1, of: 16, width: 4) == "▌")
+        #expect(TextBar.render(0, of: 10, width: 4) == "")
+        #expect(TextBar.render(1, of: 1000, width: 4) == "▏")
+        #expect(TextBar.render(20, of: 10, width: 4) == "████")
+    }
+}
