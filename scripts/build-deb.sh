@@ -57,7 +57,8 @@ install -D -m 0644 "$LOOKOUT_ROOT/packaging/tmpfiles.d/lookout.conf" "$stage/usr
 # /var/lib/lookout instead of the demo's paths next to the config file.
 install -d -m 0755 "$stage/etc/lookout" "$stage/etc/lookout/rules.d"
 if [ -f "$LOOKOUT_ROOT/config/lookoutd.conf" ]; then
-    packaged_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" >"$stage/etc/lookout/lookoutd.conf"
+    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" /var/lib/lookout/events.db /var/lib/lookout/metrics.prom \
+        >"$stage/etc/lookout/lookoutd.conf"
     chmod 0644 "$stage/etc/lookout/lookoutd.conf"
 else
     note "warning: config/lookoutd.conf not in this tree yet; not packaged"

@@ -83,7 +83,8 @@ derive_broker_config() {
 # Whether something accepts TCP connections on 127.0.0.1:$1.
 port_is_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Starts a private mosquitto from the deployment example on a free loopback port, in directory $1.
+# Starts a private mosquitto from the deployment example on a free loopback port, in directory $1,
+# in its own session (a Ctrl-C meant for the caller's foreground command does not reach it).
 # Sets BROKER_PORT and BROKER_PID. Tries a few random ports (another process may take one first).
 start_private_broker() {
     local dir="$1" attempt port
@@ -92,7 +93,7 @@ start_private_broker() {
         port=$((20000 + RANDOM % 40000))
         port_is_open "$port" && continue
         derive_broker_config "$LOOKOUT_ROOT/config/mosquitto.conf" "$dir/mosquitto.conf" "$port" "$dir"
-        /usr/sbin/mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.out" 2>&1 &
+        setsid /usr/sbin/mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.out" 2>&1 &
         BROKER_PID=$!
         local tries
         for tries in $(seq 1 100); do
@@ -129,14 +130,16 @@ debian_shlib_depends() {
     printf '%s\n' "${output#shlibs:Depends=}"
 }
 
-# Prints the daemon configuration $1 as packaged for /etc/lookout: the same file, but state
-# (database, metrics) under /var/lib/lookout instead of the demo's paths next to the config file.
-# Relative paths (rules.d, devices.csv) resolve against the config file's directory, /etc/lookout.
-packaged_daemon_config() {
-    awk '
+# Prints the daemon configuration $1 with its state elsewhere: database file $2, metrics file $3, and
+# when $4 is given a broker on 127.0.0.1 port $4. Everything else (rules, registry, deadlines) stays.
+# Used for the package (state in /var/lib/lookout) and the demo (a private broker and run directory).
+rewrite_daemon_config() {
+    awk -v database="$2" -v metrics="$3" -v port="${4:-}" '
         /^[[:space:]]*\[/ { section = $0; gsub(/[][[:space:]]/, "", section) }
-        section == "storage" && $1 ~ /^(database|path)$/ && $2 == "=" { print $1 " = /var/lib/lookout/events.db"; next }
-        section ~ /^(metrics|status)$/ && $1 ~ /^(textfile|path|file|metrics_file)$/ && $2 == "=" { print $1 " = /var/lib/lookout/metrics.prom"; next }
+        section == "storage" && $1 ~ /^(database|path)$/ && $2 == "=" { print $1 " = " database; next }
+        section ~ /^(metrics|status)$/ && $1 ~ /^(textfile|path|file|metrics_file)$/ && $2 == "=" { print $1 " = " metrics; next }
+        port != "" && section == "broker" && $1 == "port" && $2 == "=" { print "port = " port; next }
+        port != "" && section == "broker" && $1 == "host" && $2 == "=" { print "host = 127.0.0.1"; next }
         { print }
     ' "$1"
 }
