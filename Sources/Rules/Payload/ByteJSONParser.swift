@@ -1,8 +1,9 @@
 /// The byte-level JSON parser behind `JSONParser`.
 ///
-/// One forward pass over the payload bytes, validating UTF-8 as it goes, strict RFC 8259: no trailing commas, comments, leading zeros, NaN/Infinity,
-/// raw control characters in strings or lone surrogate escapes. Nesting is limited and checked
-/// before descending, so hostile input cannot exhaust the stack.
+/// One forward pass over the payload bytes, validating UTF-8 as it goes. Strict RFC 8259: no
+/// trailing commas, comments, leading zeros, NaN/Infinity, raw control characters in strings or lone
+/// surrogate escapes. Nesting is limited and checked before descending, so hostile input cannot
+/// exhaust the stack.
 struct ByteJSONParser {
     /// The payload being parsed.
     let bytes: UnsafeRawBufferPointer
@@ -47,6 +48,7 @@ struct ByteJSONParser {
 
     // MARK: - Values
 
+    /// Parses the value starting at the current position.
     mutating func parseValue() throws(JSONError) -> JSONValue {
         guard position < bytes.count else { throw endOfInput("a value") }
         switch bytes[position] {
