@@ -10,7 +10,7 @@ extension ByteJSONParser {
             let byte = bytes[index]
             if byte == ASCII.quote {
                 position = index + 1
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]), as: UTF8.self)
+                return Self.makeString(UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]))
             }
             if byte == ASCII.backslash { break }
             if byte < 0x20 { throw .syntax(offset: index, message: "control character in string") }
@@ -22,6 +22,15 @@ extension ByteJSONParser {
         unescaped.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]))
         position = index
         return try parseEscapedStringTail(into: &unescaped)
+    }
+
+    /// A String of already validated UTF-8 bytes.
+    @inline(__always)
+    static func makeString(_ utf8: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: utf8)
+            return utf8.count
+        }
     }
 
     /// Continues a string from its first backslash, appending unescaped bytes to `unescaped`.
