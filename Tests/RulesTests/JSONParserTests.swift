@@ -171,6 +171,21 @@ struct JSONRejectTests {
         #expect(rejection(text)?.reason == "invalid_json")
     }
 
+    @Test func everyRejectHasItsCountedReason() {
+        let cases: [(JSONError?, String)] = [
+            (rejection(""), "empty_payload"),
+            (rejection("{}", limits: JSONLimits(maxBytes: 1)), "payload_too_large"),
+            (rejection([0x7B, 0xFF, 0x7D]), "invalid_utf8"),
+            (rejection("{\"a\":[[1]]}", limits: JSONLimits(maxDepth: 2)), "too_deep"),
+            (rejection("{\"a\":1e400}"), "number_out_of_range"),
+            (rejection("{\"a\":}"), "invalid_json"),
+            (rejection("[1]"), "not_an_object"),
+        ]
+        for (error, reason) in cases {
+            #expect(error?.reason == reason)
+        }
+    }
+
     @Test func emptyAndWhitespaceOnly() {
         #expect(rejection("") == .empty)
         #expect(rejection(" \n\t\r ") == .empty)
