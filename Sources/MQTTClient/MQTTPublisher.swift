@@ -13,26 +13,17 @@ public final class MQTTPublisher: @unchecked Sendable {
     public let maxInFlight: Int
 
     private let handle: OpaquePointer
-    /// Guards everything below; signalled on CONNACK, acknowledgements and disconnects.
-    private let condition = NSCondition()
-    /// `publish` calls between taking a window slot and learning their message id.
-    private var reservedSlots = 0
-    /// Message ids of QoS > 0 messages waiting for their acknowledgement.
-    private var unacknowledged: Set<Int32> = []
-    /// Message ids of QoS 0 messages waiting to be written.
-    private var unwritten: Set<Int32> = []
-    /// Ids reported by `on_publish` before `publish` registered them.
-    private var completedEarly: Set<Int32> = []
-    private var connackCode: Int32?
-    private var lastDisconnectReason: String?
+    /// The callbacks' userdata, retained here and released after `mosquitto_destroy`.
+    private let window = PublisherWindow()
+    private let threadLock = NSLock()
     private var networkThreadRunning = false
 
-    /// Creates a publisher (does not connect).
+    /// Creates a publisher (does not connect). `maxInFlight` bounds unacknowledged messages (1…65535).
     public init(options: MQTTOptions, maxInFlight: Int = 1000) throws(MQTTError) {
         self.options = options
         self.maxInFlight = max(1, min(maxInFlight, 65535))
         self.handle = try MosquittoHandle.make(options: options)
-        mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
+        mosquitto_user_data_set(handle, Unmanaged.passRetained(window).toOpaque())
         _ = mosquitto_int_option(handle, MOSQ_OPT_SEND_MAXIMUM, Int32(self.maxInFlight))
         _ = mosquitto_reconnect_delay_set(handle, UInt32(max(1, options.reconnectDelayMin)),
                                           UInt32(max(1, options.reconnectDelayMax)), true)
@@ -42,116 +33,88 @@ public final class MQTTPublisher: @unchecked Sendable {
     deinit {
         disconnect()
         mosquitto_destroy(handle)
+        Unmanaged.passUnretained(window).release()
     }
 
     /// Connects and waits for the broker's CONNACK (at most `timeout` seconds).
     public func connect(timeout: Double = 10) throws(MQTTError) {
-        condition.withLock {
-            connackCode = nil
-            lastDisconnectReason = nil
-        }
+        window.expectConnack()
         try MosquittoHandle.check(mosquitto_connect(handle, options.host, Int32(options.port), Int32(options.keepAliveSeconds)),
                                   "connect to \(options.host):\(options.port)")
-        if !networkThreadRunning {
-            try MosquittoHandle.check(mosquitto_loop_start(handle), "start network thread")
-            networkThreadRunning = true
+        let started: Int32 = threadLock.withLock {
+            guard !networkThreadRunning else { return Int32(MOSQ_ERR_SUCCESS.rawValue) }
+            let rc = mosquitto_loop_start(handle)
+            networkThreadRunning = rc == Int32(MOSQ_ERR_SUCCESS.rawValue)
+            return rc
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while connackCode == nil, condition.wait(until: deadline) {}
-        switch connackCode {
-        case 0?: return
-        case let code?: throw MQTTError(code: Int32(MOSQ_ERR_CONN_REFUSED.rawValue), message: MosquittoHandle.describeConnack(code))
+        try MosquittoHandle.check(started, "start network thread")
+        let outcome = window.waitForConnack(until: Date().addingTimeInterval(timeout))
+        switch outcome.code {
+        case 0?:
+            return
+        case let code?:
+            disconnect()
+            throw MQTTError(code: Int32(MOSQ_ERR_CONN_REFUSED.rawValue), message: MosquittoHandle.describeConnack(code))
         case nil:
+            disconnect()
             throw MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue),
-                            message: "no CONNACK from \(options.host):\(options.port) within \(timeout) s" + (lastDisconnectReason.map { " (\($0))" } ?? ""))
+                            message: "no CONNACK from \(options.host):\(options.port) within \(timeout) s"
+                                + (outcome.disconnectReason.map { " (\($0))" } ?? ""))
         }
     }
 
     /// Publishes one message; waits while the in-flight window is full (at most 60 s, then throws).
     public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool = false) throws(MQTTError) {
-        let deadline = Date().addingTimeInterval(60)
-        condition.lock()
-        while outstanding >= maxInFlight {
-            guard condition.wait(until: deadline) else {
-                condition.unlock()
-                throw MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue), message: "no acknowledgements from the broker for 60 s")
-            }
+        guard window.reserveSlot(limit: maxInFlight, until: Date().addingTimeInterval(60)) else {
+            throw MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue), message: "no acknowledgements from the broker for 60 s")
         }
-        reservedSlots += 1
-        condition.unlock()
-        // Not under our lock: the network thread takes it inside callbacks while holding libmosquitto's locks.
+        // Not under the window's lock: the network thread takes it in callbacks while holding libmosquitto's locks.
         var messageID: Int32 = 0
         let rc = payload.withUnsafeBytes { bytes in
             mosquitto_publish(handle, &messageID, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos), retain)
         }
         // QoS > 0 messages are queued even while disconnected and sent after libmosquitto reconnects.
         let queued = rc == Int32(MOSQ_ERR_SUCCESS.rawValue) || (qos > 0 && rc == Int32(MOSQ_ERR_NO_CONN.rawValue))
-        update { publisher in
-            publisher.reservedSlots -= 1
-            guard queued, publisher.completedEarly.remove(messageID) == nil else { return }
-            if qos > 0 { publisher.unacknowledged.insert(messageID) } else { publisher.unwritten.insert(messageID) }
-        }
+        window.register(messageID: messageID, qos: qos, queued: queued)
         if !queued { try MosquittoHandle.check(rc, "publish to \(topic)") }
     }
 
     /// Waits until every message published so far is acknowledged (QoS > 0) or written (QoS 0),
     /// at most `timeout` seconds.
     public func flush(timeout: Double = 30) throws(MQTTError) {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while outstanding > 0 {
-            guard condition.wait(until: deadline) else {
-                throw MQTTError(code: -1, message: "\(outstanding) messages still unacknowledged after \(timeout) s")
-            }
+        let left = window.waitUntilEmpty(until: Date().addingTimeInterval(timeout))
+        guard left == 0 else {
+            throw MQTTError(code: -1, message: "\(left) messages still unacknowledged after \(timeout) s")
         }
     }
 
     /// Disconnects cleanly and stops the network thread.
     public func disconnect() {
-        guard networkThreadRunning else { return }
-        _ = mosquitto_disconnect(handle)
-        _ = mosquitto_loop_stop(handle, false)
-        networkThreadRunning = false
+        threadLock.withLock {
+            guard networkThreadRunning else { return }
+            _ = mosquitto_disconnect(handle)
+            _ = mosquitto_loop_stop(handle, false)
+            networkThreadRunning = false
+        }
     }
 
-    /// The publisher behind a callback's userdata pointer.
-    private static func owner(_ userdata: UnsafeMutableRawPointer?) -> MQTTPublisher? {
+    /// The window behind a callback's userdata pointer.
+    private static func window(_ userdata: UnsafeMutableRawPointer?) -> PublisherWindow? {
         guard let userdata else { return nil }
-        return Unmanaged<MQTTPublisher>.fromOpaque(userdata).takeUnretainedValue()
+        return Unmanaged<PublisherWindow>.fromOpaque(userdata).takeUnretainedValue()
     }
 
+    /// Registers the callbacks (closure literals capturing nothing; the window comes via userdata).
     private func installCallbacks() {
         mosquitto_connect_callback_set(handle) { _, userdata, rc in
-            MQTTPublisher.owner(userdata)?.update { $0.connackCode = rc }
+            MQTTPublisher.window(userdata)?.didConnect(code: rc)
         }
         mosquitto_disconnect_callback_set(handle) { _, userdata, rc in
-            MQTTPublisher.owner(userdata)?.update { publisher in
-                publisher.lastDisconnectReason = MosquittoHandle.describe(rc)
-                // Unwritten QoS 0 messages are discarded by libmosquitto when it reconnects.
-                publisher.unwritten.removeAll()
-            }
+            MQTTPublisher.window(userdata)?.didDisconnect(reason: MosquittoHandle.describe(rc))
         }
         mosquitto_publish_callback_set(handle) { _, userdata, messageID in
             // libmosquitto reports QoS 0 messages when written and QoS 1/2 ones when acknowledged.
-            MQTTPublisher.owner(userdata)?.update { publisher in
-                if publisher.unacknowledged.remove(messageID) == nil, publisher.unwritten.remove(messageID) == nil {
-                    publisher.completedEarly.insert(messageID)
-                }
-            }
+            MQTTPublisher.window(userdata)?.didComplete(messageID: messageID)
         }
-    }
-
-    /// Messages taking a window slot (call with the lock held).
-    private var outstanding: Int { reservedSlots + unacknowledged.count + unwritten.count }
-
-    /// Changes the shared state under the lock and wakes every waiter.
-    private func update(_ change: (MQTTPublisher) -> Void) {
-        condition.lock()
-        change(self)
-        condition.broadcast()
-        condition.unlock()
     }
 }

@@ -20,6 +20,8 @@ enum MosquittoHandle {
         }
         do {
             try check(mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "set protocol version")
+            // Acknowledgements are small and latency matters more than packing: no Nagle delay.
+            try check(mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1), "set TCP_NODELAY")
             if options.username != nil || options.password != nil {
                 try check(mosquitto_username_pw_set(handle, options.username, options.password), "set username/password")
             }

@@ -92,6 +92,19 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// The broker's log so far.
     public var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
 
+    /// Waits until the log contains `text` `count` times (at most `timeout` seconds); returns whether it did.
+    /// Useful to let the broker finish with one connection before the same client id connects again: on
+    /// a session takeover mosquitto drops what it has not yet read from the old connection.
+    @discardableResult
+    public func waitForLog(_ text: String, count: Int = 1, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while log.components(separatedBy: text).count - 1 < count {
+            if Date() > deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
     deinit { stop() }
 
     /// A broker that could not be started.
