@@ -115,7 +115,8 @@ final class IngestService: Service, @unchecked Sendable {
             counters: pipeline.counters, rulesLoaded: pipeline.ruleSet.ruleNames.count, ruleErrors: lastRuleErrors,
             devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
             outboxBacklog: handoffBacklog(), stopping: stopping,
-            statusIntervalSeconds: configuration.statusIntervalSeconds)
+            statusIntervalSeconds: configuration.statusIntervalSeconds, ruleCounters: pipeline.ruleCounters,
+            engineCounters: pipeline.engineCounters)
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {
