@@ -26,6 +26,8 @@ public final class IngestPipeline: MQTTConsumer {
     public var afterTick: (() -> Void)?
     /// Called on the loop thread when the connection comes up; the argument is true for the first time.
     public var onConnect: ((Bool) -> Void)?
+    /// Called on the loop thread when the connection is lost, with the reason.
+    public var onDisconnect: ((String) -> Void)?
 
     let configuration: DaemonConfiguration
     let store: EventStore
@@ -83,6 +85,7 @@ public final class IngestPipeline: MQTTConsumer {
         isConnected = false
         connectionChangedAt = clock()
         log.warning("broker connection lost: \(reason); reconnecting")
+        onDisconnect?(reason)
     }
 
     public func mqttDidReceive(_ batch: [MQTTMessage]) throws {
