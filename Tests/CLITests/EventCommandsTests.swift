@@ -137,7 +137,7 @@ import Testing
         let fixture = try CLIFixture()
         let title = "Fire\u{1B}[31m\u{1B}]0;owned\u{07}\r\u{9B}2J\u{202E}!"
         let event = try fixture.raise("SD-\u{1B}[2J", level: .red, title: title, address: "Bldg\u{1B}[8m hidden")
-        for arguments in [["events"], ["show", event.id], ["ack", event.id]] {
+        for arguments in [["events"], ["show", event.id], ["note", event.id, "checked"]] {
             for environment in [[String: String](), ["CLICOLOR_FORCE": "1"]] {
                 let result = try fixture.run(arguments, environment: environment)
                 #expect(result.status == 0, "\(arguments): \(result.stderr)")

@@ -57,8 +57,7 @@ struct WatchCommand: Command {
 
     func run() throws {
         let store = try context.openStore(writing: false)
-        signal(SIGINT) { _ in watchInterrupted.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        Self.stopOnInterrupt()
         let latest = try store.latestChangeSequence()
         var sequence: Int64 = startFromBeginning ? 0 : max(0, latest - Int64(replay ?? 0))
         Console.err("watching \(context.databasePath) (Ctrl-C to stop)\n")
@@ -85,6 +84,18 @@ struct WatchCommand: Command {
         }
     }
 
+    /// SIGINT and SIGTERM set `watchInterrupted`. They are also unblocked: a parent may have started us
+    /// with them blocked (test runners and some supervisors do), and Ctrl-C must still end the watch.
+    private static func stopOnInterrupt() {
+        signal(SIGINT) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    }
+
     /// Whether the event passes `--team` and `--level`.
     func matches(_ event: EventRecord) -> Bool {
         if !levels.isEmpty && !levels.contains(event.level) { return false }
@@ -103,7 +114,7 @@ struct WatchCommand: Command {
             : change.action == "raised" ? EventText.colour(of: event.level) : .cyan
         var parts = [
             TimeText.clock(now),
-            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 11), actionColour),
+            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
             style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
             DisplayWidth.fit(event.status.rawValue, to: 12),
