@@ -62,10 +62,14 @@ struct WatchCommand: Command {
         var sequence: Int64 = startFromBeginning ? 0 : max(0, latest - Int64(replay ?? 0))
         Console.err("watching \(context.databasePath) (Ctrl-C to stop)\n")
         var lastError = ""
+        var moreWaiting = true
         while !watchInterrupted.load(ordering: .relaxed) {
             let batch: [EventChange]
+            var failed = false
             do {
-                batch = try store.changes(after: sequence, limit: 500)
+                // `hasChanged` reads one pragma: most polls stop there.
+                let changed = try store.hasChanged()
+                batch = changed || moreWaiting ? try store.changes(after: sequence, limit: Self.batchSize) : []
                 lastError = ""
             } catch {
                 // A busy or briefly unavailable database is retried; say so once per distinct problem.
@@ -73,13 +77,16 @@ struct WatchCommand: Command {
                 if message != lastError { Console.err("lookout: warning: \(TerminalSanitizer.sanitize(message))\n") }
                 lastError = message
                 batch = []
+                failed = true
             }
             for change in batch {
                 sequence = change.sequence
                 guard matches(change.event) else { continue }
                 Console.out(line(for: change, now: context.now))
             }
-            if batch.count == 500 { continue }
+            // After a failure the change marker may have been consumed: query again next time.
+            moreWaiting = failed || batch.count == Self.batchSize
+            if batch.count == Self.batchSize { continue }
             sleepUnlessInterrupted(milliseconds: pollMilliseconds)
         }
     }
@@ -102,6 +109,9 @@ struct WatchCommand: Command {
         if let team, !event.teams.contains(team), event.assignee != team { return false }
         return true
     }
+
+    /// Changes read per query.
+    static let batchSize = 500
 
     /// Actions that call for attention (bell when red).
     static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened"]
