@@ -22,8 +22,8 @@ struct WatchCommand: Command {
             .value("replay", "N", help: "print the last N changes first, then follow"),
             .value("interval", "SECONDS", help: "how often to poll the database (default 1)"),
         ],
-        discussion: ["Starts from now. Each line: time, what happened, id, level, status, kind, device, title, where, " +
-                     "time since raised and time left to the deadline."],
+        discussion: ["Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
+                     "title, where, time since raised and time left to the deadline (or how long it is overdue)."],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
 
     let context: CLIContext
@@ -123,7 +123,7 @@ struct WatchCommand: Command {
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
             : change.action == "raised" ? EventText.colour(of: event.level) : .cyan
         var parts = [
-            TimeText.clock(now),
+            TimeText.clock(event.updatedAt),  // the snapshot is the event just after this change
             style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
             style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
