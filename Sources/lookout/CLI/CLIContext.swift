@@ -43,7 +43,9 @@ struct CLIContext: Sendable {
         do {
             return try EventStore(path: databasePath, readOnly: !writing)
         } catch let error as EventStoreError {
-            if case .permissionDenied = error {
+            // The access check above passed, so only a refusal about access itself gets the group hint
+            // (not, say, a file that is not a Lookout database).
+            if case .permissionDenied(_, let detail) = error, DatabaseAccess.isAccessProblem(detail) {
                 throw CLIError.failure("\(error.description); \(DatabaseAccess.groupHint)")
             }
             throw CLIError.failure(error.description)
