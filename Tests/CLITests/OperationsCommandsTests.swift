@@ -187,5 +187,17 @@ import Testing
         let stale = try fixture.run(["status"])
         #expect(stale.status == 1)
         #expect(stale.stdout.contains("old"))
+
+        // The same age is fine when the daemon says it writes only every 5 minutes.
+        values["status_interval_s"] = "300"
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000) - 600_000)
+        #expect(try fixture.run(["status"]).status == 0)
+
+        // The last row of a clean stop.
+        values["state"] = "stopped"
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        let stopped = try fixture.run(["status"])
+        #expect(stopped.status == 1)
+        #expect(stopped.stdout.contains("stopped"))
     }
 }
