@@ -63,7 +63,9 @@ struct StatusCommand: Command {
         let snapshot = try store.daemonStatus()
         let verdict = Self.verdict(snapshot, now: now)
         // Open events come from the events themselves, so they are right even when the daemon is down.
-        let open = try store.events(EventFilter())
+        var everyOpenEvent = EventFilter()
+        everyOpenEvent.limit = Int.max
+        let open = try store.events(everyOpenEvent)
         var byLevel: [EventLevel: Int] = [:]
         for event in open { byLevel[event.level, default: 0] += 1 }
         let overdue = open.filter(\.overdue).count
