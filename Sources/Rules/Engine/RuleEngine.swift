@@ -30,8 +30,10 @@ public final class RuleEngine {
     var away: [String: EpochMillis] = [:]
     /// When the engine started (first call, or `restoreState`); absence timers of unseen devices start here.
     var startedAt: EpochMillis?
-    /// Candidate rules by kind, then channel.
-    var candidates: [String: [String: [Int]]] = [:]
+    /// Registry records by id, each behind one reference.
+    var deviceEntries: [String: DeviceEntry]
+    /// Candidate rules by kind, then channel: rule index, and whether the rule's filters still need checking.
+    var candidates: [String: [String: [(index: Int, check: Bool)]]] = [:]
     var candidateCount = 0
     var dirty: Set<StateRef> = []
     /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
@@ -51,6 +53,7 @@ public final class RuleEngine {
         self.maxUnregisteredDevices = max(1, maxUnregisteredDevices)
         self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
     }
 
     /// Counters per rule, in rule order.
@@ -71,19 +74,22 @@ public final class RuleEngine {
         if startedAt == nil { startedAt = now }
         let candidates = candidateRules(kind: message.segments["kind"] ?? "", channel: message.segments["channel"] ?? "")
         guard !candidates.isEmpty else { return [] }
-        let device = registry[message.deviceID]
+        let deviceID = message.deviceID
+        let device = deviceEntries[deviceID]
+        let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
-        for index in candidates {
-            let rule = ruleSet.rules[index]
-            guard rule.accepts(message.segments) else { continue }
+        for candidate in candidates {
+            let rule = ruleSet.rules[candidate.index]
+            if candidate.check, !rule.accepts(message.segments) { continue }
+            let index = candidate.index
             if device == nil, !touched {
                 touched = true
-                trackUnregistered(message.deviceID)
+                trackUnregistered(deviceID)
             }
             slots[index].counters.evaluations += 1
-            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: message.deviceID,
-                                            device: device, awayUntil: away[message.deviceID], now: now)
+            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: deviceID,
+                                            device: device, awayUntil: awayUntil, now: now)
             switch rule.trigger {
             case .message:
                 if rule.correlate != nil {
@@ -94,7 +100,7 @@ public final class RuleEngine {
             case .absent, .silent:
                 processPresence(index, rule, message, &context, &actions)
             }
-            record(&context, in: index)
+            if context.missingFields | context.wrongTypes | context.errors != 0 { record(&context, in: index) }
         }
         return actions
     }
@@ -144,17 +150,23 @@ public final class RuleEngine {
     /// Replaces the registry (a reload of `devices.csv`).
     public func replaceRegistry(_ registry: DeviceRegistry) {
         self.registry = registry
+        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 
     // MARK: Lookup
 
-    private func candidateRules(kind: String, channel: String) -> [Int] {
+    private func candidateRules(kind: String, channel: String) -> [(index: Int, check: Bool)] {
         if let list = candidates[kind]?[channel] { return list }
-        let list = ruleSet.rules.indices.filter { index in
-            ruleSet.rules[index].filters.contains { filter in
+        var list: [(index: Int, check: Bool)] = []
+        for (index, rule) in ruleSet.rules.enumerated() {
+            let fitting = rule.filters.filter { filter in
                 (filter.required("kind").map { $0 == kind } ?? true) && (filter.required("channel").map { $0 == channel } ?? true)
             }
+            guard !fitting.isEmpty else { continue }
+            // Filters that constrain only kind and channel need no further check for this pair.
+            let certain = fitting.contains { $0.constraints.allSatisfy { $0.segment == "kind" || $0.segment == "channel" } }
+            list.append((index, !certain))
         }
         if candidateCount < 4096 {
             candidates[kind, default: [:]][channel] = list
@@ -246,7 +258,7 @@ public final class RuleEngine {
 
     private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
                                _ actions: inout [RuleAction]) {
-        let key = message.deviceID
+        let key = context.deviceID
         let existing = slots[index].devices[key]
         var state = existing ?? RuleKeyState()
         var changed = false
@@ -335,7 +347,7 @@ public final class RuleEngine {
         var state = slots[index].groups[key] ?? RuleKeyState()
         state.members.removeAll { $0.at <= context.now - correlate.withinMillis }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
-            state.members.removeAll { $0.device == message.deviceID }
+            state.members.removeAll { $0.device == context.deviceID }
             if state.active, state.members.isEmpty {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
@@ -348,8 +360,8 @@ public final class RuleEngine {
             store(state, index, rule, key: key, isGroup: true)
             return
         }
-        state.members.removeAll { $0.device == message.deviceID }
-        state.members.append(.init(device: message.deviceID, at: context.now))
+        state.members.removeAll { $0.device == context.deviceID }
+        state.members.append(.init(device: context.deviceID, at: context.now))
         if state.members.count > correlate.n * 4 { state.members.removeFirst(state.members.count - correlate.n * 4) }
         if state.members.count >= correlate.n || state.active {
             context.count = state.members.count
@@ -384,27 +396,26 @@ public final class RuleEngine {
         guard let device = context.device else { return }
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
-        let key = message.deviceID
+        let key = context.deviceID
+        let limit = absenceLimit(rule, device.record) ?? 0
+        let granularity = min(60_000, max(1, limit / 16))
+        if let position = slots[index].devices.index(forKey: key) {
+            // Fast path: a known device that is not raised only moves its last-seen time.
+            let state = slots[index].devices.values[position]
+            if !state.active, let saved = state.savedLastSeen, context.now - saved < granularity {
+                slots[index].devices.values[position].lastSeen = context.now
+                return
+            }
+        }
         var state = slots[index].devices[key] ?? RuleKeyState()
         state.lastSeen = context.now
-        var changed = false
+        state.savedLastSeen = context.now
         if state.active {
             actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
             slots[index].counters.cleared += 1
             deactivate(index, &state, key: key, isGroup: false)
-            changed = true
         }
-        let limit = absenceLimit(rule, device) ?? 0
-        let granularity = min(60_000, max(1, limit / 16))
-        if changed || state.savedLastSeen.map({ context.now - $0 >= granularity }) ?? true {
-            state.savedLastSeen = context.now
-            changed = true
-        }
-        if changed {
-            store(state, index, rule, key: key)
-        } else {
-            slots[index].devices[key] = state
-        }
+        store(state, index, rule, key: key)
     }
 
     /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
@@ -421,7 +432,8 @@ public final class RuleEngine {
     private func checkAbsence(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
         let started = startedAt ?? now
         var next = now + 60_000
-        for (id, device) in registry.devices {
+        for (id, entry) in deviceEntries {
+            let device = entry.record
             guard let limit = absenceLimit(rule, device) else { continue }
             var segments = ["device": id]
             if !device.kind.isEmpty { segments["kind"] = device.kind }
@@ -429,7 +441,7 @@ public final class RuleEngine {
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
             var state = slots[index].devices[id] ?? RuleKeyState()
             if state.active { continue }
-            var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: device,
+            var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
                                             awayUntil: away[id], now: now)
             defer { record(&context, in: index) }
             if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
