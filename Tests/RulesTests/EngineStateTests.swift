@@ -148,3 +148,52 @@ struct EngineStateTests {
         #expect(h.tick(100).contains("raise smoke_alarm/SD-1 red"))
     }
 }
+
+/// Bad input never traps: extreme times, extreme saved values, absurd registry data.
+struct RobustnessTests {
+    @Test func extremeTimesAndSavedValuesDoNotTrap() throws {
+        let h = try RuleHarness(rules: EngineStateTests.rules, devices: Fixtures.devices + [
+            DeviceRecord(id: "HUGE", kind: "smoke", reportIntervalSeconds: .max),
+        ])
+        _ = h.engine.process(InboundMessage(topic: "c01/smoke/SD-1/event", segments: TopicLayout.standard.match("c01/smoke/SD-1/event") ?? [:],
+                                            payload: JSONObject([("event", "smoke"), ("state", "alarm")]), payloadText: "", receivedAt: .max))
+        _ = h.engine.tick(now: .max)
+        _ = h.engine.tick(now: .min)
+        var writer = StateWriter()
+        writer.byte(RuleEngine.stateVersion)
+        writer.uint64(try #require(h.engine.ruleSet.fingerprint(of: "smoke_alarm")))
+        writer.byte(2)        // active
+        writer.byte(2)        // red
+        writer.int(.max)      // last raise
+        writer.int(.min)      // last notify
+        writer.optionalInt(.max)
+        writer.optionalInt(.min)
+        writer.optionalInt(.max)
+        writer.count(0)
+        writer.count(0)
+        writer.byte(0)
+        let fresh = try RuleHarness(rules: EngineStateTests.rules, devices: Fixtures.devices)
+        fresh.engine.restoreState([(key: "smoke_alarm/SD-1", value: writer.bytes), (key: "silent/SD-2", value: writer.bytes)], now: 0)
+        _ = fresh.engine.tick(now: 0)
+        _ = fresh.engine.tick(now: .max)
+        fresh.publish(1, "c01/smoke/SD-1/event", ["event": "smoke", "state": "normal"])
+        #expect(fresh.engine.counters.droppedStateEntries == 1)  // fingerprint of another rule
+    }
+
+    @Test func onDaysIsAcceptedAsWellAsDays() throws {
+        let text = """
+        timezone "Asia/Shanghai"
+        rule weekday {
+          on "+/door/+/event"
+          when event == "door_forced"
+          on days mon-fri
+          level yellow
+          title "x"
+        }
+        """
+        // 2025-11-23 00:00 UTC is Sunday 08:00 in Shanghai; the next day is Monday.
+        let h = try RuleHarness(rules: text)
+        #expect(h.publish(0, "c01/door/D/event", ["event": "door_forced"]) == [])
+        #expect(h.publish(86_400, "c01/door/D/event", ["event": "door_forced"]) == ["raise weekday/D yellow"])
+    }
+}

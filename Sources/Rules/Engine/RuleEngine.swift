@@ -33,7 +33,7 @@ public final class RuleEngine {
     /// Registry records by id, each behind one reference.
     var deviceEntries: [String: DeviceEntry]
     /// Candidate rules by kind, then channel: rule index, and whether the rule's filters still need checking.
-    var candidates: [String: [String: [(index: Int, check: Bool)]]] = [:]
+    var candidates: [KindChannel: [(index: Int, check: Bool)]] = [:]
     var candidateCount = 0
     var dirty: Set<StateRef> = []
     /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
@@ -157,7 +157,8 @@ public final class RuleEngine {
     // MARK: Lookup
 
     private func candidateRules(kind: String, channel: String) -> [(index: Int, check: Bool)] {
-        if let list = candidates[kind]?[channel] { return list }
+        let pair = KindChannel(kind: kind, channel: channel)
+        if let list = candidates[pair] { return list }
         var list: [(index: Int, check: Bool)] = []
         for (index, rule) in ruleSet.rules.enumerated() {
             let fitting = rule.filters.filter { filter in
@@ -169,7 +170,7 @@ public final class RuleEngine {
             list.append((index, !certain))
         }
         if candidateCount < 4096 {
-            candidates[kind, default: [:]][channel] = list
+            candidates[pair] = list
             candidateCount += 1
         }
         return list
@@ -186,7 +187,7 @@ public final class RuleEngine {
         var allowed = true
         if let window = rule.window, !window.contains(context.now) { allowed = false }
         if allowed, let unless = rule.unless, unless.isTrue(in: &context) { allowed = false }
-        if allowed, let recently = rule.recently, let at = state?.recentAt, context.now - at <= recently.withinMillis { allowed = false }
+        if allowed, let recently = rule.recently, let at = state?.recentAt, context.now.minus(at) <= recently.withinMillis { allowed = false }
         if !allowed { slots[index].counters.suppressed += 1 }
         return allowed
     }
@@ -269,7 +270,7 @@ public final class RuleEngine {
             if recently.condition.isTrue(in: &context) {
                 state.recentAt = context.now
                 changed = true
-            } else if let at = state.recentAt, context.now - at > recently.withinMillis {
+            } else if let at = state.recentAt, context.now.minus(at) > recently.withinMillis {
                 state.recentAt = nil
                 changed = true
             }
@@ -300,7 +301,7 @@ public final class RuleEngine {
         guard immediate || (rule.when?.isTrue(in: &context) ?? false) else { return }
         guard allows(index, rule, existing, &context) else { return }
         if let count = rule.count {
-            state.window.removeAll { $0 <= context.now - count.withinMillis }
+            state.window.removeAll { $0 <= context.now.minus(count.withinMillis) }
             state.window.append(context.now)
             if state.window.count > count.n { state.window.removeFirst(state.window.count - count.n) }
             changed = true
@@ -345,7 +346,7 @@ public final class RuleEngine {
             sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
         }
         var state = slots[index].groups[key] ?? RuleKeyState()
-        state.members.removeAll { $0.at <= context.now - correlate.withinMillis }
+        state.members.removeAll { $0.at <= context.now.minus(correlate.withinMillis) }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
             state.members.removeAll { $0.device == context.deviceID }
             if state.active, state.members.isEmpty {
@@ -375,7 +376,7 @@ public final class RuleEngine {
     /// Forgets correlation groups with no member left in the window (group values come from device data,
     /// so their number is bounded like unregistered devices: beyond the cap the oldest groups go).
     private func sweepGroups(_ index: Int, _ rule: CompiledRule, now: EpochMillis, within: Int64) {
-        for (key, group) in slots[index].groups where !group.active && !group.members.contains(where: { $0.at > now - within }) {
+        for (key, group) in slots[index].groups where !group.active && !group.members.contains(where: { $0.at > now.minus(within) }) {
             slots[index].groups[key] = nil
             dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
         }
@@ -401,8 +402,8 @@ public final class RuleEngine {
         let granularity = min(60_000, max(1, limit / 16))
         if let position = slots[index].devices.index(forKey: key) {
             // Fast path: a known device that is not raised only moves its last-seen time.
-            let state = slots[index].devices.values[position]
-            if !state.active, let saved = state.savedLastSeen, context.now - saved < granularity {
+            if !slots[index].devices.values[position].active, let saved = slots[index].devices.values[position].savedLastSeen,
+               context.now.minus(saved) < granularity {
                 slots[index].devices.values[position].lastSeen = context.now
                 return
             }
@@ -425,13 +426,15 @@ public final class RuleEngine {
         case .absent(let millis): return millis
         case .silent(let factor):
             guard let interval = device.reportIntervalSeconds, interval > 0 else { return nil }
-            return Int64(Double(interval) * 1000 * factor)
+            let millis = Double(interval) * 1000 * factor
+            guard millis.isFinite, millis < 1e15 else { return nil }
+            return Int64(millis)
         }
     }
 
     private func checkAbsence(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
         let started = startedAt ?? now
-        var next = now + 60_000
+        var next = now.plus(60_000)
         for (id, entry) in deviceEntries {
             let device = entry.record
             guard let limit = absenceLimit(rule, device) else { continue }
@@ -453,7 +456,7 @@ public final class RuleEngine {
                 }
                 base = max(base, until)
             }
-            let due = max(base + limit, started + min(limit, Self.startGrace))
+            let due = max(base.plus(limit), started.plus(min(limit, Self.startGrace)))
             guard now >= due else {
                 next = min(next, due)
                 continue
@@ -478,7 +481,7 @@ public final class RuleEngine {
                 slots[index].pending.remove(key)
                 continue
             }
-            guard now >= since + hold else { continue }
+            guard now >= since.plus(hold) else { continue }
             action.at = now
             raise(index, rule, action, &state, key: key, isGroup: false, &actions)
             store(state, index, rule, key: key)
@@ -494,11 +497,11 @@ public final class RuleEngine {
                     if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
                     continue
                 }
-                if let after = rule.clearAfterMillis, now >= state.lastRaise + after {
+                if let after = rule.clearAfterMillis, now >= state.lastRaise.plus(after) {
                     actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now))
                     slots[index].counters.cleared += 1
                     deactivate(index, &state, key: key, isGroup: isGroup)
-                } else if let every = rule.renotifyMillis, now >= state.lastNotify + every {
+                } else if let every = rule.renotifyMillis, now >= state.lastNotify.plus(every) {
                     actions.append(followUp(.renotify, of: state, rule: rule, key: key, at: now))
                     state.lastNotify = now
                 } else {
@@ -533,6 +536,25 @@ public final class RuleEngine {
             }
         }
     }
+}
+
+extension Int64 {
+    /// `self + other`, stopping at the bounds instead of trapping (saved state may hold any value).
+    func plus(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+    /// `self - other`, stopping at the bounds instead of trapping.
+    func minus(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other < 0 ? .max : .min) : difference
+    }
+}
+
+/// Key of the candidate-rule cache.
+struct KindChannel: Hashable {
+    var kind: String
+    var channel: String
 }
 
 /// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.

@@ -76,8 +76,9 @@ struct RuleTestFile {
                 scalars = scalars.dropFirst()
             }
             let factors: [String: Double] = ["ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
-            guard let value = Double(number), let factor = factors[unit] else { return nil }
+            guard let value = Double(number), let factor = factors[unit], value * factor < 1e15 else { return nil }
             total += EpochMillis(value * factor)
+            guard total < 1_000_000_000_000_000 else { return nil }
             number = ""
         }
         return number.isEmpty ? total : nil

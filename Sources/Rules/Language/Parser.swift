@@ -167,6 +167,12 @@ struct Parser {
         rule.written.insert(word)
         switch word {
         case "on":
+            if current.isWord("days") {
+                advance()
+                try once(rule.days, keyword)
+                rule.days = try parseDays()
+                return
+            }
             if current.isWord("kind") {
                 advance()
                 guard let kind = current.identifier else { throw fail("expected a device kind after 'on kind'") }
