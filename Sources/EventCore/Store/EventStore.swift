@@ -1,52 +1,159 @@
+import Foundation
+
 /// The shared event core: one SQLite database (WAL) used by the daemon and by staff's CLI.
 ///
 /// Not thread-safe: each thread or process opens its own `EventStore`. SQLite's locking keeps
 /// concurrent writers (daemon and CLI) consistent; every change is one transaction.
 public final class EventStore {
-    /// Opens (creating and migrating if needed) the database at `path`.
-    public init(path: String) throws {
-        throw EventStoreError.permissionDenied(path: path, detail: "event store not implemented yet")
+    /// The database file.
+    public let path: String
+    /// Tuning and deadline defaults.
+    public let options: StoreOptions
+    /// Whether the store was opened for reading only (the CLI's read commands).
+    public let isReadOnly: Bool
+    /// The one connection of this store.
+    let connection: SQLiteConnection
+    /// Encodes event snapshots for the change feed and the outbox.
+    let snapshotEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+    /// Decodes event snapshots.
+    let snapshotDecoder = JSONDecoder()
+    /// `PRAGMA data_version` at the last `hasChanged()` call.
+    var lastDataVersion: Int64?
+    /// Open events by event key as this connection last wrote or read them, so that a repeated raise
+    /// need not read the row again. Emptied when another connection commits (seen through
+    /// `PRAGMA data_version` at the start of each transaction), on any rollback, and when it grows large.
+    var activeEventCache: [String: StoredEvent] = [:]
+    /// `PRAGMA data_version` when `activeEventCache` was last known to be current.
+    var activeEventCacheVersion: Int64 = -1
+
+    /// Opens (creating and migrating if needed) the database at `path` for reading and writing.
+    public convenience init(path: String) throws {
+        try self.init(path: path, options: StoreOptions(), readOnly: false)
+    }
+
+    /// Opens the database at `path`; `readOnly` opens an existing database for reading only
+    /// (no creation, no migration), for the CLI's read commands.
+    public convenience init(path: String, readOnly: Bool) throws {
+        try self.init(path: path, options: StoreOptions(), readOnly: readOnly)
+    }
+
+    /// Opens the database at `path` with `options`.
+    public convenience init(path: String, options: StoreOptions, readOnly: Bool = false) throws {
+        try self.init(path: path, options: options, readOnly: readOnly, migrator: SchemaMigrator(migrations: EventSchema.migrations))
+    }
+
+    /// Opens the database with an explicit migration list (tests use a longer one).
+    init(path: String, options: StoreOptions, readOnly: Bool, migrator: SchemaMigrator) throws {
+        self.path = path
+        self.options = options
+        self.isReadOnly = readOnly
+        if readOnly {
+            connection = try Self.openForReading(path: path, options: options)
+            let version = try SchemaMigrator.storedVersion(connection)
+            try migrator.refuseNewer(version)
+            if version < migrator.latestVersion {
+                throw EventStoreError.permissionDenied(
+                    path: path, detail: "database schema version \(version) must be upgraded first; start lookoutd once")
+            }
+        } else {
+            connection = try Self.openForWriting(path: path, options: options)
+            try migrator.migrate(connection, path: path, fileMode: mode_t(options.newFileMode))
+        }
+    }
+
+    /// Opens read-write, creating the file with mode 0640, in WAL mode.
+    private static func openForWriting(path: String, options: StoreOptions) throws -> SQLiteConnection {
+        try DatabaseFile.prepareForWriting(path, mode: mode_t(options.newFileMode))
+        let connection = try mapOpenFailure(path: path) {
+            let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
+            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            return connection
+        }
+        if connection.isReadOnly {
+            throw EventStoreError.permissionDenied(path: path, detail: "the database is read-only for this user")
+        }
+        return connection
+    }
+
+    /// Opens read-only. In WAL mode a reader needs the -shm file; when it cannot use it (no write
+    /// access and no -shm yet), falls back to an immutable read of the main file, which does not see
+    /// changes still in the -wal file.
+    private static func openForReading(path: String, options: StoreOptions) throws -> SQLiteConnection {
+        try DatabaseFile.checkReadable(path)
+        return try mapOpenFailure(path: path) {
+            do {
+                let connection = try SQLiteConnection(path: path, mode: .readOnly, busyTimeoutMilliseconds: options.busyTimeoutMillis)
+                _ = try connection.integer("SELECT count(*) FROM sqlite_master")
+                return connection
+            } catch let error as SQLiteError where error.isReadOnly {
+                let connection = try SQLiteConnection(path: path, mode: .immutable, busyTimeoutMilliseconds: options.busyTimeoutMillis)
+                _ = try connection.integer("SELECT count(*) FROM sqlite_master")
+                return connection
+            }
+        }
+    }
+
+    /// Turns SQLite's "cannot open" failures into `permissionDenied` with the path.
+    private static func mapOpenFailure<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SQLiteError where error.isReadOnly {
+            throw EventStoreError.permissionDenied(path: path, detail: error.message)
+        } catch let error as SQLiteError where error.isNotADatabase {
+            throw EventStoreError.permissionDenied(path: path, detail: "not a Lookout database (\(error.message))")
+        }
     }
 
     /// Runs `body` in one write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on throw).
-    public func transaction<T>(_ body: () throws -> T) throws -> T { try body() }
-
-    /// Raises a new event for `trigger.eventKey`, or counts another occurrence on the open one.
-    /// Returns the event after the change and whether it is new.
-    public func raise(_ trigger: EventTrigger) throws -> (event: EventRecord, created: Bool) {
-        throw EventStoreError.unknownEvent(trigger.eventKey)
+    /// Inside an open transaction it runs in a savepoint, so a failed step rolls back only itself.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        let nested = !connection.isAutocommit
+        try connection.cached(nested ? "SAVEPOINT lookout_step" : "BEGIN IMMEDIATE").execute()
+        if !nested {
+            do {
+                let version = try connection.integer("PRAGMA data_version")
+                if version != activeEventCacheVersion {
+                    activeEventCache.removeAll()
+                    activeEventCacheVersion = version
+                }
+            } catch {
+                try? connection.cached("ROLLBACK").execute()
+                throw error
+            }
+        }
+        do {
+            let result = try body()
+            try connection.cached(nested ? "RELEASE lookout_step" : "COMMIT").execute()
+            return result
+        } catch {
+            activeEventCache.removeAll()
+            // SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): then nothing is open.
+            if !connection.isAutocommit {
+                if nested {
+                    try? connection.cached("ROLLBACK TO lookout_step").execute()
+                    try? connection.cached("RELEASE lookout_step").execute()
+                } else {
+                    try? connection.cached("ROLLBACK").execute()
+                }
+            }
+            throw error
+        }
     }
 
-    /// Marks the open event for `eventKey` cleared by the device; nil when none is open.
-    public func clear(eventKey: String, at: Millis, note: String) throws -> EventRecord? { nil }
-
-    /// Lowers the open event for `eventKey` to `level`, keeping it and its record; nil when none is open.
-    public func downgrade(eventKey: String, to level: EventLevel, at: Millis, note: String) throws -> EventRecord? { nil }
-
-    /// Applies a staff action, checked against the status, with a timeline entry. Throws for unknown ids
-    /// and refused transitions.
-    public func perform(_ action: EventAction, on id: String, actor: String, note: String, at: Millis) throws -> EventRecord {
-        throw EventStoreError.unknownEvent(id)
+    /// Whether another connection committed a change since the last call (true on the first call).
+    /// Cheap: reads `PRAGMA data_version`, for `lookout watch` polling.
+    public func hasChanged() throws -> Bool {
+        let version = try connection.integer("PRAGMA data_version")
+        defer { lastDataVersion = version }
+        return lastDataVersion != version
     }
 
-    /// The event with `id` (case-insensitive, `E-` prefix optional), or nil.
-    public func event(id: String) throws -> EventRecord? { nil }
-
-    /// Events matching `filter`, red and overdue first, then newest first.
-    public func events(_ filter: EventFilter) throws -> [EventRecord] { [] }
-
-    /// The timeline of an event, oldest first.
-    public func timeline(of id: String) throws -> [TimelineEntry] { [] }
-
-    /// Changes with a sequence number greater than `sequence`, oldest first, at most `limit`.
-    public func changes(after sequence: Int64, limit: Int) throws -> [EventChange] { [] }
-
-    /// The sequence number of the newest change (0 when none).
-    public func latestChangeSequence() throws -> Int64 { 0 }
-
-    /// Saves rule-engine state changes (nil value deletes the key).
-    public func saveRuleState(_ changes: [(key: String, value: [UInt8]?)]) throws {}
-
-    /// All saved rule-engine state.
-    public func loadRuleState() throws -> [(key: String, value: [UInt8])] { [] }
+    /// The current time in milliseconds since the epoch.
+    public static func nowMillis() -> Millis {
+        Millis((Date().timeIntervalSince1970 * 1000).rounded())
+    }
 }

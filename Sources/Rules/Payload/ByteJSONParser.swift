@@ -1,14 +1,193 @@
-/// The byte-level JSON parser behind `JSONParser`. (Placeholder: the fast path lands in its own change.)
+/// The byte-level JSON parser behind `JSONParser`.
+///
+/// One forward pass over the payload bytes (after a cheap UTF-8 validation pass that is mostly an
+/// ASCII word check), strict RFC 8259: no trailing commas, comments, leading zeros, NaN/Infinity,
+/// raw control characters in strings or lone surrogate escapes. Nesting is limited and checked
+/// before descending, so hostile input cannot exhaust the stack.
 struct ByteJSONParser {
+    /// The payload being parsed.
     let bytes: UnsafeRawBufferPointer
+    /// The limits in force; `maxDepth` is already clamped to `ByteJSONParser.hardMaxDepth`.
     let limits: JSONLimits
+    /// Byte offset of the next unread byte.
+    var position: Int = 0
+    /// How many arrays/objects enclose the current position.
+    var depth: Int = 0
+
+    /// Nesting never goes deeper than this, whatever the configured limit: the parser recurses
+    /// once per level, and this bound keeps that far from any thread's stack size.
+    static let hardMaxDepth = 512
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
-        self.limits = limits
+        var clamped = limits
+        clamped.maxDepth = max(0, min(limits.maxDepth, ByteJSONParser.hardMaxDepth))
+        self.limits = clamped
     }
 
+    /// Parses the whole buffer as exactly one JSON value surrounded by optional whitespace.
     mutating func parseDocument() throws(JSONError) -> JSONValue {
-        throw .syntax(offset: 0, message: "parser not implemented yet")
+        if bytes.count > limits.maxBytes { throw .tooLarge(size: bytes.count, limit: limits.maxBytes) }
+        if let bad = UTF8Validation.firstInvalidOffset(in: bytes) { throw .invalidUTF8(offset: bad) }
+        skipWhitespace()
+        if position == bytes.count { throw .empty }
+        let value = try parseValue()
+        skipWhitespace()
+        if position != bytes.count { throw .syntax(offset: position, message: "unexpected data after the value") }
+        return value
     }
+
+    // MARK: - Values
+
+    mutating func parseValue() throws(JSONError) -> JSONValue {
+        guard position < bytes.count else { throw endOfInput("a value") }
+        switch bytes[position] {
+        case ASCII.openBrace: return .object(try parseObjectBody())
+        case ASCII.openBracket: return .array(try parseArrayBody())
+        case ASCII.quote: return .string(try parseString())
+        case ASCII.minus, ASCII.zero...ASCII.nine: return .number(try parseNumber())
+        case ASCII.t: try expectLiteral("true"); return .bool(true)
+        case ASCII.f: try expectLiteral("false"); return .bool(false)
+        case ASCII.n: try expectLiteral("null"); return .null
+        default: throw .syntax(offset: position, message: "expected a value")
+        }
+    }
+
+    /// Parses `{ … }` starting at the opening brace.
+    mutating func parseObjectBody() throws(JSONError) -> JSONObject {
+        try enterContainer()
+        position += 1
+        var fields: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == ASCII.closeBrace {
+            position += 1
+            depth -= 1
+            return JSONObject(fields)
+        }
+        fields.reserveCapacity(8)
+        while true {
+            guard position < bytes.count else { throw endOfInput("a key") }
+            guard bytes[position] == ASCII.quote else { throw .syntax(offset: position, message: "expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard position < bytes.count else { throw endOfInput("':'") }
+            guard bytes[position] == ASCII.colon else { throw .syntax(offset: position, message: "expected ':' after a key") }
+            position += 1
+            skipWhitespace()
+            let value = try parseValue()
+            fields.append((key: key, value: value))
+            skipWhitespace()
+            guard position < bytes.count else { throw endOfInput("',' or '}'") }
+            switch bytes[position] {
+            case ASCII.comma:
+                position += 1
+                skipWhitespace()
+            case ASCII.closeBrace:
+                position += 1
+                depth -= 1
+                return JSONObject(fields)
+            default:
+                throw .syntax(offset: position, message: "expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Parses `[ … ]` starting at the opening bracket.
+    mutating func parseArrayBody() throws(JSONError) -> [JSONValue] {
+        try enterContainer()
+        position += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == ASCII.closeBracket {
+            position += 1
+            depth -= 1
+            return items
+        }
+        items.reserveCapacity(4)
+        while true {
+            items.append(try parseValue())
+            skipWhitespace()
+            guard position < bytes.count else { throw endOfInput("',' or ']'") }
+            switch bytes[position] {
+            case ASCII.comma:
+                position += 1
+                skipWhitespace()
+            case ASCII.closeBracket:
+                position += 1
+                depth -= 1
+                return items
+            default:
+                throw .syntax(offset: position, message: "expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Counts one more level of nesting, refusing before it would exceed the limit.
+    mutating func enterContainer() throws(JSONError) {
+        guard depth < limits.maxDepth else { throw .tooDeep(limit: limits.maxDepth) }
+        depth += 1
+    }
+
+    /// Consumes `literal` (`true`, `false`, `null`) at the current position.
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONError) {
+        let count = literal.utf8CodeUnitCount
+        let start = literal.utf8Start
+        for index in 0..<count {
+            guard position + index < bytes.count else { throw endOfInput("'\(literal)'") }
+            guard bytes[position + index] == start[index] else {
+                throw .syntax(offset: position + index, message: "invalid literal, expected '\(literal)'")
+            }
+        }
+        position += count
+    }
+
+    // MARK: - Helpers
+
+    /// Skips JSON whitespace: space, tab, line feed, carriage return.
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case ASCII.space, ASCII.tab, ASCII.lineFeed, ASCII.carriageReturn: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// The error for a payload that stops where `expected` should follow.
+    func endOfInput(_ expected: String) -> JSONError {
+        .syntax(offset: bytes.count, message: "unexpected end of payload, expected \(expected)")
+    }
+}
+
+/// Byte values the parser looks for.
+enum ASCII {
+    static let tab: UInt8 = 0x09
+    static let lineFeed: UInt8 = 0x0A
+    static let carriageReturn: UInt8 = 0x0D
+    static let space: UInt8 = 0x20
+    static let quote: UInt8 = 0x22
+    static let plus: UInt8 = 0x2B
+    static let comma: UInt8 = 0x2C
+    static let minus: UInt8 = 0x2D
+    static let dot: UInt8 = 0x2E
+    static let slash: UInt8 = 0x2F
+    static let zero: UInt8 = 0x30
+    static let nine: UInt8 = 0x39
+    static let colon: UInt8 = 0x3A
+    static let upperA: UInt8 = 0x41
+    static let upperE: UInt8 = 0x45
+    static let upperF: UInt8 = 0x46
+    static let openBracket: UInt8 = 0x5B
+    static let backslash: UInt8 = 0x5C
+    static let closeBracket: UInt8 = 0x5D
+    static let a: UInt8 = 0x61
+    static let b: UInt8 = 0x62
+    static let e: UInt8 = 0x65
+    static let f: UInt8 = 0x66
+    static let n: UInt8 = 0x6E
+    static let r: UInt8 = 0x72
+    static let t: UInt8 = 0x74
+    static let u: UInt8 = 0x75
+    static let openBrace: UInt8 = 0x7B
+    static let closeBrace: UInt8 = 0x7D
 }

@@ -1,0 +1,109 @@
+import CSQLite
+
+/// One SQLite connection (`sqlite3*`), closed in `deinit`, with a cache of prepared statements.
+///
+/// Not thread-safe: use a connection from one thread at a time.
+public final class SQLiteConnection {
+    /// The C handle.
+    private let handle: OpaquePointer
+    /// The file, for messages.
+    public let path: String
+    /// Prepared statements by SQL text, kept for the life of the connection.
+    private var statementCache: [String: SQLiteStatement] = [:]
+
+    /// How to open the file.
+    public enum OpenMode: Sendable {
+        /// Read and write, creating the file if missing.
+        case readWriteCreate
+        /// Read and write an existing file.
+        case readWrite
+        /// Read only.
+        case readOnly
+        /// Read only, promising SQLite that nobody changes the file meanwhile (no -wal/-shm used).
+        case immutable
+    }
+
+    /// Opens `path` in `mode`, with a busy timeout so that several processes can share the file.
+    public init(path: String, mode: OpenMode, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        var filename = path
+        switch mode {
+        case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .immutable:
+            flags |= SQLITE_OPEN_READONLY
+            filename = "file:" + SQLiteConnection.uriEscaped(path) + "?immutable=1"
+        }
+        var connection: OpaquePointer?
+        let result = sqlite3_open_v2(filename, &connection, flags, nil)
+        guard let connection else {
+            try SQLiteError.check(result == SQLITE_OK ? SQLITE_NOMEM : result, connection: nil, sql: nil)
+            throw SQLiteError(code: SQLITE_NOMEM, extendedCode: SQLITE_NOMEM, message: "out of memory", sql: nil)
+        }
+        do {
+            try SQLiteError.check(result, connection: connection, sql: nil)
+            sqlite3_extended_result_codes(connection, 1)
+            try SQLiteError.check(sqlite3_busy_timeout(connection, busyTimeoutMilliseconds), connection: connection)
+        } catch {
+            sqlite3_close_v2(connection)
+            throw error
+        }
+        self.handle = connection
+        self.path = path
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Percent-escapes the characters that are special in a `file:` URI.
+    private static func uriEscaped(_ path: String) -> String {
+        var escaped = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"):
+                escaped += "%" + String(byte, radix: 16, uppercase: true)
+            default:
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return escaped
+    }
+
+    /// Runs one or more SQL statements without arguments or results (schema, pragmas).
+    public func execute(_ sql: String) throws {
+        try SQLiteError.check(sqlite3_exec(handle, sql, nil, nil, nil), connection: handle, sql: sql)
+    }
+
+    /// Prepares `sql` once; later calls return the same statement (for hot, fixed SQL only).
+    public func cached(_ sql: String) throws -> SQLiteStatement {
+        if let statement = statementCache[sql] { return statement }
+        let statement = try SQLiteStatement(connection: handle, sql: sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Prepares `sql` for one use (SQL built at run time).
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        try SQLiteStatement(connection: handle, sql: sql)
+    }
+
+    /// The rowid of the last successful INSERT on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changedRowCount: Int { Int(sqlite3_changes(handle)) }
+
+    /// Whether no transaction is open on this connection.
+    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
+    /// Whether the connection was opened read-only (or the file is read-only).
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+    /// Integer result of a single-value query such as `PRAGMA user_version`.
+    public func integer(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
+        try cached(sql).queryFirst(arguments) { $0.int64(0) } ?? 0
+    }
+}

@@ -1,0 +1,179 @@
+/// The versioned schema of the event database.
+///
+/// `PRAGMA user_version` holds the version. To change the schema, append a migration with the next
+/// version; never edit a migration that has shipped.
+enum EventSchema {
+    /// One forward step of the schema.
+    struct Migration: Sendable {
+        /// Version after this step.
+        let version: Int
+        /// SQL run inside the migration transaction.
+        let sql: String
+    }
+
+    /// Statuses that hold the one open event of an event key (see docs/eventcore.md).
+    static let activeStatusList = "'open','acknowledged','dispatched','onsite'"
+
+    /// Every migration, oldest first.
+    static let migrations: [Migration] = [
+        Migration(version: 1, sql: """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            rule TEXT NOT NULL,
+            event_key TEXT NOT NULL,
+            level TEXT NOT NULL,
+            initial_level TEXT NOT NULL,
+            escalate_to TEXT,
+            status TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            grp TEXT NOT NULL,
+            community TEXT NOT NULL,
+            building TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            address TEXT NOT NULL,
+            grid TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            resident_name TEXT NOT NULL,
+            resident_phone TEXT NOT NULL,
+            emergency_contact TEXT NOT NULL,
+            registered INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL,
+            teams TEXT NOT NULL,
+            assignee TEXT NOT NULL DEFAULT '',
+            topic TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            ack_within_ms INTEGER,
+            onsite_within_ms INTEGER,
+            ack_deadline INTEGER,
+            onsite_deadline INTEGER,
+            acknowledged_at INTEGER,
+            onsite_at INTEGER,
+            resolved_at INTEGER,
+            closed_at INTEGER,
+            ack_escalated INTEGER NOT NULL DEFAULT 0,
+            onsite_escalated INTEGER NOT NULL DEFAULT 0,
+            overdue INTEGER NOT NULL DEFAULT 0,
+            silenced INTEGER NOT NULL DEFAULT 0,
+            merged_into INTEGER REFERENCES events(id),
+            repeat_logged_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        INSERT INTO sqlite_sequence(name, seq) VALUES ('events', 1000);
+        CREATE UNIQUE INDEX events_active_key ON events(event_key)
+            WHERE status IN (\(activeStatusList));
+        CREATE INDEX events_status_level ON events(status, level);
+        CREATE INDEX events_first_seen ON events(first_seen);
+        CREATE INDEX events_ack_due ON events(ack_deadline)
+            WHERE ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0;
+        CREATE INDEX events_onsite_due ON events(onsite_deadline)
+            WHERE onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0;
+
+        CREATE TABLE timeline (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events(id),
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT NOT NULL
+        );
+        CREATE INDEX timeline_event ON timeline(event_id, id);
+
+        CREATE TABLE changes (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id INTEGER NOT NULL REFERENCES events(id),
+            action TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            snapshot TEXT NOT NULL
+        );
+
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            change_sequence INTEGER NOT NULL REFERENCES changes(sequence),
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE rule_state (
+            key TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE silences (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope TEXT NOT NULL,
+            community TEXT NOT NULL,
+            building TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            until INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            removed_at INTEGER
+        );
+        CREATE INDEX silences_until ON silences(until);
+
+        CREATE TABLE rejects (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload_excerpt TEXT NOT NULL
+        );
+        CREATE INDEX rejects_reason ON rejects(reason, id);
+        CREATE TABLE reject_counts (
+            reason TEXT PRIMARY KEY,
+            count INTEGER NOT NULL,
+            last_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE daemon_status (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT '',
+            community TEXT NOT NULL DEFAULT '',
+            building TEXT NOT NULL DEFAULT '',
+            unit TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            grid TEXT NOT NULL DEFAULT '',
+            owner TEXT NOT NULL DEFAULT '',
+            resident_name TEXT NOT NULL DEFAULT '',
+            report_interval_s INTEGER,
+            registered INTEGER NOT NULL DEFAULT 0,
+            last_seen INTEGER,
+            online INTEGER,
+            battery_pct REAL,
+            updated_at INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE away_notes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            subject TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            until INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            removed_at INTEGER
+        );
+        CREATE INDEX away_notes_subject ON away_notes(subject, until);
+
+        CREATE TABLE message_fingerprints (
+            fingerprint INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX message_fingerprints_at ON message_fingerprints(at);
+        """),
+    ]
+
+    /// The version this build writes and reads.
+    static var currentVersion: Int { migrations.last?.version ?? 0 }
+}

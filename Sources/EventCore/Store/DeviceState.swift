@@ -1,0 +1,75 @@
+/// A device as `lookout devices` shows it: the registry mirror plus what the daemon saw.
+public struct DeviceState: Sendable, Equatable {
+    /// Device id.
+    public var id: String
+    /// Kind (`smoke`, …).
+    public var kind: String
+    /// Community id.
+    public var community: String
+    /// Building.
+    public var building: String
+    /// Unit.
+    public var unit: String
+    /// Address.
+    public var address: String
+    /// Grid.
+    public var grid: String
+    /// Owning department.
+    public var owner: String
+    /// Resident's name, if any.
+    public var residentName: String
+    /// Expected report interval in seconds, if known.
+    public var reportIntervalSeconds: Int64?
+    /// Whether it is in the registry (false: seen on MQTT but unknown).
+    public var registered: Bool
+    /// Last message, if any.
+    public var lastSeen: Millis?
+    /// Last known online state, nil when unknown.
+    public var online: Bool?
+    /// Last reported battery, percent.
+    public var batteryPercent: Double?
+
+    /// Creates a device entry (registry fields; activity fields default to unknown).
+    public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
+                address: String = "", grid: String = "", owner: String = "", residentName: String = "",
+                reportIntervalSeconds: Int64? = nil, registered: Bool = true, lastSeen: Millis? = nil,
+                online: Bool? = nil, batteryPercent: Double? = nil) {
+        self.id = id
+        self.kind = kind
+        self.community = community
+        self.building = building
+        self.unit = unit
+        self.address = address
+        self.grid = grid
+        self.owner = owner
+        self.residentName = residentName
+        self.reportIntervalSeconds = reportIntervalSeconds
+        self.registered = registered
+        self.lastSeen = lastSeen
+        self.online = online
+        self.batteryPercent = batteryPercent
+    }
+}
+
+/// One message's worth of device activity, written by the daemon in batches.
+public struct DeviceActivity: Sendable, Equatable {
+    /// Device id.
+    public var deviceID: String
+    /// Kind, for devices not in the registry ("" leaves it unchanged).
+    public var kind: String
+    /// When the message arrived.
+    public var at: Millis
+    /// Online state if the message said so.
+    public var online: Bool?
+    /// Battery if the message reported it.
+    public var batteryPercent: Double?
+
+    /// Creates an activity record.
+    public init(deviceID: String, kind: String = "", at: Millis, online: Bool? = nil, batteryPercent: Double? = nil) {
+        self.deviceID = deviceID
+        self.kind = kind
+        self.at = at
+        self.online = online
+        self.batteryPercent = batteryPercent
+    }
+}

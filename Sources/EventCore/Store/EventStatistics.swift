@@ -1,0 +1,86 @@
+/// Median and 90th percentile of a set of durations.
+public struct DurationSummary: Sendable, Equatable {
+    /// How many durations.
+    public var count: Int
+    /// Median (nearest rank), nil when there are none.
+    public var medianMillis: Millis?
+    /// 90th percentile (nearest rank), nil when there are none.
+    public var p90Millis: Millis?
+
+    /// Summarises `durations`.
+    public init(_ durations: [Millis]) {
+        let sorted = durations.sorted()
+        count = sorted.count
+        medianMillis = Self.nearestRank(0.5, of: sorted)
+        p90Millis = Self.nearestRank(0.9, of: sorted)
+    }
+
+    /// The nearest-rank percentile of sorted values.
+    private static func nearestRank(_ fraction: Double, of sorted: [Millis]) -> Millis? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank - 1, 0), sorted.count - 1)]
+    }
+}
+
+/// How many of the events that had a deadline met it.
+public struct DeadlineShare: Sendable, Equatable {
+    /// Events whose deadline was met.
+    public var met: Int
+    /// Events whose deadline was met or has passed.
+    public var total: Int
+    /// Creates a share.
+    public init(met: Int, total: Int) {
+        self.met = met
+        self.total = total
+    }
+
+    /// `met / total`, nil when `total` is 0.
+    public var fraction: Double? { total == 0 ? nil : Double(met) / Double(total) }
+}
+
+/// Figures for one community.
+public struct CommunityStatistics: Sendable, Equatable {
+    /// Community id ("" for events without one).
+    public var community: String
+    /// Events raised.
+    public var total: Int
+    /// Events per level.
+    public var byLevel: [EventLevel: Int]
+    /// Events that still need a person (open, acknowledged, dispatched, on site).
+    public var stillActive: Int
+    /// Events that became overdue.
+    public var overdue: Int
+    /// Time from raise to acknowledgement.
+    public var timeToAcknowledge: DurationSummary
+    /// Time from raise to someone on site.
+    public var timeToOnsite: DurationSummary
+}
+
+/// Figures for `lookout stats` over events first seen in a period.
+public struct EventStatistics: Sendable, Equatable {
+    /// Start of the period (inclusive).
+    public var since: Millis
+    /// End of the period (exclusive).
+    public var until: Millis
+    /// Events raised (merged ones included).
+    public var total: Int
+    /// Events per level (current level).
+    public var byLevel: [EventLevel: Int]
+    /// Events per status.
+    public var byStatus: [EventStatus: Int]
+    /// Events that became overdue.
+    public var overdue: Int
+    /// Events raised while silenced.
+    public var silenced: Int
+    /// Time from raise to acknowledgement (any step that implies it).
+    public var timeToAcknowledge: DurationSummary
+    /// Time from raise to someone on site.
+    public var timeToOnsite: DurationSummary
+    /// Acknowledged within the acknowledge deadline.
+    public var acknowledgedInTime: DeadlineShare
+    /// On site within the on-site deadline.
+    public var onsiteInTime: DeadlineShare
+    /// The same figures per community, by community id.
+    public var perCommunity: [CommunityStatistics]
+}

@@ -1,0 +1,95 @@
+/// Reading events, timelines and the change feed (the CLI's side of the store).
+extension EventStore {
+    /// The event with `id` (case-insensitive, `E-` prefix optional), or nil.
+    public func event(id: String) throws -> EventRecord? {
+        guard let rowID = StoredEvent.rowID(of: id) else { return nil }
+        return try storedEvent(rowID: rowID)?.record
+    }
+
+    /// Events matching `filter`: red first, then yellow, then green; overdue first within a level;
+    /// then newest first.
+    ///
+    /// With no statuses given, lists what still needs a person: open, acknowledged, dispatched and
+    /// on-site events, and red events cleared by their device (a person must close those).
+    public func events(_ filter: EventFilter) throws -> [EventRecord] {
+        var conditions: [String] = []
+        var arguments: [any SQLiteBindable] = []
+        func list<T>(_ values: [T], _ text: (T) -> String) -> String {
+            arguments.append(contentsOf: values.map(text))
+            return Array(repeating: "?", count: values.count).joined(separator: ", ")
+        }
+        if !filter.includeAll {
+            if filter.statuses.isEmpty {
+                conditions.append("(status IN (\(EventSchema.activeStatusList)) OR (status = 'cleared' AND level = 'red'))")
+            } else {
+                conditions.append("status IN (\(list(filter.statuses) { $0.rawValue }))")
+            }
+        }
+        if !filter.levels.isEmpty {
+            conditions.append("level IN (\(list(filter.levels) { $0.rawValue }))")
+        }
+        for (column, value) in [("kind", filter.kind), ("community", filter.community), ("building", filter.building)] {
+            if let value {
+                conditions.append("\(column) = ?")
+                arguments.append(value)
+            }
+        }
+        if let team = filter.team {
+            conditions.append("(instr(char(10) || teams || char(10), char(10) || ? || char(10)) > 0 OR assignee = ?)")
+            arguments.append(contentsOf: [team, team])
+        }
+        if let since = filter.since {
+            conditions.append("first_seen >= ?")
+            arguments.append(since)
+        }
+        if filter.overdueOnly { conditions.append("overdue = 1") }
+        arguments.append(max(filter.limit, 0))
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try connection.cached("""
+            SELECT \(StoredEvent.columns) FROM events \(whereClause)
+            ORDER BY CASE level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, overdue DESC, first_seen DESC, id DESC
+            LIMIT ?
+            """).query(arguments) { StoredEvent(row: $0).record }
+    }
+
+    /// The timeline of an event, oldest first (empty for an unknown id).
+    public func timeline(of id: String) throws -> [TimelineEntry] {
+        guard let rowID = StoredEvent.rowID(of: id) else { return [] }
+        let eventID = StoredEvent.readableID(rowID)
+        return try connection.cached("SELECT at, actor, action, status, note FROM timeline WHERE event_id = ? ORDER BY id")
+            .query([rowID]) { row in
+                TimelineEntry(eventID: eventID, at: row.int64(0), actor: row.text(1), action: row.text(2),
+                              status: EventStatus(rawValue: row.text(3)) ?? .open, note: row.text(4))
+            }
+    }
+
+    /// Changes with a sequence number greater than `sequence`, oldest first, at most `limit`.
+    /// Each carries the event as it was right after that change.
+    public func changes(after sequence: Int64, limit: Int) throws -> [EventChange] {
+        let rows = try connection.cached("""
+            SELECT sequence, event_id, action, snapshot FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?
+            """).query([sequence, max(limit, 0)]) { row in
+                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3))
+            }
+        return try rows.compactMap { row in
+            guard let event = try decodeSnapshot(row.snapshot, eventRowID: row.eventRowID) else { return nil }
+            return EventChange(sequence: row.sequence, event: event, action: row.action)
+        }
+    }
+
+    /// The sequence number of the newest change (0 when none).
+    public func latestChangeSequence() throws -> Int64 {
+        try connection.integer("SELECT coalesce(max(sequence), 0) FROM changes")
+    }
+
+    /// Deletes change-feed entries older than `before` that the outbox no longer needs; returns how many.
+    @discardableResult
+    public func pruneChanges(before: Millis) throws -> Int {
+        try transaction {
+            try connection.cached("""
+                DELETE FROM changes WHERE at < ? AND sequence NOT IN (SELECT change_sequence FROM outbox)
+                """).execute([before])
+            return connection.changedRowCount
+        }
+    }
+}

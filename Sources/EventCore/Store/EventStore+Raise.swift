@@ -1,0 +1,178 @@
+import Foundation
+
+/// Raising, repeating, clearing and downgrading events: the daemon's side of the store.
+extension EventStore {
+    /// Actor recorded for changes made by the daemon's rules.
+    public static let daemonActor = "lookoutd"
+    /// Actor recorded for changes reported by a device.
+    public static let deviceActor = "device"
+
+    /// Raises a new event for `trigger.eventKey`, or counts another occurrence on the open one.
+    /// Returns the event after the change and whether it is new.
+    ///
+    /// A repeat raises the level (never lowers it), tightens deadlines not yet met when the level rises,
+    /// and writes a `repeated` timeline entry at most every `StoreOptions.repeatedEntryIntervalMillis`;
+    /// the count is exact.
+    @discardableResult
+    public func raise(_ trigger: EventTrigger) throws -> (event: EventRecord, created: Bool) {
+        try raise(trigger, actor: Self.daemonActor)
+    }
+
+    /// `raise(_:)` with the actor recorded on the timeline.
+    @discardableResult
+    func raise(_ trigger: EventTrigger, actor: String) throws -> (event: EventRecord, created: Bool) {
+        try transaction {
+            if var existing = try cachedActiveEvent(key: trigger.eventKey) {
+                try fold(trigger, into: &existing, actor: actor)
+                remember(existing)
+                return (existing.record, false)
+            }
+            let created = try create(trigger, actor: actor)
+            remember(created)
+            return (created.record, true)
+        }
+    }
+
+    /// Files a manual report by staff (`lookout report`) through the same path as rule events.
+    @discardableResult
+    public func report(kind: String, level: EventLevel, location: EventLocation, title: String,
+                       description: String, actor: String, at: Millis) throws -> EventRecord {
+        let trigger = EventTrigger(
+            rule: "manual", eventKey: "manual/\(actor)/\(at)/\(UUID().uuidString)", level: level, kind: kind,
+            deviceID: "", location: location, title: title, description: description, at: at)
+        return try raise(trigger, actor: actor).event
+    }
+
+    /// Marks the open event for `eventKey` cleared by the device; nil when none is open.
+    /// Green and yellow cleared events leave the open list; red ones stay listed until a person closes them.
+    @discardableResult
+    public func clear(eventKey: String, at: Millis, note: String) throws -> EventRecord? {
+        try transaction {
+            guard var event = try activeEvent(key: eventKey) else { return nil }
+            event.record.status = .cleared
+            event.record.updatedAt = at
+            try update(event)
+            try recordChange(event, action: "cleared", actor: Self.deviceActor, note: note, at: at)
+            return event.record
+        }
+    }
+
+    /// Lowers the open event for `eventKey` to `level`, keeping it and its record; nil when none is open.
+    /// An event already at or below `level` is returned unchanged.
+    @discardableResult
+    public func downgrade(eventKey: String, to level: EventLevel, at: Millis, note: String) throws -> EventRecord? {
+        try transaction {
+            guard var event = try activeEvent(key: eventKey) else { return nil }
+            guard level < event.record.level else { return event.record }
+            let previous = event.record.level
+            event.record.level = level
+            event.record.updatedAt = at
+            try update(event)
+            let reason = "level \(previous.rawValue) → \(level.rawValue)" + (note.isEmpty ? "" : ": \(note)")
+            try recordChange(event, action: "downgraded", actor: Self.deviceActor, note: reason, at: at)
+            return event.record
+        }
+    }
+
+    /// Re-notifies the open event for `eventKey` while nobody has taken it: a `renotified` change-feed
+    /// entry and outbox row (no timeline entry). Nil when no open, unacknowledged event exists.
+    @discardableResult
+    public func renotify(eventKey: String, at: Millis) throws -> EventRecord? {
+        try transaction {
+            guard let event = try activeEvent(key: eventKey), event.record.status == .open else { return nil }
+            try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
+            return event.record
+        }
+    }
+
+    /// Creates the event for a trigger with no open event.
+    private func create(_ trigger: EventTrigger, actor: String) throws -> StoredEvent {
+        let windows = deadlineWindows(level: trigger.level, acknowledgeSeconds: trigger.ackWithinSeconds,
+                                      onsiteSeconds: trigger.onsiteWithinSeconds)
+        let silence = try coveringSilence(deviceID: trigger.deviceID, location: trigger.location, at: trigger.at)
+        let record = EventRecord(
+            id: "", rule: trigger.rule, eventKey: trigger.eventKey, level: trigger.level, initialLevel: trigger.level,
+            escalateTo: trigger.escalateTo, status: .open, kind: trigger.kind, deviceID: trigger.deviceID,
+            group: trigger.group, location: trigger.location, title: trigger.title, description: trigger.description,
+            teams: trigger.teams, assignee: "", topic: trigger.topic, payload: trigger.payload,
+            firstSeen: trigger.at, lastSeen: trigger.at, count: 1,
+            ackDeadline: windows.acknowledge.map { Self.adding(trigger.at, $0) },
+            onsiteDeadline: windows.onsite.map { Self.adding(trigger.at, $0) },
+            overdue: false, silenced: silence != nil, updatedAt: trigger.at)
+        var event = StoredEvent(
+            rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
+            acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
+            onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
+        event.rowID = try insert(event)
+        event.record.id = StoredEvent.readableID(event.rowID)
+        let note = silence.map { "silenced by silence #\($0.id) until \(Self.formatTime($0.until)): \($0.reason)" } ?? ""
+        try recordChange(event, action: "raised", actor: actor, note: note, at: trigger.at)
+        return event
+    }
+
+    /// Counts another occurrence on the open event.
+    private func fold(_ trigger: EventTrigger, into event: inout StoredEvent, actor: String) throws {
+        event.record.count += 1
+        event.record.lastSeen = max(event.record.lastSeen, trigger.at)
+        event.record.updatedAt = max(event.record.updatedAt, trigger.at)
+        var action: String?
+        var note = ""
+        if trigger.level > event.record.level {
+            note = "level \(event.record.level.rawValue) → \(trigger.level.rawValue), count \(event.record.count)"
+            event.record.level = trigger.level
+            tightenDeadlines(of: &event, for: trigger)
+            action = "upgraded"
+        } else if trigger.at - event.repeatLoggedAt >= options.repeatedEntryIntervalMillis {
+            note = "count \(event.record.count)"
+            action = "repeated"
+        }
+        guard let action else {
+            try updateOccurrence(event)
+            return
+        }
+        event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
+        try update(event)
+        try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
+    }
+
+    /// After a level rise, deadlines not yet met move earlier if the new level asks for less time.
+    private func tightenDeadlines(of event: inout StoredEvent, for trigger: EventTrigger) {
+        let windows = deadlineWindows(level: trigger.level, acknowledgeSeconds: trigger.ackWithinSeconds,
+                                      onsiteSeconds: trigger.onsiteWithinSeconds)
+        if event.acknowledgedAt == nil, !event.acknowledgeEscalated, let window = windows.acknowledge {
+            let candidate = Self.adding(trigger.at, window)
+            event.record.ackDeadline = min(event.record.ackDeadline ?? candidate, candidate)
+            event.acknowledgeWithin = min(event.acknowledgeWithin ?? window, window)
+        }
+        if event.onsiteAt == nil, !event.onsiteEscalated, let window = windows.onsite {
+            let candidate = Self.adding(trigger.at, window)
+            event.record.onsiteDeadline = min(event.record.onsiteDeadline ?? candidate, candidate)
+            event.onsiteWithin = min(event.onsiteWithin ?? window, window)
+        }
+    }
+
+    /// Milliseconds allowed to acknowledge and to be on site: the trigger's own, else the level default.
+    func deadlineWindows(level: EventLevel, acknowledgeSeconds: Int64?, onsiteSeconds: Int64?)
+        -> (acknowledge: Millis?, onsite: Millis?) {
+        func millis(_ seconds: Int64?) -> Millis? {
+            guard let seconds else { return nil }
+            let (product, overflow) = max(seconds, 0).multipliedReportingOverflow(by: 1000)
+            return overflow ? Millis.max / 2 : product
+        }
+        let policy = options.deadlines
+        return (millis(acknowledgeSeconds ?? policy.acknowledgeWithinSeconds[level]),
+                millis(onsiteSeconds ?? policy.onsiteWithinSeconds[level]))
+    }
+
+    /// `time + duration` without overflowing.
+    static func adding(_ time: Millis, _ duration: Millis) -> Millis {
+        let (sum, overflow) = time.addingReportingOverflow(duration)
+        return overflow ? Millis.max : sum
+    }
+
+    /// A time for a timeline note (UTC, ISO 8601).
+    static func formatTime(_ millis: Millis) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+}

@@ -1,0 +1,39 @@
+/// Default deadlines per level, used when a trigger does not give its own.
+public struct DeadlinePolicy: Sendable, Equatable {
+    /// Seconds to acknowledge, per level; a missing level has no acknowledge deadline.
+    public var acknowledgeWithinSeconds: [EventLevel: Int64]
+    /// Seconds to be on site, per level; a missing level has no on-site deadline.
+    public var onsiteWithinSeconds: [EventLevel: Int64]
+
+    /// Creates a policy.
+    public init(acknowledgeWithinSeconds: [EventLevel: Int64], onsiteWithinSeconds: [EventLevel: Int64]) {
+        self.acknowledgeWithinSeconds = acknowledgeWithinSeconds
+        self.onsiteWithinSeconds = onsiteWithinSeconds
+    }
+
+    /// Red: acknowledge in 2 min, on site in 15 min. Yellow: 15 min, 2 h. Green: 24 h, no on-site deadline.
+    public static let standard = DeadlinePolicy(
+        acknowledgeWithinSeconds: [.red: 120, .yellow: 15 * 60, .green: 24 * 3600],
+        onsiteWithinSeconds: [.red: 15 * 60, .yellow: 2 * 3600])
+}
+
+/// Tuning of an `EventStore`.
+public struct StoreOptions: Sendable, Equatable {
+    /// Default deadlines.
+    public var deadlines: DeadlinePolicy = .standard
+    /// A repeated trigger writes a `repeated` timeline entry (and change) at most this often per event;
+    /// the count is exact regardless.
+    public var repeatedEntryIntervalMillis: Millis = 60_000
+    /// How long to wait for another process's lock before failing with SQLITE_BUSY.
+    public var busyTimeoutMillis: Int32 = 5_000
+    /// Rejected messages kept per reason (older samples are dropped; counters keep counting).
+    public var rejectSamplesPerReason: Int = 50
+    /// Bytes of a rejected payload kept in the sample.
+    public var rejectPayloadExcerptBytes: Int = 512
+    /// Permission bits of a new database file (and of migration backups). 0640 lets group `lookout`
+    /// read; use 0660 if staff's CLI writes (acknowledge, dispatch) as members of the group.
+    public var newFileMode: UInt16 = 0o640
+
+    /// Default options.
+    public init() {}
+}
