@@ -197,3 +197,48 @@ struct RobustnessTests {
         #expect(h.publish(86_400, "c01/door/D/event", ["event": "door_forced"]) == ["raise weekday/D yellow"])
     }
 }
+
+/// The test runner's own behaviour: failures are reported readably, registry files load.
+struct RuleTestRunnerTests {
+    static let rules = ShippedRuleTests.rulesDirectory + "/smoke.rules"
+
+    @Test func wrongAndMissingExpectationsAreReportedWithLines() throws {
+        let text = """
+        rules "\(Self.rules)"
+        device SD-1 kind=smoke building=3 address="B3"
+        case "wrong"
+          at 0s publish "c01/smoke/SD-1/event" {"event":"smoke","state":"alarm"}
+          expect at 2s raise smoke_alarm/SD-1 level red
+          expect at 9s clear smoke_alarm/SD-1
+        """
+        let report = RuleTestRunner.run(text: text, fileName: "x.test", baseDirectory: "/")
+        #expect(report.cases == 1)
+        #expect(report.failures.map(\.description) == [
+            "x.test:5: [wrong] expected: expect at 2s raise smoke_alarm/SD-1 level red\n    got: nothing at that time",
+            "x.test:6: [wrong] expected: expect at 9s clear smoke_alarm/SD-1\n    got: nothing at that time",
+            "x.test:3: [wrong] unexpected: 3s raise smoke_alarm/SD-1 level red count 1 (Smoke alarm at B3 (SD-1))",
+        ])
+    }
+
+    @Test func brokenTestFilesAndRulesAreReported() {
+        let report = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n  at 1x publish\n  bogus\n", fileName: "y.test", baseDirectory: "/tmp")
+        #expect(report.failures.map(\.description) == [
+            "y.test:3: [c] expected 'at OFFSET publish|away|tick …'",
+            "y.test:4: [c] unknown line 'bogus' (expected rules, start, step, devices, device, case, at, expect or ignore)",
+        ])
+        let missing = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n", fileName: "z.test", baseDirectory: "/tmp")
+        #expect(missing.failures.first?.message.hasPrefix("rules do not compile:\n/tmp/nope.rules:1:1: error: no such file or directory") == true)
+    }
+
+    @Test func registryCSVFilesLoad() throws {
+        let text = """
+        rules "\(Self.rules)"
+        devices "\(ShippedRuleTests.packageDirectory.path)/config/devices.csv"
+        case "registered address from the CSV"
+          at 0s publish "c01/smoke/SD-0101/event" {"event":"tamper","state":"removed"}
+          expect at 0s raise smoke_removed/SD-0101 level green title "Smoke detector removed from the ceiling at 幸福里社区1号楼1单元101室"
+        """
+        let report = RuleTestRunner.run(text: text, fileName: "r.test", baseDirectory: "/")
+        #expect(report.failures.map(\.description) == [])
+    }
+}

@@ -6,6 +6,8 @@ struct RuleTestFile {
     var rulePaths: [String] = []
     var rulesLine = 0
     var devices: [DeviceRecord] = []
+    /// Registry CSV files (`devices "../devices.csv"`), read before the inline `device` lines.
+    var registryFiles: [(path: String, line: Int)] = []
     /// Engine time of offset 0.
     var start: EpochMillis = 1_763_856_000_000
     /// Tick interval.
@@ -172,6 +174,12 @@ struct RuleTestFile {
                     continue
                 }
                 self.step = step
+            case "devices":
+                guard w.count == 2 else {
+                    fail(line, "expected 'devices \"FILE.csv\"'")
+                    continue
+                }
+                registryFiles.append((w[1], line))
             case "device":
                 guard w.count >= 2 else {
                     fail(line, "expected 'device ID key=value …'")
@@ -198,7 +206,7 @@ struct RuleTestFile {
             case "expect":
                 parseExpectation(w, line: line, text: String(rawLine).trimmingCharacters(in: .whitespaces))
             default:
-                fail(line, "unknown line '\(keyword)' (expected rules, start, step, device, case, at, expect or ignore)")
+                fail(line, "unknown line '\(keyword)' (expected rules, start, step, devices, device, case, at, expect or ignore)")
             }
         }
         if cases.isEmpty { fail(0, "no test cases ('case \"name\"')") }
