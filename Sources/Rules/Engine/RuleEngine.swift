@@ -308,8 +308,7 @@ public final class RuleEngine {
             guard state.window.count >= count.n || state.active else { return }
             context.count = state.window.count
         }
-        if let hold = rule.holdForMillis, !immediate, !state.active {
-            _ = hold
+        if rule.holdForMillis != nil, !immediate, !state.active {
             if state.pendingSince == nil {
                 state.pendingSince = context.now
                 state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,

@@ -79,12 +79,10 @@ struct RuleChecker {
         } else if rule.when == nil, !rule.written.contains("when") {
             report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range)
         }
-        if let correlate = rule.correlate, let recently = rule.unlessRecently {
-            _ = correlate
+        if rule.correlate != nil, let recently = rule.unlessRecently {
             report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
         }
-        if let count = rule.count, let correlate = rule.correlate {
-            _ = count
+        if rule.count != nil, let correlate = rule.correlate {
             report(.error, "use either 'count' or 'correlate', not both", correlate.n.range)
         }
         if let hold = rule.holdFor {
