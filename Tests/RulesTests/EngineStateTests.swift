@@ -224,7 +224,7 @@ struct RuleTestRunnerTests {
         let report = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n  at 1x publish\n  bogus\n", fileName: "y.test", baseDirectory: "/tmp")
         #expect(report.failures.map(\.description) == [
             "y.test:3: [c] expected 'at OFFSET publish|away|tick …'",
-            "y.test:4: [c] unknown line 'bogus' (expected rules, start, step, devices, device, case, at, expect or ignore)",
+            "y.test:4: [c] unknown line 'bogus' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)",
         ])
         let missing = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n", fileName: "z.test", baseDirectory: "/tmp")
         #expect(missing.failures.first?.message.hasPrefix("rules do not compile:\n/tmp/nope.rules:1:1: error: no such file or directory") == true)
@@ -239,6 +239,21 @@ struct RuleTestRunnerTests {
           expect at 0s raise smoke_removed/SD-0101 level green title "Smoke detector removed from the ceiling at 幸福里社区1号楼1单元101室"
         """
         let report = RuleTestRunner.run(text: text, fileName: "r.test", baseDirectory: "/")
+        #expect(report.failures.map(\.description) == [])
+    }
+}
+
+extension RuleTestRunnerTests {
+    @Test func customLayout() throws {
+        let text = """
+        rules "\(Self.rules)"
+        layout "site/{kind}/{community}/{device}/{channel}"
+        device SD-1 kind=smoke address="B3"
+        case "topics in the custom layout"
+          at 0s publish "site/smoke/c01/SD-1/event" {"event":"tamper","state":"removed"}
+          expect at 0s raise smoke_removed/SD-1 level green
+        """
+        let report = RuleTestRunner.run(text: text, fileName: "l.test", baseDirectory: "/")
         #expect(report.failures.map(\.description) == [])
     }
 }

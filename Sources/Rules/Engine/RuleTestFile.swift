@@ -5,6 +5,8 @@ struct RuleTestFile {
     var fileName: String
     var rulePaths: [String] = []
     var rulesLine = 0
+    /// The topic layout (`layout "{community}/{kind}/{device}/{channel}"`).
+    var layout = TopicLayout.standard
     var devices: [DeviceRecord] = []
     /// Registry CSV files (`devices "../devices.csv"`), read before the inline `device` lines.
     var registryFiles: [(path: String, line: Int)] = []
@@ -162,6 +164,16 @@ struct RuleTestFile {
             case "rules":
                 rulesLine = line
                 rulePaths += w.dropFirst()
+            case "layout":
+                guard w.count == 2 else {
+                    fail(line, "expected 'layout \"{community}/{kind}/{device}/{channel}\"'")
+                    continue
+                }
+                do {
+                    layout = try TopicLayout(pattern: w[1])
+                } catch {
+                    fail(line, error.message)
+                }
             case "start":
                 guard w.count == 2, let date = ISO8601DateFormatter().date(from: w[1]) else {
                     fail(line, "expected 'start 2026-11-23T09:00:00+08:00'")
@@ -206,7 +218,7 @@ struct RuleTestFile {
             case "expect":
                 parseExpectation(w, line: line, text: String(rawLine).trimmingCharacters(in: .whitespaces))
             default:
-                fail(line, "unknown line '\(keyword)' (expected rules, start, step, devices, device, case, at, expect or ignore)")
+                fail(line, "unknown line '\(keyword)' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)")
             }
         }
         if cases.isEmpty { fail(0, "no test cases ('case \"name\"')") }

@@ -48,7 +48,7 @@ public enum RuleTestRunner {
         var expectations = 0
         guard failures.isEmpty else { return RuleTestReport(cases: 0, expectations: 0, failures: failures) }
         let rulePaths = file.rulePaths.map { ($0 as NSString).isAbsolutePath ? $0 : (baseDirectory as NSString).appendingPathComponent($0) }
-        let compiled = RuleCompiler.compile(paths: rulePaths)
+        let compiled = RuleCompiler.compile(paths: rulePaths, options: CompileOptions(layout: file.layout))
         guard let ruleSet = compiled.ruleSet else {
             let errors = compiled.diagnostics.filter { $0.severity == .error }.map(\.headline).joined(separator: "\n")
             return RuleTestReport(cases: 0, expectations: 0, failures: [RuleTestFailure(file: fileName, line: file.rulesLine, testCase: "", message: "rules do not compile:\n\(errors)")])
