@@ -50,7 +50,8 @@ ensure_swift() {
 
 # Flags of the release build shared by the demo and the .deb, so both reuse one build.
 # The Swift runtime and Foundation are linked statically: the binaries do not need /opt/swift.
-LOOKOUT_RELEASE_FLAGS=(-c release --static-swift-stdlib)
+# `-z now` (full RELRO with -z relro, the default): symbols resolved at start, GOT read-only.
+LOOKOUT_RELEASE_FLAGS=(-c release --static-swift-stdlib -Xlinker -znow)
 
 # Builds the release executables and sets LOOKOUT_RELEASE_BIN to the directory holding them.
 build_release() {
