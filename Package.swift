@@ -36,7 +36,10 @@ let package = Package(
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "LookoutTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Daemon", "lookout"]),
+
+        // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
+        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon"], path: "Benchmarks/lookout-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

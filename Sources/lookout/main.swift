@@ -1,2 +1,3 @@
-import Daemon
-print("lookout \(lookoutVersion)")
+import Foundation
+
+exit(LookoutCLI.main(Array(CommandLine.arguments.dropFirst())))

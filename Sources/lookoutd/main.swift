@@ -1,2 +1,4 @@
 import Daemon
-print("lookoutd \(lookoutVersion)")
+import Foundation
+
+exit(LookoutDaemon.main(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -22,6 +22,18 @@ import Testing
         #expect(try store.changes(after: 0, limit: 10).count == 2)
     }
 
+    @Test func pruningKeepsChangesStillInTheOutbox() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let id = try store.raise(trigger()).event.id
+        try store.markOutboxSent(ids: try store.pendingOutbox(limit: 10).map(\.id))
+        try store.perform(.acknowledge, on: id, actor: "wang", note: "", at: t0 + 1000)
+        #expect(try store.pruneChanges(before: t0 + 5000) == 1)
+        #expect(try store.changes(after: 0, limit: 10).map(\.action) == ["acknowledged"])
+        #expect(try store.pendingOutbox(limit: 10).map(\.change.action) == ["acknowledged"])
+        #expect(try store.timeline(of: id).count == 2)
+    }
+
     @Test func rolledBackTransactionLeavesNoOutboxRow() throws {
         let fixture = try StoreFixture()
         let store = fixture.store

@@ -23,6 +23,8 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isDiskFull: Bool { code == SQLITE_FULL }
     /// Whether the database (or its directory) cannot be written.
     public var isReadOnly: Bool { code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN }
+    /// Whether the file is not an SQLite database.
+    public var isNotADatabase: Bool { code == SQLITE_NOTADB }
     /// Whether another connection held the lock longer than the busy timeout.
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 

@@ -2,14 +2,14 @@ import Foundation
 
 /// File-system side of the database: creation mode, group, and access checks with clear messages.
 enum DatabaseFile {
-    /// Mode of a new database file: owner read/write, group read.
-    static let mode: mode_t = 0o640
+    /// Default mode of a new database file: owner read/write, group read.
+    static let defaultMode: mode_t = 0o640
     /// Group given read access when it exists.
     static let groupName = "lookout"
 
-    /// Creates `path` (empty, mode 0640, group `lookout` when possible) if it does not exist, and
+    /// Creates `path` (empty, with `mode`, group `lookout` when possible) if it does not exist, and
     /// checks that it can be read and written. Throws `permissionDenied` with a clear reason.
-    static func prepareForWriting(_ path: String) throws {
+    static func prepareForWriting(_ path: String, mode: mode_t = defaultMode) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: path) {
             let parent = directory.isEmpty ? "." : directory
@@ -50,8 +50,8 @@ enum DatabaseFile {
         }
     }
 
-    /// Sets mode 0640 and the `lookout` group on an existing file (a backup copy); failures are ignored.
-    static func restrictMode(of path: String) {
+    /// Sets `mode` and the `lookout` group on an existing file (a backup copy); failures are ignored.
+    static func restrictMode(of path: String, to mode: mode_t = defaultMode) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fchmod(descriptor, mode)

@@ -23,13 +23,13 @@ struct SchemaMigrator {
     /// Runs the pending migrations in one transaction, after copying an existing database aside.
     /// Returns the path of the backup copy, if one was made.
     @discardableResult
-    func migrate(_ connection: SQLiteConnection, path: String) throws -> String? {
+    func migrate(_ connection: SQLiteConnection, path: String, fileMode: mode_t = DatabaseFile.defaultMode) throws -> String? {
         let found = try Self.storedVersion(connection)
         try refuseNewer(found)
         guard found < latestVersion else { return nil }
         var backupPath: String?
         if found > 0 {
-            backupPath = try backUp(connection, path: path, version: found)
+            backupPath = try backUp(connection, path: path, version: found, fileMode: fileMode)
         }
         try connection.execute("BEGIN IMMEDIATE")
         do {
@@ -49,7 +49,7 @@ struct SchemaMigrator {
     }
 
     /// Copies the database to `<path>.v<version>.bak` (a fresh name if that exists) with `VACUUM INTO`.
-    private func backUp(_ connection: SQLiteConnection, path: String, version: Int) throws -> String {
+    private func backUp(_ connection: SQLiteConnection, path: String, version: Int, fileMode: mode_t) throws -> String {
         var backupPath = "\(path).v\(version).bak"
         var attempt = 1
         while FileManager.default.fileExists(atPath: backupPath) {
@@ -57,7 +57,7 @@ struct SchemaMigrator {
             backupPath = "\(path).v\(version).\(attempt).bak"
         }
         try connection.prepare("VACUUM INTO ?").execute([backupPath])
-        DatabaseFile.restrictMode(of: backupPath)
+        DatabaseFile.restrictMode(of: backupPath, to: fileMode)
         return backupPath
     }
 }

@@ -29,6 +29,12 @@ public struct DeadlineShare: Sendable, Equatable {
     public var met: Int
     /// Events whose deadline was met or has passed.
     public var total: Int
+    /// Creates a share.
+    public init(met: Int, total: Int) {
+        self.met = met
+        self.total = total
+    }
+
     /// `met / total`, nil when `total` is 0.
     public var fraction: Double? { total == 0 ? nil : Double(met) / Double(total) }
 }

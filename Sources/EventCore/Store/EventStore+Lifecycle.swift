@@ -80,16 +80,19 @@ extension EventStore {
     @discardableResult
     public func escalateDue(now: Millis) throws -> [EventRecord] {
         try transaction {
-            let due = try connection.cached("""
-                SELECT \(StoredEvent.columns) FROM events
-                WHERE status IN (\(EventSchema.activeStatusList)) AND (
-                    (ack_deadline <= ?1 AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0)
-                    OR (onsite_deadline <= ?1 AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0))
-                ORDER BY id
-                """).query([now], StoredEvent.init(row:))
+            let due = try connection.cached(Self.selectDue).query([now], StoredEvent.init(row:))
             return try due.map { event in try escalate(event, now: now) }
         }
     }
+
+    /// Active events with a deadline passed at `?1` and not yet escalated.
+    private static let selectDue = """
+        SELECT \(StoredEvent.columns) FROM events
+        WHERE status IN (\(EventSchema.activeStatusList)) AND (
+            (ack_deadline <= ?1 AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0)
+            OR (onsite_deadline <= ?1 AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0))
+        ORDER BY id
+        """
 
     /// Escalates one due event.
     private func escalate(_ due: StoredEvent, now: Millis) throws -> EventRecord {

@@ -22,11 +22,14 @@ extension EventStore {
     @discardableResult
     func raise(_ trigger: EventTrigger, actor: String) throws -> (event: EventRecord, created: Bool) {
         try transaction {
-            if var existing = try activeEvent(key: trigger.eventKey) {
+            if var existing = try cachedActiveEvent(key: trigger.eventKey) {
                 try fold(trigger, into: &existing, actor: actor)
+                remember(existing)
                 return (existing.record, false)
             }
-            return (try create(trigger, actor: actor).record, true)
+            let created = try create(trigger, actor: actor)
+            remember(created)
+            return (created.record, true)
         }
     }
 
@@ -123,11 +126,13 @@ extension EventStore {
             note = "count \(event.record.count)"
             action = "repeated"
         }
-        if action != nil { event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at) }
-        try update(event)
-        if let action {
-            try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
+        guard let action else {
+            try updateOccurrence(event)
+            return
         }
+        event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
+        try update(event)
+        try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
     }
 
     /// After a level rise, deadlines not yet met move earlier if the new level asks for less time.

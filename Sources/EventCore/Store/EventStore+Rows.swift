@@ -2,18 +2,38 @@ import Foundation
 
 /// Reading and writing event rows, and recording every change (timeline, change feed, outbox).
 extension EventStore {
+    /// SQL of `activeEvent(key:)`, built once (hot: every raise).
+    private static let selectActiveByKey = """
+        SELECT \(StoredEvent.columns) FROM events WHERE event_key = ? AND status IN (\(EventSchema.activeStatusList))
+        """
+    /// SQL of `storedEvent(rowID:)`, built once.
+    private static let selectByRowID = "SELECT \(StoredEvent.columns) FROM events WHERE id = ?"
+
     /// The open event of `eventKey`, if any.
     func activeEvent(key eventKey: String) throws -> StoredEvent? {
-        try connection.cached("""
-            SELECT \(StoredEvent.columns) FROM events
-            WHERE event_key = ? AND status IN (\(EventSchema.activeStatusList))
-            """).queryFirst([eventKey], StoredEvent.init(row:))
+        try connection.cached(Self.selectActiveByKey).queryFirst([eventKey], StoredEvent.init(row:))
+    }
+
+    /// Most open events remembered in `activeEventCache`.
+    private static let activeEventCacheLimit = 20_000
+
+    /// `activeEvent(key:)` through the cache; only `raise` uses it (inside its transaction).
+    func cachedActiveEvent(key eventKey: String) throws -> StoredEvent? {
+        if let event = activeEventCache[eventKey] { return event }
+        let event = try activeEvent(key: eventKey)
+        if let event { remember(event) }
+        return event
+    }
+
+    /// Puts an open event, as just written, in the cache.
+    func remember(_ event: StoredEvent) {
+        if activeEventCache.count >= Self.activeEventCacheLimit { activeEventCache.removeAll() }
+        activeEventCache[event.record.eventKey] = event
     }
 
     /// The event with row id `rowID`, if any.
     func storedEvent(rowID: Int64) throws -> StoredEvent? {
-        try connection.cached("SELECT \(StoredEvent.columns) FROM events WHERE id = ?")
-            .queryFirst([rowID], StoredEvent.init(row:))
+        try connection.cached(Self.selectByRowID).queryFirst([rowID], StoredEvent.init(row:))
     }
 
     /// The event with readable id `id`, or `unknownEvent`.
@@ -48,9 +68,10 @@ extension EventStore {
         return connection.lastInsertRowID
     }
 
-    /// Writes every column that changes after creation.
+    /// Writes every column that changes after creation (and forgets the cached copy of the event).
     func update(_ event: StoredEvent) throws {
         let record = event.record
+        activeEventCache[record.eventKey] = nil
         try connection.cached("""
             UPDATE events SET level = ?, status = ?, assignee = ?, count = ?, last_seen = ?, ack_deadline = ?,
                 onsite_deadline = ?, acknowledged_at = ?, onsite_at = ?, resolved_at = ?, closed_at = ?,
@@ -63,6 +84,13 @@ extension EventStore {
                 event.closedAt, event.acknowledgeEscalated, event.onsiteEscalated, record.overdue, event.mergedInto,
                 event.repeatLoggedAt, record.updatedAt, event.rowID,
             ])
+    }
+
+    /// Writes only what a plain repeat changes (count, last seen, updated): no indexed column is touched,
+    /// so this is the cheap path of `raise` at high message rates.
+    func updateOccurrence(_ event: StoredEvent) throws {
+        try connection.cached("UPDATE events SET count = ?, last_seen = ?, updated_at = ? WHERE id = ?")
+            .execute([event.record.count, event.record.lastSeen, event.record.updatedAt, event.rowID])
     }
 
     /// Records a change of `event`: a timeline entry (unless `timeline` is false), a change-feed entry

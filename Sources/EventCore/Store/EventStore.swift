@@ -23,6 +23,12 @@ public final class EventStore {
     let snapshotDecoder = JSONDecoder()
     /// `PRAGMA data_version` at the last `hasChanged()` call.
     var lastDataVersion: Int64?
+    /// Open events by event key as this connection last wrote or read them, so that a repeated raise
+    /// need not read the row again. Emptied when another connection commits (seen through
+    /// `PRAGMA data_version` at the start of each transaction), on any rollback, and when it grows large.
+    var activeEventCache: [String: StoredEvent] = [:]
+    /// `PRAGMA data_version` when `activeEventCache` was last known to be current.
+    var activeEventCacheVersion: Int64 = -1
 
     /// Opens (creating and migrating if needed) the database at `path` for reading and writing.
     public convenience init(path: String) throws {
@@ -55,13 +61,13 @@ public final class EventStore {
             }
         } else {
             connection = try Self.openForWriting(path: path, options: options)
-            try migrator.migrate(connection, path: path)
+            try migrator.migrate(connection, path: path, fileMode: mode_t(options.newFileMode))
         }
     }
 
     /// Opens read-write, creating the file with mode 0640, in WAL mode.
     private static func openForWriting(path: String, options: StoreOptions) throws -> SQLiteConnection {
-        try DatabaseFile.prepareForWriting(path)
+        try DatabaseFile.prepareForWriting(path, mode: mode_t(options.newFileMode))
         let connection = try mapOpenFailure(path: path) {
             let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
             try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
@@ -97,7 +103,7 @@ public final class EventStore {
             return try body()
         } catch let error as SQLiteError where error.isReadOnly {
             throw EventStoreError.permissionDenied(path: path, detail: error.message)
-        } catch let error as SQLiteError where error.code == 26 /* SQLITE_NOTADB */ {
+        } catch let error as SQLiteError where error.isNotADatabase {
             throw EventStoreError.permissionDenied(path: path, detail: "not a Lookout database (\(error.message))")
         }
     }
@@ -107,11 +113,24 @@ public final class EventStore {
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         let nested = !connection.isAutocommit
         try connection.cached(nested ? "SAVEPOINT lookout_step" : "BEGIN IMMEDIATE").execute()
+        if !nested {
+            do {
+                let version = try connection.integer("PRAGMA data_version")
+                if version != activeEventCacheVersion {
+                    activeEventCache.removeAll()
+                    activeEventCacheVersion = version
+                }
+            } catch {
+                try? connection.cached("ROLLBACK").execute()
+                throw error
+            }
+        }
         do {
             let result = try body()
             try connection.cached(nested ? "RELEASE lookout_step" : "COMMIT").execute()
             return result
         } catch {
+            activeEventCache.removeAll()
             // SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): then nothing is open.
             if !connection.isAutocommit {
                 if nested {

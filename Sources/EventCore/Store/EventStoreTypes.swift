@@ -87,7 +87,8 @@ public struct EventChange: Sendable, Equatable {
 
 /// Filters for listing events. Empty fields do not filter.
 public struct EventFilter: Sendable, Equatable {
-    /// Only these statuses; empty means open-ish (everything but resolved, closed, cleared, merged).
+    /// Only these statuses; empty means what still needs a person: open, acknowledged, dispatched,
+    /// on site, and red events cleared by their device (a person must close those).
     public var statuses: [EventStatus] = []
     /// Include every status (`--all`).
     public var includeAll: Bool = false

@@ -30,6 +30,9 @@ public struct StoreOptions: Sendable, Equatable {
     public var rejectSamplesPerReason: Int = 50
     /// Bytes of a rejected payload kept in the sample.
     public var rejectPayloadExcerptBytes: Int = 512
+    /// Permission bits of a new database file (and of migration backups). 0640 lets group `lookout`
+    /// read; use 0660 if staff's CLI writes (acknowledge, dispatch) as members of the group.
+    public var newFileMode: UInt16 = 0o640
 
     /// Default options.
     public init() {}

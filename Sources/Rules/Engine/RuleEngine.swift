@@ -1,33 +1,556 @@
 /// Evaluates rules over messages and time. Not thread-safe: one owner calls it from one thread.
 ///
 /// Time is injected: every call takes `now`, so tests of durations, windows and absence run instantly.
+/// See docs/rules.md for the semantics of every clause.
 public final class RuleEngine {
     /// The rules in force.
     public private(set) var ruleSet: RuleSet
     /// The registry rules read `device.*` and `resident.*` from.
     public private(set) var registry: DeviceRegistry
+    /// Most unregistered devices whose state is kept; beyond it the least recently seen is forgotten.
+    public var maxUnregisteredDevices: Int
+
+    /// Runtime state of one rule.
+    struct Slot {
+        var devices: [String: RuleKeyState] = [:]
+        var groups: [String: RuleKeyState] = [:]
+        /// Device keys with a pending `for`.
+        var pending: Set<String> = []
+        /// Active keys that need ticks (`renotify`, `clear after`): device keys, and group keys.
+        var activeDevices: Set<String> = []
+        var activeGroups: Set<String> = []
+        var counters = RuleCounters()
+        /// Earliest time an absence check can be due.
+        var nextAbsenceCheck: EpochMillis = .min
+    }
+
+    var slots: [Slot]
+    var slotIndex: [String: Int]
+    /// Away notes: device id → until.
+    var away: [String: EpochMillis] = [:]
+    /// When the engine started (first call, or `restoreState`); absence timers of unseen devices start here.
+    var startedAt: EpochMillis?
+    /// Candidate rules by kind, then channel.
+    var candidates: [String: [String: [Int]]] = [:]
+    var candidateCount = 0
+    var dirty: Set<StateRef> = []
+    /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
+    var droppedKeys: [String] = []
+    var unregisteredOrder = UnregisteredDevices()
+    var engineCounters = EngineCounters()
 
     /// Creates an engine with no state.
-    public init(ruleSet: RuleSet, registry: DeviceRegistry) {
+    public convenience init(ruleSet: RuleSet, registry: DeviceRegistry) {
+        self.init(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: 10_000)
+    }
+
+    /// Creates an engine with no state and a cap on tracked unregistered devices.
+    public init(ruleSet: RuleSet, registry: DeviceRegistry, maxUnregisteredDevices: Int) {
         self.ruleSet = ruleSet
         self.registry = registry
+        self.maxUnregisteredDevices = max(1, maxUnregisteredDevices)
+        self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
+        self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Counters per rule, in rule order.
+    public var ruleCounters: [(rule: String, counters: RuleCounters)] {
+        zip(ruleSet.rules, slots).map { ($0.name, $1.counters) }
+    }
+
+    /// Engine-wide counters.
+    public var counters: EngineCounters {
+        var c = engineCounters
+        c.trackedUnregisteredDevices = unregisteredOrder.count
+        return c
     }
 
     /// Evaluates every rule whose topic filter matches `message`; returns the resulting actions in order.
-    public func process(_ message: InboundMessage) -> [RuleAction] { [] }
+    public func process(_ message: InboundMessage) -> [RuleAction] {
+        let now = message.receivedAt
+        if startedAt == nil { startedAt = now }
+        let candidates = candidateRules(kind: message.segments["kind"] ?? "", channel: message.segments["channel"] ?? "")
+        guard !candidates.isEmpty else { return [] }
+        let device = registry[message.deviceID]
+        var actions: [RuleAction] = []
+        var touched = false
+        for index in candidates {
+            let rule = ruleSet.rules[index]
+            guard rule.accepts(message.segments) else { continue }
+            if device == nil, !touched {
+                touched = true
+                trackUnregistered(message.deviceID)
+            }
+            slots[index].counters.evaluations += 1
+            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: message.deviceID,
+                                            device: device, awayUntil: away[message.deviceID], now: now)
+            switch rule.trigger {
+            case .message:
+                if rule.correlate != nil {
+                    processCorrelation(index, rule, message, &context, &actions)
+                } else {
+                    processDevice(index, rule, message, &context, &actions)
+                }
+            case .absent, .silent:
+                processPresence(index, rule, message, &context, &actions)
+            }
+            record(&context, in: index)
+        }
+        return actions
+    }
 
-    /// Advances time: fires pending durations, absences and window expiries due at or before `now`.
-    public func tick(now: EpochMillis) -> [RuleAction] { [] }
+    /// Advances time: fires pending durations, absences, re-notifications and `clear after` due at or before `now`.
+    public func tick(now: EpochMillis) -> [RuleAction] {
+        if startedAt == nil { startedAt = now }
+        var actions: [RuleAction] = []
+        for index in slots.indices {
+            let rule = ruleSet.rules[index]
+            firePending(index, rule, now, &actions)
+            tickActive(index, rule, now, &actions)
+            if case .message = rule.trigger { continue }
+            if now >= slots[index].nextAbsenceCheck { checkAbsence(index, rule, now, &actions) }
+        }
+        return actions
+    }
+
+    /// Records an away note: `resident.away` is true for the device until `until` (nil removes the note).
+    public func setAway(deviceID: String, until: EpochMillis?) {
+        if let until { away[deviceID] = until } else { away[deviceID] = nil }
+        for index in slots.indices { slots[index].nextAbsenceCheck = .min }
+    }
 
     /// Replaces the rules. State of rules whose definition did not change is kept; the rest is dropped.
-    public func replaceRules(_ ruleSet: RuleSet) { self.ruleSet = ruleSet }
+    public func replaceRules(_ ruleSet: RuleSet) {
+        var newSlots: [Slot] = []
+        for rule in ruleSet.rules {
+            if let old = slotIndex[rule.name], self.ruleSet.rules[old].fingerprint == rule.fingerprint {
+                newSlots.append(slots[old])
+            } else {
+                newSlots.append(Slot())
+            }
+        }
+        for (old, rule) in self.ruleSet.rules.enumerated() where ruleSet.fingerprint(of: rule.name) != rule.fingerprint {
+            for key in slots[old].devices.keys { dirty.insert(StateRef(rule: rule.name, key: key, isGroup: false)) }
+            for key in slots[old].groups.keys { dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true)) }
+        }
+        self.ruleSet = ruleSet
+        self.slots = newSlots
+        self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        candidates = [:]
+        candidateCount = 0
+        for index in slots.indices { slots[index].nextAbsenceCheck = .min }
+    }
 
     /// Replaces the registry (a reload of `devices.csv`).
-    public func replaceRegistry(_ registry: DeviceRegistry) { self.registry = registry }
+    public func replaceRegistry(_ registry: DeviceRegistry) {
+        self.registry = registry
+        for index in slots.indices { slots[index].nextAbsenceCheck = .min }
+    }
 
-    /// State changed since the last call, to be committed with the same batch's events.
-    public func takeStateChanges() -> [RuleStateChange] { [] }
+    // MARK: Lookup
 
-    /// Restores state saved by earlier `takeStateChanges()` calls (at start, before any message).
-    public func restoreState(_ entries: [(key: String, value: [UInt8])], now: EpochMillis) {}
+    private func candidateRules(kind: String, channel: String) -> [Int] {
+        if let list = candidates[kind]?[channel] { return list }
+        let list = ruleSet.rules.indices.filter { index in
+            ruleSet.rules[index].filters.contains { filter in
+                (filter.required("kind").map { $0 == kind } ?? true) && (filter.required("channel").map { $0 == channel } ?? true)
+            }
+        }
+        if candidateCount < 4096 {
+            candidates[kind, default: [:]][channel] = list
+            candidateCount += 1
+        }
+        return list
+    }
+
+    private func record(_ context: inout EvaluationContext, in index: Int) {
+        slots[index].counters.missingFields += context.missingFields
+        slots[index].counters.wrongTypes += context.wrongTypes
+        slots[index].counters.errors += context.errors
+    }
+
+    /// Whether local-time limits, `unless` and `unless recently` let a trigger through.
+    private func allows(_ index: Int, _ rule: CompiledRule, _ state: RuleKeyState?, _ context: inout EvaluationContext) -> Bool {
+        var allowed = true
+        if let window = rule.window, !window.contains(context.now) { allowed = false }
+        if allowed, let unless = rule.unless, unless.isTrue(in: &context) { allowed = false }
+        if allowed, let recently = rule.recently, let at = state?.recentAt, context.now - at <= recently.withinMillis { allowed = false }
+        if !allowed { slots[index].counters.suppressed += 1 }
+        return allowed
+    }
+
+    // MARK: Actions
+
+    /// A raise for `key`, templates expanded in `context`.
+    private func makeRaise(_ rule: CompiledRule, key: String, group: String, kind: String, topic: String, payloadText: String,
+                           _ context: inout EvaluationContext) -> RuleAction {
+        var teams: [String] = []
+        for expr in rule.teams {
+            let value = expr.evaluate(in: &context)
+            if case .missing = value { continue }
+            let text = value.templateText
+            if !text.isEmpty, !teams.contains(text) { teams.append(text) }
+        }
+        var action = RuleAction(
+            effect: .raise, rule: rule.name, eventKey: "\(rule.name)/\(key)", deviceID: context.deviceID, kind: kind, group: group,
+            level: rule.level, escalateTo: rule.escalateTo, title: rule.title.render(in: &context),
+            description: rule.description.render(in: &context), teams: teams, ackWithinSeconds: rule.ackWithinSeconds,
+            onsiteWithinSeconds: rule.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
+        action.mergeWithinSeconds = rule.mergeWithinMillis.map { $0 / 1000 }
+        return action
+    }
+
+    /// Emits `action` as a raise and marks the key active when the rule tracks activity.
+    private func raise(_ index: Int, _ rule: CompiledRule, _ action: RuleAction, _ state: inout RuleKeyState,
+                       key: String, isGroup: Bool, _ actions: inout [RuleAction]) {
+        actions.append(action)
+        slots[index].counters.raised += 1
+        state.pendingSince = nil
+        if isGroup { } else { slots[index].pending.remove(key) }
+        guard rule.tracksActive else {
+            state.action = nil
+            return
+        }
+        state.active = true
+        state.level = rule.level
+        state.lastRaise = action.at
+        state.lastNotify = action.at
+        state.action = action
+        if rule.renotifyMillis != nil || rule.clearAfterMillis != nil {
+            if isGroup { slots[index].activeGroups.insert(key) } else { slots[index].activeDevices.insert(key) }
+        }
+    }
+
+    /// A follow-up action (clear, downgrade, re-notify) of the key's last raise.
+    private func followUp(_ effect: RuleAction.Effect, of state: RuleKeyState, rule: CompiledRule, key: String,
+                          at now: EpochMillis, topic: String = "", payloadText: String = "") -> RuleAction {
+        var action = state.action ?? RuleAction(effect: effect, rule: rule.name, eventKey: "\(rule.name)/\(key)", deviceID: key,
+                                                kind: "", level: state.level, title: rule.name, at: now)
+        action.effect = effect
+        action.level = state.level
+        action.at = now
+        action.topic = topic
+        action.payloadText = payloadText
+        return action
+    }
+
+    private func deactivate(_ index: Int, _ state: inout RuleKeyState, key: String, isGroup: Bool) {
+        state.active = false
+        state.action = nil
+        state.window.removeAll()
+        state.members.removeAll()
+        if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
+    }
+
+    // MARK: Device rules
+
+    private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
+                               _ actions: inout [RuleAction]) {
+        let key = message.deviceID
+        let existing = slots[index].devices[key]
+        var state = existing ?? RuleKeyState()
+        var changed = false
+        defer {
+            if changed { store(state, index, rule, key: key) }
+        }
+        if let recently = rule.recently {
+            if recently.condition.isTrue(in: &context) {
+                state.recentAt = context.now
+                changed = true
+            } else if let at = state.recentAt, context.now - at > recently.withinMillis {
+                state.recentAt = nil
+                changed = true
+            }
+        }
+        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        if state.active {
+            if let clear = rule.clearWhen, clear.isTrue(in: &context) {
+                actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
+                slots[index].counters.cleared += 1
+                deactivate(index, &state, key: key, isGroup: false)
+                changed = true
+                return
+            }
+            if let downgrade = rule.downgrade, state.level > downgrade.level, downgrade.condition.isTrue(in: &context) {
+                state.level = downgrade.level
+                actions.append(followUp(.downgrade, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
+                changed = true
+                return
+            }
+        } else if state.pendingSince != nil, let clear = rule.clearWhen, clear.isTrue(in: &context) {
+            state.pendingSince = nil
+            state.action = nil
+            slots[index].pending.remove(key)
+            changed = true
+            return
+        }
+        let immediate = rule.atOnce?.isTrue(in: &context) ?? false
+        guard immediate || (rule.when?.isTrue(in: &context) ?? false) else { return }
+        guard allows(index, rule, existing, &context) else { return }
+        if let count = rule.count {
+            state.window.removeAll { $0 <= context.now - count.withinMillis }
+            state.window.append(context.now)
+            if state.window.count > count.n { state.window.removeFirst(state.window.count - count.n) }
+            changed = true
+            guard state.window.count >= count.n || state.active else { return }
+            context.count = state.window.count
+        }
+        if let hold = rule.holdForMillis, !immediate, !state.active {
+            _ = hold
+            if state.pendingSince == nil {
+                state.pendingSince = context.now
+                state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
+                                         payloadText: message.payloadText, &context)
+                slots[index].pending.insert(key)
+                changed = true
+            }
+            return
+        }
+        let action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic, payloadText: message.payloadText, &context)
+        raise(index, rule, action, &state, key: key, isGroup: false, &actions)
+        changed = true
+    }
+
+    // MARK: Correlation rules
+
+    private func processCorrelation(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
+                                    _ actions: inout [RuleAction]) {
+        guard let correlate = rule.correlate else { return }
+        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        var keyParts: [String] = []
+        var labelParts: [String] = []
+        for field in correlate.by {
+            let value = field.expr.evaluate(in: &context)
+            guard value != .missing else {
+                context.missingFields += 1
+                return
+            }
+            keyParts.append("\(field.label)=\(value.templateText)")
+            labelParts.append("\(field.label) \(value.templateText)")
+        }
+        let key = keyParts.joined(separator: ",")
+        if slots[index].groups[key] == nil, slots[index].groups.count >= maxUnregisteredDevices {
+            sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
+        }
+        var state = slots[index].groups[key] ?? RuleKeyState()
+        state.members.removeAll { $0.at <= context.now - correlate.withinMillis }
+        if let clear = rule.clearWhen, clear.isTrue(in: &context) {
+            state.members.removeAll { $0.device == message.deviceID }
+            if state.active, state.members.isEmpty {
+                actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
+                slots[index].counters.cleared += 1
+                deactivate(index, &state, key: key, isGroup: true)
+            }
+            store(state, index, rule, key: key, isGroup: true)
+            return
+        }
+        guard rule.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
+            store(state, index, rule, key: key, isGroup: true)
+            return
+        }
+        state.members.removeAll { $0.device == message.deviceID }
+        state.members.append(.init(device: message.deviceID, at: context.now))
+        if state.members.count > correlate.n * 4 { state.members.removeFirst(state.members.count - correlate.n * 4) }
+        if state.members.count >= correlate.n || state.active {
+            context.count = state.members.count
+            let action = makeRaise(rule, key: key, group: labelParts.joined(separator: ", "), kind: message.kind,
+                                   topic: message.topic, payloadText: message.payloadText, &context)
+            raise(index, rule, action, &state, key: key, isGroup: true, &actions)
+        }
+        store(state, index, rule, key: key, isGroup: true)
+    }
+
+    /// Forgets correlation groups with no member left in the window (group values come from device data,
+    /// so their number is bounded like unregistered devices: beyond the cap the oldest groups go).
+    private func sweepGroups(_ index: Int, _ rule: CompiledRule, now: EpochMillis, within: Int64) {
+        for (key, group) in slots[index].groups where !group.active && !group.members.contains(where: { $0.at > now - within }) {
+            slots[index].groups[key] = nil
+            dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
+        }
+        while slots[index].groups.count >= maxUnregisteredDevices {
+            let oldest = slots[index].groups.min { ($0.value.members.last?.at ?? 0) < ($1.value.members.last?.at ?? 0) }
+            guard let oldest else { break }
+            slots[index].groups[oldest.key] = nil
+            slots[index].activeGroups.remove(oldest.key)
+            dirty.insert(StateRef(rule: rule.name, key: oldest.key, isGroup: true))
+            engineCounters.evictedDevices += 1
+        }
+    }
+
+    // MARK: Absence rules
+
+    private func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
+                                 _ actions: inout [RuleAction]) {
+        guard let device = context.device else { return }
+        if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
+        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        let key = message.deviceID
+        var state = slots[index].devices[key] ?? RuleKeyState()
+        state.lastSeen = context.now
+        var changed = false
+        if state.active {
+            actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
+            slots[index].counters.cleared += 1
+            deactivate(index, &state, key: key, isGroup: false)
+            changed = true
+        }
+        let limit = absenceLimit(rule, device) ?? 0
+        let granularity = min(60_000, max(1, limit / 16))
+        if changed || state.savedLastSeen.map({ context.now - $0 >= granularity }) ?? true {
+            state.savedLastSeen = context.now
+            changed = true
+        }
+        if changed {
+            store(state, index, rule, key: key)
+        } else {
+            slots[index].devices[key] = state
+        }
+    }
+
+    /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
+    private func absenceLimit(_ rule: CompiledRule, _ device: DeviceRecord) -> Int64? {
+        switch rule.trigger {
+        case .message: return nil
+        case .absent(let millis): return millis
+        case .silent(let factor):
+            guard let interval = device.reportIntervalSeconds, interval > 0 else { return nil }
+            return Int64(Double(interval) * 1000 * factor)
+        }
+    }
+
+    private func checkAbsence(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        let started = startedAt ?? now
+        var next = now + 60_000
+        for (id, device) in registry.devices {
+            guard let limit = absenceLimit(rule, device) else { continue }
+            var segments = ["device": id]
+            if !device.kind.isEmpty { segments["kind"] = device.kind }
+            if !device.community.isEmpty { segments["community"] = device.community }
+            guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
+            var state = slots[index].devices[id] ?? RuleKeyState()
+            if state.active { continue }
+            var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: device,
+                                            awayUntil: away[id], now: now)
+            defer { record(&context, in: index) }
+            if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
+            var base = state.lastSeen ?? started
+            if rule.usesAway, let until = away[id] {
+                if now < until {
+                    next = min(next, until)
+                    continue
+                }
+                base = max(base, until)
+            }
+            let due = max(base + limit, started + min(limit, Self.startGrace))
+            guard now >= due else {
+                next = min(next, due)
+                continue
+            }
+            guard allows(index, rule, state, &context) else { continue }
+            let action = makeRaise(rule, key: id, group: "", kind: device.kind, topic: "", payloadText: "", &context)
+            raise(index, rule, action, &state, key: id, isGroup: false, &actions)
+            store(state, index, rule, key: id)
+        }
+        slots[index].nextAbsenceCheck = next
+    }
+
+    /// After a start or restore, absence alarms wait at least this long (queued messages arrive first).
+    static let startGrace: EpochMillis = 5 * 60_000
+
+    // MARK: Timers
+
+    private func firePending(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        guard let hold = rule.holdForMillis, !slots[index].pending.isEmpty else { return }
+        for key in slots[index].pending.sorted() {
+            guard var state = slots[index].devices[key], let since = state.pendingSince, var action = state.action else {
+                slots[index].pending.remove(key)
+                continue
+            }
+            guard now >= since + hold else { continue }
+            action.at = now
+            raise(index, rule, action, &state, key: key, isGroup: false, &actions)
+            store(state, index, rule, key: key)
+        }
+    }
+
+    private func tickActive(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        guard rule.renotifyMillis != nil || rule.clearAfterMillis != nil else { return }
+        for isGroup in [false, true] {
+            let keys = isGroup ? slots[index].activeGroups : slots[index].activeDevices
+            for key in keys.sorted() {
+                guard var state = isGroup ? slots[index].groups[key] : slots[index].devices[key], state.active else {
+                    if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
+                    continue
+                }
+                if let after = rule.clearAfterMillis, now >= state.lastRaise + after {
+                    actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now))
+                    slots[index].counters.cleared += 1
+                    deactivate(index, &state, key: key, isGroup: isGroup)
+                } else if let every = rule.renotifyMillis, now >= state.lastNotify + every {
+                    actions.append(followUp(.renotify, of: state, rule: rule, key: key, at: now))
+                    state.lastNotify = now
+                } else {
+                    continue
+                }
+                store(state, index, rule, key: key, isGroup: isGroup)
+            }
+        }
+    }
+
+    // MARK: State bookkeeping
+
+    /// Saves `state` for the key and marks it for the next `takeStateChanges()`.
+    func store(_ state: RuleKeyState, _ index: Int, _ rule: CompiledRule, key: String, isGroup: Bool = false) {
+        if state.isEmpty {
+            if isGroup { slots[index].groups[key] = nil } else { slots[index].devices[key] = nil }
+        } else {
+            if isGroup { slots[index].groups[key] = state } else { slots[index].devices[key] = state }
+        }
+        dirty.insert(StateRef(rule: rule.name, key: key, isGroup: isGroup))
+    }
+
+    private func trackUnregistered(_ deviceID: String) {
+        unregisteredOrder.touch(deviceID)
+        while unregisteredOrder.count > maxUnregisteredDevices, let evicted = unregisteredOrder.evictOldest() {
+            engineCounters.evictedDevices += 1
+            for index in slots.indices where slots[index].devices[evicted] != nil {
+                slots[index].devices[evicted] = nil
+                slots[index].pending.remove(evicted)
+                slots[index].activeDevices.remove(evicted)
+                dirty.insert(StateRef(rule: ruleSet.rules[index].name, key: evicted, isGroup: false))
+            }
+        }
+    }
+}
+
+/// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.
+struct UnregisteredDevices {
+    private var latest: [String: Int] = [:]
+    private var queue: [(device: String, stamp: Int)] = []
+    private var head = 0
+    private var stamp = 0
+
+    var count: Int { latest.count }
+
+    mutating func touch(_ device: String) {
+        stamp += 1
+        latest[device] = stamp
+        queue.append((device, stamp))
+        if queue.count - head > 2 * latest.count + 1024 {
+            queue = latest.map { ($0.key, $0.value) }.sorted { $0.stamp < $1.stamp }
+            head = 0
+        }
+    }
+
+    mutating func evictOldest() -> String? {
+        while head < queue.count {
+            let entry = queue[head]
+            head += 1
+            if latest[entry.device] == entry.stamp {
+                latest[entry.device] = nil
+                return entry.device
+            }
+        }
+        return nil
+    }
 }

@@ -156,6 +156,9 @@ public struct RuleAction: Sendable, Equatable {
     public var topic: String
     /// Engine time of the action.
     public var at: EpochMillis
+    /// `merge within`: a raise within this many seconds of the key's previous raise belongs to the same
+    /// event even if that event was cleared meanwhile (the event core folds it). Nil: no merging.
+    public var mergeWithinSeconds: Int64? = nil
 
     /// Creates an action.
     public init(effect: Effect, rule: String, eventKey: String, deviceID: String, kind: String, group: String = "",

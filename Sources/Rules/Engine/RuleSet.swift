@@ -1,5 +1,47 @@
 /// A checked, ready-to-run set of rules. Made only by `RuleCompiler`.
 public struct RuleSet: Sendable {
+    /// The rules, in file order.
+    var rules: [CompiledRule]
+    /// The topic layout the filters were resolved against.
+    public let layout: TopicLayout
+
+    init(rules: [CompiledRule], layout: TopicLayout) {
+        self.rules = rules
+        self.layout = layout
+    }
+
+    /// An empty rule set (no rules: the engine does nothing).
+    public init(layout: TopicLayout = .standard) {
+        self.init(rules: [], layout: layout)
+    }
+
     /// Names of the rules, in file order.
-    public var ruleNames: [String] { [] }
+    public var ruleNames: [String] { rules.map(\.name) }
+
+    /// Number of rules.
+    public var count: Int { rules.count }
+
+    /// A stable fingerprint of the rule's definition (its tokens and the file's time zone): equal
+    /// fingerprints mean the rule did not change, so a reload keeps its state. Nil for an unknown name.
+    public func fingerprint(of rule: String) -> UInt64? {
+        rules.first { $0.name == rule }?.fingerprint
+    }
+
+    /// The MQTT topic filters a rule listens to, as written.
+    public func topicFilters(of rule: String) -> [String] {
+        rules.first { $0.name == rule }?.filters.map(\.text) ?? []
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash (unlike `Hasher`, the same in every process).
+struct StableHash {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func combine(_ text: String) {
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value = value &* 0x0000_0100_0000_01B3
+        }
+        value ^= 0xFF
+        value = value &* 0x0000_0100_0000_01B3
+    }
 }

@@ -23,19 +23,77 @@ public struct CompileResult: Sendable {
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
+/// What the compiler checks rules against.
+public struct CompileOptions: Sendable {
+    /// The topic layout: filters are resolved against it and `topic.<segment>` must name one of its segments.
+    public var layout: TopicLayout
+    /// The registry's extra CSV columns. When given, `device.<name>` must be a built-in field or one of
+    /// these (else an error); when nil, any name is accepted as an extra column unless it looks like a
+    /// misspelt built-in field.
+    public var deviceColumns: Set<String>?
+    /// Creates options.
+    public init(layout: TopicLayout = .standard, deviceColumns: Set<String>? = nil) {
+        self.layout = layout
+        self.deviceColumns = deviceColumns
+    }
+}
+
 /// Parses and checks rule files. Shared by `lookoutd`, `lookoutd --check` and `lookout rules check`.
 public enum RuleCompiler {
-    /// Compiles sources that are already in memory.
+    /// Compiles sources that are already in memory, for the standard topic layout.
     public static func compile(_ sources: [RuleSource]) -> CompileResult {
-        CompileResult(ruleSet: nil, diagnostics: sources.map {
-            Diagnostic(severity: .error, message: "rule compiler not implemented yet",
-                       range: SourceRange(file: $0.fileName, start: .init(line: 1, column: 1), end: .init(line: 1, column: 1)))
-        })
+        compile(sources, options: CompileOptions())
+    }
+
+    /// Compiles sources that are already in memory. Every file is parsed and checked even after errors,
+    /// so one run reports every problem. Rule names must be unique across all files (an error: events
+    /// and saved state are keyed by rule name).
+    public static func compile(_ sources: [RuleSource], options: CompileOptions) -> CompileResult {
+        var diagnostics: [Diagnostic] = []
+        var rules: [CompiledRule] = []
+        var firstDefinition: [String: SourceRange] = [:]
+        for source in sources {
+            var lexer = Lexer(file: source.fileName, text: source.text)
+            let tokens = lexer.tokenize()
+            var parser = Parser(file: source.fileName, tokens: tokens)
+            let file = parser.parseFile()
+            var checker = RuleChecker(options: options)
+            let compiled = checker.check(file)
+            var fileDiagnostics = lexer.diagnostics + parser.diagnostics + checker.diagnostics
+            for rule in file.rules {
+                if let earlier = firstDefinition[rule.name.value] {
+                    fileDiagnostics.append(Diagnostic(severity: .error, message: "rule '\(rule.name.value)' is defined twice", range: rule.name.range))
+                    fileDiagnostics.append(Diagnostic(severity: .note, message: "first defined here", range: earlier))
+                } else {
+                    firstDefinition[rule.name.value] = rule.name.range
+                }
+            }
+            if file.rules.isEmpty, lexer.diagnostics.isEmpty, parser.diagnostics.isEmpty {
+                fileDiagnostics.append(Diagnostic(severity: .warning, message: "file defines no rules",
+                                                  range: SourceRange(file: source.fileName, start: .init(line: 1, column: 1), end: .init(line: 1, column: 1))))
+            }
+            // Stable sort by position keeps a note right after its diagnostic.
+            let ordered = fileDiagnostics.enumerated().sorted { a, b in
+                let ka = a.element.severity == .note ? (fileDiagnostics[max(0, a.offset - 1)].range.start, a.offset) : (a.element.range.start, a.offset)
+                let kb = b.element.severity == .note ? (fileDiagnostics[max(0, b.offset - 1)].range.start, b.offset) : (b.element.range.start, b.offset)
+                return ka.0 != kb.0 ? ka.0 < kb.0 : ka.1 < kb.1
+            }.map(\.element)
+            diagnostics += ordered
+            rules += compiled
+        }
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        return CompileResult(ruleSet: hasErrors ? nil : RuleSet(rules: rules, layout: options.layout), diagnostics: diagnostics)
     }
 
     /// Reads `paths` (files, or directories whose `*.rules` files are read in name order) and compiles them.
     /// Unreadable paths and directories without rule files are reported as errors.
     public static func compile(paths: [String]) -> CompileResult {
+        compile(paths: paths, options: CompileOptions())
+    }
+
+    /// Reads `paths` (files, or directories whose `*.rules` files are read in name order) and compiles them
+    /// with `options`.
+    public static func compile(paths: [String], options: CompileOptions) -> CompileResult {
         var sources: [RuleSource] = []
         var diagnostics: [Diagnostic] = []
         let fm = FileManager.default
@@ -63,7 +121,7 @@ public enum RuleCompiler {
                 sources.append(RuleSource(fileName: file, text: text))
             }
         }
-        var result = compile(sources)
+        var result = compile(sources, options: options)
         if !diagnostics.isEmpty {
             result.diagnostics = diagnostics + result.diagnostics
             result.ruleSet = nil

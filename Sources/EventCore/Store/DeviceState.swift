@@ -1,49 +1,3 @@
-/// A rejected message kept for inspection (`lookout rejects`): malformed or impossible device data.
-public struct RejectedMessage: Sendable, Equatable {
-    /// When it arrived.
-    public var at: Millis
-    /// Why it was rejected (a short, stable reason code such as `bad_json`).
-    public var reason: String
-    /// Topic it arrived on.
-    public var topic: String
-    /// The start of the payload, decoded leniently as UTF-8 (not sanitised: sanitise before printing).
-    public var payloadExcerpt: String
-
-    /// Creates a sample, keeping at most `excerptBytes` bytes of the payload.
-    public init(at: Millis, reason: String, topic: String, payload: [UInt8], excerptBytes: Int = 512) {
-        self.at = at
-        self.reason = reason
-        self.topic = topic
-        self.payloadExcerpt = String(decoding: payload.prefix(max(excerptBytes, 0)), as: UTF8.self)
-    }
-
-    /// Creates a sample from stored parts.
-    public init(at: Millis, reason: String, topic: String, payloadExcerpt: String) {
-        self.at = at
-        self.reason = reason
-        self.topic = topic
-        self.payloadExcerpt = payloadExcerpt
-    }
-}
-
-/// How many messages were rejected for one reason.
-public struct RejectCount: Sendable, Equatable {
-    /// Reason code.
-    public var reason: String
-    /// Messages rejected for it, ever.
-    public var count: Int64
-    /// When the last one arrived.
-    public var lastAt: Millis
-}
-
-/// What the daemon last wrote about itself (`lookout status`).
-public struct DaemonStatusSnapshot: Sendable, Equatable {
-    /// Key/value pairs as written by the daemon (`pid`, `started_at`, `mqtt`, `messages_per_s`, …).
-    public var values: [String: String]
-    /// When they were written; nil when the daemon never wrote any.
-    public var updatedAt: Millis?
-}
-
 /// A device as `lookout devices` shows it: the registry mirror plus what the daemon saw.
 public struct DeviceState: Sendable, Equatable {
     /// Device id.
@@ -118,20 +72,4 @@ public struct DeviceActivity: Sendable, Equatable {
         self.online = online
         self.batteryPercent = batteryPercent
     }
-}
-
-/// A resident's (or device's) "away" note: absence rules stay quiet until it ends.
-public struct AwayNote: Sendable, Equatable {
-    /// Id (for `removeAwayNote(id:)`).
-    public var id: Int64
-    /// Resident name or device id the note is about.
-    public var subject: String
-    /// When it was added.
-    public var createdAt: Millis
-    /// When it ends.
-    public var until: Millis
-    /// Why (hospital, visiting family).
-    public var reason: String
-    /// Who added it.
-    public var actor: String
 }

@@ -1,0 +1,37 @@
+/// Options shared by every subcommand: `--messages N`, `--rounds N`, `--seed N`.
+struct BenchmarkOptions {
+    /// How many messages (operations) one round processes.
+    var messages = 200_000
+    /// How many timed rounds; the fastest counts (the others absorb warm-up and noise).
+    var rounds = 5
+    /// Seed of the generated traffic.
+    var seed: UInt64 = 1
+    /// Devices of each kind the generated traffic comes from.
+    var devicesPerKind = 100
+
+    /// Parses `arguments` (after the subcommand name).
+    init(_ arguments: [String]) throws(BenchmarkError) {
+        var remaining = arguments[...]
+        while let option = remaining.popFirst() {
+            guard let value = remaining.popFirst() else { throw BenchmarkError(description: "\(option) needs a value") }
+            guard let number = UInt64(value), number > 0 else {
+                throw BenchmarkError(description: "\(option) needs a positive whole number, got '\(value)'")
+            }
+            switch option {
+            case "--messages": messages = Int(clamping: number)
+            case "--rounds": rounds = Int(clamping: number)
+            case "--seed": seed = number
+            case "--devices-per-kind": devicesPerKind = Int(clamping: number)
+            default: throw BenchmarkError(description: "unknown option \(option)")
+            }
+        }
+    }
+
+    /// Usage lines for the shared options.
+    static let help = [
+        "--messages N          messages per round (default 200000)",
+        "--rounds N            timed rounds, the fastest is reported (default 5)",
+        "--seed N              seed of the generated traffic (default 1)",
+        "--devices-per-kind N  simulated devices of each kind (default 100)",
+    ]
+}

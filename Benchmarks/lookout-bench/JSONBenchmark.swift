@@ -1,0 +1,57 @@
+import Daemon
+import Foundation
+import Rules
+
+/// `lookout-bench json`: decodes a generated DOMAIN.md traffic stream with our parser and with
+/// Foundation's JSONSerialization, in the same run.
+enum JSONBenchmark: Benchmark {
+    static let name = "json"
+    static let summary = "decode DOMAIN.md payloads: lookout's JSONParser vs Foundation's JSONSerialization"
+    static let optionsHelp = BenchmarkOptions.help
+
+    static func run(_ options: BenchmarkOptions) throws -> [BenchmarkResult] {
+        let payloads = generatePayloads(options)
+        let bytes = payloads.reduce(0) { $0 + $1.count }
+
+        // Every payload must decode, or the comparison measures error paths.
+        let decodedFields = try decodeAll(payloads)
+        guard decodedFields > 0 else { throw BenchmarkError(description: "generated payloads decoded to nothing") }
+
+        let ours = BenchmarkTimer.fastest(rounds: options.rounds) { consume(try? decodeAll(payloads)) }
+        let data = payloads.map { Data($0) }
+        let foundation = BenchmarkTimer.fastest(rounds: options.rounds) {
+            var fields = 0
+            for payload in data {
+                if let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] { fields += object.count }
+            }
+            consume(fields)
+        }
+        return [
+            BenchmarkResult(name: "json: lookout JSONParser", operations: payloads.count, bytes: bytes, duration: ours),
+            BenchmarkResult(name: "json: Foundation JSONSerialization", operations: payloads.count, bytes: bytes, duration: foundation),
+        ]
+    }
+
+    /// Payloads of the default traffic mix (mostly telemetry, door accesses, some alarms), one second apart per 100 messages.
+    static func generatePayloads(_ options: BenchmarkOptions) -> [[UInt8]] {
+        let fleet = SimulatedFleet(devicesPerKind: options.devicesPerKind, seed: options.seed)
+        var traffic = TrafficGenerator(fleet: fleet, seed: options.seed)
+        var payloads: [[UInt8]] = []
+        payloads.reserveCapacity(options.messages)
+        let start: Int64 = 1_763_880_000_000
+        for index in 0..<options.messages {
+            guard let message = traffic.next(ts: start + Int64(index) * 10) else { break }
+            payloads.append(message.payload)
+        }
+        return payloads
+    }
+
+    /// Decodes every payload with `JSONParser.parseObject`; returns the total number of fields.
+    static func decodeAll(_ payloads: [[UInt8]]) throws -> Int {
+        var fields = 0
+        for payload in payloads {
+            fields += try payload.withUnsafeBytes { buffer in try JSONParser.parseObject(buffer) }.fields.count
+        }
+        return fields
+    }
+}

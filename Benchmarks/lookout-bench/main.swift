@@ -1,0 +1,46 @@
+import Daemon
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every subcommand; add new benchmarks (pipeline, store, e2e) here.
+let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self]
+
+@MainActor func usage() -> String {
+    var lines = ["usage: lookout-bench <benchmark> [options]", "", "benchmarks:"]
+    for benchmark in benchmarks {
+        lines.append("  \(benchmark.name)  \(benchmark.summary)")
+        lines += benchmark.optionsHelp.map { "      " + $0 }
+    }
+    lines += ["", "Build with: swift build -c release --product lookout-bench"]
+    return lines.joined(separator: "\n")
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first, command != "--help", command != "-h" else {
+    print(usage())
+    exit(arguments.isEmpty ? 2 : 0)
+}
+if command == "--version" {
+    print("lookout-bench \(lookoutVersion)")
+    exit(0)
+}
+guard let benchmark = benchmarks.first(where: { $0.name == command }) else {
+    FileHandleOutput.error("lookout-bench: unknown benchmark '\(command)' (try --help)")
+    exit(2)
+}
+do {
+    let options = try BenchmarkOptions(Array(arguments.dropFirst()))
+    #if DEBUG
+    print("warning: debug build; numbers mean little (swift build -c release --product lookout-bench)")
+    #endif
+    let results = try benchmark.run(options)
+    print(ResultTable.render(results))
+    if results.count == 2 {
+        print("ratio: \(ResultTable.format(results[0].operationsPerSecond / results[1].operationsPerSecond, decimals: 2))x")
+    }
+} catch {
+    FileHandleOutput.error("lookout-bench: \(error)")
+    exit(1)
+}

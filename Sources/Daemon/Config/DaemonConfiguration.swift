@@ -1,0 +1,79 @@
+import EventCore
+import MQTTClient
+import Rules
+
+/// Everything `lookoutd` reads from its configuration file (`lookoutd.conf`), with defaults.
+///
+/// Paths are absolute: relative paths in the file are resolved against the file's directory by the parser.
+/// The broker password is read from `password_file` while parsing and kept only in `broker.password`.
+public struct DaemonConfiguration: Sendable {
+    /// The configuration file this was read from (empty for defaults).
+    public var sourcePath: String = ""
+
+    /// Broker connection (`[broker]`).
+    public var broker = MQTTOptions()
+    /// File the password was read from, for diagnostics (never the password itself).
+    public var passwordFile: String?
+
+    /// How topics are laid out (`[topics] layout`).
+    public var layout = TopicLayout.standard
+    /// Subscription filters (`[topics] subscribe`); defaults to the layout's filter.
+    public var subscriptions: [String] = []
+    /// QoS of the subscriptions (`[topics] qos`).
+    public var subscriptionQoS: Int = 1
+
+    /// SQLite database path (`[storage] database`).
+    public var databasePath: String = "/var/lib/lookout/events.db"
+    /// How long redelivered messages are recognised by fingerprint (`[storage] dedup_window`), in seconds.
+    public var dedupWindowSeconds: Int64 = 600
+
+    /// Rule files or directories (`[rules] directory`).
+    public var rulePaths: [String] = ["/etc/lookout/rules.d"]
+
+    /// Device registry CSV (`[registry] devices`); nil runs without a registry.
+    public var registryPath: String? = "/etc/lookout/devices.csv"
+
+    /// Deadlines per level used when a rule does not name its own (`[deadlines]`); a level missing from a
+    /// table has no deadline of that kind. Defaults: red ack 2 min, on site 15 min; yellow 15 min, 2 h; green 24 h.
+    public var deadlines = DeadlinePolicy.standard
+
+    /// Decoder limits (`[limits] max_payload_bytes`, `max_json_depth`).
+    public var jsonLimits = JSONLimits()
+    /// Cap on state kept for devices that are not in the registry (`[limits] max_unknown_devices`).
+    public var maxUnknownDevices: Int = 10_000
+    /// Largest batch of outbox rows published at once (`[handoff] batch`).
+    public var handoffBatch: Int = 500
+
+    /// Whether event changes are published to the broker (`[handoff] enabled`).
+    public var handoffEnabled: Bool = true
+    /// Hand-off topic pattern with `{level}`, `{id}`, `{action}`, `{community}` (`[handoff] topic`).
+    public var handoffTopic: String = "lookout/events/{level}/{id}"
+    /// QoS of hand-off publications (`[handoff] qos`).
+    public var handoffQoS: Int = 1
+
+    /// Seconds between status rows and metrics files (`[status] interval`).
+    public var statusIntervalSeconds: Double = 5
+    /// Prometheus textfile path (`[status] metrics_file`); nil writes none.
+    public var metricsFile: String?
+
+    /// Log threshold (`[log] level`).
+    public var logLevel: LogLevel = .info
+
+    /// Seconds a graceful shutdown may take before the daemon gives up (`[shutdown] timeout`).
+    public var shutdownTimeoutSeconds: Double = 10
+
+    /// Creates the defaults.
+    public init() {}
+
+    /// Options for opening the event store (deadline defaults).
+    public var storeOptions: StoreOptions {
+        var options = StoreOptions()
+        options.deadlines = deadlines
+        return options
+    }
+
+    /// The subscriptions actually used: the configured ones, else the layout's filter.
+    public var effectiveSubscriptions: [String] {
+        subscriptions.isEmpty ? [layout.subscriptionFilter] : subscriptions
+    }
+}

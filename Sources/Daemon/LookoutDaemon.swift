@@ -1,0 +1,155 @@
+import EventCore
+import Foundation
+import MQTTClient
+import Rules
+
+/// `lookoutd`: command line, start-up checks, services, shutdown. `main` returns the exit status.
+public enum LookoutDaemon {
+    /// Default configuration file.
+    public static let defaultConfigPath = "/etc/lookout/lookoutd.conf"
+
+    /// Exit statuses.
+    public enum ExitCode {
+        /// Clean stop, or `--check` found no errors.
+        public static let success: Int32 = 0
+        /// Configuration, rules, registry, database or broker setup failed; or an unclean stop.
+        public static let failure: Int32 = 1
+        /// Bad command line.
+        public static let usage: Int32 = 64
+    }
+
+    /// Usage text for `--help`.
+    public static let usage = """
+        usage: lookoutd [--config FILE] [--check]
+               lookoutd --version | --help
+
+        Listens to community sensors over MQTT, evaluates the rules in the configured rule directory and
+        records events in the Lookout database for staff (`lookout`).
+
+        options:
+          --config FILE   configuration file (default \(defaultConfigPath))
+          --check         parse the configuration, rules and registry, print diagnostics, exit 0 or 1;
+                          touches neither the broker nor the database
+          --version       print the version
+          -h, --help      print this help
+
+        signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads rules and registry.
+        """
+
+    /// Runs `lookoutd` with `arguments` (without the program name).
+    public static func main(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
+        var configPath = defaultConfigPath
+        var checkOnly = false
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--help", "-h":
+                print(usage)
+                return ExitCode.success
+            case "--version":
+                print("lookoutd \(lookoutVersion)")
+                return ExitCode.success
+            case "--check":
+                checkOnly = true
+            case "--config", "-c":
+                guard index + 1 < arguments.count else { return usageError("--config needs a file") }
+                index += 1
+                configPath = arguments[index]
+            default:
+                if argument.hasPrefix("--config=") {
+                    configPath = String(argument.dropFirst("--config=".count))
+                } else {
+                    return usageError("unknown argument '\(argument)'")
+                }
+            }
+            index += 1
+        }
+        let log = Logger(output: .standardError(environment: environment))
+        return checkOnly ? check(configPath: configPath, environment: environment)
+                         : serve(configPath: configPath, environment: environment, log: log)
+    }
+
+    private static func usageError(_ message: String) -> Int32 {
+        printError("lookoutd: \(message)\n\(usage)")
+        return ExitCode.usage
+    }
+
+    private static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// `--check`: configuration, rules and registry; diagnostics on stderr, a summary on stdout.
+    static func check(configPath: String, environment: [String: String]) -> Int32 {
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration.load(path: configPath, environment: environment)
+        } catch {
+            printError(error.description)
+            return ExitCode.failure
+        }
+        let loaded = RuleLoader.load(configuration)
+        if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
+        for line in loaded.registryErrors { printError(line) }
+        guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
+            printError("lookoutd: check failed: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
+            return ExitCode.failure
+        }
+        print("\(configPath): ok: \(ruleSet.ruleNames.count) rules (\(loaded.ruleWarningCount) warnings), \(registry.count) devices")
+        return ExitCode.success
+    }
+
+    /// Runs the daemon until SIGTERM/SIGINT.
+    static func serve(configPath: String, environment: [String: String], log: Logger) -> Int32 {
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration.load(path: configPath, environment: environment)
+        } catch {
+            printError(error.description)
+            return ExitCode.failure
+        }
+        log.setLevel(configuration.logLevel)
+        let loaded = RuleLoader.load(configuration)
+        if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
+        for line in loaded.registryErrors { printError(line) }
+        guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
+            log.error("not starting: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
+            return ExitCode.failure
+        }
+        SignalState.install()
+        let notifier = SystemdNotifier(environment: environment)
+        log.info("lookoutd \(lookoutVersion) starting: \(ruleSet.ruleNames.count) rules, \(registry.count) devices, database \(configuration.databasePath)")
+        let store: EventStore
+        let pipeline: IngestPipeline
+        do {
+            store = try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log)
+        } catch {
+            log.error("cannot open the database \(configuration.databasePath): \(error)")
+            return ExitCode.failure
+        }
+        var services: [any Service] = []
+        var backlog: @Sendable () -> Int = { -1 }
+        if configuration.handoffEnabled {
+            let handoff = HandoffService(configuration: configuration, log: log) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            }
+            backlog = { handoff.backlog.load(ordering: .relaxed) }
+            services.append(handoff)
+        }
+        do {
+            services.append(try IngestService(configuration: configuration, pipeline: pipeline, store: store,
+                                              notifier: notifier, log: log, handoffBacklog: backlog))
+        } catch {
+            log.error("cannot set up the MQTT client: \(error)")
+            return ExitCode.failure
+        }
+        let group = ServiceGroup(services: services, log: log)
+        let clean = group.run(timeout: configuration.shutdownTimeoutSeconds, onShutdownRequested: {
+            notifier.stopping(status: "stopping")
+            log.info(SignalState.terminationRequested ? "stopping (signal received)" : "stopping (a service ended)")
+        })
+        log.info(clean ? "stopped" : "stopped uncleanly")
+        return clean && SignalState.terminationRequested ? ExitCode.success : ExitCode.failure
+    }
+}

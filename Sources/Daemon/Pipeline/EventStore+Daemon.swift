@@ -1,0 +1,46 @@
+import EventCore
+import Foundation
+import Rules
+
+/// What the daemon adds on top of the event core: registry mirroring, status counts, hand-off topics.
+extension EventStore {
+    /// Writes the registry into the devices mirror for `lookout devices`.
+    func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws {
+        let devices = registry.devices.values.sorted { $0.id < $1.id }.map { record in
+            DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
+                        unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
+                        residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
+                        registered: true)
+        }
+        try mirrorRegistry(devices, at: at)
+    }
+
+    /// Open events by level, and how many of them are overdue.
+    func openEventSummary() throws -> (byLevel: [EventLevel: Int], overdue: Int) {
+        var filter = EventFilter()
+        filter.limit = Int(Int32.max)
+        var byLevel: [EventLevel: Int] = [:]
+        var overdue = 0
+        for event in try events(filter) {
+            byLevel[event.level, default: 0] += 1
+            if event.overdue { overdue += 1 }
+        }
+        return (byLevel, overdue)
+    }
+}
+
+extension OutboxMessage {
+    /// The hand-off topic for this change: `pattern` with `{level}`, `{id}`, `{action}`, `{community}`,
+    /// `{kind}` replaced (values that are not valid topic levels become `_`).
+    func handoffTopic(pattern: String) -> String {
+        let event = change.event
+        let values = ["level": event.level.rawValue, "id": event.id, "action": change.action,
+                      "community": event.location.community, "kind": event.kind]
+        var topic = pattern
+        for (name, value) in values {
+            let safe = value.isEmpty || value.contains(where: { "/+#\0".contains($0) }) ? "_" : value
+            topic = topic.replacingOccurrences(of: "{\(name)}", with: safe)
+        }
+        return topic
+    }
+}

@@ -1,0 +1,369 @@
+import EventCore
+import Foundation
+import MQTTClient
+import Rules
+
+/// From broker batches to committed events: de-duplication, topic matching, decoding with limits, rules,
+/// event store, rule state, rejects and the devices mirror, all in ONE transaction per batch.
+///
+/// Runs entirely on the MQTT loop thread (`MQTTConsumer` calls). `mqttDidReceive` returns only after the
+/// commit, so the broker gets its acknowledgements only for durable effects; when the commit fails it throws,
+/// the connection drops without acknowledging, the engine is rebuilt from the last committed state and the
+/// broker redelivers (the MQTT client reconnects with backoff). Malformed input never throws: it is counted
+/// by reason and sampled into the store.
+public final class IngestPipeline: MQTTConsumer {
+    /// Counters for status and metrics.
+    public private(set) var counters = PipelineCounters()
+    /// The rules in force.
+    public var ruleSet: RuleSet { engine.ruleSet }
+    /// The registry in force.
+    public var registry: DeviceRegistry { engine.registry }
+    /// Whether the broker connection is up (subscriptions acknowledged).
+    public private(set) var isConnected = false
+    /// When the connection last changed state (0: never connected).
+    public private(set) var connectionChangedAt: Millis = 0
+    /// Called on the loop thread after every `mqttTick` (status, watchdog, reload).
+    public var afterTick: (() -> Void)?
+    /// Called on the loop thread when the connection comes up; the argument is true for the first time.
+    public var onConnect: ((Bool) -> Void)?
+
+    let configuration: DaemonConfiguration
+    let store: EventStore
+    let log: Logger
+    let clock: () -> Millis
+    var engine: RuleEngine
+    private var fingerprints: FingerprintMemory
+    private var trackedUnknownDevices: Set<String> = []
+    private var engineNeedsRestore = false
+    private var commitFailureStreak = 0
+    private var nextEscalationCheck: Millis = 0
+    private var nextAwayRefresh: Millis = 0
+    private var nextTimerRetry: Millis = 0
+    private var timerRetryDelay: Millis = 0
+    private var hasConnectedBefore = false
+
+    /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
+    /// mirrors the registry into the store.
+    init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
+         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
+        self.configuration = configuration
+        self.store = store
+        self.log = log
+        self.clock = clock
+        let now = clock()
+        self.engine = RuleEngine(ruleSet: ruleSet, registry: registry)
+        self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
+        try restoreEngine(now: now)
+        fingerprints.insert(try store.recentMessageFingerprints(since: 0))
+        try store.mirrorRegistry(registry, at: now)
+    }
+
+    /// Milliseconds since the epoch from the system clock.
+    public static func wallClock() -> Millis { Millis(Date().timeIntervalSince1970 * 1000) }
+
+    // MARK: MQTTConsumer
+
+    public func mqttDidConnect(sessionPresent: Bool) {
+        let first = !hasConnectedBefore
+        if hasConnectedBefore { counters.brokerReconnects += 1 }
+        hasConnectedBefore = true
+        isConnected = true
+        connectionChangedAt = clock()
+        log.info("connected to broker \(configuration.broker.host):\(configuration.broker.port) as \(configuration.broker.clientID)"
+                 + " (session \(sessionPresent ? "resumed" : "new")), subscribed to \(configuration.effectiveSubscriptions.joined(separator: ", "))")
+        onConnect?(first)
+    }
+
+    public func mqttDidDisconnect(reason: String) {
+        isConnected = false
+        connectionChangedAt = clock()
+        log.warning("broker connection lost: \(reason); reconnecting")
+    }
+
+    public func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+        let now = clock()
+        try restoreEngineIfNeeded(now: now)
+        counters.countReceived(batch.count, at: now)
+        var work = BatchWork()
+        var inBatch = Set<UInt64>()
+        for message in batch {
+            let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
+            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint).inserted {
+                work.duplicates += 1
+                continue
+            }
+            work.fingerprints.append(fingerprint)
+            guard let segments = configuration.layout.match(message.topic) else {
+                work.reject("unknown_topic", message, at: now)
+                continue
+            }
+            let payload: JSONObject
+            do {
+                payload = try JSONParser.parseObject(message.payload, limits: configuration.jsonLimits)
+            } catch {
+                work.reject(error.reason, message, at: now)
+                continue
+            }
+            noteActivity(segments: segments, payload: payload, at: now, into: &work)
+            let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
+                                         payloadText: String(decoding: message.payload, as: UTF8.self), receivedAt: now)
+            work.actions.append(contentsOf: engine.process(inbound))
+            work.processed += 1
+        }
+        try commit(work, now: now)
+    }
+
+    public func mqttTick() {
+        let now = clock()
+        if now >= nextTimerRetry { runTimers(now: now) }
+        rotateFingerprints(now: now)
+        refreshAwayNotes(now: now)
+        afterTick?()
+    }
+
+    /// Rule timers and escalations in one transaction; after a failed commit, retried with backoff.
+    private func runTimers(now: Millis) {
+        do {
+            try restoreEngineIfNeeded(now: now)
+            var work = BatchWork()
+            work.actions = engine.tick(now: now)
+            if now >= nextEscalationCheck {
+                work.checkEscalations = true
+                nextEscalationCheck = now + 1_000
+            }
+            try commit(work, now: now)
+            timerRetryDelay = 0
+        } catch {
+            // Logged and counted by `commit`; retried from the restored state after a growing delay.
+            timerRetryDelay = min(max(timerRetryDelay * 2, 500), 30_000)
+            nextTimerRetry = now + timerRetryDelay
+        }
+    }
+
+    // MARK: Rules and registry
+
+    /// Replaces the rules (state of unchanged rules is kept by the engine).
+    public func replaceRules(_ ruleSet: RuleSet) { engine.replaceRules(ruleSet) }
+
+    /// Replaces the registry and mirrors it into the store.
+    public func replaceRegistry(_ registry: DeviceRegistry) throws {
+        engine.replaceRegistry(registry)
+        trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }
+        try store.mirrorRegistry(registry, at: clock())
+    }
+
+    // MARK: Committing
+
+    /// Everything one batch (or tick) does to the store.
+    struct BatchWork {
+        var actions: [RuleAction] = []
+        var fingerprints: [UInt64] = []
+        var rejects: [RejectedMessage] = []
+        var rejectCounts: [String: Int64] = [:]
+        var activity: [String: DeviceActivity] = [:]
+        var processed: Int64 = 0
+        var duplicates: Int64 = 0
+        var checkEscalations = false
+
+        /// Counts a reject; keeps a sample of the first few per batch for inspection.
+        mutating func reject(_ reason: String, _ message: MQTTMessage, at now: Millis) {
+            rejectCounts[reason, default: 0] += 1
+            guard rejects.count < 100 else { return }
+            rejects.append(RejectedMessage(at: now, reason: reason, topic: message.topic, payload: message.payload))
+        }
+
+        /// Whether there is nothing to write.
+        var isEmpty: Bool {
+            actions.isEmpty && fingerprints.isEmpty && rejects.isEmpty && activity.isEmpty && !checkEscalations
+        }
+    }
+
+    /// Applies a batch in one transaction, then updates memory and counters. On failure: logs (once per
+    /// failure streak), counts, schedules an engine restore, and rethrows.
+    private func commit(_ work: BatchWork, now: Millis) throws {
+        var stateChanges = engine.takeStateChanges()
+        guard !work.isEmpty || !stateChanges.isEmpty else {
+            counters.duplicates += work.duplicates
+            return
+        }
+        let started = ContinuousClock.now
+        var raised: [EventLevel: Int64] = [:]
+        var escalated: [EventRecord] = []
+        var renotified: Int64 = 0
+        do {
+            try store.transaction {
+                for action in work.actions {
+                    switch try apply(action) {
+                    case .raised(let level): raised[level, default: 0] += 1
+                    case .renotified: renotified += 1
+                    case .other: break
+                    }
+                }
+                // Actions may have changed state after the first take (none do today, but be exact).
+                stateChanges += engine.takeStateChanges()
+                if !stateChanges.isEmpty { try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
+                try store.rememberMessages(work.fingerprints, at: now)
+                try store.recordRejects(work.rejects)
+                try store.recordDeviceActivity(Array(work.activity.values))
+                if work.checkEscalations { escalated = try store.escalateDue(now: now) }
+            }
+        } catch {
+            commitFailed(error)
+            throw error
+        }
+        let elapsed = started.duration(to: .now)
+        counters.countCommit(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, at: now)
+        if commitFailureStreak > 0 {
+            log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
+            commitFailureStreak = 0
+        }
+        fingerprints.insert(work.fingerprints)
+        counters.duplicates += work.duplicates
+        counters.processed += work.processed
+        for (reason, count) in work.rejectCounts {
+            counters.rejected[reason, default: 0] += count
+            log.warning("rejected \(count) message(s): \(reason)", key: "reject:\(reason)")
+        }
+        for (level, count) in raised { counters.eventsRaised[level, default: 0] += count }
+        counters.renotifications += renotified
+        counters.escalations += Int64(escalated.count)
+        for event in escalated {
+            log.info("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
+                     key: "escalated:\(event.rule)")
+        }
+    }
+
+    /// What applying one action did.
+    private enum ApplyOutcome { case raised(EventLevel), renotified, other }
+
+    /// Applies one rule action to the store (inside the batch transaction).
+    private func apply(_ action: RuleAction) throws -> ApplyOutcome {
+        switch action.effect {
+        case .raise:
+            let result = try store.raise(trigger(for: action))
+            guard result.created else { return .other }
+            log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
+                     key: "raised:\(action.rule)")
+            return .raised(result.event.level)
+        case .clear:
+            let note = action.topic.isEmpty ? "cleared by rule \(action.rule)" : "cleared by device \(action.deviceID)"
+            _ = try store.clear(eventKey: action.eventKey, at: action.at, note: note)
+            return .other
+        case .downgrade:
+            let note = "lowered to \(action.level.rawValue) by rule \(action.rule)"
+            _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: action.at, note: note)
+            return .other
+        case .renotify:
+            try store.renotify(eventKey: action.eventKey, at: action.at)
+            return .renotified
+        }
+    }
+
+    /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).
+    func trigger(for action: RuleAction) -> EventTrigger {
+        let level = EventLevel(action.level)
+        var title = action.title
+        var description = action.description
+        let location: EventLocation
+        if let record = engine.registry[action.deviceID] {
+            location = EventLocation(
+                community: record.community, building: record.building, unit: record.unit, address: record.address,
+                grid: record.grid, owner: record.owner, residentName: record.residentName,
+                residentPhone: record.residentPhone, emergencyContact: record.emergencyContact, registered: true)
+        } else {
+            location = EventLocation(registered: false)
+            title += " (unregistered device \(action.deviceID))"
+            let note = "unregistered device \(action.deviceID): not in the device registry, location unknown"
+            description = description.isEmpty ? note : "\(description)\n\(note)"
+        }
+        return EventTrigger(
+            rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
+            kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
+            description: description, teams: action.teams,
+            ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
+            topic: action.topic, payload: action.payloadText, at: action.at)
+    }
+
+    /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
+    private func noteActivity(segments: [String: String], payload: JSONObject, at now: Millis, into work: inout BatchWork) {
+        guard let device = segments["device"] else { return }
+        if engine.registry[device] == nil && !trackedUnknownDevices.contains(device) {
+            guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {
+                counters.unknownDevicesOverCap += 1
+                return
+            }
+            trackedUnknownDevices.insert(device)
+        }
+        var activity = work.activity[device] ?? DeviceActivity(deviceID: device, kind: segments["kind"] ?? "", at: now)
+        activity.at = now
+        if segments["channel"] == "status", case .bool(let online)? = payload["online"] {
+            activity.online = online
+        } else if activity.online == nil {
+            activity.online = true
+        }
+        if case .number(let battery)? = payload["battery_pct"], (0...100).contains(battery) {
+            activity.batteryPercent = battery
+        }
+        work.activity[device] = activity
+    }
+
+    // MARK: Failure and recovery
+
+    private func commitFailed(_ error: any Error) {
+        counters.commitFailures += 1
+        commitFailureStreak += 1
+        engineNeedsRestore = true
+        if commitFailureStreak == 1 {
+            log.error("database commit failed: \(error); nothing is acknowledged to the broker, messages will be redelivered and retried")
+        } else {
+            log.debug("database commit failed again (\(commitFailureStreak) in a row): \(error)")
+        }
+    }
+
+    private func restoreEngineIfNeeded(now: Millis) throws {
+        guard engineNeedsRestore else { return }
+        try restoreEngine(now: now)
+    }
+
+    /// Rebuilds the engine from the committed state, so a failed batch leaves no trace when redelivered.
+    private func restoreEngine(now: Millis) throws {
+        let fresh = RuleEngine(ruleSet: engine.ruleSet, registry: engine.registry)
+        fresh.restoreState(try store.loadRuleState(), now: now)
+        _ = fresh.takeStateChanges()
+        engine = fresh
+        engineNeedsRestore = false
+        nextAwayRefresh = 0
+        refreshAwayNotes(now: now)
+    }
+
+    private func rotateFingerprints(now: Millis) {
+        guard let before = fingerprints.rotate(now: now) else { return }
+        do {
+            try store.pruneMessageFingerprints(before: before)
+        } catch {
+            log.warning("could not prune message fingerprints: \(error)", key: "prune-fingerprints")
+        }
+    }
+
+    /// Feeds residents' away notes from the store to the engine every 30 s.
+    private func refreshAwayNotes(now: Millis) {
+        guard now >= nextAwayRefresh else { return }
+        nextAwayRefresh = now + 30_000
+        do {
+            _ = try store.listAwayNotes(now: now)
+        } catch {
+            log.warning("could not read away notes: \(error)", key: "away-notes")
+        }
+    }
+}
+
+extension EventLevel {
+    /// The event core's level for a rule level (same three colours).
+    init(_ level: AlertLevel) {
+        switch level {
+        case .green: self = .green
+        case .yellow: self = .yellow
+        case .red: self = .red
+        }
+    }
+}

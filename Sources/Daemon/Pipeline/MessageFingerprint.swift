@@ -1,0 +1,51 @@
+import MQTTClient
+
+/// 64-bit FNV-1a over the topic, a NUL separator and the payload: how redeliveries are recognised.
+public func messageFingerprint(topic: String, payload: [UInt8]) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    let prime: UInt64 = 0x0000_0100_0000_01b3
+    for byte in topic.utf8 { hash = (hash ^ UInt64(byte)) &* prime }
+    hash = (hash ^ 0) &* prime
+    for byte in payload { hash = (hash ^ UInt64(byte)) &* prime }
+    return hash
+}
+
+/// Fingerprints of committed messages, kept for at least `window` milliseconds in two generations:
+/// lookups check both, and every `window` the older generation is dropped.
+struct FingerprintMemory {
+    /// How long a fingerprint is remembered at least.
+    let window: Int64
+    private var current: Set<UInt64> = []
+    private var previous: Set<UInt64> = []
+    private var generationStart: Int64
+
+    /// Starts empty at `now`.
+    init(window: Int64, now: Int64) {
+        self.window = window
+        self.generationStart = now
+    }
+
+    /// Whether the fingerprint was remembered.
+    func contains(_ fingerprint: UInt64) -> Bool {
+        current.contains(fingerprint) || previous.contains(fingerprint)
+    }
+
+    /// Remembers fingerprints (after their batch committed).
+    mutating func insert(_ fingerprints: some Sequence<UInt64>) {
+        current.formUnion(fingerprints)
+    }
+
+    /// Drops the older generation when a window has passed. Returns the time before which the database may
+    /// forget fingerprints too, or nil when nothing rotated.
+    mutating func rotate(now: Int64) -> Int64? {
+        guard window > 0, now - generationStart >= window else { return nil }
+        previous = current
+        current = []
+        let forgetBefore = generationStart
+        generationStart = now
+        return forgetBefore
+    }
+
+    /// Number of fingerprints held.
+    var count: Int { current.count + previous.count }
+}

@@ -1,0 +1,132 @@
+import EventCore
+import Foundation
+import MQTTClient
+import Rules
+import Synchronization
+
+/// The intake: runs the MQTT loop with the pipeline as consumer, and on the loop thread handles reloads
+/// (SIGHUP), the status row and metrics file, and systemd notifications and watchdog pings.
+final class IngestService: Service, @unchecked Sendable {
+    let name = "ingest"
+    private let configuration: DaemonConfiguration
+    private let connection: MQTTConnection
+    private let pipeline: IngestPipeline
+    private let store: EventStore
+    private let notifier: SystemdNotifier
+    private let log: Logger
+    private let startedAt: Millis
+    private let handoffBacklog: () -> Int
+    private var lastRuleErrors = 0
+    private var nextStatus: Millis = 0
+    private var nextWatchdog: Millis = 0
+    private let stopping = Atomic<Bool>(false)
+
+    init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
+         log: Logger, handoffBacklog: @escaping () -> Int) throws(MQTTError) {
+        self.configuration = configuration
+        self.connection = try MQTTConnection(options: configuration.broker)
+        self.pipeline = pipeline
+        self.store = store
+        self.notifier = notifier
+        self.log = log
+        self.startedAt = pipeline.clock()
+        self.handoffBacklog = handoffBacklog
+        pipeline.afterTick = { [unowned self] in self.tick() }
+        pipeline.onConnect = { [unowned self] first in
+            if first {
+                self.notifier.ready(status: "connected, \(self.pipeline.ruleSet.ruleNames.count) rules")
+            } else {
+                self.notifier.status("connected again")
+            }
+        }
+    }
+
+    func run() throws {
+        let subscriptions = configuration.effectiveSubscriptions.map { (filter: $0, qos: configuration.subscriptionQoS) }
+        defer { writeStatus(stopping: true) }
+        try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: 0.2)
+    }
+
+    func shutdown() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        connection.stop()
+    }
+
+    /// Loop-thread duties after each pipeline tick.
+    private func tick() {
+        let now = pipeline.clock()
+        if SignalState.takeReloadRequest() { reload() }
+        if let interval = notifier.watchdogInterval, now >= nextWatchdog {
+            notifier.watchdog()
+            nextWatchdog = now + Millis(interval * 1000)
+        }
+        if now >= nextStatus {
+            nextStatus = now + Millis(configuration.statusIntervalSeconds * 1000)
+            writeStatus(stopping: false)
+        }
+    }
+
+    /// SIGHUP: compile everything first; swap in only what is good, keep the old otherwise.
+    private func reload() {
+        notifier.reloading()
+        log.info("reloading rules and registry (SIGHUP)")
+        let loaded = RuleLoader.load(configuration)
+        if let ruleSet = loaded.ruleSet {
+            pipeline.replaceRules(ruleSet)
+            lastRuleErrors = 0
+            log.info("rules reloaded: \(ruleSet.ruleNames.count) rules"
+                     + (loaded.ruleWarningCount > 0 ? ", \(loaded.ruleWarningCount) warning(s)" : ""))
+            if loaded.ruleWarningCount > 0 { logDiagnostics(loaded.renderedDiagnostics, level: .warning) }
+        } else {
+            lastRuleErrors = loaded.ruleErrorCount
+            log.error("rule reload refused, \(loaded.ruleErrorCount) error(s); keeping the \(pipeline.ruleSet.ruleNames.count) rules in force")
+            logDiagnostics(loaded.renderedDiagnostics, level: .error)
+        }
+        if let registry = loaded.registry {
+            do {
+                try pipeline.replaceRegistry(registry)
+                log.info("registry reloaded: \(registry.count) devices")
+            } catch {
+                log.error("registry reloaded but could not be mirrored into the database: \(error)")
+            }
+        } else {
+            log.error("registry reload refused; keeping the \(pipeline.registry.count) devices in force")
+            for line in loaded.registryErrors { log.error(line) }
+        }
+        notifier.ready(status: "reloaded, \(pipeline.ruleSet.ruleNames.count) rules")
+    }
+
+    private func logDiagnostics(_ rendered: String, level: LogLevel) {
+        for line in rendered.split(separator: "\n") { log.log(level, String(line)) }
+    }
+
+    /// Writes the status row and the metrics file; failures are logged (rate-limited), never fatal.
+    private func writeStatus(stopping: Bool) {
+        let now = pipeline.clock()
+        var summary: (byLevel: [EventLevel: Int], overdue: Int) = ([:], 0)
+        do {
+            summary = try store.openEventSummary()
+        } catch {
+            log.warning("could not count open events: \(error)", key: "status-summary")
+        }
+        let report = StatusReport(
+            pid: getpid(), version: lookoutVersion, startedAt: startedAt, at: now, connected: pipeline.isConnected && !stopping,
+            connectionChangedAt: pipeline.connectionChangedAt, subscriptions: configuration.effectiveSubscriptions,
+            counters: pipeline.counters, rulesLoaded: pipeline.ruleSet.ruleNames.count, ruleErrors: lastRuleErrors,
+            devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
+            outboxBacklog: handoffBacklog(), stopping: stopping,
+            statusIntervalSeconds: configuration.statusIntervalSeconds)
+        do {
+            try store.writeDaemonStatus(report.statusValues, at: now)
+        } catch {
+            log.warning("could not write the status row: \(error)", key: "status-row")
+        }
+        if let path = configuration.metricsFile {
+            do {
+                try writeFileAtomically(report.prometheusText, to: path)
+            } catch {
+                log.warning("could not write metrics file \(path): \(error)", key: "metrics-file")
+            }
+        }
+    }
+}

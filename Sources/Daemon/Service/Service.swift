@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// A long-running part of the daemon (after swift-service-lifecycle): `run()` blocks on its own thread until
+/// `shutdown()` is called from another thread (or it fails).
+public protocol Service: AnyObject, Sendable {
+    /// Name for log lines.
+    var name: String { get }
+    /// Does the work; returns after `shutdown()` once everything is committed and closed.
+    func run() throws
+    /// Asks `run()` to finish; returns at once. Safe from any thread.
+    func shutdown()
+}
+
+/// Runs services each on its own thread, started in order; on SIGTERM/SIGINT (or when any service ends)
+/// shuts them down in reverse order, each waited for before the next is asked to stop.
+public final class ServiceGroup: Sendable {
+    /// The services, in start order.
+    public let services: [any Service]
+    private let log: Logger
+    private let finished: [OutcomeSlot]
+
+    /// Where a service thread leaves its outcome.
+    private final class OutcomeSlot: Sendable {
+        let outcome = Mutex<ServiceOutcome?>(nil)
+        func set(_ value: ServiceOutcome) { outcome.withLock { $0 = value } }
+        var value: ServiceOutcome? { outcome.withLock { $0 } }
+    }
+
+    /// How a service's `run()` ended.
+    public enum ServiceOutcome: Sendable {
+        /// Returned.
+        case returned
+        /// Threw; the description of the error.
+        case failed(String)
+    }
+
+    /// Creates a group.
+    public init(services: [any Service], log: Logger) {
+        self.services = services
+        self.log = log
+        self.finished = services.map { _ in OutcomeSlot() }
+    }
+
+    /// Starts every service and blocks until shutdown is complete. `poll` runs on the calling thread about
+    /// ten times a second (signal checks, reload requests). Returns whether every service stopped cleanly
+    /// within `timeout` seconds of the shutdown request.
+    public func run(timeout: Double, onShutdownRequested: () -> Void = {}, poll: () -> Void = {}) -> Bool {
+        for (index, service) in services.enumerated() {
+            let slot = finished[index]
+            let log = self.log
+            let thread = Thread {
+                do {
+                    try service.run()
+                    slot.set(.returned)
+                } catch {
+                    log.error("\(service.name) failed: \(error)")
+                    slot.set(.failed("\(error)"))
+                }
+            }
+            thread.name = service.name
+            thread.start()
+        }
+        while !SignalState.terminationRequested && !finished.contains(where: { $0.value != nil }) {
+            poll()
+            usleep(100_000)
+        }
+        onShutdownRequested()
+        let deadline = Date().addingTimeInterval(timeout)
+        var clean = true
+        for (index, service) in services.enumerated().reversed() {
+            service.shutdown()
+            while finished[index].value == nil && Date() < deadline { usleep(20_000) }
+            switch finished[index].value {
+            case .returned: log.debug("\(service.name) stopped")
+            case .failed: clean = false
+            case nil:
+                log.error("\(service.name) did not stop within \(formatDuration(timeout)); giving up")
+                return false
+            }
+        }
+        return clean
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Signals received but not yet handled. Signal handlers only store into these atomics; the daemon's
+/// threads read and clear them at safe points.
+private let terminationRequests = Atomic<Int>(0)
+private let reloadRequests = Atomic<Int>(0)
+
+/// What the signal handlers record: SIGTERM/SIGINT ask for shutdown, SIGHUP for a reload.
+public enum SignalState {
+    /// Installs handlers for SIGTERM, SIGINT and SIGHUP, and ignores SIGPIPE. Call once at start.
+    public static func install() {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGTERM) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
+        signal(SIGINT) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
+        signal(SIGHUP) { _ in reloadRequests.add(1, ordering: .sequentiallyConsistent) }
+    }
+
+    /// Whether shutdown was asked for (stays true).
+    public static var terminationRequested: Bool { terminationRequests.load(ordering: .sequentiallyConsistent) > 0 }
+
+    /// Asks for shutdown from code (as SIGTERM would).
+    public static func requestTermination() { terminationRequests.add(1, ordering: .sequentiallyConsistent) }
+
+    /// Whether a reload was asked for since the last call; clears the request.
+    public static func takeReloadRequest() -> Bool { reloadRequests.exchange(0, ordering: .sequentiallyConsistent) > 0 }
+}

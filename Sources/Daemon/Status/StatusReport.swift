@@ -1,0 +1,207 @@
+import EventCore
+import Foundation
+
+/// A snapshot of the daemon's health: written as the status row (`lookout status`) and as Prometheus metrics.
+public struct StatusReport: Sendable {
+    /// Process id.
+    public var pid: Int32
+    /// Daemon version.
+    public var version: String
+    /// When the daemon started.
+    public var startedAt: Millis
+    /// When this snapshot was taken.
+    public var at: Millis
+    /// Whether the broker connection is up.
+    public var connected: Bool
+    /// Since when the connection is in its current state (0: never connected).
+    public var connectionChangedAt: Millis
+    /// Subscription filters.
+    public var subscriptions: [String]
+    /// Pipeline counters.
+    public var counters: PipelineCounters
+    /// Rule names loaded.
+    public var rulesLoaded: Int
+    /// Errors of the last rule (re)load that were refused (0 when the last load was good).
+    public var ruleErrors: Int
+    /// Registered devices.
+    public var devices: Int
+    /// Open events by level.
+    public var openEvents: [EventLevel: Int]
+    /// Overdue open events.
+    public var overdue: Int
+    /// Event changes not yet handed off to the broker (-1: unknown).
+    public var outboxBacklog: Int
+    /// Whether the process is shutting down (the last row a stopping daemon writes says so).
+    public var stopping: Bool
+    /// Seconds between status rows (readers call the row stale after a few intervals).
+    public var statusIntervalSeconds: Double
+
+    /// The status row: flat key/value strings (see `DaemonStatusKey`).
+    public var statusValues: [String: String] {
+        let values: [DaemonStatusKey: String] = [
+            .pid: String(pid),
+            .version: version,
+            .state: stopping ? "stopped" : "running",
+            .startedAt: String(startedAt),
+            .updatedAt: String(at),
+            .connected: connected ? "true" : "false",
+            .connectionChangedAt: String(connectionChangedAt),
+            .subscriptions: subscriptions.joined(separator: ","),
+            .messagesPerSecond: String(format: "%.1f", counters.messagesPerSecond(at: at)),
+            .messagesReceived: String(counters.received),
+            .messagesProcessed: String(counters.processed),
+            .messagesRejected: String(counters.rejectedTotal),
+            .messagesDuplicate: String(counters.duplicates),
+            .rejectsByReason: counters.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+            .rulesLoaded: String(rulesLoaded),
+            .ruleErrors: String(ruleErrors),
+            .devicesRegistered: String(devices),
+            .lastCommitAt: String(counters.lastCommitAt),
+            .commitFailures: String(counters.commitFailures),
+            .outboxBacklog: String(outboxBacklog),
+            .openRed: String(openEvents[.red] ?? 0),
+            .openYellow: String(openEvents[.yellow] ?? 0),
+            .openGreen: String(openEvents[.green] ?? 0),
+            .overdue: String(overdue),
+            .brokerReconnects: String(counters.brokerReconnects),
+            .statusInterval: String(statusIntervalSeconds),
+        ]
+        return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// Prometheus text exposition format (for node_exporter's textfile collector).
+    public var prometheusText: String {
+        var out = PrometheusWriter()
+        out.metric("lookout_up", "Whether lookoutd is running.", type: "gauge", value: stopping ? 0 : 1)
+        out.metric("lookout_broker_connected", "Whether the broker connection is up.", type: "gauge", value: connected ? 1 : 0)
+        out.metric("lookout_start_time_seconds", "When lookoutd started (Unix seconds).", type: "gauge", value: Double(startedAt) / 1000)
+        out.metric("lookout_messages_received_total", "Messages read from the broker.", type: "counter", value: Double(counters.received))
+        out.metric("lookout_messages_processed_total", "Messages decoded and evaluated by the rules.", type: "counter", value: Double(counters.processed))
+        out.metric("lookout_messages_duplicate_total", "Redelivered messages recognised and skipped.", type: "counter", value: Double(counters.duplicates))
+        out.family("lookout_messages_rejected_total", "Messages rejected, by reason.", type: "counter",
+                   samples: counters.rejected.sorted { $0.key < $1.key }.map { (["reason": $0.key], Double($0.value)) })
+        out.family("lookout_events_raised_total", "New events, by level.", type: "counter",
+                   samples: EventLevel.allCases.map { (["level": $0.rawValue], Double(counters.eventsRaised[$0] ?? 0)) })
+        out.family("lookout_open_events", "Open events, by level.", type: "gauge",
+                   samples: EventLevel.allCases.map { (["level": $0.rawValue], Double(openEvents[$0] ?? 0)) })
+        out.metric("lookout_overdue_events", "Open events past a deadline.", type: "gauge", value: Double(overdue))
+        out.metric("lookout_escalations_total", "Events escalated after a missed deadline.", type: "counter", value: Double(counters.escalations))
+        out.metric("lookout_renotifications_total", "Re-notifications of unacknowledged events.", type: "counter", value: Double(counters.renotifications))
+        out.metric("lookout_outbox_backlog", "Event changes not yet handed off to the broker.", type: "gauge", value: Double(outboxBacklog))
+        out.metric("lookout_broker_reconnects_total", "Broker reconnections.", type: "counter", value: Double(counters.brokerReconnects))
+        out.metric("lookout_commit_failures_total", "Failed database transactions (retried, nothing acknowledged).", type: "counter", value: Double(counters.commitFailures))
+        out.metric("lookout_unknown_devices_over_cap_total", "Messages from unregistered devices beyond max_unknown_devices.", type: "counter", value: Double(counters.unknownDevicesOverCap))
+        out.metric("lookout_rules_loaded", "Rules in force.", type: "gauge", value: Double(rulesLoaded))
+        out.metric("lookout_rule_load_errors", "Errors in the last refused rule reload (0 when good).", type: "gauge", value: Double(ruleErrors))
+        out.metric("lookout_devices_registered", "Devices in the registry.", type: "gauge", value: Double(devices))
+        out.summary("lookout_commit_seconds", "Time per committed transaction.", count: counters.commits, sum: counters.commitSecondsSum)
+        out.metric("lookout_commit_seconds_max", "Longest committed transaction since start.", type: "gauge", value: counters.commitSecondsMax)
+        out.metric("lookout_last_commit_time_seconds", "Time of the last commit (Unix seconds).", type: "gauge", value: Double(counters.lastCommitAt) / 1000)
+        return out.text
+    }
+}
+
+/// Keys of the daemon status row, the contract between `lookoutd` and `lookout status`. Values are strings;
+/// times are Unix milliseconds, counts are decimal integers, flags are `true`/`false`.
+public enum DaemonStatusKey: String, Sendable, CaseIterable {
+    /// Process id of the daemon.
+    case pid
+    /// Daemon version.
+    case version
+    /// `running`, or `stopped` (the last row of a clean stop).
+    case state
+    /// Start time.
+    case startedAt = "started_at"
+    /// Time of this row.
+    case updatedAt = "updated_at"
+    /// Seconds between rows (a row older than three intervals means the daemon is not running).
+    case statusInterval = "status_interval_s"
+    /// Broker connection up (`true`/`false`).
+    case connected
+    /// Since when the connection is in its current state (0: never connected).
+    case connectionChangedAt = "connection_changed_at"
+    /// Subscription filters, comma-separated.
+    case subscriptions
+    /// Messages per second over the last minute (one decimal).
+    case messagesPerSecond = "messages_per_second"
+    /// Messages received since start.
+    case messagesReceived = "messages_received"
+    /// Messages evaluated by the rules since start.
+    case messagesProcessed = "messages_processed"
+    /// Messages rejected since start.
+    case messagesRejected = "messages_rejected"
+    /// Redeliveries skipped since start.
+    case messagesDuplicate = "messages_duplicate"
+    /// Rejects since start by reason: `reason=n,reason=n`.
+    case rejectsByReason = "rejects_by_reason"
+    /// Rules in force.
+    case rulesLoaded = "rules_loaded"
+    /// Errors of the last refused rule reload (0: the last load was good).
+    case ruleErrors = "rule_errors"
+    /// Devices in the registry.
+    case devicesRegistered = "devices_registered"
+    /// Time of the last committed transaction (0: none yet).
+    case lastCommitAt = "last_commit_at"
+    /// Failed transactions since start.
+    case commitFailures = "commit_failures"
+    /// Event changes waiting for the hand-off (-1: unknown).
+    case outboxBacklog = "outbox_backlog"
+    /// Open red events.
+    case openRed = "open_red"
+    /// Open yellow events.
+    case openYellow = "open_yellow"
+    /// Open green events.
+    case openGreen = "open_green"
+    /// Open events past a deadline.
+    case overdue
+    /// Broker reconnections since start.
+    case brokerReconnects = "broker_reconnects"
+}
+
+/// Builds Prometheus exposition text: HELP and TYPE once per family, escaped label values.
+struct PrometheusWriter {
+    private(set) var text = ""
+
+    mutating func metric(_ name: String, _ help: String, type: String, value: Double) {
+        family(name, help, type: type, samples: [([:], value)])
+    }
+
+    mutating func family(_ name: String, _ help: String, type: String, samples: [([String: String], Double)]) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for (labels, value) in samples { text += "\(name)\(Self.labelText(labels)) \(Self.number(value))\n" }
+    }
+
+    mutating func summary(_ name: String, _ help: String, count: Int64, sum: Double) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) summary\n"
+        text += "\(name)_sum \(Self.number(sum))\n\(name)_count \(count)\n"
+    }
+
+    static func labelText(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let parts = labels.sorted { $0.key < $1.key }.map { key, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(key)=\"\(escaped)\""
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}
+
+/// Writes a file atomically: a temporary file in the same directory, then `rename`.
+func writeFileAtomically(_ text: String, to path: String) throws {
+    let temporary = path + ".tmp.\(getpid())"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+    }
+    guard rename(temporary, path) == 0 else {
+        let code = errno
+        unlink(temporary)
+        throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+    }
+}

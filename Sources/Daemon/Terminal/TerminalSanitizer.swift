@@ -1,0 +1,51 @@
+/// Makes text from devices (and anything else not written by us) safe to print on a terminal.
+///
+/// C0 controls (U+0000–U+001F), DEL, C1 controls (U+0080–U+009F), and the bidirectional
+/// override/isolate characters that can reorder what a reader sees (U+202A–U+202E, U+2066–U+2069,
+/// U+200E/U+200F, U+061C) are replaced by visible escapes: `\x1b` for C0 and DEL, `\u{9b}` for the
+/// others. Nothing that can start an escape sequence reaches the terminal, and the result is one
+/// line unless newlines are explicitly kept.
+public enum TerminalSanitizer {
+    /// The sanitised form of `text`. With `keepNewlines`, `\n` stays a line break (for multi-line
+    /// fields such as descriptions); `\r` and every other control is always escaped.
+    public static func sanitize(_ text: String, keepNewlines: Bool = false) -> String {
+        if isSafe(text, allowingNewlines: keepNewlines) { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if keepNewlines && scalar == "\n" {
+                out.append(scalar)
+            } else if let escape = escape(for: scalar) {
+                out.append(contentsOf: escape.unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    /// Whether `text` can be printed as it is (no character that `sanitize` would replace).
+    public static func isSafe(_ text: String, allowingNewlines: Bool = false) -> Bool {
+        text.unicodeScalars.allSatisfy { (allowingNewlines && $0 == "\n") || escape(for: $0) == nil }
+    }
+
+    /// Whether `scalar` is replaced by `sanitize` (a control, or a character that reorders text).
+    public static func isDangerous(_ scalar: Unicode.Scalar) -> Bool { escape(for: scalar) != nil }
+
+    /// The visible escape for a dangerous scalar, or nil when the scalar is harmless.
+    static func escape(for scalar: Unicode.Scalar) -> String? {
+        let value = scalar.value
+        switch value {
+        case 0x00..<0x20, 0x7F:
+            return "\\x" + hex(value, digits: 2)
+        case 0x80..<0xA0, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
+            return "\\u{" + hex(value, digits: 0) + "}"
+        default:
+            return nil
+        }
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}

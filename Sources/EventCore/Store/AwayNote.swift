@@ -1,0 +1,15 @@
+/// A resident's (or device's) "away" note: absence rules stay quiet until it ends.
+public struct AwayNote: Sendable, Equatable {
+    /// Id (for `removeAwayNote(id:)`).
+    public var id: Int64
+    /// Resident name or device id the note is about.
+    public var subject: String
+    /// When it was added.
+    public var createdAt: Millis
+    /// When it ends.
+    public var until: Millis
+    /// Why (hospital, visiting family).
+    public var reason: String
+    /// Who added it.
+    public var actor: String
+}

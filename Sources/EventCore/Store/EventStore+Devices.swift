@@ -1,0 +1,58 @@
+/// The device list for `lookout devices`: the registry mirror plus what the daemon saw.
+extension EventStore {
+    /// Mirrors the registry: updates registry fields of every listed device (keeping what was seen),
+    /// and marks devices no longer listed as unregistered.
+    public func mirrorRegistry(_ devices: [DeviceState], at: Millis) throws {
+        try transaction {
+            try connection.cached("UPDATE devices SET registered = 0").execute()
+            let upsert = try connection.cached("""
+                INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
+                    report_interval_s, registered, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, community = excluded.community,
+                    building = excluded.building, unit = excluded.unit, address = excluded.address, grid = excluded.grid,
+                    owner = excluded.owner, resident_name = excluded.resident_name,
+                    report_interval_s = excluded.report_interval_s, registered = 1, updated_at = excluded.updated_at
+                """)
+            for device in devices {
+                try upsert.execute([device.id, device.kind, device.community, device.building, device.unit,
+                                    device.address, device.grid, device.owner, device.residentName,
+                                    device.reportIntervalSeconds, at])
+            }
+        }
+    }
+
+    /// Records device activity (last seen, online, battery); unknown devices are added as unregistered.
+    public func recordDeviceActivity(_ activity: [DeviceActivity]) throws {
+        guard !activity.isEmpty else { return }
+        try transaction {
+            let upsert = try connection.cached("""
+                INSERT INTO devices (id, kind, last_seen, online, battery_pct, registered, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, 0, ?3)
+                ON CONFLICT(id) DO UPDATE SET
+                    kind = CASE WHEN excluded.kind = '' THEN kind ELSE excluded.kind END,
+                    last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
+                    online = coalesce(excluded.online, online),
+                    battery_pct = coalesce(excluded.battery_pct, battery_pct),
+                    updated_at = max(updated_at, excluded.updated_at)
+                """)
+            for item in activity {
+                try upsert.execute([item.deviceID, item.kind, item.at, item.online, item.batteryPercent])
+            }
+        }
+    }
+
+    /// Every known device, by community and id.
+    public func devices() throws -> [DeviceState] {
+        try connection.cached("""
+            SELECT id, kind, community, building, unit, address, grid, owner, resident_name, report_interval_s,
+                registered, last_seen, online, battery_pct FROM devices ORDER BY community, id
+            """).query { row in
+                DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
+                            unit: row.text(4), address: row.text(5), grid: row.text(6), owner: row.text(7),
+                            residentName: row.text(8), reportIntervalSeconds: row.optionalInt64(9),
+                            registered: row.bool(10), lastSeen: row.optionalInt64(11),
+                            online: row.optionalInt64(12).map { $0 != 0 }, batteryPercent: row.optionalDouble(13))
+            }
+    }
+}

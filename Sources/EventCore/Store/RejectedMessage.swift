@@ -1,0 +1,37 @@
+/// A rejected message kept for inspection (`lookout rejects`): malformed or impossible device data.
+public struct RejectedMessage: Sendable, Equatable {
+    /// When it arrived.
+    public var at: Millis
+    /// Why it was rejected (a short, stable reason code such as `bad_json`).
+    public var reason: String
+    /// Topic it arrived on.
+    public var topic: String
+    /// The start of the payload, decoded leniently as UTF-8 (not sanitised: sanitise before printing).
+    public var payloadExcerpt: String
+
+    /// Creates a sample, keeping at most `excerptBytes` bytes of the payload.
+    public init(at: Millis, reason: String, topic: String, payload: [UInt8], excerptBytes: Int = 512) {
+        self.at = at
+        self.reason = reason
+        self.topic = topic
+        self.payloadExcerpt = String(decoding: payload.prefix(max(excerptBytes, 0)), as: UTF8.self)
+    }
+
+    /// Creates a sample from stored parts.
+    public init(at: Millis, reason: String, topic: String, payloadExcerpt: String) {
+        self.at = at
+        self.reason = reason
+        self.topic = topic
+        self.payloadExcerpt = payloadExcerpt
+    }
+}
+
+/// How many messages were rejected for one reason.
+public struct RejectCount: Sendable, Equatable {
+    /// Reason code.
+    public var reason: String
+    /// Messages rejected for it, ever.
+    public var count: Int64
+    /// When the last one arrived.
+    public var lastAt: Millis
+}

@@ -1,0 +1,212 @@
+/// Durable state: compact binary values per `rule/key`, written with each batch and read back at start.
+extension RuleEngine {
+    /// Format version of saved values.
+    static let stateVersion: UInt8 = 1
+
+    /// State changed since the last call, to be committed with the same batch's events.
+    public func takeStateChanges() -> [RuleStateChange] {
+        guard !dirty.isEmpty || !droppedKeys.isEmpty else { return [] }
+        var changes: [RuleStateChange] = []
+        changes.reserveCapacity(dirty.count + droppedKeys.count)
+        let rewritten = Set(dirty.map(\.storageKey))
+        for key in droppedKeys where !rewritten.contains(key) { changes.append(RuleStateChange(key: key, value: nil)) }
+        droppedKeys.removeAll()
+        for ref in dirty.sorted(by: { ($0.rule, $0.key) < ($1.rule, $1.key) }) {
+            guard let index = slotIndex[ref.rule] else {
+                changes.append(RuleStateChange(key: ref.storageKey, value: nil))
+                continue
+            }
+            let state = ref.isGroup ? slots[index].groups[ref.key] : slots[index].devices[ref.key]
+            guard let state, !state.isEmpty else {
+                changes.append(RuleStateChange(key: ref.storageKey, value: nil))
+                continue
+            }
+            changes.append(RuleStateChange(key: ref.storageKey, value: encode(state, fingerprint: ruleSet.rules[index].fingerprint, isGroup: ref.isGroup)))
+        }
+        dirty.removeAll(keepingCapacity: true)
+        return changes
+    }
+
+    /// Restores state saved by earlier `takeStateChanges()` calls (at start, before any message).
+    /// Entries of removed or changed rules, and unreadable entries, are dropped (and deleted by the next
+    /// `takeStateChanges()`). Absence timers of devices never seen start at `now`.
+    public func restoreState(_ entries: [(key: String, value: [UInt8])], now: EpochMillis) {
+        startedAt = now
+        for entry in entries {
+            guard let slash = entry.key.firstIndex(of: "/") else {
+                drop(entry.key)
+                continue
+            }
+            let ruleName = String(entry.key[..<slash])
+            let key = String(entry.key[entry.key.index(after: slash)...])
+            var reader = StateReader(bytes: entry.value)
+            guard let index = slotIndex[ruleName], let decoded = decode(&reader, fingerprint: ruleSet.rules[index].fingerprint) else {
+                drop(entry.key)
+                continue
+            }
+            var state = decoded.state
+            state.savedLastSeen = state.lastSeen
+            if decoded.isGroup {
+                slots[index].groups[key] = state
+                if state.active { slots[index].activeGroups.insert(key) }
+            } else {
+                slots[index].devices[key] = state
+                if state.pendingSince != nil { slots[index].pending.insert(key) }
+                if state.active { slots[index].activeDevices.insert(key) }
+                if registry[key] == nil { unregisteredOrder.touch(key) }
+            }
+        }
+        for index in slots.indices { slots[index].nextAbsenceCheck = .min }
+    }
+
+    /// Counts an unusable saved entry and schedules its deletion.
+    private func drop(_ storageKey: String) {
+        engineCounters.droppedStateEntries += 1
+        droppedKeys.append(storageKey)
+    }
+
+    func encode(_ state: RuleKeyState, fingerprint: UInt64, isGroup: Bool) -> [UInt8] {
+        var w = StateWriter()
+        w.byte(Self.stateVersion)
+        w.uint64(fingerprint)
+        w.byte((isGroup ? 1 : 0) | (state.active ? 2 : 0))
+        w.byte(UInt8(AlertLevel.allCases.firstIndex(of: state.level) ?? 0))
+        w.int(state.lastRaise)
+        w.int(state.lastNotify)
+        w.optionalInt(state.pendingSince)
+        w.optionalInt(state.lastSeen)
+        w.optionalInt(state.recentAt)
+        w.count(state.window.count)
+        for t in state.window { w.int(t) }
+        w.count(state.members.count)
+        for m in state.members {
+            w.string(m.device)
+            w.int(m.at)
+        }
+        if let action = state.action {
+            w.byte(1)
+            w.action(action)
+        } else {
+            w.byte(0)
+        }
+        return w.bytes
+    }
+
+    func decode(_ r: inout StateReader, fingerprint: UInt64) -> (state: RuleKeyState, isGroup: Bool)? {
+        guard r.byte() == Self.stateVersion, r.uint64() == fingerprint, let flags = r.byte(), let level = r.byte(),
+              Int(level) < AlertLevel.allCases.count,
+              let lastRaise = r.int(), let lastNotify = r.int() else { return nil }
+        var state = RuleKeyState()
+        state.active = flags & 2 != 0
+        state.level = AlertLevel.allCases[Int(level)]
+        state.lastRaise = lastRaise
+        state.lastNotify = lastNotify
+        guard let pending = r.optionalInt(), let lastSeen = r.optionalInt(), let recent = r.optionalInt() else { return nil }
+        state.pendingSince = pending
+        state.lastSeen = lastSeen
+        state.recentAt = recent
+        guard let windowCount = r.count() else { return nil }
+        for _ in 0..<windowCount {
+            guard let t = r.int() else { return nil }
+            state.window.append(t)
+        }
+        guard let memberCount = r.count() else { return nil }
+        for _ in 0..<memberCount {
+            guard let device = r.string(), let at = r.int() else { return nil }
+            state.members.append(.init(device: device, at: at))
+        }
+        guard let hasAction = r.byte() else { return nil }
+        if hasAction == 1 {
+            guard let action = r.action() else { return nil }
+            state.action = action
+        }
+        guard r.atEnd else { return nil }
+        return (state, flags & 1 != 0)
+    }
+}
+
+/// Appends little-endian fields to a byte buffer.
+struct StateWriter {
+    var bytes: [UInt8] = []
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
+    mutating func uint64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) } }
+    mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
+    mutating func optionalInt(_ v: Int64?) {
+        if let v { byte(1); int(v) } else { byte(0) }
+    }
+    mutating func count(_ n: Int) { uint64(UInt64(n)) }
+    mutating func string(_ s: String) {
+        count(s.utf8.count)
+        bytes.append(contentsOf: s.utf8)
+    }
+    mutating func action(_ a: RuleAction) {
+        for s in [a.rule, a.eventKey, a.deviceID, a.kind, a.group, a.title, a.description, a.payloadText, a.topic] { string(s) }
+        byte(UInt8(AlertLevel.allCases.firstIndex(of: a.level) ?? 0))
+        byte(a.escalateTo.map { UInt8(AlertLevel.allCases.firstIndex(of: $0) ?? 0) + 1 } ?? 0)
+        count(a.teams.count)
+        for team in a.teams { string(team) }
+        optionalInt(a.ackWithinSeconds)
+        optionalInt(a.onsiteWithinSeconds)
+        optionalInt(a.mergeWithinSeconds)
+        int(a.at)
+    }
+}
+
+/// Reads what `StateWriter` wrote; every read returns nil past the end (corrupt input never traps).
+struct StateReader {
+    let bytes: [UInt8]
+    var position = 0
+    var atEnd: Bool { position == bytes.count }
+
+    mutating func byte() -> UInt8? {
+        guard position < bytes.count else { return nil }
+        defer { position += 1 }
+        return bytes[position]
+    }
+    mutating func uint64() -> UInt64? {
+        guard bytes.count - position >= 8 else { return nil }
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(bytes[position + i]) << UInt64(i * 8) }
+        position += 8
+        return v
+    }
+    mutating func int() -> Int64? { uint64().map { Int64(bitPattern: $0) } }
+    /// Outer nil: unreadable; inner nil: absent.
+    mutating func optionalInt() -> Int64?? {
+        guard let flag = byte() else { return nil }
+        if flag == 0 { return .some(nil) }
+        guard flag == 1, let v = int() else { return nil }
+        return .some(v)
+    }
+    mutating func count() -> Int? {
+        guard let v = uint64(), v <= UInt64(bytes.count - position) else { return nil }
+        return Int(v)
+    }
+    mutating func string() -> String? {
+        guard let n = count(), bytes.count - position >= n else { return nil }
+        defer { position += n }
+        return String(decoding: bytes[position..<(position + n)], as: UTF8.self)
+    }
+    mutating func action() -> RuleAction? {
+        var strings: [String] = []
+        for _ in 0..<9 {
+            guard let s = string() else { return nil }
+            strings.append(s)
+        }
+        guard let level = byte(), Int(level) < AlertLevel.allCases.count, let escalate = byte(), Int(escalate) <= AlertLevel.allCases.count,
+              let teamCount = count() else { return nil }
+        var teams: [String] = []
+        for _ in 0..<teamCount {
+            guard let team = string() else { return nil }
+            teams.append(team)
+        }
+        guard let ack = optionalInt(), let onsite = optionalInt(), let merge = optionalInt(), let at = int() else { return nil }
+        var action = RuleAction(effect: .raise, rule: strings[0], eventKey: strings[1], deviceID: strings[2], kind: strings[3],
+                                group: strings[4], level: AlertLevel.allCases[Int(level)],
+                                escalateTo: escalate == 0 ? nil : AlertLevel.allCases[Int(escalate) - 1],
+                                title: strings[5], description: strings[6], teams: teams, ackWithinSeconds: ack,
+                                onsiteWithinSeconds: onsite, payloadText: strings[7], topic: strings[8], at: at)
+        action.mergeWithinSeconds = merge
+        return action
+    }
+}

@@ -1,0 +1,122 @@
+/// A value while evaluating a rule expression. `missing` is a field that is not there (or not usable).
+enum RuleValue: Sendable, Equatable {
+    case missing
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case list([RuleValue])
+    /// A JSON object: only good for `has`.
+    case object
+
+    /// Converts a payload value without copying strings.
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .list(items.map(RuleValue.init))
+        case .object: self = .object
+        }
+    }
+
+    /// Text for a template placeholder; missing values print as `?`. Control characters are dropped.
+    var templateText: String {
+        switch self {
+        case .missing: return "?"
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let d): return Self.format(d)
+        case .string(let s): return Self.sanitized(s)
+        case .list(let items): return items.map(\.templateText).joined(separator: ", ")
+        case .object: return "{…}"
+        }
+    }
+
+    /// A number as people write it: `12`, `0.5`.
+    static func format(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return String(d)
+    }
+
+    /// `s` without control characters (device data must not drive a terminal).
+    static func sanitized(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) else { return s }
+        var out = ""
+        out.unicodeScalars.append(contentsOf: s.unicodeScalars.filter { !($0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0)) })
+        return out
+    }
+}
+
+/// A registry field of `device.*`.
+enum DeviceField: Sendable, Equatable {
+    case id, kind, community, building, unit, address, grid, owner, reportInterval
+    /// Any further CSV column.
+    case extra(String)
+
+    /// Built-in names as written in rules.
+    static let builtIn: [String: DeviceField] = [
+        "id": .id, "kind": .kind, "community": .community, "building": .building, "unit": .unit,
+        "address": .address, "grid": .grid, "owner": .owner, "report_interval": .reportInterval,
+    ]
+}
+
+/// A registry field of `resident.*` (plus `away`, from the engine's away notes).
+enum ResidentField: String, Sendable, Equatable, CaseIterable {
+    case name, phone, livesAlone = "lives_alone", emergencyContact = "emergency_contact", away
+}
+
+/// Comparison operators.
+enum CompareOperator: String, Sendable {
+    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+}
+
+/// Arithmetic operators.
+enum ArithmeticOperator: String, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/"
+}
+
+/// A checked expression, ready to evaluate.
+indirect enum RuleExpr: Sendable {
+    case constant(RuleValue)
+    /// A top-level payload field.
+    case field(String)
+    /// A nested payload field (`gps.lat`).
+    case fieldPath([String])
+    case device(DeviceField)
+    case resident(ResidentField)
+    case topic(String)
+    /// `{count}` in templates: occurrences in the window, or devices in the group.
+    case count
+    case not(RuleExpr)
+    case and(RuleExpr, RuleExpr)
+    case or(RuleExpr, RuleExpr)
+    case compare(CompareOperator, RuleExpr, RuleExpr)
+    case arithmetic(ArithmeticOperator, RuleExpr, RuleExpr)
+    case negate(RuleExpr)
+    /// `x in [..]`.
+    case member(RuleExpr, RuleExpr)
+    /// `has x`.
+    case has(RuleExpr)
+
+    /// Whether the expression reads `resident.away`.
+    var readsAway: Bool {
+        switch self {
+        case .resident(.away): return true
+        case .not(let e), .negate(let e), .has(let e): return e.readsAway
+        case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b), .member(let a, let b):
+            return a.readsAway || b.readsAway
+        default: return false
+        }
+    }
+}
+
+/// A title or description: literal text and placeholders.
+struct RuleTemplate: Sendable {
+    enum Piece: Sendable {
+        case text(String)
+        case value(RuleExpr)
+    }
+    var pieces: [Piece]
+}

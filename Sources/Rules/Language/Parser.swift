@@ -1,0 +1,498 @@
+/// Recursive-descent parser for rule files. Recovers at the next clause after an error, so one run
+/// reports every syntax error in the file.
+struct Parser {
+    private let tokens: [Token]
+    private var position = 0
+    private let file: String
+    /// Every syntax error found.
+    private(set) var diagnostics: [Diagnostic] = []
+
+    /// Words that start a clause inside a rule body.
+    static let clauseWords: Set<String> = [
+        "on", "when", "where", "for", "at", "count", "absent", "silent", "correlate", "unless", "merge",
+        "during", "days", "level", "title", "description", "team", "teams", "ack", "onsite", "escalate",
+        "renotify", "clear", "downgrade",
+    ]
+    /// Day names, Sunday first (Calendar weekday numbers 1…7).
+    static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+    init(file: String, tokens: [Token]) {
+        self.file = file
+        self.tokens = tokens
+    }
+
+    private struct Failure: Error {}
+
+    private var current: Token { tokens[min(position, tokens.count - 1)] }
+    private var nextToken: Token { tokens[min(position + 1, tokens.count - 1)] }
+    @discardableResult private mutating func advance() -> Token {
+        let token = current
+        if position < tokens.count - 1 { position += 1 }
+        return token
+    }
+
+    private mutating func error(_ message: String, at range: SourceRange) {
+        diagnostics.append(Diagnostic(severity: .error, message: message, range: range))
+    }
+    /// Reports `message` (unless the token is one the lexer already reported) and returns the error to throw.
+    private mutating func fail(_ message: String, at token: Token? = nil) -> Failure {
+        let token = token ?? current
+        if token.kind != .invalid { error(message, at: token.range) }
+        return Failure()
+    }
+    private mutating func expectSymbol(_ symbol: String, _ context: String) throws(Failure) {
+        guard current.isSymbol(symbol) else { throw fail("expected '\(symbol)' \(context), found \(current.describe)") }
+        advance()
+    }
+    private mutating func expectWord(_ word: String, _ context: String) throws(Failure) {
+        guard current.isWord(word) else { throw fail("expected '\(word)' \(context), found \(current.describe)") }
+        advance()
+    }
+    private func span(from start: SourceRange) -> SourceRange {
+        let last = tokens[max(0, position - 1)]
+        return SourceRange(file: file, start: start.start, end: max(last.range.end, start.end))
+    }
+
+    // MARK: File
+
+    /// Parses the whole file.
+    mutating func parseFile() -> RuleFileSyntax {
+        var result = RuleFileSyntax(fileName: file)
+        while current.kind != .end {
+            if current.isWord("timezone") {
+                let keyword = advance()
+                if case .string(let zone) = current.kind {
+                    if let earlier = result.timeZone {
+                        error("timezone given twice (first at line \(earlier.range.start.line))", at: keyword.range)
+                    }
+                    result.timeZone = Located(value: zone, range: current.range)
+                    advance()
+                } else {
+                    error("expected a quoted time zone name after 'timezone', found \(current.describe)", at: current.range)
+                    skipToTopLevel()
+                }
+            } else if current.isWord("rule") {
+                if let rule = parseRule() { result.rules.append(rule) }
+            } else {
+                error("expected 'rule' or 'timezone', found \(current.describe)", at: current.range)
+                advance()
+                skipToTopLevel()
+            }
+        }
+        return result
+    }
+
+    private mutating func skipToTopLevel() {
+        while current.kind != .end, !(current.startsLine && (current.isWord("rule") || current.isWord("timezone"))) {
+            advance()
+        }
+    }
+
+    /// After an error in a clause: skip to the next clause start, `}` or next rule.
+    private mutating func skipToClause() {
+        while current.kind != .end {
+            if current.isSymbol("}") { return }
+            if current.startsLine, let word = current.identifier,
+               Self.clauseWords.contains(word) || word == "rule" || word == "timezone" { return }
+            advance()
+        }
+    }
+
+    private mutating func parseRule() -> RuleSyntax? {
+        let ruleToken = advance()
+        guard let name = current.identifier else {
+            error("expected a rule name after 'rule', found \(current.describe)", at: current.range)
+            skipToTopLevel()
+            return nil
+        }
+        var rule = RuleSyntax(name: Located(value: name, range: current.range), range: ruleToken.range)
+        advance()
+        guard current.isSymbol("{") else {
+            error("expected '{' after rule name '\(name)', found \(current.describe)", at: current.range)
+            skipToTopLevel()
+            return nil
+        }
+        let bodyStart = position
+        advance()
+        while !current.isSymbol("}") {
+            if current.kind == .end {
+                error("rule '\(name)' is not closed: expected '}'", at: current.range)
+                break
+            }
+            if current.startsLine, current.isWord("rule") {
+                error("rule '\(name)' is not closed: expected '}' before the next rule", at: current.range)
+                break
+            }
+            do throws(Failure) {
+                try parseClause(into: &rule)
+                if !current.startsLine, !current.isSymbol("}"), current.kind != .end {
+                    throw fail("unexpected \(current.describe) after the clause; put each clause on its own line")
+                }
+            } catch {
+                skipToClause()
+            }
+        }
+        rule.canonicalText = tokens[bodyStart..<position].map(Self.canonical).joined(separator: " ")
+        if current.isSymbol("}") { advance() }
+        rule.range = span(from: ruleToken.range)
+        return rule
+    }
+
+    private static func canonical(_ token: Token) -> String {
+        switch token.kind {
+        case .identifier(let s): return s
+        case .string(let s): return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .number(let d): return "\(d)"
+        case .duration(let ms): return "\(ms)ms"
+        case .multiplier(let d): return "\(d)x"
+        case .timeOfDay(let m): return "\(m)min"
+        case .symbol(let s): return s
+        case .invalid: return "?"
+        case .end: return ""
+        }
+    }
+
+    // MARK: Clauses
+
+    private mutating func once<T>(_ existing: T?, _ keyword: Token) throws(Failure) {
+        if existing != nil { throw fail("'\(keyword.identifier ?? "")' given twice in one rule", at: keyword) }
+    }
+
+    private mutating func parseClause(into rule: inout RuleSyntax) throws(Failure) {
+        let keyword = current
+        guard let word = keyword.identifier, Self.clauseWords.contains(word) else {
+            throw fail("expected a clause (on, when, for, level, title, …), found \(current.describe)")
+        }
+        advance()
+        rule.written.insert(word)
+        switch word {
+        case "on":
+            if current.isWord("kind") {
+                advance()
+                guard let kind = current.identifier else { throw fail("expected a device kind after 'on kind'") }
+                let start = current.range
+                advance()
+                var channel: String?
+                if current.isWord("channel") {
+                    advance()
+                    guard let name = current.identifier else { throw fail("expected a channel name after 'channel'") }
+                    channel = name
+                    advance()
+                }
+                rule.segmentFilters.append(Located(value: ["kind": kind, "channel": channel], range: span(from: start)))
+                return
+            }
+            repeat {
+                guard case .string(let filter) = current.kind else {
+                    throw fail("expected a quoted topic filter after 'on' (or 'on kind smoke channel event'), found \(current.describe)")
+                }
+                rule.filters.append(Located(value: filter, range: current.range))
+                advance()
+            } while try consumeComma()
+        case "when":
+            try once(rule.when, keyword)
+            rule.when = try parseExpression()
+        case "where":
+            try once(rule.whereCondition, keyword)
+            rule.whereCondition = try parseExpression()
+        case "for":
+            try once(rule.holdFor, keyword)
+            rule.holdFor = try parseDuration("after 'for'")
+        case "at":
+            try expectWord("once", "after 'at'")
+            try expectWord("when", "after 'at once'")
+            try once(rule.atOnce, keyword)
+            rule.atOnce = try parseExpression()
+        case "count":
+            try once(rule.count?.n, keyword)
+            let n = try parseNumber("after 'count'")
+            try expectWord("within", "after the count")
+            rule.count = (n, try parseDuration("after 'within'"))
+        case "absent":
+            try once(rule.absent, keyword)
+            rule.absent = try parseDuration("after 'absent'")
+        case "silent":
+            try once(rule.silent, keyword)
+            guard case .multiplier(let factor) = current.kind else {
+                throw fail("expected a multiple of the report interval after 'silent' (e.g. 'silent 2x report_interval'); for a fixed time use 'absent 48h'")
+            }
+            let factorToken = advance()
+            try expectWord("report_interval", "after the multiplier")
+            rule.silent = Located(value: factor, range: factorToken.range)
+        case "correlate":
+            try once(rule.correlate?.n, keyword)
+            let n = try parseNumber("after 'correlate'")
+            try expectWord("devices", "after the number in 'correlate'")
+            try expectWord("by", "in 'correlate N devices by FIELD within DURATION'")
+            var by: [ExprSyntax] = []
+            repeat { by.append(try parsePrimary()) } while try consumeComma()
+            try expectWord("within", "after the correlation fields")
+            rule.correlate = (n, by, try parseDuration("after 'within'"))
+        case "unless":
+            if current.isWord("recently") {
+                advance()
+                try once(rule.unlessRecently?.within, keyword)
+                let condition = try parseExpression()
+                try expectWord("within", "after 'unless recently CONDITION'")
+                rule.unlessRecently = (condition, try parseDuration("after 'within'"))
+            } else {
+                try once(rule.unless, keyword)
+                rule.unless = try parseExpression()
+            }
+        case "merge":
+            try once(rule.merge, keyword)
+            try expectWord("within", "after 'merge'")
+            rule.merge = try parseDuration("after 'merge within'")
+        case "during":
+            try once(rule.during?.start, keyword)
+            let start = current.range
+            guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'") }
+            advance()
+            try expectSymbol("-", "between the times of 'during'")
+            guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'") }
+            advance()
+            rule.during = (from, to, span(from: start))
+        case "days":
+            try once(rule.days, keyword)
+            rule.days = try parseDays()
+        case "level":
+            try once(rule.level, keyword)
+            rule.level = try parseLevel("after 'level'")
+        case "title":
+            try once(rule.title, keyword)
+            rule.title = try parseTemplate("after 'title'")
+        case "description":
+            try once(rule.description, keyword)
+            rule.description = try parseTemplate("after 'description'")
+        case "team", "teams":
+            repeat { rule.teams.append(try parsePrimary()) } while try consumeComma()
+        case "ack":
+            try once(rule.ackWithin, keyword)
+            try expectWord("within", "after 'ack'")
+            rule.ackWithin = try parseDuration("after 'ack within'")
+        case "onsite":
+            try once(rule.onsiteWithin, keyword)
+            try expectWord("within", "after 'onsite'")
+            rule.onsiteWithin = try parseDuration("after 'onsite within'")
+        case "escalate":
+            try once(rule.escalateTo, keyword)
+            try expectWord("to", "after 'escalate'")
+            rule.escalateTo = try parseLevel("after 'escalate to'")
+        case "renotify":
+            try once(rule.renotifyEvery, keyword)
+            try expectWord("every", "after 'renotify'")
+            rule.renotifyEvery = try parseDuration("after 'renotify every'")
+        case "clear":
+            if current.isWord("when") {
+                advance()
+                try once(rule.clearWhen, keyword)
+                rule.clearWhen = try parseExpression()
+            } else if current.isWord("after") {
+                advance()
+                try once(rule.clearAfter, keyword)
+                rule.clearAfter = try parseDuration("after 'clear after'")
+            } else {
+                throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)")
+            }
+        case "downgrade":
+            try once(rule.downgrade?.level, keyword)
+            try expectWord("to", "after 'downgrade'")
+            let level = try parseLevel("after 'downgrade to'")
+            try expectWord("when", "after 'downgrade to LEVEL'")
+            rule.downgrade = (level, try parseExpression())
+        default:
+            throw fail("'\(word)' cannot start a clause here")
+        }
+    }
+
+    private mutating func consumeComma() throws(Failure) -> Bool {
+        guard current.isSymbol(",") else { return false }
+        advance()
+        return true
+    }
+
+    private mutating func parseDuration(_ context: String) throws(Failure) -> Located<Int64> {
+        guard case .duration(let ms) = current.kind else {
+            if case .number = current.kind {
+                throw fail("a duration needs a unit (ms, s, m, h or d), e.g. '30s'")
+            }
+            throw fail("expected a duration (e.g. 30s, 10m, 48h) \(context), found \(current.describe)")
+        }
+        return Located(value: ms, range: advance().range)
+    }
+
+    private mutating func parseNumber(_ context: String) throws(Failure) -> Located<Double> {
+        guard case .number(let value) = current.kind else { throw fail("expected a number \(context), found \(current.describe)") }
+        return Located(value: value, range: advance().range)
+    }
+
+    private mutating func parseLevel(_ context: String) throws(Failure) -> Located<String> {
+        guard let name = current.identifier else {
+            throw fail("expected a level (green, yellow or red) \(context), found \(current.describe)")
+        }
+        return Located(value: name, range: advance().range)
+    }
+
+    private mutating func parseTemplate(_ context: String) throws(Failure) -> TemplateSyntax {
+        guard case .string(let text) = current.kind else { throw fail("expected a quoted text \(context), found \(current.describe)") }
+        return TemplateSyntax(text: text, range: advance().range)
+    }
+
+    private mutating func parseDays() throws(Failure) -> Located<Set<Int>> {
+        let start = current.range
+        var days = Set<Int>()
+        repeat {
+            let first = try parseDay()
+            if current.isSymbol("-") {
+                advance()
+                let last = try parseDay()
+                var day = first
+                while true {
+                    days.insert(day)
+                    if day == last { break }
+                    day = day % 7 + 1
+                }
+            } else {
+                days.insert(first)
+            }
+        } while try consumeComma()
+        return Located(value: days, range: span(from: start))
+    }
+
+    private mutating func parseDay() throws(Failure) -> Int {
+        guard let name = current.identifier, let index = Self.dayNames.firstIndex(of: name.lowercased()) else {
+            throw fail("expected a day (mon, tue, wed, thu, fri, sat, sun), found \(current.describe)")
+        }
+        advance()
+        return index + 1
+    }
+
+    // MARK: Expressions
+
+    private mutating func parseExpression() throws(Failure) -> ExprSyntax { try parseOr() }
+
+    private mutating func binaryLoop(_ ops: [String], words: Bool, _ operand: (inout Parser) throws(Failure) -> ExprSyntax) throws(Failure) -> ExprSyntax {
+        var lhs = try operand(&self)
+        while true {
+            let op: String? = ops.first { words ? current.isWord($0) : current.isSymbol($0) }
+            guard let op else { return lhs }
+            advance()
+            let rhs = try operand(&self)
+            lhs = ExprSyntax(kind: .binary(op, lhs, rhs), range: SourceRange(file: file, start: lhs.range.start, end: rhs.range.end))
+        }
+    }
+
+    private mutating func parseOr() throws(Failure) -> ExprSyntax {
+        try binaryLoop(["or"], words: true) { (p: inout Parser) throws(Failure) in try p.parseAnd() }
+    }
+    private mutating func parseAnd() throws(Failure) -> ExprSyntax {
+        try binaryLoop(["and"], words: true) { (p: inout Parser) throws(Failure) in try p.parseNot() }
+    }
+    private mutating func parseNot() throws(Failure) -> ExprSyntax {
+        if current.isWord("not") {
+            let start = advance().range
+            let operand = try parseNot()
+            return ExprSyntax(kind: .unary("not", operand), range: SourceRange(file: file, start: start.start, end: operand.range.end))
+        }
+        return try parseComparison()
+    }
+    private mutating func parseComparison() throws(Failure) -> ExprSyntax {
+        let lhs = try parseAdditive()
+        var op: String?
+        for symbol in ["==", "!=", "<=", ">=", "<", ">"] where current.isSymbol(symbol) { op = symbol; break }
+        if current.isSymbol("=") { throw fail("use '==' to compare") }
+        if current.isWord("in") { op = "in" }
+        var negate = false
+        if current.isWord("not"), nextToken.isWord("in") {
+            advance()
+            op = "in"
+            negate = true
+        }
+        guard let op else { return lhs }
+        advance()
+        let rhs = try parseAdditive()
+        let range = SourceRange(file: file, start: lhs.range.start, end: rhs.range.end)
+        let comparison = ExprSyntax(kind: .binary(op, lhs, rhs), range: range)
+        return negate ? ExprSyntax(kind: .unary("not", comparison), range: range) : comparison
+    }
+    private mutating func parseAdditive() throws(Failure) -> ExprSyntax {
+        try binaryLoop(["+", "-"], words: false) { (p: inout Parser) throws(Failure) in try p.parseMultiplicative() }
+    }
+    private mutating func parseMultiplicative() throws(Failure) -> ExprSyntax {
+        try binaryLoop(["*", "/"], words: false) { (p: inout Parser) throws(Failure) in try p.parseUnary() }
+    }
+    private mutating func parseUnary() throws(Failure) -> ExprSyntax {
+        if current.isSymbol("-") || current.isSymbol("!") {
+            let token = advance()
+            let operand = try parseUnary()
+            let op = token.isSymbol("-") ? "-" : "not"
+            return ExprSyntax(kind: .unary(op, operand), range: SourceRange(file: file, start: token.range.start, end: operand.range.end))
+        }
+        return try parsePrimary()
+    }
+
+    private mutating func parsePrimary() throws(Failure) -> ExprSyntax {
+        let token = current
+        switch token.kind {
+        case .number(let value):
+            advance()
+            return ExprSyntax(kind: .number(value), range: token.range)
+        case .string(let value):
+            advance()
+            return ExprSyntax(kind: .string(value), range: token.range)
+        case .duration(let ms):
+            advance()
+            return ExprSyntax(kind: .duration(ms), range: token.range)
+        case .symbol("("):
+            advance()
+            let inner = try parseOr()
+            try expectSymbol(")", "to close '('")
+            return ExprSyntax(kind: inner.kind, range: span(from: token.range))
+        case .symbol("["):
+            advance()
+            var items: [ExprSyntax] = []
+            if !current.isSymbol("]") {
+                repeat { items.append(try parseAdditive()) } while try consumeComma()
+            }
+            try expectSymbol("]", "to close the list")
+            return ExprSyntax(kind: .list(items), range: span(from: token.range))
+        case .identifier(let word):
+            switch word {
+            case "true", "false":
+                advance()
+                return ExprSyntax(kind: .bool(word == "true"), range: token.range)
+            case "has":
+                advance()
+                let path = try parsePath()
+                return ExprSyntax(kind: .has(path), range: span(from: token.range))
+            case "exists":
+                advance()
+                try expectSymbol("(", "after 'exists'")
+                let path = try parsePath()
+                try expectSymbol(")", "to close 'exists('")
+                return ExprSyntax(kind: .has(path), range: span(from: token.range))
+            default:
+                return try parsePath()
+            }
+        default:
+            throw fail("expected a value (field, number, string, duration, list or '('), found \(token.describe)")
+        }
+    }
+
+    private mutating func parsePath() throws(Failure) -> ExprSyntax {
+        let start = current.range
+        guard let first = current.identifier else { throw fail("expected a field name, found \(current.describe)") }
+        if Self.clauseWords.contains(first), current.startsLine {
+            throw fail("expected a value, found the clause keyword '\(first)'")
+        }
+        advance()
+        var parts = [first]
+        while current.isSymbol(".") {
+            advance()
+            guard let part = current.identifier else { throw fail("expected a field name after '.', found \(current.describe)") }
+            parts.append(part)
+            advance()
+        }
+        return ExprSyntax(kind: .path(parts), range: span(from: start))
+    }
+}

@@ -1,0 +1,446 @@
+import Foundation
+
+/// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
+struct RuleChecker {
+    let options: CompileOptions
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(options: CompileOptions) { self.options = options }
+
+    private mutating func report(_ severity: Diagnostic.Severity, _ message: String, _ range: SourceRange) {
+        diagnostics.append(Diagnostic(severity: severity, message: message, range: range))
+    }
+
+    /// Checks one file; rules with errors are left out (the caller refuses the whole set anyway).
+    mutating func check(_ file: RuleFileSyntax) -> [CompiledRule] {
+        var timeZone = TimeZone(identifier: "UTC") ?? .current
+        if let zone = file.timeZone {
+            if let found = TimeZone(identifier: zone.value) {
+                timeZone = found
+            } else {
+                report(.error, "unknown time zone '\(zone.value)' (use an IANA name such as \"Asia/Shanghai\")", zone.range)
+            }
+        }
+        return file.rules.compactMap { check($0, timeZone: timeZone) }
+    }
+
+    // MARK: Rules
+
+    private mutating func check(_ rule: RuleSyntax, timeZone: TimeZone) -> CompiledRule? {
+        let errorsBefore = diagnostics.filter { $0.severity == .error }.count
+        let name = rule.name.value
+
+        // Topic filters.
+        var filters: [CompiledFilter] = []
+        for shorthand in rule.segmentFilters {
+            if let compiled = compileSegmentFilter(shorthand) { filters.append(compiled) }
+        }
+        if rule.filters.isEmpty, rule.segmentFilters.isEmpty, !rule.written.contains("on") {
+            report(.error, "rule '\(name)' has no 'on' clause (which topics it listens to)", rule.name.range)
+        }
+        for filter in rule.filters {
+            if let compiled = compileFilter(filter) { filters.append(compiled) }
+        }
+        if !rule.filters.isEmpty || !rule.segmentFilters.isEmpty, filters.isEmpty, errorsBefore == diagnostics.filter({ $0.severity == .error }).count {
+            report(.warning, "rule '\(name)' is unreachable: none of its topic filters can match the topic layout", rule.name.range)
+        }
+        let kinds: Set<String>? = filters.isEmpty ? nil : {
+            var kinds = Set<String>()
+            for filter in filters {
+                guard let kind = filter.required("kind") else { return nil }
+                kinds.insert(kind)
+            }
+            return kinds
+        }()
+
+        // Trigger.
+        var trigger = CompiledRule.Trigger.message
+        if let absent = rule.absent {
+            positive(absent, "absent")
+            trigger = .absent(absent.value)
+            if let silent = rule.silent { report(.error, "use either 'absent' or 'silent', not both", silent.range) }
+        } else if let silent = rule.silent {
+            if silent.value <= 0 { report(.error, "the multiplier of 'silent' must be positive", silent.range) }
+            trigger = .silent(silent.value)
+        }
+        let isAbsence: Bool = if case .message = trigger { false } else { true }
+        if isAbsence {
+            let conflicts: [(String, SourceRange?)] = [
+                ("count", rule.count?.n.range), ("correlate", rule.correlate?.n.range), ("for", rule.holdFor?.range),
+                ("at once when", rule.atOnce?.range), ("clear when", rule.clearWhen?.range),
+                ("unless recently", rule.unlessRecently?.within.range),
+            ]
+            for case (let clause, let range?) in conflicts {
+                report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range)
+            }
+            if rule.silent != nil, rule.when != nil {
+                report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range)
+            }
+        } else if rule.when == nil, !rule.written.contains("when") {
+            report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range)
+        }
+        if let correlate = rule.correlate, let recently = rule.unlessRecently {
+            _ = correlate
+            report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
+        }
+        if let count = rule.count, let correlate = rule.correlate {
+            _ = count
+            report(.error, "use either 'count' or 'correlate', not both", correlate.n.range)
+        }
+        if let hold = rule.holdFor {
+            positive(hold, "for")
+            if rule.count != nil || rule.correlate != nil {
+                report(.error, "'for' cannot be combined with 'count' or 'correlate'", hold.range)
+            }
+        } else if let atOnce = rule.atOnce {
+            report(.warning, "'at once when' only matters together with 'for'", atOnce.range)
+        }
+
+        // Conditions.
+        let when = rule.when.map { condition($0, kinds) }
+        if let when, let whenSyntax = rule.when, let value = constantValue(when), value != .bool(true) {
+            report(.warning, "rule '\(name)' can never fire: its 'when' condition is always false", whenSyntax.range)
+        }
+        let whereCondition = rule.whereCondition.map { condition($0, kinds) }
+        let atOnce = rule.atOnce.map { condition($0, kinds) }
+        let unless = rule.unless.map { condition($0, kinds) }
+        let clearWhen = rule.clearWhen.map { condition($0, kinds) }
+        var recently: (RuleExpr, Int64)?
+        if let r = rule.unlessRecently {
+            positive(r.within, "within")
+            recently = (condition(r.condition, kinds), r.within.value)
+        }
+        var count: (Int, Int64)?
+        if let c = rule.count {
+            positive(c.within, "within")
+            if c.n.value < 1 || c.n.value != c.n.value.rounded() || c.n.value > 100_000 {
+                report(.error, "'count' needs a whole number from 1 to 100000", c.n.range)
+            }
+            count = (Int(max(1, min(c.n.value, 100_000))), c.within.value)
+        }
+        var correlate: (Int, [(String, RuleExpr)], Int64)?
+        if let c = rule.correlate {
+            positive(c.within, "within")
+            if c.n.value < 2 || c.n.value != c.n.value.rounded() || c.n.value > 10_000 {
+                report(.error, "'correlate' needs a whole number of devices from 2 to 10000", c.n.range)
+            }
+            let by = c.by.map { syntax -> (String, RuleExpr) in
+                let label: String = if case .path(let parts) = syntax.kind { parts.last ?? "group" } else { "group" }
+                return (label, value(syntax, kinds).expr)
+            }
+            correlate = (Int(max(2, min(c.n.value, 10_000))), by, c.within.value)
+        }
+
+        // Presentation and deadlines.
+        let level = rule.level.flatMap { levelValue($0) } ?? .red
+        if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range) }
+        let escalateTo = rule.escalateTo.flatMap { levelValue($0) }
+        if let escalateTo, let range = rule.escalateTo?.range, escalateTo <= level {
+            report(.warning, "'escalate to \(escalateTo.rawValue)' is not above the rule's level '\(level.rawValue)'", range)
+        }
+        var downgrade: (AlertLevel, RuleExpr)?
+        if let d = rule.downgrade, let target = levelValue(d.level) {
+            if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range) }
+            downgrade = (target, condition(d.condition, kinds))
+        }
+        let title: RuleTemplate
+        if let t = rule.title {
+            title = template(t, kinds)
+        } else {
+            if !rule.written.contains("title") { report(.warning, "rule '\(name)' has no 'title'; events will be titled '\(name) on DEVICE'", rule.name.range) }
+            title = RuleTemplate(pieces: [.text("\(name) on "), .value(.device(.id))])
+        }
+        let description = rule.description.map { template($0, kinds) } ?? RuleTemplate(pieces: [])
+        let teams = rule.teams.map { value($0, kinds).expr }
+        for duration in [rule.ackWithin, rule.onsiteWithin, rule.renotifyEvery, rule.clearAfter, rule.merge].compactMap({ $0 }) {
+            positive(duration, "this clause")
+        }
+        if let renotify = rule.renotifyEvery, renotify.value < 10_000 {
+            report(.error, "'renotify every' must be at least 10s", renotify.range)
+        }
+
+        var window: TimeWindow?
+        if rule.during != nil || rule.days != nil {
+            window = TimeWindow(minutes: nil, days: rule.days?.value, timeZone: timeZone)
+            if let during = rule.during {
+                if during.start == during.end || (during.start == 0 && during.end == 24 * 60) {
+                    report(.error, "'during' window is empty or the whole day", during.range)
+                }
+                window?.minutes = (during.start, during.end)
+            }
+        }
+
+        var hash = StableHash()
+        hash.combine(rule.canonicalText)
+        hash.combine(timeZone.identifier)
+        hash.combine(options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/"))
+
+        guard errorsBefore == diagnostics.filter({ $0.severity == .error }).count else { return nil }
+        return CompiledRule(
+            name: name, fingerprint: hash.value, filters: filters, trigger: trigger,
+            when: when,
+            whereCondition: whereCondition, holdForMillis: rule.holdFor?.value, atOnce: atOnce,
+            count: count.map { (n: $0.0, withinMillis: $0.1) },
+            correlate: correlate.map { (n: $0.0, by: $0.1.map { (label: $0.0, expr: $0.1) }, withinMillis: $0.2) },
+            recently: recently.map { (condition: $0.0, withinMillis: $0.1) }, unless: unless,
+            mergeWithinMillis: rule.merge?.value, window: window, level: level, title: title,
+            description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
+            onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
+            renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
+            downgrade: downgrade.map { (level: $0.0, condition: $0.1) })
+    }
+
+    private mutating func positive(_ duration: Located<Int64>, _ clause: String) {
+        if duration.value <= 0 { report(.error, "the duration of '\(clause)' must be positive", duration.range) }
+    }
+
+    private mutating func levelValue(_ level: Located<String>) -> AlertLevel? {
+        if let value = AlertLevel(rawValue: level.value) { return value }
+        report(.error, "unknown level '\(level.value)' (use green, yellow or red)", level.range)
+        return nil
+    }
+
+    /// `on kind smoke channel event`, resolved against the layout's named segments.
+    private mutating func compileSegmentFilter(_ shorthand: Located<[String: String?]>) -> CompiledFilter? {
+        let names = Set(options.layout.segments.compactMap { if case .named(let n) = $0 { n } else { nil } })
+        var constraints: [(segment: String, value: String)] = []
+        for (segment, value) in shorthand.value.sorted(by: { $0.key < $1.key }) {
+            guard let value else { continue }
+            guard names.contains(segment) else {
+                report(.error, "the topic layout has no segment '\(segment)'", shorthand.range)
+                return nil
+            }
+            constraints.append((segment, value))
+        }
+        let layoutText = options.layout.segments.map { segment -> String in
+            switch segment {
+            case .literal(let l): return l
+            case .named(let n): return constraints.first { $0.segment == n }?.value ?? "+"
+            }
+        }.joined(separator: "/")
+        return CompiledFilter(text: layoutText, constraints: constraints)
+    }
+
+    private mutating func compileFilter(_ filter: Located<String>) -> CompiledFilter? {
+        let levels = filter.value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for (i, level) in levels.enumerated() {
+            if level == "#" && i != levels.count - 1 || level.contains("#") && level != "#" || level.contains("+") && level != "+" {
+                report(.error, "bad topic filter '\(filter.value)': '+' and '#' must fill a whole level, and '#' must be last", filter.range)
+                return nil
+            }
+        }
+        let layout = options.layout.segments
+        var constraints: [(segment: String, value: String)] = []
+        var unreachable: String?
+        var wholeTail = false
+        for (i, level) in levels.enumerated() {
+            if level == "#" { wholeTail = true; break }
+            guard i < layout.count else { unreachable = "it has more levels than the topic layout"; break }
+            switch layout[i] {
+            case .literal(let literal):
+                if level != "+" && level != literal { unreachable = "level \(i + 1) is '\(level)' but the layout requires '\(literal)'" }
+            case .named(let name):
+                if level != "+" { constraints.append((name, level)) }
+            }
+        }
+        if unreachable == nil, !wholeTail, levels.count != layout.count {
+            unreachable = "it has \(levels.count) levels but topics have \(layout.count)"
+        }
+        if let unreachable {
+            report(.warning, "topic filter '\(filter.value)' can never match: \(unreachable)", filter.range)
+            return nil
+        }
+        return CompiledFilter(text: filter.value, constraints: constraints)
+    }
+
+    // MARK: Expressions
+
+    /// Checks an expression used as a condition.
+    private mutating func condition(_ syntax: ExprSyntax, _ kinds: Set<String>?) -> RuleExpr {
+        let (expr, type) = value(syntax, kinds)
+        if type != .bool && type != .any {
+            report(.error, "expected a condition (true or false), found a \(type.rawValue)", syntax.range)
+        }
+        return expr
+    }
+
+    /// Checks an expression; returns the compiled form and its static type.
+    private mutating func value(_ syntax: ExprSyntax, _ kinds: Set<String>?) -> (expr: RuleExpr, type: StaticType) {
+        switch syntax.kind {
+        case .error: return (.constant(.missing), .any)
+        case .number(let d): return (.constant(.number(d)), .number)
+        case .string(let s): return (.constant(.string(s)), .string)
+        case .bool(let b): return (.constant(.bool(b)), .bool)
+        case .duration(let ms): return (.constant(.number(Double(ms) / 1000)), .number)
+        case .list(let items):
+            var values: [RuleValue] = []
+            for item in items {
+                let (expr, _) = value(item, kinds)
+                if let constant = constantValue(expr) {
+                    values.append(constant)
+                } else {
+                    report(.error, "list items must be literals (strings, numbers, true/false)", item.range)
+                }
+            }
+            return (.constant(.list(values)), .list)
+        case .path(let parts): return path(parts, syntax.range, kinds)
+        case .has(let inner):
+            let (expr, _) = value(inner, kinds)
+            return (.has(expr), .bool)
+        case .unary(let op, let operand):
+            if op == "not" { return (.not(condition(operand, kinds)), .bool) }
+            let (expr, type) = value(operand, kinds)
+            if type != .number && type != .any { report(.error, "'-' needs a number, found a \(type.rawValue)", syntax.range) }
+            return (.negate(expr), .number)
+        case .binary(let op, let lhs, let rhs):
+            switch op {
+            case "and": return (.and(condition(lhs, kinds), condition(rhs, kinds)), .bool)
+            case "or": return (.or(condition(lhs, kinds), condition(rhs, kinds)), .bool)
+            case "in":
+                let (a, _) = value(lhs, kinds)
+                let (b, bt) = value(rhs, kinds)
+                if bt != .list && bt != .any { report(.error, "'in' needs a list on its right, like [\"a\", \"b\"]", rhs.range) }
+                return (.member(a, b), .bool)
+            default:
+                let (a, at) = value(lhs, kinds)
+                let (b, bt) = value(rhs, kinds)
+                if let compare = CompareOperator(rawValue: op) {
+                    if at != .any, bt != .any, at != bt {
+                        report(.error, "cannot compare a \(at.rawValue) with a \(bt.rawValue): the comparison is always false", syntax.range)
+                    } else if at == .bool || bt == .bool, compare != .equal, compare != .notEqual {
+                        report(.error, "'\(op)' cannot order true/false; use '==' or '!='", syntax.range)
+                    }
+                    return (.compare(compare, a, b), .bool)
+                }
+                let arithmetic = ArithmeticOperator(rawValue: op) ?? .add
+                var type = StaticType.number
+                if at == .string || bt == .string {
+                    type = .string
+                    if arithmetic != .add || (at != .string && at != .any) || (bt != .string && bt != .any) {
+                        report(.error, "'\(op)' cannot combine a \(at.rawValue) with a \(bt.rawValue)", syntax.range)
+                    }
+                } else if (at != .number && at != .any) || (bt != .number && bt != .any) {
+                    report(.error, "'\(op)' needs numbers, found a \(at.rawValue) and a \(bt.rawValue)", syntax.range)
+                } else if at == .any && bt == .any {
+                    type = .any
+                }
+                return (.arithmetic(arithmetic, a, b), type)
+            }
+        }
+    }
+
+    private mutating func path(_ parts: [String], _ range: SourceRange, _ kinds: Set<String>?) -> (expr: RuleExpr, type: StaticType) {
+        let root = parts[0]
+        switch root {
+        case "device", "resident", "topic":
+            guard parts.count == 2 else {
+                report(.error, "'\(root)' needs one field name, like '\(root).\(root == "topic" ? "device" : "address")'", range)
+                return (.constant(.missing), .any)
+            }
+            let field = parts[1]
+            if root == "device" {
+                if let builtIn = DeviceField.builtIn[field] { return (.device(builtIn), KnownFields.deviceTypes[field] ?? .string) }
+                if let columns = options.deviceColumns {
+                    if columns.contains(field) { return (.device(.extra(field)), .string) }
+                    let hint = KnownFields.suggestion(for: field, among: Array(KnownFields.deviceTypes.keys) + Array(columns)).map { "; did you mean 'device.\($0)'?" } ?? ""
+                    report(.error, "unknown registry field 'device.\(field)'\(hint)", range)
+                    return (.constant(.missing), .any)
+                }
+                if let hint = KnownFields.suggestion(for: field, among: KnownFields.deviceTypes.keys) {
+                    report(.error, "unknown registry field 'device.\(field)'; did you mean 'device.\(hint)'?", range)
+                    return (.constant(.missing), .any)
+                }
+                return (.device(.extra(field)), .string)
+            }
+            if root == "resident" {
+                if let resident = ResidentField(rawValue: field) { return (.resident(resident), KnownFields.residentTypes[field] ?? .string) }
+                let hint = KnownFields.suggestion(for: field, among: KnownFields.residentTypes.keys).map { "; did you mean 'resident.\($0)'?" } ?? ""
+                report(.error, "unknown resident field 'resident.\(field)'\(hint) (known: name, phone, lives_alone, emergency_contact, away)", range)
+                return (.constant(.missing), .any)
+            }
+            let names = options.layout.segments.compactMap { if case .named(let n) = $0 { n } else { nil } }
+            guard names.contains(field) else {
+                report(.error, "the topic layout has no segment '\(field)' (it has: \(names.joined(separator: ", ")))", range)
+                return (.constant(.missing), .any)
+            }
+            return (.topic(field), .string)
+        default:
+            if parts.count > 1 { return (.fieldPath(parts), .any) }
+            guard let type = KnownFields.type(of: root, kinds: kinds) else {
+                let known = (kinds ?? []).flatMap { KnownFields.byKind[$0]?.keys.map { $0 } ?? [] } + KnownFields.common.keys
+                let hint = KnownFields.suggestion(for: root, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                report(.warning, "field '\(root)' is not sent by \((kinds ?? []).sorted().joined(separator: "/")) devices\(hint)", range)
+                return (.field(root), .any)
+            }
+            return (.field(root), type)
+        }
+    }
+
+    /// The value of an expression that reads no field, or nil.
+    private func constantValue(_ expr: RuleExpr) -> RuleValue? {
+        func isConstant(_ e: RuleExpr) -> Bool {
+            switch e {
+            case .constant: return true
+            case .not(let x), .negate(let x): return isConstant(x)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b), .member(let a, let b):
+                return isConstant(a) && isConstant(b)
+            default: return false
+            }
+        }
+        guard isConstant(expr) else { return nil }
+        var context = EvaluationContext(payload: JSONObject(), segments: [:], deviceID: "", device: nil, awayUntil: nil, now: 0)
+        return expr.evaluate(in: &context)
+    }
+
+    // MARK: Templates
+
+    private mutating func template(_ syntax: TemplateSyntax, _ kinds: Set<String>?) -> RuleTemplate {
+        var pieces: [RuleTemplate.Piece] = []
+        var text = ""
+        let scalars = Array(syntax.text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\\", i + 1 < scalars.count, scalars[i + 1] == "{" {
+                text += "{"
+                i += 2
+                continue
+            }
+            if c == "{" {
+                guard let close = scalars[i...].firstIndex(of: "}") else {
+                    report(.error, "'{' without a closing '}' in text (write '\\{' for a literal brace)", at(syntax, i))
+                    text.unicodeScalars.append(contentsOf: scalars[i...])
+                    break
+                }
+                var name = ""
+                name.unicodeScalars.append(contentsOf: scalars[(i + 1)..<close])
+                name = name.trimmingCharacters(in: .whitespaces)
+                let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                let valid = !name.isEmpty && parts.allSatisfy { part in
+                    !part.isEmpty && part.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }
+                }
+                if !text.isEmpty { pieces.append(.text(text)); text = "" }
+                if !valid {
+                    report(.error, "bad placeholder '{\(name)}': expected a field name such as {device.address}", at(syntax, i))
+                } else if name == "count" {
+                    pieces.append(.value(.count))
+                } else {
+                    pieces.append(.value(path(parts, at(syntax, i), kinds).expr))
+                }
+                i = close + 1
+                continue
+            }
+            text.unicodeScalars.append(c)
+            i += 1
+        }
+        if !text.isEmpty { pieces.append(.text(text)) }
+        return RuleTemplate(pieces: pieces)
+    }
+
+    /// The range of the `offset`th character inside a template string literal.
+    private func at(_ syntax: TemplateSyntax, _ offset: Int) -> SourceRange {
+        var start = syntax.range.start
+        start.column += 1 + offset
+        return SourceRange(file: syntax.range.file, start: start, end: start)
+    }
+}

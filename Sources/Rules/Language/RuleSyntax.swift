@@ -1,0 +1,79 @@
+/// An expression as written, with its source range.
+struct ExprSyntax: Sendable {
+    /// The shape of the expression.
+    indirect enum Kind: Sendable {
+        case number(Double)
+        case string(String)
+        case bool(Bool)
+        /// A duration literal in an expression, in milliseconds (evaluates to seconds).
+        case duration(Int64)
+        case list([ExprSyntax])
+        /// A field path: `tilt_deg`, `gps.lat`, `device.grid`, `resident.away`, `topic.device`.
+        case path([String])
+        case unary(String, ExprSyntax)
+        case binary(String, ExprSyntax, ExprSyntax)
+        /// `has path` / `exists(path)`.
+        case has(ExprSyntax)
+        /// Could not be parsed (already diagnosed).
+        case error
+    }
+    var kind: Kind
+    var range: SourceRange
+}
+
+/// A value with where it was written.
+struct Located<Value: Sendable>: Sendable {
+    var value: Value
+    var range: SourceRange
+}
+
+/// A template string (`"Smoke at {device.address}"`) as written.
+struct TemplateSyntax: Sendable {
+    var text: String
+    var range: SourceRange
+}
+
+/// One `rule name { … }` block as written: each clause at most once (the parser reports repeats).
+struct RuleSyntax: Sendable {
+    var name: Located<String>
+    var range: SourceRange
+    /// Every token text of the rule body, for the rule's fingerprint.
+    var canonicalText: String = ""
+    /// Clause keywords written in the rule, even where the clause failed to parse (no "missing" errors then).
+    var written: Set<String> = []
+
+    var filters: [Located<String>] = []
+    /// `on kind K [channel C]`: required values of named layout segments (nil channel: any).
+    var segmentFilters: [Located<[String: String?]>] = []
+    var when: ExprSyntax?
+    var whereCondition: ExprSyntax?
+    var holdFor: Located<Int64>?
+    var atOnce: ExprSyntax?
+    var count: (n: Located<Double>, within: Located<Int64>)?
+    var absent: Located<Int64>?
+    var silent: Located<Double>?
+    var correlate: (n: Located<Double>, by: [ExprSyntax], within: Located<Int64>)?
+    var unlessRecently: (condition: ExprSyntax, within: Located<Int64>)?
+    var unless: ExprSyntax?
+    var merge: Located<Int64>?
+    var during: (start: Int, end: Int, range: SourceRange)?
+    var days: Located<Set<Int>>?
+    var level: Located<String>?
+    var title: TemplateSyntax?
+    var description: TemplateSyntax?
+    var teams: [ExprSyntax] = []
+    var ackWithin: Located<Int64>?
+    var onsiteWithin: Located<Int64>?
+    var escalateTo: Located<String>?
+    var renotifyEvery: Located<Int64>?
+    var clearWhen: ExprSyntax?
+    var clearAfter: Located<Int64>?
+    var downgrade: (level: Located<String>, condition: ExprSyntax)?
+}
+
+/// A parsed rule file.
+struct RuleFileSyntax: Sendable {
+    var fileName: String
+    var timeZone: Located<String>?
+    var rules: [RuleSyntax] = []
+}

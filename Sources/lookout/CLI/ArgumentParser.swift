@@ -1,0 +1,74 @@
+/// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, positionals,
+/// `--` (everything after it is positional), `-h`/`--help`. Unknown options are usage errors.
+enum ArgumentParser {
+    /// Parses `arguments` against `options`. Throws `CLIError.usage` or `CLIError.helpRequested`.
+    static func parse(_ arguments: [String], options: [OptionSpec], commandName: String) throws -> ParsedArguments {
+        var result = ParsedArguments(commandName: commandName)
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--" {
+                result.positionals.append(contentsOf: arguments[index...])
+                break
+            }
+            if argument == "--help" || argument == "-h" { throw CLIError.helpRequested }
+            guard argument.hasPrefix("-"), argument != "-" else {
+                result.positionals.append(argument)
+                continue
+            }
+            let (spec, inlineValue) = try lookup(argument, in: options, commandName: commandName)
+            switch spec.kind {
+            case .flag:
+                if inlineValue != nil {
+                    throw CLIError.usage("\(commandName): option --\(spec.name) does not take a value")
+                }
+                result.flags.insert(spec.name)
+            case .value(let placeholder):
+                let value: String
+                if let inlineValue {
+                    value = inlineValue
+                } else if index < arguments.count {
+                    value = arguments[index]
+                    index += 1
+                } else {
+                    throw CLIError.usage("\(commandName): option --\(spec.name) needs a value (\(placeholder))")
+                }
+                if !spec.choices.isEmpty {
+                    let given = value.split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+                    for item in given where !spec.choices.contains(item) {
+                        throw CLIError.usage("\(commandName): --\(spec.name) must be one of \(spec.choices.joined(separator: ", ")), not '\(item)'")
+                    }
+                }
+                result.values[spec.name, default: []].append(value)
+            }
+        }
+        return result
+    }
+
+    /// The spec for `--name[=value]` or `-x`, and the inline value if any.
+    private static func lookup(_ argument: String, in options: [OptionSpec],
+                               commandName: String) throws -> (OptionSpec, String?) {
+        if argument.hasPrefix("--") {
+            let body = argument.dropFirst(2)
+            let name: Substring
+            var inlineValue: String?
+            if let equals = body.firstIndex(of: "=") {
+                name = body[..<equals]
+                inlineValue = String(body[body.index(after: equals)...])
+            } else {
+                name = body
+            }
+            guard let spec = options.first(where: { $0.name == name }) else {
+                throw CLIError.usage("\(commandName): unknown option '--\(name)'")
+            }
+            return (spec, inlineValue)
+        }
+        let letters = argument.dropFirst()
+        guard letters.count == 1, let letter = letters.first,
+              let spec = options.first(where: { $0.short == letter }) else {
+            throw CLIError.usage("\(commandName): unknown option '\(argument)'")
+        }
+        return (spec, nil)
+    }
+}

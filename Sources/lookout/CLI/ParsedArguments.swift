@@ -1,0 +1,69 @@
+/// The arguments of one command after parsing: option values, flags and positionals.
+struct ParsedArguments: Sendable {
+    /// The command's full name (`silence add`), for messages.
+    var commandName: String
+    /// Values of value options, by long name, in the order given.
+    var values: [String: [String]] = [:]
+    /// Flags that were given, by long name.
+    var flags: Set<String> = []
+    /// Positional arguments, in order.
+    var positionals: [String] = []
+
+    /// Whether the flag was given.
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// The value of an option (the last one when given several times), or nil.
+    func value(_ name: String) -> String? { values[name]?.last }
+
+    /// Every value of a repeatable option; comma-separated lists are split (`--level red,yellow`).
+    func list(_ name: String) -> [String] {
+        (values[name] ?? []).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " ") } }
+            .filter { !$0.isEmpty }
+    }
+
+    /// The value of an option that must be given.
+    func required(_ name: String) throws -> String {
+        guard let value = value(name), !value.isEmpty else {
+            throw CLIError.usage("\(commandName): missing required option --\(name)")
+        }
+        return value
+    }
+
+    /// A non-negative integer option, or nil when absent.
+    func integer(_ name: String) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int(text), number >= 0 else {
+            throw CLIError.usage("\(commandName): --\(name) needs a non-negative whole number, not '\(text)'")
+        }
+        return number
+    }
+
+    /// Exactly the positionals named in `names` (e.g. `["ID"]`); more or fewer is a usage error.
+    func positionals(exactly names: [String]) throws -> [String] {
+        if positionals.count < names.count {
+            throw CLIError.usage("\(commandName): missing \(names[positionals.count])")
+        }
+        if positionals.count > names.count {
+            throw CLIError.usage("\(commandName): unexpected argument '\(positionals[names.count])'")
+        }
+        return positionals
+    }
+
+    /// The single positional `name`.
+    func single(_ name: String) throws -> String { try positionals(exactly: [name])[0] }
+}
+
+extension String {
+    /// The string without leading and trailing characters in `set` (a small Foundation-free helper).
+    func trimmingCharacters(in set: Character) -> String {
+        var slice = Substring(self)
+        while slice.first == set { slice.removeFirst() }
+        while slice.last == set { slice.removeLast() }
+        return String(slice)
+    }
+}
+
+extension Substring {
+    /// See `String.trimmingCharacters(in:)`.
+    func trimmingCharacters(in set: Character) -> String { String(self).trimmingCharacters(in: set) }
+}

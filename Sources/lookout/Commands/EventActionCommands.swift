@@ -1,0 +1,135 @@
+import Daemon
+import EventCore
+
+/// A staff action on one event (`ack`, `dispatch`, …): every such command shares this run.
+protocol EventActionCommand: Command {
+    /// Context (database, actor).
+    var context: CLIContext { get }
+    /// Event id as typed.
+    var id: String { get }
+    /// The action.
+    var action: EventAction { get }
+    /// Note for the timeline.
+    var note: String { get }
+}
+
+extension EventActionCommand {
+    /// Applies the action and prints the new state in one line.
+    func run() throws {
+        let store = try context.openStore(writing: true)
+        let event: EventRecord
+        do {
+            event = try store.perform(action, on: id, actor: context.actor, note: note, at: context.now)
+        } catch let error as EventStoreError {
+            throw CLIError.failure(error.description)
+        }
+        Console.out(EventText.summary(event, style: context.style) + "  by " + context.actor + "\n")
+    }
+
+    /// The `--note` option every action accepts.
+    static var noteOption: OptionSpec { .value("note", "TEXT", help: "note for the timeline") }
+}
+
+/// `lookout ack ID`.
+struct AckCommand: EventActionCommand {
+    static let name = "ack"
+    static let help = CommandHelp(summary: "take an event (acknowledge it)", usage: "ID", options: [noteOption],
+                                  examples: ["lookout ack E-1042"])
+    let context: CLIContext, id: String, note: String
+    var action: EventAction { .acknowledge }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        note = arguments.value("note") ?? ""
+    }
+}
+
+/// `lookout dispatch ID --to NAME`.
+struct DispatchCommand: EventActionCommand {
+    static let name = "dispatch"
+    static let help = CommandHelp(summary: "dispatch an event to a person or team (派单)", usage: "ID --to NAME",
+                                  options: [.value("to", "NAME", help: "person or team (required)"), noteOption],
+                                  examples: ["lookout dispatch E-1042 --to property-team"])
+    let context: CLIContext, id: String, note: String, assignee: String
+    var action: EventAction { .dispatch(to: assignee) }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        assignee = try arguments.required("to")
+        note = arguments.value("note") ?? ""
+    }
+}
+
+/// `lookout onsite ID`.
+struct OnsiteCommand: EventActionCommand {
+    static let name = "onsite"
+    static let help = CommandHelp(summary: "record that someone is on site", usage: "ID", options: [noteOption],
+                                  examples: ["lookout onsite E-1042"])
+    let context: CLIContext, id: String, note: String
+    var action: EventAction { .onsite }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        note = arguments.value("note") ?? ""
+    }
+}
+
+/// `lookout resolve ID --note TEXT`.
+struct ResolveCommand: EventActionCommand {
+    static let name = "resolve"
+    static let help = CommandHelp(summary: "mark an event handled (a note is required)", usage: "ID --note TEXT",
+                                  options: [.value("note", "TEXT", help: "what was done (required)")],
+                                  examples: ["lookout resolve E-1042 --note 'cooking smoke, resident fine'"])
+    let context: CLIContext, id: String, note: String
+    var action: EventAction { .resolve }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        note = try arguments.required("note")
+    }
+}
+
+/// `lookout close ID`.
+struct CloseCommand: EventActionCommand {
+    static let name = "close"
+    static let help = CommandHelp(summary: "close (file) an event", usage: "ID", options: [noteOption],
+                                  examples: ["lookout close E-1042"])
+    let context: CLIContext, id: String, note: String
+    var action: EventAction { .close }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        note = arguments.value("note") ?? ""
+    }
+}
+
+/// `lookout reopen ID`.
+struct ReopenCommand: EventActionCommand {
+    static let name = "reopen"
+    static let help = CommandHelp(summary: "open a resolved, closed or cleared event again", usage: "ID",
+                                  options: [noteOption], examples: ["lookout reopen E-1042 --note 'alarm again'"])
+    let context: CLIContext, id: String, note: String
+    var action: EventAction { .reopen }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        note = arguments.value("note") ?? ""
+    }
+}
+
+/// `lookout note ID TEXT`.
+struct NoteCommand: EventActionCommand {
+    static let name = "note"
+    static let help = CommandHelp(summary: "add a note to an event's timeline", usage: "ID TEXT…",
+                                  examples: ["lookout note E-1042 called the resident's daughter"])
+    let context: CLIContext, id: String, note: String
+    var action: EventAction { .note }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        guard arguments.positionals.count >= 2 else {
+            throw CLIError.usage("note: needs an event id and the note text")
+        }
+        id = arguments.positionals[0]
+        note = arguments.positionals.dropFirst().joined(separator: " ")
+    }
+}

@@ -1,0 +1,86 @@
+import Daemon
+import EventCore
+
+/// `lookout events`: the table of open events, red and overdue first, then newest first.
+struct EventsCommand: Command {
+    static let name = "events"
+    static let help = CommandHelp(
+        summary: "list open events (red and overdue first, then newest)",
+        usage: "",
+        options: [
+            .flag("all", short: "a", help: "include resolved, closed and cleared events"),
+            .value("level", "L", short: "l", help: "only this level: red, yellow, green", repeatable: true,
+                   choices: EventLevel.allCases.map(\.rawValue)),
+            .value("status", "S", help: "only this status", repeatable: true, choices: EventStatus.allCases.map(\.rawValue)),
+            .value("kind", "K", help: "only this device kind (smoke, manhole, door, sos, …)"),
+            .value("community", "C", help: "only this community"),
+            .value("building", "B", help: "only this building"),
+            .value("team", "T", help: "only events dispatched to this team"),
+            .value("since", "WHEN", help: "only events first seen since WHEN: 2h, 7d, 2026-11-23T08:00"),
+            .flag("overdue", help: "only overdue events"),
+            .value("limit", "N", short: "n", help: "at most N events (default 1000)"),
+            .flag("json", help: "print a JSON array (stable field names, for scripts)"),
+        ],
+        examples: ["lookout events", "lookout events --level red,yellow --community c01",
+                   "lookout events --all --since 24h --json | jq '.[].id'"])
+
+    let context: CLIContext
+    let filter: EventFilter
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        var filter = EventFilter()
+        filter.includeAll = arguments.flag("all")
+        filter.levels = arguments.list("level").compactMap(EventLevel.init(rawValue:))
+        filter.statuses = arguments.list("status").compactMap(EventStatus.init(rawValue:))
+        filter.kind = arguments.value("kind")
+        filter.community = arguments.value("community")
+        filter.building = arguments.value("building")
+        filter.team = arguments.value("team")
+        if let since = arguments.value("since") {
+            guard let time = TimeText.pointInTime(since, now: context.now) else {
+                throw CLIError.usage("events: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '\(since)'")
+            }
+            filter.since = time
+        }
+        filter.overdueOnly = arguments.flag("overdue")
+        if let limit = try arguments.integer("limit") { filter.limit = limit }
+        self.filter = filter
+        json = arguments.flag("json")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let events = try store.events(filter)
+        if json {
+            Console.out(JSONOutput.array(events.map(EventText.json)).rendered())
+            return
+        }
+        if events.isEmpty {
+            Console.out(filter.includeAll ? "No events.\n" : "No open events.\n")
+            return
+        }
+        Console.out(Self.table(events, now: context.now).render(totalWidth: context.width, style: context.style))
+    }
+
+    /// The events table (shared with other listings of events).
+    static func table(_ events: [EventRecord], now: Millis) -> TextTable {
+        var table = TextTable(columns: [
+            .init("ID", minWidth: 6), .init("LEVEL"), .init("STATUS"), .init("AGE", alignRight: true),
+            .init("DEADLINE", minWidth: 7), .init("KIND", minWidth: 4, maxWidth: 10),
+            .init("DEVICE", minWidth: 6, maxWidth: 20), .init("WHERE", minWidth: 8, maxWidth: 40),
+            .init("TITLE", minWidth: 10, maxWidth: 60), .init("COUNT", alignRight: true),
+        ])
+        for event in events {
+            table.append([
+                TextTable.Cell(event.id), EventText.level(event.level), TextTable.Cell(event.status.rawValue),
+                TextTable.Cell(TimeText.span(milliseconds: now - event.firstSeen)), EventText.deadline(event, now: now),
+                TextTable.Cell(event.kind), TextTable.Cell(event.deviceID.isEmpty ? "-" : event.deviceID),
+                TextTable.Cell(EventText.place(event)), TextTable.Cell(event.title), TextTable.Cell(String(event.count)),
+            ])
+        }
+        return table
+    }
+}

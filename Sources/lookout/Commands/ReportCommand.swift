@@ -1,0 +1,59 @@
+import EventCore
+import Foundation
+
+/// `lookout report`: a manual event raised by staff (a resident's phone call, something seen on a round).
+struct ReportCommand: Command {
+    static let name = "report"
+    static let help = CommandHelp(
+        summary: "raise a manual event",
+        usage: "--kind K --level L (--where ADDRESS | --device ID) --title T",
+        options: [
+            .value("kind", "K", help: "kind of event (smoke, manhole, door, sos, other, …) (required)"),
+            .value("level", "L", help: "red, yellow or green (required)", choices: EventLevel.allCases.map(\.rawValue)),
+            .value("where", "ADDRESS", help: "address staff can walk to"),
+            .value("device", "ID", help: "the device concerned, instead of or with --where"),
+            .value("community", "C", help: "community"),
+            .value("building", "B", help: "building"),
+            .value("title", "T", help: "one-line title (required)"),
+            .value("description", "D", help: "longer description"),
+        ],
+        examples: ["lookout report --kind smoke --level red --where '3号楼2单元502' --title 'resident reports smoke'"])
+
+    let context: CLIContext
+    let kind: String
+    let level: EventLevel
+    let location: EventLocation
+    let deviceID: String
+    let title: String
+    let description: String
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        kind = try arguments.required("kind")
+        guard let level = EventLevel(rawValue: try arguments.required("level")) else {
+            throw CLIError.usage("report: --level must be red, yellow or green")
+        }
+        self.level = level
+        deviceID = arguments.value("device") ?? ""
+        let address = arguments.value("where") ?? ""
+        guard !address.isEmpty || !deviceID.isEmpty else {
+            throw CLIError.usage("report: say where: --where ADDRESS or --device ID")
+        }
+        location = EventLocation(community: arguments.value("community") ?? "", building: arguments.value("building") ?? "",
+                                 address: address, registered: false)
+        title = try arguments.required("title")
+        description = arguments.value("description") ?? ""
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: true)
+        let now = context.now
+        let trigger = EventTrigger(
+            rule: "manual", eventKey: "manual:\(UUID().uuidString)", level: level, kind: kind, deviceID: deviceID,
+            location: location, title: title, description: description,
+            payload: "reported by \(context.actor)", at: now)
+        let event = try store.raise(trigger).event
+        Console.out(EventText.summary(event, style: context.style) + "  reported by " + context.actor + "\n")
+    }
+}

@@ -1,0 +1,101 @@
+import Daemon
+import EventCore
+
+/// `lookout show ID`: everything about one event and its timeline.
+struct ShowCommand: Command {
+    static let name = "show"
+    static let help = CommandHelp(
+        summary: "show one event: location, resident, contacts, deadlines, payload, timeline",
+        usage: "ID",
+        options: [.flag("json", help: "print a JSON object (the events fields plus timeline, topic, payload)")],
+        examples: ["lookout show E-1042", "lookout show 1042 --json"])
+
+    let context: CLIContext
+    let id: String
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        json = arguments.flag("json")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        guard let event = try store.event(id: id) else { throw CLIError.failure("no event with id \(id)") }
+        let timeline = try store.timeline(of: event.id)
+        if json {
+            guard case .object(var members) = EventText.json(event) else { return }
+            members.append(("topic", .string(event.topic)))
+            members.append(("payload", .string(event.payload)))
+            members.append(("resident", .object([
+                ("name", .string(event.location.residentName)),
+                ("phone", .string(event.location.residentPhone)),
+                ("emergency_contact", .string(event.location.emergencyContact)),
+            ])))
+            members.append(("timeline", .array(timeline.map(EventText.json))))
+            Console.out(JSONOutput.object(members).rendered())
+            return
+        }
+        Console.out(render(event, timeline: timeline))
+    }
+
+    /// The human-readable page.
+    func render(_ event: EventRecord, timeline: [TimelineEntry]) -> String {
+        let style = context.style
+        let now = context.now
+        let location = event.location
+        var fields: [(String, String)] = []
+        func add(_ label: String, _ value: String, keepNewlines: Bool = false) {
+            guard !value.isEmpty else { return }
+            fields.append((label, TerminalSanitizer.sanitize(value, keepNewlines: keepNewlines)))
+        }
+        let levelText = style.paint(event.level.rawValue.uppercased(), EventText.colour(of: event.level))
+        var header = "\(style.paint(event.id, .bold))  \(levelText)  \(event.status.rawValue)"
+        if event.overdue { header += "  " + style.paint("OVERDUE", .alarm) }
+        if event.silenced { header += "  (silenced)" }
+        header += "\n" + style.paint(TerminalSanitizer.sanitize(event.title), .bold) + "\n"
+        add("Description", event.description, keepNewlines: true)
+        add("Kind", event.kind)
+        add("Device", event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : " (unregistered)"))
+        add("Rule", event.rule)
+        add("Group", event.group)
+        add("Address", location.address)
+        add("Place", [location.community, location.building, location.unit].filter { !$0.isEmpty }.joined(separator: " / "))
+        add("Grid", location.grid)
+        add("Owner", location.owner)
+        add("Resident", [location.residentName, location.residentPhone].filter { !$0.isEmpty }.joined(separator: "  "))
+        add("Emergency", location.emergencyContact)
+        add("Teams", event.teams.joined(separator: ", "))
+        add("Assignee", event.assignee)
+        if event.initialLevel != event.level { add("Raised as", event.initialLevel.rawValue) }
+        add("First seen", "\(TimeText.local(event.firstSeen))  (\(TimeText.span(milliseconds: now - event.firstSeen)) ago)")
+        add("Last seen", "\(TimeText.local(event.lastSeen))  (count \(event.count))")
+        if let ack = event.ackDeadline { add("Ack by", deadlineText(ack, now: now)) }
+        if let onsite = event.onsiteDeadline { add("On site by", deadlineText(onsite, now: now)) }
+        add("Topic", event.topic)
+        add("Payload", event.payload)
+        let width = fields.map { DisplayWidth.of($0.0) }.max() ?? 0
+        var out = header + "\n"
+        for (label, value) in fields {
+            let indented = value.split(separator: "\n", omittingEmptySubsequences: false)
+                .joined(separator: "\n" + String(repeating: " ", count: width + 2))
+            out += style.paint(label.padding(to: width), .dim) + "  " + indented + "\n"
+        }
+        out += "\n" + style.paint("Timeline", .bold) + "\n"
+        var table = TextTable(columns: [.init("TIME"), .init("ACTOR", maxWidth: 20), .init("ACTION"),
+                                        .init("STATUS"), .init("NOTE", minWidth: 10)])
+        for entry in timeline {
+            table.append([TextTable.Cell(TimeText.local(entry.at)), TextTable.Cell(entry.actor),
+                          TextTable.Cell(entry.action), TextTable.Cell(entry.status.rawValue), TextTable.Cell(entry.note)])
+        }
+        out += table.render(totalWidth: context.width, style: style)
+        return out
+    }
+
+    private func deadlineText(_ deadline: Millis, now: Millis) -> String {
+        let relative = deadline > now ? "in \(TimeText.span(milliseconds: deadline - now))"
+            : "\(TimeText.span(milliseconds: now - deadline)) ago"
+        return "\(TimeText.local(deadline))  (\(relative))"
+    }
+}

@@ -1,0 +1,132 @@
+import Daemon
+import EventCore
+import Foundation
+import Synchronization
+
+/// Set by SIGINT/SIGTERM while `lookout watch` runs; the poll loop checks it.
+private let watchInterrupted = Atomic<Bool>(false)
+
+/// `lookout watch`: follows the change feed and prints one line per change as it happens.
+struct WatchCommand: Command {
+    static let name = "watch"
+    static let help = CommandHelp(
+        summary: "follow events as they are raised, change, escalate or renotify (Ctrl-C to stop)",
+        usage: "",
+        options: [
+            .value("team", "T", help: "only events for this team (teams or assignee)"),
+            .value("level", "L", short: "l", help: "only this level", repeatable: true,
+                   choices: EventLevel.allCases.map(\.rawValue)),
+            .flag("bell", help: "ring the terminal bell on red events and escalations (default on a terminal)"),
+            .flag("no-bell", help: "never ring the bell"),
+            .flag("since-start", help: "print the whole change feed first, then follow"),
+            .value("replay", "N", help: "print the last N changes first, then follow"),
+            .value("interval", "SECONDS", help: "how often to poll the database (default 1)"),
+        ],
+        discussion: ["Starts from now. Each line: time, what happened, id, level, status, kind, device, title, where, " +
+                     "time since raised and time left to the deadline."],
+        examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
+
+    let context: CLIContext
+    let team: String?
+    let levels: [EventLevel]
+    let bell: Bool
+    let startFromBeginning: Bool
+    let replay: Int?
+    let pollMilliseconds: Int
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        team = arguments.value("team")
+        levels = arguments.list("level").compactMap(EventLevel.init(rawValue:))
+        if arguments.flag("bell") && arguments.flag("no-bell") {
+            throw CLIError.usage("watch: --bell and --no-bell contradict each other")
+        }
+        bell = arguments.flag("bell") || (!arguments.flag("no-bell") && isatty(1) == 1)
+        startFromBeginning = arguments.flag("since-start")
+        replay = try arguments.integer("replay")
+        if let text = arguments.value("interval") {
+            guard let seconds = Double(text), seconds >= 0.05, seconds <= 3600 else {
+                throw CLIError.usage("watch: --interval needs seconds between 0.05 and 3600, not '\(text)'")
+            }
+            pollMilliseconds = Int(seconds * 1000)
+        } else {
+            pollMilliseconds = 1000
+        }
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        signal(SIGINT) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        let latest = try store.latestChangeSequence()
+        var sequence: Int64 = startFromBeginning ? 0 : max(0, latest - Int64(replay ?? 0))
+        Console.err("watching \(context.databasePath) (Ctrl-C to stop)\n")
+        var lastError = ""
+        while !watchInterrupted.load(ordering: .relaxed) {
+            let batch: [EventChange]
+            do {
+                batch = try store.changes(after: sequence, limit: 500)
+                lastError = ""
+            } catch {
+                // A busy or briefly unavailable database is retried; say so once per distinct problem.
+                let message = "\(error)"
+                if message != lastError { Console.err("lookout: warning: \(TerminalSanitizer.sanitize(message))\n") }
+                lastError = message
+                batch = []
+            }
+            for change in batch {
+                sequence = change.sequence
+                guard matches(change.event) else { continue }
+                Console.out(line(for: change, now: context.now))
+            }
+            if batch.count == 500 { continue }
+            sleepUnlessInterrupted(milliseconds: pollMilliseconds)
+        }
+    }
+
+    /// Whether the event passes `--team` and `--level`.
+    func matches(_ event: EventRecord) -> Bool {
+        if !levels.isEmpty && !levels.contains(event.level) { return false }
+        if let team, !event.teams.contains(team), event.assignee != team { return false }
+        return true
+    }
+
+    /// Actions that call for attention (bell when red).
+    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened"]
+
+    /// One line for a change, ending in a newline (and a bell when called for).
+    func line(for change: EventChange, now: Millis) -> String {
+        let event = change.event
+        let style = context.style
+        let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
+            : change.action == "raised" ? EventText.colour(of: event.level) : .cyan
+        var parts = [
+            TimeText.clock(now),
+            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 11), actionColour),
+            DisplayWidth.fit(event.id, to: 7),
+            style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
+            DisplayWidth.fit(event.status.rawValue, to: 12),
+            DisplayWidth.fit(TerminalSanitizer.sanitize(event.kind), to: 7),
+            DisplayWidth.fit(TerminalSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
+            TerminalSanitizer.sanitize(event.title),
+            "(" + TerminalSanitizer.sanitize(EventText.place(event)) + ")",
+            "raised \(TimeText.span(milliseconds: now - event.firstSeen)) ago",
+        ]
+        let deadline = EventText.deadline(event, now: now)
+        if deadline.text != "-" { parts.append(style.paint(deadline.text, deadline.colour)) }
+        if event.count > 1 { parts.append("×\(event.count)") }
+        let ring = bell && (change.action == "escalated"
+            || (event.level == .red && Self.alertingActions.contains(change.action)))
+        return parts.joined(separator: "  ") + (ring ? "\u{07}" : "") + "\n"
+    }
+
+    private func sleepUnlessInterrupted(milliseconds: Int) {
+        var left = milliseconds
+        while left > 0 && !watchInterrupted.load(ordering: .relaxed) {
+            let step = min(left, 50)
+            usleep(useconds_t(step * 1000))
+            left -= step
+        }
+    }
+}

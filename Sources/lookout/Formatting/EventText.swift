@@ -1,0 +1,119 @@
+import Daemon
+import EventCore
+
+/// How events look in the CLI: level colours, deadlines, where, one-line summaries, JSON.
+enum EventText {
+    /// Statuses that are finished: no deadline runs for them.
+    static let finishedStatuses: Set<EventStatus> = [.resolved, .closed, .cleared, .merged]
+
+    /// `RED` in red (bold when red), etc.
+    static func level(_ level: EventLevel) -> TextTable.Cell {
+        TextTable.Cell(level.rawValue.uppercased(), colour: colour(of: level))
+    }
+
+    /// The colour for a level.
+    static func colour(of level: EventLevel) -> TerminalColour {
+        switch level {
+        case .red: return .alarm
+        case .yellow: return .yellow
+        case .green: return .green
+        }
+    }
+
+    /// The deadline that applies now and what it is for, or nil when none runs.
+    static func pendingDeadline(of event: EventRecord) -> (what: String, at: Millis)? {
+        if finishedStatuses.contains(event.status) { return nil }
+        switch event.status {
+        case .open:
+            if let ack = event.ackDeadline { return ("ack", ack) }
+            if let onsite = event.onsiteDeadline { return ("on site", onsite) }
+        case .acknowledged, .dispatched:
+            if let onsite = event.onsiteDeadline { return ("on site", onsite) }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// `ack 1m30s`, `on site 12m`, `OVERDUE 4m` (alarm colour), or `-`.
+    static func deadline(_ event: EventRecord, now: Millis) -> TextTable.Cell {
+        guard let pending = pendingDeadline(of: event) else {
+            return event.overdue && !finishedStatuses.contains(event.status)
+                ? TextTable.Cell("OVERDUE", colour: .alarm) : TextTable.Cell("-")
+        }
+        if pending.at <= now {
+            return TextTable.Cell("OVERDUE \(TimeText.span(milliseconds: now - pending.at))", colour: .alarm)
+        }
+        let text = "\(pending.what) \(TimeText.span(milliseconds: pending.at - now))"
+        return TextTable.Cell(text, colour: event.overdue ? .alarm : nil)
+    }
+
+    /// Where to go: the address, else the group, else community/building/unit, else `unregistered`.
+    static func place(_ event: EventRecord) -> String {
+        let location = event.location
+        if !location.address.isEmpty { return location.address }
+        if !event.group.isEmpty { return event.group }
+        let parts = [location.community, location.building, location.unit].filter { !$0.isEmpty }
+        if !parts.isEmpty { return parts.joined(separator: "/") }
+        return location.registered ? "-" : "unregistered device"
+    }
+
+    /// One line for action results and `watch`: id, level, status, title, sanitised and coloured.
+    static func summary(_ event: EventRecord, style: TerminalStyle) -> String {
+        var parts = [
+            event.id,
+            style.paint(event.level.rawValue.uppercased(), colour(of: event.level)),
+            event.status.rawValue,
+        ]
+        if !event.assignee.isEmpty { parts.append("→ \(TerminalSanitizer.sanitize(event.assignee))") }
+        parts.append(TerminalSanitizer.sanitize(event.title))
+        parts.append("(\(TerminalSanitizer.sanitize(place(event))))")
+        return parts.joined(separator: "  ")
+    }
+
+    /// The stable JSON object for an event (keys in this order; times in UTC ISO 8601).
+    static func json(_ event: EventRecord) -> JSONOutput {
+        let location = event.location
+        return .object([
+            ("id", .string(event.id)),
+            ("level", .string(event.level.rawValue)),
+            ("initial_level", .string(event.initialLevel.rawValue)),
+            ("status", .string(event.status.rawValue)),
+            ("overdue", .bool(event.overdue)),
+            ("silenced", .bool(event.silenced)),
+            ("kind", .string(event.kind)),
+            ("device", .string(event.deviceID)),
+            ("rule", .string(event.rule)),
+            ("event_key", .string(event.eventKey)),
+            ("group", .string(event.group)),
+            ("community", .string(location.community)),
+            ("building", .string(location.building)),
+            ("unit", .string(location.unit)),
+            ("address", .string(location.address)),
+            ("grid", .string(location.grid)),
+            ("owner", .string(location.owner)),
+            ("registered", .bool(location.registered)),
+            ("title", .string(event.title)),
+            ("description", .string(event.description)),
+            ("teams", .array(event.teams.map { .string($0) })),
+            ("assignee", .string(event.assignee)),
+            ("count", .integer(Int64(event.count))),
+            ("first_seen", .string(TimeText.iso(event.firstSeen))),
+            ("last_seen", .string(TimeText.iso(event.lastSeen))),
+            ("updated_at", .string(TimeText.iso(event.updatedAt))),
+            ("ack_deadline", .string(event.ackDeadline.map(TimeText.iso))),
+            ("onsite_deadline", .string(event.onsiteDeadline.map(TimeText.iso))),
+        ])
+    }
+
+    /// The JSON object for a timeline entry.
+    static func json(_ entry: TimelineEntry) -> JSONOutput {
+        .object([
+            ("at", .string(TimeText.iso(entry.at))),
+            ("actor", .string(entry.actor)),
+            ("action", .string(entry.action)),
+            ("status", .string(entry.status.rawValue)),
+            ("note", .string(entry.note)),
+        ])
+    }
+}

@@ -1,0 +1,196 @@
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+
+/// The built `lookout` against a real database: listing, details, actions, errors, sanitising.
+@Suite struct EventCommandsTests {
+    @Test func eventsTableListsRedFirstThenNewest() throws {
+        let fixture = try CLIFixture()
+        let green = try fixture.raise("SD-0001", level: .green, minutesAgo: 180)
+        let oldYellow = try fixture.raise("SD-0002", level: .yellow, minutesAgo: 120)
+        let red = try fixture.raise("SD-0003", level: .red, minutesAgo: 60)
+        let newYellow = try fixture.raise("SD-0004", level: .yellow, minutesAgo: 10)
+        let result = try fixture.run(["events"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("ID") == true)
+        #expect(lines.first?.contains("DEADLINE") == true)
+        let order = lines.dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(order == [red.id, newYellow.id, oldYellow.id, green.id])
+        #expect(lines[1].contains("RED"))
+        #expect(lines[1].contains("3号楼2单元502"))
+    }
+
+    @Test func eventsFiltersByLevelAndLimit() throws {
+        let fixture = try CLIFixture()
+        try fixture.raise("SD-0001", level: .green)
+        let red = try fixture.raise("SD-0002", level: .red)
+        try fixture.raise("SD-0003", level: .yellow)
+        let onlyRed = try fixture.run(["events", "--level", "red", "--json"])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(onlyRed.stdout.utf8)) as? [[String: Any]])
+        #expect(array.map { $0["id"] as? String } == [red.id])
+        let two = try fixture.run(["events", "--level", "green,yellow", "-n", "1", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as? [Any])?.count == 1)
+    }
+
+    @Test func eventsJSONHasStableFields() throws {
+        let fixture = try CLIFixture()
+        let event = try fixture.raise("SOS-0001", level: .red, kind: "sos", teams: ["fire"])
+        let result = try fixture.run(["events", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let object = try #require(array.first)
+        #expect(object["id"] as? String == event.id)
+        #expect(object["level"] as? String == "red")
+        #expect(object["status"] as? String == "open")
+        #expect(object["kind"] as? String == "sos")
+        #expect(object["device"] as? String == "SOS-0001")
+        #expect(object["address"] as? String == "3号楼2单元502")
+        #expect(object["teams"] as? [String] == ["fire"])
+        #expect(object["count"] as? Int == 1)
+        #expect(object["overdue"] as? Bool == false)
+        #expect((object["first_seen"] as? String)?.hasSuffix("Z") == true)
+        #expect(object.keys.contains("ack_deadline"))
+    }
+
+    @Test func ackAndResolveChangeStatusAndRecordTheActor() throws {
+        let fixture = try CLIFixture()
+        let event = try fixture.raise("SD-0113", level: .red)
+        let ack = try fixture.run(["--as", "alice", "ack", event.id])
+        #expect(ack.status == 0, "\(ack.stderr)")
+        #expect(ack.stdout.contains("acknowledged"))
+        #expect(ack.stdout.split(separator: "\n").count == 1)
+        let resolve = try fixture.run(["resolve", event.id, "--note", "cooking smoke", "--as", "bob"])
+        #expect(resolve.status == 0, "\(resolve.stderr)")
+        #expect(resolve.stdout.contains("resolved"))
+        #expect(try fixture.store.event(id: event.id)?.status == .resolved)
+        let timeline = try fixture.store.timeline(of: event.id)
+        #expect(timeline.contains { $0.actor == "alice" && $0.action == "acknowledged" })
+        #expect(timeline.contains { $0.actor == "bob" && $0.action == "resolved" && $0.note == "cooking smoke" })
+    }
+
+    @Test func dispatchNoteAndShow() throws {
+        let fixture = try CLIFixture()
+        let event = try fixture.raise("MH-0001", level: .yellow, kind: "manhole")
+        #expect(try fixture.run(["dispatch", event.id, "--to", "water-team", "--as", "carol"]).status == 0)
+        #expect(try fixture.run(["note", event.id, "crew", "on", "the", "way", "--as", "carol"]).status == 0)
+        let show = try fixture.run(["show", event.id])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("water-team"))
+        #expect(show.stdout.contains("crew on the way"))
+        #expect(show.stdout.contains("Timeline"))
+        #expect(show.stdout.contains("3号楼2单元502"))
+        let json = try fixture.run(["show", event.id, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["timeline"] as? [Any])?.count ?? 0 >= 3)
+    }
+
+    @Test func unknownIdFailsWithOneLine() throws {
+        let fixture = try CLIFixture()
+        for arguments in [["ack", "E-999999"], ["show", "E-999999"]] {
+            let result = try fixture.run(arguments)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("lookout: error: "))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
+    @Test func refusedTransitionFails() throws {
+        let fixture = try CLIFixture()
+        let event = try fixture.raise("SD-0001", level: .yellow)
+        let result = try fixture.run(["close", event.id])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("lookout: error: "))
+        #expect(result.stderr.contains(event.id))
+        #expect(try fixture.store.event(id: event.id)?.status == .open)
+    }
+
+    @Test func badUsageExits64() throws {
+        let fixture = try CLIFixture()
+        let event = try fixture.raise("SD-0001", level: .yellow)
+        for arguments in [["events", "--bogus"], ["resolve", event.id], ["ack"], ["frobnicate"],
+                          ["events", "--level", "purple"], ["events", "--since", "yesterday"], ["dispatch", event.id]] {
+            let result = try fixture.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("lookout: error: "), "\(arguments)")
+        }
+        #expect(try fixture.store.event(id: event.id)?.status == .open)
+    }
+
+    @Test func pipedOutputHasNoEscapeCodesUnlessForced() throws {
+        let fixture = try CLIFixture()
+        try fixture.raise("SD-0001", level: .red)
+        let piped = try fixture.run(["events"])
+        #expect(!piped.stdout.contains("\u{1B}"))
+        let noColor = try fixture.run(["events"], environment: ["NO_COLOR": "1", "CLICOLOR_FORCE": "1"])
+        #expect(!noColor.stdout.contains("\u{1B}"))
+        let flag = try fixture.run(["events", "--no-color"], environment: ["CLICOLOR_FORCE": "1"])
+        #expect(!flag.stdout.contains("\u{1B}"))
+        // The check above must be able to fail: forced colour does produce escapes.
+        let forced = try fixture.run(["events"], environment: ["CLICOLOR_FORCE": "1"])
+        #expect(forced.stdout.contains("\u{1B}["))
+    }
+
+    @Test func hostileDeviceTextIsSanitised() throws {
+        let fixture = try CLIFixture()
+        let title = "Fire\u{1B}[31m\u{1B}]0;owned\u{07}\r\u{9B}2J\u{202E}!"
+        let event = try fixture.raise("SD-\u{1B}[2J", level: .red, title: title, address: "Bldg\u{1B}[8m hidden")
+        for arguments in [["events"], ["show", event.id], ["ack", event.id]] {
+            for environment in [[String: String](), ["CLICOLOR_FORCE": "1"]] {
+                let result = try fixture.run(arguments, environment: environment)
+                #expect(result.status == 0, "\(arguments): \(result.stderr)")
+                // Only our own colour codes (ESC [ digits ; m) may appear; nothing from the device.
+                let withoutOurColours = result.stdout.replacingOccurrences(
+                    of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+                #expect(!withoutOurColours.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) || $0 == "\u{202E}" },
+                        "\(arguments)")
+                #expect(result.stdout.contains("\\x1b"), "\(arguments)")
+            }
+        }
+        let json = try fixture.run(["events", "--json"])
+        #expect(!json.stdout.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n" && $0 != " ") || (0x7F..<0xA0).contains($0.value) })
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(array.first?["title"] as? String == title)
+    }
+
+    @Test func reportRaisesAManualEvent() throws {
+        let fixture = try CLIFixture()
+        let result = try fixture.run(["report", "--kind", "smoke", "--level", "red", "--where", "5号楼 1单元",
+                                      "--title", "resident phoned: smoke in stairwell", "--as", "dave"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = try fixture.store.events(EventFilter())
+        #expect(events.count == 1)
+        #expect(events.first?.title == "resident phoned: smoke in stairwell")
+        #expect(events.first?.location.address == "5号楼 1单元")
+        #expect(events.first?.level == .red)
+        let missingWhere = try fixture.run(["report", "--kind", "smoke", "--level", "red", "--title", "x"])
+        #expect(missingWhere.status == 64)
+    }
+
+    @Test func missingDatabaseIsAClearFailure() throws {
+        let directory = try TemporaryDirectory()
+        let result = try ChildProcess.run(ChildProcess.product("lookout"), ["events", "--db", directory.file("none.db")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("none.db"))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("none.db")))
+    }
+
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root to run the CLI as another user"))
+    func permissionProblemNamesFileUserAndGroupHint() throws {
+        let fixture = try CLIFixture()
+        try fixture.raise("SD-0001", level: .red)
+        chmod(fixture.databasePath, 0o640)
+        chmod(fixture.directory.path, 0o755)
+        let result = try ChildProcess.run("/usr/bin/setpriv",
+                                          ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                           ChildProcess.product("lookout"), "events", "--db", fixture.databasePath])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stderr.contains(fixture.databasePath))
+        #expect(result.stderr.contains("nobody") || result.stderr.contains("65534"))
+        #expect(result.stderr.contains("read"))
+        #expect(result.stderr.contains("group 'lookout'"))
+    }
+}

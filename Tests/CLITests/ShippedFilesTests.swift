@@ -1,0 +1,43 @@
+import Foundation
+import LookoutTestSupport
+import Testing
+
+/// Files shipped with the CLI agree with what the binary prints.
+@Suite struct ShippedFilesTests {
+    /// The package root, found from this file's path.
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    @Test func shippedBashCompletionMatchesTheBinary() throws {
+        let result = try ChildProcess.run(ChildProcess.product("lookout"), ["completion", "bash"])
+        #expect(result.status == 0)
+        let shipped = try String(contentsOfFile: Self.packageRoot + "/config/completion/lookout.bash", encoding: .utf8)
+        #expect(shipped == result.stdout, "regenerate with: lookout completion bash > config/completion/lookout.bash")
+        #expect(result.stdout.contains("complete -F _lookout lookout"))
+    }
+
+    @Test func helpAndVersion() throws {
+        let version = try ChildProcess.run(ChildProcess.product("lookout"), ["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("lookout "))
+        let help = try ChildProcess.run(ChildProcess.product("lookout"), ["--help"])
+        #expect(help.status == 0)
+        for command in ["events", "show", "watch", "ack", "resolve", "report", "rules check"] {
+            #expect(help.stdout.contains(command))
+        }
+        let commandHelp = try ChildProcess.run(ChildProcess.product("lookout"), ["events", "--help"])
+        #expect(commandHelp.status == 0)
+        #expect(commandHelp.stdout.contains("--overdue"))
+        let none = try ChildProcess.run(ChildProcess.product("lookout"), [])
+        #expect(none.status == 64)
+    }
+
+    @Test func rulesCheckReportsMissingPaths() throws {
+        let directory = try TemporaryDirectory()
+        let result = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", directory.file("missing.rules")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("missing.rules"))
+    }
+}

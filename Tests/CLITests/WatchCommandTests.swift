@@ -1,0 +1,93 @@
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+
+/// Collects a child's output from a pipe as it arrives.
+final class PipeCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { data.append(chunk) }
+            }
+            done.signal()
+        }
+    }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+    /// Waits until `predicate` holds for the text so far (polling), or the child closed the pipe,
+    /// or a generous limit passes (so a broken CLI fails the test instead of hanging it).
+    @discardableResult
+    func wait(until predicate: (String) -> Bool, limitSeconds: Double = 60) -> Bool {
+        let end = Date().addingTimeInterval(limitSeconds)
+        while Date() < end {
+            if predicate(text) { return true }
+            if done.wait(timeout: .now() + 0.05) == .success {
+                done.signal()
+                return predicate(text)
+            }
+        }
+        return predicate(text)
+    }
+}
+
+@Suite struct WatchCommandTests {
+    @Test func watchPrintsChangesAsTheyHappenAndStopsOnSIGINT() throws {
+        let fixture = try CLIFixture()
+        let before = try fixture.raise("SD-0001", level: .yellow, title: "raised before watch started")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
+        process.arguments = ["watch", "--db", fixture.databasePath, "--no-bell", "--interval", "0.1"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let stdout = PipeCollector(out), stderr = PipeCollector(err)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(stderr.wait(until: { $0.contains("watching") }), "\(stderr.text)")
+
+        let raised = try fixture.raise("SD-0002", level: .red, title: "raised while watching")
+        #expect(stdout.wait(until: { $0.contains(raised.id) }), "stdout: \(stdout.text) stderr: \(stderr.text)")
+        _ = try fixture.store.perform(.acknowledge, on: raised.id, actor: "erin", note: "", at: fixture.now)
+        #expect(stdout.wait(until: { $0.contains("ACKNOWLEDGED") }), "\(stdout.text)")
+
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let lines = stdout.text.split(separator: "\n")
+        #expect(lines.contains { $0.contains("RAISED") && $0.contains(raised.id) && $0.contains("raised while watching") })
+        #expect(!stdout.text.contains(before.id), "watch starts from now")
+        #expect(!stdout.text.contains("\u{07}"), "--no-bell")
+    }
+
+    @Test func watchReplayShowsRecentChangesAndFilters() throws {
+        let fixture = try CLIFixture()
+        let yellow = try fixture.raise("SD-0001", level: .yellow)
+        let red = try fixture.raise("SD-0002", level: .red)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
+        process.arguments = ["watch", "--db", fixture.databasePath, "--since-start", "--level", "red", "--bell", "--interval", "0.1"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let stdout = PipeCollector(out)
+        _ = PipeCollector(err)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(stdout.wait(until: { $0.contains(red.id) }), "\(stdout.text)")
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!stdout.text.contains(yellow.id))
+        #expect(stdout.text.contains("\u{07}"), "--bell rings on red")
+    }
+}

@@ -1,0 +1,146 @@
+import Daemon
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func shippedConfigurationParsesWithPathsRelativeToItsDirectory() throws {
+        let path = packageDirectory + "/config/lookoutd.conf"
+        let configuration = try DaemonConfiguration.load(path: path, environment: [:])
+        #expect(configuration.databasePath == packageDirectory + "/config/lookout.db")
+        #expect(configuration.rulePaths == [packageDirectory + "/config/rules.d"])
+        #expect(configuration.registryPath == packageDirectory + "/config/devices.csv")
+        #expect(configuration.broker.clientID == "lookoutd")
+        #expect(configuration.effectiveSubscriptions == ["+/+/+/+"])
+        #expect(configuration.deadlines.acknowledgeWithinSeconds[.red] == 120)
+        #expect(configuration.deadlines.onsiteWithinSeconds[.red] == 900)
+        #expect(configuration.deadlines.onsiteWithinSeconds[.green] == nil)
+        #expect(configuration.handoffTopic == "lookout/events/{level}/{id}")
+    }
+
+    @Test func valuesOfEveryKindAreParsed() throws {
+        let text = """
+            # comment
+            [broker]
+            host = "broker.example # not a comment"
+            port = 8883   # comment
+            keepalive = 1m
+            reconnect_min = 500ms
+            reconnect_max = 2m
+            tls_ca_file = certs/ca.pem
+            [topics]
+            layout = site/{community}/{kind}/{device}/{channel}
+            subscribe = site/+/smoke/#, site/+/sos/#
+            qos = 0
+            [limits]
+            max_payload_bytes = 4_096
+            [log]
+            level = debug
+            [deadlines]
+            red_ack = 90s
+            yellow_onsite = none
+            """
+        let configuration = try DaemonConfiguration.parse(text, path: "/etc/lookout/test.conf")
+        #expect(configuration.storeOptions.deadlines.acknowledgeWithinSeconds[.red] == 90)
+        #expect(configuration.storeOptions.deadlines.onsiteWithinSeconds[.yellow] == nil)
+        #expect(configuration.storeOptions.deadlines.onsiteWithinSeconds[.red] == 900)
+        #expect(configuration.broker.host == "broker.example # not a comment")
+        #expect(configuration.broker.port == 8883)
+        #expect(configuration.broker.keepAliveSeconds == 60)
+        #expect(configuration.broker.reconnectDelayMin == 0.5)
+        #expect(configuration.broker.reconnectDelayMax == 120)
+        #expect(configuration.broker.tls?.caFile == "/etc/lookout/certs/ca.pem")
+        #expect(configuration.layout.match("site/c01/smoke/SD-1/event")?["device"] == "SD-1")
+        #expect(configuration.effectiveSubscriptions == ["site/+/smoke/#", "site/+/sos/#"])
+        #expect(configuration.subscriptionQoS == 0)
+        #expect(configuration.jsonLimits.maxBytes == 4096)
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func everyErrorIsReportedWithItsLine() {
+        let text = """
+            [broker]
+            port = 99999
+            hots = localhost
+            port = 1883
+            [nowhere]
+            key = 1
+            [topics]
+            layout = {community}/{channel}
+            subscribe = a/#/b
+            just text
+            [status]
+            interval = soon
+            """
+        #expect {
+            _ = try DaemonConfiguration.parse(text, path: "bad.conf")
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            let lines = error.issues.map(\.line)
+            #expect(lines == [2, 3, 4, 5, 8, 9, 10, 12])
+            #expect(error.issues[0].description == "bad.conf:2: error: port must be between 1 and 65535, not 99999")
+            #expect(error.issues[1].message.contains("unknown key 'hots'"))
+            #expect(error.issues[2].message.contains("duplicate key 'port'"))
+            #expect(error.issues[3].message.contains("unknown section [nowhere]"))
+            #expect(error.issues[4].message.contains("{kind}"))
+            #expect(error.issues[6].message == "expected 'key = value'")
+            #expect(error.issues[7].message.contains("duration"))
+            return true
+        }
+    }
+
+    @Test func passwordComesFromAFileNamedThroughTheEnvironmentAndIsNeverShown() throws {
+        let directory = try TemporaryDirectory()
+        try "s3cret-Ω\n".write(toFile: directory.file("mqtt-password"), atomically: true, encoding: .utf8)
+        let text = """
+            [broker]
+            username = lookoutd
+            password_file = ${CREDENTIALS_DIRECTORY}/mqtt-password
+            """
+        let configuration = try DaemonConfiguration.parse(text, path: "/x/lookoutd.conf",
+                                                          environment: ["CREDENTIALS_DIRECTORY": directory.path])
+        #expect(configuration.broker.password == "s3cret-Ω")
+        #expect(configuration.passwordFile == directory.file("mqtt-password"))
+
+        #expect {
+            _ = try DaemonConfiguration.parse(text, path: "/x/lookoutd.conf", environment: [:])
+        } throws: { error in
+            "\(error)".contains("${CREDENTIALS_DIRECTORY}") && "\(error)".contains("not set")
+        }
+        try "".write(toFile: directory.file("mqtt-password"), atomically: true, encoding: .utf8)
+        #expect {
+            _ = try DaemonConfiguration.parse(text, path: "/x/lookoutd.conf", environment: ["CREDENTIALS_DIRECTORY": directory.path])
+        } throws: { error in
+            "\(error)".contains("is empty")
+        }
+    }
+
+    @Test func settingsThatDependOnEachOtherAreChecked() {
+        let text = """
+            [broker]
+            reconnect_min = 1m
+            reconnect_max = 10s
+            """
+        #expect {
+            _ = try DaemonConfiguration.parse(text, path: "c.conf")
+        } throws: { error in
+            "\(error)" == "c.conf: error: [broker] reconnect_min is larger than reconnect_max"
+        }
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect {
+            _ = try DaemonConfiguration.load(path: "/nonexistent/lookoutd.conf")
+        } throws: { error in
+            "\(error)" == "/nonexistent/lookoutd.conf: error: cannot read configuration file"
+        }
+    }
+}
+
+/// The package's root directory (for the shipped config files).
+let packageDirectory: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()

@@ -1,0 +1,78 @@
+import Foundation
+import Rules
+import Testing
+
+@Suite struct DeviceRegistryCSVTests {
+    @Test func quotedFieldsChineseTextAndExtraColumns() throws {
+        let csv = "\u{FEFF}id,kind,community,building,address,lives_alone,report_interval_s,resident_name,emergency_contact,floor\r\n"
+            + "SOS-0001,sos,c01,3,\"幸福里社区3号楼, 2单元 \"\"东\"\"侧\",是,86400,王秀英,\"王强\n13900000001\",5\r\n"
+            + "\r\n"
+            + "SD-0101 , smoke ,c01,1,1号楼101室,,,,,\n"
+        let registry = try DeviceRegistry(csv: csv, fileName: "devices.csv")
+        #expect(registry.count == 2)
+        let sos = try #require(registry["SOS-0001"])
+        #expect(sos.address == "幸福里社区3号楼, 2单元 \"东\"侧")
+        #expect(sos.livesAlone == true)
+        #expect(sos.reportIntervalSeconds == 86_400)
+        #expect(sos.residentName == "王秀英")
+        #expect(sos.emergencyContact == "王强\n13900000001")
+        #expect(sos.extra == ["floor": "5"])
+        let smoke = try #require(registry["SD-0101"])
+        #expect(smoke.kind == "smoke")
+        #expect(smoke.livesAlone == nil)
+        #expect(smoke.reportIntervalSeconds == nil)
+    }
+
+    @Test func badRowsAreReportedWithTheLineTheyStartOn() {
+        let csv = """
+            id,kind,report_interval_s,lives_alone,address
+            A,smoke,60,no,"multi
+            line"
+            B,smoke,soon,no,x
+            C,smoke,60,perhaps,x
+            A,smoke,60,no,x
+            D,smoke
+            ,smoke,60,no,x
+            E,smoke,60,no,bad"quote
+            F,smoke,60,no,"open
+            """
+        #expect {
+            _ = try DeviceRegistry(csv: csv, fileName: "devices.csv")
+        } throws: { error in
+            guard let error = error as? DeviceRegistryError else { return false }
+            #expect(error.issues.map(\.line) == [4, 5, 6, 7, 8, 9, 10])
+            #expect(error.issues[0].description.hasPrefix("devices.csv:4: error: report_interval_s of 'B'"))
+            #expect(error.issues[1].message.contains("lives_alone of 'C'"))
+            #expect(error.issues[2].message == "device 'A' is already listed on line 2")
+            #expect(error.issues[3].message == "row has 2 fields but the header has 5")
+            #expect(error.issues[4].message == "device id is empty")
+            #expect(error.issues[5].message.contains("quote inside an unquoted field"))
+            #expect(error.issues[6].message.contains("not closed"))
+            return true
+        }
+    }
+
+    @Test func headerWithoutIDColumnIsRefused() {
+        #expect {
+            _ = try DeviceRegistry(csv: "kind,address\nsmoke,x\n", fileName: "d.csv")
+        } throws: { error in
+            "\(error)".hasPrefix("d.csv:1: error: header has no 'id' column")
+        }
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect {
+            _ = try DeviceRegistry.load(csvFile: "/nonexistent/devices.csv")
+        } throws: { error in
+            "\(error)" == "/nonexistent/devices.csv: error: cannot read registry file"
+        }
+    }
+
+    @Test func shippedRegistryLoads() throws {
+        let registry = try DeviceRegistry.load(csvFile: packageDirectory + "/config/devices.csv")
+        #expect(registry.count > 0)
+        for kind in ["smoke", "manhole", "door", "sos"] {
+            #expect(registry.devices.values.contains { $0.kind == kind }, "no \(kind) device in config/devices.csv")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+@testable import Daemon
+import EventCore
+import Foundation
+import LookoutTestSupport
+import MQTTClient
+@testable import Rules
+import Testing
+
+/// The pipeline against a real SQLite file, fed batches directly (no broker).
+@Suite struct IngestPipelineTests {
+    final class Fixture {
+        let directory: TemporaryDirectory
+        let databasePath: String
+        var configuration = DaemonConfiguration()
+        var now: Millis = 1_763_880_000_000
+
+        init() throws {
+            directory = try TemporaryDirectory(prefix: "pipeline-test")
+            databasePath = directory.file("lookout.db")
+            configuration.databasePath = databasePath
+        }
+
+        func pipeline(ruleSet: RuleSet = RuleSet(), registry: DeviceRegistry = DeviceRegistry(), busyTimeout: Int32 = 5_000) throws -> IngestPipeline {
+            var options = configuration.storeOptions
+            options.busyTimeoutMillis = busyTimeout
+            let store = try EventStore(path: databasePath, options: options)
+            let log = Logger(level: .error, output: Logger.Output(journald: true) { _ in })
+            return try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
+                                      log: log, clock: { [unowned self] in self.now })
+        }
+
+        func store() throws -> EventStore { try EventStore(path: databasePath) }
+    }
+
+    static func message(_ topic: String, _ payload: String) -> MQTTMessage {
+        MQTTMessage(topic: topic, payload: Array(payload.utf8))
+    }
+
+    @Test func malformedMessagesAreCountedByReasonAndSampled() throws {
+        let fixture = try Fixture()
+        fixture.configuration.jsonLimits = JSONLimits(maxBytes: 64, maxDepth: 3)
+        let pipeline = try fixture.pipeline()
+        try pipeline.mqttDidReceive([
+            Self.message("c01/smoke/SD-1/event", #"{"event":"smoke""#),
+            MQTTMessage(topic: "c01/smoke/SD-1/event", payload: [0x7B, 0xC3, 0x28, 0x7D]),
+            Self.message("c01/smoke/SD-1/event", "[1]"),
+            Self.message("c01/smoke/SD-1/event", ""),
+            Self.message("c01/smoke/SD-1/event", #"{"a":{"b":{"c":{"d":1}}}}"#),
+            Self.message("c01/smoke/SD-1/event", #"{"pad":"\#(String(repeating: "x", count: 100))"}"#),
+            Self.message("c01/smoke/SD-1", #"{"ts":1}"#),
+            Self.message("c01/smoke/SD-1/telemetry", #"{"ts":2,"battery_pct":55}"#),
+        ])
+        #expect(pipeline.counters.rejected == ["invalid_json": 1, "invalid_utf8": 1, "not_an_object": 1, "empty_payload": 1,
+                                               "too_deep": 1, "payload_too_large": 1, "unknown_topic": 1])
+        #expect(pipeline.counters.processed == 1)
+        let store = try fixture.store()
+        let counts = Dictionary(uniqueKeysWithValues: try store.rejectCounts().map { ($0.reason, $0.count) })
+        #expect(counts["unknown_topic"] == 1)
+        #expect(counts["invalid_json"] == 1)
+        let samples = try store.recentRejects(reason: "unknown_topic")
+        #expect(samples.first?.topic == "c01/smoke/SD-1")
+    }
+
+    @Test func redeliveriesAreRecognisedAcrossRestarts() throws {
+        let fixture = try Fixture()
+        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#),
+                     Self.message("c01/smoke/SD-1/telemetry", #"{"ts":2,"battery_pct":79}"#)]
+        let first = try fixture.pipeline()
+        try first.mqttDidReceive(batch)
+        try first.mqttDidReceive(batch)
+        #expect(first.counters.processed == 2)
+        #expect(first.counters.duplicates == 2)
+
+        let restarted = try fixture.pipeline()
+        try restarted.mqttDidReceive(batch + [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":3,"battery_pct":78}"#)])
+        #expect(restarted.counters.processed == 1)
+        #expect(restarted.counters.duplicates == 2)
+    }
+
+    @Test func deviceActivityIsMirrored() throws {
+        let fixture = try Fixture()
+        let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", address: "1号楼")])
+        let pipeline = try fixture.pipeline(registry: registry)
+        try pipeline.mqttDidReceive([
+            Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":64}"#),
+            Self.message("c01/door/DR-9/status", #"{"online":false}"#),
+        ])
+        let devices = Dictionary(uniqueKeysWithValues: try fixture.store().devices().map { ($0.id, $0) })
+        #expect(devices["SD-1"]?.registered == true)
+        #expect(devices["SD-1"]?.address == "1号楼")
+        #expect(devices["SD-1"]?.batteryPercent == 64)
+        #expect(devices["SD-1"]?.lastSeen == fixture.now)
+        #expect(devices["DR-9"]?.registered == false)
+        #expect(devices["DR-9"]?.online == false)
+    }
+
+    @Test func unknownDevicesBeyondTheCapAreCountedNotTracked() throws {
+        let fixture = try Fixture()
+        fixture.configuration.maxUnknownDevices = 2
+        let pipeline = try fixture.pipeline()
+        try pipeline.mqttDidReceive((1...5).map { Self.message("c01/smoke/X-\($0)/telemetry", #"{"ts":\#($0)}"#) })
+        #expect(pipeline.counters.processed == 5)
+        #expect(pipeline.counters.unknownDevicesOverCap == 3)
+        #expect(try fixture.store().devices().count == 2)
+    }
+
+    @Test func aFailedCommitThrowsAndTheRedeliveredBatchIsProcessedOnce() throws {
+        let fixture = try Fixture()
+        let pipeline = try fixture.pipeline(busyTimeout: 50)
+        let batch = [Self.message("c01/smoke/SD-1/event", "not json"),
+                     Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#)]
+        // Another connection holds the write lock: the pipeline's commit fails with SQLITE_BUSY.
+        let blocker = try fixture.store()
+        try blocker.transaction {
+            try blocker.rememberMessages([42], at: 0)
+            #expect(throws: (any Error).self) { try pipeline.mqttDidReceive(batch) }
+        }
+        #expect(pipeline.counters.commitFailures == 1)
+        #expect(pipeline.counters.processed == 0)
+        #expect(pipeline.counters.rejectedTotal == 0)
+        // The broker redelivers the batch: now it commits, once.
+        try pipeline.mqttDidReceive(batch)
+        #expect(pipeline.counters.processed == 1)
+        #expect(pipeline.counters.rejected == ["invalid_json": 1])
+        #expect(pipeline.counters.duplicates == 0)
+        #expect(try fixture.store().rejectCounts().first?.count == 1)
+    }
+}

@@ -1,0 +1,151 @@
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `lookoutd` binary against a real mosquitto and a real SQLite file.
+@Suite(.serialized, .disabled("waits for MQTTClient, EventCore and Rules to land in main")) struct LookoutdEndToEndTests {
+    static let alarmTopic = "c01/smoke/SD-0101/event"
+
+    static func alarm(_ n: Int) -> String {
+        #"{"ts":\#(1_763_880_000_000 + n * 1000),"event":"smoke","state":"alarm","concentration_pct":18,"temperature_c":41}"#
+    }
+
+    @Test func smokeAlarmRaisesOneRedEventAtTheRegisteredAddressAndRepeatsCount() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.publish(Self.alarmTopic, Self.alarm(0))
+        let event = try harness.waitFor("the smoke event") { try harness.events().first }
+        #expect(event.level == .red)
+        #expect(event.deviceID == "SD-0101")
+        #expect(event.location.registered)
+        #expect(event.location.address == "幸福里社区1号楼1单元101室")
+        #expect(event.location.community == "c01")
+
+        for n in 1...5 { try harness.publish(Self.alarmTopic, Self.alarm(n)) }
+        let counted = try harness.waitFor("count 6") { try harness.events().first { $0.count >= 6 } }
+        #expect(counted.count == 6)
+        #expect(try harness.events(all: true).count == 1)
+        #expect(counted.id == event.id)
+    }
+
+    @Test func clearPayloadMarksTheEventClearedByDevice() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.publish(Self.alarmTopic, Self.alarm(0))
+        let event = try harness.waitFor("the smoke event") { try harness.events().first }
+        try harness.publish(Self.alarmTopic, #"{"ts":1763880009000,"event":"smoke","state":"normal"}"#)
+        let cleared = try harness.waitFor("the event to be cleared") {
+            try harness.events(all: true).first { $0.id == event.id && $0.status == .cleared }
+        }
+        #expect(cleared.count == 1)
+    }
+
+    @Test func unregisteredDeviceRaisesAnEventThatSaysSo() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.publish("c01/smoke/SD-9999/event", Self.alarm(0))
+        let event = try harness.waitFor("the event of the unregistered device") { try harness.events().first }
+        #expect(!event.location.registered)
+        #expect(event.title.contains("unregistered device"))
+    }
+
+    @Test func malformedMessagesAreCountedAndDoNotStopTheDaemon() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.publish(Self.alarmTopic, #"{"event":"smoke","state":"#)
+        try harness.publish(Self.alarmTopic, [0x7B, 0xFF, 0xFE, 0x7D])
+        try harness.publish(Self.alarmTopic, "[1,2,3]")
+        try harness.publish("c01/smoke/SD-0101", Self.alarm(0))
+        try harness.publish(Self.alarmTopic, Self.alarm(1))
+        let event = try harness.waitFor("the valid message's event") { try harness.events().first }
+        #expect(event.count == 1)
+        #expect(harness.isRunning)
+        let expected = ["invalid_json", "invalid_utf8", "not_an_object", "unknown_topic"].map {
+            #"lookout_messages_rejected_total{reason="\#($0)"} 1"#
+        }
+        let metrics = try harness.waitFor("reject counters in the metrics file") {
+            let text = harness.metrics
+            return expected.allSatisfy { text.contains($0) } ? text : nil
+        }
+        #expect(metrics.contains("lookout_messages_processed_total 1"))
+        #expect(metrics.contains("lookout_up 1"))
+    }
+
+    @Test func ruleFileWithAnErrorStopsStartWithTheSourcePosition() throws {
+        let broken = """
+            rule broken {
+              on "+/smoke/+/event"
+              when event == 
+              level red
+              title "x"
+            }
+            """
+        let harness = try DaemonHarness(rules: ["broken.rules": broken])
+        try harness.launch()
+        let status = harness.waitForExit(timeout: 60)
+        #expect(status == 1)
+        #expect(harness.stderr.contains("broken.rules:"))
+        #expect(harness.stderr.range(of: #"broken\.rules:\d+:\d+: error: "#, options: .regularExpression) != nil)
+        #expect(harness.stderr.contains("^"))
+
+        let check = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--config", harness.configPath, "--check"])
+        #expect(check.status == 1)
+        #expect(check.stderr.range(of: #"broken\.rules:\d+:\d+: error: "#, options: .regularExpression) != nil)
+    }
+
+    @Test func checkAcceptsAGoodConfiguration() throws {
+        let harness = try DaemonHarness()
+        let check = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--config", harness.configPath, "--check"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("ok: 1 rules"))
+        #expect(!FileManager.default.fileExists(atPath: harness.databasePath))
+    }
+
+    @Test func sigtermStopsCleanlyWithStoppingNotification() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.publish(Self.alarmTopic, Self.alarm(0))
+        _ = try harness.waitFor("the smoke event") { try harness.events().first }
+        harness.send(SIGTERM)
+        #expect(harness.notify.waitFor("STOPPING=1", timeout: 30) != nil)
+        #expect(harness.waitForExit(timeout: 60) == 0)
+    }
+
+    @Test func sighupWithABrokenRuleKeepsTheOldRules() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.writeRule("zz-broken.rules", "rule zz {\n  on \"+/sos/+/event\"\n  when event ==\n}\n")
+        harness.send(SIGHUP)
+        let afterReload = try #require(harness.notify.waitFor("READY=1", timeout: 30), "no READY=1 after SIGHUP")
+        #expect(afterReload.contains { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") })
+        _ = try harness.waitFor("the refused reload in the log") {
+            harness.stderr.contains("zz-broken.rules:") ? true : nil
+        }
+        try harness.publish(Self.alarmTopic, Self.alarm(0))
+        let event = try harness.waitFor("the smoke event under the old rules") { try harness.events().first }
+        #expect(event.rule == "test_smoke")
+        #expect(harness.isRunning)
+    }
+
+    @Test func sighupWithAGoodRuleAddsIt() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.writeRule("sos.rules", """
+            rule test_sos {
+              on "+/sos/+/event"
+              when event == "sos"
+              level red
+              title "Call button pressed ({topic.device})"
+            }
+            """)
+        harness.send(SIGHUP)
+        #expect(harness.notify.waitFor("READY=1", timeout: 30) != nil)
+        try harness.publish("c01/sos/SOS-0001/event", #"{"ts":1763880000000,"event":"sos","press":"short"}"#)
+        let event = try harness.waitFor("the sos event") { try harness.events().first { $0.rule == "test_sos" } }
+        #expect(event.level == .red)
+    }
+}

@@ -1,0 +1,51 @@
+@testable import Daemon
+import Foundation
+import LookoutTestSupport
+import Testing
+
+@Suite struct SystemdNotifierTests {
+    @Test func sendsDatagramsToAFileSocket() throws {
+        let directory = try TemporaryDirectory()
+        let socket = try NotifySocket(path: directory.file("notify"))
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
+        #expect(notifier.isActive)
+        notifier.ready(status: "connected")
+        #expect(socket.receive(timeout: 5) == "READY=1\nSTATUS=connected")
+        notifier.reloading()
+        let reloading = try #require(socket.receive(timeout: 5))
+        #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
+        #expect(UInt64(reloading.split(separator: "=").last ?? "") != nil)
+        notifier.stopping()
+        #expect(socket.receive(timeout: 5) == "STOPPING=1")
+    }
+
+    @Test func sendsToAnAbstractSocket() throws {
+        let name = "lookout-test-\(UUID().uuidString.prefix(8))"
+        let socket = try NotifySocket(abstractName: name)
+        #expect(socket.address == "@" + name)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
+        notifier.watchdog()
+        #expect(socket.receive(timeout: 5) == "WATCHDOG=1")
+    }
+
+    @Test func statusTextIsSanitised() throws {
+        let directory = try TemporaryDirectory()
+        let socket = try NotifySocket(path: directory.file("notify"))
+        SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address]).status("bad\ndevice\u{1b}[31m")
+        #expect(socket.receive(timeout: 5) == "STATUS=bad\\x0adevice\\x1b[31m")
+    }
+
+    @Test func watchdogIntervalIsHalfOfWatchdogUsecWhenThePIDIsOursOrUnset() {
+        let socket = ["NOTIFY_SOCKET": "/run/systemd/notify"]
+        #expect(SystemdNotifier(environment: socket.merging(["WATCHDOG_USEC": "20000000"]) { $1 }, pid: 42).watchdogInterval == 10)
+        #expect(SystemdNotifier(environment: socket.merging(["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "42"]) { $1 }, pid: 42).watchdogInterval == 10)
+        #expect(SystemdNotifier(environment: socket.merging(["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "7"]) { $1 }, pid: 42).watchdogInterval == nil)
+        #expect(SystemdNotifier(environment: socket, pid: 42).watchdogInterval == nil)
+    }
+
+    @Test func inactiveWithoutNotifySocket() {
+        let notifier = SystemdNotifier(environment: [:])
+        #expect(!notifier.isActive)
+        #expect(!notifier.send(["READY=1"]))
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+@testable import Rules
+import Testing
+
+/// Durable state, reloads and bounded memory.
+struct EngineStateTests {
+    /// Applies changes the way the daemon's `rule_state` table does (insert-or-replace, delete on nil).
+    static func apply(_ changes: [RuleStateChange], to table: inout [String: [UInt8]]) {
+        for change in changes { table[change.key] = change.value }
+    }
+
+    static func entries(_ table: [String: [UInt8]]) -> [(key: String, value: [UInt8])] {
+        table.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+    }
+
+    static let rules = """
+    rule smoke_alarm {
+      on "+/smoke/+/event"
+      when event == "smoke" and state == "alarm"
+      for 3s
+      level red
+      title "Smoke at {device.address}"
+      clear when event == "smoke" and state == "normal"
+    }
+    rule denied {
+      on "+/door/+/event"
+      when event == "access" and result == "denied"
+      count 3 within 10m
+      level yellow
+      title "denied"
+    }
+    rule silent {
+      on "+/+/+/+"
+      silent 2x report_interval
+      level green
+      title "silent {device.id}"
+    }
+    """
+
+    /// A second engine built from the first one's saved state, restored at `seconds`.
+    static func restarted(_ h: RuleHarness, table: [String: [UInt8]], at seconds: Double, rules: String = rules) throws -> RuleHarness {
+        let fresh = try RuleHarness(rules: rules, devices: Fixtures.devices, start: h.start)
+        fresh.engine.restoreState(entries(table), now: h.start + Int64(seconds * 1000))
+        return fresh
+    }
+
+    @Test func pendingDurationWindowsAndActiveEventsSurviveARestart() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        var table: [String: [UInt8]] = [:]
+        h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        h.publish(0, "c01/smoke/SD-2/event", ["event": "smoke", "state": "alarm"])
+        #expect(h.tick(3) == ["raise smoke_alarm/SD-1 red", "raise smoke_alarm/SD-2 red"])
+        h.publish(10, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        h.publish(10, "c01/door/DR-1/event", ["event": "access", "result": "denied"])
+        h.publish(20, "c01/door/DR-1/event", ["event": "access", "result": "denied"])
+        h.publish(30, "c01/smoke/SD-2/event", ["event": "smoke", "state": "normal"])
+        h.publish(31, "c01/smoke/SD-2/event", ["event": "smoke", "state": "alarm"])  // pending again
+        Self.apply(h.engine.takeStateChanges(), to: &table)
+        #expect(h.engine.takeStateChanges().isEmpty)
+
+        let after = try Self.restarted(h, table: table, at: 32)
+        #expect(after.tick(33) == [])
+        #expect(after.tick(34) == ["raise smoke_alarm/SD-2 red"])                                  // pending survived
+        #expect(after.publish(40, "c01/door/DR-1/event", ["event": "access", "result": "denied"]) == ["raise denied/DR-1 yellow"])  // window survived
+        #expect(after.publish(50, "c01/smoke/SD-1/event", ["event": "smoke", "state": "normal"]) == ["clear smoke_alarm/SD-1 red"])  // active survived
+    }
+
+    @Test func noFalseSilentAfterARestartButRealSilenceIsStillFound() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        var table: [String: [UInt8]] = [:]
+        // SD-1 reports every hour (interval 1 h, so silent after 2 h); SD-2 never reports.
+        for t in stride(from: 0.0, through: 3 * 3600, by: 3600) { h.publish(t, "c01/smoke/SD-1/telemetry", ["battery_pct": 90]) }
+        #expect(h.run(from: 0, to: 3 * 3600, step: 60) == ["raise silent/SD-2 green"])
+        Self.apply(h.engine.takeStateChanges(), to: &table)
+        // Down for 90 minutes; SD-1 last reported at 3 h, so it is due at 5 h, not earlier.
+        let after = try Self.restarted(h, table: table, at: 4.5 * 3600)
+        #expect(after.run(from: 4.5 * 3600, to: 5 * 3600 - 60, step: 60) == [])
+        #expect(after.tick(5 * 3600) == ["raise silent/SD-1 green"])
+        // SD-2's event is still active: its next message clears it.
+        #expect(after.publish(5 * 3600 + 1, "c01/smoke/SD-2/telemetry", ["battery_pct": 90]) == ["clear silent/SD-2 green"])
+    }
+
+    @Test func devicesNeverSeenAreTimedFromTheRestoreNotTheEpoch() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        let after = try Self.restarted(h, table: [:], at: 100 * 3600)
+        #expect(after.run(from: 100 * 3600, to: 102 * 3600 - 60, step: 60) == [])
+        #expect(Set(after.tick(102 * 3600)) == ["raise silent/SD-1 green", "raise silent/SD-2 green"])
+    }
+
+    @Test func corruptOrForeignEntriesAreDroppedAndDeleted() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        var table: [String: [UInt8]] = [:]
+        Self.apply(h.engine.takeStateChanges(), to: &table)
+        let good = try #require(table["smoke_alarm/SD-1"])
+        table["smoke_alarm/SD-1"] = Array(good.prefix(good.count / 2))
+        table["gone_rule/X"] = good
+        table["garbage"] = [1, 2, 3]
+        let after = try Self.restarted(h, table: table, at: 1)
+        #expect(after.run(from: 1, to: 10) == [])
+        #expect(after.engine.counters.droppedStateEntries == 3)
+        Self.apply(after.engine.takeStateChanges(), to: &table)
+        #expect(table.keys.sorted() == ["silent/SD-1"])
+    }
+
+    @Test func clearedStateIsDeleted() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        var table: [String: [UInt8]] = [:]
+        h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        h.tick(3)
+        Self.apply(h.engine.takeStateChanges(), to: &table)
+        #expect(table.keys.contains("smoke_alarm/SD-1"))
+        h.publish(5, "c01/smoke/SD-1/event", ["event": "smoke", "state": "normal"])
+        let changes = h.engine.takeStateChanges()
+        #expect(changes.contains(RuleStateChange(key: "smoke_alarm/SD-1", value: nil)))
+    }
+
+    @Test func reloadKeepsStateOfUnchangedRulesOnly() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        h.publish(0, "c01/door/DR-1/event", ["event": "access", "result": "denied"])
+        h.publish(1, "c01/door/DR-1/event", ["event": "access", "result": "denied"])
+        _ = h.engine.takeStateChanges()
+        let edited = Self.rules.replacingOccurrences(of: "title \"denied\"", with: "title \"denied at {device.address}\"")
+        let ruleSet = try #require(RuleCompiler.compile([RuleSource(fileName: "t.rules", text: edited)]).ruleSet)
+        h.engine.replaceRules(ruleSet)
+        // The unchanged smoke rule keeps its pending alarm; the edited rule starts again.
+        #expect(h.tick(3) == ["raise smoke_alarm/SD-1 red"])
+        #expect(h.publish(4, "c01/door/DR-1/event", ["event": "access", "result": "denied"]) == [])
+        #expect(h.engine.takeStateChanges().contains(RuleStateChange(key: "denied/DR-1", value: nil)) == false)
+        #expect(h.publish(5, "c01/door/DR-1/event", ["event": "access", "result": "denied"]) == [])
+        #expect(h.publish(6, "c01/door/DR-1/event", ["event": "access", "result": "denied"]) == ["raise denied/DR-1 yellow"])
+    }
+
+    @Test func unregisteredDevicesAreCappedOldestFirst() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices, maxUnregistered: 2)
+        h.publish(0, "c09/smoke/X-1/event", ["event": "smoke", "state": "alarm"])
+        h.publish(1, "c09/smoke/X-2/event", ["event": "smoke", "state": "alarm"])
+        h.publish(1.5, "c09/smoke/X-1/event", ["event": "smoke", "state": "alarm"])  // X-1 seen again: X-2 is now oldest
+        h.publish(2, "c09/smoke/X-3/event", ["event": "smoke", "state": "alarm"])
+        #expect(h.engine.counters.evictedDevices == 1)
+        #expect(h.engine.counters.trackedUnregisteredDevices == 2)
+        #expect(h.tick(10) == ["raise smoke_alarm/X-1 red", "raise smoke_alarm/X-3 red"])
+        // Registered devices are never evicted.
+        for i in 0..<10 { h.publish(20 + Double(i), "c09/smoke/Y-\(i)/event", ["event": "smoke", "state": "normal"]) }
+        h.publish(40, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        for i in 0..<10 { h.publish(41 + Double(i), "c09/smoke/Z-\(i)/event", ["event": "smoke", "state": "alarm"]) }
+        #expect(h.tick(100).contains("raise smoke_alarm/SD-1 red"))
+    }
+}
