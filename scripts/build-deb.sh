@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+ensure_packages "${LOOKOUT_BUILD_PACKAGES[@]}" "${LOOKOUT_PACKAGING_PACKAGES[@]}"
 ensure_swift
 if [ "$build" = 1 ]; then
     build_release

@@ -9,6 +9,14 @@ export LOOKOUT_ROOT
 # Debian packages every build and the demo need (broker, client tools, C libraries, pkg-config).
 LOOKOUT_BUILD_PACKAGES=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 pkg-config)
 
+# Debian packages the .deb build needs: dpkg-shlibdeps (dpkg-dev) and strip (binutils).
+LOOKOUT_PACKAGING_PACKAGES=(dpkg-dev binutils)
+
+# Extra Debian packages the tests and checks need: TLS material for broker tests (openssl),
+# systemd-analyze, systemd-sysusers and systemd-tmpfiles (systemd), man(1) for the unit's
+# Documentation= check and groff for the man page check (man-db), and what the .deb build needs.
+LOOKOUT_TEST_PACKAGES=(openssl systemd man-db "${LOOKOUT_PACKAGING_PACKAGES[@]}")
+
 # Prints a progress line.
 step() { printf '\n==> %s\n' "$*"; }
 # Prints a detail line.
@@ -107,11 +115,6 @@ start_private_broker() {
     done
     die "could not start a private mosquitto (see $dir/mosquitto.log and $dir/mosquitto.out)"
 }
-
-# Extra Debian packages the tests and checks need: TLS material for broker tests (openssl),
-# systemd-analyze (systemd), man(1) for the unit's Documentation= check (man-db), file(1) for the
-# packaging test. dpkg-deb comes with dpkg, which every Debian system has.
-LOOKOUT_TEST_PACKAGES=(openssl systemd man-db file)
 
 # Prints the Depends: value for the executables given, with dpkg-shlibdeps
 # (the packages and minimum versions of the shared libraries they link: libmosquitto1, libsqlite3-0,
