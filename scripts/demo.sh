@@ -42,7 +42,8 @@ if [ -z "$run_dir" ]; then
 else
     mkdir -p "$run_dir"
     run_dir="$(cd "$run_dir" && pwd)"
-    rm -f "$run_dir"/events.db*
+    # A fresh start: no database, and no broker session with the last run's queued messages.
+    rm -rf "$run_dir"/events.db* "$run_dir/broker"
 fi
 export LOOKOUT_DB="$run_dir/events.db"
 
@@ -107,13 +108,13 @@ note "pid $daemon_pid, database $run_dir/events.db, log $run_dir/lookoutd.log"
 
 step "Starting the simulator: $rate msg/s of device traffic, and emergencies every few seconds"
 sim=("$bin/lookout-sim" --host 127.0.0.1 --port "$BROKER_PORT")
-setsid "${sim[@]}" --rate "$rate" >"$run_dir/sim.log" 2>&1 &
+setsid "${sim[@]}" --rate "$rate" --garbage-rate 0.01 >"$run_dir/sim.log" 2>&1 &
 children+=("$!:lookout-sim")
-# The scenarios, one after another, then again: a fire, an elderly resident's call, a forced door,
-# a tilted manhole cover, a burst of denied accesses.
+# The scenarios, one after another, then again: a fire, an elderly resident's call, a tilted manhole
+# cover, water rising in three manholes, a forced door, gas, a burst of denied accesses.
 setsid bash -c '
     while true; do
-        for scenario in smoke-fire sos door-forced manhole-tilt door-denied-burst; do
+        for scenario in smoke-fire sos manhole-tilt water-cluster door-forced gas door-denied-burst; do
             sleep 4
             "$@" scenario "$scenario" --fast || echo "scenario $scenario failed"
         done
@@ -123,9 +124,9 @@ children+=("$!:scenarios")
 if [ "$watch" = 1 ]; then
     step "Following events (lookout watch). Ctrl-C to stop${duration:+; stops by itself after $duration s}."
     if [ -n "$duration" ]; then
-        timeout --foreground -s INT "$duration" "$bin/lookout" watch || [ $? = 124 ]
+        timeout --foreground -s INT "$duration" "$bin/lookout" watch --since-start || [ $? = 124 ]
     else
-        "$bin/lookout" watch || true
+        "$bin/lookout" watch --since-start || true
     fi
 else
     step "Running for $duration s (--no-watch)"
