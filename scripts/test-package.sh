@@ -2,8 +2,9 @@
 # Packaging test: builds the .deb (scripts/build-deb.sh --fast), then checks it without installing it:
 # control fields and dependencies, file layout, owners and modes, conffiles, that the extracted
 # executables run without the Swift toolchain, man pages, bash completion, sysusers.d/tmpfiles.d
-# entries applied to a scratch root, the packaged configuration (`lookoutd --check`), and the systemd
-# unit (scripts/check-unit.sh on the extracted tree). With LOOKOUT_LINTIAN=1, also installs and runs
+# entries applied to a scratch root, the packaged configuration (`lookoutd --check`), the systemd
+# unit (scripts/check-unit.sh on the extracted tree), and the packaged lookoutd at work under the
+# unit's system-call filter (scripts/check-sandbox.sh). With LOOKOUT_LINTIAN=1, also installs and runs
 # lintian (about a minute more: 128 packages, xz compression).
 # Exits non-zero when any check fails. Called by scripts/test.sh before `swift test`.
 set -euo pipefail
@@ -135,6 +136,8 @@ check "systemd-tmpfiles creates /var/lib/lookout 2770 lookout:lookout and the da
 
 step "systemd unit of the package"
 check "scripts/check-unit.sh on the extracted tree" bash "$LOOKOUT_ROOT/scripts/check-unit.sh" "$root"
+check "scripts/check-sandbox.sh: the packaged lookoutd works under the unit's seccomp filter" \
+    bash "$LOOKOUT_ROOT/scripts/check-sandbox.sh" "$root/usr/bin"
 
 if [ "${LOOKOUT_LINTIAN:-0}" = 1 ]; then
     step "lintian (fails on errors and warnings; informational tags are listed)"
