@@ -14,7 +14,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-bin="$(cd "${1:?usage: check-sandbox.sh BIN_DIR}" && pwd)"
+source_bin="$(cd "${1:?usage: check-sandbox.sh BIN_DIR}" && pwd)"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/lookout-sandbox.XXXXXX")"
 broker_pid=""
 daemon_pid=""
@@ -45,41 +45,35 @@ step "Building the sandbox ($(comm -23 "$scratch/service" "$scratch/denied" | wc
 compiler="$(command -v cc || command -v gcc || command -v clang)" || die "no C compiler"
 "$compiler" -O2 -Wall -I "$scratch" -o "$scratch/unit-sandbox" "$LOOKOUT_ROOT/scripts/sandbox/unit-sandbox.c"
 
-# An unprivileged identity, like User=lookout (numeric: nothing is added to /etc/passwd).
+# An unprivileged identity, like User=lookout (numeric: nothing is added to /etc/passwd), UMask=0007.
 service_uid=64123
-as_service() { setpriv --reuid="$service_uid" --regid="$service_uid" --clear-groups bash -c 'umask 0007; exec "$@"' _ "$scratch/unit-sandbox" "$@"; }
+as_service=(setpriv --reuid="$service_uid" --regid="$service_uid" --clear-groups
+    bash -c 'umask 0007; exec "$@"' _ "$scratch/unit-sandbox")
 chmod 0755 "$scratch"
 install -d -o "$service_uid" -g "$service_uid" -m 2770 "$scratch/state"
+# The executables where that user can reach them (BIN_DIR may be inside a private directory).
+bin="$scratch/bin"
+install -d -m 0755 "$bin"
+install -m 0755 "$source_bin/lookoutd" "$source_bin/lookout" "$source_bin/lookout-sim" "$bin/"
 
 step "Sandbox self-test"
-as_service --self-test
+"${as_service[@]}" --self-test
 note "ok    mmap(W|X), mprotect(X), setpriority and reboot refused with EPERM"
 
 step "lookoutd --check in the sandbox"
-rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$scratch/state/events.db" "$scratch/state/metrics.prom" 1 \
-    >"$scratch/state/lookoutd.conf"
-for item in "$LOOKOUT_ROOT"/config/*; do
-    case "$(basename "$item")" in lookoutd.conf|mosquitto.conf) continue ;; esac
-    ln -sfn "$item" "$scratch/state/$(basename "$item")"
-done
-as_service "$bin/lookoutd" --check --config "$scratch/state/lookoutd.conf" >/dev/null
+write_runtime_daemon_config "$scratch/state" 1883
+"${as_service[@]}" "$bin/lookoutd" --check --config "$scratch/state/lookoutd.conf" >/dev/null
 note "ok"
 
 step "lookoutd in the sandbox against a private broker"
 start_private_broker "$scratch/broker"
 broker_pid=$BROKER_PID
-rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$scratch/state/events.db" "$scratch/state/metrics.prom" "$BROKER_PORT" \
-    >"$scratch/state/lookoutd.conf"
-setsid setpriv --reuid="$service_uid" --regid="$service_uid" --clear-groups bash -c 'umask 0007; exec "$@"' _ \
-    "$scratch/unit-sandbox" "$bin/lookoutd" --config "$scratch/state/lookoutd.conf" >"$scratch/lookoutd.log" 2>&1 &
+write_runtime_daemon_config "$scratch/state" "$BROKER_PORT"
+setsid "${as_service[@]}" "$bin/lookoutd" --config "$scratch/state/lookoutd.conf" >"$scratch/lookoutd.log" 2>&1 &
 daemon_pid=$!
 export LOOKOUT_DB="$scratch/state/events.db"
-for waited in $(seq 1 100); do
-    kill -0 "$daemon_pid" 2>/dev/null || { cat "$scratch/lookoutd.log" >&2; die "lookoutd exited in the sandbox"; }
-    "$bin/lookout" status >/dev/null 2>&1 && break
-    sleep 0.2
-done
-"$bin/lookout" status >/dev/null 2>&1 || { cat "$scratch/lookoutd.log" >&2; die "lookoutd did not report running and connected within 20 s"; }
+wait_for_daemon "$bin" "$daemon_pid" "$scratch/lookoutd.log" 20 \
+    || { cat "$scratch/lookoutd.log" >&2; die "lookoutd did not report running and connected within 20 s"; }
 "$bin/lookout-sim" --host 127.0.0.1 --port "$BROKER_PORT" scenario smoke-fire --fast >/dev/null
 for waited in $(seq 1 100); do
     "$bin/lookout" events --level red --json 2>/dev/null | grep -q '"kind" *: *"smoke"' && break
@@ -94,5 +88,4 @@ wait "$daemon_pid" || status=$?
 daemon_pid=""
 [ "$status" = 0 ] || { cat "$scratch/lookoutd.log" >&2; die "lookoutd exited with $status on SIGTERM in the sandbox"; }
 note "ok    SIGTERM: exit 0"
-stat -c '%a' "$scratch/state/events.db" | grep -qE '^6[0-6]0$' || note "note: events.db mode $(stat -c '%a' "$scratch/state/events.db")"
 step "lookoutd works in the sandbox"

@@ -86,24 +86,13 @@ children+=("$BROKER_PID:mosquitto")
 note "listening on 127.0.0.1:$BROKER_PORT, log $run_dir/broker/mosquitto.log"
 
 step "Starting lookoutd with the shipped configuration"
-# A run-time copy of config/lookoutd.conf: broker port and state in the run directory. The other
-# files next to it (rules.d, devices.csv) are linked so its relative paths still resolve.
-for item in "$LOOKOUT_ROOT"/config/*; do
-    case "$(basename "$item")" in lookoutd.conf|mosquitto.conf) continue ;; esac
-    ln -sfn "$item" "$run_dir/$(basename "$item")"
-done
-rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$run_dir/events.db" "$run_dir/metrics.prom" "$BROKER_PORT" \
-    >"$run_dir/lookoutd.conf"
+# A run-time copy of config/lookoutd.conf: broker port and state in the run directory.
+write_runtime_daemon_config "$run_dir" "$BROKER_PORT"
 setsid "$bin/lookoutd" --config "$run_dir/lookoutd.conf" >"$run_dir/lookoutd.log" 2>&1 &
 children+=("$!:lookoutd")
 daemon_pid=$!
-# Ready when `lookout status` says so (running and connected); give up after 30 s.
-for waited in $(seq 1 150); do
-    kill -0 "$daemon_pid" 2>/dev/null || { tail -n 20 "$run_dir/lookoutd.log" >&2; die "lookoutd exited (log above: $run_dir/lookoutd.log)"; }
-    "$bin/lookout" status >/dev/null 2>&1 && break
-    sleep 0.2
-done
-"$bin/lookout" status >/dev/null 2>&1 || note "warning: lookoutd does not report ready yet; continuing (log: $run_dir/lookoutd.log)"
+wait_for_daemon "$bin" "$daemon_pid" "$run_dir/lookoutd.log" 30 \
+    || note "warning: lookoutd does not report ready yet; continuing (log: $run_dir/lookoutd.log)"
 note "pid $daemon_pid, database $run_dir/events.db, log $run_dir/lookoutd.log"
 
 step "Starting the simulator: $rate msg/s of device traffic, and emergencies every few seconds"

@@ -147,3 +147,30 @@ rewrite_daemon_config() {
         { print }
     ' "$1"
 }
+
+# Writes DIR/lookoutd.conf, a run-time copy of the shipped config/lookoutd.conf for a private broker
+# on port $2, with the database (DIR/events.db) and metrics in DIR. The other files of config/
+# (rules.d, devices.csv) are copied into DIR so the copy's relative paths still resolve (copies, not
+# links: an unprivileged user may not be able to reach the repository).
+write_runtime_daemon_config() {
+    local dir="$1" port="$2" item
+    for item in "$LOOKOUT_ROOT"/config/*; do
+        case "$(basename "$item")" in lookoutd.conf|mosquitto.conf) continue ;; esac
+        rm -rf "${dir:?}/$(basename "$item")"
+        cp -R "$item" "$dir/"
+    done
+    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$dir/events.db" "$dir/metrics.prom" "$port" \
+        >"$dir/lookoutd.conf"
+}
+
+# Waits until lookoutd (pid $2, log file $3) reports running and connected through `$1/lookout status`
+# (LOOKOUT_DB must point at its database). Fails at once if it exits; returns 1 after $4 seconds.
+wait_for_daemon() {
+    local bin="$1" pid="$2" log="$3" seconds="${4:-30}" tries
+    for tries in $(seq 1 $((seconds * 5))); do
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "lookoutd exited (log: $log)"; }
+        "$bin/lookout" status >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
