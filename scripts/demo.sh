@@ -51,9 +51,9 @@ export LOOKOUT_DB="$run_dir/events.db"
 # and the cleanup below stops the rest in order: simulator, daemon (commits and exits), broker.
 children=()
 # Each child leads its own process group: signal the group (a scenario's simulator run included).
+# Returns the child's exit status.
 stop_child() {
-    local pid="$1" name="$2" waited
-    kill -0 "$pid" 2>/dev/null || return 0
+    local pid="$1" name="$2" waited status=0
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for waited in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -63,14 +63,21 @@ stop_child() {
         note "$name did not stop within 10 s; killing it"
         kill -KILL -- "-$pid" 2>/dev/null || true
     fi
-    wait "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || status=$?
+    return "$status"
 }
 cleanup() {
     trap - EXIT INT TERM
     step "Stopping the demo"
-    local i
+    local i name status
     for ((i = ${#children[@]} - 1; i >= 0; i--)); do
-        stop_child "${children[i]%%:*}" "${children[i]#*:}"
+        name="${children[i]#*:}"
+        status=0
+        stop_child "${children[i]%%:*}" "$name" || status=$?
+        if [ "$name" = lookoutd ] && [ "$status" != 0 ]; then
+            note "warning: lookoutd ended with status $status; its log:"
+            tail -n 15 "$run_dir/lookoutd.log" | sed 's/^/      /'
+        fi
     done
     note "run directory (configs, database, logs): $run_dir"
     note "look again: LOOKOUT_DB=$run_dir/events.db $bin/lookout events --all"
@@ -122,4 +129,7 @@ else
     sleep "$duration"
     step "Events recorded (lookout events --all)"
     "$bin/lookout" events --all
+    # For scripted use: fail when the daemon died or the emergencies did not become red events.
+    kill -0 "$daemon_pid" 2>/dev/null || die "lookoutd is not running any more (log: $run_dir/lookoutd.log)"
+    "$bin/lookout" events --all --level red --json | grep -q '"level"' || die "no red event was recorded"
 fi
