@@ -8,12 +8,20 @@ struct BenchmarkOptions {
     var seed: UInt64 = 1
     /// Devices of each kind the generated traffic comes from.
     var devicesPerKind = 100
+    /// Rule directory the pipeline benchmark compiles (`--rules DIR`).
+    var rulesDirectory = "config/rules.d"
+    /// Messages per batch handed to the pipeline, like one MQTT read pass (`--batch N`).
+    var batchSize = 2000
 
     /// Parses `arguments` (after the subcommand name).
     init(_ arguments: [String]) throws(BenchmarkError) {
         var remaining = arguments[...]
         while let option = remaining.popFirst() {
             guard let value = remaining.popFirst() else { throw BenchmarkError(description: "\(option) needs a value") }
+            if option == "--rules" {
+                rulesDirectory = value
+                continue
+            }
             guard let number = UInt64(value), number > 0 else {
                 throw BenchmarkError(description: "\(option) needs a positive whole number, got '\(value)'")
             }
@@ -22,6 +30,7 @@ struct BenchmarkOptions {
             case "--rounds": rounds = Int(clamping: number)
             case "--seed": seed = number
             case "--devices-per-kind": devicesPerKind = Int(clamping: number)
+            case "--batch": batchSize = Int(clamping: number)
             default: throw BenchmarkError(description: "unknown option \(option)")
             }
         }
