@@ -10,6 +10,8 @@ struct BenchmarkOptions {
     var devicesPerKind = 100
     /// Rule directory the pipeline benchmark compiles (`--rules DIR`).
     var rulesDirectory = "config/rules.d"
+    /// Where the pipeline benchmark copies its database when done (`--keep-database PATH`), for `scripts/bench-store.sh`.
+    var keptDatabasePath: String?
     /// Messages per batch handed to the pipeline, like one MQTT read pass (`--batch N`).
     var batchSize = 2000
 
@@ -18,9 +20,14 @@ struct BenchmarkOptions {
         var remaining = arguments[...]
         while let option = remaining.popFirst() {
             guard let value = remaining.popFirst() else { throw BenchmarkError(description: "\(option) needs a value") }
-            if option == "--rules" {
+            switch option {
+            case "--rules":
                 rulesDirectory = value
                 continue
+            case "--keep-database":
+                keptDatabasePath = value
+                continue
+            default: break
             }
             guard let number = UInt64(value), number > 0 else {
                 throw BenchmarkError(description: "\(option) needs a positive whole number, got '\(value)'")

@@ -13,6 +13,7 @@ enum PipelineBenchmark: Benchmark {
     static let optionsHelp = BenchmarkOptions.help + [
         "--rules DIR           rule directory (default config/rules.d)",
         "--batch N             messages per batch, as one MQTT read pass (default 2000)",
+        "--keep-database PATH  keep the resulting database there (a realistic seed for scripts/bench-store.sh)",
         "full size: --messages 1000000 --devices-per-kind 25000 (100,000 devices)",
     ]
 
@@ -95,6 +96,13 @@ enum PipelineBenchmark: Benchmark {
         guard counters.processed > 0 else { throw BenchmarkError(description: "the pipeline processed nothing") }
 
         let count = messages.count
+        if let kept = options.keptDatabasePath {
+            // Database and write-ahead log together are consistent: nothing writes any more.
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: configuration.databasePath + suffix) {
+                try? FileManager.default.removeItem(atPath: kept + suffix)
+                try FileManager.default.copyItem(atPath: configuration.databasePath + suffix, toPath: kept + suffix)
+            }
+        }
         let databaseBytes = (try? FileManager.default.attributesOfItem(atPath: configuration.databasePath)[.size] as? Int) ?? 0
         let notes = [
             "\(count) messages from \(fleet.devices.count) devices, \(ruleSet.ruleNames.count) rules, batches of \(options.batchSize)",
