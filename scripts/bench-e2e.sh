@@ -5,7 +5,7 @@
 # memory and start-up time with many registered devices.
 #
 #   scripts/bench-e2e.sh [--messages N] [--devices-per-kind N] [--drain N] [--scale DEVICES_PER_KIND]
-#                        [--phases rate,drain,scale]
+#                        [--background-rate N] [--phases rate,drain,latency,scale]
 #
 # Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 250,000
 # (1,000,000 devices). lookout-sim first publishes one retained status per device, so every phase
@@ -15,7 +15,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=250000 PHASES=rate,drain
+MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=250000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
 while [ $# -gt 0 ]; do
     case "$1" in
         --messages) MESSAGES="$2"; shift 2 ;;
@@ -23,13 +23,14 @@ while [ $# -gt 0 ]; do
         --drain) DRAIN="$2"; shift 2 ;;
         --scale) SCALE="$2"; PHASES="$PHASES,scale"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
+        --background-rate) BACKGROUND_RATE="$2"; shift 2 ;;
         -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
 
 BIN="$(swift build --package-path "$LOOKOUT_ROOT" -c release --show-bin-path)"
-for tool in lookoutd lookout-sim; do
+for tool in lookoutd lookout-sim lookout-bench; do
     [ -x "$BIN/$tool" ] || die "build first: swift build -c release (missing $BIN/$tool)"
 done
 command -v mosquitto_sub >/dev/null || die "mosquitto_sub is needed: apt-get install mosquitto-clients"
@@ -185,9 +186,22 @@ scale_phase() {
     stop_daemon
 }
 
+# Call-button press → event in the database, under background telemetry (lookout-bench latency).
+latency_phase() {
+    local phase=latency per_kind=250
+    step "Latency: call-button presses under ${BACKGROUND_RATE} msg/s background telemetry"
+    fresh_broker "$phase"
+    daemon_config "$phase" 1 "$per_kind"
+    start_daemon "$phase"; wait_connected "$phase"
+    "$BIN/lookout-bench" latency --port "$BROKER_PORT" --database "$WORK/$phase/lookout.db" \
+        --devices-per-kind "$per_kind" --messages "$per_kind" --background-rate "$BACKGROUND_RATE" | sed 's/^/    /'
+    stop_daemon
+}
+
 RESULTS=()
 case ",$PHASES," in *,rate,*) rate_phase 0; rate_phase 1 ;; esac
 case ",$PHASES," in *,drain,*) drain_phase ;; esac
+case ",$PHASES," in *,latency,*) latency_phase ;; esac
 case ",$PHASES," in *,scale,*) scale_phase ;; esac
 if [ ${#RESULTS[@]} -gt 0 ]; then
     step "Summary (msg/s; ratio = lookoutd / mosquitto_sub)"

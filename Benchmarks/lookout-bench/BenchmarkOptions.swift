@@ -12,6 +12,12 @@ struct BenchmarkOptions {
     var rulesDirectory = "config/rules.d"
     /// Where the pipeline benchmark copies its database when done (`--keep-database PATH`), for `scripts/bench-store.sh`.
     var keptDatabasePath: String?
+    /// Broker port of `latency` (a running lookoutd's broker on 127.0.0.1).
+    var port = 1883
+    /// Background messages per second of `latency`.
+    var backgroundRate = 10_000
+    /// The database a running lookoutd writes, for `latency` (`--database PATH`).
+    var databasePath = "lookout.db"
     /// Messages per batch handed to the pipeline, like one MQTT read pass (`--batch N`).
     var batchSize = 2000
 
@@ -23,6 +29,9 @@ struct BenchmarkOptions {
             switch option {
             case "--rules":
                 rulesDirectory = value
+                continue
+            case "--database":
+                databasePath = value
                 continue
             case "--keep-database":
                 keptDatabasePath = value
@@ -38,6 +47,8 @@ struct BenchmarkOptions {
             case "--seed": seed = number
             case "--devices-per-kind": devicesPerKind = Int(clamping: number)
             case "--batch": batchSize = Int(clamping: number)
+            case "--port": port = Int(clamping: number)
+            case "--background-rate": backgroundRate = Int(clamping: number)
             default: throw BenchmarkError(description: "unknown option \(option)")
             }
         }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Every subcommand; add new benchmarks (pipeline, store, e2e) here.
-let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self, PipelineBenchmark.self]
+let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self, PipelineBenchmark.self, LatencyBenchmark.self]
 
 @MainActor func usage() -> String {
     var lines = ["usage: lookout-bench <benchmark> [options]", "", "benchmarks:"]
@@ -36,7 +36,7 @@ do {
     print("warning: debug build; numbers mean little (swift build -c release --product lookout-bench)")
     #endif
     let report = try benchmark.run(options)
-    print(ResultTable.render(report.results))
+    if !report.results.isEmpty { print(ResultTable.render(report.results)) }
     for note in report.notes { print(note) }
 } catch {
     FileHandleOutput.error("lookout-bench: \(error)")
