@@ -25,11 +25,12 @@ step "Seed database from lookout-bench pipeline (real rules)"
 (cd "$LOOKOUT_ROOT" && "$BIN/lookout-bench" pipeline --messages 100000 --devices-per-kind 2500 --rounds 1 \
     --keep-database "$DB" >/dev/null)
 seed=$(sqlite3 "$DB" "SELECT count(*) FROM events")
+first=$(sqlite3 "$DB" "SELECT min(id) FROM events")
 note "seed: $seed events"
 
 step "Grow to $EVENTS events with SQL"
 start=$(date +%s.%N)
-# Copies of the seed events, first_seen spread over 90 days before now, closed except every 20,000th.
+# Copies of the seed events, first_seen spread evenly over the 90 days before now, closed except every 20,000th.
 sqlite3 "$DB" <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
@@ -52,7 +53,7 @@ SELECT s.rule, s.event_key || '#' || s.copy || '-' || s.id, s.level, s.initial_l
     s.at + s.onsite_within_ms, s.at + 60000, s.at + 600000, s.at + 1200000, s.at + 1800000, 0, 0, 0, 0, NULL,
     s.at, s.at + 1800000
 FROM (SELECT seed.*, copies.n AS copy,
-             base + ((copies.n * 1000003 + seed.id * 7919) % 7776000000) AS at
+             base + ((copies.n - 1) * $seed + seed.id - $first) * (7776000000 / $EVENTS) AS at
       FROM copies CROSS JOIN seed
       CROSS JOIN (SELECT CAST(strftime('%s','now') AS INTEGER) * 1000 - 7776000000 AS base)) s
 LIMIT $EVENTS - $seed;
@@ -75,8 +76,9 @@ time_command() {
     printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f %.1f\n", t[1] / 1000, t[3] / 1000 }'
 }
 
-step "Timing (ms, fastest and median of 5)"
 export LOOKOUT_DB="$DB"
+note "lookout stats --since 30d counts: $("$BIN/lookout" stats --since 30d --json | head -c 300 | tr -d '\n')"
+step "Timing (ms, fastest and median of 5)"
 printf '%-40s %10s %10s\n' command fastest median
 read -r f m < <(time_command "$BIN/lookout" --version); printf '%-40s %10s %10s\n' "baseline: lookout --version" "$f" "$m"
 read -r f m < <(time_command "$BIN/lookout" events); printf '%-40s %10s %10s\n' "lookout events" "$f" "$m"
