@@ -222,3 +222,66 @@ import Testing
                 "\(runner.consumer.disconnects)")
     }
 }
+
+/// A consumer that holds its first batch until released, to look at the broker while a batch is uncommitted.
+final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
+    let inside = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var blocked = false
+
+    func mqttDidConnect(sessionPresent: Bool) {}
+    func mqttDidDisconnect(reason: String) {}
+    func mqttTick() {}
+    func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+        let first: Bool = lock.withLock {
+            defer { blocked = true }
+            return !blocked
+        }
+        guard first else { return }
+        inside.signal()
+        _ = release.wait(timeout: .now() + 60)
+    }
+}
+
+@Suite(.serialized) struct MQTTAcknowledgementTimingTests {
+    @Test func noAcknowledgementLeavesWhileTheConsumerIsStillCommitting() throws {
+        let broker = try MosquittoBroker()
+        let blocking = BlockingConsumer()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? connection.run(subscriptions: [(filter: "test/#", qos: 1)], consumer: blocking, tickInterval: 0.05)
+            finished.signal()
+        }
+        try publishAll(port: broker.port, count: 1)
+        #expect(blocking.inside.wait(timeout: .now() + 30) == .success)
+
+        // While the first client sits in mqttDidReceive, a second one takes over its session: the broker
+        // hands it every message not yet acknowledged, which must include the one being committed.
+        let takeover = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port)))
+        #expect(takeover.consumer.wait { $0.payloads.contains("m0") })
+        #expect(takeover.stop())
+
+        blocking.release.signal()
+        connection.stop()
+        #expect(finished.wait(timeout: .now() + 30) == .success)
+    }
+
+    @Test func persistentSessionSurvivesABrokerRestart() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let first = ConnectionRunner(connection)
+        #expect(first.consumer.wait { $0.connects.count == 1 })
+        #expect(first.stop())
+        #expect(broker.waitForLog("Client lookout-test disconnected."))
+        try publishAll(port: broker.port, count: 100)
+
+        try broker.restart()  // mosquitto saves its persistence file on SIGTERM and loads it on start
+
+        let second = ConnectionRunner(connection)
+        #expect(second.consumer.wait { $0.messages.count >= 100 })
+        #expect(second.consumer.payloads == (0..<100).map { "m\($0)" })
+        #expect(second.stop())
+    }
+}
