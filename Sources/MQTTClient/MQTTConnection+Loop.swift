@@ -20,8 +20,11 @@ extension MQTTConnection {
         guard options.keepAliveSeconds == 0 || (5...65535).contains(options.keepAliveSeconds) else {
             throw MQTTError(code: -1, message: "keepalive must be 0 (off) or 5…65535 seconds, not \(options.keepAliveSeconds)")
         }
+        guard beginRun() else {
+            throw MQTTError(code: -1, message: "this connection is already running")
+        }
+        defer { endRun() }
         self.subscriptions = subscriptions
-        defer { clearStopRequest() }
         var ticker = Ticker(interval: tickInterval, consumer: consumer)
         var backoff = ReconnectBackoff(minimum: options.reconnectDelayMin, maximum: options.reconnectDelayMax)
         var outageReported = false

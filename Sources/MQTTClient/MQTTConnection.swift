@@ -9,9 +9,9 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Settings.
     public let options: MQTTOptions
 
-    /// Most messages handed to the consumer in one batch.
+    /// Most messages handed to the consumer in one batch. Set before `run`.
     public var maxBatchSize = 2000
-    /// Longest time in seconds spent reading one batch before it is handed over.
+    /// Longest time in seconds spent reading one batch before it is handed over. Set before `run`.
     public var maxBatchReadTime = 0.01
 
     /// The libmosquitto handle; used by `run`'s thread, plus `mosquitto_publish` (thread-safe in threaded mode).
@@ -26,6 +26,7 @@ public final class MQTTConnection: @unchecked Sendable {
 
     private let stopLock = NSLock()
     private var stopFlag = false
+    private var running = false
 
     /// Creates a client (does not connect).
     public init(options: MQTTOptions) throws(MQTTError) {
@@ -59,7 +60,8 @@ public final class MQTTConnection: @unchecked Sendable {
         wakePipe.wake()
     }
 
-    /// Asks `run` to return after the current batch; safe from any thread.
+    /// Asks `run` to return after the current batch; safe from any thread (not from a signal handler:
+    /// call it from a `DispatchSource` signal source).
     public func stop() {
         stopLock.withLock { stopFlag = true }
         wakePipe.wake()
@@ -68,8 +70,22 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Whether `stop()` was called since `run` last returned.
     var stopRequested: Bool { stopLock.withLock { stopFlag } }
 
-    /// Clears the stop request when `run` returns, so the connection can run again.
-    func clearStopRequest() { stopLock.withLock { stopFlag = false } }
+    /// Marks the connection as running; false if it already is (one `run` at a time).
+    func beginRun() -> Bool {
+        stopLock.withLock {
+            guard !running else { return false }
+            running = true
+            return true
+        }
+    }
+
+    /// Clears the stop request and the running mark when `run` returns, so the connection can run again.
+    func endRun() {
+        stopLock.withLock {
+            stopFlag = false
+            running = false
+        }
+    }
 }
 
 /// What the libmosquitto callbacks report on one connection, handled by the loop after each read pass so

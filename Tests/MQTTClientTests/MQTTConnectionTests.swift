@@ -171,6 +171,18 @@ import Testing
         #expect(runner.consumer.connects.isEmpty)
     }
 
+    @Test func oneRunAtATime() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let runner = ConnectionRunner(connection)
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+        #expect(throws: MQTTError.self) {
+            try connection.run(subscriptions: [(filter: "test/#", qos: 1)], consumer: RecordingConsumer())
+        }
+        #expect(runner.stop())
+        #expect(runner.error == nil)
+    }
+
     @Test func invalidSubscriptionIsASettingsError() throws {
         let connection = try MQTTConnection(options: testOptions(port: 1883))
         #expect(throws: MQTTError.self) {
