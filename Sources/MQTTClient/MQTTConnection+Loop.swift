@@ -48,17 +48,11 @@ extension MQTTConnection {
         }
     }
 
-    /// Opens the socket and queues CONNECT. Plain TCP connects without blocking, so ticks go on while a
-    /// host that drops packets keeps the TCP handshake pending; libmosquitto's keepalive check
-    /// (`mosquitto_loop_misc`) gives up when no CONNACK came within `keepAliveSeconds`. TLS connects
-    /// block until the handshake has started (libmosquitto 2.0.11 cannot start TLS on a pending socket).
-    /// Host names are resolved synchronously in both cases.
+    /// Opens the socket without blocking and queues CONNECT, so ticks go on while a host that drops
+    /// packets keeps the TCP handshake pending; libmosquitto's keepalive check (`mosquitto_loop_misc`)
+    /// gives up when no CONNACK came within `keepAliveSeconds`. Host names are resolved synchronously.
     private func startConnect() -> Int32 {
-        let host = options.host, port = Int32(options.port), keepAlive = Int32(options.keepAliveSeconds)
-        if options.tls == nil {
-            return mosquitto_connect_async(handle, host, port, keepAlive)
-        }
-        return mosquitto_connect(handle, host, port, keepAlive)
+        mosquitto_connect_async(handle, options.host, Int32(options.port), Int32(options.keepAliveSeconds))
     }
 
     /// How one connection ended.
@@ -132,7 +126,12 @@ extension MQTTConnection {
                        pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0)]
         guard poll(&entries, 2, Int32(max(0, timeout) * 1000)) > 0 else { return false }
         if entries[1].revents != 0 { wakePipe.drain() }
-        return entries[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
+        // A TLS handshake started on a pending TCP connection waits for writability, but libmosquitto
+        // 2.0.11 continues it only from mosquitto_loop_read (its write path skips packets until the
+        // handshake is done): before CONNACK, writable counts as "go read".
+        let continuesHandshake = options.tls != nil && !pass.connackAccepted
+        let ready = Int16(POLLIN | POLLHUP | POLLERR) | (continuesHandshake ? Int16(POLLOUT) : 0)
+        return entries[0].revents & ready != 0
     }
 
     /// Reads packets while the socket has data, up to the batch limits. Callbacks fill `pass`.

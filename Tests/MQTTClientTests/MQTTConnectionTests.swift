@@ -237,12 +237,13 @@ import Testing
 
 /// A consumer that holds its first batch until released, to look at the broker while a batch is uncommitted.
 final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
+    let connected = DispatchSemaphore(value: 0)
     let inside = DispatchSemaphore(value: 0)
     let release = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var blocked = false
 
-    func mqttDidConnect(sessionPresent: Bool) {}
+    func mqttDidConnect(sessionPresent: Bool) { connected.signal() }
     func mqttDidDisconnect(reason: String) {}
     func mqttTick() {}
     func mqttDidReceive(_ batch: [MQTTMessage]) throws {
@@ -266,6 +267,7 @@ final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
             try? connection.run(subscriptions: [(filter: "test/#", qos: 1)], consumer: blocking, tickInterval: 0.05)
             finished.signal()
         }
+        #expect(blocking.connected.wait(timeout: .now() + 30) == .success)
         try publishAll(port: broker.port, count: 1)
         #expect(blocking.inside.wait(timeout: .now() + 30) == .success)
 
