@@ -92,13 +92,13 @@ extension MQTTConnection {
                 } catch {
                     // The acknowledgements of this batch are queued, not sent: drop the connection so they
                     // never leave (libmosquitto discards its packet queue on reconnect); the broker redelivers.
-                    abortConnection(socket: socket)
+                    abortConnection()
                     return .lost(reason: "a batch of \(batch.count) messages was not committed (\(error)); reconnecting for redelivery",
                                  healthy: false)
                 }
             }
             if pass.failure != nil, mosquitto_socket(handle) >= 0 {
-                abortConnection(socket: socket)
+                abortConnection()
                 return .lost(reason: lossReason(), healthy: false)
             }
             if mosquitto_socket(handle) >= 0 {
@@ -152,7 +152,11 @@ extension MQTTConnection {
 
     /// Drops the connection without writing anything queued (the acknowledgements of an uncommitted batch).
     /// The descriptor stays libmosquitto's; it is closed and its queue discarded on the next connect.
-    private func abortConnection(socket: Int32) {
+    /// Asks libmosquitto for the descriptor each time: a number it already closed may belong to another
+    /// socket of the process by now.
+    private func abortConnection() {
+        let socket = mosquitto_socket(handle)
+        guard socket >= 0 else { return }
         shutdown(socket, Int32(SHUT_RDWR))
     }
 

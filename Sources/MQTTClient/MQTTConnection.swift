@@ -34,12 +34,9 @@ public final class MQTTConnection: @unchecked Sendable {
         self.wakePipe = try WakePipe()
         self.handle = try MosquittoHandle.make(options: options)
         mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
-        do {
-            try MosquittoHandle.check(mosquitto_threaded_set(handle, true), "enable threaded mode")
-        } catch {
-            mosquitto_destroy(handle)
-            throw error
-        }
+        // Threaded mode: packets are only queued by reads and publishes; the run loop decides when they
+        // are written. (Fails only for a null handle.)
+        _ = mosquitto_threaded_set(handle, true)
         installCallbacks()
     }
 

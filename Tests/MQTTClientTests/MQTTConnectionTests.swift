@@ -171,6 +171,19 @@ import Testing
         #expect(runner.consumer.connects.isEmpty)
     }
 
+    @Test func qos1PublishedBeforeRunIsSentOnceConnected() throws {
+        let broker = try MosquittoBroker()
+        let listener = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port, clientID: "listener")))
+        #expect(listener.consumer.wait { $0.connects.count == 1 })
+
+        let early = try MQTTConnection(options: testOptions(port: broker.port, clientID: "early"))
+        try early.publish(topic: "test/early", payload: Array("queued".utf8), qos: 1)
+        let runner = ConnectionRunner(early, filters: ["unrelated/#"])
+        #expect(listener.consumer.wait { $0.payloads == ["queued"] })
+        #expect(runner.stop())
+        #expect(listener.stop())
+    }
+
     @Test func oneRunAtATime() throws {
         let broker = try MosquittoBroker()
         let connection = try MQTTConnection(options: testOptions(port: broker.port))
