@@ -11,8 +11,13 @@ extension MQTTConnection {
     /// seconds), hands it to `consumer.mqttDidReceive`, and only then writes the queued acknowledgements.
     /// Throws only for settings that can never work; connection problems are retried.
     public func run(subscriptions: [(filter: String, qos: Int)], consumer: MQTTConsumer, tickInterval: Double = 0.2) throws(MQTTError) {
-        guard subscriptions.allSatisfy({ (0...2).contains($0.qos) && !$0.filter.isEmpty }) else {
-            throw MQTTError(code: -1, message: "subscriptions need a non-empty filter and QoS 0, 1 or 2")
+        for subscription in subscriptions {
+            guard (0...2).contains(subscription.qos), !subscription.filter.isEmpty,
+                  mosquitto_sub_topic_check(subscription.filter) == Int32(MOSQ_ERR_SUCCESS.rawValue) else {
+                throw MQTTError(code: Int32(MOSQ_ERR_INVAL.rawValue),
+                                message: "invalid subscription \(subscription.filter) (QoS \(subscription.qos)): "
+                                    + "a filter needs '+' and '#' as whole levels, '#' last, and QoS 0, 1 or 2")
+            }
         }
         guard (1...65535).contains(options.port) else {
             throw MQTTError(code: -1, message: "port \(options.port) is out of range")

@@ -140,3 +140,4 @@ import Testing
         #expect(runner.stop())
     }
 }
+
