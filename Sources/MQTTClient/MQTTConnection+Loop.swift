@@ -35,6 +35,7 @@ extension MQTTConnection {
         var outageReported = false
         while !stopRequested {
             pass = ReadPass()
+            _ = takeLibraryLog()  // only this attempt's log explains its failure
             let rc = startConnect()
             let outcome: SessionOutcome
             if rc == Int32(MOSQ_ERR_SUCCESS.rawValue) {

@@ -24,9 +24,13 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Subscriptions requested again on every connect; set by `run`.
     var subscriptions: [(filter: String, qos: Int)] = []
 
-    private let stopLock = NSLock()
+    /// Guards the stop request, the running mark and the last library log line.
+    private let stateLock = NSLock()
     private var stopFlag = false
     private var running = false
+    /// libmosquitto's last error or warning log line (e.g. the OpenSSL error). Locked: libmosquitto may
+    /// log from `publish` on another thread.
+    private var lastLibraryLog: String?
 
     /// Creates a client (does not connect).
     public init(options: MQTTOptions) throws(MQTTError) {
@@ -60,16 +64,27 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Asks `run` to return after the current batch; safe from any thread (not from a signal handler:
     /// call it from a `DispatchSource` signal source).
     public func stop() {
-        stopLock.withLock { stopFlag = true }
+        stateLock.withLock { stopFlag = true }
         wakePipe.wake()
     }
 
     /// Whether `stop()` was called since `run` last returned.
-    var stopRequested: Bool { stopLock.withLock { stopFlag } }
+    var stopRequested: Bool { stateLock.withLock { stopFlag } }
+
+    /// Keeps libmosquitto's latest error or warning log line; any thread.
+    func recordLibraryLog(_ line: String) { stateLock.withLock { lastLibraryLog = line } }
+
+    /// Takes (and clears) the latest error or warning log line.
+    func takeLibraryLog() -> String? {
+        stateLock.withLock {
+            defer { lastLibraryLog = nil }
+            return lastLibraryLog
+        }
+    }
 
     /// Marks the connection as running; false if it already is (one `run` at a time).
     func beginRun() -> Bool {
-        stopLock.withLock {
+        stateLock.withLock {
             guard !running else { return false }
             running = true
             return true
@@ -78,7 +93,7 @@ public final class MQTTConnection: @unchecked Sendable {
 
     /// Clears the stop request and the running mark when `run` returns, so the connection can run again.
     func endRun() {
-        stopLock.withLock {
+        stateLock.withLock {
             stopFlag = false
             running = false
         }
@@ -100,6 +115,4 @@ struct ReadPass {
     var subscribed = false
     /// Why the connection failed or ended, as reported by libmosquitto (first reason wins).
     var failure: String?
-    /// libmosquitto's last error or warning log line on this connection (e.g. the OpenSSL error).
-    var libraryLog: String?
 }
