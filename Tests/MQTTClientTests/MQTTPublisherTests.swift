@@ -68,7 +68,10 @@ import Testing
     @Test func disconnectReturnsWhileTheBrokerIsGone() throws {
         let broker = try MosquittoBroker()
         var options = testOptions(port: broker.port, clientID: "orphan")
-        options.reconnectDelayMin = 1
+        // A reconnect delay longer than the 30 s this test waits: disconnect must not sit out libmosquitto's
+        // reconnect sleep (in 2.0.11 mosquitto_loop_stop wakes it).
+        options.reconnectDelayMin = 120
+        options.reconnectDelayMax = 120
         let publisher = try MQTTPublisher(options: options)
         try publisher.connect()
         try publisher.publish(topic: "test/x", payload: [1], qos: 1)
