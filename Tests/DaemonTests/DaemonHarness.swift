@@ -58,6 +58,9 @@ final class DaemonHarness {
             client_id = lookoutd-test
             reconnect_min = 200ms
             reconnect_max = 2s
+            [topics]
+            # Everything, so topics outside the layout (and our own hand-off) arrive too.
+            subscribe = "#"
             [storage]
             database = lookout.db
             [rules]

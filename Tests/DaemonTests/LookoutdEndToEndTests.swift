@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The real `lookoutd` binary against a real mosquitto and a real SQLite file.
-@Suite(.serialized, .disabled("waits for MQTTClient, EventCore and Rules to land in main")) struct LookoutdEndToEndTests {
+@Suite(.serialized) struct LookoutdEndToEndTests {
     static let alarmTopic = "c01/smoke/SD-0101/event"
 
     static func alarm(_ n: Int) -> String {
@@ -30,6 +30,9 @@ import Glibc
         #expect(counted.count == 6)
         #expect(try harness.events(all: true).count == 1)
         #expect(counted.id == event.id)
+        // The hand-off published the changes; with `subscribe = #` they came back and were not taken for devices.
+        let store = try EventStore(path: harness.databasePath)
+        #expect(try store.devices().map(\.id) == ["SD-0101"])
     }
 
     @Test func clearPayloadMarksTheEventClearedByDevice() throws {
@@ -66,8 +69,8 @@ import Glibc
         #expect(harness.isRunning)
         let expected = ["invalid_json", "invalid_utf8", "not_an_object", "unknown_topic"].map {
             #"lookout_messages_rejected_total{reason="\#($0)"} 1"#
-        }
-        let metrics = try harness.waitFor("reject counters in the metrics file") {
+        } + ["lookout_messages_own_handoff_total 1"]
+        let metrics = try harness.waitFor("reject counters and the returned hand-off in the metrics file") {
             let text = harness.metrics
             return expected.allSatisfy { text.contains($0) } ? text : nil
         }
