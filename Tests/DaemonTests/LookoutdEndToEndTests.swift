@@ -108,9 +108,10 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: harness.databasePath))
     }
 
-    @Test func sigtermStopsCleanlyWithStoppingNotification() throws {
+    @Test func sigtermStopsCleanlyWithStoppingNotificationAndWatchdogPings() throws {
         let harness = try DaemonHarness()
-        try harness.start()
+        try harness.start(environment: ["WATCHDOG_USEC": "1000000"])
+        #expect(harness.notify.waitFor("WATCHDOG=1", timeout: 30) != nil)
         try harness.publish(Self.alarmTopic, Self.alarm(0))
         _ = try harness.waitFor("the smoke event") { try harness.events().first }
         harness.send(SIGTERM)
@@ -150,5 +151,18 @@ import Glibc
         try harness.publish("c01/sos/SOS-0001/event", #"{"ts":1763880000000,"event":"sos","press":"short"}"#)
         let event = try harness.waitFor("the sos event") { try harness.events().first { $0.rule == "test_sos" } }
         #expect(event.level == .red)
+    }
+
+    @Test func shippedRulesAndRegistryRaiseADebouncedSmokeAlarm() throws {
+        let harness = try DaemonHarness(shipped: true)
+        try harness.start()
+        let topic = "c01/smoke/SD-0001/event"
+        try harness.publish(topic, Self.alarm(0))
+        // The shipped smoke rule holds the alarm for a few seconds (chatter debounce) before raising it.
+        let event = try harness.waitFor("the debounced smoke event") { try harness.events().first { $0.rule == "smoke_alarm" } }
+        #expect(event.level == .red)
+        #expect(event.location.registered)
+        #expect(event.title.contains(event.location.address))
+        #expect(!event.location.address.isEmpty)
     }
 }

@@ -28,6 +28,9 @@ public final class IngestPipeline: MQTTConsumer {
     public var onConnect: ((Bool) -> Void)?
     /// Called on the loop thread when the connection is lost, with the reason.
     public var onDisconnect: ((String) -> Void)?
+    /// Whether the daemon is stopping (then the disconnect that follows is expected, not a warning).
+    /// May be called from the loop thread; set it before `run`.
+    public var isStopping: () -> Bool = { false }
 
     let configuration: DaemonConfiguration
     let store: EventStore
@@ -86,6 +89,10 @@ public final class IngestPipeline: MQTTConsumer {
     public func mqttDidDisconnect(reason: String) {
         isConnected = false
         connectionChangedAt = clock()
+        if isStopping() {
+            log.info("disconnected from the broker")
+            return
+        }
         log.warning("broker connection lost: \(reason); reconnecting")
         onDisconnect?(reason)
     }
