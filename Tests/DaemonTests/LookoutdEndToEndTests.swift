@@ -165,4 +165,25 @@ import Glibc
         #expect(event.title.contains(event.location.address))
         #expect(!event.location.address.isEmpty)
     }
+
+    @Test func aLockedDatabaseDelaysAMessageButDoesNotLoseIt() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let blocker = try EventStore(path: harness.databasePath)
+        try blocker.transaction {
+            // Holding the write lock longer than the daemon's busy timeout makes its commits fail.
+            try blocker.rememberMessages([1], at: 0)
+            try harness.publish(Self.alarmTopic, Self.alarm(0))
+            _ = try harness.waitFor("the failed commit in the log", timeout: 60) {
+                harness.stderr.contains("database commit failed") ? true : nil
+            }
+        }
+        // Not acknowledged, so the broker redelivers it; once the lock is gone it is committed, once.
+        let event = try harness.waitFor("the event after the lock is released", timeout: 60) { try harness.events().first }
+        #expect(event.count == 1)
+        _ = try harness.waitFor("the recovery in the log", timeout: 60) {
+            harness.stderr.contains("database commits succeed again") ? true : nil
+        }
+        #expect(try harness.events().count == 1)
+    }
 }
