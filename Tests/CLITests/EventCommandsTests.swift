@@ -190,6 +190,20 @@ import Testing
         #expect(missingWhere.status == 64)
     }
 
+    @Test func reportForADeviceTakesItsPlaceFromTheRegistryMirror() throws {
+        let fixture = try CLIFixture()
+        try fixture.store.mirrorRegistry([DeviceState(id: "DR-0003", kind: "door", community: "c01", building: "2",
+                                                      unit: "3", address: "2号楼3单元 604室", residentName: "王芳")], at: fixture.now)
+        let result = try fixture.run(["report", "--kind", "door", "--level", "green", "--device", "DR-0003",
+                                      "--title", "door closer broken", "--as", "gina"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let event = try #require(try fixture.store.events(EventFilter()).first)
+        #expect(event.location.address == "2号楼3单元 604室")
+        #expect(event.location.residentName == "王芳")
+        #expect(event.description.contains("DR-0003"))
+        #expect(try fixture.store.timeline(of: event.id).first?.actor == "gina")
+    }
+
     @Test func missingDatabaseIsAClearFailure() throws {
         let directory = try TemporaryDirectory()
         let result = try ChildProcess.run(ChildProcess.product("lookout"), ["events", "--db", directory.file("none.db")])
