@@ -136,6 +136,7 @@ import Testing
             let result = try fixture.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.hasPrefix("lookout: error: "), "\(arguments)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
         #expect(try fixture.store.event(id: event.id)?.status == .open)
     }
