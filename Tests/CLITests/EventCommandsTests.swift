@@ -228,5 +228,16 @@ import Testing
         #expect(result.stderr.contains("nobody") || result.stderr.contains("65534"))
         #expect(result.stderr.contains("read"))
         #expect(result.stderr.contains("group 'lookout'"))
+
+        // Readable but not writable: reading works, acting names the missing write access.
+        chmod(fixture.databasePath, 0o644)
+        for suffix in ["-wal", "-shm"] { chmod(fixture.databasePath + suffix, 0o644) }
+        let asNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ChildProcess.product("lookout")]
+        let read = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["events", "--db", fixture.databasePath])
+        #expect(read.status == 0, "\(read.stderr)")
+        let write = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["ack", "E-1001", "--db", fixture.databasePath])
+        #expect(write.status == 1)
+        #expect(write.stderr.contains("write"), "\(write.stderr)")
+        #expect(write.stderr.contains("group 'lookout'"))
     }
 }
