@@ -64,7 +64,10 @@ LOOKOUT_RELEASE_FLAGS=(-c release --static-swift-stdlib -Xlinker -znow)
 # Builds the release executables and sets LOOKOUT_RELEASE_BIN to the directory holding them.
 build_release() {
     step "Building release executables (swift build ${LOOKOUT_RELEASE_FLAGS[*]})"
-    swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}"
+    # The static Foundation archive makes the linker warn about its use of mktemp() (in code Lookout
+    # does not call), once per executable: that line is filtered out, everything else is shown.
+    swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}" 2>&1 |
+        { grep -v "warning: the use of \`mktemp' is dangerous" || true; }
     LOOKOUT_RELEASE_BIN="$(swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}" --show-bin-path)"
     export LOOKOUT_RELEASE_BIN
 }
