@@ -1,0 +1,104 @@
+import Daemon
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReliabilityTests {
+    /// Promises 1, 2 and 4: nothing acknowledged is lost, downtime loses nothing, redelivery is harmless.
+    @Suite struct DeliveryTests {
+        /// Promise 1 (and 7 after crashes): `kill -9` at random points while 300 devices stream alarms.
+        @Test func killedAtRandomPointsLosesNoAlarmAndCountsNoneTwice() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
+            try daemon.start()
+            let stream = try AlarmStream(broker: broker, devices: 300)
+            stream.start()
+            let seed = UInt64(Date().timeIntervalSince1970 * 1000)
+            var random = SimulationRandom(seed: seed)
+            var kills = 0
+            for round in 1...5 {
+                if round % 2 == 0 {
+                    // Kill a running, connected daemon in the middle of batches…
+                    _ = try waitFor("READY=1 after restart", log: daemon.log) {
+                        daemon.notify.messages.filter { $0.has("READY=1") }.count >= round ? true : nil
+                    }
+                }
+                // …or at any point of its start-up (odd rounds).
+                usleep(UInt32(random.int(in: 50_000...700_000)))
+                daemon.killHard()
+                kills += 1
+                usleep(UInt32(random.int(in: 0...300_000)))
+                try daemon.launch()
+            }
+            let sent = try stream.finish()
+            let expected = sent.values.reduce(0, +)
+            let publisher = try TestPublisher(broker: broker)
+            _ = try waitFor("all \(expected) alarms counted (seed \(seed))", log: daemon.log) {
+                try daemon.alarmTally().total >= expected ? true : nil
+            }
+            try daemon.drainWithSentinel(publisher, name: "kill")
+            var tally = try daemon.alarmTally()
+            tally.events["SENTINEL-kill"] = nil
+            tally.counts["SENTINEL-kill"] = nil
+            #expect(kills == 5)
+            #expect(expected >= 300)
+            #expect(tally.counts == sent, "seed \(seed): counts differ from alarms sent")
+            #expect(tally.events.values.allSatisfy { $0 == 1 }, "seed \(seed): a device has more than one event")
+            #expect(daemon.stop() == 0)
+            #expect(try daemon.integrityCheck() == "ok")
+        }
+
+        /// Promise 2: 5,000 alarms published while the daemon is stopped are all processed after it starts.
+        @Test func messagesPublishedWhileStoppedAreAllProcessedAfterStart() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
+            try daemon.start()   // establishes the persistent session
+            #expect(daemon.stop() == 0)
+            let publisher = try TestPublisher(broker: broker)
+            for sequence in 1...10 {
+                for device in 0..<500 { try publisher.publishAlarm(Alarm.deviceID(device), sequence: sequence) }
+            }
+            try publisher.flush()
+            try daemon.start()
+            _ = try waitFor("5,000 queued alarms counted", log: daemon.log) {
+                try daemon.alarmTally().total >= 5_000 ? true : nil
+            }
+            try daemon.drainWithSentinel(publisher, name: "downtime")
+            let tally = try daemon.alarmTally()
+            #expect(tally.total == 5_001)
+            #expect(tally.events.count == 501)
+            #expect(tally.counts.filter { $0.key.hasPrefix("D-") }.values.allSatisfy { $0 == 10 })
+            #expect(daemon.stop() == 0)
+            #expect(try daemon.integrityCheck() == "ok")
+        }
+
+        /// Promise 4: the same message twice (also after a crash and restart) yields one event with count 1.
+        @Test func redeliveredMessageCountsOnce() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publishAlarm("D-twice", sequence: 1)
+            try publisher.publishAlarm("D-twice", sequence: 1)
+            try daemon.drainWithSentinel(publisher, name: "first")
+            #expect(try daemon.alarmTally().counts["D-twice"] == 1)
+            _ = try waitFor("the duplicate in the metrics", log: daemon.log) {
+                daemon.metric("lookout_messages_duplicate_total") == 1 ? true : nil
+            }
+
+            // After a crash the fingerprints come back from the database.
+            daemon.killHard()
+            try daemon.start()
+            try publisher.publishAlarm("D-twice", sequence: 1)
+            try daemon.drainWithSentinel(publisher, name: "second")
+            let tally = try daemon.alarmTally()
+            #expect(tally.counts["D-twice"] == 1)
+            #expect(tally.events["D-twice"] == 1)
+            #expect(daemon.stop() == 0)
+        }
+    }
+}
