@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+ensure_packages "${LOOKOUT_BUILD_PACKAGES[@]}" "${LOOKOUT_PACKAGING_PACKAGES[@]}"
 ensure_swift
 if [ "$build" = 1 ]; then
     build_release
@@ -42,10 +43,11 @@ mkdir -p "$stage/DEBIAN"
 step "Staging $name in $stage"
 
 # Executables, stripped (the static Swift runtime makes them large).
+# (--remove-section=.comment: compiler version strings, which lintian flags as unneeded.)
 for exe in lookoutd lookout lookout-sim; do
     [ -x "$LOOKOUT_RELEASE_BIN/$exe" ] || die "missing release build of $exe in $LOOKOUT_RELEASE_BIN"
     install -D -m 0755 "$LOOKOUT_RELEASE_BIN/$exe" "$stage/usr/bin/$exe"
-    strip --strip-unneeded "$stage/usr/bin/$exe"
+    strip --strip-unneeded --remove-section=.comment "$stage/usr/bin/$exe"
 done
 
 # systemd integration.
@@ -87,6 +89,12 @@ else
     note "warning: config/completion/lookout.bash not in this tree yet; not packaged"
 fi
 install -D -m 0644 "$LOOKOUT_ROOT/packaging/debian/copyright" "$stage/usr/share/doc/lookout/copyright"
+# A native package's changelog, dated by the last commit so that rebuilds are identical.
+maintainer="$(sed -n 's/^Maintainer: //p' "$LOOKOUT_ROOT/packaging/debian/control.in")"
+changed="$(git -C "$LOOKOUT_ROOT" log -1 --format=%cD 2>/dev/null || date -R)"
+printf 'lookout (%s) unstable; urgency=medium\n\n  * Lookout %s.\n\n -- %s  %s\n' \
+    "$version" "$version" "$maintainer" "$changed" | gzip -9n >"$stage/usr/share/doc/lookout/changelog.gz"
+chmod 0644 "$stage/usr/share/doc/lookout/changelog.gz"
 
 # Control files.
 for script in postinst prerm postrm; do
@@ -95,6 +103,8 @@ done
 (cd "$stage" && find etc -type f | sort | sed 's#^#/#') >"$stage/DEBIAN/conffiles"
 [ -s "$stage/DEBIAN/conffiles" ] || rm "$stage/DEBIAN/conffiles"
 
+(cd "$stage" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) \
+    >"$stage/DEBIAN/md5sums"
 depends="$(debian_shlib_depends "$stage"/usr/bin/*)"
 installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \

@@ -38,4 +38,5 @@ max="${LOOKOUT_MAX_EXPOSURE:-2.0}"
 step "systemd-analyze security --offline=true lookoutd.service (must be <= $max)"
 # --threshold takes the score times ten.
 threshold="$(awk -v m="$max" 'BEGIN { printf "%d", m * 10 }')"
-systemd-analyze security --offline=true --threshold="$threshold" "$unit" | tail -n 1
+systemd-analyze security --offline=true --threshold="$threshold" "$unit" | tail -n 1 \
+    || die "lookoutd.service: exposure above $max (full report: systemd-analyze security --offline=true systemd/lookoutd.service)"

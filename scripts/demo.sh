@@ -42,7 +42,8 @@ if [ -z "$run_dir" ]; then
 else
     mkdir -p "$run_dir"
     run_dir="$(cd "$run_dir" && pwd)"
-    rm -f "$run_dir"/events.db*
+    # A fresh start: no database, and no broker session with the last run's queued messages.
+    rm -rf "$run_dir"/events.db* "$run_dir/broker"
 fi
 export LOOKOUT_DB="$run_dir/events.db"
 
@@ -50,9 +51,9 @@ export LOOKOUT_DB="$run_dir/events.db"
 # and the cleanup below stops the rest in order: simulator, daemon (commits and exits), broker.
 children=()
 # Each child leads its own process group: signal the group (a scenario's simulator run included).
+# Returns the child's exit status.
 stop_child() {
-    local pid="$1" name="$2" waited
-    kill -0 "$pid" 2>/dev/null || return 0
+    local pid="$1" name="$2" waited status=0
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for waited in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -62,14 +63,21 @@ stop_child() {
         note "$name did not stop within 10 s; killing it"
         kill -KILL -- "-$pid" 2>/dev/null || true
     fi
-    wait "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || status=$?
+    return "$status"
 }
 cleanup() {
     trap - EXIT INT TERM
     step "Stopping the demo"
-    local i
+    local i name status
     for ((i = ${#children[@]} - 1; i >= 0; i--)); do
-        stop_child "${children[i]%%:*}" "${children[i]#*:}"
+        name="${children[i]#*:}"
+        status=0
+        stop_child "${children[i]%%:*}" "$name" || status=$?
+        if [ "$name" = lookoutd ] && [ "$status" != 0 ]; then
+            note "warning: lookoutd ended with status $status; its log:"
+            tail -n 15 "$run_dir/lookoutd.log" | sed 's/^/      /'
+        fi
     done
     note "run directory (configs, database, logs): $run_dir"
     note "look again: LOOKOUT_DB=$run_dir/events.db $bin/lookout events --all"
@@ -85,35 +93,24 @@ children+=("$BROKER_PID:mosquitto")
 note "listening on 127.0.0.1:$BROKER_PORT, log $run_dir/broker/mosquitto.log"
 
 step "Starting lookoutd with the shipped configuration"
-# A run-time copy of config/lookoutd.conf: broker port and state in the run directory. The other
-# files next to it (rules.d, devices.csv) are linked so its relative paths still resolve.
-for item in "$LOOKOUT_ROOT"/config/*; do
-    case "$(basename "$item")" in lookoutd.conf|mosquitto.conf) continue ;; esac
-    ln -sfn "$item" "$run_dir/$(basename "$item")"
-done
-rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$run_dir/events.db" "$run_dir/metrics.prom" "$BROKER_PORT" \
-    >"$run_dir/lookoutd.conf"
+# A run-time copy of config/lookoutd.conf: broker port and state in the run directory.
+write_runtime_daemon_config "$run_dir" "$BROKER_PORT"
 setsid "$bin/lookoutd" --config "$run_dir/lookoutd.conf" >"$run_dir/lookoutd.log" 2>&1 &
 children+=("$!:lookoutd")
 daemon_pid=$!
-# Ready when `lookout status` says so (running and connected); give up after 30 s.
-for waited in $(seq 1 150); do
-    kill -0 "$daemon_pid" 2>/dev/null || { tail -n 20 "$run_dir/lookoutd.log" >&2; die "lookoutd exited (log above: $run_dir/lookoutd.log)"; }
-    "$bin/lookout" status >/dev/null 2>&1 && break
-    sleep 0.2
-done
-"$bin/lookout" status >/dev/null 2>&1 || note "warning: lookoutd does not report ready yet; continuing (log: $run_dir/lookoutd.log)"
+wait_for_daemon "$bin" "$daemon_pid" "$run_dir/lookoutd.log" 30 \
+    || note "warning: lookoutd does not report ready yet; continuing (log: $run_dir/lookoutd.log)"
 note "pid $daemon_pid, database $run_dir/events.db, log $run_dir/lookoutd.log"
 
 step "Starting the simulator: $rate msg/s of device traffic, and emergencies every few seconds"
 sim=("$bin/lookout-sim" --host 127.0.0.1 --port "$BROKER_PORT")
-setsid "${sim[@]}" --rate "$rate" >"$run_dir/sim.log" 2>&1 &
+setsid "${sim[@]}" --rate "$rate" --garbage-rate 0.01 >"$run_dir/sim.log" 2>&1 &
 children+=("$!:lookout-sim")
-# The scenarios, one after another, then again: a fire, an elderly resident's call, a forced door,
-# a tilted manhole cover, a burst of denied accesses.
+# The scenarios, one after another, then again: a fire, an elderly resident's call, a tilted manhole
+# cover, water rising in three manholes, a forced door, gas, a burst of denied accesses.
 setsid bash -c '
     while true; do
-        for scenario in smoke-fire sos door-forced manhole-tilt door-denied-burst; do
+        for scenario in smoke-fire sos manhole-tilt water-cluster door-forced gas door-denied-burst; do
             sleep 4
             "$@" scenario "$scenario" --fast || echo "scenario $scenario failed"
         done
@@ -123,13 +120,16 @@ children+=("$!:scenarios")
 if [ "$watch" = 1 ]; then
     step "Following events (lookout watch). Ctrl-C to stop${duration:+; stops by itself after $duration s}."
     if [ -n "$duration" ]; then
-        timeout --foreground -s INT "$duration" "$bin/lookout" watch || [ $? = 124 ]
+        timeout --foreground -s INT "$duration" "$bin/lookout" watch --since-start || [ $? = 124 ]
     else
-        "$bin/lookout" watch || true
+        "$bin/lookout" watch --since-start || true
     fi
 else
     step "Running for $duration s (--no-watch)"
     sleep "$duration"
     step "Events recorded (lookout events --all)"
     "$bin/lookout" events --all
+    # For scripted use: fail when the daemon died or the emergencies did not become red events.
+    kill -0 "$daemon_pid" 2>/dev/null || die "lookoutd is not running any more (log: $run_dir/lookoutd.log)"
+    "$bin/lookout" events --all --level red --json | grep -q '"level"' || die "no red event was recorded"
 fi

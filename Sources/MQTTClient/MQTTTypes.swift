@@ -79,6 +79,8 @@ public struct MQTTError: Error, Sendable, Equatable, CustomStringConvertible {
 /// What the connection tells its consumer. All calls come from the thread that runs `MQTTConnection.run`.
 public protocol MQTTConsumer: AnyObject {
     /// The connection is up and subscriptions are acknowledged by the broker.
+    /// With a persistent session the broker sends queued messages right after CONNACK, ahead of the
+    /// SUBACK, so batches of a new connection may be delivered before this call.
     func mqttDidConnect(sessionPresent: Bool)
     /// The connection went down; `reason` is a readable cause. Called once per loss, not per retry.
     func mqttDidDisconnect(reason: String)

@@ -10,11 +10,12 @@ let stopRequested = Atomic<Bool>(false)
 struct Simulator {
     let options: SimulatorOptions
     let fleet: SimulatedFleet
-    let publisher: MQTTPublisher
+    /// Where messages go; nil with `--dry-run` (printed instead).
+    let publisher: MQTTPublisher?
     /// Messages published, by the first part of their label (`telemetry`, `event`, `status`, `garbage`).
     private(set) var tally: [String: Int] = [:]
 
-    init(options: SimulatorOptions, fleet: SimulatedFleet, publisher: MQTTPublisher) {
+    init(options: SimulatorOptions, fleet: SimulatedFleet, publisher: MQTTPublisher?) {
         self.options = options
         self.fleet = fleet
         self.publisher = publisher
@@ -25,10 +26,12 @@ struct Simulator {
 
     /// Publishes one message and counts it.
     mutating func publish(_ message: SimulatedMessage) throws(MQTTError) {
-        try publisher.publish(topic: message.topic, payload: message.payload, qos: options.qos, retain: message.retain)
+        try publisher?.publish(topic: message.topic, payload: message.payload, qos: options.qos, retain: message.retain)
         let category = message.label.split(separator: ":").first.map(String.init) ?? message.label
         tally[category, default: 0] += 1
-        if options.verbose { Terminal.say("\(message.topic) \(Terminal.sanitised(message.payload))") }
+        if options.verbose || publisher == nil {
+            Terminal.say("\(message.topic)\(message.retain ? " (retained)" : "") \(Terminal.sanitised(message.payload))")
+        }
     }
 
     /// Background traffic at `--rate` until `--count`, `--duration` or an interrupt; starts with every
@@ -60,8 +63,8 @@ struct Simulator {
             Self.pause(delay)
             if stopRequested.load(ordering: .relaxed) { break }
             let message = step.message(Self.nowMillis() + step.tsOffsetMillis)
+            Terminal.say("  \(step.note)")
             try publish(message)
-            Terminal.say("  \(step.note): \(message.topic) \(Terminal.sanitised(message.payload))")
         }
     }
 
@@ -69,7 +72,7 @@ struct Simulator {
     var summary: String {
         let total = tally.values.reduce(0, +)
         let parts = tally.keys.sorted().map { "\($0) \(tally[$0] ?? 0)" }
-        return "published \(total) messages" + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")")
+        return (publisher == nil ? "printed" : "published") + " \(total) messages" + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")")
     }
 
     /// Sleeps `seconds`, in slices short enough that an interrupt is noticed within 0.1 s.

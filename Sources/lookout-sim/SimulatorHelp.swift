@@ -48,6 +48,7 @@ enum SimulatorHelp {
             "other:",
             "  --fast                   shorter scenario waits",
             "  -v, --verbose            print every message published",
+            "  --dry-run                print the messages instead of connecting to a broker",
             "  -h, --help               this text",
             "  --version                version",
             "",

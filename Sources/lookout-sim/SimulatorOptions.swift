@@ -39,6 +39,7 @@ struct SimulatorOptions {
     var registryFile: String?
     var fast = false
     var verbose = false
+    var dryRun = false
 
     /// Parses the arguments after the program name.
     init(_ arguments: [String]) throws(UsageError) {
@@ -69,6 +70,7 @@ struct SimulatorOptions {
             case "--version": command = .version
             case "--fast": fast = true
             case "-v", "--verbose": verbose = true
+            case "--dry-run": dryRun = true
             case "--host": host = try value()
             case "--port": port = try Self.number(option, try value(), in: 1...65_535)
             case "--username": username = try value()

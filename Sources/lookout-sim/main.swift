@@ -51,17 +51,20 @@ if case .scenario(let name) = options.command {
     exit(2)
 }
 
-let publisher: MQTTPublisher
-do {
-    let mqttOptions = try options.mqttOptions()
-    publisher = try MQTTPublisher(options: mqttOptions)
-    try publisher.connect(timeout: 10)
-} catch let error as UsageError {
-    Terminal.complain("lookout-sim: \(error)")
-    exit(2)
-} catch {
-    Terminal.complain("lookout-sim: cannot connect to \(options.host):\(options.port): \(error)")
-    exit(1)
+var publisher: MQTTPublisher?
+if !options.dryRun {
+    do {
+        let mqttOptions = try options.mqttOptions()
+        let connection = try MQTTPublisher(options: mqttOptions)
+        try connection.connect(timeout: 10)
+        publisher = connection
+    } catch let error as UsageError {
+        Terminal.complain("lookout-sim: \(error)")
+        exit(2)
+    } catch {
+        Terminal.complain("lookout-sim: cannot connect to \(options.host):\(options.port): \(error)")
+        exit(1)
+    }
 }
 
 for signalNumber in [SIGINT, SIGTERM] {
@@ -75,11 +78,11 @@ do {
     } else {
         try simulator.runTraffic()
     }
-    try publisher.flush(timeout: 30)
+    try publisher?.flush(timeout: 30)
 } catch {
     Terminal.complain("lookout-sim: \(error) after \(simulator.summary)")
-    publisher.disconnect()
+    publisher?.disconnect()
     exit(1)
 }
-publisher.disconnect()
+publisher?.disconnect()
 Terminal.say(simulator.summary)

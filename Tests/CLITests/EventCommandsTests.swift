@@ -34,6 +34,27 @@ import Testing
         #expect((try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as? [Any])?.count == 1)
     }
 
+    @Test func eventsFiltersOverdueSinceAndAll() throws {
+        let fixture = try CLIFixture()
+        let late = try fixture.raise("SOS-0001", level: .red, kind: "sos", minutesAgo: 30)
+        let recent = try fixture.raise("SD-0001", level: .green, minutesAgo: 5)
+        let done = try fixture.raise("SD-0002", level: .yellow, minutesAgo: 3)
+        _ = try fixture.store.perform(.resolve, on: done.id, actor: "x", note: "fine", at: fixture.now)
+        _ = try fixture.store.escalateDue(now: fixture.now)
+        func ids(_ arguments: [String]) throws -> [String] {
+            let result = try fixture.run(arguments + ["--json"])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let array = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+            return (array ?? []).compactMap { $0["id"] as? String }
+        }
+        #expect(try ids(["events", "--overdue"]) == [late.id])
+        #expect(try ids(["events", "--since", "10m"]) == [recent.id])
+        #expect(try Set(ids(["events", "--all"])) == [late.id, recent.id, done.id])
+        #expect(try ids(["events", "--status", "resolved"]) == [done.id])
+        let table = try fixture.run(["events", "--overdue"])
+        #expect(table.stdout.contains("OVERDUE"))
+    }
+
     @Test func eventsJSONHasStableFields() throws {
         let fixture = try CLIFixture()
         let event = try fixture.raise("SOS-0001", level: .red, kind: "sos", teams: ["fire"])
@@ -137,7 +158,7 @@ import Testing
         let fixture = try CLIFixture()
         let title = "Fire\u{1B}[31m\u{1B}]0;owned\u{07}\r\u{9B}2J\u{202E}!"
         let event = try fixture.raise("SD-\u{1B}[2J", level: .red, title: title, address: "Bldg\u{1B}[8m hidden")
-        for arguments in [["events"], ["show", event.id], ["ack", event.id]] {
+        for arguments in [["events"], ["show", event.id], ["note", event.id, "checked"]] {
             for environment in [[String: String](), ["CLICOLOR_FORCE": "1"]] {
                 let result = try fixture.run(arguments, environment: environment)
                 #expect(result.status == 0, "\(arguments): \(result.stderr)")

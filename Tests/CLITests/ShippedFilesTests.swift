@@ -18,6 +18,21 @@ import Testing
         #expect(result.stdout.contains("complete -F _lookout lookout"))
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/bin/bash")))
+    func bashCompletionCompletesCommandsSubcommandsAndChoices() throws {
+        let script = Self.packageRoot + "/config/completion/lookout.bash"
+        func complete(_ words: [String]) throws -> String {
+            let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+            let result = try ChildProcess.run("/bin/bash", ["-c", "source '\(script)'; COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1); _lookout; echo \"${COMPREPLY[*]}\""])
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try complete(["lookout", "sil"]) == "silence")
+        #expect(try complete(["lookout", "silence", ""]) == "add list remove")
+        #expect(try complete(["lookout", "--db", "x.db", "events", "--le"]) == "--level")
+        #expect(try complete(["lookout", "events", "--level", ""]) == "green yellow red")
+        #expect(try complete(["lookout", "rules", "check", "--no"]) == "--no-color")
+    }
+
     @Test func helpAndVersion() throws {
         let version = try ChildProcess.run(ChildProcess.product("lookout"), ["--version"])
         #expect(version.status == 0)

@@ -82,7 +82,8 @@ import Testing
     @Test func barsScaleInEighths() {
         #expect(TextBar.render(10, of: 10, width: 4) == "████")
         #expect(TextBar.render(5, of: 10, width: 4) == "██")
-        #expect(TextBar.render(1, of: 16, width: 4) == "▌")
+        #expect(TextBar.render(1, of: 16, width: 4) == "▎")
+        #expect(TextBar.render(1, of: 8, width: 4) == "▌")
         #expect(TextBar.render(0, of: 10, width: 4) == "")
         #expect(TextBar.render(1, of: 1000, width: 4) == "▏")
         #expect(TextBar.render(20, of: 10, width: 4) == "████")

@@ -39,6 +39,15 @@ final class PipeCollector: @unchecked Sendable {
     }
 }
 
+/// Waits for `process` to exit; after a generous limit it is killed, so a CLI that ignores SIGINT
+/// fails the test instead of hanging the run.
+func waitForExit(_ process: Process, limitSeconds: Double = 60) {
+    let end = Date().addingTimeInterval(limitSeconds)
+    while process.isRunning && Date() < end { usleep(20_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+}
+
 @Suite struct WatchCommandTests {
     @Test func watchPrintsChangesAsTheyHappenAndStopsOnSIGINT() throws {
         let fixture = try CLIFixture()
@@ -51,7 +60,7 @@ final class PipeCollector: @unchecked Sendable {
         process.standardError = err
         let stdout = PipeCollector(out), stderr = PipeCollector(err)
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         #expect(stderr.wait(until: { $0.contains("watching") }), "\(stderr.text)")
 
         let raised = try fixture.raise("SD-0002", level: .red, title: "raised while watching")
@@ -60,7 +69,7 @@ final class PipeCollector: @unchecked Sendable {
         #expect(stdout.wait(until: { $0.contains("ACKNOWLEDGED") }), "\(stdout.text)")
 
         process.interrupt()
-        process.waitUntilExit()
+        waitForExit(process)
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         let lines = stdout.text.split(separator: "\n")
@@ -82,10 +91,10 @@ final class PipeCollector: @unchecked Sendable {
         let stdout = PipeCollector(out)
         _ = PipeCollector(err)
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         #expect(stdout.wait(until: { $0.contains(red.id) }), "\(stdout.text)")
         process.interrupt()
-        process.waitUntilExit()
+        waitForExit(process)
         #expect(process.terminationStatus == 0)
         #expect(!stdout.text.contains(yellow.id))
         #expect(stdout.text.contains("\u{07}"), "--bell rings on red")

@@ -125,4 +125,75 @@ import Testing
         #expect(pipeline.counters.duplicates == 0)
         #expect(try fixture.store().rejectCounts().first?.count == 1)
     }
+
+    static let smokeRule = """
+        rule test_smoke {
+          on "+/smoke/+/event"
+          when event == "smoke" and state == "alarm"
+          level red
+          title "Smoke alarm at {device.address} ({topic.device})"
+          clear when event == "smoke" and state == "normal"
+        }
+        """
+
+    static func compiledSmokeRule() throws -> RuleSet {
+        let result = RuleCompiler.compile([RuleSource(fileName: "smoke.rules", text: smokeRule)])
+        return try #require(result.ruleSet, "\(result.diagnostics)")
+    }
+
+    static func alarm(_ n: Int, device: String = "SD-1") -> MQTTMessage {
+        message("c01/smoke/\(device)/event", #"{"ts":\#(n),"event":"smoke","state":"alarm"}"#)
+    }
+
+    @Test func ruleActionsBecomeEventsWithRegistryLocation() throws {
+        let fixture = try Fixture()
+        let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", building: "3",
+                                                    address: "3号楼2单元", grid: "grid-02")])
+        let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule(), registry: registry)
+        try pipeline.mqttDidReceive([Self.alarm(1)])
+        try pipeline.mqttDidReceive((2...6).map { Self.alarm($0) })
+        try pipeline.mqttDidReceive([Self.alarm(7, device: "SD-404")])
+        let events = try fixture.store().events(EventFilter())
+        let registered = try #require(events.first { $0.deviceID == "SD-1" })
+        #expect(registered.count == 6)
+        #expect(registered.level == .red)
+        #expect(registered.location.address == "3号楼2单元")
+        #expect(registered.location.grid == "grid-02")
+        #expect(registered.title == "Smoke alarm at 3号楼2单元 (SD-1)")
+        let unknown = try #require(events.first { $0.deviceID == "SD-404" })
+        #expect(!unknown.location.registered)
+        #expect(unknown.title.contains("unregistered device SD-404"))
+        #expect(unknown.description.contains("unregistered device"))
+        #expect(pipeline.counters.eventsRaised[.red] == 2)
+
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event", #"{"ts":9,"event":"smoke","state":"normal"}"#)])
+        var all = EventFilter()
+        all.includeAll = true
+        #expect(try fixture.store().events(all).first { $0.deviceID == "SD-1" }?.status == .cleared)
+    }
+
+    @Test func aFailedCommitLeavesNoTraceInRuleStateOrCounts() throws {
+        let fixture = try Fixture()
+        let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule(), busyTimeout: 50)
+        try pipeline.mqttDidReceive([Self.alarm(1)])
+        let blocker = try fixture.store()
+        try blocker.transaction {
+            try blocker.rememberMessages([42], at: 0)
+            #expect(throws: (any Error).self) { try pipeline.mqttDidReceive([Self.alarm(2), Self.alarm(3)]) }
+        }
+        try pipeline.mqttDidReceive([Self.alarm(2), Self.alarm(3)])
+        let event = try #require(try fixture.store().events(EventFilter()).first)
+        #expect(event.count == 3)
+    }
+
+    @Test func ruleStateSurvivesARestart() throws {
+        let fixture = try Fixture()
+        let ruleSet = try Self.compiledSmokeRule()
+        try fixture.pipeline(ruleSet: ruleSet).mqttDidReceive([Self.alarm(1)])
+        let restarted = try fixture.pipeline(ruleSet: ruleSet)
+        try restarted.mqttDidReceive([Self.alarm(2)])
+        let events = try fixture.store().events(EventFilter())
+        #expect(events.count == 1)
+        #expect(events.first?.count == 2)
+    }
 }

@@ -37,6 +37,8 @@ struct SimulationTests {
     @Test func trafficFollowsTheDomainContract() throws {
         var traffic = TrafficGenerator(fleet: Self.fleet, seed: 3)
         var labels: [String: Int] = [:]
+        var smokeAlarmAt: [String: Int64] = [:]
+        var chatters = 0
         for index in 0..<20_000 {
             let ts: Int64 = 1_763_880_000_000 + Int64(index) * 100
             guard let message = traffic.next(ts: ts) else {
@@ -59,8 +61,14 @@ struct SimulationTests {
                 #expect(payload["ts"] == .number(Double(ts)))
                 guard case .string(let name)? = payload["event"] else { Issue.record("event without a name"); continue }
                 #expect(message.label == "event:\(name)")
+                if name == "smoke", payload["state"] == .string("alarm") { smokeAlarmAt[message.topic] = ts }
+                if name == "smoke", payload["state"] == .string("normal"), let alarm = smokeAlarmAt[message.topic], ts - alarm <= 1_000 {
+                    chatters += 1
+                }
             }
         }
+        // Smoke alarms chatter now and then: back to normal within a second.
+        #expect(chatters > 3)
         // Mostly telemetry and door accesses, some alarms that clear again.
         #expect(labels["telemetry", default: 0] > 10_000)
         #expect(labels["event:access", default: 0] > 3_000)

@@ -2,6 +2,7 @@
 import EventCore
 import Foundation
 import LookoutTestSupport
+import Rules
 import Testing
 
 @Suite struct StatusReportTests {
@@ -12,10 +13,14 @@ import Testing
         counters.rejected = ["invalid_json": 2, "unknown_topic": 1]
         counters.eventsRaised = [.red: 1]
         counters.countCommit(seconds: 0.25, at: 1_000_000)
+        var ruleCounters = RuleCounters()
+        ruleCounters.evaluations = 7
+        ruleCounters.errors = 1
         return StatusReport(pid: 4242, version: "9.9", startedAt: 900_000, at: 1_000_000, connected: true,
                             connectionChangedAt: 950_000, subscriptions: ["+/+/+/+"], counters: counters,
                             rulesLoaded: 12, ruleErrors: 0, devices: 30, openEvents: [.red: 1, .green: 4], overdue: 1,
-                            outboxBacklog: 3, stopping: stopping, statusIntervalSeconds: 5)
+                            outboxBacklog: 3, stopping: stopping, statusIntervalSeconds: 5,
+                            ruleCounters: [("smoke_alarm", ruleCounters)])
     }
 
     @Test func statusRowHasEveryKey() {
@@ -41,6 +46,8 @@ import Testing
         #expect(lines.contains("lookout_commit_seconds_sum 0.25"))
         #expect(lines.contains("lookout_commit_seconds_count 1"))
         #expect(lines.contains("lookout_outbox_backlog 3"))
+        #expect(lines.contains(#"lookout_rule_evaluations_total{rule="smoke_alarm"} 7"#))
+        #expect(lines.contains(#"lookout_rule_errors_total{rule="smoke_alarm"} 1"#))
         let types = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
         #expect(types.count == Set(types).count)
         for line in lines where !line.hasPrefix("#") {

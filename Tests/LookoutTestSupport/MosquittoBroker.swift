@@ -38,6 +38,8 @@ public final class MosquittoBroker: @unchecked Sendable {
         ] + extraConfig
         self.extraConfig = extraConfig
         try config.joined(separator: "\n").appending("\n").write(toFile: directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
+        // Run as root, mosquitto switches to its own user: it must be able to write persistence and log here.
+        if getuid() == 0 { _ = chmod(directory.path, 0o777) }
         try start()
     }
 
@@ -48,7 +50,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.arguments = ["-c", directory.file("mosquitto.conf")]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try Self.withSignalsUnblocked { try process.run() }
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -57,6 +59,17 @@ public final class MosquittoBroker: @unchecked Sendable {
             usleep(20_000)
         }
         throw BrokerError(message: "mosquitto did not start on port \(port); log:\n\(log)")
+    }
+
+    /// Runs `body` with no signals blocked on this thread. A child inherits the spawning thread's signal
+    /// mask, and test threads (libdispatch workers) block SIGTERM: a broker started from one would ignore
+    /// `stop()` forever.
+    static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t(), previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return try body()
     }
 
     /// Stops the broker (SIGTERM, then waits; mosquitto saves its persistence file on the way out).
@@ -78,6 +91,19 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     /// The broker's log so far.
     public var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
+
+    /// Waits until the log contains `text` `count` times (at most `timeout` seconds); returns whether it did.
+    /// Useful to let the broker finish with one connection before the same client id connects again: on
+    /// a session takeover mosquitto drops what it has not yet read from the old connection.
+    @discardableResult
+    public func waitForLog(_ text: String, count: Int = 1, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while log.components(separatedBy: text).count - 1 < count {
+            if Date() > deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
 
     deinit { stop() }
 

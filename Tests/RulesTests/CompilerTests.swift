@@ -239,3 +239,22 @@ struct KindShorthandTests {
         ])
     }
 }
+
+/// Checks that catch rules which cannot work as meant.
+struct CheckerHintTests {
+    @Test func listItemsOfTheWrongTypeAndUncancellableForAreReported() {
+        let text = """
+        rule r {
+          on kind door channel event
+          when event in ["access", 3] or door in [1, 2]
+          for 10s
+          level green
+          title "x"
+        }
+        """
+        #expect(CompilerTests.summary(CompilerTests.compile(text)) == [
+            "3:17 error: the list holds a number but the value is a string: it can never match",
+            "4:7 warning: nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise",
+        ])
+    }
+}

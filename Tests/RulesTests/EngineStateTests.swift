@@ -148,3 +148,112 @@ struct EngineStateTests {
         #expect(h.tick(100).contains("raise smoke_alarm/SD-1 red"))
     }
 }
+
+/// Bad input never traps: extreme times, extreme saved values, absurd registry data.
+struct RobustnessTests {
+    @Test func extremeTimesAndSavedValuesDoNotTrap() throws {
+        let h = try RuleHarness(rules: EngineStateTests.rules, devices: Fixtures.devices + [
+            DeviceRecord(id: "HUGE", kind: "smoke", reportIntervalSeconds: .max),
+        ])
+        _ = h.engine.process(InboundMessage(topic: "c01/smoke/SD-1/event", segments: TopicLayout.standard.match("c01/smoke/SD-1/event") ?? [:],
+                                            payload: JSONObject([("event", "smoke"), ("state", "alarm")]), payloadText: "", receivedAt: .max))
+        _ = h.engine.tick(now: .max)
+        _ = h.engine.tick(now: .min)
+        var writer = StateWriter()
+        writer.byte(RuleEngine.stateVersion)
+        writer.uint64(try #require(h.engine.ruleSet.fingerprint(of: "smoke_alarm")))
+        writer.byte(2)        // active
+        writer.byte(2)        // red
+        writer.int(.max)      // last raise
+        writer.int(.min)      // last notify
+        writer.optionalInt(.max)
+        writer.optionalInt(.min)
+        writer.optionalInt(.max)
+        writer.count(0)
+        writer.count(0)
+        writer.byte(0)
+        let fresh = try RuleHarness(rules: EngineStateTests.rules, devices: Fixtures.devices)
+        fresh.engine.restoreState([(key: "smoke_alarm/SD-1", value: writer.bytes), (key: "silent/SD-2", value: writer.bytes)], now: 0)
+        _ = fresh.engine.tick(now: 0)
+        _ = fresh.engine.tick(now: .max)
+        fresh.publish(1, "c01/smoke/SD-1/event", ["event": "smoke", "state": "normal"])
+        #expect(fresh.engine.counters.droppedStateEntries == 1)  // fingerprint of another rule
+    }
+
+    @Test func onDaysIsAcceptedAsWellAsDays() throws {
+        let text = """
+        timezone "Asia/Shanghai"
+        rule weekday {
+          on "+/door/+/event"
+          when event == "door_forced"
+          on days mon-fri
+          level yellow
+          title "x"
+        }
+        """
+        // 2025-11-23 00:00 UTC is Sunday 08:00 in Shanghai; the next day is Monday.
+        let h = try RuleHarness(rules: text)
+        #expect(h.publish(0, "c01/door/D/event", ["event": "door_forced"]) == [])
+        #expect(h.publish(86_400, "c01/door/D/event", ["event": "door_forced"]) == ["raise weekday/D yellow"])
+    }
+}
+
+/// The test runner's own behaviour: failures are reported readably, registry files load.
+struct RuleTestRunnerTests {
+    static let rules = ShippedRuleTests.rulesDirectory + "/smoke.rules"
+
+    @Test func wrongAndMissingExpectationsAreReportedWithLines() throws {
+        let text = """
+        rules "\(Self.rules)"
+        device SD-1 kind=smoke building=3 address="B3"
+        case "wrong"
+          at 0s publish "c01/smoke/SD-1/event" {"event":"smoke","state":"alarm"}
+          expect at 2s raise smoke_alarm/SD-1 level red
+          expect at 9s clear smoke_alarm/SD-1
+        """
+        let report = RuleTestRunner.run(text: text, fileName: "x.test", baseDirectory: "/")
+        #expect(report.cases == 1)
+        #expect(report.failures.map(\.description) == [
+            "x.test:5: [wrong] expected: expect at 2s raise smoke_alarm/SD-1 level red\n    got: nothing at that time",
+            "x.test:6: [wrong] expected: expect at 9s clear smoke_alarm/SD-1\n    got: nothing at that time",
+            "x.test:3: [wrong] unexpected: 3s raise smoke_alarm/SD-1 level red count 1 (Smoke alarm at B3 (SD-1))",
+        ])
+    }
+
+    @Test func brokenTestFilesAndRulesAreReported() {
+        let report = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n  at 1x publish\n  bogus\n", fileName: "y.test", baseDirectory: "/tmp")
+        #expect(report.failures.map(\.description) == [
+            "y.test:3: [c] expected 'at OFFSET publish|away|tick …'",
+            "y.test:4: [c] unknown line 'bogus' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)",
+        ])
+        let missing = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n", fileName: "z.test", baseDirectory: "/tmp")
+        #expect(missing.failures.first?.message.hasPrefix("rules do not compile:\n/tmp/nope.rules:1:1: error: no such file or directory") == true)
+    }
+
+    @Test func registryCSVFilesLoad() throws {
+        let text = """
+        rules "\(Self.rules)"
+        devices "\(ShippedRuleTests.packageDirectory.path)/config/devices.csv"
+        case "registered address from the CSV"
+          at 0s publish "c01/smoke/SD-0101/event" {"event":"tamper","state":"removed"}
+          expect at 0s raise smoke_removed/SD-0101 level green title "Smoke detector removed from the ceiling at 幸福里社区1号楼1单元101室"
+        """
+        let report = RuleTestRunner.run(text: text, fileName: "r.test", baseDirectory: "/")
+        #expect(report.failures.map(\.description) == [])
+    }
+}
+
+extension RuleTestRunnerTests {
+    @Test func customLayout() throws {
+        let text = """
+        rules "\(Self.rules)"
+        layout "site/{kind}/{community}/{device}/{channel}"
+        device SD-1 kind=smoke address="B3"
+        case "topics in the custom layout"
+          at 0s publish "site/smoke/c01/SD-1/event" {"event":"tamper","state":"removed"}
+          expect at 0s raise smoke_removed/SD-1 level green
+        """
+        let report = RuleTestRunner.run(text: text, fileName: "l.test", baseDirectory: "/")
+        #expect(report.failures.map(\.description) == [])
+    }
+}

@@ -171,6 +171,21 @@ struct JSONRejectTests {
         #expect(rejection(text)?.reason == "invalid_json")
     }
 
+    @Test func everyRejectHasItsCountedReason() {
+        let cases: [(JSONError?, String)] = [
+            (rejection(""), "empty_payload"),
+            (rejection("{}", limits: JSONLimits(maxBytes: 1)), "payload_too_large"),
+            (rejection([0x7B, 0xFF, 0x7D]), "invalid_utf8"),
+            (rejection("{\"a\":[[1]]}", limits: JSONLimits(maxDepth: 2)), "too_deep"),
+            (rejection("{\"a\":1e400}"), "number_out_of_range"),
+            (rejection("{\"a\":}"), "invalid_json"),
+            (rejection("[1]"), "not_an_object"),
+        ]
+        for (error, reason) in cases {
+            #expect(error?.reason == reason)
+        }
+    }
+
     @Test func emptyAndWhitespaceOnly() {
         #expect(rejection("") == .empty)
         #expect(rejection(" \n\t\r ") == .empty)
@@ -204,6 +219,9 @@ struct JSONRejectTests {
         ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xE4, 0xB8], 6),                  // truncated at the end
         ([0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0xF8], 10), // after an ASCII word
         ([0x7B, 0x7D, 0xFE], 2),                                                // after the value
+        ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x31, 0x2C, 0x7D, 0xFF], 8),            // after an earlier syntax error
+        ([0x7B, 0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D], 4),      // in a key, after an escape
+        ([0x7B, 0x22, 0xC3, 0xA9, 0xE2, 0x82, 0x22, 0x3A, 0x31, 0x7D], 4),      // after valid multibyte text
     ])
     func invalidUTF8GivesTheOffsetOfTheBadSequence(bytes: [UInt8], offset: Int) {
         #expect(rejection(bytes) == .invalidUTF8(offset: offset))

@@ -166,7 +166,9 @@ struct SituationTests {
         let gas = try #require(h.engine.ruleCounters.first { $0.rule == "manhole_gas" }?.counters)
         #expect(gas.evaluations == 4)
         #expect(gas.wrongTypes == 2)
-        #expect(gas.missingFields == 2)
+        #expect(gas.missingFields == 0)   // messages without a gas reading are not "missing"
+        let tilt = try #require(h.engine.ruleCounters.first { $0.rule == "manhole_tilt" }?.counters)
+        #expect(tilt.wrongTypes == 2)     // "event": 12, twice (when and at once when)
         // Unregistered device: templates say "?" where registry data is missing; never crash.
         #expect(h.publish(4, "c09/manhole/MH-X/event", ["event": "cover_tilt", "state": "alarm", "tilt_deg": 1e308]) == ["raise manhole_tilt/MH-X yellow"])
     }

@@ -13,7 +13,7 @@ _lookout() {
         esac
         if [[ -z "$cmd" ]]; then
             cmd="$word"
-        elif [[ " rules completion " == *" $cmd "* ]]; then
+        elif [[ " silence away rules completion " == *" $cmd "* ]]; then
             cmd="$cmd $word"
             break
         else
@@ -39,12 +39,17 @@ _lookout() {
         --device) COMPREPLY=(); return ;;
         --title) COMPREPLY=(); return ;;
         --description) COMPREPLY=(); return ;;
+        --for) COMPREPLY=(); return ;;
+        --until) COMPREPLY=(); return ;;
+        --reason) COMPREPLY=(); return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report rules completion help --db --as --no-color --help --version" -- "$cur") ) ;;
+        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules completion help --db --as --no-color --help --version" -- "$cur") ) ;;
+        silence) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
+        away) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         rules) COMPREPLY=( $(compgen -W "check test" -- "$cur") ) ;;
         completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
-        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report rules completion help" -- "$cur") ) ;;
+        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules completion help" -- "$cur") ) ;;
         "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --limit --json --db --as --no-color --help" -- "$cur") ) ;;
         "show") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --db --as --no-color --help" -- "$cur") ) ;;
@@ -56,6 +61,16 @@ _lookout() {
         "reopen") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;
         "note") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
         "report") COMPREPLY=( $(compgen -W "--kind --level --where --device --community --building --title --description --db --as --no-color --help" -- "$cur") ) ;;
+        "silence add") COMPREPLY=( $(compgen -W "--device --building --community --for --until --reason --db --as --no-color --help" -- "$cur") ) ;;
+        "silence list") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
+        "silence remove") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
+        "away add") COMPREPLY=( $(compgen -W "--device --until --reason --db --as --no-color --help" -- "$cur") ) ;;
+        "away list") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
+        "away remove") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
+        "stats") COMPREPLY=( $(compgen -W "--since --community --json --db --as --no-color --help" -- "$cur") ) ;;
+        "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --db --as --no-color --help" -- "$cur") ) ;;
+        "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --db --as --no-color --help" -- "$cur") ) ;;
+        "status") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "completion bash") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;

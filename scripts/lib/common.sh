@@ -9,6 +9,14 @@ export LOOKOUT_ROOT
 # Debian packages every build and the demo need (broker, client tools, C libraries, pkg-config).
 LOOKOUT_BUILD_PACKAGES=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 pkg-config)
 
+# Debian packages the .deb build needs: dpkg-shlibdeps (dpkg-dev) and strip (binutils).
+LOOKOUT_PACKAGING_PACKAGES=(dpkg-dev binutils)
+
+# Extra Debian packages the tests and checks need: TLS material for broker tests (openssl),
+# systemd-analyze, systemd-sysusers and systemd-tmpfiles (systemd), man(1) for the unit's
+# Documentation= check and groff for the man page check (man-db), and what the .deb build needs.
+LOOKOUT_TEST_PACKAGES=(openssl systemd man-db "${LOOKOUT_PACKAGING_PACKAGES[@]}")
+
 # Prints a progress line.
 step() { printf '\n==> %s\n' "$*"; }
 # Prints a detail line.
@@ -50,7 +58,8 @@ ensure_swift() {
 
 # Flags of the release build shared by the demo and the .deb, so both reuse one build.
 # The Swift runtime and Foundation are linked statically: the binaries do not need /opt/swift.
-LOOKOUT_RELEASE_FLAGS=(-c release --static-swift-stdlib)
+# `-z now` (full RELRO with -z relro, the default): symbols resolved at start, GOT read-only.
+LOOKOUT_RELEASE_FLAGS=(-c release --static-swift-stdlib -Xlinker -znow)
 
 # Builds the release executables and sets LOOKOUT_RELEASE_BIN to the directory holding them.
 build_release() {
@@ -107,11 +116,6 @@ start_private_broker() {
     die "could not start a private mosquitto (see $dir/mosquitto.log and $dir/mosquitto.out)"
 }
 
-# Extra Debian packages the tests and checks need: TLS material for broker tests (openssl),
-# systemd-analyze (systemd), man(1) for the unit's Documentation= check (man-db), file(1) for the
-# packaging test. dpkg-deb comes with dpkg, which every Debian system has.
-LOOKOUT_TEST_PACKAGES=(openssl systemd man-db file)
-
 # Prints the Depends: value for the executables given, with dpkg-shlibdeps
 # (the packages and minimum versions of the shared libraries they link: libmosquitto1, libsqlite3-0,
 # libc6, libstdc++6, libgcc-s1; no Swift runtime, which is linked statically).
@@ -142,4 +146,31 @@ rewrite_daemon_config() {
         port != "" && section == "broker" && $1 == "host" && $2 == "=" { print "host = 127.0.0.1"; next }
         { print }
     ' "$1"
+}
+
+# Writes DIR/lookoutd.conf, a run-time copy of the shipped config/lookoutd.conf for a private broker
+# on port $2, with the database (DIR/events.db) and metrics in DIR. The other files of config/
+# (rules.d, devices.csv) are copied into DIR so the copy's relative paths still resolve (copies, not
+# links: an unprivileged user may not be able to reach the repository).
+write_runtime_daemon_config() {
+    local dir="$1" port="$2" item
+    for item in "$LOOKOUT_ROOT"/config/*; do
+        case "$(basename "$item")" in lookoutd.conf|mosquitto.conf) continue ;; esac
+        rm -rf "${dir:?}/$(basename "$item")"
+        cp -R "$item" "$dir/"
+    done
+    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$dir/events.db" "$dir/metrics.prom" "$port" \
+        >"$dir/lookoutd.conf"
+}
+
+# Waits until lookoutd (pid $2, log file $3) reports running and connected through `$1/lookout status`
+# (LOOKOUT_DB must point at its database). Fails at once if it exits; returns 1 after $4 seconds.
+wait_for_daemon() {
+    local bin="$1" pid="$2" log="$3" seconds="${4:-30}" tries
+    for tries in $(seq 1 $((seconds * 5))); do
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "lookoutd exited (log: $log)"; }
+        "$bin/lookout" status >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
 }

@@ -26,6 +26,8 @@ public final class IngestPipeline: MQTTConsumer {
     public var afterTick: (() -> Void)?
     /// Called on the loop thread when the connection comes up; the argument is true for the first time.
     public var onConnect: ((Bool) -> Void)?
+    /// Called on the loop thread when the connection is lost, with the reason.
+    public var onDisconnect: ((String) -> Void)?
 
     let configuration: DaemonConfiguration
     let store: EventStore
@@ -41,6 +43,11 @@ public final class IngestPipeline: MQTTConsumer {
     private var nextTimerRetry: Millis = 0
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
+    /// Devices the engine currently holds an away note for, with its end.
+    private var awayDevices: [String: Millis] = [:]
+    /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
+    private var retiredRuleCounters: [String: RuleCounters] = [:]
+    private var retiredEngineCounters = EngineCounters()
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
     /// mirrors the registry into the store.
@@ -51,7 +58,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.log = log
         self.clock = clock
         let now = clock()
-        self.engine = RuleEngine(ruleSet: ruleSet, registry: registry)
+        self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
         try restoreEngine(now: now)
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
@@ -78,6 +85,7 @@ public final class IngestPipeline: MQTTConsumer {
         isConnected = false
         connectionChangedAt = clock()
         log.warning("broker connection lost: \(reason); reconnecting")
+        onDisconnect?(reason)
     }
 
     public func mqttDidReceive(_ batch: [MQTTMessage]) throws {
@@ -327,11 +335,16 @@ public final class IngestPipeline: MQTTConsumer {
 
     /// Rebuilds the engine from the committed state, so a failed batch leaves no trace when redelivered.
     private func restoreEngine(now: Millis) throws {
-        let fresh = RuleEngine(ruleSet: engine.ruleSet, registry: engine.registry)
+        let fresh = RuleEngine(ruleSet: engine.ruleSet, registry: engine.registry,
+                               maxUnregisteredDevices: configuration.maxUnknownDevices)
         fresh.restoreState(try store.loadRuleState(), now: now)
         _ = fresh.takeStateChanges()
+        for (rule, counters) in engine.ruleCounters { retiredRuleCounters[rule, default: RuleCounters()].add(counters) }
+        retiredEngineCounters.evictedDevices += engine.counters.evictedDevices
+        retiredEngineCounters.droppedStateEntries += engine.counters.droppedStateEntries
         engine = fresh
         engineNeedsRestore = false
+        awayDevices = [:]
         nextAwayRefresh = 0
         refreshAwayNotes(now: now)
     }
@@ -345,15 +358,63 @@ public final class IngestPipeline: MQTTConsumer {
         }
     }
 
-    /// Feeds residents' away notes from the store to the engine every 30 s.
+    /// Feeds away notes from the store to the engine every 30 s. A note's subject is a device id or a
+    /// resident's name (then it covers every device registered for that resident).
     private func refreshAwayNotes(now: Millis) {
         guard now >= nextAwayRefresh else { return }
         nextAwayRefresh = now + 30_000
+        let notes: [AwayNote]
         do {
-            _ = try store.listAwayNotes(now: now)
+            notes = try store.listAwayNotes(now: now)
         } catch {
             log.warning("could not read away notes: \(error)", key: "away-notes")
+            return
         }
+        var wanted: [String: Millis] = [:]
+        if !notes.isEmpty {
+            var devicesByResident: [String: [String]] = [:]
+            for record in engine.registry.devices.values where !record.residentName.isEmpty {
+                devicesByResident[record.residentName, default: []].append(record.id)
+            }
+            for note in notes {
+                let devices = engine.registry[note.subject] != nil ? [note.subject] : devicesByResident[note.subject] ?? [note.subject]
+                for device in devices { wanted[device] = max(wanted[device] ?? 0, note.until) }
+            }
+        }
+        for (device, until) in wanted where awayDevices[device] != until { engine.setAway(deviceID: device, until: until) }
+        for device in awayDevices.keys where wanted[device] == nil { engine.setAway(deviceID: device, until: nil) }
+        if wanted.count != awayDevices.count { log.debug("away notes in force for \(wanted.count) device(s)") }
+        awayDevices = wanted
+    }
+
+    /// Rule counters since start, in rule order (for metrics).
+    public var ruleCounters: [(rule: String, counters: RuleCounters)] {
+        engine.ruleCounters.map { entry in
+            var counters = entry.counters
+            if let retired = retiredRuleCounters[entry.rule] { counters.add(retired) }
+            return (entry.rule, counters)
+        }
+    }
+
+    /// Engine counters since start (evicted unregistered devices, dropped state).
+    public var engineCounters: EngineCounters {
+        var counters = engine.counters
+        counters.evictedDevices += retiredEngineCounters.evictedDevices
+        counters.droppedStateEntries += retiredEngineCounters.droppedStateEntries
+        return counters
+    }
+}
+
+extension RuleCounters {
+    /// Adds another set of counters to this one.
+    mutating func add(_ other: RuleCounters) {
+        evaluations += other.evaluations
+        raised += other.raised
+        cleared += other.cleared
+        suppressed += other.suppressed
+        missingFields += other.missingFields
+        wrongTypes += other.wrongTypes
+        errors += other.errors
     }
 }
 

@@ -24,8 +24,6 @@ public struct LoadedRules: Sendable {
 public enum RuleLoader {
     /// Compiles every rule path and loads the registry; never throws (problems are in the result).
     public static func load(_ configuration: DaemonConfiguration) -> LoadedRules {
-        let compiled = RuleCompiler.compile(paths: configuration.rulePaths)
-        let sources = readSources(for: compiled.diagnostics)
         var registry: DeviceRegistry?
         var registryErrors: [String] = []
         if let path = configuration.registryPath {
@@ -37,6 +35,11 @@ public enum RuleLoader {
         } else {
             registry = DeviceRegistry()
         }
+        // With a registry that has rows, `device.<column>` must name one of its columns; else any name goes.
+        let columns = registry.flatMap { $0.count > 0 ? Set($0.devices.values.flatMap { $0.extra.keys }) : nil }
+        let options = CompileOptions(layout: configuration.layout, deviceColumns: columns)
+        let compiled = RuleCompiler.compile(paths: configuration.rulePaths, options: options)
+        let sources = readSources(for: compiled.diagnostics)
         return LoadedRules(
             ruleSet: compiled.hasErrors ? nil : compiled.ruleSet,
             registry: registry,

@@ -39,6 +39,7 @@ final class IngestService: Service, @unchecked Sendable {
                 self.notifier.status("connected again")
             }
         }
+        pipeline.onDisconnect = { [unowned self] reason in self.notifier.status("broker connection lost: \(reason)") }
     }
 
     func run() throws {
@@ -115,7 +116,8 @@ final class IngestService: Service, @unchecked Sendable {
             counters: pipeline.counters, rulesLoaded: pipeline.ruleSet.ruleNames.count, ruleErrors: lastRuleErrors,
             devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
             outboxBacklog: handoffBacklog(), stopping: stopping,
-            statusIntervalSeconds: configuration.statusIntervalSeconds)
+            statusIntervalSeconds: configuration.statusIntervalSeconds, ruleCounters: pipeline.ruleCounters,
+            engineCounters: pipeline.engineCounters)
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

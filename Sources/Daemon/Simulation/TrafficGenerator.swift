@@ -10,6 +10,8 @@ public struct TrafficGenerator: Sendable {
     private var random: SimulationRandom
     /// The message that ends each device's open alarm (by device index), sent on a later turn.
     private var pendingClears: [Int: PendingClear] = [:]
+    /// Clears due at a time rather than a turn (smoke chatter: alarm, normal within a second).
+    private var timedClears: [(due: Int64, device: Int, clear: PendingClear)] = []
 
     /// What brings a device back to normal after an alarm.
     private enum PendingClear: Sendable {
@@ -27,6 +29,10 @@ public struct TrafficGenerator: Sendable {
     /// The next message, stamped `ts` (Unix milliseconds). Nil only when the fleet is empty.
     public mutating func next(ts: Int64) -> SimulatedMessage? {
         guard !fleet.devices.isEmpty else { return nil }
+        if let due = timedClears.firstIndex(where: { $0.due <= ts }) {
+            let (_, device, clear) = timedClears.remove(at: due)
+            return clearMessage(clear, device: fleet.devices[device], ts: ts)
+        }
         let index = random.int(in: 0...(fleet.devices.count - 1))
         let device = fleet.devices[index]
         if garbageRate > 0, random.chance(garbageRate) {
@@ -75,7 +81,12 @@ public struct TrafficGenerator: Sendable {
         case .smoke:
             switch random.weightedIndex([2, 1, 2, 1, 3, 1]) {
             case 0:
-                pendingClears[index] = .smoke
+                // A third of smoke alarms are nuisance chatter: back to normal within a second.
+                if random.chance(0.33) {
+                    timedClears.append((due: ts + Int64(random.int(in: 300...900)), device: index, clear: .smoke))
+                } else {
+                    pendingClears[index] = .smoke
+                }
                 return DevicePayloads.smoke(device, ts: ts, alarm: true, concentrationPct: Double(random.int(in: 10...40)),
                                             temperatureC: Double(random.int(in: 25...60)))
             case 1: return DevicePayloads.fault(device, ts: ts, code: random.pick(["chamber_contaminated", "sensor_fault", "eol"]))

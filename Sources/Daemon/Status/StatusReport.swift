@@ -1,5 +1,6 @@
 import EventCore
 import Foundation
+import Rules
 
 /// A snapshot of the daemon's health: written as the status row (`lookout status`) and as Prometheus metrics.
 public struct StatusReport: Sendable {
@@ -35,6 +36,10 @@ public struct StatusReport: Sendable {
     public var stopping: Bool
     /// Seconds between status rows (readers call the row stale after a few intervals).
     public var statusIntervalSeconds: Double
+    /// Counters per rule, in rule order.
+    public var ruleCounters: [(rule: String, counters: RuleCounters)] = []
+    /// Rule engine counters.
+    public var engineCounters = EngineCounters()
 
     /// The status row: flat key/value strings (see `DaemonStatusKey`).
     public var statusValues: [String: String] {
@@ -94,6 +99,21 @@ public struct StatusReport: Sendable {
         out.metric("lookout_rules_loaded", "Rules in force.", type: "gauge", value: Double(rulesLoaded))
         out.metric("lookout_rule_load_errors", "Errors in the last refused rule reload (0 when good).", type: "gauge", value: Double(ruleErrors))
         out.metric("lookout_devices_registered", "Devices in the registry.", type: "gauge", value: Double(devices))
+        func perRule(_ value: (RuleCounters) -> Int) -> [([String: String], Double)] {
+            ruleCounters.map { (["rule": $0.rule], Double(value($0.counters))) }
+        }
+        out.family("lookout_rule_evaluations_total", "Messages a rule's condition was evaluated on.", type: "counter",
+                   samples: perRule(\.evaluations))
+        out.family("lookout_rule_raised_total", "Raise actions per rule.", type: "counter", samples: perRule(\.raised))
+        out.family("lookout_rule_errors_total", "Evaluation errors per rule.", type: "counter", samples: perRule(\.errors))
+        out.family("lookout_rule_missing_fields_total", "Evaluations that met an absent payload field.", type: "counter",
+                   samples: perRule(\.missingFields))
+        out.family("lookout_rule_wrong_types_total", "Evaluations that met a field of the wrong type.", type: "counter",
+                   samples: perRule(\.wrongTypes))
+        out.metric("lookout_engine_unregistered_devices", "Unregistered devices the rule engine keeps state for.",
+                   type: "gauge", value: Double(engineCounters.trackedUnregisteredDevices))
+        out.metric("lookout_engine_evicted_devices_total", "Unregistered devices forgotten at the cap.",
+                   type: "counter", value: Double(engineCounters.evictedDevices))
         out.summary("lookout_commit_seconds", "Time per committed transaction.", count: counters.commits, sum: counters.commitSecondsSum)
         out.metric("lookout_commit_seconds_max", "Longest committed transaction since start.", type: "gauge", value: counters.commitSecondsMax)
         out.metric("lookout_last_commit_time_seconds", "Time of the last commit (Unix seconds).", type: "gauge", value: Double(counters.lastCommitAt) / 1000)

@@ -47,7 +47,7 @@ struct TimeWindow: Sendable {
 }
 
 /// One checked rule, ready to run.
-struct CompiledRule: Sendable {
+final class CompiledRule: Sendable {
     /// How a rule fires.
     enum Trigger: Sendable {
         /// On messages satisfying `when` (optionally held `for`, counted or correlated).
@@ -58,41 +58,94 @@ struct CompiledRule: Sendable {
         case silent(Double)
     }
 
-    var name: String
-    var fingerprint: UInt64
-    var filters: [CompiledFilter]
-    var trigger: Trigger
-    var when: RuleExpr?
-    var whereCondition: RuleExpr?
-    var holdForMillis: Int64?
-    var atOnce: RuleExpr?
-    var count: (n: Int, withinMillis: Int64)?
-    var correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64)?
-    var recently: (condition: RuleExpr, withinMillis: Int64)?
-    var unless: RuleExpr?
-    var mergeWithinMillis: Int64?
-    var window: TimeWindow?
-    var level: AlertLevel
-    var title: RuleTemplate
-    var description: RuleTemplate
-    var teams: [RuleExpr]
-    var ackWithinSeconds: Int64?
-    var onsiteWithinSeconds: Int64?
-    var escalateTo: AlertLevel?
-    var renotifyMillis: Int64?
-    var clearWhen: RuleExpr?
-    var clearAfterMillis: Int64?
-    var downgrade: (level: AlertLevel, condition: RuleExpr)?
+    let name: String
+    let fingerprint: UInt64
+    let filters: [CompiledFilter]
+    let trigger: Trigger
+    let when: RuleExpr?
+    let whereCondition: RuleExpr?
+    let holdForMillis: Int64?
+    let atOnce: RuleExpr?
+    let count: (n: Int, withinMillis: Int64)?
+    let correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64)?
+    let recently: (condition: RuleExpr, withinMillis: Int64)?
+    let unless: RuleExpr?
+    let mergeWithinMillis: Int64?
+    let window: TimeWindow?
+    let level: AlertLevel
+    let title: RuleTemplate
+    let description: RuleTemplate
+    let teams: [RuleExpr]
+    let ackWithinSeconds: Int64?
+    let onsiteWithinSeconds: Int64?
+    let escalateTo: AlertLevel?
+    let renotifyMillis: Int64?
+    let clearWhen: RuleExpr?
+    let clearAfterMillis: Int64?
+    let downgrade: (level: AlertLevel, condition: RuleExpr)?
 
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
-    var usesAway: Bool { (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false) }
+    let usesAway: Bool
 
     /// Whether the rule remembers that it is raised (so further messages count, and it can clear).
-    var tracksActive: Bool {
+    let tracksActive: Bool
+
+    init(name: String,
+         fingerprint: UInt64,
+         filters: [CompiledFilter],
+         trigger: Trigger,
+         when: RuleExpr?,
+         whereCondition: RuleExpr?,
+         holdForMillis: Int64?,
+         atOnce: RuleExpr?,
+         count: (n: Int, withinMillis: Int64)?,
+         correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64)?,
+         recently: (condition: RuleExpr, withinMillis: Int64)?,
+         unless: RuleExpr?,
+         mergeWithinMillis: Int64?,
+         window: TimeWindow?,
+         level: AlertLevel,
+         title: RuleTemplate,
+         description: RuleTemplate,
+         teams: [RuleExpr],
+         ackWithinSeconds: Int64?,
+         onsiteWithinSeconds: Int64?,
+         escalateTo: AlertLevel?,
+         renotifyMillis: Int64?,
+         clearWhen: RuleExpr?,
+         clearAfterMillis: Int64?,
+         downgrade: (level: AlertLevel, condition: RuleExpr)?) {
+        self.name = name
+        self.fingerprint = fingerprint
+        self.filters = filters
+        self.trigger = trigger
+        self.when = when
+        self.whereCondition = whereCondition
+        self.holdForMillis = holdForMillis
+        self.atOnce = atOnce
+        self.count = count
+        self.correlate = correlate
+        self.recently = recently
+        self.unless = unless
+        self.mergeWithinMillis = mergeWithinMillis
+        self.window = window
+        self.level = level
+        self.title = title
+        self.description = description
+        self.teams = teams
+        self.ackWithinSeconds = ackWithinSeconds
+        self.onsiteWithinSeconds = onsiteWithinSeconds
+        self.escalateTo = escalateTo
+        self.renotifyMillis = renotifyMillis
+        self.clearWhen = clearWhen
+        self.clearAfterMillis = clearAfterMillis
+        self.downgrade = downgrade
+        self.usesAway = (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false)
         if case .message = trigger {
-            return clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil
+            self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil
+        } else {
+            self.tracksActive = true
         }
-        return true
     }
 
     /// Whether any filter accepts the message's segments.

@@ -30,8 +30,10 @@ public final class RuleEngine {
     var away: [String: EpochMillis] = [:]
     /// When the engine started (first call, or `restoreState`); absence timers of unseen devices start here.
     var startedAt: EpochMillis?
-    /// Candidate rules by kind, then channel.
-    var candidates: [String: [String: [Int]]] = [:]
+    /// Registry records by id, each behind one reference.
+    var deviceEntries: [String: DeviceEntry]
+    /// Candidate rules by kind, then channel: rule index, and whether the rule's filters still need checking.
+    var candidates: [KindChannel: [(index: Int, check: Bool)]] = [:]
     var candidateCount = 0
     var dirty: Set<StateRef> = []
     /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
@@ -51,6 +53,7 @@ public final class RuleEngine {
         self.maxUnregisteredDevices = max(1, maxUnregisteredDevices)
         self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
     }
 
     /// Counters per rule, in rule order.
@@ -71,19 +74,22 @@ public final class RuleEngine {
         if startedAt == nil { startedAt = now }
         let candidates = candidateRules(kind: message.segments["kind"] ?? "", channel: message.segments["channel"] ?? "")
         guard !candidates.isEmpty else { return [] }
-        let device = registry[message.deviceID]
+        let deviceID = message.deviceID
+        let device = deviceEntries[deviceID]
+        let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
-        for index in candidates {
-            let rule = ruleSet.rules[index]
-            guard rule.accepts(message.segments) else { continue }
+        for candidate in candidates {
+            let rule = ruleSet.rules[candidate.index]
+            if candidate.check, !rule.accepts(message.segments) { continue }
+            let index = candidate.index
             if device == nil, !touched {
                 touched = true
-                trackUnregistered(message.deviceID)
+                trackUnregistered(deviceID)
             }
             slots[index].counters.evaluations += 1
-            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: message.deviceID,
-                                            device: device, awayUntil: away[message.deviceID], now: now)
+            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: deviceID,
+                                            device: device, awayUntil: awayUntil, now: now)
             switch rule.trigger {
             case .message:
                 if rule.correlate != nil {
@@ -94,7 +100,7 @@ public final class RuleEngine {
             case .absent, .silent:
                 processPresence(index, rule, message, &context, &actions)
             }
-            record(&context, in: index)
+            if context.missingFields | context.wrongTypes | context.errors != 0 { record(&context, in: index) }
         }
         return actions
     }
@@ -144,20 +150,27 @@ public final class RuleEngine {
     /// Replaces the registry (a reload of `devices.csv`).
     public func replaceRegistry(_ registry: DeviceRegistry) {
         self.registry = registry
+        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 
     // MARK: Lookup
 
-    private func candidateRules(kind: String, channel: String) -> [Int] {
-        if let list = candidates[kind]?[channel] { return list }
-        let list = ruleSet.rules.indices.filter { index in
-            ruleSet.rules[index].filters.contains { filter in
+    private func candidateRules(kind: String, channel: String) -> [(index: Int, check: Bool)] {
+        let pair = KindChannel(kind: kind, channel: channel)
+        if let list = candidates[pair] { return list }
+        var list: [(index: Int, check: Bool)] = []
+        for (index, rule) in ruleSet.rules.enumerated() {
+            let fitting = rule.filters.filter { filter in
                 (filter.required("kind").map { $0 == kind } ?? true) && (filter.required("channel").map { $0 == channel } ?? true)
             }
+            guard !fitting.isEmpty else { continue }
+            // Filters that constrain only kind and channel need no further check for this pair.
+            let certain = fitting.contains { $0.constraints.allSatisfy { $0.segment == "kind" || $0.segment == "channel" } }
+            list.append((index, !certain))
         }
         if candidateCount < 4096 {
-            candidates[kind, default: [:]][channel] = list
+            candidates[pair] = list
             candidateCount += 1
         }
         return list
@@ -174,7 +187,7 @@ public final class RuleEngine {
         var allowed = true
         if let window = rule.window, !window.contains(context.now) { allowed = false }
         if allowed, let unless = rule.unless, unless.isTrue(in: &context) { allowed = false }
-        if allowed, let recently = rule.recently, let at = state?.recentAt, context.now - at <= recently.withinMillis { allowed = false }
+        if allowed, let recently = rule.recently, let at = state?.recentAt, context.now.minus(at) <= recently.withinMillis { allowed = false }
         if !allowed { slots[index].counters.suppressed += 1 }
         return allowed
     }
@@ -246,7 +259,7 @@ public final class RuleEngine {
 
     private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
                                _ actions: inout [RuleAction]) {
-        let key = message.deviceID
+        let key = context.deviceID
         let existing = slots[index].devices[key]
         var state = existing ?? RuleKeyState()
         var changed = false
@@ -257,7 +270,7 @@ public final class RuleEngine {
             if recently.condition.isTrue(in: &context) {
                 state.recentAt = context.now
                 changed = true
-            } else if let at = state.recentAt, context.now - at > recently.withinMillis {
+            } else if let at = state.recentAt, context.now.minus(at) > recently.withinMillis {
                 state.recentAt = nil
                 changed = true
             }
@@ -288,15 +301,14 @@ public final class RuleEngine {
         guard immediate || (rule.when?.isTrue(in: &context) ?? false) else { return }
         guard allows(index, rule, existing, &context) else { return }
         if let count = rule.count {
-            state.window.removeAll { $0 <= context.now - count.withinMillis }
+            state.window.removeAll { $0 <= context.now.minus(count.withinMillis) }
             state.window.append(context.now)
             if state.window.count > count.n { state.window.removeFirst(state.window.count - count.n) }
             changed = true
             guard state.window.count >= count.n || state.active else { return }
             context.count = state.window.count
         }
-        if let hold = rule.holdForMillis, !immediate, !state.active {
-            _ = hold
+        if rule.holdForMillis != nil, !immediate, !state.active {
             if state.pendingSince == nil {
                 state.pendingSince = context.now
                 state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
@@ -333,9 +345,9 @@ public final class RuleEngine {
             sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
         }
         var state = slots[index].groups[key] ?? RuleKeyState()
-        state.members.removeAll { $0.at <= context.now - correlate.withinMillis }
+        state.members.removeAll { $0.at <= context.now.minus(correlate.withinMillis) }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
-            state.members.removeAll { $0.device == message.deviceID }
+            state.members.removeAll { $0.device == context.deviceID }
             if state.active, state.members.isEmpty {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
@@ -348,8 +360,8 @@ public final class RuleEngine {
             store(state, index, rule, key: key, isGroup: true)
             return
         }
-        state.members.removeAll { $0.device == message.deviceID }
-        state.members.append(.init(device: message.deviceID, at: context.now))
+        state.members.removeAll { $0.device == context.deviceID }
+        state.members.append(.init(device: context.deviceID, at: context.now))
         if state.members.count > correlate.n * 4 { state.members.removeFirst(state.members.count - correlate.n * 4) }
         if state.members.count >= correlate.n || state.active {
             context.count = state.members.count
@@ -363,7 +375,7 @@ public final class RuleEngine {
     /// Forgets correlation groups with no member left in the window (group values come from device data,
     /// so their number is bounded like unregistered devices: beyond the cap the oldest groups go).
     private func sweepGroups(_ index: Int, _ rule: CompiledRule, now: EpochMillis, within: Int64) {
-        for (key, group) in slots[index].groups where !group.active && !group.members.contains(where: { $0.at > now - within }) {
+        for (key, group) in slots[index].groups where !group.active && !group.members.contains(where: { $0.at > now.minus(within) }) {
             slots[index].groups[key] = nil
             dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
         }
@@ -384,27 +396,26 @@ public final class RuleEngine {
         guard let device = context.device else { return }
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
-        let key = message.deviceID
+        let key = context.deviceID
+        let limit = absenceLimit(rule, device.record) ?? 0
+        let granularity = min(60_000, max(1, limit / 16))
+        if let position = slots[index].devices.index(forKey: key) {
+            // Fast path: a known device that is not raised only moves its last-seen time.
+            if !slots[index].devices.values[position].active, let saved = slots[index].devices.values[position].savedLastSeen,
+               context.now.minus(saved) < granularity {
+                slots[index].devices.values[position].lastSeen = context.now
+                return
+            }
+        }
         var state = slots[index].devices[key] ?? RuleKeyState()
         state.lastSeen = context.now
-        var changed = false
+        state.savedLastSeen = context.now
         if state.active {
             actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
             slots[index].counters.cleared += 1
             deactivate(index, &state, key: key, isGroup: false)
-            changed = true
         }
-        let limit = absenceLimit(rule, device) ?? 0
-        let granularity = min(60_000, max(1, limit / 16))
-        if changed || state.savedLastSeen.map({ context.now - $0 >= granularity }) ?? true {
-            state.savedLastSeen = context.now
-            changed = true
-        }
-        if changed {
-            store(state, index, rule, key: key)
-        } else {
-            slots[index].devices[key] = state
-        }
+        store(state, index, rule, key: key)
     }
 
     /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
@@ -414,14 +425,17 @@ public final class RuleEngine {
         case .absent(let millis): return millis
         case .silent(let factor):
             guard let interval = device.reportIntervalSeconds, interval > 0 else { return nil }
-            return Int64(Double(interval) * 1000 * factor)
+            let millis = Double(interval) * 1000 * factor
+            guard millis.isFinite, millis < 1e15 else { return nil }
+            return Int64(millis)
         }
     }
 
     private func checkAbsence(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
         let started = startedAt ?? now
-        var next = now + 60_000
-        for (id, device) in registry.devices {
+        var next = now.plus(60_000)
+        for (id, entry) in deviceEntries {
+            let device = entry.record
             guard let limit = absenceLimit(rule, device) else { continue }
             var segments = ["device": id]
             if !device.kind.isEmpty { segments["kind"] = device.kind }
@@ -429,7 +443,7 @@ public final class RuleEngine {
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
             var state = slots[index].devices[id] ?? RuleKeyState()
             if state.active { continue }
-            var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: device,
+            var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
                                             awayUntil: away[id], now: now)
             defer { record(&context, in: index) }
             if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
@@ -441,7 +455,7 @@ public final class RuleEngine {
                 }
                 base = max(base, until)
             }
-            let due = max(base + limit, started + min(limit, Self.startGrace))
+            let due = max(base.plus(limit), started.plus(min(limit, Self.startGrace)))
             guard now >= due else {
                 next = min(next, due)
                 continue
@@ -466,7 +480,7 @@ public final class RuleEngine {
                 slots[index].pending.remove(key)
                 continue
             }
-            guard now >= since + hold else { continue }
+            guard now >= since.plus(hold) else { continue }
             action.at = now
             raise(index, rule, action, &state, key: key, isGroup: false, &actions)
             store(state, index, rule, key: key)
@@ -482,11 +496,11 @@ public final class RuleEngine {
                     if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
                     continue
                 }
-                if let after = rule.clearAfterMillis, now >= state.lastRaise + after {
+                if let after = rule.clearAfterMillis, now >= state.lastRaise.plus(after) {
                     actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now))
                     slots[index].counters.cleared += 1
                     deactivate(index, &state, key: key, isGroup: isGroup)
-                } else if let every = rule.renotifyMillis, now >= state.lastNotify + every {
+                } else if let every = rule.renotifyMillis, now >= state.lastNotify.plus(every) {
                     actions.append(followUp(.renotify, of: state, rule: rule, key: key, at: now))
                     state.lastNotify = now
                 } else {
@@ -521,6 +535,25 @@ public final class RuleEngine {
             }
         }
     }
+}
+
+extension Int64 {
+    /// `self + other`, stopping at the bounds instead of trapping (saved state may hold any value).
+    func plus(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+    /// `self - other`, stopping at the bounds instead of trapping.
+    func minus(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other < 0 ? .max : .min) : difference
+    }
+}
+
+/// Key of the candidate-rule cache.
+struct KindChannel: Hashable {
+    var kind: String
+    var channel: String
 }
 
 /// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.

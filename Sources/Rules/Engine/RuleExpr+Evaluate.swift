@@ -1,9 +1,15 @@
+/// A registry record behind one reference, so evaluating a message does not copy it.
+final class DeviceEntry: Sendable {
+    let record: DeviceRecord
+    init(_ record: DeviceRecord) { self.record = record }
+}
+
 /// What an expression is evaluated against: one message (or none, for absence checks) and its device.
 struct EvaluationContext {
     var payload: JSONObject
     var segments: [String: String]
     var deviceID: String
-    var device: DeviceRecord?
+    var device: DeviceEntry?
     var awayUntil: EpochMillis?
     var now: EpochMillis
     var count: Int = 1
@@ -71,7 +77,7 @@ extension RuleExpr {
     }
 
     private static func deviceValue(_ field: DeviceField, _ context: EvaluationContext) -> RuleValue {
-        guard let d = context.device else { return field == .id && !context.deviceID.isEmpty ? .string(context.deviceID) : .missing }
+        guard let d = context.device?.record else { return field == .id && !context.deviceID.isEmpty ? .string(context.deviceID) : .missing }
         let text: String
         switch field {
         case .id: text = d.id
@@ -90,7 +96,7 @@ extension RuleExpr {
 
     private static func residentValue(_ field: ResidentField, _ context: EvaluationContext) -> RuleValue {
         if field == .away { return .bool((context.awayUntil ?? .min) > context.now) }
-        guard let d = context.device else { return .missing }
+        guard let d = context.device?.record else { return .missing }
         switch field {
         case .name: return d.residentName.isEmpty ? .missing : .string(d.residentName)
         case .phone: return d.residentPhone.isEmpty ? .missing : .string(d.residentPhone)

@@ -11,7 +11,12 @@ struct RuleKeyState: Sendable {
     /// When a `for` duration started, if one is pending.
     var pendingSince: EpochMillis?
     /// The raise to emit when pending fires; while active, the last raise (for clear/re-notify actions).
-    var action: RuleAction?
+    var action: RuleAction? {
+        get { actionBox?.action }
+        set { actionBox = newValue.map(ActionBox.init) }
+    }
+    /// Boxed so that copying the state stays cheap.
+    private var actionBox: ActionBox?
     /// Times of recent triggers (`count N within D`).
     var window: [EpochMillis] = []
     /// Last matching message (absence rules).
@@ -42,4 +47,10 @@ struct StateRef: Hashable, Sendable {
     var isGroup: Bool
     /// The key under which the daemon stores it.
     var storageKey: String { "\(rule)/\(key)" }
+}
+
+/// A stored action behind one reference.
+final class ActionBox: Sendable {
+    let action: RuleAction
+    init(_ action: RuleAction) { self.action = action }
 }

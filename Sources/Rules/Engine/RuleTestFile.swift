@@ -5,7 +5,11 @@ struct RuleTestFile {
     var fileName: String
     var rulePaths: [String] = []
     var rulesLine = 0
+    /// The topic layout (`layout "{community}/{kind}/{device}/{channel}"`).
+    var layout = TopicLayout.standard
     var devices: [DeviceRecord] = []
+    /// Registry CSV files (`devices "../devices.csv"`), read before the inline `device` lines.
+    var registryFiles: [(path: String, line: Int)] = []
     /// Engine time of offset 0.
     var start: EpochMillis = 1_763_856_000_000
     /// Tick interval.
@@ -76,8 +80,9 @@ struct RuleTestFile {
                 scalars = scalars.dropFirst()
             }
             let factors: [String: Double] = ["ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
-            guard let value = Double(number), let factor = factors[unit] else { return nil }
+            guard let value = Double(number), let factor = factors[unit], value * factor < 1e15 else { return nil }
             total += EpochMillis(value * factor)
+            guard total < 1_000_000_000_000_000 else { return nil }
             number = ""
         }
         return number.isEmpty ? total : nil
@@ -159,6 +164,16 @@ struct RuleTestFile {
             case "rules":
                 rulesLine = line
                 rulePaths += w.dropFirst()
+            case "layout":
+                guard w.count == 2 else {
+                    fail(line, "expected 'layout \"{community}/{kind}/{device}/{channel}\"'")
+                    continue
+                }
+                do {
+                    layout = try TopicLayout(pattern: w[1])
+                } catch {
+                    fail(line, error.message)
+                }
             case "start":
                 guard w.count == 2, let date = ISO8601DateFormatter().date(from: w[1]) else {
                     fail(line, "expected 'start 2026-11-23T09:00:00+08:00'")
@@ -171,6 +186,12 @@ struct RuleTestFile {
                     continue
                 }
                 self.step = step
+            case "devices":
+                guard w.count == 2 else {
+                    fail(line, "expected 'devices \"FILE.csv\"'")
+                    continue
+                }
+                registryFiles.append((w[1], line))
             case "device":
                 guard w.count >= 2 else {
                     fail(line, "expected 'device ID key=value …'")
@@ -197,7 +218,7 @@ struct RuleTestFile {
             case "expect":
                 parseExpectation(w, line: line, text: String(rawLine).trimmingCharacters(in: .whitespaces))
             default:
-                fail(line, "unknown line '\(keyword)' (expected rules, start, step, device, case, at, expect or ignore)")
+                fail(line, "unknown line '\(keyword)' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)")
             }
         }
         if cases.isEmpty { fail(0, "no test cases ('case \"name\"')") }

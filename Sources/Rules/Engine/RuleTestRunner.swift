@@ -48,12 +48,22 @@ public enum RuleTestRunner {
         var expectations = 0
         guard failures.isEmpty else { return RuleTestReport(cases: 0, expectations: 0, failures: failures) }
         let rulePaths = file.rulePaths.map { ($0 as NSString).isAbsolutePath ? $0 : (baseDirectory as NSString).appendingPathComponent($0) }
-        let compiled = RuleCompiler.compile(paths: rulePaths)
+        let compiled = RuleCompiler.compile(paths: rulePaths, options: CompileOptions(layout: file.layout))
         guard let ruleSet = compiled.ruleSet else {
             let errors = compiled.diagnostics.filter { $0.severity == .error }.map(\.headline).joined(separator: "\n")
             return RuleTestReport(cases: 0, expectations: 0, failures: [RuleTestFailure(file: fileName, line: file.rulesLine, testCase: "", message: "rules do not compile:\n\(errors)")])
         }
-        let registry = DeviceRegistry(file.devices)
+        var records: [DeviceRecord] = []
+        for registryFile in file.registryFiles {
+            let path = (registryFile.path as NSString).isAbsolutePath ? registryFile.path : (baseDirectory as NSString).appendingPathComponent(registryFile.path)
+            do {
+                records += try DeviceRegistry.load(csvFile: path).devices.values.sorted { $0.id < $1.id }
+            } catch {
+                failures.append(RuleTestFailure(file: fileName, line: registryFile.line, testCase: "", message: "registry does not load:\n\(error)"))
+            }
+        }
+        guard failures.isEmpty else { return RuleTestReport(cases: 0, expectations: 0, failures: failures) }
+        let registry = DeviceRegistry(records + file.devices)
         for testCase in file.cases {
             expectations += testCase.expectations.count
             failures += run(testCase, ruleSet: ruleSet, registry: registry, file: file)

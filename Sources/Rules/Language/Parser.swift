@@ -167,19 +167,22 @@ struct Parser {
         rule.written.insert(word)
         switch word {
         case "on":
-            if current.isWord("kind") {
+            if current.isWord("days") {
                 advance()
-                guard let kind = current.identifier else { throw fail("expected a device kind after 'on kind'") }
+                try once(rule.days, keyword)
+                rule.days = try parseDays()
+                return
+            }
+            if current.isWord("kind") || current.isWord("channel") {
                 let start = current.range
-                advance()
-                var channel: String?
-                if current.isWord("channel") {
+                var required: [String: String?] = ["kind": nil, "channel": nil]
+                for segment in ["kind", "channel"] where current.isWord(segment) {
                     advance()
-                    guard let name = current.identifier else { throw fail("expected a channel name after 'channel'") }
-                    channel = name
+                    guard let name = current.identifier else { throw fail("expected a \(segment) name after '\(segment)'") }
+                    required[segment] = name
                     advance()
                 }
-                rule.segmentFilters.append(Located(value: ["kind": kind, "channel": channel], range: span(from: start)))
+                rule.segmentFilters.append(Located(value: required, range: span(from: start)))
                 return
             }
             repeat {

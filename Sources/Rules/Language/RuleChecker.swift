@@ -79,16 +79,17 @@ struct RuleChecker {
         } else if rule.when == nil, !rule.written.contains("when") {
             report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range)
         }
-        if let correlate = rule.correlate, let recently = rule.unlessRecently {
-            _ = correlate
+        if rule.correlate != nil, let recently = rule.unlessRecently {
             report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
         }
-        if let count = rule.count, let correlate = rule.correlate {
-            _ = count
+        if rule.count != nil, let correlate = rule.correlate {
             report(.error, "use either 'count' or 'correlate', not both", correlate.n.range)
         }
         if let hold = rule.holdFor {
             positive(hold, "for")
+            if rule.clearWhen == nil, !rule.written.contains("clear") {
+                report(.warning, "nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise", hold.range)
+            }
             if rule.count != nil || rule.correlate != nil {
                 report(.error, "'for' cannot be combined with 'count' or 'correlate'", hold.range)
             }
@@ -297,9 +298,13 @@ struct RuleChecker {
             case "and": return (.and(condition(lhs, kinds), condition(rhs, kinds)), .bool)
             case "or": return (.or(condition(lhs, kinds), condition(rhs, kinds)), .bool)
             case "in":
-                let (a, _) = value(lhs, kinds)
+                let (a, at) = value(lhs, kinds)
                 let (b, bt) = value(rhs, kinds)
                 if bt != .list && bt != .any { report(.error, "'in' needs a list on its right, like [\"a\", \"b\"]", rhs.range) }
+                if at != .any, case .constant(.list(let items)) = b,
+                   let wrong = items.first(where: { Self.staticType(of: $0) != at }) {
+                    report(.error, "the list holds a \(Self.staticType(of: wrong).rawValue) but the value is a \(at.rawValue): it can never match", rhs.range)
+                }
                 return (.member(a, b), .bool)
             default:
                 let (a, at) = value(lhs, kinds)
@@ -373,6 +378,17 @@ struct RuleChecker {
                 return (.field(root), .any)
             }
             return (.field(root), type)
+        }
+    }
+
+    /// The static type of a literal value.
+    private static func staticType(of value: RuleValue) -> StaticType {
+        switch value {
+        case .number: return .number
+        case .string: return .string
+        case .bool: return .bool
+        case .list: return .list
+        case .missing, .null, .object: return .any
         }
     }
 

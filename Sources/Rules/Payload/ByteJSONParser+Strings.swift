@@ -2,7 +2,7 @@ extension ByteJSONParser {
     /// Parses a string literal starting at its opening quote and returns it unescaped.
     ///
     /// Strings without escapes (nearly all device strings) become one `String` straight from the
-    /// byte slice; the payload's UTF-8 was validated before parsing began.
+    /// byte slice; non-ASCII bytes are validated as UTF-8 on the way.
     mutating func parseString() throws(JSONError) -> String {
         let contentStart = position + 1
         var index = contentStart
@@ -10,11 +10,11 @@ extension ByteJSONParser {
             let byte = bytes[index]
             if byte == ASCII.quote {
                 position = index + 1
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]), as: UTF8.self)
+                return Self.makeString(UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]))
             }
             if byte == ASCII.backslash { break }
             if byte < 0x20 { throw .syntax(offset: index, message: "control character in string") }
-            index += 1
+            index += byte < 0x80 ? 1 : try utf8SequenceLength(at: index)
         }
         guard index < bytes.count else { throw endOfInput("'\"' to end the string") }
         var unescaped: [UInt8] = []
@@ -22,6 +22,15 @@ extension ByteJSONParser {
         unescaped.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]))
         position = index
         return try parseEscapedStringTail(into: &unescaped)
+    }
+
+    /// A String of already validated UTF-8 bytes.
+    @inline(__always)
+    static func makeString(_ utf8: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: utf8)
+            return utf8.count
+        }
     }
 
     /// Continues a string from its first backslash, appending unescaped bytes to `unescaped`.
@@ -36,12 +45,23 @@ extension ByteJSONParser {
                 try appendEscape(to: &unescaped)
             case 0..<0x20:
                 throw .syntax(offset: position, message: "control character in string")
+            case 0x80...:
+                let length = try utf8SequenceLength(at: position)
+                unescaped.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[position..<position + length]))
+                position += length
             default:
                 unescaped.append(byte)
                 position += 1
             }
         }
         throw endOfInput("'\"' to end the string")
+    }
+
+    /// The length of the valid UTF-8 sequence at `index`, or `invalidUTF8` there. Every byte before a
+    /// string's content is ASCII grammar, so this is the first invalid sequence of the payload.
+    func utf8SequenceLength(at index: Int) throws(JSONError) -> Int {
+        guard let length = UTF8Validation.sequenceLength(in: bytes, at: index) else { throw .invalidUTF8(offset: index) }
+        return length
     }
 
     /// Decodes one escape sequence starting at its backslash.

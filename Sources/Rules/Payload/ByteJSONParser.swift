@@ -1,9 +1,9 @@
 /// The byte-level JSON parser behind `JSONParser`.
 ///
-/// One forward pass over the payload bytes (after a cheap UTF-8 validation pass that is mostly an
-/// ASCII word check), strict RFC 8259: no trailing commas, comments, leading zeros, NaN/Infinity,
-/// raw control characters in strings or lone surrogate escapes. Nesting is limited and checked
-/// before descending, so hostile input cannot exhaust the stack.
+/// One forward pass over the payload bytes, validating UTF-8 as it goes. Strict RFC 8259: no
+/// trailing commas, comments, leading zeros, NaN/Infinity, raw control characters in strings or lone
+/// surrogate escapes. Nesting is limited and checked before descending, so hostile input cannot
+/// exhaust the stack.
 struct ByteJSONParser {
     /// The payload being parsed.
     let bytes: UnsafeRawBufferPointer
@@ -26,19 +26,29 @@ struct ByteJSONParser {
     }
 
     /// Parses the whole buffer as exactly one JSON value surrounded by optional whitespace.
+    ///
+    /// UTF-8 is validated inside strings as they are scanned (the only place non-ASCII bytes are
+    /// legal); when parsing fails for any other reason, the whole payload is checked, so invalid UTF-8
+    /// anywhere is always reported as `invalidUTF8` at its first bad sequence, whatever else is wrong.
     mutating func parseDocument() throws(JSONError) -> JSONValue {
         if bytes.count > limits.maxBytes { throw .tooLarge(size: bytes.count, limit: limits.maxBytes) }
-        if let bad = UTF8Validation.firstInvalidOffset(in: bytes) { throw .invalidUTF8(offset: bad) }
-        skipWhitespace()
-        if position == bytes.count { throw .empty }
-        let value = try parseValue()
-        skipWhitespace()
-        if position != bytes.count { throw .syntax(offset: position, message: "unexpected data after the value") }
-        return value
+        do throws(JSONError) {
+            skipWhitespace()
+            if position == bytes.count { throw JSONError.empty }
+            let value = try parseValue()
+            skipWhitespace()
+            if position != bytes.count { throw JSONError.syntax(offset: position, message: "unexpected data after the value") }
+            return value
+        } catch {
+            if case .invalidUTF8 = error { throw error }
+            if let bad = UTF8Validation.firstInvalidOffset(in: bytes) { throw .invalidUTF8(offset: bad) }
+            throw error
+        }
     }
 
     // MARK: - Values
 
+    /// Parses the value starting at the current position.
     mutating func parseValue() throws(JSONError) -> JSONValue {
         guard position < bytes.count else { throw endOfInput("a value") }
         switch bytes[position] {

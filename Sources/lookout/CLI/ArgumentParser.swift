@@ -35,8 +35,7 @@ enum ArgumentParser {
                     throw CLIError.usage("\(commandName): option --\(spec.name) needs a value (\(placeholder))")
                 }
                 if !spec.choices.isEmpty {
-                    let given = value.split(separator: ",").map { $0.trimmingCharacters(in: " ") }
-                    for item in given where !spec.choices.contains(item) {
+                    for item in ParsedArguments.items(value) where !spec.choices.contains(item) {
                         throw CLIError.usage("\(commandName): --\(spec.name) must be one of \(spec.choices.joined(separator: ", ")), not '\(item)'")
                     }
                 }

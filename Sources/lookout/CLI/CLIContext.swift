@@ -36,14 +36,16 @@ struct CLIContext: Sendable {
     /// The current time in milliseconds.
     var now: Millis { Millis((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Opens the event store, after checking the file is there and accessible so problems are
-    /// reported with who, what and how to fix it.
+    /// Opens the event store (read-only unless `writing`), after checking the file is there and
+    /// accessible so problems are reported with who, what and how to fix it.
     func openStore(writing: Bool) throws -> EventStore {
         try DatabaseAccess.check(path: databasePath, writing: writing)
         do {
-            return try EventStore(path: databasePath)
+            return try EventStore(path: databasePath, readOnly: !writing)
         } catch let error as EventStoreError {
-            if case .permissionDenied = error {
+            // The access check above passed, so only a refusal about access itself gets the group hint
+            // (not, say, a file that is not a Lookout database).
+            if case .permissionDenied(_, let detail) = error, DatabaseAccess.isAccessProblem(detail) {
                 throw CLIError.failure("\(error.description); \(DatabaseAccess.groupHint)")
             }
             throw CLIError.failure(error.description)

@@ -20,16 +20,16 @@ enum Console {
     }
 
     private static func write(_ text: String, to fileDescriptor: Int32) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Foundation.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            let written = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Foundation.write(fileDescriptor, base + offset, buffer.count - offset)
             }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
+            if written < 0 && errno == EINTR { continue }
+            // A closed pipe or full disk: nothing sensible to do but stop writing.
+            if written <= 0 { return }
             offset += written
         }
     }

@@ -37,6 +37,12 @@ enum DatabaseAccess {
         }
     }
 
+    /// Whether a store's refusal is about file access (read-only, permission denied).
+    static func isAccessProblem(_ detail: String) -> Bool {
+        let lowered = detail.lowercased()
+        return ["read-only", "readonly", "permission", "denied", "access"].contains { lowered.contains($0) }
+    }
+
     /// `owner lookout, group lookout, mode 0640`.
     private static func describe(_ info: stat) -> String {
         let mode = String(info.st_mode & 0o7777, radix: 8)

@@ -9,6 +9,9 @@ enum LookoutCLI {
         EventsCommand.self, ShowCommand.self, WatchCommand.self,
         AckCommand.self, DispatchCommand.self, OnsiteCommand.self, ResolveCommand.self,
         CloseCommand.self, ReopenCommand.self, NoteCommand.self, ReportCommand.self,
+        SilenceAddCommand.self, SilenceListCommand.self, SilenceRemoveCommand.self,
+        AwayAddCommand.self, AwayListCommand.self, AwayRemoveCommand.self,
+        StatsCommand.self, DevicesCommand.self, RejectsCommand.self, StatusCommand.self,
         RulesCheckCommand.self, RulesTestCommand.self,
         CompletionCommand.self, HelpCommand.self,
     ]

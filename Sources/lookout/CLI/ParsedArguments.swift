@@ -1,3 +1,5 @@
+import Foundation
+
 /// The arguments of one command after parsing: option values, flags and positionals.
 struct ParsedArguments: Sendable {
     /// The command's full name (`silence add`), for messages.
@@ -17,8 +19,12 @@ struct ParsedArguments: Sendable {
 
     /// Every value of a repeatable option; comma-separated lists are split (`--level red,yellow`).
     func list(_ name: String) -> [String] {
-        (values[name] ?? []).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " ") } }
-            .filter { !$0.isEmpty }
+        (values[name] ?? []).flatMap(Self.items)
+    }
+
+    /// The items of a comma list (`red, yellow` → `["red", "yellow"]`), trimmed, empty ones dropped.
+    static func items(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The value of an option that must be given.
@@ -51,19 +57,4 @@ struct ParsedArguments: Sendable {
 
     /// The single positional `name`.
     func single(_ name: String) throws -> String { try positionals(exactly: [name])[0] }
-}
-
-extension String {
-    /// The string without leading and trailing characters in `set` (a small Foundation-free helper).
-    func trimmingCharacters(in set: Character) -> String {
-        var slice = Substring(self)
-        while slice.first == set { slice.removeFirst() }
-        while slice.last == set { slice.removeLast() }
-        return String(slice)
-    }
-}
-
-extension Substring {
-    /// See `String.trimmingCharacters(in:)`.
-    func trimmingCharacters(in set: Character) -> String { String(self).trimmingCharacters(in: set) }
 }

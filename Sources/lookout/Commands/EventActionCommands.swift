@@ -13,6 +13,20 @@ protocol EventActionCommand: Command {
     var note: String { get }
 }
 
+/// An action whose arguments are just an event id and an optional `--note`.
+protocol SimpleEventActionCommand: EventActionCommand {
+    /// Makes the command (the struct's memberwise initializer).
+    init(context: CLIContext, id: String, note: String)
+}
+
+extension SimpleEventActionCommand {
+    /// Reads the id and the optional `--note`.
+    init(arguments: ParsedArguments) throws {
+        self.init(context: try CLIContext(arguments: arguments), id: try arguments.single("ID"),
+                  note: arguments.value("note") ?? "")
+    }
+}
+
 extension EventActionCommand {
     /// Applies the action and prints the new state in one line.
     func run() throws {
@@ -31,17 +45,12 @@ extension EventActionCommand {
 }
 
 /// `lookout ack ID`.
-struct AckCommand: EventActionCommand {
+struct AckCommand: SimpleEventActionCommand {
     static let name = "ack"
     static let help = CommandHelp(summary: "take an event (acknowledge it)", usage: "ID", options: [noteOption],
                                   examples: ["lookout ack E-1042"])
     let context: CLIContext, id: String, note: String
     var action: EventAction { .acknowledge }
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        id = try arguments.single("ID")
-        note = arguments.value("note") ?? ""
-    }
 }
 
 /// `lookout dispatch ID --to NAME`.
@@ -61,17 +70,12 @@ struct DispatchCommand: EventActionCommand {
 }
 
 /// `lookout onsite ID`.
-struct OnsiteCommand: EventActionCommand {
+struct OnsiteCommand: SimpleEventActionCommand {
     static let name = "onsite"
     static let help = CommandHelp(summary: "record that someone is on site", usage: "ID", options: [noteOption],
                                   examples: ["lookout onsite E-1042"])
     let context: CLIContext, id: String, note: String
     var action: EventAction { .onsite }
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        id = try arguments.single("ID")
-        note = arguments.value("note") ?? ""
-    }
 }
 
 /// `lookout resolve ID --note TEXT`.
@@ -90,31 +94,21 @@ struct ResolveCommand: EventActionCommand {
 }
 
 /// `lookout close ID`.
-struct CloseCommand: EventActionCommand {
+struct CloseCommand: SimpleEventActionCommand {
     static let name = "close"
     static let help = CommandHelp(summary: "close (file) an event", usage: "ID", options: [noteOption],
                                   examples: ["lookout close E-1042"])
     let context: CLIContext, id: String, note: String
     var action: EventAction { .close }
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        id = try arguments.single("ID")
-        note = arguments.value("note") ?? ""
-    }
 }
 
 /// `lookout reopen ID`.
-struct ReopenCommand: EventActionCommand {
+struct ReopenCommand: SimpleEventActionCommand {
     static let name = "reopen"
     static let help = CommandHelp(summary: "open a resolved, closed or cleared event again", usage: "ID",
                                   options: [noteOption], examples: ["lookout reopen E-1042 --note 'alarm again'"])
     let context: CLIContext, id: String, note: String
     var action: EventAction { .reopen }
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        id = try arguments.single("ID")
-        note = arguments.value("note") ?? ""
-    }
 }
 
 /// `lookout note ID TEXT`.

@@ -68,8 +68,8 @@ struct EventsCommand: Command {
     /// The events table (shared with other listings of events).
     static func table(_ events: [EventRecord], now: Millis) -> TextTable {
         var table = TextTable(columns: [
-            .init("ID", minWidth: 6), .init("LEVEL"), .init("STATUS"), .init("AGE", alignRight: true),
-            .init("DEADLINE", minWidth: 7), .init("KIND", minWidth: 4, maxWidth: 10),
+            .init("ID", minWidth: 7), .init("LEVEL", minWidth: 6), .init("STATUS", minWidth: 12),
+            .init("AGE", alignRight: true, minWidth: 5), .init("DEADLINE", minWidth: 11), .init("KIND", minWidth: 4, maxWidth: 10),
             .init("DEVICE", minWidth: 6, maxWidth: 20), .init("WHERE", minWidth: 8, maxWidth: 40),
             .init("TITLE", minWidth: 10, maxWidth: 60), .init("COUNT", alignRight: true),
         ])

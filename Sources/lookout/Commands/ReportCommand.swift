@@ -1,5 +1,4 @@
 import EventCore
-import Foundation
 
 /// `lookout report`: a manual event raised by staff (a resident's phone call, something seen on a round).
 struct ReportCommand: Command {
@@ -48,12 +47,21 @@ struct ReportCommand: Command {
 
     func run() throws {
         let store = try context.openStore(writing: true)
-        let now = context.now
-        let trigger = EventTrigger(
-            rule: "manual", eventKey: "manual:\(UUID().uuidString)", level: level, kind: kind, deviceID: deviceID,
-            location: location, title: title, description: description,
-            payload: "reported by \(context.actor)", at: now)
-        let event = try store.raise(trigger).event
+        var location = self.location
+        var description = self.description
+        if !deviceID.isEmpty {
+            // The event is about a known device: take where it is from the registry mirror.
+            if let device = try store.devices().first(where: { $0.id == deviceID }) {
+                location = EventLocation(
+                    community: location.community.isEmpty ? device.community : location.community,
+                    building: location.building.isEmpty ? device.building : location.building,
+                    unit: device.unit, address: location.address.isEmpty ? device.address : location.address,
+                    grid: device.grid, owner: device.owner, residentName: device.residentName, registered: device.registered)
+            }
+            description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
+        }
+        let event = try store.report(kind: kind, level: level, location: location, title: title,
+                                     description: description, actor: context.actor, at: context.now)
         Console.out(EventText.summary(event, style: context.style) + "  reported by " + context.actor + "\n")
     }
 }

@@ -47,25 +47,64 @@ struct RulesCheckCommand: Command {
     }
 }
 
-/// `lookout rules test`: runs rule test files (timed messages and expected events).
+/// `lookout rules test`: runs rule test files (timed messages and expected actions) with `RuleTestRunner`.
 struct RulesTestCommand: Command {
     static let name = "rules test"
     static let help = CommandHelp(
-        summary: "run rule test files (inputs and expected events)",
-        usage: "FILE…",
-        discussion: ["See docs/rules.md for the test file format."],
-        examples: ["lookout rules test tests/smoke.rulestest"])
+        summary: "run rule test files (timed inputs, expected actions); exit 1 when any case fails",
+        usage: "FILE|DIR…",
+        discussion: ["A directory runs its *.test files in name order. The test file format is in docs/rules.md."],
+        examples: ["lookout rules test config/rules.d/tests", "lookout rules test config/rules.d/tests/smoke.test"])
 
     let context: CLIContext
-    let files: [String]
+    let paths: [String]
 
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
-        files = arguments.positionals
-        guard !files.isEmpty else { throw CLIError.usage("rules test: name at least one test file") }
+        paths = arguments.positionals
+        guard !paths.isEmpty else { throw CLIError.usage("rules test: name at least one test file or directory") }
+    }
+
+    /// The test files named by `paths`: files as given, directories expanded to their `*.test` files.
+    static func testFiles(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CLIError.failure("rules test: no such file or directory: \(path)")
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".test") }.sorted()
+            if names.isEmpty { throw CLIError.failure("rules test: no *.test files in \(path)") }
+            files += names.map { (path as NSString).appendingPathComponent($0) }
+        }
+        return files
     }
 
     func run() throws {
-        throw CLIError.failure("rules test: not available in this build (the rule test runner is not part of it yet)")
+        let style = context.style
+        var failedFiles = 0
+        var totalCases = 0
+        for file in try Self.testFiles(paths) {
+            let report = RuleTestRunner.run(path: file)
+            totalCases += report.cases
+            let name = TerminalSanitizer.sanitize(file)
+            if report.passed {
+                Console.out("\(style.paint("PASS", .green))  \(name)  (\(report.cases) case(s), \(report.expectations) expectation(s))\n")
+            } else {
+                failedFiles += 1
+                Console.out("\(style.paint("FAIL", .alarm))  \(name)  (\(report.failures.count) failure(s))\n")
+                for failure in report.failures {
+                    Console.err(TerminalSanitizer.sanitize(failure.description, keepNewlines: true) + "\n")
+                }
+            }
+        }
+        if failedFiles > 0 {
+            throw CLIError.failure("rules test: \(failedFiles) file(s) failed")
+        }
+        Console.out("rules test: all \(totalCases) case(s) passed\n")
     }
 }

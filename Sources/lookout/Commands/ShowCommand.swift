@@ -71,8 +71,13 @@ struct ShowCommand: Command {
         if event.initialLevel != event.level { add("Raised as", event.initialLevel.rawValue) }
         add("First seen", "\(TimeText.local(event.firstSeen))  (\(TimeText.span(milliseconds: now - event.firstSeen)) ago)")
         add("Last seen", "\(TimeText.local(event.lastSeen))  (count \(event.count))")
-        if let ack = event.ackDeadline { add("Ack by", deadlineText(ack, now: now)) }
-        if let onsite = event.onsiteDeadline { add("On site by", deadlineText(onsite, now: now)) }
+        if let ack = event.ackDeadline {
+            add("Ack by", deadlineText(ack, now: now, active: event.status.isActive, met: event.status != .open))
+        }
+        if let onsite = event.onsiteDeadline {
+            add("On site by", deadlineText(onsite, now: now, active: event.status.isActive,
+                                           met: [.onsite, .resolved, .closed].contains(event.status)))
+        }
         add("Topic", event.topic)
         add("Payload", event.payload)
         let width = fields.map { DisplayWidth.of($0.0) }.max() ?? 0
@@ -93,9 +98,16 @@ struct ShowCommand: Command {
         return out
     }
 
-    private func deadlineText(_ deadline: Millis, now: Millis) -> String {
-        let relative = deadline > now ? "in \(TimeText.span(milliseconds: deadline - now))"
-            : "\(TimeText.span(milliseconds: now - deadline)) ago"
-        return "\(TimeText.local(deadline))  (\(relative))"
+    /// `2026-11-23 08:15:00  (in 12m)` while its step is to come, `(passed 3m ago)` when missed,
+    /// `(done)` once its step happened.
+    private func deadlineText(_ deadline: Millis, now: Millis, active: Bool, met: Bool) -> String {
+        var text = TimeText.local(deadline)
+        if met {
+            text += "  (done)"
+        } else if active {
+            text += deadline > now ? "  (in \(TimeText.span(milliseconds: deadline - now)))"
+                : "  " + context.style.paint("(passed \(TimeText.span(milliseconds: now - deadline)) ago)", .alarm)
+        }
+        return text
     }
 }

@@ -22,8 +22,8 @@ struct WatchCommand: Command {
             .value("replay", "N", help: "print the last N changes first, then follow"),
             .value("interval", "SECONDS", help: "how often to poll the database (default 1)"),
         ],
-        discussion: ["Starts from now. Each line: time, what happened, id, level, status, kind, device, title, where, " +
-                     "time since raised and time left to the deadline."],
+        discussion: ["Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
+                     "title, where, time since raised and time left to the deadline (or how long it is overdue)."],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
 
     let context: CLIContext
@@ -57,16 +57,19 @@ struct WatchCommand: Command {
 
     func run() throws {
         let store = try context.openStore(writing: false)
-        signal(SIGINT) { _ in watchInterrupted.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        Self.stopOnInterrupt()
         let latest = try store.latestChangeSequence()
         var sequence: Int64 = startFromBeginning ? 0 : max(0, latest - Int64(replay ?? 0))
         Console.err("watching \(context.databasePath) (Ctrl-C to stop)\n")
         var lastError = ""
+        var moreWaiting = true
         while !watchInterrupted.load(ordering: .relaxed) {
             let batch: [EventChange]
+            var failed = false
             do {
-                batch = try store.changes(after: sequence, limit: 500)
+                // `hasChanged` reads one pragma: most polls stop there.
+                let changed = try store.hasChanged()
+                batch = changed || moreWaiting ? try store.changes(after: sequence, limit: Self.batchSize) : []
                 lastError = ""
             } catch {
                 // A busy or briefly unavailable database is retried; say so once per distinct problem.
@@ -74,15 +77,30 @@ struct WatchCommand: Command {
                 if message != lastError { Console.err("lookout: warning: \(TerminalSanitizer.sanitize(message))\n") }
                 lastError = message
                 batch = []
+                failed = true
             }
             for change in batch {
                 sequence = change.sequence
                 guard matches(change.event) else { continue }
                 Console.out(line(for: change, now: context.now))
             }
-            if batch.count == 500 { continue }
+            // After a failure the change marker may have been consumed: query again next time.
+            moreWaiting = failed || batch.count == Self.batchSize
+            if batch.count == Self.batchSize { continue }
             sleepUnlessInterrupted(milliseconds: pollMilliseconds)
         }
+    }
+
+    /// SIGINT and SIGTERM set `watchInterrupted`. They are also unblocked: a parent may have started us
+    /// with them blocked (test runners and some supervisors do), and Ctrl-C must still end the watch.
+    private static func stopOnInterrupt() {
+        signal(SIGINT) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in watchInterrupted.store(true, ordering: .relaxed) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
     /// Whether the event passes `--team` and `--level`.
@@ -91,6 +109,9 @@ struct WatchCommand: Command {
         if let team, !event.teams.contains(team), event.assignee != team { return false }
         return true
     }
+
+    /// Changes read per query.
+    static let batchSize = 500
 
     /// Actions that call for attention (bell when red).
     static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened"]
@@ -102,8 +123,8 @@ struct WatchCommand: Command {
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
             : change.action == "raised" ? EventText.colour(of: event.level) : .cyan
         var parts = [
-            TimeText.clock(now),
-            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 11), actionColour),
+            TimeText.clock(event.updatedAt),  // the snapshot is the event just after this change
+            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
             style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
             DisplayWidth.fit(event.status.rawValue, to: 12),

@@ -1,0 +1,88 @@
+import Daemon
+import EventCore
+
+/// `lookout away add`: a resident is away (hospital, visiting family): absence rules stay quiet until then.
+struct AwayAddCommand: Command {
+    static let name = "away add"
+    static let help = CommandHelp(
+        summary: "note that a resident is away, so absence rules stay quiet until then",
+        usage: "--device ID --until WHEN --reason TEXT",
+        options: [
+            .value("device", "ID", help: "the resident's device (door or call button) (required)"),
+            .value("until", "WHEN", help: "until a time (2026-11-30, 2026-11-30T18:00) or for a duration (3d) (required)"),
+            .value("reason", "TEXT", help: "why, for the record (required)"),
+        ],
+        examples: ["lookout away add --device DR-0012 --until 2026-11-30 --reason 'in hospital'",
+                   "lookout away add --device SOS-0003 --until 3d --reason 'visiting family'"])
+
+    let context: CLIContext
+    let device: String
+    let until: Millis
+    let reason: String
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        device = try arguments.required("device")
+        let when = try arguments.required("until")
+        guard let time = TimeText.futureTime(when, now: context.now), time > context.now else {
+            throw CLIError.usage("away add: --until needs a future time (2026-11-30T18:00) or a duration (3d), not '\(when)'")
+        }
+        until = time
+        reason = try arguments.required("reason")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: true)
+        let note = try store.addAwayNote(subject: device, until: until, reason: reason, actor: context.actor, at: context.now)
+        Console.out("away \(note.id): \(TerminalSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) by \(context.actor)\n")
+    }
+}
+
+/// `lookout away list`.
+struct AwayListCommand: Command {
+    static let name = "away list"
+    static let help = CommandHelp(summary: "list away notes in force", usage: "",
+                                  options: [.flag("json", help: "print a JSON array")], examples: ["lookout away list"])
+    let context: CLIContext
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        json = arguments.flag("json")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let now = context.now
+        let notes = try store.listAwayNotes(now: now)
+        let records = notes.map {
+            RecordListing(id: $0.id, subject: $0.subject, createdAt: $0.createdAt, until: $0.until, reason: $0.reason, actor: $0.actor)
+        }
+        Console.out(RecordListing.render(records, subjectTitle: "DEVICE", json: json, empty: "No away notes in force.",
+                                         now: now, context: context))
+    }
+}
+
+/// `lookout away remove ID`.
+struct AwayRemoveCommand: Command {
+    static let name = "away remove"
+    static let help = CommandHelp(summary: "end an away note early (it stays on the record)", usage: "ID",
+                                  examples: ["lookout away remove 4"])
+    let context: CLIContext
+    let id: Int64
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try RecordListing.id(arguments, listCommand: "lookout away list")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: true)
+        guard try store.removeAwayNote(id: id, at: context.now) else {
+            throw CLIError.failure("no away note in force with id \(id)")
+        }
+        Console.out("away note \(id) removed by \(context.actor)\n")
+    }
+}

@@ -1,0 +1,106 @@
+import Daemon
+import EventCore
+
+/// `lookout devices`: the registry mirror with what the daemon saw of each device.
+struct DevicesCommand: Command {
+    static let name = "devices"
+    static let help = CommandHelp(
+        summary: "devices: last seen, online/offline, battery, open events",
+        usage: "",
+        options: [
+            .value("kind", "K", help: "only this kind"),
+            .value("community", "C", help: "only this community"),
+            .flag("offline", help: "only devices that are offline, silent beyond twice their report interval, or never seen"),
+            .flag("json", help: "print a JSON array"),
+        ],
+        examples: ["lookout devices --offline", "lookout devices --kind smoke --json"])
+
+    /// What staff need to know about a device's connection.
+    enum Connection: String {
+        case online, offline, silent
+        case neverSeen = "never seen"
+        /// Whether it counts as not reachable (`--offline`).
+        var isDown: Bool { self != .online }
+    }
+
+    let context: CLIContext
+    let kind: String?
+    let community: String?
+    let offlineOnly: Bool
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        kind = arguments.value("kind")
+        community = arguments.value("community")
+        offlineOnly = arguments.flag("offline")
+        json = arguments.flag("json")
+    }
+
+    /// The connection state of a device at `now`: an explicit offline status wins, then silence
+    /// longer than twice the report interval, then never seen.
+    static func connection(of device: DeviceState, now: Millis) -> Connection {
+        if device.online == false { return .offline }
+        guard let lastSeen = device.lastSeen else { return .neverSeen }
+        if let interval = device.reportIntervalSeconds, interval > 0, now - lastSeen > 2 * interval * 1000 { return .silent }
+        return .online
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let now = context.now
+        var openFilter = EventFilter()
+        openFilter.limit = Int.max
+        var openByDevice: [String: Int] = [:]
+        for event in try store.events(openFilter) where !event.deviceID.isEmpty { openByDevice[event.deviceID, default: 0] += 1 }
+        let devices = try store.devices().filter { device in
+            (kind == nil || device.kind == kind) && (community == nil || device.community == community)
+                && (!offlineOnly || Self.connection(of: device, now: now).isDown)
+        }
+        if json {
+            Console.out(JSONOutput.array(devices.map { device in
+                .object([
+                    ("id", .string(device.id)), ("kind", .string(device.kind)), ("community", .string(device.community)),
+                    ("building", .string(device.building)), ("unit", .string(device.unit)), ("address", .string(device.address)),
+                    ("grid", .string(device.grid)), ("owner", .string(device.owner)), ("registered", .bool(device.registered)),
+                    ("connection", .string(Self.connection(of: device, now: now).rawValue)),
+                    ("online", device.online.map { .bool($0) } ?? .null),
+                    ("last_seen", .string(device.lastSeen.map(TimeText.iso))),
+                    ("report_interval_s", .integer(device.reportIntervalSeconds)),
+                    ("battery_pct", device.batteryPercent.map { .number($0) } ?? .null),
+                    ("open_events", .integer(Int64(openByDevice[device.id] ?? 0))),
+                ])
+            }).rendered())
+            return
+        }
+        guard !devices.isEmpty else {
+            Console.out(offlineOnly ? "No offline devices.\n" : "No devices.\n")
+            return
+        }
+        var table = TextTable(columns: [
+            .init("DEVICE", minWidth: 6, maxWidth: 20), .init("KIND", maxWidth: 10), .init("COMMUNITY", maxWidth: 12),
+            .init("WHERE", minWidth: 8, maxWidth: 40), .init("STATE"), .init("LAST SEEN", alignRight: true),
+            .init("BATTERY", alignRight: true), .init("OPEN", alignRight: true), .init("REGISTRY"),
+        ])
+        for device in devices {
+            let connection = Self.connection(of: device, now: now)
+            let place = device.address.isEmpty
+                ? [device.building, device.unit].filter { !$0.isEmpty }.joined(separator: "/") : device.address
+            let battery = device.batteryPercent.map { "\(Int($0.rounded()))%" } ?? "-"
+            let batteryColour: TerminalColour? = (device.batteryPercent ?? 100) < 10 ? .alarm
+                : (device.batteryPercent ?? 100) < 20 ? .yellow : nil
+            let open = openByDevice[device.id] ?? 0
+            table.append([
+                TextTable.Cell(device.id), TextTable.Cell(device.kind), TextTable.Cell(device.community),
+                TextTable.Cell(place.isEmpty ? "-" : place),
+                TextTable.Cell(connection.rawValue, colour: connection.isDown ? .yellow : .green),
+                TextTable.Cell(device.lastSeen.map { TimeText.span(milliseconds: now - $0) + " ago" } ?? "-"),
+                TextTable.Cell(battery, colour: batteryColour),
+                TextTable.Cell(String(open), colour: open > 0 ? .bold : nil),
+                TextTable.Cell(device.registered ? "registered" : "unregistered", colour: device.registered ? nil : .yellow),
+            ])
+        }
+        Console.out(table.render(totalWidth: context.width, style: context.style))
+    }
+}

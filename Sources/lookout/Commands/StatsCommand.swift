@@ -1,0 +1,165 @@
+import Daemon
+import EventCore
+
+/// `lookout stats`: how many events, how fast they were taken and reached, per community.
+struct StatsCommand: Command {
+    static let name = "stats"
+    static let help = CommandHelp(
+        summary: "counts by level and status, time to ack and on site (median, p90), share within deadline",
+        usage: "",
+        options: [
+            .value("since", "WHEN", help: "period start: 7d (default), 24h, 2026-11-01"),
+            .value("community", "C", help: "only this community"),
+            .flag("json", help: "print a JSON object"),
+        ],
+        examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --json"])
+
+    let context: CLIContext
+    let since: Millis
+    let community: String?
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        let text = arguments.value("since") ?? "7d"
+        guard let since = TimeText.pointInTime(text, now: context.now) else {
+            throw CLIError.usage("stats: --since needs a duration (7d) or a time (2026-11-01), not '\(text)'")
+        }
+        self.since = since
+        community = arguments.value("community")
+        json = arguments.flag("json")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let statistics = try store.statistics(since: since, until: context.now + 1)
+        if json {
+            Console.out(Self.json(statistics, community: community).rendered())
+            return
+        }
+        Console.out(render(statistics))
+    }
+
+    /// The report for a terminal.
+    func render(_ statistics: EventStatistics) -> String {
+        let style = context.style
+        var out = "Events since \(TimeText.local(statistics.since)) (\(TimeText.span(milliseconds: context.now - statistics.since)))"
+        if let community {
+            guard let figures = statistics.perCommunity.first(where: { $0.community == community }) else {
+                return out + " in community \(TerminalSanitizer.sanitize(community)): none\n"
+            }
+            out += " in community \(TerminalSanitizer.sanitize(community)): \(figures.total)   active \(figures.stillActive)   overdue \(figures.overdue)\n"
+            out += "\n" + style.paint("By level", .bold) + "\n" + levelBars(figures.byLevel)
+            out += "\n" + responseTable(ack: figures.timeToAcknowledge, onsite: figures.timeToOnsite, shares: nil)
+            return out
+        }
+        out += ": \(statistics.total)   overdue \(statistics.overdue)   silenced \(statistics.silenced)\n"
+        out += "\n" + style.paint("By level", .bold) + "\n" + levelBars(statistics.byLevel)
+        out += "\n" + style.paint("By status", .bold) + "\n"
+        out += bars(EventStatus.allCases.compactMap { status in
+            statistics.byStatus[status].map { (status.rawValue, $0, nil) }
+        })
+        out += "\n" + responseTable(ack: statistics.timeToAcknowledge, onsite: statistics.timeToOnsite,
+                                    shares: (statistics.acknowledgedInTime, statistics.onsiteInTime))
+        if !statistics.perCommunity.isEmpty {
+            out += "\n" + style.paint("Per community", .bold) + "\n"
+            var table = TextTable(columns: [
+                .init("COMMUNITY", maxWidth: 20), .init("EVENTS", alignRight: true), .init("RED", alignRight: true),
+                .init("YELLOW", alignRight: true), .init("GREEN", alignRight: true), .init("ACTIVE", alignRight: true),
+                .init("OVERDUE", alignRight: true), .init("ACK MEDIAN", alignRight: true), .init("ACK P90", alignRight: true),
+                .init("ONSITE MEDIAN", alignRight: true), .init("ONSITE P90", alignRight: true),
+            ])
+            for figures in statistics.perCommunity {
+                table.append([
+                    TextTable.Cell(figures.community.isEmpty ? "-" : figures.community), TextTable.Cell(String(figures.total)),
+                    TextTable.Cell(String(figures.byLevel[.red] ?? 0)), TextTable.Cell(String(figures.byLevel[.yellow] ?? 0)),
+                    TextTable.Cell(String(figures.byLevel[.green] ?? 0)), TextTable.Cell(String(figures.stillActive)),
+                    TextTable.Cell(String(figures.overdue), colour: figures.overdue > 0 ? .alarm : nil),
+                    TextTable.Cell(Self.duration(figures.timeToAcknowledge.medianMillis)),
+                    TextTable.Cell(Self.duration(figures.timeToAcknowledge.p90Millis)),
+                    TextTable.Cell(Self.duration(figures.timeToOnsite.medianMillis)),
+                    TextTable.Cell(Self.duration(figures.timeToOnsite.p90Millis)),
+                ])
+            }
+            out += table.render(totalWidth: context.width, style: style)
+        }
+        return out
+    }
+
+    private func levelBars(_ byLevel: [EventLevel: Int]) -> String {
+        bars(EventLevel.allCases.reversed().map { ($0.rawValue, byLevel[$0] ?? 0, EventText.colour(of: $0)) })
+    }
+
+    /// `  red        12  ██████▌` lines, scaled to the largest value.
+    private func bars(_ rows: [(label: String, value: Int, colour: TerminalColour?)]) -> String {
+        let maximum = Double(rows.map(\.value).max() ?? 0)
+        let labelWidth = rows.map { $0.label.count }.max() ?? 0
+        let valueWidth = rows.map { String($0.value).count }.max() ?? 0
+        let barWidth = max(10, min(40, (context.width ?? 80) - labelWidth - valueWidth - 6))
+        return rows.map { row in
+            "  " + row.label.padding(to: labelWidth) + "  " + String(repeating: " ", count: valueWidth - String(row.value).count)
+                + String(row.value) + "  " + context.style.paint(TextBar.render(Double(row.value), of: maximum, width: barWidth), row.colour) + "\n"
+        }.joined()
+    }
+
+    private func responseTable(ack: DurationSummary, onsite: DurationSummary,
+                               shares: (ack: DeadlineShare, onsite: DeadlineShare)?) -> String {
+        var columns: [TextTable.Column] = [.init("RESPONSE"), .init("COUNT", alignRight: true),
+                                           .init("MEDIAN", alignRight: true), .init("P90", alignRight: true)]
+        if shares != nil { columns.append(.init("WITHIN DEADLINE", alignRight: true)) }
+        var table = TextTable(columns: columns)
+        for (label, summary, share) in [("time to acknowledge", ack, shares?.ack), ("time to on site", onsite, shares?.onsite)] {
+            var row = [TextTable.Cell(label), TextTable.Cell(String(summary.count)),
+                       TextTable.Cell(Self.duration(summary.medianMillis)), TextTable.Cell(Self.duration(summary.p90Millis))]
+            if let share {
+                let percent = share.fraction.map { " \(Int(($0 * 100).rounded()))%" } ?? ""
+                let colour: TerminalColour? = (share.fraction ?? 1) < 0.9 ? .yellow : nil
+                row.append(TextTable.Cell("\(share.met)/\(share.total)\(percent)", colour: colour))
+            }
+            table.append(row)
+        }
+        return table.render(totalWidth: context.width, style: context.style)
+    }
+
+    private static func duration(_ millis: Millis?) -> String { millis.map { TimeText.span(milliseconds: $0) } ?? "-" }
+
+    /// The JSON report (one community's figures with `community`); durations in seconds.
+    static func json(_ statistics: EventStatistics, community: String?) -> JSONOutput {
+        func summary(_ value: DurationSummary) -> JSONOutput {
+            .object([("count", .integer(Int64(value.count))),
+                     ("median_s", value.medianMillis.map { .number(Double($0) / 1000) } ?? .null),
+                     ("p90_s", value.p90Millis.map { .number(Double($0) / 1000) } ?? .null)])
+        }
+        func share(_ value: DeadlineShare) -> JSONOutput {
+            .object([("met", .integer(Int64(value.met))), ("total", .integer(Int64(value.total))),
+                     ("fraction", value.fraction.map { .number($0) } ?? .null)])
+        }
+        func levels(_ byLevel: [EventLevel: Int]) -> JSONOutput {
+            .object(EventLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })
+        }
+        /// A community's figures; zeros when it had no events.
+        func communityObject(_ community: String, _ figures: CommunityStatistics?) -> JSONOutput {
+            .object([
+                ("community", .string(community)), ("since", .string(TimeText.iso(statistics.since))),
+                ("until", .string(TimeText.iso(statistics.until))), ("total", .integer(Int64(figures?.total ?? 0))),
+                ("by_level", levels(figures?.byLevel ?? [:])), ("active", .integer(Int64(figures?.stillActive ?? 0))),
+                ("overdue", .integer(Int64(figures?.overdue ?? 0))),
+                ("time_to_acknowledge", summary(figures?.timeToAcknowledge ?? DurationSummary([]))),
+                ("time_to_onsite", summary(figures?.timeToOnsite ?? DurationSummary([]))),
+            ])
+        }
+        if let community {
+            return communityObject(community, statistics.perCommunity.first { $0.community == community })
+        }
+        return .object([
+            ("since", .string(TimeText.iso(statistics.since))), ("until", .string(TimeText.iso(statistics.until))),
+            ("total", .integer(Int64(statistics.total))), ("by_level", levels(statistics.byLevel)),
+            ("by_status", .object(EventStatus.allCases.map { ($0.rawValue, .integer(Int64(statistics.byStatus[$0] ?? 0))) })),
+            ("overdue", .integer(Int64(statistics.overdue))), ("silenced", .integer(Int64(statistics.silenced))),
+            ("time_to_acknowledge", summary(statistics.timeToAcknowledge)), ("time_to_onsite", summary(statistics.timeToOnsite)),
+            ("acknowledged_in_time", share(statistics.acknowledgedInTime)), ("onsite_in_time", share(statistics.onsiteInTime)),
+            ("communities", .array(statistics.perCommunity.map { communityObject($0.community, $0) })),
+        ])
+    }
+}

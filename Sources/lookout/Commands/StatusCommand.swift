@@ -1,0 +1,131 @@
+import Daemon
+import EventCore
+import Foundation
+
+/// `lookout status`: the daemon's health from the status row it writes every few seconds.
+struct StatusCommand: Command {
+    static let name = "status"
+    static let help = CommandHelp(
+        summary: "daemon health: running?, broker connection, msgs/s, rejects, rules, last commit, open events",
+        usage: "",
+        options: [.flag("json", help: "print a JSON object (the status row plus the verdict)")],
+        discussion: ["Exit status 1 when the daemon is down (no status row, the row is older than three status " +
+                     "intervals, the process is gone, or it stopped) or not connected to the broker."],
+        examples: ["lookout status", "lookout status || echo 'lookoutd needs attention'"])
+
+    /// Status interval assumed when the row does not say (lookoutd's default `[status] interval`).
+    static let defaultIntervalSeconds = 5.0
+
+    let context: CLIContext
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        json = arguments.flag("json")
+    }
+
+    /// The verdict on a status row.
+    struct Verdict: Equatable {
+        /// Whether the daemon is running.
+        var running: Bool
+        /// Whether it is connected to the broker.
+        var connected: Bool
+        /// Why it is considered down, if it is.
+        var problem: String?
+    }
+
+    /// Judges a snapshot at `now`.
+    static func verdict(_ snapshot: DaemonStatusSnapshot, now: Millis) -> Verdict {
+        let values = snapshot.values
+        guard let updatedAt = snapshot.updatedAt else {
+            return Verdict(running: false, connected: false, problem: "lookoutd has never written its status")
+        }
+        if values["state"] == "stopped" {
+            return Verdict(running: false, connected: false, problem: "lookoutd stopped \(TimeText.span(milliseconds: now - updatedAt)) ago")
+        }
+        let interval = values["status_interval_s"].flatMap(Double.init) ?? defaultIntervalSeconds
+        let age = now - updatedAt
+        if Double(age) > 3 * interval * 1000 {
+            return Verdict(running: false, connected: false,
+                           problem: "status is \(TimeText.span(milliseconds: age)) old (expected every \(TimeText.span(milliseconds: Int64(interval * 1000))))")
+        }
+        if let pid = values["pid"].flatMap(Int32.init), pid > 0, kill(pid, 0) != 0, errno == ESRCH {
+            return Verdict(running: false, connected: false, problem: "process \(pid) is not running")
+        }
+        let connected = values["connected"] == "true"
+        return Verdict(running: true, connected: connected, problem: connected ? nil : "not connected to the broker")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let now = context.now
+        let snapshot = try store.daemonStatus()
+        let verdict = Self.verdict(snapshot, now: now)
+        // Open events come from the events themselves, so they are right even when the daemon is down.
+        var everyOpenEvent = EventFilter()
+        everyOpenEvent.limit = Int.max
+        let open = try store.events(everyOpenEvent)
+        var byLevel: [EventLevel: Int] = [:]
+        for event in open { byLevel[event.level, default: 0] += 1 }
+        let overdue = open.filter(\.overdue).count
+        if json {
+            var members: [(String, JSONOutput)] = [
+                ("running", .bool(verdict.running)), ("connected", .bool(verdict.connected)),
+                ("problem", .string(verdict.problem)), ("updated_at", .string(snapshot.updatedAt.map(TimeText.iso))),
+                ("open_events", .object(EventLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })),
+                ("overdue", .integer(Int64(overdue))),
+            ]
+            members.append(("daemon", .object(snapshot.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+            Console.out(JSONOutput.object(members).rendered())
+        } else {
+            Console.out(render(snapshot, verdict: verdict, byLevel: byLevel, overdue: overdue, now: now))
+        }
+        if !verdict.running || !verdict.connected { throw CLIError.exit(1) }
+    }
+
+    private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [EventLevel: Int],
+                        overdue: Int, now: Millis) -> String {
+        let style = context.style
+        let values = snapshot.values.mapValues { TerminalSanitizer.sanitize($0) }
+        func value(_ key: String) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
+        func time(_ key: String) -> Millis? { values[key].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil } }
+        var lines: [(String, String)] = []
+        var daemon = verdict.running ? style.paint("running", .green) : style.paint("DOWN", .alarm)
+        if let problem = verdict.problem, !verdict.running { daemon += " (\(problem))" }
+        if verdict.running {
+            daemon += " (pid \(value("pid")), version \(value("version"))"
+            if let started = time("started_at") { daemon += ", up \(TimeText.span(milliseconds: now - started))" }
+            if let updated = snapshot.updatedAt { daemon += ", status \(TimeText.span(milliseconds: now - updated)) old" }
+            daemon += ")"
+        }
+        lines.append(("lookoutd", daemon))
+        if snapshot.updatedAt != nil {
+            var broker = verdict.connected ? style.paint("connected", .green) : style.paint("DISCONNECTED", .alarm)
+            if let since = time("connection_changed_at") {
+                broker += " since \(TimeText.local(since)) (\(TimeText.span(milliseconds: now - since)))"
+            }
+            if let reconnects = values["broker_reconnects"] { broker += ", \(reconnects) reconnect(s)" }
+            lines.append(("broker", broker))
+            lines.append(("subscriptions", value("subscriptions")))
+            lines.append(("messages", "\(value("messages_per_second"))/s; received \(value("messages_received")), processed \(value("messages_processed")), rejected \(value("messages_rejected")), duplicates \(value("messages_duplicate"))"))
+            let rejects = value("rejects_by_reason").replacingOccurrences(of: ",", with: ", ")
+            lines.append(("rejects", rejects == "-" ? "none" : rejects))
+            let ruleErrors = Int(value("rule_errors")) ?? 0
+            lines.append(("rules", "\(value("rules_loaded")) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))
+            lines.append(("devices", "\(value("devices_registered")) registered"))
+            var commit = time("last_commit_at").map { "last \(TimeText.span(milliseconds: now - $0)) ago" } ?? "none yet"
+            let failures = Int(value("commit_failures")) ?? 0
+            if failures > 0 { commit += style.paint(", \(failures) failure(s)", .alarm) }
+            commit += "; hand-off backlog \(value("outbox_backlog"))"
+            lines.append(("commits", commit))
+        }
+        var events = EventLevel.allCases.reversed().map { level in
+            style.paint("\(level.rawValue) \(byLevel[level] ?? 0)", (byLevel[level] ?? 0) > 0 ? EventText.colour(of: level) : nil)
+        }.joined(separator: ", ")
+        events += overdue > 0 ? "; " + style.paint("\(overdue) overdue", .alarm) : "; none overdue"
+        lines.append(("open events", events))
+        let width = lines.map { $0.0.count }.max() ?? 0
+        return lines.map { style.paint(($0.0 + ":").padding(to: width + 1), .bold) + " " + $0.1 + "\n" }.joined()
+    }
+}

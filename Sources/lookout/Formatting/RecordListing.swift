@@ -1,0 +1,43 @@
+import Daemon
+import EventCore
+
+/// A time-limited record staff add and remove (silences, away notes): one listing for both.
+struct RecordListing {
+    var id: Int64
+    var subject: String
+    var createdAt: Millis
+    var until: Millis
+    var reason: String
+    var actor: String
+
+    /// The table (or JSON array) of records.
+    static func render(_ records: [RecordListing], subjectTitle: String, json: Bool, empty: String,
+                       now: Millis, context: CLIContext) -> String {
+        if json {
+            return JSONOutput.array(records.map { record in
+                .object([("id", .integer(record.id)), (subjectTitle.lowercased(), .string(record.subject)),
+                         ("created_at", .string(TimeText.iso(record.createdAt))), ("until", .string(TimeText.iso(record.until))),
+                         ("reason", .string(record.reason)), ("actor", .string(record.actor))])
+            }).rendered()
+        }
+        guard !records.isEmpty else { return empty + "\n" }
+        var table = TextTable(columns: [.init("ID", alignRight: true), .init(subjectTitle, maxWidth: 30), .init("UNTIL"),
+                                        .init("LEFT", alignRight: true), .init("BY", maxWidth: 16), .init("REASON", minWidth: 10)])
+        for record in records {
+            table.append([TextTable.Cell(String(record.id)), TextTable.Cell(record.subject),
+                          TextTable.Cell(TimeText.local(record.until)),
+                          TextTable.Cell(TimeText.span(milliseconds: record.until - now)),
+                          TextTable.Cell(record.actor), TextTable.Cell(record.reason)])
+        }
+        return table.render(totalWidth: context.width, style: context.style)
+    }
+
+    /// The numeric id positional of a `remove` command.
+    static func id(_ arguments: ParsedArguments, listCommand: String) throws -> Int64 {
+        let text = try arguments.single("ID")
+        guard let id = Int64(text), id > 0 else {
+            throw CLIError.usage("\(arguments.commandName): ID is a number (see \(listCommand))")
+        }
+        return id
+    }
+}

@@ -1,0 +1,203 @@
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+
+/// Silences, away notes, stats, devices, rejects and status through the built binary.
+@Suite struct OperationsCommandsTests {
+    @Test func silenceAddListRemove() throws {
+        let fixture = try CLIFixture()
+        let add = try fixture.run(["silence", "add", "--building", "c01/3", "--for", "2h", "--reason", "fire alarm test", "--as", "frank"])
+        #expect(add.status == 0, "\(add.stderr)")
+        let silences = try fixture.store.listSilences(now: fixture.now)
+        #expect(silences.count == 1)
+        let silence = try #require(silences.first)
+        #expect(silence.scope == .building(community: "c01", building: "3"))
+        #expect(silence.reason == "fire alarm test")
+        #expect(silence.actor == "frank")
+        #expect(abs(silence.until - fixture.now - 7_200_000) < 600_000)
+
+        let list = try fixture.run(["silence", "list"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("building c01/3"))
+        #expect(list.stdout.contains("fire alarm test"))
+        let json = try fixture.run(["silence", "list", "--json"])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(array.first?["reason"] as? String == "fire alarm test")
+
+        // Events raised in the silenced building are recorded, marked silenced.
+        let event = try fixture.raise("SD-0301", level: .red)
+        #expect(event.silenced)
+
+        let remove = try fixture.run(["silence", "remove", String(silence.id)])
+        #expect(remove.status == 0, "\(remove.stderr)")
+        #expect(try fixture.store.listSilences(now: fixture.now).isEmpty)
+        #expect(try fixture.run(["silence", "remove", String(silence.id)]).status == 1)
+    }
+
+    @Test func silenceUsageErrors() throws {
+        let fixture = try CLIFixture()
+        for arguments in [["silence", "add", "--for", "2h", "--reason", "x"],
+                          ["silence", "add", "--device", "A", "--community", "c01", "--for", "2h", "--reason", "x"],
+                          ["silence", "add", "--device", "A", "--for", "soon", "--reason", "x"],
+                          ["silence", "add", "--device", "A", "--for", "2h"],
+                          ["silence", "add", "--building", "c01", "--for", "2h", "--reason", "x"],
+                          ["silence", "remove", "abc"], ["silence", "frob"], ["silence"]] {
+            let result = try fixture.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        }
+        #expect(try fixture.store.listSilences(now: fixture.now).isEmpty)
+    }
+
+    @Test func awayNotes() throws {
+        let fixture = try CLIFixture()
+        let add = try fixture.run(["away", "add", "--device", "DR-0012", "--until", "3d", "--reason", "in hospital"])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(try fixture.store.isAway(subject: "DR-0012", at: fixture.now + 60_000))
+        let list = try fixture.run(["away", "list"])
+        #expect(list.stdout.contains("DR-0012"))
+        #expect(list.stdout.contains("in hospital"))
+        let id = try #require(try fixture.store.listAwayNotes(now: fixture.now).first?.id)
+        #expect(try fixture.run(["away", "remove", String(id)]).status == 0)
+        #expect(try !fixture.store.isAway(subject: "DR-0012", at: fixture.now + 60_000))
+        #expect(try fixture.run(["away", "add", "--device", "DR-0012", "--until", "2001-01-01", "--reason", "x"]).status == 64)
+    }
+
+    @Test func statsCountsAndTimes() throws {
+        let fixture = try CLIFixture()
+        let red = try fixture.raise("SD-0001", level: .red, minutesAgo: 30)
+        try fixture.raise("SD-0002", level: .yellow, minutesAgo: 20)
+        try fixture.raise("MH-0003", level: .green, kind: "manhole", minutesAgo: 10)
+        _ = try fixture.store.perform(.acknowledge, on: red.id, actor: "a", note: "", at: red.firstSeen + 60_000)
+        _ = try fixture.store.perform(.onsite, on: red.id, actor: "a", note: "", at: red.firstSeen + 600_000)
+
+        let text = try fixture.run(["stats", "--since", "1d"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("red"))
+        #expect(text.stdout.contains("█"))
+        #expect(text.stdout.contains("c01"))
+        #expect(text.stdout.contains("1m"))  // median time to acknowledge
+
+        let json = try fixture.run(["stats", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["total"] as? Int == 3)
+        #expect((object["by_level"] as? [String: Int])?["red"] == 1)
+        let ack = try #require(object["time_to_acknowledge"] as? [String: Any])
+        #expect(ack["count"] as? Int == 1)
+        #expect(ack["median_s"] as? Double == 60)
+        let onsite = try #require(object["time_to_onsite"] as? [String: Any])
+        #expect(onsite["median_s"] as? Double == 600)
+
+        let community = try fixture.run(["stats", "--community", "c01", "--json"])
+        let communityObject = try #require(try JSONSerialization.jsonObject(with: Data(community.stdout.utf8)) as? [String: Any])
+        #expect(communityObject["community"] as? String == "c01")
+        #expect(communityObject["total"] as? Int == 3)
+        let none = try fixture.run(["stats", "--community", "zz"])
+        #expect(none.status == 0)
+        #expect(none.stdout.contains("none"))
+    }
+
+    @Test func devicesShowStateBatteryAndOpenEvents() throws {
+        let fixture = try CLIFixture()
+        try fixture.store.mirrorRegistry([
+            DeviceState(id: "SD-0001", kind: "smoke", community: "c01", building: "3", address: "3号楼2单元502",
+                        reportIntervalSeconds: 3600),
+            DeviceState(id: "SD-0002", kind: "smoke", community: "c01", reportIntervalSeconds: 3600),
+            DeviceState(id: "MH-0001", kind: "manhole", community: "c01", reportIntervalSeconds: 86400),
+        ], at: fixture.now)
+        try fixture.store.recordDeviceActivity([
+            DeviceActivity(deviceID: "SD-0001", kind: "smoke", at: fixture.now - 60_000, online: true, batteryPercent: 8),
+            DeviceActivity(deviceID: "SD-0002", kind: "smoke", at: fixture.now - 3 * 3_600_000, batteryPercent: 90),
+            DeviceActivity(deviceID: "XX-9", kind: "door", at: fixture.now - 1000),
+        ])
+        try fixture.raise("SD-0001", level: .red)
+
+        let table = try fixture.run(["devices"])
+        #expect(table.status == 0, "\(table.stderr)")
+        let line = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("SD-0001") })
+        #expect(line.contains("online"))
+        #expect(line.contains("8%"))
+        #expect(table.stdout.contains("unregistered"))
+
+        let offline = try fixture.run(["devices", "--offline", "--json"])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [[String: Any]])
+        let ids = Set(array.compactMap { $0["id"] as? String })
+        #expect(ids == ["SD-0002", "MH-0001"])  // silent beyond twice its interval; never seen
+        let all = try fixture.run(["devices", "--kind", "smoke", "--json"])
+        let smoke = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]])
+        #expect(smoke.first { $0["id"] as? String == "SD-0001" }?["open_events"] as? Int == 1)
+        #expect(smoke.count == 2)
+    }
+
+    @Test func rejectsAreListedWithPayloadsEscaped() throws {
+        let fixture = try CLIFixture()
+        try fixture.store.recordRejects([
+            RejectedMessage(at: fixture.now - 5000, reason: "invalid_json", topic: "c01/smoke/SD-0001/event",
+                            payloadExcerpt: "{\"event\":\u{1B}[2J\u{07}"),
+            RejectedMessage(at: fixture.now - 1000, reason: "unknown_topic", topic: "junk/\u{1B}]0;x", payloadExcerpt: "{}"),
+        ])
+        let result = try fixture.run(["rejects"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("invalid_json"))
+        #expect(result.stdout.contains("\\x1b[2J\\x07"))
+        #expect(!result.stdout.contains("\u{1B}"))
+        #expect(!result.stdout.contains("\u{07}"))
+        let filtered = try fixture.run(["rejects", "--reason", "unknown_topic", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [String: Any])
+        #expect((object["samples"] as? [Any])?.count == 1)
+        #expect((object["counts"] as? [[String: Any]])?.first?["reason"] as? String == "unknown_topic")
+    }
+
+    @Test func statusReflectsTheDaemonRow() throws {
+        let fixture = try CLIFixture()
+        try fixture.raise("SD-0001", level: .red)
+        // Never written: down.
+        let never = try fixture.run(["status"])
+        #expect(never.status == 1)
+        #expect(never.stdout.contains("DOWN"))
+
+        var values = ["pid": String(getpid()), "version": "0.1.0", "state": "running",
+                      "started_at": String(fixture.now - 3_600_000), "updated_at": String(fixture.now),
+                      "connected": "true", "connection_changed_at": String(fixture.now - 3_000_000),
+                      "subscriptions": "+/+/+/+", "messages_per_second": "12.5", "messages_received": "1000",
+                      "messages_processed": "990", "messages_rejected": "10", "messages_duplicate": "0",
+                      "rejects_by_reason": "invalid_json=7,unknown_topic=3", "rules_loaded": "12", "rule_errors": "0",
+                      "devices_registered": "40", "last_commit_at": String(fixture.now - 1000), "commit_failures": "0",
+                      "outbox_backlog": "0", "overdue": "0", "broker_reconnects": "1",
+                      "open_red": "1", "open_yellow": "0", "open_green": "0"]
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        let up = try fixture.run(["status"])
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        #expect(up.stdout.contains("running"))
+        #expect(up.stdout.contains("12.5/s"))
+        #expect(up.stdout.contains("invalid_json=7"))
+        #expect(up.stdout.contains("red 1"))
+
+        values["connected"] = "false"
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        let disconnected = try fixture.run(["status", "--json"])
+        #expect(disconnected.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(disconnected.stdout.utf8)) as? [String: Any])
+        #expect(object["running"] as? Bool == true)
+        #expect(object["connected"] as? Bool == false)
+
+        // A stale row (older than three intervals) means the daemon is down.
+        values["connected"] = "true"
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000) - 600_000)
+        let stale = try fixture.run(["status"])
+        #expect(stale.status == 1)
+        #expect(stale.stdout.contains("old"))
+
+        // The same age is fine when the daemon says it writes only every 5 minutes.
+        values["status_interval_s"] = "300"
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000) - 600_000)
+        #expect(try fixture.run(["status"]).status == 0)
+
+        // The last row of a clean stop.
+        values["state"] = "stopped"
+        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        let stopped = try fixture.run(["status"])
+        #expect(stopped.status == 1)
+        #expect(stopped.stdout.contains("stopped"))
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import LookoutTestSupport
+import MQTTClient
+import Testing
+
+@Suite(.serialized) struct MQTTConnectionTests {
+    @Test func receivesQoS1MessagesInBatchesAndTicks() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        connection.maxBatchSize = 100
+        let runner = ConnectionRunner(connection)
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+
+        try publishAll(port: broker.port, count: 2000)
+        #expect(runner.consumer.wait { $0.messages.count >= 2000 })
+        #expect(runner.stop())
+
+        let consumer = runner.consumer
+        #expect(consumer.payloads == (0..<2000).map { "m\($0)" })
+        #expect(consumer.messages.allSatisfy { $0.topic == "test/a" && $0.qos == 1 && !$0.retained })
+        #expect(consumer.batches.allSatisfy { !$0.isEmpty && $0.count <= 100 })
+        #expect(consumer.ticks > 0)
+        #expect(consumer.connects == [false])
+        #expect(consumer.disconnects == ["stopped"])
+        #expect(runner.error == nil)
+    }
+
+    @Test func publishRoundTripThroughTheBroker() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let runner = ConnectionRunner(connection, filters: ["test/echo/#", "test/other"])
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+
+        try connection.publish(topic: "test/echo/1", payload: Array("hello".utf8), qos: 1)
+        try connection.publish(topic: "test/other", payload: [0, 255, 7], qos: 0)
+        try connection.publish(topic: "test/echo/retained", payload: Array("kept".utf8), qos: 1, retain: true)
+        #expect(runner.consumer.wait { $0.messages.count >= 3 })
+        let messages = runner.consumer.messages.sorted { $0.topic < $1.topic }
+        #expect(messages.map(\.topic) == ["test/echo/1", "test/echo/retained", "test/other"])
+        #expect(messages.map(\.payload) == [Array("hello".utf8), Array("kept".utf8), [0, 255, 7]])
+        #expect(runner.stop())
+
+        // A new subscriber sees the retained message flagged as retained.
+        let late = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port, clientID: "late")), filters: ["test/echo/#"])
+        #expect(late.consumer.wait { !$0.messages.isEmpty })
+        #expect(late.consumer.messages.first == MQTTMessage(topic: "test/echo/retained", payload: Array("kept".utf8), qos: 1, retained: true))
+        #expect(late.stop())
+    }
+
+    @Test func failedCommitMakesTheBrokerRedeliver() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let consumer = RecordingConsumer()
+        let runner = ConnectionRunner(connection, consumer: consumer)
+        #expect(consumer.wait { $0.connects.count == 1 })
+
+        // Two failed commits in a row: if a queued acknowledgement leaked (on the old socket or after the
+        // reconnect) the broker would not deliver the messages a third time.
+        consumer.failNextBatches(2)
+        try publishAll(port: broker.port, count: 50)
+        #expect(consumer.wait { Set($0.payloads).count == 50 })
+        #expect(consumer.failedBatches.count == 2)
+        #expect(Set(consumer.payloads) == Set((0..<50).map { "m\($0)" }))
+        // Redelivered messages arrive right after CONNACK, before the SUBACK: a connection that fails its
+        // first batch may never be reported as connected, so only the last one is certain.
+        #expect(consumer.wait { $0.connects.count >= 2 })
+        #expect(consumer.disconnects.count == 1)
+        #expect(consumer.disconnects.first?.contains("not committed") == true)
+        #expect(runner.stop())
+    }
+
+    @Test func committedBatchesAreNotRedelivered() throws {
+        let broker = try MosquittoBroker()
+        let first = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port)))
+        #expect(first.consumer.wait { $0.connects.count == 1 })
+        try publishAll(port: broker.port, count: 50)
+        #expect(first.consumer.wait { $0.messages.count >= 50 })
+        #expect(first.stop())
+        #expect(broker.waitForLog("Client lookout-test disconnected."))
+
+        // Same client id again: the session is present, and the first message it gets is the marker
+        // published now (the broker would resend unacknowledged messages before it).
+        let second = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port)))
+        #expect(second.consumer.wait { $0.connects.count == 1 })
+        try publishAll(port: broker.port, prefix: "marker", count: 1)
+        #expect(second.consumer.wait { !$0.messages.isEmpty })
+        #expect(second.consumer.payloads == ["marker0"])
+        #expect(second.consumer.connects == [true])
+        #expect(second.stop())
+    }
+
+    @Test func persistentSessionQueuesMessagesWhileStopped() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let first = ConnectionRunner(connection)
+        #expect(first.consumer.wait { $0.connects.count == 1 })
+        #expect(first.stop())
+        #expect(broker.waitForLog("Client lookout-test disconnected."))
+
+        try publishAll(port: broker.port, count: 300)
+
+        // The same MQTTConnection runs again.
+        let second = ConnectionRunner(connection)
+        #expect(second.consumer.wait { $0.messages.count >= 300 })
+        #expect(second.consumer.payloads == (0..<300).map { "m\($0)" })
+        // Queued messages follow the CONNACK at once, so they may be delivered before the SUBACK is in.
+        #expect(second.consumer.wait { $0.connects == [true] })
+        #expect(second.stop())
+    }
+
+    @Test func cleanSessionDoesNotQueue() throws {
+        let broker = try MosquittoBroker()
+        var options = testOptions(port: broker.port)
+        options.cleanSession = true
+        let first = ConnectionRunner(try MQTTConnection(options: options))
+        #expect(first.consumer.wait { $0.connects.count == 1 })
+        #expect(first.stop())
+        try publishAll(port: broker.port, count: 10)
+
+        let second = ConnectionRunner(try MQTTConnection(options: options))
+        #expect(second.consumer.wait { $0.connects.count == 1 })
+        try publishAll(port: broker.port, prefix: "marker", count: 1)
+        #expect(second.consumer.wait { !$0.messages.isEmpty })
+        #expect(second.consumer.payloads == ["marker0"])
+        #expect(second.consumer.connects == [false])
+        #expect(second.stop())
+    }
+
+    @Test func brokerRestartReconnectsAndResubscribes() throws {
+        let broker = try MosquittoBroker()
+        var options = testOptions(port: broker.port)
+        options.cleanSession = true  // nothing kept by the broker: the subscription must be made again
+        let runner = ConnectionRunner(try MQTTConnection(options: options))
+        let consumer = runner.consumer
+        #expect(consumer.wait { $0.connects.count == 1 })
+
+        try broker.restart()
+        #expect(consumer.wait { $0.connects.count == 2 })
+        #expect(consumer.disconnects.count == 1)
+
+        try publishAll(port: broker.port, prefix: "after", count: 20)
+        #expect(consumer.wait { $0.messages.count >= 20 })
+        #expect(consumer.payloads == (0..<20).map { "after\($0)" })
+        #expect(runner.stop())
+        #expect(consumer.disconnects.count == 2)
+    }
+
+    @Test func brokerDownForAWhileIsReportedOnceAndTicksGoOn() throws {
+        let broker = try MosquittoBroker()
+        let runner = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port)))
+        let consumer = runner.consumer
+        #expect(consumer.wait { $0.connects.count == 1 })
+        broker.stop()
+        #expect(consumer.wait { $0.disconnects.count == 1 })
+        // Several failed reconnect attempts (delays 0.1 s to 1 s), ticks continue meanwhile.
+        let ticksWhileDown = consumer.ticks
+        #expect(consumer.wait { $0.ticks > ticksWhileDown + 20 })
+        #expect(consumer.disconnects.count == 1)
+        try broker.start()
+        #expect(consumer.wait { $0.connects.count == 2 })
+        #expect(runner.stop())
+    }
+
+    @Test func unreachableBrokerIsReportedWithAReadableReason() throws {
+        let port = try FreePort.find()
+        let runner = ConnectionRunner(try MQTTConnection(options: testOptions(port: port)))
+        #expect(runner.consumer.wait { !$0.disconnects.isEmpty })
+        #expect(runner.consumer.disconnects.first?.contains("127.0.0.1:\(port)") == true)
+        #expect(runner.stop())
+        #expect(runner.consumer.connects.isEmpty)
+    }
+
+    @Test func invalidSubscriptionIsASettingsError() throws {
+        let connection = try MQTTConnection(options: testOptions(port: 1883))
+        #expect(throws: MQTTError.self) {
+            try connection.run(subscriptions: [(filter: "", qos: 1)], consumer: RecordingConsumer())
+        }
+    }
+}
