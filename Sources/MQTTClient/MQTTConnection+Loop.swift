@@ -17,6 +17,9 @@ extension MQTTConnection {
         guard (1...65535).contains(options.port) else {
             throw MQTTError(code: -1, message: "port \(options.port) is out of range")
         }
+        guard options.keepAliveSeconds == 0 || (5...65535).contains(options.keepAliveSeconds) else {
+            throw MQTTError(code: -1, message: "keepalive must be 0 (off) or 5…65535 seconds, not \(options.keepAliveSeconds)")
+        }
         self.subscriptions = subscriptions
         defer { clearStopRequest() }
         var ticker = Ticker(interval: tickInterval, consumer: consumer)
@@ -24,12 +27,12 @@ extension MQTTConnection {
         var outageReported = false
         while !stopRequested {
             pass = ReadPass()
-            let rc = mosquitto_connect(handle, options.host, Int32(options.port), Int32(options.keepAliveSeconds))
+            let rc = startConnect()
             let outcome: SessionOutcome
             if rc == Int32(MOSQ_ERR_SUCCESS.rawValue) {
                 outcome = runSession(consumer: consumer, ticker: &ticker, outageReported: &outageReported)
             } else {
-                outcome = .lost(reason: "cannot connect to \(options.host):\(options.port): \(MosquittoHandle.describe(rc))",
+                outcome = .lost(reason: "cannot connect to \(options.host):\(options.port): \(describeWithLibraryLog(rc))",
                                 healthy: false)
             }
             guard case .lost(let reason, let healthy) = outcome else { return }
@@ -40,6 +43,19 @@ extension MQTTConnection {
             if healthy { backoff.reset() }
             pause(seconds: backoff.nextDelay(), ticker: &ticker)
         }
+    }
+
+    /// Opens the socket and queues CONNECT. Plain TCP connects without blocking, so ticks go on while a
+    /// host that drops packets keeps the TCP handshake pending; libmosquitto's keepalive check
+    /// (`mosquitto_loop_misc`) gives up when no CONNACK came within `keepAliveSeconds`. TLS connects
+    /// block until the handshake has started (libmosquitto 2.0.11 cannot start TLS on a pending socket).
+    /// Host names are resolved synchronously in both cases.
+    private func startConnect() -> Int32 {
+        let host = options.host, port = Int32(options.port), keepAlive = Int32(options.keepAliveSeconds)
+        if options.tls == nil {
+            return mosquitto_connect_async(handle, host, port, keepAlive)
+        }
+        return mosquitto_connect(handle, host, port, keepAlive)
     }
 
     /// How one connection ended.
@@ -56,7 +72,7 @@ extension MQTTConnection {
         while true {
             let socket = mosquitto_socket(handle)
             guard socket >= 0 else {
-                return .lost(reason: pass.failure ?? "connection lost", healthy: isUp)
+                return .lost(reason: lossReason(), healthy: isUp)
             }
             if stopRequested {
                 disconnectCleanly()
@@ -84,9 +100,9 @@ extension MQTTConnection {
                                  healthy: false)
                 }
             }
-            if let failure = pass.failure, mosquitto_socket(handle) >= 0 {
+            if pass.failure != nil, mosquitto_socket(handle) >= 0 {
                 abortConnection(socket: socket)
-                return .lost(reason: failure, healthy: false)
+                return .lost(reason: lossReason(), healthy: false)
             }
             if mosquitto_socket(handle) >= 0 {
                 if mosquitto_want_write(handle) { _ = mosquitto_loop_write(handle, 1) }
@@ -94,6 +110,15 @@ extension MQTTConnection {
             }
             ticker.tickIfDue()
         }
+    }
+
+    /// The readable cause of the current loss, naming the broker.
+    private func lossReason() -> String {
+        let detail = pass.failure ?? "connection lost"
+        if pass.connackAccepted {
+            return "connection to \(options.host):\(options.port) lost: \(detail)"
+        }
+        return "cannot connect to \(options.host):\(options.port): \(detail)"
     }
 
     /// Polls the socket (readable; writable when libmosquitto has output) and the wake pipe.
@@ -115,7 +140,7 @@ extension MQTTConnection {
             // in flight, at least one), so the batch limits are enforced here, one call per packet.
             let rc = mosquitto_loop_read(handle, 1)
             if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 {
-                if pass.failure == nil { pass.failure = "connection lost: \(MosquittoHandle.describe(rc))" }
+                if pass.failure == nil { pass.failure = describeWithLibraryLog(rc) }
                 return
             }
             if pass.batch.count >= maxBatchSize || monotonicSeconds() - started >= maxBatchReadTime { return }

@@ -18,7 +18,8 @@ public final class MQTTConnection: @unchecked Sendable {
     let handle: OpaquePointer
     /// Wakes `run`'s poll for `publish` and `stop`.
     let wakePipe: WakePipe
-    /// What the callbacks gathered during the current read pass; touched only on `run`'s thread.
+    /// What the callbacks gathered on the current connection (the batch: since the last hand-over);
+    /// touched only on `run`'s thread.
     var pass = ReadPass()
     /// Subscriptions requested again on every connect; set by `run`.
     var subscriptions: [(filter: String, qos: Int)] = []
@@ -71,8 +72,8 @@ public final class MQTTConnection: @unchecked Sendable {
     func clearStopRequest() { stopLock.withLock { stopFlag = false } }
 }
 
-/// Events the libmosquitto callbacks report during one read pass, handled by the loop afterwards so the
-/// consumer is never called from inside libmosquitto.
+/// What the libmosquitto callbacks report on one connection, handled by the loop after each read pass so
+/// the consumer is never called from inside libmosquitto.
 struct ReadPass {
     /// Messages read (copies).
     var batch: [MQTTMessage] = []
@@ -86,4 +87,6 @@ struct ReadPass {
     var subscribed = false
     /// Why the connection failed or ended, as reported by libmosquitto (first reason wins).
     var failure: String?
+    /// libmosquitto's last error or warning log line on this connection (e.g. the OpenSSL error).
+    var libraryLog: String?
 }

@@ -65,7 +65,7 @@ import Testing
         // first batch may never be reported as connected, so only the last one is certain.
         #expect(consumer.wait { $0.connects.count >= 2 })
         #expect(consumer.disconnects.count == 1)
-        #expect(consumer.disconnects.first?.contains("not committed") == true)
+        #expect(consumer.disconnects.first?.contains("not committed") == true, "\(consumer.disconnects)")
         #expect(runner.stop())
     }
 
@@ -165,7 +165,8 @@ import Testing
         let port = try FreePort.find()
         let runner = ConnectionRunner(try MQTTConnection(options: testOptions(port: port)))
         #expect(runner.consumer.wait { !$0.disconnects.isEmpty })
-        #expect(runner.consumer.disconnects.first?.contains("127.0.0.1:\(port)") == true)
+        #expect(runner.consumer.disconnects.first?.contains("cannot connect to 127.0.0.1:\(port)") == true,
+                "\(runner.consumer.disconnects)")
         #expect(runner.stop())
         #expect(runner.consumer.connects.isEmpty)
     }
@@ -175,5 +176,49 @@ import Testing
         #expect(throws: MQTTError.self) {
             try connection.run(subscriptions: [(filter: "", qos: 1)], consumer: RecordingConsumer())
         }
+    }
+}
+
+@Suite(.serialized) struct MQTTUnresponsiveBrokerTests {
+    /// A listener whose accept queue is full: further TCP handshakes get no answer at all.
+    final class SilentListener {
+        let port: Int
+        private let listener: Int32
+        private let filler: Int32
+
+        init() throws {
+            port = try FreePort.find()
+            listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+            _ = listen(listener, 0)
+            // Fills the queue (never accepted).
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+        }
+
+        deinit {
+            close(filler)
+            close(listener)
+        }
+    }
+
+    @Test func ticksContinueWhileTheBrokerDoesNotAnswer() throws {
+        let silent = try SilentListener()
+        var options = testOptions(port: silent.port)
+        options.keepAliveSeconds = 5
+        let runner = ConnectionRunner(try MQTTConnection(options: options))
+        // Ticks every 0.05 s keep coming while the handshake hangs (a blocking connect would stop them).
+        #expect(runner.consumer.wait { $0.ticks >= 20 })
+        // No CONNACK within the keepalive: reported as a loss.
+        #expect(runner.consumer.wait { !$0.disconnects.isEmpty })
+        #expect(runner.stop())
+        #expect(runner.consumer.connects.isEmpty)
+        #expect(runner.consumer.disconnects.first?.contains("cannot connect to 127.0.0.1:\(silent.port)") == true,
+                "\(runner.consumer.disconnects)")
     }
 }
