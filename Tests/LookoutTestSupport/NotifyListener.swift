@@ -31,9 +31,8 @@ public final class NotifyListener: @unchecked Sendable {
 
     /// Binds the socket at `path` (which must not exist) and starts reading.
     public init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        address = path
         var socketAddress = sockaddr_un()
         socketAddress.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -51,6 +50,8 @@ public final class NotifyListener: @unchecked Sendable {
             close(fd)
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EINVAL)
         }
+        self.fd = fd
+        address = path
         reader = Reader(fd: fd)
         let reader = self.reader
         let thread = Thread { reader.run() }

@@ -71,7 +71,7 @@ final class AlarmStream: Sendable {
     private let publisher: MQTTPublisher
     private let devices: Int
     private let stopRequested = Atomic<Bool>(false)
-    private let result = Mutex<Result<[String: Int], MQTTError>?>(nil)
+    private let result = Mutex<Result<[String: Int], any Error>?>(nil)
 
     /// Connects; call `start()` to begin.
     init(broker: MosquittoBroker, devices: Int) throws {
