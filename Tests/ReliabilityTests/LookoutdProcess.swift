@@ -94,8 +94,10 @@ final class LookoutdProcess {
     func start(environment: [String: String] = [:]) throws {
         let before = notify.messages.count
         try launch(environment: environment)
-        guard notify.waitFor("READY=1", from: before, timeout: 60) != nil else {
-            throw ReliabilityError("lookoutd did not report READY=1; log:\n\(log)")
+        _ = try waitFor("READY=1 from lookoutd", log: log) {
+            if notify.waitFor("READY=1", from: before, timeout: 0.05) != nil { return true }
+            guard isRunning else { throw ReliabilityError("lookoutd exited with status \(process?.terminationStatus ?? -1)") }
+            return nil
         }
     }
 
@@ -202,13 +204,16 @@ final class LookoutdProcess {
 }
 
 /// Polls `probe` until it returns a value; throws after `timeout` seconds. The timeout only bounds a
-/// failing test; it is never what a test measures.
+/// failing test; it is never what a test measures. Other errors of `probe` (a database not created yet)
+/// keep it polling; a `ReliabilityError` ends the wait at once.
 func waitFor<T>(_ what: String, timeout: Double = 90, log: @autoclosure () -> String = "", _ probe: () throws -> T?) throws -> T {
     let deadline = Date().addingTimeInterval(timeout)
     var lastError: (any Error)?
     repeat {
         do {
             if let value = try probe() { return value }
+        } catch let error as ReliabilityError {
+            throw error
         } catch {
             lastError = error
         }
