@@ -20,11 +20,12 @@ extension ReliabilityTests {
             let seed = UInt64(Date().timeIntervalSince1970 * 1000)
             var random = SimulationRandom(seed: seed)
             var kills = 0
+            var launchedAt = 0   // index of the notify datagrams when the running daemon was launched
             for round in 1...5 {
                 if round % 2 == 0 {
                     // Kill a running, connected daemon in the middle of batches…
                     _ = try waitFor("READY=1 after restart", log: daemon.log) {
-                        daemon.notify.messages.filter { $0.has("READY=1") }.count >= round ? true : nil
+                        daemon.notify.waitFor("READY=1", from: launchedAt, timeout: 0.05)
                     }
                 }
                 // …or at any point of its start-up (odd rounds).
@@ -32,6 +33,7 @@ extension ReliabilityTests {
                 daemon.killHard()
                 kills += 1
                 usleep(UInt32(random.int(in: 0...300_000)))
+                launchedAt = daemon.notify.messages.count
                 try daemon.launch()
             }
             let sent = try stream.finish()
