@@ -235,8 +235,8 @@ struct RuleTestRunnerTests {
         rules "\(Self.rules)"
         devices "\(ShippedRuleTests.packageDirectory.path)/config/devices.csv"
         case "registered address from the CSV"
-          at 0s publish "c01/smoke/SD-0101/event" {"event":"tamper","state":"removed"}
-          expect at 0s raise smoke_removed/SD-0101 level green title "Smoke detector removed from the ceiling at 幸福里社区1号楼1单元101室"
+          at 0s publish "c01/smoke/SD-0001/event" {"event":"tamper","state":"removed"}
+          expect at 0s raise smoke_removed/SD-0001 level green title "Smoke detector removed from the ceiling at 1号楼2单元 502室"
         """
         let report = RuleTestRunner.run(text: text, fileName: "r.test", baseDirectory: "/")
         #expect(report.failures.map(\.description) == [])
