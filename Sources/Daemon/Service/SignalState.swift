@@ -11,8 +11,15 @@ private let reloadRequests = Atomic<Int>(0)
 
 /// What the signal handlers record: SIGTERM/SIGINT ask for shutdown, SIGHUP for a reload.
 public enum SignalState {
-    /// Installs handlers for SIGTERM, SIGINT and SIGHUP, and ignores SIGPIPE. Call once at start.
+    /// Installs handlers for SIGTERM, SIGINT and SIGHUP, and ignores SIGPIPE. Call once at start, before
+    /// starting threads. Also unblocks the three signals: the signal mask survives `exec`, and a parent that
+    /// blocked them (a test runner's worker thread, some supervisors) would otherwise leave the daemon deaf
+    /// to stop and reload requests.
     public static func install() {
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for handledSignal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, handledSignal) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
         signal(SIGINT) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
