@@ -102,7 +102,9 @@ final class LookoutdProcess {
     }
 
     /// Starts `lookoutd` without waiting. Its stderr is appended to `stderrPath` (one log over all runs).
-    func launch(environment: [String: String] = [:]) throws {
+    /// `blockedSignals`: signals blocked in the mask the child inherits (the daemon must not depend on its
+    /// parent's mask); by default it starts with none blocked, as under systemd.
+    func launch(environment: [String: String] = [:], blockedSignals: [Int32] = []) throws {
         guard !isRunning else { throw ReliabilityError("lookoutd is already running") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookoutd"))
@@ -118,7 +120,15 @@ final class LookoutdProcess {
         output?.seekToEndOfFile()
         process.standardError = output
         process.standardOutput = FileHandle.nullDevice
-        try MosquittoBroker.withSignalsUnblocked { try process.run() }
+        try MosquittoBroker.withSignalsUnblocked {
+            guard !blockedSignals.isEmpty else { return try process.run() }
+            var blocked = sigset_t()
+            sigemptyset(&blocked)
+            for signal in blockedSignals { sigaddset(&blocked, signal) }
+            pthread_sigmask(SIG_BLOCK, &blocked, nil)
+            defer { pthread_sigmask(SIG_UNBLOCK, &blocked, nil) }
+            try process.run()
+        }
         try? output?.close()
         self.process = process
     }

@@ -69,6 +69,17 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
+        /// The signal mask survives exec: a daemon started with SIGTERM and SIGHUP blocked must still obey them.
+        @Test func stopAndReloadWorkWhenTheParentBlockedTheSignals() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
+            try daemon.launch(blockedSignals: [SIGTERM, SIGINT, SIGHUP])
+            let ready = try #require(daemon.notify.waitFor("READY=1", timeout: 60), "no READY=1; log:\n\(daemon.log)")
+            daemon.send(SIGHUP)
+            #expect(daemon.notify.waitFor("RELOADING=1", from: ready + 1, timeout: 60) != nil, "SIGHUP ignored")
+            #expect(daemon.stop() == 0, "SIGTERM ignored")
+        }
+
         static func monotonicMicroseconds() -> UInt64 {
             var time = timespec()
             clock_gettime(CLOCK_MONOTONIC, &time)
