@@ -55,8 +55,10 @@ extension ReliabilityTests {
         }
 
         /// Promise 2: 5,000 alarms published while the daemon is stopped are all processed after it starts.
+        /// The broker runs the shipped `config/mosquitto.conf` (mosquitto's default queue of 1,000 would drop
+        /// most of them), with only its listener, persistence location and log moved to the test's directory.
         @Test func messagesPublishedWhileStoppedAreAllProcessedAfterStart() throws {
-            let broker = try MosquittoBroker()
+            let broker = try MosquittoBroker.withShippedConfiguration()
             let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
             try daemon.start()   // establishes the persistent session
             #expect(daemon.stop() == 0)
@@ -102,5 +104,31 @@ extension ReliabilityTests {
             #expect(tally.events["D-twice"] == 1)
             #expect(daemon.stop() == 0)
         }
+    }
+}
+
+extension MosquittoBroker {
+    /// A test broker restarted on the shipped `config/mosquitto.conf`: its listener on the test port, its
+    /// persistence and log in the broker's directory, every other setting as shipped.
+    static func withShippedConfiguration() throws -> MosquittoBroker {
+        let broker = try MosquittoBroker()
+        let shipped = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.conf"), encoding: .utf8)
+        var lines: [String] = []
+        for line in shipped.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !line.isEmpty && !line.hasPrefix("#") {
+            if line.hasPrefix("listener ") {
+                lines.append("listener \(broker.port) 127.0.0.1")
+            } else if line.hasPrefix("persistence_location ") {
+                lines.append("persistence_location \(broker.directory.path)/")
+            } else if !line.hasPrefix("log_dest") {
+                lines.append(line)
+            }
+        }
+        guard lines.contains(where: { $0.hasPrefix("max_queued_messages ") }) else {
+            throw ReliabilityError("config/mosquitto.conf does not raise max_queued_messages")
+        }
+        lines += ["log_dest file \(broker.directory.file("mosquitto.log"))", "log_type error", "log_type warning", "log_type notice", "log_type information"]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: broker.directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try broker.restart()
+        return broker
     }
 }
