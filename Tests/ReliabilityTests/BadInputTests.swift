@@ -28,6 +28,7 @@ extension ReliabilityTests {
             return [
                 text("truncated JSON", #"{"event":"door_forced","door":"#, "invalid_json"),
                 text("NaN", #"{"event":"door_forced","door":NaN}"#, "invalid_json"),
+                text("terminal escapes", "{\"event\":\"\u{1B}[2J\u{1B}]0;owned\u{07}\u{9B}31m", "invalid_json"),
                 text("single quotes", "{'event':'door_forced'}", "invalid_json"),
                 Garbage(name: "invalid UTF-8", topic: topic, payload: Array(#"{"event":"door_forced","x":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
                         reason: "invalid_utf8"),
@@ -85,6 +86,28 @@ extension ReliabilityTests {
             }
             #expect(daemon.stop() == 0)
             #expect(try daemon.integrityCheck() == "ok")
+
+            // Staff inspect the samples with `lookout rejects`: device bytes never reach the terminal raw.
+            let rejects = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "rejects"])
+            #expect(rejects.status == 0, "\(rejects.stderr)")
+            for reason in expected.keys { #expect(rejects.stdout.contains(reason)) }
+            #expect(rejects.stdout.contains("\\x1b"), "escape sequences should be shown escaped:\n\(rejects.stdout)")
+            #expect(!rejects.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{9B}" })
+            #expect(!daemon.log.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{9B}" })
+        }
+
+        /// The size limit is configurable: with `max_payload_bytes` at 2 MB, a 1.1 MB alarm is an alarm.
+        @Test func payloadLimitIsConfigurable() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, settings: ["limits": ["max_payload_bytes": "2097152"]])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            let padding = String(repeating: "A", count: 1_100_000)
+            try publisher.publish(Alarm.topic("D-large"), #"{"event":"door_forced","door":1,"note":"\#(padding)"}"#)
+            try daemon.drainWithSentinel(publisher, name: "large")
+            #expect(try daemon.alarmTally().counts["D-large"] == 1)
+            #expect(try daemon.store().rejectCounts().isEmpty)
+            #expect(daemon.stop() == 0)
         }
     }
 }
