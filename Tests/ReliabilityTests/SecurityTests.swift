@@ -105,6 +105,21 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
+        @Test func tlsWithAClientCertificateWhenTheBrokerRequiresOne() throws {
+            let certificates = try TestCertificates()
+            let broker = try MosquittoBroker(listenerConfig: MosquittoBroker.tlsListener(certificates, requireClientCertificate: true))
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, settings: [
+                "broker": ["tls_ca_file": certificates.caFile, "tls_cert_file": certificates.clientCertFile,
+                           "tls_key_file": certificates.clientKeyFile],
+            ])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker) {
+                $0.tls = TLSOptions(caFile: certificates.caFile, certFile: certificates.clientCertFile, keyFile: certificates.clientKeyFile)
+            }
+            try daemon.drainWithSentinel(publisher, name: "client-cert")
+            #expect(daemon.stop() == 0)
+        }
+
         @Test func tlsWithTheWrongAuthorityIsReportedClearly() throws {
             let certificates = try TestCertificates()
             let broker = try MosquittoBroker(listenerConfig: MosquittoBroker.tlsListener(certificates))
