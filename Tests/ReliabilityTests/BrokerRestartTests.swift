@@ -45,5 +45,25 @@ extension ReliabilityTests {
             #expect(daemon.logLines(containing: "session resumed").count == 1)
             #expect(daemon.stop() == 0)
         }
+
+        /// Started while the broker is down: no READY=1, one line, and it connects when the broker comes.
+        @Test func startedBeforeTheBrokerConnectsWhenItComes() throws {
+            let broker = try MosquittoBroker()
+            broker.stop()
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
+            try daemon.launch()
+            _ = try waitFor("the failed connection in the log", log: daemon.log) {
+                daemon.logLines(containing: "broker connection lost").first
+            }
+            #expect(daemon.isRunning)
+            #expect(!daemon.notify.messages.contains { $0.has("READY=1") })
+            usleep(2_000_000)   // lets several attempts fail; not measured
+            try broker.start()
+            #expect(daemon.notify.waitFor("READY=1", timeout: 60) != nil, "\(daemon.log)")
+            let publisher = try TestPublisher(broker: broker)
+            try daemon.drainWithSentinel(publisher, name: "late-broker")
+            #expect(daemon.logLines(containing: "broker connection lost").count == 1, "\(daemon.log)")
+            #expect(daemon.stop() == 0)
+        }
     }
 }
