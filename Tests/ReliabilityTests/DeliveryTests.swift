@@ -10,10 +10,12 @@ import Glibc
 extension ReliabilityTests {
     /// Promises 1, 2 and 4: nothing acknowledged is lost, downtime loses nothing, redelivery is harmless.
     @Suite struct DeliveryTests {
-        /// Promise 1 (and 7 after crashes): `kill -9` at random points while 300 devices stream alarms.
-        @Test func killedAtRandomPointsLosesNoAlarmAndCountsNoneTwice() throws {
+        /// Promise 1 (and 7 after crashes): `kill -9` at random points while 300 devices stream alarms; with
+        /// the test rule and with the shipped rules (whose state is restored after every crash).
+        @Test(arguments: [true, false])
+        func killedAtRandomPointsLosesNoAlarmAndCountsNoneTwice(shippedRules: Bool) throws {
             let broker = try MosquittoBroker()
-            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules)
+            let daemon = try LookoutdProcess(broker: broker, rules: shippedRules ? .shipped : Alarm.rules)
             try daemon.start()
             let stream = try AlarmStream(broker: broker, devices: 300)
             stream.start()

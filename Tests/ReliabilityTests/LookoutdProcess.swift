@@ -24,6 +24,8 @@ final class LookoutdProcess {
     let databasePath: String
     let metricsPath: String
     let stderrPath: String
+    /// The rule whose events `alarmTally()` counts: the shipped `door_forced`, or the test rule `test_alarm`.
+    let alarmRule: String
     private(set) var process: Process?
 
     /// Writes the configuration. `settings` adds or overrides `[section] key = value` lines of the generated
@@ -43,7 +45,9 @@ final class LookoutdProcess {
         switch rules {
         case .shipped:
             rulesPath = Self.repositoryFile("config/rules.d")
+            alarmRule = Alarm.shippedRule
         case .files(let files):
+            alarmRule = Alarm.rule
             rulesPath = directory.file("rules.d")
             try FileManager.default.createDirectory(atPath: rulesPath, withIntermediateDirectories: true)
             for (name, text) in files {
