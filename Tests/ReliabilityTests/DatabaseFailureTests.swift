@@ -80,6 +80,36 @@ extension ReliabilityTests {
             #expect(try daemon.integrityCheck() == "ok")
         }
 
+        /// A stop request while every commit fails must still end the process within the shutdown timeout.
+        @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
+        func sigtermWhileTheDiskIsFullStillStops() throws {
+            let broker = try MosquittoBroker()
+            let filesystem = try TinyFilesystem(megabytes: 8)
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, dataDirectory: filesystem.path,
+                                             settings: ["shutdown": ["timeout": "5s"]])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            try daemon.drainWithSentinel(publisher, name: "before")
+            try filesystem.fill()
+            for device in 0..<20 { try publisher.publishAlarm("D-full\(device)", sequence: 1) }
+            try publisher.flush()
+            _ = try waitFor("the commit failure in the log", log: daemon.log) {
+                daemon.logLines(containing: "database commit failed").isEmpty ? nil : true
+            }
+            let beforeStop = daemon.notify.messages.count
+            daemon.send(SIGTERM)
+            #expect(daemon.notify.waitFor("STOPPING=1", from: beforeStop, timeout: 60) != nil)
+            #expect(daemon.waitForExit(timeout: 60) == 0, "lookoutd did not stop cleanly with a full disk:\n\(daemon.log)")
+
+            try filesystem.freeSpace()
+            try daemon.start()
+            try daemon.drainWithSentinel(publisher, name: "after")
+            let tally = try daemon.alarmTally()
+            for device in 0..<20 { #expect(tally.counts["D-full\(device)"] == 1) }
+            #expect(daemon.stop() == 0)
+            #expect(try daemon.integrityCheck() == "ok")
+        }
+
         @Test(.enabled(if: ImmutableFile.isAvailable, "needs chattr +i on the temporary directory's filesystem"))
         func readOnlyDatabaseStopsTheStartClearlyAndQueuedAlarmsArriveAfterTheFix() throws {
             let broker = try MosquittoBroker()
