@@ -31,14 +31,14 @@ extension MQTTConnection {
         mosquitto_log_callback_set(handle) { _, userdata, level, text in
             // Only errors and warnings are kept, to explain a failure (e.g. which TLS check failed).
             guard level & Int32(MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text, let owner = MQTTConnection.owner(userdata) else { return }
-            owner.pass.libraryLog = String(cString: text)
+            owner.recordLibraryLog(String(cString: text))
         }
     }
 
-    /// libmosquitto's text for `code`, with its last error log line of this connection when there is one.
+    /// libmosquitto's text for `code`, with its last error log line when there is one.
     func describeWithLibraryLog(_ code: Int32) -> String {
         let text = MosquittoHandle.describe(code)
-        guard let log = pass.libraryLog, !log.isEmpty else { return text }
+        guard let log = takeLibraryLog(), !log.isEmpty else { return text }
         return "\(text) (\(log))"
     }
 

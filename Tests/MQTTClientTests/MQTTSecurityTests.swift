@@ -109,3 +109,35 @@ import Testing
         #expect(throws: MQTTError.self) { try MQTTPublisher(options: options) }
     }
 }
+
+@Suite(.serialized) struct MQTTSlowHandshakeTests {
+    @Test func ticksContinueWhileATLSHandshakeIsPendingAndItThenConnects() throws {
+        let certificates = try TestCertificates()
+        let broker = try MosquittoBroker(listenerConfig: MosquittoBroker.tlsListener(certificates))
+        let proxy = try SlowHandshakeProxy(targetPort: broker.port)
+        var options = testOptions(port: proxy.port)
+        options.tls = TLSOptions(caFile: certificates.caFile)
+        let runner = ConnectionRunner(try MQTTConnection(options: options))
+        // The TCP handshake hangs; ticks (every 0.05 s) must go on meanwhile.
+        #expect(runner.consumer.wait { $0.ticks >= 10 })
+        proxy.open()
+        // The SYN is retried, the handshake completes through the proxy, TLS and MQTT follow at once
+        // (not after a keepalive timeout and a second attempt).
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+        #expect(runner.consumer.disconnects.isEmpty, "\(runner.consumer.disconnects)")
+        try publishAll(port: broker.port, count: 1, qos: 1, tls: certificates)
+        #expect(runner.consumer.wait { $0.payloads == ["m0"] })
+        #expect(runner.stop())
+    }
+
+    @Test func plainTCPHandshakePendingThenConnects() throws {
+        let broker = try MosquittoBroker()
+        let proxy = try SlowHandshakeProxy(targetPort: broker.port)
+        let runner = ConnectionRunner(try MQTTConnection(options: testOptions(port: proxy.port)))
+        #expect(runner.consumer.wait { $0.ticks >= 10 })
+        proxy.open()
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+        #expect(runner.stop())
+    }
+}
+
