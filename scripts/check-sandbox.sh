@@ -72,9 +72,9 @@ write_runtime_daemon_config "$scratch/state" "$BROKER_PORT"
 setsid "${as_service[@]}" "$bin/lookoutd" --config "$scratch/state/lookoutd.conf" >"$scratch/lookoutd.log" 2>&1 &
 daemon_pid=$!
 export LOOKOUT_DB="$scratch/state/events.db"
-wait_for_daemon "$bin" "$daemon_pid" "$scratch/lookoutd.log" 20 \
+wait_for_daemon "$bin" "$daemon_pid" "$scratch/lookoutd.log" 20 "$scratch/broker/mosquitto.log" \
     || { cat "$scratch/lookoutd.log" >&2; die "lookoutd did not report running and connected within 20 s"; }
-"$bin/lookout-sim" --host 127.0.0.1 --port "$BROKER_PORT" scenario smoke-fire --fast >/dev/null
+"$bin/lookout-sim" scenario smoke-fire --host 127.0.0.1 --port "$BROKER_PORT" --fast >/dev/null
 for waited in $(seq 1 100); do
     "$bin/lookout" events --level red --json 2>/dev/null | grep -q '"kind" *: *"smoke"' && break
     sleep 0.2

@@ -98,13 +98,13 @@ write_runtime_daemon_config "$run_dir" "$BROKER_PORT"
 setsid "$bin/lookoutd" --config "$run_dir/lookoutd.conf" >"$run_dir/lookoutd.log" 2>&1 &
 children+=("$!:lookoutd")
 daemon_pid=$!
-wait_for_daemon "$bin" "$daemon_pid" "$run_dir/lookoutd.log" 30 \
+wait_for_daemon "$bin" "$daemon_pid" "$run_dir/lookoutd.log" 30 "$run_dir/broker/mosquitto.log" \
     || note "warning: lookoutd does not report ready yet; continuing (log: $run_dir/lookoutd.log)"
 note "pid $daemon_pid, database $run_dir/events.db, log $run_dir/lookoutd.log"
 
 step "Starting the simulator: $rate msg/s of device traffic, and emergencies every few seconds"
-sim=("$bin/lookout-sim" --host 127.0.0.1 --port "$BROKER_PORT")
-setsid "${sim[@]}" --rate "$rate" --garbage-rate 0.01 >"$run_dir/sim.log" 2>&1 &
+broker_options=(--host 127.0.0.1 --port "$BROKER_PORT")
+setsid "$bin/lookout-sim" "${broker_options[@]}" --rate "$rate" --garbage-rate 0.01 >"$run_dir/sim.log" 2>&1 &
 children+=("$!:lookout-sim")
 # The scenarios, one after another, then again: a fire, an elderly resident's call, a tilted manhole
 # cover, water rising in three manholes, a forced door, gas, a burst of denied accesses.
@@ -112,9 +112,10 @@ setsid bash -c '
     while true; do
         for scenario in smoke-fire sos manhole-tilt water-cluster door-forced gas door-denied-burst; do
             sleep 4
-            "$@" scenario "$scenario" --fast || echo "scenario $scenario failed"
+            echo "$(date +%T) scenario $scenario"
+            "$1" scenario "$scenario" "${@:2}" --fast || echo "scenario $scenario failed"
         done
-    done' scenarios "${sim[@]}" >"$run_dir/scenarios.log" 2>&1 &
+    done' scenarios "$bin/lookout-sim" "${broker_options[@]}" >"$run_dir/scenarios.log" 2>&1 &
 children+=("$!:scenarios")
 
 if [ "$watch" = 1 ]; then

@@ -6,7 +6,9 @@
 # Environment:
 #   LOOKOUT_SKIP_PACKAGE_TEST=1   skip the .deb build and layout test (saves a release build);
 #                                 the unit is then checked against a stand-in tree.
-#   LOOKOUT_TEST_PARALLEL=1       run `swift test --parallel`.
+#   LOOKOUT_TEST_PARALLEL=1       run the tests in parallel (Swift Testing's default). The default here is
+#                                 --no-parallel: on 2 cores, with a broker per test, it measured faster
+#                                 (36-40 s against 63 s for 237 tests) and without load-induced timeouts.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$LOOKOUT_ROOT"
@@ -27,6 +29,6 @@ step "Building the package and its tests (debug)"
 swift build --build-tests
 
 step "Running swift test (checks above took $((SECONDS - started)) s)"
-parallel=()
+parallel=(--no-parallel)
 [ "${LOOKOUT_TEST_PARALLEL:-0}" = 1 ] && parallel=(--parallel)
 exec swift test --skip-build "${parallel[@]}"

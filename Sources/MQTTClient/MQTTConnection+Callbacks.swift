@@ -25,9 +25,21 @@ extension MQTTConnection {
         mosquitto_disconnect_callback_set(handle) { _, userdata, rc in
             guard let owner = MQTTConnection.owner(userdata) else { return }
             if owner.pass.failure == nil {
-                owner.pass.failure = rc == 0 ? "disconnected" : "connection lost: \(MosquittoHandle.describe(rc))"
+                owner.pass.failure = rc == 0 ? "disconnected" : owner.describeWithLibraryLog(rc)
             }
         }
+        mosquitto_log_callback_set(handle) { _, userdata, level, text in
+            // Only errors and warnings are kept, to explain a failure (e.g. which TLS check failed).
+            guard level & Int32(MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text, let owner = MQTTConnection.owner(userdata) else { return }
+            owner.recordLibraryLog(String(cString: text))
+        }
+    }
+
+    /// libmosquitto's text for `code`, with its last error log line when there is one.
+    func describeWithLibraryLog(_ code: Int32) -> String {
+        let text = MosquittoHandle.describe(code)
+        guard let log = takeLibraryLog(), !log.isEmpty else { return text }
+        return "\(text) (\(log))"
     }
 
     /// Copies topic and payload out of libmosquitto's message (freed after the callback returns).

@@ -11,25 +11,37 @@ extension MQTTConnection {
     /// seconds), hands it to `consumer.mqttDidReceive`, and only then writes the queued acknowledgements.
     /// Throws only for settings that can never work; connection problems are retried.
     public func run(subscriptions: [(filter: String, qos: Int)], consumer: MQTTConsumer, tickInterval: Double = 0.2) throws(MQTTError) {
-        guard subscriptions.allSatisfy({ (0...2).contains($0.qos) && !$0.filter.isEmpty }) else {
-            throw MQTTError(code: -1, message: "subscriptions need a non-empty filter and QoS 0, 1 or 2")
+        for subscription in subscriptions {
+            guard (0...2).contains(subscription.qos), !subscription.filter.isEmpty,
+                  mosquitto_sub_topic_check(subscription.filter) == Int32(MOSQ_ERR_SUCCESS.rawValue) else {
+                throw MQTTError(code: Int32(MOSQ_ERR_INVAL.rawValue),
+                                message: "invalid subscription \(subscription.filter) (QoS \(subscription.qos)): "
+                                    + "a filter needs '+' and '#' as whole levels, '#' last, and QoS 0, 1 or 2")
+            }
         }
         guard (1...65535).contains(options.port) else {
             throw MQTTError(code: -1, message: "port \(options.port) is out of range")
         }
+        guard options.keepAliveSeconds == 0 || (5...65535).contains(options.keepAliveSeconds) else {
+            throw MQTTError(code: -1, message: "keepalive must be 0 (off) or 5…65535 seconds, not \(options.keepAliveSeconds)")
+        }
+        guard beginRun() else {
+            throw MQTTError(code: -1, message: "this connection is already running")
+        }
+        defer { endRun() }
         self.subscriptions = subscriptions
-        defer { clearStopRequest() }
         var ticker = Ticker(interval: tickInterval, consumer: consumer)
         var backoff = ReconnectBackoff(minimum: options.reconnectDelayMin, maximum: options.reconnectDelayMax)
         var outageReported = false
         while !stopRequested {
             pass = ReadPass()
-            let rc = mosquitto_connect(handle, options.host, Int32(options.port), Int32(options.keepAliveSeconds))
+            _ = takeLibraryLog()  // only this attempt's log explains its failure
+            let rc = startConnect()
             let outcome: SessionOutcome
             if rc == Int32(MOSQ_ERR_SUCCESS.rawValue) {
                 outcome = runSession(consumer: consumer, ticker: &ticker, outageReported: &outageReported)
             } else {
-                outcome = .lost(reason: "cannot connect to \(options.host):\(options.port): \(MosquittoHandle.describe(rc))",
+                outcome = .lost(reason: "cannot connect to \(options.host):\(options.port): \(describeWithLibraryLog(rc))",
                                 healthy: false)
             }
             guard case .lost(let reason, let healthy) = outcome else { return }
@@ -40,6 +52,13 @@ extension MQTTConnection {
             if healthy { backoff.reset() }
             pause(seconds: backoff.nextDelay(), ticker: &ticker)
         }
+    }
+
+    /// Opens the socket without blocking and queues CONNECT, so ticks go on while a host that drops
+    /// packets keeps the TCP handshake pending; libmosquitto's keepalive check (`mosquitto_loop_misc`)
+    /// gives up when no CONNACK came within `keepAliveSeconds`. Host names are resolved synchronously.
+    private func startConnect() -> Int32 {
+        mosquitto_connect_async(handle, options.host, Int32(options.port), Int32(options.keepAliveSeconds))
     }
 
     /// How one connection ended.
@@ -56,7 +75,7 @@ extension MQTTConnection {
         while true {
             let socket = mosquitto_socket(handle)
             guard socket >= 0 else {
-                return .lost(reason: pass.failure ?? "connection lost", healthy: isUp)
+                return .lost(reason: lossReason(), healthy: isUp)
             }
             if stopRequested {
                 disconnectCleanly()
@@ -79,14 +98,14 @@ extension MQTTConnection {
                 } catch {
                     // The acknowledgements of this batch are queued, not sent: drop the connection so they
                     // never leave (libmosquitto discards its packet queue on reconnect); the broker redelivers.
-                    abortConnection(socket: socket)
+                    abortConnection()
                     return .lost(reason: "a batch of \(batch.count) messages was not committed (\(error)); reconnecting for redelivery",
                                  healthy: false)
                 }
             }
-            if let failure = pass.failure, mosquitto_socket(handle) >= 0 {
-                abortConnection(socket: socket)
-                return .lost(reason: failure, healthy: false)
+            if pass.failure != nil, mosquitto_socket(handle) >= 0 {
+                abortConnection()
+                return .lost(reason: lossReason(), healthy: false)
             }
             if mosquitto_socket(handle) >= 0 {
                 if mosquitto_want_write(handle) { _ = mosquitto_loop_write(handle, 1) }
@@ -94,6 +113,15 @@ extension MQTTConnection {
             }
             ticker.tickIfDue()
         }
+    }
+
+    /// The readable cause of the current loss, naming the broker.
+    private func lossReason() -> String {
+        let detail = pass.failure ?? "connection lost"
+        if pass.connackAccepted {
+            return "connection to \(options.host):\(options.port) lost: \(detail)"
+        }
+        return "cannot connect to \(options.host):\(options.port): \(detail)"
     }
 
     /// Polls the socket (readable; writable when libmosquitto has output) and the wake pipe.
@@ -104,7 +132,12 @@ extension MQTTConnection {
                        pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0)]
         guard poll(&entries, 2, Int32(max(0, timeout) * 1000)) > 0 else { return false }
         if entries[1].revents != 0 { wakePipe.drain() }
-        return entries[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
+        // A TLS handshake started on a pending TCP connection waits for writability, but libmosquitto
+        // 2.0.11 continues it only from mosquitto_loop_read (its write path skips packets until the
+        // handshake is done): before CONNACK, writable counts as "go read".
+        let continuesHandshake = options.tls != nil && !pass.connackAccepted
+        let ready = Int16(POLLIN | POLLHUP | POLLERR) | (continuesHandshake ? Int16(POLLOUT) : 0)
+        return entries[0].revents & ready != 0
     }
 
     /// Reads packets while the socket has data, up to the batch limits. Callbacks fill `pass`.
@@ -115,7 +148,7 @@ extension MQTTConnection {
             // in flight, at least one), so the batch limits are enforced here, one call per packet.
             let rc = mosquitto_loop_read(handle, 1)
             if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 {
-                if pass.failure == nil { pass.failure = "connection lost: \(MosquittoHandle.describe(rc))" }
+                if pass.failure == nil { pass.failure = describeWithLibraryLog(rc) }
                 return
             }
             if pass.batch.count >= maxBatchSize || monotonicSeconds() - started >= maxBatchReadTime { return }
@@ -125,7 +158,11 @@ extension MQTTConnection {
 
     /// Drops the connection without writing anything queued (the acknowledgements of an uncommitted batch).
     /// The descriptor stays libmosquitto's; it is closed and its queue discarded on the next connect.
-    private func abortConnection(socket: Int32) {
+    /// Asks libmosquitto for the descriptor each time: a number it already closed may belong to another
+    /// socket of the process by now.
+    private func abortConnection() {
+        let socket = mosquitto_socket(handle)
+        guard socket >= 0 else { return }
         shutdown(socket, Int32(SHUT_RDWR))
     }
 

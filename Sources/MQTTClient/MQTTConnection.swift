@@ -9,22 +9,28 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Settings.
     public let options: MQTTOptions
 
-    /// Most messages handed to the consumer in one batch.
+    /// Most messages handed to the consumer in one batch. Set before `run`.
     public var maxBatchSize = 2000
-    /// Longest time in seconds spent reading one batch before it is handed over.
+    /// Longest time in seconds spent reading one batch before it is handed over. Set before `run`.
     public var maxBatchReadTime = 0.01
 
     /// The libmosquitto handle; used by `run`'s thread, plus `mosquitto_publish` (thread-safe in threaded mode).
     let handle: OpaquePointer
     /// Wakes `run`'s poll for `publish` and `stop`.
     let wakePipe: WakePipe
-    /// What the callbacks gathered during the current read pass; touched only on `run`'s thread.
+    /// What the callbacks gathered on the current connection (the batch: since the last hand-over);
+    /// touched only on `run`'s thread.
     var pass = ReadPass()
     /// Subscriptions requested again on every connect; set by `run`.
     var subscriptions: [(filter: String, qos: Int)] = []
 
-    private let stopLock = NSLock()
+    /// Guards the stop request, the running mark and the last library log line.
+    private let stateLock = NSLock()
     private var stopFlag = false
+    private var running = false
+    /// libmosquitto's last error or warning log line (e.g. the OpenSSL error). Locked: libmosquitto may
+    /// log from `publish` on another thread.
+    private var lastLibraryLog: String?
 
     /// Creates a client (does not connect).
     public init(options: MQTTOptions) throws(MQTTError) {
@@ -32,12 +38,9 @@ public final class MQTTConnection: @unchecked Sendable {
         self.wakePipe = try WakePipe()
         self.handle = try MosquittoHandle.make(options: options)
         mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
-        do {
-            try MosquittoHandle.check(mosquitto_threaded_set(handle, true), "enable threaded mode")
-        } catch {
-            mosquitto_destroy(handle)
-            throw error
-        }
+        // Threaded mode: packets are only queued by reads and publishes; the run loop decides when they
+        // are written. (Fails only for a null handle.)
+        _ = mosquitto_threaded_set(handle, true)
         installCallbacks()
     }
 
@@ -58,21 +61,47 @@ public final class MQTTConnection: @unchecked Sendable {
         wakePipe.wake()
     }
 
-    /// Asks `run` to return after the current batch; safe from any thread.
+    /// Asks `run` to return after the current batch; safe from any thread (not from a signal handler:
+    /// call it from a `DispatchSource` signal source).
     public func stop() {
-        stopLock.withLock { stopFlag = true }
+        stateLock.withLock { stopFlag = true }
         wakePipe.wake()
     }
 
     /// Whether `stop()` was called since `run` last returned.
-    var stopRequested: Bool { stopLock.withLock { stopFlag } }
+    var stopRequested: Bool { stateLock.withLock { stopFlag } }
 
-    /// Clears the stop request when `run` returns, so the connection can run again.
-    func clearStopRequest() { stopLock.withLock { stopFlag = false } }
+    /// Keeps libmosquitto's latest error or warning log line; any thread.
+    func recordLibraryLog(_ line: String) { stateLock.withLock { lastLibraryLog = line } }
+
+    /// Takes (and clears) the latest error or warning log line.
+    func takeLibraryLog() -> String? {
+        stateLock.withLock {
+            defer { lastLibraryLog = nil }
+            return lastLibraryLog
+        }
+    }
+
+    /// Marks the connection as running; false if it already is (one `run` at a time).
+    func beginRun() -> Bool {
+        stateLock.withLock {
+            guard !running else { return false }
+            running = true
+            return true
+        }
+    }
+
+    /// Clears the stop request and the running mark when `run` returns, so the connection can run again.
+    func endRun() {
+        stateLock.withLock {
+            stopFlag = false
+            running = false
+        }
+    }
 }
 
-/// Events the libmosquitto callbacks report during one read pass, handled by the loop afterwards so the
-/// consumer is never called from inside libmosquitto.
+/// What the libmosquitto callbacks report on one connection, handled by the loop after each read pass so
+/// the consumer is never called from inside libmosquitto.
 struct ReadPass {
     /// Messages read (copies).
     var batch: [MQTTMessage] = []

@@ -136,6 +136,7 @@ import Testing
             let result = try fixture.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.hasPrefix("lookout: error: "), "\(arguments)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
         #expect(try fixture.store.event(id: event.id)?.status == .open)
     }
@@ -190,6 +191,20 @@ import Testing
         #expect(missingWhere.status == 64)
     }
 
+    @Test func reportForADeviceTakesItsPlaceFromTheRegistryMirror() throws {
+        let fixture = try CLIFixture()
+        try fixture.store.mirrorRegistry([DeviceState(id: "DR-0003", kind: "door", community: "c01", building: "2",
+                                                      unit: "3", address: "2号楼3单元 604室", residentName: "王芳")], at: fixture.now)
+        let result = try fixture.run(["report", "--kind", "door", "--level", "green", "--device", "DR-0003",
+                                      "--title", "door closer broken", "--as", "gina"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let event = try #require(try fixture.store.events(EventFilter()).first)
+        #expect(event.location.address == "2号楼3单元 604室")
+        #expect(event.location.residentName == "王芳")
+        #expect(event.description.contains("DR-0003"))
+        #expect(try fixture.store.timeline(of: event.id).first?.actor == "gina")
+    }
+
     @Test func missingDatabaseIsAClearFailure() throws {
         let directory = try TemporaryDirectory()
         let result = try ChildProcess.run(ChildProcess.product("lookout"), ["events", "--db", directory.file("none.db")])
@@ -213,5 +228,16 @@ import Testing
         #expect(result.stderr.contains("nobody") || result.stderr.contains("65534"))
         #expect(result.stderr.contains("read"))
         #expect(result.stderr.contains("group 'lookout'"))
+
+        // Readable but not writable: reading works, acting names the missing write access.
+        chmod(fixture.databasePath, 0o644)
+        for suffix in ["-wal", "-shm"] { chmod(fixture.databasePath + suffix, 0o644) }
+        let asNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ChildProcess.product("lookout")]
+        let read = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["events", "--db", fixture.databasePath])
+        #expect(read.status == 0, "\(read.stderr)")
+        let write = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["ack", "E-1001", "--db", fixture.databasePath])
+        #expect(write.status == 1)
+        #expect(write.stderr.contains("write"), "\(write.stderr)")
+        #expect(write.stderr.contains("group 'lookout'"))
     }
 }

@@ -39,7 +39,9 @@ final class DaemonHarness {
         """
 
     /// Prepares files and the broker; `rules` maps file names to rule text.
-    init(rules: [String: String] = ["smoke.rules": DaemonHarness.smokeRule], registry: String = DaemonHarness.registry) throws {
+    /// With `shipped`, the package's `config/rules.d` and `config/devices.csv` are used instead.
+    init(rules: [String: String] = ["smoke.rules": DaemonHarness.smokeRule], registry: String = DaemonHarness.registry,
+         shipped: Bool = false) throws {
         directory = try TemporaryDirectory(prefix: "lookoutd-test")
         broker = try MosquittoBroker()
         notify = try NotifySocket(path: directory.file("notify.sock"))
@@ -58,12 +60,15 @@ final class DaemonHarness {
             client_id = lookoutd-test
             reconnect_min = 200ms
             reconnect_max = 2s
+            [topics]
+            # Everything, so topics outside the layout (and our own hand-off) arrive too.
+            subscribe = "#"
             [storage]
             database = lookout.db
             [rules]
-            directory = rules.d
+            directory = \(shipped ? packageDirectory + "/config/rules.d" : "rules.d")
             [registry]
-            devices = devices.csv
+            devices = \(shipped ? packageDirectory + "/config/devices.csv" : "devices.csv")
             [status]
             interval = 500ms
             metrics_file = lookout.prom
@@ -87,15 +92,15 @@ final class DaemonHarness {
     }
 
     /// Starts `lookoutd` and waits for `READY=1` on the notify socket.
-    func start() throws {
-        try launch()
+    func start(environment extra: [String: String] = [:]) throws {
+        try launch(environment: extra)
         guard notify.waitFor("READY=1", timeout: 60) != nil else {
             throw HarnessError("lookoutd did not report READY=1; stderr:\n\(stderr)")
         }
     }
 
     /// Starts `lookoutd` without waiting for anything.
-    func launch() throws {
+    func launch(environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookoutd"))
         process.arguments = ["--config", configPath]
@@ -103,6 +108,7 @@ final class DaemonHarness {
         environment["NOTIFY_SOCKET"] = notify.address
         environment.removeValue(forKey: "JOURNAL_STREAM")
         environment.removeValue(forKey: "INVOCATION_ID")
+        environment.merge(extra) { $1 }
         process.environment = environment
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The real `lookoutd` binary against a real mosquitto and a real SQLite file.
-@Suite(.serialized, .disabled("waits for MQTTClient, EventCore and Rules to land in main")) struct LookoutdEndToEndTests {
+@Suite(.serialized) struct LookoutdEndToEndTests {
     static let alarmTopic = "c01/smoke/SD-0101/event"
 
     static func alarm(_ n: Int) -> String {
@@ -30,6 +30,9 @@ import Glibc
         #expect(counted.count == 6)
         #expect(try harness.events(all: true).count == 1)
         #expect(counted.id == event.id)
+        // The hand-off published the changes; with `subscribe = #` they came back and were not taken for devices.
+        let store = try EventStore(path: harness.databasePath)
+        #expect(try store.devices().map(\.id) == ["SD-0101"])
     }
 
     @Test func clearPayloadMarksTheEventClearedByDevice() throws {
@@ -66,8 +69,8 @@ import Glibc
         #expect(harness.isRunning)
         let expected = ["invalid_json", "invalid_utf8", "not_an_object", "unknown_topic"].map {
             #"lookout_messages_rejected_total{reason="\#($0)"} 1"#
-        }
-        let metrics = try harness.waitFor("reject counters in the metrics file") {
+        } + ["lookout_messages_own_handoff_total 1"]
+        let metrics = try harness.waitFor("reject counters and the returned hand-off in the metrics file") {
             let text = harness.metrics
             return expected.allSatisfy { text.contains($0) } ? text : nil
         }
@@ -105,9 +108,10 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: harness.databasePath))
     }
 
-    @Test func sigtermStopsCleanlyWithStoppingNotification() throws {
+    @Test func sigtermStopsCleanlyWithStoppingNotificationAndWatchdogPings() throws {
         let harness = try DaemonHarness()
-        try harness.start()
+        try harness.start(environment: ["WATCHDOG_USEC": "1000000"])
+        #expect(harness.notify.waitFor("WATCHDOG=1", timeout: 30) != nil)
         try harness.publish(Self.alarmTopic, Self.alarm(0))
         _ = try harness.waitFor("the smoke event") { try harness.events().first }
         harness.send(SIGTERM)
@@ -147,5 +151,39 @@ import Glibc
         try harness.publish("c01/sos/SOS-0001/event", #"{"ts":1763880000000,"event":"sos","press":"short"}"#)
         let event = try harness.waitFor("the sos event") { try harness.events().first { $0.rule == "test_sos" } }
         #expect(event.level == .red)
+    }
+
+    @Test func shippedRulesAndRegistryRaiseADebouncedSmokeAlarm() throws {
+        let harness = try DaemonHarness(shipped: true)
+        try harness.start()
+        let topic = "c01/smoke/SD-0001/event"
+        try harness.publish(topic, Self.alarm(0))
+        // The shipped smoke rule holds the alarm for a few seconds (chatter debounce) before raising it.
+        let event = try harness.waitFor("the debounced smoke event") { try harness.events().first { $0.rule == "smoke_alarm" } }
+        #expect(event.level == .red)
+        #expect(event.location.registered)
+        #expect(event.title.contains(event.location.address))
+        #expect(!event.location.address.isEmpty)
+    }
+
+    @Test func aLockedDatabaseDelaysAMessageButDoesNotLoseIt() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let blocker = try EventStore(path: harness.databasePath)
+        try blocker.transaction {
+            // Holding the write lock longer than the daemon's busy timeout makes its commits fail.
+            try blocker.rememberMessages([1], at: 0)
+            try harness.publish(Self.alarmTopic, Self.alarm(0))
+            _ = try harness.waitFor("the failed commit in the log", timeout: 60) {
+                harness.stderr.contains("database commit failed") ? true : nil
+            }
+        }
+        // Not acknowledged, so the broker redelivers it; once the lock is gone it is committed, once.
+        let event = try harness.waitFor("the event after the lock is released", timeout: 60) { try harness.events().first }
+        #expect(event.count == 1)
+        _ = try harness.waitFor("the recovery in the log", timeout: 60) {
+            harness.stderr.contains("database commits succeed again") ? true : nil
+        }
+        #expect(try harness.events().count == 1)
     }
 }

@@ -65,7 +65,7 @@ import Testing
         // first batch may never be reported as connected, so only the last one is certain.
         #expect(consumer.wait { $0.connects.count >= 2 })
         #expect(consumer.disconnects.count == 1)
-        #expect(consumer.disconnects.first?.contains("not committed") == true)
+        #expect(consumer.disconnects.first?.contains("not committed") == true, "\(consumer.disconnects)")
         #expect(runner.stop())
     }
 
@@ -165,15 +165,154 @@ import Testing
         let port = try FreePort.find()
         let runner = ConnectionRunner(try MQTTConnection(options: testOptions(port: port)))
         #expect(runner.consumer.wait { !$0.disconnects.isEmpty })
-        #expect(runner.consumer.disconnects.first?.contains("127.0.0.1:\(port)") == true)
+        #expect(runner.consumer.disconnects.first?.contains("cannot connect to 127.0.0.1:\(port)") == true,
+                "\(runner.consumer.disconnects)")
         #expect(runner.stop())
         #expect(runner.consumer.connects.isEmpty)
     }
 
+    @Test func qos1PublishedBeforeRunIsSentOnceConnected() throws {
+        let broker = try MosquittoBroker()
+        let listener = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port, clientID: "listener")))
+        #expect(listener.consumer.wait { $0.connects.count == 1 })
+
+        let early = try MQTTConnection(options: testOptions(port: broker.port, clientID: "early"))
+        try early.publish(topic: "test/early", payload: Array("queued".utf8), qos: 1)
+        let runner = ConnectionRunner(early, filters: ["unrelated/#"])
+        #expect(listener.consumer.wait { $0.payloads == ["queued"] })
+        #expect(runner.stop())
+        #expect(listener.stop())
+    }
+
+    @Test func oneRunAtATime() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let runner = ConnectionRunner(connection)
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+        #expect(throws: MQTTError.self) {
+            try connection.run(subscriptions: [(filter: "test/#", qos: 1)], consumer: RecordingConsumer())
+        }
+        #expect(runner.stop())
+        #expect(runner.error == nil)
+    }
+
     @Test func invalidSubscriptionIsASettingsError() throws {
         let connection = try MQTTConnection(options: testOptions(port: 1883))
-        #expect(throws: MQTTError.self) {
-            try connection.run(subscriptions: [(filter: "", qos: 1)], consumer: RecordingConsumer())
+        // Stopped beforehand: a filter that slipped through makes run return at once (and the test fail), not hang.
+        for invalid in [(filter: "", qos: 1), (filter: "a/#/b", qos: 1), (filter: "a/b+", qos: 1), (filter: "a/b", qos: 3)] {
+            connection.stop()
+            #expect(throws: MQTTError.self) {
+                try connection.run(subscriptions: [invalid], consumer: RecordingConsumer())
+            }
         }
+    }
+}
+
+@Suite(.serialized) struct MQTTUnresponsiveBrokerTests {
+    /// A listener whose accept queue is full: further TCP handshakes get no answer at all.
+    final class SilentListener {
+        let port: Int
+        private let listener: Int32
+        private let filler: Int32
+
+        init() throws {
+            port = try FreePort.find()
+            listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+            _ = listen(listener, 0)
+            // Fills the queue (never accepted).
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+        }
+
+        deinit {
+            close(filler)
+            close(listener)
+        }
+    }
+
+    @Test func ticksContinueWhileTheBrokerDoesNotAnswer() throws {
+        let silent = try SilentListener()
+        var options = testOptions(port: silent.port)
+        options.keepAliveSeconds = 5
+        let runner = ConnectionRunner(try MQTTConnection(options: options))
+        // Ticks every 0.05 s keep coming while the handshake hangs (a blocking connect would stop them).
+        #expect(runner.consumer.wait { $0.ticks >= 20 })
+        // No CONNACK within the keepalive: reported as a loss.
+        #expect(runner.consumer.wait { !$0.disconnects.isEmpty })
+        #expect(runner.stop())
+        #expect(runner.consumer.connects.isEmpty)
+        #expect(runner.consumer.disconnects.first?.contains("cannot connect to 127.0.0.1:\(silent.port)") == true,
+                "\(runner.consumer.disconnects)")
+    }
+}
+
+/// A consumer that holds its first batch until released, to look at the broker while a batch is uncommitted.
+final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
+    let connected = DispatchSemaphore(value: 0)
+    let inside = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var blocked = false
+
+    func mqttDidConnect(sessionPresent: Bool) { connected.signal() }
+    func mqttDidDisconnect(reason: String) {}
+    func mqttTick() {}
+    func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+        let first: Bool = lock.withLock {
+            defer { blocked = true }
+            return !blocked
+        }
+        guard first else { return }
+        inside.signal()
+        _ = release.wait(timeout: .now() + 60)
+    }
+}
+
+@Suite(.serialized) struct MQTTAcknowledgementTimingTests {
+    @Test func noAcknowledgementLeavesWhileTheConsumerIsStillCommitting() throws {
+        let broker = try MosquittoBroker()
+        let blocking = BlockingConsumer()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? connection.run(subscriptions: [(filter: "test/#", qos: 1)], consumer: blocking, tickInterval: 0.05)
+            finished.signal()
+        }
+        #expect(blocking.connected.wait(timeout: .now() + 30) == .success)
+        try publishAll(port: broker.port, count: 1)
+        #expect(blocking.inside.wait(timeout: .now() + 30) == .success)
+
+        // While the first client sits in mqttDidReceive, a second one takes over its session: the broker
+        // hands it every message not yet acknowledged, which must include the one being committed.
+        let takeover = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port)))
+        #expect(takeover.consumer.wait { $0.payloads.contains("m0") })
+        #expect(takeover.stop())
+
+        blocking.release.signal()
+        connection.stop()
+        #expect(finished.wait(timeout: .now() + 30) == .success)
+    }
+
+    @Test func persistentSessionSurvivesABrokerRestart() throws {
+        let broker = try MosquittoBroker()
+        let connection = try MQTTConnection(options: testOptions(port: broker.port))
+        let first = ConnectionRunner(connection)
+        #expect(first.consumer.wait { $0.connects.count == 1 })
+        #expect(first.stop())
+        #expect(broker.waitForLog("Client lookout-test disconnected."))
+        try publishAll(port: broker.port, count: 100)
+
+        try broker.restart()  // mosquitto saves its persistence file on SIGTERM and loads it on start
+
+        let second = ConnectionRunner(connection)
+        #expect(second.consumer.wait { $0.messages.count >= 100 })
+        #expect(second.consumer.payloads == (0..<100).map { "m\($0)" })
+        #expect(second.stop())
     }
 }

@@ -78,7 +78,8 @@ import Testing
         #expect(runner.consumer.wait { !$0.disconnects.isEmpty })
         #expect(runner.stop())
         #expect(runner.consumer.connects.isEmpty)
-        print("unrelated CA:", runner.consumer.disconnects)
+        let reason = runner.consumer.disconnects.first ?? ""
+        #expect(reason.contains("TLS") && reason.contains("certificate verify failed"), "\(reason)")
     }
 
     @Test func clientCertificateWhenTheBrokerRequiresOne() throws {
@@ -91,7 +92,7 @@ import Testing
         #expect(refused.consumer.wait { !$0.disconnects.isEmpty })
         #expect(refused.stop())
         #expect(refused.consumer.connects.isEmpty)
-        print("no client cert:", refused.consumer.disconnects)
+        #expect(refused.consumer.disconnects.first?.contains("cannot connect to") == true, "\(refused.consumer.disconnects)")
 
         var withCertificate = testOptions(port: broker.port, clientID: "with-cert")
         withCertificate.tls = TLSOptions(caFile: certificates.caFile, certFile: certificates.clientCertFile,
@@ -108,3 +109,35 @@ import Testing
         #expect(throws: MQTTError.self) { try MQTTPublisher(options: options) }
     }
 }
+
+@Suite(.serialized) struct MQTTSlowHandshakeTests {
+    @Test func ticksContinueWhileATLSHandshakeIsPendingAndItThenConnects() throws {
+        let certificates = try TestCertificates()
+        let broker = try MosquittoBroker(listenerConfig: MosquittoBroker.tlsListener(certificates))
+        let proxy = try SlowHandshakeProxy(targetPort: broker.port)
+        var options = testOptions(port: proxy.port)
+        options.tls = TLSOptions(caFile: certificates.caFile)
+        let runner = ConnectionRunner(try MQTTConnection(options: options))
+        // The TCP handshake hangs; ticks (every 0.05 s) must go on meanwhile.
+        #expect(runner.consumer.wait { $0.ticks >= 10 })
+        proxy.open()
+        // The SYN is retried, the handshake completes through the proxy, TLS and MQTT follow at once
+        // (not after a keepalive timeout and a second attempt).
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+        #expect(runner.consumer.disconnects.isEmpty, "\(runner.consumer.disconnects)")
+        try publishAll(port: broker.port, count: 1, qos: 1, tls: certificates)
+        #expect(runner.consumer.wait { $0.payloads == ["m0"] })
+        #expect(runner.stop())
+    }
+
+    @Test func plainTCPHandshakePendingThenConnects() throws {
+        let broker = try MosquittoBroker()
+        let proxy = try SlowHandshakeProxy(targetPort: broker.port)
+        let runner = ConnectionRunner(try MQTTConnection(options: testOptions(port: proxy.port)))
+        #expect(runner.consumer.wait { $0.ticks >= 10 })
+        proxy.open()
+        #expect(runner.consumer.wait { $0.connects.count == 1 })
+        #expect(runner.stop())
+    }
+}
+

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutTestSupport
 import MQTTClient
 
 /// A consumer that records everything the connection tells it, and can be told to fail batches.
@@ -117,8 +118,11 @@ func testOptions(port: Int, clientID: String = "lookout-test") -> MQTTOptions {
 }
 
 /// Publishes `count` QoS 1 messages `prefix0…` to `topic` with a fresh publisher and waits for all acknowledgements.
-func publishAll(port: Int, topic: String = "test/a", prefix: String = "m", count: Int, qos: Int = 1) throws {
-    let publisher = try MQTTPublisher(options: testOptions(port: port, clientID: "publisher-\(UUID().uuidString.prefix(6))"))
+func publishAll(port: Int, topic: String = "test/a", prefix: String = "m", count: Int, qos: Int = 1,
+                tls: TestCertificates? = nil) throws {
+    var options = testOptions(port: port, clientID: "publisher-\(UUID().uuidString.prefix(6))")
+    options.tls = tls.map { TLSOptions(caFile: $0.caFile) }
+    let publisher = try MQTTPublisher(options: options)
     try publisher.connect()
     for index in 0..<count {
         try publisher.publish(topic: topic, payload: Array("\(prefix)\(index)".utf8), qos: qos)

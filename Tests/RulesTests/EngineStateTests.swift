@@ -231,15 +231,22 @@ struct RuleTestRunnerTests {
     }
 
     @Test func registryCSVFilesLoad() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let csv = "id,kind,community,building,unit,address,grid,owner,report_interval_s\nSD-0001,smoke,c01,1,2,\"1号楼2单元, 502室\",grid-01,property,86400\n"
+        try csv.write(to: directory.appendingPathComponent("devices.csv"), atomically: true, encoding: .utf8)
         let text = """
         rules "\(Self.rules)"
-        devices "\(ShippedRuleTests.packageDirectory.path)/config/devices.csv"
+        devices "devices.csv"
         case "registered address from the CSV"
           at 0s publish "c01/smoke/SD-0001/event" {"event":"tamper","state":"removed"}
-          expect at 0s raise smoke_removed/SD-0001 level green title "Smoke detector removed from the ceiling at 1号楼2单元 502室"
+          expect at 0s raise smoke_removed/SD-0001 level green title "Smoke detector removed from the ceiling at 1号楼2单元, 502室"
         """
-        let report = RuleTestRunner.run(text: text, fileName: "r.test", baseDirectory: "/")
+        let report = RuleTestRunner.run(text: text, fileName: "r.test", baseDirectory: directory.path)
         #expect(report.failures.map(\.description) == [])
+        let broken = RuleTestRunner.run(text: "rules \"\(Self.rules)\"\ndevices \"nope.csv\"\ncase \"c\"\n", fileName: "b.test", baseDirectory: directory.path)
+        #expect(broken.failures.first?.line == 2)
     }
 }
 

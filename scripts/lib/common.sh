@@ -64,7 +64,10 @@ LOOKOUT_RELEASE_FLAGS=(-c release --static-swift-stdlib -Xlinker -znow)
 # Builds the release executables and sets LOOKOUT_RELEASE_BIN to the directory holding them.
 build_release() {
     step "Building release executables (swift build ${LOOKOUT_RELEASE_FLAGS[*]})"
-    swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}"
+    # The static Foundation archive makes the linker warn about its use of mktemp() (in code Lookout
+    # does not call), once per executable: that line is filtered out, everything else is shown.
+    swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}" 2>&1 |
+        { grep -v "warning: the use of \`mktemp' is dangerous" || true; }
     LOOKOUT_RELEASE_BIN="$(swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}" --show-bin-path)"
     export LOOKOUT_RELEASE_BIN
 }
@@ -163,13 +166,19 @@ write_runtime_daemon_config() {
         >"$dir/lookoutd.conf"
 }
 
-# Waits until lookoutd (pid $2, log file $3) reports running and connected through `$1/lookout status`
-# (LOOKOUT_DB must point at its database). Fails at once if it exits; returns 1 after $4 seconds.
+# Waits until lookoutd (pid $2, log file $3) is ready: `$1/lookout status` says running and connected
+# (LOOKOUT_DB must point at its database), or, while the CLI cannot tell, the private broker's log
+# ($5) shows a client connected (lookoutd is the only client then; its subscription follows at once).
+# Fails at once if lookoutd exits; returns 1 after $4 seconds.
 wait_for_daemon() {
-    local bin="$1" pid="$2" log="$3" seconds="${4:-30}" tries
+    local bin="$1" pid="$2" log="$3" seconds="${4:-30}" broker_log="${5:-}" tries
     for tries in $(seq 1 $((seconds * 5))); do
         kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "lookoutd exited (log: $log)"; }
         "$bin/lookout" status >/dev/null 2>&1 && return 0
+        if [ -n "$broker_log" ] && grep -q 'New client connected' "$broker_log" 2>/dev/null; then
+            sleep 0.5
+            return 0
+        fi
         sleep 0.2
     done
     return 1

@@ -197,7 +197,9 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     },
     "topics.subscribe": { c, v throws(ConfigValueError) in
         let filters = v.list()
-        guard !filters.isEmpty else { throw ConfigValueError("subscribe needs at least one topic filter") }
+        guard !filters.isEmpty else {
+            throw ConfigValueError("subscribe needs at least one topic filter (write \"#\" in quotes: a bare # starts a comment)")
+        }
         for filter in filters where !isValidSubscriptionFilter(filter) {
             throw ConfigValueError("'\(filter)' is not a valid MQTT topic filter")
         }

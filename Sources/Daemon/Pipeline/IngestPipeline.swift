@@ -28,6 +28,9 @@ public final class IngestPipeline: MQTTConsumer {
     public var onConnect: ((Bool) -> Void)?
     /// Called on the loop thread when the connection is lost, with the reason.
     public var onDisconnect: ((String) -> Void)?
+    /// Whether the daemon is stopping (then the disconnect that follows is expected, not a warning).
+    /// May be called from the loop thread; set it before `run`.
+    public var isStopping: () -> Bool = { false }
 
     let configuration: DaemonConfiguration
     let store: EventStore
@@ -48,6 +51,8 @@ public final class IngestPipeline: MQTTConsumer {
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
     private var retiredRuleCounters: [String: RuleCounters] = [:]
     private var retiredEngineCounters = EngineCounters()
+    /// Levels of the hand-off topic pattern (`lookout`, `events`, `{level}`, `{id}`).
+    private lazy var handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
     /// mirrors the registry into the store. Public for `lookout-bench pipeline`, which drives it without a broker.
@@ -84,6 +89,10 @@ public final class IngestPipeline: MQTTConsumer {
     public func mqttDidDisconnect(reason: String) {
         isConnected = false
         connectionChangedAt = clock()
+        if isStopping() {
+            log.info("disconnected from the broker")
+            return
+        }
         log.warning("broker connection lost: \(reason); reconnecting")
         onDisconnect?(reason)
     }
@@ -98,6 +107,10 @@ public final class IngestPipeline: MQTTConsumer {
             let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
             if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint).inserted {
                 work.duplicates += 1
+                continue
+            }
+            if isOwnHandoff(message.topic) {
+                work.ownHandoff += 1
                 continue
             }
             work.fingerprints.append(fingerprint)
@@ -171,6 +184,7 @@ public final class IngestPipeline: MQTTConsumer {
         var activity: [String: DeviceActivity] = [:]
         var processed: Int64 = 0
         var duplicates: Int64 = 0
+        var ownHandoff: Int64 = 0
         var checkEscalations = false
 
         /// Counts a reject; keeps a sample of the first few per batch for inspection.
@@ -192,6 +206,7 @@ public final class IngestPipeline: MQTTConsumer {
         var stateChanges = engine.takeStateChanges()
         guard !work.isEmpty || !stateChanges.isEmpty else {
             counters.duplicates += work.duplicates
+            counters.ownHandoff += work.ownHandoff
             return
         }
         let started = ContinuousClock.now
@@ -221,12 +236,17 @@ public final class IngestPipeline: MQTTConsumer {
         }
         let elapsed = started.duration(to: .now)
         counters.countCommit(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, at: now)
-        if commitFailureStreak > 0 {
+        // A transaction that wrote nothing (a timer tick with nothing due) commits even on a full disk: only a
+        // commit that wrote rows proves the database is writable again.
+        let wroteRows = !work.actions.isEmpty || !work.fingerprints.isEmpty || !work.rejects.isEmpty
+            || !work.activity.isEmpty || !stateChanges.isEmpty || !escalated.isEmpty
+        if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
         }
         fingerprints.insert(work.fingerprints)
         counters.duplicates += work.duplicates
+        counters.ownHandoff += work.ownHandoff
         counters.processed += work.processed
         for (reason, count) in work.rejectCounts {
             counters.rejected[reason, default: 0] += count
@@ -265,6 +285,18 @@ public final class IngestPipeline: MQTTConsumer {
             try store.renotify(eventKey: action.eventKey, at: action.at)
             return .renotified
         }
+    }
+
+    /// Whether `topic` is one of our own hand-off publications (a broad subscription such as `+/+/+/+` or `#`
+    /// would otherwise feed them back in as device messages).
+    private func isOwnHandoff(_ topic: String) -> Bool {
+        guard configuration.handoffEnabled else { return false }
+        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == handoffLevels.count else { return false }
+        for (level, pattern) in zip(levels, handoffLevels) where !(pattern.hasPrefix("{") && pattern.hasSuffix("}")) {
+            if level != pattern { return false }
+        }
+        return true
     }
 
     /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).

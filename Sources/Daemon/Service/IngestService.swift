@@ -39,6 +39,7 @@ final class IngestService: Service, @unchecked Sendable {
                 self.notifier.status("connected again")
             }
         }
+        pipeline.isStopping = { [unowned self] in self.stopping.load(ordering: .sequentiallyConsistent) }
         pipeline.onDisconnect = { [unowned self] reason in self.notifier.status("broker connection lost: \(reason)") }
     }
 

@@ -11,8 +11,14 @@ private let reloadRequests = Atomic<Int>(0)
 
 /// What the signal handlers record: SIGTERM/SIGINT ask for shutdown, SIGHUP for a reload.
 public enum SignalState {
-    /// Installs handlers for SIGTERM, SIGINT and SIGHUP, and ignores SIGPIPE. Call once at start.
+    /// Installs handlers for SIGTERM, SIGINT and SIGHUP, and ignores SIGPIPE. Call once at start, before
+    /// starting threads. The three signals are also unblocked: a parent (a test runner's worker thread, a
+    /// careless supervisor) may have started us with them blocked, and a blocked SIGTERM would never stop us.
     public static func install() {
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
         signal(SIGINT) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }

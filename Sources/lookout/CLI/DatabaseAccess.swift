@@ -25,7 +25,7 @@ enum DatabaseAccess {
         let needed = writing ? R_OK | W_OK : R_OK
         if access(path, needed) != 0 {
             let missing = access(path, R_OK) != 0 ? "read" : "write"
-            throw CLIError.failure("cannot open database \(path) for \(missing): user \(user) lacks \(missing) access (file \(describe(info))); \(groupHint)")
+            throw CLIError.failure("cannot open database \(path) for \(missing == "read" ? "reading" : "writing"): user \(user) lacks \(missing) access (file \(describe(info))); \(groupHint)")
         }
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         if writing, access(directory, W_OK) != 0 {

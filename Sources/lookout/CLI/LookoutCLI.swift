@@ -43,7 +43,6 @@ enum LookoutCLI {
             return 0
         } catch let error as CLIError {
             if !error.description.isEmpty { Console.error(error.description) }
-            if case .usage = error { Console.err("Run 'lookout help' for usage.\n") }
             return error.exitCode
         } catch let error as EventStoreError {
             Console.error(error.description)
@@ -82,7 +81,7 @@ enum LookoutCLI {
             name = first + " " + words[1]
         }
         guard let command = command(named: name) else {
-            throw CLIError.usage("unknown command '\(name)'")
+            throw CLIError.usage("unknown command '\(name)' (see 'lookout help')")
         }
         // Words after the command name are positionals of the command.
         let commandArguments = Array(words.dropFirst(name.split(separator: " ").count)) + rest
@@ -93,8 +92,16 @@ enum LookoutCLI {
         } catch CLIError.helpRequested {
             Console.out(HelpFormatter.command(command))
             return
+        } catch CLIError.usage(let message) {
+            throw CLIError.usage("\(message) (see 'lookout \(name) --help')")
         }
-        try command.init(arguments: parsed).run()
+        let instance: any Command
+        do {
+            instance = try command.init(arguments: parsed)
+        } catch CLIError.usage(let message) {
+            throw CLIError.usage("\(message) (see 'lookout \(name) --help')")
+        }
+        try instance.run()
     }
 
     /// The leading command words (one, or two for a group) and every other argument, in order.

@@ -37,23 +37,23 @@ struct StatusCommand: Command {
 
     /// Judges a snapshot at `now`.
     static func verdict(_ snapshot: DaemonStatusSnapshot, now: Millis) -> Verdict {
-        let values = snapshot.values
+        let values = DaemonStatusValues(snapshot.values)
         guard let updatedAt = snapshot.updatedAt else {
             return Verdict(running: false, connected: false, problem: "lookoutd has never written its status")
         }
-        if values["state"] == "stopped" {
+        if values[.state] == "stopped" {
             return Verdict(running: false, connected: false, problem: "lookoutd stopped \(TimeText.span(milliseconds: now - updatedAt)) ago")
         }
-        let interval = values["status_interval_s"].flatMap(Double.init) ?? defaultIntervalSeconds
+        let interval = values[.statusInterval].flatMap(Double.init) ?? defaultIntervalSeconds
         let age = now - updatedAt
         if Double(age) > 3 * interval * 1000 {
             return Verdict(running: false, connected: false,
                            problem: "status is \(TimeText.span(milliseconds: age)) old (expected every \(TimeText.span(milliseconds: Int64(interval * 1000))))")
         }
-        if let pid = values["pid"].flatMap(Int32.init), pid > 0, kill(pid, 0) != 0, errno == ESRCH {
+        if let pid = values[.pid].flatMap(Int32.init), pid > 0, kill(pid, 0) != 0, errno == ESRCH {
             return Verdict(running: false, connected: false, problem: "process \(pid) is not running")
         }
-        let connected = values["connected"] == "true"
+        let connected = values[.connected] == "true"
         return Verdict(running: true, connected: connected, problem: connected ? nil : "not connected to the broker")
     }
 
@@ -87,37 +87,37 @@ struct StatusCommand: Command {
     private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [EventLevel: Int],
                         overdue: Int, now: Millis) -> String {
         let style = context.style
-        let values = snapshot.values.mapValues { TerminalSanitizer.sanitize($0) }
-        func value(_ key: String) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
-        func time(_ key: String) -> Millis? { values[key].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil } }
+        let values = DaemonStatusValues(snapshot.values.mapValues { TerminalSanitizer.sanitize($0) })
+        func value(_ key: DaemonStatusKey) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
+        func time(_ key: DaemonStatusKey) -> Millis? { values[key].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil } }
         var lines: [(String, String)] = []
         var daemon = verdict.running ? style.paint("running", .green) : style.paint("DOWN", .alarm)
         if let problem = verdict.problem, !verdict.running { daemon += " (\(problem))" }
         if verdict.running {
-            daemon += " (pid \(value("pid")), version \(value("version"))"
-            if let started = time("started_at") { daemon += ", up \(TimeText.span(milliseconds: now - started))" }
+            daemon += " (pid \(value(.pid)), version \(value(.version))"
+            if let started = time(.startedAt) { daemon += ", up \(TimeText.span(milliseconds: now - started))" }
             if let updated = snapshot.updatedAt { daemon += ", status \(TimeText.span(milliseconds: now - updated)) old" }
             daemon += ")"
         }
         lines.append(("lookoutd", daemon))
         if snapshot.updatedAt != nil {
             var broker = verdict.connected ? style.paint("connected", .green) : style.paint("DISCONNECTED", .alarm)
-            if let since = time("connection_changed_at") {
+            if let since = time(.connectionChangedAt) {
                 broker += " since \(TimeText.local(since)) (\(TimeText.span(milliseconds: now - since)))"
             }
-            if let reconnects = values["broker_reconnects"] { broker += ", \(reconnects) reconnect(s)" }
+            if let reconnects = values[.brokerReconnects] { broker += ", \(reconnects) reconnect(s)" }
             lines.append(("broker", broker))
-            lines.append(("subscriptions", value("subscriptions")))
-            lines.append(("messages", "\(value("messages_per_second"))/s; received \(value("messages_received")), processed \(value("messages_processed")), rejected \(value("messages_rejected")), duplicates \(value("messages_duplicate"))"))
-            let rejects = value("rejects_by_reason").replacingOccurrences(of: ",", with: ", ")
+            lines.append(("subscriptions", value(.subscriptions)))
+            lines.append(("messages", "\(value(.messagesPerSecond))/s; received \(value(.messagesReceived)), processed \(value(.messagesProcessed)), rejected \(value(.messagesRejected)), duplicates \(value(.messagesDuplicate))"))
+            let rejects = value(.rejectsByReason).replacingOccurrences(of: ",", with: ", ")
             lines.append(("rejects", rejects == "-" ? "none" : rejects))
-            let ruleErrors = Int(value("rule_errors")) ?? 0
-            lines.append(("rules", "\(value("rules_loaded")) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))
-            lines.append(("devices", "\(value("devices_registered")) registered"))
-            var commit = time("last_commit_at").map { "last \(TimeText.span(milliseconds: now - $0)) ago" } ?? "none yet"
-            let failures = Int(value("commit_failures")) ?? 0
+            let ruleErrors = Int(value(.ruleErrors)) ?? 0
+            lines.append(("rules", "\(value(.rulesLoaded)) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))
+            lines.append(("devices", "\(value(.devicesRegistered)) registered"))
+            var commit = time(.lastCommitAt).map { "last \(TimeText.span(milliseconds: now - $0)) ago" } ?? "none yet"
+            let failures = Int(value(.commitFailures)) ?? 0
             if failures > 0 { commit += style.paint(", \(failures) failure(s)", .alarm) }
-            commit += "; hand-off backlog \(value("outbox_backlog"))"
+            commit += "; hand-off backlog \(value(.outboxBacklog))"
             lines.append(("commits", commit))
         }
         var events = EventLevel.allCases.reversed().map { level in
@@ -128,4 +128,13 @@ struct StatusCommand: Command {
         let width = lines.map { $0.0.count }.max() ?? 0
         return lines.map { style.paint(($0.0 + ":").padding(to: width + 1), .bold) + " " + $0.1 + "\n" }.joined()
     }
+}
+
+/// The status row read by the keys `lookoutd` writes (`DaemonStatusKey`, the contract between the two).
+struct DaemonStatusValues {
+    /// The row as stored.
+    let raw: [String: String]
+    init(_ raw: [String: String]) { self.raw = raw }
+    /// The value for a key, nil when the row does not have it.
+    subscript(key: DaemonStatusKey) -> String? { raw[key.rawValue] }
 }
