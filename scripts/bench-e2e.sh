@@ -141,16 +141,18 @@ rate_phase() { # qos
     local published; published=$(now)
     wait "$sub"; local sub_done; sub_done=$(now)
     local daemon_done; daemon_done=$(wait_received "$phase" "$total")
-    local short; short=$(( total - $(daemon_received "$phase") ))
+    local got; got=$(daemon_received "$phase")
+    local short=$((total - got))
     stop_daemon
     local tp ts td
     tp=$(elapsed "$start" "$published"); ts=$(elapsed "$start" "$sub_done"); td=$(elapsed "$start" "$daemon_done")
     note "publisher done ${tp} s ($(rate "$total" "$tp") msg/s)"
     note "(a) mosquitto_sub: ${ts} s, $(rate "$total" "$ts") msg/s"
-    note "(b) lookoutd:      ${td} s, $(rate "$total" "$td") msg/s (metrics every 0.5 s)"
+    note "(b) lookoutd:      ${td} s, $(rate "$got" "$td") msg/s (metrics every 0.5 s)"
     [ "$short" -gt 0 ] && note "    lookoutd received $short fewer messages (dropped by the broker: a slow QoS 0 consumer)"
-    note "ratio b/a: $(ratio "$ts" "$td")"
-    RESULTS+=("| rate QoS $qos | $total | $(rate "$total" "$ts") | $(rate "$total" "$td") | $(ratio "$ts" "$td") |")
+    local daemon_rate; daemon_rate=$(rate "$got" "$td")
+    note "ratio b/a: $(ratio "$daemon_rate" "$(rate "$total" "$ts")")"
+    RESULTS+=("| rate QoS $qos | $total | $(rate "$total" "$ts") | $daemon_rate (got $got) | $(ratio "$daemon_rate" "$(rate "$total" "$ts")") |")
 }
 
 drain_phase() {
