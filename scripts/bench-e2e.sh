@@ -7,15 +7,15 @@
 #   scripts/bench-e2e.sh [--messages N] [--devices-per-kind N] [--drain N] [--scale DEVICES_PER_KIND]
 #                        [--background-rate N] [--phases rate,drain,latency,scale]
 #
-# Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 250,000
-# (1,000,000 devices). lookout-sim first publishes one retained status per device, so every phase
+# Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 100,000
+# per kind (400,000 devices, the most lookout-sim writes). lookout-sim first publishes one retained status per device, so every phase
 # carries devices + N messages. Completion of lookoutd is read from its metrics file
 # (lookout_messages_received_total, written every 0.5 s), of mosquitto_sub from its exit (-C count).
 # Hand-off publishing is off (its topics would match '+/+/+/+').
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=250000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
+MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=100000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
 while [ $# -gt 0 ]; do
     case "$1" in
         --messages) MESSAGES="$2"; shift 2 ;;
