@@ -244,12 +244,12 @@ enum CSVReader {
 }
 
 extension String {
-    /// The string without leading and trailing horizontal whitespace: tab and the Unicode space
-    /// separators (the same set as Foundation's `CharacterSet.whitespaces`), without bridging through
+    /// The string without leading and trailing horizontal whitespace: tab, the Unicode space separators
+    /// and U+200B (the same set as Foundation's `CharacterSet.whitespaces`), without bridging through
     /// NSString, which dominated loading a large registry (see docs/performance.md).
     func trimmingHorizontalWhitespace() -> String {
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+            scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
         }
         let scalars = unicodeScalars
         guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return self }
