@@ -86,10 +86,7 @@ import Testing
     @Test func persistentSessionQueuesMessagesWhileStopped() throws {
         let broker = try MosquittoBroker()
         let connection = try MQTTConnection(options: testOptions(port: broker.port))
-        let first = ConnectionRunner(connection)
-        #expect(first.consumer.wait { $0.connects.count == 1 })
-        #expect(first.stop())
-        #expect(broker.waitForLog("Client lookout-test disconnected."))
+        try connectOnceAndLeave(connection, broker: broker)
 
         try publishAll(port: broker.port, count: 300)
 
@@ -290,10 +287,7 @@ final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
     @Test func persistentSessionSurvivesABrokerRestart() throws {
         let broker = try MosquittoBroker()
         let connection = try MQTTConnection(options: testOptions(port: broker.port))
-        let first = ConnectionRunner(connection)
-        #expect(first.consumer.wait { $0.connects.count == 1 })
-        #expect(first.stop())
-        #expect(broker.waitForLog("Client lookout-test disconnected."))
+        try connectOnceAndLeave(connection, broker: broker)
         try publishAll(port: broker.port, count: 100)
 
         try broker.restart()  // mosquitto saves its persistence file on SIGTERM and loads it on start
@@ -316,4 +310,14 @@ private func expectOnlyFreshMarker(broker: MosquittoBroker, options: MQTTOptions
     #expect(runner.consumer.payloads == ["marker0"], sourceLocation: sourceLocation)
     #expect(runner.consumer.connects == [sessionPresent], sourceLocation: sourceLocation)
     #expect(runner.stop(), sourceLocation: sourceLocation)
+}
+
+/// Runs `connection` until it is connected (and subscribed), stops it and waits until the broker saw
+/// it leave: the broker now keeps the persistent session and queues QoS 1 messages for it.
+private func connectOnceAndLeave(_ connection: MQTTConnection, broker: MosquittoBroker,
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let runner = ConnectionRunner(connection)
+    #expect(runner.consumer.wait { $0.connects.count == 1 }, sourceLocation: sourceLocation)
+    #expect(runner.stop(), sourceLocation: sourceLocation)
+    #expect(broker.waitForLog("Client lookout-test disconnected."), sourceLocation: sourceLocation)
 }
