@@ -126,15 +126,8 @@ import Testing
         #expect(try fixture.store().rejectCounts().first?.count == 1)
     }
 
-    static let smokeRule = """
-        rule test_smoke {
-          on "+/smoke/+/event"
-          when event == "smoke" and state == "alarm"
-          level red
-          title "Smoke alarm at {device.address} ({topic.device})"
-          clear when event == "smoke" and state == "normal"
-        }
-        """
+    /// The harness's smoke rule: alarms raise a red event, `normal` clears it.
+    static let smokeRule = DaemonHarness.smokeRule
 
     static func compiledSmokeRule() throws -> RuleSet {
         let result = RuleCompiler.compile([RuleSource(fileName: "smoke.rules", text: smokeRule)])
