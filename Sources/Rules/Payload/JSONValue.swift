@@ -94,6 +94,7 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string literal like `writeQuoted(_:to:)`, and also writes every scalar for
     /// which `alsoEscaping` is true as a `\uXXXX` escape (e.g. characters that are dangerous on a terminal).
+    @inline(__always)  // so the payload writer's `{ _ in false }` costs nothing per character
     public static func writeQuoted(_ s: String, to out: inout String, alsoEscaping: (Unicode.Scalar) -> Bool) {
         out += "\""
         for scalar in s.unicodeScalars {
