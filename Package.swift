@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Daemon", "lookout"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
-        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon"], path: "Benchmarks/lookout-bench"),
+        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient"], path: "Benchmarks/lookout-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,12 +8,36 @@ struct BenchmarkOptions {
     var seed: UInt64 = 1
     /// Devices of each kind the generated traffic comes from.
     var devicesPerKind = 100
+    /// Rule directory the pipeline benchmark compiles (`--rules DIR`).
+    var rulesDirectory = "config/rules.d"
+    /// Where the pipeline benchmark copies its database when done (`--keep-database PATH`), for `scripts/bench-store.sh`.
+    var keptDatabasePath: String?
+    /// Broker port of `latency` (a running lookoutd's broker on 127.0.0.1).
+    var port = 1883
+    /// Background messages per second of `latency`.
+    var backgroundRate = 10_000
+    /// The database a running lookoutd writes, for `latency` (`--database PATH`).
+    var databasePath = "lookout.db"
+    /// Messages per batch handed to the pipeline, like one MQTT read pass (`--batch N`).
+    var batchSize = 2000
 
     /// Parses `arguments` (after the subcommand name).
     init(_ arguments: [String]) throws(BenchmarkError) {
         var remaining = arguments[...]
         while let option = remaining.popFirst() {
             guard let value = remaining.popFirst() else { throw BenchmarkError(description: "\(option) needs a value") }
+            switch option {
+            case "--rules":
+                rulesDirectory = value
+                continue
+            case "--database":
+                databasePath = value
+                continue
+            case "--keep-database":
+                keptDatabasePath = value
+                continue
+            default: break
+            }
             guard let number = UInt64(value), number > 0 else {
                 throw BenchmarkError(description: "\(option) needs a positive whole number, got '\(value)'")
             }
@@ -22,6 +46,9 @@ struct BenchmarkOptions {
             case "--rounds": rounds = Int(clamping: number)
             case "--seed": seed = number
             case "--devices-per-kind": devicesPerKind = Int(clamping: number)
+            case "--batch": batchSize = Int(clamping: number)
+            case "--port": port = Int(clamping: number)
+            case "--background-rate": backgroundRate = Int(clamping: number)
             default: throw BenchmarkError(description: "unknown option \(option)")
             }
         }

@@ -9,7 +9,7 @@ enum JSONBenchmark: Benchmark {
     static let summary = "decode DOMAIN.md payloads: lookout's JSONParser vs Foundation's JSONSerialization"
     static let optionsHelp = BenchmarkOptions.help
 
-    static func run(_ options: BenchmarkOptions) throws -> [BenchmarkResult] {
+    static func run(_ options: BenchmarkOptions) throws -> BenchmarkReport {
         let payloads = generatePayloads(options)
         let bytes = payloads.reduce(0) { $0 + $1.count }
 
@@ -26,24 +26,15 @@ enum JSONBenchmark: Benchmark {
             }
             consume(fields)
         }
-        return [
+        return BenchmarkReport(results: [
             BenchmarkResult(name: "json: lookout JSONParser", operations: payloads.count, bytes: bytes, duration: ours),
             BenchmarkResult(name: "json: Foundation JSONSerialization", operations: payloads.count, bytes: bytes, duration: foundation),
-        ]
+        ], notes: ["ratio: " + ResultTable.format(foundation / ours, decimals: 2) + "x"])
     }
 
-    /// Payloads of the default traffic mix (mostly telemetry, door accesses, some alarms), one second apart per 100 messages.
+    /// Payloads of the default traffic mix (`TrafficSample`), 10 ms apart.
     static func generatePayloads(_ options: BenchmarkOptions) -> [[UInt8]] {
-        let fleet = SimulatedFleet(devicesPerKind: options.devicesPerKind, seed: options.seed)
-        var traffic = TrafficGenerator(fleet: fleet, seed: options.seed)
-        var payloads: [[UInt8]] = []
-        payloads.reserveCapacity(options.messages)
-        let start: Int64 = 1_763_880_000_000
-        for index in 0..<options.messages {
-            guard let message = traffic.next(ts: start + Int64(index) * 10) else { break }
-            payloads.append(message.payload)
-        }
-        return payloads
+        TrafficSample.messages(options, fleet: TrafficSample.fleet(options)).map(\.payload)
     }
 
     /// Decodes every payload with `JSONParser.parseObject`; returns the total number of fields.

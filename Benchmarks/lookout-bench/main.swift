@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Every subcommand; add new benchmarks (pipeline, store, e2e) here.
-let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self]
+let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self, PipelineBenchmark.self, LatencyBenchmark.self]
 
 @MainActor func usage() -> String {
     var lines = ["usage: lookout-bench <benchmark> [options]", "", "benchmarks:"]
@@ -35,11 +35,9 @@ do {
     #if DEBUG
     print("warning: debug build; numbers mean little (swift build -c release --product lookout-bench)")
     #endif
-    let results = try benchmark.run(options)
-    print(ResultTable.render(results))
-    if results.count == 2 {
-        print("ratio: \(ResultTable.format(results[0].operationsPerSecond / results[1].operationsPerSecond, decimals: 2))x")
-    }
+    let report = try benchmark.run(options)
+    if !report.results.isEmpty { print(ResultTable.render(report.results)) }
+    for note in report.notes { print(note) }
 } catch {
     FileHandleOutput.error("lookout-bench: \(error)")
     exit(1)

@@ -55,8 +55,8 @@ public final class IngestPipeline: MQTTConsumer {
     private lazy var handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
-    /// mirrors the registry into the store.
-    init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
+    /// mirrors the registry into the store. Public for `lookout-bench pipeline`, which drives it without a broker.
+    public init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
          log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
         self.configuration = configuration
         self.store = store

@@ -40,7 +40,7 @@ extension DeviceRegistry {
             issues.append(DeviceRegistryIssue(file: fileName, line: 0, message: "registry file has no header row"))
             throw DeviceRegistryError(issues: issues)
         }
-        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let columns = header.fields.map { $0.trimmingHorizontalWhitespace().lowercased() }
         var columnIndex: [String: Int] = [:]
         for (index, name) in columns.enumerated() {
             if name.isEmpty {
@@ -64,7 +64,7 @@ extension DeviceRegistry {
                 continue
             }
             var values: [String: String] = [:]
-            for (name, index) in columnIndex { values[name] = row.fields[index].trimmingCharacters(in: .whitespaces) }
+            for (name, index) in columnIndex { values[name] = row.fields[index].trimmingHorizontalWhitespace() }
             switch Self.record(from: values) {
             case .failure(let problem):
                 report(problem.message)
@@ -219,5 +219,21 @@ enum CSVReader {
         }
         endRow()
         return rows
+    }
+}
+
+extension String {
+    /// The string without leading and trailing horizontal whitespace: tab and the Unicode space
+    /// separators (the same set as Foundation's `CharacterSet.whitespaces`), without bridging through
+    /// NSString, which dominated loading a large registry (see docs/performance.md).
+    func trimmingHorizontalWhitespace() -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        let scalars = unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return self }
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }),
+              let end = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[start...end])
     }
 }

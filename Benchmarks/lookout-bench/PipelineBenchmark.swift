@@ -1,0 +1,130 @@
+import Daemon
+import EventCore
+import Foundation
+import MQTTClient
+import Rules
+
+/// `lookout-bench pipeline`: the daemon's own `IngestPipeline` (de-duplication, topic matching, decoding,
+/// every shipped rule, one SQLite transaction per batch) fed generated traffic in broker-sized batches,
+/// with decode-only and decode+rules loops over the same messages in the same run as baselines.
+enum PipelineBenchmark: Benchmark {
+    static let name = "pipeline"
+    static let summary = "the daemon's IngestPipeline (decode, rules, SQLite commit per batch) without a broker"
+    static let optionsHelp = BenchmarkOptions.help + [
+        "--rules DIR           rule directory (default config/rules.d)",
+        "--batch N             messages per batch, as one MQTT read pass (default 2000)",
+        "--keep-database PATH  keep the resulting database there (a realistic seed for scripts/bench-store.sh)",
+        "full size: --messages 1000000 --devices-per-kind 25000 (100,000 devices)",
+    ]
+
+    static func run(_ options: BenchmarkOptions) throws -> BenchmarkReport {
+        let directory = try BenchmarkDirectory(prefix: "lookout-bench-pipeline")
+        defer { directory.remove() }
+        let fleet = TrafficSample.fleet(options)
+        let registryPath = directory.file("devices.csv")
+        try fleet.registryCSV.write(toFile: registryPath, atomically: true, encoding: .utf8)
+
+        var configuration = DaemonConfiguration()
+        configuration.rulePaths = [options.rulesDirectory]
+        configuration.registryPath = registryPath
+        configuration.databasePath = directory.file("lookout.db")
+        let loaded = RuleLoader.load(configuration)
+        guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
+            throw BenchmarkError(description: "cannot load rules from \(options.rulesDirectory) (run from the package root or pass --rules):\n"
+                                 + loaded.renderedDiagnostics + loaded.registryErrors.joined(separator: "\n"))
+        }
+
+        // 1 ms apart: a million messages span about 17 minutes of device time.
+        let messages = TrafficSample.messages(options, fleet: fleet, spacingMillis: 1).map {
+            MQTTMessage(topic: $0.topic, payload: $0.payload, qos: 1, retained: $0.retain)
+        }
+        let bytes = messages.reduce(0) { $0 + $1.payload.count }
+        let layout = configuration.layout
+        let limits = configuration.jsonLimits
+
+        let foundation = BenchmarkTimer.fastest(rounds: options.rounds) {
+            var fields = 0
+            for message in messages {
+                let data = Data(message.payload)
+                if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { fields += object.count }
+            }
+            consume(fields)
+        }
+        let decode = BenchmarkTimer.fastest(rounds: options.rounds) {
+            var fields = 0
+            for message in messages {
+                guard layout.match(message.topic) != nil,
+                      let payload = try? JSONParser.parseObject(message.payload, limits: limits) else { continue }
+                fields += payload.fields.count
+            }
+            consume(fields)
+        }
+        var actionCount = 0
+        let rules = BenchmarkTimer.fastest(rounds: options.rounds) {
+            let engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
+            var actions = 0
+            for message in messages {
+                guard let segments = layout.match(message.topic),
+                      let payload = try? JSONParser.parseObject(message.payload, limits: limits) else { continue }
+                let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
+                                             payloadText: String(decoding: message.payload, as: UTF8.self),
+                                             receivedAt: TrafficSample.startMillis + Int64(actions))
+                actions += engine.process(inbound).count
+            }
+            actionCount = actions
+        }
+
+        // The full pipeline runs once on a fresh database (its state and store only grow).
+        let store = try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+        var now = TrafficSample.startMillis
+        let log = Logger(level: .warning, output: Logger.Output(journald: false) { _ in })
+        let pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
+                                          log: log, clock: { now })
+        let clock = ContinuousClock()
+        let started = clock.now
+        var index = 0
+        while index < messages.count {
+            let end = min(index + options.batchSize, messages.count)
+            now = TrafficSample.startMillis + Int64(end)
+            try pipeline.mqttDidReceive(Array(messages[index..<end]))
+            pipeline.mqttTick()
+            index = end
+        }
+        let full = clock.now - started
+        let counters = pipeline.counters
+        let commit = Duration.seconds(counters.commitSecondsSum)
+        guard counters.processed > 0 else { throw BenchmarkError(description: "the pipeline processed nothing") }
+
+        let count = messages.count
+        if let kept = options.keptDatabasePath {
+            // Database and write-ahead log together are consistent: nothing writes any more.
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: configuration.databasePath + suffix) {
+                try? FileManager.default.removeItem(atPath: kept + suffix)
+                try FileManager.default.copyItem(atPath: configuration.databasePath + suffix, toPath: kept + suffix)
+            }
+        }
+        let databaseBytes = (try? FileManager.default.attributesOfItem(atPath: configuration.databasePath)[.size] as? Int) ?? 0
+        let notes = [
+            "\(count) messages from \(fleet.devices.count) devices, \(ruleSet.ruleNames.count) rules, batches of \(options.batchSize)",
+            "pipeline: processed \(counters.processed), duplicates \(counters.duplicates), rejected \(counters.rejectedTotal),"
+                + " events raised \(counters.eventsRaised.values.reduce(0, +)), rule actions (rules loop) \(actionCount),"
+                + " \(counters.commits) commits, database \(databaseBytes / 1_000_000) MB",
+            "full pipeline vs Foundation JSONSerialization decoding alone: "
+                + ResultTable.format(foundation / full, decimals: 2) + "x",
+            "stages (per message): decode \(nanos(decode, count)) ns, rules \(nanos(rules - decode, count)) ns,"
+                + " store commit \(nanos(commit, count)) ns, rest (dedup, activity, actions) \(nanos(full - rules - commit, count)) ns",
+        ]
+        return BenchmarkReport(results: [
+            BenchmarkResult(name: "baseline: Foundation JSONSerialization", operations: count, bytes: bytes, duration: foundation),
+            BenchmarkResult(name: "stage: topic match + JSONParser", operations: count, bytes: bytes, duration: decode),
+            BenchmarkResult(name: "stage: decode + RuleEngine (no store)", operations: count, bytes: bytes, duration: rules),
+            BenchmarkResult(name: "stage: store commits only", operations: count, bytes: nil, duration: commit),
+            BenchmarkResult(name: "pipeline: IngestPipeline + SQLite", operations: count, bytes: bytes, duration: full),
+        ], notes: notes)
+    }
+
+    /// Nanoseconds per message of `duration`, one decimal.
+    private static func nanos(_ duration: Duration, _ count: Int) -> String {
+        ResultTable.format(BenchmarkResult(name: "", operations: count, bytes: nil, duration: duration).nanosecondsPerOperation, decimals: 0)
+    }
+}

@@ -1,0 +1,25 @@
+import Daemon
+
+/// The generated DOMAIN.md traffic every benchmark uses: the default mix of `TrafficGenerator`
+/// (mostly telemetry and granted door accesses, some alarms that clear later), deterministic per seed.
+enum TrafficSample {
+    /// First message time (Unix milliseconds); later ones are `spacingMillis` apart.
+    static let startMillis: Int64 = 1_763_880_000_000
+
+    /// The fleet of `options.devicesPerKind` devices of each kind.
+    static func fleet(_ options: BenchmarkOptions) -> SimulatedFleet {
+        SimulatedFleet(devicesPerKind: options.devicesPerKind, seed: options.seed)
+    }
+
+    /// `options.messages` messages from `fleet`, stamped `spacingMillis` apart from `startMillis`.
+    static func messages(_ options: BenchmarkOptions, fleet: SimulatedFleet, spacingMillis: Int64 = 10) -> [SimulatedMessage] {
+        var traffic = TrafficGenerator(fleet: fleet, seed: options.seed)
+        var messages: [SimulatedMessage] = []
+        messages.reserveCapacity(options.messages)
+        for index in 0..<options.messages {
+            guard let message = traffic.next(ts: startMillis + Int64(index) * spacingMillis) else { break }
+            messages.append(message)
+        }
+        return messages
+    }
+}

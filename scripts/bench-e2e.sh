@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# End to end through a private mosquitto, side by side in the same run:
+#   (a) mosquitto_sub -c -q Q -t '+/+/+/+' > /dev/null      (b) lookoutd (release build)
+# Phases: rate at QoS 0 and QoS 1, backlog drain of queued QoS 1 messages, and (with --scale) resident
+# memory and start-up time with many registered devices.
+#
+#   scripts/bench-e2e.sh [--messages N] [--devices-per-kind N] [--drain N] [--scale DEVICES_PER_KIND]
+#                        [--background-rate N] [--phases rate,drain,latency,scale]
+#
+# Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 100,000
+# per kind (400,000 devices, the most lookout-sim writes). lookout-sim first publishes one retained status per device, so every phase
+# carries devices + N messages. Completion of lookoutd is read from its metrics file
+# (lookout_messages_received_total, written every 0.5 s), of mosquitto_sub from its exit (-C count).
+# Hand-off publishing is off (its topics would match '+/+/+/+').
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=100000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --messages) MESSAGES="$2"; shift 2 ;;
+        --devices-per-kind) PER_KIND="$2"; shift 2 ;;
+        --drain) DRAIN="$2"; shift 2 ;;
+        --scale) SCALE="$2"; PHASES="$PHASES,scale"; shift 2 ;;
+        --phases) PHASES="$2"; shift 2 ;;
+        --background-rate) BACKGROUND_RATE="$2"; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) die "unknown option $1 (see --help)" ;;
+    esac
+done
+
+BIN="$(swift build --package-path "$LOOKOUT_ROOT" -c release --show-bin-path)"
+for tool in lookoutd lookout-sim lookout-bench; do
+    [ -x "$BIN/$tool" ] || die "build first: swift build -c release (missing $BIN/$tool)"
+done
+command -v mosquitto_sub >/dev/null || die "mosquitto_sub is needed: apt-get install mosquitto-clients"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/lookout-bench-e2e.XXXXXX")"
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.2f", e - s }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# Starts a fresh private broker in $WORK/$1 (no sessions, no retained messages from earlier phases).
+fresh_broker() {
+    [ -n "${BROKER_PID:-}" ] && { kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; }
+    start_private_broker "$WORK/$1/broker"
+    PIDS+=("$BROKER_PID")
+}
+
+# Writes $WORK/$1/lookoutd.conf (QoS $2) and the registry for $3 devices per kind.
+daemon_config() {
+    local dir="$WORK/$1"
+    mkdir -p "$dir"
+    ln -sfn "$LOOKOUT_ROOT/config/rules.d" "$dir/rules.d"
+    "$BIN/lookout-sim" --devices-per-kind "$3" --registry "$dir/devices.csv" --count 0 >/dev/null
+    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$dir/lookout.db" "$dir/lookout.prom" "$BROKER_PORT" |
+        awk -v qos="$2" '
+            /^[[:space:]]*\[/ { section = $0; gsub(/[][[:space:]]/, "", section) }
+            section == "topics" && $1 == "qos" { print "qos = " qos; next }
+            section == "handoff" && $1 == "enabled" { print "enabled = false"; next }
+            section == "status" && $1 == "interval" { print "interval = 500ms"; next }
+            section == "log" && $1 == "level" { print "level = warning"; next }
+            { print }' >"$dir/lookoutd.conf"
+    rm -f "$dir/lookout.prom"
+}
+
+# Starts lookoutd for $WORK/$1; sets DAEMON_PID; waits until its first metrics file (connected or not).
+start_daemon() {
+    local dir="$WORK/$1"
+    rm -f "$dir/lookout.prom"
+    "$BIN/lookoutd" --config "$dir/lookoutd.conf" 2>>"$dir/lookoutd.log" &
+    DAEMON_PID=$!
+    PIDS+=("$DAEMON_PID")
+}
+
+# Messages lookoutd of $WORK/$1 has received, from its metrics file (0 before the first one).
+daemon_received() {
+    awk '$1 == "lookout_messages_received_total" { printf "%d", $2; found = 1 } END { if (!found) print 0 }' \
+        "$WORK/$1/lookout.prom" 2>/dev/null || echo 0
+}
+
+# Waits until lookoutd of $WORK/$1 reports it is connected (status row via metrics `lookout_connected 1`).
+wait_connected() {
+    local tries
+    for tries in $(seq 1 600); do
+        if awk '$1 == "lookout_broker_connected" && $2 == 1 { ok = 1 } END { exit !ok }' "$WORK/$1/lookout.prom" 2>/dev/null; then return 0; fi
+        kill -0 "$DAEMON_PID" 2>/dev/null || die "lookoutd died: $(tail -5 "$WORK/$1/lookoutd.log")"
+        sleep 0.05
+    done
+    die "lookoutd did not connect (see $WORK/$1/lookoutd.log)"
+}
+
+# Waits until lookoutd of $WORK/$1 has received $2 messages; prints the time it got there. When the count
+# stops growing for 15 s (the broker dropped messages for a slow QoS 0 consumer), prints the time of the
+# last progress and records the shortfall in DAEMON_SHORT.
+wait_received() {
+    local got last=-1 last_at; last_at=$(now)
+    DAEMON_SHORT=0
+    while got=$(daemon_received "$1"); [ "$got" -lt "$2" ]; do
+        kill -0 "$DAEMON_PID" 2>/dev/null || die "lookoutd died: $(tail -5 "$WORK/$1/lookoutd.log")"
+        if [ "$got" -ne "$last" ]; then
+            last=$got; last_at=$(now)
+        elif [ "$(elapsed "$last_at" "$(now)" | cut -d. -f1)" -ge 15 ]; then
+            DAEMON_SHORT=$(($2 - got))
+            echo "$last_at"
+            return 0
+        fi
+        sleep 0.05
+    done
+    now
+}
+
+stop_daemon() { kill "$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; }
+
+publish() { # qos count devices-per-kind
+    "$BIN/lookout-sim" --host 127.0.0.1 --port "$BROKER_PORT" --client-id bench-pub --qos "$1" --count "$2" \
+        --devices-per-kind "$3" --rate 10000000 >/dev/null
+}
+
+rate_phase() { # qos
+    local qos="$1" phase="rate-q$1" total=$((PER_KIND * 4 + MESSAGES))
+    step "Rate at QoS $qos: $MESSAGES messages + $((PER_KIND * 4)) statuses from $((PER_KIND * 4)) devices"
+    fresh_broker "$phase"
+    daemon_config "$phase" "$qos" "$PER_KIND"
+    start_daemon "$phase"; wait_connected "$phase"
+    mosquitto_sub -p "$BROKER_PORT" -q "$qos" -c -i bench-sub -t '+/+/+/+' -C "$total" >/dev/null &
+    local sub=$!; PIDS+=("$sub")
+    sleep 0.5
+    local start; start=$(now)
+    publish "$qos" "$MESSAGES" "$PER_KIND"
+    local published; published=$(now)
+    wait "$sub"; local sub_done; sub_done=$(now)
+    local daemon_done; daemon_done=$(wait_received "$phase" "$total")
+    local got; got=$(daemon_received "$phase")
+    local short=$((total - got))
+    stop_daemon
+    local tp ts td
+    tp=$(elapsed "$start" "$published"); ts=$(elapsed "$start" "$sub_done"); td=$(elapsed "$start" "$daemon_done")
+    note "publisher done ${tp} s ($(rate "$total" "$tp") msg/s)"
+    note "(a) mosquitto_sub: ${ts} s, $(rate "$total" "$ts") msg/s"
+    note "(b) lookoutd:      ${td} s, $(rate "$got" "$td") msg/s (metrics every 0.5 s)"
+    [ "$short" -gt 0 ] && note "    lookoutd received $short fewer messages (dropped by the broker: a slow QoS 0 consumer)"
+    local daemon_rate; daemon_rate=$(rate "$got" "$td")
+    note "ratio b/a: $(ratio "$daemon_rate" "$(rate "$total" "$ts")")"
+    RESULTS+=("| rate QoS $qos | $total | $(rate "$total" "$ts") | $daemon_rate (got $got) | $(ratio "$daemon_rate" "$(rate "$total" "$ts")") |")
+}
+
+drain_phase() {
+    local phase=drain per_kind=250 total=$((250 * 4 + DRAIN))
+    step "Backlog drain: $DRAIN QoS 1 messages + 1000 statuses queued while both consumers are offline"
+    fresh_broker "$phase"
+    daemon_config "$phase" 1 "$per_kind"
+    start_daemon "$phase"; wait_connected "$phase"; stop_daemon
+    mosquitto_sub -p "$BROKER_PORT" -q 1 -c -i bench-drain -t '+/+/+/+' -E >/dev/null
+    publish 1 "$DRAIN" "$per_kind"
+    sleep 1
+    local start; start=$(now)
+    mosquitto_sub -p "$BROKER_PORT" -q 1 -c -i bench-drain -t '+/+/+/+' -C "$total" >/dev/null
+    local ts; ts=$(elapsed "$start" "$(now)")
+    start=$(now)
+    start_daemon "$phase"
+    local td; td=$(elapsed "$start" "$(wait_received "$phase" "$total")")
+    stop_daemon
+    note "(a) mosquitto_sub -c: ${ts} s, $(rate "$total" "$ts") msg/s"
+    note "(b) lookoutd (incl. start-up): ${td} s, $(rate "$total" "$td") msg/s"
+    note "ratio b/a: $(ratio "$ts" "$td")"
+    RESULTS+=("| drain QoS 1 backlog | $total | $(rate "$total" "$ts") | $(rate "$total" "$td") | $(ratio "$ts" "$td") |")
+}
+
+# Memory and start-up with many registered devices, each sent one message (a retained status).
+scale_phase() {
+    local phase=scale devices=$((SCALE * 4))
+    step "Scale: $devices registered devices, one message each"
+    fresh_broker "$phase"
+    daemon_config "$phase" 1 "$SCALE"
+    local start; start=$(now)
+    start_daemon "$phase"; wait_connected "$phase"
+    note "first start (registry, rules, empty state): $(elapsed "$start" "$(now)") s to connected"
+    publish 1 0 "$SCALE"
+    wait_received "$phase" "$devices" >/dev/null
+    sleep 1
+    note "after one message per device: $(grep -E 'VmRSS|VmHWM' "/proc/$DAEMON_PID/status" | tr -s ' \t' ' ' | tr '\n' ' ')"
+    stop_daemon
+    note "database: $(du -m "$WORK/$phase/lookout.db" | cut -f1) MB"
+    start=$(now)
+    start_daemon "$phase"; wait_connected "$phase"
+    local restart; restart=$(elapsed "$start" "$(now)")
+    sleep 1
+    note "restart (registry + rules + state restore) to connected: ${restart} s (metrics every 0.5 s)"
+    note "after restart: $(grep -E 'VmRSS|VmHWM' "/proc/$DAEMON_PID/status" | tr -s ' \t' ' ' | tr '\n' ' ')"
+    stop_daemon
+}
+
+# Call-button press → event in the database, under background telemetry (lookout-bench latency).
+latency_phase() {
+    local phase=latency per_kind=250
+    step "Latency: call-button presses under ${BACKGROUND_RATE} msg/s background telemetry"
+    fresh_broker "$phase"
+    daemon_config "$phase" 1 "$per_kind"
+    start_daemon "$phase"; wait_connected "$phase"
+    "$BIN/lookout-bench" latency --port "$BROKER_PORT" --database "$WORK/$phase/lookout.db" \
+        --devices-per-kind "$per_kind" --messages "$per_kind" --background-rate "$BACKGROUND_RATE" | sed 's/^/    /'
+    stop_daemon
+}
+
+RESULTS=()
+case ",$PHASES," in *,rate,*) rate_phase 0; rate_phase 1 ;; esac
+case ",$PHASES," in *,drain,*) drain_phase ;; esac
+case ",$PHASES," in *,latency,*) latency_phase ;; esac
+case ",$PHASES," in *,scale,*) scale_phase ;; esac
+if [ ${#RESULTS[@]} -gt 0 ]; then
+    step "Summary (msg/s; ratio = lookoutd / mosquitto_sub)"
+    echo "| phase | messages | mosquitto_sub | lookoutd | ratio |"
+    echo "|---|---:|---:|---:|---:|"
+    printf '%s\n' "${RESULTS[@]}"
+fi
