@@ -196,4 +196,46 @@ import Testing
         #expect(events.count == 1)
         #expect(events.first?.count == 2)
     }
+
+    static let callButtonRule = """
+        rule sos_call {
+          on kind sos channel event
+          when event == "sos"
+          level red
+          title "Emergency call"
+          merge within 5m
+          downgrade to yellow when event == "sos_cancel"
+        }
+        """
+
+    static func press(_ n: Int, event: String = "sos") -> MQTTMessage {
+        message("c01/sos/SOS-7/event", #"{"ts":\#(n),"event":"\#(event)","press":"short"}"#)
+    }
+
+    @Test func callButtonPressesWithinFiveMinutesAreOneCall() throws {
+        let fixture = try Fixture()
+        let compiled = RuleCompiler.compile([RuleSource(fileName: "sos.rules", text: Self.callButtonRule)])
+        let pipeline = try fixture.pipeline(ruleSet: try #require(compiled.ruleSet, "\(compiled.diagnostics)"))
+        try pipeline.mqttDidReceive([Self.press(1)])
+        try pipeline.mqttDidReceive([Self.press(2, event: "sos_cancel")])
+        let first = try #require(try fixture.store().events(EventFilter()).first)
+        #expect(first.level == .yellow)
+        // Staff call back and resolve it as an errand; the resident presses again two minutes later.
+        try fixture.store().perform(.resolve, on: first.id, actor: "li.wei", note: "errand", at: fixture.now + 60_000)
+        fixture.now += 120_000
+        try pipeline.mqttDidReceive([Self.press(3)])
+        let events = try fixture.store().events(EventFilter())
+        #expect(events.map(\.id) == [first.id])
+        #expect(events.first?.status == .open)
+        #expect(events.first?.level == .red)
+        #expect(events.first?.count == 2)
+        #expect(try fixture.store().timeline(of: first.id).map(\.action) == ["raised", "downgraded", "resolved", "reopened"])
+        // After the window a press is a new call.
+        try fixture.store().perform(.resolve, on: first.id, actor: "li.wei", note: "", at: fixture.now + 1_000)
+        fixture.now += 301_000
+        try pipeline.mqttDidReceive([Self.press(4)])
+        let later = try fixture.store().events(EventFilter())
+        #expect(later.count == 1)
+        #expect(later.first?.id != first.id)
+    }
 }
