@@ -202,6 +202,8 @@ import Testing
         #expect(event.location.address == "2号楼3单元 604室")
         #expect(event.location.residentName == "王芳")
         #expect(event.description.contains("DR-0003"))
+        #expect(event.deviceID == "DR-0003")
+        #expect(event.rule == "manual")
         #expect(try fixture.store.timeline(of: event.id).first?.actor == "gina")
     }
 

@@ -43,12 +43,14 @@ extension EventStore {
     }
 
     /// Files a manual report by staff (`lookout report`) through the same path as rule events.
+    /// `deviceID` names the device concerned, if any (then device silences apply and
+    /// `lookout events`/`show` list it under that device).
     @discardableResult
-    public func report(kind: String, level: EventLevel, location: EventLocation, title: String,
+    public func report(kind: String, level: EventLevel, location: EventLocation, deviceID: String = "", title: String,
                        description: String, actor: String, at: Millis) throws -> EventRecord {
         let trigger = EventTrigger(
             rule: "manual", eventKey: "manual/\(actor)/\(at)/\(UUID().uuidString)", level: level, kind: kind,
-            deviceID: "", location: location, title: title, description: description, at: at)
+            deviceID: deviceID, location: location, title: title, description: description, at: at)
         return try raise(trigger, actor: actor).event
     }
 
