@@ -238,4 +238,46 @@ import Testing
         #expect(later.count == 1)
         #expect(later.first?.id != first.id)
     }
+
+    @Test func housekeepingPrunesOldChangesAndTheUnpublishedOutboxWhenHandoffIsOff() throws {
+        let fixture = try Fixture()
+        fixture.configuration.handoffEnabled = false
+        let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule())
+        try pipeline.mqttDidReceive([Self.alarm(1)])
+        let store = try fixture.store()
+        let raisedAt = fixture.now
+        #expect(try store.outboxCount() > 0)
+        pipeline.mqttTick()
+        // Nothing publishes the outbox: it does not grow. The change feed is young: kept.
+        #expect(try store.outboxCount() == 0)
+        #expect(try store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
+        fixture.now += 8 * 86_400_000
+        pipeline.mqttTick()
+        let remaining = try store.changes(after: 0, limit: 100)
+        #expect(!remaining.contains { $0.action == "raised" })
+        #expect(try store.outboxCount() == 0)
+        // The record itself is kept.
+        let event = try #require(try store.events(EventFilter()).first)
+        #expect(event.firstSeen == raisedAt)
+        #expect(try store.timeline(of: event.id).first?.action == "raised")
+    }
+
+    @Test func housekeepingKeepsWhatTheHandoffHasNotPublished() throws {
+        let fixture = try Fixture()
+        fixture.configuration.changeRetentionSeconds = 3_600
+        let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule())
+        try pipeline.mqttDidReceive([Self.alarm(1)])
+        let store = try fixture.store()
+        let pending = try store.outboxCount()
+        #expect(pending > 0)
+        fixture.now += 2 * 3_600_000
+        pipeline.mqttTick()
+        #expect(try store.outboxCount() >= pending)
+        #expect(try store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
+        // Once published, the old change goes at the next housekeeping.
+        try store.markOutboxSent(ids: try store.pendingOutbox(limit: 100).map(\.id))
+        fixture.now += IngestPipeline.housekeepingIntervalMillis
+        pipeline.mqttTick()
+        #expect(try !store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
+    }
 }
