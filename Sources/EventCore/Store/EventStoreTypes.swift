@@ -112,6 +112,8 @@ public struct EventFilter: Sendable, Equatable {
     public var since: Millis?
     /// Only overdue events.
     public var overdueOnly: Bool = false
+    /// Only events raised under a maintenance silence (true) or only the others (false); nil: both.
+    public var silenced: Bool? = nil
     /// At most this many.
     public var limit: Int = 1000
     /// Creates an empty filter (open events).
