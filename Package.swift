@@ -43,3 +43,8 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Reliability and security tests (issue 5): the real lookoutd binary against a real mosquitto and SQLite.
+package.targets.append(
+    .testTarget(name: "ReliabilityTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "LookoutTestSupport", "lookoutd"])
+)

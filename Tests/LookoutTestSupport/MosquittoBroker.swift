@@ -64,7 +64,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// Runs `body` with no signals blocked on this thread. A child inherits the spawning thread's signal
     /// mask, and test threads (libdispatch workers) block SIGTERM: a broker started from one would ignore
     /// `stop()` forever.
-    static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+    public static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
         var none = sigset_t(), previous = sigset_t()
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, &previous)

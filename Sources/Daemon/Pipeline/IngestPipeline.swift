@@ -239,7 +239,11 @@ public final class IngestPipeline: MQTTConsumer {
         }
         let elapsed = started.duration(to: .now)
         counters.countCommit(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, at: now)
-        if commitFailureStreak > 0 {
+        // A transaction that wrote nothing (a timer tick with nothing due) commits even on a full disk: only a
+        // commit that wrote rows proves the database is writable again.
+        let wroteRows = !work.actions.isEmpty || !work.fingerprints.isEmpty || !work.rejects.isEmpty
+            || !work.activity.isEmpty || !stateChanges.isEmpty || !escalated.isEmpty
+        if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
         }
