@@ -79,15 +79,19 @@ public enum LookoutDaemon {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
-    /// `--check`: configuration, rules and registry; diagnostics on stderr, a summary on stdout.
-    static func check(configPath: String, environment: [String: String]) -> Int32 {
-        let configuration: DaemonConfiguration
+    /// The configuration at `path`, or nil after printing its problems on stderr.
+    private static func loadConfiguration(_ path: String, environment: [String: String]) -> DaemonConfiguration? {
         do {
-            configuration = try DaemonConfiguration.load(path: configPath, environment: environment)
+            return try DaemonConfiguration.load(path: path, environment: environment)
         } catch {
             printError(error.description)
-            return ExitCode.failure
+            return nil
         }
+    }
+
+    /// `--check`: configuration, rules and registry; diagnostics on stderr, a summary on stdout.
+    static func check(configPath: String, environment: [String: String]) -> Int32 {
+        guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
         for line in loaded.registryErrors { printError(line) }
@@ -101,13 +105,7 @@ public enum LookoutDaemon {
 
     /// Runs the daemon until SIGTERM/SIGINT.
     static func serve(configPath: String, environment: [String: String], log: Logger) -> Int32 {
-        let configuration: DaemonConfiguration
-        do {
-            configuration = try DaemonConfiguration.load(path: configPath, environment: environment)
-        } catch {
-            printError(error.description)
-            return ExitCode.failure
-        }
+        guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
         log.setLevel(configuration.logLevel)
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }

@@ -202,6 +202,8 @@ import Testing
         #expect(event.location.address == "2号楼3单元 604室")
         #expect(event.location.residentName == "王芳")
         #expect(event.description.contains("DR-0003"))
+        #expect(event.deviceID == "DR-0003")
+        #expect(event.rule == "manual")
         #expect(try fixture.store.timeline(of: event.id).first?.actor == "gina")
     }
 
@@ -239,5 +241,29 @@ import Testing
         #expect(write.status == 1)
         #expect(write.stderr.contains("write"), "\(write.stderr)")
         #expect(write.stderr.contains("group 'lookout'"))
+    }
+
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root to run the CLI as another user"))
+    func groupReadOnlyDatabaseSaysHowToLetStaffAct() throws {
+        let fixture = try CLIFixture()
+        try fixture.raise("SD-0001", level: .red)
+        // lookoutd's default file_mode 0640, with the staff user in the file's group.
+        let staffGroup: gid_t = 65534
+        for file in [fixture.databasePath, fixture.databasePath + "-wal", fixture.databasePath + "-shm"]
+        where FileManager.default.fileExists(atPath: file) {
+            chown(file, 0, staffGroup)
+            chmod(file, 0o640)
+        }
+        chmod(fixture.directory.path, 0o755)
+        let asStaff = ["--reuid=65534", "--regid=\(staffGroup)", "--clear-groups", ChildProcess.product("lookout")]
+        let read = try ChildProcess.run("/usr/bin/setpriv", asStaff + ["events", "--db", fixture.databasePath])
+        #expect(read.status == 0, "\(read.stderr)")
+        let write = try ChildProcess.run("/usr/bin/setpriv", asStaff + ["ack", "E-1001", "--db", fixture.databasePath])
+        #expect(write.status == 1)
+        #expect(write.stderr.contains("mode 0640"), "\(write.stderr)")
+        #expect(write.stderr.contains("file_mode = 0660"), "\(write.stderr)")
+        #expect(write.stderr.contains("chmod g+w"))
+        #expect(!write.stderr.contains("usermod"))
     }
 }

@@ -99,4 +99,52 @@ func waitForExit(_ process: Process, limitSeconds: Double = 60) {
         #expect(!stdout.text.contains(yellow.id))
         #expect(stdout.text.contains("\u{07}"), "--bell rings on red")
     }
+
+    @Test func silencedEventsAreNotAlerts() throws {
+        let fixture = try CLIFixture()
+        _ = try fixture.store.addSilence(scope: .device("SD-0009"), until: fixture.now + 3_600_000,
+                                         reason: "fire alarm test", actor: "ops", at: fixture.now - 600_000)
+        let silenced = try fixture.raise("SD-0009", level: .red, title: "alarm during the test")
+        let real = try fixture.raise("SD-0002", level: .red, title: "real alarm")
+        try #require(silenced.silenced && !real.silenced)
+
+        let listed = try fixture.run(["events", "--no-color"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.contains(real.id))
+        #expect(!listed.stdout.contains(silenced.id))
+        #expect(listed.stdout.contains("1 silenced event(s) not shown"))
+        let json = try fixture.run(["events", "--json"])
+        #expect(!json.stdout.contains(silenced.id))
+        let all = try fixture.run(["events", "--silenced", "--no-color"])
+        let line = try #require(all.stdout.split(separator: "\n").first { $0.contains(silenced.id) })
+        #expect(line.contains("(silenced)"))
+        #expect(!all.stdout.contains("not shown"))
+
+        for includeSilenced in [false, true] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
+            process.arguments = ["watch", "--db", fixture.databasePath, "--since-start", "--bell", "--interval", "0.1"]
+                + (includeSilenced ? ["--silenced"] : [])
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            let stdout = PipeCollector(out)
+            _ = PipeCollector(err)
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            // Changes arrive in order: once the later real alarm is printed, the silenced one was seen.
+            #expect(stdout.wait(until: { $0.contains(real.id) }), "\(stdout.text)")
+            process.interrupt()
+            waitForExit(process)
+            let lines = stdout.text.split(separator: "\n")
+            let silencedLines = lines.filter { $0.contains(silenced.id) }
+            if includeSilenced {
+                #expect(silencedLines.count == 1)
+                #expect(silencedLines.allSatisfy { $0.contains("(silenced)") && !$0.contains("\u{07}") })
+            } else {
+                #expect(silencedLines.isEmpty)
+            }
+            #expect(lines.contains { $0.contains(real.id) && $0.contains("\u{07}") }, "the real red alarm rings")
+        }
+    }
 }

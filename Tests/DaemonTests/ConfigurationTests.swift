@@ -17,6 +17,24 @@ import Testing
         #expect(configuration.deadlines.onsiteWithinSeconds[.red] == 900)
         #expect(configuration.deadlines.onsiteWithinSeconds[.green] == nil)
         #expect(configuration.handoffTopic == "lookout/events/{level}/{id}")
+        // Staff in group lookout acknowledge and resolve: the shipped configuration makes the database group-writable.
+        #expect(configuration.databaseFileMode == 0o660)
+        #expect(configuration.storeOptions.newFileMode == 0o660)
+    }
+
+    @Test func storageSettingsAreParsedAndBadFileModesRefused() throws {
+        let defaults = DaemonConfiguration()
+        #expect(defaults.databaseFileMode == 0o640)
+        #expect(defaults.changeRetentionSeconds == 7 * 86_400)
+        let configuration = try DaemonConfiguration.parse("[storage]\nfile_mode = 0660\nchange_retention = 2d\n", path: "s.conf")
+        #expect(configuration.databaseFileMode == 0o660)
+        #expect(configuration.storeOptions.newFileMode == 0o660)
+        #expect(configuration.changeRetentionSeconds == 2 * 86_400)
+        for bad in ["rw-rw----", "0666", "0400", "4660", "0698", ""] {
+            #expect(throws: ConfigurationError.self, "file_mode = \(bad)") {
+                _ = try DaemonConfiguration.parse("[storage]\nfile_mode = \(bad)\n", path: "s.conf")
+            }
+        }
     }
 
     @Test func valuesOfEveryKindAreParsed() throws {

@@ -11,7 +11,7 @@ import Glibc
 final class DaemonHarness {
     let directory: TemporaryDirectory
     let broker: MosquittoBroker
-    let notify: NotifySocket
+    let notify: NotifyListener
     let configPath: String
     let databasePath: String
     let rulesDirectory: String
@@ -44,7 +44,7 @@ final class DaemonHarness {
          shipped: Bool = false) throws {
         directory = try TemporaryDirectory(prefix: "lookoutd-test")
         broker = try MosquittoBroker()
-        notify = try NotifySocket(path: directory.file("notify.sock"))
+        notify = try NotifyListener(path: directory.file("notify.sock"))
         configPath = directory.file("lookoutd.conf")
         databasePath = directory.file("lookout.db")
         rulesDirectory = directory.file("rules.d")

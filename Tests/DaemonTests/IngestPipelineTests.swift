@@ -126,15 +126,8 @@ import Testing
         #expect(try fixture.store().rejectCounts().first?.count == 1)
     }
 
-    static let smokeRule = """
-        rule test_smoke {
-          on "+/smoke/+/event"
-          when event == "smoke" and state == "alarm"
-          level red
-          title "Smoke alarm at {device.address} ({topic.device})"
-          clear when event == "smoke" and state == "normal"
-        }
-        """
+    /// The harness's smoke rule: alarms raise a red event, `normal` clears it.
+    static let smokeRule = DaemonHarness.smokeRule
 
     static func compiledSmokeRule() throws -> RuleSet {
         let result = RuleCompiler.compile([RuleSource(fileName: "smoke.rules", text: smokeRule)])
@@ -195,5 +188,89 @@ import Testing
         let events = try fixture.store().events(EventFilter())
         #expect(events.count == 1)
         #expect(events.first?.count == 2)
+    }
+
+    static let callButtonRule = """
+        rule sos_call {
+          on kind sos channel event
+          when event == "sos"
+          level red
+          title "Emergency call"
+          merge within 5m
+          downgrade to yellow when event == "sos_cancel"
+        }
+        """
+
+    static func press(_ n: Int, event: String = "sos") -> MQTTMessage {
+        message("c01/sos/SOS-7/event", #"{"ts":\#(n),"event":"\#(event)","press":"short"}"#)
+    }
+
+    @Test func callButtonPressesWithinFiveMinutesAreOneCall() throws {
+        let fixture = try Fixture()
+        let compiled = RuleCompiler.compile([RuleSource(fileName: "sos.rules", text: Self.callButtonRule)])
+        let pipeline = try fixture.pipeline(ruleSet: try #require(compiled.ruleSet, "\(compiled.diagnostics)"))
+        try pipeline.mqttDidReceive([Self.press(1)])
+        try pipeline.mqttDidReceive([Self.press(2, event: "sos_cancel")])
+        let first = try #require(try fixture.store().events(EventFilter()).first)
+        #expect(first.level == .yellow)
+        // Staff call back and resolve it as an errand; the resident presses again two minutes later.
+        try fixture.store().perform(.resolve, on: first.id, actor: "li.wei", note: "errand", at: fixture.now + 60_000)
+        fixture.now += 120_000
+        try pipeline.mqttDidReceive([Self.press(3)])
+        let events = try fixture.store().events(EventFilter())
+        #expect(events.map(\.id) == [first.id])
+        #expect(events.first?.status == .open)
+        #expect(events.first?.level == .red)
+        #expect(events.first?.count == 2)
+        #expect(try fixture.store().timeline(of: first.id).map(\.action) == ["raised", "downgraded", "resolved", "reopened"])
+        // After the window a press is a new call.
+        try fixture.store().perform(.resolve, on: first.id, actor: "li.wei", note: "", at: fixture.now + 1_000)
+        fixture.now += 301_000
+        try pipeline.mqttDidReceive([Self.press(4)])
+        let later = try fixture.store().events(EventFilter())
+        #expect(later.count == 1)
+        #expect(later.first?.id != first.id)
+    }
+
+    @Test func housekeepingPrunesOldChangesAndTheUnpublishedOutboxWhenHandoffIsOff() throws {
+        let fixture = try Fixture()
+        fixture.configuration.handoffEnabled = false
+        let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule())
+        try pipeline.mqttDidReceive([Self.alarm(1)])
+        let store = try fixture.store()
+        let raisedAt = fixture.now
+        #expect(try store.outboxCount() > 0)
+        pipeline.mqttTick()
+        // Nothing publishes the outbox: it does not grow. The change feed is young: kept.
+        #expect(try store.outboxCount() == 0)
+        #expect(try store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
+        fixture.now += 8 * 86_400_000
+        pipeline.mqttTick()
+        let remaining = try store.changes(after: 0, limit: 100)
+        #expect(!remaining.contains { $0.action == "raised" })
+        #expect(try store.outboxCount() == 0)
+        // The record itself is kept.
+        let event = try #require(try store.events(EventFilter()).first)
+        #expect(event.firstSeen == raisedAt)
+        #expect(try store.timeline(of: event.id).first?.action == "raised")
+    }
+
+    @Test func housekeepingKeepsWhatTheHandoffHasNotPublished() throws {
+        let fixture = try Fixture()
+        fixture.configuration.changeRetentionSeconds = 3_600
+        let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule())
+        try pipeline.mqttDidReceive([Self.alarm(1)])
+        let store = try fixture.store()
+        let pending = try store.outboxCount()
+        #expect(pending > 0)
+        fixture.now += 2 * 3_600_000
+        pipeline.mqttTick()
+        #expect(try store.outboxCount() >= pending)
+        #expect(try store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
+        // Once published, the old change goes at the next housekeeping.
+        try store.markOutboxSent(ids: try store.pendingOutbox(limit: 100).map(\.id))
+        fixture.now += IngestPipeline.housekeepingIntervalMillis
+        pipeline.mqttTick()
+        #expect(try !store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
     }
 }

@@ -6,33 +6,33 @@ import Testing
 @Suite struct SystemdNotifierTests {
     @Test func sendsDatagramsToAFileSocket() throws {
         let directory = try TemporaryDirectory()
-        let socket = try NotifySocket(path: directory.file("notify"))
+        let socket = try NotifyListener(path: directory.file("notify"))
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
         #expect(notifier.isActive)
         notifier.ready(status: "connected")
-        #expect(socket.receive(timeout: 5) == "READY=1\nSTATUS=connected")
+        #expect(datagram(0, of: socket) == "READY=1\nSTATUS=connected")
         notifier.reloading()
-        let reloading = try #require(socket.receive(timeout: 5))
+        let reloading = try #require(datagram(1, of: socket))
         #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
         #expect(UInt64(reloading.split(separator: "=").last ?? "") != nil)
         notifier.stopping()
-        #expect(socket.receive(timeout: 5) == "STOPPING=1")
+        #expect(datagram(2, of: socket) == "STOPPING=1")
     }
 
     @Test func sendsToAnAbstractSocket() throws {
         let name = "lookout-test-\(UUID().uuidString.prefix(8))"
-        let socket = try NotifySocket(abstractName: name)
+        let socket = try NotifyListener(abstractName: name)
         #expect(socket.address == "@" + name)
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
         notifier.watchdog()
-        #expect(socket.receive(timeout: 5) == "WATCHDOG=1")
+        #expect(datagram(0, of: socket) == "WATCHDOG=1")
     }
 
     @Test func statusTextIsSanitised() throws {
         let directory = try TemporaryDirectory()
-        let socket = try NotifySocket(path: directory.file("notify"))
+        let socket = try NotifyListener(path: directory.file("notify"))
         SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address]).status("bad\ndevice\u{1b}[31m")
-        #expect(socket.receive(timeout: 5) == "STATUS=bad\\x0adevice\\x1b[31m")
+        #expect(datagram(0, of: socket) == "STATUS=bad\\x0adevice\\x1b[31m")
     }
 
     @Test func watchdogIntervalIsHalfOfWatchdogUsecWhenThePIDIsOursOrUnset() {
@@ -48,4 +48,10 @@ import Testing
         #expect(!notifier.isActive)
         #expect(!notifier.send(["READY=1"]))
     }
+}
+
+/// The text of datagram number `index` (lines joined by newlines), or nil when it does not arrive in 5 s.
+private func datagram(_ index: Int, of listener: NotifyListener) -> String? {
+    guard listener.waitForMessage(from: index, timeout: 5, where: { _ in true }) == index else { return nil }
+    return listener.messages[index].lines.joined(separator: "\n")
 }

@@ -115,6 +115,26 @@ import Testing
         #expect(try fixture.store.timeline(of: first.id).first?.actor == "li")
     }
 
+    @Test func manualReportForADeviceRecordsTheDevice() throws {
+        let fixture = try StoreFixture()
+        let plain = try fixture.store.report(kind: "door", level: .green, location: EventLocation(address: "2号楼"),
+                                             title: "door closer broken", description: "", actor: "gina", at: t0)
+        #expect(plain.deviceID == "")
+        let event = try fixture.store.report(kind: "door", level: .green, location: EventLocation(address: "2号楼"),
+                                             deviceID: "DR-0003", title: "door closer broken", description: "",
+                                             actor: "gina", at: t0 + 1_000)
+        #expect(event.deviceID == "DR-0003")
+        #expect(try fixture.store.event(id: event.id)?.deviceID == "DR-0003")
+        #expect(!event.silenced)
+        // With the device known, a silence on the device covers the report like a rule event.
+        _ = try fixture.store.addSilence(scope: .device("DR-0003"), until: t0 + 3_600_000, reason: "door crew",
+                                     actor: "gina", at: t0 + 2_000)
+        let silenced = try fixture.store.report(kind: "door", level: .green, location: EventLocation(address: "2号楼"),
+                                                deviceID: "DR-0003", title: "again", description: "", actor: "gina",
+                                                at: t0 + 3_000)
+        #expect(silenced.silenced)
+    }
+
     @Test func renotifyOnlyWhileNobodyTookIt() throws {
         let fixture = try StoreFixture()
         let event = try fixture.store.raise(trigger()).event

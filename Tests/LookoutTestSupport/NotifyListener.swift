@@ -30,18 +30,27 @@ public final class NotifyListener: @unchecked Sendable {
     private let reader: Reader
 
     /// Binds the socket at `path` (which must not exist) and starts reading.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(socketPath: Array(path.utf8) + [0], address: path)
+    }
+
+    /// Binds the socket in the abstract namespace as `name` (`NOTIFY_SOCKET=@name`) and starts reading.
+    public convenience init(abstractName name: String) throws {
+        try self.init(socketPath: [0] + Array(name.utf8), address: "@" + name)
+    }
+
+    /// Binds to `sun_path` = `bytes` (with its NUL terminator for a file; leading NUL for an abstract name).
+    private init(socketPath bytes: [UInt8], address: String) throws {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var socketAddress = sockaddr_un()
         socketAddress.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: socketAddress.sun_path) else {
+        guard bytes.count <= MemoryLayout.size(ofValue: socketAddress.sun_path) else {
             close(fd)
             throw POSIXError(.ENAMETOOLONG)
         }
         withUnsafeMutableBytes(of: &socketAddress.sun_path) { $0.copyBytes(from: bytes) }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
         let bound = withUnsafePointer(to: &socketAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
@@ -51,7 +60,7 @@ public final class NotifyListener: @unchecked Sendable {
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EINVAL)
         }
         self.fd = fd
-        address = path
+        self.address = address
         reader = Reader(fd: fd)
         let reader = self.reader
         let thread = Thread { reader.run() }
@@ -62,7 +71,7 @@ public final class NotifyListener: @unchecked Sendable {
     deinit {
         reader.stop()
         close(fd)
-        unlink(address)
+        if !address.hasPrefix("@") { unlink(address) }
     }
 
     /// Every datagram received so far, in order.

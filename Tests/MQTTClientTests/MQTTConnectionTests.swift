@@ -80,22 +80,13 @@ import Testing
 
         // Same client id again: the session is present, and the first message it gets is the marker
         // published now (the broker would resend unacknowledged messages before it).
-        let second = ConnectionRunner(try MQTTConnection(options: testOptions(port: broker.port)))
-        #expect(second.consumer.wait { $0.connects.count == 1 })
-        try publishAll(port: broker.port, prefix: "marker", count: 1)
-        #expect(second.consumer.wait { !$0.messages.isEmpty })
-        #expect(second.consumer.payloads == ["marker0"])
-        #expect(second.consumer.connects == [true])
-        #expect(second.stop())
+        try expectOnlyFreshMarker(broker: broker, options: testOptions(port: broker.port), sessionPresent: true)
     }
 
     @Test func persistentSessionQueuesMessagesWhileStopped() throws {
         let broker = try MosquittoBroker()
         let connection = try MQTTConnection(options: testOptions(port: broker.port))
-        let first = ConnectionRunner(connection)
-        #expect(first.consumer.wait { $0.connects.count == 1 })
-        #expect(first.stop())
-        #expect(broker.waitForLog("Client lookout-test disconnected."))
+        try connectOnceAndLeave(connection, broker: broker)
 
         try publishAll(port: broker.port, count: 300)
 
@@ -117,13 +108,7 @@ import Testing
         #expect(first.stop())
         try publishAll(port: broker.port, count: 10)
 
-        let second = ConnectionRunner(try MQTTConnection(options: options))
-        #expect(second.consumer.wait { $0.connects.count == 1 })
-        try publishAll(port: broker.port, prefix: "marker", count: 1)
-        #expect(second.consumer.wait { !$0.messages.isEmpty })
-        #expect(second.consumer.payloads == ["marker0"])
-        #expect(second.consumer.connects == [false])
-        #expect(second.stop())
+        try expectOnlyFreshMarker(broker: broker, options: options, sessionPresent: false)
     }
 
     @Test func brokerRestartReconnectsAndResubscribes() throws {
@@ -302,10 +287,7 @@ final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
     @Test func persistentSessionSurvivesABrokerRestart() throws {
         let broker = try MosquittoBroker()
         let connection = try MQTTConnection(options: testOptions(port: broker.port))
-        let first = ConnectionRunner(connection)
-        #expect(first.consumer.wait { $0.connects.count == 1 })
-        #expect(first.stop())
-        #expect(broker.waitForLog("Client lookout-test disconnected."))
+        try connectOnceAndLeave(connection, broker: broker)
         try publishAll(port: broker.port, count: 100)
 
         try broker.restart()  // mosquitto saves its persistence file on SIGTERM and loads it on start
@@ -315,4 +297,27 @@ final class BlockingConsumer: MQTTConsumer, @unchecked Sendable {
         #expect(second.consumer.payloads == (0..<100).map { "m\($0)" })
         #expect(second.stop())
     }
+}
+
+/// Connects a new client with `options`, publishes one marker, and expects the marker to be the first
+/// message it gets (nothing older was delivered) and the broker to report `sessionPresent`.
+private func expectOnlyFreshMarker(broker: MosquittoBroker, options: MQTTOptions, sessionPresent: Bool,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let runner = ConnectionRunner(try MQTTConnection(options: options))
+    #expect(runner.consumer.wait { $0.connects.count == 1 }, sourceLocation: sourceLocation)
+    try publishAll(port: broker.port, prefix: "marker", count: 1)
+    #expect(runner.consumer.wait { !$0.messages.isEmpty }, sourceLocation: sourceLocation)
+    #expect(runner.consumer.payloads == ["marker0"], sourceLocation: sourceLocation)
+    #expect(runner.consumer.connects == [sessionPresent], sourceLocation: sourceLocation)
+    #expect(runner.stop(), sourceLocation: sourceLocation)
+}
+
+/// Runs `connection` until it is connected (and subscribed), stops it and waits until the broker saw
+/// it leave: the broker now keeps the persistent session and queues QoS 1 messages for it.
+private func connectOnceAndLeave(_ connection: MQTTConnection, broker: MosquittoBroker,
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let runner = ConnectionRunner(connection)
+    #expect(runner.consumer.wait { $0.connects.count == 1 }, sourceLocation: sourceLocation)
+    #expect(runner.stop(), sourceLocation: sourceLocation)
+    #expect(broker.waitForLog("Client lookout-test disconnected."), sourceLocation: sourceLocation)
 }

@@ -57,13 +57,7 @@ import Testing
         var publisherOptions = testOptions(port: broker.port, clientID: "tls-publisher")
         publisherOptions.host = "localhost"
         publisherOptions.tls = TLSOptions(caFile: certificates.caFile)
-        let publisher = try MQTTPublisher(options: publisherOptions)
-        try publisher.connect()
-        for index in 0..<100 {
-            try publisher.publish(topic: "test/tls", payload: Array("t\(index)".utf8), qos: 1)
-        }
-        try publisher.flush()
-        publisher.disconnect()
+        try publishNumbered(with: try MQTTPublisher(options: publisherOptions), topic: "test/tls", prefix: "t", count: 100)
         #expect(runner.consumer.wait { $0.messages.count >= 100 })
         #expect(runner.consumer.payloads == (0..<100).map { "t\($0)" })
         #expect(runner.stop())

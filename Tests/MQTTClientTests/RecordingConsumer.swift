@@ -122,11 +122,17 @@ func publishAll(port: Int, topic: String = "test/a", prefix: String = "m", count
                 tls: TestCertificates? = nil) throws {
     var options = testOptions(port: port, clientID: "publisher-\(UUID().uuidString.prefix(6))")
     options.tls = tls.map { TLSOptions(caFile: $0.caFile) }
-    let publisher = try MQTTPublisher(options: options)
+    try publishNumbered(with: try MQTTPublisher(options: options), topic: topic, prefix: prefix, count: count) { _ in qos }
+}
+
+/// Connects `publisher`, publishes `prefix0…prefix<count-1>` to `topic` (message `index` at QoS `qos(index)`),
+/// waits up to `flushTimeout` seconds for every acknowledgement and disconnects.
+func publishNumbered(with publisher: MQTTPublisher, topic: String, prefix: String, count: Int, flushTimeout: Double = 30,
+                     qos: (Int) -> Int = { _ in 1 }) throws {
     try publisher.connect()
     for index in 0..<count {
-        try publisher.publish(topic: topic, payload: Array("\(prefix)\(index)".utf8), qos: qos)
+        try publisher.publish(topic: topic, payload: Array("\(prefix)\(index)".utf8), qos: qos(index))
     }
-    try publisher.flush()
+    try publisher.flush(timeout: flushTimeout)
     publisher.disconnect()
 }

@@ -50,9 +50,9 @@ _lookout() {
         rules) COMPREPLY=( $(compgen -W "check test" -- "$cur") ) ;;
         completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
         help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules completion help" -- "$cur") ) ;;
-        "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --limit --json --db --as --no-color --help" -- "$cur") ) ;;
+        "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --db --as --no-color --help" -- "$cur") ) ;;
         "show") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
-        "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --db --as --no-color --help" -- "$cur") ) ;;
+        "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --silenced --db --as --no-color --help" -- "$cur") ) ;;
         "ack") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;
         "dispatch") COMPREPLY=( $(compgen -W "--to --note --db --as --no-color --help" -- "$cur") ) ;;
         "onsite") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;

@@ -62,6 +62,19 @@ struct ConfigValue {
         return value
     }
 
+    /// Permission bits in octal (`0640`, `660`): owner read and write required, nothing for others beyond read,
+    /// no set-id or sticky bits.
+    func fileMode() throws(ConfigValueError) -> UInt16 {
+        let digits = text.hasPrefix("0o") ? String(text.dropFirst(2)) : text
+        guard !digits.isEmpty, digits.count <= 4, let mode = UInt16(digits, radix: 8) else {
+            throw ConfigValueError("\(key) must be an octal file mode such as 0640 or 0660, not '\(text)'")
+        }
+        guard mode & 0o600 == 0o600, mode & 0o7000 == 0, mode & 0o003 == 0 else {
+            throw ConfigValueError("\(key) \(text): the owner needs read and write (0600), others may at most read, no special bits")
+        }
+        return mode
+    }
+
     /// A deadline: a duration between one second and a year, or `none` for no deadline (nil).
     func deadlineSeconds() throws(ConfigValueError) -> Int64? {
         if ["none", "off", "never"].contains(text.lowercased()) { return nil }

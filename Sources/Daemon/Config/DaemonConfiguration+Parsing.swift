@@ -208,6 +208,10 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "topics.qos": { c, v throws(ConfigValueError) in c.subscriptionQoS = try v.integer(in: 0...2) },
     "storage.database": { c, v throws(ConfigValueError) in c.databasePath = try v.path() },
     "storage.dedup_window": { c, v throws(ConfigValueError) in c.dedupWindowSeconds = Int64(try v.seconds(in: 0...604_800)) },
+    "storage.change_retention": { c, v throws(ConfigValueError) in
+        c.changeRetentionSeconds = Int64(try v.seconds(in: 3_600...31_536_000))
+    },
+    "storage.file_mode": { c, v throws(ConfigValueError) in c.databaseFileMode = try v.fileMode() },
     "rules.directory": { c, v throws(ConfigValueError) in
         let paths = v.list()
         guard !paths.isEmpty else { throw ConfigValueError("directory needs at least one rule directory or file") }

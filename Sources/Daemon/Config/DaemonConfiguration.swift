@@ -26,6 +26,12 @@ public struct DaemonConfiguration: Sendable {
     public var databasePath: String = "/var/lib/lookout/events.db"
     /// How long redelivered messages are recognised by fingerprint (`[storage] dedup_window`), in seconds.
     public var dedupWindowSeconds: Int64 = 600
+    /// How long change-feed entries (what `lookout watch` follows) are kept (`[storage] change_retention`),
+    /// in seconds; older ones are pruned by the daemon's housekeeping. Events and timelines are never pruned.
+    public var changeRetentionSeconds: Int64 = 7 * 86_400
+    /// Permission bits of a database file the daemon creates (`[storage] file_mode`, octal such as `0660`).
+    /// Default 0640: group `lookout` may read. 0660 lets staff in group `lookout` acknowledge and resolve.
+    public var databaseFileMode: UInt16 = 0o640
 
     /// Rule files or directories (`[rules] directory`).
     public var rulePaths: [String] = ["/etc/lookout/rules.d"]
@@ -65,10 +71,11 @@ public struct DaemonConfiguration: Sendable {
     /// Creates the defaults.
     public init() {}
 
-    /// Options for opening the event store (deadline defaults).
+    /// Options for opening the event store (deadline defaults, mode of a new database file).
     public var storeOptions: StoreOptions {
         var options = StoreOptions()
         options.deadlines = deadlines
+        options.newFileMode = databaseFileMode
         return options
     }
 

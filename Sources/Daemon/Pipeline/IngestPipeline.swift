@@ -43,6 +43,8 @@ public final class IngestPipeline: MQTTConsumer {
     private var commitFailureStreak = 0
     private var nextEscalationCheck: Millis = 0
     private var nextAwayRefresh: Millis = 0
+    /// When the next pruning of the change feed and outbox is due (see `IngestPipeline+Housekeeping.swift`).
+    var nextHousekeeping: Millis = 0
     private var nextTimerRetry: Millis = 0
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
@@ -139,6 +141,7 @@ public final class IngestPipeline: MQTTConsumer {
         if now >= nextTimerRetry { runTimers(now: now) }
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
+        housekeepIfDue(now: now)
         afterTick?()
     }
 
@@ -321,6 +324,7 @@ public final class IngestPipeline: MQTTConsumer {
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
+            mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: action.at)
     }
 

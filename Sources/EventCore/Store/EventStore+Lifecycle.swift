@@ -118,7 +118,7 @@ extension EventStore {
     }
 
     /// On reopen the event starts over: deadlines run again from `at`, steps and escalations are forgotten.
-    private func restartDeadlines(of event: inout StoredEvent, at: Millis) {
+    func restartDeadlines(of event: inout StoredEvent, at: Millis) {
         event.record.ackDeadline = event.acknowledgeWithin.map { Self.adding(at, $0) }
         event.record.onsiteDeadline = event.onsiteWithin.map { Self.adding(at, $0) }
         event.acknowledgedAt = nil

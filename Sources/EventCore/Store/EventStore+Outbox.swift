@@ -21,6 +21,16 @@ extension EventStore {
         Int(try connection.integer("SELECT count(*) FROM outbox"))
     }
 
+    /// Drops unpublished outbox rows created before `before` (when the hand-off is disabled nothing
+    /// publishes them); returns how many. The change feed keeps the changes.
+    @discardableResult
+    public func pruneOutbox(before: Millis) throws -> Int {
+        try transaction {
+            try connection.cached("DELETE FROM outbox WHERE created_at < ?").execute([before])
+            return connection.changedRowCount
+        }
+    }
+
     /// Removes published messages from the outbox.
     public func markOutboxSent(ids: [Int64]) throws {
         guard !ids.isEmpty else { return }

@@ -43,6 +43,10 @@ extension EventStore {
             arguments.append(since)
         }
         if filter.overdueOnly { conditions.append("overdue = 1") }
+        if let silenced = filter.silenced {
+            conditions.append("silenced = ?")
+            arguments.append(silenced)
+        }
         arguments.append(max(filter.limit, 0))
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try connection.cached("""

@@ -10,6 +10,10 @@ extension EventStore {
     /// Raises a new event for `trigger.eventKey`, or counts another occurrence on the open one.
     /// Returns the event after the change and whether it is new.
     ///
+    /// With `trigger.mergeWithinSeconds` set and no open event for the key, a trigger that comes within
+    /// that window of the last occurrence of the key's most recent event, when that event is cleared or
+    /// resolved, reopens it (count + 1, `reopened` timeline entry) instead of raising a new one.
+    ///
     /// A repeat raises the level (never lowers it), tightens deadlines not yet met when the level rises,
     /// and writes a `repeated` timeline entry at most every `StoreOptions.repeatedEntryIntervalMillis`;
     /// the count is exact.
@@ -27,6 +31,11 @@ extension EventStore {
                 remember(existing)
                 return (existing.record, false)
             }
+            if var recent = try mergeableRecentEvent(for: trigger) {
+                try reopenByRepeat(trigger, into: &recent, actor: actor)
+                remember(recent)
+                return (recent.record, false)
+            }
             let created = try create(trigger, actor: actor)
             remember(created)
             return (created.record, true)
@@ -34,12 +43,14 @@ extension EventStore {
     }
 
     /// Files a manual report by staff (`lookout report`) through the same path as rule events.
+    /// `deviceID` names the device concerned, if any (then device silences apply and
+    /// `lookout events`/`show` list it under that device).
     @discardableResult
-    public func report(kind: String, level: EventLevel, location: EventLocation, title: String,
+    public func report(kind: String, level: EventLevel, location: EventLocation, deviceID: String = "", title: String,
                        description: String, actor: String, at: Millis) throws -> EventRecord {
         let trigger = EventTrigger(
             rule: "manual", eventKey: "manual/\(actor)/\(at)/\(UUID().uuidString)", level: level, kind: kind,
-            deviceID: "", location: location, title: title, description: description, at: at)
+            deviceID: deviceID, location: location, title: title, description: description, at: at)
         return try raise(trigger, actor: actor).event
     }
 
@@ -133,6 +144,39 @@ extension EventStore {
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event)
         try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
+    }
+
+    /// SQL of `mergeableRecentEvent(for:)`: the key's most recent event, whatever its status.
+    private static let selectLatestByKey = "SELECT \(StoredEvent.columns) FROM events WHERE event_key = ? ORDER BY id DESC LIMIT 1"
+
+    /// The key's most recent event when the trigger falls in its merge window and that event may be reopened
+    /// by a repeat (cleared or resolved; closed and merged events are final for the device).
+    private func mergeableRecentEvent(for trigger: EventTrigger) throws -> StoredEvent? {
+        guard let seconds = trigger.mergeWithinSeconds, seconds > 0 else { return nil }
+        guard let latest = try connection.cached(Self.selectLatestByKey).queryFirst([trigger.eventKey], StoredEvent.init(row:)),
+              latest.record.status == .cleared || latest.record.status == .resolved else { return nil }
+        let (window, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        let windowEnd = overflow ? Millis.max : Self.adding(latest.record.lastSeen, window)
+        return trigger.at >= latest.record.lastSeen && trigger.at <= windowEnd ? latest : nil
+    }
+
+    /// Folds a repeat within the merge window into a cleared or resolved event and opens it again:
+    /// count + 1, last seen, level raised if the trigger's is higher, deadlines restarted.
+    private func reopenByRepeat(_ trigger: EventTrigger, into event: inout StoredEvent, actor: String) throws {
+        let previous = event.record.status
+        event.record.count += 1
+        event.record.lastSeen = max(event.record.lastSeen, trigger.at)
+        event.record.updatedAt = max(event.record.updatedAt, trigger.at)
+        var note = "repeated within \(trigger.mergeWithinSeconds ?? 0) s of the last occurrence reopened it (was \(previous.rawValue)), count \(event.record.count)"
+        if trigger.level > event.record.level {
+            note += ", level \(event.record.level.rawValue) → \(trigger.level.rawValue)"
+            event.record.level = trigger.level
+        }
+        restartDeadlines(of: &event, at: trigger.at)
+        event.record.status = .open
+        event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
+        try update(event)
+        try recordChange(event, action: EventAction.reopen.name, actor: actor, note: note, at: trigger.at)
     }
 
     /// After a level rise, deadlines not yet met move earlier if the new level asks for less time.

@@ -26,6 +26,10 @@ public struct EventTrigger: Sendable, Equatable {
     public var ackWithinSeconds: Int64?
     /// Seconds to be on site; nil for the level default.
     public var onsiteWithinSeconds: Int64?
+    /// When set and no event is open for the key, a trigger within this many seconds of the last
+    /// occurrence of the key's most recent event (cleared or resolved, not closed or merged) reopens
+    /// that event instead of raising a new one (call-button presses within 5 minutes are one call).
+    public var mergeWithinSeconds: Int64?
     /// Triggering topic.
     public var topic: String
     /// Triggering payload.
@@ -37,7 +41,8 @@ public struct EventTrigger: Sendable, Equatable {
     public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,
                 deviceID: String, group: String = "", location: EventLocation = EventLocation(), title: String,
                 description: String = "", teams: [String] = [], ackWithinSeconds: Int64? = nil,
-                onsiteWithinSeconds: Int64? = nil, topic: String = "", payload: String = "", at: Millis) {
+                onsiteWithinSeconds: Int64? = nil, mergeWithinSeconds: Int64? = nil, topic: String = "",
+                payload: String = "", at: Millis) {
         self.rule = rule
         self.eventKey = eventKey
         self.level = level
@@ -51,6 +56,7 @@ public struct EventTrigger: Sendable, Equatable {
         self.teams = teams
         self.ackWithinSeconds = ackWithinSeconds
         self.onsiteWithinSeconds = onsiteWithinSeconds
+        self.mergeWithinSeconds = mergeWithinSeconds
         self.topic = topic
         self.payload = payload
         self.at = at
@@ -106,6 +112,8 @@ public struct EventFilter: Sendable, Equatable {
     public var since: Millis?
     /// Only overdue events.
     public var overdueOnly: Bool = false
+    /// Only events raised under a maintenance silence (true) or only the others (false); nil: both.
+    public var silenced: Bool? = nil
     /// At most this many.
     public var limit: Int = 1000
     /// Creates an empty filter (open events).

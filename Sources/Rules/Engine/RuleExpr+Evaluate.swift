@@ -106,29 +106,27 @@ extension RuleExpr {
         }
     }
 
+    /// `x op y` for two values of one ordered type (numbers, strings).
+    static func ordered<T: Comparable>(_ op: CompareOperator, _ x: T, _ y: T) -> Bool {
+        switch op {
+        case .equal: return x == y
+        case .notEqual: return x != y
+        case .less: return x < y
+        case .lessOrEqual: return x <= y
+        case .greater: return x > y
+        case .greaterOrEqual: return x >= y
+        }
+    }
+
     static func compare(_ op: CompareOperator, _ a: RuleValue, _ b: RuleValue, _ context: inout EvaluationContext) -> Bool {
         switch (a, b) {
         case (.missing, _), (_, .missing):
             context.missingFields += 1
             return false
         case (.number(let x), .number(let y)):
-            switch op {
-            case .equal: return x == y
-            case .notEqual: return x != y
-            case .less: return x < y
-            case .lessOrEqual: return x <= y
-            case .greater: return x > y
-            case .greaterOrEqual: return x >= y
-            }
+            return ordered(op, x, y)
         case (.string(let x), .string(let y)):
-            switch op {
-            case .equal: return x == y
-            case .notEqual: return x != y
-            case .less: return x < y
-            case .lessOrEqual: return x <= y
-            case .greater: return x > y
-            case .greaterOrEqual: return x >= y
-            }
+            return ordered(op, x, y)
         case (.bool(let x), .bool(let y)) where op == .equal || op == .notEqual:
             return (x == y) == (op == .equal)
         case (.null, .null) where op == .equal || op == .notEqual:

@@ -243,9 +243,7 @@ struct Parser {
                 rule.unless = try parseExpression()
             }
         case "merge":
-            try once(rule.merge, keyword)
-            try expectWord("within", "after 'merge'")
-            rule.merge = try parseDuration("after 'merge within'")
+            rule.merge = try parseDurationClause(rule.merge, keyword, "merge", "within")
         case "during":
             try once(rule.during?.start, keyword)
             let start = current.range
@@ -270,21 +268,15 @@ struct Parser {
         case "team", "teams":
             repeat { rule.teams.append(try parsePrimary()) } while try consumeComma()
         case "ack":
-            try once(rule.ackWithin, keyword)
-            try expectWord("within", "after 'ack'")
-            rule.ackWithin = try parseDuration("after 'ack within'")
+            rule.ackWithin = try parseDurationClause(rule.ackWithin, keyword, "ack", "within")
         case "onsite":
-            try once(rule.onsiteWithin, keyword)
-            try expectWord("within", "after 'onsite'")
-            rule.onsiteWithin = try parseDuration("after 'onsite within'")
+            rule.onsiteWithin = try parseDurationClause(rule.onsiteWithin, keyword, "onsite", "within")
         case "escalate":
             try once(rule.escalateTo, keyword)
             try expectWord("to", "after 'escalate'")
             rule.escalateTo = try parseLevel("after 'escalate to'")
         case "renotify":
-            try once(rule.renotifyEvery, keyword)
-            try expectWord("every", "after 'renotify'")
-            rule.renotifyEvery = try parseDuration("after 'renotify every'")
+            rule.renotifyEvery = try parseDurationClause(rule.renotifyEvery, keyword, "renotify", "every")
         case "clear":
             if current.isWord("when") {
                 advance()
@@ -312,6 +304,15 @@ struct Parser {
         guard current.isSymbol(",") else { return false }
         advance()
         return true
+    }
+
+    /// The duration of a `KEYWORD WORD DURATION` clause (`ack within 5m`, `renotify every 10m`),
+    /// after checking the rule does not have the clause yet (`existing`).
+    private mutating func parseDurationClause(_ existing: Located<Int64>?, _ keyword: Token, _ name: String,
+                                              _ word: String) throws(Failure) -> Located<Int64> {
+        try once(existing, keyword)
+        try expectWord(word, "after '\(name)'")
+        return try parseDuration("after '\(name) \(word)'")
     }
 
     private mutating func parseDuration(_ context: String) throws(Failure) -> Located<Int64> {

@@ -65,15 +65,8 @@ struct ByteJSONParser {
 
     /// Parses `{ … }` starting at the opening brace.
     mutating func parseObjectBody() throws(JSONError) -> JSONObject {
-        try enterContainer()
-        position += 1
         var fields: [(key: String, value: JSONValue)] = []
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == ASCII.closeBrace {
-            position += 1
-            depth -= 1
-            return JSONObject(fields)
-        }
+        if try openContainer(closer: ASCII.closeBrace) { return JSONObject(fields) }
         fields.reserveCapacity(8)
         while true {
             guard position < bytes.count else { throw endOfInput("a key") }
@@ -86,53 +79,55 @@ struct ByteJSONParser {
             skipWhitespace()
             let value = try parseValue()
             fields.append((key: key, value: value))
-            skipWhitespace()
-            guard position < bytes.count else { throw endOfInput("',' or '}'") }
-            switch bytes[position] {
-            case ASCII.comma:
-                position += 1
-                skipWhitespace()
-            case ASCII.closeBrace:
-                position += 1
-                depth -= 1
-                return JSONObject(fields)
-            default:
-                throw .syntax(offset: position, message: "expected ',' or '}'")
-            }
+            if try closeOrContinue(closer: ASCII.closeBrace, expected: "',' or '}'") { return JSONObject(fields) }
         }
     }
 
     /// Parses `[ … ]` starting at the opening bracket.
     mutating func parseArrayBody() throws(JSONError) -> [JSONValue] {
-        try enterContainer()
-        position += 1
         var items: [JSONValue] = []
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == ASCII.closeBracket {
-            position += 1
-            depth -= 1
-            return items
-        }
+        if try openContainer(closer: ASCII.closeBracket) { return items }
         items.reserveCapacity(4)
         while true {
             items.append(try parseValue())
-            skipWhitespace()
-            guard position < bytes.count else { throw endOfInput("',' or ']'") }
-            switch bytes[position] {
-            case ASCII.comma:
-                position += 1
-                skipWhitespace()
-            case ASCII.closeBracket:
-                position += 1
-                depth -= 1
-                return items
-            default:
-                throw .syntax(offset: position, message: "expected ',' or ']'")
-            }
+            if try closeOrContinue(closer: ASCII.closeBracket, expected: "',' or ']'") { return items }
         }
     }
 
     /// Counts one more level of nesting, refusing before it would exceed the limit.
+    /// Enters the container whose opening byte is at `position` and skips to its first member;
+    /// true when it is empty (the `closer` follows at once and is consumed).
+    @inline(__always)
+    mutating func openContainer(closer: UInt8) throws(JSONError) -> Bool {
+        try enterContainer()
+        position += 1
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == closer else { return false }
+        position += 1
+        depth -= 1
+        return true
+    }
+
+    /// After a member: consumes `,` and the whitespace after it (false: another member follows) or the
+    /// `closer` (true: the container ends). `expected` names both for errors (`',' or ']'`).
+    @inline(__always)
+    mutating func closeOrContinue(closer: UInt8, expected: String) throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw endOfInput(expected) }
+        switch bytes[position] {
+        case ASCII.comma:
+            position += 1
+            skipWhitespace()
+            return false
+        case closer:
+            position += 1
+            depth -= 1
+            return true
+        default:
+            throw .syntax(offset: position, message: "expected \(expected)")
+        }
+    }
+
     mutating func enterContainer() throws(JSONError) {
         guard depth < limits.maxDepth else { throw .tooDeep(limit: limits.maxDepth) }
         depth += 1

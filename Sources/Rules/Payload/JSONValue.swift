@@ -89,6 +89,13 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func writeQuoted(_ s: String, to out: inout String) {
+        writeQuoted(s, to: &out, alsoEscaping: { _ in false })
+    }
+
+    /// Appends `s` as a JSON string literal like `writeQuoted(_:to:)`, and also writes every scalar for
+    /// which `alsoEscaping` is true as a `\uXXXX` escape (e.g. characters that are dangerous on a terminal).
+    @inline(__always)  // so the payload writer's `{ _ in false }` costs nothing per character
+    public static func writeQuoted(_ s: String, to out: inout String, alsoEscaping: (Unicode.Scalar) -> Bool) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -98,14 +105,21 @@ extension JSONValue {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if scalar.value < 0x20 || scalar.value == 0x7F || alsoEscaping(scalar) {
+                    writeUnicodeEscape(scalar, to: &out)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
         out += "\""
+    }
+
+    /// Appends `\uXXXX` for `scalar` (a surrogate pair beyond the Basic Multilingual Plane).
+    private static func writeUnicodeEscape(_ scalar: Unicode.Scalar, to out: inout String) {
+        for unit in String(scalar).utf16 {
+            let hex = String(unit, radix: 16)
+            out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
     }
 }

@@ -1,35 +1,14 @@
 import Foundation
 
-/// One problem in a registry CSV file.
-public struct DeviceRegistryIssue: Sendable, Equatable, CustomStringConvertible {
-    /// The file.
-    public var file: String
-    /// 1-based line where the offending record starts (0: the whole file).
-    public var line: Int
-    /// What is wrong.
-    public var message: String
-
-    /// Creates an issue.
-    public init(file: String, line: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    /// `file:line: error: message`.
-    public var description: String {
-        line > 0 ? "\(file):\(line): error: \(message)" : "\(file): error: \(message)"
-    }
-}
+/// One problem in a registry CSV file (line: where the offending record starts; 0: the whole file).
+public typealias DeviceRegistryIssue = FileIssue
 
 /// A registry file that cannot be used, with every problem found (at most `maximumIssues`).
-public struct DeviceRegistryError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DeviceRegistryError: FileIssueList, Sendable, Equatable {
     /// The problems in file order.
     public var issues: [DeviceRegistryIssue]
     /// Creates an error.
     public init(issues: [DeviceRegistryIssue]) { self.issues = issues }
-    /// One line per issue.
-    public var description: String { issues.map(\.description).joined(separator: "\n") }
 }
 
 /// Loading the registry from the operators' CSV export (RFC 4180, UTF-8, header row).

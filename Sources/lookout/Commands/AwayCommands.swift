@@ -40,49 +40,33 @@ struct AwayAddCommand: Command {
 }
 
 /// `lookout away list`.
-struct AwayListCommand: Command {
+struct AwayListCommand: RecordListCommand {
     static let name = "away list"
     static let help = CommandHelp(summary: "list away notes in force", usage: "",
                                   options: [.flag("json", help: "print a JSON array")], examples: ["lookout away list"])
+    static let subjectTitle = "DEVICE"
+    static let emptyText = "No away notes in force."
     let context: CLIContext
     let json: Bool
 
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        _ = try arguments.positionals(exactly: [])
-        json = arguments.flag("json")
-    }
-
-    func run() throws {
-        let store = try context.openStore(writing: false)
-        let now = context.now
-        let notes = try store.listAwayNotes(now: now)
-        let records = notes.map {
+    static func records(in store: EventStore, now: Millis) throws -> [RecordListing] {
+        try store.listAwayNotes(now: now).map {
             RecordListing(id: $0.id, subject: $0.subject, createdAt: $0.createdAt, until: $0.until, reason: $0.reason, actor: $0.actor)
         }
-        Console.out(RecordListing.render(records, subjectTitle: "DEVICE", json: json, empty: "No away notes in force.",
-                                         now: now, context: context))
     }
 }
 
 /// `lookout away remove ID`.
-struct AwayRemoveCommand: Command {
+struct AwayRemoveCommand: RecordRemoveCommand {
     static let name = "away remove"
     static let help = CommandHelp(summary: "end an away note early (it stays on the record)", usage: "ID",
                                   examples: ["lookout away remove 4"])
+    static let recordNoun = "away note"
+    static let listCommand = "lookout away list"
     let context: CLIContext
     let id: Int64
 
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        id = try RecordListing.id(arguments, listCommand: "lookout away list")
-    }
-
-    func run() throws {
-        let store = try context.openStore(writing: true)
-        guard try store.removeAwayNote(id: id, at: context.now) else {
-            throw CLIError.failure("no away note in force with id \(id)")
-        }
-        Console.out("away note \(id) removed by \(context.actor)\n")
+    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool {
+        try store.removeAwayNote(id: id, at: time)
     }
 }

@@ -18,6 +18,7 @@ struct EventsCommand: Command {
             .value("team", "T", help: "only events dispatched to this team"),
             .value("since", "WHEN", help: "only events first seen since WHEN: 2h, 7d, 2026-11-23T08:00"),
             .flag("overdue", help: "only overdue events"),
+            .flag("silenced", help: "include events raised under a maintenance silence (hidden by default)"),
             .value("limit", "N", short: "n", help: "at most N events (default 1000)"),
             .flag("json", help: "print a JSON array (stable field names, for scripts)"),
         ],
@@ -46,6 +47,8 @@ struct EventsCommand: Command {
             filter.since = time
         }
         filter.overdueOnly = arguments.flag("overdue")
+        // Silenced events are on the record, not alerts: listed only on request.
+        filter.silenced = arguments.flag("silenced") ? nil : false
         if let limit = try arguments.integer("limit") { filter.limit = limit }
         self.filter = filter
         json = arguments.flag("json")
@@ -60,9 +63,15 @@ struct EventsCommand: Command {
         }
         if events.isEmpty {
             Console.out(filter.includeAll ? "No events.\n" : "No open events.\n")
-            return
+        } else {
+            Console.out(Self.table(events, now: context.now).render(totalWidth: context.width, style: context.style))
         }
-        Console.out(Self.table(events, now: context.now).render(totalWidth: context.width, style: context.style))
+        if filter.silenced == false {
+            var silencedOnly = filter
+            silencedOnly.silenced = true
+            let hidden = try store.events(silencedOnly).count
+            if hidden > 0 { Console.out("\(hidden) silenced event(s) not shown (maintenance silence): --silenced to list them\n") }
+        }
     }
 
     /// The events table (shared with other listings of events).
@@ -75,7 +84,8 @@ struct EventsCommand: Command {
         ])
         for event in events {
             table.append([
-                TextTable.Cell(event.id), EventText.level(event.level), TextTable.Cell(event.status.rawValue),
+                TextTable.Cell(event.id), EventText.level(event.level),
+                TextTable.Cell(event.silenced ? "\(event.status.rawValue) (silenced)" : event.status.rawValue),
                 TextTable.Cell(TimeText.span(milliseconds: now - event.firstSeen)), EventText.deadline(event, now: now),
                 TextTable.Cell(event.kind), TextTable.Cell(event.deviceID.isEmpty ? "-" : event.deviceID),
                 TextTable.Cell(EventText.place(event)), TextTable.Cell(event.title), TextTable.Cell(String(event.count)),

@@ -60,7 +60,7 @@ struct ReportCommand: Command {
             }
             description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
         }
-        let event = try store.report(kind: kind, level: level, location: location, title: title,
+        let event = try store.report(kind: kind, level: level, location: location, deviceID: deviceID, title: title,
                                      description: description, actor: context.actor, at: context.now)
         Console.out(EventText.summary(event, style: context.style) + "  reported by " + context.actor + "\n")
     }

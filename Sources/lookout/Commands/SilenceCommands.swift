@@ -65,51 +65,36 @@ struct SilenceAddCommand: Command {
 }
 
 /// `lookout silence list`.
-struct SilenceListCommand: Command {
+struct SilenceListCommand: RecordListCommand {
     static let name = "silence list"
     static let help = CommandHelp(summary: "list silences in force", usage: "",
                                   options: [.flag("json", help: "print a JSON array")],
                                   examples: ["lookout silence list"])
+    static let subjectTitle = "SCOPE"
+    static let emptyText = "No silences in force."
     let context: CLIContext
     let json: Bool
 
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        _ = try arguments.positionals(exactly: [])
-        json = arguments.flag("json")
-    }
-
-    func run() throws {
-        let store = try context.openStore(writing: false)
-        let now = context.now
-        let records = try store.listSilences(now: now).map {
+    static func records(in store: EventStore, now: Millis) throws -> [RecordListing] {
+        try store.listSilences(now: now).map {
             RecordListing(id: $0.id, subject: SilenceText.scope($0.scope), createdAt: $0.createdAt, until: $0.until,
                           reason: $0.reason, actor: $0.actor)
         }
-        Console.out(RecordListing.render(records, subjectTitle: "SCOPE", json: json, empty: "No silences in force.",
-                                         now: now, context: context))
     }
 }
 
 /// `lookout silence remove ID`.
-struct SilenceRemoveCommand: Command {
+struct SilenceRemoveCommand: RecordRemoveCommand {
     static let name = "silence remove"
     static let help = CommandHelp(summary: "end a silence early (it stays on the record)", usage: "ID",
                                   examples: ["lookout silence remove 3"])
+    static let recordNoun = "silence"
+    static let listCommand = "lookout silence list"
     let context: CLIContext
     let id: Int64
 
-    init(arguments: ParsedArguments) throws {
-        context = try CLIContext(arguments: arguments)
-        id = try RecordListing.id(arguments, listCommand: "lookout silence list")
-    }
-
-    func run() throws {
-        let store = try context.openStore(writing: true)
-        guard try store.removeSilence(id: id, at: context.now) else {
-            throw CLIError.failure("no silence in force with id \(id)")
-        }
-        Console.out("silence \(id) removed by \(context.actor)\n")
+    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool {
+        try store.removeSilence(id: id, at: time)
     }
 }
 

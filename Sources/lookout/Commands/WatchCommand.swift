@@ -21,6 +21,7 @@ struct WatchCommand: Command {
             .flag("since-start", help: "print the whole change feed first, then follow"),
             .value("replay", "N", help: "print the last N changes first, then follow"),
             .value("interval", "SECONDS", help: "how often to poll the database (default 1)"),
+            .flag("silenced", help: "also show events raised under a maintenance silence (never with a bell)"),
         ],
         discussion: ["Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
                      "title, where, time since raised and time left to the deadline (or how long it is overdue)."],
@@ -33,6 +34,7 @@ struct WatchCommand: Command {
     let startFromBeginning: Bool
     let replay: Int?
     let pollMilliseconds: Int
+    let includeSilenced: Bool
 
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
@@ -44,6 +46,7 @@ struct WatchCommand: Command {
         }
         bell = arguments.flag("bell") || (!arguments.flag("no-bell") && isatty(1) == 1)
         startFromBeginning = arguments.flag("since-start")
+        includeSilenced = arguments.flag("silenced")
         replay = try arguments.integer("replay")
         if let text = arguments.value("interval") {
             guard let seconds = Double(text), seconds >= 0.05, seconds <= 3600 else {
@@ -103,8 +106,9 @@ struct WatchCommand: Command {
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
-    /// Whether the event passes `--team` and `--level`.
+    /// Whether the event passes `--team`, `--level` and `--silenced`.
     func matches(_ event: EventRecord) -> Bool {
+        if event.silenced && !includeSilenced { return false }
         if !levels.isEmpty && !levels.contains(event.level) { return false }
         if let team, !event.teams.contains(team), event.assignee != team { return false }
         return true
@@ -137,7 +141,9 @@ struct WatchCommand: Command {
         let deadline = EventText.deadline(event, now: now)
         if deadline.text != "-" { parts.append(style.paint(deadline.text, deadline.colour)) }
         if event.count > 1 { parts.append("×\(event.count)") }
-        let ring = bell && (change.action == "escalated"
+        if event.silenced { parts.append("(silenced)") }
+        // A silenced event is on the record, not an alert: never a bell.
+        let ring = bell && !event.silenced && (change.action == "escalated"
             || (event.level == .red && Self.alertingActions.contains(change.action)))
         return parts.joined(separator: "  ") + (ring ? "\u{07}" : "") + "\n"
     }

@@ -1,4 +1,5 @@
 import Daemon
+import Rules
 
 /// JSON written by the CLI for scripts: keys in a fixed order, every control character and
 /// terminal-dangerous character escaped (`\u001b`), so the output is safe on a terminal too.
@@ -60,25 +61,11 @@ indirect enum JSONOutput: Sendable, Equatable {
         }
     }
 
+    /// A JSON string literal with terminal-dangerous characters and line/paragraph separators escaped too.
     private static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if !TerminalSanitizer.isDangerous(scalar) && scalar != "\u{2028}" && scalar != "\u{2029}" {
-                    out.unicodeScalars.append(scalar)
-                } else {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-                }
-            }
-        }
-        out += "\""
+        JSONValue.writeQuoted(text, to: &out, alsoEscaping: { scalar in
+            TerminalSanitizer.isDangerous(scalar) || scalar == "\u{2028}" || scalar == "\u{2029}"
+        })
     }
 
     static func == (lhs: JSONOutput, rhs: JSONOutput) -> Bool { lhs.rendered() == rhs.rendered() }

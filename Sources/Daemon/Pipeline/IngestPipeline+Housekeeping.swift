@@ -1,0 +1,35 @@
+import EventCore
+
+/// Keeping the database from growing without bound: the change feed, and the outbox when nothing publishes it.
+/// Message fingerprints are pruned as their memory rotates (`rotateFingerprints`); published outbox rows are
+/// deleted by the hand-off as soon as the broker has them. Events, timelines and silences are the record: never pruned.
+extension IngestPipeline {
+    /// How often housekeeping runs.
+    static let housekeepingIntervalMillis: Millis = 10 * 60_000
+
+    /// Runs `housekeep(now:)` when due (at the first tick, then every `housekeepingIntervalMillis`).
+    func housekeepIfDue(now: Millis) {
+        guard now >= nextHousekeeping else { return }
+        nextHousekeeping = now + Self.housekeepingIntervalMillis
+        do {
+            let pruned = try housekeep(now: now)
+            if pruned.outbox > 0 || pruned.changes > 0 {
+                log.debug("housekeeping: pruned \(pruned.changes) change-feed entries and \(pruned.outbox) unpublished outbox rows")
+            }
+        } catch {
+            log.warning("housekeeping failed (retried in \(Self.housekeepingIntervalMillis / 60_000) min): \(error)",
+                        key: "housekeeping")
+        }
+    }
+
+    /// With the hand-off disabled, drops every outbox row (nothing will publish them; when the hand-off is
+    /// enabled again it starts from new changes rather than flooding the broker with old ones). Then drops
+    /// change-feed entries older than `[storage] change_retention` that no outbox row still needs.
+    @discardableResult
+    func housekeep(now: Millis) throws -> (changes: Int, outbox: Int) {
+        let outbox = configuration.handoffEnabled ? 0 : try store.pruneOutbox(before: now + 1)
+        let retention = configuration.changeRetentionSeconds * 1000
+        let changes = try store.pruneChanges(before: now - retention)
+        return (changes, outbox)
+    }
+}

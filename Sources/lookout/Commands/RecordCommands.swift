@@ -1,0 +1,67 @@
+import Daemon
+import EventCore
+
+/// A `list` command of time-limited records staff add and remove (silences, away notes): no positionals,
+/// `--json`, the records in force as a table or a JSON array. Conformers only say where the records come from.
+protocol RecordListCommand: Command {
+    /// Title of the subject column (`SCOPE`, `DEVICE`); lower-cased, it is the JSON key.
+    static var subjectTitle: String { get }
+    /// What is printed when nothing is in force.
+    static var emptyText: String { get }
+    /// The records in force at `now`.
+    static func records(in store: EventStore, now: Millis) throws -> [RecordListing]
+    /// Creates the command from its validated arguments.
+    init(context: CLIContext, json: Bool)
+    /// Global options and the clock.
+    var context: CLIContext { get }
+    /// Whether to print JSON.
+    var json: Bool { get }
+}
+
+extension RecordListCommand {
+    init(arguments: ParsedArguments) throws {
+        let context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        self.init(context: context, json: arguments.flag("json"))
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let now = context.now
+        let records = try Self.records(in: store, now: now)
+        Console.out(RecordListing.render(records, subjectTitle: Self.subjectTitle, json: json, empty: Self.emptyText,
+                                         now: now, context: context))
+    }
+}
+
+/// A `remove ID` command that ends a time-limited record early (it stays on the record).
+/// Conformers only say what the record is called and how the store removes it.
+protocol RecordRemoveCommand: Command {
+    /// What one record is called in messages (`silence`, `away note`).
+    static var recordNoun: String { get }
+    /// The command that lists the ids (`lookout silence list`).
+    static var listCommand: String { get }
+    /// Ends record `id` at `time`; false when no such record is in force.
+    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool
+    /// Creates the command from its validated arguments.
+    init(context: CLIContext, id: Int64)
+    /// Global options and the clock.
+    var context: CLIContext { get }
+    /// The record to end.
+    var id: Int64 { get }
+}
+
+extension RecordRemoveCommand {
+    init(arguments: ParsedArguments) throws {
+        let context = try CLIContext(arguments: arguments)
+        self.init(context: context, id: try RecordListing.id(arguments, listCommand: Self.listCommand))
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: true)
+        guard try Self.remove(id: id, in: store, at: context.now) else {
+            throw CLIError.failure("no \(Self.recordNoun) in force with id \(id)")
+        }
+        Console.out("\(Self.recordNoun) \(id) removed by \(context.actor)\n")
+    }
+}
