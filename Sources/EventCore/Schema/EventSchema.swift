@@ -11,7 +11,7 @@ enum EventSchema {
         let sql: String
     }
 
-    /// Statuses that hold the one open event of an event key (see docs/eventcore.md).
+    /// Statuses that hold the one open event of an event key (see README.md (EventCore: the event store)).
     static let activeStatusList = "'open','acknowledged','dispatched','onsite'"
 
     /// Every migration, oldest first.

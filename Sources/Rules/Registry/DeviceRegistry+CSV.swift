@@ -225,7 +225,7 @@ enum CSVReader {
 extension String {
     /// The string without leading and trailing horizontal whitespace: tab, the Unicode space separators
     /// and U+200B (the same set as Foundation's `CharacterSet.whitespaces`), without bridging through
-    /// NSString, which dominated loading a large registry (see docs/performance.md).
+    /// NSString, which dominated loading a large registry (see README.md (Performance)).
     func trimmingHorizontalWhitespace() -> String {
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
             scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
