@@ -14,11 +14,14 @@ struct RuleReplayTests {
         """
 
     /// A fresh directory holding `case.test` and the given recordings (paths relative to it).
-    static func runTestFile(_ body: String, recordings: [String: String]) throws -> (report: RuleTestReport, directory: String) {
+    static func runTestFile(_ body: String, recordings: [String: String], bytes: [String: [UInt8]] = [:]) throws -> (report: RuleTestReport, directory: String) {
         let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("lookout-replay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: directory + "/recordings", withIntermediateDirectories: true)
         for (name, text) in recordings {
             try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        for (name, content) in bytes {
+            try Data(content).write(to: URL(fileURLWithPath: directory + "/" + name))
         }
         try (header + body).write(toFile: directory + "/case.test", atomically: true, encoding: .utf8)
         return (RuleTestRunner.run(path: directory + "/case.test"), directory)
@@ -101,9 +104,13 @@ struct RuleReplayTests {
               at 0s replay "recordings/empty.txt"
             case "no path"
               at 0s replay
-            """, recordings: ["recordings/empty.txt": "# nothing\n\n"])
+            case "not UTF-8"
+              at 0s replay "recordings/binary.txt"
+            """, recordings: ["recordings/empty.txt": "# nothing\n\n"], bytes: ["recordings/binary.txt": Array("c01/smoke/SD-0101/event {\"event\":\"".utf8) + [0xFF] + Array("\"}\n".utf8)])
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(report.failures.map(\.line) == [5, 7, 9], "\(Self.describe(report))")
+        #expect(report.failures.map(\.line) == [5, 7, 9, 11], "\(Self.describe(report))")
+        #expect(report.failures.first?.message.hasPrefix("cannot read recording") == true)
+        #expect(report.failures.last?.message.hasSuffix("is not UTF-8 text (remove the messages that are not)") == true)
         #expect(report.failures.allSatisfy { $0.file.hasSuffix("/case.test") })
     }
 

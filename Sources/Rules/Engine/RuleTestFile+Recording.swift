@@ -95,8 +95,11 @@ extension RuleTestFile {
     /// of the current case; problems are failures naming the recording's file and line.
     mutating func appendReplay(of path: String, at offset: EpochMillis, line: Int) {
         let resolved = (path as NSString).isAbsolutePath ? path : (baseDirectory as NSString).appendingPathComponent(path)
-        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: resolved) else {
             return fail(line, "cannot read recording '\(resolved)'")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return fail(line, "recording '\(resolved)' is not UTF-8 text (remove the messages that are not)")
         }
         let recording = Self.parseRecording(text)
         let caseName = cases.last?.name ?? ""
