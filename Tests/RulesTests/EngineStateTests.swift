@@ -223,7 +223,7 @@ struct RuleTestRunnerTests {
     @Test func brokenTestFilesAndRulesAreReported() {
         let report = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n  at 1x publish\n  bogus\n", fileName: "y.test", baseDirectory: "/tmp")
         #expect(report.failures.map(\.description) == [
-            "y.test:3: [c] expected 'at OFFSET publish|away|tick …'",
+            "y.test:3: [c] expected 'at OFFSET publish|replay|away|tick …'",
             "y.test:4: [c] unknown line 'bogus' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)",
         ])
         let missing = RuleTestRunner.run(text: "rules \"nope.rules\"\ncase \"c\"\n", fileName: "z.test", baseDirectory: "/tmp")

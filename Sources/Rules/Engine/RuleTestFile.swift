@@ -3,6 +3,8 @@ import Foundation
 /// A parsed rule test file (see README.md (Rule language reference), "Testing rules").
 struct RuleTestFile {
     var fileName: String
+    /// Directory that relative paths in the file (recordings) are resolved against.
+    var baseDirectory: String
     var rulePaths: [String] = []
     var rulesLine = 0
     /// The topic layout (`layout "{community}/{kind}/{device}/{channel}"`).
@@ -26,6 +28,8 @@ struct RuleTestFile {
         var offset: EpochMillis
         var kind: Kind
         var line: Int
+        /// The recording the input was read from (`at OFFSET replay`); nil for the test file itself.
+        var file: String? = nil
     }
 
     struct Expectation {
@@ -53,11 +57,16 @@ struct RuleTestFile {
         var inputs: [Input] = []
         var expectations: [Expectation] = []
         var ignored: Set<String> = []
+        /// Offset of the last `at` line, which the next one may not precede.
+        var lastInputLineOffset: EpochMillis = 0
     }
 
-    init(fileName: String) { self.fileName = fileName }
+    init(fileName: String, baseDirectory: String = ".") {
+        self.fileName = fileName
+        self.baseDirectory = baseDirectory
+    }
 
-    private mutating func fail(_ line: Int, _ message: String) {
+    mutating func fail(_ line: Int, _ message: String) {
         failures.append(RuleTestFailure(file: fileName, line: line, testCase: cases.last?.name ?? "", message: message))
     }
 
@@ -221,6 +230,11 @@ struct RuleTestFile {
                 fail(line, "unknown line '\(keyword)' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)")
             }
         }
+        // Replayed messages may run past later `at` lines: order each case's inputs by time, stably.
+        for index in cases.indices {
+            cases[index].inputs = cases[index].inputs.enumerated()
+                .sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
+        }
         if cases.isEmpty { fail(0, "no test cases ('case \"name\"')") }
         if rulePaths.isEmpty { fail(0, "no 'rules FILE' line") }
     }
@@ -259,7 +273,9 @@ struct RuleTestFile {
 
     private mutating func parseInput(_ w: [String], json: String?, line: Int) {
         guard !cases.isEmpty else { return fail(line, "'at' belongs inside a case") }
-        guard w.count >= 3, let offset = Self.parseOffset(w[1]) else { return fail(line, "expected 'at OFFSET publish|away|tick …'") }
+        guard w.count >= 3, let offset = Self.parseOffset(w[1]) else { return fail(line, "expected 'at OFFSET publish|replay|away|tick …'") }
+        guard cases[cases.count - 1].lastInputLineOffset <= offset else { return fail(line, "inputs must be in time order") }
+        cases[cases.count - 1].lastInputLineOffset = offset
         var kind: Input.Kind
         switch w[2] {
         case "publish":
@@ -275,13 +291,13 @@ struct RuleTestFile {
             } else {
                 return fail(line, "expected 'at OFFSET away DEVICE until OFFSET' or 'at OFFSET away DEVICE none'")
             }
+        case "replay":
+            guard w.count == 4, json == nil else { return fail(line, "expected 'at OFFSET replay \"RECORDING\"'") }
+            return appendReplay(of: w[3], at: offset, line: line)
         case "tick":
             kind = .tick
         default:
-            return fail(line, "unknown input '\(w[2])' (publish, away or tick)")
-        }
-        if let previous = cases[cases.count - 1].inputs.last, previous.offset > offset {
-            return fail(line, "inputs must be in time order")
+            return fail(line, "unknown input '\(w[2])' (publish, replay, away or tick)")
         }
         cases[cases.count - 1].inputs.append(Input(offset: offset, kind: kind, line: line))
     }

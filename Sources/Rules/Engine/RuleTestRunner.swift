@@ -42,7 +42,7 @@ public enum RuleTestRunner {
 
     /// Runs a test file given as text.
     public static func run(text: String, fileName: String, baseDirectory: String) -> RuleTestReport {
-        var file = RuleTestFile(fileName: fileName)
+        var file = RuleTestFile(fileName: fileName, baseDirectory: baseDirectory)
         file.parse(text)
         var failures = file.failures
         var expectations = 0
@@ -115,8 +115,8 @@ public enum RuleTestRunner {
                 switch input.kind {
                 case .publish(let topic, let payload, let payloadText):
                     guard let segments = layout.match(topic) else {
-                        failures.append(RuleTestFailure(file: file.fileName, line: input.line, testCase: testCase.name,
-                                                        message: "topic '\(topic)' does not fit the topic layout"))
+                        failures.append(RuleTestFailure(file: input.file ?? file.fileName, line: input.line, testCase: testCase.name,
+                                                        message: "topic '\(RuleValue.sanitized(topic))' does not fit the topic layout"))
                         continue
                     }
                     collect(engine.process(InboundMessage(topic: topic, segments: segments, payload: payload,
