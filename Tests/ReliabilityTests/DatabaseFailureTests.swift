@@ -14,18 +14,26 @@ extension ReliabilityTests {
     /// does: a tiny tmpfs filled to the last byte (ENOSPC, SQLite's SQLITE_FULL) and the immutable attribute
     /// (`chattr +i`, which even root cannot write through). Each test runs only where its tool works.
     @Suite struct DatabaseFailureTests {
-        @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
-        func fullDiskStopsAcknowledgingAndRecoversWhenSpaceIsFreed() throws {
+        /// A running daemon whose database is on a tiny tmpfs, filled to the last byte just after a first
+        /// committed sentinel, and 20 alarms (`D-full0`…`D-full19`) published and flushed onto it.
+        static func twentyAlarmsOntoAFullDisk() throws
+            -> (MosquittoBroker, TinyFilesystem, LookoutdProcess, TestPublisher) {
             let broker = try MosquittoBroker()
             let filesystem = try TinyFilesystem(megabytes: 8)
             let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, dataDirectory: filesystem.path)
             try daemon.start()
             let publisher = try TestPublisher(broker: broker)
             try daemon.drainWithSentinel(publisher, name: "before")
-
             try filesystem.fill()
             for device in 0..<20 { try publisher.publishAlarm("D-full\(device)", sequence: 1) }
             try publisher.flush()
+            return (broker, filesystem, daemon, publisher)
+        }
+
+        @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
+        func fullDiskStopsAcknowledgingAndRecoversWhenSpaceIsFreed() throws {
+            let (_, filesystem, daemon, publisher) = try Self.twentyAlarmsOntoAFullDisk()
+
             _ = try waitFor("the commit failure in the log", log: daemon.log) {
                 daemon.logLines(containing: "database commit failed").isEmpty ? nil : true
             }
@@ -52,15 +60,8 @@ extension ReliabilityTests {
 
         @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
         func fullDiskWhileRunningRecoversWithoutRestart() throws {
-            let broker = try MosquittoBroker()
-            let filesystem = try TinyFilesystem(megabytes: 8)
-            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, dataDirectory: filesystem.path)
-            try daemon.start()
-            let publisher = try TestPublisher(broker: broker)
-            try daemon.drainWithSentinel(publisher, name: "before")
-            try filesystem.fill()
-            for device in 0..<20 { try publisher.publishAlarm("D-full\(device)", sequence: 1) }
-            try publisher.flush()
+            let (_, filesystem, daemon, publisher) = try Self.twentyAlarmsOntoAFullDisk()
+
             // Several redeliveries fail in a row (each one drops and re-opens the connection)…
             _ = try waitFor("five failed commits", log: daemon.log) {
                 (daemon.metric("lookout_commit_failures_total") ?? 0) >= 5 ? true : nil
