@@ -247,7 +247,7 @@ public final class IngestPipeline: MQTTConsumer {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
         }
-        fingerprints.insert(work.fingerprints)
+        fingerprints.insertBatch(work.fingerprints)
         counters.duplicates += work.duplicates
         counters.ownHandoff += work.ownHandoff
         counters.processed += work.processed
@@ -388,7 +388,7 @@ public final class IngestPipeline: MQTTConsumer {
     private func rotateFingerprints(now: Millis) {
         guard let before = fingerprints.rotate(now: now) else { return }
         do {
-            try store.pruneMessageFingerprints(before: before)
+            try store.pruneMessageFingerprints(before: before, keepingLatestBatches: FingerprintMemory.keptBatches)
         } catch {
             log.warning("could not prune message fingerprints: \(error)", key: "prune-fingerprints")
         }
