@@ -77,6 +77,24 @@ import Testing
         #expect(restarted.counters.duplicates == 2)
     }
 
+    @Test func newestBatchesAreRecognisedAfterARestartHoweverOld() throws {
+        let fixture = try Fixture()
+        fixture.configuration.dedupWindowSeconds = 1
+        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#)]
+        try fixture.pipeline().mqttDidReceive(batch)
+
+        // Restarted long after, the window rotates twice before the broker redelivers the unacknowledged batch.
+        let restarted = try fixture.pipeline()
+        for _ in 1...3 {
+            fixture.now += 10_000
+            restarted.mqttTick()
+        }
+        try restarted.mqttDidReceive(batch)
+        #expect(restarted.counters.duplicates == 1)
+        #expect(restarted.counters.processed == 0)
+        #expect(try fixture.store().newestMessageBatches(limit: 16).count == 1)
+    }
+
     @Test func deviceActivityIsMirrored() throws {
         let fixture = try Fixture()
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", address: "1号楼")])

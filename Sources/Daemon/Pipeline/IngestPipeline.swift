@@ -75,6 +75,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
         try restoreEngine(now: now)
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
+        for batch in try store.newestMessageBatches(limit: FingerprintMemory.keptBatches) { fingerprints.insertBatch(batch) }
         try store.mirrorRegistry(registry, at: now)
     }
 

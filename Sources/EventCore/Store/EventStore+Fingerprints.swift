@@ -23,6 +23,13 @@ extension EventStore {
         return result
     }
 
+    /// The fingerprints of the newest `limit` batches, oldest first, however old they are.
+    public func newestMessageBatches(limit: Int) throws -> [[UInt64]] {
+        try connection.cached("SELECT fingerprints FROM message_batches ORDER BY sequence DESC LIMIT ?")
+            .query([Int64(max(limit, 0))]) { Self.decodeFingerprints($0.blob(0)) }
+            .reversed()
+    }
+
     /// Forgets fingerprints remembered before `before`, except those of the newest `keepingLatestBatches`
     /// batches (acknowledgements of recent batches may not have left when the process died, however old they
     /// are); returns how many fingerprints were forgotten.
