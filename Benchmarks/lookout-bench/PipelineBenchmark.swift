@@ -90,6 +90,7 @@ enum PipelineBenchmark: Benchmark {
             pipeline.mqttTick()
             index = end
         }
+        pipeline.flushDeviceActivity()
         let full = clock.now - started
         let counters = pipeline.counters
         let commit = Duration.seconds(counters.commitSecondsSum)

@@ -77,6 +77,24 @@ import Testing
         #expect(restarted.counters.duplicates == 2)
     }
 
+    @Test func newestBatchesAreRecognisedAfterARestartHoweverOld() throws {
+        let fixture = try Fixture()
+        fixture.configuration.dedupWindowSeconds = 1
+        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#)]
+        try fixture.pipeline().mqttDidReceive(batch)
+
+        // Restarted long after, the window rotates twice before the broker redelivers the unacknowledged batch.
+        let restarted = try fixture.pipeline()
+        for _ in 1...3 {
+            fixture.now += 10_000
+            restarted.mqttTick()
+        }
+        try restarted.mqttDidReceive(batch)
+        #expect(restarted.counters.duplicates == 1)
+        #expect(restarted.counters.processed == 0)
+        #expect(try fixture.store().newestMessageBatches(limit: 16).count == 1)
+    }
+
     @Test func deviceActivityIsMirrored() throws {
         let fixture = try Fixture()
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", address: "1号楼")])
@@ -85,6 +103,7 @@ import Testing
             Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":64}"#),
             Self.message("c01/door/DR-9/status", #"{"online":false}"#),
         ])
+        pipeline.flushDeviceActivity()
         let devices = Dictionary(uniqueKeysWithValues: try fixture.store().devices().map { ($0.id, $0) })
         #expect(devices["SD-1"]?.registered == true)
         #expect(devices["SD-1"]?.address == "1号楼")
@@ -101,7 +120,43 @@ import Testing
         try pipeline.mqttDidReceive((1...5).map { Self.message("c01/smoke/X-\($0)/telemetry", #"{"ts":\#($0)}"#) })
         #expect(pipeline.counters.processed == 5)
         #expect(pipeline.counters.unknownDevicesOverCap == 3)
+        pipeline.flushDeviceActivity()
         #expect(try fixture.store().devices().count == 2)
+    }
+
+    @Test func deviceActivityIsWrittenAtMostOncePerStatusInterval() throws {
+        let fixture = try Fixture()
+        fixture.configuration.statusIntervalSeconds = 5
+        let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01")])
+        let pipeline = try fixture.pipeline(registry: registry)
+        func lastSeen() throws -> Millis? { try fixture.store().devices().first { $0.id == "SD-1" }?.lastSeen }
+        let seenFirst = fixture.now
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":64}"#)])
+        // Committed, but the display mirror waits for the tick.
+        #expect(pipeline.counters.processed == 1)
+        #expect(try lastSeen() == nil)
+        pipeline.mqttTick()
+        #expect(try lastSeen() == seenFirst)
+
+        fixture.now += 1_000
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":2}"#)])
+        fixture.now += 1_000
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/status", #"{"online":false}"#)])
+        pipeline.mqttTick()
+        #expect(try lastSeen() == seenFirst)
+
+        fixture.now += 5_000
+        pipeline.mqttTick()
+        let device = try #require(try fixture.store().devices().first { $0.id == "SD-1" })
+        #expect(device.lastSeen == seenFirst + 2_000)
+        #expect(device.online == false)
+        #expect(device.batteryPercent == 64)
+
+        // Shutdown writes what is pending without waiting for the interval.
+        fixture.now += 1_000
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":3}"#)])
+        pipeline.flushDeviceActivity()
+        #expect(try lastSeen() == fixture.now)
     }
 
     @Test func aFailedCommitThrowsAndTheRedeliveredBatchIsProcessedOnce() throws {

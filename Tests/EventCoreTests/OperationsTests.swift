@@ -1,5 +1,7 @@
-import EventCore
+import Foundation
+import LookoutTestSupport
 import Testing
+@testable import EventCore
 
 @Suite struct OperationsTests {
     @Test func rejectsKeepABoundedSampleAndExactCounters() throws {
@@ -85,5 +87,32 @@ import Testing
         #expect(try store.recentMessageFingerprints(since: t0 + 1) == [2])
         #expect(try store.pruneMessageFingerprints(before: t0 + 1) == 3)
         #expect(try store.recentMessageFingerprints(since: 0) == [2])
+        // One row per batch, however many messages it had.
+        #expect(try store.connection.integer("SELECT count(*) FROM message_batches") == 1)
+    }
+
+    @Test func newestBatchesSurvivePruningHoweverOld() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.rememberMessages([1, 2], at: t0)
+        try store.rememberMessages([3], at: t0 + 1)
+        try store.rememberMessages([4, 5, 6], at: t0 + 2)
+        #expect(try store.pruneMessageFingerprints(before: t0 + 100, keepingLatestBatches: 2) == 2)
+        #expect(try store.recentMessageFingerprints(since: 0) == [3, 4, 5, 6])
+        #expect(try store.pruneMessageFingerprints(before: t0 + 100, keepingLatestBatches: 2) == 0)
+    }
+
+    @Test func fingerprintRowsOfVersion1AreStillRecognisedAndPruned() throws {
+        let directory = try TemporaryDirectory(prefix: "eventcore")
+        let path = directory.file("lookout.db")
+        let version1 = try EventStore(path: path, options: StoreOptions(), readOnly: false,
+                                      migrator: SchemaMigrator(migrations: [EventSchema.migrations[0]]))
+        try version1.connection.execute("INSERT INTO message_fingerprints (fingerprint, at) VALUES (-1, \(t0)), (7, \(t0 + 5))")
+        let store = try EventStore(path: path)
+        #expect(try SchemaMigrator.storedVersion(store.connection) == EventSchema.currentVersion)
+        try store.rememberMessages([8], at: t0 + 5)
+        #expect(try store.recentMessageFingerprints(since: 0) == [UInt64.max, 7, 8])
+        #expect(try store.pruneMessageFingerprints(before: t0 + 1) == 1)
+        #expect(try store.recentMessageFingerprints(since: 0) == [7, 8])
     }
 }

@@ -4,9 +4,11 @@ import Testing
 @testable import EventCore
 
 @Suite struct SchemaTests {
-    /// Today's migrations plus a version 2 as a later Lookout would add it.
-    static let withVersion2 = EventSchema.migrations + [
-        EventSchema.Migration(version: 2, sql: """
+    /// The version a later Lookout would write.
+    static let nextVersion = EventSchema.currentVersion + 1
+    /// Today's migrations plus the next version as a later Lookout would add it.
+    static let withNextVersion = EventSchema.migrations + [
+        EventSchema.Migration(version: nextVersion, sql: """
             ALTER TABLE events ADD COLUMN handover_note TEXT NOT NULL DEFAULT '';
             CREATE TABLE shifts (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
             """),
@@ -30,39 +32,39 @@ import Testing
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
     }
 
-    @Test func version1DatabaseIsMigratedAfterABackup() throws {
+    @Test func currentDatabaseIsMigratedAfterABackup() throws {
         let fixture = try StoreFixture()
         let id = try fixture.store.raise(trigger()).event.id
         let migrated = try EventStore(path: fixture.path, options: StoreOptions(), readOnly: false,
-                                      migrator: SchemaMigrator(migrations: Self.withVersion2))
-        #expect(try SchemaMigrator.storedVersion(migrated.connection) == 2)
+                                      migrator: SchemaMigrator(migrations: Self.withNextVersion))
+        #expect(try SchemaMigrator.storedVersion(migrated.connection) == Self.nextVersion)
         #expect(try migrated.event(id: id)?.count == 1)
         #expect(try migrated.connection.integer("SELECT count(*) FROM events WHERE handover_note = ''") == 1)
-        // The copy taken before migrating is a complete version-1 database.
-        let backupPath = fixture.path + ".v1.bak"
+        // The copy taken before migrating is a complete database of the current version.
+        let backupPath = fixture.path + ".v\(EventSchema.currentVersion).bak"
         let attributes = try FileManager.default.attributesOfItem(atPath: backupPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
         let backup = try EventStore(path: backupPath)
-        #expect(try SchemaMigrator.storedVersion(backup.connection) == 1)
+        #expect(try SchemaMigrator.storedVersion(backup.connection) == EventSchema.currentVersion)
         #expect(try backup.event(id: id)?.status == .open)
         // Opening again does not migrate (nor back up) twice.
         _ = try EventStore(path: fixture.path, options: StoreOptions(), readOnly: false,
-                           migrator: SchemaMigrator(migrations: Self.withVersion2))
-        #expect(!FileManager.default.fileExists(atPath: fixture.path + ".v1.2.bak"))
+                           migrator: SchemaMigrator(migrations: Self.withNextVersion))
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + ".v\(EventSchema.currentVersion).2.bak"))
     }
 
     @Test func failedMigrationRollsBackCompletely() throws {
         let fixture = try StoreFixture()
         let id = try fixture.store.raise(trigger()).event.id
         let broken = EventSchema.migrations + [
-            EventSchema.Migration(version: 2, sql: "CREATE TABLE shifts (id INTEGER); ALTER TABLE nowhere ADD COLUMN x;"),
+            EventSchema.Migration(version: Self.nextVersion, sql: "CREATE TABLE shifts (id INTEGER); ALTER TABLE nowhere ADD COLUMN x;"),
         ]
         #expect(throws: SQLiteError.self) {
             _ = try EventStore(path: fixture.path, options: StoreOptions(), readOnly: false,
                                migrator: SchemaMigrator(migrations: broken))
         }
         let store = try fixture.reopen()
-        #expect(try SchemaMigrator.storedVersion(store.connection) == 1)
+        #expect(try SchemaMigrator.storedVersion(store.connection) == EventSchema.currentVersion)
         #expect(try store.connection.integer("SELECT count(*) FROM sqlite_master WHERE name = 'shifts'") == 0)
         #expect(try store.event(id: id) != nil)
     }
@@ -70,12 +72,12 @@ import Testing
     @Test func newerDatabaseIsRefused() throws {
         let fixture = try StoreFixture()
         _ = try EventStore(path: fixture.path, options: StoreOptions(), readOnly: false,
-                           migrator: SchemaMigrator(migrations: Self.withVersion2))
+                           migrator: SchemaMigrator(migrations: Self.withNextVersion))
         let supported = EventSchema.currentVersion
-        #expect(throws: EventStoreError.schemaTooNew(found: 2, supported: supported)) {
+        #expect(throws: EventStoreError.schemaTooNew(found: Self.nextVersion, supported: supported)) {
             _ = try EventStore(path: fixture.path)
         }
-        #expect(throws: EventStoreError.schemaTooNew(found: 2, supported: supported)) {
+        #expect(throws: EventStoreError.schemaTooNew(found: Self.nextVersion, supported: supported)) {
             _ = try EventStore(path: fixture.path, readOnly: true)
         }
     }

@@ -4,7 +4,9 @@ import MQTTClient
 import Rules
 
 /// From broker batches to committed events: de-duplication, topic matching, decoding with limits, rules,
-/// event store, rule state, rejects and the devices mirror, all in ONE transaction per batch.
+/// event store, rule state, rejects and message fingerprints, all in ONE transaction per batch. The devices
+/// mirror (last seen, online, battery) is display data: coalesced in memory and written at most once per
+/// status interval and at shutdown (see `IngestPipeline+DeviceActivity.swift`).
 ///
 /// Runs entirely on the MQTT loop thread (`MQTTConsumer` calls). `mqttDidReceive` returns only after the
 /// commit, so the broker gets its acknowledgements only for durable effects; when the commit fails it throws,
@@ -48,6 +50,10 @@ public final class IngestPipeline: MQTTConsumer {
     private var nextTimerRetry: Millis = 0
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
+    /// Device activity of committed batches not yet written to the devices mirror, by device.
+    var pendingDeviceActivity: [String: DeviceActivity] = [:]
+    /// When the devices mirror is written next.
+    var nextDeviceActivityFlush: Millis = 0
     /// Devices the engine currently holds an away note for, with its end.
     private var awayDevices: [String: Millis] = [:]
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
@@ -69,6 +75,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
         try restoreEngine(now: now)
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
+        for batch in try store.newestMessageBatches(limit: FingerprintMemory.keptBatches) { fingerprints.insertBatch(batch) }
         try store.mirrorRegistry(registry, at: now)
     }
 
@@ -141,6 +148,7 @@ public final class IngestPipeline: MQTTConsumer {
         if now >= nextTimerRetry { runTimers(now: now) }
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
+        flushDeviceActivityIfDue(now: now)
         housekeepIfDue(now: now)
         afterTick?()
     }
@@ -199,7 +207,7 @@ public final class IngestPipeline: MQTTConsumer {
 
         /// Whether there is nothing to write.
         var isEmpty: Bool {
-            actions.isEmpty && fingerprints.isEmpty && rejects.isEmpty && activity.isEmpty && !checkEscalations
+            actions.isEmpty && fingerprints.isEmpty && rejects.isEmpty && !checkEscalations
         }
     }
 
@@ -208,6 +216,7 @@ public final class IngestPipeline: MQTTConsumer {
     private func commit(_ work: BatchWork, now: Millis) throws {
         var stateChanges = engine.takeStateChanges()
         guard !work.isEmpty || !stateChanges.isEmpty else {
+            coalesceDeviceActivity(work.activity)
             counters.duplicates += work.duplicates
             counters.ownHandoff += work.ownHandoff
             return
@@ -230,7 +239,6 @@ public final class IngestPipeline: MQTTConsumer {
                 if !stateChanges.isEmpty { try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
                 try store.rememberMessages(work.fingerprints, at: now)
                 try store.recordRejects(work.rejects)
-                try store.recordDeviceActivity(Array(work.activity.values))
                 if work.checkEscalations { escalated = try store.escalateDue(now: now) }
             }
         } catch {
@@ -242,12 +250,13 @@ public final class IngestPipeline: MQTTConsumer {
         // A transaction that wrote nothing (a timer tick with nothing due) commits even on a full disk: only a
         // commit that wrote rows proves the database is writable again.
         let wroteRows = !work.actions.isEmpty || !work.fingerprints.isEmpty || !work.rejects.isEmpty
-            || !work.activity.isEmpty || !stateChanges.isEmpty || !escalated.isEmpty
+            || !stateChanges.isEmpty || !escalated.isEmpty
         if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
         }
-        fingerprints.insert(work.fingerprints)
+        fingerprints.insertBatch(work.fingerprints)
+        coalesceDeviceActivity(work.activity)
         counters.duplicates += work.duplicates
         counters.ownHandoff += work.ownHandoff
         counters.processed += work.processed
@@ -388,7 +397,7 @@ public final class IngestPipeline: MQTTConsumer {
     private func rotateFingerprints(now: Millis) {
         guard let before = fingerprints.rotate(now: now) else { return }
         do {
-            try store.pruneMessageFingerprints(before: before)
+            try store.pruneMessageFingerprints(before: before, keepingLatestBatches: FingerprintMemory.keptBatches)
         } catch {
             log.warning("could not prune message fingerprints: \(error)", key: "prune-fingerprints")
         }

@@ -11,12 +11,18 @@ public func messageFingerprint(topic: String, payload: [UInt8]) -> UInt64 {
 }
 
 /// Fingerprints of committed messages, kept for at least `window` milliseconds in two generations:
-/// lookups check both, and every `window` the older generation is dropped.
+/// lookups check both, and every `window` the older generation is dropped. The fingerprints of the newest
+/// `keptBatches` batches are kept however old (their acknowledgements may not have left when the process
+/// died, so the broker redelivers them whenever we come back); the store keeps the same batches.
 struct FingerprintMemory {
+    /// Newest batches remembered regardless of age, here and in the store.
+    static let keptBatches = 16
     /// How long a fingerprint is remembered at least.
     let window: Int64
     private var current: Set<UInt64> = []
     private var previous: Set<UInt64> = []
+    /// The newest batches' fingerprints, oldest first (at most `keptBatches`).
+    private var newestBatches: [[UInt64]] = []
     private var generationStart: Int64
 
     /// Starts empty at `now`.
@@ -30,9 +36,17 @@ struct FingerprintMemory {
         current.contains(fingerprint) || previous.contains(fingerprint)
     }
 
-    /// Remembers fingerprints (after their batch committed).
+    /// Remembers fingerprints (loaded from the store at start).
     mutating func insert(_ fingerprints: some Sequence<UInt64>) {
         current.formUnion(fingerprints)
+    }
+
+    /// Remembers the fingerprints of a batch after it committed.
+    mutating func insertBatch(_ fingerprints: [UInt64]) {
+        guard !fingerprints.isEmpty else { return }
+        current.formUnion(fingerprints)
+        newestBatches.append(fingerprints)
+        if newestBatches.count > Self.keptBatches { newestBatches.removeFirst() }
     }
 
     /// Drops the older generation when a window has passed. Returns the time before which the database may
@@ -40,7 +54,7 @@ struct FingerprintMemory {
     mutating func rotate(now: Int64) -> Int64? {
         guard window > 0, now - generationStart >= window else { return nil }
         previous = current
-        current = []
+        current = Set(newestBatches.joined())
         let forgetBefore = generationStart
         generationStart = now
         return forgetBefore

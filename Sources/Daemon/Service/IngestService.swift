@@ -45,7 +45,10 @@ final class IngestService: Service, @unchecked Sendable {
 
     func run() throws {
         let subscriptions = configuration.effectiveSubscriptions.map { (filter: $0, qos: configuration.subscriptionQoS) }
-        defer { writeStatus(stopping: true) }
+        defer {
+            pipeline.flushDeviceActivity()
+            writeStatus(stopping: true)
+        }
         try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: 0.2)
     }
 

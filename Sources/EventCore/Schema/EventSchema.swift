@@ -172,6 +172,17 @@ enum EventSchema {
         );
         CREATE INDEX message_fingerprints_at ON message_fingerprints(at);
         """),
+        // One row per committed batch instead of one per message: `fingerprints` is the batch's sorted 64-bit
+        // message fingerprints, 8 bytes little-endian each. Rows of `message_fingerprints` written by version 1
+        // are still read and pruned, and no longer written.
+        Migration(version: 2, sql: """
+        CREATE TABLE message_batches (
+            sequence INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            fingerprints BLOB NOT NULL
+        );
+        CREATE INDEX message_batches_at ON message_batches(at);
+        """),
     ]
 
     /// The version this build writes and reads.
