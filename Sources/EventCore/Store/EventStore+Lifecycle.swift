@@ -87,10 +87,10 @@ extension EventStore {
 
     /// Active events with a deadline passed at `?1` and not yet escalated.
     private static let selectDue = """
-        SELECT \(StoredEvent.columns) FROM events
-        WHERE status IN (\(EventSchema.activeStatusList)) AND (
-            (ack_deadline <= ?1 AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0)
-            OR (onsite_deadline <= ?1 AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0))
+        SELECT \(StoredEvent.columns) FROM events WHERE id IN (
+            SELECT id FROM events WHERE \(EventSchema.ackPending) AND ack_deadline <= ?1
+            UNION
+            SELECT id FROM events WHERE \(EventSchema.onsitePending) AND onsite_deadline <= ?1)
         ORDER BY id
         """
 
