@@ -126,6 +126,19 @@ import Testing
         #expect(try fixture.store.renotify(eventKey: event.eventKey, at: t0 + 120_000) == nil)
     }
 
+    @Test func extremeDeviceTimesDoNotCrash() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.raise(trigger(ack: Int64.max, onsite: -5, at: Millis.min))
+        let event = try store.raise(trigger(at: Millis.max)).event
+        #expect(event.count == 2)
+        #expect(event.lastSeen == Millis.max)
+        try store.raise(trigger("late", ack: Int64.max, at: Millis.max))
+        _ = try store.escalateDue(now: Millis.max)
+        _ = try store.statistics(since: Millis.min, until: Millis.max)
+        try store.perform(.acknowledge, on: event.id, actor: "wang", note: "", at: Millis.min)
+    }
+
     @Test func ruleStateRoundTrips() throws {
         let fixture = try StoreFixture()
         try fixture.store.saveRuleState([(key: "a", value: [1, 2]), (key: "b", value: [3])])

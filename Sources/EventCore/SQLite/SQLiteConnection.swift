@@ -25,14 +25,16 @@ public final class SQLiteConnection {
 
     /// Opens `path` in `mode`, with a busy timeout so that several processes can share the file.
     public init(path: String, mode: OpenMode, busyTimeoutMilliseconds: Int32 = 5000) throws {
-        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        // URI filenames only for the immutable mode, so that a path that happens to start with
+        // `file:` is still a path.
+        var flags = SQLITE_OPEN_NOMUTEX
         var filename = path
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
         case .immutable:
-            flags |= SQLITE_OPEN_READONLY
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
             filename = "file:" + SQLiteConnection.uriEscaped(path) + "?immutable=1"
         }
         var connection: OpaquePointer?

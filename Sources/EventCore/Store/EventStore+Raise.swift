@@ -122,7 +122,7 @@ extension EventStore {
             event.record.level = trigger.level
             tightenDeadlines(of: &event, for: trigger)
             action = "upgraded"
-        } else if trigger.at - event.repeatLoggedAt >= options.repeatedEntryIntervalMillis {
+        } else if Self.elapsed(from: event.repeatLoggedAt, to: trigger.at) >= options.repeatedEntryIntervalMillis {
             note = "count \(event.record.count)"
             action = "repeated"
         }
@@ -164,10 +164,16 @@ extension EventStore {
                 millis(onsiteSeconds ?? policy.onsiteWithinSeconds[level]))
     }
 
-    /// `time + duration` without overflowing.
+    /// `time + duration`, saturating instead of overflowing (times can come from device clocks).
     static func adding(_ time: Millis, _ duration: Millis) -> Millis {
         let (sum, overflow) = time.addingReportingOverflow(duration)
-        return overflow ? Millis.max : sum
+        return overflow ? (duration > 0 ? Millis.max : Millis.min) : sum
+    }
+
+    /// `later - earlier`, saturating instead of overflowing.
+    static func elapsed(from earlier: Millis, to later: Millis) -> Millis {
+        let (difference, overflow) = later.subtractingReportingOverflow(earlier)
+        return overflow ? (later > earlier ? Millis.max : Millis.min) : difference
     }
 
     /// A time for a timeline note (UTC, ISO 8601).
