@@ -70,7 +70,10 @@ public final class EventStore {
         try DatabaseFile.prepareForWriting(path, mode: mode_t(options.newFileMode))
         let connection = try mapOpenFailure(path: path) {
             let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
-            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            try connection.execute("""
+                PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                PRAGMA journal_size_limit = 67108864;
+                """)
             return connection
         }
         if connection.isReadOnly {
