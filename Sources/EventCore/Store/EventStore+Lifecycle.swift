@@ -76,7 +76,8 @@ extension EventStore {
     /// Escalates every open event whose acknowledge or on-site deadline passed by `now` without the
     /// matching step: marks it overdue, raises it to its `escalateTo` level, and records `escalated`
     /// with the reason. Each deadline escalates once. Deadlines that passed while the daemon was stopped
-    /// escalate on the first call. Returns the escalated events.
+    /// escalate on the first call. Events raised under a silence do not escalate (they are on the
+    /// record, not alerted). Returns the escalated events.
     @discardableResult
     public func escalateDue(now: Millis) throws -> [EventRecord] {
         try transaction {
@@ -87,7 +88,7 @@ extension EventStore {
 
     /// Active events with a deadline passed at `?1` and not yet escalated.
     private static let selectDue = """
-        SELECT \(StoredEvent.columns) FROM events WHERE id IN (
+        SELECT \(StoredEvent.columns) FROM events WHERE silenced = 0 AND id IN (
             SELECT id FROM events WHERE \(EventSchema.ackPending) AND ack_deadline <= ?1
             UNION
             SELECT id FROM events WHERE \(EventSchema.onsitePending) AND onsite_deadline <= ?1)
