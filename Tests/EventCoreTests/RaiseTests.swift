@@ -54,6 +54,10 @@ import Testing
         let second = try fixture.store.raise(trigger("b")).event
         #expect(first.id == "E-1001")
         #expect(second.id == "E-1002")
+        try fixture.store.perform(.acknowledge, on: second.id, actor: "wang", note: "", at: t0 + 1)
+        try fixture.store.raise(trigger("c"))
+        try fixture.store.clear(eventKey: "c", at: t0 + 2, note: "")
+        #expect(try fixture.store.activeEventKeys() == ["a", "b"])
     }
 
     @Test func deadlinesComeFromTheTriggerElseTheLevelDefaults() throws {
