@@ -72,6 +72,22 @@ import Testing
         }
     }
 
+    @Test(arguments: EventStatus.allCases)
+    func deviceClearFrom(_ status: EventStatus) throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let id = try Self.event(in: status, store: store)
+        let cleared = try store.clear(eventKey: "key-\(status.rawValue)", at: t0 + 10, note: "normal")
+        if status.isActive {
+            #expect(cleared?.id == id)
+            #expect(cleared?.status == .cleared)
+            #expect(try store.timeline(of: id).last?.actor == "device")
+        } else {
+            #expect(cleared == nil)
+            #expect(try store.event(id: id)?.status == status)
+        }
+    }
+
     @Test func unknownEventIsReported() throws {
         let fixture = try StoreFixture()
         #expect(throws: EventStoreError.unknownEvent("E-4242")) {

@@ -54,6 +54,10 @@ import Testing
         let second = try fixture.store.raise(trigger("b")).event
         #expect(first.id == "E-1001")
         #expect(second.id == "E-1002")
+        try fixture.store.perform(.acknowledge, on: second.id, actor: "wang", note: "", at: t0 + 1)
+        try fixture.store.raise(trigger("c"))
+        try fixture.store.clear(eventKey: "c", at: t0 + 2, note: "")
+        #expect(try fixture.store.activeEventKeys() == ["a", "b"])
     }
 
     @Test func deadlinesComeFromTheTriggerElseTheLevelDefaults() throws {
@@ -144,6 +148,19 @@ import Testing
         #expect(changes.map(\.action) == ["renotified"])
         try fixture.store.perform(.acknowledge, on: event.id, actor: "wang", note: "", at: t0 + 70_000)
         #expect(try fixture.store.renotify(eventKey: event.eventKey, at: t0 + 120_000) == nil)
+    }
+
+    @Test func extremeDeviceTimesDoNotCrash() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.raise(trigger(ack: Int64.max, onsite: -5, at: Millis.min))
+        let event = try store.raise(trigger(at: Millis.max)).event
+        #expect(event.count == 2)
+        #expect(event.lastSeen == Millis.max)
+        try store.raise(trigger("late", ack: Int64.max, at: Millis.max))
+        _ = try store.escalateDue(now: Millis.max)
+        _ = try store.statistics(since: Millis.min, until: Millis.max)
+        try store.perform(.acknowledge, on: event.id, actor: "wang", note: "", at: Millis.min)
     }
 
     @Test func ruleStateRoundTrips() throws {

@@ -155,4 +155,34 @@ import Testing
         // The store still works afterwards.
         #expect(try store.raise(trigger("after")).created)
     }
+
+    @Test func fullDiskInsideABatchThatSwallowsErrorsLeavesNoHalfChanges() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.raise(trigger("before"))
+        let pages = try store.connection.integer("PRAGMA page_count")
+        _ = try store.connection.integer("PRAGMA max_page_count = \(pages + 4)")
+        var failures = 0
+        do {
+            try store.transaction {
+                for index in 0..<50 {
+                    var big = trigger("big-\(index)")
+                    big.payload = String(repeating: "x", count: 64 * 1024)
+                    do { try store.raise(big) } catch { failures += 1 }
+                }
+            }
+        } catch let error as SQLiteError {
+            #expect(error.isDiskFull)
+        }
+        #expect(failures > 0)
+        // Whatever was committed is whole: every event has its timeline entry, change and outbox row.
+        var all = EventFilter()
+        all.includeAll = true
+        let events = try store.events(all)
+        #expect(events.contains { $0.eventKey == "before" })
+        #expect(try store.outboxCount() == events.count)
+        #expect(try store.latestChangeSequence() == Int64(events.count))
+        #expect(try store.connection.integer("SELECT count(*) FROM timeline") == Int64(events.count))
+        #expect(try store.raise(trigger("after")).created)
+    }
 }

@@ -14,6 +14,15 @@ import Testing
         #expect(try store.listSilences(now: t0).map(\.id) == [silence.id])
     }
 
+    @Test func silencedEventsDoNotEscalate() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.addSilence(scope: .device("SD-0113"), until: t0 + 60_000, reason: "test", actor: "wang", at: t0)
+        try store.raise(trigger("silenced", device: "SD-0113"))
+        let loud = try store.raise(trigger("loud", device: "SD-0200")).event
+        #expect(try store.escalateDue(now: t0 + 3_600_000).map(\.id) == [loud.id])
+    }
+
     @Test func buildingAndCommunityScopes() throws {
         let fixture = try StoreFixture()
         let store = fixture.store

@@ -23,7 +23,7 @@ struct StoreFixture {
     }
 }
 
-/// Base time of the tests: 2026-11-23 04:00 UTC.
+/// Base time of the tests: 2025-11-23 04:00 UTC.
 let t0: Millis = 1_763_870_400_000
 
 /// A trigger for device `device` in community c01, building 3.

@@ -3,16 +3,16 @@ import CSQLite
 /// One SQLite connection (`sqlite3*`), closed in `deinit`, with a cache of prepared statements.
 ///
 /// Not thread-safe: use a connection from one thread at a time.
-public final class SQLiteConnection {
+final class SQLiteConnection {
     /// The C handle.
     private let handle: OpaquePointer
     /// The file, for messages.
-    public let path: String
+    let path: String
     /// Prepared statements by SQL text, kept for the life of the connection.
     private var statementCache: [String: SQLiteStatement] = [:]
 
     /// How to open the file.
-    public enum OpenMode: Sendable {
+    enum OpenMode: Sendable {
         /// Read and write, creating the file if missing.
         case readWriteCreate
         /// Read and write an existing file.
@@ -24,15 +24,17 @@ public final class SQLiteConnection {
     }
 
     /// Opens `path` in `mode`, with a busy timeout so that several processes can share the file.
-    public init(path: String, mode: OpenMode, busyTimeoutMilliseconds: Int32 = 5000) throws {
-        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+    init(path: String, mode: OpenMode, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        // URI filenames only for the immutable mode, so that a path that happens to start with
+        // `file:` is still a path.
+        var flags = SQLITE_OPEN_NOMUTEX
         var filename = path
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
         case .immutable:
-            flags |= SQLITE_OPEN_READONLY
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
             filename = "file:" + SQLiteConnection.uriEscaped(path) + "?immutable=1"
         }
         var connection: OpaquePointer?
@@ -73,12 +75,12 @@ public final class SQLiteConnection {
     }
 
     /// Runs one or more SQL statements without arguments or results (schema, pragmas).
-    public func execute(_ sql: String) throws {
+    func execute(_ sql: String) throws {
         try SQLiteError.check(sqlite3_exec(handle, sql, nil, nil, nil), connection: handle, sql: sql)
     }
 
     /// Prepares `sql` once; later calls return the same statement (for hot, fixed SQL only).
-    public func cached(_ sql: String) throws -> SQLiteStatement {
+    func cached(_ sql: String) throws -> SQLiteStatement {
         if let statement = statementCache[sql] { return statement }
         let statement = try SQLiteStatement(connection: handle, sql: sql)
         statementCache[sql] = statement
@@ -86,24 +88,24 @@ public final class SQLiteConnection {
     }
 
     /// Prepares `sql` for one use (SQL built at run time).
-    public func prepare(_ sql: String) throws -> SQLiteStatement {
+    func prepare(_ sql: String) throws -> SQLiteStatement {
         try SQLiteStatement(connection: handle, sql: sql)
     }
 
     /// The rowid of the last successful INSERT on this connection.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changedRowCount: Int { Int(sqlite3_changes(handle)) }
+    var changedRowCount: Int { Int(sqlite3_changes(handle)) }
 
     /// Whether no transaction is open on this connection.
-    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 
     /// Whether the connection was opened read-only (or the file is read-only).
-    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     /// Integer result of a single-value query such as `PRAGMA user_version`.
-    public func integer(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
+    func integer(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
         try cached(sql).queryFirst(arguments) { $0.int64(0) } ?? 0
     }
 }

@@ -1,16 +1,16 @@
 /// The current row of a statement, read by column index.
-public struct SQLiteRow {
+struct SQLiteRow {
     /// The statement positioned on the row.
     let statement: SQLiteStatement
 
     /// Column `index` as stored.
-    public subscript(_ index: Int) -> SQLiteValue { statement.column(Int32(index)) }
+    subscript(_ index: Int) -> SQLiteValue { statement.column(Int32(index)) }
 
     /// Column `index` as an integer (0 for NULL, text that is not a number, or blobs).
-    public func int64(_ index: Int) -> Int64 { optionalInt64(index) ?? 0 }
+    func int64(_ index: Int) -> Int64 { optionalInt64(index) ?? 0 }
 
     /// Column `index` as an integer, nil for NULL.
-    public func optionalInt64(_ index: Int) -> Int64? {
+    func optionalInt64(_ index: Int) -> Int64? {
         switch self[index] {
         case .integer(let value): return value
         case .real(let value): return Int64(exactly: value.rounded()) ?? 0
@@ -20,10 +20,10 @@ public struct SQLiteRow {
     }
 
     /// Column `index` as a Bool (non-zero integer).
-    public func bool(_ index: Int) -> Bool { int64(index) != 0 }
+    func bool(_ index: Int) -> Bool { int64(index) != 0 }
 
     /// Column `index` as a Double, nil for NULL.
-    public func optionalDouble(_ index: Int) -> Double? {
+    func optionalDouble(_ index: Int) -> Double? {
         switch self[index] {
         case .integer(let value): return Double(value)
         case .real(let value): return value
@@ -33,10 +33,10 @@ public struct SQLiteRow {
     }
 
     /// Column `index` as text ("" for NULL).
-    public func text(_ index: Int) -> String { optionalText(index) ?? "" }
+    func text(_ index: Int) -> String { optionalText(index) ?? "" }
 
     /// Column `index` as text, nil for NULL.
-    public func optionalText(_ index: Int) -> String? {
+    func optionalText(_ index: Int) -> String? {
         switch self[index] {
         case .text(let text): return text
         case .integer(let value): return String(value)
@@ -47,7 +47,7 @@ public struct SQLiteRow {
     }
 
     /// Column `index` as bytes ([] for NULL).
-    public func blob(_ index: Int) -> [UInt8] {
+    func blob(_ index: Int) -> [UInt8] {
         switch self[index] {
         case .blob(let bytes): return bytes
         case .text(let text): return Array(text.utf8)

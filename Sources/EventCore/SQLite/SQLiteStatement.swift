@@ -3,13 +3,13 @@ import CSQLite
 /// One prepared statement (`sqlite3_stmt*`), finalized in `deinit`.
 ///
 /// Belongs to the `SQLiteConnection` that prepared it and is used on that connection's thread only.
-public final class SQLiteStatement {
+final class SQLiteStatement {
     /// The C handle.
     private let handle: OpaquePointer
     /// The connection's handle, for error messages.
     private let connectionHandle: OpaquePointer
     /// The SQL text, for error messages.
-    public let sql: String
+    let sql: String
 
     /// Prepares `sql` on `connection`.
     init(connection: OpaquePointer, sql: String) throws {
@@ -27,7 +27,7 @@ public final class SQLiteStatement {
     deinit { sqlite3_finalize(handle) }
 
     /// Resets the statement and binds `arguments` to its parameters, in order.
-    public func bind(_ arguments: [any SQLiteBindable]) throws {
+    func bind(_ arguments: [any SQLiteBindable]) throws {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, argument) in arguments.enumerated() {
@@ -62,7 +62,7 @@ public final class SQLiteStatement {
     }
 
     /// Steps once: true when a row is available.
-    public func step() throws -> Bool {
+    func step() throws -> Bool {
         let result = sqlite3_step(handle)
         if result == SQLITE_ROW || result == SQLITE_DONE { return result == SQLITE_ROW }
         defer { sqlite3_reset(handle) }
@@ -71,14 +71,14 @@ public final class SQLiteStatement {
     }
 
     /// Binds `arguments` and runs the statement to completion.
-    public func execute(_ arguments: [any SQLiteBindable] = []) throws {
+    func execute(_ arguments: [any SQLiteBindable] = []) throws {
         try bind(arguments)
         while try step() {}
         sqlite3_reset(handle)
     }
 
     /// Binds `arguments` and maps every result row.
-    public func query<T>(_ arguments: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+    func query<T>(_ arguments: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
         try bind(arguments)
         defer { sqlite3_reset(handle) }
         var rows: [T] = []
@@ -88,7 +88,7 @@ public final class SQLiteStatement {
     }
 
     /// Binds `arguments` and maps the first result row, if any.
-    public func queryFirst<T>(_ arguments: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
+    func queryFirst<T>(_ arguments: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
         try bind(arguments)
         defer { sqlite3_reset(handle) }
         return try step() ? map(SQLiteRow(statement: self)) : nil

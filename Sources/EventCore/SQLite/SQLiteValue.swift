@@ -1,5 +1,5 @@
 /// A value bound to a statement parameter or read from a column.
-public enum SQLiteValue: Sendable, Equatable {
+enum SQLiteValue: Sendable, Equatable {
     /// NULL.
     case null
     /// INTEGER.
@@ -13,47 +13,47 @@ public enum SQLiteValue: Sendable, Equatable {
 }
 
 /// A Swift value that can be bound to a statement parameter.
-public protocol SQLiteBindable {
+protocol SQLiteBindable {
     /// The value to bind.
     var sqliteValue: SQLiteValue { get }
 }
 
 extension Int64: SQLiteBindable {
     /// INTEGER.
-    public var sqliteValue: SQLiteValue { .integer(self) }
+    var sqliteValue: SQLiteValue { .integer(self) }
 }
 
 extension Int: SQLiteBindable {
     /// INTEGER.
-    public var sqliteValue: SQLiteValue { .integer(Int64(self)) }
+    var sqliteValue: SQLiteValue { .integer(Int64(self)) }
 }
 
 extension Bool: SQLiteBindable {
     /// INTEGER 0 or 1.
-    public var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) }
+    var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) }
 }
 
 extension Double: SQLiteBindable {
     /// REAL.
-    public var sqliteValue: SQLiteValue { .real(self) }
+    var sqliteValue: SQLiteValue { .real(self) }
 }
 
 extension String: SQLiteBindable {
     /// TEXT.
-    public var sqliteValue: SQLiteValue { .text(self) }
+    var sqliteValue: SQLiteValue { .text(self) }
 }
 
 extension Array: SQLiteBindable where Element == UInt8 {
     /// BLOB.
-    public var sqliteValue: SQLiteValue { .blob(self) }
+    var sqliteValue: SQLiteValue { .blob(self) }
 }
 
 extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
     /// The wrapped value, or NULL.
-    public var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
+    var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
 }
 
 extension SQLiteValue: SQLiteBindable {
     /// Itself.
-    public var sqliteValue: SQLiteValue { self }
+    var sqliteValue: SQLiteValue { self }
 }

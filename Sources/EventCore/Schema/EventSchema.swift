@@ -14,6 +14,12 @@ enum EventSchema {
     /// Statuses that hold the one open event of an event key (see README.md (EventCore: the event store)).
     static let activeStatusList = "'open','acknowledged','dispatched','onsite'"
 
+    /// Open-ish events whose acknowledge deadline is neither met nor escalated (the index condition;
+    /// queries repeat it word for word so that SQLite uses the partial index).
+    static let ackPending = "status IN (\(activeStatusList)) AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0"
+    /// Open-ish events whose on-site deadline is neither met nor escalated.
+    static let onsitePending = "status IN (\(activeStatusList)) AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0"
+
     /// Every migration, oldest first.
     static let migrations: [Migration] = [
         Migration(version: 1, sql: """
@@ -69,9 +75,9 @@ enum EventSchema {
         CREATE INDEX events_status_level ON events(status, level);
         CREATE INDEX events_first_seen ON events(first_seen);
         CREATE INDEX events_ack_due ON events(ack_deadline)
-            WHERE ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0;
+            WHERE \(ackPending);
         CREATE INDEX events_onsite_due ON events(onsite_deadline)
-            WHERE onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0;
+            WHERE \(onsitePending);
 
         CREATE TABLE timeline (
             id INTEGER PRIMARY KEY,

@@ -76,7 +76,8 @@ extension EventStore {
     /// Escalates every open event whose acknowledge or on-site deadline passed by `now` without the
     /// matching step: marks it overdue, raises it to its `escalateTo` level, and records `escalated`
     /// with the reason. Each deadline escalates once. Deadlines that passed while the daemon was stopped
-    /// escalate on the first call. Returns the escalated events.
+    /// escalate on the first call. Events raised under a silence do not escalate (they are on the
+    /// record, not alerted). Returns the escalated events.
     @discardableResult
     public func escalateDue(now: Millis) throws -> [EventRecord] {
         try transaction {
@@ -85,12 +86,13 @@ extension EventStore {
         }
     }
 
-    /// Active events with a deadline passed at `?1` and not yet escalated.
+    /// Active events with a deadline passed at `?1` and not yet escalated. The partial deadline indexes
+    /// hold only pending deadlines, so this stays cheap however many events are open or overdue.
     private static let selectDue = """
-        SELECT \(StoredEvent.columns) FROM events
-        WHERE status IN (\(EventSchema.activeStatusList)) AND (
-            (ack_deadline <= ?1 AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0)
-            OR (onsite_deadline <= ?1 AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0))
+        SELECT \(StoredEvent.columns) FROM events WHERE silenced = 0 AND id IN (
+            SELECT id FROM events INDEXED BY events_ack_due WHERE \(EventSchema.ackPending) AND ack_deadline <= ?1
+            UNION
+            SELECT id FROM events INDEXED BY events_onsite_due WHERE \(EventSchema.onsitePending) AND onsite_deadline <= ?1)
         ORDER BY id
         """
 

@@ -56,6 +56,14 @@ extension EventStore {
             """).query(arguments) { StoredEvent(row: $0).record }
     }
 
+    /// Event keys of every open-ish event (open, acknowledged, dispatched, on site): what the rule
+    /// engine may still clear, downgrade or re-notify, e.g. to reconcile its state after a restart.
+    public func activeEventKeys() throws -> [String] {
+        try connection.cached("""
+            SELECT event_key FROM events WHERE status IN (\(EventSchema.activeStatusList)) ORDER BY id
+            """).query { $0.text(0) }
+    }
+
     /// The timeline of an event, oldest first (empty for an unknown id).
     public func timeline(of id: String) throws -> [TimelineEntry] {
         guard let rowID = StoredEvent.rowID(of: id) else { return [] }

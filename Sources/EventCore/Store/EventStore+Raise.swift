@@ -133,7 +133,7 @@ extension EventStore {
             event.record.level = trigger.level
             tightenDeadlines(of: &event, for: trigger)
             action = "upgraded"
-        } else if trigger.at - event.repeatLoggedAt >= options.repeatedEntryIntervalMillis {
+        } else if Self.elapsed(from: event.repeatLoggedAt, to: trigger.at) >= options.repeatedEntryIntervalMillis {
             note = "count \(event.record.count)"
             action = "repeated"
         }
@@ -208,15 +208,39 @@ extension EventStore {
                 millis(onsiteSeconds ?? policy.onsiteWithinSeconds[level]))
     }
 
-    /// `time + duration` without overflowing.
+    /// `time + duration`, saturating instead of overflowing (times can come from device clocks).
     static func adding(_ time: Millis, _ duration: Millis) -> Millis {
         let (sum, overflow) = time.addingReportingOverflow(duration)
-        return overflow ? Millis.max : sum
+        return overflow ? (duration > 0 ? Millis.max : Millis.min) : sum
     }
 
-    /// A time for a timeline note (UTC, ISO 8601).
+    /// `later - earlier`, saturating instead of overflowing.
+    static func elapsed(from earlier: Millis, to later: Millis) -> Millis {
+        let (difference, overflow) = later.subtractingReportingOverflow(earlier)
+        return overflow ? (later > earlier ? Millis.max : Millis.min) : difference
+    }
+
+    /// A time for a timeline note: UTC, ISO 8601 to the second (`2026-11-23T04:00:00Z`).
+    /// Computed directly (no formatter object: escalations write many notes at once).
     static func formatTime(_ millis: Millis) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        let seconds = millis / 1000 - (millis % 1000 < 0 ? 1 : 0)
+        let days = seconds / 86_400 - (seconds % 86_400 < 0 ? 1 : 0)
+        let secondOfDay = seconds - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(width - digits.count, 0)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
     }
 }

@@ -57,7 +57,7 @@ extension EventStore {
 
     /// Durations from first seen to a step.
     private static func durations(_ rows: [StatisticsRow], to step: KeyPath<StatisticsRow, Millis?>) -> DurationSummary {
-        DurationSummary(rows.compactMap { row in row[keyPath: step].map { max($0 - row.firstSeen, 0) } })
+        DurationSummary(rows.compactMap { row in row[keyPath: step].map { max(elapsed(from: row.firstSeen, to: $0), 0) } })
     }
 
     /// Of the events whose deadline was met or passed by `until`, how many met it.

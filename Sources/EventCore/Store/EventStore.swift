@@ -29,6 +29,10 @@ public final class EventStore {
     var activeEventCache: [String: StoredEvent] = [:]
     /// `PRAGMA data_version` when `activeEventCache` was last known to be current.
     var activeEventCacheVersion: Int64 = -1
+    /// How many `transaction` calls are running (0: none; 1: the top level; more: savepoints).
+    var transactionDepth = 0
+    /// The error with which SQLite rolled back the whole running transaction, if it did.
+    var wholeTransactionFailure: (any Error)?
 
     /// Opens (creating and migrating if needed) the database at `path` for reading and writing.
     public convenience init(path: String) throws {
@@ -70,7 +74,10 @@ public final class EventStore {
         try DatabaseFile.prepareForWriting(path, mode: mode_t(options.newFileMode))
         let connection = try mapOpenFailure(path: path) {
             let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
-            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            try connection.execute("""
+                PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                PRAGMA journal_size_limit = 67108864;
+                """)
             return connection
         }
         if connection.isReadOnly {
@@ -110,36 +117,54 @@ public final class EventStore {
 
     /// Runs `body` in one write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on throw).
     /// Inside an open transaction it runs in a savepoint, so a failed step rolls back only itself.
+    ///
+    /// When SQLite itself rolls back the whole transaction (it may on SQLITE_FULL or SQLITE_IOERR),
+    /// every later step of the same outer transaction throws that error, and so does the outer
+    /// transaction even if the caller swallowed it: nothing is committed by halves.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        let nested = !connection.isAutocommit
-        try connection.cached(nested ? "SAVEPOINT lookout_step" : "BEGIN IMMEDIATE").execute()
-        if !nested {
-            do {
-                let version = try connection.integer("PRAGMA data_version")
-                if version != activeEventCacheVersion {
-                    activeEventCache.removeAll()
-                    activeEventCacheVersion = version
-                }
-            } catch {
-                try? connection.cached("ROLLBACK").execute()
-                throw error
-            }
+        let nested = transactionDepth > 0
+        if nested {
+            if let failure = wholeTransactionFailure { throw failure }
+            try connection.cached("SAVEPOINT lookout_step").execute()
+        } else {
+            try beginTopLevelTransaction()
+        }
+        transactionDepth += 1
+        defer {
+            transactionDepth -= 1
+            if transactionDepth == 0 { wholeTransactionFailure = nil }
         }
         do {
             let result = try body()
+            if let failure = wholeTransactionFailure { throw failure }
             try connection.cached(nested ? "RELEASE lookout_step" : "COMMIT").execute()
             return result
         } catch {
             activeEventCache.removeAll()
-            // SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): then nothing is open.
-            if !connection.isAutocommit {
-                if nested {
-                    try? connection.cached("ROLLBACK TO lookout_step").execute()
-                    try? connection.cached("RELEASE lookout_step").execute()
-                } else {
-                    try? connection.cached("ROLLBACK").execute()
-                }
+            if connection.isAutocommit {
+                // SQLite already rolled back everything.
+                if nested, wholeTransactionFailure == nil { wholeTransactionFailure = error }
+            } else if nested {
+                try? connection.cached("ROLLBACK TO lookout_step").execute()
+                try? connection.cached("RELEASE lookout_step").execute()
+            } else {
+                try? connection.cached("ROLLBACK").execute()
             }
+            throw wholeTransactionFailure ?? error
+        }
+    }
+
+    /// BEGIN IMMEDIATE, then forgets cached events if another connection committed meanwhile.
+    private func beginTopLevelTransaction() throws {
+        try connection.cached("BEGIN IMMEDIATE").execute()
+        do {
+            let version = try connection.integer("PRAGMA data_version")
+            if version != activeEventCacheVersion {
+                activeEventCache.removeAll()
+                activeEventCacheVersion = version
+            }
+        } catch {
+            try? connection.cached("ROLLBACK").execute()
             throw error
         }
     }
