@@ -16,11 +16,12 @@ extension ReliabilityTests {
     @Suite struct DatabaseFailureTests {
         /// A running daemon whose database is on a tiny tmpfs, filled to the last byte just after a first
         /// committed sentinel, and 20 alarms (`D-full0`…`D-full19`) published and flushed onto it.
-        static func twentyAlarmsOntoAFullDisk() throws
+        static func twentyAlarmsOntoAFullDisk(settings: [String: [String: String]] = [:]) throws
             -> (MosquittoBroker, TinyFilesystem, LookoutdProcess, TestPublisher) {
             let broker = try MosquittoBroker()
             let filesystem = try TinyFilesystem(megabytes: 8)
-            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, dataDirectory: filesystem.path)
+            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, dataDirectory: filesystem.path,
+                                             settings: settings)
             try daemon.start()
             let publisher = try TestPublisher(broker: broker)
             try daemon.drainWithSentinel(publisher, name: "before")
@@ -28,6 +29,14 @@ extension ReliabilityTests {
             for device in 0..<20 { try publisher.publishAlarm("D-full\(device)", sequence: 1) }
             try publisher.flush()
             return (broker, filesystem, daemon, publisher)
+        }
+
+        /// Every one of the 20 full-disk alarms has exactly one event; then a clean stop and a sound database.
+        static func expectEachFullDiskAlarmOnceAndStopCleanly(_ daemon: LookoutdProcess) throws {
+            let tally = try daemon.alarmTally()
+            for device in 0..<20 { #expect(tally.counts["D-full\(device)"] == 1) }
+            #expect(daemon.stop() == 0)
+            #expect(try daemon.integrityCheck() == "ok")
         }
 
         @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
@@ -52,10 +61,7 @@ extension ReliabilityTests {
             try filesystem.freeSpace()
             try daemon.start()
             try daemon.drainWithSentinel(publisher, name: "after")
-            let tally = try daemon.alarmTally()
-            for device in 0..<20 { #expect(tally.counts["D-full\(device)"] == 1) }
-            #expect(daemon.stop() == 0)
-            #expect(try daemon.integrityCheck() == "ok")
+            try Self.expectEachFullDiskAlarmOnceAndStopCleanly(daemon)
         }
 
         @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
@@ -84,16 +90,8 @@ extension ReliabilityTests {
         /// A stop request while every commit fails must still end the process within the shutdown timeout.
         @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
         func sigtermWhileTheDiskIsFullStillStops() throws {
-            let broker = try MosquittoBroker()
-            let filesystem = try TinyFilesystem(megabytes: 8)
-            let daemon = try LookoutdProcess(broker: broker, rules: Alarm.rules, dataDirectory: filesystem.path,
-                                             settings: ["shutdown": ["timeout": "5s"]])
-            try daemon.start()
-            let publisher = try TestPublisher(broker: broker)
-            try daemon.drainWithSentinel(publisher, name: "before")
-            try filesystem.fill()
-            for device in 0..<20 { try publisher.publishAlarm("D-full\(device)", sequence: 1) }
-            try publisher.flush()
+            let (_, filesystem, daemon, publisher) = try Self.twentyAlarmsOntoAFullDisk(
+                settings: ["shutdown": ["timeout": "5s"]])
             _ = try waitFor("the commit failure in the log", log: daemon.log) {
                 daemon.logLines(containing: "database commit failed").isEmpty ? nil : true
             }
@@ -105,10 +103,7 @@ extension ReliabilityTests {
             try filesystem.freeSpace()
             try daemon.start()
             try daemon.drainWithSentinel(publisher, name: "after")
-            let tally = try daemon.alarmTally()
-            for device in 0..<20 { #expect(tally.counts["D-full\(device)"] == 1) }
-            #expect(daemon.stop() == 0)
-            #expect(try daemon.integrityCheck() == "ok")
+            try Self.expectEachFullDiskAlarmOnceAndStopCleanly(daemon)
         }
 
         @Test(.enabled(if: ImmutableFile.isAvailable, "needs chattr +i on the temporary directory's filesystem"))
