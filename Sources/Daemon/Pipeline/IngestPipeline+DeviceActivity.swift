@@ -5,19 +5,25 @@ import EventCore
 /// own transaction, instead of one row per device in every batch. A crash loses at most that interval of
 /// last-seen display; events, rule state, rejects and fingerprints stay in the batch transaction.
 extension IngestPipeline {
-    /// Writes the coalesced device activity when the status interval has passed since the last write.
+    /// Writes the coalesced device activity when the status interval has passed since the last write, and no
+    /// sooner than 19 times the last write's duration after it: with a large fleet under load (100,000 devices
+    /// writing ~0.5 s) the mirror then costs at most 5 % of the loop's time, and is written less often.
     func flushDeviceActivityIfDue(now: Millis) {
         guard now >= nextDeviceActivityFlush else { return }
-        nextDeviceActivityFlush = now + Millis(configuration.statusIntervalSeconds * 1000)
+        let started = ContinuousClock.now
         flushDeviceActivity()
+        let took = started.duration(to: .now)
+        let tookMillis = took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000
+        nextDeviceActivityFlush = now + max(Millis(configuration.statusIntervalSeconds * 1000), 19 * tookMillis)
     }
 
     /// Writes the coalesced device activity now (the daemon calls this at shutdown, on the loop thread or after
     /// the loop ended). On failure the activity is kept for the next attempt and a warning logged.
     public func flushDeviceActivity() {
         guard !pendingDeviceActivity.isEmpty else { return }
+        // In key order: consecutive upserts land on the same B-tree pages.
         do {
-            try store.transaction { try store.recordDeviceActivity(Array(pendingDeviceActivity.values)) }
+            try store.transaction { try store.recordDeviceActivity(pendingDeviceActivity.values.sorted { $0.deviceID < $1.deviceID }) }
             pendingDeviceActivity.removeAll(keepingCapacity: true)
         } catch {
             log.warning("could not write device activity (last seen, online, battery): \(error)", key: "device-activity")

@@ -13,13 +13,7 @@ public final class EventStore {
     public let isReadOnly: Bool
     /// The one connection of this store.
     let connection: SQLiteConnection
-    /// Encodes event snapshots for the change feed and the outbox.
-    let snapshotEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-    /// Decodes event snapshots.
+    /// Decodes event snapshots (written by `EventRecord.snapshotJSON`).
     let snapshotDecoder = JSONDecoder()
     /// `PRAGMA data_version` at the last `hasChanged()` call.
     var lastDataVersion: Int64?
