@@ -312,6 +312,9 @@ public final class IngestPipeline: MQTTConsumer {
     /// would otherwise feed them back in as device messages).
     private func isOwnHandoff(_ topic: String) -> Bool {
         guard configuration.handoffEnabled else { return false }
+        // Most topics differ in the first level already (`lookout/…` against `c01/…`): no split for them.
+        if let first = handoffLevels.first, !(first.hasPrefix("{") && first.hasSuffix("}")),
+           !topic.utf8.starts(with: first.utf8) { return false }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count == handoffLevels.count else { return false }
         for (level, pattern) in zip(levels, handoffLevels) where !(pattern.hasPrefix("{") && pattern.hasSuffix("}")) {
