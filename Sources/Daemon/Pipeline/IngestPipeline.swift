@@ -52,8 +52,12 @@ public final class IngestPipeline: MQTTConsumer {
     private var hasConnectedBefore = false
     /// Device activity of committed batches not yet written to the devices mirror, by device.
     var pendingDeviceActivity: [String: DeviceActivity] = [:]
-    /// When the devices mirror is written next.
+    /// When the next round of writing the devices mirror starts.
     var nextDeviceActivityFlush: Millis = 0
+    /// Devices still to be written in the current round, last first (see `IngestPipeline+DeviceActivity.swift`).
+    var deviceActivityRound: [String] = []
+    /// Time spent writing in the current round.
+    var deviceActivityRoundTime: Duration = .zero
     /// Bytes of rule-state changes logged and not yet folded (see `IngestPipeline+RuleStateLog.swift`).
     var ruleStateLogBytes: Int64 = 0
     /// When the oldest unfolded rule-state change was logged.
