@@ -125,3 +125,21 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 }
+
+/// lookoutd checkpoints from a second connection while the first one writes.
+@Suite struct CheckpointTests {
+    @Test func aPassiveCheckpointFromAnotherConnectionCopiesTheLog() throws {
+        var options = StoreOptions()
+        options.walAutoCheckpointPages = 0
+        let fixture = try StoreFixture(options: options)
+        for n in 0..<50 { try fixture.store.raise(trigger("key-\(n)", at: t0 + Millis(n))) }
+        let checkpointer = try fixture.reopen()
+        let result = try checkpointer.checkpointPassively()
+        #expect(result.logFrames > 0)
+        #expect(result.copiedFrames == result.logFrames)
+        // The copied pages are in the database file now.
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: fixture.path)[.size] as? Int)
+        #expect(size > 4096)
+        #expect(try checkpointer.events(EventFilter()).count == 50)
+    }
+}

@@ -70,7 +70,7 @@ public final class EventStore {
             let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
             try connection.execute("""
                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-                PRAGMA journal_size_limit = 67108864;
+                PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = \(options.walAutoCheckpointPages);
                 """)
             return connection
         }
