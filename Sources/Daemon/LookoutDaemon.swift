@@ -119,14 +119,19 @@ public enum LookoutDaemon {
         log.info("lookoutd \(lookoutVersion) starting: \(ruleSet.ruleNames.count) rules, \(registry.count) devices, database \(configuration.databasePath)")
         let store: EventStore
         let pipeline: IngestPipeline
+        // The checkpoint service copies the write-ahead log; the ingest connection does it only past a high mark.
+        var ingestOptions = configuration.storeOptions
+        ingestOptions.walAutoCheckpointPages = CheckpointService.writerAutoCheckpointPages
         do {
-            store = try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            store = try EventStore(path: configuration.databasePath, options: ingestOptions)
             pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log)
         } catch {
             log.error("cannot open the database \(configuration.databasePath): \(error)")
             return ExitCode.failure
         }
-        var services: [any Service] = []
+        var services: [any Service] = [CheckpointService(log: log) {
+            try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+        }]
         var backlog: @Sendable () -> Int = { -1 }
         if configuration.handoffEnabled {
             let handoff = HandoffService(configuration: configuration, log: log) {

@@ -245,6 +245,32 @@ import Testing
         #expect(events.first?.count == 2)
     }
 
+    @Test func ruleStateSurvivesARestartWhetherTheLogWasFoldedOrNot() throws {
+        let fixture = try Fixture()
+        let ruleSet = try Self.compiledSmokeRule()
+        let first = try fixture.pipeline(ruleSet: ruleSet)
+        try first.mqttDidReceive([Self.alarm(1, device: "SD-1"), Self.alarm(2, device: "SD-2")])
+        #expect(try fixture.store().ruleStateLogBytes() > 0)
+        // A minute later the tick folds the log into the per-key table.
+        fixture.now += IngestPipeline.ruleStateLogMaxAgeMillis
+        first.mqttTick()
+        #expect(try fixture.store().ruleStateLogBytes() == 0)
+        // SD-2 clears after the fold: that change is only in the log when the process stops.
+        try first.mqttDidReceive([Self.message("c01/smoke/SD-2/event", #"{"ts":3,"event":"smoke","state":"normal"}"#)])
+        #expect(try fixture.store().ruleStateLogBytes() > 0)
+
+        let restarted = try fixture.pipeline(ruleSet: ruleSet)
+        try restarted.mqttDidReceive([Self.alarm(4, device: "SD-1"), Self.alarm(5, device: "SD-2")])
+        var all = EventFilter()
+        all.includeAll = true
+        let events = try fixture.store().events(all)
+        // SD-1's raised state came from the folded table: the alarm is a repeat of its open event.
+        #expect(events.filter { $0.deviceID == "SD-1" }.map(\.count) == [2])
+        // SD-2's clear came from the log: the alarm after it raises again (a new event, or the cleared one reopened).
+        #expect(events.filter { $0.deviceID == "SD-2" }.contains { $0.status == .open })
+        #expect(restarted.counters.eventsRaised.values.reduce(0, +) == 1)
+    }
+
     static let callButtonRule = """
         rule sos_call {
           on kind sos channel event

@@ -52,8 +52,16 @@ public final class IngestPipeline: MQTTConsumer {
     private var hasConnectedBefore = false
     /// Device activity of committed batches not yet written to the devices mirror, by device.
     var pendingDeviceActivity: [String: DeviceActivity] = [:]
-    /// When the devices mirror is written next.
+    /// When the next round of writing the devices mirror starts.
     var nextDeviceActivityFlush: Millis = 0
+    /// Devices still to be written in the current round, last first (see `IngestPipeline+DeviceActivity.swift`).
+    var deviceActivityRound: [String] = []
+    /// Time spent writing in the current round.
+    var deviceActivityRoundTime: Duration = .zero
+    /// Bytes of rule-state changes logged and not yet folded (see `IngestPipeline+RuleStateLog.swift`).
+    var ruleStateLogBytes: Int64 = 0
+    /// When the oldest unfolded rule-state change was logged.
+    var ruleStateLogSince: Millis = 0
     /// Devices the engine currently holds an away note for, with its end.
     private var awayDevices: [String: Millis] = [:]
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
@@ -74,6 +82,8 @@ public final class IngestPipeline: MQTTConsumer {
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
         try restoreEngine(now: now)
+        ruleStateLogBytes = try store.ruleStateLogBytes()
+        ruleStateLogSince = now
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
         for batch in try store.newestMessageBatches(limit: FingerprintMemory.keptBatches) { fingerprints.insertBatch(batch) }
         try store.mirrorRegistry(registry, at: now)
@@ -149,6 +159,7 @@ public final class IngestPipeline: MQTTConsumer {
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
         flushDeviceActivityIfDue(now: now)
+        compactRuleStateIfDue(now: now)
         housekeepIfDue(now: now)
         afterTick?()
     }
@@ -225,6 +236,7 @@ public final class IngestPipeline: MQTTConsumer {
         var raised: [EventLevel: Int64] = [:]
         var escalated: [EventRecord] = []
         var renotified: Int64 = 0
+        var loggedStateBytes: Int64 = 0
         do {
             try store.transaction {
                 for action in work.actions {
@@ -236,7 +248,7 @@ public final class IngestPipeline: MQTTConsumer {
                 }
                 // Actions may have changed state after the first take (none do today, but be exact).
                 stateChanges += engine.takeStateChanges()
-                if !stateChanges.isEmpty { try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
+                if !stateChanges.isEmpty { loggedStateBytes = try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
                 try store.rememberMessages(work.fingerprints, at: now)
                 try store.recordRejects(work.rejects)
                 if work.checkEscalations { escalated = try store.escalateDue(now: now) }
@@ -256,6 +268,7 @@ public final class IngestPipeline: MQTTConsumer {
             commitFailureStreak = 0
         }
         fingerprints.insertBatch(work.fingerprints)
+        noteRuleStateLogged(bytes: loggedStateBytes, at: now)
         coalesceDeviceActivity(work.activity)
         counters.duplicates += work.duplicates
         counters.ownHandoff += work.ownHandoff
@@ -303,6 +316,9 @@ public final class IngestPipeline: MQTTConsumer {
     /// would otherwise feed them back in as device messages).
     private func isOwnHandoff(_ topic: String) -> Bool {
         guard configuration.handoffEnabled else { return false }
+        // Most topics differ in the first level already (`lookout/…` against `c01/…`): no split for them.
+        if let first = handoffLevels.first, !(first.hasPrefix("{") && first.hasSuffix("}")),
+           !topic.utf8.starts(with: first.utf8) { return false }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count == handoffLevels.count else { return false }
         for (level, pattern) in zip(levels, handoffLevels) where !(pattern.hasPrefix("{") && pattern.hasSuffix("}")) {

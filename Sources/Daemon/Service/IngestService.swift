@@ -47,6 +47,7 @@ final class IngestService: Service, @unchecked Sendable {
         let subscriptions = configuration.effectiveSubscriptions.map { (filter: $0, qos: configuration.subscriptionQoS) }
         defer {
             pipeline.flushDeviceActivity()
+            pipeline.compactRuleState(now: IngestPipeline.wallClock())
             writeStatus(stopping: true)
         }
         try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: 0.2)

@@ -189,6 +189,16 @@ enum EventSchema {
         );
         CREATE INDEX message_batches_at ON message_batches(at);
         """),
+        // Rule-state changes are appended per batch (one row: a blob of the batch's changes in order) and folded
+        // into `rule_state` from time to time; readers replay the log over `rule_state`. `events_key` serves the
+        // merge-window look-up of a raise (a key's latest event, whatever its status), which scanned the table.
+        Migration(version: 3, sql: """
+        CREATE TABLE rule_state_log (
+            sequence INTEGER PRIMARY KEY,
+            changes BLOB NOT NULL
+        );
+        CREATE INDEX events_key ON events(event_key, id);
+        """),
     ]
 
     /// The version this build writes and reads.

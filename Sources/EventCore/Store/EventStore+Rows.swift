@@ -102,7 +102,7 @@ extension EventStore {
                 INSERT INTO timeline (event_id, at, actor, action, status, note) VALUES (?, ?, ?, ?, ?, ?)
                 """).execute([event.rowID, at, actor, action, event.record.status.rawValue, note])
         }
-        let snapshot = String(decoding: try snapshotEncoder.encode(event.record), as: UTF8.self)
+        let snapshot = event.record.snapshotJSON
         try connection.cached("INSERT INTO changes (event_id, action, at, snapshot) VALUES (?, ?, ?, ?)")
             .execute([event.rowID, action, at, snapshot])
         let sequence = connection.lastInsertRowID

@@ -1,25 +1,132 @@
 /// Rule-engine state kept across restarts.
+///
+/// A batch's state changes are appended as ONE row of `rule_state_log` (a blob of the changes in order),
+/// written in the batch's own transaction: a batch costs one sequential row however many devices it touched,
+/// instead of one random B-tree write per device. `compactRuleState()` folds the log into `rule_state` (one row
+/// per key, sorted, each key written once however often it changed) and deletes the folded rows, in one
+/// transaction. `loadRuleState()` reads `rule_state` and replays the log on top, so it always returns the state
+/// as of the last commit, whether or not the log was compacted: durability is the same as writing every key in
+/// every batch.
 extension EventStore {
-    /// Saves rule-engine state changes (nil value deletes the key).
-    public func saveRuleState(_ changes: [(key: String, value: [UInt8]?)]) throws {
-        guard !changes.isEmpty else { return }
+    /// Saves rule-engine state changes (nil value deletes the key), in order, as one log row; returns the
+    /// row's size in bytes.
+    @discardableResult
+    public func saveRuleState(_ changes: [(key: String, value: [UInt8]?)]) throws -> Int64 {
+        guard !changes.isEmpty else { return 0 }
+        let row = RuleStateLog.encode(changes)
+        try connection.cached("INSERT INTO rule_state_log (changes) VALUES (?)").execute([row])
+        return Int64(row.count)
+    }
+
+    /// Bytes of state changes logged since the last compaction (what the next `compactRuleState()` folds).
+    public func ruleStateLogBytes() throws -> Int64 {
+        try connection.cached("SELECT coalesce(sum(length(changes)), 0) FROM rule_state_log").query { $0.int64(0) }.first ?? 0
+    }
+
+    /// Folds the logged changes into `rule_state`, latest value per key, in key order; returns how many keys were
+    /// written or deleted. One transaction: a failure leaves the log as it was (nothing is lost, `loadRuleState`
+    /// still replays it).
+    @discardableResult
+    public func compactRuleState() throws -> Int {
         try transaction {
-            let upsert = try connection.cached("INSERT OR REPLACE INTO rule_state (key, value) VALUES (?, ?)")
-            let delete = try connection.cached("DELETE FROM rule_state WHERE key = ?")
-            for change in changes {
-                if let value = change.value {
-                    try upsert.execute([change.key, value])
-                } else {
-                    try delete.execute([change.key])
-                }
-            }
+            let rows = try connection.cached("SELECT sequence, changes FROM rule_state_log ORDER BY sequence")
+                .query { (sequence: $0.int64(0), changes: $0.blob(1)) }
+            guard let last = rows.last?.sequence else { return 0 }
+            var latest: [String: [UInt8]?] = [:]
+            for row in rows { RuleStateLog.replay(row.changes) { key, value in latest[key] = .some(value) } }
+            try write(latest.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
+            try connection.cached("DELETE FROM rule_state_log WHERE sequence <= ?").execute([last])
+            return latest.count
         }
     }
 
-    /// All saved rule-engine state.
+    /// All saved rule-engine state: `rule_state` with the uncompacted log applied, in key order.
     public func loadRuleState() throws -> [(key: String, value: [UInt8])] {
-        try connection.cached("SELECT key, value FROM rule_state ORDER BY key").query { row in
-            (key: row.text(0), value: row.blob(1))
+        var state: [String: [UInt8]] = [:]
+        for (key, value) in try connection.cached("SELECT key, value FROM rule_state").query { (key: $0.text(0), value: $0.blob(1)) } {
+            state[key] = value
         }
+        for changes in try connection.cached("SELECT changes FROM rule_state_log ORDER BY sequence").query { $0.blob(0) } {
+            RuleStateLog.replay(changes) { key, value in state[key] = value }
+        }
+        return state.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+    }
+
+    /// Writes changes straight into `rule_state` (insert-or-replace; nil deletes).
+    private func write(_ changes: [(key: String, value: [UInt8]?)]) throws {
+        let upsert = try connection.cached("INSERT OR REPLACE INTO rule_state (key, value) VALUES (?, ?)")
+        let delete = try connection.cached("DELETE FROM rule_state WHERE key = ?")
+        for change in changes {
+            if let value = change.value {
+                try upsert.execute([change.key, value])
+            } else {
+                try delete.execute([change.key])
+            }
+        }
+    }
+}
+
+/// The blob format of one `rule_state_log` row: per change, the key's UTF-8 length (LEB128), the key, then
+/// 0 for a deletion or 1, the value's length (LEB128) and the value.
+enum RuleStateLog {
+    /// Encodes changes in order.
+    static func encode(_ changes: [(key: String, value: [UInt8]?)]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(changes.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 6 })
+        for change in changes {
+            appendLength(change.key.utf8.count, to: &bytes)
+            bytes.append(contentsOf: change.key.utf8)
+            if let value = change.value {
+                bytes.append(1)
+                appendLength(value.count, to: &bytes)
+                bytes.append(contentsOf: value)
+            } else {
+                bytes.append(0)
+            }
+        }
+        return bytes
+    }
+
+    /// Calls `apply` for each change of a blob, in order; stops at the first malformed byte (a damaged row
+    /// yields the changes before the damage).
+    static func replay(_ bytes: [UInt8], _ apply: (String, [UInt8]?) -> Void) {
+        var position = 0
+        while position < bytes.count {
+            guard let keyLength = readLength(bytes, &position), bytes.count - position >= keyLength else { return }
+            let key = String(decoding: bytes[position..<(position + keyLength)], as: UTF8.self)
+            position += keyLength
+            guard position < bytes.count else { return }
+            let present = bytes[position]
+            position += 1
+            if present == 0 {
+                apply(key, nil)
+                continue
+            }
+            guard present == 1, let valueLength = readLength(bytes, &position), bytes.count - position >= valueLength else { return }
+            apply(key, Array(bytes[position..<(position + valueLength)]))
+            position += valueLength
+        }
+    }
+
+    private static func appendLength(_ length: Int, to bytes: inout [UInt8]) {
+        var rest = UInt64(length)
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    private static func readLength(_ bytes: [UInt8], _ position: inout Int) -> Int? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < bytes.count, shift < 35 {
+            let byte = bytes[position]
+            position += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return Int(value) }
+            shift += 7
+        }
+        return nil
     }
 }

@@ -13,13 +13,7 @@ public final class EventStore {
     public let isReadOnly: Bool
     /// The one connection of this store.
     let connection: SQLiteConnection
-    /// Encodes event snapshots for the change feed and the outbox.
-    let snapshotEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-    /// Decodes event snapshots.
+    /// Decodes event snapshots (written by `EventRecord.snapshotJSON`).
     let snapshotDecoder = JSONDecoder()
     /// `PRAGMA data_version` at the last `hasChanged()` call.
     var lastDataVersion: Int64?
@@ -76,7 +70,7 @@ public final class EventStore {
             let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: options.busyTimeoutMillis)
             try connection.execute("""
                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-                PRAGMA journal_size_limit = 67108864;
+                PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = \(options.walAutoCheckpointPages);
                 """)
             return connection
         }

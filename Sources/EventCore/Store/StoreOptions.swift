@@ -33,6 +33,9 @@ public struct StoreOptions: Sendable, Equatable {
     /// Permission bits of a new database file (and of migration backups). 0640 lets group `lookout`
     /// read; use 0660 if staff's CLI writes (acknowledge, dispatch) as members of the group.
     public var newFileMode: UInt16 = 0o640
+    /// Log pages at which a commit checkpoints by itself (SQLite's default is 1,000 pages, 4 MB). lookoutd, which
+    /// checkpoints from a thread of its own, sets a higher mark as a safety net.
+    public var walAutoCheckpointPages: Int32 = 1_000
 
     /// Default options.
     public init() {}

@@ -8,10 +8,13 @@ extension RuleEngine {
         guard !dirty.isEmpty || !droppedKeys.isEmpty else { return [] }
         var changes: [RuleStateChange] = []
         changes.reserveCapacity(dirty.count + droppedKeys.count)
-        let rewritten = Set(dirty.map(\.storageKey))
-        for key in droppedKeys where !rewritten.contains(key) { changes.append(RuleStateChange(key: key, value: nil)) }
-        droppedKeys.removeAll()
-        for ref in dirty.sorted(by: { ($0.rule, $0.key) < ($1.rule, $1.key) }) {
+        if !droppedKeys.isEmpty {
+            let rewritten = Set(dirty.map(\.storageKey))
+            for key in droppedKeys where !rewritten.contains(key) { changes.append(RuleStateChange(key: key, value: nil)) }
+            droppedKeys.removeAll()
+        }
+        // Each key once, in no particular order: the store logs them per batch and sorts when it folds the log.
+        for ref in dirty {
             guard let index = slotIndex[ref.rule] else {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
                 continue
@@ -127,7 +130,11 @@ extension RuleEngine {
 
 /// Appends little-endian fields to a byte buffer.
 struct StateWriter {
-    var bytes: [UInt8] = []
+    var bytes: [UInt8] = {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        return bytes
+    }()
     mutating func byte(_ b: UInt8) { bytes.append(b) }
     mutating func uint64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) } }
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }

@@ -1,0 +1,45 @@
+import EventCore
+import Foundation
+import Synchronization
+
+/// Copies the database's write-ahead log into the database file from a thread and connection of its own,
+/// every `intervalSeconds`, so that the ingest thread never does it inside a batch commit (see
+/// `EventStore.checkpointPassively()`): a call-button press then never waits behind a checkpoint's copying and
+/// syncing. Started before the ingest service and stopped after it, with a last checkpoint at the end.
+final class CheckpointService: Service, @unchecked Sendable {
+    let name = "checkpoint"
+    /// Log pages at which the writer still checkpoints by itself (16,384 pages, 64 MB: a safety net for when this
+    /// service cannot keep up or cannot run).
+    static let writerAutoCheckpointPages: Int32 = 16_384
+    /// Seconds between checkpoints.
+    static let intervalSeconds = 0.1
+
+    private let openStore: () throws -> EventStore
+    private let log: Logger
+    private let stopRequested = Atomic<Bool>(false)
+
+    init(log: Logger, openStore: @escaping () throws -> EventStore) {
+        self.log = log
+        self.openStore = openStore
+    }
+
+    func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
+
+    func run() throws {
+        let store = try openStore()
+        while !stopRequested.load(ordering: .sequentiallyConsistent) {
+            checkpoint(store)
+            Thread.sleep(forTimeInterval: Self.intervalSeconds)
+        }
+        checkpoint(store)
+    }
+
+    /// One passive checkpoint; a failure (a full disk, say) is logged and retried at the next interval.
+    private func checkpoint(_ store: EventStore) {
+        do {
+            try store.checkpointPassively()
+        } catch {
+            log.warning("write-ahead log checkpoint failed (retried): \(error)", key: "checkpoint")
+        }
+    }
+}
