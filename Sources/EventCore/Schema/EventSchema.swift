@@ -189,6 +189,9 @@ enum EventSchema {
         );
         CREATE INDEX message_batches_at ON message_batches(at);
         """),
+        // The roll-up behind `lookout stats`, kept current by triggers and backfilled from the existing events
+        // (see `StatisticsRollup`).
+        Migration(version: 3, sql: StatisticsRollup.migrationSQL),
     ]
 
     /// The version this build writes and reads.
