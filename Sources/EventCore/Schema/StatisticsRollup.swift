@@ -14,6 +14,8 @@ enum StatisticsRollup {
     /// Block lengths in milliseconds, shortest first; each is a multiple of the previous one and blocks
     /// start at multiples of their length since the epoch.
     static let blockSpans: [Millis] = [3_600_000, 86_400_000]
+    /// The shortest block length.
+    private static var shortestSpan: Millis { blockSpans[0] }
 
     /// A step whose time from the first trigger is measured.
     enum Step: Int, CaseIterable {
@@ -28,6 +30,8 @@ enum StatisticsRollup {
         var deadlineColumn: String { self == .acknowledge ? "ack_deadline" : "onsite_deadline" }
         /// Column of `stats_counts` holding the event's `DeadlineOutcome`.
         var outcomeColumn: String { self == .acknowledge ? "ack_outcome" : "onsite_outcome" }
+        /// Column of the migration's backfill table holding the event's duration bucket for this step.
+        var bucketColumn: String { self == .acknowledge ? "ack_bucket" : "onsite_bucket" }
         /// Partial index of events whose deadline for this step is not met (yet).
         var unmetIndex: String { self == .acknowledge ? "events_ack_unmet" : "events_onsite_unmet" }
         /// The condition of `unmetIndex`; queries repeat it word for word so that SQLite uses the index.
@@ -68,7 +72,6 @@ enum StatisticsRollup {
     /// The schema change of version 3: tables, indexes, triggers and the backfill from existing events.
     static var migrationSQL: String {
         let spans = "(" + blockSpans.map { "SELECT \($0) AS span" }.joined(separator: " UNION ALL ") + ") AS s"
-        let steps = "(" + Step.allCases.map { "SELECT \($0.rawValue) AS step" }.joined(separator: " UNION ALL ") + ") AS t"
         let countsKey = countsKeyColumns.joined(separator: ", ")
         return """
         CREATE TABLE stats_counts (
@@ -96,21 +99,32 @@ enum StatisticsRollup {
         \(Step.allCases.map { "CREATE INDEX \($0.unmetIndex) ON events(\($0.deadlineColumn)) WHERE \($0.unmetCondition);" }
             .joined(separator: "\n"))
 
-        INSERT INTO stats_counts (\(countsKey), events)
-            SELECT \(countsKey), count(*) FROM (
-                SELECT s.span AS span, \(blockStartSQL("first_seen", span: "s.span")) AS start, community, level, status,
+        -- Backfill: one pass over the events into per-hour groups (durations included), then every block from those.
+        CREATE TEMP TABLE stats_backfill AS
+            SELECT start, community, level, status, overdue, silenced, ack_outcome, onsite_outcome,
+                \(Step.allCases.map { "\($0.bucketColumn)" }.joined(separator: ", ")), count(*) AS events FROM (
+                SELECT \(blockStartSQL("first_seen", span: String(shortestSpan))) AS start, community, level, status,
                     overdue <> 0 AS overdue, silenced <> 0 AS silenced, \(outcomeSQL(row: "", .acknowledge)) AS ack_outcome,
-                    \(outcomeSQL(row: "", .onsite)) AS onsite_outcome
-                FROM events CROSS JOIN \(spans))
-            GROUP BY \(countsKey);
+                    \(outcomeSQL(row: "", .onsite)) AS onsite_outcome,
+                    \(Step.allCases.map { step in
+                        "CASE WHEN \(measuredSQL(row: "", step)) THEN \(durationBucketSQL(row: "", step)) END AS \(step.bucketColumn)"
+                    }.joined(separator: ",\n                    "))
+                FROM events)
+            GROUP BY start, community, level, status, overdue, silenced, ack_outcome, onsite_outcome,
+                \(Step.allCases.map { "\($0.bucketColumn)" }.joined(separator: ", "));
+        INSERT INTO stats_counts (\(countsKey), events)
+            SELECT s.span, \(blockStartSQL("start", span: "s.span")), community, level, status, overdue, silenced,
+                ack_outcome, onsite_outcome, sum(events)
+            FROM stats_backfill CROSS JOIN \(spans)
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
         INSERT INTO stats_durations (span, start, community, step, bucket, events)
-            SELECT span, start, community, step, bucket, count(*) FROM (
-                SELECT s.span AS span, \(blockStartSQL("first_seen", span: "s.span")) AS start, community, t.step AS step,
-                    CASE t.step \(Step.allCases.map { "WHEN \($0.rawValue) THEN \(durationBucketSQL(row: "", $0))" }.joined(separator: " ")) END AS bucket
-                FROM events CROSS JOIN \(spans) CROSS JOIN \(steps)
-                WHERE status <> 'merged'
-                    AND CASE t.step \(Step.allCases.map { "WHEN \($0.rawValue) THEN \($0.doneColumn) IS NOT NULL" }.joined(separator: " ")) END)
-            GROUP BY span, start, community, step, bucket;
+        \(Step.allCases.map { step in """
+                SELECT s.span, \(blockStartSQL("start", span: "s.span")), community, \(step.rawValue), \(step.bucketColumn),
+                    sum(events)
+                FROM stats_backfill CROSS JOIN \(spans) WHERE \(step.bucketColumn) IS NOT NULL
+                GROUP BY 1, 2, 3, 4, 5
+            """ }.joined(separator: "\n    UNION ALL\n"));
+        DROP TABLE stats_backfill;
 
         CREATE TRIGGER events_stats_insert AFTER INSERT ON events BEGIN
         \(add(row: "NEW", when: "1"))
@@ -171,9 +185,11 @@ enum StatisticsRollup {
             + "ELSE \(duration) - \(duration) % 3600000 END)"
     }
 
-    /// Whether `row` has a duration for `step` (SQL): the step is done and the event is not merged.
+    /// Whether `row` has a duration for `step` (SQL; `row` as in `outcomeSQL`): the step is done and the
+    /// event is not merged.
     private static func measuredSQL(row: String, _ step: Step) -> String {
-        "\(row).status <> 'merged' AND \(row).\(step.doneColumn) IS NOT NULL"
+        let p = row.isEmpty ? "" : row + "."
+        return "\(p)status <> 'merged' AND \(p)\(step.doneColumn) IS NOT NULL"
     }
 
     /// Trigger statements adding `row`'s contribution to every block it falls in.
