@@ -132,8 +132,8 @@ enum StatisticsRollup {
         CREATE TRIGGER events_stats_delete AFTER DELETE ON events BEGIN
         \(remove(row: "OLD", when: "1"))
         END;
-        CREATE TRIGGER events_stats_update AFTER UPDATE OF \(readColumns.joined(separator: ", ")) ON events
-            WHEN \(changed(readColumns)) BEGIN
+        CREATE TRIGGER events_stats_update AFTER UPDATE OF \(countsColumns.joined(separator: ", ")) ON events
+            WHEN \(changed(countsColumns)) BEGIN
         \(remove(row: "OLD", when: changed(countsColumns), durationsWhen: changed(durationColumns)))
         \(add(row: "NEW", when: changed(countsColumns), durationsWhen: changed(durationColumns)))
         END;
@@ -144,15 +144,14 @@ enum StatisticsRollup {
     private static let countsKeyColumns = [
         "span", "start", "community", "level", "status", "overdue", "silenced", "ack_outcome", "onsite_outcome",
     ]
-    /// Columns of `events` that decide an event's `stats_counts` row.
+    /// Columns of `events` that decide an event's `stats_counts` row; they include `durationColumns`, so
+    /// they are every column statistics read (the update trigger watches them).
     private static let countsColumns = [
         "first_seen", "community", "level", "status", "overdue", "silenced",
         "ack_deadline", "acknowledged_at", "onsite_deadline", "onsite_at",
     ]
     /// Columns of `events` that decide an event's `stats_durations` rows.
     private static let durationColumns = ["first_seen", "community", "status", "acknowledged_at", "onsite_at"]
-    /// Every column of `events` that statistics read.
-    private static let readColumns = countsColumns
 
     /// `OLD.a IS NOT NEW.a OR …` for `columns`.
     private static func changed(_ columns: [String]) -> String {
@@ -236,49 +235,5 @@ enum StatisticsRollup {
             }
             return statements.joined(separator: "\n")
         }.joined(separator: "\n")
-    }
-}
-
-/// Cutting a period into whole blocks of the roll-up.
-extension StatisticsRollup {
-    /// Consecutive whole blocks of one length: those starting in `from ..< to`.
-    struct BlockRun: Equatable {
-        /// Block length.
-        let span: Millis
-        /// Start of the first block.
-        let from: Millis
-        /// End of the last block (the start of the block after it).
-        let to: Millis
-    }
-
-    /// The whole blocks inside `since ..< until`, longest blocks in the middle, and the range they cover;
-    /// what is left at the two ends is shorter than the shortest block. Nil when no whole block fits.
-    /// At most two runs per block length, however long the period.
-    static func blockRuns(since: Millis, until: Millis) -> (runs: [BlockRun], covered: Range<Millis>)? {
-        guard let shortest = blockSpans.first, let first = blockEnd(since, span: shortest),
-              let last = blockStart(until, span: shortest), first < last else { return nil }
-        var low = first
-        var high = last
-        var leftRuns: [BlockRun] = []
-        var rightRuns: [BlockRun] = []
-        for (span, longer) in zip(blockSpans, blockSpans.dropFirst()) {
-            guard let lowUp = blockEnd(low, span: longer), let highDown = blockStart(high, span: longer), lowUp < highDown else {
-                return (leftRuns + [BlockRun(span: span, from: low, to: high)] + rightRuns.reversed(), first ..< last)
-            }
-            if low < lowUp { leftRuns.append(BlockRun(span: span, from: low, to: lowUp)) }
-            if highDown < high { rightRuns.append(BlockRun(span: span, from: highDown, to: high)) }
-            low = lowUp
-            high = highDown
-        }
-        let longest = blockSpans[blockSpans.count - 1]
-        return (leftRuns + [BlockRun(span: longest, from: low, to: high)] + rightRuns.reversed(), first ..< last)
-    }
-
-    /// `time` rounded up to a multiple of `span`; nil when it would pass `Millis.max`.
-    private static func blockEnd(_ time: Millis, span: Millis) -> Millis? {
-        guard let start = blockStart(time, span: span) else { return nil }
-        if start == time { return time }
-        let (end, overflow) = start.addingReportingOverflow(span)
-        return overflow ? nil : end
     }
 }
