@@ -19,9 +19,10 @@ extension EventStore {
     /// `lookout stats` shows (`StatisticsRollup.durationBucket`: whole seconds below 10 minutes, whole
     /// minutes below a day, whole hours beyond).
     ///
-    /// Cost does not grow with the number of events in the period: whole hours and days come from the
-    /// roll-up tables (`StatisticsRollup`), only the events of the partial hours at both ends are read,
-    /// plus the few events whose deadline is not met and falls at or after `until`.
+    /// Whole hours and days come from the roll-up tables (`StatisticsRollup`); only the events of the
+    /// partial hours at both ends are read, plus the few whose deadline is not met and falls at or after
+    /// `until`. The roll-up rows read are bounded by blocks × communities × response-time buckets, not by
+    /// the number of events.
     public func statistics(since: Millis, until: Millis) throws -> EventStatistics {
         try readingOneSnapshot { try rolledUpStatistics(since: since, until: until) }
     }
