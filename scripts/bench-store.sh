@@ -2,11 +2,17 @@
 # Event store at size: `lookout events` and `lookout stats --since 30d` on a database of N events.
 #
 #   scripts/bench-store.sh [EVENTS]        (default 10000000; try 1000000 first)
+#   BASELINE_LOOKOUT=/tmp/lookout.before BASELINE_SCHEMA=2 scripts/bench-store.sh 10000000
 #
 # A seed database comes from `lookout-bench pipeline` (real rules, real events); its events are then
 # copied with SQL, spread over 90 days, almost all closed, about 1 in 20,000 left open (red, yellow
-# and green mixed as the rules raised them). Baseline in the same run: `lookout --version` (process start).
-# Each command runs 5 times after one warm-up; the fastest and the median are printed.
+# and green mixed as the rules raised them). The copies go through the schema's triggers, so the
+# statistics roll-up is filled as the daemon would fill it. Baseline in the same run: `lookout --version`
+# (process start). Each command runs 5 times after one warm-up; the fastest and the median are printed.
+#
+# BASELINE_LOOKOUT: an older `lookout` build whose read commands are timed on the same database, for a
+# before/after in one run. An older build refuses a newer schema, so for its runs the database's
+# `user_version` is set to BASELINE_SCHEMA (it reads only what that schema had) and restored after.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -64,6 +70,7 @@ end=$(date +%s.%N)
 total=$(sqlite3 "$DB" "SELECT count(*) FROM events")
 open=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE status NOT IN ('closed','resolved','cleared')")
 note "$total events ($open not closed), $(du -m "$DB" | cut -f1) MB, built in $(awk -v s="$start" -v e="$end" "BEGIN { printf \"%.0f\", e - s }") s"
+note "statistics roll-up: $(sqlite3 "$DB" "SELECT count(*) FROM stats_counts") stats_counts rows, $(sqlite3 "$DB" "SELECT count(*) FROM stats_durations") stats_durations rows"
 
 # Prints "fastest median" milliseconds of 5 runs (after one warm-up) of the command.
 time_command() {
@@ -84,3 +91,14 @@ read -r f m < <(time_command "$BIN/lookout" --version); printf '%-40s %10s %10s\
 read -r f m < <(time_command "$BIN/lookout" events); printf '%-40s %10s %10s\n' "lookout events" "$f" "$m"
 read -r f m < <(time_command "$BIN/lookout" stats --since 30d); printf '%-40s %10s %10s\n' "lookout stats --since 30d" "$f" "$m"
 read -r f m < <(time_command "$BIN/lookout" events --all --since 24h --limit 100); printf '%-40s %10s %10s\n' "lookout events --all --since 24h -n 100" "$f" "$m"
+
+if [ -n "${BASELINE_LOOKOUT:-}" ]; then
+    step "Same run, older build $BASELINE_LOOKOUT (schema version set to ${BASELINE_SCHEMA:?set BASELINE_SCHEMA})"
+    current_schema=$(sqlite3 "$DB" "PRAGMA user_version")
+    sqlite3 "$DB" "PRAGMA user_version = $BASELINE_SCHEMA"
+    note "older build, lookout stats --since 30d counts: $("$BASELINE_LOOKOUT" stats --since 30d --json | head -c 300 | tr -d '\n')"
+    read -r f m < <(time_command "$BASELINE_LOOKOUT" events); printf '%-40s %10s %10s\n' "older: lookout events" "$f" "$m"
+    read -r f m < <(time_command "$BASELINE_LOOKOUT" stats --since 30d); printf '%-40s %10s %10s\n' "older: lookout stats --since 30d" "$f" "$m"
+    sqlite3 "$DB" "PRAGMA user_version = $current_schema"
+    read -r f m < <(time_command "$BIN/lookout" stats --since 30d); printf '%-40s %10s %10s\n' "lookout stats --since 30d (again)" "$f" "$m"
+fi

@@ -97,6 +97,29 @@ import Testing
         #expect(none.stdout.contains("none"))
     }
 
+    /// A period of several days: whole days and hours come from the roll-up, the partial hours at both ends
+    /// from the events; medians and percentiles at the precision the table shows, also in JSON.
+    @Test func statsOverSeveralDaysAtDisplayPrecision() throws {
+        let fixture = try CLIFixture()
+        // (minutes ago, milliseconds to acknowledge); the first is outside `--since 3d`.
+        let events: [(Int64, Millis)] = [(5000, 10_000), (4000, 4_000_000), (3000, 700_500), (1500, 125_300),
+                                         (200, 61_700), (10, 30_900)]
+        for (index, (minutesAgo, toAcknowledge)) in events.enumerated() {
+            let event = try fixture.raise("SD-\(index)", level: .red, minutesAgo: minutesAgo)
+            _ = try fixture.store.perform(.acknowledge, on: event.id, actor: "a", note: "", at: event.firstSeen + toAcknowledge)
+        }
+        let json = try fixture.run(["stats", "--since", "3d", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["total"] as? Int == 5)
+        let ack = try #require(object["time_to_acknowledge"] as? [String: Any])
+        #expect(ack["count"] as? Int == 5)
+        #expect(ack["median_s"] as? Double == 125)  // 125.3 s, in whole seconds below 10 minutes
+        #expect(ack["p90_s"] as? Double == 3960)  // 66 min 40 s, in whole minutes below a day
+        let text = try fixture.run(["stats", "--since", "3d"])
+        #expect(text.stdout.contains("2m05s"))
+        #expect(text.stdout.contains("1h06m"))
+    }
+
     @Test func devicesShowStateBatteryAndOpenEvents() throws {
         let fixture = try CLIFixture()
         try fixture.store.mirrorRegistry([

@@ -199,6 +199,9 @@ enum EventSchema {
         );
         CREATE INDEX events_key ON events(event_key, id);
         """),
+        // The roll-up behind `lookout stats`, kept current by triggers and backfilled from the existing events
+        // (see `StatisticsRollup`).
+        Migration(version: 4, sql: StatisticsRollup.migrationSQL),
     ]
 
     /// The version this build writes and reads.

@@ -15,11 +15,36 @@ public struct DurationSummary: Sendable, Equatable {
         p90Millis = Self.nearestRank(0.9, of: sorted)
     }
 
+    /// Summarises durations given as how many fall on each value (`lookout stats` uses
+    /// `StatisticsRollup.durationBucket` values); the same as `init(_:)` on the expanded list.
+    init(histogram: [Millis: Int]) {
+        let sorted = histogram.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        count = sorted.reduce(0) { $0 + $1.value }
+        medianMillis = Self.nearestRank(0.5, of: sorted, count: count)
+        p90Millis = Self.nearestRank(0.9, of: sorted, count: count)
+    }
+
+    /// The rank (1-based) of the nearest-rank percentile among `count` values.
+    private static func rank(_ fraction: Double, count: Int) -> Int {
+        Int((fraction * Double(count)).rounded(.up))
+    }
+
+    /// The nearest-rank percentile of sorted (value, how many) pairs holding `count` values in all.
+    private static func nearestRank(_ fraction: Double, of sorted: [(key: Millis, value: Int)], count: Int) -> Millis? {
+        guard count > 0 else { return nil }
+        let wanted = min(max(rank(fraction, count: count), 1), count)
+        var seen = 0
+        for (value, times) in sorted {
+            seen += times
+            if seen >= wanted { return value }
+        }
+        return sorted.last?.key
+    }
+
     /// The nearest-rank percentile of sorted values.
     private static func nearestRank(_ fraction: Double, of sorted: [Millis]) -> Millis? {
         guard !sorted.isEmpty else { return nil }
-        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
-        return sorted[min(max(rank - 1, 0), sorted.count - 1)]
+        return sorted[min(max(rank(fraction, count: sorted.count) - 1, 0), sorted.count - 1)]
     }
 }
 
