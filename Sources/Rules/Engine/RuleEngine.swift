@@ -40,6 +40,8 @@ public final class RuleEngine {
     var droppedKeys: [String] = []
     var unregisteredOrder = UnregisteredDevices()
     var engineCounters = EngineCounters()
+    /// Positions of `kind`, `device` and `channel` in the rules' topic layout (-1: not in the layout).
+    var layoutSlots: KeySegmentSlots
 
     /// Creates an engine with no state.
     public convenience init(ruleSet: RuleSet, registry: DeviceRegistry) {
@@ -54,6 +56,7 @@ public final class RuleEngine {
         self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
+        self.layoutSlots = KeySegmentSlots(ruleSet.layout)
     }
 
     /// Counters per rule, in rule order.
@@ -72,24 +75,28 @@ public final class RuleEngine {
     public func process(_ message: InboundMessage) -> [RuleAction] {
         let now = message.receivedAt
         if startedAt == nil { startedAt = now }
-        let candidates = candidateRules(kind: message.segments["kind"] ?? "", channel: message.segments["channel"] ?? "")
+        let segments = message.topicSegments
+        let candidates = candidateRules(kind: segments.value("kind", slot: layoutSlots.kind) ?? "",
+                                        channel: segments.value("channel", slot: layoutSlots.channel) ?? "")
         guard !candidates.isEmpty else { return [] }
-        let deviceID = message.deviceID
+        let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
         let device = deviceEntries[deviceID]
         let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
+        // One context for all rules of the message: `startRule()` resets what a rule changes in it.
+        var context = EvaluationContext(payload: message.payload, segments: segments, deviceID: deviceID,
+                                        device: device, awayUntil: awayUntil, now: now)
         for candidate in candidates {
             let rule = ruleSet.rules[candidate.index]
-            if candidate.check, !rule.accepts(message.segments) { continue }
+            if candidate.check, !rule.accepts(segments) { continue }
             let index = candidate.index
             if device == nil, !touched {
                 touched = true
                 trackUnregistered(deviceID)
             }
             slots[index].counters.evaluations += 1
-            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: deviceID,
-                                            device: device, awayUntil: awayUntil, now: now)
+            context.startRule()
             switch rule.trigger {
             case .message:
                 if rule.correlate != nil {
@@ -142,6 +149,7 @@ public final class RuleEngine {
         self.ruleSet = ruleSet
         self.slots = newSlots
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.layoutSlots = KeySegmentSlots(ruleSet.layout)
         candidates = [:]
         candidateCount = 0
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
@@ -437,9 +445,7 @@ public final class RuleEngine {
         for (id, entry) in deviceEntries {
             let device = entry.record
             guard let limit = absenceLimit(rule, device) else { continue }
-            var segments = ["device": id]
-            if !device.kind.isEmpty { segments["kind"] = device.kind }
-            if !device.community.isEmpty { segments["community"] = device.community }
+            let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
             var state = slots[index].devices[id] ?? RuleKeyState()
             if state.active { continue }
@@ -466,6 +472,21 @@ public final class RuleEngine {
             store(state, index, rule, key: id)
         }
         slots[index].nextAbsenceCheck = next
+    }
+
+    /// The topic segments a registered device's messages would have, as far as the registry knows them.
+    private static func registrySegments(id: String, _ device: DeviceRecord) -> TopicSegments {
+        var names = ["device"]
+        var values = [id]
+        if !device.community.isEmpty {
+            names.append("community")
+            values.append(device.community)
+        }
+        if !device.kind.isEmpty {
+            names.append("kind")
+            values.append(device.kind)
+        }
+        return TopicSegments(names: names, values: values)
     }
 
     /// After a start or restore, absence alarms wait at least this long (queued messages arrive first).
@@ -547,6 +568,19 @@ extension Int64 {
     func minus(_ other: Int64) -> Int64 {
         let (difference, overflow) = subtractingReportingOverflow(other)
         return overflow ? (other < 0 ? .max : .min) : difference
+    }
+}
+
+/// Positions of the segments the engine reads for every message, in the rules' topic layout.
+struct KeySegmentSlots {
+    var kind: Int
+    var device: Int
+    var channel: Int
+
+    init(_ layout: TopicLayout) {
+        kind = layout.slot(of: "kind") ?? -1
+        device = layout.slot(of: "device") ?? -1
+        channel = layout.slot(of: "channel") ?? -1
     }
 }
 

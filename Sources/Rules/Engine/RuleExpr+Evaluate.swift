@@ -7,7 +7,7 @@ final class DeviceEntry: Sendable {
 /// What an expression is evaluated against: one message (or none, for absence checks) and its device.
 struct EvaluationContext {
     var payload: JSONObject
-    var segments: [String: String]
+    var segments: TopicSegments
     var deviceID: String
     var device: DeviceEntry?
     var awayUntil: EpochMillis?
@@ -19,6 +19,14 @@ struct EvaluationContext {
     var wrongTypes = 0
     /// Evaluation errors (division by zero).
     var errors = 0
+
+    /// Resets what evaluating one rule changes, so the next rule of the same message starts afresh.
+    mutating func startRule() {
+        count = 1
+        missingFields = 0
+        wrongTypes = 0
+        errors = 0
+    }
 }
 
 extension RuleExpr {
@@ -48,7 +56,7 @@ extension RuleExpr {
             return first.value(atPath: path.dropFirst().lazy.map { Substring($0) }).map(RuleValue.init) ?? .missing
         case .device(let field): return Self.deviceValue(field, context)
         case .resident(let field): return Self.residentValue(field, context)
-        case .topic(let name): return context.segments[name].map { .string($0) } ?? .missing
+        case .topic(let name, let slot): return context.segments.value(name, slot: slot).map { .string($0) } ?? .missing
         case .count: return .number(Double(context.count))
         case .and, .or, .not, .compare: return .bool(isTrue(in: &context))
         case .negate(let e):
