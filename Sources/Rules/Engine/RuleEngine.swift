@@ -32,9 +32,8 @@ public final class RuleEngine {
     var startedAt: EpochMillis?
     /// Registry records by id, each behind one reference.
     var deviceEntries: [String: DeviceEntry]
-    /// Candidate rules by kind, then channel: rule index, and whether the rule's filters still need checking.
-    var candidates: [KindChannel: [(index: Int, check: Bool)]] = [:]
-    var candidateCount = 0
+    /// Candidate rules by kind and channel.
+    var candidates: CandidateRules
     var dirty: Set<StateRef> = []
     /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
     var droppedKeys: [String] = []
@@ -57,6 +56,7 @@ public final class RuleEngine {
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
         self.layoutSlots = KeySegmentSlots(ruleSet.layout)
+        self.candidates = CandidateRules(ruleSet.rules)
     }
 
     /// Counters per rule, in rule order.
@@ -76,8 +76,8 @@ public final class RuleEngine {
         let now = message.receivedAt
         if startedAt == nil { startedAt = now }
         let segments = message.topicSegments
-        let candidates = candidateRules(kind: segments.value("kind", slot: layoutSlots.kind) ?? "",
-                                        channel: segments.value("channel", slot: layoutSlots.channel) ?? "")
+        let candidates = candidates.candidates(kind: segments.value("kind", slot: layoutSlots.kind) ?? "",
+                                               channel: segments.value("channel", slot: layoutSlots.channel) ?? "")
         guard !candidates.isEmpty else { return [] }
         let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
         let device = deviceEntries[deviceID]
@@ -87,8 +87,9 @@ public final class RuleEngine {
         // One context for all rules of the message: `startRule()` resets what a rule changes in it.
         var context = EvaluationContext(payload: message.payload, segments: segments, deviceID: deviceID,
                                         device: device, awayUntil: awayUntil, now: now)
+        let rules = ruleSet.rules
         for candidate in candidates {
-            let rule = ruleSet.rules[candidate.index]
+            let rule = rules[candidate.index]
             if candidate.check, !rule.accepts(segments) { continue }
             let index = candidate.index
             if device == nil, !touched {
@@ -150,8 +151,7 @@ public final class RuleEngine {
         self.slots = newSlots
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.layoutSlots = KeySegmentSlots(ruleSet.layout)
-        candidates = [:]
-        candidateCount = 0
+        self.candidates = CandidateRules(ruleSet.rules)
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 
@@ -163,26 +163,6 @@ public final class RuleEngine {
     }
 
     // MARK: Lookup
-
-    private func candidateRules(kind: String, channel: String) -> [(index: Int, check: Bool)] {
-        let pair = KindChannel(kind: kind, channel: channel)
-        if let list = candidates[pair] { return list }
-        var list: [(index: Int, check: Bool)] = []
-        for (index, rule) in ruleSet.rules.enumerated() {
-            let fitting = rule.filters.filter { filter in
-                (filter.required("kind").map { $0 == kind } ?? true) && (filter.required("channel").map { $0 == channel } ?? true)
-            }
-            guard !fitting.isEmpty else { continue }
-            // Filters that constrain only kind and channel need no further check for this pair.
-            let certain = fitting.contains { $0.constraints.allSatisfy { $0.segment == "kind" || $0.segment == "channel" } }
-            list.append((index, !certain))
-        }
-        if candidateCount < 4096 {
-            candidates[pair] = list
-            candidateCount += 1
-        }
-        return list
-    }
 
     private func record(_ context: inout EvaluationContext, in index: Int) {
         slots[index].counters.missingFields += context.missingFields
@@ -268,7 +248,7 @@ public final class RuleEngine {
     private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
                                _ actions: inout [RuleAction]) {
         let key = context.deviceID
-        let existing = slots[index].devices[key]
+        let existing = Self.deviceState(key, in: &slots[index])
         var state = existing ?? RuleKeyState()
         var changed = false
         defer {
@@ -405,16 +385,10 @@ public final class RuleEngine {
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
         let key = context.deviceID
-        let limit = absenceLimit(rule, device.record) ?? 0
+        let limit = absenceLimit(rule, reportIntervalSeconds: device.record.reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
-        if let position = slots[index].devices.index(forKey: key) {
-            // Fast path: a known device that is not raised only moves its last-seen time.
-            if !slots[index].devices.values[position].active, let saved = slots[index].devices.values[position].savedLastSeen,
-               context.now.minus(saved) < granularity {
-                slots[index].devices.values[position].lastSeen = context.now
-                return
-            }
-        }
+        // Fast path: a known device that is not raised only moves its last-seen time (in place).
+        if Self.noteSeenInPlace(&slots[index].devices, key: key, now: context.now, granularity: granularity) { return }
         var state = slots[index].devices[key] ?? RuleKeyState()
         state.lastSeen = context.now
         state.savedLastSeen = context.now
@@ -426,13 +400,33 @@ public final class RuleEngine {
         store(state, index, rule, key: key)
     }
 
+    /// The state of device `key` in `slot`. The slot is passed inout because reading
+    /// `slots[index].devices[key]` copies the whole slot (retaining each of its collections) first.
+    private static func deviceState(_ key: String, in slot: inout Slot) -> RuleKeyState? {
+        slot.devices[key]
+    }
+
+    /// Moves the last-seen time of `key` when its state exists, is not raised, and was saved less than
+    /// `granularity` ago; false when the caller must update (and save) the state itself.
+    private static func noteSeenInPlace(_ devices: inout [String: RuleKeyState], key: String, now: EpochMillis,
+                                        granularity: Int64) -> Bool {
+        guard let position = devices.index(forKey: key) else { return false }
+        return noteSeen(&devices.values[position], now: now, granularity: granularity)
+    }
+
+    private static func noteSeen(_ state: inout RuleKeyState, now: EpochMillis, granularity: Int64) -> Bool {
+        guard !state.active, let saved = state.savedLastSeen, now.minus(saved) < granularity else { return false }
+        state.lastSeen = now
+        return true
+    }
+
     /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
-    private func absenceLimit(_ rule: CompiledRule, _ device: DeviceRecord) -> Int64? {
+    private func absenceLimit(_ rule: CompiledRule, reportIntervalSeconds: Int64?) -> Int64? {
         switch rule.trigger {
         case .message: return nil
         case .absent(let millis): return millis
         case .silent(let factor):
-            guard let interval = device.reportIntervalSeconds, interval > 0 else { return nil }
+            guard let interval = reportIntervalSeconds, interval > 0 else { return nil }
             let millis = Double(interval) * 1000 * factor
             guard millis.isFinite, millis < 1e15 else { return nil }
             return Int64(millis)
@@ -444,7 +438,7 @@ public final class RuleEngine {
         var next = now.plus(60_000)
         for (id, entry) in deviceEntries {
             let device = entry.record
-            guard let limit = absenceLimit(rule, device) else { continue }
+            guard let limit = absenceLimit(rule, reportIntervalSeconds: device.reportIntervalSeconds) else { continue }
             let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
             var state = slots[index].devices[id] ?? RuleKeyState()
@@ -582,12 +576,6 @@ struct KeySegmentSlots {
         device = layout.slot(of: "device") ?? -1
         channel = layout.slot(of: "channel") ?? -1
     }
-}
-
-/// Key of the candidate-rule cache.
-struct KindChannel: Hashable {
-    var kind: String
-    var channel: String
 }
 
 /// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.
