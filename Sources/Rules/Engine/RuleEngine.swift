@@ -236,11 +236,16 @@ public final class RuleEngine {
     }
 
     private func deactivate(_ index: Int, _ state: inout RuleKeyState, key: String, isGroup: Bool) {
+        Self.clearActive(&state)
+        if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
+    }
+
+    /// Forgets that `state` is raised, with its window and group members.
+    private static func clearActive(_ state: inout RuleKeyState) {
         state.active = false
         state.action = nil
         state.window.removeAll()
         state.members.removeAll()
-        if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
     }
 
     // MARK: Device rules
@@ -387,37 +392,50 @@ public final class RuleEngine {
         let key = context.deviceID
         let limit = absenceLimit(rule, reportIntervalSeconds: device.record.reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
-        // Fast path: a known device that is not raised only moves its last-seen time (in place).
-        if Self.noteSeenInPlace(&slots[index].devices, key: key, now: context.now, granularity: granularity) { return }
-        var state = slots[index].devices[key] ?? RuleKeyState()
-        state.lastSeen = context.now
-        state.savedLastSeen = context.now
-        if state.active {
-            actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
+        // One look-up of the key, its state updated in place (created when absent).
+        switch Self.noteSeen(&slots[index].devices[key, default: RuleKeyState()], now: context.now, granularity: granularity) {
+        case .recentlySaved:
+            return
+        case .saved:
+            break
+        case .cleared(let raised):
+            actions.append(followUp(.clear, of: raised, rule: rule, key: key, at: context.now, topic: message.topic,
+                                    payloadText: message.payloadText))
             slots[index].counters.cleared += 1
-            deactivate(index, &state, key: key, isGroup: false)
+            slots[index].activeDevices.remove(key)
         }
-        store(state, index, rule, key: key)
+        markChanged(rule, key: key, isGroup: false)
+    }
+
+    /// What a message did to a device's state under an absence rule.
+    private enum Sighting {
+        /// Only the last-seen time moved: the saved one is recent enough, nothing to write.
+        case recentlySaved
+        /// Last seen moved and is to be saved.
+        case saved
+        /// As `saved`, and the raised event clears; the state as it was raised.
+        case cleared(RuleKeyState)
+    }
+
+    /// Notes a message from the device at `now`: a state that is not raised and was saved less than
+    /// `granularity` ago only moves its last-seen time; otherwise it is saved, and a raised one clears.
+    private static func noteSeen(_ state: inout RuleKeyState, now: EpochMillis, granularity: Int64) -> Sighting {
+        if !state.active, let saved = state.savedLastSeen, now.minus(saved) < granularity {
+            state.lastSeen = now
+            return .recentlySaved
+        }
+        state.lastSeen = now
+        state.savedLastSeen = now
+        guard state.active else { return .saved }
+        let raised = state
+        clearActive(&state)
+        return .cleared(raised)
     }
 
     /// The state of device `key` in `slot`. The slot is passed inout because reading
     /// `slots[index].devices[key]` copies the whole slot (retaining each of its collections) first.
     private static func deviceState(_ key: String, in slot: inout Slot) -> RuleKeyState? {
         slot.devices[key]
-    }
-
-    /// Moves the last-seen time of `key` when its state exists, is not raised, and was saved less than
-    /// `granularity` ago; false when the caller must update (and save) the state itself.
-    private static func noteSeenInPlace(_ devices: inout [String: RuleKeyState], key: String, now: EpochMillis,
-                                        granularity: Int64) -> Bool {
-        guard let position = devices.index(forKey: key) else { return false }
-        return noteSeen(&devices.values[position], now: now, granularity: granularity)
-    }
-
-    private static func noteSeen(_ state: inout RuleKeyState, now: EpochMillis, granularity: Int64) -> Bool {
-        guard !state.active, let saved = state.savedLastSeen, now.minus(saved) < granularity else { return false }
-        state.lastSeen = now
-        return true
     }
 
     /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
@@ -535,6 +553,11 @@ public final class RuleEngine {
         } else {
             if isGroup { slots[index].groups[key] = state } else { slots[index].devices[key] = state }
         }
+        markChanged(rule, key: key, isGroup: isGroup)
+    }
+
+    /// Marks the state of `key` under `rule` for the next `takeStateChanges()`.
+    func markChanged(_ rule: CompiledRule, key: String, isGroup: Bool) {
         dirty.insert(StateRef(rule: rule.name, key: key, isGroup: isGroup))
     }
 
