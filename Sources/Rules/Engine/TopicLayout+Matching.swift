@@ -7,8 +7,9 @@ extension TopicLayout {
     /// Named segments of `topic` in layout order, or nil when the topic does not fit the layout: the
     /// right number of levels, literal levels equal, named levels not empty.
     ///
-    /// ASCII topics (all that devices send) are split on their bytes; a topic with any other character
-    /// takes the `Character` path, whose equality is Unicode canonical equivalence, as before.
+    /// ASCII topics (all that devices send) are split on their bytes; a topic with any other character,
+    /// or one that differs from a non-ASCII literal level, takes the `Character` path, whose equality is
+    /// Unicode canonical equivalence: the result is the same either way.
     public func matchSegments(_ topic: String) -> TopicSegments? {
         var utf8 = topic
         let fast = utf8.withUTF8 { matchASCII($0) }
