@@ -20,6 +20,8 @@ struct BenchmarkOptions {
     var databasePath = "lookout.db"
     /// Messages per batch handed to the pipeline, like one MQTT read pass (`--batch N`).
     var batchSize = 2000
+    /// Whether `pipeline` also runs the full pipeline with SQLite (`--pipeline off`: only the decode and rules stages).
+    var runsFullPipeline = true
 
     /// Parses `arguments` (after the subcommand name).
     init(_ arguments: [String]) throws(BenchmarkError) {
@@ -35,6 +37,10 @@ struct BenchmarkOptions {
                 continue
             case "--keep-database":
                 keptDatabasePath = value
+                continue
+            case "--pipeline":
+                guard value == "on" || value == "off" else { throw BenchmarkError(description: "--pipeline needs on or off, got '\(value)'") }
+                runsFullPipeline = value == "on"
                 continue
             default: break
             }

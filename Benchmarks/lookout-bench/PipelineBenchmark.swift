@@ -14,6 +14,7 @@ enum PipelineBenchmark: Benchmark {
         "--rules DIR           rule directory (default config/rules.d)",
         "--batch N             messages per batch, as one MQTT read pass (default 2000)",
         "--keep-database PATH  keep the resulting database there (a realistic seed for scripts/bench-store.sh)",
+        "--pipeline off        only the decode and rules stages (no SQLite pipeline)",
         "full size: --messages 1000000 --devices-per-kind 25000 (100,000 devices)",
     ]
 
@@ -51,27 +52,24 @@ enum PipelineBenchmark: Benchmark {
             consume(fields)
         }
         let decode = BenchmarkTimer.fastest(rounds: options.rounds) {
-            var fields = 0
-            for message in messages {
-                guard layout.match(message.topic) != nil,
-                      let payload = try? JSONParser.parseObject(message.payload, limits: limits) else { continue }
-                fields += payload.fields.count
-            }
-            consume(fields)
+            consume(decodeStage(messages, layout: layout, limits: limits))
         }
         var actionCount = 0
         let rules = BenchmarkTimer.fastest(rounds: options.rounds) {
             let engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
-            var actions = 0
-            for message in messages {
-                guard let segments = layout.match(message.topic),
-                      let payload = try? JSONParser.parseObject(message.payload, limits: limits) else { continue }
-                let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
-                                             payloadText: String(decoding: message.payload, as: UTF8.self),
-                                             receivedAt: TrafficSample.startMillis + Int64(actions))
-                actions += engine.process(inbound).count
-            }
-            actionCount = actions
+            actionCount = rulesStage(messages, layout: layout, limits: limits, engine: engine)
+        }
+
+        let count = messages.count
+        guard options.runsFullPipeline else {
+            return BenchmarkReport(results: [
+                BenchmarkResult(name: "baseline: Foundation JSONSerialization", operations: count, bytes: bytes, duration: foundation),
+                BenchmarkResult(name: "stage: topic match + JSONParser", operations: count, bytes: bytes, duration: decode),
+                BenchmarkResult(name: "stage: decode + RuleEngine (no store)", operations: count, bytes: bytes, duration: rules),
+            ], notes: [
+                "\(count) messages from \(fleet.devices.count) devices, \(ruleSet.ruleNames.count) rules, rule actions \(actionCount)",
+                "stages (per message): decode \(nanos(decode, count)) ns, rules \(nanos(rules - decode, count)) ns",
+            ])
         }
 
         // The full pipeline runs once on a fresh database (its state and store only grow). Its clock runs at the
@@ -99,7 +97,6 @@ enum PipelineBenchmark: Benchmark {
         let commit = Duration.seconds(counters.commitSecondsSum)
         guard counters.processed > 0 else { throw BenchmarkError(description: "the pipeline processed nothing") }
 
-        let count = messages.count
         if let kept = options.keptDatabasePath {
             // Database and write-ahead log together are consistent: nothing writes any more.
             for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: configuration.databasePath + suffix) {
@@ -126,6 +123,35 @@ enum PipelineBenchmark: Benchmark {
             BenchmarkResult(name: "pipeline: IngestPipeline + SQLite", operations: count, bytes: bytes, duration: full),
             BenchmarkResult(name: "pipeline, per CPU second (user + sys)", operations: count, bytes: bytes, duration: fullCPU),
         ], notes: notes)
+    }
+
+    /// The decode stage: topic match and payload decoding of every message; returns the fields decoded.
+    /// Not inlined, so `valgrind --tool=callgrind --toggle-collect='*decodeStage*'` can count it alone.
+    @inline(never)
+    static func decodeStage(_ messages: [MQTTMessage], layout: TopicLayout, limits: JSONLimits) -> Int {
+        var fields = 0
+        for message in messages {
+            guard layout.matchSegments(message.topic) != nil,
+                  let payload = try? JSONParser.parseObject(message.payload, limits: limits) else { continue }
+            fields += payload.fields.count
+        }
+        return fields
+    }
+
+    /// The decode and rules stages: every message decoded and run through `engine`; returns the number of
+    /// rule actions. Engine time advances by 1 ms per action so far (as in every earlier run of this stage).
+    /// Not inlined, for callgrind (`--toggle-collect='*rulesStage*'`).
+    @inline(never)
+    static func rulesStage(_ messages: [MQTTMessage], layout: TopicLayout, limits: JSONLimits, engine: RuleEngine) -> Int {
+        var actions = 0
+        for message in messages {
+            guard let segments = layout.matchSegments(message.topic),
+                  let payload = try? JSONParser.parseObject(message.payload, limits: limits) else { continue }
+            let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
+                                         payloadBytes: message.payload, receivedAt: TrafficSample.startMillis + Int64(actions))
+            actions += engine.process(inbound).count
+        }
+        return actions
     }
 
     /// Nanoseconds per message of `duration`, one decimal.

@@ -133,7 +133,7 @@ public final class IngestPipeline: MQTTConsumer {
                 continue
             }
             work.fingerprints.append(fingerprint)
-            guard let segments = configuration.layout.match(message.topic) else {
+            guard let segments = configuration.layout.matchSegments(message.topic) else {
                 work.reject("unknown_topic", message, at: now)
                 continue
             }
@@ -146,7 +146,7 @@ public final class IngestPipeline: MQTTConsumer {
             }
             noteActivity(segments: segments, payload: payload, at: now, into: &work)
             let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
-                                         payloadText: String(decoding: message.payload, as: UTF8.self), receivedAt: now)
+                                         payloadBytes: message.payload, receivedAt: now)
             work.actions.append(contentsOf: engine.process(inbound))
             work.processed += 1
         }
@@ -354,7 +354,7 @@ public final class IngestPipeline: MQTTConsumer {
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    private func noteActivity(segments: [String: String], payload: JSONObject, at now: Millis, into work: inout BatchWork) {
+    private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis, into work: inout BatchWork) {
         guard let device = segments["device"] else { return }
         if engine.registry[device] == nil && !trackedUnknownDevices.contains(device) {
             guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {

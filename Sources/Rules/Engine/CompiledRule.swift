@@ -2,18 +2,25 @@ import Foundation
 
 /// An MQTT topic filter resolved against the topic layout: which named segments must equal what.
 struct CompiledFilter: Sendable {
+    /// One named segment that must have a given value; `slot` is the segment's position in the layout.
+    struct Constraint: Sendable {
+        var segment: String
+        var slot: Int
+        var value: String
+    }
+
     /// The filter as written.
     var text: String
     /// Named segments that must have a given value.
-    var constraints: [(segment: String, value: String)]
+    var constraints: [Constraint]
 
     /// The value the filter requires for `segment`, or nil for any.
     func required(_ segment: String) -> String? { constraints.first { $0.segment == segment }?.value }
 
-    /// Whether a message with these segments passes; segments absent from `segments` match anything.
-    func matches(_ segments: [String: String], partial: Bool = false) -> Bool {
+    /// Whether a message with these segments passes; with `partial`, segments absent from `segments` match anything.
+    func matches(_ segments: TopicSegments, partial: Bool = false) -> Bool {
         for constraint in constraints {
-            guard let value = segments[constraint.segment] else {
+            guard let value = segments.value(constraint.segment, slot: constraint.slot) else {
                 if partial { continue }
                 return false
             }
@@ -149,7 +156,7 @@ final class CompiledRule: Sendable {
     }
 
     /// Whether any filter accepts the message's segments.
-    func accepts(_ segments: [String: String]) -> Bool {
+    func accepts(_ segments: TopicSegments) -> Bool {
         filters.contains { $0.matches(segments) }
     }
 }

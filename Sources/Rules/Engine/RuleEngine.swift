@@ -32,14 +32,15 @@ public final class RuleEngine {
     var startedAt: EpochMillis?
     /// Registry records by id, each behind one reference.
     var deviceEntries: [String: DeviceEntry]
-    /// Candidate rules by kind, then channel: rule index, and whether the rule's filters still need checking.
-    var candidates: [KindChannel: [(index: Int, check: Bool)]] = [:]
-    var candidateCount = 0
+    /// Candidate rules by kind and channel.
+    var candidates: CandidateRules
     var dirty: Set<StateRef> = []
     /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
     var droppedKeys: [String] = []
     var unregisteredOrder = UnregisteredDevices()
     var engineCounters = EngineCounters()
+    /// Positions of `kind`, `device` and `channel` in the rules' topic layout (-1: not in the layout).
+    var layoutSlots: KeySegmentSlots
 
     /// Creates an engine with no state.
     public convenience init(ruleSet: RuleSet, registry: DeviceRegistry) {
@@ -54,6 +55,8 @@ public final class RuleEngine {
         self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
+        self.layoutSlots = KeySegmentSlots(ruleSet.layout)
+        self.candidates = CandidateRules(ruleSet.rules)
     }
 
     /// Counters per rule, in rule order.
@@ -72,24 +75,29 @@ public final class RuleEngine {
     public func process(_ message: InboundMessage) -> [RuleAction] {
         let now = message.receivedAt
         if startedAt == nil { startedAt = now }
-        let candidates = candidateRules(kind: message.segments["kind"] ?? "", channel: message.segments["channel"] ?? "")
+        let segments = message.topicSegments
+        let candidates = candidates.candidates(kind: segments.value("kind", slot: layoutSlots.kind) ?? "",
+                                               channel: segments.value("channel", slot: layoutSlots.channel) ?? "")
         guard !candidates.isEmpty else { return [] }
-        let deviceID = message.deviceID
+        let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
         let device = deviceEntries[deviceID]
         let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
+        // One context for all rules of the message: `startRule()` resets what a rule changes in it.
+        var context = EvaluationContext(payload: message.payload, segments: segments, deviceID: deviceID,
+                                        device: device, awayUntil: awayUntil, now: now)
+        let rules = ruleSet.rules
         for candidate in candidates {
-            let rule = ruleSet.rules[candidate.index]
-            if candidate.check, !rule.accepts(message.segments) { continue }
+            let rule = rules[candidate.index]
+            if candidate.check, !rule.accepts(segments) { continue }
             let index = candidate.index
             if device == nil, !touched {
                 touched = true
                 trackUnregistered(deviceID)
             }
             slots[index].counters.evaluations += 1
-            var context = EvaluationContext(payload: message.payload, segments: message.segments, deviceID: deviceID,
-                                            device: device, awayUntil: awayUntil, now: now)
+            context.startRule()
             switch rule.trigger {
             case .message:
                 if rule.correlate != nil {
@@ -142,8 +150,8 @@ public final class RuleEngine {
         self.ruleSet = ruleSet
         self.slots = newSlots
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        candidates = [:]
-        candidateCount = 0
+        self.layoutSlots = KeySegmentSlots(ruleSet.layout)
+        self.candidates = CandidateRules(ruleSet.rules)
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 
@@ -155,26 +163,6 @@ public final class RuleEngine {
     }
 
     // MARK: Lookup
-
-    private func candidateRules(kind: String, channel: String) -> [(index: Int, check: Bool)] {
-        let pair = KindChannel(kind: kind, channel: channel)
-        if let list = candidates[pair] { return list }
-        var list: [(index: Int, check: Bool)] = []
-        for (index, rule) in ruleSet.rules.enumerated() {
-            let fitting = rule.filters.filter { filter in
-                (filter.required("kind").map { $0 == kind } ?? true) && (filter.required("channel").map { $0 == channel } ?? true)
-            }
-            guard !fitting.isEmpty else { continue }
-            // Filters that constrain only kind and channel need no further check for this pair.
-            let certain = fitting.contains { $0.constraints.allSatisfy { $0.segment == "kind" || $0.segment == "channel" } }
-            list.append((index, !certain))
-        }
-        if candidateCount < 4096 {
-            candidates[pair] = list
-            candidateCount += 1
-        }
-        return list
-    }
 
     private func record(_ context: inout EvaluationContext, in index: Int) {
         slots[index].counters.missingFields += context.missingFields
@@ -248,11 +236,16 @@ public final class RuleEngine {
     }
 
     private func deactivate(_ index: Int, _ state: inout RuleKeyState, key: String, isGroup: Bool) {
+        Self.clearActive(&state)
+        if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
+    }
+
+    /// Forgets that `state` is raised, with its window and group members.
+    private static func clearActive(_ state: inout RuleKeyState) {
         state.active = false
         state.action = nil
         state.window.removeAll()
         state.members.removeAll()
-        if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
     }
 
     // MARK: Device rules
@@ -260,7 +253,7 @@ public final class RuleEngine {
     private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
                                _ actions: inout [RuleAction]) {
         let key = context.deviceID
-        let existing = slots[index].devices[key]
+        let existing = Self.deviceState(key, in: &slots[index])
         var state = existing ?? RuleKeyState()
         var changed = false
         defer {
@@ -397,34 +390,61 @@ public final class RuleEngine {
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
         let key = context.deviceID
-        let limit = absenceLimit(rule, device.record) ?? 0
+        let limit = absenceLimit(rule, reportIntervalSeconds: device.record.reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
-        if let position = slots[index].devices.index(forKey: key) {
-            // Fast path: a known device that is not raised only moves its last-seen time.
-            if !slots[index].devices.values[position].active, let saved = slots[index].devices.values[position].savedLastSeen,
-               context.now.minus(saved) < granularity {
-                slots[index].devices.values[position].lastSeen = context.now
-                return
-            }
-        }
-        var state = slots[index].devices[key] ?? RuleKeyState()
-        state.lastSeen = context.now
-        state.savedLastSeen = context.now
-        if state.active {
-            actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
+        // One look-up of the key, its state updated in place (created when absent).
+        switch Self.noteSeen(&slots[index].devices[key, default: RuleKeyState()], now: context.now, granularity: granularity) {
+        case .recentlySaved:
+            return
+        case .saved:
+            break
+        case .cleared(let raised):
+            actions.append(followUp(.clear, of: raised, rule: rule, key: key, at: context.now, topic: message.topic,
+                                    payloadText: message.payloadText))
             slots[index].counters.cleared += 1
-            deactivate(index, &state, key: key, isGroup: false)
+            slots[index].activeDevices.remove(key)
         }
-        store(state, index, rule, key: key)
+        markChanged(rule, key: key, isGroup: false)
+    }
+
+    /// What a message did to a device's state under an absence rule.
+    private enum Sighting {
+        /// Only the last-seen time moved: the saved one is recent enough, nothing to write.
+        case recentlySaved
+        /// Last seen moved and is to be saved.
+        case saved
+        /// As `saved`, and the raised event clears; the state as it was raised.
+        case cleared(RuleKeyState)
+    }
+
+    /// Notes a message from the device at `now`: a state that is not raised and was saved less than
+    /// `granularity` ago only moves its last-seen time; otherwise it is saved, and a raised one clears.
+    private static func noteSeen(_ state: inout RuleKeyState, now: EpochMillis, granularity: Int64) -> Sighting {
+        if !state.active, let saved = state.savedLastSeen, now.minus(saved) < granularity {
+            state.lastSeen = now
+            return .recentlySaved
+        }
+        state.lastSeen = now
+        state.savedLastSeen = now
+        guard state.active else { return .saved }
+        let raised = state
+        clearActive(&state)
+        return .cleared(raised)
+    }
+
+    /// The state of device `key` in `slot`. The slot is passed inout because reading
+    /// `slots[index].devices[key]` copies the whole slot (retaining each of its collections) first.
+    private static func deviceState(_ key: String, in slot: inout Slot) -> RuleKeyState? {
+        slot.devices[key]
     }
 
     /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
-    private func absenceLimit(_ rule: CompiledRule, _ device: DeviceRecord) -> Int64? {
+    private func absenceLimit(_ rule: CompiledRule, reportIntervalSeconds: Int64?) -> Int64? {
         switch rule.trigger {
         case .message: return nil
         case .absent(let millis): return millis
         case .silent(let factor):
-            guard let interval = device.reportIntervalSeconds, interval > 0 else { return nil }
+            guard let interval = reportIntervalSeconds, interval > 0 else { return nil }
             let millis = Double(interval) * 1000 * factor
             guard millis.isFinite, millis < 1e15 else { return nil }
             return Int64(millis)
@@ -436,10 +456,8 @@ public final class RuleEngine {
         var next = now.plus(60_000)
         for (id, entry) in deviceEntries {
             let device = entry.record
-            guard let limit = absenceLimit(rule, device) else { continue }
-            var segments = ["device": id]
-            if !device.kind.isEmpty { segments["kind"] = device.kind }
-            if !device.community.isEmpty { segments["community"] = device.community }
+            guard let limit = absenceLimit(rule, reportIntervalSeconds: device.reportIntervalSeconds) else { continue }
+            let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
             var state = slots[index].devices[id] ?? RuleKeyState()
             if state.active { continue }
@@ -466,6 +484,21 @@ public final class RuleEngine {
             store(state, index, rule, key: id)
         }
         slots[index].nextAbsenceCheck = next
+    }
+
+    /// The topic segments a registered device's messages would have, as far as the registry knows them.
+    private static func registrySegments(id: String, _ device: DeviceRecord) -> TopicSegments {
+        var names = ["device"]
+        var values = [id]
+        if !device.community.isEmpty {
+            names.append("community")
+            values.append(device.community)
+        }
+        if !device.kind.isEmpty {
+            names.append("kind")
+            values.append(device.kind)
+        }
+        return TopicSegments(names: names, values: values)
     }
 
     /// After a start or restore, absence alarms wait at least this long (queued messages arrive first).
@@ -520,6 +553,11 @@ public final class RuleEngine {
         } else {
             if isGroup { slots[index].groups[key] = state } else { slots[index].devices[key] = state }
         }
+        markChanged(rule, key: key, isGroup: isGroup)
+    }
+
+    /// Marks the state of `key` under `rule` for the next `takeStateChanges()`.
+    func markChanged(_ rule: CompiledRule, key: String, isGroup: Bool) {
         dirty.insert(StateRef(rule: rule.name, key: key, isGroup: isGroup))
     }
 
@@ -550,10 +588,17 @@ extension Int64 {
     }
 }
 
-/// Key of the candidate-rule cache.
-struct KindChannel: Hashable {
-    var kind: String
-    var channel: String
+/// Positions of the segments the engine reads for every message, in the rules' topic layout.
+struct KeySegmentSlots {
+    var kind: Int
+    var device: Int
+    var channel: Int
+
+    init(_ layout: TopicLayout) {
+        kind = layout.slot(of: "kind") ?? -1
+        device = layout.slot(of: "device") ?? -1
+        channel = layout.slot(of: "channel") ?? -1
+    }
 }
 
 /// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.

@@ -20,6 +20,9 @@ public enum AlertLevel: String, Sendable, Comparable, CaseIterable {
 public struct TopicLayout: Sendable, Equatable {
     /// Segment names in order; nil for a literal segment.
     public let segments: [Segment]
+    /// Names of the `{name}` segments in order: the `names` of every `TopicSegments` this layout matches,
+    /// and the positions (slots) the rule compiler resolves `topic.<name>` and topic filters to.
+    public let segmentNames: [String]
 
     /// One segment of the layout.
     public enum Segment: Sendable, Equatable {
@@ -58,27 +61,15 @@ public struct TopicLayout: Sendable, Equatable {
             throw PatternError(message: "topic layout '\(pattern)' names a segment twice")
         }
         self.segments = segments
+        self.segmentNames = names
     }
+
+    /// Position of the named segment `name` among `segmentNames`, or nil when the layout has none.
+    public func slot(of name: String) -> Int? { segmentNames.firstIndex(of: name) }
 
     /// The MQTT subscription filter that covers the layout (`+/+/+/+`).
     public var subscriptionFilter: String {
         segments.map { if case .literal(let l) = $0 { l } else { "+" } }.joined(separator: "/")
-    }
-
-    /// Named segments of `topic`, or nil when the topic does not fit the layout.
-    public func match(_ topic: String) -> [String: String]? {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard levels.count == segments.count else { return nil }
-        var captured: [String: String] = [:]
-        for (level, segment) in zip(levels, segments) {
-            switch segment {
-            case .literal(let literal): if level != literal { return nil }
-            case .named(let name):
-                if level.isEmpty { return nil }
-                captured[name] = String(level)
-            }
-        }
-        return captured
     }
 }
 
@@ -86,28 +77,47 @@ public struct TopicLayout: Sendable, Equatable {
 public struct InboundMessage: Sendable {
     /// The MQTT topic.
     public var topic: String
-    /// Named topic segments from the layout (`community`, `kind`, `device`, `channel`, …).
-    public var segments: [String: String]
+    /// Named topic segments from the layout, in layout order (`TopicLayout.matchSegments`).
+    public var topicSegments: TopicSegments
     /// The decoded payload.
     public var payload: JSONObject
-    /// Raw payload text, kept with the event that this message raises.
-    public var payloadText: String
+    /// Raw payload bytes (valid UTF-8: the decoder checked them), kept with the event this message raises.
+    public var payloadBytes: [UInt8]
     /// When the daemon received it (engine time).
     public var receivedAt: EpochMillis
 
-    /// Creates a message.
-    public init(topic: String, segments: [String: String], payload: JSONObject, payloadText: String, receivedAt: EpochMillis) {
+    /// Creates a message from segments in layout order and the raw payload bytes (the daemon's path: no
+    /// dictionary and no payload `String` per message).
+    public init(topic: String, segments: TopicSegments, payload: JSONObject, payloadBytes: [UInt8], receivedAt: EpochMillis) {
         self.topic = topic
-        self.segments = segments
+        self.topicSegments = segments
         self.payload = payload
-        self.payloadText = payloadText
+        self.payloadBytes = payloadBytes
         self.receivedAt = receivedAt
     }
 
+    /// Creates a message from a dictionary of named segments and the payload text.
+    public init(topic: String, segments: [String: String], payload: JSONObject, payloadText: String, receivedAt: EpochMillis) {
+        self.init(topic: topic, segments: TopicSegments(segments), payload: payload, payloadBytes: Array(payloadText.utf8),
+                  receivedAt: receivedAt)
+    }
+
+    /// Named topic segments as a dictionary (`community`, `kind`, `device`, `channel`, …); built on each access.
+    public var segments: [String: String] {
+        get { topicSegments.dictionary }
+        set { topicSegments = TopicSegments(newValue) }
+    }
+
+    /// Raw payload text, decoded from `payloadBytes` on each access (only actions need it).
+    public var payloadText: String {
+        get { String(decoding: payloadBytes, as: UTF8.self) }
+        set { payloadBytes = Array(newValue.utf8) }
+    }
+
     /// The device id (`{device}` segment).
-    public var deviceID: String { segments["device"] ?? "" }
+    public var deviceID: String { topicSegments["device"] ?? "" }
     /// The device kind (`{kind}` segment).
-    public var kind: String { segments["kind"] ?? "" }
+    public var kind: String { topicSegments["kind"] ?? "" }
 }
 
 /// What the engine asks the event core to do. Effects are keyed by `eventKey`, so applying the same

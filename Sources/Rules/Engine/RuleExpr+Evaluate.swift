@@ -7,7 +7,7 @@ final class DeviceEntry: Sendable {
 /// What an expression is evaluated against: one message (or none, for absence checks) and its device.
 struct EvaluationContext {
     var payload: JSONObject
-    var segments: [String: String]
+    var segments: TopicSegments
     var deviceID: String
     var device: DeviceEntry?
     var awayUntil: EpochMillis?
@@ -19,6 +19,14 @@ struct EvaluationContext {
     var wrongTypes = 0
     /// Evaluation errors (division by zero).
     var errors = 0
+
+    /// Resets what evaluating one rule changes, so the next rule of the same message starts afresh.
+    mutating func startRule() {
+        count = 1
+        missingFields = 0
+        wrongTypes = 0
+        errors = 0
+    }
 }
 
 extension RuleExpr {
@@ -48,7 +56,7 @@ extension RuleExpr {
             return first.value(atPath: path.dropFirst().lazy.map { Substring($0) }).map(RuleValue.init) ?? .missing
         case .device(let field): return Self.deviceValue(field, context)
         case .resident(let field): return Self.residentValue(field, context)
-        case .topic(let name): return context.segments[name].map { .string($0) } ?? .missing
+        case .topic(let name, let slot): return context.segments.value(name, slot: slot).map { .string($0) } ?? .missing
         case .count: return .number(Double(context.count))
         case .and, .or, .not, .compare: return .bool(isTrue(in: &context))
         case .negate(let e):
@@ -76,34 +84,38 @@ extension RuleExpr {
         }
     }
 
+    // The registry record is read field by field through its entry: binding `entry.record` to a local
+    // would copy the whole record (a dozen strings retained and released) for every value.
     private static func deviceValue(_ field: DeviceField, _ context: EvaluationContext) -> RuleValue {
-        guard let d = context.device?.record else { return field == .id && !context.deviceID.isEmpty ? .string(context.deviceID) : .missing }
+        guard let entry = context.device else { return field == .id && !context.deviceID.isEmpty ? .string(context.deviceID) : .missing }
         let text: String
         switch field {
-        case .id: text = d.id
-        case .kind: text = d.kind
-        case .community: text = d.community
-        case .building: text = d.building
-        case .unit: text = d.unit
-        case .address: text = d.address
-        case .grid: text = d.grid
-        case .owner: text = d.owner
-        case .reportInterval: return d.reportIntervalSeconds.map { .number(Double($0)) } ?? .missing
-        case .extra(let column): text = d.extra[column] ?? ""
+        case .id: text = entry.record.id
+        case .kind: text = entry.record.kind
+        case .community: text = entry.record.community
+        case .building: text = entry.record.building
+        case .unit: text = entry.record.unit
+        case .address: text = entry.record.address
+        case .grid: text = entry.record.grid
+        case .owner: text = entry.record.owner
+        case .reportInterval: return entry.record.reportIntervalSeconds.map { .number(Double($0)) } ?? .missing
+        case .extra(let column): text = entry.record.extra[column] ?? ""
         }
         return text.isEmpty ? .missing : .string(text)
     }
 
     private static func residentValue(_ field: ResidentField, _ context: EvaluationContext) -> RuleValue {
         if field == .away { return .bool((context.awayUntil ?? .min) > context.now) }
-        guard let d = context.device?.record else { return .missing }
+        guard let entry = context.device else { return .missing }
+        let text: String
         switch field {
-        case .name: return d.residentName.isEmpty ? .missing : .string(d.residentName)
-        case .phone: return d.residentPhone.isEmpty ? .missing : .string(d.residentPhone)
-        case .emergencyContact: return d.emergencyContact.isEmpty ? .missing : .string(d.emergencyContact)
-        case .livesAlone: return d.livesAlone.map { .bool($0) } ?? .missing
+        case .name: text = entry.record.residentName
+        case .phone: text = entry.record.residentPhone
+        case .emergencyContact: text = entry.record.emergencyContact
+        case .livesAlone: return entry.record.livesAlone.map { .bool($0) } ?? .missing
         case .away: return .missing
         }
+        return text.isEmpty ? .missing : .string(text)
     }
 
     /// `x op y` for two values of one ordered type (numbers, strings).

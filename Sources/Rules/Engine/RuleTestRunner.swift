@@ -114,13 +114,13 @@ public enum RuleTestRunner {
                 inputIndex += 1
                 switch input.kind {
                 case .publish(let topic, let payload, let payloadText):
-                    guard let segments = layout.match(topic) else {
+                    guard let segments = layout.matchSegments(topic) else {
                         failures.append(RuleTestFailure(file: input.file ?? file.fileName, line: input.line, testCase: testCase.name,
                                                         message: "topic '\(RuleValue.sanitized(topic))' does not fit the topic layout"))
                         continue
                     }
                     collect(engine.process(InboundMessage(topic: topic, segments: segments, payload: payload,
-                                                          payloadText: payloadText, receivedAt: start + input.offset)))
+                                                          payloadBytes: Array(payloadText.utf8), receivedAt: start + input.offset)))
                 case .away(let device, let until):
                     engine.setAway(deviceID: device, until: until.map { start + $0 })
                 case .tick:

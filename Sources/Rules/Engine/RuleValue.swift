@@ -86,7 +86,8 @@ indirect enum RuleExpr: Sendable {
     case fieldPath([String])
     case device(DeviceField)
     case resident(ResidentField)
-    case topic(String)
+    /// `topic.<name>`; `slot` is the segment's position in the layout the rule was compiled against.
+    case topic(String, slot: Int)
     /// `{count}` in templates: occurrences in the window, or devices in the group.
     case count
     case not(RuleExpr)

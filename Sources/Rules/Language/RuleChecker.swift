@@ -203,15 +203,14 @@ struct RuleChecker {
 
     /// `on kind smoke channel event`, resolved against the layout's named segments.
     private mutating func compileSegmentFilter(_ shorthand: Located<[String: String?]>) -> CompiledFilter? {
-        let names = Set(options.layout.segments.compactMap { if case .named(let n) = $0 { n } else { nil } })
-        var constraints: [(segment: String, value: String)] = []
+        var constraints: [CompiledFilter.Constraint] = []
         for (segment, value) in shorthand.value.sorted(by: { $0.key < $1.key }) {
             guard let value else { continue }
-            guard names.contains(segment) else {
+            guard let slot = options.layout.slot(of: segment) else {
                 report(.error, "the topic layout has no segment '\(segment)'", shorthand.range)
                 return nil
             }
-            constraints.append((segment, value))
+            constraints.append(.init(segment: segment, slot: slot, value: value))
         }
         let layoutText = options.layout.segments.map { segment -> String in
             switch segment {
@@ -231,7 +230,7 @@ struct RuleChecker {
             }
         }
         let layout = options.layout.segments
-        var constraints: [(segment: String, value: String)] = []
+        var constraints: [CompiledFilter.Constraint] = []
         var unreachable: String?
         var wholeTail = false
         for (i, level) in levels.enumerated() {
@@ -241,7 +240,7 @@ struct RuleChecker {
             case .literal(let literal):
                 if level != "+" && level != literal { unreachable = "level \(i + 1) is '\(level)' but the layout requires '\(literal)'" }
             case .named(let name):
-                if level != "+" { constraints.append((name, level)) }
+                if level != "+" { constraints.append(.init(segment: name, slot: options.layout.slot(of: name) ?? -1, value: level)) }
             }
         }
         if unreachable == nil, !wholeTail, levels.count != layout.count {
@@ -363,12 +362,11 @@ struct RuleChecker {
                 report(.error, "unknown resident field 'resident.\(field)'\(hint) (known: name, phone, lives_alone, emergency_contact, away)", range)
                 return (.constant(.missing), .any)
             }
-            let names = options.layout.segments.compactMap { if case .named(let n) = $0 { n } else { nil } }
-            guard names.contains(field) else {
-                report(.error, "the topic layout has no segment '\(field)' (it has: \(names.joined(separator: ", ")))", range)
+            guard let slot = options.layout.slot(of: field) else {
+                report(.error, "the topic layout has no segment '\(field)' (it has: \(options.layout.segmentNames.joined(separator: ", ")))", range)
                 return (.constant(.missing), .any)
             }
-            return (.topic(field), .string)
+            return (.topic(field, slot: slot), .string)
         default:
             if parts.count > 1 { return (.fieldPath(parts), .any) }
             guard let type = KnownFields.type(of: root, kinds: kinds) else {
@@ -404,7 +402,7 @@ struct RuleChecker {
             }
         }
         guard isConstant(expr) else { return nil }
-        var context = EvaluationContext(payload: JSONObject(), segments: [:], deviceID: "", device: nil, awayUntil: nil, now: 0)
+        var context = EvaluationContext(payload: JSONObject(), segments: TopicSegments([:]), deviceID: "", device: nil, awayUntil: nil, now: 0)
         return expr.evaluate(in: &context)
     }
 
