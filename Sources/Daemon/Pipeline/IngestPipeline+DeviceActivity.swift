@@ -73,6 +73,14 @@ extension IngestPipeline {
 }
 
 extension DeviceActivity {
+    /// Notes one message of the device at `now`: a status message's online state (any other message means online
+    /// unless a status said otherwise) and a battery level when the message has one.
+    mutating func note(at now: Millis, online reported: Bool?, batteryPercent battery: Double?) {
+        at = now
+        if let reported { online = reported } else if online == nil { online = true }
+        if let battery { batteryPercent = battery }
+    }
+
     /// Folds in a later activity of the same device, as the store's upsert would: the later time, and the
     /// later kind, online state and battery where the later message said them.
     mutating func absorb(_ newer: DeviceActivity) {

@@ -363,17 +363,12 @@ public final class IngestPipeline: MQTTConsumer {
             }
             trackedUnknownDevices.insert(device)
         }
-        var activity = work.activity[device] ?? DeviceActivity(deviceID: device, kind: segments["kind"] ?? "", at: now)
-        activity.at = now
-        if segments["channel"] == "status", case .bool(let online)? = payload["online"] {
-            activity.online = online
-        } else if activity.online == nil {
-            activity.online = true
-        }
-        if case .number(let battery)? = payload["battery_pct"], (0...100).contains(battery) {
-            activity.batteryPercent = battery
-        }
-        work.activity[device] = activity
+        var reportedOnline: Bool?
+        if segments["channel"] == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
+        var battery: Double?
+        if case .number(let percent)? = payload["battery_pct"], (0...100).contains(percent) { battery = percent }
+        work.activity[device, default: DeviceActivity(deviceID: device, kind: segments["kind"] ?? "", at: now)]
+            .note(at: now, online: reportedOnline, batteryPercent: battery)
     }
 
     // MARK: Failure and recovery
