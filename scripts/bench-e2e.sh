@@ -7,15 +7,16 @@
 #   scripts/bench-e2e.sh [--messages N] [--devices-per-kind N] [--drain N] [--scale DEVICES_PER_KIND]
 #                        [--background-rate N] [--phases rate,drain,latency,scale]
 #
-# Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 100,000
-# per kind (400,000 devices, the most lookout-sim writes). lookout-sim first publishes one retained status per device, so every phase
+# Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 250,000
+# per kind (1,000,000 devices, the most lookout-sim writes). LOOKOUTD=/path/to/lookoutd runs another
+# lookoutd binary (an older build, for a before/after comparison in the same run). lookout-sim first publishes one retained status per device, so every phase
 # carries devices + N messages. Completion of lookoutd is read from its metrics file
 # (lookout_messages_received_total, written every 0.5 s), of mosquitto_sub from its exit (-C count).
 # Hand-off publishing is off (its topics would match '+/+/+/+').
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=100000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
+MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 SCALE=250000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
 while [ $# -gt 0 ]; do
     case "$1" in
         --messages) MESSAGES="$2"; shift 2 ;;
@@ -33,6 +34,8 @@ BIN="$(swift build --package-path "$LOOKOUT_ROOT" -c release --show-bin-path)"
 for tool in lookoutd lookout-sim lookout-bench; do
     [ -x "$BIN/$tool" ] || die "build first: swift build -c release (missing $BIN/$tool)"
 done
+LOOKOUTD="${LOOKOUTD:-$BIN/lookoutd}"
+[ -x "$LOOKOUTD" ] || die "no lookoutd at $LOOKOUTD"
 command -v mosquitto_sub >/dev/null || die "mosquitto_sub is needed: apt-get install mosquitto-clients"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lookout-bench-e2e.XXXXXX")"
@@ -78,7 +81,7 @@ daemon_config() {
 start_daemon() {
     local dir="$WORK/$1"
     rm -f "$dir/lookout.prom"
-    "$BIN/lookoutd" --config "$dir/lookoutd.conf" 2>>"$dir/lookoutd.log" &
+    "$LOOKOUTD" --config "$dir/lookoutd.conf" 2>>"$dir/lookoutd.log" &
     DAEMON_PID=$!
     PIDS+=("$DAEMON_PID")
 }
@@ -89,10 +92,11 @@ daemon_received() {
         "$WORK/$1/lookout.prom" 2>/dev/null || echo 0
 }
 
-# Waits until lookoutd of $WORK/$1 reports it is connected (status row via metrics `lookout_connected 1`).
+# Waits until lookoutd of $WORK/$1 reports it is connected (status row via metrics `lookout_connected 1`);
+# gives up after 300 s (start-up with 1,000,000 registered devices took about 45 s before issue 6).
 wait_connected() {
-    local tries
-    for tries in $(seq 1 600); do
+    local since; since=$(now)
+    while [ "$(elapsed "$since" "$(now)" | cut -d. -f1)" -lt 300 ]; do
         if awk '$1 == "lookout_broker_connected" && $2 == 1 { ok = 1 } END { exit !ok }' "$WORK/$1/lookout.prom" 2>/dev/null; then return 0; fi
         kill -0 "$DAEMON_PID" 2>/dev/null || die "lookoutd died: $(tail -5 "$WORK/$1/lookoutd.log")"
         sleep 0.05
