@@ -16,6 +16,13 @@ extension EventStore {
         }
     }
 
+    /// Hands every saved rule-engine state entry to `body`, in key order, one row at a time.
+    public func forEachRuleState(_ body: (_ key: String, _ value: [UInt8]) -> Void) throws {
+        try connection.cached("SELECT key, value FROM rule_state ORDER BY key").forEachRow { row in
+            body(row.text(0), row.blob(1))
+        }
+    }
+
     /// All saved rule-engine state.
     public func loadRuleState() throws -> [(key: String, value: [UInt8])] {
         try connection.cached("SELECT key, value FROM rule_state ORDER BY key").query { row in

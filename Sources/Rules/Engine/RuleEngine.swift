@@ -30,8 +30,8 @@ public final class RuleEngine {
     var away: [String: EpochMillis] = [:]
     /// When the engine started (first call, or `restoreState`); absence timers of unseen devices start here.
     var startedAt: EpochMillis?
-    /// Registry records by id, each behind one reference.
-    var deviceEntries: [String: DeviceEntry]
+    /// Registry records by id: the registry's own dictionary (each record is one shared reference).
+    var deviceEntries: [String: DeviceEntry] { registry.devices }
     /// Candidate rules by kind, then channel: rule index, and whether the rule's filters still need checking.
     var candidates: [KindChannel: [(index: Int, check: Bool)]] = [:]
     var candidateCount = 0
@@ -53,7 +53,6 @@ public final class RuleEngine {
         self.maxUnregisteredDevices = max(1, maxUnregisteredDevices)
         self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
     }
 
     /// Counters per rule, in rule order.
@@ -150,7 +149,6 @@ public final class RuleEngine {
     /// Replaces the registry (a reload of `devices.csv`).
     public func replaceRegistry(_ registry: DeviceRegistry) {
         self.registry = registry
-        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 

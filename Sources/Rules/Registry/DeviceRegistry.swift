@@ -11,6 +11,11 @@ public struct DeviceRegistry: Sendable {
         self.devices = devices
     }
 
+    /// Creates a registry from records already keyed by id.
+    init(devices: [String: DeviceRecord]) {
+        self.devices = devices
+    }
+
     /// The record for `id`, or nil when the device is not registered.
     public subscript(id: String) -> DeviceRecord? { devices[id] }
 
