@@ -189,6 +189,15 @@ enum EventSchema {
         );
         CREATE INDEX message_batches_at ON message_batches(at);
         """),
+        // What the last mirror of an input into the database was made from (`registry`: a fingerprint of the
+        // device registry), so that lookoutd skips mirroring a registry that has not changed since.
+        Migration(version: 3, sql: """
+        CREATE TABLE mirror_fingerprints (
+            name TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// The version this build writes and reads.
