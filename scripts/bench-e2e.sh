@@ -9,7 +9,8 @@
 #
 # Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000, scale 250,000
 # per kind (1,000,000 devices, the most lookout-sim writes). LOOKOUTD=/path/to/lookoutd runs another
-# lookoutd binary (an older build, for a before/after comparison in the same run). lookout-sim first publishes one retained status per device, so every phase
+# lookoutd binary (an older build, for a before/after comparison in the same run); KEEP_WORK=1 keeps the
+# work directory (databases, registries, logs) for a closer look. lookout-sim first publishes one retained status per device, so every phase
 # carries devices + N messages. Completion of lookoutd is read from its metrics file
 # (lookout_messages_received_total, written every 0.5 s), of mosquitto_sub from its exit (-C count).
 # Hand-off publishing is off (its topics would match '+/+/+/+').
@@ -44,7 +45,7 @@ cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

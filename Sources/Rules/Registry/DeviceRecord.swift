@@ -194,22 +194,20 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
         self.extra = extra
     }
 
+    /// Equal when every field has the same UTF-8 bytes (interning wants exact copies, and comparing bytes
+    /// avoids the Unicode normalisation of `String ==` for the Chinese texts registries hold).
     static func == (lhs: DeviceRecordSharedFields, rhs: DeviceRecordSharedFields) -> Bool {
-        lhs.kind == rhs.kind && lhs.community == rhs.community && lhs.building == rhs.building && lhs.unit == rhs.unit
-            && lhs.grid == rhs.grid && lhs.owner == rhs.owner && lhs.reportIntervalSeconds == rhs.reportIntervalSeconds
-            && lhs.livesAlone == rhs.livesAlone && lhs.extra == rhs.extra
+        lhs.kind.utf8.elementsEqual(rhs.kind.utf8) && lhs.community.utf8.elementsEqual(rhs.community.utf8)
+            && lhs.building.utf8.elementsEqual(rhs.building.utf8) && lhs.unit.utf8.elementsEqual(rhs.unit.utf8)
+            && lhs.grid.utf8.elementsEqual(rhs.grid.utf8) && lhs.owner.utf8.elementsEqual(rhs.owner.utf8)
+            && lhs.reportIntervalSeconds == rhs.reportIntervalSeconds && lhs.livesAlone == rhs.livesAlone && lhs.extra == rhs.extra
     }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(kind)
-        hasher.combine(community)
-        hasher.combine(building)
-        hasher.combine(unit)
-        hasher.combine(grid)
-        hasher.combine(owner)
+        for text in [kind, community, building, unit, grid, owner] { UTF8Text(text).hash(into: &hasher) }
         hasher.combine(reportIntervalSeconds)
         hasher.combine(livesAlone)
-        hasher.combine(extra)
+        hasher.combine(extra.count)
     }
 }
 
@@ -217,7 +215,7 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
 /// distinct combination, one copy of each text too long to be stored inline in a `String` (over 15 UTF-8 bytes).
 struct DeviceRecordInterner {
     private var sharedFields: Set<DeviceRecordSharedFields> = []
-    private var texts: Set<String> = []
+    private var texts: Set<UTF8Text> = []
 
     /// The object equal to `fields` seen first.
     mutating func shared(_ fields: DeviceRecordSharedFields) -> DeviceRecordSharedFields {
@@ -227,6 +225,31 @@ struct DeviceRecordInterner {
     /// `text`, as the equal text seen first when it is stored out of line.
     mutating func text(_ text: String) -> String {
         guard text.utf8.count > 15 else { return text }
-        return texts.insert(text).memberAfterInsert
+        return texts.insert(UTF8Text(text)).memberAfterInsert.text
+    }
+}
+
+/// A text hashed and compared by its UTF-8 bytes (no Unicode normalisation: exact copies only).
+struct UTF8Text: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (lhs: UTF8Text, rhs: UTF8Text) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(text.utf8.count)
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in text.utf8 {
+            word |= UInt64(byte) << shift
+            shift += 8
+            if shift == 64 {
+                hasher.combine(word)
+                word = 0
+                shift = 0
+            }
+        }
+        hasher.combine(word)
     }
 }

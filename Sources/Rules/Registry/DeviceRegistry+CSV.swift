@@ -68,8 +68,9 @@ extension DeviceRegistry {
         let expectedRows = bytes.reduce(into: 0) { count, byte in if byte == 0x0A { count += 1 } }
         var devices: [String: DeviceRecord] = [:]
         devices.reserveCapacity(expectedRows)
-        var firstLineOfID: [String: Int] = [:]
-        firstLineOfID.reserveCapacity(expectedRows)
+        /// Rows that repeat an id listed earlier, by the position of their issue; the line of the first
+        /// listing is looked up at the end.
+        var repeated: [(id: String, issue: Int)] = []
         var interner = DeviceRecordInterner()
         while issues.count < Self.maximumIssues, let line = reader.nextRow(into: &fields, fileName: fileName, issues: &issues) {
             func report(_ message: String) { issues.append(DeviceRegistryIssue(file: fileName, line: line, message: message)) }
@@ -82,13 +83,17 @@ extension DeviceRegistry {
             case .failure(let problem):
                 report(problem.message)
             case .success(let values):
-                if let first = firstLineOfID[values.id] {
-                    report("device '\(values.id)' is already listed on line \(first)")
+                if devices[values.id] != nil {
+                    repeated.append((values.id, issues.count))
+                    report("device '\(values.id)' is already listed")
                     continue
                 }
-                firstLineOfID[values.id] = line
                 devices[values.id] = DeviceRecord(values, interner: &interner)
             }
+        }
+        if !repeated.isEmpty {
+            let firstLines = Self.firstLines(of: Set(repeated.map(\.id)), in: bytes, columns: columns.count, layout: layout)
+            for (id, issue) in repeated { issues[issue].message = "device '\(id)' is already listed on line \(firstLines[id] ?? 0)" }
         }
         guard issues.isEmpty else {
             let ordered = issues.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
@@ -98,9 +103,28 @@ extension DeviceRegistry {
     }
 }
 
+extension DeviceRegistry {
+    /// The line of the record that first listed each of `ids` (a second pass over the file, made only
+    /// when a registry repeats ids, so that the first pass keeps no line per device).
+    fileprivate static func firstLines(of ids: Set<String>, in bytes: [UInt8], columns: Int, layout: RegistryColumns) -> [String: Int] {
+        var reader = CSVReader(bytes: bytes)
+        var fields: [String] = []
+        var ignored: [DeviceRegistryIssue] = []
+        var lines: [String: Int] = [:]
+        _ = reader.nextRow(into: &fields, fileName: "", issues: &ignored)
+        while lines.count < ids.count, let line = reader.nextRow(into: &fields, fileName: "", issues: &ignored) {
+            guard fields.count == columns else { continue }
+            for index in fields.indices { fields[index] = fields[index].trimmingHorizontalWhitespace() }
+            guard case .success(let values) = layout.record(from: fields), ids.contains(values.id), lines[values.id] == nil else { continue }
+            lines[values.id] = line
+        }
+        return lines
+    }
+}
+
 /// Where each known column is in a row, from the header (column names with a meaning of their own;
 /// every other column is `extra`).
-private struct RegistryColumns {
+fileprivate struct RegistryColumns {
     static let known: Set<String> = [
         "id", "kind", "community", "building", "unit", "address", "grid", "owner", "report_interval_s",
         "resident_name", "resident_phone", "lives_alone", "emergency_contact",
@@ -135,7 +159,7 @@ private struct RegistryColumns {
         func value(_ index: Int?) -> String { index.map { row[$0] } ?? "" }
         let id = value(id)
         guard !id.isEmpty else { return .failure(RowProblem(message: "device id is empty")) }
-        guard !id.contains("/"), !id.contains("+"), !id.contains("#") else {
+        guard !id.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) else {
             return .failure(RowProblem(message: "device id '\(id)' contains '/', '+' or '#', which cannot appear in a topic level"))
         }
         var interval: Int64?
@@ -275,6 +299,8 @@ extension String {
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
             scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
         }
+        // Fast path: a text that starts and ends with a printable ASCII character needs no trimming.
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
         let scalars = unicodeScalars
         guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return self }
         guard let start = scalars.firstIndex(where: { !isSpace($0) }),
