@@ -88,6 +88,18 @@ import Testing
         #expect(try fixture.devices()["SD-2"]?.registered == true)
     }
 
+    @Test func aRegistryFileIsRecognisedByItsBytes() throws {
+        let fixture = try Fixture()
+        let csv = "id,kind,community,address\nSD-1,smoke,c01,1号楼101室\nSD-2,smoke,c01,1号楼102室\n"
+        try fixture.start(with: try DeviceRegistry(csv: csv))
+        try fixture.tamper("SD-1")
+        try fixture.start(with: try DeviceRegistry(csv: csv))
+        #expect(try fixture.devices()["SD-1"]?.address == "tampered")
+        try fixture.start(with: try DeviceRegistry(csv: csv.replacingOccurrences(of: "102", with: "103")))
+        #expect(try fixture.devices()["SD-1"]?.address == "1号楼101室")
+        #expect(try fixture.devices()["SD-2"]?.address == "1号楼103室")
+    }
+
     @Test func aMirrorWithoutFingerprintForgetsTheStoredOne() throws {
         let fixture = try Fixture()
         try fixture.start(with: Self.first)

@@ -11,11 +11,15 @@ extension EventStore {
     func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws -> Bool {
         let fingerprint = RegistryMirrorFingerprint.of(registry)
         guard try registryMirrorFingerprint() != fingerprint else { return false }
-        let devices = registry.devices.values.sorted { $0.id < $1.id }.map { record in
-            DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
-                        unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
-                        residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
-                        registered: true)
+        // In id order (the table's key, so SQLite appends instead of splitting pages all over); the ids alone
+        // are sorted (16-byte values compared inline, not records behind a pointer each).
+        let devices = registry.devices.keys.sorted().compactMap { id in
+            registry[id].map { record in
+                DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
+                            unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
+                            residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
+                            registered: true)
+            }
         }
         try mirrorRegistry(devices, at: at, fingerprint: fingerprint)
         return true

@@ -45,7 +45,7 @@ extension RuleEngine {
         startedAt = now
         var lastRule: (name: String, index: Int?) = ("", nil)
         try feed { storageKey, value in
-            guard let slash = storageKey.firstIndex(of: "/") else {
+            guard let slash = storageKey.utf8.firstIndex(of: UInt8(ascii: "/")) else {
                 drop(storageKey)
                 return
             }

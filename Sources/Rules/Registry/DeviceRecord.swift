@@ -95,8 +95,8 @@ public struct DeviceRecord: Sendable, Equatable {
     /// Packs `fields`, sharing equal values with the other records `interner` has seen.
     init(_ fields: DeviceRecordFields, interner: inout DeviceRecordInterner) {
         storage = DeviceRecordStorage(
-            id: fields.id, address: interner.text(fields.address), residentName: interner.text(fields.residentName),
-            residentPhone: interner.text(fields.residentPhone), emergencyContact: interner.text(fields.emergencyContact),
+            id: fields.id, address: fields.address, residentName: fields.residentName,
+            residentPhone: fields.residentPhone, emergencyContact: fields.emergencyContact,
             shared: interner.shared(DeviceRecordSharedFields(
                 kind: fields.kind, community: fields.community, building: fields.building, unit: fields.unit,
                 grid: fields.grid, owner: fields.owner, reportIntervalSeconds: fields.reportIntervalSeconds,
@@ -197,14 +197,17 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
     /// Equal when every field has the same UTF-8 bytes (interning wants exact copies, and comparing bytes
     /// avoids the Unicode normalisation of `String ==` for the Chinese texts registries hold).
     static func == (lhs: DeviceRecordSharedFields, rhs: DeviceRecordSharedFields) -> Bool {
-        lhs.kind.utf8.elementsEqual(rhs.kind.utf8) && lhs.community.utf8.elementsEqual(rhs.community.utf8)
-            && lhs.building.utf8.elementsEqual(rhs.building.utf8) && lhs.unit.utf8.elementsEqual(rhs.unit.utf8)
-            && lhs.grid.utf8.elementsEqual(rhs.grid.utf8) && lhs.owner.utf8.elementsEqual(rhs.owner.utf8)
+        lhs.kind.hasSameUTF8(as: rhs.kind) && lhs.community.hasSameUTF8(as: rhs.community)
+            && lhs.building.hasSameUTF8(as: rhs.building) && lhs.unit.hasSameUTF8(as: rhs.unit)
+            && lhs.grid.hasSameUTF8(as: rhs.grid) && lhs.owner.hasSameUTF8(as: rhs.owner)
             && lhs.reportIntervalSeconds == rhs.reportIntervalSeconds && lhs.livesAlone == rhs.livesAlone && lhs.extra == rhs.extra
     }
 
     func hash(into hasher: inout Hasher) {
-        for text in [kind, community, building, unit, grid, owner] { UTF8Text(text).hash(into: &hasher) }
+        for text in [kind, community, building, unit, grid, owner] {
+            UTF8Text(text).hash(into: &hasher)
+            hasher.combine(0xFF as UInt8)
+        }
         hasher.combine(reportIntervalSeconds)
         hasher.combine(livesAlone)
         hasher.combine(extra.count)
@@ -212,20 +215,15 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
 }
 
 /// Shares equal values between the records of one registry while it is built: one shared-fields object per
-/// distinct combination, one copy of each text too long to be stored inline in a `String` (over 15 UTF-8 bytes).
+/// distinct combination of kind, community, building, unit, grid, owner, report interval, lives alone and
+/// extra columns. (Texts that differ from device to device are not interned: sharing the addresses of flats
+/// saved about 40 bytes per device at 1,000,000 devices but cost about 1.5 s of start-up.)
 struct DeviceRecordInterner {
     private var sharedFields: Set<DeviceRecordSharedFields> = []
-    private var texts: Set<UTF8Text> = []
 
     /// The object equal to `fields` seen first.
     mutating func shared(_ fields: DeviceRecordSharedFields) -> DeviceRecordSharedFields {
         sharedFields.insert(fields).memberAfterInsert
-    }
-
-    /// `text`, as the equal text seen first when it is stored out of line.
-    mutating func text(_ text: String) -> String {
-        guard text.utf8.count > 15 else { return text }
-        return texts.insert(UTF8Text(text)).memberAfterInsert.text
     }
 }
 
@@ -235,21 +233,19 @@ struct UTF8Text: Hashable {
 
     init(_ text: String) { self.text = text }
 
-    static func == (lhs: UTF8Text, rhs: UTF8Text) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+    static func == (lhs: UTF8Text, rhs: UTF8Text) -> Bool { lhs.text.hasSameUTF8(as: rhs.text) }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(text.utf8.count)
-        var word: UInt64 = 0
-        var shift: UInt64 = 0
-        for byte in text.utf8 {
-            word |= UInt64(byte) << shift
-            shift += 8
-            if shift == 64 {
-                hasher.combine(word)
-                word = 0
-                shift = 0
-            }
-        }
-        hasher.combine(word)
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension String {
+    /// Whether both texts have exactly the same UTF-8 bytes (no Unicode normalisation, unlike `==`).
+    func hasSameUTF8(as other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        var lhs = self, rhs = other
+        return lhs.withUTF8 { a in rhs.withUTF8 { b in a.elementsEqual(b) } }
     }
 }
