@@ -30,14 +30,7 @@ extension EventStore {
                                     device.address, device.grid, device.owner, device.residentName,
                                     device.reportIntervalSeconds, at])
             }
-            let listed = Set(devices.map(\.id))
-            var unlisted: [String] = []
-            try connection.cached("SELECT id FROM devices WHERE registered = 1").forEachRow { row in
-                let id = row.text(0)
-                if !listed.contains(id) { unlisted.append(id) }
-            }
-            let unregister = try connection.cached("UPDATE devices SET registered = 0 WHERE id = ?")
-            for id in unlisted { try unregister.execute([id]) }
+            try unregisterDevices(notIn: devices)
             if let fingerprint {
                 try connection.cached("""
                     INSERT INTO mirror_fingerprints (name, fingerprint, updated_at) VALUES ('registry', ?, ?)
@@ -47,6 +40,23 @@ extension EventStore {
                 try connection.cached("DELETE FROM mirror_fingerprints WHERE name = 'registry'").execute()
             }
         }
+    }
+
+    /// Marks registered devices that `devices` does not list as unregistered. Every listed device is
+    /// registered by now, so when the ids are distinct (checked cheaply when they come in ascending order,
+    /// as the daemon lists them) and the table holds as many registered devices, there is none to find.
+    private func unregisterDevices(notIn devices: [DeviceState]) throws {
+        let registered = try connection.integer("SELECT count(*) FROM devices WHERE registered = 1")
+        let ascending = zip(devices, devices.dropFirst()).allSatisfy { $0.id < $1.id }
+        if ascending && registered == Int64(devices.count) { return }
+        let listed = Set(devices.map(\.id))
+        var unlisted: [String] = []
+        try connection.cached("SELECT id FROM devices WHERE registered = 1").forEachRow { row in
+            let id = row.text(0)
+            if !listed.contains(id) { unlisted.append(id) }
+        }
+        let unregister = try connection.cached("UPDATE devices SET registered = 0 WHERE id = ?")
+        for id in unlisted { try unregister.execute([id]) }
     }
 
     /// The fingerprint stored by the last `mirrorRegistry(_:at:fingerprint:)`, nil when there is none.
