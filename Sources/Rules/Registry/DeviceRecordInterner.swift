@@ -11,21 +11,13 @@ struct DeviceRecordInterner {
     }
 }
 
-/// A text hashed and compared by its UTF-8 bytes (no Unicode normalisation: exact copies only).
-struct UTF8Text: Hashable {
-    let text: String
-
-    init(_ text: String) { self.text = text }
-
-    static func == (lhs: UTF8Text, rhs: UTF8Text) -> Bool { lhs.text.hasSameUTF8(as: rhs.text) }
-
-    func hash(into hasher: inout Hasher) {
-        var text = text
+extension String {
+    /// Feeds the text's UTF-8 bytes to `hasher` (no Unicode normalisation, unlike `hash(into:)`).
+    func hashUTF8(into hasher: inout Hasher) {
+        var text = self
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
-}
 
-extension String {
     /// Whether both texts have exactly the same UTF-8 bytes (no Unicode normalisation, unlike `==`).
     func hasSameUTF8(as other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }

@@ -78,7 +78,7 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
 
     func hash(into hasher: inout Hasher) {
         for text in [kind, community, building, unit, grid, owner] {
-            UTF8Text(text).hash(into: &hasher)
+            text.hashUTF8(into: &hasher)
             hasher.combine(0xFF as UInt8)
         }
         hasher.combine(reportIntervalSeconds)
