@@ -24,7 +24,7 @@ enum SimulatorHelp {
             "",
             "devices:",
             "  --community ID           community id, first topic level (default c01)",
-            "  --devices-per-kind N     devices of each kind (default 10)",
+            "  --devices-per-kind N     devices of each kind (default 10, at most 250,000)",
             "  --manhole N, --smoke N, --door N, --sos N   devices of one kind",
             "  --seed N                 seed: the same seed gives the same devices and traffic (default 1)",
             "  --registry FILE          write a devices.csv registry for the simulated devices (with --count 0: only that)",

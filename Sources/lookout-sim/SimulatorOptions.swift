@@ -21,6 +21,9 @@ struct UsageError: Error, CustomStringConvertible {
 
 /// Parsed command line of `lookout-sim`.
 struct SimulatorOptions {
+    /// Most devices of one kind (4 kinds: a registry of 1,000,000 devices for the scale benchmark).
+    static let maxDevicesPerKind = 250_000
+
     var command = SimulatorCommand.traffic
     var host = "127.0.0.1"
     var port = 1883
@@ -82,11 +85,11 @@ struct SimulatorOptions {
                     throw UsageError(description: "--community must be a non-empty topic level without / + #")
                 }
             case "--devices-per-kind":
-                let count = try Self.number(option, try value(), in: 0...100_000)
+                let count = try Self.number(option, try value(), in: 0...SimulatorOptions.maxDevicesPerKind)
                 for kind in SimulatedDeviceKind.allCases { devicesPerKind[kind] = count }
             case "--manhole", "--smoke", "--door", "--sos":
                 guard let kind = SimulatedDeviceKind(rawValue: String(option.dropFirst(2))) else { throw UsageError(description: "unknown option \(option)") }
-                devicesPerKind[kind] = try Self.number(option, try value(), in: 0...100_000)
+                devicesPerKind[kind] = try Self.number(option, try value(), in: 0...SimulatorOptions.maxDevicesPerKind)
             case "--rate": rate = try Self.decimal(option, try value(), in: 0.001...10_000_000)
             case "--duration": duration = try Self.decimal(option, try value(), in: 0...1e9)
             case "--count": count = try Self.number(option, try value(), in: 0...Int.max)

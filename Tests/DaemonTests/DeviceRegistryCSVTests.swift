@@ -23,6 +23,34 @@ import Testing
         #expect(smoke.reportIntervalSeconds == nil)
     }
 
+    @Test func recordsAreValuesThatShareEqualFields() throws {
+        let csv = "id,kind,community,building,address,grid\n"
+            + "SD-1,smoke,c01,3,3号楼1单元 101室,grid-01\n"
+            + "SD-2,smoke,c01,3,3号楼1单元 101室,grid-01\n"
+            + "SD-3,smoke,c02,4,4号楼2单元 202室,grid-02"
+        let registry = try DeviceRegistry(csv: csv)
+        let first = try #require(registry["SD-1"])
+        var copy = first
+        copy.grid = "grid-09"
+        copy.address += " 东"
+        copy.extra["floor"] = "1"
+        #expect(first.grid == "grid-01")
+        #expect(first.address == "3号楼1单元 101室")
+        #expect(first.extra.isEmpty)
+        #expect(copy.grid == "grid-09")
+        #expect(copy.address == "3号楼1单元 101室 东")
+        #expect(copy.extra == ["floor": "1"])
+        #expect(copy.id == "SD-1" && copy.kind == "smoke" && copy.building == "3")
+        #expect(copy != first)
+        copy.grid = "grid-01"
+        copy.address = "3号楼1单元 101室"
+        copy.extra = [:]
+        #expect(copy == first)
+        #expect(registry["SD-2"]?.address == first.address)
+        #expect(registry["SD-3"] == DeviceRecord(id: "SD-3", kind: "smoke", community: "c02", building: "4",
+                                                  address: "4号楼2单元 202室", grid: "grid-02"))
+    }
+
     @Test func badRowsAreReportedWithTheLineTheyStartOn() {
         let csv = """
             id,kind,report_interval_s,lives_alone,address

@@ -4,15 +4,25 @@ import Rules
 
 /// What the daemon adds on top of the event core: registry mirroring, status counts, hand-off topics.
 extension EventStore {
-    /// Writes the registry into the devices mirror for `lookout devices`.
-    func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws {
-        let devices = registry.devices.values.sorted { $0.id < $1.id }.map { record in
-            DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
-                        unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
-                        residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
-                        registered: true)
+    /// Writes the registry into the devices mirror for `lookout devices`, unless the mirror was last made
+    /// from the same registry (same fingerprint): then nothing is read or written beyond the fingerprint.
+    /// Returns whether it mirrored.
+    @discardableResult
+    func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws -> Bool {
+        let fingerprint = RegistryMirrorFingerprint.of(registry)
+        guard try registryMirrorFingerprint() != fingerprint else { return false }
+        // In id order (the table's key, so SQLite appends instead of splitting pages all over); the ids alone
+        // are sorted (16-byte values compared inline, not records behind a pointer each).
+        let devices = registry.devices.keys.sorted().compactMap { id in
+            registry[id].map { record in
+                DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
+                            unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
+                            residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
+                            registered: true)
+            }
         }
-        try mirrorRegistry(devices, at: at)
+        try mirrorRegistry(devices, at: at, fingerprint: fingerprint)
+        return true
     }
 
     /// Open events by level, and how many of them are overdue.

@@ -393,7 +393,7 @@ public final class IngestPipeline: MQTTConsumer {
     private func restoreEngine(now: Millis) throws {
         let fresh = RuleEngine(ruleSet: engine.ruleSet, registry: engine.registry,
                                maxUnregisteredDevices: configuration.maxUnknownDevices)
-        fresh.restoreState(try store.loadRuleState(), now: now)
+        try fresh.restoreState(now: now) { restore in try store.forEachRuleState(restore) }
         _ = fresh.takeStateChanges()
         for (rule, counters) in engine.ruleCounters { retiredRuleCounters[rule, default: RuleCounters()].add(counters) }
         retiredEngineCounters.evictedDevices += engine.counters.evictedDevices

@@ -36,7 +36,7 @@ public enum RuleLoader {
             registry = DeviceRegistry()
         }
         // With a registry that has rows, `device.<column>` must name one of its columns; else any name goes.
-        let columns = registry.flatMap { $0.count > 0 ? Set($0.devices.values.flatMap { $0.extra.keys }) : nil }
+        let columns = registry.flatMap { $0.count > 0 ? $0.extraColumns : nil }
         let options = CompileOptions(layout: configuration.layout, deviceColumns: columns)
         let compiled = RuleCompiler.compile(paths: configuration.rulePaths, options: options)
         let sources = readSources(for: compiled.diagnostics)

@@ -87,6 +87,14 @@ final class SQLiteStatement {
         return rows
     }
 
+    /// Binds `arguments` and hands every result row to `body` (nothing is collected).
+    func forEachRow(_ arguments: [any SQLiteBindable] = [], _ body: (SQLiteRow) throws -> Void) throws {
+        try bind(arguments)
+        defer { sqlite3_reset(handle) }
+        let row = SQLiteRow(statement: self)
+        while try step() { try body(row) }
+    }
+
     /// Binds `arguments` and maps the first result row, if any.
     func queryFirst<T>(_ arguments: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
         try bind(arguments)

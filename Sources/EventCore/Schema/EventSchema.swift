@@ -202,6 +202,15 @@ enum EventSchema {
         // The roll-up behind `lookout stats`, kept current by triggers and backfilled from the existing events
         // (see `StatisticsRollup`).
         Migration(version: 4, sql: StatisticsRollup.migrationSQL),
+        // What the last mirror of an input into the database was made from (`registry`: a fingerprint of the
+        // device registry), so that lookoutd skips mirroring a registry that has not changed since.
+        Migration(version: 5, sql: """
+        CREATE TABLE mirror_fingerprints (
+            name TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// The version this build writes and reads.

@@ -3,8 +3,15 @@ extension EventStore {
     /// Mirrors the registry: updates registry fields of every listed device (keeping what was seen),
     /// and marks devices no longer listed as unregistered.
     public func mirrorRegistry(_ devices: [DeviceState], at: Millis) throws {
+        try mirrorRegistry(devices, at: at, fingerprint: nil)
+    }
+
+    /// Mirrors the registry as `mirrorRegistry(_:at:)` and, in the same transaction, stores `fingerprint`
+    /// (a caller's digest of what it mirrored; nil forgets the stored one), so that the caller can skip
+    /// mirroring the same registry again (`registryMirrorFingerprint()`). Rows that already hold the listed
+    /// values are left as they are: mirroring an unchanged registry reads the table but writes nothing.
+    public func mirrorRegistry(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
         try transaction {
-            try connection.cached("UPDATE devices SET registered = 0").execute()
             let upsert = try connection.cached("""
                 INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
                     report_interval_s, registered, updated_at)
@@ -13,16 +20,52 @@ extension EventStore {
                     building = excluded.building, unit = excluded.unit, address = excluded.address, grid = excluded.grid,
                     owner = excluded.owner, resident_name = excluded.resident_name,
                     report_interval_s = excluded.report_interval_s, registered = 1, updated_at = excluded.updated_at
+                WHERE registered = 0 OR kind IS NOT excluded.kind OR community IS NOT excluded.community
+                    OR building IS NOT excluded.building OR unit IS NOT excluded.unit OR address IS NOT excluded.address
+                    OR grid IS NOT excluded.grid OR owner IS NOT excluded.owner
+                    OR resident_name IS NOT excluded.resident_name OR report_interval_s IS NOT excluded.report_interval_s
                 """)
             for device in devices {
                 try upsert.execute([device.id, device.kind, device.community, device.building, device.unit,
                                     device.address, device.grid, device.owner, device.residentName,
                                     device.reportIntervalSeconds, at])
             }
+            try unregisterDevices(notIn: devices)
+            if let fingerprint {
+                try connection.cached("""
+                    INSERT INTO mirror_fingerprints (name, fingerprint, updated_at) VALUES ('registry', ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
+                    """).execute([fingerprint, at])
+            } else {
+                try connection.cached("DELETE FROM mirror_fingerprints WHERE name = 'registry'").execute()
+            }
         }
     }
 
+    /// Marks registered devices that `devices` does not list as unregistered. Every listed device is
+    /// registered by now, so when the ids are distinct (checked cheaply when they come in ascending order,
+    /// as the daemon lists them) and the table holds as many registered devices, there is none to find.
+    private func unregisterDevices(notIn devices: [DeviceState]) throws {
+        let registered = try connection.integer("SELECT count(*) FROM devices WHERE registered = 1")
+        let ascending = zip(devices, devices.dropFirst()).allSatisfy { $0.id < $1.id }
+        if ascending && registered == Int64(devices.count) { return }
+        let listed = Set(devices.map(\.id))
+        var unlisted: [String] = []
+        try connection.cached("SELECT id FROM devices WHERE registered = 1").forEachRow { row in
+            let id = row.text(0)
+            if !listed.contains(id) { unlisted.append(id) }
+        }
+        let unregister = try connection.cached("UPDATE devices SET registered = 0 WHERE id = ?")
+        for id in unlisted { try unregister.execute([id]) }
+    }
+
+    /// The fingerprint stored by the last `mirrorRegistry(_:at:fingerprint:)`, nil when there is none.
+    public func registryMirrorFingerprint() throws -> String? {
+        try connection.cached("SELECT fingerprint FROM mirror_fingerprints WHERE name = 'registry'").queryFirst { $0.text(0) }
+    }
+
     /// Records device activity (last seen, online, battery); unknown devices are added as unregistered.
+    /// The kind from the topic fills in a kind the registry does not give; it never replaces the registry's.
     public func recordDeviceActivity(_ activity: [DeviceActivity]) throws {
         guard !activity.isEmpty else { return }
         try transaction {
@@ -30,7 +73,7 @@ extension EventStore {
                 INSERT INTO devices (id, kind, last_seen, online, battery_pct, registered, updated_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?3)
                 ON CONFLICT(id) DO UPDATE SET
-                    kind = CASE WHEN excluded.kind = '' THEN kind ELSE excluded.kind END,
+                    kind = CASE WHEN excluded.kind = '' OR (registered = 1 AND kind != '') THEN kind ELSE excluded.kind END,
                     last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
                     online = coalesce(excluded.online, online),
                     battery_pct = coalesce(excluded.battery_pct, battery_pct),

@@ -40,6 +40,23 @@ extension EventStore {
         }
     }
 
+    /// Hands every saved rule-engine state entry to `body` once, one row at a time as SQLite returns it: the rows
+    /// of `rule_state` in key order that the uncompacted log leaves as they are, then the keys the log changed,
+    /// with their latest values. Nothing but the log's changes is held in memory (start-up with a million keys).
+    public func forEachRuleState(_ body: (_ key: String, _ value: [UInt8]) -> Void) throws {
+        var logged: [String: [UInt8]?] = [:]
+        for changes in try connection.cached("SELECT changes FROM rule_state_log ORDER BY sequence").query { $0.blob(0) } {
+            RuleStateLog.replay(changes) { key, value in logged[key] = .some(value) }
+        }
+        try connection.cached("SELECT key, value FROM rule_state ORDER BY key").forEachRow { row in
+            let key = row.text(0)
+            if logged[key] == nil { body(key, row.blob(1)) }
+        }
+        for (key, value) in logged.sorted(by: { $0.key < $1.key }) {
+            if let value { body(key, value) }
+        }
+    }
+
     /// All saved rule-engine state: `rule_state` with the uncompacted log applied, in key order.
     public func loadRuleState() throws -> [(key: String, value: [UInt8])] {
         var state: [String: [UInt8]] = [:]

@@ -34,19 +34,35 @@ extension RuleEngine {
     /// Entries of removed or changed rules, and unreadable entries, are dropped (and deleted by the next
     /// `takeStateChanges()`). Absence timers of devices never seen start at `now`.
     public func restoreState(_ entries: [(key: String, value: [UInt8])], now: EpochMillis) {
+        restoreState(now: now) { restore in
+            for entry in entries { restore(entry.key, entry.value) }
+        }
+    }
+
+    /// Restores saved state one entry at a time, as `feed` hands the entries to the function it is given
+    /// (straight from a database query, so a million entries are never held at once); otherwise as
+    /// `restoreState(_:now:)`. Entries sorted by key restore fastest (one rule name look-up per rule).
+    public func restoreState<Failure: Error>(
+        now: EpochMillis, from feed: (_ restore: (_ key: String, _ value: [UInt8]) -> Void) throws(Failure) -> Void
+    ) throws(Failure) {
         startedAt = now
-        for entry in entries {
-            guard let slash = entry.key.firstIndex(of: "/") else {
-                drop(entry.key)
-                continue
+        var lastRule: (name: String, index: Int?) = ("", nil)
+        try feed { storageKey, value in
+            guard let slash = storageKey.utf8.firstIndex(of: UInt8(ascii: "/")) else {
+                drop(storageKey)
+                return
             }
-            let ruleName = String(entry.key[..<slash])
-            let key = String(entry.key[entry.key.index(after: slash)...])
-            var reader = StateReader(bytes: entry.value)
-            guard let index = slotIndex[ruleName], let decoded = decode(&reader, fingerprint: ruleSet.rules[index].fingerprint) else {
-                drop(entry.key)
-                continue
+            let ruleName = storageKey[..<slash]
+            if ruleName != lastRule.name {
+                let name = String(ruleName)
+                lastRule = (name, slotIndex[name])
             }
+            var reader = StateReader(bytes: value)
+            guard let index = lastRule.index, let decoded = decode(&reader, fingerprint: ruleSet.rules[index].fingerprint) else {
+                drop(storageKey)
+                return
+            }
+            let key = String(storageKey[storageKey.index(after: slash)...])
             var state = decoded.state
             state.savedLastSeen = state.lastSeen
             if decoded.isGroup {

@@ -30,8 +30,8 @@ public final class RuleEngine {
     var away: [String: EpochMillis] = [:]
     /// When the engine started (first call, or `restoreState`); absence timers of unseen devices start here.
     var startedAt: EpochMillis?
-    /// Registry records by id, each behind one reference.
-    var deviceEntries: [String: DeviceEntry]
+    /// Registry records by id: the registry's own dictionary (each record is one shared reference).
+    var deviceEntries: [String: DeviceEntry] { registry.devices }
     /// Candidate rules by kind and channel.
     var candidates: CandidateRules
     var dirty: Set<StateRef> = []
@@ -54,7 +54,6 @@ public final class RuleEngine {
         self.maxUnregisteredDevices = max(1, maxUnregisteredDevices)
         self.slots = Array(repeating: Slot(), count: ruleSet.rules.count)
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
         self.layoutSlots = KeySegmentSlots(ruleSet.layout)
         self.candidates = CandidateRules(ruleSet.rules)
     }
@@ -158,7 +157,6 @@ public final class RuleEngine {
     /// Replaces the registry (a reload of `devices.csv`).
     public func replaceRegistry(_ registry: DeviceRegistry) {
         self.registry = registry
-        self.deviceEntries = registry.devices.mapValues(DeviceEntry.init)
         for index in slots.indices { slots[index].nextAbsenceCheck = .min }
     }
 

@@ -1,7 +1,10 @@
-/// A registry record behind one reference, so evaluating a message does not copy it.
-final class DeviceEntry: Sendable {
-    let record: DeviceRecord
-    init(_ record: DeviceRecord) { self.record = record }
+/// A registered device as the engine sees it: the registry record itself (one reference, no second copy
+/// of the registry in the engine).
+typealias DeviceEntry = DeviceRecord
+
+extension DeviceRecord {
+    /// The record (the engine reads registry fields through `entry.record`).
+    var record: DeviceRecord { self }
 }
 
 /// What an expression is evaluated against: one message (or none, for absence checks) and its device.

@@ -1,32 +1,72 @@
 /// What the engine remembers for one rule and one key (a device, or a correlation group).
+///
+/// Laid out for a million devices (40 bytes): the fields most keys use (activity flags, level, last seen,
+/// `unless recently`) are stored inline, optional times as a value and a presence bit; the fields of raised,
+/// pending, counting and correlating keys (a few of them at any time) share one immutable box, allocated only
+/// while one of them is set and replaced on every change, so copies of a state never share a mutation.
 struct RuleKeyState: Sendable {
-    /// The rule is raised for this key (further triggers count; it can clear, downgrade, re-notify).
-    var active = false
+    /// `active` and which of the optional inline times are present.
+    private var flags: UInt8 = 0
     /// Current level of the raised event (lower after a downgrade).
     var level: AlertLevel = .green
+    private var lastSeenValue: EpochMillis = 0
+    private var savedLastSeenValue: EpochMillis = 0
+    private var recentAtValue: EpochMillis = 0
+    /// Fields that few keys use at a time; nil while all of them have their default.
+    private var rare: RareFieldsBox?
+
+    private static let activeFlag: UInt8 = 1, lastSeenFlag: UInt8 = 2, savedLastSeenFlag: UInt8 = 4, recentAtFlag: UInt8 = 8
+
+    /// The rule is raised for this key (further triggers count; it can clear, downgrade, re-notify).
+    var active: Bool {
+        get { flags & Self.activeFlag != 0 }
+        set { flags = newValue ? flags | Self.activeFlag : flags & ~Self.activeFlag }
+    }
+    /// Last matching message (absence rules).
+    var lastSeen: EpochMillis? {
+        get { optionalTime(lastSeenValue, Self.lastSeenFlag) }
+        set { Self.setOptionalTime(newValue, &lastSeenValue, &flags, Self.lastSeenFlag) }
+    }
+    /// `lastSeen` as last written to durable state (not itself saved).
+    var savedLastSeen: EpochMillis? {
+        get { optionalTime(savedLastSeenValue, Self.savedLastSeenFlag) }
+        set { Self.setOptionalTime(newValue, &savedLastSeenValue, &flags, Self.savedLastSeenFlag) }
+    }
+    /// Last message satisfying `unless recently`.
+    var recentAt: EpochMillis? {
+        get { optionalTime(recentAtValue, Self.recentAtFlag) }
+        set { Self.setOptionalTime(newValue, &recentAtValue, &flags, Self.recentAtFlag) }
+    }
     /// When it last raised (for `clear after`).
-    var lastRaise: EpochMillis = 0
+    var lastRaise: EpochMillis {
+        get { rare?.fields.lastRaise ?? 0 }
+        set { updateRare { $0.lastRaise = newValue } }
+    }
     /// When it last notified (raise or re-notify).
-    var lastNotify: EpochMillis = 0
+    var lastNotify: EpochMillis {
+        get { rare?.fields.lastNotify ?? 0 }
+        set { updateRare { $0.lastNotify = newValue } }
+    }
     /// When a `for` duration started, if one is pending.
-    var pendingSince: EpochMillis?
+    var pendingSince: EpochMillis? {
+        get { rare?.fields.pendingSince }
+        set { updateRare { $0.pendingSince = newValue } }
+    }
     /// The raise to emit when pending fires; while active, the last raise (for clear/re-notify actions).
     var action: RuleAction? {
-        get { actionBox?.action }
-        set { actionBox = newValue.map(ActionBox.init) }
+        get { rare?.fields.action }
+        set { updateRare { $0.action = newValue } }
     }
-    /// Boxed so that copying the state stays cheap.
-    private var actionBox: ActionBox?
     /// Times of recent triggers (`count N within D`).
-    var window: [EpochMillis] = []
-    /// Last matching message (absence rules).
-    var lastSeen: EpochMillis?
-    /// `lastSeen` as last written to durable state (not itself saved).
-    var savedLastSeen: EpochMillis?
-    /// Last message satisfying `unless recently`.
-    var recentAt: EpochMillis?
+    var window: [EpochMillis] {
+        get { rare?.fields.window ?? [] }
+        set { updateRare { $0.window = newValue } }
+    }
     /// Devices in the correlation window, with their latest trigger.
-    var members: [Member] = []
+    var members: [Member] {
+        get { rare?.fields.members ?? [] }
+        set { updateRare { $0.members = newValue } }
+    }
 
     /// One device in a correlation group.
     struct Member: Sendable {
@@ -36,7 +76,45 @@ struct RuleKeyState: Sendable {
 
     /// Whether nothing is worth remembering.
     var isEmpty: Bool {
-        !active && pendingSince == nil && window.isEmpty && lastSeen == nil && recentAt == nil && members.isEmpty
+        guard flags & (Self.activeFlag | Self.lastSeenFlag | Self.recentAtFlag) == 0 else { return false }
+        guard let rare = rare?.fields else { return true }
+        return rare.pendingSince == nil && rare.window.isEmpty && rare.members.isEmpty
+    }
+
+    private func optionalTime(_ value: EpochMillis, _ flag: UInt8) -> EpochMillis? {
+        flags & flag != 0 ? value : nil
+    }
+
+    private static func setOptionalTime(_ newValue: EpochMillis?, _ value: inout EpochMillis, _ flags: inout UInt8, _ flag: UInt8) {
+        value = newValue ?? 0
+        flags = newValue == nil ? flags & ~flag : flags | flag
+    }
+
+    /// Replaces the box of rare fields with a changed copy (none when every field is back to its default).
+    private mutating func updateRare(_ change: (inout RareFields) -> Void) {
+        var fields = rare?.fields ?? RareFields()
+        change(&fields)
+        rare = fields.isDefault ? nil : RareFieldsBox(fields)
+    }
+
+    /// The fields of raised, pending, counting and correlating keys.
+    struct RareFields: Sendable {
+        var lastRaise: EpochMillis = 0
+        var lastNotify: EpochMillis = 0
+        var pendingSince: EpochMillis?
+        var action: RuleAction?
+        var window: [EpochMillis] = []
+        var members: [Member] = []
+
+        var isDefault: Bool {
+            lastRaise == 0 && lastNotify == 0 && pendingSince == nil && action == nil && window.isEmpty && members.isEmpty
+        }
+    }
+
+    /// Immutable, so that copies of a state can share it.
+    final class RareFieldsBox: Sendable {
+        let fields: RareFields
+        init(_ fields: RareFields) { self.fields = fields }
     }
 }
 
@@ -47,10 +125,4 @@ struct StateRef: Hashable, Sendable {
     var isGroup: Bool
     /// The key under which the daemon stores it.
     var storageKey: String { "\(rule)/\(key)" }
-}
-
-/// A stored action behind one reference.
-final class ActionBox: Sendable {
-    let action: RuleAction
-    init(_ action: RuleAction) { self.action = action }
 }

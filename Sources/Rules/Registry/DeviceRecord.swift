@@ -1,52 +1,126 @@
 /// One row of the operators' device registry (`config/devices.csv`): where a device is and whom it protects.
+///
+/// A value type backed by one shared, immutable object (copying a record is one reference count), so a
+/// registry of 1,000,000 devices holds each device once, about 110 bytes plus its longer texts. The fields
+/// that few devices differ in (kind, community, building, unit, grid, owner, report interval, lives alone,
+/// extra columns) live in a second object that records loaded together share (see `DeviceRecordInterner`).
 public struct DeviceRecord: Sendable, Equatable {
+    /// The packed fields.
+    private var storage: DeviceRecordStorage
+
     /// Device id as it appears in the topic (`SD-0113`).
-    public var id: String
+    public var id: String {
+        get { storage.id }
+        set { update { $0.id = newValue } }
+    }
     /// Device kind: `manhole`, `smoke`, `door`, `sos` (or an operator-defined kind).
-    public var kind: String
+    public var kind: String {
+        get { storage.shared.kind }
+        set { update { $0.kind = newValue } }
+    }
     /// Community id (`c01`).
-    public var community: String
+    public var community: String {
+        get { storage.shared.community }
+        set { update { $0.community = newValue } }
+    }
     /// Building within the community.
-    public var building: String
+    public var building: String {
+        get { storage.shared.building }
+        set { update { $0.building = newValue } }
+    }
     /// Unit (entrance/stairwell) within the building.
-    public var unit: String
+    public var unit: String {
+        get { storage.shared.unit }
+        set { update { $0.unit = newValue } }
+    }
     /// Human-readable address staff can walk to.
-    public var address: String
+    public var address: String {
+        get { storage.address }
+        set { update { $0.address = newValue } }
+    }
     /// Grid (网格) the device belongs to; names the grid worker's team (`grid-03`).
-    public var grid: String
+    public var grid: String {
+        get { storage.shared.grid }
+        set { update { $0.grid = newValue } }
+    }
     /// Department that owns the device (water, power, telecom for manholes; property for others).
-    public var owner: String
+    public var owner: String {
+        get { storage.shared.owner }
+        set { update { $0.owner = newValue } }
+    }
     /// Expected report interval in seconds; nil when the device has none (event-only devices).
-    public var reportIntervalSeconds: Int64?
+    public var reportIntervalSeconds: Int64? {
+        get { storage.shared.reportIntervalSeconds }
+        set { update { $0.reportIntervalSeconds = newValue } }
+    }
     /// Resident's name, for call buttons and doors of elderly residents.
-    public var residentName: String
+    public var residentName: String {
+        get { storage.residentName }
+        set { update { $0.residentName = newValue } }
+    }
     /// Resident's phone.
-    public var residentPhone: String
+    public var residentPhone: String {
+        get { storage.residentPhone }
+        set { update { $0.residentPhone = newValue } }
+    }
     /// Whether the resident lives alone; nil when unknown or not applicable.
-    public var livesAlone: Bool?
+    public var livesAlone: Bool? {
+        get { storage.shared.livesAlone }
+        set { update { $0.livesAlone = newValue } }
+    }
     /// Emergency contact (name and phone in one field, as operators write it).
-    public var emergencyContact: String
+    public var emergencyContact: String {
+        get { storage.emergencyContact }
+        set { update { $0.emergencyContact = newValue } }
+    }
     /// Any further CSV columns, by header name, available to rules as `device.<name>`.
-    public var extra: [String: String]
+    public var extra: [String: String] {
+        get { storage.shared.extra }
+        set { update { $0.extra = newValue } }
+    }
 
     /// Creates a record; only the id is required.
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
                 address: String = "", grid: String = "", owner: String = "", reportIntervalSeconds: Int64? = nil,
                 residentName: String = "", residentPhone: String = "", livesAlone: Bool? = nil,
                 emergencyContact: String = "", extra: [String: String] = [:]) {
-        self.id = id
-        self.kind = kind
-        self.community = community
-        self.building = building
-        self.unit = unit
-        self.address = address
-        self.grid = grid
-        self.owner = owner
-        self.reportIntervalSeconds = reportIntervalSeconds
-        self.residentName = residentName
-        self.residentPhone = residentPhone
-        self.livesAlone = livesAlone
-        self.emergencyContact = emergencyContact
-        self.extra = extra
+        var interner = DeviceRecordInterner()
+        self.init(DeviceRecordFields(
+            id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
+            owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
+            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra),
+            interner: &interner)
+    }
+
+    /// Packs `fields`, sharing equal values with the other records `interner` has seen.
+    init(_ fields: DeviceRecordFields, interner: inout DeviceRecordInterner) {
+        storage = DeviceRecordStorage(
+            id: fields.id, address: fields.address, residentName: fields.residentName,
+            residentPhone: fields.residentPhone, emergencyContact: fields.emergencyContact,
+            shared: interner.shared(DeviceRecordSharedFields(
+                kind: fields.kind, community: fields.community, building: fields.building, unit: fields.unit,
+                grid: fields.grid, owner: fields.owner, reportIntervalSeconds: fields.reportIntervalSeconds,
+                livesAlone: fields.livesAlone, extra: fields.extra)))
+    }
+
+    /// Every field, unpacked.
+    var fields: DeviceRecordFields {
+        DeviceRecordFields(
+            id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
+            owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
+            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra)
+    }
+
+    /// Changes fields (a new storage object: others holding this record keep the old values).
+    private mutating func update(_ change: (inout DeviceRecordFields) -> Void) {
+        var fields = self.fields
+        change(&fields)
+        var interner = DeviceRecordInterner()
+        self = DeviceRecord(fields, interner: &interner)
+    }
+
+    /// Records are equal when every field is.
+    public static func == (lhs: DeviceRecord, rhs: DeviceRecord) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage == rhs.storage
     }
 }

@@ -2,6 +2,11 @@
 public struct DeviceRegistry: Sendable {
     /// Devices by id.
     public private(set) var devices: [String: DeviceRecord]
+    /// Names of the extra columns (`DeviceRecord.extra` keys) of any device, for checking `device.<name>`.
+    public private(set) var extraColumns: Set<String>
+    /// A digest of the CSV bytes the registry was read from (nil when built from records): equal bytes give
+    /// an equal registry, so a caller can tell an unchanged registry file in one pass over its bytes.
+    public internal(set) var sourceDigest: String?
 
     /// Creates a registry from records; a later record with the same id replaces an earlier one.
     public init(_ records: [DeviceRecord] = []) {
@@ -9,6 +14,14 @@ public struct DeviceRegistry: Sendable {
         devices.reserveCapacity(records.count)
         for record in records { devices[record.id] = record }
         self.devices = devices
+        extraColumns = []
+        for record in devices.values where !record.extra.isEmpty { extraColumns.formUnion(record.extra.keys) }
+    }
+
+    /// Creates a registry from records already keyed by id, whose extra columns are `extraColumns`.
+    init(devices: [String: DeviceRecord], extraColumns: Set<String>) {
+        self.devices = devices
+        self.extraColumns = extraColumns
     }
 
     /// The record for `id`, or nil when the device is not registered.
