@@ -34,7 +34,7 @@ let package = Package(
         // Tests, one target per library (CLITests drives the built executables).
         .testTarget(name: "MQTTClientTests", dependencies: ["MQTTClient", "LookoutTestSupport"]),
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "LookoutTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Daemon", "lookout"]),
 

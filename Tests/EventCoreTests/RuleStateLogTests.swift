@@ -1,3 +1,4 @@
+import LookoutTestSupport
 @testable import EventCore
 import Foundation
 import Testing
@@ -7,7 +8,7 @@ import Testing
 @Suite struct RuleStateLogTests {
     /// A random sequence of batches of changes over a few keys, with the expected final state.
     static func randomBatches(seed: UInt64, batches: Int) -> (batches: [[(key: String, value: [UInt8]?)]], expected: [String: [UInt8]]) {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SeededRandom(seed: seed)
         var expected: [String: [UInt8]] = [:]
         var all: [[(key: String, value: [UInt8]?)]] = []
         for _ in 0..<batches {
@@ -81,26 +82,13 @@ import Testing
     }
 }
 
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The change feed's hand-written snapshot JSON must decode to the same record as `JSONEncoder`'s did.
 @Suite struct SnapshotJSONTests {
     static let awkward = ["", "plain", "quote \" and \\ backslash", "line\nbreak\ttab\r", "\u{0}\u{1}\u{1F}\u{7F}",
                           "слова 中文 😀", "/slash/", "\u{2028}\u{2029}", "a\u{301}"]
 
     @Test func snapshotsDecodeToTheSameRecord() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for round in 0..<200 {
             func text() -> String { Self.awkward[Int.random(in: 0..<Self.awkward.count, using: &generator)] + String(round) }
             let record = EventRecord(

@@ -188,20 +188,3 @@ enum StatisticsScenario {
         return now + 1
     }
 }
-
-/// SplitMix64: a small seeded generator, so that a failing sequence can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    /// A generator starting from `seed`.
-    init(seed: UInt64) { state = seed }
-    /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A number in `0 ..< bound`.
-    mutating func below(_ bound: UInt64) -> UInt64 { bound == 0 ? 0 : next() % bound }
-}

@@ -1,27 +1,4 @@
-/// A small seeded PRNG (SplitMix64) so every fuzz failure reproduces from its seed and index.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform integer in `0..<bound` (bound > 0).
-    mutating func below(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &self) }
-
-    /// True with probability `probability`.
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
-
-    /// One element of a non-empty array.
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
-
+import LookoutTestSupport
 /// The DOMAIN.md example payloads (with `ts` filled in), the seeds for mutation fuzzing.
 enum DomainPayloadCorpus {
     static let payloads: [String] = [

@@ -1,3 +1,4 @@
+import LookoutTestSupport
 import Testing
 @testable import Rules
 
