@@ -95,6 +95,36 @@ import Testing
         #expect(try fixture.store().newestMessageBatches(limit: 16).count == 1)
     }
 
+    @Test func aLargeFleetsActivityIsWrittenInRoundsOfChunks() throws {
+        let fixture = try Fixture()
+        let pipeline = try fixture.pipeline()
+        let chunk = IngestPipeline.deviceActivityRowsPerTick
+        let count = chunk * 2 + 500
+        try pipeline.mqttDidReceive((0..<count).map { Self.message("c01/smoke/SD-\($0)/telemetry", #"{"ts":1,"battery_pct":50}"#) })
+        func written() throws -> Int { try fixture.store().devices().filter { $0.lastSeen != nil }.count }
+        // One chunk per tick, in id order, until the round is done.
+        pipeline.mqttTick()
+        #expect(try written() == chunk)
+        // A device heard from again while its round is under way is written with its newest activity.
+        let lastID = (0..<count).map { "SD-\($0)" }.sorted().last ?? ""
+        fixture.now += 100
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/\(lastID)/telemetry", #"{"ts":2,"battery_pct":49}"#)])
+        pipeline.mqttTick()
+        #expect(try written() == chunk * 2)
+        pipeline.mqttTick()
+        #expect(try written() == count)
+        let last = try #require(try fixture.store().devices().first { $0.id == lastID })
+        #expect(last.batteryPercent == 49)
+        #expect(last.lastSeen == fixture.now)
+        // The next round waits for the status interval (or longer, after a long round: 10 minutes is plenty).
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-0/telemetry", #"{"ts":3,"battery_pct":48}"#)])
+        pipeline.mqttTick()
+        #expect(try fixture.store().devices().first { $0.id == "SD-0" }?.batteryPercent == 50)
+        fixture.now += 600_000
+        pipeline.mqttTick()
+        #expect(try fixture.store().devices().first { $0.id == "SD-0" }?.batteryPercent == 48)
+    }
+
     @Test func deviceActivityIsMirrored() throws {
         let fixture = try Fixture()
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", address: "1号楼")])
