@@ -75,7 +75,7 @@ extension RuleEngine {
                 if registry[key] == nil { unregisteredOrder.touch(key) }
             }
         }
-        for index in slots.indices { slots[index].nextAbsenceCheck = .min }
+        restartAbsenceChecks()
     }
 
     /// Counts an unusable saved entry and schedules its deletion.
