@@ -48,19 +48,40 @@ func waitForExit(_ process: Process, limitSeconds: Double = 60) {
     process.waitUntilExit()
 }
 
+/// `lookout watch` running as a child process, its output collected; killed if still running when released, so
+/// a failing test never leaves it behind.
+final class WatchProcess {
+    let process = Process()
+    let stdout: PipeCollector
+    let stderr: PipeCollector
+
+    /// Starts `lookout watch` with `arguments`.
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
+        process.arguments = ["watch"] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        stdout = PipeCollector(out)
+        stderr = PipeCollector(err)
+        try process.run()
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    /// Sends SIGINT and waits for the exit.
+    func interrupt() {
+        process.interrupt()
+        waitForExit(process)
+    }
+}
+
 @Suite struct WatchCommandTests {
     @Test func watchPrintsChangesAsTheyHappenAndStopsOnSIGINT() throws {
         let fixture = try CLIFixture()
         let before = try fixture.raise("SD-0001", level: .yellow, title: "raised before watch started")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
-        process.arguments = ["watch", "--db", fixture.databasePath, "--no-bell", "--interval", "0.1"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let stdout = PipeCollector(out), stderr = PipeCollector(err)
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let watch = try WatchProcess(["--db", fixture.databasePath, "--no-bell", "--interval", "0.1"])
+        let (process, stdout, stderr) = (watch.process, watch.stdout, watch.stderr)
         #expect(stderr.wait(until: { $0.contains("watching") }), "\(stderr.text)")
 
         let raised = try fixture.raise("SD-0002", level: .red, title: "raised while watching")
@@ -68,8 +89,7 @@ func waitForExit(_ process: Process, limitSeconds: Double = 60) {
         _ = try fixture.store.perform(.acknowledge, on: raised.id, actor: "erin", note: "", at: fixture.now)
         #expect(stdout.wait(until: { $0.contains("ACKNOWLEDGED") }), "\(stdout.text)")
 
-        process.interrupt()
-        waitForExit(process)
+        watch.interrupt()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         let lines = stdout.text.split(separator: "\n")
@@ -82,20 +102,11 @@ func waitForExit(_ process: Process, limitSeconds: Double = 60) {
         let fixture = try CLIFixture()
         let yellow = try fixture.raise("SD-0001", level: .yellow)
         let red = try fixture.raise("SD-0002", level: .red)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
-        process.arguments = ["watch", "--db", fixture.databasePath, "--since-start", "--level", "red", "--bell", "--interval", "0.1"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let stdout = PipeCollector(out)
-        _ = PipeCollector(err)
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let watch = try WatchProcess(["--db", fixture.databasePath, "--since-start", "--level", "red", "--bell", "--interval", "0.1"])
+        let stdout = watch.stdout
         #expect(stdout.wait(until: { $0.contains(red.id) }), "\(stdout.text)")
-        process.interrupt()
-        waitForExit(process)
-        #expect(process.terminationStatus == 0)
+        watch.interrupt()
+        #expect(watch.process.terminationStatus == 0)
         #expect(!stdout.text.contains(yellow.id))
         #expect(stdout.text.contains("\u{07}"), "--bell rings on red")
     }
@@ -121,21 +132,12 @@ func waitForExit(_ process: Process, limitSeconds: Double = 60) {
         #expect(!all.stdout.contains("not shown"))
 
         for includeSilenced in [false, true] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
-            process.arguments = ["watch", "--db", fixture.databasePath, "--since-start", "--bell", "--interval", "0.1"]
-                + (includeSilenced ? ["--silenced"] : [])
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            let stdout = PipeCollector(out)
-            _ = PipeCollector(err)
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let watch = try WatchProcess(["--db", fixture.databasePath, "--since-start", "--bell", "--interval", "0.1"]
+                                         + (includeSilenced ? ["--silenced"] : []))
+            let stdout = watch.stdout
             // Changes arrive in order: once the later real alarm is printed, the silenced one was seen.
             #expect(stdout.wait(until: { $0.contains(real.id) }), "\(stdout.text)")
-            process.interrupt()
-            waitForExit(process)
+            watch.interrupt()
             let lines = stdout.text.split(separator: "\n")
             let silencedLines = lines.filter { $0.contains(silenced.id) }
             if includeSilenced {

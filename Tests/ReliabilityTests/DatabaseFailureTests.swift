@@ -36,6 +36,14 @@ extension ReliabilityTests {
             try daemon.alarmTally().counts.keys.filter { $0.hasPrefix("D-full") }.count == 20
         }
 
+        /// Waits until a commit failure is logged, or all 20 alarms are committed (in space the write-ahead log
+        /// already had, after the checkpoint thread emptied it).
+        static func waitForACommitFailureOrTheAlarms(_ daemon: LookoutdProcess) throws {
+            _ = try waitFor("the commit failure in the log, or the alarms committed in reused log space", log: daemon.log) {
+                try !daemon.logLines(containing: "database commit failed").isEmpty || allTwentyCommitted(daemon) ? true : nil
+            }
+        }
+
         /// Every one of the 20 full-disk alarms has exactly one event; then a clean stop and a sound database.
         static func expectEachFullDiskAlarmOnceAndStopCleanly(_ daemon: LookoutdProcess) throws {
             let tally = try daemon.alarmTally()
@@ -51,9 +59,7 @@ extension ReliabilityTests {
             // A commit fails once it needs a page the disk no longer has. (One that fits in space the write-ahead
             // log already has, after the checkpoint thread emptied it, still succeeds: then the alarms are simply
             // committed, once.)
-            _ = try waitFor("the commit failure in the log, or the alarms committed in reused log space", log: daemon.log) {
-                try !daemon.logLines(containing: "database commit failed").isEmpty || Self.allTwentyCommitted(daemon) ? true : nil
-            }
+            try Self.waitForACommitFailureOrTheAlarms(daemon)
             let failure = daemon.logLines(containing: "database commit failed")
             if !failure.isEmpty {
                 #expect(failure.count == 1, "one line per failure streak, not per retry")
@@ -113,9 +119,7 @@ extension ReliabilityTests {
         func sigtermWhileTheDiskIsFullStillStops() throws {
             let (_, filesystem, daemon, publisher) = try Self.twentyAlarmsOntoAFullDisk(
                 settings: ["shutdown": ["timeout": "5s"]])
-            _ = try waitFor("the commit failure in the log, or the alarms committed in reused log space", log: daemon.log) {
-                try !daemon.logLines(containing: "database commit failed").isEmpty || Self.allTwentyCommitted(daemon) ? true : nil
-            }
+            try Self.waitForACommitFailureOrTheAlarms(daemon)
             let beforeStop = daemon.notify.messages.count
             daemon.send(SIGTERM)
             #expect(daemon.notify.waitFor("STOPPING=1", from: beforeStop, timeout: 60) != nil)

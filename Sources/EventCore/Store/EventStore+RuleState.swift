@@ -29,13 +29,10 @@ extension EventStore {
     @discardableResult
     public func compactRuleState() throws -> Int {
         try transaction {
-            let rows = try connection.cached("SELECT sequence, changes FROM rule_state_log ORDER BY sequence")
-                .query { (sequence: $0.int64(0), changes: $0.blob(1)) }
-            guard let last = rows.last?.sequence else { return 0 }
-            var latest: [String: [UInt8]?] = [:]
-            for row in rows { RuleStateLog.replay(row.changes) { key, value in latest[key] = .some(value) } }
+            let (latest, lastSequence) = try loggedRuleStateChanges()
+            guard let lastSequence else { return 0 }
             try write(latest.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
-            try connection.cached("DELETE FROM rule_state_log WHERE sequence <= ?").execute([last])
+            try connection.cached("DELETE FROM rule_state_log WHERE sequence <= ?").execute([lastSequence])
             return latest.count
         }
     }
@@ -44,10 +41,7 @@ extension EventStore {
     /// of `rule_state` in key order that the uncompacted log leaves as they are, then the keys the log changed,
     /// with their latest values. Nothing but the log's changes is held in memory (start-up with a million keys).
     public func forEachRuleState(_ body: (_ key: String, _ value: [UInt8]) -> Void) throws {
-        var logged: [String: [UInt8]?] = [:]
-        for changes in try connection.cached("SELECT changes FROM rule_state_log ORDER BY sequence").query { $0.blob(0) } {
-            RuleStateLog.replay(changes) { key, value in logged[key] = .some(value) }
-        }
+        let logged = try loggedRuleStateChanges().latest
         try connection.cached("SELECT key, value FROM rule_state ORDER BY key").forEachRow { row in
             let key = row.text(0)
             if logged[key] == nil { body(key, row.blob(1)) }
@@ -59,14 +53,21 @@ extension EventStore {
 
     /// All saved rule-engine state: `rule_state` with the uncompacted log applied, in key order.
     public func loadRuleState() throws -> [(key: String, value: [UInt8])] {
-        var state: [String: [UInt8]] = [:]
-        for (key, value) in try connection.cached("SELECT key, value FROM rule_state").query { (key: $0.text(0), value: $0.blob(1)) } {
-            state[key] = value
+        var state: [(key: String, value: [UInt8])] = []
+        try forEachRuleState { key, value in state.append((key, value)) }
+        return state.sorted { $0.key < $1.key }
+    }
+
+    /// The uncompacted log replayed in order: the latest value of every key it changed (nil: deleted), and the
+    /// sequence of its last row (nil: the log is empty).
+    private func loggedRuleStateChanges() throws -> (latest: [String: [UInt8]?], lastSequence: Int64?) {
+        var latest: [String: [UInt8]?] = [:]
+        var lastSequence: Int64?
+        try connection.cached("SELECT sequence, changes FROM rule_state_log ORDER BY sequence").forEachRow { row in
+            lastSequence = row.int64(0)
+            RuleStateLog.replay(row.blob(1)) { key, value in latest[key] = .some(value) }
         }
-        for changes in try connection.cached("SELECT changes FROM rule_state_log ORDER BY sequence").query { $0.blob(0) } {
-            RuleStateLog.replay(changes) { key, value in state[key] = value }
-        }
-        return state.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+        return (latest, lastSequence)
     }
 
     /// Writes changes straight into `rule_state` (insert-or-replace; nil deletes).
