@@ -238,7 +238,8 @@ public final class IngestPipeline: MQTTConsumer {
         var renotified: Int64 = 0
         var loggedStateBytes: Int64 = 0
         do {
-            try store.transaction {
+            // All or nothing (a failed batch is redelivered whole): the store's steps take no savepoints.
+            try store.batchTransaction {
                 for action in work.actions {
                     switch try apply(action) {
                     case .raised(let level): raised[level, default: 0] += 1

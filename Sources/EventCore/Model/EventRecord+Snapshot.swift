@@ -50,32 +50,42 @@ extension EventRecord {
     }
 }
 
-/// Appends JSON text: objects, string arrays and scalar fields, strings escaped per RFC 8259.
+/// Appends JSON text as UTF-8 bytes: objects, string arrays and scalar fields, strings escaped per RFC 8259.
+/// Bytes, not `String` appends: a snapshot is written for every change of every event.
 struct SnapshotWriter {
-    /// The JSON written so far.
-    private(set) var text = ""
+    /// The JSON written so far, UTF-8.
+    private var bytes: [UInt8] = []
     /// Whether the current object or array already has a member (a comma comes first).
     private var hasMember = false
 
+    /// Starts empty, with room for a typical snapshot.
+    init() { bytes.reserveCapacity(1024) }
+
+    /// The JSON written so far.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
     /// Writes `{`, the members written by `body`, `}`.
     mutating func object(_ body: (inout SnapshotWriter) -> Void) {
-        text.append("{")
+        bytes.append(UInt8(ascii: "{"))
         hasMember = false
         body(&self)
-        text.append("}")
+        bytes.append(UInt8(ascii: "}"))
         hasMember = true
     }
 
     /// Writes a member name and its colon.
-    mutating func key(_ name: String) {
-        if hasMember { text.append(",") }
-        appendQuoted(name)
-        text.append(":")
+    mutating func key(_ name: StaticString) {
+        if hasMember { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        // Member names are plain ASCII literals: nothing to escape.
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         hasMember = false
     }
 
     /// Writes a string member; nothing when nil.
-    mutating func field(_ name: String, _ value: String?) {
+    mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         appendQuoted(value)
@@ -83,52 +93,74 @@ struct SnapshotWriter {
     }
 
     /// Writes an integer member; nothing when nil.
-    mutating func field(_ name: String, _ value: Int64?) {
+    mutating func field(_ name: StaticString, _ value: Int64?) {
         guard let value else { return }
         key(name)
-        text.append(String(value))
+        appendDecimal(value)
         hasMember = true
     }
 
     /// Writes a Boolean member.
-    mutating func field(_ name: String, _ value: Bool) {
+    mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
-        text.append(value ? "true" : "false")
+        appendLiteral(value ? "true" : "false")
         hasMember = true
     }
 
     /// Writes an array of strings.
     mutating func array(_ values: [String]) {
-        text.append("[")
+        bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { text.append(",") }
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
             appendQuoted(value)
         }
-        text.append("]")
+        bytes.append(UInt8(ascii: "]"))
         hasMember = true
+    }
+
+    /// Appends ASCII literal text.
+    private mutating func appendLiteral(_ literal: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends an integer in decimal, as `JSONEncoder` writes it.
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     /// Writes a quoted string: `"` and `\` escaped, control characters as `\uXXXX` (or their short forms).
     private mutating func appendQuoted(_ value: String) {
-        text.append("\"")
-        var plainStart = value.utf8.startIndex
-        for index in value.utf8.indices {
-            let byte = value.utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            text.append(contentsOf: value[plainStart..<index])
-            switch byte {
-            case UInt8(ascii: "\""): text.append("\\\"")
-            case UInt8(ascii: "\\"): text.append("\\\\")
-            case 0x0A: text.append("\\n")
-            case 0x0D: text.append("\\r")
-            case 0x09: text.append("\\t")
-            default:
-                let hex = String(byte, radix: 16)
-                text.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { text in
+            var plainStart = 0
+            for index in text.indices {
+                let byte = text[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: text[plainStart..<index])
+                switch byte {
+                case UInt8(ascii: "\""): appendLiteral("\\\"")
+                case UInt8(ascii: "\\"): appendLiteral("\\\\")
+                case 0x0A: appendLiteral("\\n")
+                case 0x0D: appendLiteral("\\r")
+                case 0x09: appendLiteral("\\t")
+                default:
+                    let hexDigits: StaticString = "0123456789abcdef"
+                    appendLiteral("\\u00")
+                    bytes.append(hexDigits.utf8Start[Int(byte >> 4)])
+                    bytes.append(hexDigits.utf8Start[Int(byte & 0x0F)])
+                }
+                plainStart = index + 1
             }
-            plainStart = value.utf8.index(after: index)
+            bytes.append(contentsOf: text[plainStart...])
         }
-        text.append(contentsOf: value[plainStart...])
-        text.append("\"")
+        bytes.append(UInt8(ascii: "\""))
     }
 }

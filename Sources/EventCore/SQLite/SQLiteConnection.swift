@@ -9,7 +9,7 @@ final class SQLiteConnection {
     /// The file, for messages.
     let path: String
     /// Prepared statements by SQL text, kept for the life of the connection.
-    private var statementCache: [String: SQLiteStatement] = [:]
+    private var statementCache: [StatementKey: SQLiteStatement] = [:]
 
     /// How to open the file.
     enum OpenMode: Sendable {
@@ -81,9 +81,10 @@ final class SQLiteConnection {
 
     /// Prepares `sql` once; later calls return the same statement (for hot, fixed SQL only).
     func cached(_ sql: String) throws -> SQLiteStatement {
-        if let statement = statementCache[sql] { return statement }
+        let key = StatementKey(sql: sql)
+        if let statement = statementCache[key] { return statement }
         let statement = try SQLiteStatement(connection: handle, sql: sql)
-        statementCache[sql] = statement
+        statementCache[key] = statement
         return statement
     }
 
@@ -107,5 +108,23 @@ final class SQLiteConnection {
     /// Integer result of a single-value query such as `PRAGMA user_version`.
     func integer(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
         try cached(sql).queryFirst(arguments) { $0.int64(0) } ?? 0
+    }
+}
+
+/// A key of the statement cache: the SQL text, hashed on its length and last bytes only. Hot SQL is long
+/// (an event insert names 36 columns) and looked up for every row written; equality still compares the
+/// whole text (at once when it is the same literal or constant, as on the hot path).
+private struct StatementKey: Hashable {
+    /// Bytes at the end of the text that are hashed.
+    private static let hashedSuffixLength = 32
+    /// The SQL text.
+    let sql: String
+
+    func hash(into hasher: inout Hasher) {
+        var text = sql
+        text.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(Self.hashedSuffixLength))))
+        }
     }
 }

@@ -10,6 +10,8 @@ final class SQLiteStatement {
     private let connectionHandle: OpaquePointer
     /// The SQL text, for error messages.
     let sql: String
+    /// Number of parameters (`?`) in the statement.
+    private let parameterCount: Int32
 
     /// Prepares `sql` on `connection`.
     init(connection: OpaquePointer, sql: String) throws {
@@ -22,6 +24,7 @@ final class SQLiteStatement {
         self.handle = statement
         self.connectionHandle = connection
         self.sql = sql
+        self.parameterCount = sqlite3_bind_parameter_count(statement)
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -35,7 +38,23 @@ final class SQLiteStatement {
         }
     }
 
-    /// Binds one value; the only place values go into SQLite.
+    /// Resets the statement and binds `values` to its parameters, in order: generic over each value's type, so
+    /// nothing is boxed or collected into an array (the hot path). Every parameter must get a value.
+    func bind<each Value: SQLiteBindable>(values: repeat each Value) throws {
+        sqlite3_reset(handle)
+        var index: Int32 = 0
+        for value in repeat each values {
+            index += 1
+            try bind(value.sqliteValue, at: index)
+        }
+        guard index == parameterCount else {
+            throw SQLiteError(code: SQLITE_RANGE, extendedCode: SQLITE_RANGE,
+                              message: "\(index) values for \(parameterCount) parameters", sql: sql)
+        }
+    }
+
+    /// Binds one value; the only place values go into SQLite. Text is handed over as the String's own UTF-8
+    /// bytes with their length (no C-string copy; embedded NULs kept); SQLite copies them (`SQLITE_TRANSIENT`).
     private func bind(_ value: SQLiteValue, at index: Int32) throws {
         let result: Int32
         switch value {
@@ -45,8 +64,13 @@ final class SQLiteStatement {
             result = sqlite3_bind_int64(handle, index, number)
         case .real(let number):
             result = sqlite3_bind_double(handle, index, number)
-        case .text(let text):
-            result = sqlite3_bind_text(handle, index, text, Int32(text.utf8.count), SQLiteStatement.transient)
+        case .text(var text):
+            result = text.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { characters in
+                    sqlite3_bind_text(handle, index, characters.baseAddress ?? SQLiteStatement.emptyText,
+                                      Int32(characters.count), SQLiteStatement.transient)
+                }
+            }
         case .blob(let bytes):
             result = bytes.withUnsafeBytes { buffer in
                 sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
@@ -61,6 +85,11 @@ final class SQLiteStatement {
         unsafeBitCast(Int(-1), to: sqlite3_destructor_type.self)
     }
 
+    /// A valid pointer for empty text (a NULL pointer would bind SQL NULL).
+    private static var emptyText: UnsafePointer<CChar> {
+        UnsafeRawPointer(StaticString("").utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+
     /// Steps once: true when a row is available.
     func step() throws -> Bool {
         let result = sqlite3_step(handle)
@@ -73,6 +102,13 @@ final class SQLiteStatement {
     /// Binds `arguments` and runs the statement to completion.
     func execute(_ arguments: [any SQLiteBindable] = []) throws {
         try bind(arguments)
+        while try step() {}
+        sqlite3_reset(handle)
+    }
+
+    /// Binds `values` (one per parameter, see `bind(values:)`) and runs the statement to completion.
+    func execute<each Value: SQLiteBindable>(binding values: repeat each Value) throws {
+        try bind(values: repeat each values)
         while try step() {}
         sqlite3_reset(handle)
     }
@@ -98,6 +134,14 @@ final class SQLiteStatement {
     /// Binds `arguments` and maps the first result row, if any.
     func queryFirst<T>(_ arguments: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
         try bind(arguments)
+        defer { sqlite3_reset(handle) }
+        return try step() ? map(SQLiteRow(statement: self)) : nil
+    }
+
+    /// Binds `values` (one per parameter, see `bind(values:)`) and maps the first result row, if any.
+    func firstRow<T, each Value: SQLiteBindable>(binding values: repeat each Value,
+                                                 map: (SQLiteRow) throws -> T) throws -> T? {
+        try bind(values: repeat each values)
         defer { sqlite3_reset(handle) }
         return try step() ? map(SQLiteRow(statement: self)) : nil
     }

@@ -7,7 +7,7 @@ extension EventStore {
     public func rememberMessages(_ fingerprints: [UInt64], at: Millis) throws {
         guard !fingerprints.isEmpty else { return }
         try connection.cached("INSERT INTO message_batches (at, fingerprints) VALUES (?, ?)")
-            .execute([at, Self.encodeFingerprints(fingerprints)])
+            .execute(binding: at, Self.encodeFingerprints(fingerprints))
     }
 
     /// Fingerprints remembered at or after `since`.

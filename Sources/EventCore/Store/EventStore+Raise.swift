@@ -59,7 +59,7 @@ extension EventStore {
     @discardableResult
     public func clear(eventKey: String, at: Millis, note: String) throws -> EventRecord? {
         try transaction {
-            guard var event = try activeEvent(key: eventKey) else { return nil }
+            guard var event = try cachedActiveEvent(key: eventKey) else { return nil }
             event.record.status = .cleared
             event.record.updatedAt = at
             try update(event)
@@ -73,12 +73,13 @@ extension EventStore {
     @discardableResult
     public func downgrade(eventKey: String, to level: EventLevel, at: Millis, note: String) throws -> EventRecord? {
         try transaction {
-            guard var event = try activeEvent(key: eventKey) else { return nil }
+            guard var event = try cachedActiveEvent(key: eventKey) else { return nil }
             guard level < event.record.level else { return event.record }
             let previous = event.record.level
             event.record.level = level
             event.record.updatedAt = at
             try update(event)
+            remember(event)
             let reason = "level \(previous.rawValue) → \(level.rawValue)" + (note.isEmpty ? "" : ": \(note)")
             try recordChange(event, action: "downgraded", actor: Self.deviceActor, note: reason, at: at)
             return event.record
@@ -90,7 +91,7 @@ extension EventStore {
     @discardableResult
     public func renotify(eventKey: String, at: Millis) throws -> EventRecord? {
         try transaction {
-            guard let event = try activeEvent(key: eventKey), event.record.status == .open else { return nil }
+            guard let event = try cachedActiveEvent(key: eventKey), event.record.status == .open else { return nil }
             try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
             return event.record
         }

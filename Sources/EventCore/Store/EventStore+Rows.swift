@@ -11,13 +11,14 @@ extension EventStore {
 
     /// The open event of `eventKey`, if any.
     func activeEvent(key eventKey: String) throws -> StoredEvent? {
-        try connection.cached(Self.selectActiveByKey).queryFirst([eventKey], StoredEvent.init(row:))
+        try connection.cached(Self.selectActiveByKey).firstRow(binding: eventKey, map: StoredEvent.init(row:))
     }
 
     /// Most open events remembered in `activeEventCache`.
     private static let activeEventCacheLimit = 20_000
 
-    /// `activeEvent(key:)` through the cache; only `raise` uses it (inside its transaction).
+    /// `activeEvent(key:)` through the cache, inside a transaction (which checked the cache is current);
+    /// for the daemon's raise, clear, downgrade and renotify.
     func cachedActiveEvent(key eventKey: String) throws -> StoredEvent? {
         if let event = activeEventCache[eventKey] { return event }
         let event = try activeEvent(key: eventKey)
@@ -55,7 +56,7 @@ extension EventStore {
                 ack_within_ms, onsite_within_ms, ack_deadline, onsite_deadline, overdue, silenced, repeat_logged_at,
                 updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute([
+            """).execute(binding:
                 record.rule, record.eventKey, record.level.rawValue, record.initialLevel.rawValue,
                 record.escalateTo?.rawValue, record.status.rawValue, record.kind, record.deviceID, record.group,
                 location.community, location.building, location.unit, location.address, location.grid, location.owner,
@@ -63,8 +64,7 @@ extension EventStore {
                 record.title, record.description, StoredEvent.encodeTeams(record.teams), record.assignee,
                 record.topic, record.payload, record.firstSeen, record.lastSeen, record.count,
                 event.acknowledgeWithin, event.onsiteWithin, record.ackDeadline, record.onsiteDeadline,
-                record.overdue, record.silenced, event.repeatLoggedAt, record.updatedAt,
-            ])
+                record.overdue, record.silenced, event.repeatLoggedAt, record.updatedAt)
         return connection.lastInsertRowID
     }
 
@@ -78,19 +78,18 @@ extension EventStore {
                 ack_escalated = ?, onsite_escalated = ?, overdue = ?, merged_into = ?, repeat_logged_at = ?,
                 updated_at = ?
             WHERE id = ?
-            """).execute([
+            """).execute(binding:
                 record.level.rawValue, record.status.rawValue, record.assignee, record.count, record.lastSeen,
                 record.ackDeadline, record.onsiteDeadline, event.acknowledgedAt, event.onsiteAt, event.resolvedAt,
                 event.closedAt, event.acknowledgeEscalated, event.onsiteEscalated, record.overdue, event.mergedInto,
-                event.repeatLoggedAt, record.updatedAt, event.rowID,
-            ])
+                event.repeatLoggedAt, record.updatedAt, event.rowID)
     }
 
     /// Writes only what a plain repeat changes (count, last seen, updated): no indexed column is touched,
     /// so this is the cheap path of `raise` at high message rates.
     func updateOccurrence(_ event: StoredEvent) throws {
         try connection.cached("UPDATE events SET count = ?, last_seen = ?, updated_at = ? WHERE id = ?")
-            .execute([event.record.count, event.record.lastSeen, event.record.updatedAt, event.rowID])
+            .execute(binding: event.record.count, event.record.lastSeen, event.record.updatedAt, event.rowID)
     }
 
     /// Records a change of `event`: a timeline entry (unless `timeline` is false), a change-feed entry
@@ -100,13 +99,13 @@ extension EventStore {
         if timeline {
             try connection.cached("""
                 INSERT INTO timeline (event_id, at, actor, action, status, note) VALUES (?, ?, ?, ?, ?, ?)
-                """).execute([event.rowID, at, actor, action, event.record.status.rawValue, note])
+                """).execute(binding: event.rowID, at, actor, action, event.record.status.rawValue, note)
         }
         let snapshot = event.record.snapshotJSON
         try connection.cached("INSERT INTO changes (event_id, action, at, snapshot) VALUES (?, ?, ?, ?)")
-            .execute([event.rowID, action, at, snapshot])
+            .execute(binding: event.rowID, action, at, snapshot)
         let sequence = connection.lastInsertRowID
-        try connection.cached("INSERT INTO outbox (change_sequence, created_at) VALUES (?, ?)").execute([sequence, at])
+        try connection.cached("INSERT INTO outbox (change_sequence, created_at) VALUES (?, ?)").execute(binding: sequence, at)
     }
 
     /// Decodes a change-feed snapshot; when it cannot be read, the event's current state stands in.

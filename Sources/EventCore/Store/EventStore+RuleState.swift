@@ -14,7 +14,7 @@ extension EventStore {
     public func saveRuleState(_ changes: [(key: String, value: [UInt8]?)]) throws -> Int64 {
         guard !changes.isEmpty else { return 0 }
         let row = RuleStateLog.encode(changes)
-        try connection.cached("INSERT INTO rule_state_log (changes) VALUES (?)").execute([row])
+        try connection.cached("INSERT INTO rule_state_log (changes) VALUES (?)").execute(binding: row)
         return Int64(row.count)
     }
 

@@ -40,9 +40,20 @@ struct StoredEvent {
         return Int64(text)
     }
 
-    /// Teams as stored: one per line.
+    /// Teams as stored: one per line (a line feed within a name becomes a space; empty names are left out).
+    /// Written by hand, without Foundation: every new event stores its teams.
     static func encodeTeams(_ teams: [String]) -> String {
-        teams.map { $0.replacingOccurrences(of: "\n", with: " ") }.filter { !$0.isEmpty }.joined(separator: "\n")
+        var encoded = ""
+        for team in teams where !team.isEmpty {
+            if !encoded.isEmpty { encoded.append("\n") }
+            if team.utf8.contains(UInt8(ascii: "\n")) {
+                // Byte by byte: a "\r\n" pair is one Character, and only its line feed is replaced.
+                encoded.append(String(decoding: team.utf8.map { $0 == UInt8(ascii: "\n") ? UInt8(ascii: " ") : $0 }, as: UTF8.self))
+            } else {
+                encoded.append(team)
+            }
+        }
+        return encoded
     }
 
     /// Teams from their stored form.
