@@ -122,3 +122,114 @@ import Testing
         #expect(cleared?.status == .cleared)
     }
 }
+
+/// The daemon's batches tally the statistics roll-up in memory and write it once per batch (the triggers stand
+/// aside in those transactions only): the roll-up must come out exactly as the triggers make it.
+@Suite struct DeferredStatisticsTests {
+    /// The same random operations on two stores, one in `batchTransaction`s of several steps (roll-up tallied
+    /// in Swift) with staff actions between them, one step by step (roll-up by the triggers).
+    @Test(arguments: [11, 12, 13])
+    func batchedRollupEqualsTheTriggers(seed: UInt64) throws {
+        let batched = try StoreFixture()
+        let stepwise = try StoreFixture()
+        var random = SeededRandom(seed: seed)
+        var now = t0
+        let communities = ["c01", "c02", ""]
+        let levels: [EventLevel] = [.green, .yellow, .red]
+        for _ in 0..<60 {
+            // One batch: daemon work only (none of it can fail).
+            var steps: [(EventStore) throws -> Void] = []
+            for _ in 0..<Int(random.below(30) + 1) {
+                now += Millis(random.below(400_000))
+                let at = now
+                let key = "k\(random.below(25))"
+                switch random.below(10) {
+                case 0..<5:
+                    var raised = trigger(key, level: levels[Int(random.below(3))], community: communities[Int(random.below(3))],
+                                         ack: random.below(3) == 0 ? nil : Int64(random.below(900)),
+                                         onsite: random.below(3) == 0 ? nil : Int64(random.below(4000)),
+                                         at: random.below(8) == 0 ? at - Millis(random.below(7_200_000)) : at)
+                    raised.mergeWithinSeconds = random.below(2) == 0 ? 600 : nil
+                    steps.append { try $0.raise(raised) }
+                case 5..<7: steps.append { try $0.clear(eventKey: key, at: at, note: "") }
+                case 7..<9:
+                    let level = levels[Int(random.below(3))]
+                    steps.append { try $0.downgrade(eventKey: key, to: level, at: at, note: "") }
+                default: steps.append { _ = try $0.escalateDue(now: at) }
+                }
+            }
+            try batched.store.batchTransaction { for step in steps { try step(batched.store) } }
+            for step in steps { try step(stepwise.store) }
+            // Staff act between batches (triggers count these in both stores).
+            now += 1000
+            for store in [batched.store, stepwise.store] {
+                for event in try store.events(EventFilter()).prefix(3) {
+                    let action: EventAction = event.status == .open ? .acknowledge : .onsite
+                    _ = try? store.perform(action, on: event.id, actor: "wang", note: "", at: now)
+                }
+            }
+        }
+        #expect(try Self.rollupRows(batched.store) == Self.rollupRows(stepwise.store))
+        for (since, until) in [(t0, now + 1), (t0 - 86_400_000, now + 86_400_000), (t0 + 3_600_000, t0 + 86_400_000)] {
+            #expect(try batched.store.statistics(since: since, until: until)
+                == atDisplayPrecision(try batched.store.statisticsByFullScan(since: since, until: until)))
+        }
+        // Outside batches the triggers count again: the flag was cleared in the committed state.
+        #expect(try batched.store.connection.integer("SELECT deferred FROM stats_deferral") == 0)
+    }
+
+    @Test func aFailedBatchLeavesTheRollupAsItWas() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.raise(trigger("a", at: t0))
+        let before = try Self.rollupRows(store)
+        struct Failure: Error {}
+        #expect(throws: Failure.self) {
+            try store.batchTransaction {
+                try store.raise(trigger("b", community: "c02", at: t0 + 1))
+                try store.clear(eventKey: "a", at: t0 + 2, note: "")
+                throw Failure()
+            }
+        }
+        #expect(try Self.rollupRows(store) == before)
+        #expect(try store.connection.integer("SELECT deferred FROM stats_deferral") == 0)
+        // The triggers count a plain raise afterwards.
+        try store.raise(trigger("c", community: "c03", at: t0 + 3))
+        #expect(try store.connection.integer("SELECT sum(events) FROM stats_counts WHERE community = 'c03'") == 2)
+    }
+
+    @Test func timesAtTheEdgeOfTheIntegerRangeAreLeftToTheTriggers() throws {
+        let batched = try StoreFixture()
+        let stepwise = try StoreFixture()
+        for store in [batched.store, stepwise.store] {
+            let edge = trigger("edge", ack: 60, at: Millis.min + 5)
+            let normal = trigger("normal", at: t0)
+            if store === batched.store {
+                try store.batchTransaction {
+                    try store.raise(normal)
+                    try store.raise(edge)
+                    try store.clear(eventKey: "edge", at: Millis.min + 7, note: "")
+                }
+            } else {
+                try store.raise(normal)
+                try store.raise(edge)
+                try store.clear(eventKey: "edge", at: Millis.min + 7, note: "")
+            }
+        }
+        #expect(try Self.rollupRows(batched.store) == Self.rollupRows(stepwise.store))
+    }
+
+    /// Every roll-up row with a non-zero count, as text (the triggers may leave rows at zero).
+    static func rollupRows(_ store: EventStore) throws -> [String] {
+        var rows: [String] = []
+        for sql in ["SELECT * FROM stats_counts WHERE events <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+                    "SELECT * FROM stats_durations WHERE events <> 0 ORDER BY 1, 2, 3, 4, 5"] {
+            let statement = try store.connection.prepare(sql)
+            let columns = sql.hasPrefix("SELECT * FROM stats_counts") ? 10 : 6
+            try statement.forEachRow { row in
+                rows.append((0..<columns).map { "\(row[$0])" }.joined(separator: "|"))
+            }
+        }
+        return rows
+    }
+}

@@ -60,14 +60,14 @@ extension IngestPipeline {
     }
 
     /// Adds the activity of a committed batch to what is waiting to be written.
+    /// One look-up per device (absorbing an activity into itself changes nothing), none when nothing is pending.
     func coalesceDeviceActivity(_ activity: [String: DeviceActivity]) {
+        guard !pendingDeviceActivity.isEmpty else {
+            pendingDeviceActivity = activity
+            return
+        }
         for (device, newer) in activity {
-            if var known = pendingDeviceActivity[device] {
-                known.absorb(newer)
-                pendingDeviceActivity[device] = known
-            } else {
-                pendingDeviceActivity[device] = newer
-            }
+            pendingDeviceActivity[device, default: newer].absorb(newer)
         }
     }
 }

@@ -121,7 +121,8 @@ public final class IngestPipeline: MQTTConsumer {
         try restoreEngineIfNeeded(now: now)
         counters.countReceived(batch.count, at: now)
         var work = BatchWork()
-        var inBatch = Set<UInt64>()
+        work.activity.reserveCapacity(batch.count)
+        var inBatch = Set<UInt64>(minimumCapacity: batch.count)
         for message in batch {
             let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
             if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint).inserted {

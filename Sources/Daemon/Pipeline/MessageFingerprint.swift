@@ -1,12 +1,17 @@
 import MQTTClient
 
 /// 64-bit FNV-1a over the topic, a NUL separator and the payload: how redeliveries are recognised.
+/// Runs over the bytes in place (the topic's UTF-8 storage and the payload's buffer): once per message.
 public func messageFingerprint(topic: String, payload: [UInt8]) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     let prime: UInt64 = 0x0000_0100_0000_01b3
-    for byte in topic.utf8 { hash = (hash ^ UInt64(byte)) &* prime }
+    func fold(_ bytes: UnsafeBufferPointer<UInt8>, into hash: inout UInt64) {
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* prime }
+    }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    var topic = topic
+    topic.withUTF8 { fold($0, into: &hash) }
     hash = (hash ^ 0) &* prime
-    for byte in payload { hash = (hash ^ UInt64(byte)) &* prime }
+    payload.withUnsafeBufferPointer { fold($0, into: &hash) }
     return hash
 }
 

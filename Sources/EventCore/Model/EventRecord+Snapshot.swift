@@ -4,7 +4,10 @@
 /// `JSONDecoder` as before (`EventStore.decodeSnapshot`).
 extension EventRecord {
     /// The snapshot JSON: keys sorted, nil optionals left out, as `JSONEncoder` with `.sortedKeys` writes it.
-    var snapshotJSON: String {
+    var snapshotJSON: String { String(decoding: snapshotJSONBytes, as: UTF8.self) }
+
+    /// `snapshotJSON` as UTF-8 bytes (what the change feed stores).
+    var snapshotJSONBytes: [UInt8] {
         var json = SnapshotWriter()
         json.object { json in
             json.field("ackDeadline", ackDeadline)
@@ -46,7 +49,7 @@ extension EventRecord {
             json.field("topic", topic)
             json.field("updatedAt", updatedAt)
         }
-        return json.text
+        return json.bytes
     }
 }
 
@@ -54,15 +57,12 @@ extension EventRecord {
 /// Bytes, not `String` appends: a snapshot is written for every change of every event.
 struct SnapshotWriter {
     /// The JSON written so far, UTF-8.
-    private var bytes: [UInt8] = []
+    private(set) var bytes: [UInt8] = []
     /// Whether the current object or array already has a member (a comma comes first).
     private var hasMember = false
 
     /// Starts empty, with room for a typical snapshot.
     init() { bytes.reserveCapacity(1024) }
-
-    /// The JSON written so far.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Writes `{`, the members written by `body`, `}`.
     mutating func object(_ body: (inout SnapshotWriter) -> Void) {

@@ -45,7 +45,7 @@ final class SQLiteStatement {
         var index: Int32 = 0
         for value in repeat each values {
             index += 1
-            try bind(value.sqliteValue, at: index)
+            try value.bind(to: self, at: index)
         }
         guard index == parameterCount else {
             throw SQLiteError(code: SQLITE_RANGE, extendedCode: SQLITE_RANGE,
@@ -53,9 +53,9 @@ final class SQLiteStatement {
         }
     }
 
-    /// Binds one value; the only place values go into SQLite. Text is handed over as the String's own UTF-8
-    /// bytes with their length (no C-string copy; embedded NULs kept); SQLite copies them (`SQLITE_TRANSIENT`).
-    private func bind(_ value: SQLiteValue, at index: Int32) throws {
+    /// Binds one value. Text is handed over as the String's own UTF-8 bytes with their length (no C-string
+    /// copy; embedded NULs kept); SQLite copies them (`SQLITE_TRANSIENT`).
+    func bind(_ value: SQLiteValue, at index: Int32) throws {
         let result: Int32
         switch value {
         case .null:
@@ -65,12 +65,7 @@ final class SQLiteStatement {
         case .real(let number):
             result = sqlite3_bind_double(handle, index, number)
         case .text(var text):
-            result = text.withUTF8 { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { characters in
-                    sqlite3_bind_text(handle, index, characters.baseAddress ?? SQLiteStatement.emptyText,
-                                      Int32(characters.count), SQLiteStatement.transient)
-                }
-            }
+            result = text.withUTF8 { bindText($0, at: index) }
         case .blob(let bytes):
             result = bytes.withUnsafeBytes { buffer in
                 sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
@@ -78,6 +73,20 @@ final class SQLiteStatement {
             }
         }
         try SQLiteError.check(result, connection: connectionHandle, sql: sql)
+    }
+
+    /// Binds UTF-8 bytes as TEXT (SQLite copies them).
+    func bindText(_ bytes: [UInt8], at index: Int32) throws {
+        let result = bytes.withUnsafeBufferPointer { bindText($0, at: index) }
+        try SQLiteError.check(result, connection: connectionHandle, sql: sql)
+    }
+
+    /// `sqlite3_bind_text` of UTF-8 bytes with their length: the one place text goes into SQLite.
+    private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) -> Int32 {
+        bytes.withMemoryRebound(to: CChar.self) { characters in
+            sqlite3_bind_text(handle, index, characters.baseAddress ?? SQLiteStatement.emptyText,
+                              Int32(characters.count), SQLiteStatement.transient)
+        }
     }
 
     /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes (the C macro is not importable).

@@ -16,6 +16,30 @@ enum SQLiteValue: Sendable, Equatable {
 protocol SQLiteBindable {
     /// The value to bind.
     var sqliteValue: SQLiteValue { get }
+    /// Binds the value to parameter `index` of `statement` (by default, its `sqliteValue`).
+    func bind(to statement: SQLiteStatement, at index: Int32) throws
+}
+
+extension SQLiteBindable {
+    /// Binds `sqliteValue`.
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        try statement.bind(sqliteValue, at: index)
+    }
+}
+
+/// UTF-8 text already in bytes (a change-feed snapshot), bound as TEXT without first making a `String`.
+/// The bytes must be valid UTF-8.
+struct SQLiteUTF8Text: SQLiteBindable {
+    /// The text's bytes.
+    let bytes: [UInt8]
+
+    /// TEXT.
+    var sqliteValue: SQLiteValue { .text(String(decoding: bytes, as: UTF8.self)) }
+
+    /// Binds the bytes as TEXT.
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        try statement.bindText(bytes, at: index)
+    }
 }
 
 extension Int64: SQLiteBindable {

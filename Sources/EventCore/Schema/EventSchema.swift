@@ -211,6 +211,9 @@ enum EventSchema {
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """),
+        // The daemon's batches tally the roll-up in memory and write it once per batch; the triggers stand aside
+        // inside those transactions only (see `StatisticsRollup.deferralMigrationSQL`).
+        Migration(version: 6, sql: StatisticsRollup.deferralMigrationSQL),
     ]
 
     /// The version this build writes and reads.

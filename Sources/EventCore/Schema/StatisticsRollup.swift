@@ -140,6 +140,31 @@ enum StatisticsRollup {
         """
     }
 
+    /// The schema change of version 6: the insert and update triggers stand aside while the writing transaction
+    /// has set `stats_deferral.deferred` (the daemon's batches, which tally the same contributions in memory and
+    /// write them once per batch: `StatisticsDeltas`). The flag is set and cleared inside that one transaction,
+    /// so every other connection, script and test always sees it clear and the triggers count their writes.
+    static var deferralMigrationSQL: String {
+        let notDeferred = "(SELECT deferred FROM stats_deferral WHERE id = 1) = 0"
+        return """
+        CREATE TABLE stats_deferral (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            deferred INTEGER NOT NULL
+        );
+        INSERT INTO stats_deferral (id, deferred) VALUES (1, 0);
+        DROP TRIGGER events_stats_insert;
+        DROP TRIGGER events_stats_update;
+        CREATE TRIGGER events_stats_insert AFTER INSERT ON events WHEN \(notDeferred) BEGIN
+        \(add(row: "NEW", when: "1"))
+        END;
+        CREATE TRIGGER events_stats_update AFTER UPDATE OF \(countsColumns.joined(separator: ", ")) ON events
+            WHEN \(changed(countsColumns)) AND \(notDeferred) BEGIN
+        \(remove(row: "OLD", when: changed(countsColumns), durationsWhen: changed(durationColumns)))
+        \(add(row: "NEW", when: changed(countsColumns), durationsWhen: changed(durationColumns)))
+        END;
+        """
+    }
+
     /// Key columns of `stats_counts`.
     private static let countsKeyColumns = [
         "span", "start", "community", "level", "status", "overdue", "silenced", "ack_outcome", "onsite_outcome",

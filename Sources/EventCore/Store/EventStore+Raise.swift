@@ -60,9 +60,10 @@ extension EventStore {
     public func clear(eventKey: String, at: Millis, note: String) throws -> EventRecord? {
         try transaction {
             guard var event = try cachedActiveEvent(key: eventKey) else { return nil }
+            let previous = event
             event.record.status = .cleared
             event.record.updatedAt = at
-            try update(event)
+            try update(event, previous: previous)
             try recordChange(event, action: "cleared", actor: Self.deviceActor, note: note, at: at)
             return event.record
         }
@@ -75,12 +76,12 @@ extension EventStore {
         try transaction {
             guard var event = try cachedActiveEvent(key: eventKey) else { return nil }
             guard level < event.record.level else { return event.record }
-            let previous = event.record.level
+            let previous = event
             event.record.level = level
             event.record.updatedAt = at
-            try update(event)
+            try update(event, previous: previous)
             remember(event)
-            let reason = "level \(previous.rawValue) → \(level.rawValue)" + (note.isEmpty ? "" : ": \(note)")
+            let reason = "level \(previous.record.level.rawValue) → \(level.rawValue)" + (note.isEmpty ? "" : ": \(note)")
             try recordChange(event, action: "downgraded", actor: Self.deviceActor, note: reason, at: at)
             return event.record
         }
@@ -124,6 +125,7 @@ extension EventStore {
 
     /// Counts another occurrence on the open event.
     private func fold(_ trigger: EventTrigger, into event: inout StoredEvent, actor: String) throws {
+        let previous = event
         event.record.count += 1
         event.record.lastSeen = max(event.record.lastSeen, trigger.at)
         event.record.updatedAt = max(event.record.updatedAt, trigger.at)
@@ -143,7 +145,7 @@ extension EventStore {
             return
         }
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
-        try update(event)
+        try update(event, previous: previous)
         try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
     }
 
@@ -164,6 +166,7 @@ extension EventStore {
     /// Folds a repeat within the merge window into a cleared or resolved event and opens it again:
     /// count + 1, last seen, level raised if the trigger's is higher, deadlines restarted.
     private func reopenByRepeat(_ trigger: EventTrigger, into event: inout StoredEvent, actor: String) throws {
+        let before = event
         let previous = event.record.status
         event.record.count += 1
         event.record.lastSeen = max(event.record.lastSeen, trigger.at)
@@ -176,7 +179,7 @@ extension EventStore {
         restartDeadlines(of: &event, at: trigger.at)
         event.record.status = .open
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
-        try update(event)
+        try update(event, previous: before)
         try recordChange(event, action: EventAction.reopen.name, actor: actor, note: note, at: trigger.at)
     }
 

@@ -47,6 +47,12 @@ extension EventStore {
 
     /// Inserts a new event; returns its row id.
     func insert(_ event: StoredEvent) throws -> Int64 {
+        try countingStatistics(from: nil, to: event) { try writeNewRow(event) }
+        return connection.lastInsertRowID
+    }
+
+    /// The INSERT of `insert(_:)`.
+    private func writeNewRow(_ event: StoredEvent) throws {
         let record = event.record
         let location = record.location
         try connection.cached("""
@@ -65,13 +71,20 @@ extension EventStore {
                 record.topic, record.payload, record.firstSeen, record.lastSeen, record.count,
                 event.acknowledgeWithin, event.onsiteWithin, record.ackDeadline, record.onsiteDeadline,
                 record.overdue, record.silenced, event.repeatLoggedAt, record.updatedAt)
-        return connection.lastInsertRowID
     }
 
-    /// Writes every column that changes after creation (and forgets the cached copy of the event).
-    func update(_ event: StoredEvent) throws {
+    /// Writes every column that changes after creation (and forgets the cached copy of the event). `previous`
+    /// is the row as it was, when the caller has it (the roll-up tallied in a batch needs it; else it is read).
+    func update(_ event: StoredEvent, previous: StoredEvent? = nil) throws {
+        activeEventCache[event.record.eventKey] = nil
+        var previous = previous
+        if statisticsDeltas != nil, previous == nil { previous = try storedEvent(rowID: event.rowID) }
+        try countingStatistics(from: previous, to: event) { try writeChangedColumns(event) }
+    }
+
+    /// The UPDATE of `update(_:previous:)`.
+    private func writeChangedColumns(_ event: StoredEvent) throws {
         let record = event.record
-        activeEventCache[record.eventKey] = nil
         try connection.cached("""
             UPDATE events SET level = ?, status = ?, assignee = ?, count = ?, last_seen = ?, ack_deadline = ?,
                 onsite_deadline = ?, acknowledged_at = ?, onsite_at = ?, resolved_at = ?, closed_at = ?,
@@ -101,7 +114,7 @@ extension EventStore {
                 INSERT INTO timeline (event_id, at, actor, action, status, note) VALUES (?, ?, ?, ?, ?, ?)
                 """).execute(binding: event.rowID, at, actor, action, event.record.status.rawValue, note)
         }
-        let snapshot = event.record.snapshotJSON
+        let snapshot = SQLiteUTF8Text(bytes: event.record.snapshotJSONBytes)
         try connection.cached("INSERT INTO changes (event_id, action, at, snapshot) VALUES (?, ?, ?, ?)")
             .execute(binding: event.rowID, action, at, snapshot)
         let sequence = connection.lastInsertRowID

@@ -31,6 +31,9 @@ public final class EventStore {
     /// Whether `transaction` calls inside the running transaction run in savepoints (false inside a
     /// `batchTransaction`).
     var nestedStepsTakeSavepoints = true
+    /// Roll-up changes tallied in memory, inside a `batchTransaction` (nil otherwise; see
+    /// `EventStore+StatisticsDeferral.swift`).
+    var statisticsDeltas: StatisticsDeltas?
 
     /// Opens (creating and migrating if needed) the database at `path` for reading and writing.
     public convenience init(path: String) throws {
@@ -116,12 +119,21 @@ public final class EventStore {
     /// Runs `body` in one write transaction, like `transaction(_:)`, in which the store's own steps (each raise,
     /// clear, … is a `transaction` call) take no savepoint: a step that fails fails the whole transaction, even
     /// if the caller catches its error. For the daemon's batches, which are all-or-nothing anyway (a failed batch
-    /// is redelivered whole): two statements fewer per rule action.
+    /// is redelivered whole): two statements fewer per rule action. The statistics roll-up is tallied in memory
+    /// and written once at the end (`EventStore+StatisticsDeferral.swift`).
     public func batchTransaction<T>(_ body: () throws -> T) throws -> T {
         precondition(transactionDepth == 0, "batchTransaction opens the top-level transaction")
         nestedStepsTakeSavepoints = false
-        defer { nestedStepsTakeSavepoints = true }
-        return try transaction(body)
+        defer {
+            nestedStepsTakeSavepoints = true
+            statisticsDeltas = nil
+        }
+        return try transaction {
+            try deferStatistics()
+            let result = try body()
+            try writeDeferredStatistics()
+            return result
+        }
     }
 
     /// A step inside a `batchTransaction`: no savepoint; a failure fails the whole transaction.
