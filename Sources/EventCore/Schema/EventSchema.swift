@@ -14,11 +14,31 @@ enum EventSchema {
     /// Statuses that hold the one open event of an event key (see README.md (EventCore: the event store)).
     static let activeStatusList = "'open','acknowledged','dispatched','onsite'"
 
-    /// Open-ish events whose acknowledge deadline is neither met nor escalated (the index condition;
-    /// queries repeat it word for word so that SQLite uses the partial index).
+    /// Version 1's partial-index condition of events whose acknowledge deadline is neither met nor escalated.
     static let ackPending = "status IN (\(activeStatusList)) AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0"
-    /// Open-ish events whose on-site deadline is neither met nor escalated.
+    /// Version 1's partial-index condition of events whose on-site deadline is neither met nor escalated.
     static let onsitePending = "status IN (\(activeStatusList)) AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0"
+
+    /// An active status, spelled as comparisons (since version 6): SQLite evaluates an `IN` list of more than two
+    /// constants through a temporary B-tree, built afresh for every row written, for every partial index that
+    /// names it. Partial indexes and the queries that use them repeat it word for word.
+    static let activeCondition =
+        "(status = 'open' OR status = 'acknowledged' OR status = 'dispatched' OR status = 'onsite')"
+    /// Active events whose acknowledge deadline is neither met nor escalated (the partial index `events_ack_due`;
+    /// queries repeat it word for word so that SQLite uses the index).
+    static let ackDue = "\(activeCondition) AND ack_deadline IS NOT NULL AND acknowledged_at IS NULL AND ack_escalated = 0"
+    /// Active events whose on-site deadline is neither met nor escalated (`events_onsite_due`).
+    static let onsiteDue = "\(activeCondition) AND onsite_deadline IS NOT NULL AND onsite_at IS NULL AND onsite_escalated = 0"
+
+    /// Version 6's rebuild of the partial indexes on the active statuses with `activeCondition`.
+    static let activeIndexesSQL = """
+        DROP INDEX events_active_key;
+        CREATE UNIQUE INDEX events_active_key ON events(event_key) WHERE \(activeCondition);
+        DROP INDEX events_ack_due;
+        CREATE INDEX events_ack_due ON events(ack_deadline) WHERE \(ackDue);
+        DROP INDEX events_onsite_due;
+        CREATE INDEX events_onsite_due ON events(onsite_deadline) WHERE \(onsiteDue);
+        """
 
     /// Every migration, oldest first.
     static let migrations: [Migration] = [
@@ -212,8 +232,9 @@ enum EventSchema {
         ) WITHOUT ROWID;
         """),
         // The daemon's batches tally the roll-up in memory and write it once per batch; the triggers stand aside
-        // inside those transactions only (see `StatisticsRollup.deferralMigrationSQL`).
-        Migration(version: 6, sql: StatisticsRollup.deferralMigrationSQL),
+        // inside those transactions only (see `StatisticsRollup.deferralMigrationSQL`). The partial indexes on the
+        // active statuses without an `IN` list (see `activeCondition`).
+        Migration(version: 6, sql: StatisticsRollup.deferralMigrationSQL + activeIndexesSQL),
     ]
 
     /// The version this build writes and reads.

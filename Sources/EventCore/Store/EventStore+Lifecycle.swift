@@ -90,9 +90,9 @@ extension EventStore {
     /// hold only pending deadlines, so this stays cheap however many events are open or overdue.
     private static let selectDue = """
         SELECT \(StoredEvent.columns) FROM events WHERE silenced = 0 AND id IN (
-            SELECT id FROM events INDEXED BY events_ack_due WHERE \(EventSchema.ackPending) AND ack_deadline <= ?1
+            SELECT id FROM events INDEXED BY events_ack_due WHERE \(EventSchema.ackDue) AND ack_deadline <= ?1
             UNION
-            SELECT id FROM events INDEXED BY events_onsite_due WHERE \(EventSchema.onsitePending) AND onsite_deadline <= ?1)
+            SELECT id FROM events INDEXED BY events_onsite_due WHERE \(EventSchema.onsiteDue) AND onsite_deadline <= ?1)
         ORDER BY id
         """
 

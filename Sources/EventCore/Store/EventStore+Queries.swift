@@ -60,7 +60,7 @@ extension EventStore {
     /// engine may still clear, downgrade or re-notify, e.g. to reconcile its state after a restart.
     public func activeEventKeys() throws -> [String] {
         try connection.cached("""
-            SELECT event_key FROM events WHERE status IN (\(EventSchema.activeStatusList)) ORDER BY id
+            SELECT event_key FROM events WHERE \(EventSchema.activeCondition) ORDER BY id
             """).query { $0.text(0) }
     }
 

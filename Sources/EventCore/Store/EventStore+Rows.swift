@@ -4,7 +4,7 @@ import Foundation
 extension EventStore {
     /// SQL of `activeEvent(key:)`, built once (hot: every raise).
     private static let selectActiveByKey = """
-        SELECT \(StoredEvent.columns) FROM events WHERE event_key = ? AND status IN (\(EventSchema.activeStatusList))
+        SELECT \(StoredEvent.columns) FROM events WHERE event_key = ? AND \(EventSchema.activeCondition)
         """
     /// SQL of `storedEvent(rowID:)`, built once.
     private static let selectByRowID = "SELECT \(StoredEvent.columns) FROM events WHERE id = ?"
