@@ -105,6 +105,31 @@ import Testing
         #expect(Set(try Self.allKeys(reader)) == ["kept", "after", "after-2"])
     }
 
+    @Test func oneActiveEventPerKeyIsStillEnforcedAndFound() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.raise(trigger("k", at: t0))
+        // A second active row for the key, written with plain SQL, is refused by the unique partial index.
+        for status in ["open", "acknowledged", "dispatched", "onsite"] {
+            #expect(throws: SQLiteError.self) {
+                try store.connection.execute("INSERT INTO events SELECT NULL, rule, event_key, level, initial_level, escalate_to, '\(status)', " +
+                    "kind, device_id, grp, community, building, unit, address, grid, owner, resident_name, resident_phone, " +
+                    "emergency_contact, registered, title, description, teams, assignee, topic, payload, first_seen, last_seen, " +
+                    "count, ack_within_ms, onsite_within_ms, ack_deadline, onsite_deadline, acknowledged_at, onsite_at, " +
+                    "resolved_at, closed_at, ack_escalated, onsite_escalated, overdue, silenced, merged_into, " +
+                    "repeat_logged_at, updated_at FROM events WHERE event_key = 'k'")
+            }
+        }
+        // Inactive rows for the key are allowed, and the active one is still the one found (the row is changed
+        // from another connection, as staff would, so that the daemon's cache of open events is dropped).
+        try fixture.reopen().connection.execute("UPDATE events SET status = 'resolved' WHERE event_key = 'k'")
+        try store.raise(trigger("k", at: t0 + 1))
+        #expect(try store.activeEventKeys() == ["k"])
+        #expect(try store.activeEvent(key: "k")?.record.firstSeen == t0 + 1)
+        // The escalation query still runs on its partial indexes (INDEXED BY fails otherwise).
+        #expect(try store.escalateDue(now: t0 + 2).isEmpty)
+    }
+
     @Test func clearAndDowngradeThroughTheCacheSeeOtherConnections() throws {
         let fixture = try StoreFixture()
         let daemon = fixture.store
