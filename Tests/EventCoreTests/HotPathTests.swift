@@ -130,6 +130,17 @@ import Testing
         #expect(try store.escalateDue(now: t0 + 2).isEmpty)
     }
 
+    @Test func aBatchInsideATransactionIsAPlainStep() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try store.transaction {
+            try store.batchTransaction { try store.raise(trigger("inner", community: "c07", at: t0)) }
+            try store.raise(trigger("outer", community: "c07", at: t0 + 1))
+        }
+        #expect(try Self.allKeys(store).sorted() == ["inner", "outer"])
+        #expect(try store.connection.integer("SELECT sum(events) FROM stats_counts WHERE community = 'c07'") == 4)
+    }
+
     @Test func clearAndDowngradeThroughTheCacheSeeOtherConnections() throws {
         let fixture = try StoreFixture()
         let daemon = fixture.store

@@ -121,8 +121,9 @@ public final class EventStore {
     /// if the caller catches its error. For the daemon's batches, which are all-or-nothing anyway (a failed batch
     /// is redelivered whole): two statements fewer per rule action. The statistics roll-up is tallied in memory
     /// and written once at the end (`EventStore+StatisticsDeferral.swift`).
+    /// Inside an open transaction it is a plain `transaction(_:)` (a savepoint; the triggers count).
     public func batchTransaction<T>(_ body: () throws -> T) throws -> T {
-        precondition(transactionDepth == 0, "batchTransaction opens the top-level transaction")
+        guard transactionDepth == 0 else { return try transaction(body) }
         nestedStepsTakeSavepoints = false
         defer {
             nestedStepsTakeSavepoints = true
