@@ -123,16 +123,9 @@ struct SnapshotWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    /// Appends an integer in decimal, as `JSONEncoder` writes it.
+    /// Appends an integer in decimal, as `JSONEncoder` writes it (the digits fit a small, unallocated String).
     private mutating func appendDecimal(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        let start = bytes.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes[start...].reverse()
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     /// Writes a quoted string: `"` and `\` escaped, control characters as `\uXXXX` (or their short forms).
