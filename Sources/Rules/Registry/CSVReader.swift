@@ -20,7 +20,10 @@ struct CSVReader {
     let bytes: [UInt8]
     /// The contents of this record's quoted fields that had doubled quotes, undoubled.
     private(set) var unescaped: [UInt8] = []
-    private var position = 0
+    /// Where the next record starts.
+    private(set) var position = 0
+    /// Where reading stops (the end of the file, or of the part of it this reader reads).
+    private let end: Int
     private var line = 1
 
     private static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
@@ -28,12 +31,21 @@ struct CSVReader {
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
+        end = bytes.count
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    }
+
+    /// A reader of the records in `range` of `bytes` (which must start at a record), whose first line is `line`.
+    init(bytes: [UInt8], range: Range<Int>, line: Int = 1) {
+        self.bytes = bytes
+        position = range.lowerBound
+        end = range.upperBound
+        self.line = line
     }
 
     /// Reads the next record with content into `fields`; returns the line it starts on, nil at the end.
     mutating func nextRow(into fields: inout [CSVField], fileName: String, issues: inout [DeviceRegistryIssue]) -> Int? {
-        while position < bytes.count {
+        while position < end {
             if let line = readRecord(into: &fields, fileName: fileName, issues: &issues) { return line }
         }
         return nil
@@ -64,7 +76,7 @@ struct CSVReader {
 
         while true {
             var field: CSVField
-            if position < bytes.count && bytes[position] == Self.quote {
+            if position < end && bytes[position] == Self.quote {
                 rowHasContent = true
                 guard let quoted = readQuotedField() else {
                     issues.append(DeviceRegistryIssue(file: fileName, line: rowStartLine, message: "quoted field is not closed before the end of the file"))
@@ -72,8 +84,8 @@ struct CSVReader {
                     return nil
                 }
                 field = quoted
-                while position < bytes.count && (bytes[position] == Self.space || bytes[position] == Self.tab) { position += 1 }
-                if position < bytes.count, !Self.isDelimiter(bytes[position]) {
+                while position < end && (bytes[position] == Self.space || bytes[position] == Self.tab) { position += 1 }
+                if position < end, !Self.isDelimiter(bytes[position]) {
                     problem("unexpected text after a closing quote", at: line)
                     _ = scanUnquotedField(hasContent: &rowHasContent, problem: problem)
                 }
@@ -86,14 +98,14 @@ struct CSVReader {
             }
             trim(&field)
             fields.append(field)
-            guard position < bytes.count else { break }
+            guard position < end else { break }
             let delimiter = bytes[position]
             position += 1
             if delimiter == Self.comma {
                 rowHasContent = true
                 continue
             }
-            if delimiter == Self.carriageReturn && position < bytes.count && bytes[position] == Self.newline { position += 1 }
+            if delimiter == Self.carriageReturn && position < end && bytes[position] == Self.newline { position += 1 }
             line += 1
             break
         }
@@ -109,7 +121,7 @@ struct CSVReader {
     /// has content other than spaces and tabs; returns whether it contains a quote.
     private mutating func scanUnquotedField(hasContent: inout Bool, problem: (String, Int) -> Void) -> Bool {
         var sawQuote = false
-        while position < bytes.count {
+        while position < end {
             let byte = bytes[position]
             if Self.isDelimiter(byte) { break }
             if byte == Self.quote { sawQuote = true }
@@ -125,10 +137,10 @@ struct CSVReader {
         position += 1
         let contentStart = position
         var unescapedStart: Int?
-        while position < bytes.count {
+        while position < end {
             let byte = bytes[position]
             if byte == Self.quote {
-                if position + 1 < bytes.count && bytes[position + 1] == Self.quote {
+                if position + 1 < end && bytes[position + 1] == Self.quote {
                     if unescapedStart == nil {
                         unescapedStart = unescaped.count
                         unescaped.append(contentsOf: bytes[contentStart..<position])

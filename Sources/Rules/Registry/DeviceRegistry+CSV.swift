@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One problem in a registry CSV file (line: where the offending record starts; 0: the whole file).
 public typealias DeviceRegistryIssue = FileIssue
@@ -66,6 +67,12 @@ extension DeviceRegistry {
         }
         let layout = RegistryColumns(columnIndex)
         let expectedRows = bytes.reduce(into: 0) { count, byte in if byte == 0x0A { count += 1 } }
+        if issues.isEmpty, let devices = Self.recordsInTwoParts(of: bytes, from: reader.position, expectedRows: expectedRows,
+                                                                 columns: columns.count, layout: layout) {
+            self.init(devices: devices, extraColumns: devices.isEmpty ? [] : Set(layout.extra.map(\.name)))
+            sourceDigest = Self.digest(of: bytes)
+            return
+        }
         var devices: [String: DeviceRecord] = [:]
         devices.reserveCapacity(expectedRows)
         /// Rows that repeat an id listed earlier, by the position of their issue; the line of the first
@@ -139,6 +146,76 @@ extension DeviceRegistry {
             lines[record.id] = line
         }
         return lines
+    }
+}
+
+extension DeviceRegistry {
+    /// Files smaller than this are read on one thread.
+    static let twoPartMinimumBytes = 1 << 20
+
+    /// The records of a large file's rows (from `bodyStart`, after the header) read on two threads, each half of
+    /// the rows; nil when the file is small or when any row has a problem or repeats an id (then the caller
+    /// reads it again in one pass, which reports the problems with their lines as usual). The second part
+    /// starts after a line end outside quotes near the middle; the first part's reader must end exactly there
+    /// without a problem, so both parts read the same records one reader would.
+    fileprivate static func recordsInTwoParts(of bytes: [UInt8], from bodyStart: Int, expectedRows: Int, columns: Int,
+                                              layout: RegistryColumns) -> [String: DeviceRecord]? {
+        guard bytes.count - bodyStart >= twoPartMinimumBytes, let split = recordBoundary(in: bytes, from: bodyStart) else { return nil }
+        let first = Mutex<[String: DeviceRecord]?>(nil)
+        let second = Mutex<[DeviceRecord]?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                var devices: [String: DeviceRecord] = [:]
+                devices.reserveCapacity(expectedRows)
+                let clean = readCleanRecords(of: bytes, bodyStart..<split, columns: columns, layout: layout) {
+                    devices.updateValue($0, forKey: $0.id) == nil
+                }
+                if clean { first.withLock { $0 = devices } }
+            } else {
+                var records: [DeviceRecord] = []
+                records.reserveCapacity(expectedRows / 2 + 1)
+                let clean = readCleanRecords(of: bytes, split..<bytes.count, columns: columns, layout: layout) {
+                    records.append($0)
+                    return true
+                }
+                if clean { second.withLock { $0 = records } }
+            }
+        }
+        guard var devices = first.withLock({ $0.take() }), let records = second.withLock({ $0.take() }) else { return nil }
+        for record in records {
+            guard devices.updateValue(record, forKey: record.id) == nil else { return nil }
+        }
+        return devices
+    }
+
+    /// Hands the record of every row in `range` to `add`; false as soon as a row has a problem or `add` refuses
+    /// a record, or when the reader does not end exactly at the end of `range`.
+    private static func readCleanRecords(of bytes: [UInt8], _ range: Range<Int>, columns: Int, layout: RegistryColumns,
+                                         _ add: (DeviceRecord) -> Bool) -> Bool {
+        var reader = CSVReader(bytes: bytes, range: range)
+        var builder = RegistryRowBuilder(layout: layout)
+        var fields: [CSVField] = []
+        var issues: [DeviceRegistryIssue] = []
+        while reader.nextRow(into: &fields, fileName: "", issues: &issues) != nil {
+            guard issues.isEmpty, fields.count == columns, case .success(let record) = builder.record(from: fields, of: reader),
+                  add(record) else { return false }
+        }
+        return issues.isEmpty && reader.position == range.upperBound
+    }
+
+    /// The position just after a line end near the middle of `bytes[start...]` that is outside quotes when the
+    /// quotes before it pair up (as in a well-formed file); nil when there is none.
+    private static func recordBoundary(in bytes: [UInt8], from start: Int) -> Int? {
+        let middle = start + (bytes.count - start) / 2
+        var insideQuotes = bytes[start..<middle].reduce(false) { inside, byte in byte == UInt8(ascii: "\"") ? !inside : inside }
+        for position in middle..<bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "\""): insideQuotes.toggle()
+            case UInt8(ascii: "\n") where !insideQuotes: return position + 1 < bytes.count ? position + 1 : nil
+            default: break
+            }
+        }
+        return nil
     }
 }
 
