@@ -45,8 +45,16 @@ final class SQLiteStatement {
             result = sqlite3_bind_int64(handle, index, number)
         case .real(let number):
             result = sqlite3_bind_double(handle, index, number)
-        case .text(let text):
-            result = sqlite3_bind_text(handle, index, text, Int32(text.utf8.count), SQLiteStatement.transient)
+        case .text(var text):
+            // The String's own UTF-8 bytes (passing the String itself would make a C copy of it first).
+            result = text.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress, !utf8.isEmpty else {
+                    return sqlite3_bind_text(handle, index, "", 0, SQLiteStatement.transient)
+                }
+                return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                    sqlite3_bind_text(handle, index, $0, Int32(utf8.count), SQLiteStatement.transient)
+                }
+            }
         case .blob(let bytes):
             result = bytes.withUnsafeBytes { buffer in
                 sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
