@@ -80,6 +80,24 @@ import Testing
         }
     }
 
+    @Test func valuesAreReadAsWrittenInAnyCase() throws {
+        let csv = "id,report_interval_s,lives_alone,floor\n"
+            + "A,+60,Yes,1\nB,0060,TRUE,1\nC,1,是,2\nD,9223372036854775807,否,2\nE,,N,\nF,7, ,\n"
+        let registry = try DeviceRegistry(csv: csv)
+        #expect(registry["A"]?.reportIntervalSeconds == 60 && registry["A"]?.livesAlone == true)
+        #expect(registry["B"]?.reportIntervalSeconds == 60 && registry["B"]?.livesAlone == true)
+        #expect(registry["C"]?.livesAlone == true && registry["C"]?.extra == ["floor": "2"])
+        #expect(registry["D"]?.reportIntervalSeconds == Int64.max && registry["D"]?.livesAlone == false)
+        #expect(registry["E"]?.reportIntervalSeconds == nil && registry["E"]?.livesAlone == false && registry["E"]?.extra == ["floor": ""])
+        #expect(registry["F"]?.livesAlone == nil)
+        #expect(registry["A"] == DeviceRecord(id: "A", reportIntervalSeconds: 60, livesAlone: true, extra: ["floor": "1"]))
+        for bad in ["-5", "0", "1e3", "9223372036854775808", "+", "6 0", "６０"] {
+            #expect(throws: DeviceRegistryError.self, "report_interval_s '\(bad)'") {
+                _ = try DeviceRegistry(csv: "id,report_interval_s\nA,\(bad)\n")
+            }
+        }
+    }
+
     @Test func headerWithoutIDColumnIsRefused() {
         #expect {
             _ = try DeviceRegistry(csv: "kind,address\nsmoke,x\n", fileName: "d.csv")

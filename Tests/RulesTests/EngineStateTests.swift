@@ -65,6 +65,35 @@ struct EngineStateTests {
         #expect(after.publish(50, "c01/smoke/SD-1/event", ["event": "smoke", "state": "normal"]) == ["clear smoke_alarm/SD-1 red"])  // active survived
     }
 
+    /// Every restored state saves back to the bytes it was restored from (pending, window, active with its
+    /// action and times, last seen), and of two entries for one key the later one counts.
+    @Test func restoredStateSavesBackToTheSameBytes() throws {
+        let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
+        var table: [String: [UInt8]] = [:]
+        h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
+        #expect(h.tick(3) == ["raise smoke_alarm/SD-1 red"])
+        h.publish(10, "c01/door/DR-1/event", ["event": "access", "result": "denied"])
+        h.publish(20, "c01/door/DR-1/event", ["event": "access", "result": "denied"])
+        h.publish(31, "c01/smoke/SD-2/event", ["event": "smoke", "state": "alarm"])
+        Self.apply(h.engine.takeStateChanges(), to: &table)
+        let entries = Self.entries(table)
+        #expect(entries.count >= 4)
+        let silentSD1 = try #require(table["silent/SD-1"])
+        let fresh = try RuleHarness(rules: Self.rules, devices: Fixtures.devices, start: h.start)
+        // SD-2's `silent` entry listed again, out of order, with SD-1's bytes: the later entry counts.
+        fresh.engine.restoreState(entries + [(key: "silent/SD-2", value: silentSD1)], now: h.start + 32_000)
+        let engine = fresh.engine
+        for (storageKey, saved) in entries {
+            let parts = storageKey.split(separator: "/", maxSplits: 1).map(String.init)
+            let index = try #require(engine.slotIndex[parts[0]])
+            let state = try #require(engine.slots[index].devices[parts[1]])
+            let expected = storageKey == "silent/SD-2" ? silentSD1 : saved
+            #expect(engine.encode(state, fingerprint: engine.ruleSet.rules[index].fingerprint, isGroup: false) == expected, "\(storageKey)")
+        }
+        #expect(engine.slots[try #require(engine.slotIndex["smoke_alarm"])].activeDevices == ["SD-1"])
+        #expect(engine.slots[try #require(engine.slotIndex["smoke_alarm"])].pending == ["SD-2"])
+    }
+
     @Test func noFalseSilentAfterARestartButRealSilenceIsStillFound() throws {
         let h = try RuleHarness(rules: Self.rules, devices: Fixtures.devices)
         var table: [String: [UInt8]] = [:]

@@ -11,15 +11,15 @@ extension EventStore {
     func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws -> Bool {
         let fingerprint = RegistryMirrorFingerprint.of(registry)
         guard try registryMirrorFingerprint() != fingerprint else { return false }
-        // In id order (the table's key, so SQLite appends instead of splitting pages all over); the ids alone
-        // are sorted (16-byte values compared inline, not records behind a pointer each).
-        let devices = registry.devices.keys.sorted().compactMap { id in
-            registry[id].map { record in
-                DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
-                            unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
-                            residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
-                            registered: true)
-            }
+        // In id order (the table's key, so SQLite appends instead of splitting pages all over); the ids are
+        // compared inline (16-byte values, not records behind a pointer each), each entry sorted with its record
+        // (no look-up by id afterwards).
+        let devices = registry.devices.sorted { $0.key < $1.key }.map { entry in
+            let record = entry.value
+            return DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
+                               unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
+                               residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
+                               registered: true)
         }
         try mirrorRegistry(devices, at: at, fingerprint: fingerprint)
         return true

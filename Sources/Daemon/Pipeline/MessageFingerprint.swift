@@ -41,9 +41,13 @@ struct FingerprintMemory {
         current.contains(fingerprint) || previous.contains(fingerprint)
     }
 
-    /// Remembers fingerprints (loaded from the store at start).
-    mutating func insert(_ fingerprints: some Sequence<UInt64>) {
-        current.formUnion(fingerprints)
+    /// Remembers fingerprints (loaded from the store at start: then the set is taken as it is).
+    mutating func insert(_ fingerprints: Set<UInt64>) {
+        if current.isEmpty {
+            current = fingerprints
+        } else {
+            current.formUnion(fingerprints)
+        }
     }
 
     /// Remembers the fingerprints of a batch after it committed.

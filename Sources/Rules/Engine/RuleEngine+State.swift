@@ -47,6 +47,9 @@ extension RuleEngine {
     ) throws(Failure) {
         startedAt = now
         var lastRule: (name: String, index: Int?) = ("", nil)
+        // Entries per rule, put into the rule's tables once all are read: each table grows once, to its final
+        // size, instead of doubling (and rehashing every key) about twenty times on the way to a million.
+        var restored = Array(repeating: RestoredState(), count: slots.count)
         try feed { storageKey, value in
             guard let slash = storageKey.utf8.firstIndex(of: UInt8(ascii: "/")) else {
                 drop(storageKey)
@@ -66,16 +69,38 @@ extension RuleEngine {
             var state = decoded.state
             state.savedLastSeen = state.lastSeen
             if decoded.isGroup {
-                slots[index].groups[key] = state
-                if state.active { slots[index].activeGroups.insert(key) }
+                restored[index].groups.append((key, state))
             } else {
-                slots[index].devices[key] = state
-                if state.pendingSince != nil { slots[index].pending.insert(key) }
-                if state.active { slots[index].activeDevices.insert(key) }
+                restored[index].devices.append((key, state))
                 if registry[key] == nil { unregisteredOrder.touch(key) }
             }
         }
+        for index in restored.indices {
+            adopt(restored[index], into: index)
+            restored[index] = RestoredState()
+        }
         restartAbsenceChecks()
+    }
+
+    /// Saved state of one rule, in the order it was read.
+    private struct RestoredState {
+        var devices: [(key: String, state: RuleKeyState)] = []
+        var groups: [(key: String, state: RuleKeyState)] = []
+    }
+
+    /// Puts restored entries into rule `index`'s tables (a later entry for the same key replaces an earlier one).
+    private func adopt(_ restored: RestoredState, into index: Int) {
+        slots[index].devices.reserveCapacity(slots[index].devices.count + restored.devices.count)
+        for (key, state) in restored.devices {
+            slots[index].devices[key] = state
+            if state.pendingSince != nil { slots[index].pending.insert(key) }
+            if state.active { slots[index].activeDevices.insert(key) }
+        }
+        slots[index].groups.reserveCapacity(slots[index].groups.count + restored.groups.count)
+        for (key, state) in restored.groups {
+            slots[index].groups[key] = state
+            if state.active { slots[index].activeGroups.insert(key) }
+        }
     }
 
     /// Counts an unusable saved entry and schedules its deletion.
@@ -118,22 +143,28 @@ extension RuleEngine {
         var state = RuleKeyState()
         state.active = flags & 2 != 0
         state.level = AlertLevel.allCases[Int(level)]
-        state.lastRaise = lastRaise
-        state.lastNotify = lastNotify
+        // The fields kept out of line are set only when they differ from their default: most saved states
+        // (a million devices' last report) have none, and each set replaces the out-of-line box.
+        if lastRaise != 0 { state.lastRaise = lastRaise }
+        if lastNotify != 0 { state.lastNotify = lastNotify }
         guard let pending = r.optionalInt(), let lastSeen = r.optionalInt(), let recent = r.optionalInt() else { return nil }
-        state.pendingSince = pending
+        if let pending { state.pendingSince = pending }
         state.lastSeen = lastSeen
         state.recentAt = recent
         guard let windowCount = r.count() else { return nil }
+        var window: [EpochMillis] = []
         for _ in 0..<windowCount {
             guard let t = r.int() else { return nil }
-            state.window.append(t)
+            window.append(t)
         }
+        if !window.isEmpty { state.window = window }
         guard let memberCount = r.count() else { return nil }
+        var members: [RuleKeyState.Member] = []
         for _ in 0..<memberCount {
             guard let device = r.string(), let at = r.int() else { return nil }
-            state.members.append(.init(device: device, at: at))
+            members.append(.init(device: device, at: at))
         }
+        if !members.isEmpty { state.members = members }
         guard let hasAction = r.byte() else { return nil }
         if hasAction == 1 {
             guard let action = r.action() else { return nil }

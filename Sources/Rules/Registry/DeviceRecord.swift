@@ -94,13 +94,20 @@ public struct DeviceRecord: Sendable, Equatable {
 
     /// Packs `fields`, sharing equal values with the other records `interner` has seen.
     init(_ fields: DeviceRecordFields, interner: inout DeviceRecordInterner) {
-        storage = DeviceRecordStorage(
+        self.init(
             id: fields.id, address: fields.address, residentName: fields.residentName,
             residentPhone: fields.residentPhone, emergencyContact: fields.emergencyContact,
             shared: interner.shared(DeviceRecordSharedFields(
                 kind: fields.kind, community: fields.community, building: fields.building, unit: fields.unit,
                 grid: fields.grid, owner: fields.owner, reportIntervalSeconds: fields.reportIntervalSeconds,
                 livesAlone: fields.livesAlone, extra: fields.extra)))
+    }
+
+    /// A record of the texts that differ from device to device and shared fields from a `DeviceRecordInterner`.
+    init(id: String, address: String, residentName: String, residentPhone: String, emergencyContact: String,
+         shared: DeviceRecordSharedFields) {
+        storage = DeviceRecordStorage(id: id, address: address, residentName: residentName, residentPhone: residentPhone,
+                                      emergencyContact: emergencyContact, shared: shared)
     }
 
     /// Every field, unpacked.

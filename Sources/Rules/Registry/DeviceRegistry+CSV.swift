@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One problem in a registry CSV file (line: where the offending record starts; 0: the whole file).
 public typealias DeviceRegistryIssue = FileIssue
@@ -39,17 +40,17 @@ extension DeviceRegistry {
         try self.init(csvBytes: Array(text.utf8), fileName: fileName)
     }
 
-    /// Parses valid UTF-8 CSV in one pass: each row becomes a record at once (no table of rows, no
-    /// dictionary per row), and equal values are shared between records (`DeviceRecordInterner`).
+    /// Parses valid UTF-8 CSV in one pass: each row becomes a record at once (no table of rows, no String
+    /// per field: the reader hands out byte ranges, and the fields records share are looked up by their bytes).
     init(csvBytes bytes: [UInt8], fileName: String) throws(DeviceRegistryError) {
         var issues: [DeviceRegistryIssue] = []
         var reader = CSVReader(bytes: bytes)
-        var fields: [String] = []
+        var fields: [CSVField] = []
         guard let headerLine = reader.nextRow(into: &fields, fileName: fileName, issues: &issues) else {
             issues.append(DeviceRegistryIssue(file: fileName, line: 0, message: "registry file has no header row"))
             throw DeviceRegistryError(issues: issues)
         }
-        let columns = fields.map { $0.trimmingHorizontalWhitespace().lowercased() }
+        let columns = fields.map { reader.text($0).lowercased() }
         var columnIndex: [String: Int] = [:]
         for (index, name) in columns.enumerated() {
             if name.isEmpty {
@@ -66,29 +67,33 @@ extension DeviceRegistry {
         }
         let layout = RegistryColumns(columnIndex)
         let expectedRows = bytes.reduce(into: 0) { count, byte in if byte == 0x0A { count += 1 } }
+        if issues.isEmpty, let devices = Self.recordsInTwoParts(of: bytes, from: reader.position, expectedRows: expectedRows,
+                                                                 columns: columns.count, layout: layout) {
+            self.init(devices: devices, extraColumns: devices.isEmpty ? [] : Set(layout.extra.map(\.name)))
+            sourceDigest = Self.digest(of: bytes)
+            return
+        }
         var devices: [String: DeviceRecord] = [:]
         devices.reserveCapacity(expectedRows)
         /// Rows that repeat an id listed earlier, by the position of their issue; the line of the first
         /// listing is looked up at the end.
         var repeated: [(id: String, issue: Int)] = []
-        var interner = DeviceRecordInterner()
+        var builder = RegistryRowBuilder(layout: layout)
         while issues.count < Self.maximumIssues, let line = reader.nextRow(into: &fields, fileName: fileName, issues: &issues) {
             func report(_ message: String) { issues.append(DeviceRegistryIssue(file: fileName, line: line, message: message)) }
             guard fields.count == columns.count else {
                 report("row has \(fields.count) fields but the header has \(columns.count)")
                 continue
             }
-            for index in fields.indices { fields[index] = fields[index].trimmingHorizontalWhitespace() }
-            switch layout.record(from: fields) {
+            switch builder.record(from: fields, of: reader) {
             case .failure(let problem):
                 report(problem.message)
-            case .success(let values):
-                if devices[values.id] != nil {
-                    repeated.append((values.id, issues.count))
-                    report("device '\(values.id)' is already listed")
-                    continue
+            case .success(let record):
+                // A repeated id fails the whole registry, so the record it replaces does not matter.
+                if devices.updateValue(record, forKey: record.id) != nil {
+                    repeated.append((record.id, issues.count))
+                    report("device '\(record.id)' is already listed")
                 }
-                devices[values.id] = DeviceRecord(values, interner: &interner)
             }
         }
         if !repeated.isEmpty {
@@ -130,17 +135,87 @@ extension DeviceRegistry {
     /// when a registry repeats ids, so that the first pass keeps no line per device).
     fileprivate static func firstLines(of ids: Set<String>, in bytes: [UInt8], columns: Int, layout: RegistryColumns) -> [String: Int] {
         var reader = CSVReader(bytes: bytes)
-        var fields: [String] = []
+        var fields: [CSVField] = []
         var ignored: [DeviceRegistryIssue] = []
         var lines: [String: Int] = [:]
+        var builder = RegistryRowBuilder(layout: layout)
         _ = reader.nextRow(into: &fields, fileName: "", issues: &ignored)
         while lines.count < ids.count, let line = reader.nextRow(into: &fields, fileName: "", issues: &ignored) {
-            guard fields.count == columns else { continue }
-            for index in fields.indices { fields[index] = fields[index].trimmingHorizontalWhitespace() }
-            guard case .success(let values) = layout.record(from: fields), ids.contains(values.id), lines[values.id] == nil else { continue }
-            lines[values.id] = line
+            guard fields.count == columns, case .success(let record) = builder.record(from: fields, of: reader),
+                  ids.contains(record.id), lines[record.id] == nil else { continue }
+            lines[record.id] = line
         }
         return lines
+    }
+}
+
+extension DeviceRegistry {
+    /// Files smaller than this are read on one thread.
+    static let twoPartMinimumBytes = 1 << 20
+
+    /// The records of a large file's rows (from `bodyStart`, after the header) read on two threads, each half of
+    /// the rows; nil when the file is small or when any row has a problem or repeats an id (then the caller
+    /// reads it again in one pass, which reports the problems with their lines as usual). The second part
+    /// starts after a line end outside quotes near the middle; the first part's reader must end exactly there
+    /// without a problem, so both parts read the same records one reader would.
+    fileprivate static func recordsInTwoParts(of bytes: [UInt8], from bodyStart: Int, expectedRows: Int, columns: Int,
+                                              layout: RegistryColumns) -> [String: DeviceRecord]? {
+        guard bytes.count - bodyStart >= twoPartMinimumBytes, let split = recordBoundary(in: bytes, from: bodyStart) else { return nil }
+        let first = Mutex<[String: DeviceRecord]?>(nil)
+        let second = Mutex<[DeviceRecord]?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                var devices: [String: DeviceRecord] = [:]
+                devices.reserveCapacity(expectedRows)
+                let clean = readCleanRecords(of: bytes, bodyStart..<split, columns: columns, layout: layout) {
+                    devices.updateValue($0, forKey: $0.id) == nil
+                }
+                if clean { first.withLock { $0 = devices } }
+            } else {
+                var records: [DeviceRecord] = []
+                records.reserveCapacity(expectedRows / 2 + 1)
+                let clean = readCleanRecords(of: bytes, split..<bytes.count, columns: columns, layout: layout) {
+                    records.append($0)
+                    return true
+                }
+                if clean { second.withLock { $0 = records } }
+            }
+        }
+        guard var devices = first.withLock({ $0.take() }), let records = second.withLock({ $0.take() }) else { return nil }
+        for record in records {
+            guard devices.updateValue(record, forKey: record.id) == nil else { return nil }
+        }
+        return devices
+    }
+
+    /// Hands the record of every row in `range` to `add`; false as soon as a row has a problem or `add` refuses
+    /// a record, or when the reader does not end exactly at the end of `range`.
+    private static func readCleanRecords(of bytes: [UInt8], _ range: Range<Int>, columns: Int, layout: RegistryColumns,
+                                         _ add: (DeviceRecord) -> Bool) -> Bool {
+        var reader = CSVReader(bytes: bytes, range: range)
+        var builder = RegistryRowBuilder(layout: layout)
+        var fields: [CSVField] = []
+        var issues: [DeviceRegistryIssue] = []
+        while reader.nextRow(into: &fields, fileName: "", issues: &issues) != nil {
+            guard issues.isEmpty, fields.count == columns, case .success(let record) = builder.record(from: fields, of: reader),
+                  add(record) else { return false }
+        }
+        return issues.isEmpty && reader.position == range.upperBound
+    }
+
+    /// The position just after a line end near the middle of `bytes[start...]` that is outside quotes when the
+    /// quotes before it pair up (as in a well-formed file); nil when there is none.
+    private static func recordBoundary(in bytes: [UInt8], from start: Int) -> Int? {
+        let middle = start + (bytes.count - start) / 2
+        var insideQuotes = bytes[start..<middle].reduce(false) { inside, byte in byte == UInt8(ascii: "\"") ? !inside : inside }
+        for position in middle..<bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "\""): insideQuotes.toggle()
+            case UInt8(ascii: "\n") where !insideQuotes: return position + 1 < bytes.count ? position + 1 : nil
+            default: break
+            }
+        }
+        return nil
     }
 }
 
@@ -173,143 +248,101 @@ fileprivate struct RegistryColumns {
         emergencyContact = columnIndex["emergency_contact"]
         extra = columnIndex.filter { !Self.known.contains($0.key) }.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
     }
+}
+
+/// Turns rows into records: checks the values, makes a String only of the texts a record keeps for itself,
+/// and finds the shared fields of a row by their bytes (`DeviceRecordInterner.shared(encoded:make:)`).
+fileprivate struct RegistryRowBuilder {
+    let layout: RegistryColumns
+    /// Positions of the shared text columns (kind, community, building, unit, grid, owner, extra columns).
+    private let sharedTextColumns: [Int?]
+    private var interner = DeviceRecordInterner()
+    /// The encoding of the current row's shared fields (reused from row to row).
+    private var encoding: [UInt8] = []
+
+    /// Accepted `lives_alone` values as written (other spellings go through `livesAlone(_:)`).
+    private static let livesAloneSpellings: [(text: [UInt8], value: Bool)] = [
+        ("yes", true), ("no", false), ("true", true), ("false", false), ("1", true), ("0", false), ("y", true), ("n", false),
+        ("是", true), ("否", false),
+    ].map { (Array($0.0.utf8), $0.1) }
+
+    init(layout: RegistryColumns) {
+        self.layout = layout
+        sharedTextColumns = [layout.kind, layout.community, layout.building, layout.unit, layout.grid, layout.owner]
+            + layout.extra.map(\.index)
+    }
 
     struct RowProblem: Error { var message: String }
 
-    /// The fields of one record from a row's trimmed values.
-    func record(from row: [String]) -> Result<DeviceRecordFields, RowProblem> {
-        func value(_ index: Int?) -> String { index.map { row[$0] } ?? "" }
-        let id = value(id)
-        guard !id.isEmpty else { return .failure(RowProblem(message: "device id is empty")) }
-        guard !id.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) else {
-            return .failure(RowProblem(message: "device id '\(id)' contains '/', '+' or '#', which cannot appear in a topic level"))
+    /// The record of a row whose fields `reader` has just read.
+    mutating func record(from fields: [CSVField], of reader: CSVReader) -> Result<DeviceRecord, RowProblem> {
+        func text(_ index: Int?) -> String { index.map { reader.text(fields[$0]) } ?? "" }
+        guard let idColumn = layout.id, !fields[idColumn].isEmpty else { return .failure(RowProblem(message: "device id is empty")) }
+        guard !reader.slice(fields[idColumn]).contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) else {
+            return .failure(RowProblem(message: "device id '\(text(idColumn))' contains '/', '+' or '#', which cannot appear in a topic level"))
         }
         var interval: Int64?
-        let intervalText = value(reportInterval)
-        if !intervalText.isEmpty {
-            guard let seconds = Int64(intervalText), seconds > 0 else {
-                return .failure(RowProblem(message: "report_interval_s of '\(id)' must be a positive whole number of seconds, not '\(intervalText)'"))
+        if let column = layout.reportInterval, !fields[column].isEmpty {
+            guard let seconds = Self.positiveWholeNumber(reader.slice(fields[column])) else {
+                return .failure(RowProblem(message: "report_interval_s of '\(text(idColumn))' must be a positive whole number of seconds, not '\(text(column))'"))
             }
             interval = seconds
         }
         var alone: Bool?
-        let aloneText = value(livesAlone)
-        if !aloneText.isEmpty {
-            switch aloneText.lowercased() {
-            case "true", "yes", "y", "1", "是": alone = true
-            case "false", "no", "n", "0", "否": alone = false
-            default:
-                return .failure(RowProblem(message: "lives_alone of '\(id)' must be true or false (yes/no, 1/0, 是/否), not '\(aloneText)'"))
+        if let column = layout.livesAlone, !fields[column].isEmpty {
+            let spelling = reader.slice(fields[column])
+            guard let value = Self.livesAloneSpellings.first(where: { $0.text.elementsEqual(spelling) })?.value
+                    ?? Self.livesAlone(text(column)) else {
+                return .failure(RowProblem(message: "lives_alone of '\(text(idColumn))' must be true or false (yes/no, 1/0, 是/否), not '\(text(column))'"))
             }
+            alone = value
         }
-        var extraValues: [String: String] = [:]
-        for column in extra { extraValues[column.name] = row[column.index] }
-        return .success(DeviceRecordFields(
-            id: id, kind: value(kind), community: value(community), building: value(building), unit: value(unit),
-            address: value(address), grid: value(grid), owner: value(owner), reportIntervalSeconds: interval,
-            residentName: value(residentName), residentPhone: value(residentPhone), livesAlone: alone,
-            emergencyContact: value(emergencyContact), extra: extraValues))
-    }
-}
-
-/// An RFC 4180 reader over UTF-8 bytes that hands out one record at a time and remembers the line each
-/// record starts on. Blank lines are skipped; a record with a syntax problem is reported and skipped.
-struct CSVReader {
-    private let bytes: [UInt8]
-    private var position = 0
-    private var line = 1
-    /// Bytes of the field being read.
-    private var field: [UInt8] = []
-
-    private static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-    private static let carriageReturn = UInt8(ascii: "\r"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
-
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+        encoding.removeAll(keepingCapacity: true)
+        for column in sharedTextColumns {
+            if let column { encoding.append(contentsOf: reader.slice(fields[column])) }
+            encoding.append(0xFF)
+        }
+        if let interval { withUnsafeBytes(of: interval.littleEndian) { encoding.append(contentsOf: $0) } }
+        encoding.append(interval == nil ? 0xFF : 0xFE)
+        encoding.append(alone.map { $0 ? 1 : 0 } ?? 2)
+        let layout = self.layout
+        let shared = interner.shared(encoded: encoding) {
+            var extra: [String: String] = [:]
+            for column in layout.extra { extra[column.name] = text(column.index) }
+            return DeviceRecordSharedFields(
+                kind: text(layout.kind), community: text(layout.community), building: text(layout.building),
+                unit: text(layout.unit), grid: text(layout.grid), owner: text(layout.owner),
+                reportIntervalSeconds: interval, livesAlone: alone, extra: extra)
+        }
+        return .success(DeviceRecord(
+            id: text(idColumn), address: text(layout.address), residentName: text(layout.residentName),
+            residentPhone: text(layout.residentPhone), emergencyContact: text(layout.emergencyContact), shared: shared))
     }
 
-    /// Reads the next record with content into `fields`; returns the line it starts on, nil at the end.
-    mutating func nextRow(into fields: inout [String], fileName: String, issues: inout [DeviceRegistryIssue]) -> Int? {
-        while position < bytes.count {
-            if let line = readRecord(into: &fields, fileName: fileName, issues: &issues) { return line }
+    /// The value of decimal digits with an optional leading `+` (as `Int64(_:)` reads them) when it is above
+    /// zero; nil otherwise.
+    private static func positiveWholeNumber(_ digits: ArraySlice<UInt8>) -> Int64? {
+        var rest = digits
+        if rest.first == UInt8(ascii: "+") { rest = rest.dropFirst() }
+        guard !rest.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in rest {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflow, !overflow2 else { return nil }
+            value = sum
         }
-        return nil
+        return value > 0 ? value : nil
     }
 
-    /// Reads one physical record (up to an unquoted line end): its line when it has content and no
-    /// syntax problem, else nil.
-    private mutating func readRecord(into fields: inout [String], fileName: String, issues: inout [DeviceRegistryIssue]) -> Int? {
-        fields.removeAll(keepingCapacity: true)
-        field.removeAll(keepingCapacity: true)
-        let rowStartLine = line
-        var inQuotes = false
-        var fieldWasQuoted = false
-        var afterClosingQuote = false
-        var rowHasContent = false
-        var badRow = false
-
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            fieldWasQuoted = false
-            afterClosingQuote = false
+    /// A `lives_alone` value in any letter case.
+    private static func livesAlone(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "y", "1", "是": return true
+        case "false", "no", "n", "0", "否": return false
+        default: return nil
         }
-        func problem(_ message: String, at line: Int) {
-            if !badRow { issues.append(DeviceRegistryIssue(file: fileName, line: line, message: message)) }
-            badRow = true
-        }
-
-        while position < bytes.count {
-            let byte = bytes[position]
-            position += 1
-            let next: UInt8? = position < bytes.count ? bytes[position] : nil
-            if inQuotes {
-                if byte == Self.quote {
-                    if next == Self.quote {
-                        field.append(Self.quote)
-                        position += 1
-                    } else {
-                        inQuotes = false
-                        afterClosingQuote = true
-                    }
-                } else {
-                    if byte == Self.newline { line += 1 }
-                    field.append(byte)
-                }
-                continue
-            }
-            switch byte {
-            case Self.comma:
-                rowHasContent = true
-                endField()
-            case Self.carriageReturn where next == Self.newline:
-                continue
-            case Self.newline, Self.carriageReturn:
-                endField()
-                line += 1
-                return rowHasContent && !badRow ? rowStartLine : nil
-            case Self.quote where field.isEmpty && !fieldWasQuoted:
-                rowHasContent = true
-                inQuotes = true
-                fieldWasQuoted = true
-            default:
-                if afterClosingQuote {
-                    if byte == Self.space || byte == Self.tab { continue }
-                    problem("unexpected text after a closing quote", at: line)
-                } else if byte == Self.quote {
-                    problem("quote inside an unquoted field (quote the whole field and double the quote)", at: line)
-                }
-                if byte != Self.space && byte != Self.tab { rowHasContent = true }
-                field.append(byte)
-            }
-        }
-        if inQuotes {
-            issues.append(DeviceRegistryIssue(file: fileName, line: rowStartLine, message: "quoted field is not closed before the end of the file"))
-            badRow = true
-        }
-        endField()
-        return rowHasContent && !badRow ? rowStartLine : nil
     }
 }
 
@@ -318,19 +351,12 @@ extension String {
     /// and U+200B (the same set as Foundation's `CharacterSet.whitespaces`), without bridging through
     /// NSString, which dominated loading a large registry (see README.md (Performance)).
     func trimmingHorizontalWhitespace() -> String {
-        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            switch scalar.value {
-            case 0x09, 0x20: return true
-            case 0...0x9F, 0x3001...: return false  // no space separator below U+00A0 but U+0020, none above U+3000
-            default: return scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
-            }
-        }
         // Fast path: a text that starts and ends with a printable ASCII character needs no trimming.
         if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
         let scalars = unicodeScalars
-        guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return self }
-        guard let start = scalars.firstIndex(where: { !isSpace($0) }),
-              let end = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = scalars.first, let last = scalars.last, first.isHorizontalSpace || last.isHorizontalSpace else { return self }
+        guard let start = scalars.firstIndex(where: { !$0.isHorizontalSpace }),
+              let end = scalars.lastIndex(where: { !$0.isHorizontalSpace }) else { return "" }
         return String(scalars[start...end])
     }
 }
