@@ -122,16 +122,22 @@ public enum LookoutDaemon {
         // The checkpoint service copies the write-ahead log; the ingest connection does it only past a high mark.
         var ingestOptions = configuration.storeOptions
         ingestOptions.walAutoCheckpointPages = CheckpointService.writerAutoCheckpointPages
+        // The devices table (`lookout devices`) is written from a thread of its own: a new registry of a million
+        // devices does not hold up the subscription.
+        let registryMirror = RegistryMirrorService(log: log) {
+            try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+        }
         do {
             store = try EventStore(path: configuration.databasePath, options: ingestOptions)
-            pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log)
+            pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
+                                          log: log, registryMirror: registryMirror)
         } catch {
             log.error("cannot open the database \(configuration.databasePath): \(error)")
             return ExitCode.failure
         }
         var services: [any Service] = [CheckpointService(log: log) {
             try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
-        }]
+        }, registryMirror]
         var backlog: @Sendable () -> Int = { -1 }
         if configuration.handoffEnabled {
             let handoff = HandoffService(configuration: configuration, log: log) {

@@ -3,6 +3,7 @@
 import Foundation
 import LookoutTestSupport
 import Rules
+import Synchronization
 import Testing
 
 /// Mirroring the registry into the devices table at start: skipped when the registry is unchanged, done
@@ -123,5 +124,67 @@ import Testing
         let devices = try fixture.devices()
         #expect(devices["SD-1"]?.kind == "smoke")
         #expect(devices["X-1"]?.kind == "door")
+    }
+
+    /// A registry of `count` smoke alarms in community `community`, ids `SD-000000`….
+    static func smokeAlarms(_ count: Int, community: String) -> DeviceRegistry {
+        DeviceRegistry((0..<count).map { index in
+            DeviceRecord(id: "SD-" + String(index + 1_000_000).dropFirst(), kind: "smoke", community: community,
+                         address: "\(index / 100)号楼\(index % 100)室", reportIntervalSeconds: 3_600)
+        })
+    }
+
+    /// Runs `service` on a thread of its own until `body` returns, then stops it and waits for its end.
+    static func whileRunning(_ service: RegistryMirrorService, _ body: () throws -> Void) throws {
+        let ended = Atomic<Bool>(false)
+        Thread.detachNewThread {
+            try? service.run()
+            ended.store(true, ordering: .sequentiallyConsistent)
+        }
+        defer {
+            service.shutdown()
+            while !ended.load(ordering: .sequentiallyConsistent) { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        try body()
+    }
+
+    /// Waits (up to a minute) until `service` has completed `count` mirrors.
+    static func waitForMirrors(_ service: RegistryMirrorService, _ count: Int) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while service.completed.load(ordering: .sequentiallyConsistent) < count {
+            guard Date() < deadline else { throw HarnessError("the registry mirror did not complete \(count) mirror(s)") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    @Test func theMirrorServiceWritesALargeRegistryInSeveralTransactionsAndTheNewestRegistryWins() throws {
+        let fixture = try Fixture()
+        let log = Logger(level: .error, output: Logger.Output(journald: true) { _ in })
+        let service = RegistryMirrorService(log: log) { [configuration = fixture.configuration] in
+            try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+        }
+        let large = Self.smokeAlarms(RegistryMirrorService.rowsPerTransaction * 2 + 17, community: "c01")
+        let store = try EventStore(path: fixture.configuration.databasePath, options: fixture.configuration.storeOptions)
+        try Self.whileRunning(service) {
+            // The pipeline only asks; the service writes.
+            _ = try IngestPipeline(configuration: fixture.configuration, store: store, ruleSet: RuleSet(), registry: large,
+                                   log: log, clock: { fixture.now }, registryMirror: service)
+            try Self.waitForMirrors(service, 1)
+            let devices = try fixture.devices()
+            #expect(devices.count == large.count)
+            #expect(devices.values.allSatisfy { $0.registered && $0.community == "c01" && $0.kind == "smoke" })
+            #expect(try fixture.store().registryMirrorFingerprint() == RegistryMirrorFingerprint.of(large))
+
+            // Two requests in a row: the second (fewer devices, another community) is what the table ends with.
+            let changed = Self.smokeAlarms(RegistryMirrorService.rowsPerTransaction + 3, community: "c02")
+            service.request(Self.smokeAlarms(10, community: "c03"), at: fixture.now)
+            service.request(changed, at: fixture.now)
+            try Self.waitForMirrors(service, 2)
+            let after = try fixture.devices()
+            #expect(after.count == large.count)
+            #expect(after.values.filter(\.registered).count == changed.count)
+            #expect(after.values.filter(\.registered).allSatisfy { $0.community == "c02" })
+            #expect(try fixture.store().registryMirrorFingerprint() == RegistryMirrorFingerprint.of(changed))
+        }
     }
 }

@@ -6,23 +6,27 @@ import Rules
 extension EventStore {
     /// Writes the registry into the devices mirror for `lookout devices`, unless the mirror was last made
     /// from the same registry (same fingerprint): then nothing is read or written beyond the fingerprint.
+    /// One transaction; `RegistryMirrorService` writes a large registry in several from a thread of its own.
     /// Returns whether it mirrored.
     @discardableResult
     func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws -> Bool {
         let fingerprint = RegistryMirrorFingerprint.of(registry)
         guard try registryMirrorFingerprint() != fingerprint else { return false }
-        // In id order (the table's key, so SQLite appends instead of splitting pages all over); the ids are
-        // compared inline (16-byte values, not records behind a pointer each), each entry sorted with its record
-        // (no look-up by id afterwards).
-        let devices = registry.devices.sorted { $0.key < $1.key }.map { entry in
+        try mirrorRegistry(Self.mirrorRows(of: registry), at: at, fingerprint: fingerprint)
+        return true
+    }
+
+    /// The devices mirror's rows for `registry`, in id order (the table's key, so SQLite appends instead of
+    /// splitting pages all over); the ids are compared inline (16-byte values, not records behind a pointer
+    /// each), each entry sorted with its record (no look-up by id afterwards).
+    static func mirrorRows(of registry: DeviceRegistry) -> [DeviceState] {
+        registry.devices.sorted { $0.key < $1.key }.map { entry in
             let record = entry.value
             return DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
                                unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
                                residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
                                registered: true)
         }
-        try mirrorRegistry(devices, at: at, fingerprint: fingerprint)
-        return true
     }
 
     /// Open events by level, and how many of them are overdue.

@@ -68,16 +68,28 @@ public final class IngestPipeline: MQTTConsumer {
     private var retiredRuleCounters: [String: RuleCounters] = [:]
     private var retiredEngineCounters = EngineCounters()
     /// Levels of the hand-off topic pattern (`lookout`, `events`, `{level}`, `{id}`).
+    /// Writes the registry into the devices table from a thread of its own (nil: at once, on this thread).
+    private let registryMirror: RegistryMirrorService?
     private lazy var handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
-    /// mirrors the registry into the store. Public for `lookout-bench pipeline`, which drives it without a broker.
-    public init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
-         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
+    /// mirrors the registry into the store (in one transaction, before it returns). Public for
+    /// `lookout-bench pipeline`, which drives it without a broker.
+    public convenience init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
+                            log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
+        try self.init(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log,
+                      clock: clock, registryMirror: nil)
+    }
+
+    /// Builds the pipeline as lookoutd does: `registryMirror` (when given) writes the registry into the devices
+    /// table from its own thread, so start-up does not wait for it.
+    init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
+         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock, registryMirror: RegistryMirrorService?) throws {
         self.configuration = configuration
         self.store = store
         self.log = log
         self.clock = clock
+        self.registryMirror = registryMirror
         let now = clock()
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
@@ -86,7 +98,16 @@ public final class IngestPipeline: MQTTConsumer {
         ruleStateLogSince = now
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
         for batch in try store.newestMessageBatches(limit: FingerprintMemory.keptBatches) { fingerprints.insertBatch(batch) }
-        try store.mirrorRegistry(registry, at: now)
+        try mirror(registry, at: now)
+    }
+
+    /// Writes `registry` into the devices table: through `registryMirror` when there is one, else at once.
+    private func mirror(_ registry: DeviceRegistry, at now: Millis) throws {
+        if let registryMirror {
+            registryMirror.request(registry, at: now)
+        } else {
+            try store.mirrorRegistry(registry, at: now)
+        }
     }
 
     /// Milliseconds since the epoch from the system clock.
@@ -193,7 +214,7 @@ public final class IngestPipeline: MQTTConsumer {
     public func replaceRegistry(_ registry: DeviceRegistry) throws {
         engine.replaceRegistry(registry)
         trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }
-        try store.mirrorRegistry(registry, at: clock())
+        try mirror(registry, at: clock())
     }
 
     // MARK: Committing

@@ -12,6 +12,16 @@ extension EventStore {
     /// values are left as they are: mirroring an unchanged registry reads the table but writes nothing.
     public func mirrorRegistry(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
         try transaction {
+            try upsertRegisteredDevices(devices[...], at: at)
+            try finishRegistryMirror(devices, at: at, fingerprint: fingerprint)
+        }
+    }
+
+    /// The first part of a mirror made in several transactions (for a large registry, so that no single
+    /// transaction holds the write lock for long): writes `devices` as registered rows (rows that already hold
+    /// the listed values are left as they are). `finishRegistryMirror` completes it.
+    public func upsertRegisteredDevices(_ devices: ArraySlice<DeviceState>, at: Millis) throws {
+        try transaction {
             let upsert = try connection.cached("""
                 INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
                     report_interval_s, registered, updated_at)
@@ -26,16 +36,24 @@ extension EventStore {
                     OR resident_name IS NOT excluded.resident_name OR report_interval_s IS NOT excluded.report_interval_s
                 """)
             for device in devices {
-                try upsert.execute([device.id, device.kind, device.community, device.building, device.unit,
-                                    device.address, device.grid, device.owner, device.residentName,
-                                    device.reportIntervalSeconds, at])
+                try upsert.execute(binding: device.id, device.kind, device.community, device.building, device.unit,
+                                   device.address, device.grid, device.owner, device.residentName,
+                                   device.reportIntervalSeconds, at)
             }
+        }
+    }
+
+    /// The last part of a mirror: once every device of `devices` (the whole registry) is written with
+    /// `upsertRegisteredDevices`, marks the registered rows it does not list as unregistered and stores
+    /// `fingerprint` (nil forgets the stored one), in one transaction.
+    public func finishRegistryMirror(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
+        try transaction {
             try unregisterDevices(notIn: devices)
             if let fingerprint {
                 try connection.cached("""
                     INSERT INTO mirror_fingerprints (name, fingerprint, updated_at) VALUES ('registry', ?, ?)
                     ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
-                    """).execute([fingerprint, at])
+                    """).execute(binding: fingerprint, at)
             } else {
                 try connection.cached("DELETE FROM mirror_fingerprints WHERE name = 'registry'").execute()
             }
