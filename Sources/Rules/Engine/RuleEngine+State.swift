@@ -5,21 +5,31 @@ extension RuleEngine {
 
     /// State changed since the last call, to be committed with the same batch's events.
     public func takeStateChanges() -> [RuleStateChange] {
-        guard !dirty.isEmpty || !droppedKeys.isEmpty else { return [] }
+        guard !dirty.isEmpty || !droppedKeys.isEmpty || states.hasDirty else { return [] }
         var changes: [RuleStateChange] = []
-        changes.reserveCapacity(dirty.count + droppedKeys.count)
+        changes.reserveCapacity(dirty.count + droppedKeys.count + states.dirtyCount)
+        // Each key once, in no particular order: the store logs them per batch and sorts when it folds the log.
+        // Device keys marked both in `dirty` (a forgotten device, a changed rule) and in the state table are
+        // taken from `dirty`, which reads the current state.
+        let rewrittenDevices = Set(dirty.lazy.filter { !$0.isGroup }.map(\.storageKey))
+        let rules = ruleSet.rules
+        states.takeDirty { index, deviceID, state in
+            let rule = rules[index]
+            let key = Self.storageKey(rule: rule.name, key: deviceID)
+            if !rewrittenDevices.isEmpty, rewrittenDevices.contains(key) { return }
+            changes.append(RuleStateChange(key: key, value: state.isEmpty ? nil : encode(state, fingerprint: rule.fingerprint, isGroup: false)))
+        }
         if !droppedKeys.isEmpty {
-            let rewritten = Set(dirty.map(\.storageKey))
+            let rewritten = Set(changes.map(\.key)).union(dirty.map(\.storageKey))
             for key in droppedKeys where !rewritten.contains(key) { changes.append(RuleStateChange(key: key, value: nil)) }
             droppedKeys.removeAll()
         }
-        // Each key once, in no particular order: the store logs them per batch and sorts when it folds the log.
         for ref in dirty {
             guard let index = slotIndex[ref.rule] else {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
                 continue
             }
-            let state = ref.isGroup ? slots[index].groups[ref.key] : slots[index].devices[ref.key]
+            let state = ref.isGroup ? slots[index].groups[ref.key] : states.device(ref.key).flatMap { states.state(rule: index, device: $0) }
             guard let state, !state.isEmpty else {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
                 continue
@@ -28,6 +38,22 @@ extension RuleEngine {
         }
         dirty.removeAll(keepingCapacity: true)
         return changes
+    }
+
+    /// `rule/key`, the key under which the daemon stores a state (as `StateRef.storageKey`, built from bytes).
+    static func storageKey(rule: String, key: String) -> String {
+        var rule = rule, key = key
+        return rule.withUTF8 { ruleBytes in
+            key.withUTF8 { keyBytes in
+                let count = ruleBytes.count + 1 + keyBytes.count
+                return String(unsafeUninitializedCapacity: count) { buffer in
+                    _ = buffer.initialize(fromContentsOf: ruleBytes)
+                    buffer[ruleBytes.count] = UInt8(ascii: "/")
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[(ruleBytes.count + 1)...]).initialize(fromContentsOf: keyBytes)
+                    return count
+                }
+            }
+        }
     }
 
     /// Restores state saved by earlier `takeStateChanges()` calls (at start, before any message).
@@ -69,13 +95,20 @@ extension RuleEngine {
                 slots[index].groups[key] = state
                 if state.active { slots[index].activeGroups.insert(key) }
             } else {
-                slots[index].devices[key] = state
-                if state.pendingSince != nil { slots[index].pending.insert(key) }
-                if state.active { slots[index].activeDevices.insert(key) }
-                if registry[key] == nil { unregisteredOrder.touch(key) }
+                restoreDeviceState(state, rule: index, deviceID: key)
             }
         }
         restartAbsenceChecks()
+    }
+
+    /// Puts a restored state of device `deviceID` under rule `index` in place, with its timers.
+    private func restoreDeviceState(_ state: RuleKeyState, rule index: Int, deviceID: String) {
+        let record = registry[deviceID]
+        let device = states.addDevice(deviceID, record: record)
+        states[states.entryCreating(rule: index, device: device)] = state
+        if state.pendingSince != nil { slots[index].pending.insert(device) }
+        if state.active { slots[index].activeDevices.insert(device) }
+        if record == nil { unregisteredOrder.touch(deviceID) }
     }
 
     /// Counts an unusable saved entry and schedules its deletion.
@@ -152,7 +185,7 @@ struct StateWriter {
         return bytes
     }()
     mutating func byte(_ b: UInt8) { bytes.append(b) }
-    mutating func uint64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) } }
+    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
     mutating func optionalInt(_ v: Int64?) {
         if let v { byte(1); int(v) } else { byte(0) }

@@ -124,5 +124,5 @@ struct StateRef: Hashable, Sendable {
     var key: String
     var isGroup: Bool
     /// The key under which the daemon stores it.
-    var storageKey: String { "\(rule)/\(key)" }
+    var storageKey: String { RuleEngine.storageKey(rule: rule, key: key) }
 }
