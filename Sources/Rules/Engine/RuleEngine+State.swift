@@ -185,7 +185,7 @@ struct StateWriter {
         return bytes
     }()
     mutating func byte(_ b: UInt8) { bytes.append(b) }
-    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func uint64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) } }
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
     mutating func optionalInt(_ v: Int64?) {
         if let v { byte(1); int(v) } else { byte(0) }

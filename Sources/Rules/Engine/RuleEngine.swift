@@ -91,7 +91,7 @@ public final class RuleEngine {
         guard !candidates.isEmpty else { return [] }
         let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
         // One look-up of the device in the state table; the registry only for a device the table lacks.
-        var deviceIndex = states.device(deviceID)
+        var deviceIndex = states.indexByID[deviceID]
         let device: DeviceEntry?
         if let known = deviceIndex { device = states.records[Int(known)] } else { device = deviceEntries[deviceID] }
         let awayUntil = away.isEmpty ? nil : away[deviceID]
@@ -367,11 +367,17 @@ public final class RuleEngine {
             labelParts.append("\(field.label) \(value.templateText)")
         }
         let key = keyParts.joined(separator: ",")
+        // Without `clear when`, a message that does not trigger changes nothing worth saving: the window is
+        // applied again whenever the group is used (and `sweepGroups` forgets groups gone quiet).
+        let triggered: Bool? = rule.clearWhen == nil ? rule.when?.isTrue(in: &context) ?? false : nil
+        if triggered == false { return }
         if slots[index].groups[key] == nil, slots[index].groups.count >= maxUnregisteredDevices {
             sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
         }
         var state = slots[index].groups[key] ?? RuleKeyState()
-        state.members.removeAll { $0.at <= context.now.minus(correlate.withinMillis) }
+        let stale = context.now.minus(correlate.withinMillis)
+        let pruned = state.members.contains { $0.at <= stale }
+        if pruned { state.members.removeAll { $0.at <= stale } }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
             state.members.removeAll { $0.device == context.deviceID }
             if state.active, state.members.isEmpty {
@@ -382,8 +388,8 @@ public final class RuleEngine {
             storeGroup(state, index, rule, key: key)
             return
         }
-        guard rule.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
-            storeGroup(state, index, rule, key: key)
+        guard triggered ?? rule.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
+            if pruned { storeGroup(state, index, rule, key: key) }
             return
         }
         state.members.removeAll { $0.device == context.deviceID }

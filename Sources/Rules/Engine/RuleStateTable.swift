@@ -27,7 +27,8 @@ struct RuleStateTable {
         var isLive: Bool
     }
 
-    private var indexByID: [String: DeviceIndex] = [:]
+    /// Device indices by id (read directly on the hot path: a method call on the engine's table may copy it).
+    private(set) var indexByID: [String: DeviceIndex] = [:]
     /// Device ids by index ("" for a free index).
     private(set) var ids: [String] = []
     /// Registry records by index (nil: not registered).
