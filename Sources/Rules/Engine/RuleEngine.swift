@@ -67,6 +67,8 @@ public final class RuleEngine {
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.layoutSlots = KeySegmentSlots(ruleSet.layout)
         self.candidates = CandidateRules(ruleSet.rules)
+        // Registered devices get their index and (under an absence rule) a state as they first report.
+        states.reserveCapacity(devices: registry.count)
     }
 
     /// Counters per rule, in rule order.

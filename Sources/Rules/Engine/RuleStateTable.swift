@@ -42,6 +42,15 @@ struct RuleStateTable {
     /// its flag says whether it still is).
     private var dirtyEntries: [EntryIndex] = []
 
+    /// Makes room for `devices` devices, each with one state (no growing and rehashing while they first report).
+    mutating func reserveCapacity(devices: Int) {
+        indexByID.reserveCapacity(devices)
+        ids.reserveCapacity(devices)
+        records.reserveCapacity(devices)
+        firstEntry.reserveCapacity(devices)
+        entries.reserveCapacity(devices)
+    }
+
     /// Number of devices with an index.
     var deviceCount: Int { indexByID.count }
 
