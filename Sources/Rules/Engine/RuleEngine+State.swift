@@ -106,7 +106,10 @@ extension RuleEngine {
         let record = registry[deviceID]
         let device = states.addDevice(deviceID, record: record)
         states[states.entryCreating(rule: index, device: device)] = state
-        if state.pendingSince != nil { slots[index].pending.insert(device) }
+        if state.pendingSince != nil {
+            slots[index].pending.insert(device)
+            slots[index].nextPendingDue = .min
+        }
         if state.active { slots[index].activeDevices.insert(device) }
         if record == nil { unregisteredOrder.touch(deviceID) }
     }

@@ -25,6 +25,8 @@ public final class RuleEngine {
         var counters = RuleCounters()
         /// Earliest time an absence check can be due.
         var nextAbsenceCheck: EpochMillis = .min
+        /// No pending `for` is due before this (a lower bound: removals do not raise it).
+        var nextPendingDue: EpochMillis = .min
         /// Where the absence check under way goes on in the registry (nil: none under way).
         var absenceCursor: [String: DeviceEntry].Index?
         /// Earliest due time the absence check under way has found so far.
@@ -342,6 +344,7 @@ public final class RuleEngine {
                 state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
                                          payloadText: message.payloadText, &context)
                 slots[index].pending.insert(device)
+                slots[index].nextPendingDue = min(slots[index].nextPendingDue, context.now.plus(rule.holdForMillis ?? 0))
                 changed = true
             }
             return
@@ -577,14 +580,25 @@ public final class RuleEngine {
     // MARK: Timers
 
     private func firePending(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
-        guard let hold = rule.holdForMillis, !slots[index].pending.isEmpty else { return }
-        for device in sortedByID(slots[index].pending) {
-            guard let entry = states.entry(rule: index, device: device), let since = states[entry].pendingSince,
-                  var action = states[entry].action else {
+        guard let hold = rule.holdForMillis, !slots[index].pending.isEmpty, now >= slots[index].nextPendingDue else { return }
+        // Only the due ones are sorted (fired in the order of their ids, as ever); the next due time is noted.
+        var due: [DeviceIndex] = []
+        var gone: [DeviceIndex] = []
+        var next = EpochMillis.max
+        for device in slots[index].pending {
+            guard let entry = states.entry(rule: index, device: device), let since = states[entry].pendingSince else {
+                gone.append(device)
+                continue
+            }
+            if now >= since.plus(hold) { due.append(device) } else { next = min(next, since.plus(hold)) }
+        }
+        for device in gone { slots[index].pending.remove(device) }
+        slots[index].nextPendingDue = next
+        for device in due.count > 1 ? sortedByID(due) : due {
+            guard let entry = states.entry(rule: index, device: device), var action = states[entry].action else {
                 slots[index].pending.remove(device)
                 continue
             }
-            guard now >= since.plus(hold) else { continue }
             var state = states[entry]
             action.at = now
             raise(index, rule, action, &state, key: states.ids[Int(device)], device: device, &actions)
@@ -630,7 +644,7 @@ public final class RuleEngine {
     }
 
     /// Devices in the order of their ids (timers fire in the same order as ever).
-    private func sortedByID(_ devices: Set<DeviceIndex>) -> [DeviceIndex] {
+    private func sortedByID(_ devices: some Collection<DeviceIndex>) -> [DeviceIndex] {
         devices.sorted { states.ids[Int($0)] < states.ids[Int($1)] }
     }
 
