@@ -117,7 +117,7 @@ struct RuleStateTableTests {
         }
         table.takeDirty { _, _, _ in Issue.record("a forgotten device's entry was taken") }
         #expect(table.deviceCount == 0)
-        #expect(table.ids.count == 1)
+        #expect(table.devices.count == 1)
         #expect(table.entries.count == 1)
     }
 }

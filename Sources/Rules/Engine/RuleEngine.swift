@@ -97,7 +97,7 @@ public final class RuleEngine {
         // One look-up of the device in the state table; the registry only for a device the table lacks.
         var deviceIndex = states.indexByID[deviceID]
         let device: DeviceEntry?
-        if let known = deviceIndex { device = states.records[Int(known)] } else { device = deviceEntries[deviceID] }
+        if let known = deviceIndex { device = states.devices[Int(known)].record } else { device = deviceEntries[deviceID] }
         let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
@@ -601,7 +601,7 @@ public final class RuleEngine {
             }
             var state = states[entry]
             action.at = now
-            raise(index, rule, action, &state, key: states.ids[Int(device)], device: device, &actions)
+            raise(index, rule, action, &state, key: states.devices[Int(device)].id, device: device, &actions)
             storeDevice(state, index, device, entry: entry)
         }
     }
@@ -614,7 +614,7 @@ public final class RuleEngine {
                 continue
             }
             var state = states[entry]
-            guard followUpDue(index, rule, &state, key: states.ids[Int(device)], device: device, now, &actions) else { continue }
+            guard followUpDue(index, rule, &state, key: states.devices[Int(device)].id, device: device, now, &actions) else { continue }
             storeDevice(state, index, device, entry: entry)
         }
         for key in slots[index].activeGroups.sorted() {
@@ -645,7 +645,7 @@ public final class RuleEngine {
 
     /// Devices in the order of their ids (timers fire in the same order as ever).
     private func sortedByID(_ devices: some Collection<DeviceIndex>) -> [DeviceIndex] {
-        devices.sorted { states.ids[Int($0)] < states.ids[Int($1)] }
+        devices.sorted { states.devices[Int($0)].id < states.devices[Int($1)].id }
     }
 
     // MARK: State bookkeeping

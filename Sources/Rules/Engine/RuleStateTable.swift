@@ -29,12 +29,18 @@ struct RuleStateTable {
 
     /// Device indices by id (read directly on the hot path: a method call on the engine's table may copy it).
     private(set) var indexByID: [String: DeviceIndex] = [:]
-    /// Device ids by index ("" for a free index).
-    private(set) var ids: [String] = []
-    /// Registry records by index (nil: not registered).
-    private(set) var records: [DeviceRecord?] = []
-    /// First entry of each device (-1: none).
-    private var firstEntry: [EntryIndex] = []
+    /// What the table knows of one device, together (one cache line reached per message, not three).
+    struct Device {
+        /// The device id ("" for a free index).
+        var id: String
+        /// The registry record (nil: not registered).
+        var record: DeviceRecord?
+        /// The device's first entry (-1: none).
+        var firstEntry: EntryIndex
+    }
+
+    /// Devices by index.
+    private(set) var devices: ContiguousArray<Device> = []
     private var freeDevices: [DeviceIndex] = []
     private(set) var entries: ContiguousArray<Entry> = []
     private var freeEntries: [EntryIndex] = []
@@ -45,9 +51,7 @@ struct RuleStateTable {
     /// Makes room for `devices` devices, each with one state (no growing and rehashing while they first report).
     mutating func reserveCapacity(devices: Int) {
         indexByID.reserveCapacity(devices)
-        ids.reserveCapacity(devices)
-        records.reserveCapacity(devices)
-        firstEntry.reserveCapacity(devices)
+        self.devices.reserveCapacity(devices)
         entries.reserveCapacity(devices)
     }
 
@@ -64,14 +68,10 @@ struct RuleStateTable {
         let index: DeviceIndex
         if let free = freeDevices.popLast() {
             index = free
-            ids[Int(index)] = id
-            records[Int(index)] = record
-            firstEntry[Int(index)] = -1
+            devices[Int(index)] = Device(id: id, record: record, firstEntry: -1)
         } else {
-            index = DeviceIndex(ids.count)
-            ids.append(id)
-            records.append(record)
-            firstEntry.append(-1)
+            index = DeviceIndex(devices.count)
+            devices.append(Device(id: id, record: record, firstEntry: -1))
         }
         indexByID[id] = index
         return index
@@ -80,27 +80,26 @@ struct RuleStateTable {
     /// Forgets device `device` and releases its entries; returns the rules (positions) it had state under.
     mutating func removeDevice(_ device: DeviceIndex) -> [Int] {
         var rules: [Int] = []
-        while firstEntry[Int(device)] >= 0 {
-            let entry = firstEntry[Int(device)]
+        while devices[Int(device)].firstEntry >= 0 {
+            let entry = devices[Int(device)].firstEntry
             rules.append(Int(entries[Int(entry)].rule))
             release(entry)
         }
-        indexByID[ids[Int(device)]] = nil
-        ids[Int(device)] = ""
-        records[Int(device)] = nil
+        indexByID[devices[Int(device)].id] = nil
+        devices[Int(device)] = Device(id: "", record: nil, firstEntry: -1)
         freeDevices.append(device)
         return rules
     }
 
     /// Re-reads every device's registry record (after a registry reload).
     mutating func refreshRecords(_ registry: DeviceRegistry) {
-        for index in ids.indices where !ids[index].isEmpty { records[index] = registry[ids[index]] }
+        for index in devices.indices where !devices[index].id.isEmpty { devices[index].record = registry[devices[index].id] }
     }
 
     /// The entry of `rule` for `device`, or nil.
     @inline(__always)
     func entry(rule: Int, device: DeviceIndex) -> EntryIndex? {
-        var entry = firstEntry[Int(device)]
+        var entry = devices[Int(device)].firstEntry
         while entry >= 0 {
             if entries[Int(entry)].rule == Int32(rule) { return entry }
             entry = entries[Int(entry)].next
@@ -111,7 +110,7 @@ struct RuleStateTable {
     /// The entry of `rule` for `device`, created with an empty state when there is none.
     mutating func entryCreating(rule: Int, device: DeviceIndex) -> EntryIndex {
         if let existing = entry(rule: rule, device: device) { return existing }
-        let fresh = Entry(state: RuleKeyState(), device: device, rule: Int32(rule), next: firstEntry[Int(device)],
+        let fresh = Entry(state: RuleKeyState(), device: device, rule: Int32(rule), next: devices[Int(device)].firstEntry,
                           isDirty: false, isLive: true)
         let index: EntryIndex
         if let free = freeEntries.popLast() {
@@ -121,7 +120,7 @@ struct RuleStateTable {
             index = EntryIndex(entries.count)
             entries.append(fresh)
         }
-        firstEntry[Int(device)] = index
+        devices[Int(device)].firstEntry = index
         return index
     }
 
@@ -158,7 +157,7 @@ struct RuleStateTable {
         dirtyEntries.removeAll(keepingCapacity: true)
         for entry in taken where entries[Int(entry)].isDirty {
             entries[Int(entry)].isDirty = false
-            body(Int(entries[Int(entry)].rule), ids[Int(entries[Int(entry)].device)], entries[Int(entry)].state)
+            body(Int(entries[Int(entry)].rule), devices[Int(entries[Int(entry)].device)].id, entries[Int(entry)].state)
             if entries[Int(entry)].state.isEmpty { release(entry) }
         }
     }
@@ -166,10 +165,10 @@ struct RuleStateTable {
     /// Unlinks `entry` from its device and puts it on the free list (a mark it had is dropped).
     mutating func release(_ entry: EntryIndex) {
         let device = Int(entries[Int(entry)].device)
-        if firstEntry[device] == entry {
-            firstEntry[device] = entries[Int(entry)].next
+        if devices[device].firstEntry == entry {
+            devices[device].firstEntry = entries[Int(entry)].next
         } else {
-            var previous = firstEntry[device]
+            var previous = devices[device].firstEntry
             while previous >= 0, entries[Int(previous)].next != entry { previous = entries[Int(previous)].next }
             if previous >= 0 { entries[Int(previous)].next = entries[Int(entry)].next }
         }
@@ -186,7 +185,7 @@ struct RuleStateTable {
             if let new = newRule(old) {
                 entries[entry].rule = Int32(new)
             } else {
-                dropped.append((old, ids[Int(entries[entry].device)]))
+                dropped.append((old, devices[Int(entries[entry].device)].id))
                 release(EntryIndex(entry))
             }
         }
