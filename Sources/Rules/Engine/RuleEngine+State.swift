@@ -5,21 +5,31 @@ extension RuleEngine {
 
     /// State changed since the last call, to be committed with the same batch's events.
     public func takeStateChanges() -> [RuleStateChange] {
-        guard !dirty.isEmpty || !droppedKeys.isEmpty else { return [] }
+        guard !dirty.isEmpty || !droppedKeys.isEmpty || states.hasDirty else { return [] }
         var changes: [RuleStateChange] = []
-        changes.reserveCapacity(dirty.count + droppedKeys.count)
+        changes.reserveCapacity(dirty.count + droppedKeys.count + states.dirtyCount)
+        // Each key once, in no particular order: the store logs them per batch and sorts when it folds the log.
+        // Device keys marked both in `dirty` (a forgotten device, a changed rule) and in the state table are
+        // taken from `dirty`, which reads the current state.
+        let rewrittenDevices = Set(dirty.lazy.filter { !$0.isGroup }.map(\.storageKey))
+        let rules = ruleSet.rules
+        states.takeDirty { index, deviceID, state in
+            let rule = rules[index]
+            let key = Self.storageKey(rule: rule.name, key: deviceID)
+            if !rewrittenDevices.isEmpty, rewrittenDevices.contains(key) { return }
+            changes.append(RuleStateChange(key: key, value: state.isEmpty ? nil : encode(state, fingerprint: rule.fingerprint, isGroup: false)))
+        }
         if !droppedKeys.isEmpty {
-            let rewritten = Set(dirty.map(\.storageKey))
+            let rewritten = Set(changes.map(\.key)).union(dirty.map(\.storageKey))
             for key in droppedKeys where !rewritten.contains(key) { changes.append(RuleStateChange(key: key, value: nil)) }
             droppedKeys.removeAll()
         }
-        // Each key once, in no particular order: the store logs them per batch and sorts when it folds the log.
         for ref in dirty {
             guard let index = slotIndex[ref.rule] else {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
                 continue
             }
-            let state = ref.isGroup ? slots[index].groups[ref.key] : slots[index].devices[ref.key]
+            let state = ref.isGroup ? slots[index].groups[ref.key] : states.device(ref.key).flatMap { states.state(rule: index, device: $0) }
             guard let state, !state.isEmpty else {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
                 continue
@@ -28,6 +38,22 @@ extension RuleEngine {
         }
         dirty.removeAll(keepingCapacity: true)
         return changes
+    }
+
+    /// `rule/key`, the key under which the daemon stores a state (as `StateRef.storageKey`, built from bytes).
+    static func storageKey(rule: String, key: String) -> String {
+        var rule = rule, key = key
+        return rule.withUTF8 { ruleBytes in
+            key.withUTF8 { keyBytes in
+                let count = ruleBytes.count + 1 + keyBytes.count
+                return String(unsafeUninitializedCapacity: count) { buffer in
+                    _ = buffer.initialize(fromContentsOf: ruleBytes)
+                    buffer[ruleBytes.count] = UInt8(ascii: "/")
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[(ruleBytes.count + 1)...]).initialize(fromContentsOf: keyBytes)
+                    return count
+                }
+            }
+        }
     }
 
     /// Restores state saved by earlier `takeStateChanges()` calls (at start, before any message).
@@ -47,9 +73,6 @@ extension RuleEngine {
     ) throws(Failure) {
         startedAt = now
         var lastRule: (name: String, index: Int?) = ("", nil)
-        // Entries per rule, put into the rule's tables once all are read: each table grows once, to its final
-        // size, instead of doubling (and rehashing every key) about twenty times on the way to a million.
-        var restored = Array(repeating: RestoredState(), count: slots.count)
         try feed { storageKey, value in
             guard let slash = storageKey.utf8.firstIndex(of: UInt8(ascii: "/")) else {
                 drop(storageKey)
@@ -69,38 +92,26 @@ extension RuleEngine {
             var state = decoded.state
             state.savedLastSeen = state.lastSeen
             if decoded.isGroup {
-                restored[index].groups.append((key, state))
+                slots[index].groups[key] = state
+                if state.active { slots[index].activeGroups.insert(key) }
             } else {
-                restored[index].devices.append((key, state))
-                if registry[key] == nil { unregisteredOrder.touch(key) }
+                restoreDeviceState(state, rule: index, deviceID: key)
             }
-        }
-        for index in restored.indices {
-            adopt(restored[index], into: index)
-            restored[index] = RestoredState()
         }
         restartAbsenceChecks()
     }
 
-    /// Saved state of one rule, in the order it was read.
-    private struct RestoredState {
-        var devices: [(key: String, state: RuleKeyState)] = []
-        var groups: [(key: String, state: RuleKeyState)] = []
-    }
-
-    /// Puts restored entries into rule `index`'s tables (a later entry for the same key replaces an earlier one).
-    private func adopt(_ restored: RestoredState, into index: Int) {
-        slots[index].devices.reserveCapacity(slots[index].devices.count + restored.devices.count)
-        for (key, state) in restored.devices {
-            slots[index].devices[key] = state
-            if state.pendingSince != nil { slots[index].pending.insert(key) }
-            if state.active { slots[index].activeDevices.insert(key) }
+    /// Puts a restored state of device `deviceID` under rule `index` in place, with its timers.
+    private func restoreDeviceState(_ state: RuleKeyState, rule index: Int, deviceID: String) {
+        let record = registry[deviceID]
+        let device = states.addDevice(deviceID, record: record)
+        states[states.entryCreating(rule: index, device: device)] = state
+        if state.pendingSince != nil {
+            slots[index].pending.insert(device)
+            slots[index].nextPendingDue = .min
         }
-        slots[index].groups.reserveCapacity(slots[index].groups.count + restored.groups.count)
-        for (key, state) in restored.groups {
-            slots[index].groups[key] = state
-            if state.active { slots[index].activeGroups.insert(key) }
-        }
+        if state.active { slots[index].activeDevices.insert(device) }
+        if record == nil { unregisteredOrder.touch(deviceID) }
     }
 
     /// Counts an unusable saved entry and schedules its deletion.

@@ -3,6 +3,9 @@
 /// Time is injected: every call takes `now`, so tests of durations, windows and absence run instantly.
 /// See README.md (Rule language reference) for the semantics of every clause.
 public final class RuleEngine {
+    /// Dense index of a device in the engine's state table.
+    typealias DeviceIndex = RuleStateTable.DeviceIndex
+
     /// The rules in force.
     public private(set) var ruleSet: RuleSet
     /// The registry rules read `device.*` and `resident.*` from.
@@ -11,17 +14,19 @@ public final class RuleEngine {
     public var maxUnregisteredDevices: Int
 
     /// Runtime state of one rule.
+    /// (Device keys' states are in `states`, under the rule's position.)
     struct Slot {
-        var devices: [String: RuleKeyState] = [:]
         var groups: [String: RuleKeyState] = [:]
-        /// Device keys with a pending `for`.
-        var pending: Set<String> = []
-        /// Active keys that need ticks (`renotify`, `clear after`): device keys, and group keys.
-        var activeDevices: Set<String> = []
+        /// Devices with a pending `for`.
+        var pending: Set<DeviceIndex> = []
+        /// Active keys that need ticks (`renotify`, `clear after`): devices, and group keys.
+        var activeDevices: Set<DeviceIndex> = []
         var activeGroups: Set<String> = []
         var counters = RuleCounters()
         /// Earliest time an absence check can be due.
         var nextAbsenceCheck: EpochMillis = .min
+        /// No pending `for` is due before this (a lower bound: removals do not raise it).
+        var nextPendingDue: EpochMillis = .min
         /// Where the absence check under way goes on in the registry (nil: none under way).
         var absenceCursor: [String: DeviceEntry].Index?
         /// Earliest due time the absence check under way has found so far.
@@ -38,6 +43,10 @@ public final class RuleEngine {
     var deviceEntries: [String: DeviceEntry] { registry.devices }
     /// Candidate rules by kind and channel.
     var candidates: CandidateRules
+    /// Every device's state under every rule, by device index.
+    var states = RuleStateTable()
+    /// Changed state not in `states`' own marks: correlation groups, and device state dropped with a
+    /// forgotten device or a changed rule. Resolved against the current state by `takeStateChanges()`.
     var dirty: Set<StateRef> = []
     /// Saved keys that could not be restored: deleted by the next `takeStateChanges()`.
     var droppedKeys: [String] = []
@@ -60,6 +69,8 @@ public final class RuleEngine {
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.layoutSlots = KeySegmentSlots(ruleSet.layout)
         self.candidates = CandidateRules(ruleSet.rules)
+        // Registered devices get their index and (under an absence rule) a state as they first report.
+        states.reserveCapacity(devices: registry.count)
     }
 
     /// Counters per rule, in rule order.
@@ -83,7 +94,10 @@ public final class RuleEngine {
                                                channel: segments.value("channel", slot: layoutSlots.channel) ?? "")
         guard !candidates.isEmpty else { return [] }
         let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
-        let device = deviceEntries[deviceID]
+        // One look-up of the device in the state table; the registry only for a device the table lacks.
+        var deviceIndex = states.indexByID[deviceID]
+        let device: DeviceEntry?
+        if let known = deviceIndex { device = states.devices[Int(known)].record } else { device = deviceEntries[deviceID] }
         let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
@@ -95,6 +109,15 @@ public final class RuleEngine {
             let rule = rules[candidate.index]
             if candidate.check, !rule.accepts(segments) { continue }
             let index = candidate.index
+            let deviceSlot: DeviceIndex
+            if let known = deviceIndex {
+                deviceSlot = known
+            } else {
+                // The first rule that applies gives the device its index (and an unregistered one its place
+                // among the tracked unregistered devices, which bounds the table).
+                deviceSlot = states.addDevice(deviceID, record: device)
+                deviceIndex = deviceSlot
+            }
             if device == nil, !touched {
                 touched = true
                 trackUnregistered(deviceID)
@@ -106,10 +129,10 @@ public final class RuleEngine {
                 if rule.correlate != nil {
                     processCorrelation(index, rule, message, &context, &actions)
                 } else {
-                    processDevice(index, rule, message, &context, &actions)
+                    processDevice(index, rule, message, deviceSlot, &context, &actions)
                 }
             case .absent, .silent:
-                processPresence(index, rule, message, &context, &actions)
+                processPresence(index, rule, message, deviceSlot, &context, &actions)
             }
             if context.missingFields | context.wrongTypes | context.errors != 0 { record(&context, in: index) }
         }
@@ -149,9 +172,15 @@ public final class RuleEngine {
             }
         }
         for (old, rule) in self.ruleSet.rules.enumerated() where ruleSet.fingerprint(of: rule.name) != rule.fingerprint {
-            for key in slots[old].devices.keys { dirty.insert(StateRef(rule: rule.name, key: key, isGroup: false)) }
             for key in slots[old].groups.keys { dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true)) }
         }
+        // Device state moves to the rule's new position, or is dropped with its rule.
+        let oldRules = self.ruleSet.rules
+        let newPositions = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let dropped = states.remapRules { old in
+            newPositions[oldRules[old].name].flatMap { ruleSet.rules[$0].fingerprint == oldRules[old].fingerprint ? $0 : nil }
+        }
+        for (old, deviceID) in dropped { dirty.insert(StateRef(rule: oldRules[old].name, key: deviceID, isGroup: false)) }
         self.ruleSet = ruleSet
         self.slots = newSlots
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -163,6 +192,7 @@ public final class RuleEngine {
     /// Replaces the registry (a reload of `devices.csv`).
     public func replaceRegistry(_ registry: DeviceRegistry) {
         self.registry = registry
+        states.refreshRecords(registry)
         restartAbsenceChecks()
     }
 
@@ -206,12 +236,13 @@ public final class RuleEngine {
     }
 
     /// Emits `action` as a raise and marks the key active when the rule tracks activity.
+    /// `device` is the key's device, nil for a correlation group `key`.
     private func raise(_ index: Int, _ rule: CompiledRule, _ action: RuleAction, _ state: inout RuleKeyState,
-                       key: String, isGroup: Bool, _ actions: inout [RuleAction]) {
+                       key: String, device: DeviceIndex?, _ actions: inout [RuleAction]) {
         actions.append(action)
         slots[index].counters.raised += 1
         state.pendingSince = nil
-        if isGroup { } else { slots[index].pending.remove(key) }
+        if let device, !slots[index].pending.isEmpty { slots[index].pending.remove(device) }
         guard rule.tracksActive else {
             state.action = nil
             return
@@ -222,7 +253,7 @@ public final class RuleEngine {
         state.lastNotify = action.at
         state.action = action
         if rule.renotifyMillis != nil || rule.clearAfterMillis != nil {
-            if isGroup { slots[index].activeGroups.insert(key) } else { slots[index].activeDevices.insert(key) }
+            if let device { slots[index].activeDevices.insert(device) } else { slots[index].activeGroups.insert(key) }
         }
     }
 
@@ -239,9 +270,10 @@ public final class RuleEngine {
         return action
     }
 
-    private func deactivate(_ index: Int, _ state: inout RuleKeyState, key: String, isGroup: Bool) {
+    /// `device` is the key's device, nil for a correlation group `key`.
+    private func deactivate(_ index: Int, _ state: inout RuleKeyState, key: String, device: DeviceIndex?) {
         Self.clearActive(&state)
-        if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
+        if let device { slots[index].activeDevices.remove(device) } else { slots[index].activeGroups.remove(key) }
     }
 
     /// Forgets that `state` is raised, with its window and group members.
@@ -254,14 +286,15 @@ public final class RuleEngine {
 
     // MARK: Device rules
 
-    private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
-                               _ actions: inout [RuleAction]) {
+    private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ device: DeviceIndex,
+                               _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         let key = context.deviceID
-        let existing = Self.deviceState(key, in: &slots[index])
+        let entry = states.entry(rule: index, device: device)
+        let existing = entry.map { states[$0] }
         var state = existing ?? RuleKeyState()
         var changed = false
         defer {
-            if changed { store(state, index, rule, key: key) }
+            if changed { storeDevice(state, index, device, entry: entry) }
         }
         if let recently = rule.recently {
             if recently.condition.isTrue(in: &context) {
@@ -277,7 +310,7 @@ public final class RuleEngine {
             if let clear = rule.clearWhen, clear.isTrue(in: &context) {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
-                deactivate(index, &state, key: key, isGroup: false)
+                deactivate(index, &state, key: key, device: device)
                 changed = true
                 return
             }
@@ -290,7 +323,7 @@ public final class RuleEngine {
         } else if state.pendingSince != nil, let clear = rule.clearWhen, clear.isTrue(in: &context) {
             state.pendingSince = nil
             state.action = nil
-            slots[index].pending.remove(key)
+            slots[index].pending.remove(device)
             changed = true
             return
         }
@@ -310,13 +343,14 @@ public final class RuleEngine {
                 state.pendingSince = context.now
                 state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
                                          payloadText: message.payloadText, &context)
-                slots[index].pending.insert(key)
+                slots[index].pending.insert(device)
+                slots[index].nextPendingDue = min(slots[index].nextPendingDue, context.now.plus(rule.holdForMillis ?? 0))
                 changed = true
             }
             return
         }
         let action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic, payloadText: message.payloadText, &context)
-        raise(index, rule, action, &state, key: key, isGroup: false, &actions)
+        raise(index, rule, action, &state, key: key, device: device, &actions)
         changed = true
     }
 
@@ -338,23 +372,29 @@ public final class RuleEngine {
             labelParts.append("\(field.label) \(value.templateText)")
         }
         let key = keyParts.joined(separator: ",")
+        // Without `clear when`, a message that does not trigger changes nothing worth saving: the window is
+        // applied again whenever the group is used (and `sweepGroups` forgets groups gone quiet).
+        let triggered: Bool? = rule.clearWhen == nil ? rule.when?.isTrue(in: &context) ?? false : nil
+        if triggered == false { return }
         if slots[index].groups[key] == nil, slots[index].groups.count >= maxUnregisteredDevices {
             sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
         }
         var state = slots[index].groups[key] ?? RuleKeyState()
-        state.members.removeAll { $0.at <= context.now.minus(correlate.withinMillis) }
+        let stale = context.now.minus(correlate.withinMillis)
+        let pruned = state.members.contains { $0.at <= stale }
+        if pruned { state.members.removeAll { $0.at <= stale } }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
             state.members.removeAll { $0.device == context.deviceID }
             if state.active, state.members.isEmpty {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
-                deactivate(index, &state, key: key, isGroup: true)
+                deactivate(index, &state, key: key, device: nil)
             }
-            store(state, index, rule, key: key, isGroup: true)
+            storeGroup(state, index, rule, key: key)
             return
         }
-        guard rule.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
-            store(state, index, rule, key: key, isGroup: true)
+        guard triggered ?? rule.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
+            if pruned { storeGroup(state, index, rule, key: key) }
             return
         }
         state.members.removeAll { $0.device == context.deviceID }
@@ -364,9 +404,9 @@ public final class RuleEngine {
             context.count = state.members.count
             let action = makeRaise(rule, key: key, group: labelParts.joined(separator: ", "), kind: message.kind,
                                    topic: message.topic, payloadText: message.payloadText, &context)
-            raise(index, rule, action, &state, key: key, isGroup: true, &actions)
+            raise(index, rule, action, &state, key: key, device: nil, &actions)
         }
-        store(state, index, rule, key: key, isGroup: true)
+        storeGroup(state, index, rule, key: key)
     }
 
     /// Forgets correlation groups with no member left in the window (group values come from device data,
@@ -388,16 +428,17 @@ public final class RuleEngine {
 
     // MARK: Absence rules
 
-    private func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
-                                 _ actions: inout [RuleAction]) {
+    private func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ deviceSlot: DeviceIndex,
+                                 _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         guard let device = context.device else { return }
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
         let key = context.deviceID
         let limit = absenceLimit(rule, reportIntervalSeconds: device.record.reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
-        // One look-up of the key, its state updated in place (created when absent).
-        switch Self.noteSeen(&slots[index].devices[key, default: RuleKeyState()], now: context.now, granularity: granularity) {
+        // The device's state under the rule updated in place (created when absent).
+        let entry = states.entryCreating(rule: index, device: deviceSlot)
+        switch Self.noteSeen(&states[entry], now: context.now, granularity: granularity) {
         case .recentlySaved:
             return
         case .saved:
@@ -406,9 +447,9 @@ public final class RuleEngine {
             actions.append(followUp(.clear, of: raised, rule: rule, key: key, at: context.now, topic: message.topic,
                                     payloadText: message.payloadText))
             slots[index].counters.cleared += 1
-            slots[index].activeDevices.remove(key)
+            slots[index].activeDevices.remove(deviceSlot)
         }
-        markChanged(rule, key: key, isGroup: false)
+        states.markDirty(entry)
     }
 
     /// What a message did to a device's state under an absence rule.
@@ -434,12 +475,6 @@ public final class RuleEngine {
         let raised = state
         clearActive(&state)
         return .cleared(raised)
-    }
-
-    /// The state of device `key` in `slot`. The slot is passed inout because reading
-    /// `slots[index].devices[key]` copies the whole slot (retaining each of its collections) first.
-    private static func deviceState(_ key: String, in slot: inout Slot) -> RuleKeyState? {
-        slot.devices[key]
     }
 
     /// How long a registered device may stay quiet under an absence rule; nil when the rule does not apply.
@@ -495,7 +530,9 @@ public final class RuleEngine {
             guard let limit = absenceLimit(rule, reportIntervalSeconds: device.reportIntervalSeconds) else { continue }
             let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
-            var state = slots[index].devices[id] ?? RuleKeyState()
+            let deviceSlot = states.device(id)
+            let stateEntry = deviceSlot.flatMap { states.entry(rule: index, device: $0) }
+            var state = stateEntry.map { states[$0] } ?? RuleKeyState()
             if state.active { continue }
             var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
                                             awayUntil: away[id], now: now)
@@ -516,8 +553,9 @@ public final class RuleEngine {
             }
             guard allows(index, rule, state, &context) else { continue }
             let action = makeRaise(rule, key: id, group: "", kind: device.kind, topic: "", payloadText: "", &context)
-            raise(index, rule, action, &state, key: id, isGroup: false, &actions)
-            store(state, index, rule, key: id)
+            let raisedDevice = deviceSlot ?? states.addDevice(id, record: entry)
+            raise(index, rule, action, &state, key: id, device: raisedDevice, &actions)
+            storeDevice(state, index, raisedDevice, entry: stateEntry)
         }
     }
 
@@ -542,69 +580,103 @@ public final class RuleEngine {
     // MARK: Timers
 
     private func firePending(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
-        guard let hold = rule.holdForMillis, !slots[index].pending.isEmpty else { return }
-        for key in slots[index].pending.sorted() {
-            guard var state = slots[index].devices[key], let since = state.pendingSince, var action = state.action else {
-                slots[index].pending.remove(key)
+        guard let hold = rule.holdForMillis, !slots[index].pending.isEmpty, now >= slots[index].nextPendingDue else { return }
+        // Only the due ones are sorted (fired in the order of their ids, as ever); the next due time is noted.
+        var due: [DeviceIndex] = []
+        var gone: [DeviceIndex] = []
+        var next = EpochMillis.max
+        for device in slots[index].pending {
+            guard let entry = states.entry(rule: index, device: device), let since = states[entry].pendingSince else {
+                gone.append(device)
                 continue
             }
-            guard now >= since.plus(hold) else { continue }
+            if now >= since.plus(hold) { due.append(device) } else { next = min(next, since.plus(hold)) }
+        }
+        for device in gone { slots[index].pending.remove(device) }
+        slots[index].nextPendingDue = next
+        for device in due.count > 1 ? sortedByID(due) : due {
+            guard let entry = states.entry(rule: index, device: device), var action = states[entry].action else {
+                slots[index].pending.remove(device)
+                continue
+            }
+            var state = states[entry]
             action.at = now
-            raise(index, rule, action, &state, key: key, isGroup: false, &actions)
-            store(state, index, rule, key: key)
+            raise(index, rule, action, &state, key: states.devices[Int(device)].id, device: device, &actions)
+            storeDevice(state, index, device, entry: entry)
         }
     }
 
     private func tickActive(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
         guard rule.renotifyMillis != nil || rule.clearAfterMillis != nil else { return }
-        for isGroup in [false, true] {
-            let keys = isGroup ? slots[index].activeGroups : slots[index].activeDevices
-            for key in keys.sorted() {
-                guard var state = isGroup ? slots[index].groups[key] : slots[index].devices[key], state.active else {
-                    if isGroup { slots[index].activeGroups.remove(key) } else { slots[index].activeDevices.remove(key) }
-                    continue
-                }
-                if let after = rule.clearAfterMillis, now >= state.lastRaise.plus(after) {
-                    actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now))
-                    slots[index].counters.cleared += 1
-                    deactivate(index, &state, key: key, isGroup: isGroup)
-                } else if let every = rule.renotifyMillis, now >= state.lastNotify.plus(every) {
-                    actions.append(followUp(.renotify, of: state, rule: rule, key: key, at: now))
-                    state.lastNotify = now
-                } else {
-                    continue
-                }
-                store(state, index, rule, key: key, isGroup: isGroup)
+        for device in sortedByID(slots[index].activeDevices) {
+            guard let entry = states.entry(rule: index, device: device), states[entry].active else {
+                slots[index].activeDevices.remove(device)
+                continue
             }
+            var state = states[entry]
+            guard followUpDue(index, rule, &state, key: states.devices[Int(device)].id, device: device, now, &actions) else { continue }
+            storeDevice(state, index, device, entry: entry)
         }
+        for key in slots[index].activeGroups.sorted() {
+            guard var state = slots[index].groups[key], state.active else {
+                slots[index].activeGroups.remove(key)
+                continue
+            }
+            guard followUpDue(index, rule, &state, key: key, device: nil, now, &actions) else { continue }
+            storeGroup(state, index, rule, key: key)
+        }
+    }
+
+    /// Emits the `clear after` or re-notification of an active key when due; returns whether it did.
+    private func followUpDue(_ index: Int, _ rule: CompiledRule, _ state: inout RuleKeyState, key: String, device: DeviceIndex?,
+                             _ now: EpochMillis, _ actions: inout [RuleAction]) -> Bool {
+        if let after = rule.clearAfterMillis, now >= state.lastRaise.plus(after) {
+            actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now))
+            slots[index].counters.cleared += 1
+            deactivate(index, &state, key: key, device: device)
+        } else if let every = rule.renotifyMillis, now >= state.lastNotify.plus(every) {
+            actions.append(followUp(.renotify, of: state, rule: rule, key: key, at: now))
+            state.lastNotify = now
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// Devices in the order of their ids (timers fire in the same order as ever).
+    private func sortedByID(_ devices: some Collection<DeviceIndex>) -> [DeviceIndex] {
+        devices.sorted { states.devices[Int($0)].id < states.devices[Int($1)].id }
     }
 
     // MARK: State bookkeeping
 
-    /// Saves `state` for the key and marks it for the next `takeStateChanges()`.
-    func store(_ state: RuleKeyState, _ index: Int, _ rule: CompiledRule, key: String, isGroup: Bool = false) {
-        if state.isEmpty {
-            if isGroup { slots[index].groups[key] = nil } else { slots[index].devices[key] = nil }
-        } else {
-            if isGroup { slots[index].groups[key] = state } else { slots[index].devices[key] = state }
-        }
-        markChanged(rule, key: key, isGroup: isGroup)
+    /// Saves the state of correlation group `key` and marks it for the next `takeStateChanges()`.
+    func storeGroup(_ state: RuleKeyState, _ index: Int, _ rule: CompiledRule, key: String) {
+        slots[index].groups[key] = state.isEmpty ? nil : state
+        dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
     }
 
-    /// Marks the state of `key` under `rule` for the next `takeStateChanges()`.
-    func markChanged(_ rule: CompiledRule, key: String, isGroup: Bool) {
-        dirty.insert(StateRef(rule: rule.name, key: key, isGroup: isGroup))
+    /// Saves `device`'s state under rule `index` into `entry` (its entry, nil when it has none yet) and marks it
+    /// for the next `takeStateChanges()` (an empty state is released there, once its deletion is taken).
+    func storeDevice(_ state: RuleKeyState, _ index: Int, _ device: DeviceIndex, entry: RuleStateTable.EntryIndex?) {
+        if entry == nil, state.isEmpty { return }
+        let target = entry ?? states.entryCreating(rule: index, device: device)
+        states[target] = state
+        states.markDirty(target)
     }
 
     private func trackUnregistered(_ deviceID: String) {
         unregisteredOrder.touch(deviceID)
         while unregisteredOrder.count > maxUnregisteredDevices, let evicted = unregisteredOrder.evictOldest() {
             engineCounters.evictedDevices += 1
-            for index in slots.indices where slots[index].devices[evicted] != nil {
-                slots[index].devices[evicted] = nil
-                slots[index].pending.remove(evicted)
-                slots[index].activeDevices.remove(evicted)
+            guard let device = states.device(evicted) else { continue }
+            for index in states.removeDevice(device) {
                 dirty.insert(StateRef(rule: ruleSet.rules[index].name, key: evicted, isGroup: false))
+            }
+            // The index goes to the next new device: no timer set may keep it.
+            for index in slots.indices {
+                slots[index].pending.remove(device)
+                slots[index].activeDevices.remove(device)
             }
         }
     }

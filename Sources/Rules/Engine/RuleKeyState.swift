@@ -2,8 +2,9 @@
 ///
 /// Laid out for a million devices (40 bytes): the fields most keys use (activity flags, level, last seen,
 /// `unless recently`) are stored inline, optional times as a value and a presence bit; the fields of raised,
-/// pending, counting and correlating keys (a few of them at any time) share one immutable box, allocated only
-/// while one of them is set and replaced on every change, so copies of a state never share a mutation.
+/// pending, counting and correlating keys (a few of them at any time) share one box, allocated only while one
+/// of them is set and copied on write (changed in place only while no other state holds it), so copies of a
+/// state never share a mutation.
 struct RuleKeyState: Sendable {
     /// `active` and which of the optional inline times are present.
     private var flags: UInt8 = 0
@@ -90,8 +91,14 @@ struct RuleKeyState: Sendable {
         flags = newValue == nil ? flags & ~flag : flags | flag
     }
 
-    /// Replaces the box of rare fields with a changed copy (none when every field is back to its default).
+    /// Changes the rare fields: in place when this state alone holds their box, otherwise in a new box (none
+    /// when every field is back to its default).
     private mutating func updateRare(_ change: (inout RareFields) -> Void) {
+        if isKnownUniquelyReferenced(&rare), let box = rare {
+            change(&box.fields)
+            if box.fields.isDefault { rare = nil }
+            return
+        }
         var fields = rare?.fields ?? RareFields()
         change(&fields)
         rare = fields.isDefault ? nil : RareFieldsBox(fields)
@@ -111,9 +118,10 @@ struct RuleKeyState: Sendable {
         }
     }
 
-    /// Immutable, so that copies of a state can share it.
-    final class RareFieldsBox: Sendable {
-        let fields: RareFields
+    /// Shared by copies of a state; changed only through `updateRare`, and only while uniquely referenced
+    /// (copy on write), so no two threads ever see it change.
+    final class RareFieldsBox: @unchecked Sendable {
+        var fields: RareFields
         init(_ fields: RareFields) { self.fields = fields }
     }
 }
@@ -124,5 +132,5 @@ struct StateRef: Hashable, Sendable {
     var key: String
     var isGroup: Bool
     /// The key under which the daemon stores it.
-    var storageKey: String { "\(rule)/\(key)" }
+    var storageKey: String { RuleEngine.storageKey(rule: rule, key: key) }
 }
