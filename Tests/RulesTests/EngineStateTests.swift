@@ -86,12 +86,14 @@ struct EngineStateTests {
         for (storageKey, saved) in entries {
             let parts = storageKey.split(separator: "/", maxSplits: 1).map(String.init)
             let index = try #require(engine.slotIndex[parts[0]])
-            let state = try #require(engine.slots[index].devices[parts[1]])
+            let device = try #require(engine.states.device(parts[1]))
+            let state = try #require(engine.states.state(rule: index, device: device))
             let expected = storageKey == "silent/SD-2" ? silentSD1 : saved
             #expect(engine.encode(state, fingerprint: engine.ruleSet.rules[index].fingerprint, isGroup: false) == expected, "\(storageKey)")
         }
-        #expect(engine.slots[try #require(engine.slotIndex["smoke_alarm"])].activeDevices == ["SD-1"])
-        #expect(engine.slots[try #require(engine.slotIndex["smoke_alarm"])].pending == ["SD-2"])
+        let smoke = try #require(engine.slotIndex["smoke_alarm"])
+        #expect(engine.slots[smoke].activeDevices == [try #require(engine.states.device("SD-1"))])
+        #expect(engine.slots[smoke].pending == [try #require(engine.states.device("SD-2"))])
     }
 
     @Test func noFalseSilentAfterARestartButRealSilenceIsStillFound() throws {
