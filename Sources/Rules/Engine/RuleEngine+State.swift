@@ -103,15 +103,16 @@ extension RuleEngine {
 
     /// Puts a restored state of device `deviceID` under rule `index` in place, with its timers.
     private func restoreDeviceState(_ state: RuleKeyState, rule index: Int, deviceID: String) {
-        let record = registry[deviceID]
-        let device = states.addDevice(deviceID, record: record)
+        // The registry is asked only for a device seen first (most devices have state under one rule only, some
+        // under up to three).
+        let device = states.addDevice(deviceID, record: registry[deviceID])
         states[states.entryCreating(rule: index, device: device)] = state
         if state.pendingSince != nil {
             slots[index].pending.insert(device)
             slots[index].nextPendingDue = .min
         }
         if state.active { slots[index].activeDevices.insert(device) }
-        if record == nil { unregisteredOrder.touch(deviceID) }
+        if states.devices[Int(device)].record == nil { unregisteredOrder.touch(deviceID) }
     }
 
     /// Counts an unusable saved entry and schedules its deletion.

@@ -62,19 +62,28 @@ struct RuleStateTable {
     @inline(__always)
     func device(_ id: String) -> DeviceIndex? { indexByID[id] }
 
-    /// The index of device `id`, given one (with its registry record) when it has none.
-    mutating func addDevice(_ id: String, record: DeviceRecord?) -> DeviceIndex {
-        if let existing = indexByID[id] { return existing }
-        let index: DeviceIndex
-        if let free = freeDevices.popLast() {
-            index = free
-            devices[Int(index)] = Device(id: id, record: record, firstEntry: -1)
+    /// The index of device `id`, given one (with its registry record, asked for only then) when it has none.
+    /// One hash look-up either way.
+    mutating func addDevice(_ id: String, record: @autoclosure () -> DeviceRecord?) -> DeviceIndex {
+        // A free index (or the next new one) is never a live device's: getting it back means the id was new.
+        let candidate = freeDevices.last ?? DeviceIndex(devices.count)
+        let index = Self.claim(&indexByID[id, default: -1], for: candidate)
+        guard index == candidate else { return index }
+        let device = Device(id: id, record: record(), firstEntry: -1)
+        if Int(index) < devices.count {
+            freeDevices.removeLast()
+            devices[Int(index)] = device
         } else {
-            index = DeviceIndex(devices.count)
-            devices.append(Device(id: id, record: record, firstEntry: -1))
+            devices.append(device)
         }
-        indexByID[id] = index
         return index
+    }
+
+    /// The index in `slot`, set to `candidate` when the slot is new (-1).
+    @inline(__always)
+    private static func claim(_ slot: inout DeviceIndex, for candidate: DeviceIndex) -> DeviceIndex {
+        if slot < 0 { slot = candidate }
+        return slot
     }
 
     /// Forgets device `device` and releases its entries; returns the rules (positions) it had state under.
