@@ -13,15 +13,8 @@ struct EngineStateTests {
         table.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
     }
 
-    static let rules = """
-    rule smoke_alarm {
-      on "+/smoke/+/event"
-      when event == "smoke" and state == "alarm"
-      for 3s
-      level red
-      title "Smoke at {device.address}"
-      clear when event == "smoke" and state == "normal"
-    }
+    static let rules = Fixtures.smokeAlarmRule + """
+
     rule denied {
       on "+/door/+/event"
       when event == "access" and result == "denied"

@@ -5,16 +5,7 @@ import Testing
 /// exactly as a scan of every pending device at every tick would have them (the tick now looks at
 /// pending holds only once the earliest is due).
 struct PendingHoldTests {
-    static let rules = """
-    rule smoke_alarm {
-      on "+/smoke/+/event"
-      when event == "smoke" and state == "alarm"
-      for 3s
-      level red
-      title "smoke {topic.device}"
-      clear when event == "smoke" and state == "normal"
-    }
-    """
+    static let rules = Fixtures.smokeAlarmRule
 
     @Test(arguments: [11, 12, 13, 14] as [UInt64])
     func holdsFireAsAScanWould(seed: UInt64) throws {

@@ -77,6 +77,17 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, Expr
 
 /// Registry rows shared by the scenario tests.
 enum Fixtures {
+    /// A smoke alarm held for 3 s and cleared by the device, shared by the state and hold tests.
+    static let smokeAlarmRule = """
+    rule smoke_alarm {
+      on "+/smoke/+/event"
+      when event == "smoke" and state == "alarm"
+      for 3s
+      level red
+      title "Smoke at {device.address}"
+      clear when event == "smoke" and state == "normal"
+    }
+    """
     static let devices: [DeviceRecord] = [
         DeviceRecord(id: "MH-1", kind: "manhole", community: "c01", address: "North gate", grid: "grid-01", owner: "water", reportIntervalSeconds: 86_400),
         DeviceRecord(id: "MH-2", kind: "manhole", community: "c01", address: "East road", grid: "grid-01", owner: "water", reportIntervalSeconds: 86_400),
