@@ -1,3 +1,4 @@
+import LookoutTestSupport
 @testable import Rules
 import Testing
 
@@ -9,7 +10,7 @@ struct PendingHoldTests {
 
     @Test(arguments: [11, 12, 13, 14] as [UInt64])
     func holdsFireAsAScanWould(seed: UInt64) throws {
-        var random = RuleStateTableTests.Generator(state: seed)
+        var random = SeededRandom(seed: seed)
         let start: EpochMillis = 1_763_856_000_000
         let h = try RuleHarness(rules: Self.rules, start: start)
         let devices = (0..<12).map { "SD-\($0)" }

@@ -1,21 +1,10 @@
+import LookoutTestSupport
 @testable import Rules
 import Testing
 
 /// The engine's state table against a plain model (a dictionary per rule keyed by device id, and a set of
 /// changed keys), under random operations: every look-up and every taken change must agree with the model.
 struct RuleStateTableTests {
-    /// A deterministic generator (SplitMix64), so a failure repeats.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// What the table must hold: states by (rule, device id); keys changed since the last take.
     struct Model {
         var states: [Int: [String: RuleKeyState]] = [:]
@@ -26,7 +15,7 @@ struct RuleStateTableTests {
 
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func randomOperationsAgreeWithAModel(seed: UInt64) {
-        var random = Generator(state: seed)
+        var random = SeededRandom(seed: seed)
         var table = RuleStateTable()
         var model = Model()
         let devices = (0..<40).map { "D-\($0)" }
