@@ -119,16 +119,13 @@ public enum LookoutDaemon {
         log.info("lookoutd \(lookoutVersion) starting: \(ruleSet.ruleNames.count) rules, \(registry.count) devices, database \(configuration.databasePath)")
         let store: EventStore
         let pipeline: IngestPipeline
-        // The checkpoint service copies the write-ahead log; the ingest connection does it only past a high mark.
-        var ingestOptions = configuration.storeOptions
-        ingestOptions.walAutoCheckpointPages = CheckpointService.writerAutoCheckpointPages
         // The devices table (`lookout devices`) is written from a thread of its own: a new registry of a million
         // devices does not hold up the subscription.
         let registryMirror = RegistryMirrorService(log: log) {
             try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
         }
         do {
-            store = try EventStore(path: configuration.databasePath, options: ingestOptions)
+            store = try EventStore(path: configuration.databasePath, options: configuration.ingestStoreOptions)
             pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
                                           log: log, registryMirror: registryMirror)
         } catch {

@@ -193,16 +193,17 @@ extension MQTTConnection {
     }
 }
 
-/// Calls `mqttTick` every `interval` seconds.
-struct Ticker {
+/// Calls `mqttTick` every `interval` seconds (public for `lookout-bench pipeline`, which ticks the pipeline
+/// between batches as `run` does).
+public struct Ticker {
     /// Seconds between ticks.
-    let interval: Double
+    public let interval: Double
     /// Who gets the ticks.
     let consumer: MQTTConsumer
     private var due: Double
 
     /// The first tick is due one interval from now.
-    init(interval: Double, consumer: MQTTConsumer) {
+    public init(interval: Double, consumer: MQTTConsumer) {
         self.interval = max(0.001, interval)
         self.consumer = consumer
         self.due = monotonicSeconds() + self.interval
@@ -212,7 +213,7 @@ struct Ticker {
     var secondsUntilDue: Double { max(0, due - monotonicSeconds()) }
 
     /// Ticks if due; the next tick is due one interval later.
-    mutating func tickIfDue() {
+    public mutating func tickIfDue() {
         let now = monotonicSeconds()
         guard now >= due else { return }
         consumer.mqttTick()

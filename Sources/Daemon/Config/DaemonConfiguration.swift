@@ -79,6 +79,15 @@ public struct DaemonConfiguration: Sendable {
         return options
     }
 
+    /// Options of the ingest connection (the one writer): `storeOptions`, with the write-ahead log copied into
+    /// the database by `CheckpointService` from a thread of its own, so the writer checkpoints only past a high
+    /// mark. lookoutd and `lookout-bench pipeline` open the store with these.
+    public var ingestStoreOptions: StoreOptions {
+        var options = storeOptions
+        options.walAutoCheckpointPages = CheckpointService.writerAutoCheckpointPages
+        return options
+    }
+
     /// The subscriptions actually used: the configured ones, else the layout's filter.
     public var effectiveSubscriptions: [String] {
         subscriptions.isEmpty ? [layout.subscriptionFilter] : subscriptions

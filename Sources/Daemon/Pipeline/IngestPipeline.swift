@@ -110,6 +110,9 @@ public final class IngestPipeline: MQTTConsumer {
         }
     }
 
+    /// Seconds between `mqttTick` calls in lookoutd (timers, escalations, device mirror, folding).
+    public static let tickIntervalSeconds = 0.2
+
     /// Milliseconds since the epoch from the system clock.
     public static func wallClock() -> Millis { Millis(Date().timeIntervalSince1970 * 1000) }
 

@@ -6,11 +6,12 @@ import Synchronization
 /// every `intervalSeconds`, so that the ingest thread never does it inside a batch commit (see
 /// `EventStore.checkpointPassively()`): a call-button press then never waits behind a checkpoint's copying and
 /// syncing. Started before the ingest service and stopped after it, with a last checkpoint at the end.
-final class CheckpointService: Service, @unchecked Sendable {
-    let name = "checkpoint"
+public final class CheckpointService: Service, @unchecked Sendable {
+    /// Name for log lines.
+    public let name = "checkpoint"
     /// Log pages at which the writer still checkpoints by itself (16,384 pages, 64 MB: a safety net for when this
     /// service cannot keep up or cannot run).
-    static let writerAutoCheckpointPages: Int32 = 16_384
+    public static let writerAutoCheckpointPages: Int32 = 16_384
     /// Seconds between checkpoints.
     static let intervalSeconds = 0.1
 
@@ -18,14 +19,17 @@ final class CheckpointService: Service, @unchecked Sendable {
     private let log: Logger
     private let stopRequested = Atomic<Bool>(false)
 
-    init(log: Logger, openStore: @escaping () throws -> EventStore) {
+    /// Creates the service; `openStore` opens its own connection to the database (on the service's thread).
+    public init(log: Logger, openStore: @escaping () throws -> EventStore) {
         self.log = log
         self.openStore = openStore
     }
 
-    func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
+    /// Asks `run()` to make its last checkpoint and return.
+    public func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
 
-    func run() throws {
+    /// Checkpoints every `intervalSeconds` until `shutdown()`, then once more.
+    public func run() throws {
         let store = try openStore()
         while !stopRequested.load(ordering: .sequentiallyConsistent) {
             checkpoint(store)

@@ -50,7 +50,7 @@ final class IngestService: Service, @unchecked Sendable {
             pipeline.compactRuleState(now: IngestPipeline.wallClock())
             writeStatus(stopping: true)
         }
-        try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: 0.2)
+        try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: IngestPipeline.tickIntervalSeconds)
     }
 
     func shutdown() {
