@@ -146,10 +146,10 @@ public final class IngestPipeline: MQTTConsumer {
         counters.countReceived(batch.count, at: now)
         var work = BatchWork()
         work.activity.reserveCapacity(batch.count)
-        var inBatch = Set<UInt64>(minimumCapacity: batch.count)
+        var inBatch = FingerprintSet(minimumCapacity: batch.count)
         for message in batch {
             let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
-            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint).inserted {
+            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
                 work.duplicates += 1
                 continue
             }
@@ -169,10 +169,11 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject(error.reason, message, at: now)
                 continue
             }
-            noteActivity(segments: segments, payload: payload, at: now, into: &work)
             let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
                                          payloadBytes: message.payload, receivedAt: now)
             work.actions.append(contentsOf: engine.process(inbound))
+            // After the engine: its device look-up has just touched what `noteActivity` asks it.
+            noteActivity(segments: segments, payload: payload, at: now, into: &work)
             work.processed += 1
         }
         try commit(work, now: now)
@@ -382,7 +383,7 @@ public final class IngestPipeline: MQTTConsumer {
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
     private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis, into work: inout BatchWork) {
         guard let device = segments["device"] else { return }
-        if engine.registry[device] == nil && !trackedUnknownDevices.contains(device) {
+        if !engine.isRegistered(device) && !trackedUnknownDevices.contains(device) {
             guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {
                 counters.unknownDevicesOverCap += 1
                 return

@@ -24,8 +24,8 @@ struct FingerprintMemory {
     static let keptBatches = 16
     /// How long a fingerprint is remembered at least.
     let window: Int64
-    private var current: Set<UInt64> = []
-    private var previous: Set<UInt64> = []
+    private var current = FingerprintSet()
+    private var previous = FingerprintSet()
     /// The newest batches' fingerprints, oldest first (at most `keptBatches`).
     private var newestBatches: [[UInt64]] = []
     private var generationStart: Int64
@@ -44,7 +44,7 @@ struct FingerprintMemory {
     /// Remembers fingerprints (loaded from the store at start: then the set is taken as it is).
     mutating func insert(_ fingerprints: Set<UInt64>) {
         if current.isEmpty {
-            current = fingerprints
+            current = FingerprintSet(fingerprints)
         } else {
             current.formUnion(fingerprints)
         }
@@ -63,7 +63,7 @@ struct FingerprintMemory {
     mutating func rotate(now: Int64) -> Int64? {
         guard window > 0, now - generationStart >= window else { return nil }
         previous = current
-        current = Set(newestBatches.joined())
+        current = FingerprintSet(newestBatches.joined())
         let forgetBefore = generationStart
         generationStart = now
         return forgetBefore

@@ -29,11 +29,20 @@ extension EventStore {
     @discardableResult
     public func compactRuleState() throws -> Int {
         try transaction {
-            let (latest, lastSequence) = try loggedRuleStateChanges()
+            let (fold, lastSequence) = try foldedRuleStateLog()
             guard let lastSequence else { return 0 }
-            try write(latest.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
-            try connection.cached("DELETE FROM rule_state_log WHERE sequence <= ?").execute([lastSequence])
-            return latest.count
+            let upsert = try connection.cached("INSERT OR REPLACE INTO rule_state (key, value) VALUES (?, ?)")
+            let delete = try connection.cached("DELETE FROM rule_state WHERE key = ?")
+            for change in fold.sortedChanges() {
+                let key = SQLiteUTF8Text(bytes: Array(fold.keyBytes(of: change)))
+                if let value = fold.value(of: change) {
+                    try upsert.execute(binding: key, Array(value))
+                } else {
+                    try delete.execute(binding: key)
+                }
+            }
+            try connection.cached("DELETE FROM rule_state_log WHERE sequence <= ?").execute(binding: lastSequence)
+            return fold.count
         }
     }
 
@@ -61,26 +70,22 @@ extension EventStore {
     /// The uncompacted log replayed in order: the latest value of every key it changed (nil: deleted), and the
     /// sequence of its last row (nil: the log is empty).
     private func loggedRuleStateChanges() throws -> (latest: [String: [UInt8]?], lastSequence: Int64?) {
+        let (fold, lastSequence) = try foldedRuleStateLog()
         var latest: [String: [UInt8]?] = [:]
-        var lastSequence: Int64?
-        try connection.cached("SELECT sequence, changes FROM rule_state_log ORDER BY sequence").forEachRow { row in
-            lastSequence = row.int64(0)
-            RuleStateLog.replay(row.blob(1)) { key, value in latest[key] = .some(value) }
-        }
+        latest.reserveCapacity(fold.count)
+        for change in fold.changes { latest[fold.key(of: change)] = .some(fold.value(of: change).map(Array.init)) }
         return (latest, lastSequence)
     }
 
-    /// Writes changes straight into `rule_state` (insert-or-replace; nil deletes).
-    private func write(_ changes: [(key: String, value: [UInt8]?)]) throws {
-        let upsert = try connection.cached("INSERT OR REPLACE INTO rule_state (key, value) VALUES (?, ?)")
-        let delete = try connection.cached("DELETE FROM rule_state WHERE key = ?")
-        for change in changes {
-            if let value = change.value {
-                try upsert.execute([change.key, value])
-            } else {
-                try delete.execute([change.key])
-            }
+    /// The uncompacted log folded in place (see `RuleStateFold`), and the sequence of its last row (nil: empty).
+    private func foldedRuleStateLog() throws -> (fold: RuleStateFold, lastSequence: Int64?) {
+        var fold = RuleStateFold()
+        var lastSequence: Int64?
+        try connection.cached("SELECT sequence, changes FROM rule_state_log ORDER BY sequence").forEachRow { row in
+            lastSequence = row.int64(0)
+            fold.add(row.blob(1))
         }
+        return (fold, lastSequence)
     }
 }
 
@@ -105,23 +110,23 @@ enum RuleStateLog {
         return bytes
     }
 
-    /// Calls `apply` for each change of a blob, in order; stops at the first malformed byte (a damaged row
-    /// yields the changes before the damage).
-    static func replay(_ bytes: [UInt8], _ apply: (String, [UInt8]?) -> Void) {
+    /// Calls `visit` with the places of each change of a blob, in order: the key's start and length, and the
+    /// value's start and length (length -1: a deletion). Stops at the first malformed byte.
+    static func scan(_ bytes: [UInt8], _ visit: (_ keyStart: Int32, _ keyLength: Int32, _ valueStart: Int32, _ valueLength: Int32) -> Void) {
         var position = 0
         while position < bytes.count {
             guard let keyLength = readLength(bytes, &position), bytes.count - position >= keyLength else { return }
-            let key = String(decoding: bytes[position..<(position + keyLength)], as: UTF8.self)
+            let keyStart = position
             position += keyLength
             guard position < bytes.count else { return }
             let present = bytes[position]
             position += 1
             if present == 0 {
-                apply(key, nil)
+                visit(Int32(keyStart), Int32(keyLength), Int32(position), -1)
                 continue
             }
             guard present == 1, let valueLength = readLength(bytes, &position), bytes.count - position >= valueLength else { return }
-            apply(key, Array(bytes[position..<(position + valueLength)]))
+            visit(Int32(keyStart), Int32(keyLength), Int32(position), Int32(valueLength))
             position += valueLength
         }
     }

@@ -139,6 +139,13 @@ public final class RuleEngine {
         return actions
     }
 
+    /// Whether device `deviceID` is in the registry. Asks the engine's own device table first (the look-up
+    /// `process` makes for the same message), the registry only for a device the table does not hold.
+    public func isRegistered(_ deviceID: String) -> Bool {
+        if let index = states.indexByID[deviceID] { return states.devices[Int(index)].record != nil }
+        return registry.devices.index(forKey: deviceID) != nil
+    }
+
     /// Advances time: fires pending durations, absences, re-notifications and `clear after` due at or before `now`.
     public func tick(now: EpochMillis) -> [RuleAction] {
         if startedAt == nil { startedAt = now }
