@@ -78,6 +78,7 @@ public final class EventStore {
             try connection.execute("""
                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
                 PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = \(options.walAutoCheckpointPages);
+                PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(options.cacheKibibytes);
                 """)
             return connection
         }

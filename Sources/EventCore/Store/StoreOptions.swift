@@ -36,6 +36,12 @@ public struct StoreOptions: Sendable, Equatable {
     /// Log pages at which a commit checkpoints by itself (SQLite's default is 1,000 pages, 4 MB). lookoutd, which
     /// checkpoints from a thread of its own, sets a higher mark as a safety net.
     public var walAutoCheckpointPages: Int32 = 1_000
+    /// Most memory, in KiB, SQLite's page cache of a read-write connection may hold (SQLite's default is 2 MiB).
+    /// A batch commit dirties index pages all over the events table: with 2 MiB the cache spilled them into the
+    /// log in mid-transaction. Statement journals (a statement that may fail half-way inside a transaction) and
+    /// temporary sorts stay in memory too (`temp_store = MEMORY`): they went to temporary files, as many bytes as
+    /// the write-ahead log itself.
+    public var cacheKibibytes: Int = 32_768
 
     /// Default options.
     public init() {}
