@@ -23,8 +23,13 @@ final class SQLiteConnection {
         case immutable
     }
 
+    /// Library-wide settings, made once before the first connection: no memory statistics (a global mutex
+    /// taken on every allocation; nothing here reads them).
+    private static let configureLibrary: Void = { _ = lookout_sqlite3_disable_memory_statistics() }()
+
     /// Opens `path` in `mode`, with a busy timeout so that several processes can share the file.
     init(path: String, mode: OpenMode, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        Self.configureLibrary
         // URI filenames only for the immutable mode, so that a path that happens to start with
         // `file:` is still a path.
         var flags = SQLITE_OPEN_NOMUTEX
