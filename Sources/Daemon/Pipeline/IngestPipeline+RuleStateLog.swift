@@ -7,7 +7,7 @@ import EventCore
 /// committed depends on when folding happens.
 extension IngestPipeline {
     /// Log size at which it is folded.
-    static let ruleStateLogLimitBytes: Int64 = 32 << 20
+    static let ruleStateLogLimitBytes: Int64 = 64 << 20
     /// Longest time changes stay in the log (keeps start-up replay short on a quiet system).
     static let ruleStateLogMaxAgeMillis: Millis = 60_000
 

@@ -31,7 +31,8 @@ extension EventStore {
         try transaction {
             let (fold, lastSequence) = try foldedRuleStateLog()
             guard let lastSequence else { return 0 }
-            let upsert = try connection.cached("INSERT OR REPLACE INTO rule_state (key, value) VALUES (?, ?)")
+            let upsert = try connection.cached(
+                "INSERT INTO rule_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             let delete = try connection.cached("DELETE FROM rule_state WHERE key = ?")
             for change in fold.sortedChanges() {
                 let key = SQLiteUTF8Text(bytes: Array(fold.keyBytes(of: change)))
