@@ -143,6 +143,30 @@ import Testing
         #expect(devices["DR-9"]?.online == false)
     }
 
+    @Test func aStatusHoldsAgainstItsOwnBatchButALaterBatchMeansOnline() throws {
+        let fixture = try Fixture()
+        let pipeline = try fixture.pipeline()
+        func online(_ id: String) throws -> Bool? { try fixture.store().devices().first { $0.id == id }?.online }
+        // In one batch: offline status, then a reading (a batch does not say which came last: the status holds).
+        try pipeline.mqttDidReceive([
+            Self.message("c01/door/DR-1/status", #"{"online":false}"#),
+            Self.message("c01/door/DR-1/event", #"{"ts":1,"event":"door_closed","door":1}"#),
+            Self.message("c01/door/DR-2/status", #"{"online":false}"#),
+        ])
+        pipeline.flushDeviceActivity()
+        #expect(try online("DR-1") == false)
+        // A later batch with any message from it: online again; the other device stays as its status said.
+        try pipeline.mqttDidReceive([Self.message("c01/door/DR-1/event", #"{"ts":2,"event":"door_closed","door":1}"#)])
+        pipeline.flushDeviceActivity()
+        #expect(try online("DR-1") == true)
+        #expect(try online("DR-2") == false)
+        // Noted before the flush, across batches, without a flush in between: the same outcome.
+        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/status", #"{"online":false,"ts":3}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/event", #"{"ts":4,"event":"door_closed","door":1}"#)])
+        pipeline.flushDeviceActivity()
+        #expect(try online("DR-2") == true)
+    }
+
     @Test func unknownDevicesBeyondTheCapAreCountedNotTracked() throws {
         let fixture = try Fixture()
         fixture.configuration.maxUnknownDevices = 2

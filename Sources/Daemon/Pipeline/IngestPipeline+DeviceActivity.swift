@@ -1,9 +1,11 @@
 import EventCore
 
 /// The `devices` mirror (last seen, online, battery) is display data for `lookout devices`, not a rule effect:
-/// it is coalesced in memory per device and written in rounds, at most one per status interval and at shutdown,
-/// in its own transactions, instead of one row per device in every batch. A crash loses at most that interval of
-/// last-seen display; events, rule state, rejects and fingerprints stay in the batch transaction.
+/// it is coalesced in memory per device as messages are read (one look-up per message) and written in rounds,
+/// at most one per status interval and at shutdown, in its own transactions, instead of one row per device in
+/// every batch. A crash loses at most that interval of last-seen display; events, rule state, rejects and
+/// fingerprints stay in the batch transaction. A message of a batch whose commit fails still counts as heard
+/// from: it was received, and the broker redelivers it.
 ///
 /// A round writes `deviceActivityRowsPerTick` devices per loop tick, so that a large fleet (100,000 devices
 /// write in about half a second) never holds up the batches behind it for long: a call-button press waits at
@@ -47,7 +49,7 @@ extension IngestPipeline {
     /// Writes the pending activity of `devices` (those without any are skipped) in one transaction and forgets
     /// it; on failure keeps it for the next attempt, logs a warning and returns false.
     private func writeDeviceActivity(of devices: [String]) -> Bool {
-        let activity = devices.compactMap { pendingDeviceActivity[$0] }
+        let activity = devices.compactMap { pendingDeviceActivity[$0]?.activity }
         guard !activity.isEmpty else { return true }
         do {
             try store.transaction { try store.recordDeviceActivity(activity) }
@@ -59,34 +61,31 @@ extension IngestPipeline {
         return true
     }
 
-    /// Adds the activity of a committed batch to what is waiting to be written.
-    /// One look-up per device (absorbing an activity into itself changes nothing), none when nothing is pending.
-    func coalesceDeviceActivity(_ activity: [String: DeviceActivity]) {
-        guard !pendingDeviceActivity.isEmpty else {
-            pendingDeviceActivity = activity
-            return
-        }
-        for (device, newer) in activity {
-            pendingDeviceActivity[device, default: newer].absorb(newer)
-        }
-    }
 }
 
-extension DeviceActivity {
-    /// Notes one message of the device at `now`: a status message's online state (any other message means online
-    /// unless a status said otherwise) and a battery level when the message has one.
-    mutating func note(at now: Millis, online reported: Bool?, batteryPercent battery: Double?) {
-        at = now
-        if let reported { online = reported } else if online == nil { online = true }
-        if let battery { batteryPercent = battery }
-    }
+/// One device's activity waiting for the devices mirror, with the batch of its last status message.
+struct PendingDeviceActivity {
+    /// What the mirror gets.
+    var activity: DeviceActivity
+    /// The batch in which the device last reported its online state (0: none pending).
+    var statusBatch: UInt64 = 0
 
-    /// Folds in a later activity of the same device, as the store's upsert would: the later time, and the
-    /// later kind, online state and battery where the later message said them.
-    mutating func absorb(_ newer: DeviceActivity) {
-        if !newer.kind.isEmpty { kind = newer.kind }
-        at = max(at, newer.at)
-        online = newer.online ?? online
-        batteryPercent = newer.batteryPercent ?? batteryPercent
+    /// Starts from `activity`.
+    init(_ activity: DeviceActivity) { self.activity = activity }
+
+    /// Notes one message of the device, read in batch `batch`: the latest time, the kind, a battery level when
+    /// the message has one, and the online state. A status message says it; any other message means online,
+    /// unless a status message of the same batch said otherwise (one batch is read at once: a status and a
+    /// reading from it do not say which came last).
+    mutating func note(kind: String, at now: Millis, online reported: Bool?, batteryPercent battery: Double?, batch: UInt64) {
+        if !kind.isEmpty { activity.kind = kind }
+        activity.at = max(activity.at, now)
+        if let reported {
+            activity.online = reported
+            statusBatch = batch
+        } else if statusBatch != batch {
+            activity.online = true
+        }
+        if let battery { activity.batteryPercent = battery }
     }
 }

@@ -50,8 +50,10 @@ public final class IngestPipeline: MQTTConsumer {
     private var nextTimerRetry: Millis = 0
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
-    /// Device activity of committed batches not yet written to the devices mirror, by device.
-    var pendingDeviceActivity: [String: DeviceActivity] = [:]
+    /// Device activity not yet written to the devices mirror, by device (see `IngestPipeline+DeviceActivity.swift`).
+    var pendingDeviceActivity: [String: PendingDeviceActivity] = [:]
+    /// Number of the batch being read (a status message's online state holds against the rest of its batch).
+    var batchSerial: UInt64 = 0
     /// When the next round of writing the devices mirror starts.
     var nextDeviceActivityFlush: Millis = 0
     /// Devices still to be written in the current round, last first (see `IngestPipeline+DeviceActivity.swift`).
@@ -145,7 +147,7 @@ public final class IngestPipeline: MQTTConsumer {
         try restoreEngineIfNeeded(now: now)
         counters.countReceived(batch.count, at: now)
         var work = BatchWork()
-        work.activity.reserveCapacity(batch.count)
+        batchSerial &+= 1
         var inBatch = FingerprintSet(minimumCapacity: batch.count)
         for message in batch {
             let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
@@ -173,7 +175,7 @@ public final class IngestPipeline: MQTTConsumer {
                                          payloadBytes: message.payload, receivedAt: now)
             work.actions.append(contentsOf: engine.process(inbound))
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
-            noteActivity(segments: segments, payload: payload, at: now, into: &work)
+            noteActivity(segments: segments, payload: payload, at: now)
             work.processed += 1
         }
         try commit(work, now: now)
@@ -229,7 +231,6 @@ public final class IngestPipeline: MQTTConsumer {
         var fingerprints: [UInt64] = []
         var rejects: [RejectedMessage] = []
         var rejectCounts: [String: Int64] = [:]
-        var activity: [String: DeviceActivity] = [:]
         var processed: Int64 = 0
         var duplicates: Int64 = 0
         var ownHandoff: Int64 = 0
@@ -253,7 +254,6 @@ public final class IngestPipeline: MQTTConsumer {
     private func commit(_ work: BatchWork, now: Millis) throws {
         var stateChanges = engine.takeStateChanges()
         guard !work.isEmpty || !stateChanges.isEmpty else {
-            coalesceDeviceActivity(work.activity)
             counters.duplicates += work.duplicates
             counters.ownHandoff += work.ownHandoff
             return
@@ -296,7 +296,6 @@ public final class IngestPipeline: MQTTConsumer {
         }
         fingerprints.insertBatch(work.fingerprints)
         noteRuleStateLogged(bytes: loggedStateBytes, at: now)
-        coalesceDeviceActivity(work.activity)
         counters.duplicates += work.duplicates
         counters.ownHandoff += work.ownHandoff
         counters.processed += work.processed
@@ -381,7 +380,7 @@ public final class IngestPipeline: MQTTConsumer {
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis, into work: inout BatchWork) {
+    private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis) {
         guard let device = segments["device"] else { return }
         if !engine.isRegistered(device) && !trackedUnknownDevices.contains(device) {
             guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {
@@ -394,8 +393,9 @@ public final class IngestPipeline: MQTTConsumer {
         if segments["channel"] == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
         var battery: Double?
         if case .number(let percent)? = payload["battery_pct"], (0...100).contains(percent) { battery = percent }
-        work.activity[device, default: DeviceActivity(deviceID: device, kind: segments["kind"] ?? "", at: now)]
-            .note(at: now, online: reportedOnline, batteryPercent: battery)
+        let kind = segments["kind"] ?? ""
+        pendingDeviceActivity[device, default: PendingDeviceActivity(DeviceActivity(deviceID: device, kind: kind, at: now))]
+            .note(kind: kind, at: now, online: reportedOnline, batteryPercent: battery, batch: batchSerial)
     }
 
     // MARK: Failure and recovery
