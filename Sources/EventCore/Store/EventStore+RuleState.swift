@@ -81,6 +81,7 @@ extension EventStore {
     /// The uncompacted log folded in place (see `RuleStateFold`), and the sequence of its last row (nil: empty).
     private func foldedRuleStateLog() throws -> (fold: RuleStateFold, lastSequence: Int64?) {
         var fold = RuleStateFold()
+        fold.reserveCapacity(bytes: Int(try ruleStateLogBytes()))
         var lastSequence: Int64?
         try connection.cached("SELECT sequence, changes FROM rule_state_log ORDER BY sequence").forEachRow { row in
             lastSequence = row.int64(0)

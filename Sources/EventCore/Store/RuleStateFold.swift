@@ -27,6 +27,9 @@ struct RuleStateFold {
     /// Number of distinct keys changed.
     var count: Int { changes.count }
 
+    /// Makes room for rows of `byteCount` bytes in all (the buffer is not grown and copied row by row).
+    mutating func reserveCapacity(bytes byteCount: Int) { bytes.reserveCapacity(byteCount) }
+
     /// Replays one log row (a damaged row contributes the changes before the damage: `RuleStateLog.scan`).
     mutating func add(_ row: [UInt8]) {
         let base = bytes.count
