@@ -28,8 +28,20 @@ extension MQTTConnection {
                 owner.pass.failure = rc == 0 ? "disconnected" : owner.describeWithLibraryLog(rc)
             }
         }
+        captureLibraryLog(true)
+    }
+
+    /// Turns the capture of libmosquitto's log lines on or off. Only errors and warnings are kept, to explain a
+    /// failure (e.g. which TLS check failed); but while a log callback is set, libmosquitto formats a debug
+    /// line (`vsnprintf` into a fresh allocation, under a mutex) for every packet it reads or writes, two per
+    /// delivered message. `run` therefore captures while it connects and subscribes, and turns it off once the
+    /// session is up (a session that is lost later is described by its result code).
+    func captureLibraryLog(_ enabled: Bool) {
+        guard enabled else {
+            mosquitto_log_callback_set(handle, nil)
+            return
+        }
         mosquitto_log_callback_set(handle) { _, userdata, level, text in
-            // Only errors and warnings are kept, to explain a failure (e.g. which TLS check failed).
             guard level & Int32(MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text, let owner = MQTTConnection.owner(userdata) else { return }
             owner.recordLibraryLog(String(cString: text))
         }

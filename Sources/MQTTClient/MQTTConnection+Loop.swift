@@ -36,6 +36,7 @@ extension MQTTConnection {
         while !stopRequested {
             pass = ReadPass()
             _ = takeLibraryLog()  // only this attempt's log explains its failure
+            captureLibraryLog(true)
             let rc = startConnect()
             let outcome: SessionOutcome
             if rc == Int32(MOSQ_ERR_SUCCESS.rawValue) {
@@ -83,11 +84,12 @@ extension MQTTConnection {
                 return .stopped
             }
             if waitForSocket(socket, timeout: min(ticker.secondsUntilDue, 1)) {
-                readPass(socket: socket)
+                readPass()
             }
             if pass.subscribed && !isUp {
                 isUp = true
                 outageReported = false
+                captureLibraryLog(false)
                 consumer.mqttDidConnect(sessionPresent: pass.sessionPresent)
             }
             if !pass.batch.isEmpty {
@@ -140,19 +142,24 @@ extension MQTTConnection {
         return entries[0].revents & ready != 0
     }
 
-    /// Reads packets while the socket has data, up to the batch limits. Callbacks fill `pass`.
-    private func readPass(socket: Int32) {
+    /// Reads packets while they bring messages, up to the batch limits. Callbacks fill `pass`.
+    ///
+    /// The socket was readable when the pass started. A call that delivers no message (the socket is empty,
+    /// only part of a packet has arrived, or the packet was an acknowledgement) ends the pass: the run loop's
+    /// poll sees what comes next. No poll per packet: a message costs the reads libmosquitto makes, nothing more.
+    private func readPass() {
         let started = monotonicSeconds()
         while true {
             // libmosquitto 2.0.11 ignores max_packets (it reads as many packets as it has QoS>0 messages
             // in flight, at least one), so the batch limits are enforced here, one call per packet.
+            let delivered = pass.batch.count
             let rc = mosquitto_loop_read(handle, 1)
             if rc != Int32(MOSQ_ERR_SUCCESS.rawValue) || mosquitto_socket(handle) < 0 {
                 if pass.failure == nil { pass.failure = describeWithLibraryLog(rc) }
                 return
             }
+            if pass.batch.count == delivered { return }
             if pass.batch.count >= maxBatchSize || monotonicSeconds() - started >= maxBatchReadTime { return }
-            if pollOne(socket, events: Int16(POLLIN), timeout: 0) & Int16(POLLIN | POLLHUP | POLLERR) == 0 { return }
         }
     }
 
