@@ -12,7 +12,9 @@
 # lookoutd binary (an older build, for a before/after comparison in the same run); KEEP_WORK=1 keeps the
 # work directory (databases, registries, logs) for a closer look. lookout-sim first publishes one retained status per device, so every phase
 # carries devices + N messages. Completion of lookoutd is read from its metrics file
-# (lookout_messages_received_total, written every 0.5 s), of mosquitto_sub from its exit (-C count).
+# (lookout_messages_received_total, written every 0.5 s) in the rate phases, and in the drain from the
+# database: the backlog ends with a call-button press (device DRAIN-END) whose event marks that all before it
+# was processed; of mosquitto_sub from its exit (-C count).
 # Hand-off publishing is off (its topics would match '+/+/+/+').
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -160,21 +162,36 @@ rate_phase() { # qos
     RESULTS+=("| rate QoS $qos | $total | $(rate "$total" "$ts") | $daemon_rate (got $got) | $(ratio "$daemon_rate" "$(rate "$total" "$ts")") |")
 }
 
+# Waits until the event of the drain's last message (a call-button press of device DRAIN-END) is in the
+# database of $WORK/$1; prints the time it was seen. The backlog is one queue delivered in order, so the
+# press is processed after everything queued before it: a finer clock than the metrics file (0.5 s).
+wait_drain_end() {
+    local db="$WORK/$1/lookout.db"
+    until [ "$(sqlite3 -readonly "$db" "SELECT count(*) FROM events WHERE device_id = 'DRAIN-END'" 2>/dev/null || echo 0)" = 1 ]; do
+        kill -0 "$DAEMON_PID" 2>/dev/null || die "lookoutd died: $(tail -5 "$WORK/$1/lookoutd.log")"
+        sleep 0.02
+    done
+    now
+}
+
 drain_phase() {
-    local phase=drain per_kind=250 total=$((250 * 4 + DRAIN))
-    step "Backlog drain: $DRAIN QoS 1 messages + 1000 statuses queued while both consumers are offline"
+    local phase=drain per_kind=250 total=$((250 * 4 + DRAIN + 1))
+    step "Backlog drain: $DRAIN QoS 1 messages + 1000 statuses + 1 last press queued while both consumers are offline"
     fresh_broker "$phase"
     daemon_config "$phase" 1 "$per_kind"
     start_daemon "$phase"; wait_connected "$phase"; stop_daemon
     mosquitto_sub -p "$BROKER_PORT" -q 1 -c -i bench-drain -t '+/+/+/+' -E >/dev/null
     publish 1 "$DRAIN" "$per_kind"
+    mosquitto_pub -p "$BROKER_PORT" -q 1 -t c01/sos/DRAIN-END/event -m '{"ts":1763880000000,"event":"sos","press":"short"}'
     sleep 1
     local start; start=$(now)
     mosquitto_sub -p "$BROKER_PORT" -q 1 -c -i bench-drain -t '+/+/+/+' -C "$total" >/dev/null
     local ts; ts=$(elapsed "$start" "$(now)")
     start=$(now)
     start_daemon "$phase"
-    local td; td=$(elapsed "$start" "$(wait_received "$phase" "$total")")
+    local td; td=$(elapsed "$start" "$(wait_drain_end "$phase")")
+    wait_received "$phase" "$total" >/dev/null
+    [ "$(daemon_received "$phase")" -ge "$total" ] || die "lookoutd received $(daemon_received "$phase") of $total drained messages"
     stop_daemon
     note "(a) mosquitto_sub -c: ${ts} s, $(rate "$total" "$ts") msg/s"
     note "(b) lookoutd (incl. start-up): ${td} s, $(rate "$total" "$td") msg/s"
