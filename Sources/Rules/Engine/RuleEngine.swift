@@ -437,11 +437,11 @@ public final class RuleEngine {
 
     private func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ deviceSlot: DeviceIndex,
                                  _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
-        guard let device = context.device else { return }
+        guard context.device != nil else { return }
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
         let key = context.deviceID
-        let limit = absenceLimit(rule, reportIntervalSeconds: device.record.reportIntervalSeconds) ?? 0
+        let limit = absenceLimit(rule, reportIntervalSeconds: states.devices[Int(deviceSlot)].reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
         // The device's state under the rule updated in place (created when absent).
         let entry = states.entryCreating(rule: index, device: deviceSlot)

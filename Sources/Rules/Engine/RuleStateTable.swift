@@ -34,9 +34,22 @@ struct RuleStateTable {
         /// The device id ("" for a free index).
         var id: String
         /// The registry record (nil: not registered).
-        var record: DeviceRecord?
+        var record: DeviceRecord? {
+            didSet { reportIntervalSeconds = record?.reportIntervalSeconds }
+        }
+        /// The record's report interval, kept beside it: absence rules read it for every message of the device,
+        /// and through the record it is two dependent loads (the record, then its shared fields) away.
+        private(set) var reportIntervalSeconds: Int64?
         /// The device's first entry (-1: none).
         var firstEntry: EntryIndex
+
+        /// A device entry for `id` with its registry record.
+        init(id: String, record: DeviceRecord?, firstEntry: EntryIndex) {
+            self.id = id
+            self.record = record
+            self.reportIntervalSeconds = record?.reportIntervalSeconds
+            self.firstEntry = firstEntry
+        }
     }
 
     /// Devices by index.
