@@ -13,6 +13,8 @@ import Testing
 
         try publishAll(port: broker.port, count: 2000)
         #expect(runner.consumer.wait { $0.messages.count >= 2000 })
+        // Ticks go on beside the batches (waited for: the batches alone may take less than one interval).
+        #expect(runner.consumer.wait { $0.ticks > 0 })
         #expect(runner.stop())
 
         let consumer = runner.consumer
