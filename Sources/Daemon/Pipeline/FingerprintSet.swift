@@ -83,15 +83,12 @@ struct FingerprintSet {
         Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    /// Doubles the buckets and re-inserts what they held.
+    /// Doubles the buckets and re-inserts what they held (the flag for 0 stays as it is).
     private mutating func grow() {
         let old = buckets
         buckets = Array(repeating: 0, count: old.count * 2)
         shift -= 1
-        let zero = containsZero
-        count = 0
-        containsZero = false
+        count = containsZero ? 1 : 0
         for fingerprint in old where fingerprint != 0 { insert(fingerprint) }
-        if zero { insert(0) }
     }
 }

@@ -114,7 +114,7 @@ enum RuleStateLog {
 
     /// Calls `visit` with the places of each change of a blob, in order: the key's start and length, and the
     /// value's start and length (length -1: a deletion). Stops at the first malformed byte.
-    static func scan(_ bytes: [UInt8], _ visit: (_ keyStart: Int32, _ keyLength: Int32, _ valueStart: Int32, _ valueLength: Int32) -> Void) {
+    static func scan(_ bytes: [UInt8], _ visit: (_ keyStart: Int, _ keyLength: Int, _ valueStart: Int, _ valueLength: Int) -> Void) {
         var position = 0
         while position < bytes.count {
             guard let keyLength = readLength(bytes, &position), bytes.count - position >= keyLength else { return }
@@ -124,11 +124,11 @@ enum RuleStateLog {
             let present = bytes[position]
             position += 1
             if present == 0 {
-                visit(Int32(keyStart), Int32(keyLength), Int32(position), -1)
+                visit(keyStart, keyLength, position, -1)
                 continue
             }
             guard present == 1, let valueLength = readLength(bytes, &position), bytes.count - position >= valueLength else { return }
-            visit(Int32(keyStart), Int32(keyLength), Int32(position), Int32(valueLength))
+            visit(keyStart, keyLength, position, valueLength)
             position += valueLength
         }
     }

@@ -35,8 +35,7 @@ struct RuleStateFold {
         let base = bytes.count
         bytes.append(contentsOf: row)
         RuleStateLog.scan(row) { keyStart, keyLength, valueStart, valueLength in
-            note(Change(keyStart: base + Int(keyStart), keyLength: Int(keyLength),
-                        valueStart: base + Int(valueStart), valueLength: Int(valueLength)))
+            note(Change(keyStart: base + keyStart, keyLength: keyLength, valueStart: base + valueStart, valueLength: valueLength))
         }
     }
 
