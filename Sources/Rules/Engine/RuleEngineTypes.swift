@@ -83,8 +83,16 @@ public struct InboundMessage: Sendable {
     public var payload: JSONObject
     /// Raw payload bytes (valid UTF-8: the decoder checked them), kept with the event this message raises.
     public var payloadBytes: [UInt8]
-    /// When the daemon received it (engine time).
+    /// When the daemon received it (engine time). Deadlines, escalation and the 15-minute circle count from here.
     public var receivedAt: EpochMillis
+    /// When the device says the reading happened (the payload's `ts`, once found plausible); nil: unknown.
+    /// NB-IoT devices buffer and send late, so a device's own sequence (debounce, windows, merge) follows this.
+    public var deviceTime: EpochMillis? = nil
+    /// Whether the broker delivered it as a retained message (a device's last state, not a new occurrence).
+    public var retained: Bool = false
+
+    /// The time of the reading in the device's own sequence: its `ts` when known, else the time of receipt.
+    public var occurredAt: EpochMillis { deviceTime ?? receivedAt }
 
     /// Creates a message from segments in layout order and the raw payload bytes (the daemon's path: no
     /// dictionary and no payload `String` per message).
