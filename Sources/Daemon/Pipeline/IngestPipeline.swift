@@ -497,6 +497,7 @@ extension RuleCounters {
         suppressed += other.suppressed
         missingFields += other.missingFields
         wrongTypes += other.wrongTypes
+        flapping += other.flapping
         errors += other.errors
     }
 }
