@@ -643,7 +643,9 @@ public final class RuleEngine {
         if pruned { state.members.removeAll { $0.at <= stale } }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
             state.members.removeAll { $0.device == context.deviceID }
-            if state.active, !state.members.contains(where: \.counts) {
+            // With `clear after`, the group's event lasts that long (a confirmed fire is not over because its
+            // detectors went quiet); without it, it clears when no member counts any more.
+            if state.active, rule.clearAfterMillis == nil, !state.members.contains(where: \.counts) {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
                 deactivate(index, &state, key: key, device: nil)
