@@ -18,8 +18,8 @@ extension ReliabilityTests {
         SD-C1,smoke,c01,7,1,Bldg 7 Unit 1 #101,grid-05,property,86400,,,,
         SOS-A1,sos,c01,3,1,Bldg 3 Unit 1 #502,grid-03,,86400,Wang Fang,13800000001,yes,Wang Jun 13900000002
         SOS-C1,sos,c01,7,1,Bldg 7 Unit 1 #102,grid-05,,86400,Li Wei,13800000003,yes,
-        DR-1,door,c01,3,1,Bldg 3 Unit 1,grid-03,property,2,,,,
-        DR-2,door,c01,3,2,Bldg 3 Unit 2,grid-03,property,2,,,,
+        DR-1,door,c01,3,1,Bldg 3 Unit 1,grid-03,property,3,,,,
+        DR-2,door,c01,3,2,Bldg 3 Unit 2,grid-03,property,3,,,,
 
         """
 
@@ -66,20 +66,27 @@ extension ReliabilityTests {
             let daemon = try LookoutdProcess(broker: broker, rules: .files(try Self.shippedRules()), registry: Self.registry)
             try daemon.start()
             let publisher = try TestPublisher(broker: broker)
-            // DR-1 and DR-2 report several times a second (interval 2 s: silent after 4 s).
+            // DR-1 and DR-2 report every 2.5 s (interval 3 s: silent after 6 s), like a device reporting every 10–20 s
+            // with a longer interval: a reload lands between two reports.
             var seq = 0
+            var last: [String: Date] = [:]
             func report(_ device: String) throws {
+                guard Date().timeIntervalSince(last[device] ?? .distantPast) >= 2.5 else { return }
+                last[device] = Date()
                 seq += 1
                 try publisher.publish("c01/door/\(device)/telemetry", #"{"battery_pct":90,"seq":\#(seq)}"#)
             }
             // Long enough that absence counted from the engine's start would be overdue at once.
-            let reportedUntil = Date().addingTimeInterval(8)
+            let reportedUntil = Date().addingTimeInterval(10)
             while Date() < reportedUntil {
                 try report("DR-1")
                 try report("DR-2")
                 usleep(300_000)
             }
             try publisher.flush()
+            let lastDR2 = try #require(last["DR-2"])
+            // Not measured: the reload lands between two reports, as it does for a device reporting every 10–20 s.
+            usleep(1_000_000)
             try Self.edit(daemon, "health.rules") {
                 $0.replacingOccurrences(of: "title \"{device.kind} {device.id} silent for", with: "title \"{device.kind} {device.id} quiet for")
             }
@@ -92,7 +99,8 @@ extension ReliabilityTests {
                 return try Self.events(daemon, rule: "device_silent", device: "DR-2").first
             }
             #expect(silent.title.contains("quiet for"))
-            try report("DR-1")
+            // Raised for its own silence: at least twice its interval after its last report, not at the reload.
+            #expect(silent.firstSeen >= Int64(lastDR2.timeIntervalSince1970 * 1000) + 6_000)
             try publisher.flush()
             #expect(try Self.events(daemon, rule: "device_silent", device: "DR-1").isEmpty, "\(daemon.log)")
             #expect(daemon.stop() == 0)

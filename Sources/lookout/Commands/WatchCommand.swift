@@ -117,8 +117,9 @@ struct WatchCommand: Command {
     /// Changes read per query.
     static let batchSize = 500
 
-    /// Actions that call for attention (bell when red).
-    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened"]
+    /// Actions that call for attention (bell when red). `upgraded`: an open event raised to red by its device
+    /// (a flapping detector whose alarm then holds) calls for attention as a new red event would.
+    static let alertingActions: Set<String> = ["raised", "upgraded", "renotified", "escalated", "reopened"]
 
     /// One line for a change, ending in a newline (and a bell when called for).
     func line(for change: EventChange, now: Millis) -> String {
