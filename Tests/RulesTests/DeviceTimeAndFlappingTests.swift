@@ -136,6 +136,19 @@ struct DeviceTimeAndFlappingTests {
         #expect(summary.contains { $0.hasPrefix("12:30 error:") && $0.contains("orange") }, "\(summary)")
     }
 
+    /// Item 10 with device time: buffered reports of two detectors sent in a burst count towards a fire only
+    /// once each has held 3 s after it arrived; a late normal report of an earlier moment takes no device out.
+    @Test func correlationCountsDevicesOnTheArrivalClockInDeviceOrder() throws {
+        let h = try RuleHarness(shipped: "smoke", devices: Fixtures.devices)
+        h.publish(100, "c01/smoke/SD-1/event", Self.alarm, deviceAt: 10)
+        h.publish(100, "c01/smoke/SD-1/event", Self.alarm, deviceAt: 60)
+        h.publish(100, "c01/smoke/SD-2/event", Self.alarm, deviceAt: 50)
+        #expect(h.publish(101, "c01/smoke/SD-2/event", Self.normal, deviceAt: 40) == [])
+        #expect(h.run(from: 100, to: 102).isEmpty)
+        #expect(Set(h.tick(103)) == ["raise smoke_alarm/SD-1 red", "raise smoke_alarm/SD-2 red",
+                                      "raise fire_confirmed/community=c01,building=3 red"])
+    }
+
     /// Item 9: the engine's first start is saved: a device that has never reported is due twice its interval
     /// after that start, not after each restart (absence alarms still wait the start grace after a restart).
     @Test func firstStartIsSavedAcrossRestarts() throws {

@@ -642,7 +642,8 @@ public final class RuleEngine {
         let pruned = state.members.contains { $0.at <= stale }
         if pruned { state.members.removeAll { $0.at <= stale } }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
-            state.members.removeAll { $0.device == context.deviceID }
+            // A late report of a moment before the device's condition began does not take it out.
+            state.members.removeAll { $0.device == context.deviceID && $0.since <= occurred }
             // With `clear after`, the group's event lasts that long (a confirmed fire is not over because its
             // detectors went quiet); without it, it clears when no member counts any more.
             if state.active, rule.clearAfterMillis == nil, !state.members.contains(where: \.counts) {
@@ -660,10 +661,8 @@ public final class RuleEngine {
         let position: Int
         if let found = state.members.firstIndex(where: { $0.device == context.deviceID }) {
             position = found
+            // Its `for` runs out on the arrival clock (`confirmMembers`), as a device rule's debounce does.
             state.members[position].at = max(state.members[position].at, occurred)
-            if let hold = rule.holdForMillis, !state.members[position].counts, occurred >= state.members[position].since.plus(hold) {
-                state.members[position].due = nil
-            }
         } else {
             let due = rule.holdForMillis.map { context.now.plus($0) }
             state.members.append(.init(device: context.deviceID, at: occurred, since: occurred, due: due))
