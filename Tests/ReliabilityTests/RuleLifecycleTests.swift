@@ -184,6 +184,30 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
+        /// Item 2: a detector whose alarm holds just past the debounce and returns to normal, cycle after cycle,
+        /// raises one red event whose count goes up, not one event (and one bell) per cycle.
+        @Test func alarmHeldPastTheDebounceEachCycleIsOneEvent() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: .files(try Self.shippedRules()), registry: Self.registry)
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            for cycle in 1...4 {
+                try Self.smoke(publisher, "SD-B1", "alarm", seq: 2 * cycle)
+                try publisher.flush()
+                // The alarm has been raised (first cycle) or counted on the open event (later ones).
+                _ = try waitFor("cycle \(cycle) raised", log: daemon.log) {
+                    try Self.events(daemon, rule: "smoke_alarm", device: "SD-B1").reduce(0) { $0 + $1.count } >= cycle ? true : nil
+                }
+                try Self.smoke(publisher, "SD-B1", "normal", seq: 2 * cycle + 1)
+                try publisher.flush()
+            }
+            let events = try Self.events(daemon, rule: "smoke_alarm", device: "SD-B1")
+            #expect(events.count == 1, "\(events.map { "\($0.id) \($0.status) ×\($0.count)" })")
+            #expect(events.first?.level == .red)
+            #expect(events.first?.count == 4)
+            #expect(daemon.stop() == 0)
+        }
+
         /// Item 10: chatter of two detectors and a call button pressed in error confirm no fire; a held alarm
         /// and a call button do, and the building's event carries no resident's name or phone.
         @Test func chatterConfirmsNoFireAndABuildingEventNamesNoResident() throws {

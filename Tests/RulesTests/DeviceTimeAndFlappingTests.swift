@@ -95,6 +95,23 @@ struct DeviceTimeAndFlappingTests {
         #expect(h.engine.ruleCounters.first { $0.rule == "smoke_alarm" }?.counters.flapping == 1)
     }
 
+    /// Pulses each just longer than the debounce: one red event (later pulses repeat it, the event core
+    /// counts them on the open event), not one event and one bell per cycle; no clear until the pulses stop.
+    @Test func pulsesJustPastTheDebounceKeepOneRedEvent() throws {
+        let h = try RuleHarness(rules: Self.flapping, devices: Fixtures.devices)
+        var all: [String] = []
+        for cycle in 0..<15 {
+            let t = Double(cycle) * 4
+            all += h.publish(t, "c01/smoke/SD-1/event", Self.alarm)
+            all += h.tick(t + 3.1)
+            all += h.publish(t + 3.5, "c01/smoke/SD-1/event", Self.normal)
+        }
+        #expect(all.first == "raise smoke_alarm/SD-1 red")
+        #expect(all.allSatisfy { $0 == "raise smoke_alarm/SD-1 red" }, "\(all)")
+        #expect(h.run(from: 60, to: 115) == [])
+        #expect(h.tick(116) == ["clear smoke_alarm/SD-1 red"])
+    }
+
     /// A real alarm is never absorbed: raised red first, pulses afterwards do not lower it.
     @Test func flappingNeverLowersARaisedAlarm() throws {
         let h = try RuleHarness(rules: Self.flapping, devices: Fixtures.devices)
