@@ -235,6 +235,24 @@ enum EventSchema {
         // inside those transactions only (see `StatisticsRollup.deferralMigrationSQL`). The partial indexes on the
         // active statuses without an `IN` list (see `activeCondition`).
         Migration(version: 6, sql: StatisticsRollup.deferralMigrationSQL + activeIndexesSQL),
+        // Issue 14 items 5, 7 and 8 (bad input, spoofed devices): a reject sample names its device and what was
+        // wrong (`detail`: the field and the value); the devices mirror keeps each device's rejects; a folded
+        // event of unregistered devices keeps the first device ids that sent to it (`event_senders`, capped by
+        // the daemon).
+        Migration(version: 9, sql: """
+        ALTER TABLE rejects ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE rejects ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+        ALTER TABLE devices ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE devices ADD COLUMN last_reject_at INTEGER;
+        ALTER TABLE devices ADD COLUMN last_reject_reason TEXT NOT NULL DEFAULT '';
+        CREATE TABLE event_senders (
+            event_id INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            PRIMARY KEY (event_id, device_id)
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// The version this build writes and reads.

@@ -139,6 +139,13 @@ public final class RuleEngine {
         return actions
     }
 
+    /// The registry record of `deviceID`, nil when it is not registered: the look-up `isRegistered` makes, for
+    /// a caller that needs the record's community and kind too.
+    public func record(of deviceID: String) -> DeviceRecord? {
+        if let index = states.indexByID[deviceID] { return states.devices[Int(index)].record }
+        return registry.devices[deviceID]
+    }
+
     /// Whether device `deviceID` is in the registry. Asks the engine's own device table first (the look-up
     /// `process` makes for the same message), the registry only for a device the table does not hold.
     public func isRegistered(_ deviceID: String) -> Bool {

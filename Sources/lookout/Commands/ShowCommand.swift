@@ -24,6 +24,7 @@ struct ShowCommand: Command {
         let store = try context.openStore(writing: false)
         guard let event = try store.event(id: id) else { throw CLIError.failure("no event with id \(id)") }
         let timeline = try store.timeline(of: event.id)
+        let senders = try store.senders(of: event.id).map(\.deviceID)
         if json {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))
@@ -33,15 +34,17 @@ struct ShowCommand: Command {
                 ("phone", .string(event.location.residentPhone)),
                 ("emergency_contact", .string(event.location.emergencyContact)),
             ])))
+            if !senders.isEmpty { members.append(("senders", .array(senders.map { .string($0) }))) }
             members.append(("timeline", .array(timeline.map(EventText.json))))
             Console.out(JSONOutput.object(members).rendered())
             return
         }
-        Console.out(render(event, timeline: timeline))
+        Console.out(render(event, timeline: timeline, senders: senders))
     }
 
     /// The human-readable page.
-    func render(_ event: EventRecord, timeline: [TimelineEntry]) -> String {
+    /// `senders`: the first device ids kept for an event that folds alarms of unregistered devices.
+    func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = []) -> String {
         let style = context.style
         let now = context.now
         let location = event.location
@@ -58,6 +61,12 @@ struct ShowCommand: Command {
         add("Description", event.description, keepNewlines: true)
         add("Kind", event.kind)
         add("Device", event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : " (unregistered)"))
+        if !senders.isEmpty {
+            // The event keeps the first ids only: say that the list is cut, and that the count is of alarms.
+            add("Senders", senders.joined(separator: ", ")
+                + "\n(the first \(senders.count) device ids kept; \(event.count) alarms in all, from these and any others)",
+                keepNewlines: true)
+        }
         add("Rule", event.rule)
         add("Group", event.group)
         add("Address", location.address)
