@@ -725,7 +725,7 @@ struct KeySegmentSlots {
 /// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.
 struct UnregisteredDevices {
     private var latest: [String: Int] = [:]
-    private var queue: [(device: String, stamp: Int)] = []
+    private(set) var queue: [(device: String, stamp: Int)] = []
     private var head = 0
     private var stamp = 0
 
@@ -742,6 +742,12 @@ struct UnregisteredDevices {
     }
 
     mutating func evictOldest() -> String? {
+        // Drop the consumed front once it is most of the queue: at the cap every touch evicts one, so
+        // without this the queue grew by one entry per message from a new device, forever (issue 14 item 8).
+        if head > 1024 && head > queue.count / 2 {
+            queue.removeFirst(head)
+            head = 0
+        }
         while head < queue.count {
             let entry = queue[head]
             head += 1
