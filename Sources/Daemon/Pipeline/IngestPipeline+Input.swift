@@ -148,7 +148,7 @@ extension IngestPipeline {
         let description = """
             Devices that are not in the device registry raised alarms of kind \(kind)\(scope). A topic names its own \
             device, so these may be forged; they are folded into this one event (COUNT is the number of alarms) and \
-            the first \(Self.foldedSendersKept) device ids are listed. First alarm: \(action.title)
+            the first \(Self.foldedSendersKept) device ids are listed. First alarm (rule \(action.rule)): \(action.title)
             """
         return EventTrigger(
             rule: Self.unregisteredRule, eventKey: "\(Self.unregisteredRule)/\(kind)" + (community.map { "/\($0)" } ?? ""),
