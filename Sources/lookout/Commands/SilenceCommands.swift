@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// `lookout silence add`: silence a device, a building or a community for a while, with a reason.
 struct SilenceAddCommand: Command {
@@ -60,7 +61,7 @@ struct SilenceAddCommand: Command {
     func run() throws {
         let store = try context.openStore(writing: true)
         let silence = try store.addSilence(scope: scope, until: until, reason: reason, actor: context.actor, at: context.now)
-        Console.out("silence \(silence.id): \(TerminalSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
+        Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
     }
 }
 

@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// How events look in the CLI: level colours, deadlines, where, one-line summaries, JSON.
 enum EventText {
@@ -65,9 +66,9 @@ enum EventText {
             style.paint(event.level.rawValue.uppercased(), colour(of: event.level)),
             event.status.rawValue,
         ]
-        if !event.assignee.isEmpty { parts.append("→ \(TerminalSanitizer.sanitize(event.assignee))") }
-        parts.append(TerminalSanitizer.sanitize(event.title))
-        parts.append("(\(TerminalSanitizer.sanitize(place(event))))")
+        if !event.assignee.isEmpty { parts.append("→ \(TextSanitizer.sanitize(event.assignee))") }
+        parts.append(TextSanitizer.sanitize(event.title))
+        parts.append("(\(TextSanitizer.sanitize(place(event))))")
         return parts.joined(separator: "  ")
     }
 
