@@ -130,7 +130,8 @@ extension ReliabilityTests {
         /// cut list says how many rows it did not show.
         @Test func alarmsFromUnregisteredDevicesAreFoldedIntoOneEventPerKindAndCommunity() throws {
             let broker = try MosquittoBroker()
-            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, registry: Self.registry)
+            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, registry: Self.registry,
+                                             settings: ["limits": ["max_unknown_devices": "1000"]])
             try daemon.start()
             let publisher = try TestPublisher(broker: broker)
             let spoofed = 3_000
@@ -162,6 +163,14 @@ extension ReliabilityTests {
             let page = try Self.lookout(daemon, ["show", home.id]).stdout
             #expect(page.contains("X-0, X-2, X-4"), "\(page)")
             #expect(page.contains("the first 20 device ids kept; \(spoofed / 2) alarms in all"), "\(page)")
+            // The devices mirror keeps 1,000 of the forged ids; its list says what it left out.
+            _ = try waitFor("the 1,000 forged ids kept in the devices mirror", log: daemon.log) {
+                try daemon.store().devices().filter { !$0.registered }.count == 1_000 ? true : nil
+            }
+            _ = try waitFor("lookout devices to say what it does not list", log: daemon.log) {
+                try Self.lookout(daemon, ["devices"]).stdout.contains(
+                    "Not listed: unregistered devices beyond [limits] max_unknown_devices (1000); 2000 message(s) from them") ? true : nil
+            }
             #expect(daemon.stop() == 0)
         }
     }

@@ -115,7 +115,7 @@ final class IngestService: Service, @unchecked Sendable {
         } catch {
             log.warning("could not count open events: \(error)", key: "status-summary")
         }
-        let report = StatusReport(
+        var report = StatusReport(
             pid: getpid(), version: lookoutVersion, startedAt: startedAt, at: now, connected: pipeline.isConnected && !stopping,
             connectionChangedAt: pipeline.connectionChangedAt, subscriptions: configuration.effectiveSubscriptions,
             counters: pipeline.counters, rulesLoaded: pipeline.ruleSet.ruleNames.count, ruleErrors: lastRuleErrors,
@@ -123,6 +123,7 @@ final class IngestService: Service, @unchecked Sendable {
             outboxBacklog: handoffBacklog(), stopping: stopping,
             statusIntervalSeconds: configuration.statusIntervalSeconds, ruleCounters: pipeline.ruleCounters,
             engineCounters: pipeline.engineCounters)
+        report.maxUnknownDevices = configuration.maxUnknownDevices
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

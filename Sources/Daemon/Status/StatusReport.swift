@@ -40,6 +40,8 @@ public struct StatusReport: Sendable {
     public var ruleCounters: [(rule: String, counters: RuleCounters)] = []
     /// Rule engine counters.
     public var engineCounters = EngineCounters()
+    /// `[limits] max_unknown_devices` in force.
+    public var maxUnknownDevices = 0
 
     /// The status row: flat key/value strings (see `DaemonStatusKey`).
     public var statusValues: [String: String] {
@@ -69,6 +71,8 @@ public struct StatusReport: Sendable {
             .openGreen: String(openEvents[.green] ?? 0),
             .overdue: String(overdue),
             .brokerReconnects: String(counters.brokerReconnects),
+            .unknownDevicesOverCap: String(counters.unknownDevicesOverCap),
+            .maxUnknownDevices: String(maxUnknownDevices),
             .statusInterval: String(statusIntervalSeconds),
         ]
         return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
@@ -177,6 +181,11 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case overdue
     /// Broker reconnections since start.
     case brokerReconnects = "broker_reconnects"
+    /// Messages since start from unregistered devices the devices mirror does not keep (beyond
+    /// `max_unknown_devices`): `lookout devices` says that its list is cut.
+    case unknownDevicesOverCap = "unknown_devices_over_cap"
+    /// `[limits] max_unknown_devices` in force.
+    case maxUnknownDevices = "max_unknown_devices"
 }
 
 /// Builds Prometheus exposition text: HELP and TYPE once per family, escaped label values.

@@ -64,7 +64,14 @@ struct DevicesCommand: Command {
             (kind == nil || device.kind == kind) && (community == nil || device.community == community)
                 && (!offlineOnly || Self.connection(of: device, now: now).isDown)
         }
+        // Unregistered devices beyond `max_unknown_devices` are not kept: a cut list says so.
+        let status = DaemonStatusValues(try store.daemonStatus().values)
+        let overCap = Int64(status[.unknownDevicesOverCap] ?? "") ?? 0
+        let cutNote = overCap == 0 ? ""
+            : "Not listed: unregistered devices beyond [limits] max_unknown_devices (\(status[.maxUnknownDevices] ?? "?")); "
+                + "\(overCap) message(s) from them since lookoutd started\n"
         if json {
+            defer { if !cutNote.isEmpty { Console.err(cutNote) } }
             Console.out(JSONOutput.array(devices.map { device in
                 .object([
                     ("id", .string(device.id)), ("kind", .string(device.kind)), ("community", .string(device.community)),
@@ -85,7 +92,7 @@ struct DevicesCommand: Command {
             return
         }
         guard !devices.isEmpty else {
-            Console.out(offlineOnly ? "No offline devices.\n" : "No devices.\n")
+            Console.out((offlineOnly ? "No offline devices.\n" : "No devices.\n") + cutNote)
             return
         }
         var table = TextTable(columns: [
@@ -116,6 +123,6 @@ struct DevicesCommand: Command {
                 TextTable.Cell(device.registered ? "registered" : "unregistered", colour: device.registered ? nil : .yellow),
             ])
         }
-        Console.out(table.render(totalWidth: context.width, style: context.style))
+        Console.out(table.render(totalWidth: context.width, style: context.style) + context.style.paint(cutNote, .bold))
     }
 }
