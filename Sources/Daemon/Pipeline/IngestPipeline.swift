@@ -261,6 +261,7 @@ public final class IngestPipeline: MQTTConsumer {
         let started = ContinuousClock.now
         var raised: [EventLevel: Int64] = [:]
         var escalated: [EventRecord] = []
+        var released: [EventRecord] = []
         var renotified: Int64 = 0
         var loggedStateBytes: Int64 = 0
         do {
@@ -278,7 +279,11 @@ public final class IngestPipeline: MQTTConsumer {
                 if !stateChanges.isEmpty { loggedStateBytes = try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
                 try store.rememberMessages(work.fingerprints, at: now)
                 try store.recordRejects(work.rejects)
-                if work.checkEscalations { escalated = try store.escalateDue(now: now) }
+                if work.checkEscalations {
+                    // Events hidden by a silence that ended are shown first, so their new deadlines count.
+                    released = try store.releaseEndedSilences(now: now)
+                    escalated = try store.escalateDue(now: now)
+                }
             }
         } catch {
             commitFailed(error)
@@ -289,7 +294,7 @@ public final class IngestPipeline: MQTTConsumer {
         // A transaction that wrote nothing (a timer tick with nothing due) commits even on a full disk: only a
         // commit that wrote rows proves the database is writable again.
         let wroteRows = !work.actions.isEmpty || !work.fingerprints.isEmpty || !work.rejects.isEmpty
-            || !stateChanges.isEmpty || !escalated.isEmpty
+            || !stateChanges.isEmpty || !escalated.isEmpty || !released.isEmpty
         if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
@@ -306,6 +311,10 @@ public final class IngestPipeline: MQTTConsumer {
         for (level, count) in raised { counters.eventsRaised[level, default: 0] += count }
         counters.renotifications += renotified
         counters.escalations += Int64(escalated.count)
+        for event in released {
+            log.info("shown \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): its maintenance silence ended",
+                     key: "unsilenced:\(event.rule)")
+        }
         for event in escalated {
             log.info("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
                      key: "escalated:\(event.rule)")
@@ -370,13 +379,15 @@ public final class IngestPipeline: MQTTConsumer {
             let note = "unregistered device \(action.deviceID): not in the device registry, location unknown"
             description = description.isEmpty ? note : "\(description)\n\(note)"
         }
-        return EventTrigger(
+        var trigger = EventTrigger(
             rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: action.at)
+        trigger.lifeSafety = action.lifeSafety
+        return trigger
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.

@@ -122,7 +122,8 @@ final class IngestService: Service, @unchecked Sendable {
             devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
             outboxBacklog: handoffBacklog(), stopping: stopping,
             statusIntervalSeconds: configuration.statusIntervalSeconds, ruleCounters: pipeline.ruleCounters,
-            engineCounters: pipeline.engineCounters)
+            engineCounters: pipeline.engineCounters, ruleNames: pipeline.ruleSet.ruleNames,
+            silenceMaxDurationMillis: Millis(configuration.silenceMaxDurationSeconds * 1000))
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

@@ -40,6 +40,10 @@ public struct StatusReport: Sendable {
     public var ruleCounters: [(rule: String, counters: RuleCounters)] = []
     /// Rule engine counters.
     public var engineCounters = EngineCounters()
+    /// Names of the rules in force (`lookout silence add --rule` refuses a rule that is not loaded).
+    public var ruleNames: [String] = []
+    /// `[silences] max_duration` in milliseconds (`lookout silence add` needs `--force` beyond it).
+    public var silenceMaxDurationMillis: Millis = 86_400_000
 
     /// The status row: flat key/value strings (see `DaemonStatusKey`).
     public var statusValues: [String: String] {
@@ -70,6 +74,8 @@ public struct StatusReport: Sendable {
             .overdue: String(overdue),
             .brokerReconnects: String(counters.brokerReconnects),
             .statusInterval: String(statusIntervalSeconds),
+            .ruleNames: ruleNames.joined(separator: ","),
+            .silenceMaxDuration: String(silenceMaxDurationMillis),
         ]
         return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
@@ -177,6 +183,10 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case overdue
     /// Broker reconnections since start.
     case brokerReconnects = "broker_reconnects"
+    /// Names of the rules in force, comma-separated.
+    case ruleNames = "rule_names"
+    /// `[silences] max_duration` in milliseconds.
+    case silenceMaxDuration = "silence_max_duration_ms"
 }
 
 /// Builds Prometheus exposition text: HELP and TYPE once per family, escaped label values.
