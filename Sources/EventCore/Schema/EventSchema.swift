@@ -239,13 +239,14 @@ enum EventSchema {
         // the events a silence hid were shown again after it ended (NULL: not yet; silences that ended before this
         // version release their still-hidden events at the daemon's next check). `events.maintenance`: the reason
         // of the silence in force when the event was raised (NULL: none), shown with it. `events_silenced` finds the
-        // hidden events when a silence ends.
+        // hidden events when a silence ends, `silences_unreleased` the silences whose end is not yet handled.
         Migration(version: 7, sql: """
         ALTER TABLE silences ADD COLUMN kind TEXT NOT NULL DEFAULT '';
         ALTER TABLE silences ADD COLUMN rule TEXT NOT NULL DEFAULT '';
         ALTER TABLE silences ADD COLUMN released_at INTEGER;
         ALTER TABLE events ADD COLUMN maintenance TEXT;
         CREATE INDEX events_silenced ON events(id) WHERE silenced = 1;
+        CREATE INDEX silences_unreleased ON silences(until) WHERE released_at IS NULL;
         """),
     ]
 
