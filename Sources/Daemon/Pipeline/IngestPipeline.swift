@@ -298,6 +298,7 @@ public final class IngestPipeline: MQTTConsumer {
         if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
+            counters.commitsFailing = nil
         }
         fingerprints.insertBatch(work.fingerprints)
         noteRuleStateLogged(bytes: loggedStateBytes, at: now)
@@ -414,6 +415,10 @@ public final class IngestPipeline: MQTTConsumer {
     private func commitFailed(_ error: any Error) {
         counters.commitFailures += 1
         commitFailureStreak += 1
+        let diskFull = (error as? SQLiteError)?.isDiskFull ?? false
+        if counters.commitsFailing?.diskFull != diskFull {
+            counters.commitsFailing = (since: counters.commitsFailing?.since ?? clock(), diskFull: diskFull)
+        }
         engineNeedsRestore = true
         if commitFailureStreak == 1 {
             log.error("database commit failed: \(error); nothing is acknowledged to the broker, messages will be redelivered and retried")

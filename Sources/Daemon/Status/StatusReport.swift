@@ -75,6 +75,8 @@ public struct StatusReport: Sendable {
             .brokerReconnects: String(counters.brokerReconnects),
             .statusInterval: String(statusIntervalSeconds),
             .ruleNames: ruleNames.joined(separator: ","),
+            .commitsFailingSince: String(counters.commitsFailing?.since ?? 0),
+            .diskFull: counters.commitsFailing?.diskFull == true ? "true" : "false",
             .silenceMaxDuration: String(silenceMaxDurationMillis),
         ]
         return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
@@ -101,6 +103,8 @@ public struct StatusReport: Sendable {
         out.metric("lookout_renotifications_total", "Re-notifications of unacknowledged events.", type: "counter", value: Double(counters.renotifications))
         out.metric("lookout_outbox_backlog", "Event changes not yet handed off to the broker.", type: "gauge", value: Double(outboxBacklog))
         out.metric("lookout_broker_reconnects_total", "Broker reconnections.", type: "counter", value: Double(counters.brokerReconnects))
+        out.metric("lookout_disk_full", "Whether database commits fail because the disk is full (nothing is acknowledged).",
+                   type: "gauge", value: counters.commitsFailing?.diskFull == true ? 1 : 0)
         out.metric("lookout_commit_failures_total", "Failed database transactions (retried, nothing acknowledged).", type: "counter", value: Double(counters.commitFailures))
         out.metric("lookout_unknown_devices_over_cap_total", "Messages from unregistered devices beyond max_unknown_devices.", type: "counter", value: Double(counters.unknownDevicesOverCap))
         out.metric("lookout_rules_loaded", "Rules in force.", type: "gauge", value: Double(rulesLoaded))
@@ -183,6 +187,10 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case overdue
     /// Broker reconnections since start.
     case brokerReconnects = "broker_reconnects"
+    /// Since when database commits fail (0: they succeed); nothing is acknowledged meanwhile.
+    case commitsFailingSince = "commits_failing_since"
+    /// Whether the failing commits fail because the disk is full.
+    case diskFull = "disk_full"
     /// Names of the rules in force, comma-separated.
     case ruleNames = "rule_names"
     /// `[silences] max_duration` in milliseconds.
