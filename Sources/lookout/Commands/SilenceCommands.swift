@@ -139,8 +139,9 @@ struct SilenceRemoveCommand: RecordRemoveCommand {
     let context: CLIContext
     let id: Int64
 
-    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool {
-        try store.removeSilence(id: id, at: time)
+    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool {
+        // The events it hid are shown at once, on this person's record.
+        try store.removeSilence(id: id, at: time, actor: actor)
     }
 }
 
