@@ -126,8 +126,11 @@ public final class IngestPipeline: MQTTConsumer {
         hasConnectedBefore = true
         isConnected = true
         connectionChangedAt = clock()
-        log.info("connected to broker \(configuration.broker.host):\(configuration.broker.port) as \(configuration.broker.clientID)"
-                 + " (session \(sessionPresent ? "resumed" : "new")), subscribed to \(configuration.effectiveSubscriptions.joined(separator: ", "))")
+        let line = "connected to broker \(configuration.broker.host):\(configuration.broker.port) as \(configuration.broker.clientID)"
+            + " (session \(sessionPresent ? "resumed" : "new")), subscribed to \(configuration.effectiveSubscriptions.joined(separator: ", "))"
+        // While commits fail, every retry is a reconnect for redelivery: the streak's own lines (failed, succeed
+        // again) tell the story, one reconnect line per retry would bury it.
+        if commitFailureStreak > 0 { log.debug(line) } else { log.info(line) }
         onConnect?(first)
     }
 
@@ -138,7 +141,11 @@ public final class IngestPipeline: MQTTConsumer {
             log.info("disconnected from the broker")
             return
         }
-        log.warning("broker connection lost: \(reason); reconnecting")
+        if commitFailureStreak > 1 {
+            log.debug("broker connection lost: \(reason); reconnecting")
+        } else {
+            log.warning("broker connection lost: \(reason); reconnecting")
+        }
         onDisconnect?(reason)
     }
 

@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// `lookout show ID`: everything about one event and its timeline.
 struct ShowCommand: Command {
@@ -48,7 +49,7 @@ struct ShowCommand: Command {
         var fields: [(String, String)] = []
         func add(_ label: String, _ value: String, keepNewlines: Bool = false) {
             guard !value.isEmpty else { return }
-            fields.append((label, TerminalSanitizer.sanitize(value, keepNewlines: keepNewlines)))
+            fields.append((label, TextSanitizer.sanitize(value, keepNewlines: keepNewlines)))
         }
         let levelText = style.paint(event.level.rawValue.uppercased(), EventText.colour(of: event.level))
         var header = "\(style.paint(event.id, .bold))  \(levelText)  \(event.status.rawValue)"
@@ -56,7 +57,7 @@ struct ShowCommand: Command {
         if let maintenance = EventText.maintenance(event) {
             header += "  " + (event.silenced ? "(\(maintenance))" : style.paint(maintenance, .yellow))
         }
-        header += "\n" + style.paint(TerminalSanitizer.sanitize(event.title), .bold) + "\n"
+        header += "\n" + style.paint(TextSanitizer.sanitize(event.title), .bold) + "\n"
         add("Description", event.description, keepNewlines: true)
         add("Kind", event.kind)
         add("Device", event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : " (unregistered)"))

@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// `lookout silence add`: silence a device, a building or a community (optionally only a device kind or a
 /// rule there), or a kind or rule everywhere, for a while, with a reason.
@@ -77,9 +78,9 @@ struct SilenceAddCommand: Command {
             silence = try store.addSilence(scope: scope, until: until, reason: reason, actor: context.actor, at: context.now,
                                            policy: SilenceText.policy(store.daemonStatus()), force: force)
         } catch let refusal as SilenceRefusal {
-            throw CLIError.failure("silence add refused: " + TerminalSanitizer.sanitize(refusal.description))
+            throw CLIError.failure("silence add refused: " + TextSanitizer.sanitize(refusal.description))
         }
-        Console.out("silence \(silence.id): \(TerminalSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
+        Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
         if force { Console.out("forced: it lasts longer than the maximum or covers a whole community; it shows in 'lookout silence list' with what it holds back\n") }
     }
 }

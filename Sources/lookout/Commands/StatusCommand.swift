@@ -1,6 +1,7 @@
 import Daemon
 import EventCore
 import Foundation
+import Vocabulary
 
 /// `lookout status`: the daemon's health from the status row it writes every few seconds.
 struct StatusCommand: Command {
@@ -148,7 +149,7 @@ struct StatusCommand: Command {
     private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [EventLevel: Int],
                         overdue: Int, now: Millis) -> String {
         let style = context.style
-        let values = DaemonStatusValues(snapshot.values.mapValues { TerminalSanitizer.sanitize($0) })
+        let values = DaemonStatusValues(snapshot.values.mapValues { TextSanitizer.sanitize($0) })
         func value(_ key: DaemonStatusKey) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
         func time(_ key: DaemonStatusKey) -> Millis? { values[key].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil } }
         var lines: [(String, String)] = []

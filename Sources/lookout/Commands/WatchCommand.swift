@@ -2,6 +2,7 @@ import Daemon
 import EventCore
 import Foundation
 import Synchronization
+import Vocabulary
 
 /// Set by SIGINT/SIGTERM while `lookout watch` runs; the poll loop checks it.
 private let watchInterrupted = Atomic<Bool>(false)
@@ -77,7 +78,7 @@ struct WatchCommand: Command {
             } catch {
                 // A busy or briefly unavailable database is retried; say so once per distinct problem.
                 let message = "\(error)"
-                if message != lastError { Console.err("lookout: warning: \(TerminalSanitizer.sanitize(message))\n") }
+                if message != lastError { Console.err("lookout: warning: \(TextSanitizer.sanitize(message))\n") }
                 lastError = message
                 batch = []
                 failed = true
@@ -129,14 +130,14 @@ struct WatchCommand: Command {
             : change.action == "raised" || change.action == "unsilenced" ? EventText.colour(of: event.level) : .cyan
         var parts = [
             TimeText.clock(event.updatedAt),  // the snapshot is the event just after this change
-            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
+            style.paint(DisplayWidth.fit(TextSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
             style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
             DisplayWidth.fit(event.status.rawValue, to: 12),
-            DisplayWidth.fit(TerminalSanitizer.sanitize(event.kind), to: 7),
-            DisplayWidth.fit(TerminalSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
-            TerminalSanitizer.sanitize(event.title),
-            "(" + TerminalSanitizer.sanitize(EventText.place(event)) + ")",
+            DisplayWidth.fit(TextSanitizer.sanitize(event.kind), to: 7),
+            DisplayWidth.fit(TextSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
+            TextSanitizer.sanitize(event.title),
+            "(" + TextSanitizer.sanitize(EventText.place(event)) + ")",
             "raised \(TimeText.span(milliseconds: now - event.firstSeen)) ago",
         ]
         let deadline = EventText.deadline(event, now: now)
