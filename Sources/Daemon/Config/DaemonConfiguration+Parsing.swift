@@ -256,6 +256,7 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     },
     "handoff.qos": { c, v throws(ConfigValueError) in c.handoffQoS = try v.integer(in: 0...2) },
     "handoff.batch": { c, v throws(ConfigValueError) in c.handoffBatch = try v.integer(in: 1...100_000) },
+    "silences.max_duration": { c, v throws(ConfigValueError) in c.silenceMaxDurationSeconds = try v.seconds(in: 60...31_536_000) },
     "status.interval": { c, v throws(ConfigValueError) in c.statusIntervalSeconds = try v.seconds(in: 0.5...3_600) },
     "status.metrics_file": { c, v throws(ConfigValueError) in
         c.metricsFile = v.text.isEmpty || v.text == "none" ? nil : try v.path()

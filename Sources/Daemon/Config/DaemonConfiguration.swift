@@ -69,6 +69,10 @@ public struct DaemonConfiguration: Sendable {
     /// QoS of hand-off publications (`[handoff] qos`).
     public var handoffQoS: Int = 1
 
+    /// Longest maintenance silence `lookout silence add` accepts without `--force` (`[silences] max_duration`,
+    /// default 24 h): a forgotten silence must not hide a building for days.
+    public var silenceMaxDurationSeconds: Double = 86_400
+
     /// Seconds between status rows and metrics files (`[status] interval`).
     public var statusIntervalSeconds: Double = 5
     /// Prometheus textfile path (`[status] metrics_file`); nil writes none.

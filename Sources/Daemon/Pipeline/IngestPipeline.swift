@@ -300,6 +300,7 @@ public final class IngestPipeline: MQTTConsumer {
         let started = ContinuousClock.now
         var raised: [EventLevel: Int64] = [:]
         var escalated: [EventRecord] = []
+        var released: [EventRecord] = []
         var renotified: Int64 = 0
         var loggedStateBytes: Int64 = 0
         do {
@@ -317,7 +318,11 @@ public final class IngestPipeline: MQTTConsumer {
                 if !stateChanges.isEmpty { loggedStateBytes = try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
                 try store.rememberMessages(work.fingerprints, at: now)
                 try store.recordRejects(work.rejects)
-                if work.checkEscalations { escalated = try store.escalateDue(now: now) }
+                if work.checkEscalations {
+                    // Events hidden by a silence that ended are shown first, so their new deadlines count.
+                    released = try store.releaseEndedSilences(now: now)
+                    escalated = try store.escalateDue(now: now)
+                }
             }
         } catch {
             commitFailed(error)
@@ -328,10 +333,11 @@ public final class IngestPipeline: MQTTConsumer {
         // A transaction that wrote nothing (a timer tick with nothing due) commits even on a full disk: only a
         // commit that wrote rows proves the database is writable again.
         let wroteRows = !work.actions.isEmpty || !work.fingerprints.isEmpty || !work.rejects.isEmpty
-            || !stateChanges.isEmpty || !escalated.isEmpty
+            || !stateChanges.isEmpty || !escalated.isEmpty || !released.isEmpty
         if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
+            counters.commitsFailing = nil
         }
         fingerprints.insertBatch(work.fingerprints)
         noteRuleStateLogged(bytes: loggedStateBytes, at: now)
@@ -345,6 +351,10 @@ public final class IngestPipeline: MQTTConsumer {
         for (level, count) in raised { counters.eventsRaised[level, default: 0] += count }
         counters.renotifications += renotified
         counters.escalations += Int64(escalated.count)
+        for event in released {
+            log.info("shown \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): its maintenance silence ended",
+                     key: "unsilenced:\(event.rule)")
+        }
         for event in escalated {
             log.info("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
                      key: "escalated:\(event.rule)")
@@ -417,13 +427,15 @@ public final class IngestPipeline: MQTTConsumer {
             let note = "unregistered device \(action.deviceID): not in the device registry, location unknown"
             description = description.isEmpty ? note : "\(description)\n\(note)"
         }
-        return EventTrigger(
+        var trigger = EventTrigger(
             rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: action.at)
+        trigger.lifeSafety = action.lifeSafety
+        return trigger
     }
 
     /// Whether the devices mirror keeps activity of `device`: every registered device, and unregistered ones
@@ -457,6 +469,10 @@ public final class IngestPipeline: MQTTConsumer {
         counters.commitFailures += 1
         commitFailureStreak += 1
         foldedSenders = [:]
+        let diskFull = (error as? SQLiteError)?.isDiskFull ?? false
+        if counters.commitsFailing?.diskFull != diskFull {
+            counters.commitsFailing = (since: counters.commitsFailing?.since ?? clock(), diskFull: diskFull)
+        }
         engineNeedsRestore = true
         if commitFailureStreak == 1 {
             log.error("database commit failed: \(error); nothing is acknowledged to the broker, messages will be redelivered and retried")

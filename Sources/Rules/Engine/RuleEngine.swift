@@ -253,6 +253,9 @@ public final class RuleEngine {
     /// `device` is the key's device, nil for a correlation group `key`.
     private func raise(_ index: Int, _ rule: CompiledRule, _ action: RuleAction, _ state: inout RuleKeyState,
                        key: String, device: DeviceIndex?, _ actions: inout [RuleAction]) {
+        var action = action
+        // From the rule in force, also for a raise built earlier (a `for` hold, restored state).
+        action.lifeSafety = rule.lifeSafety
         actions.append(action)
         slots[index].counters.raised += 1
         state.pendingSince = nil

@@ -67,7 +67,7 @@ struct AwayRemoveCommand: RecordRemoveCommand {
     let context: CLIContext
     let id: Int64
 
-    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool {
+    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool {
         try store.removeAwayNote(id: id, at: time)
     }
 }

@@ -94,7 +94,9 @@ struct EventsCommand: Command {
                 TextTable.Cell(event.silenced ? "\(event.status.rawValue) (silenced)" : event.status.rawValue),
                 TextTable.Cell(TimeText.span(milliseconds: now - event.firstSeen)), EventText.deadline(event, now: now),
                 TextTable.Cell(event.kind), TextTable.Cell(event.deviceID.isEmpty ? "-" : event.deviceID),
-                TextTable.Cell(EventText.place(event)), TextTable.Cell(event.title), TextTable.Cell(String(event.count)),
+                TextTable.Cell(EventText.place(event)),
+                TextTable.Cell(EventText.maintenance(event).map { "\(event.title) [\($0)]" } ?? event.title),
+                TextTable.Cell(String(event.count)),
             ])
         }
         return table

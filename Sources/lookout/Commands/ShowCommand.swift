@@ -57,7 +57,9 @@ struct ShowCommand: Command {
         let levelText = style.paint(event.level.rawValue.uppercased(), EventText.colour(of: event.level))
         var header = "\(style.paint(event.id, .bold))  \(levelText)  \(event.status.rawValue)"
         if event.overdue { header += "  " + style.paint("OVERDUE", .alarm) }
-        if event.silenced { header += "  (silenced)" }
+        if let maintenance = EventText.maintenance(event) {
+            header += "  " + (event.silenced ? "(\(maintenance))" : style.paint(maintenance, .yellow))
+        }
         header += "\n" + style.paint(TextSanitizer.sanitize(event.title), .bold) + "\n"
         add("Description", event.description, keepNewlines: true)
         add("Kind", event.kind)

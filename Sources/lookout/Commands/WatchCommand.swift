@@ -119,14 +119,15 @@ struct WatchCommand: Command {
     static let batchSize = 500
 
     /// Actions that call for attention (bell when red).
-    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened"]
+    /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
+    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened", "unsilenced"]
 
     /// One line for a change, ending in a newline (and a bell when called for).
     func line(for change: EventChange, now: Millis) -> String {
         let event = change.event
         let style = context.style
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
-            : change.action == "raised" ? EventText.colour(of: event.level) : .cyan
+            : change.action == "raised" || change.action == "unsilenced" ? EventText.colour(of: event.level) : .cyan
         var parts = [
             TimeText.clock(event.updatedAt),  // the snapshot is the event just after this change
             style.paint(DisplayWidth.fit(TextSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
@@ -142,7 +143,9 @@ struct WatchCommand: Command {
         let deadline = EventText.deadline(event, now: now)
         if deadline.text != "-" { parts.append(style.paint(deadline.text, deadline.colour)) }
         if event.count > 1 { parts.append("×\(event.count)") }
-        if event.silenced { parts.append("(silenced)") }
+        if let maintenance = EventText.maintenance(event) {
+            parts.append(event.silenced ? "(\(maintenance))" : style.paint("[\(maintenance)]", .yellow))
+        }
         // A silenced event is on the record, not an alert: never a bell.
         let ring = bell && !event.silenced && (change.action == "escalated"
             || (event.level == .red && Self.alertingActions.contains(change.action)))
