@@ -122,10 +122,13 @@ public struct EventRecord: Sendable, Codable, Equatable {
     public var onsiteDeadline: Millis?
     /// Whether a deadline passed without the matching step.
     public var overdue: Bool
-    /// Whether a silence covered it when raised (recorded, not alerted).
+    /// Whether a maintenance silence hides it now (recorded, not alerted); it is shown again when the silence ends.
     public var silenced: Bool
     /// Last change of any kind.
     public var updatedAt: Millis
+    /// Reason of the maintenance silence in force when it was raised, nil when none. A red event of a
+    /// life-safety rule is never hidden: it is shown with this ("during maintenance: fire alarm test").
+    public var maintenance: String? = nil
 }
 
 /// One line of an event's timeline.

@@ -28,11 +28,13 @@ extension EventStore {
         try transaction {
             if var existing = try cachedActiveEvent(key: trigger.eventKey) {
                 try fold(trigger, into: &existing, actor: actor)
+                if existing.record.silenced { try reconsiderSilence(of: &existing, after: trigger, actor: actor) }
                 remember(existing)
                 return (existing.record, false)
             }
             if var recent = try mergeableRecentEvent(for: trigger) {
                 try reopenByRepeat(trigger, into: &recent, actor: actor)
+                if recent.record.silenced { try reconsiderSilence(of: &recent, after: trigger, actor: actor) }
                 remember(recent)
                 return (recent.record, false)
             }
@@ -102,7 +104,10 @@ extension EventStore {
     private func create(_ trigger: EventTrigger, actor: String) throws -> StoredEvent {
         let windows = deadlineWindows(level: trigger.level, acknowledgeSeconds: trigger.ackWithinSeconds,
                                       onsiteSeconds: trigger.onsiteWithinSeconds)
-        let silence = try coveringSilence(deviceID: trigger.deviceID, location: trigger.location, at: trigger.at)
+        let silence = try coveringSilence(deviceID: trigger.deviceID, location: trigger.location, kind: trigger.kind,
+                                          rule: trigger.rule, at: trigger.at)
+        // A silence never hides a red event of a life-safety rule: shown, marked with the maintenance reason.
+        let shownAnyway = silence != nil && trigger.lifeSafety && trigger.level == .red
         let record = EventRecord(
             id: "", rule: trigger.rule, eventKey: trigger.eventKey, level: trigger.level, initialLevel: trigger.level,
             escalateTo: trigger.escalateTo, status: .open, kind: trigger.kind, deviceID: trigger.deviceID,
@@ -111,16 +116,33 @@ extension EventStore {
             firstSeen: trigger.at, lastSeen: trigger.at, count: 1,
             ackDeadline: windows.acknowledge.map { Self.adding(trigger.at, $0) },
             onsiteDeadline: windows.onsite.map { Self.adding(trigger.at, $0) },
-            overdue: false, silenced: silence != nil, updatedAt: trigger.at)
+            overdue: false, silenced: silence != nil && !shownAnyway, updatedAt: trigger.at, maintenance: silence?.reason)
         var event = StoredEvent(
             rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
             acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
             onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
         event.rowID = try insert(event)
         event.record.id = StoredEvent.readableID(event.rowID)
-        let note = silence.map { "silenced by silence #\($0.id) until \(Self.formatTime($0.until)): \($0.reason)" } ?? ""
+        let note = silence.map {
+            shownAnyway
+                ? "during maintenance: \($0.reason) (silence #\($0.id) until \(Self.formatTime($0.until))); shown: a silence never hides a red event of a life-safety rule"
+                : "silenced by silence #\($0.id) until \(Self.formatTime($0.until)): \($0.reason)"
+        } ?? ""
         try recordChange(event, action: "raised", actor: actor, note: note, at: trigger.at)
         return event
+    }
+
+    /// After a repeat of a hidden event: shows it when the repeat is a red one of a life-safety rule, or when no
+    /// silence covers it any more (its silence ended and `releaseEndedSilences` has not run yet).
+    private func reconsiderSilence(of event: inout StoredEvent, after trigger: EventTrigger, actor: String) throws {
+        let reason = event.record.maintenance ?? ""
+        if trigger.lifeSafety, event.record.level == .red {
+            try unsilence(&event, at: trigger.at, actor: actor,
+                          note: "during maintenance: \(reason); shown: a silence never hides a red event of a life-safety rule")
+        } else if try coveringSilence(of: event.record, at: trigger.at) == nil {
+            try unsilence(&event, at: trigger.at, actor: actor,
+                          note: "the silence (\(reason)) has ended; shown now, deadlines run from now")
+        }
     }
 
     /// Counts another occurrence on the open event.

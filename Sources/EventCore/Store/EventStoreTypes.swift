@@ -36,6 +36,9 @@ public struct EventTrigger: Sendable, Equatable {
     public var payload: String
     /// When.
     public var at: Millis
+    /// Whether the rule is `life_safety`: a maintenance silence never hides its red events (they are shown,
+    /// marked with the silence's reason).
+    public var lifeSafety: Bool = false
 
     /// Creates a trigger.
     public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,

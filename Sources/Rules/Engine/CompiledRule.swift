@@ -116,6 +116,8 @@ final class CompiledRule: Sendable {
     let clearAfterMillis: Int64?
     let downgrade: (level: AlertLevel, condition: RuleExpr)?
     let flapping: Flapping?
+    /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
+    let lifeSafety: Bool
 
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
     let usesAway: Bool
@@ -149,7 +151,8 @@ final class CompiledRule: Sendable {
          clearWhen: RuleExpr?,
          clearAfterMillis: Int64?,
          downgrade: (level: AlertLevel, condition: RuleExpr)?,
-         flapping: Flapping? = nil) {
+         flapping: Flapping? = nil,
+         lifeSafety: Bool = false) {
         self.name = name
         self.fingerprint = fingerprint
         self.conditionFingerprint = conditionFingerprint
@@ -177,6 +180,7 @@ final class CompiledRule: Sendable {
         self.clearWhen = clearWhen
         self.clearAfterMillis = clearAfterMillis
         self.downgrade = downgrade
+        self.lifeSafety = lifeSafety
         self.usesAway = (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false)
         if case .message = trigger {
             self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil

@@ -180,6 +180,9 @@ public struct RuleAction: Sendable, Equatable {
     /// For group events, the values the group is keyed by, by label (`community`, `building`): what the event
     /// may say about its place. Empty for device events.
     public var groupFields: [String: String] = [:]
+    /// Whether the rule is `life_safety`: the event core never lets a maintenance silence hide its red events.
+    /// Set from the rule in force when the raise is emitted (not kept in saved state).
+    public var lifeSafety: Bool = false
 
     /// Creates an action.
     public init(effect: Effect, rule: String, eventKey: String, deviceID: String, kind: String, group: String = "",

@@ -14,10 +14,10 @@ struct Parser {
         "on", "when", "where", "for", "at", "count", "absent", "silent", "correlate", "unless", "merge",
         "during", "days", "level", "title", "description", "team", "teams", "ack", "onsite", "escalate",
         "renotify", "clear", "downgrade", "flapping",
+        "life_safety",
     ]
     /// Clauses about how a rule's events are presented and handled, not about when it fires: a change to them
-    /// keeps the rule's state on reload (see `RuleSyntax.conditionText`). `life_safety` is listed for the
-    /// clause of that name.
+    /// keeps the rule's state on reload (see `RuleSyntax.conditionText`).
     static let presentationWords: Set<String> = [
         "level", "title", "description", "team", "teams", "ack", "onsite", "escalate", "renotify", "merge", "life_safety",
     ]
@@ -305,6 +305,10 @@ struct Parser {
             } else {
                 throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)")
             }
+        case "life_safety":
+            // A bare keyword: maintenance silences never hide this rule's red events.
+            try once(rule.lifeSafety, keyword)
+            rule.lifeSafety = keyword.range
         case "downgrade":
             try once(rule.downgrade?.level, keyword)
             try expectWord("to", "after 'downgrade'")

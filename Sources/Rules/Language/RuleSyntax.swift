@@ -75,6 +75,8 @@ struct RuleSyntax: Sendable {
     var downgrade: (level: Located<String>, condition: ExprSyntax)?
     /// `flapping N within D [level L] [title "T"]`.
     var flapping: FlappingSyntax?
+    /// `life_safety`: where it was written (a silence never hides the rule's red events).
+    var lifeSafety: SourceRange?
 }
 
 /// `flapping N within D [level L] [title "T"]` as written.
