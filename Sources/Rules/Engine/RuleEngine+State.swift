@@ -224,13 +224,16 @@ extension RuleEngine {
     }
 
     /// Reads a saved state for `rule`: whole when it was saved under the rule's present conditions (version 2)
-    /// or its present text (version 1); as its raised part (`reduced`) when only the conditions changed and the
-    /// rule keeps its shape; nil when unreadable or of another shape.
+    /// or its present text (version 1); as its raised part (`reduced`) when the rule changed but keeps its
+    /// shape; nil when unreadable or of another shape.
     func decode(_ r: inout StateReader, rule: CompiledRule) -> (state: RuleKeyState, isGroup: Bool, reduced: Bool)? {
         guard let version = r.byte(), version == 1 || version == Self.stateVersion, let fingerprint = r.uint64() else { return nil }
         var reduced = false
         if version == 1 {
-            guard fingerprint == rule.fingerprint else { return nil }
+            // Format 1 was keyed by the whole rule text: a rule edited since (an upgrade that ships edited
+            // rules) keeps the raised part, when it is still a group rule for a group state and a device rule
+            // for a device state (format 1 saved no more of its shape).
+            reduced = fingerprint != rule.fingerprint
         } else {
             guard let shape = r.byte() else { return nil }
             if fingerprint != rule.conditionFingerprint {
@@ -240,6 +243,7 @@ extension RuleEngine {
         }
         guard let flags = r.byte(), let level = r.byte(), Int(level) < AlertLevel.allCases.count,
               let lastRaise = r.int(), let lastNotify = r.int() else { return nil }
+        if version == 1, reduced, (flags & 1 != 0) != (rule.shape == .group) { return nil }
         var state = RuleKeyState()
         state.active = flags & 2 != 0
         state.level = AlertLevel.allCases[Int(level)]
