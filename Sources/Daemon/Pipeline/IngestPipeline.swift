@@ -39,7 +39,7 @@ public final class IngestPipeline: MQTTConsumer {
     let log: Logger
     let clock: () -> Millis
     var engine: RuleEngine
-    private var fingerprints: FingerprintMemory
+    var fingerprints: FingerprintMemory
     private var trackedUnknownDevices: Set<String> = []
     private var engineNeedsRestore = false
     private var commitFailureStreak = 0
@@ -52,6 +52,11 @@ public final class IngestPipeline: MQTTConsumer {
     private var hasConnectedBefore = false
     /// Device activity not yet written to the devices mirror, by device (see `IngestPipeline+DeviceActivity.swift`).
     var pendingDeviceActivity: [String: PendingDeviceActivity] = [:]
+    /// The last message of each topic processed since the topic states were last written, by topic hash
+    /// (see `IngestPipeline+Retained.swift`).
+    var pendingTopicStates: [UInt64: PendingTopicState] = [:]
+    /// When the topic states are written next.
+    var nextTopicStateFlush: Millis = 0
     /// Number of the batch being read (a status message's online state holds against the rest of its batch).
     var batchSerial: UInt64 = 0
     /// When the next round of writing the devices mirror starts.
@@ -150,8 +155,14 @@ public final class IngestPipeline: MQTTConsumer {
         batchSerial &+= 1
         var inBatch = FingerprintSet(minimumCapacity: batch.count)
         for message in batch {
-            let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
-            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
+            let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
+            let fingerprint = hashes.message
+            // What counts as the same message (operator notes: /work/notes/time.md). Without a plausible `ts`: the
+            // same topic, payload and packet identifier, read in the broker's resend burst after a (re)connect,
+            // the only place a redelivery can be; the same payload at any other moment is a new occurrence.
+            // With one: the same topic and payload (so the same `ts`), whenever it comes (below).
+            let delivery = deliveryKey(fingerprint, packetID: message.packetID)
+            if message.mayBeRedelivery && message.qos > 0 && fingerprints.contains(delivery) {
                 work.duplicates += 1
                 continue
             }
@@ -159,7 +170,7 @@ public final class IngestPipeline: MQTTConsumer {
                 work.ownHandoff += 1
                 continue
             }
-            work.fingerprints.append(fingerprint)
+            work.fingerprints.append(delivery)
             guard let segments = configuration.layout.matchSegments(message.topic) else {
                 work.reject("unknown_topic", message, at: now)
                 continue
@@ -171,11 +182,36 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject(error.reason, message, at: now)
                 continue
             }
-            let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
+            var deviceTime: EpochMillis?
+            switch configuration.deviceTime.reading(of: payload, receivedAt: now, retained: message.retained) {
+            case .absent:
+                break
+            case .plausible(let time):
+                if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
+                    work.fingerprints.removeLast()
+                    work.duplicates += 1
+                    continue
+                }
+                work.fingerprints[work.fingerprints.count - 1] = fingerprint
+                deviceTime = time
+            case .implausible:
+                work.reject(DeviceTimePolicy.rejectReason, message, at: now)
+                continue
+            }
+            if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
+                work.fingerprints.removeLast()
+                work.retainedKnown += 1
+                continue
+            }
+            var inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
                                          payloadBytes: message.payload, receivedAt: now)
+            inbound.deviceTime = deviceTime
+            inbound.retained = message.retained
             work.actions.append(contentsOf: engine.process(inbound))
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
-            noteActivity(segments: segments, payload: payload, at: now)
+            if noteActivity(segments: segments, payload: payload, at: now) {
+                noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
+            }
             work.processed += 1
         }
         try commit(work, now: now)
@@ -187,6 +223,7 @@ public final class IngestPipeline: MQTTConsumer {
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
         flushDeviceActivityIfDue(now: now)
+        flushTopicStatesIfDue(now: now)
         compactRuleStateIfDue(now: now)
         housekeepIfDue(now: now)
         afterTick?()
@@ -233,6 +270,7 @@ public final class IngestPipeline: MQTTConsumer {
         var rejectCounts: [String: Int64] = [:]
         var processed: Int64 = 0
         var duplicates: Int64 = 0
+        var retainedKnown: Int64 = 0
         var ownHandoff: Int64 = 0
         var checkEscalations = false
 
@@ -255,6 +293,7 @@ public final class IngestPipeline: MQTTConsumer {
         var stateChanges = engine.takeStateChanges()
         guard !work.isEmpty || !stateChanges.isEmpty else {
             counters.duplicates += work.duplicates
+            counters.retainedKnown += work.retainedKnown
             counters.ownHandoff += work.ownHandoff
             return
         }
@@ -267,7 +306,7 @@ public final class IngestPipeline: MQTTConsumer {
             // All or nothing (a failed batch is redelivered whole): the store's steps take no savepoints.
             try store.batchTransaction {
                 for action in work.actions {
-                    switch try apply(action) {
+                    switch try apply(action, arrivedAt: now) {
                     case .raised(let level): raised[level, default: 0] += 1
                     case .renotified: renotified += 1
                     case .other: break
@@ -297,6 +336,7 @@ public final class IngestPipeline: MQTTConsumer {
         fingerprints.insertBatch(work.fingerprints)
         noteRuleStateLogged(bytes: loggedStateBytes, at: now)
         counters.duplicates += work.duplicates
+        counters.retainedKnown += work.retainedKnown
         counters.ownHandoff += work.ownHandoff
         counters.processed += work.processed
         for (reason, count) in work.rejectCounts {
@@ -315,11 +355,12 @@ public final class IngestPipeline: MQTTConsumer {
     /// What applying one action did.
     private enum ApplyOutcome { case raised(EventLevel), renotified, other }
 
-    /// Applies one rule action to the store (inside the batch transaction).
-    private func apply(_ action: RuleAction) throws -> ApplyOutcome {
+    /// Applies one rule action to the store (inside the batch transaction); `arrivedAt` is when the batch (or
+    /// tick) that produced it arrived.
+    private func apply(_ action: RuleAction, arrivedAt: Millis) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
-            let result = try store.raise(trigger(for: action))
+            let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
                      key: "raised:\(action.rule)")
@@ -354,7 +395,10 @@ public final class IngestPipeline: MQTTConsumer {
     }
 
     /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).
-    func trigger(for action: RuleAction) -> EventTrigger {
+    /// Its time is `arrivedAt`, when the report arrived (deadlines, escalation and the 15-minute circle count
+    /// from there, so a late report is never overdue before anyone could see it), with the device time of the
+    /// report that raised it beside it.
+    func trigger(for action: RuleAction, arrivedAt: Millis) -> EventTrigger {
         let level = EventLevel(action.level)
         var title = action.title
         var description = action.description
@@ -370,22 +414,26 @@ public final class IngestPipeline: MQTTConsumer {
             let note = "unregistered device \(action.deviceID): not in the device registry, location unknown"
             description = description.isEmpty ? note : "\(description)\n\(note)"
         }
-        return EventTrigger(
+        var trigger = EventTrigger(
             rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
-            topic: action.topic, payload: action.payloadText, at: action.at)
+            topic: action.topic, payload: action.payloadText, at: arrivedAt)
+        trigger.occurredAt = deviceTime(ofPayload: action.payloadText)
+        return trigger
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis) {
-        guard let device = segments["device"] else { return }
+    /// Returns whether the device is tracked (registered, or an unregistered one within the cap).
+    @discardableResult
+    private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis) -> Bool {
+        guard let device = segments["device"] else { return false }
         if !engine.isRegistered(device) && !trackedUnknownDevices.contains(device) {
             guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {
                 counters.unknownDevicesOverCap += 1
-                return
+                return false
             }
             trackedUnknownDevices.insert(device)
         }
@@ -396,6 +444,7 @@ public final class IngestPipeline: MQTTConsumer {
         let kind = segments["kind"] ?? ""
         pendingDeviceActivity[device, default: PendingDeviceActivity(DeviceActivity(deviceID: device, kind: kind, at: now))]
             .note(kind: kind, at: now, online: reportedOnline, batteryPercent: battery, batch: batchSerial)
+        return true
     }
 
     // MARK: Failure and recovery

@@ -126,6 +126,23 @@ public struct EventRecord: Sendable, Codable, Equatable {
     public var silenced: Bool
     /// Last change of any kind.
     public var updatedAt: Millis
+    /// When the raising report says it happened (the device's plausible `ts`); nil when the device sent none.
+    /// `firstSeen` is when it arrived: deadlines, escalation and the 15-minute circle count from there.
+    public var occurredAt: Millis? = nil
+}
+
+extension EventRecord {
+    /// A report counts as late when it arrived at least this long after it happened (device clocks drift by
+    /// seconds; NB-IoT devices buffer for minutes or hours).
+    public static let lateReportMillis: Millis = 60_000
+
+    /// How late the raising report arrived (`firstSeen - occurredAt`) when that is at least
+    /// `lateReportMillis`; nil for a report on time or without device time.
+    public var reportDelay: Millis? {
+        guard let occurredAt else { return nil }
+        let (delay, overflow) = firstSeen.subtractingReportingOverflow(occurredAt)
+        return !overflow && delay >= Self.lateReportMillis ? delay : nil
+    }
 }
 
 /// One line of an event's timeline.

@@ -37,6 +37,7 @@ extension EventRecord {
                 json.field("residentPhone", location.residentPhone)
                 json.field("unit", location.unit)
             }
+            json.field("occurredAt", occurredAt)
             json.field("onsiteDeadline", onsiteDeadline)
             json.field("overdue", overdue)
             json.field("payload", payload)

@@ -235,6 +235,19 @@ enum EventSchema {
         // inside those transactions only (see `StatisticsRollup.deferralMigrationSQL`). The partial indexes on the
         // active statuses without an `IN` list (see `activeCondition`).
         Migration(version: 6, sql: StatisticsRollup.deferralMigrationSQL + activeIndexesSQL),
+        // Device time (issue 14): when the raising report says it happened (its plausible `ts`), beside
+        // `first_seen` (when it arrived, which deadlines count from). And the last message lookoutd processed on
+        // each topic (`topic_hash`: FNV-1a of the topic), so a retained copy delivered again after a restart is
+        // known for the state it is, not taken for a new occurrence.
+        Migration(version: 8, sql: """
+        ALTER TABLE events ADD COLUMN occurred_at INTEGER;
+        CREATE TABLE topic_states (
+            topic_hash INTEGER PRIMARY KEY,
+            fingerprint INTEGER NOT NULL,
+            occurred_at INTEGER,
+            at INTEGER NOT NULL
+        );
+        """),
     ]
 
     /// The version this build writes and reads.

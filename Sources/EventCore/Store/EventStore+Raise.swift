@@ -111,15 +111,19 @@ extension EventStore {
             firstSeen: trigger.at, lastSeen: trigger.at, count: 1,
             ackDeadline: windows.acknowledge.map { Self.adding(trigger.at, $0) },
             onsiteDeadline: windows.onsite.map { Self.adding(trigger.at, $0) },
-            overdue: false, silenced: silence != nil, updatedAt: trigger.at)
+            overdue: false, silenced: silence != nil, updatedAt: trigger.at, occurredAt: trigger.occurredAt)
         var event = StoredEvent(
             rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
             acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
             onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
         event.rowID = try insert(event)
         event.record.id = StoredEvent.readableID(event.rowID)
-        let note = silence.map { "silenced by silence #\($0.id) until \(Self.formatTime($0.until)): \($0.reason)" } ?? ""
-        try recordChange(event, action: "raised", actor: actor, note: note, at: trigger.at)
+        var notes: [String] = []
+        if let delay = record.reportDelay, let occurredAt = record.occurredAt {
+            notes.append("reported \(Self.formatDelay(delay)) late: happened \(Self.formatTime(occurredAt))")
+        }
+        if let silence { notes.append("silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)") }
+        try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)
         return event
     }
 
@@ -222,6 +226,17 @@ extension EventStore {
     static func elapsed(from earlier: Millis, to later: Millis) -> Millis {
         let (difference, overflow) = later.subtractingReportingOverflow(earlier)
         return overflow ? (later > earlier ? Millis.max : Millis.min) : difference
+    }
+
+    /// A delay for a note, in its largest whole unit below days (`45 s`, `14 min`, `3 h 5 min`, `2 d 4 h`).
+    public static func formatDelay(_ millis: Millis) -> String {
+        let seconds = max(millis, 0) / 1000
+        switch seconds {
+        case ..<60: return "\(seconds) s"
+        case ..<3600: return "\(seconds / 60) min"
+        case ..<86_400: return seconds % 3600 / 60 == 0 ? "\(seconds / 3600) h" : "\(seconds / 3600) h \(seconds % 3600 / 60) min"
+        default: return seconds % 86_400 / 3600 == 0 ? "\(seconds / 86_400) d" : "\(seconds / 86_400) d \(seconds % 86_400 / 3600) h"
+        }
     }
 
     /// A time for a timeline note: UTC, ISO 8601 to the second (`2026-11-23T04:00:00Z`).

@@ -34,8 +34,10 @@ public struct EventTrigger: Sendable, Equatable {
     public var topic: String
     /// Triggering payload.
     public var payload: String
-    /// When.
+    /// When it arrived (deadlines count from here).
     public var at: Millis
+    /// When the report says it happened (the device's plausible `ts`); nil when unknown.
+    public var occurredAt: Millis? = nil
 
     /// Creates a trigger.
     public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,
