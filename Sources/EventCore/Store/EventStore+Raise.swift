@@ -119,8 +119,8 @@ extension EventStore {
         event.rowID = try insert(event)
         event.record.id = StoredEvent.readableID(event.rowID)
         var notes: [String] = []
-        if let delay = record.reportDelay, let occurredAt = record.occurredAt {
-            notes.append("reported \(Self.formatDelay(delay)) late: happened \(Self.formatTime(occurredAt))")
+        if record.reportDelay != nil, let occurredAt = record.occurredAt {
+            notes.append("reported late: happened \(Self.formatTime(occurredAt)) by the device's clock")
         }
         if let silence { notes.append("silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)") }
         try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)
@@ -226,17 +226,6 @@ extension EventStore {
     static func elapsed(from earlier: Millis, to later: Millis) -> Millis {
         let (difference, overflow) = later.subtractingReportingOverflow(earlier)
         return overflow ? (later > earlier ? Millis.max : Millis.min) : difference
-    }
-
-    /// A delay for a note, in its largest whole unit below days (`45 s`, `14 min`, `3 h 5 min`, `2 d 4 h`).
-    public static func formatDelay(_ millis: Millis) -> String {
-        let seconds = max(millis, 0) / 1000
-        switch seconds {
-        case ..<60: return "\(seconds) s"
-        case ..<3600: return "\(seconds / 60) min"
-        case ..<86_400: return seconds % 3600 / 60 == 0 ? "\(seconds / 3600) h" : "\(seconds / 3600) h \(seconds % 3600 / 60) min"
-        default: return seconds % 86_400 / 3600 == 0 ? "\(seconds / 86_400) d" : "\(seconds / 86_400) d \(seconds % 86_400 / 3600) h"
-        }
     }
 
     /// A time for a timeline note: UTC, ISO 8601 to the second (`2026-11-23T04:00:00Z`).

@@ -71,6 +71,13 @@ enum EventText {
         return parts.joined(separator: "  ")
     }
 
+    /// `reported 3h05m late, happened 3h07m ago` for an event whose raising report arrived late (see
+    /// `EventRecord.reportDelay`); nil otherwise. Its deadlines count from arrival (`first seen`).
+    static func lateness(_ event: EventRecord, now: Millis) -> String? {
+        guard let delay = event.reportDelay, let occurredAt = event.occurredAt else { return nil }
+        return "reported \(TimeText.span(milliseconds: delay)) late, happened \(TimeText.span(milliseconds: now - occurredAt)) ago"
+    }
+
     /// The stable JSON object for an event (keys in this order; times in UTC ISO 8601).
     static func json(_ event: EventRecord) -> JSONOutput {
         let location = event.location
@@ -99,6 +106,7 @@ enum EventText {
             ("assignee", .string(event.assignee)),
             ("count", .integer(Int64(event.count))),
             ("first_seen", .string(TimeText.iso(event.firstSeen))),
+            ("occurred_at", .string(event.occurredAt.map(TimeText.iso))),
             ("last_seen", .string(TimeText.iso(event.lastSeen))),
             ("updated_at", .string(TimeText.iso(event.updatedAt))),
             ("ack_deadline", .string(event.ackDeadline.map(TimeText.iso))),
