@@ -35,12 +35,18 @@ public struct DeviceTimePolicy: Sendable, Equatable {
 
     /// Reads `ts` from `payload`, received at `receivedAt` (retained: delivered as the device's last state).
     public func reading(of payload: JSONObject, receivedAt: EpochMillis, retained: Bool) -> Reading {
-        guard let value = payload["ts"] else { return .absent }
-        guard case .number(let number) = value, number.rounded(.towardZero) == number,
-              number >= Double(Self.earliestMillis), number < 9.0e15 else { return .implausible }
-        let millis = EpochMillis(number)
+        guard payload["ts"] != nil else { return .absent }
+        guard let millis = Self.timestamp(of: payload), millis >= Self.earliestMillis else { return .implausible }
         if millis > receivedAt &+ maxFutureMillis { return .implausible }
         if !retained, millis < receivedAt &- maxAgeMillis { return .implausible }
         return .plausible(millis)
+    }
+
+    /// The payload's `ts` as whole milliseconds since the epoch; nil when it is missing, not a number, not whole
+    /// or out of range.
+    public static func timestamp(of payload: JSONObject) -> EpochMillis? {
+        guard case .number(let number)? = payload["ts"], number.rounded(.towardZero) == number,
+              abs(number) < 9.0e15 else { return nil }
+        return EpochMillis(number)
     }
 }

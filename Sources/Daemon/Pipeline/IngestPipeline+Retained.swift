@@ -58,10 +58,10 @@ extension IngestPipeline {
     /// The device time (`ts`) of a payload that passed the checks on receipt, as text (an event's trigger
     /// payload); nil without one. Runs per raised event, not per message.
     func deviceTime(ofPayload text: String) -> Millis? {
-        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits),
-              case .number(let number)? = payload["ts"], number.rounded(.towardZero) == number,
-              abs(number) < 9.0e15 else { return nil }
-        return Millis(number)
+        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits) else {
+            return nil
+        }
+        return DeviceTimePolicy.timestamp(of: payload)
     }
 }
 
