@@ -3,6 +3,9 @@ import EventCore
 import Foundation
 import LookoutTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ReliabilityTests {
     /// Issue 14 items 3, 4 and 6: a real repeat is not a redelivery, device time is kept beside the time of
@@ -98,6 +101,8 @@ extension ReliabilityTests {
             let show = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "show", event.id])
             #expect(show.status == 0, "\(show.stderr)")
             #expect(show.stdout.contains("reported 3h00m late, happened 3h00m ago"), "\(show.stdout)")
+            let watched = try Self.watchOutput(database: daemon.databasePath, until: "reported 3h00m late")
+            #expect(watched.contains("reported 3h00m late, happened 3h00m ago"), "\(watched)")
             let timeline = try daemon.store().timeline(of: event.id)
             #expect(timeline.first?.note.contains("reported late") == true)
 
@@ -111,6 +116,32 @@ extension ReliabilityTests {
             #expect(try daemon.alarmTally().counts["D-clock"] == nil)
             #expect(try daemon.store().recentRejects(reason: "implausible_ts").first?.topic == Alarm.topic("D-clock"))
             #expect(daemon.stop() == 0)
+        }
+
+        /// What `lookout watch --since-start` prints until `text` appears (or a generous limit passes).
+        static func watchOutput(database: String, until text: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
+            process.arguments = ["--db", database, "--no-color", "watch", "--since-start", "--no-bell", "--interval", "0.1"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer {
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                process.waitUntilExit()
+            }
+            // A generous limit: then the child is killed, its pipe ends and a read that waits returns.
+            let watchdog = ChildWatchdog(process)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60) { watchdog.killIfRunning() }
+            let reader = pipe.fileHandleForReading
+            var output = Data()
+            while !String(decoding: output, as: UTF8.self).contains(text) {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                output.append(chunk)
+            }
+            return String(decoding: output, as: UTF8.self)
         }
 
         /// Item 6: a retained alarm is the device's last state. Resolved by staff, it does not come back when
@@ -152,5 +183,17 @@ extension ReliabilityTests {
             #expect(events.filter { $0.deviceID == "D-new" }.map(\.count) == [1])
             #expect(daemon.stop() == 0)
         }
+    }
+}
+
+/// Kills a child from another thread only while the Process object still says it runs (never a reused pid).
+private final class ChildWatchdog: @unchecked Sendable {
+    private let process: Process
+    private let lock = NSLock()
+
+    init(_ process: Process) { self.process = process }
+
+    func killIfRunning() {
+        lock.withLock { if process.isRunning { process.terminate() } }
     }
 }
