@@ -39,8 +39,10 @@ extension ReliabilityTests {
             try publisher.publish(topic, Self.forced)
             try count(is: 3)
             relay.cutConnections()
+            // At least this one comes back; the second's acknowledgement may have been swallowed too (lookoutd
+            // sends it just after the commit the test waited for), and then it comes back as well.
             _ = try waitFor("the redelivery recognised", log: daemon.log) {
-                daemon.metric("lookout_messages_duplicate_total") == 1 ? true : nil
+                (daemon.metric("lookout_messages_duplicate_total") ?? 0) >= 1 ? true : nil
             }
             try daemon.drainWithSentinel(publisher, name: "repeat")
             let tally = try daemon.alarmTally()
