@@ -54,15 +54,6 @@ extension IngestPipeline {
         }
         pendingTopicStates.removeAll(keepingCapacity: true)
     }
-
-    /// The device time (`ts`) of a payload that passed the checks on receipt, as text (an event's trigger
-    /// payload); nil without one. Runs per raised event, not per message.
-    func deviceTime(ofPayload text: String) -> Millis? {
-        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits) else {
-            return nil
-        }
-        return DeviceTimePolicy.timestamp(of: payload)
-    }
 }
 
 /// The last processed message of one topic, not yet written.

@@ -207,7 +207,11 @@ public final class IngestPipeline: MQTTConsumer {
                                          payloadBytes: message.payload, receivedAt: now)
             inbound.deviceTime = deviceTime
             inbound.retained = message.retained
+            let before = work.actions.count
             work.actions.append(contentsOf: engine.process(inbound))
+            if let deviceTime, work.actions.count > before {
+                for index in before..<work.actions.count { work.deviceTimes[index] = deviceTime }
+            }
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
             if noteActivity(segments: segments, payload: payload, at: now) {
                 noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
@@ -265,6 +269,9 @@ public final class IngestPipeline: MQTTConsumer {
     /// Everything one batch (or tick) does to the store.
     struct BatchWork {
         var actions: [RuleAction] = []
+        /// The device time of the report that produced an action, by index in `actions` (none for actions of a
+        /// tick, or of a report without `ts`).
+        var deviceTimes: [Int: Millis] = [:]
         var fingerprints: [UInt64] = []
         var rejects: [RejectedMessage] = []
         var rejectCounts: [String: Int64] = [:]
@@ -305,8 +312,8 @@ public final class IngestPipeline: MQTTConsumer {
         do {
             // All or nothing (a failed batch is redelivered whole): the store's steps take no savepoints.
             try store.batchTransaction {
-                for action in work.actions {
-                    switch try apply(action, arrivedAt: now) {
+                for (index, action) in work.actions.enumerated() {
+                    switch try apply(action, arrivedAt: now, reportedOccurrence: work.deviceTimes[index]) {
                     case .raised(let level): raised[level, default: 0] += 1
                     case .renotified: renotified += 1
                     case .other: break
@@ -355,26 +362,29 @@ public final class IngestPipeline: MQTTConsumer {
     /// What applying one action did.
     private enum ApplyOutcome { case raised(EventLevel), renotified, other }
 
-    /// Applies one rule action to the store (inside the batch transaction); `arrivedAt` is when the batch (or
-    /// tick) that produced it arrived.
-    private func apply(_ action: RuleAction, arrivedAt: Millis) throws -> ApplyOutcome {
+    /// Applies one rule action to the store (inside the batch transaction) at `arrivedAt`, when the batch (or
+    /// tick) that produced it arrived: the event core's clock is the time of arrival, whatever the engine's.
+    /// `reportedOccurrence`: the device time of the report that produced it.
+    private func apply(_ action: RuleAction, arrivedAt: Millis, reportedOccurrence: Millis?) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
-            let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
+            var trigger = trigger(for: action, arrivedAt: arrivedAt)
+            trigger.occurredAt = reportedOccurrence
+            let result = try store.raise(trigger)
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
                      key: "raised:\(action.rule)")
             return .raised(result.event.level)
         case .clear:
             let note = action.topic.isEmpty ? "cleared by rule \(action.rule)" : "cleared by device \(action.deviceID)"
-            _ = try store.clear(eventKey: action.eventKey, at: action.at, note: note)
+            _ = try store.clear(eventKey: action.eventKey, at: arrivedAt, note: note)
             return .other
         case .downgrade:
             let note = "lowered to \(action.level.rawValue) by rule \(action.rule)"
-            _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: action.at, note: note)
+            _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: arrivedAt, note: note)
             return .other
         case .renotify:
-            try store.renotify(eventKey: action.eventKey, at: action.at)
+            try store.renotify(eventKey: action.eventKey, at: arrivedAt)
             return .renotified
         }
     }
@@ -396,8 +406,7 @@ public final class IngestPipeline: MQTTConsumer {
 
     /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).
     /// Its time is `arrivedAt`, when the report arrived (deadlines, escalation and the 15-minute circle count
-    /// from there, so a late report is never overdue before anyone could see it), with the device time of the
-    /// report that raised it beside it.
+    /// from there, so a late report is never overdue before anyone could see it).
     func trigger(for action: RuleAction, arrivedAt: Millis) -> EventTrigger {
         let level = EventLevel(action.level)
         var title = action.title
@@ -414,15 +423,13 @@ public final class IngestPipeline: MQTTConsumer {
             let note = "unregistered device \(action.deviceID): not in the device registry, location unknown"
             description = description.isEmpty ? note : "\(description)\n\(note)"
         }
-        var trigger = EventTrigger(
+        return EventTrigger(
             rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: arrivedAt)
-        trigger.occurredAt = deviceTime(ofPayload: action.payloadText)
-        return trigger
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
