@@ -20,12 +20,13 @@ extension EventStore {
         }
     }
 
-    /// Every topic's last message, as saved.
-    public func topicStates() throws -> [TopicState] {
-        try connection.cached("SELECT topic_hash, fingerprint, occurred_at, at FROM topic_states").query { row in
-            TopicState(topicHash: UInt64(bitPattern: row.int64(0)), fingerprint: UInt64(bitPattern: row.int64(1)),
-                       occurredAt: row.optionalInt64(2), at: row.int64(3))
-        }
+    /// The saved last message of one topic, nil when none is saved.
+    public func topicState(topicHash: UInt64) throws -> TopicState? {
+        try connection.cached("SELECT topic_hash, fingerprint, occurred_at, at FROM topic_states WHERE topic_hash = ?")
+            .queryFirst([Int64(bitPattern: topicHash)]) { row in
+                TopicState(topicHash: UInt64(bitPattern: row.int64(0)), fingerprint: UInt64(bitPattern: row.int64(1)),
+                           occurredAt: row.optionalInt64(2), at: row.int64(3))
+            }
     }
 }
 
@@ -46,16 +47,5 @@ public struct TopicState: Sendable, Equatable {
         self.fingerprint = fingerprint
         self.occurredAt = occurredAt
         self.at = at
-    }
-}
-
-extension EventStore {
-    /// The saved last message of one topic, nil when none is saved.
-    public func topicState(topicHash: UInt64) throws -> TopicState? {
-        try connection.cached("SELECT topic_hash, fingerprint, occurred_at, at FROM topic_states WHERE topic_hash = ?")
-            .queryFirst([Int64(bitPattern: topicHash)]) { row in
-                TopicState(topicHash: UInt64(bitPattern: row.int64(0)), fingerprint: UInt64(bitPattern: row.int64(1)),
-                           occurredAt: row.optionalInt64(2), at: row.int64(3))
-            }
     }
 }
