@@ -43,9 +43,10 @@ extension IngestPipeline {
     /// Writes the pending topic states in one transaction; on failure keeps them and logs a warning.
     func flushTopicStates(now: Millis) {
         guard !pendingTopicStates.isEmpty else { return }
+        // In row order (the hash is the rowid, a signed integer): consecutive upserts land on the same B-tree pages.
         let states = pendingTopicStates.map { hash, state in
             TopicState(topicHash: hash, fingerprint: state.fingerprint, occurredAt: state.occurredAt, at: now)
-        }
+        }.sorted { Int64(bitPattern: $0.topicHash) < Int64(bitPattern: $1.topicHash) }
         do {
             try store.saveTopicStates(states)
         } catch {
