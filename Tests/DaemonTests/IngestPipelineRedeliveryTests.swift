@@ -92,9 +92,35 @@ import Testing
         let event = try #require(try fixture.store().events(EventFilter()).first)
         #expect(event.occurredAt == happened)
         #expect(event.firstSeen == fixture.now)
-        #expect(event.reportDelay == Millis(3 * 3_600_000))
+        #expect(event.raisedAfterOccurrence == Millis(3 * 3_600_000))
         #expect(event.ackDeadline.map { $0 > fixture.now } == true)
         #expect(!event.overdue)
+    }
+
+    @Test func anEventRaisedWhenAHoldCompletesKeepsTheDeviceTimeOfItsReport() throws {
+        let fixture = try Fixture()
+        let rule = """
+            rule held_smoke {
+              on kind smoke channel event
+              when event == "smoke" and state == "alarm"
+              for 3s
+              level red
+              title "Smoke ({topic.device})"
+            }
+            """
+        let compiled = RuleCompiler.compile([RuleSource(fileName: "held.rules", text: rule)])
+        let pipeline = try fixture.pipeline(ruleSet: try #require(compiled.ruleSet, "\(compiled.diagnostics)"))
+        let happened = fixture.now - 2 * 3_600_000
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-9/event",
+                                                  #"{"ts":\#(happened),"event":"smoke","state":"alarm"}"#, packetID: 1)])
+        for _ in 1...5 {
+            fixture.now += 1000
+            pipeline.mqttTick()
+        }
+        let event = try #require(try fixture.store().events(EventFilter()).first)
+        #expect(event.occurredAt == happened)
+        #expect(event.firstSeen > fixture.now - 5000)
+        #expect(event.raisedAfterOccurrence.map { $0 >= 2 * 3_600_000 } == true)
     }
 
     @Test func aRetainedStateAlreadyProcessedIsNotANewOccurrenceEvenAfterARestart() throws {

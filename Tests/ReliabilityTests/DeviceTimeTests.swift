@@ -102,11 +102,11 @@ extension ReliabilityTests {
             #expect(!event.overdue)
             let show = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "show", event.id])
             #expect(show.status == 0, "\(show.stderr)")
-            #expect(show.stdout.contains("reported 3h00m late, happened 3h00m ago"), "\(show.stdout)")
-            let watched = try Self.watchOutput(database: daemon.databasePath, until: "reported 3h00m late")
-            #expect(watched.contains("reported 3h00m late, happened 3h00m ago"), "\(watched)")
+            #expect(show.stdout.contains("happened 3h00m ago, raised 3h00m later"), "\(show.stdout)")
+            let watched = try Self.watchOutput(database: daemon.databasePath, until: "raised 3h00m later")
+            #expect(watched.contains("happened 3h00m ago, raised 3h00m later"), "\(watched)")
             let timeline = try daemon.store().timeline(of: event.id)
-            #expect(timeline.first?.note.contains("reported late") == true)
+            #expect(timeline.first?.note.contains("by the device's clock") == true)
 
             for ts in ["1", "\(now / 1000)", "\(now + 3_600_000)", "\(now - 30 * 86_400_000)"] {
                 try publisher.publish(Alarm.topic("D-clock"), #"{"ts":\#(ts),"event":"door_forced","door":1}"#)

@@ -207,11 +207,7 @@ public final class IngestPipeline: MQTTConsumer {
                                          payloadBytes: message.payload, receivedAt: now)
             inbound.deviceTime = deviceTime
             inbound.retained = message.retained
-            let before = work.actions.count
             work.actions.append(contentsOf: engine.process(inbound))
-            if let deviceTime, work.actions.count > before {
-                for index in before..<work.actions.count { work.deviceTimes[index] = deviceTime }
-            }
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
             if noteActivity(segments: segments, payload: payload, at: now) {
                 noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
@@ -269,9 +265,6 @@ public final class IngestPipeline: MQTTConsumer {
     /// Everything one batch (or tick) does to the store.
     struct BatchWork {
         var actions: [RuleAction] = []
-        /// The device time of the report that produced an action, by index in `actions` (none for actions of a
-        /// tick, or of a report without `ts`).
-        var deviceTimes: [Int: Millis] = [:]
         var fingerprints: [UInt64] = []
         var rejects: [RejectedMessage] = []
         var rejectCounts: [String: Int64] = [:]
@@ -312,8 +305,8 @@ public final class IngestPipeline: MQTTConsumer {
         do {
             // All or nothing (a failed batch is redelivered whole): the store's steps take no savepoints.
             try store.batchTransaction {
-                for (index, action) in work.actions.enumerated() {
-                    switch try apply(action, arrivedAt: now, reportedOccurrence: work.deviceTimes[index]) {
+                for action in work.actions {
+                    switch try apply(action, arrivedAt: now) {
                     case .raised(let level): raised[level, default: 0] += 1
                     case .renotified: renotified += 1
                     case .other: break
@@ -364,13 +357,10 @@ public final class IngestPipeline: MQTTConsumer {
 
     /// Applies one rule action to the store (inside the batch transaction) at `arrivedAt`, when the batch (or
     /// tick) that produced it arrived: the event core's clock is the time of arrival, whatever the engine's.
-    /// `reportedOccurrence`: the device time of the report that produced it.
-    private func apply(_ action: RuleAction, arrivedAt: Millis, reportedOccurrence: Millis?) throws -> ApplyOutcome {
+    private func apply(_ action: RuleAction, arrivedAt: Millis) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
-            var trigger = trigger(for: action, arrivedAt: arrivedAt)
-            trigger.occurredAt = reportedOccurrence
-            let result = try store.raise(trigger)
+            let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
                      key: "raised:\(action.rule)")
@@ -406,7 +396,8 @@ public final class IngestPipeline: MQTTConsumer {
 
     /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).
     /// Its time is `arrivedAt`, when the report arrived (deadlines, escalation and the 15-minute circle count
-    /// from there, so a late report is never overdue before anyone could see it).
+    /// from there, so a late report is never overdue before anyone could see it); beside it, the device time of
+    /// the report it is about (the payload it shows), also when a hold (`for 3s`) completes on a later tick.
     func trigger(for action: RuleAction, arrivedAt: Millis) -> EventTrigger {
         let level = EventLevel(action.level)
         var title = action.title
@@ -423,13 +414,24 @@ public final class IngestPipeline: MQTTConsumer {
             let note = "unregistered device \(action.deviceID): not in the device registry, location unknown"
             description = description.isEmpty ? note : "\(description)\n\(note)"
         }
-        return EventTrigger(
+        var trigger = EventTrigger(
             rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: arrivedAt)
+        trigger.occurredAt = deviceTime(ofPayload: action.payloadText)
+        return trigger
+    }
+
+    /// The `ts` of an action's payload (a report that passed the checks on receipt); nil without one, or for
+    /// actions of no report (absence). Parsed again per raise, not per message.
+    func deviceTime(ofPayload text: String) -> Millis? {
+        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits) else {
+            return nil
+        }
+        return DeviceTimePolicy.timestamp(of: payload)
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.

@@ -126,22 +126,23 @@ public struct EventRecord: Sendable, Codable, Equatable {
     public var silenced: Bool
     /// Last change of any kind.
     public var updatedAt: Millis
-    /// When the raising report says it happened (the device's plausible `ts`); nil when the device sent none.
-    /// `firstSeen` is when it arrived: deadlines, escalation and the 15-minute circle count from there.
+    /// When the report the event is about says it happened (the device's plausible `ts`); nil when it had none
+    /// or no report raised it (absence). `firstSeen` is when it was raised, on arrival of a report or when a
+    /// hold completed: deadlines, escalation and the 15-minute circle count from there.
     public var occurredAt: Millis? = nil
 }
 
 extension EventRecord {
-    /// A report counts as late when it arrived at least this long after it happened (device clocks drift by
-    /// seconds; NB-IoT devices buffer for minutes or hours).
-    public static let lateReportMillis: Millis = 60_000
+    /// An event raised at least this long after its report says it happened is worth saying so (device clocks
+    /// drift by seconds; NB-IoT devices buffer for minutes or hours).
+    public static let lateRaiseMillis: Millis = 60_000
 
-    /// How late the raising report arrived (`firstSeen - occurredAt`) when that is at least
-    /// `lateReportMillis`; nil for a report on time or without device time.
-    public var reportDelay: Millis? {
+    /// How long after the reported occurrence the event was raised (`firstSeen - occurredAt`: the report's delay
+    /// in arriving, plus a rule's hold), when that is at least `lateRaiseMillis`; nil otherwise.
+    public var raisedAfterOccurrence: Millis? {
         guard let occurredAt else { return nil }
         let (delay, overflow) = firstSeen.subtractingReportingOverflow(occurredAt)
-        return !overflow && delay >= Self.lateReportMillis ? delay : nil
+        return !overflow && delay >= Self.lateRaiseMillis ? delay : nil
     }
 }
 

@@ -119,8 +119,8 @@ extension EventStore {
         event.rowID = try insert(event)
         event.record.id = StoredEvent.readableID(event.rowID)
         var notes: [String] = []
-        if record.reportDelay != nil, let occurredAt = record.occurredAt {
-            notes.append("reported late: happened \(Self.formatTime(occurredAt)) by the device's clock")
+        if record.raisedAfterOccurrence != nil, let occurredAt = record.occurredAt {
+            notes.append("happened \(Self.formatTime(occurredAt)) by the device's clock")
         }
         if let silence { notes.append("silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)") }
         try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)

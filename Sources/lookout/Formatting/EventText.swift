@@ -71,11 +71,11 @@ enum EventText {
         return parts.joined(separator: "  ")
     }
 
-    /// `reported 3h05m late, happened 3h07m ago` for an event whose raising report arrived late (see
-    /// `EventRecord.reportDelay`); nil otherwise. Its deadlines count from arrival (`first seen`).
+    /// `happened 3h07m ago, raised 3h05m later` for an event raised well after its report says it happened (a
+    /// late report, see `EventRecord.raisedAfterOccurrence`); nil otherwise. Deadlines count from the raise.
     static func lateness(_ event: EventRecord, now: Millis) -> String? {
-        guard let delay = event.reportDelay, let occurredAt = event.occurredAt else { return nil }
-        return "reported \(TimeText.span(milliseconds: delay)) late, happened \(TimeText.span(milliseconds: now - occurredAt)) ago"
+        guard let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt else { return nil }
+        return "happened \(TimeText.span(milliseconds: now - occurredAt)) ago, raised \(TimeText.span(milliseconds: delay)) later"
     }
 
     /// The stable JSON object for an event (keys in this order; times in UTC ISO 8601).
