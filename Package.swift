@@ -17,15 +17,16 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // Libraries.
+        // Libraries. `Vocabulary` is what every module shares (text safety first); it imports only the standard library.
+        .target(name: "Vocabulary"),
         .target(name: "MQTTClient", dependencies: ["CMosquitto"]),
         .target(name: "EventCore", dependencies: ["CSQLite"]),
-        .target(name: "Rules"),
-        .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules"]),
+        .target(name: "Rules", dependencies: ["Vocabulary"]),
+        .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules", "Vocabulary"]),
 
         // Executables.
         .executableTarget(name: "lookoutd", dependencies: ["Daemon"]),
-        .executableTarget(name: "lookout", dependencies: ["Daemon", "EventCore", "Rules"]),
+        .executableTarget(name: "lookout", dependencies: ["Daemon", "EventCore", "Rules", "Vocabulary"]),
         .executableTarget(name: "lookout-sim", dependencies: ["Daemon", "MQTTClient"]),
 
         // Test support: starts a private mosquitto on a free loopback port, temp dirs, child processes.
@@ -35,8 +36,8 @@ let package = Package(
         .testTarget(name: "MQTTClientTests", dependencies: ["MQTTClient", "LookoutTestSupport"]),
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "LookoutTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Daemon", "lookout"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Daemon", "Vocabulary", "lookout"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
         .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient"], path: "Benchmarks/lookout-bench"),

@@ -7,6 +7,13 @@ import Testing
 @Suite struct OperationsCommandsTests {
     @Test func silenceAddListRemove() throws {
         let fixture = try CLIFixture()
+        // A silence that covers no registered device is refused, whatever else it says.
+        let nothing = try fixture.run(["silence", "add", "--building", "c01/3", "--for", "2h", "--reason", "fire alarm test"])
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("covers no registered device"), "\(nothing.stderr)")
+        try fixture.store.mirrorRegistry([DeviceState(id: "SD-0301", kind: "smoke", community: "c01", building: "3"),
+                                          DeviceState(id: "SOS-0301", kind: "sos", community: "c01", building: "3")],
+                                         at: fixture.now)
         let add = try fixture.run(["silence", "add", "--building", "c01/3", "--for", "2h", "--reason", "fire alarm test", "--as", "frank"])
         #expect(add.status == 0, "\(add.stderr)")
         let silences = try fixture.store.listSilences(now: fixture.now)
@@ -21,6 +28,7 @@ import Testing
         #expect(list.status == 0)
         #expect(list.stdout.contains("building c01/3"))
         #expect(list.stdout.contains("fire alarm test"))
+        #expect(list.stdout.contains("0 event(s) hidden, 2 device(s)"), "\(list.stdout)")
         let json = try fixture.run(["silence", "list", "--json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(array.first?["reason"] as? String == "fire alarm test")
@@ -28,11 +36,41 @@ import Testing
         // Events raised in the silenced building are recorded, marked silenced.
         let event = try fixture.raise("SD-0301", level: .red)
         #expect(event.silenced)
+        let holding = try fixture.run(["silence", "list"])
+        #expect(holding.stdout.contains("1 event(s) hidden, 2 device(s)"), "\(holding.stdout)")
+        #expect(holding.stdout.contains("silence \(silence.id) hides \(event.id)"), "\(holding.stdout)")
 
         let remove = try fixture.run(["silence", "remove", String(silence.id)])
         #expect(remove.status == 0, "\(remove.stderr)")
         #expect(try fixture.store.listSilences(now: fixture.now).isEmpty)
         #expect(try fixture.run(["silence", "remove", String(silence.id)]).status == 1)
+        // Lifting it shows what it hid, deadlines from now.
+        let shown = try #require(try fixture.store.event(id: event.id))
+        #expect(!shown.silenced)
+    }
+
+    @Test func silenceLimitsNeedForce() throws {
+        let fixture = try CLIFixture()
+        try fixture.store.mirrorRegistry([DeviceState(id: "SD-0301", kind: "smoke", community: "c01", building: "3")],
+                                         at: fixture.now)
+        let cases: [([String], String)] = [
+            (["--community", "c01", "--for", "1h"], "covers the whole community c01"),
+            (["--kind", "smoke", "--for", "1h"], "covers every community"),
+            (["--building", "c01/3", "--for", "25h"], "longer than the maximum of 24 h"),
+        ]
+        for (arguments, why) in cases {
+            let refused = try fixture.run(["silence", "add"] + arguments + ["--reason", "x"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains(why) && refused.stderr.contains("--force"), "\(arguments): \(refused.stderr)")
+            let forced = try fixture.run(["silence", "add"] + arguments + ["--reason", "x", "--force"])
+            #expect(forced.status == 0, "\(arguments): \(forced.stderr)")
+        }
+        for arguments in [["--device", "SD-9999"], ["--building", "c01/4"], ["--building", "c01/3", "--kind", "sos"]] {
+            let refused = try fixture.run(["silence", "add"] + arguments + ["--for", "1h", "--reason", "x"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("covers no registered device"), "\(arguments): \(refused.stderr)")
+        }
+        #expect(try fixture.store.listSilences(now: fixture.now).count == 3)
     }
 
     @Test func silenceUsageErrors() throws {

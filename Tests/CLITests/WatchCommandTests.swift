@@ -142,7 +142,7 @@ final class WatchProcess {
             let silencedLines = lines.filter { $0.contains(silenced.id) }
             if includeSilenced {
                 #expect(silencedLines.count == 1)
-                #expect(silencedLines.allSatisfy { $0.contains("(silenced)") && !$0.contains("\u{07}") })
+                #expect(silencedLines.allSatisfy { $0.contains("(silenced: ") && !$0.contains("\u{07}") })
             } else {
                 #expect(silencedLines.isEmpty)
             }

@@ -90,6 +90,32 @@ import Testing
         #expect(configuration.logLevel == .debug)
     }
 
+    /// `[payloads]`: an operator's schema file on top of the shipped one, channels, the implausible-data count.
+    @Test func payloadSettingsAreParsedAndABadSchemaFileIsAnError() throws {
+        let directory = try TemporaryDirectory(prefix: "payloads-config")
+        try "[smoke]\ntemperature_c = number -60..200\n[gas_meter]\nflow_m3h = number 0..100\n"
+            .write(toFile: directory.file("payloads.schema"), atomically: true, encoding: .utf8)
+        let configuration = try DaemonConfiguration.parse("""
+            [payloads]
+            schema = payloads.schema
+            channels = telemetry, event, status, alarm
+            implausible_count = 5
+            implausible_window = 30m
+            """, path: directory.file("lookoutd.conf"))
+        let schema = configuration.payloadSchema
+        #expect(schema.kinds.map(\.name) == ["manhole", "smoke", "door", "sos", "gas_meter"])
+        #expect(schema.field("temperature_c", kind: try #require(schema.kindIndex("smoke")))?.range == -60...200)
+        #expect(configuration.knownChannels == ["telemetry", "event", "status", "alarm"])
+        #expect(configuration.implausibleCount == 5)
+        #expect(configuration.implausibleWindowSeconds == 1_800)
+        #expect(DaemonConfiguration().payloadSchema == .shipped)
+
+        try "[smoke]\ntemperature_c = hot\n".write(toFile: directory.file("bad.schema"), atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) {
+            try DaemonConfiguration.parse("[payloads]\nschema = bad.schema\n", path: directory.file("lookoutd.conf"))
+        }
+    }
+
     @Test func everyErrorIsReportedWithItsLine() {
         let text = """
             [broker]

@@ -55,15 +55,20 @@ import Testing
         ("1763880360001", "more than 5 minutes ahead"),
         ("1763275199999", "more than 7 days old"),
         ("1763879000000.5", "not whole milliseconds"),
-        (#""1763879000000""#, "a string"),
     ])
-    func implausibleTsIsRejectedWithASample(ts: String, why: String) throws {
+    func implausibleTsIsRejectedWithASampleAndTheRestEvaluatedOnArrival(ts: String, why: String) throws {
         let fixture = try Fixture()
-        let pipeline = try fixture.pipeline()
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, #"{"ts":\#(ts),"event":"door_forced"}"#, packetID: 1)])
+        let pipeline = try fixture.pipeline(ruleSet: try IngestPipelineTests.compiledSmokeRule())
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event", #"{"ts":\#(ts),"event":"smoke","state":"alarm"}"#,
+                                                  packetID: 1)])
         #expect(pipeline.counters.rejected == ["implausible_ts": 1], "\(why)")
-        #expect(pipeline.counters.processed == 0)
-        #expect(try fixture.store().recentRejects(reason: "implausible_ts").first?.topic == Self.doorTopic)
+        #expect(pipeline.counters.processed == 1)
+        let sample = try #require(try fixture.store().recentRejects(reason: "implausible_ts").first)
+        #expect(sample.topic == "c01/smoke/SD-1/event")
+        // The alarm is not lost to the device's clock: raised on the time of arrival, with no device time.
+        let event = try #require(try fixture.store().events(EventFilter()).first)
+        #expect(event.firstSeen == fixture.now)
+        #expect(event.occurredAt == nil)
     }
 
     @Test func theConfiguredBoundsDecide() throws {
@@ -71,15 +76,17 @@ import Testing
         policy.maxFutureMillis = 0
         policy.maxAgeMillis = 60_000
         let now: EpochMillis = 1_763_880_000_000
-        func reading(_ ts: EpochMillis, retained: Bool = false) -> DeviceTimePolicy.Reading {
-            policy.reading(of: JSONObject([("ts", .number(Double(ts)))]), receivedAt: now, retained: retained)
+        func reading(_ ts: EpochMillis, retained: Bool = false) -> EpochMillis? {
+            if case .plausible(let time) = policy.reading(of: JSONObject([("ts", .number(Double(ts)))]), receivedAt: now,
+                                                          retained: retained) { return time }
+            return nil
         }
-        #expect(reading(now) == .plausible(now))
-        #expect(reading(now + 1) == .implausible)
-        #expect(reading(now - 60_000) == .plausible(now - 60_000))
-        #expect(reading(now - 60_001) == .implausible)
+        #expect(reading(now) == now)
+        #expect(reading(now + 1) == nil)
+        #expect(reading(now - 60_000) == now - 60_000)
+        #expect(reading(now - 60_001) == nil)
         // A retained message is the device's last state, old by nature.
-        #expect(reading(now - 86_400_000, retained: true) == .plausible(now - 86_400_000))
+        #expect(reading(now - 86_400_000, retained: true) == now - 86_400_000)
         #expect(policy.reading(of: JSONObject(), receivedAt: now, retained: false) == .absent)
     }
 

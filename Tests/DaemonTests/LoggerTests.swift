@@ -52,4 +52,10 @@ final class LineCollector: Sendable {
         Logger(level: .info, output: collector.output(journald: true)).info("device SD-1\n<3>fake\u{1b}[2J")
         #expect(collector.all == ["<6>device SD-1\\x0a<3>fake\\x1b[2J\n"])
     }
+
+    @Test func bidiControlsAndLineSeparatorsAreEscapedAsOnTheTerminal() {
+        let collector = LineCollector()
+        Logger(level: .info, output: collector.output(journald: true)).info("device D-\u{202E}1\u{2067}x\u{2029}y\u{200F}")
+        #expect(collector.all == ["<6>device D-\\u{202e}1\\u{2067}x\\u{2029}y\\u{200f}\n"])
+    }
 }

@@ -18,9 +18,6 @@ import Testing
             == atDisplayPrecision(try fixture.store.statisticsByFullScan(since: t0 - 3_600_000, until: end)))
     }
 
-    /// Columns of `events` added after version 2 (version 8: `occurred_at`).
-    static let eventColumnsAfterVersion2 = ["occurred_at"]
-
     @Test func migrationFromVersion2BackfillsTheRollup() throws {
         let directory = try TemporaryDirectory(prefix: "eventcore")
         let path = directory.file("lookout.db")
@@ -29,11 +26,16 @@ import Testing
         let end: Millis
         do {
             let old = try EventStore(path: path, options: StoreOptions(), readOnly: false, migrator: version2)
-            // The scenario runs today's store code, which reads the event columns later versions add: they exist
-            // for the run only and are dropped before the migration adds them again.
-            for column in Self.eventColumnsAfterVersion2 { try old.connection.execute("ALTER TABLE events ADD COLUMN \(column) INTEGER") }
+            // Today's code writes the events: it needs the columns of versions 7 and 8 while it does, and they go
+            // again before the upgrade (which adds them).
+            let version7Columns = [("events", "maintenance TEXT"), ("silences", "kind TEXT NOT NULL DEFAULT ''"),
+                                   ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
+                                   ("events", "occurred_at INTEGER")]
+            for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             end = try StatisticsScenario.run(on: old, steps: 800, random: &random)
-            for column in Self.eventColumnsAfterVersion2 { try old.connection.execute("ALTER TABLE events DROP COLUMN \(column)") }
+            for (table, column) in version7Columns {
+                try old.connection.execute("ALTER TABLE \(table) DROP COLUMN \(column.prefix { $0 != " " })")
+            }
             #expect(try SchemaMigrator.storedVersion(old.connection) == 2)
         }
         let store = try EventStore(path: path)

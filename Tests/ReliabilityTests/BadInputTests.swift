@@ -40,8 +40,8 @@ extension ReliabilityTests {
                 Garbage(name: "empty", topic: topic, payload: [], reason: "empty_payload"),
                 text("short topic", #"{"event":"door_forced","door":1}"#, "unknown_topic", topic: "garbage\(round)"),
                 text("long topic", #"{"event":"door_forced","door":1}"#, "unknown_topic", topic: "c01/door/D-x\(round)/event/extra"),
-                text("wrong types", #"{"event":42,"door":"one","ts":"yesterday"}"#, "implausible_ts"),
-                text("unknown kind", #"{"event":"door_forced","door":1}"#, nil, topic: "c01/toaster/T-\(round)/event"),
+                text("wrong types", #"{"event":42,"door":"one","ts":"yesterday"}"#, "wrong_type"),
+                text("unknown kind", #"{"event":"door_forced","door":1}"#, "unknown_kind", topic: "c01/toaster/T-\(round)/event"),
             ]
         }
 

@@ -111,7 +111,8 @@ extension ReliabilityTests {
 
 extension MosquittoBroker {
     /// A test broker restarted on the shipped `config/mosquitto.conf`: its listener on the test port, its
-    /// persistence and log in the broker's directory, every other setting as shipped.
+    /// persistence and log in the broker's directory (where Debian's main file would put them), every other
+    /// setting as shipped.
     static func withShippedConfiguration() throws -> MosquittoBroker {
         let broker = try MosquittoBroker()
         let shipped = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.conf"), encoding: .utf8)
@@ -119,8 +120,6 @@ extension MosquittoBroker {
         for line in shipped.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !line.isEmpty && !line.hasPrefix("#") {
             if line.hasPrefix("listener ") {
                 lines.append("listener \(broker.port) 127.0.0.1")
-            } else if line.hasPrefix("persistence_location ") {
-                lines.append("persistence_location \(broker.directory.path)/")
             } else if !line.hasPrefix("log_dest") {
                 lines.append(line)
             }
@@ -128,7 +127,8 @@ extension MosquittoBroker {
         guard lines.contains(where: { $0.hasPrefix("max_queued_messages ") }) else {
             throw ReliabilityError("config/mosquitto.conf does not raise max_queued_messages")
         }
-        lines += ["log_dest file \(broker.directory.file("mosquitto.log"))", "log_type error", "log_type warning", "log_type notice", "log_type information"]
+        // The example leaves the persistence location to Debian's main file (see BrokerExampleTests).
+        lines += ["persistence_location \(broker.directory.path)/", "log_dest file \(broker.directory.file("mosquitto.log"))", "log_type error", "log_type warning", "log_type notice", "log_type information"]
         try (lines.joined(separator: "\n") + "\n").write(toFile: broker.directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
         try broker.restart()
         return broker

@@ -116,6 +116,27 @@ struct CompilerTests {
         ])
     }
 
+    @Test func lifeSafetyIsABareClauseOnceAndWarnsWhenTheRuleNeverReachesRed() {
+        let red = """
+        rule sos {
+          on "+/sos/+/event"
+          when event == "sos"
+          level red
+          life_safety
+          title "x"
+        }
+        """
+        #expect(Self.compile(red).diagnostics.isEmpty)
+        let twice = red.replacingOccurrences(of: "  life_safety\n", with: "  life_safety\n  life_safety\n")
+        #expect(Self.compile(twice).diagnostics.contains { $0.severity == .error && $0.range.start.line == 6 })
+        let yellow = red.replacingOccurrences(of: "level red", with: "level yellow")
+        #expect(Self.summary(Self.compile(yellow)) == [
+            "5:3 warning: 'life_safety' keeps only red events visible under a silence, and rule 'sos' raises yellow and never escalates to red",
+        ])
+        let escalating = yellow.replacingOccurrences(of: "level yellow", with: "level yellow\n  escalate to red\n  ack within 15m")
+        #expect(Self.compile(escalating).diagnostics.isEmpty)
+    }
+
     @Test func duplicateRuleNamesAcrossFilesAreAnErrorWithANote() {
         let result = RuleCompiler.compile([
             RuleSource(fileName: "one.rules", text: Self.valid),

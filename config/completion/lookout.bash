@@ -39,6 +39,7 @@ _lookout() {
         --device) COMPREPLY=(); return ;;
         --title) COMPREPLY=(); return ;;
         --description) COMPREPLY=(); return ;;
+        --rule) COMPREPLY=(); return ;;
         --for) COMPREPLY=(); return ;;
         --until) COMPREPLY=(); return ;;
         --reason) COMPREPLY=(); return ;;
@@ -61,7 +62,7 @@ _lookout() {
         "reopen") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;
         "note") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
         "report") COMPREPLY=( $(compgen -W "--kind --level --where --device --community --building --title --description --db --as --no-color --help" -- "$cur") ) ;;
-        "silence add") COMPREPLY=( $(compgen -W "--device --building --community --for --until --reason --db --as --no-color --help" -- "$cur") ) ;;
+        "silence add") COMPREPLY=( $(compgen -W "--device --building --community --kind --rule --for --until --reason --force --db --as --no-color --help" -- "$cur") ) ;;
         "silence list") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "silence remove") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
         "away add") COMPREPLY=( $(compgen -W "--device --until --reason --db --as --no-color --help" -- "$cur") ) ;;

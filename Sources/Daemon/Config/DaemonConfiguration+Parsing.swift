@@ -235,6 +235,25 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "limits.max_payload_bytes": { c, v throws(ConfigValueError) in c.jsonLimits.maxBytes = try v.integer(in: 16...16_777_216) },
     "limits.max_json_depth": { c, v throws(ConfigValueError) in c.jsonLimits.maxDepth = try v.integer(in: 1...512) },
     "limits.max_unknown_devices": { c, v throws(ConfigValueError) in c.maxUnknownDevices = try v.integer(in: 0...10_000_000) },
+    "payloads.schema": { c, v throws(ConfigValueError) in
+        guard !(v.text.isEmpty || v.text == "none") else {
+            c.payloadSchemaPath = nil
+            c.payloadSchema = .shipped
+            return
+        }
+        let file = try v.path()
+        c.payloadSchemaPath = file
+        c.payloadSchema = try loadPayloadSchema(file)
+    },
+    "payloads.channels": { c, v throws(ConfigValueError) in
+        let channels = v.list()
+        guard !channels.isEmpty else { throw ConfigValueError("channels needs at least one channel name") }
+        c.knownChannels = channels
+    },
+    "payloads.implausible_count": { c, v throws(ConfigValueError) in c.implausibleCount = try v.integer(in: 1...1_000_000) },
+    "payloads.implausible_window": { c, v throws(ConfigValueError) in
+        c.implausibleWindowSeconds = Int64(try v.seconds(in: 1...604_800))
+    },
     "handoff.enabled": { c, v throws(ConfigValueError) in c.handoffEnabled = try v.boolean() },
     "handoff.topic": { c, v throws(ConfigValueError) in
         let topic = try v.nonEmpty()
@@ -243,6 +262,7 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     },
     "handoff.qos": { c, v throws(ConfigValueError) in c.handoffQoS = try v.integer(in: 0...2) },
     "handoff.batch": { c, v throws(ConfigValueError) in c.handoffBatch = try v.integer(in: 1...100_000) },
+    "silences.max_duration": { c, v throws(ConfigValueError) in c.silenceMaxDurationSeconds = try v.seconds(in: 60...31_536_000) },
     "status.interval": { c, v throws(ConfigValueError) in c.statusIntervalSeconds = try v.seconds(in: 0.5...3_600) },
     "status.metrics_file": { c, v throws(ConfigValueError) in
         c.metricsFile = v.text.isEmpty || v.text == "none" ? nil : try v.path()
@@ -255,6 +275,18 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     },
     "shutdown.timeout": { c, v throws(ConfigValueError) in c.shutdownTimeoutSeconds = try v.seconds(in: 1...600) },
 ]
+
+/// The shipped payload schema with the declarations of `file` on top.
+private func loadPayloadSchema(_ file: String) throws(ConfigValueError) -> PayloadSchema {
+    guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        throw ConfigValueError("cannot read the payload schema \(file)")
+    }
+    do throws(PayloadSchema.ParseError) {
+        return try PayloadSchema.shipped.adding(text: text, file: file)
+    } catch {
+        throw ConfigValueError("the payload schema has errors:\n" + error.description)
+    }
+}
 
 /// Whether `filter` is a syntactically valid MQTT subscription filter.
 func isValidSubscriptionFilter(_ filter: String) -> Bool {

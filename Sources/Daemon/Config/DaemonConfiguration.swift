@@ -50,6 +50,18 @@ public struct DaemonConfiguration: Sendable {
     public var jsonLimits = JSONLimits()
     /// Cap on state kept for devices that are not in the registry (`[limits] max_unknown_devices`).
     public var maxUnknownDevices: Int = 10_000
+    /// Declared payload fields per device kind: the shipped table with `[payloads] schema` on top.
+    /// Messages of undeclared kinds are rejected (`unknown_kind`); see `PayloadSchema`.
+    public var payloadSchema = PayloadSchema.shipped
+    /// The operator's schema file (`[payloads] schema`), nil: the shipped table only.
+    public var payloadSchemaPath: String?
+    /// Channels devices publish on (`[payloads] channels`); others are rejected (`unknown_channel`).
+    public var knownChannels: [String] = ["telemetry", "event", "status"]
+    /// Rejected values from one device within `implausibleWindowSeconds` that raise its green "implausible
+    /// data" maintenance event (`[payloads] implausible_count`).
+    public var implausibleCount: Int = 3
+    /// The window of `implausibleCount`, seconds (`[payloads] implausible_window`).
+    public var implausibleWindowSeconds: Int64 = 3_600
     /// Largest batch of outbox rows published at once (`[handoff] batch`).
     public var handoffBatch: Int = 500
 
@@ -59,6 +71,10 @@ public struct DaemonConfiguration: Sendable {
     public var handoffTopic: String = "lookout/events/{level}/{id}"
     /// QoS of hand-off publications (`[handoff] qos`).
     public var handoffQoS: Int = 1
+
+    /// Longest maintenance silence `lookout silence add` accepts without `--force` (`[silences] max_duration`,
+    /// default 24 h): a forgotten silence must not hide a building for days.
+    public var silenceMaxDurationSeconds: Double = 86_400
 
     /// Seconds between status rows and metrics files (`[status] interval`).
     public var statusIntervalSeconds: Double = 5

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Vocabulary
 
 /// Log levels, most severe first; each maps to a syslog/journald priority.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
@@ -104,7 +105,7 @@ public final class Logger: Sendable {
             return (true, before)
         }
         guard decision.write else { return }
-        var text = LogSanitizer.clean(message())
+        var text = TextSanitizer.sanitize(message())
         if decision.suppressedBefore > 0 { text += " (\(decision.suppressedBefore) similar suppressed)" }
         if output.journald {
             output.write("<\(level.rawValue)>\(text)\n")
@@ -130,28 +131,5 @@ public final class Logger: Sendable {
         let millis = Int((seconds - seconds.rounded(.down)) * 1000)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
                       Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
-    }
-}
-
-/// Makes device-controlled text safe for one log line.
-public enum LogSanitizer {
-    /// Replaces C0/C1 control characters (newlines, ESC, …) with visible `\xNN` / `\u{…}` escapes.
-    public static func clean(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var out = ""
-        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            if isControl(scalar) {
-                out += scalar.value < 0x100 ? String(format: "\\x%02x", scalar.value) : "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    /// C0, DEL, C1, and the line/paragraph separators.
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }

@@ -4,8 +4,9 @@ import Rules
 ///
 /// NB-IoT devices buffer readings and send them late, so an old `ts` is normal, within `maxAgeMillis`. A `ts`
 /// beyond that, more than `maxFutureMillis` ahead of the daemon's clock, before `earliestMillis`, or not a
-/// whole number of milliseconds is implausible: the message is rejected (`implausible_ts`), because a rule
-/// that follows the device's own sequence would misread it.
+/// whole number of milliseconds is implausible: counted and sampled as a reject (`implausible_ts`) and dropped,
+/// because a rule that follows the device's own sequence would misread it; the rest of the message is evaluated
+/// on the time of arrival (an alarm is never lost to a device's clock).
 public struct DeviceTimePolicy: Sendable, Equatable {
     /// No device reports from before 2020-01-01T00:00:00Z: a `ts` earlier than that is a clock that was never
     /// set (`ts` 1, or seconds where milliseconds belong).
@@ -29,16 +30,23 @@ public struct DeviceTimePolicy: Sendable, Equatable {
         case absent
         /// A plausible device time.
         case plausible(EpochMillis)
-        /// A `ts` that cannot be the time of this reading.
-        case implausible
+        /// A `ts` that cannot be the time of this reading, and why (for the reject sample).
+        case implausible(String)
     }
 
     /// Reads `ts` from `payload`, received at `receivedAt` (retained: delivered as the device's last state).
     public func reading(of payload: JSONObject, receivedAt: EpochMillis, retained: Bool) -> Reading {
-        guard payload["ts"] != nil else { return .absent }
-        guard let millis = Self.timestamp(of: payload), millis >= Self.earliestMillis else { return .implausible }
-        if millis > receivedAt &+ maxFutureMillis { return .implausible }
-        if !retained, millis < receivedAt &- maxAgeMillis { return .implausible }
+        guard let value = payload["ts"] else { return .absent }
+        guard let millis = Self.timestamp(of: payload) else {
+            return .implausible("ts = \(value): not a whole number of milliseconds")
+        }
+        if millis < Self.earliestMillis { return .implausible("ts = \(millis): before 2020 (clock not set, or seconds)") }
+        if millis > receivedAt &+ maxFutureMillis {
+            return .implausible("ts = \(millis): \((millis - receivedAt) / 1000)s ahead of lookoutd's clock")
+        }
+        if !retained, millis < receivedAt &- maxAgeMillis {
+            return .implausible("ts = \(millis): \((receivedAt - millis) / 1000)s before it arrived")
+        }
         return .plausible(millis)
     }
 

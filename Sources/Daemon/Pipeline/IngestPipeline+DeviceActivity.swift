@@ -89,4 +89,14 @@ struct PendingDeviceActivity {
         }
         if let battery { activity.batteryPercent = battery }
     }
+
+    /// Notes a rejected message of the device: counted and remembered with its reason, not as heard from.
+    mutating func noteReject(kind: String, reason: String, at now: Millis) {
+        if !kind.isEmpty, activity.kind.isEmpty { activity.kind = kind }
+        activity.rejected += 1
+        if now >= activity.lastRejectAt {
+            activity.lastRejectAt = now
+            activity.lastRejectReason = reason
+        }
+    }
 }

@@ -41,6 +41,14 @@ public final class IngestPipeline: MQTTConsumer {
     var engine: RuleEngine
     var fingerprints: FingerprintMemory
     private var trackedUnknownDevices: Set<String> = []
+    /// Communities of the registry in force (alarms of unregistered devices fold per community only for these).
+    var registryCommunities: Set<String> = []
+    /// Rejected values per registered device towards its `implausible_data` event (see `IngestPipeline+Input.swift`).
+    var implausibleTallies: [String: ImplausibleTally] = [:]
+    /// When `implausibleTallies` is next pruned.
+    var nextTallyPrune: Millis = 0
+    /// Device ids each folded event is known to keep, by event id (see `IngestPipeline+Input.swift`).
+    var foldedSenders: [String: Set<String>] = [:]
     private var engineNeedsRestore = false
     private var commitFailureStreak = 0
     private var nextEscalationCheck: Millis = 0
@@ -99,6 +107,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.registryMirror = registryMirror
         let now = clock()
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
+        self.registryCommunities = Set(registry.devices.values.map(\.community))
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
         try restoreEngine(now: now)
         ruleStateLogBytes = try store.ruleStateLogBytes()
@@ -131,8 +140,11 @@ public final class IngestPipeline: MQTTConsumer {
         hasConnectedBefore = true
         isConnected = true
         connectionChangedAt = clock()
-        log.info("connected to broker \(configuration.broker.host):\(configuration.broker.port) as \(configuration.broker.clientID)"
-                 + " (session \(sessionPresent ? "resumed" : "new")), subscribed to \(configuration.effectiveSubscriptions.joined(separator: ", "))")
+        let line = "connected to broker \(configuration.broker.host):\(configuration.broker.port) as \(configuration.broker.clientID)"
+            + " (session \(sessionPresent ? "resumed" : "new")), subscribed to \(configuration.effectiveSubscriptions.joined(separator: ", "))"
+        // While commits fail, every retry is a reconnect for redelivery: the streak's own lines (failed, succeed
+        // again) tell the story, one reconnect line per retry would bury it.
+        if commitFailureStreak > 0 { log.debug(line) } else { log.info(line) }
         onConnect?(first)
     }
 
@@ -143,7 +155,11 @@ public final class IngestPipeline: MQTTConsumer {
             log.info("disconnected from the broker")
             return
         }
-        log.warning("broker connection lost: \(reason); reconnecting")
+        if commitFailureStreak > 1 {
+            log.debug("broker connection lost: \(reason); reconnecting")
+        } else {
+            log.warning("broker connection lost: \(reason); reconnecting")
+        }
         onDisconnect?(reason)
     }
 
@@ -175,12 +191,32 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject("unknown_topic", message, at: now)
                 continue
             }
-            let payload: JSONObject
+            let deviceID = segments["device"] ?? ""
+            let kind = segments["kind"] ?? ""
+            let record = deviceID.isEmpty ? nil : engine.record(of: deviceID)
+            let kindIndex: Int?
+            switch checkTopic(segments, record: record) {
+            case .accept(let index):
+                kindIndex = index
+            case .reject(let reason, let detail):
+                work.reject(reason, message, at: now, deviceID: deviceID, detail: detail)
+                noteRejected(deviceID, kind: kind, reason: reason, registered: record != nil, at: now)
+                continue
+            }
+            var payload: JSONObject
             do {
                 payload = try JSONParser.parseObject(message.payload, limits: configuration.jsonLimits)
             } catch {
-                work.reject(error.reason, message, at: now)
+                work.reject(error.reason, message, at: now, deviceID: deviceID)
+                noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
                 continue
+            }
+            if let kindIndex {
+                let violations = configuration.payloadSchema.violations(in: payload, kind: kindIndex)
+                if !violations.isEmpty {
+                    rejectFields(violations, from: &payload, of: message, deviceID: deviceID, kind: kind, record: record,
+                                 work: &work, at: now)
+                }
             }
             var deviceTime: EpochMillis?
             switch configuration.deviceTime.reading(of: payload, receivedAt: now, retained: message.retained) {
@@ -194,9 +230,12 @@ public final class IngestPipeline: MQTTConsumer {
                 }
                 work.fingerprints[work.fingerprints.count - 1] = fingerprint
                 deviceTime = time
-            case .implausible:
-                work.reject(DeviceTimePolicy.rejectReason, message, at: now)
-                continue
+            case .implausible(let why):
+                // Like a field out of range: counted and sampled, the rest evaluated on the time of arrival (a
+                // smoke alarm from a detector whose clock was reset is still a smoke alarm).
+                work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
+                noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
+                payload.fields.removeAll { $0.key == "ts" }
             }
             if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
                 work.fingerprints.removeLast()
@@ -209,7 +248,7 @@ public final class IngestPipeline: MQTTConsumer {
             inbound.retained = message.retained
             work.actions.append(contentsOf: engine.process(inbound))
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
-            if noteActivity(segments: segments, payload: payload, at: now) {
+            if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
                 noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
             }
             work.processed += 1
@@ -222,6 +261,7 @@ public final class IngestPipeline: MQTTConsumer {
         if now >= nextTimerRetry { runTimers(now: now) }
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
+        pruneImplausibleTallies(now: now)
         flushDeviceActivityIfDue(now: now)
         flushTopicStatesIfDue(now: now)
         compactRuleStateIfDue(now: now)
@@ -256,6 +296,7 @@ public final class IngestPipeline: MQTTConsumer {
     /// Replaces the registry and mirrors it into the store.
     public func replaceRegistry(_ registry: DeviceRegistry) throws {
         engine.replaceRegistry(registry)
+        registryCommunities = Set(registry.devices.values.map(\.community))
         trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }
         try mirror(registry, at: clock())
     }
@@ -274,11 +315,13 @@ public final class IngestPipeline: MQTTConsumer {
         var ownHandoff: Int64 = 0
         var checkEscalations = false
 
-        /// Counts a reject; keeps a sample of the first few per batch for inspection.
-        mutating func reject(_ reason: String, _ message: MQTTMessage, at now: Millis) {
+        /// Counts a reject; keeps a sample of the first few per batch for inspection, with the device the topic
+        /// names and what exactly was wrong.
+        mutating func reject(_ reason: String, _ message: MQTTMessage, at now: Millis, deviceID: String = "", detail: String = "") {
             rejectCounts[reason, default: 0] += 1
             guard rejects.count < 100 else { return }
-            rejects.append(RejectedMessage(at: now, reason: reason, topic: message.topic, payload: message.payload))
+            rejects.append(RejectedMessage(at: now, reason: reason, topic: message.topic, payload: message.payload,
+                                           deviceID: deviceID, detail: detail))
         }
 
         /// Whether there is nothing to write.
@@ -300,6 +343,7 @@ public final class IngestPipeline: MQTTConsumer {
         let started = ContinuousClock.now
         var raised: [EventLevel: Int64] = [:]
         var escalated: [EventRecord] = []
+        var released: [EventRecord] = []
         var renotified: Int64 = 0
         var loggedStateBytes: Int64 = 0
         do {
@@ -317,7 +361,11 @@ public final class IngestPipeline: MQTTConsumer {
                 if !stateChanges.isEmpty { loggedStateBytes = try store.saveRuleState(stateChanges.map { ($0.key, $0.value) }) }
                 try store.rememberMessages(work.fingerprints, at: now)
                 try store.recordRejects(work.rejects)
-                if work.checkEscalations { escalated = try store.escalateDue(now: now) }
+                if work.checkEscalations {
+                    // Events hidden by a silence that ended are shown first, so their new deadlines count.
+                    released = try store.releaseEndedSilences(now: now)
+                    escalated = try store.escalateDue(now: now)
+                }
             }
         } catch {
             commitFailed(error)
@@ -328,10 +376,11 @@ public final class IngestPipeline: MQTTConsumer {
         // A transaction that wrote nothing (a timer tick with nothing due) commits even on a full disk: only a
         // commit that wrote rows proves the database is writable again.
         let wroteRows = !work.actions.isEmpty || !work.fingerprints.isEmpty || !work.rejects.isEmpty
-            || !stateChanges.isEmpty || !escalated.isEmpty
+            || !stateChanges.isEmpty || !escalated.isEmpty || !released.isEmpty
         if commitFailureStreak > 0 && wroteRows {
             log.info("database commits succeed again after \(commitFailureStreak) failed attempt(s)")
             commitFailureStreak = 0
+            counters.commitsFailing = nil
         }
         fingerprints.insertBatch(work.fingerprints)
         noteRuleStateLogged(bytes: loggedStateBytes, at: now)
@@ -346,6 +395,10 @@ public final class IngestPipeline: MQTTConsumer {
         for (level, count) in raised { counters.eventsRaised[level, default: 0] += count }
         counters.renotifications += renotified
         counters.escalations += Int64(escalated.count)
+        for event in released {
+            log.info("shown \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): its maintenance silence ended",
+                     key: "unsilenced:\(event.rule)")
+        }
         for event in escalated {
             log.info("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
                      key: "escalated:\(event.rule)")
@@ -360,6 +413,16 @@ public final class IngestPipeline: MQTTConsumer {
     private func apply(_ action: RuleAction, arrivedAt: Millis) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
+            if var folded = foldedTrigger(for: action) {
+                folded.at = arrivedAt
+                folded.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
+                let result = try store.raise(folded)
+                try noteFoldedSender(eventID: result.event.id, deviceID: action.deviceID, at: arrivedAt)
+                guard result.created else { return .other }
+                log.info("raised \(result.event.id) \(result.event.level.rawValue) \(folded.rule) \(action.deviceID): \(result.event.title)",
+                         key: "raised:\(folded.rule)")
+                return .raised(result.event.level)
+            }
             let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
@@ -421,36 +484,44 @@ public final class IngestPipeline: MQTTConsumer {
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: arrivedAt)
-        trigger.occurredAt = deviceTime(ofPayload: action.payloadText)
+        trigger.lifeSafety = action.lifeSafety
+        trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }
 
-    /// The `ts` of an action's payload (a report that passed the checks on receipt); nil without one, or for
-    /// actions of no report (absence). Parsed again per raise, not per message.
-    func deviceTime(ofPayload text: String) -> Millis? {
-        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits) else {
+    /// The plausible `ts` of an action's payload (the report the event is about), judged at `raisedAt`; nil
+    /// without one, or for actions of no report (absence). Parsed again per raise, not per message.
+    func deviceTime(ofPayload text: String, raisedAt: Millis) -> Millis? {
+        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits),
+              case .plausible(let time) = configuration.deviceTime.reading(of: payload, receivedAt: raisedAt, retained: false) else {
             return nil
         }
-        return DeviceTimePolicy.timestamp(of: payload)
+        return time
     }
 
-    /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    /// Returns whether the device is tracked (registered, or an unregistered one within the cap).
-    @discardableResult
-    private func noteActivity(segments: TopicSegments, payload: JSONObject, at now: Millis) -> Bool {
-        guard let device = segments["device"] else { return false }
-        if !engine.isRegistered(device) && !trackedUnknownDevices.contains(device) {
+    /// Whether the devices mirror keeps activity of `device`: every registered device, and unregistered ones
+    /// within `max_unknown_devices` (those beyond are counted).
+    func tracksActivity(of device: String, registered: Bool) -> Bool {
+        if !registered && !trackedUnknownDevices.contains(device) {
             guard trackedUnknownDevices.count < configuration.maxUnknownDevices else {
                 counters.unknownDevicesOverCap += 1
                 return false
             }
             trackedUnknownDevices.insert(device)
         }
+        return true
+    }
+
+    /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
+    /// Returns whether the device is tracked (registered, or an unregistered one within the cap).
+    @discardableResult
+    private func noteActivity(_ device: String, kind: String, segments: TopicSegments, payload: JSONObject, registered: Bool,
+                              at now: Millis) -> Bool {
+        guard !device.isEmpty, tracksActivity(of: device, registered: registered) else { return false }
         var reportedOnline: Bool?
         if segments["channel"] == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
         var battery: Double?
         if case .number(let percent)? = payload["battery_pct"], (0...100).contains(percent) { battery = percent }
-        let kind = segments["kind"] ?? ""
         pendingDeviceActivity[device, default: PendingDeviceActivity(DeviceActivity(deviceID: device, kind: kind, at: now))]
             .note(kind: kind, at: now, online: reportedOnline, batteryPercent: battery, batch: batchSerial)
         return true
@@ -461,6 +532,11 @@ public final class IngestPipeline: MQTTConsumer {
     private func commitFailed(_ error: any Error) {
         counters.commitFailures += 1
         commitFailureStreak += 1
+        foldedSenders = [:]
+        let diskFull = (error as? SQLiteError)?.isDiskFull ?? false
+        if counters.commitsFailing?.diskFull != diskFull {
+            counters.commitsFailing = (since: counters.commitsFailing?.since ?? clock(), diskFull: diskFull)
+        }
         engineNeedsRestore = true
         if commitFailureStreak == 1 {
             log.error("database commit failed: \(error); nothing is acknowledged to the broker, messages will be redelivered and retried")

@@ -32,6 +32,9 @@ public struct PipelineCounters: Sendable {
     public var commitSecondsMax: Double = 0
     /// Messages from unregistered devices beyond `max_unknown_devices` (not mirrored into the devices table).
     public var unknownDevicesOverCap: Int64 = 0
+    /// Since when commits fail (nothing is acknowledged to the broker meanwhile), and whether because the disk
+    /// is full; nil while they succeed. `lookout status` says so instead of calling the daemon down.
+    public var commitsFailing: (since: Millis, diskFull: Bool)?
     /// Time of the last commit (0: none yet).
     public var lastCommitAt: Millis = 0
     /// Messages received per second, last 60 seconds (ring by second).

@@ -34,6 +34,10 @@ final class IngestService: Service, @unchecked Sendable {
         pipeline.afterTick = { [unowned self] in self.tick() }
         pipeline.onConnect = { [unowned self] first in
             if first {
+                // A status row (with the pid) before READY: `lookout status` can tell a running daemon that cannot
+                // write (a full disk) from one that is gone, even when the disk fills right after the start.
+                self.nextStatus = self.pipeline.clock() + Millis(self.configuration.statusIntervalSeconds * 1000)
+                self.writeStatus(stopping: false)
                 self.notifier.ready(status: "connected, \(self.pipeline.ruleSet.ruleNames.count) rules")
             } else {
                 self.notifier.status("connected again")
@@ -115,14 +119,16 @@ final class IngestService: Service, @unchecked Sendable {
         } catch {
             log.warning("could not count open events: \(error)", key: "status-summary")
         }
-        let report = StatusReport(
+        var report = StatusReport(
             pid: getpid(), version: lookoutVersion, startedAt: startedAt, at: now, connected: pipeline.isConnected && !stopping,
             connectionChangedAt: pipeline.connectionChangedAt, subscriptions: configuration.effectiveSubscriptions,
             counters: pipeline.counters, rulesLoaded: pipeline.ruleSet.ruleNames.count, ruleErrors: lastRuleErrors,
             devices: pipeline.registry.count, openEvents: summary.byLevel, overdue: summary.overdue,
             outboxBacklog: handoffBacklog(), stopping: stopping,
             statusIntervalSeconds: configuration.statusIntervalSeconds, ruleCounters: pipeline.ruleCounters,
-            engineCounters: pipeline.engineCounters)
+            engineCounters: pipeline.engineCounters, ruleNames: pipeline.ruleSet.ruleNames,
+            silenceMaxDurationMillis: Millis(configuration.silenceMaxDurationSeconds * 1000))
+        report.maxUnknownDevices = configuration.maxUnknownDevices
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

@@ -40,6 +40,12 @@ public struct StatusReport: Sendable {
     public var ruleCounters: [(rule: String, counters: RuleCounters)] = []
     /// Rule engine counters.
     public var engineCounters = EngineCounters()
+    /// `[limits] max_unknown_devices` in force.
+    public var maxUnknownDevices = 0
+    /// Names of the rules in force (`lookout silence add --rule` refuses a rule that is not loaded).
+    public var ruleNames: [String] = []
+    /// `[silences] max_duration` in milliseconds (`lookout silence add` needs `--force` beyond it).
+    public var silenceMaxDurationMillis: Millis = 86_400_000
 
     /// The status row: flat key/value strings (see `DaemonStatusKey`).
     public var statusValues: [String: String] {
@@ -69,7 +75,13 @@ public struct StatusReport: Sendable {
             .openGreen: String(openEvents[.green] ?? 0),
             .overdue: String(overdue),
             .brokerReconnects: String(counters.brokerReconnects),
+            .unknownDevicesOverCap: String(counters.unknownDevicesOverCap),
+            .maxUnknownDevices: String(maxUnknownDevices),
             .statusInterval: String(statusIntervalSeconds),
+            .ruleNames: ruleNames.joined(separator: ","),
+            .commitsFailingSince: String(counters.commitsFailing?.since ?? 0),
+            .diskFull: counters.commitsFailing?.diskFull == true ? "true" : "false",
+            .silenceMaxDuration: String(silenceMaxDurationMillis),
         ]
         return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
@@ -97,6 +109,8 @@ public struct StatusReport: Sendable {
         out.metric("lookout_renotifications_total", "Re-notifications of unacknowledged events.", type: "counter", value: Double(counters.renotifications))
         out.metric("lookout_outbox_backlog", "Event changes not yet handed off to the broker.", type: "gauge", value: Double(outboxBacklog))
         out.metric("lookout_broker_reconnects_total", "Broker reconnections.", type: "counter", value: Double(counters.brokerReconnects))
+        out.metric("lookout_disk_full", "Whether database commits fail because the disk is full (nothing is acknowledged).",
+                   type: "gauge", value: counters.commitsFailing?.diskFull == true ? 1 : 0)
         out.metric("lookout_commit_failures_total", "Failed database transactions (retried, nothing acknowledged).", type: "counter", value: Double(counters.commitFailures))
         out.metric("lookout_unknown_devices_over_cap_total", "Messages from unregistered devices beyond max_unknown_devices.", type: "counter", value: Double(counters.unknownDevicesOverCap))
         out.metric("lookout_rules_loaded", "Rules in force.", type: "gauge", value: Double(rulesLoaded))
@@ -179,6 +193,19 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case overdue
     /// Broker reconnections since start.
     case brokerReconnects = "broker_reconnects"
+    /// Messages since start from unregistered devices the devices mirror does not keep (beyond
+    /// `max_unknown_devices`): `lookout devices` says that its list is cut.
+    case unknownDevicesOverCap = "unknown_devices_over_cap"
+    /// `[limits] max_unknown_devices` in force.
+    case maxUnknownDevices = "max_unknown_devices"
+    /// Since when database commits fail (0: they succeed); nothing is acknowledged meanwhile.
+    case commitsFailingSince = "commits_failing_since"
+    /// Whether the failing commits fail because the disk is full.
+    case diskFull = "disk_full"
+    /// Names of the rules in force, comma-separated.
+    case ruleNames = "rule_names"
+    /// `[silences] max_duration` in milliseconds.
+    case silenceMaxDuration = "silence_max_duration_ms"
 }
 
 /// Builds Prometheus exposition text: HELP and TYPE once per family, escaped label values.

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Vocabulary
 #endif
 
 /// The sd_notify protocol without libsystemd: one datagram `sendto` per message on an AF_UNIX/SOCK_DGRAM
@@ -47,7 +48,7 @@ public final class SystemdNotifier: Sendable {
 
     private func statusLine(_ text: String?) -> [String] {
         guard let text else { return [] }
-        return ["STATUS=" + LogSanitizer.clean(text)]
+        return ["STATUS=" + TextSanitizer.sanitize(text)]
     }
 
     /// CLOCK_MONOTONIC in microseconds.

@@ -1,3 +1,4 @@
+import Vocabulary
 /// A plain-text table that fits a terminal width: fixed columns keep their width, flexible columns
 /// share what is left, cells are truncated with `…` and measured in terminal columns (CJK-aware).
 ///
@@ -49,7 +50,7 @@ public struct TextTable: Sendable {
 
     /// Adds a row (missing cells are empty, extra cells are ignored). Cell text is sanitised here.
     public mutating func append(_ row: [Cell]) {
-        rows.append(row.map { Cell(TerminalSanitizer.sanitize($0.text), colour: $0.colour) })
+        rows.append(row.map { Cell(TextSanitizer.sanitize($0.text), colour: $0.colour) })
     }
 
     /// The widths each column gets within `totalWidth` columns (nil: as wide as the content).
@@ -80,7 +81,7 @@ public struct TextTable: Sendable {
     public func render(totalWidth: Int?, style: TerminalStyle) -> String {
         let widths = columnWidths(totalWidth: totalWidth)
         var out = ""
-        let header = columns.map { Cell(TerminalSanitizer.sanitize($0.title), colour: .bold) }
+        let header = columns.map { Cell(TextSanitizer.sanitize($0.title), colour: .bold) }
         for row in [header] + rows {
             var line = ""
             for index in columns.indices {

@@ -122,10 +122,13 @@ public struct EventRecord: Sendable, Codable, Equatable {
     public var onsiteDeadline: Millis?
     /// Whether a deadline passed without the matching step.
     public var overdue: Bool
-    /// Whether a silence covered it when raised (recorded, not alerted).
+    /// Whether a maintenance silence hides it now (recorded, not alerted); it is shown again when the silence ends.
     public var silenced: Bool
     /// Last change of any kind.
     public var updatedAt: Millis
+    /// Reason of the maintenance silence in force when it was raised, nil when none. A red event of a
+    /// life-safety rule is never hidden: it is shown with this ("during maintenance: fire alarm test").
+    public var maintenance: String? = nil
     /// When the report the event is about says it happened (the device's plausible `ts`); nil when it had none
     /// or no report raised it (absence). `firstSeen` is when it was raised, on arrival of a report or when a
     /// hold completed: deadlines, escalation and the 15-minute circle count from there.

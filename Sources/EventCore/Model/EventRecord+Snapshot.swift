@@ -37,6 +37,7 @@ extension EventRecord {
                 json.field("residentPhone", location.residentPhone)
                 json.field("unit", location.unit)
             }
+            json.field("maintenance", maintenance)
             json.field("occurredAt", occurredAt)
             json.field("onsiteDeadline", onsiteDeadline)
             json.field("overdue", overdue)

@@ -235,6 +235,19 @@ enum EventSchema {
         // inside those transactions only (see `StatisticsRollup.deferralMigrationSQL`). The partial indexes on the
         // active statuses without an `IN` list (see `activeCondition`).
         Migration(version: 6, sql: StatisticsRollup.deferralMigrationSQL + activeIndexesSQL),
+        // Silences scoped by device kind and rule as well (an empty field matches anything); `released_at`: when
+        // the events a silence hid were shown again after it ended (NULL: not yet; silences that ended before this
+        // version release their still-hidden events at the daemon's next check). `events.maintenance`: the reason
+        // of the silence in force when the event was raised (NULL: none), shown with it. `events_silenced` finds the
+        // hidden events when a silence ends, `silences_unreleased` the silences whose end is not yet handled.
+        Migration(version: 7, sql: """
+        ALTER TABLE silences ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+        ALTER TABLE silences ADD COLUMN rule TEXT NOT NULL DEFAULT '';
+        ALTER TABLE silences ADD COLUMN released_at INTEGER;
+        ALTER TABLE events ADD COLUMN maintenance TEXT;
+        CREATE INDEX events_silenced ON events(id) WHERE silenced = 1;
+        CREATE INDEX silences_unreleased ON silences(until) WHERE released_at IS NULL;
+        """),
         // Device time (issue 14): when the raising report says it happened (its plausible `ts`), beside
         // `first_seen` (when it arrived, which deadlines count from). And the last message lookoutd processed on
         // each topic (`topic_hash`: FNV-1a of the topic), so a retained copy delivered again after a restart is
@@ -247,6 +260,24 @@ enum EventSchema {
             occurred_at INTEGER,
             at INTEGER NOT NULL
         );
+        """),
+        // Issue 14 items 5, 7 and 8 (bad input, spoofed devices): a reject sample names its device and what was
+        // wrong (`detail`: the field and the value); the devices mirror keeps each device's rejects; a folded
+        // event of unregistered devices keeps the first device ids that sent to it (`event_senders`, capped by
+        // the daemon).
+        Migration(version: 9, sql: """
+        ALTER TABLE rejects ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE rejects ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+        ALTER TABLE devices ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE devices ADD COLUMN last_reject_at INTEGER;
+        ALTER TABLE devices ADD COLUMN last_reject_reason TEXT NOT NULL DEFAULT '';
+        CREATE TABLE event_senders (
+            event_id INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            PRIMARY KEY (event_id, device_id)
+        ) WITHOUT ROWID;
         """),
     ]
 

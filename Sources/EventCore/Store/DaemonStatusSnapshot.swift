@@ -4,4 +4,10 @@ public struct DaemonStatusSnapshot: Sendable, Equatable {
     public var values: [String: String]
     /// When they were written; nil when the daemon never wrote any.
     public var updatedAt: Millis?
+
+    /// Creates a snapshot (the store reads them; tests make them).
+    public init(values: [String: String], updatedAt: Millis?) {
+        self.values = values
+        self.updatedAt = updatedAt
+    }
 }

@@ -28,6 +28,12 @@ public struct DeviceState: Sendable, Equatable {
     public var online: Bool?
     /// Last reported battery, percent.
     public var batteryPercent: Double?
+    /// Messages of the device rejected, ever (`lookout rejects` has the samples).
+    public var rejected: Int64 = 0
+    /// When the last of them arrived, nil when none.
+    public var lastRejectAt: Millis?
+    /// Why the last of them was rejected (a reject reason code), "" when none.
+    public var lastRejectReason: String = ""
 
     /// Creates a device entry (registry fields; activity fields default to unknown).
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
@@ -57,12 +63,19 @@ public struct DeviceActivity: Sendable, Equatable {
     public var deviceID: String
     /// Kind, for devices not in the registry ("" leaves it unchanged).
     public var kind: String
-    /// When the message arrived.
+    /// When the device was last heard from (a message that was not rejected); 0: not in this activity.
     public var at: Millis
     /// Online state if the message said so.
     public var online: Bool?
     /// Battery if the message reported it.
     public var batteryPercent: Double?
+    /// Rejected messages of the device since the last write (they do not count as heard from: the topic of a
+    /// rejected message may be anyone's).
+    public var rejected: Int64 = 0
+    /// When the last of them arrived (0: none).
+    public var lastRejectAt: Millis = 0
+    /// Its reject reason.
+    public var lastRejectReason: String = ""
 
     /// Creates an activity record.
     public init(deviceID: String, kind: String = "", at: Millis, online: Bool? = nil, batteryPercent: Double? = nil) {

@@ -88,17 +88,24 @@ extension EventStore {
         guard !activity.isEmpty else { return }
         try transaction {
             let upsert = try connection.cached("""
-                INSERT INTO devices (id, kind, last_seen, online, battery_pct, registered, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, 0, ?3)
+                INSERT INTO devices (id, kind, last_seen, online, battery_pct, registered, updated_at, rejected, last_reject_at,
+                    last_reject_reason)
+                VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, 0, max(?3, ?7), ?6, nullif(?7, 0), ?8)
                 ON CONFLICT(id) DO UPDATE SET
                     kind = CASE WHEN excluded.kind = '' OR (registered = 1 AND kind != '') THEN kind ELSE excluded.kind END,
-                    last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
+                    last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
+                        ELSE max(coalesce(last_seen, excluded.last_seen), excluded.last_seen) END,
                     online = coalesce(excluded.online, online),
                     battery_pct = coalesce(excluded.battery_pct, battery_pct),
+                    rejected = rejected + excluded.rejected,
+                    last_reject_reason = CASE WHEN excluded.last_reject_at >= coalesce(last_reject_at, 0)
+                        THEN excluded.last_reject_reason ELSE last_reject_reason END,
+                    last_reject_at = max(coalesce(last_reject_at, excluded.last_reject_at), coalesce(excluded.last_reject_at, last_reject_at)),
                     updated_at = max(updated_at, excluded.updated_at)
                 """)
             for item in activity {
-                try upsert.execute([item.deviceID, item.kind, item.at, item.online, item.batteryPercent])
+                try upsert.execute([item.deviceID, item.kind, item.at, item.online, item.batteryPercent, item.rejected,
+                                    item.lastRejectAt, item.lastRejectReason])
             }
         }
     }
@@ -107,13 +114,18 @@ extension EventStore {
     public func devices() throws -> [DeviceState] {
         try connection.cached("""
             SELECT id, kind, community, building, unit, address, grid, owner, resident_name, report_interval_s,
-                registered, last_seen, online, battery_pct FROM devices ORDER BY community, id
+                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason
+            FROM devices ORDER BY community, id
             """).query { row in
-                DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
-                            unit: row.text(4), address: row.text(5), grid: row.text(6), owner: row.text(7),
-                            residentName: row.text(8), reportIntervalSeconds: row.optionalInt64(9),
-                            registered: row.bool(10), lastSeen: row.optionalInt64(11),
-                            online: row.optionalInt64(12).map { $0 != 0 }, batteryPercent: row.optionalDouble(13))
+                var device = DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
+                                         unit: row.text(4), address: row.text(5), grid: row.text(6), owner: row.text(7),
+                                         residentName: row.text(8), reportIntervalSeconds: row.optionalInt64(9),
+                                         registered: row.bool(10), lastSeen: row.optionalInt64(11),
+                                         online: row.optionalInt64(12).map { $0 != 0 }, batteryPercent: row.optionalDouble(13))
+                device.rejected = row.int64(14)
+                device.lastRejectAt = row.optionalInt64(15)
+                device.lastRejectReason = row.text(16)
+                return device
             }
     }
 }

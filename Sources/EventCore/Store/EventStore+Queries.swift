@@ -12,6 +12,23 @@ extension EventStore {
     /// With no statuses given, lists what still needs a person: open, acknowledged, dispatched and
     /// on-site events, and red events cleared by their device (a person must close those).
     public func events(_ filter: EventFilter) throws -> [EventRecord] {
+        var (whereClause, arguments) = Self.condition(of: filter)
+        arguments.append(max(filter.limit, 0))
+        return try connection.cached("""
+            SELECT \(StoredEvent.columns) FROM events \(whereClause)
+            ORDER BY CASE level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, overdue DESC, first_seen DESC, id DESC
+            LIMIT ?
+            """).query(arguments) { StoredEvent(row: $0).record }
+    }
+
+    /// How many events match `filter`, ignoring its limit (so that a cut list can say how many it did not show).
+    public func countEvents(_ filter: EventFilter) throws -> Int {
+        let (whereClause, arguments) = Self.condition(of: filter)
+        return Int(try connection.cached("SELECT count(*) FROM events \(whereClause)").queryFirst(arguments) { $0.int64(0) } ?? 0)
+    }
+
+    /// The WHERE clause of `filter` (empty when it filters nothing) and its arguments.
+    private static func condition(of filter: EventFilter) -> (String, [any SQLiteBindable]) {
         var conditions: [String] = []
         var arguments: [any SQLiteBindable] = []
         func list<T>(_ values: [T], _ text: (T) -> String) -> String {
@@ -47,13 +64,7 @@ extension EventStore {
             conditions.append("silenced = ?")
             arguments.append(silenced)
         }
-        arguments.append(max(filter.limit, 0))
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try connection.cached("""
-            SELECT \(StoredEvent.columns) FROM events \(whereClause)
-            ORDER BY CASE level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, overdue DESC, first_seen DESC, id DESC
-            LIMIT ?
-            """).query(arguments) { StoredEvent(row: $0).record }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     /// Event keys of every open-ish event (open, acknowledged, dispatched, on site): what the rule

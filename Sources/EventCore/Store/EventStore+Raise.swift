@@ -28,11 +28,13 @@ extension EventStore {
         try transaction {
             if var existing = try cachedActiveEvent(key: trigger.eventKey) {
                 try fold(trigger, into: &existing, actor: actor)
+                if existing.record.silenced { try reconsiderSilence(of: &existing, after: trigger, actor: actor) }
                 remember(existing)
                 return (existing.record, false)
             }
             if var recent = try mergeableRecentEvent(for: trigger) {
                 try reopenByRepeat(trigger, into: &recent, actor: actor)
+                if recent.record.silenced { try reconsiderSilence(of: &recent, after: trigger, actor: actor) }
                 remember(recent)
                 return (recent.record, false)
             }
@@ -102,7 +104,10 @@ extension EventStore {
     private func create(_ trigger: EventTrigger, actor: String) throws -> StoredEvent {
         let windows = deadlineWindows(level: trigger.level, acknowledgeSeconds: trigger.ackWithinSeconds,
                                       onsiteSeconds: trigger.onsiteWithinSeconds)
-        let silence = try coveringSilence(deviceID: trigger.deviceID, location: trigger.location, at: trigger.at)
+        let silence = try coveringSilence(deviceID: trigger.deviceID, location: trigger.location, kind: trigger.kind,
+                                          rule: trigger.rule, at: trigger.at)
+        // A silence never hides a red event of a life-safety rule: shown, marked with the maintenance reason.
+        let shownAnyway = silence != nil && trigger.lifeSafety && trigger.level == .red
         let record = EventRecord(
             id: "", rule: trigger.rule, eventKey: trigger.eventKey, level: trigger.level, initialLevel: trigger.level,
             escalateTo: trigger.escalateTo, status: .open, kind: trigger.kind, deviceID: trigger.deviceID,
@@ -111,7 +116,8 @@ extension EventStore {
             firstSeen: trigger.at, lastSeen: trigger.at, count: 1,
             ackDeadline: windows.acknowledge.map { Self.adding(trigger.at, $0) },
             onsiteDeadline: windows.onsite.map { Self.adding(trigger.at, $0) },
-            overdue: false, silenced: silence != nil, updatedAt: trigger.at, occurredAt: trigger.occurredAt)
+            overdue: false, silenced: silence != nil && !shownAnyway, updatedAt: trigger.at, maintenance: silence?.reason,
+            occurredAt: trigger.occurredAt)
         var event = StoredEvent(
             rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
             acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
@@ -122,9 +128,26 @@ extension EventStore {
         if record.raisedAfterOccurrence != nil, let occurredAt = record.occurredAt {
             notes.append("happened \(Self.formatTime(occurredAt)) by the device's clock")
         }
-        if let silence { notes.append("silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)") }
+        if let silence {
+            notes.append(shownAnyway
+                ? "during maintenance: \(silence.reason) (silence #\(silence.id) until \(Self.formatTime(silence.until))); shown: a silence never hides a red event of a life-safety rule"
+                : "silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)")
+        }
         try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)
         return event
+    }
+
+    /// After a repeat of a hidden event: shows it when the repeat is a red one of a life-safety rule, or when no
+    /// silence covers it any more (its silence ended and `releaseEndedSilences` has not run yet).
+    private func reconsiderSilence(of event: inout StoredEvent, after trigger: EventTrigger, actor: String) throws {
+        let reason = event.record.maintenance ?? ""
+        if trigger.lifeSafety, event.record.level == .red {
+            try unsilence(&event, at: trigger.at, actor: actor,
+                          note: "during maintenance: \(reason); shown: a silence never hides a red event of a life-safety rule")
+        } else if try coveringSilence(of: event.record, at: trigger.at) == nil {
+            try unsilence(&event, at: trigger.at, actor: actor,
+                          note: "the silence (\(reason)) has ended; shown now, deadlines run from now")
+        }
     }
 
     /// Counts another occurrence on the open event.

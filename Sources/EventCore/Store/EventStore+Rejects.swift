@@ -6,14 +6,15 @@ extension EventStore {
         guard !rejects.isEmpty else { return }
         try transaction {
             let excerptLimit = max(options.rejectPayloadExcerptBytes, 0)
-            let insert = try connection.cached("INSERT INTO rejects (at, reason, topic, payload_excerpt) VALUES (?, ?, ?, ?)")
+            let insert = try connection.cached("INSERT INTO rejects (at, reason, topic, payload_excerpt, device_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
             let count = try connection.cached("""
                 INSERT INTO reject_counts (reason, count, last_at) VALUES (?, 1, ?)
                 ON CONFLICT(reason) DO UPDATE SET count = count + 1, last_at = max(last_at, excluded.last_at)
                 """)
             for reject in rejects {
                 let excerpt = String(decoding: Array(reject.payloadExcerpt.utf8.prefix(excerptLimit)), as: UTF8.self)
-                try insert.execute([reject.at, reject.reason, reject.topic, excerpt])
+                let detail = String(decoding: Array(reject.detail.utf8.prefix(excerptLimit)), as: UTF8.self)
+                try insert.execute([reject.at, reject.reason, reject.topic, excerpt, reject.deviceID, detail])
                 try count.execute([reject.reason, reject.at])
             }
             let trim = try connection.cached("""
@@ -36,9 +37,16 @@ extension EventStore {
     /// The newest kept samples, newest first, optionally for one reason.
     public func recentRejects(reason: String? = nil, limit: Int = 50) throws -> [RejectedMessage] {
         try connection.cached("""
-            SELECT at, reason, topic, payload_excerpt FROM rejects WHERE ?1 IS NULL OR reason = ?1 ORDER BY id DESC LIMIT ?2
+            SELECT at, reason, topic, payload_excerpt, device_id, detail FROM rejects WHERE ?1 IS NULL OR reason = ?1
+            ORDER BY id DESC LIMIT ?2
             """).query([reason, max(limit, 0)]) { row in
-                RejectedMessage(at: row.int64(0), reason: row.text(1), topic: row.text(2), payloadExcerpt: row.text(3))
+                RejectedMessage(at: row.int64(0), reason: row.text(1), topic: row.text(2), payloadExcerpt: row.text(3),
+                                deviceID: row.text(4), detail: row.text(5))
             }
+    }
+
+    /// How many samples are kept, optionally for one reason (what `recentRejects` can list).
+    public func keptRejectCount(reason: String? = nil) throws -> Int {
+        Int(try connection.cached("SELECT count(*) FROM rejects WHERE ?1 IS NULL OR reason = ?1").queryFirst([reason]) { $0.int64(0) } ?? 0)
     }
 }

@@ -36,6 +36,9 @@ public struct EventTrigger: Sendable, Equatable {
     public var payload: String
     /// When it arrived (deadlines count from here).
     public var at: Millis
+    /// Whether the rule is `life_safety`: a maintenance silence never hides its red events (they are shown,
+    /// marked with the silence's reason).
+    public var lifeSafety: Bool = false
     /// When the report says it happened (the device's plausible `ts`); nil when unknown.
     public var occurredAt: Millis? = nil
 

@@ -8,21 +8,31 @@ public struct RejectedMessage: Sendable, Equatable {
     public var topic: String
     /// The start of the payload, decoded leniently as UTF-8 (not sanitised: sanitise before printing).
     public var payloadExcerpt: String
+    /// The device the topic names ("" when the topic names none).
+    public var deviceID: String = ""
+    /// What exactly was wrong, e.g. the field and the value (`temperature_c = -900: outside -50..150`); from
+    /// device data, so sanitise before printing. Empty when the reason says it all.
+    public var detail: String = ""
 
     /// Creates a sample, keeping at most `excerptBytes` bytes of the payload.
-    public init(at: Millis, reason: String, topic: String, payload: [UInt8], excerptBytes: Int = 512) {
+    public init(at: Millis, reason: String, topic: String, payload: [UInt8], excerptBytes: Int = 512,
+                deviceID: String = "", detail: String = "") {
         self.at = at
         self.reason = reason
         self.topic = topic
         self.payloadExcerpt = String(decoding: payload.prefix(max(excerptBytes, 0)), as: UTF8.self)
+        self.deviceID = deviceID
+        self.detail = detail
     }
 
     /// Creates a sample from stored parts.
-    public init(at: Millis, reason: String, topic: String, payloadExcerpt: String) {
+    public init(at: Millis, reason: String, topic: String, payloadExcerpt: String, deviceID: String = "", detail: String = "") {
         self.at = at
         self.reason = reason
         self.topic = topic
         self.payloadExcerpt = payloadExcerpt
+        self.deviceID = deviceID
+        self.detail = detail
     }
 }
 

@@ -90,6 +90,8 @@ final class CompiledRule: Sendable {
     let clearWhen: RuleExpr?
     let clearAfterMillis: Int64?
     let downgrade: (level: AlertLevel, condition: RuleExpr)?
+    /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
+    let lifeSafety: Bool
 
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
     let usesAway: Bool
@@ -121,7 +123,8 @@ final class CompiledRule: Sendable {
          renotifyMillis: Int64?,
          clearWhen: RuleExpr?,
          clearAfterMillis: Int64?,
-         downgrade: (level: AlertLevel, condition: RuleExpr)?) {
+         downgrade: (level: AlertLevel, condition: RuleExpr)?,
+         lifeSafety: Bool = false) {
         self.name = name
         self.fingerprint = fingerprint
         self.filters = filters
@@ -147,6 +150,7 @@ final class CompiledRule: Sendable {
         self.clearWhen = clearWhen
         self.clearAfterMillis = clearAfterMillis
         self.downgrade = downgrade
+        self.lifeSafety = lifeSafety
         self.usesAway = (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false)
         if case .message = trigger {
             self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil

@@ -139,6 +139,13 @@ public final class RuleEngine {
         return actions
     }
 
+    /// The registry record of `deviceID`, nil when it is not registered: the look-up `isRegistered` makes, for
+    /// a caller that needs the record's community and kind too.
+    public func record(of deviceID: String) -> DeviceRecord? {
+        if let index = states.indexByID[deviceID] { return states.devices[Int(index)].record }
+        return registry.devices[deviceID]
+    }
+
     /// Whether device `deviceID` is in the registry. Asks the engine's own device table first (the look-up
     /// `process` makes for the same message), the registry only for a device the table does not hold.
     public func isRegistered(_ deviceID: String) -> Bool {
@@ -246,6 +253,9 @@ public final class RuleEngine {
     /// `device` is the key's device, nil for a correlation group `key`.
     private func raise(_ index: Int, _ rule: CompiledRule, _ action: RuleAction, _ state: inout RuleKeyState,
                        key: String, device: DeviceIndex?, _ actions: inout [RuleAction]) {
+        var action = action
+        // From the rule in force, also for a raise built earlier (a `for` hold, restored state).
+        action.lifeSafety = rule.lifeSafety
         actions.append(action)
         slots[index].counters.raised += 1
         state.pendingSince = nil
@@ -718,7 +728,7 @@ struct KeySegmentSlots {
 /// Unregistered devices in order of last sight, for eviction: O(1) amortised per touch.
 struct UnregisteredDevices {
     private var latest: [String: Int] = [:]
-    private var queue: [(device: String, stamp: Int)] = []
+    private(set) var queue: [(device: String, stamp: Int)] = []
     private var head = 0
     private var stamp = 0
 
@@ -735,6 +745,12 @@ struct UnregisteredDevices {
     }
 
     mutating func evictOldest() -> String? {
+        // Drop the consumed front once it is most of the queue: at the cap every touch evicts one, so
+        // without this the queue grew by one entry per message from a new device, forever (issue 14 item 8).
+        if head > 1024 && head > queue.count / 2 {
+            queue.removeFirst(head)
+            head = 0
+        }
         while head < queue.count {
             let entry = queue[head]
             head += 1

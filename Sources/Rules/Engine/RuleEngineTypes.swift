@@ -177,6 +177,9 @@ public struct RuleAction: Sendable, Equatable {
     /// `merge within`: a raise within this many seconds of the key's previous raise belongs to the same
     /// event even if that event was cleared meanwhile (the event core folds it). Nil: no merging.
     public var mergeWithinSeconds: Int64? = nil
+    /// Whether the rule is `life_safety`: the event core never lets a maintenance silence hide its red events.
+    /// Set from the rule in force when the raise is emitted (not kept in saved state).
+    public var lifeSafety: Bool = false
 
     /// Creates an action.
     public init(effect: Effect, rule: String, eventKey: String, deviceID: String, kind: String, group: String = "",

@@ -40,6 +40,8 @@ struct RuleTestFile {
         var count: Int?
         var title: String?
         var teams: [String]?
+        /// `life_safety true|false`: whether the raise carries the rule's `life_safety` mark.
+        var lifeSafety: Bool?
         var line: Int
         var text: String
 
@@ -47,7 +49,7 @@ struct RuleTestFile {
             let a = observed.action
             return "\(a.effect)" == effect && a.eventKey == eventKey && (level.map { $0 == a.level.rawValue } ?? true)
                 && (count.map { $0 == observed.count } ?? true) && (title.map { $0 == a.title } ?? true)
-                && (teams.map { $0 == a.teams } ?? true)
+                && (teams.map { $0 == a.teams } ?? true) && (lifeSafety.map { $0 == a.lifeSafety } ?? true)
         }
     }
 
@@ -306,7 +308,7 @@ struct RuleTestFile {
         guard !cases.isEmpty else { return fail(line, "'expect' belongs inside a case") }
         guard w.count >= 5, w[1] == "at", let offset = Self.parseOffset(w[2]),
               ["raise", "clear", "downgrade", "renotify"].contains(w[3]) else {
-            return fail(line, "expected 'expect at OFFSET raise|clear|downgrade|renotify EVENTKEY [level L] [count N] [title \"…\"] [teams \"a,b\"]'")
+            return fail(line, "expected 'expect at OFFSET raise|clear|downgrade|renotify EVENTKEY [level L] [count N] [title \"…\"] [teams \"a,b\"] [life_safety true|false]'")
         }
         var expectation = Expectation(offset: offset, effect: w[3], eventKey: w[4], line: line, text: text)
         var i = 5
@@ -318,7 +320,10 @@ struct RuleTestFile {
                 expectation.count = n
             case "title": expectation.title = w[i + 1]
             case "teams": expectation.teams = w[i + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            default: return fail(line, "unknown attribute '\(w[i])' (level, count, title, teams)")
+            case "life_safety":
+                guard let flag = ["true": true, "false": false][w[i + 1]] else { return fail(line, "bad life_safety '\(w[i + 1])' (true or false)") }
+                expectation.lifeSafety = flag
+            default: return fail(line, "unknown attribute '\(w[i])' (level, count, title, teams, life_safety)")
             }
             i += 2
         }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A value while evaluating a rule expression. `missing` is a field that is not there (or not usable).
 enum RuleValue: Sendable, Equatable {
     case missing
@@ -40,13 +42,8 @@ enum RuleValue: Sendable, Equatable {
         return String(d)
     }
 
-    /// `s` without control characters (device data must not drive a terminal).
-    static func sanitized(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) else { return s }
-        var out = ""
-        out.unicodeScalars.append(contentsOf: s.unicodeScalars.filter { !($0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0)) })
-        return out
-    }
+    /// `s` with controls and reordering characters escaped (device data must not drive a terminal or a log).
+    static func sanitized(_ s: String) -> String { TextSanitizer.sanitize(s) }
 }
 
 /// A registry field of `device.*`.

@@ -12,6 +12,7 @@ struct Parser {
         "on", "when", "where", "for", "at", "count", "absent", "silent", "correlate", "unless", "merge",
         "during", "days", "level", "title", "description", "team", "teams", "ack", "onsite", "escalate",
         "renotify", "clear", "downgrade",
+        "life_safety",
     ]
     /// Day names, Sunday first (Calendar weekday numbers 1…7).
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -289,6 +290,10 @@ struct Parser {
             } else {
                 throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)")
             }
+        case "life_safety":
+            // A bare keyword: maintenance silences never hide this rule's red events.
+            try once(rule.lifeSafety, keyword)
+            rule.lifeSafety = keyword.range
         case "downgrade":
             try once(rule.downgrade?.level, keyword)
             try expectWord("to", "after 'downgrade'")

@@ -160,6 +160,10 @@ struct RuleChecker {
             report(.error, "'renotify every' must be at least 10s", renotify.range)
         }
 
+        if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red {
+            report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
+        }
+
         var window: TimeWindow?
         if rule.during != nil || rule.days != nil {
             window = TimeWindow(minutes: nil, days: rule.days?.value, timeZone: timeZone)
@@ -188,7 +192,7 @@ struct RuleChecker {
             description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
             onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
             renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
-            downgrade: downgrade.map { (level: $0.0, condition: $0.1) })
+            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, lifeSafety: rule.lifeSafety != nil)
     }
 
     private mutating func positive(_ duration: Located<Int64>, _ clause: String) {

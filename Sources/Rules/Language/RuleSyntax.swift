@@ -69,6 +69,8 @@ struct RuleSyntax: Sendable {
     var clearWhen: ExprSyntax?
     var clearAfter: Located<Int64>?
     var downgrade: (level: Located<String>, condition: ExprSyntax)?
+    /// `life_safety`: where it was written (a silence never hides the rule's red events).
+    var lifeSafety: SourceRange?
 }
 
 /// A parsed rule file.

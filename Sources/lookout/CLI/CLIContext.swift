@@ -1,6 +1,7 @@
 import Daemon
 import EventCore
 import Foundation
+import Vocabulary
 
 /// What every command needs besides its own options: the database, who acts, how to print.
 struct CLIContext: Sendable {
@@ -25,7 +26,7 @@ struct CLIContext: Sendable {
             ?? Self.defaultDatabasePath
         let actorName = arguments.value("as") ?? environment["LOOKOUT_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? UserIdentity.loginName(environment: environment)
-        guard !actorName.isEmpty, TerminalSanitizer.isSafe(actorName), actorName.count <= 64 else {
+        guard !actorName.isEmpty, TextSanitizer.isSafe(actorName), actorName.count <= 64 else {
             throw CLIError.usage("--as needs a name of at most 64 printable characters")
         }
         actor = actorName

@@ -1,5 +1,6 @@
 import Daemon
 import Foundation
+import Vocabulary
 
 /// Where the CLI writes: stdout for results, stderr for errors. Every write goes out at once
 /// (unbuffered), so `lookout watch` lines reach a pipe as they happen.
@@ -16,7 +17,7 @@ enum Console {
 
     /// The one-line error report: `lookout: error: …`, sanitised.
     static func error(_ message: String) {
-        err("lookout: error: \(TerminalSanitizer.sanitize(message))\n")
+        err("lookout: error: \(TextSanitizer.sanitize(message))\n")
     }
 
     private static func write(_ text: String, to fileDescriptor: Int32) {

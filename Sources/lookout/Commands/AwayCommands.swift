@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// `lookout away add`: a resident is away (hospital, visiting family): absence rules stay quiet until then.
 struct AwayAddCommand: Command {
@@ -35,7 +36,7 @@ struct AwayAddCommand: Command {
     func run() throws {
         let store = try context.openStore(writing: true)
         let note = try store.addAwayNote(subject: device, until: until, reason: reason, actor: context.actor, at: context.now)
-        Console.out("away \(note.id): \(TerminalSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) by \(context.actor)\n")
+        Console.out("away \(note.id): \(TextSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) by \(context.actor)\n")
     }
 }
 
@@ -66,7 +67,7 @@ struct AwayRemoveCommand: RecordRemoveCommand {
     let context: CLIContext
     let id: Int64
 
-    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool {
+    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool {
         try store.removeAwayNote(id: id, at: time)
     }
 }

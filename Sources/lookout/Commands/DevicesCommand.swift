@@ -5,7 +5,7 @@ import EventCore
 struct DevicesCommand: Command {
     static let name = "devices"
     static let help = CommandHelp(
-        summary: "devices: last seen, online/offline, battery, open events",
+        summary: "devices: last seen, online/offline, implausible data, battery, open events, rejected messages",
         usage: "",
         options: [
             .value("kind", "K", help: "only this kind"),
@@ -53,12 +53,25 @@ struct DevicesCommand: Command {
         var openFilter = EventFilter()
         openFilter.limit = Int.max
         var openByDevice: [String: Int] = [:]
-        for event in try store.events(openFilter) where !event.deviceID.isEmpty { openByDevice[event.deviceID, default: 0] += 1 }
+        // A device with an open `implausible_data` event keeps sending values it cannot report: its data is not
+        // evaluated, which staff must see beside its connection.
+        var implausible: Set<String> = []
+        for event in try store.events(openFilter) where !event.deviceID.isEmpty {
+            openByDevice[event.deviceID, default: 0] += 1
+            if event.rule == IngestPipeline.implausibleDataRule { implausible.insert(event.deviceID) }
+        }
         let devices = try store.devices().filter { device in
             (kind == nil || device.kind == kind) && (community == nil || device.community == community)
                 && (!offlineOnly || Self.connection(of: device, now: now).isDown)
         }
+        // Unregistered devices beyond `max_unknown_devices` are not kept: a cut list says so.
+        let status = DaemonStatusValues(try store.daemonStatus().values)
+        let overCap = Int64(status[.unknownDevicesOverCap] ?? "") ?? 0
+        let cutNote = overCap == 0 ? ""
+            : "Not listed: unregistered devices beyond [limits] max_unknown_devices (\(status[.maxUnknownDevices] ?? "?")); "
+                + "\(overCap) message(s) from them since lookoutd started\n"
         if json {
+            defer { if !cutNote.isEmpty { Console.err(cutNote) } }
             Console.out(JSONOutput.array(devices.map { device in
                 .object([
                     ("id", .string(device.id)), ("kind", .string(device.kind)), ("community", .string(device.community)),
@@ -70,18 +83,23 @@ struct DevicesCommand: Command {
                     ("report_interval_s", .integer(device.reportIntervalSeconds)),
                     ("battery_pct", device.batteryPercent.map { .number($0) } ?? .null),
                     ("open_events", .integer(Int64(openByDevice[device.id] ?? 0))),
+                    ("implausible_data", .bool(implausible.contains(device.id))),
+                    ("rejected", .integer(device.rejected)),
+                    ("last_reject_at", .string(device.lastRejectAt.map(TimeText.iso))),
+                    ("last_reject_reason", .string(device.lastRejectReason)),
                 ])
             }).rendered())
             return
         }
         guard !devices.isEmpty else {
-            Console.out(offlineOnly ? "No offline devices.\n" : "No devices.\n")
+            Console.out((offlineOnly ? "No offline devices.\n" : "No devices.\n") + cutNote)
             return
         }
         var table = TextTable(columns: [
             .init("DEVICE", minWidth: 6, maxWidth: 20), .init("KIND", maxWidth: 10), .init("COMMUNITY", maxWidth: 12),
             .init("WHERE", minWidth: 8, maxWidth: 40), .init("STATE"), .init("LAST SEEN", alignRight: true),
-            .init("BATTERY", alignRight: true), .init("OPEN", alignRight: true), .init("REGISTRY"),
+            .init("BATTERY", alignRight: true), .init("OPEN", alignRight: true), .init("REJECTED", maxWidth: 30),
+            .init("REGISTRY"),
         ])
         for device in devices {
             let connection = Self.connection(of: device, now: now)
@@ -94,13 +112,17 @@ struct DevicesCommand: Command {
             table.append([
                 TextTable.Cell(device.id), TextTable.Cell(device.kind), TextTable.Cell(device.community),
                 TextTable.Cell(place.isEmpty ? "-" : place),
-                TextTable.Cell(connection.rawValue, colour: connection.isDown ? .yellow : .green),
+                implausible.contains(device.id)
+                    ? TextTable.Cell(connection.rawValue + ", implausible data", colour: .yellow)
+                    : TextTable.Cell(connection.rawValue, colour: connection.isDown ? .yellow : .green),
                 TextTable.Cell(device.lastSeen.map { TimeText.span(milliseconds: now - $0) + " ago" } ?? "-"),
                 TextTable.Cell(battery, colour: batteryColour),
                 TextTable.Cell(String(open), colour: open > 0 ? .bold : nil),
+                TextTable.Cell(device.rejected == 0 ? "-" : "\(device.rejected) (\(device.lastRejectReason))",
+                               colour: device.rejected == 0 ? nil : .yellow),
                 TextTable.Cell(device.registered ? "registered" : "unregistered", colour: device.registered ? nil : .yellow),
             ])
         }
-        Console.out(table.render(totalWidth: context.width, style: context.style))
+        Console.out(table.render(totalWidth: context.width, style: context.style) + context.style.paint(cutNote, .bold))
     }
 }

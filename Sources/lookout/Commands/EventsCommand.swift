@@ -57,8 +57,12 @@ struct EventsCommand: Command {
     func run() throws {
         let store = try context.openStore(writing: false)
         let events = try store.events(filter)
+        // A cut list says so: on stderr for JSON (the array stays parseable), after the table otherwise.
+        let notShown = events.count < filter.limit ? 0 : try store.countEvents(filter) - events.count
+        let cutNote = notShown > 0 ? "\(notShown) more event(s) not shown (limit \(filter.limit)): --limit N or a filter to see them\n" : ""
         if json {
             Console.out(JSONOutput.array(events.map(EventText.json)).rendered())
+            if !cutNote.isEmpty { Console.err(cutNote) }
             return
         }
         if events.isEmpty {
@@ -66,10 +70,12 @@ struct EventsCommand: Command {
         } else {
             Console.out(Self.table(events, now: context.now).render(totalWidth: context.width, style: context.style))
         }
+        if !cutNote.isEmpty { Console.out(context.style.paint(cutNote, .bold)) }
         if filter.silenced == false {
             var silencedOnly = filter
             silencedOnly.silenced = true
-            let hidden = try store.events(silencedOnly).count
+            silencedOnly.limit = Int.max
+            let hidden = try store.countEvents(silencedOnly)
             if hidden > 0 { Console.out("\(hidden) silenced event(s) not shown (maintenance silence): --silenced to list them\n") }
         }
     }
@@ -88,7 +94,9 @@ struct EventsCommand: Command {
                 TextTable.Cell(event.silenced ? "\(event.status.rawValue) (silenced)" : event.status.rawValue),
                 TextTable.Cell(TimeText.span(milliseconds: now - event.firstSeen)), EventText.deadline(event, now: now),
                 TextTable.Cell(event.kind), TextTable.Cell(event.deviceID.isEmpty ? "-" : event.deviceID),
-                TextTable.Cell(EventText.place(event)), TextTable.Cell(event.title), TextTable.Cell(String(event.count)),
+                TextTable.Cell(EventText.place(event)),
+                TextTable.Cell(EventText.maintenance(event).map { "\(event.title) [\($0)]" } ?? event.title),
+                TextTable.Cell(String(event.count)),
             ])
         }
         return table

@@ -41,8 +41,8 @@ protocol RecordRemoveCommand: Command {
     static var recordNoun: String { get }
     /// The command that lists the ids (`lookout silence list`).
     static var listCommand: String { get }
-    /// Ends record `id` at `time`; false when no such record is in force.
-    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool
+    /// Ends record `id` at `time` on behalf of `actor`; false when no such record is in force.
+    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool
     /// Creates the command from its validated arguments.
     init(context: CLIContext, id: Int64)
     /// Global options and the clock.
@@ -59,7 +59,7 @@ extension RecordRemoveCommand {
 
     func run() throws {
         let store = try context.openStore(writing: true)
-        guard try Self.remove(id: id, in: store, at: context.now) else {
+        guard try Self.remove(id: id, in: store, at: context.now, actor: context.actor) else {
             throw CLIError.failure("no \(Self.recordNoun) in force with id \(id)")
         }
         Console.out("\(Self.recordNoun) \(id) removed by \(context.actor)\n")

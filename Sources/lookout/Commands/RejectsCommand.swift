@@ -12,7 +12,7 @@ struct RejectsCommand: Command {
             .value("limit", "N", short: "n", help: "at most N samples (default 20)"),
             .flag("json", help: "print a JSON object"),
         ],
-        examples: ["lookout rejects", "lookout rejects --reason invalid_json -n 5"])
+        examples: ["lookout rejects", "lookout rejects --reason invalid_json -n 5", "lookout rejects --reason implausible_value"])
 
     let context: CLIContext
     let reason: String?
@@ -31,13 +31,18 @@ struct RejectsCommand: Command {
         let store = try context.openStore(writing: false)
         let counts = try store.rejectCounts().filter { reason == nil || $0.reason == reason }
         let samples = try store.recentRejects(reason: reason, limit: limit)
+        // Samples beyond `limit` are kept but not shown; the counts cover rejects whose samples are gone too.
+        let notShown = samples.count < limit ? 0 : try store.keptRejectCount(reason: reason) - samples.count
+        let cutNote = notShown > 0 ? "\(notShown) more kept sample(s) not shown: -n N to see them\n" : ""
         let now = context.now
         if json {
             Console.out(JSONOutput.object([
                 ("counts", .array(counts.map { .object([("reason", .string($0.reason)), ("count", .integer($0.count)),
                                                         ("last_at", .string(TimeText.iso($0.lastAt)))]) })),
                 ("samples", .array(samples.map { .object([("at", .string(TimeText.iso($0.at))), ("reason", .string($0.reason)),
+                                                          ("device", .string($0.deviceID)), ("detail", .string($0.detail)),
                                                           ("topic", .string($0.topic)), ("payload_excerpt", .string($0.payloadExcerpt))]) })),
+                ("samples_not_shown", .integer(Int64(notShown))),
             ]).rendered())
             return
         }
@@ -55,12 +60,15 @@ struct RejectsCommand: Command {
         if !samples.isEmpty {
             out += "\n" + context.style.paint("Recent samples (newest first)", .bold) + "\n"
             var sampleTable = TextTable(columns: [.init("TIME"), .init("REASON", maxWidth: 20),
-                                                  .init("TOPIC", minWidth: 10, maxWidth: 40), .init("PAYLOAD", minWidth: 20)])
+                                                  .init("TOPIC", minWidth: 10, maxWidth: 40), .init("WHAT", minWidth: 10, maxWidth: 60),
+                                                  .init("PAYLOAD", minWidth: 20)])
             for sample in samples {
                 sampleTable.append([TextTable.Cell(TimeText.local(sample.at)), TextTable.Cell(sample.reason),
-                                    TextTable.Cell(sample.topic), TextTable.Cell(sample.payloadExcerpt)])
+                                    TextTable.Cell(sample.topic), TextTable.Cell(sample.detail.isEmpty ? "-" : sample.detail),
+                                    TextTable.Cell(sample.payloadExcerpt)])
             }
             out += sampleTable.render(totalWidth: context.width, style: context.style)
+            out += context.style.paint(cutNote, .bold)
         }
         Console.out(out)
     }

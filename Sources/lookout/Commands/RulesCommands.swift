@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Rules
+import Vocabulary
 
 /// Where rule files are by default: `LOOKOUT_RULES` or `/etc/lookout/rules.d`.
 private func defaultRulePaths(_ context: CLIContext) -> [String] {
@@ -36,14 +37,14 @@ struct RulesCheckCommand: Command {
             return RuleSource(fileName: file, text: text)
         }
         let rendered = RuleCompiler.render(result.diagnostics, sources: sources)
-        if !rendered.isEmpty { Console.err(TerminalSanitizer.sanitize(rendered, keepNewlines: true)) }
+        if !rendered.isEmpty { Console.err(TextSanitizer.sanitize(rendered, keepNewlines: true)) }
         let errors = result.diagnostics.filter { $0.severity == .error }.count
         let warnings = result.diagnostics.filter { $0.severity == .warning }.count
         if result.hasErrors {
             throw CLIError.failure("rules check: \(errors) error(s), \(warnings) warning(s) in \(paths.joined(separator: " "))")
         }
         let count = result.ruleSet?.ruleNames.count ?? 0
-        Console.out("rules ok: \(count) rule(s)\(warnings > 0 ? ", \(warnings) warning(s)" : "") in \(TerminalSanitizer.sanitize(paths.joined(separator: " ")))\n")
+        Console.out("rules ok: \(count) rule(s)\(warnings > 0 ? ", \(warnings) warning(s)" : "") in \(TextSanitizer.sanitize(paths.joined(separator: " ")))\n")
     }
 }
 
@@ -91,14 +92,14 @@ struct RulesTestCommand: Command {
         for file in try Self.testFiles(paths) {
             let report = RuleTestRunner.run(path: file)
             totalCases += report.cases
-            let name = TerminalSanitizer.sanitize(file)
+            let name = TextSanitizer.sanitize(file)
             if report.passed {
                 Console.out("\(style.paint("PASS", .green))  \(name)  (\(report.cases) case(s), \(report.expectations) expectation(s))\n")
             } else {
                 failedFiles += 1
                 Console.out("\(style.paint("FAIL", .alarm))  \(name)  (\(report.failures.count) failure(s))\n")
                 for failure in report.failures {
-                    Console.err(TerminalSanitizer.sanitize(failure.description, keepNewlines: true) + "\n")
+                    Console.err(TextSanitizer.sanitize(failure.description, keepNewlines: true) + "\n")
                 }
             }
         }

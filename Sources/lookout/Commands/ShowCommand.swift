@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// `lookout show ID`: everything about one event and its timeline.
 struct ShowCommand: Command {
@@ -24,6 +25,7 @@ struct ShowCommand: Command {
         let store = try context.openStore(writing: false)
         guard let event = try store.event(id: id) else { throw CLIError.failure("no event with id \(id)") }
         let timeline = try store.timeline(of: event.id)
+        let senders = try store.senders(of: event.id).map(\.deviceID)
         if json {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))
@@ -33,31 +35,41 @@ struct ShowCommand: Command {
                 ("phone", .string(event.location.residentPhone)),
                 ("emergency_contact", .string(event.location.emergencyContact)),
             ])))
+            if !senders.isEmpty { members.append(("senders", .array(senders.map { .string($0) }))) }
             members.append(("timeline", .array(timeline.map(EventText.json))))
             Console.out(JSONOutput.object(members).rendered())
             return
         }
-        Console.out(render(event, timeline: timeline))
+        Console.out(render(event, timeline: timeline, senders: senders))
     }
 
     /// The human-readable page.
-    func render(_ event: EventRecord, timeline: [TimelineEntry]) -> String {
+    /// `senders`: the first device ids kept for an event that folds alarms of unregistered devices.
+    func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = []) -> String {
         let style = context.style
         let now = context.now
         let location = event.location
         var fields: [(String, String)] = []
         func add(_ label: String, _ value: String, keepNewlines: Bool = false) {
             guard !value.isEmpty else { return }
-            fields.append((label, TerminalSanitizer.sanitize(value, keepNewlines: keepNewlines)))
+            fields.append((label, TextSanitizer.sanitize(value, keepNewlines: keepNewlines)))
         }
         let levelText = style.paint(event.level.rawValue.uppercased(), EventText.colour(of: event.level))
         var header = "\(style.paint(event.id, .bold))  \(levelText)  \(event.status.rawValue)"
         if event.overdue { header += "  " + style.paint("OVERDUE", .alarm) }
-        if event.silenced { header += "  (silenced)" }
-        header += "\n" + style.paint(TerminalSanitizer.sanitize(event.title), .bold) + "\n"
+        if let maintenance = EventText.maintenance(event) {
+            header += "  " + (event.silenced ? "(\(maintenance))" : style.paint(maintenance, .yellow))
+        }
+        header += "\n" + style.paint(TextSanitizer.sanitize(event.title), .bold) + "\n"
         add("Description", event.description, keepNewlines: true)
         add("Kind", event.kind)
         add("Device", event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : " (unregistered)"))
+        if !senders.isEmpty {
+            // The event keeps the first ids only: say that the list is cut, and that the count is of alarms.
+            add("Senders", senders.joined(separator: ", ")
+                + "\n(the first \(senders.count) device ids kept; \(event.count) alarms in all, from these and any others)",
+                keepNewlines: true)
+        }
         add("Rule", event.rule)
         add("Group", event.group)
         add("Address", location.address)

@@ -1,43 +1,56 @@
 import Daemon
 import EventCore
+import Vocabulary
 
-/// `lookout silence add`: silence a device, a building or a community for a while, with a reason.
+/// `lookout silence add`: silence a device, a building or a community (optionally only a device kind or a
+/// rule there), or a kind or rule everywhere, for a while, with a reason.
 struct SilenceAddCommand: Command {
     static let name = "silence add"
     static let help = CommandHelp(
-        summary: "silence a device, building or community for maintenance (events are still recorded)",
-        usage: "(--device ID | --building C/B | --community C) --for 2h --reason TEXT",
+        summary: "silence events for maintenance (still recorded; red events of life-safety rules are never hidden)",
+        usage: "(--device ID | --building C/B | --community C | --kind K | --rule R) --for 2h --reason TEXT [--force]",
         options: [
             .value("device", "ID", help: "one device"),
             .value("building", "C/B", help: "one building: community/building"),
-            .value("community", "C", help: "a whole community"),
+            .value("community", "C", help: "a whole community (needs --force)"),
+            .value("kind", "KIND", help: "only devices of this kind (smoke, sos, …); alone: in every community (needs --force)"),
+            .value("rule", "RULE", help: "only events of this rule; alone: in every community (needs --force)"),
             .value("for", "DURATION", help: "how long: 30m, 2h, 1d (or --until)"),
             .value("until", "WHEN", help: "until a time: 2026-11-23T18:00"),
             .value("reason", "TEXT", help: "why, for the record (required)"),
+            .flag("force", help: "allow a silence longer than [silences] max_duration (24 h) or covering a whole community"),
         ],
         examples: ["lookout silence add --building c01/3 --for 2h --reason 'fire alarm test'",
+                   "lookout silence add --building c01/3 --kind smoke --for 1h --reason 'detector cleaning'",
                    "lookout silence add --device MH-0007 --until 2026-11-24T08:00 --reason 'road works'"])
 
     let context: CLIContext
     let scope: SilenceScope
     let until: Millis
     let reason: String
+    let force: Bool
 
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         _ = try arguments.positionals(exactly: [])
-        var scopes: [SilenceScope] = []
-        if let device = arguments.value("device") { scopes.append(.device(device)) }
+        var places: [SilenceScope] = []
+        if let device = arguments.value("device") { places.append(.device(device)) }
         if let building = arguments.value("building") {
             let parts = building.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw CLIError.usage("silence add: --building needs COMMUNITY/BUILDING, e.g. c01/3")
             }
-            scopes.append(.building(community: parts[0], building: parts[1]))
+            places.append(.building(community: parts[0], building: parts[1]))
         }
-        if let community = arguments.value("community") { scopes.append(.community(community)) }
-        guard scopes.count == 1, let scope = scopes.first else {
-            throw CLIError.usage("silence add: give exactly one of --device, --building, --community")
+        if let community = arguments.value("community") { places.append(.community(community)) }
+        guard places.count <= 1 else {
+            throw CLIError.usage("silence add: give at most one of --device, --building, --community")
+        }
+        var scope = places.first ?? SilenceScope()
+        if let kind = arguments.value("kind") { scope = scope.kind(kind) }
+        if let rule = arguments.value("rule") { scope = scope.rule(rule) }
+        guard !scope.isEmpty else {
+            throw CLIError.usage("silence add: give --device, --building, --community, --kind or --rule")
         }
         self.scope = scope
         switch (arguments.value("for"), arguments.value("until")) {
@@ -55,31 +68,65 @@ struct SilenceAddCommand: Command {
             throw CLIError.usage("silence add: give exactly one of --for DURATION or --until WHEN")
         }
         reason = try arguments.required("reason")
+        force = arguments.flag("force")
     }
 
     func run() throws {
         let store = try context.openStore(writing: true)
-        let silence = try store.addSilence(scope: scope, until: until, reason: reason, actor: context.actor, at: context.now)
-        Console.out("silence \(silence.id): \(TerminalSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
+        let silence: Silence
+        do {
+            silence = try store.addSilence(scope: scope, until: until, reason: reason, actor: context.actor, at: context.now,
+                                           policy: SilenceText.policy(store.daemonStatus()), force: force)
+        } catch let refusal as SilenceRefusal {
+            throw CLIError.failure("silence add refused: " + TextSanitizer.sanitize(refusal.description))
+        }
+        Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
+        if force { Console.out("forced: it lasts longer than the maximum or covers a whole community; it shows in 'lookout silence list' with what it holds back\n") }
     }
 }
 
-/// `lookout silence list`.
-struct SilenceListCommand: RecordListCommand {
+/// `lookout silence list`: silences in force and what each holds back right now.
+struct SilenceListCommand: Command {
     static let name = "silence list"
-    static let help = CommandHelp(summary: "list silences in force", usage: "",
+    static let help = CommandHelp(summary: "list silences in force and what each is holding back (events, devices)", usage: "",
                                   options: [.flag("json", help: "print a JSON array")],
                                   examples: ["lookout silence list"])
-    static let subjectTitle = "SCOPE"
-    static let emptyText = "No silences in force."
     let context: CLIContext
     let json: Bool
 
-    static func records(in store: EventStore, now: Millis) throws -> [RecordListing] {
-        try store.listSilences(now: now).map {
-            RecordListing(id: $0.id, subject: SilenceText.scope($0.scope), createdAt: $0.createdAt, until: $0.until,
-                          reason: $0.reason, actor: $0.actor)
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        _ = try arguments.positionals(exactly: [])
+        json = arguments.flag("json")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: false)
+        let now = context.now
+        let holds = try store.silenceHolds(now: now)
+        let records = holds.map { hold in
+            var record = RecordListing(id: hold.silence.id, subject: SilenceText.scope(hold.silence.scope),
+                                       createdAt: hold.silence.createdAt, until: hold.silence.until,
+                                       reason: hold.silence.reason, actor: hold.silence.actor)
+            record.holding = SilenceText.holding(hold)
+            record.json = [("devices", .integer(Int64(hold.devices))),
+                           ("hidden_events", .array(hold.hiddenEvents.map { .string($0.id) })),
+                           ("shown_events", .array(hold.shownEvents.map { .string($0.id) }))]
+            return record
         }
+        var out = RecordListing.render(records, subjectTitle: "SCOPE", json: json, empty: "No silences in force.",
+                                       now: now, context: context)
+        if !json {
+            for hold in holds {
+                for event in hold.hiddenEvents {
+                    out += "silence \(hold.silence.id) hides " + EventText.summary(event, style: context.style) + "\n"
+                }
+                for event in hold.shownEvents {
+                    out += "silence \(hold.silence.id) does not hide (life safety) " + EventText.summary(event, style: context.style) + "\n"
+                }
+            }
+        }
+        Console.out(out)
     }
 }
 
@@ -93,19 +140,43 @@ struct SilenceRemoveCommand: RecordRemoveCommand {
     let context: CLIContext
     let id: Int64
 
-    static func remove(id: Int64, in store: EventStore, at time: Millis) throws -> Bool {
-        try store.removeSilence(id: id, at: time)
+    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool {
+        // The events it hid are shown at once, on this person's record.
+        try store.removeSilence(id: id, at: time, actor: actor)
     }
 }
 
 /// How silences read.
 enum SilenceText {
-    /// `device SD-0113`, `building c01/3`, `community c01`.
+    /// `device SD-0113`, `building c01/3`, `community c01 kind smoke`, `rule sos_call`.
     static func scope(_ scope: SilenceScope) -> String {
-        switch scope {
-        case .device(let id): return "device \(id)"
-        case .building(let community, let building): return "building \(community)/\(building)"
-        case .community(let community): return "community \(community)"
+        var parts: [String] = []
+        if !scope.deviceID.isEmpty { parts.append("device \(scope.deviceID)") }
+        if !scope.building.isEmpty {
+            parts.append("building \(scope.community)/\(scope.building)")
+        } else if !scope.community.isEmpty {
+            parts.append("community \(scope.community)")
         }
+        if !scope.kind.isEmpty { parts.append("kind \(scope.kind)") }
+        if !scope.rule.isEmpty { parts.append("rule \(scope.rule)") }
+        return parts.joined(separator: " ")
+    }
+
+    /// What a silence holds back: `2 events hidden, 14 devices` (and red life-safety events it does not hide).
+    static func holding(_ hold: SilenceHold) -> String {
+        var text = "\(hold.hiddenEvents.count) event(s) hidden, \(hold.devices) device(s)"
+        if !hold.shownEvents.isEmpty { text += ", \(hold.shownEvents.count) life-safety event(s) shown anyway" }
+        return text
+    }
+
+    /// The limits `lookoutd` publishes in its status row; the defaults when it has not written one.
+    static func policy(_ status: DaemonStatusSnapshot) -> SilencePolicy {
+        let values = DaemonStatusValues(status.values)
+        var policy = SilencePolicy()
+        if let maximum = values[.silenceMaxDuration].flatMap(Millis.init), maximum > 0 { policy.maximumMillis = maximum }
+        if let names = values[.ruleNames], !names.isEmpty {
+            policy.knownRules = Set(names.split(separator: ",").map(String.init))
+        }
+        return policy
     }
 }

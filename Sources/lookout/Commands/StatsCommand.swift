@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// `lookout stats`: how many events, how fast they were taken and reached, per community.
 struct StatsCommand: Command {
@@ -47,9 +48,9 @@ struct StatsCommand: Command {
         var out = "Events since \(TimeText.local(statistics.since)) (\(TimeText.span(milliseconds: context.now - statistics.since)))"
         if let community {
             guard let figures = statistics.perCommunity.first(where: { $0.community == community }) else {
-                return out + " in community \(TerminalSanitizer.sanitize(community)): none\n"
+                return out + " in community \(TextSanitizer.sanitize(community)): none\n"
             }
-            out += " in community \(TerminalSanitizer.sanitize(community)): \(figures.total)   active \(figures.stillActive)   overdue \(figures.overdue)\n"
+            out += " in community \(TextSanitizer.sanitize(community)): \(figures.total)   active \(figures.stillActive)   overdue \(figures.overdue)\n"
             out += "\n" + style.paint("By level", .bold) + "\n" + levelBars(figures.byLevel)
             out += "\n" + responseTable(ack: figures.timeToAcknowledge, onsite: figures.timeToOnsite, shares: nil)
             return out

@@ -1,6 +1,7 @@
 import Daemon
 import EventCore
 import Foundation
+import Vocabulary
 
 /// `lookout status`: the daemon's health from the status row it writes every few seconds.
 struct StatusCommand: Command {
@@ -10,7 +11,8 @@ struct StatusCommand: Command {
         usage: "",
         options: [.flag("json", help: "print a JSON object (the status row plus the verdict)")],
         discussion: ["Exit status 1 when the daemon is down (no status row, the row is older than three status " +
-                     "intervals, the process is gone, or it stopped) or not connected to the broker."],
+                     "intervals, the process is gone, or it stopped), not connected to the broker, or cannot write to its " +
+                     "database (disk full: then nothing is acknowledged, and status says so even when the row is stale)."],
         examples: ["lookout status", "lookout status || echo 'lookoutd needs attention'"])
 
     /// Status interval assumed when the row does not say (lookoutd's default `[status] interval`).
@@ -33,10 +35,46 @@ struct StatusCommand: Command {
         var connected: Bool
         /// Why it is considered down, if it is.
         var problem: String?
+        /// Set while its database commits fail: nothing is acknowledged to the broker meanwhile.
+        var storage: StorageTrouble? = nil
     }
 
+    /// Commits that fail: since when (nil: not known, the daemon could not write it down) and whether the disk is full.
+    struct StorageTrouble: Equatable {
+        var since: Millis?
+        var diskFull: Bool
+    }
+
+    /// What the status row cannot say when the daemon cannot write it: whether its process is alive, whether
+    /// the disk holding the database is full. Read on this host (where the database file is).
+    struct HostProbe {
+        /// Whether process `pid` is a running `lookoutd`.
+        var lookoutdRunning: (Int32) -> Bool
+        /// Bytes free for the database on its filesystem, nil when unknown.
+        var bytesFree: () -> Int64?
+
+        /// The real host, for the database at `databasePath`.
+        static func live(databasePath: String) -> HostProbe {
+            HostProbe(lookoutdRunning: { pid in
+                guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+                // A pid reused by another program is not the daemon (where /proc says).
+                guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return true }
+                return comm.hasPrefix("lookoutd")
+            }, bytesFree: {
+                var stats = statvfs()
+                let directory = (databasePath as NSString).deletingLastPathComponent
+                guard statvfs(directory.isEmpty ? "." : directory, &stats) == 0 else { return nil }
+                return Int64(stats.f_bavail) * Int64(stats.f_frsize)
+            })
+        }
+    }
+
+    /// Below this many free bytes the database's disk counts as full (SQLite grows its files a page at a time,
+    /// and the write-ahead log by several pages per commit).
+    static let fullDiskBytes: Int64 = 64 * 1024
+
     /// Judges a snapshot at `now`.
-    static func verdict(_ snapshot: DaemonStatusSnapshot, now: Millis) -> Verdict {
+    static func verdict(_ snapshot: DaemonStatusSnapshot, now: Millis, host: HostProbe? = nil) -> Verdict {
         let values = DaemonStatusValues(snapshot.values)
         guard let updatedAt = snapshot.updatedAt else {
             return Verdict(running: false, connected: false, problem: "lookoutd has never written its status")
@@ -44,24 +82,46 @@ struct StatusCommand: Command {
         if values[.state] == "stopped" {
             return Verdict(running: false, connected: false, problem: "lookoutd stopped \(TimeText.span(milliseconds: now - updatedAt)) ago")
         }
+        let pid = values[.pid].flatMap(Int32.init) ?? 0
+        let connected = values[.connected] == "true"
+        let failingSince = values[.commitsFailingSince].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil }
+        let diskFullInRow = values[.diskFull] == "true"
+        let diskFullOnHost = host?.bytesFree().map { $0 < fullDiskBytes } ?? false
         let interval = values[.statusInterval].flatMap(Double.init) ?? defaultIntervalSeconds
         let age = now - updatedAt
         if Double(age) > 3 * interval * 1000 {
+            // A daemon that cannot commit cannot write this row either: alive with a full disk (or failing commits
+            // on record) it is not down, it is stuck, and says why.
+            if pid > 0, let host, host.lookoutdRunning(pid), diskFullOnHost || failingSince != nil {
+                return Verdict(running: true, connected: connected, problem: "it cannot write to its database",
+                               storage: StorageTrouble(since: failingSince, diskFull: diskFullOnHost || diskFullInRow))
+            }
             return Verdict(running: false, connected: false,
                            problem: "status is \(TimeText.span(milliseconds: age)) old (expected every \(TimeText.span(milliseconds: Int64(interval * 1000))))")
         }
-        if let pid = values[.pid].flatMap(Int32.init), pid > 0, kill(pid, 0) != 0, errno == ESRCH {
+        if pid > 0, kill(pid, 0) != 0, errno == ESRCH {
             return Verdict(running: false, connected: false, problem: "process \(pid) is not running")
         }
-        let connected = values[.connected] == "true"
+        if let failingSince {
+            return Verdict(running: true, connected: connected, problem: "it cannot write to its database",
+                           storage: StorageTrouble(since: failingSince, diskFull: diskFullInRow || diskFullOnHost))
+        }
         return Verdict(running: true, connected: connected, problem: connected ? nil : "not connected to the broker")
+    }
+
+    /// One line on failing commits: the disk is full (or commits fail), nothing is acknowledged.
+    static func storageText(_ trouble: StorageTrouble, now: Millis) -> String {
+        var text = trouble.diskFull ? "DISK FULL" : "COMMITS FAIL"
+        if let since = trouble.since { text += " since \(TimeText.local(since)) (\(TimeText.span(milliseconds: now - since)))" }
+        text += trouble.diskFull ? ": the database cannot grow" : ": see the lookoutd log"
+        return text + "; nothing is being acknowledged: the broker keeps the messages and redelivers them once it can write again"
     }
 
     func run() throws {
         let store = try context.openStore(writing: false)
         let now = context.now
         let snapshot = try store.daemonStatus()
-        let verdict = Self.verdict(snapshot, now: now)
+        let verdict = Self.verdict(snapshot, now: now, host: .live(databasePath: context.databasePath))
         // Open events come from the events themselves, so they are right even when the daemon is down.
         var everyOpenEvent = EventFilter()
         everyOpenEvent.limit = Int.max
@@ -73,6 +133,8 @@ struct StatusCommand: Command {
             var members: [(String, JSONOutput)] = [
                 ("running", .bool(verdict.running)), ("connected", .bool(verdict.connected)),
                 ("problem", .string(verdict.problem)), ("updated_at", .string(snapshot.updatedAt.map(TimeText.iso))),
+                ("disk_full", .bool(verdict.storage?.diskFull == true)),
+                ("acknowledging", .bool(verdict.running && verdict.storage == nil)),
                 ("open_events", .object(EventLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })),
                 ("overdue", .integer(Int64(overdue))),
             ]
@@ -81,13 +143,13 @@ struct StatusCommand: Command {
         } else {
             Console.out(render(snapshot, verdict: verdict, byLevel: byLevel, overdue: overdue, now: now))
         }
-        if !verdict.running || !verdict.connected { throw CLIError.exit(1) }
+        if !verdict.running || !verdict.connected || verdict.storage != nil { throw CLIError.exit(1) }
     }
 
     private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [EventLevel: Int],
                         overdue: Int, now: Millis) -> String {
         let style = context.style
-        let values = DaemonStatusValues(snapshot.values.mapValues { TerminalSanitizer.sanitize($0) })
+        let values = DaemonStatusValues(snapshot.values.mapValues { TextSanitizer.sanitize($0) })
         func value(_ key: DaemonStatusKey) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
         func time(_ key: DaemonStatusKey) -> Millis? { values[key].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil } }
         var lines: [(String, String)] = []
@@ -100,6 +162,7 @@ struct StatusCommand: Command {
             daemon += ")"
         }
         lines.append(("lookoutd", daemon))
+        if let storage = verdict.storage { lines.append(("database", style.paint(Self.storageText(storage, now: now), .alarm))) }
         if snapshot.updatedAt != nil {
             var broker = verdict.connected ? style.paint("connected", .green) : style.paint("DISCONNECTED", .alarm)
             if let since = time(.connectionChangedAt) {
@@ -117,7 +180,8 @@ struct StatusCommand: Command {
             var commit = time(.lastCommitAt).map { "last \(TimeText.span(milliseconds: now - $0)) ago" } ?? "none yet"
             let failures = Int(value(.commitFailures)) ?? 0
             if failures > 0 { commit += style.paint(", \(failures) failure(s)", .alarm) }
-            commit += "; hand-off backlog \(value(.outboxBacklog))"
+            let backlog = value(.outboxBacklog)
+            commit += "; hand-off backlog " + (backlog == "-1" ? "unknown" : backlog)
             lines.append(("commits", commit))
         }
         var events = EventLevel.allCases.reversed().map { level in

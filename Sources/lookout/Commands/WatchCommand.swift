@@ -2,6 +2,7 @@ import Daemon
 import EventCore
 import Foundation
 import Synchronization
+import Vocabulary
 
 /// Set by SIGINT/SIGTERM while `lookout watch` runs; the poll loop checks it.
 private let watchInterrupted = Atomic<Bool>(false)
@@ -77,7 +78,7 @@ struct WatchCommand: Command {
             } catch {
                 // A busy or briefly unavailable database is retried; say so once per distinct problem.
                 let message = "\(error)"
-                if message != lastError { Console.err("lookout: warning: \(TerminalSanitizer.sanitize(message))\n") }
+                if message != lastError { Console.err("lookout: warning: \(TextSanitizer.sanitize(message))\n") }
                 lastError = message
                 batch = []
                 failed = true
@@ -118,31 +119,34 @@ struct WatchCommand: Command {
     static let batchSize = 500
 
     /// Actions that call for attention (bell when red).
-    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened"]
+    /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
+    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened", "unsilenced"]
 
     /// One line for a change, ending in a newline (and a bell when called for).
     func line(for change: EventChange, now: Millis) -> String {
         let event = change.event
         let style = context.style
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
-            : change.action == "raised" ? EventText.colour(of: event.level) : .cyan
+            : change.action == "raised" || change.action == "unsilenced" ? EventText.colour(of: event.level) : .cyan
         var parts = [
             TimeText.clock(event.updatedAt),  // the snapshot is the event just after this change
-            style.paint(DisplayWidth.fit(TerminalSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
+            style.paint(DisplayWidth.fit(TextSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
             style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
             DisplayWidth.fit(event.status.rawValue, to: 12),
-            DisplayWidth.fit(TerminalSanitizer.sanitize(event.kind), to: 7),
-            DisplayWidth.fit(TerminalSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
-            TerminalSanitizer.sanitize(event.title),
-            "(" + TerminalSanitizer.sanitize(EventText.place(event)) + ")",
+            DisplayWidth.fit(TextSanitizer.sanitize(event.kind), to: 7),
+            DisplayWidth.fit(TextSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
+            TextSanitizer.sanitize(event.title),
+            "(" + TextSanitizer.sanitize(EventText.place(event)) + ")",
             "raised \(TimeText.span(milliseconds: now - event.firstSeen)) ago",
         ]
         if let lateness = EventText.lateness(event, now: now) { parts.append(style.paint(lateness, .yellow)) }
         let deadline = EventText.deadline(event, now: now)
         if deadline.text != "-" { parts.append(style.paint(deadline.text, deadline.colour)) }
         if event.count > 1 { parts.append("×\(event.count)") }
-        if event.silenced { parts.append("(silenced)") }
+        if let maintenance = EventText.maintenance(event) {
+            parts.append(event.silenced ? "(\(maintenance))" : style.paint("[\(maintenance)]", .yellow))
+        }
         // A silenced event is on the record, not an alert: never a bell.
         let ring = bell && !event.silenced && (change.action == "escalated"
             || (event.level == .red && Self.alertingActions.contains(change.action)))

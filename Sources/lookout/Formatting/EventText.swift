@@ -1,5 +1,6 @@
 import Daemon
 import EventCore
+import Vocabulary
 
 /// How events look in the CLI: level colours, deadlines, where, one-line summaries, JSON.
 enum EventText {
@@ -58,6 +59,14 @@ enum EventText {
         return location.registered ? "-" : "unregistered device"
     }
 
+    /// The maintenance mark of an event raised under a silence, sanitised: "during maintenance: REASON" when it
+    /// is shown (a life-safety red event, or its silence ended), "silenced: REASON" while hidden; nil otherwise.
+    static func maintenance(_ event: EventRecord) -> String? {
+        if event.silenced { return "silenced: " + TextSanitizer.sanitize(event.maintenance ?? "maintenance") }
+        guard let reason = event.maintenance else { return nil }
+        return "during maintenance: " + TextSanitizer.sanitize(reason)
+    }
+
     /// One line for action results and `watch`: id, level, status, title, sanitised and coloured.
     static func summary(_ event: EventRecord, style: TerminalStyle) -> String {
         var parts = [
@@ -65,9 +74,9 @@ enum EventText {
             style.paint(event.level.rawValue.uppercased(), colour(of: event.level)),
             event.status.rawValue,
         ]
-        if !event.assignee.isEmpty { parts.append("→ \(TerminalSanitizer.sanitize(event.assignee))") }
-        parts.append(TerminalSanitizer.sanitize(event.title))
-        parts.append("(\(TerminalSanitizer.sanitize(place(event))))")
+        if !event.assignee.isEmpty { parts.append("→ \(TextSanitizer.sanitize(event.assignee))") }
+        parts.append(TextSanitizer.sanitize(event.title))
+        parts.append("(\(TextSanitizer.sanitize(place(event))))")
         return parts.joined(separator: "  ")
     }
 
@@ -88,6 +97,7 @@ enum EventText {
             ("status", .string(event.status.rawValue)),
             ("overdue", .bool(event.overdue)),
             ("silenced", .bool(event.silenced)),
+            ("maintenance", .string(event.maintenance)),
             ("kind", .string(event.kind)),
             ("device", .string(event.deviceID)),
             ("rule", .string(event.rule)),

@@ -1,5 +1,6 @@
 import Daemon
 import Rules
+import Vocabulary
 
 /// JSON written by the CLI for scripts: keys in a fixed order, every control character and
 /// terminal-dangerous character escaped (`\u001b`), so the output is safe on a terminal too.
@@ -61,11 +62,9 @@ indirect enum JSONOutput: Sendable, Equatable {
         }
     }
 
-    /// A JSON string literal with terminal-dangerous characters and line/paragraph separators escaped too.
+    /// A JSON string literal with terminal-dangerous characters (line/paragraph separators among them) escaped too.
     private static func writeString(_ text: String, into out: inout String) {
-        JSONValue.writeQuoted(text, to: &out, alsoEscaping: { scalar in
-            TerminalSanitizer.isDangerous(scalar) || scalar == "\u{2028}" || scalar == "\u{2029}"
-        })
+        JSONValue.writeQuoted(text, to: &out, alsoEscaping: TextSanitizer.isDangerous)
     }
 
     static func == (lhs: JSONOutput, rhs: JSONOutput) -> Bool { lhs.rendered() == rhs.rendered() }

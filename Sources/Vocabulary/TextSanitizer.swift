@@ -1,11 +1,13 @@
-/// Makes text from devices (and anything else not written by us) safe to print on a terminal.
+/// Makes text from devices (and anything else not written by us) safe to print on a terminal or in a log line.
 ///
-/// C0 controls (U+0000–U+001F), DEL, C1 controls (U+0080–U+009F), and the bidirectional
-/// override/isolate characters that can reorder what a reader sees (U+202A–U+202E, U+2066–U+2069,
-/// U+200E/U+200F, U+061C) are replaced by visible escapes: `\x1b` for C0 and DEL, `\u{9b}` for the
-/// others. Nothing that can start an escape sequence reaches the terminal, and the result is one
-/// line unless newlines are explicitly kept.
-public enum TerminalSanitizer {
+/// The one sanitizer of Lookout: the CLI's tables, the daemon's log and journal lines, systemd status text and
+/// rule templates all use it, so a character that cannot reach a terminal cannot reach the journal either.
+/// C0 controls (U+0000–U+001F), DEL, C1 controls (U+0080–U+009F), the line and paragraph separators
+/// (U+2028, U+2029) and the bidirectional marks, embeddings, overrides and isolates that can reorder what a
+/// reader sees (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are replaced by visible escapes:
+/// `\x1b` for C0 and DEL, `\u{9b}` for the others. Nothing that can start an escape sequence gets through,
+/// and the result is one line unless newlines are explicitly kept.
+public enum TextSanitizer {
     /// The sanitised form of `text`. With `keepNewlines`, `\n` stays a line break (for multi-line
     /// fields such as descriptions); `\r` and every other control is always escaped.
     public static func sanitize(_ text: String, keepNewlines: Bool = false) -> String {
@@ -28,7 +30,7 @@ public enum TerminalSanitizer {
         text.unicodeScalars.allSatisfy { (allowingNewlines && $0 == "\n") || escape(for: $0) == nil }
     }
 
-    /// Whether `scalar` is replaced by `sanitize` (a control, or a character that reorders text).
+    /// Whether `scalar` is replaced by `sanitize` (a control, a line separator, or a character that reorders text).
     public static func isDangerous(_ scalar: Unicode.Scalar) -> Bool { escape(for: scalar) != nil }
 
     /// The visible escape for a dangerous scalar, or nil when the scalar is harmless.
@@ -37,7 +39,7 @@ public enum TerminalSanitizer {
         switch value {
         case 0x00..<0x20, 0x7F:
             return "\\x" + hex(value, digits: 2)
-        case 0x80..<0xA0, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
+        case 0x80..<0xA0, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
             return "\\u{" + hex(value, digits: 0) + "}"
         default:
             return nil

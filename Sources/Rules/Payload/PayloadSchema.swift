@@ -1,0 +1,217 @@
+/// Declared payload fields per device kind: each field's JSON type and its range or allowed values.
+///
+/// A device's payload is the device's word about the world; a value no sensor can report (`battery_pct`
+/// 250, `temperature_c` −900, `state` "melting") or a number sent as a string is not evidence of anything.
+/// The daemon checks every message of a declared kind against this table before the rules see it, rejects
+/// the offending fields (counted and sampled, see `lookout rejects`) and evaluates the rest, so that a
+/// smoke alarm with a broken thermometer is still a smoke alarm. Fields a kind does not declare pass
+/// unchecked (vendors add fields); kinds without a declaration are unknown (a topic names any kind it likes).
+///
+/// The check is a linear scan of a few declared fields per payload field: no hashing, no allocation unless
+/// something is wrong. Built from the shipped table (`PayloadSchema.shippedText`) and, optionally, an
+/// operator's file in the same syntax (see `PayloadSchema+Text.swift`).
+public struct PayloadSchema: Sendable, Equatable {
+    /// What one declared field may hold.
+    public struct Field: Sendable, Equatable {
+        /// The JSON type it must have.
+        public enum ValueType: String, Sendable, Equatable {
+            /// Any finite JSON number.
+            case number
+            /// A JSON number without a fractional part.
+            case integer
+            /// `true` or `false`.
+            case bool
+            /// A JSON string.
+            case string
+            /// Not checked (an operator's file uses it to lift a shipped declaration).
+            case any
+        }
+        /// Field name as it appears in the payload.
+        public var name: String
+        /// Its type.
+        public var type: ValueType
+        /// Inclusive bounds for numbers; nil: any finite value.
+        public var range: ClosedRange<Double>?
+        /// Allowed values for strings; empty: any string.
+        public var allowed: [String]
+
+        /// Creates a declaration.
+        public init(name: String, type: ValueType, range: ClosedRange<Double>? = nil, allowed: [String] = []) {
+            self.name = name
+            self.type = type
+            self.range = range
+            self.allowed = allowed
+        }
+
+        /// The declaration in the file syntax (`number -50..150`, `one of alarm, normal`).
+        public var specification: String {
+            if !allowed.isEmpty { return "one of " + allowed.joined(separator: ", ") }
+            guard let range else { return type.rawValue }
+            return "\(type.rawValue) \(Self.format(range.lowerBound))..\(Self.format(range.upperBound))"
+        }
+
+        /// A bound without a needless `.0`.
+        static func format(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        }
+
+        /// Why `value` does not fit, or nil when it does.
+        @inline(__always)
+        func problem(with value: JSONValue) -> PayloadViolation.Problem? {
+            switch type {
+            case .any:
+                return nil
+            case .number, .integer:
+                guard case .number(let number) = value else { return .wrongType }
+                if type == .integer, number != number.rounded() { return .wrongType }
+                if let range, !range.contains(number) { return .outOfRange }
+                return nil
+            case .bool:
+                guard case .bool = value else { return .wrongType }
+                return nil
+            case .string:
+                guard case .string(let text) = value else { return .wrongType }
+                if !allowed.isEmpty, !allowed.contains(text) { return .notAllowed }
+                return nil
+            }
+        }
+    }
+
+    /// The fields of one kind, the kind's own and those of `[all]` it does not redeclare.
+    public struct Kind: Sendable, Equatable {
+        /// Kind name as in the topic (`smoke`).
+        public var name: String
+        /// Declared fields, in declaration order.
+        public var fields: [Field]
+    }
+
+    /// Fields every kind may send (`[all]`), kept so that a kind added later gets them.
+    public private(set) var common: [Field]
+    /// Declared kinds, in declaration order.
+    public private(set) var kinds: [Kind]
+
+    /// A schema from declarations: `common` fields apply to every kind that does not declare the name itself.
+    public init(common: [Field], kinds: [(name: String, fields: [Field])]) {
+        self.common = common
+        self.kinds = []
+        for kind in kinds { declare(kind: kind.name, fields: kind.fields) }
+    }
+
+    /// Adds `fields` to `kind` (creating it), each replacing an earlier declaration of the same name.
+    mutating func declare(kind name: String, fields: [Field]) {
+        let index: Int
+        if let existing = kinds.firstIndex(where: { $0.name == name }) {
+            index = existing
+        } else {
+            kinds.append(Kind(name: name, fields: common))
+            index = kinds.count - 1
+        }
+        for field in fields { Self.put(field, into: &kinds[index].fields) }
+    }
+
+    /// Adds `fields` to `[all]` and to every kind that has not declared them itself.
+    mutating func declareCommon(_ fields: [Field]) {
+        for field in fields {
+            let previous = common.first { $0.name == field.name }
+            Self.put(field, into: &common)
+            for index in kinds.indices {
+                let own = kinds[index].fields.first { $0.name == field.name }
+                if own == nil || own == previous { Self.put(field, into: &kinds[index].fields) }
+            }
+        }
+    }
+
+    private static func put(_ field: Field, into fields: inout [Field]) {
+        if let index = fields.firstIndex(where: { $0.name == field.name }) { fields[index] = field } else { fields.append(field) }
+    }
+
+    /// Position of `kind` in `kinds`, nil when the kind is not declared.
+    @inline(__always)
+    public func kindIndex(_ kind: String) -> Int? {
+        for index in kinds.indices where kinds[index].name == kind { return index }
+        return nil
+    }
+
+    /// The declaration of `field` for the kind at `kindIndex`, nil when it has none.
+    public func field(_ field: String, kind kindIndex: Int) -> Field? {
+        kinds[kindIndex].fields.first { $0.name == field }
+    }
+
+    /// Every payload field of `payload` that does not fit the kind at `kindIndex`, in payload order.
+    /// Empty (no allocation) when the payload fits.
+    public func violations(in payload: JSONObject, kind kindIndex: Int) -> [PayloadViolation] {
+        var found: [PayloadViolation] = []
+        let declared = kinds[kindIndex].fields
+        for position in payload.fields.indices {
+            let name = payload.fields[position].key
+            for field in declared where field.name == name {
+                if let problem = field.problem(with: payload.fields[position].value) {
+                    found.append(PayloadViolation(position: position, field: field, value: payload.fields[position].value,
+                                                  problem: problem))
+                }
+                break
+            }
+        }
+        return found
+    }
+}
+
+/// One payload field that does not fit its declaration.
+public struct PayloadViolation: Sendable, Equatable {
+    /// What is wrong with it.
+    public enum Problem: Sendable, Equatable {
+        /// Not the declared JSON type (a number sent as a string).
+        case wrongType
+        /// A number outside the declared range.
+        case outOfRange
+        /// A string that is not one of the declared values.
+        case notAllowed
+    }
+    /// Index of the field in the payload's `fields`.
+    public var position: Int
+    /// The declaration it broke.
+    public var field: PayloadSchema.Field
+    /// The value sent.
+    public var value: JSONValue
+    /// What is wrong.
+    public var problem: Problem
+
+    /// The reject reason code: `wrong_type` for a type mismatch, `implausible_value` for a value out of range
+    /// or not among the allowed ones.
+    public var reason: String { problem == .wrongType ? PayloadSchema.wrongTypeReason : PayloadSchema.implausibleValueReason }
+
+    /// One line naming the field and the value (JSON, shortened; not sanitised for a terminal):
+    /// `temperature_c = -900: outside -50..150`.
+    public var detail: String {
+        var text = value.jsonText
+        if text.count > 40 { text = String(text.prefix(40)) + "…" }
+        let why: String
+        switch problem {
+        case .wrongType: why = "expected \(field.type == .integer ? "an integer" : "a \(field.type.rawValue)"), got \(value.typeName)"
+        case .outOfRange: why = "outside \(field.specification.split(separator: " ").last ?? "")"
+        case .notAllowed: why = "not \(field.specification)"
+        }
+        return "\(field.name) = \(text): \(why)"
+    }
+}
+
+extension PayloadSchema {
+    /// Reject reason: a declared field of the wrong JSON type.
+    public static let wrongTypeReason = "wrong_type"
+    /// Reject reason: a declared field whose value no device of the kind can report.
+    public static let implausibleValueReason = "implausible_value"
+}
+
+extension JSONValue {
+    /// The JSON type's name, for messages.
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a bool"
+        case .number(let number): number == number.rounded() ? "a number" : "a fraction"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+
+extension ReliabilityTests {
+    /// Issue 14, item 13: device data reaches the journal under the same rules as the terminal.
+    @Suite struct LogSanitisingTests {
+        /// Characters that reorder or break a line: a right-to-left override, an isolate, a line separator, ESC.
+        static let hostile = "\u{202E}gpj.exe\u{2066}\u{2028}\u{1B}[2J"
+
+        @Test func bidiControlsFromADeviceNeverReachTheLog() throws {
+            let broker = try MosquittoBroker()
+            let rule = """
+                rule labelled_alarm {
+                  on "+/door/+/event"
+                  when event == "door_forced"
+                  level yellow
+                  title "Door forced ({topic.device}) label {label}"
+                }
+                """
+            let registry = """
+                id,kind,community,building,unit,address,grid,owner,report_interval_s,resident_name,resident_phone,lives_alone,emergency_contact
+                D-1,door,c01,1,1,Gate 1,grid-01,property,600,,,,
+                """
+            let daemon = try LookoutdProcess(broker: broker, rules: .files(["label.rules": rule]), registry: registry + "\n")
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            let label = Self.hostile.replacingOccurrences(of: "\u{1B}", with: "\\u001b")
+            try publisher.publish("c01/door/D-1/event", #"{"event":"door_forced","door":1,"label":"\#(label)"}"#)
+            // The device id is the sender's to choose, so it may carry the bidi characters (MQTT refuses C0 in topics).
+            try publisher.publish("c01/door/D-\u{202E}gpj.exe\u{2066}/event", #"{"event":"door_forced","door":1,"label":"x"}"#)
+            try publisher.flush()
+            _ = try waitFor("the raise of D-1 in the log", log: daemon.log) {
+                daemon.logLines(containing: "labelled_alarm D-1").first
+            }
+            let status = daemon.stop()
+            #expect(status == 0)
+
+            let log = daemon.log
+            let dangerous = log.unicodeScalars.filter { $0 != "\n" && TextSanitizerProbe.isDangerous($0) }
+            #expect(dangerous.isEmpty, "raw control or bidi characters in the log: \(dangerous.map { String($0.value, radix: 16) })")
+            let line = daemon.logLines(containing: "labelled_alarm D-1").first ?? ""
+            #expect(line.contains("\\u{202e}gpj.exe\\u{2066}\\u{2028}\\x1b[2J"), "escaped label not in: \(line)")
+        }
+    }
+}
+
+/// The characters the shared sanitizer escapes, spelled out here so that the test does not trust the code it tests.
+enum TextSanitizerProbe {
+    static func isDangerous(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00..<0x20, 0x7F..<0xA0, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+}
