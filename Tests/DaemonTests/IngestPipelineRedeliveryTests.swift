@@ -71,6 +71,19 @@ import Testing
         #expect(event.occurredAt == nil)
     }
 
+    @Test func aDeviceWhoseClockKeepsLyingIsImplausibleData() throws {
+        let fixture = try Fixture()
+        let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", building: "3")])
+        let pipeline = try fixture.pipeline(ruleSet: try IngestPipelineTests.compiledSmokeRule(), registry: registry)
+        for n in 1...fixture.configuration.implausibleCount {
+            try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":\#(n),"battery_pct":80}"#, packetID: n)])
+        }
+        let events = try fixture.store().events(EventFilter())
+        #expect(events.map(\.rule) == [IngestPipeline.implausibleDataRule])
+        #expect(events.first?.level == .green)
+        #expect(events.first?.description.contains("before 2020") == true)
+    }
+
     @Test func theConfiguredBoundsDecide() throws {
         var policy = DeviceTimePolicy()
         policy.maxFutureMillis = 0

@@ -211,9 +211,11 @@ public final class IngestPipeline: MQTTConsumer {
                 noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
                 continue
             }
+            var fieldsRejected = false
             if let kindIndex {
                 let violations = configuration.payloadSchema.violations(in: payload, kind: kindIndex)
                 if !violations.isEmpty {
+                    fieldsRejected = true
                     rejectFields(violations, from: &payload, of: message, deviceID: deviceID, kind: kind, record: record,
                                  work: &work, at: now)
                 }
@@ -236,6 +238,10 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
                 noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
                 payload.fields.removeAll { $0.key == "ts" }
+                // A clock that keeps lying is implausible data like any other value (once per message).
+                if let record, !fieldsRejected {
+                    countImplausible(record, kind: kind, detail: why, message: message, work: &work, at: now)
+                }
             }
             if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
                 work.fingerprints.removeLast()
