@@ -111,6 +111,20 @@ final class WatchProcess {
         #expect(stdout.text.contains("\u{07}"), "--bell rings on red")
     }
 
+    /// A flapping detector's yellow event raised to red by a held alarm rings like a new red event.
+    @Test func eventRaisedToRedRings() throws {
+        let fixture = try CLIFixture()
+        _ = try fixture.raise("SD-0003", level: .yellow, title: "smoke alarm flapping", minutesAgo: 2)
+        let red = try fixture.raise("SD-0003", level: .red, minutesAgo: 1)
+        #expect(red.level == .red)
+        let watch = try WatchProcess(["--db", fixture.databasePath, "--since-start", "--bell", "--interval", "0.1"])
+        let stdout = watch.stdout
+        #expect(stdout.wait(until: { $0.contains("UPGRADED") }), "\(stdout.text)")
+        watch.interrupt()
+        let upgraded = stdout.text.split(separator: "\n").filter { $0.contains("UPGRADED") }
+        #expect(upgraded.count == 1 && upgraded.allSatisfy { $0.contains("\u{07}") }, "\(stdout.text)")
+    }
+
     @Test func silencedEventsAreNotAlerts() throws {
         let fixture = try CLIFixture()
         _ = try fixture.store.addSilence(scope: .device("SD-0009"), until: fixture.now + 3_600_000,

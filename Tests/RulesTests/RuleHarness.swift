@@ -34,14 +34,17 @@ final class RuleHarness {
         "\(action.effect) \(action.eventKey) \(action.level.rawValue)"
     }
 
-    /// Publishes `payload` on `topic` at `seconds` after start; returns the actions, formatted.
+    /// Publishes `payload` on `topic` at `seconds` after start (it happened at `deviceAt` seconds after start,
+    /// by the device's clock, when given); returns the actions, formatted.
     @discardableResult
-    func publish(_ seconds: Double, _ topic: String, _ payload: KeyValuePairs<String, JSONValue>) -> [String] {
+    func publish(_ seconds: Double, _ topic: String, _ payload: KeyValuePairs<String, JSONValue>, deviceAt: Double? = nil) -> [String] {
         let segments = TopicLayout.standard.match(topic) ?? [:]
         let object = JSONObject(payload.map { (key: $0.key, value: $0.value) })
-        let actions = engine.process(InboundMessage(topic: topic, segments: segments, payload: object,
-                                                    payloadText: object.fields.isEmpty ? "{}" : JSONValue.object(object).jsonText,
-                                                    receivedAt: start + Int64(seconds * 1000)))
+        var message = InboundMessage(topic: topic, segments: segments, payload: object,
+                                     payloadText: object.fields.isEmpty ? "{}" : JSONValue.object(object).jsonText,
+                                     receivedAt: start + Int64(seconds * 1000))
+        message.deviceTime = deviceAt.map { start + Int64($0 * 1000) }
+        let actions = engine.process(message)
         let lines = actions.map(Self.format)
         log += lines
         return lines

@@ -76,11 +76,15 @@ struct SituationTests {
     @Test func situation4SecondDetectorOrCallButtonConfirmsFire() throws {
         let h = try RuleHarness(shipped: "smoke", devices: Fixtures.devices)
         h.publish(0, "c01/smoke/SD-1/event", ["event": "smoke", "state": "alarm"])
-        #expect(h.publish(30, "c01/sos/SOS-1/event", ["event": "sos", "press": "short"]) == ["raise fire_confirmed/community=c01,building=3 red"])
-        let action = h.engine.process(InboundMessage(topic: "c01/smoke/SD-2/event", segments: TopicLayout.standard.match("c01/smoke/SD-2/event") ?? [:],
-                                                     payload: JSONObject([("event", "smoke"), ("state", "alarm")]), payloadText: "", receivedAt: h.start + 40_000))
+        #expect(h.tick(3) == ["raise smoke_alarm/SD-1 red"])
+        // Each device counts once its alarm has held for 3 s (a call button: 3 s after the press).
+        #expect(h.publish(30, "c01/sos/SOS-1/event", ["event": "sos", "press": "short"]) == [])
+        #expect(h.tick(33) == ["raise fire_confirmed/community=c01,building=3 red"])
+        h.publish(40, "c01/smoke/SD-2/event", ["event": "smoke", "state": "alarm"])
+        let action = h.engine.tick(now: h.start + 43_000).filter { $0.rule == "fire_confirmed" }
         #expect(action.map(\.group) == ["community c01, building 3"])
         #expect(action.first?.title == "Fire confirmed in building 3: 3 devices alarming")
+        #expect(action.first?.groupFields == ["community": "c01", "building": "3"])
     }
 
     @Test func situation5SmokeMaintenance() throws {

@@ -472,7 +472,15 @@ public final class IngestPipeline: MQTTConsumer {
         var title = action.title
         var description = action.description
         let location: EventLocation
-        if let record = engine.registry[action.deviceID] {
+        if !action.group.isEmpty {
+            // A group event concerns several devices: it says where the group is (the values it is keyed by, and
+            // the grid and owner it is routed by), never one device's unit, address or resident.
+            let record = engine.registry[action.deviceID]
+            location = EventLocation(
+                community: action.groupFields["community"] ?? record?.community ?? "", building: action.groupFields["building"] ?? "",
+                unit: action.groupFields["unit"] ?? "", grid: action.groupFields["grid"] ?? record?.grid ?? "",
+                owner: action.groupFields["owner"] ?? record?.owner ?? "", registered: record != nil)
+        } else if let record = engine.registry[action.deviceID] {
             location = EventLocation(
                 community: record.community, building: record.building, unit: record.unit, address: record.address,
                 grid: record.grid, owner: record.owner, residentName: record.residentName,
@@ -637,6 +645,7 @@ extension RuleCounters {
         suppressed += other.suppressed
         missingFields += other.missingFields
         wrongTypes += other.wrongTypes
+        flapping += other.flapping
         errors += other.errors
     }
 }

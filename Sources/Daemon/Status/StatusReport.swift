@@ -127,6 +127,8 @@ public struct StatusReport: Sendable {
                    samples: perRule(\.missingFields))
         out.family("lookout_rule_wrong_types_total", "Evaluations that met a field of the wrong type.", type: "counter",
                    samples: perRule(\.wrongTypes))
+        out.family("lookout_rule_flapping_total", "Devices a rule found flapping (its condition coming and going).", type: "counter",
+                   samples: perRule(\.flapping))
         out.metric("lookout_engine_unregistered_devices", "Unregistered devices the rule engine keeps state for.",
                    type: "gauge", value: Double(engineCounters.trackedUnregisteredDevices))
         out.metric("lookout_engine_evicted_devices_total", "Unregistered devices forgotten at the cap.",

@@ -65,8 +65,33 @@ final class CompiledRule: Sendable {
         case silent(Double)
     }
 
+    /// `flapping N within D`: a device whose condition comes on N times within D (device time) is flapping.
+    struct Flapping: Sendable {
+        var n: Int
+        var withinMillis: Int64
+        /// Level of the flapping event (never lowers an event already raised).
+        var level: AlertLevel
+        /// Title of the flapping event; nil: the rule's title with " (flapping)".
+        var title: RuleTemplate?
+    }
+
+    /// What kind of keys the rule keeps state for: state moves between two versions of a rule only when they
+    /// keep the same kind.
+    enum Shape: UInt8, Sendable {
+        /// One state per device, driven by its messages.
+        case device = 0
+        /// One state per correlation group.
+        case group = 1
+        /// One state per device, driven by its silence (`absent`, `silent`).
+        case absence = 2
+    }
+
     let name: String
+    /// Hash of the whole rule text (state format 1 was keyed by it).
     let fingerprint: UInt64
+    /// Hash of the clauses that decide when the rule fires and clears (not of title, level, teams, deadlines):
+    /// a reload that leaves it unchanged keeps every state of the rule.
+    let conditionFingerprint: UInt64
     let filters: [CompiledFilter]
     let trigger: Trigger
     let when: RuleExpr?
@@ -90,6 +115,7 @@ final class CompiledRule: Sendable {
     let clearWhen: RuleExpr?
     let clearAfterMillis: Int64?
     let downgrade: (level: AlertLevel, condition: RuleExpr)?
+    let flapping: Flapping?
     /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
     let lifeSafety: Bool
 
@@ -101,6 +127,7 @@ final class CompiledRule: Sendable {
 
     init(name: String,
          fingerprint: UInt64,
+         conditionFingerprint: UInt64,
          filters: [CompiledFilter],
          trigger: Trigger,
          when: RuleExpr?,
@@ -124,9 +151,12 @@ final class CompiledRule: Sendable {
          clearWhen: RuleExpr?,
          clearAfterMillis: Int64?,
          downgrade: (level: AlertLevel, condition: RuleExpr)?,
+         flapping: Flapping? = nil,
          lifeSafety: Bool = false) {
         self.name = name
         self.fingerprint = fingerprint
+        self.conditionFingerprint = conditionFingerprint
+        self.flapping = flapping
         self.filters = filters
         self.trigger = trigger
         self.when = when
@@ -156,6 +186,14 @@ final class CompiledRule: Sendable {
             self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil
         } else {
             self.tracksActive = true
+        }
+    }
+
+    /// The kind of keys the rule keeps state for.
+    var shape: Shape {
+        switch trigger {
+        case .absent, .silent: return .absence
+        case .message: return correlate == nil ? .device : .group
         }
     }
 

@@ -14,6 +14,8 @@ public struct RuleCounters: Sendable, Equatable {
     public var wrongTypes: Int = 0
     /// Evaluation errors (division by zero, a group field missing).
     public var errors: Int = 0
+    /// Devices that started flapping (`flapping N within D` reached).
+    public var flapping: Int = 0
     /// Creates zeroed counters.
     public init() {}
 }

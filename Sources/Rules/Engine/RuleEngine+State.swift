@@ -1,12 +1,21 @@
 /// Durable state: compact binary values per `rule/key`, written with each batch and read back at start.
 extension RuleEngine {
-    /// Format version of saved values.
-    static let stateVersion: UInt8 = 1
+    /// Format version of saved values. Version 2 keys a state by its rule's condition fingerprint and shape
+    /// (version 1, still read, by the fingerprint of the whole rule text).
+    static let stateVersion: UInt8 = 2
+    /// Storage key of the engine's first start (`@` never begins a rule name).
+    static let startedKey = "@started"
+    /// Storage key of the time rule `rule` came into force as it now reads (absence rules).
+    static func armedKey(_ rule: String) -> String { "@armed/" + rule }
 
     /// State changed since the last call, to be committed with the same batch's events.
     public func takeStateChanges() -> [RuleStateChange] {
-        guard !dirty.isEmpty || !droppedKeys.isEmpty || states.hasDirty else { return [] }
+        guard !dirty.isEmpty || !droppedKeys.isEmpty || states.hasDirty || metaDirty else { return [] }
         var changes: [RuleStateChange] = []
+        if metaDirty {
+            metaDirty = false
+            changes += metaChanges()
+        }
         changes.reserveCapacity(dirty.count + droppedKeys.count + states.dirtyCount)
         // Each key once, in no particular order: the store logs them per batch and sorts when it folds the log.
         // Device keys marked both in `dirty` (a forgotten device, a changed rule) and in the state table are
@@ -17,7 +26,7 @@ extension RuleEngine {
             let rule = rules[index]
             let key = Self.storageKey(rule: rule.name, key: deviceID)
             if !rewrittenDevices.isEmpty, rewrittenDevices.contains(key) { return }
-            changes.append(RuleStateChange(key: key, value: state.isEmpty ? nil : encode(state, fingerprint: rule.fingerprint, isGroup: false)))
+            changes.append(RuleStateChange(key: key, value: state.isEmpty ? nil : encode(state, rule: rule, isGroup: false)))
         }
         if !droppedKeys.isEmpty {
             let rewritten = Set(changes.map(\.key)).union(dirty.map(\.storageKey))
@@ -34,9 +43,27 @@ extension RuleEngine {
                 changes.append(RuleStateChange(key: ref.storageKey, value: nil))
                 continue
             }
-            changes.append(RuleStateChange(key: ref.storageKey, value: encode(state, fingerprint: ruleSet.rules[index].fingerprint, isGroup: ref.isGroup)))
+            changes.append(RuleStateChange(key: ref.storageKey, value: encode(state, rule: ruleSet.rules[index], isGroup: ref.isGroup)))
         }
         dirty.removeAll(keepingCapacity: true)
+        return changes
+    }
+
+    /// The engine's first start and, for each absence rule, when it came into force as it now reads.
+    private func metaChanges() -> [RuleStateChange] {
+        guard let startedAt else { return [] }
+        var changes: [RuleStateChange] = []
+        var w = StateWriter()
+        w.byte(Self.stateVersion)
+        w.int(startedAt)
+        changes.append(RuleStateChange(key: Self.startedKey, value: w.bytes))
+        for (index, rule) in ruleSet.rules.enumerated() where rule.shape == .absence {
+            var w = StateWriter()
+            w.byte(Self.stateVersion)
+            w.uint64(rule.conditionFingerprint)
+            w.int(max(startedAt, slots[index].armedAt ?? startedAt))
+            changes.append(RuleStateChange(key: Self.armedKey(rule.name), value: w.bytes))
+        }
         return changes
     }
 
@@ -57,8 +84,11 @@ extension RuleEngine {
     }
 
     /// Restores state saved by earlier `takeStateChanges()` calls (at start, before any message).
-    /// Entries of removed or changed rules, and unreadable entries, are dropped (and deleted by the next
-    /// `takeStateChanges()`). Absence timers of devices never seen start at `now`.
+    /// A rule whose conditions are unchanged gets its whole state back; one whose conditions changed while the
+    /// daemon was down keeps its raised events only (as on a reload); entries of removed rules and unreadable
+    /// entries are dropped (and deleted by the next `takeStateChanges()`). The saved first start is restored:
+    /// absence timers of devices never seen count from it (or from when their rule came into force), not from
+    /// `now`; absence alarms still wait `startGrace` after `now`.
     public func restoreState(_ entries: [(key: String, value: [UInt8])], now: EpochMillis) {
         restoreState(now: now) { restore in
             for entry in entries { restore(entry.key, entry.value) }
@@ -71,9 +101,16 @@ extension RuleEngine {
     public func restoreState<Failure: Error>(
         now: EpochMillis, from feed: (_ restore: (_ key: String, _ value: [UInt8]) -> Void) throws(Failure) -> Void
     ) throws(Failure) {
-        startedAt = now
+        startedAt = nil
+        resumedAt = now
+        if now > latestNow { latestNow = now }
+        var armed: [String: (fingerprint: UInt64, at: EpochMillis)] = [:]
         var lastRule: (name: String, index: Int?) = ("", nil)
         try feed { storageKey, value in
+            if storageKey.utf8.first == UInt8(ascii: "@") {
+                restoreMeta(storageKey, value, into: &armed)
+                return
+            }
             guard let slash = storageKey.utf8.firstIndex(of: UInt8(ascii: "/")) else {
                 drop(storageKey)
                 return
@@ -84,7 +121,7 @@ extension RuleEngine {
                 lastRule = (name, slotIndex[name])
             }
             var reader = StateReader(bytes: value)
-            guard let index = lastRule.index, let decoded = decode(&reader, fingerprint: ruleSet.rules[index].fingerprint) else {
+            guard let index = lastRule.index, let decoded = decode(&reader, rule: ruleSet.rules[index]) else {
                 drop(storageKey)
                 return
             }
@@ -94,11 +131,46 @@ extension RuleEngine {
             if decoded.isGroup {
                 slots[index].groups[key] = state
                 if state.active { slots[index].activeGroups.insert(key) }
+                if state.members.contains(where: { !$0.counts }) { slots[index].pendingGroups.insert(key) }
             } else {
                 restoreDeviceState(state, rule: index, deviceID: key)
             }
+            // Kept in part (its rule's conditions changed): written again in the current format.
+            if decoded.reduced { dirty.insert(StateRef(rule: ruleSet.rules[index].name, key: key, isGroup: decoded.isGroup)) }
+        }
+        if startedAt == nil {
+            startedAt = now
+            metaDirty = true
+        }
+        let started = startedAt ?? now
+        for (index, rule) in ruleSet.rules.enumerated() {
+            guard rule.shape == .absence else { continue }
+            if let saved = armed[rule.name], saved.fingerprint == rule.conditionFingerprint {
+                slots[index].armedAt = max(started, saved.at)
+            } else {
+                // New, or changed while the daemon was down: in force from now.
+                slots[index].armedAt = now
+                metaDirty = true
+            }
+        }
+        for name in armed.keys where slotIndex[name].map({ ruleSet.rules[$0].shape != .absence }) ?? true {
+            droppedKeys.append(Self.armedKey(name))
         }
         restartAbsenceChecks()
+    }
+
+    /// Restores an `@` entry: the engine's first start, or when an absence rule came into force.
+    private func restoreMeta(_ storageKey: String, _ value: [UInt8], into armed: inout [String: (fingerprint: UInt64, at: EpochMillis)]) {
+        var reader = StateReader(bytes: value)
+        if storageKey == Self.startedKey {
+            guard reader.byte() == Self.stateVersion, let at = reader.int(), reader.atEnd else { return drop(storageKey) }
+            startedAt = at
+            return
+        }
+        let prefix = Self.armedKey("")
+        guard storageKey.hasPrefix(prefix), reader.byte() == Self.stateVersion, let fingerprint = reader.uint64(), let at = reader.int(),
+              reader.atEnd else { return drop(storageKey) }
+        armed[String(storageKey.dropFirst(prefix.count))] = (fingerprint, at)
     }
 
     /// Puts a restored state of device `deviceID` under rule `index` in place, with its timers.
@@ -107,11 +179,7 @@ extension RuleEngine {
         // under up to three).
         let device = states.addDevice(deviceID, record: registry[deviceID])
         states[states.entryCreating(rule: index, device: device)] = state
-        if state.pendingSince != nil {
-            slots[index].pending.insert(device)
-            slots[index].nextPendingDue = .min
-        }
-        if state.active { slots[index].activeDevices.insert(device) }
+        noteTimers(state, rule: index, device: device)
         if states.devices[Int(device)].record == nil { unregisteredOrder.touch(deviceID) }
     }
 
@@ -121,15 +189,20 @@ extension RuleEngine {
         droppedKeys.append(storageKey)
     }
 
-    func encode(_ state: RuleKeyState, fingerprint: UInt64, isGroup: Bool) -> [UInt8] {
+    /// Version 2: version, the rule's condition fingerprint and shape, flags, level, times, window, members,
+    /// the raise.
+    func encode(_ state: RuleKeyState, rule: CompiledRule, isGroup: Bool) -> [UInt8] {
         var w = StateWriter()
         w.byte(Self.stateVersion)
-        w.uint64(fingerprint)
-        w.byte((isGroup ? 1 : 0) | (state.active ? 2 : 0))
+        w.uint64(rule.conditionFingerprint)
+        w.byte(rule.shape.rawValue)
+        w.byte((isGroup ? 1 : 0) | (state.active ? 2 : 0) | (state.conditionOn ? 4 : 0) | (state.flapping ? 8 : 0))
         w.byte(UInt8(AlertLevel.allCases.firstIndex(of: state.level) ?? 0))
         w.int(state.lastRaise)
         w.int(state.lastNotify)
         w.optionalInt(state.pendingSince)
+        w.optionalInt(state.pendingDue)
+        w.optionalInt(state.holdUntil)
         w.optionalInt(state.lastSeen)
         w.optionalInt(state.recentAt)
         w.count(state.window.count)
@@ -138,6 +211,8 @@ extension RuleEngine {
         for m in state.members {
             w.string(m.device)
             w.int(m.at)
+            w.int(m.since)
+            w.optionalInt(m.due)
         }
         if let action = state.action {
             w.byte(1)
@@ -148,19 +223,46 @@ extension RuleEngine {
         return w.bytes
     }
 
-    func decode(_ r: inout StateReader, fingerprint: UInt64) -> (state: RuleKeyState, isGroup: Bool)? {
-        guard r.byte() == Self.stateVersion, r.uint64() == fingerprint, let flags = r.byte(), let level = r.byte(),
-              Int(level) < AlertLevel.allCases.count,
+    /// Reads a saved state for `rule`: whole when it was saved under the rule's present conditions (version 2)
+    /// or its present text (version 1); as its raised part (`reduced`) when the rule changed but keeps its
+    /// shape; nil when unreadable or of another shape.
+    func decode(_ r: inout StateReader, rule: CompiledRule) -> (state: RuleKeyState, isGroup: Bool, reduced: Bool)? {
+        guard let version = r.byte(), version == 1 || version == Self.stateVersion, let fingerprint = r.uint64() else { return nil }
+        var reduced = false
+        if version == 1 {
+            // Format 1 was keyed by the whole rule text: a rule edited since (an upgrade that ships edited
+            // rules) keeps the raised part, when it is still a group rule for a group state and a device rule
+            // for a device state (format 1 saved no more of its shape).
+            reduced = fingerprint != rule.fingerprint
+        } else {
+            guard let shape = r.byte() else { return nil }
+            if fingerprint != rule.conditionFingerprint {
+                guard shape == rule.shape.rawValue else { return nil }
+                reduced = true
+            }
+        }
+        guard let flags = r.byte(), let level = r.byte(), Int(level) < AlertLevel.allCases.count,
               let lastRaise = r.int(), let lastNotify = r.int() else { return nil }
+        if version == 1, reduced, (flags & 1 != 0) != (rule.shape == .group) { return nil }
         var state = RuleKeyState()
         state.active = flags & 2 != 0
         state.level = AlertLevel.allCases[Int(level)]
+        if version >= 2 {
+            state.conditionOn = flags & 4 != 0
+            state.flapping = flags & 8 != 0
+        }
         // The fields kept out of line are set only when they differ from their default: most saved states
         // (a million devices' last report) have none, and each set replaces the out-of-line box.
         if lastRaise != 0 { state.lastRaise = lastRaise }
         if lastNotify != 0 { state.lastNotify = lastNotify }
-        guard let pending = r.optionalInt(), let lastSeen = r.optionalInt(), let recent = r.optionalInt() else { return nil }
+        guard let pending = r.optionalInt() else { return nil }
         if let pending { state.pendingSince = pending }
+        if version >= 2 {
+            guard let due = r.optionalInt(), let hold = r.optionalInt() else { return nil }
+            if let due { state.pendingDue = due }
+            if let hold { state.holdUntil = hold }
+        }
+        guard let lastSeen = r.optionalInt(), let recent = r.optionalInt() else { return nil }
         state.lastSeen = lastSeen
         state.recentAt = recent
         guard let windowCount = r.count() else { return nil }
@@ -174,16 +276,26 @@ extension RuleEngine {
         var members: [RuleKeyState.Member] = []
         for _ in 0..<memberCount {
             guard let device = r.string(), let at = r.int() else { return nil }
-            members.append(.init(device: device, at: at))
+            var member = RuleKeyState.Member(device: device, at: at, since: at, due: nil)
+            if version >= 2 {
+                guard let since = r.int(), let due = r.optionalInt() else { return nil }
+                member.since = since
+                member.due = due
+            }
+            members.append(member)
         }
         if !members.isEmpty { state.members = members }
         guard let hasAction = r.byte() else { return nil }
         if hasAction == 1 {
-            guard let action = r.action() else { return nil }
+            guard let action = r.action(version: version) else { return nil }
             state.action = action
         }
         guard r.atEnd else { return nil }
-        return (state, flags & 1 != 0)
+        if reduced {
+            state = Self.raisedPart(of: state)
+            if state.isEmpty { return nil }
+        }
+        return (state, flags & 1 != 0, reduced)
     }
 }
 
@@ -215,6 +327,11 @@ struct StateWriter {
         optionalInt(a.onsiteWithinSeconds)
         optionalInt(a.mergeWithinSeconds)
         int(a.at)
+        count(a.groupFields.count)
+        for (label, value) in a.groupFields.sorted(by: { $0.key < $1.key }) {
+            string(label)
+            string(value)
+        }
     }
 }
 
@@ -253,7 +370,7 @@ struct StateReader {
         defer { position += n }
         return String(decoding: bytes[position..<(position + n)], as: UTF8.self)
     }
-    mutating func action() -> RuleAction? {
+    mutating func action(version: UInt8) -> RuleAction? {
         var strings: [String] = []
         for _ in 0..<9 {
             guard let s = string() else { return nil }
@@ -273,6 +390,13 @@ struct StateReader {
                                 title: strings[5], description: strings[6], teams: teams, ackWithinSeconds: ack,
                                 onsiteWithinSeconds: onsite, payloadText: strings[7], topic: strings[8], at: at)
         action.mergeWithinSeconds = merge
+        if version >= 2 {
+            guard let fieldCount = count() else { return nil }
+            for _ in 0..<fieldCount {
+                guard let label = string(), let value = string() else { return nil }
+                action.groupFields[label] = value
+            }
+        }
         return action
     }
 }

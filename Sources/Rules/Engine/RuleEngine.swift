@@ -31,14 +31,32 @@ public final class RuleEngine {
         var absenceCursor: [String: DeviceEntry].Index?
         /// Earliest due time the absence check under way has found so far.
         var absencePassNext: EpochMillis = .max
+        /// Devices whose `clear when` is held back (`flapping`: recent pulses, or flapping) until their `holdUntil`.
+        var held: Set<DeviceIndex> = []
+        /// No held clear is due before this (a lower bound).
+        var nextHeldDue: EpochMillis = .min
+        /// Correlation groups with a member still waiting out the rule's `for`.
+        var pendingGroups: Set<String> = []
+        /// No group member is due before this (a lower bound).
+        var nextGroupDue: EpochMillis = .min
+        /// Since when the rule, as it now reads, has been in force (absence rules: a device never seen under it is
+        /// counted absent from here). Nil: since the engine started.
+        var armedAt: EpochMillis?
     }
 
     var slots: [Slot]
     var slotIndex: [String: Int]
     /// Away notes: device id → until.
     var away: [String: EpochMillis] = [:]
-    /// When the engine started (first call, or `restoreState`); absence timers of unseen devices start here.
+    /// When the engine first started (first call ever, saved with the state and restored by `restoreState`);
+    /// absence timers of devices never seen start here (or when their rule came into force, if later).
     var startedAt: EpochMillis?
+    /// When this run of the engine began (first call, or `restoreState`): absence alarms wait `startGrace` after it.
+    var resumedAt: EpochMillis?
+    /// Whether the start time and the rules' `armedAt` are to be written by the next `takeStateChanges()`.
+    var metaDirty = false
+    /// The latest time the engine was given (for a rule change made without one).
+    var latestNow: EpochMillis = .min
     /// Registry records by id: the registry's own dictionary (each record is one shared reference).
     var deviceEntries: [String: DeviceEntry] { registry.devices }
     /// Candidate rules by kind and channel.
@@ -88,7 +106,8 @@ public final class RuleEngine {
     /// Evaluates every rule whose topic filter matches `message`; returns the resulting actions in order.
     public func process(_ message: InboundMessage) -> [RuleAction] {
         let now = message.receivedAt
-        if startedAt == nil { startedAt = now }
+        if resumedAt == nil { noteStart(now) }
+        if now > latestNow { latestNow = now }
         let segments = message.topicSegments
         let candidates = candidates.candidates(kind: segments.value("kind", slot: layoutSlots.kind) ?? "",
                                                channel: segments.value("channel", slot: layoutSlots.channel) ?? "")
@@ -155,11 +174,14 @@ public final class RuleEngine {
 
     /// Advances time: fires pending durations, absences, re-notifications and `clear after` due at or before `now`.
     public func tick(now: EpochMillis) -> [RuleAction] {
-        if startedAt == nil { startedAt = now }
+        if resumedAt == nil { noteStart(now) }
+        if now > latestNow { latestNow = now }
         var actions: [RuleAction] = []
         for index in slots.indices {
             let rule = ruleSet.rules[index]
             firePending(index, rule, now, &actions)
+            confirmMembers(index, rule, now, &actions)
+            releaseHeld(index, rule, now, &actions)
             tickActive(index, rule, now, &actions)
             if case .message = rule.trigger { continue }
             if slots[index].absenceCursor != nil || now >= slots[index].nextAbsenceCheck {
@@ -175,32 +197,123 @@ public final class RuleEngine {
         restartAbsenceChecks()
     }
 
-    /// Replaces the rules. State of rules whose definition did not change is kept; the rest is dropped.
+    /// Replaces the rules, at the latest time the engine was given (see `replaceRules(_:now:)`).
     public func replaceRules(_ ruleSet: RuleSet) {
+        replaceRules(ruleSet, now: latestNow == .min ? (resumedAt ?? 0) : latestNow)
+    }
+
+    /// Replaces the rules at `now` (a reload). A rule keeps its state when its name and the clauses that decide
+    /// when it fires and clears are unchanged (its title, level, teams, deadlines may change). A rule whose
+    /// conditions changed keeps its raised events (so its devices still clear, re-notify and escalate them) and
+    /// starts everything else afresh at `now`: its absence timers count from `now`, never from a state it lost.
+    /// A removed rule's state is dropped (its open events stay open for staff).
+    public func replaceRules(_ ruleSet: RuleSet, now: EpochMillis) {
+        if resumedAt == nil { noteStart(now) }
+        let oldRules = self.ruleSet.rules
         var newSlots: [Slot] = []
-        for rule in ruleSet.rules {
-            if let old = slotIndex[rule.name], self.ruleSet.rules[old].fingerprint == rule.fingerprint {
+        /// Per old position: the new position, and whether only the raised part of its states moves.
+        var moves: [Int: (to: Int, raisedOnly: Bool)] = [:]
+        for (position, rule) in ruleSet.rules.enumerated() {
+            guard let old = slotIndex[rule.name] else {
+                newSlots.append(Slot(armedAt: now))
+                metaDirty = true
+                continue
+            }
+            let previous = oldRules[old]
+            if previous.conditionFingerprint == rule.conditionFingerprint {
                 newSlots.append(slots[old])
-            } else {
-                newSlots.append(Slot())
+                moves[old] = (position, false)
+                continue
+            }
+            var slot = Slot(armedAt: now)
+            metaDirty = true
+            for (key, group) in slots[old].groups {
+                dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
+                if previous.shape == rule.shape, group.active { slot.groups[key] = Self.raisedPart(of: group) }
+            }
+            if previous.shape == rule.shape { moves[old] = (position, true) }
+            newSlots.append(slot)
+        }
+        for (old, rule) in oldRules.enumerated() where moves[old] == nil {
+            for key in slots[old].groups.keys { dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true)) }
+            if case .message = rule.trigger {} else { droppedKeys.append(Self.armedKey(rule.name)) }
+        }
+        // Device state moves to the rule's new position, whole or as its raised part, or is dropped with its rule.
+        let dropped = states.remapRules { old in moves[old]?.to }
+        for (old, deviceID) in dropped { dirty.insert(StateRef(rule: oldRules[old].name, key: deviceID, isGroup: false)) }
+        let reduced = Set(moves.values.filter(\.raisedOnly).map(\.to))
+        if !reduced.isEmpty {
+            for entry in states.liveEntries where reduced.contains(states.rule(of: entry)) {
+                states[entry] = Self.raisedPart(of: states[entry])
+                states.markDirty(entry)
             }
         }
-        for (old, rule) in self.ruleSet.rules.enumerated() where ruleSet.fingerprint(of: rule.name) != rule.fingerprint {
-            for key in slots[old].groups.keys { dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true)) }
-        }
-        // Device state moves to the rule's new position, or is dropped with its rule.
-        let oldRules = self.ruleSet.rules
-        let newPositions = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let dropped = states.remapRules { old in
-            newPositions[oldRules[old].name].flatMap { ruleSet.rules[$0].fingerprint == oldRules[old].fingerprint ? $0 : nil }
-        }
-        for (old, deviceID) in dropped { dirty.insert(StateRef(rule: oldRules[old].name, key: deviceID, isGroup: false)) }
         self.ruleSet = ruleSet
         self.slots = newSlots
         self.slotIndex = Dictionary(ruleSet.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.layoutSlots = KeySegmentSlots(ruleSet.layout)
         self.candidates = CandidateRules(ruleSet.rules)
+        rebuildTimers()
         restartAbsenceChecks()
+    }
+
+    /// What of a state outlives a change of its rule's conditions: that it is raised (level, last raise and
+    /// notification, the raise itself), so the device clears, re-notifies and escalates the open event.
+    static func raisedPart(of state: RuleKeyState) -> RuleKeyState {
+        var kept = RuleKeyState()
+        guard state.active else { return kept }
+        kept.active = true
+        kept.level = state.level
+        kept.lastRaise = state.lastRaise
+        kept.lastNotify = state.lastNotify
+        kept.action = state.action
+        return kept
+    }
+
+    /// Rebuilds every rule's timer sets (pending, active, held, pending groups) from the states.
+    func rebuildTimers() {
+        for index in slots.indices {
+            slots[index].pending.removeAll()
+            slots[index].activeDevices.removeAll()
+            slots[index].held.removeAll()
+            slots[index].activeGroups.removeAll()
+            slots[index].pendingGroups.removeAll()
+            slots[index].nextPendingDue = .min
+            slots[index].nextHeldDue = .min
+            slots[index].nextGroupDue = .min
+        }
+        for entry in states.liveEntries {
+            let index = states.rule(of: entry)
+            noteTimers(states[entry], rule: index, device: states.device(of: entry))
+        }
+        for index in slots.indices {
+            for (key, group) in slots[index].groups {
+                if group.active { slots[index].activeGroups.insert(key) }
+                if group.members.contains(where: { !$0.counts }) { slots[index].pendingGroups.insert(key) }
+            }
+        }
+    }
+
+    /// Puts `device` in the timer sets of rule `index` that its state needs.
+    func noteTimers(_ state: RuleKeyState, rule index: Int, device: DeviceIndex) {
+        if state.pendingSince != nil {
+            slots[index].pending.insert(device)
+            slots[index].nextPendingDue = .min
+        }
+        if state.active { slots[index].activeDevices.insert(device) }
+        if state.holdUntil != nil {
+            slots[index].held.insert(device)
+            slots[index].nextHeldDue = .min
+        }
+    }
+
+    /// Notes the engine's first time: of this run, and (when no saved start was restored) ever.
+    func noteStart(_ now: EpochMillis) {
+        resumedAt = now
+        if startedAt == nil {
+            startedAt = now
+            metaDirty = true
+        }
     }
 
     /// Replaces the registry (a reload of `devices.csv`).
@@ -260,12 +373,13 @@ public final class RuleEngine {
         slots[index].counters.raised += 1
         state.pendingSince = nil
         if let device, !slots[index].pending.isEmpty { slots[index].pending.remove(device) }
+        state.pendingDue = nil
         guard rule.tracksActive else {
             state.action = nil
             return
         }
         state.active = true
-        state.level = rule.level
+        state.level = action.level
         state.lastRaise = action.at
         state.lastNotify = action.at
         state.action = action
@@ -303,9 +417,14 @@ public final class RuleEngine {
 
     // MARK: Device rules
 
+    /// A device's own sequence (the order of its onset and clear, `count` and `flapping` windows,
+    /// `unless recently`) follows its time (`occurredAt`: the payload's `ts` when plausible); timers, deadlines
+    /// and actions follow the engine's arrival clock (`context.now`): a debounce runs out after the report that
+    /// started it arrived, so a late report is never overdue before anyone could see it.
     private func processDevice(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ device: DeviceIndex,
                                _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         let key = context.deviceID
+        let occurred = message.occurredAt
         let entry = states.entry(rule: index, device: device)
         let existing = entry.map { states[$0] }
         var state = existing ?? RuleKeyState()
@@ -315,55 +434,65 @@ public final class RuleEngine {
         }
         if let recently = rule.recently {
             if recently.condition.isTrue(in: &context) {
-                state.recentAt = context.now
-                changed = true
-            } else if let at = state.recentAt, context.now.minus(at) > recently.withinMillis {
+                // A late report of an older moment does not move the time back.
+                if state.recentAt.map({ occurred > $0 }) ?? true {
+                    state.recentAt = occurred
+                    changed = true
+                }
+            } else if let at = state.recentAt, occurred.minus(at) > recently.withinMillis {
                 state.recentAt = nil
                 changed = true
             }
         }
         if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
-        if state.active {
-            if let clear = rule.clearWhen, clear.isTrue(in: &context) {
+        if state.active || state.pendingSince != nil || rule.flapping != nil, let clear = rule.clearWhen, clear.isTrue(in: &context) {
+            // A late report of a moment before the pending condition began says nothing about it.
+            if let since = state.pendingSince, occurred < since { return }
+            if rule.flapping != nil {
+                conditionCleared(index, rule, &state, key: key, device: device, message, context.now, &actions)
+            } else if state.active {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
                 deactivate(index, &state, key: key, device: device)
-                changed = true
-                return
+            } else {
+                cancelPending(index, &state, device: device)
             }
-            if let downgrade = rule.downgrade, state.level > downgrade.level, downgrade.condition.isTrue(in: &context) {
-                state.level = downgrade.level
-                actions.append(followUp(.downgrade, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
-                changed = true
-                return
-            }
-        } else if state.pendingSince != nil, let clear = rule.clearWhen, clear.isTrue(in: &context) {
-            state.pendingSince = nil
-            state.action = nil
-            slots[index].pending.remove(device)
+            changed = true
+            return
+        }
+        if state.active, let downgrade = rule.downgrade, state.level > downgrade.level, downgrade.condition.isTrue(in: &context) {
+            state.level = downgrade.level
+            actions.append(followUp(.downgrade, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
             changed = true
             return
         }
         let immediate = rule.atOnce?.isTrue(in: &context) ?? false
         guard immediate || (rule.when?.isTrue(in: &context) ?? false) else { return }
         guard allows(index, rule, existing, &context) else { return }
+        if let flapping = rule.flapping, !state.conditionOn {
+            state.conditionOn = true
+            changed = true
+            notePulse(index, rule, flapping, &state, key: key, device: device, message, &context, &actions)
+        }
         if let count = rule.count {
-            state.window.removeAll { $0 <= context.now.minus(count.withinMillis) }
-            state.window.append(context.now)
-            if state.window.count > count.n { state.window.removeFirst(state.window.count - count.n) }
+            Self.insertTime(occurred, into: &state.window, within: count.withinMillis, keeping: count.n)
             changed = true
             guard state.window.count >= count.n || state.active else { return }
             context.count = state.window.count
         }
-        if rule.holdForMillis != nil, !immediate, !state.active {
-            if state.pendingSince == nil {
-                state.pendingSince = context.now
-                state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
-                                         payloadText: message.payloadText, &context)
-                slots[index].pending.insert(device)
-                slots[index].nextPendingDue = min(slots[index].nextPendingDue, context.now.plus(rule.holdForMillis ?? 0))
-                changed = true
-            }
+        // While flapping, only a pulse that holds for the debounce raises (to the rule's level).
+        if let hold = rule.holdForMillis, !immediate, !state.active || state.flapping {
+            // Already pending: the debounce runs out on the arrival clock (`firePending`), so buffered reports
+            // that arrive in a burst never pass it at once, however far apart their device times are.
+            guard state.pendingSince == nil else { return }
+            changed = true
+            let due = context.now.plus(hold)
+            state.pendingSince = occurred
+            state.pendingDue = due
+            state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
+                                     payloadText: message.payloadText, &context)
+            slots[index].pending.insert(device)
+            slots[index].nextPendingDue = min(slots[index].nextPendingDue, due)
             return
         }
         let action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic, payloadText: message.payloadText, &context)
@@ -371,38 +500,163 @@ public final class RuleEngine {
         changed = true
     }
 
+    /// Inserts `time` into the ascending `times`, drops those `within` or more before the newest, keeps the last `n`.
+    private static func insertTime(_ time: EpochMillis, into times: inout [EpochMillis], within: Int64, keeping n: Int) {
+        let position = times.lastIndex(where: { $0 <= time }).map { $0 + 1 } ?? 0
+        times.insert(time, at: position)
+        let stale = times[times.count - 1].minus(within)
+        if times[0] <= stale { times.removeAll { $0 <= stale } }
+        if times.count > n { times.removeFirst(times.count - n) }
+    }
+
+    /// Forgets a pending `for` (the condition cleared before it held).
+    private func cancelPending(_ index: Int, _ state: inout RuleKeyState, device: DeviceIndex) {
+        guard state.pendingSince != nil else { return }
+        state.pendingSince = nil
+        state.pendingDue = nil
+        // While raised (flapping), the action is the last raise's, kept for follow-ups.
+        if !state.active { state.action = nil }
+        slots[index].pending.remove(device)
+    }
+
+    // MARK: Flapping
+
+    /// A pulse of a rule with `flapping`: the device's condition came on again. Clears are held back until the
+    /// window has passed without a pulse; at N pulses within the window the device is flapping, and when
+    /// nothing is raised for it yet, one event is raised at the flapping level (never lower than what is raised).
+    private func notePulse(_ index: Int, _ rule: CompiledRule, _ flapping: CompiledRule.Flapping, _ state: inout RuleKeyState,
+                           key: String, device: DeviceIndex, _ message: InboundMessage, _ context: inout EvaluationContext,
+                           _ actions: inout [RuleAction]) {
+        Self.insertTime(message.occurredAt, into: &state.window, within: flapping.withinMillis, keeping: flapping.n)
+        let until = context.now.plus(flapping.withinMillis)
+        state.holdUntil = max(state.holdUntil ?? .min, until)
+        slots[index].held.insert(device)
+        slots[index].nextHeldDue = min(slots[index].nextHeldDue, until)
+        guard !state.flapping, state.window.count >= flapping.n else { return }
+        state.flapping = true
+        slots[index].counters.flapping += 1
+        // An event already raised stays as it is: flapping never lowers or replaces it.
+        guard !state.active else { return }
+        var action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
+                               payloadText: message.payloadText, &context)
+        action.level = flapping.level
+        if let title = flapping.title {
+            action.title = title.render(in: &context)
+        } else {
+            action.title += " (flapping)"
+        }
+        if let escalateTo = action.escalateTo, escalateTo <= flapping.level { action.escalateTo = nil }
+        let pending = (state.pendingSince, state.pendingDue, state.action)
+        raise(index, rule, action, &state, key: key, device: device, &actions)
+        // The pulse's own debounce goes on: if it holds, it raises the event to the rule's level.
+        if let since = pending.0 {
+            state.pendingSince = since
+            state.pendingDue = pending.1
+            state.action = pending.2
+            slots[index].pending.insert(device)
+        }
+    }
+
+    /// The `clear when` of a rule with `flapping`: the condition is off; a raised event clears at once unless
+    /// the device is flapping or pulsed within the window, then when the window has passed (`releaseHeld`).
+    private func conditionCleared(_ index: Int, _ rule: CompiledRule, _ state: inout RuleKeyState, key: String, device: DeviceIndex,
+                                  _ message: InboundMessage, _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        state.conditionOn = false
+        cancelPending(index, &state, device: device)
+        guard state.active else { return }
+        if let until = state.holdUntil, state.flapping || now < until {
+            slots[index].held.insert(device)
+            slots[index].nextHeldDue = min(slots[index].nextHeldDue, until)
+            return
+        }
+        state.holdUntil = nil
+        actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now, topic: message.topic, payloadText: message.payloadText))
+        slots[index].counters.cleared += 1
+        deactivate(index, &state, key: key, device: device)
+    }
+
+    /// Ends the holds that are over: the device stopped flapping; a raised event whose device is back to
+    /// normal clears now (the normal report it held back).
+    private func releaseHeld(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        guard !slots[index].held.isEmpty, now >= slots[index].nextHeldDue else { return }
+        var due: [DeviceIndex] = []
+        var next = EpochMillis.max
+        for device in slots[index].held {
+            guard let entry = states.entry(rule: index, device: device), let until = states[entry].holdUntil else {
+                due.append(device)
+                continue
+            }
+            if now >= until { due.append(device) } else { next = min(next, until) }
+        }
+        slots[index].nextHeldDue = next
+        for device in due.count > 1 ? sortedByID(due) : due {
+            slots[index].held.remove(device)
+            guard let entry = states.entry(rule: index, device: device), states[entry].holdUntil != nil else { continue }
+            var state = states[entry]
+            state.holdUntil = nil
+            state.flapping = false
+            if !state.conditionOn {
+                state.window.removeAll()
+                if state.active {
+                    actions.append(followUp(.clear, of: state, rule: rule, key: states.devices[Int(device)].id, at: now))
+                    slots[index].counters.cleared += 1
+                    deactivate(index, &state, key: states.devices[Int(device)].id, device: device)
+                }
+            }
+            storeDevice(state, index, device, entry: entry)
+        }
+    }
+
     // MARK: Correlation rules
 
-    private func processCorrelation(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
-                                    _ actions: inout [RuleAction]) {
-        guard let correlate = rule.correlate else { return }
-        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+    /// The group a message's device belongs to under a correlation rule: key, label and the values by label;
+    /// nil when a field is missing.
+    private func group(_ correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64),
+                       _ context: inout EvaluationContext) -> (key: String, label: String, fields: [String: String])? {
         var keyParts: [String] = []
         var labelParts: [String] = []
+        var fields: [String: String] = [:]
         for field in correlate.by {
             let value = field.expr.evaluate(in: &context)
             guard value != .missing else {
                 context.missingFields += 1
-                return
+                return nil
             }
             keyParts.append("\(field.label)=\(value.templateText)")
             labelParts.append("\(field.label) \(value.templateText)")
+            fields[field.label] = value.templateText
         }
-        let key = keyParts.joined(separator: ",")
+        return (keyParts.joined(separator: ","), labelParts.joined(separator: ", "), fields)
+    }
+
+    /// Correlation counts devices whose own condition holds: a device joins the group when its condition
+    /// comes on, counts once it has held for the rule's `for` (at once without one), and leaves when its
+    /// `clear when` is true or its latest trigger is older than the window (device time).
+    private func processCorrelation(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
+                                    _ actions: inout [RuleAction]) {
+        guard let correlate = rule.correlate else { return }
+        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        guard let group = group(correlate, &context) else { return }
+        let key = group.key
+        let occurred = message.occurredAt
         // Without `clear when`, a message that does not trigger changes nothing worth saving: the window is
         // applied again whenever the group is used (and `sweepGroups` forgets groups gone quiet).
         let triggered: Bool? = rule.clearWhen == nil ? rule.when?.isTrue(in: &context) ?? false : nil
         if triggered == false { return }
         if slots[index].groups[key] == nil, slots[index].groups.count >= maxUnregisteredDevices {
-            sweepGroups(index, rule, now: context.now, within: correlate.withinMillis)
+            sweepGroups(index, rule, now: occurred, within: correlate.withinMillis)
         }
         var state = slots[index].groups[key] ?? RuleKeyState()
-        let stale = context.now.minus(correlate.withinMillis)
+        let newest = state.members.reduce(occurred) { max($0, $1.at) }
+        let stale = newest.minus(correlate.withinMillis)
         let pruned = state.members.contains { $0.at <= stale }
         if pruned { state.members.removeAll { $0.at <= stale } }
         if let clear = rule.clearWhen, clear.isTrue(in: &context) {
-            state.members.removeAll { $0.device == context.deviceID }
-            if state.active, state.members.isEmpty {
+            // A late report of a moment before the device's condition began does not take it out.
+            state.members.removeAll { $0.device == context.deviceID && $0.since <= occurred }
+            // With `clear after`, the group's event lasts that long (a confirmed fire is not over because its
+            // detectors went quiet); without it, it clears when no member counts any more.
+            if state.active, rule.clearAfterMillis == nil, !state.members.contains(where: \.counts) {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
                 deactivate(index, &state, key: key, device: nil)
@@ -414,16 +668,72 @@ public final class RuleEngine {
             if pruned { storeGroup(state, index, rule, key: key) }
             return
         }
-        state.members.removeAll { $0.device == context.deviceID }
-        state.members.append(.init(device: context.deviceID, at: context.now))
+        let position: Int
+        if let found = state.members.firstIndex(where: { $0.device == context.deviceID }) {
+            position = found
+            // Its `for` runs out on the arrival clock (`confirmMembers`), as a device rule's debounce does.
+            state.members[position].at = max(state.members[position].at, occurred)
+        } else {
+            let due = rule.holdForMillis.map { context.now.plus($0) }
+            state.members.append(.init(device: context.deviceID, at: occurred, since: occurred, due: due))
+            position = state.members.count - 1
+            if let due {
+                slots[index].pendingGroups.insert(key)
+                slots[index].nextGroupDue = min(slots[index].nextGroupDue, due)
+            }
+        }
+        let counts = state.members[position].counts
         if state.members.count > correlate.n * 4 { state.members.removeFirst(state.members.count - correlate.n * 4) }
-        if state.members.count >= correlate.n || state.active {
-            context.count = state.members.count
-            let action = makeRaise(rule, key: key, group: labelParts.joined(separator: ", "), kind: message.kind,
+        let counting = state.members.reduce(0) { $0 + ($1.counts ? 1 : 0) }
+        if counts, counting >= correlate.n || state.active {
+            context.count = counting
+            var action = makeRaise(rule, key: key, group: group.label, kind: message.kind,
                                    topic: message.topic, payloadText: message.payloadText, &context)
+            action.groupFields = group.fields
             raise(index, rule, action, &state, key: key, device: nil, &actions)
         }
         storeGroup(state, index, rule, key: key)
+    }
+
+    /// Counts the group members whose `for` has passed on the arrival clock; raises a group that now has enough.
+    private func confirmMembers(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        guard let correlate = rule.correlate, !slots[index].pendingGroups.isEmpty, now >= slots[index].nextGroupDue else { return }
+        var next = EpochMillis.max
+        for key in slots[index].pendingGroups.sorted() {
+            guard var state = slots[index].groups[key] else {
+                slots[index].pendingGroups.remove(key)
+                continue
+            }
+            var confirmed: String?
+            for position in state.members.indices {
+                guard let due = state.members[position].due else { continue }
+                if now >= due {
+                    state.members[position].due = nil
+                    confirmed = state.members[position].device
+                } else {
+                    next = min(next, due)
+                }
+            }
+            if !state.members.contains(where: { !$0.counts }) { slots[index].pendingGroups.remove(key) }
+            guard let deviceID = confirmed else { continue }
+            let counting = state.members.reduce(0) { $0 + ($1.counts ? 1 : 0) }
+            if counting >= correlate.n || state.active {
+                // The device that completed the group, as the registry knows it (no message at hand).
+                let entry = deviceEntries[deviceID]
+                let segments = entry.map { Self.registrySegments(id: deviceID, $0.record) } ?? TopicSegments(names: ["device"], values: [deviceID])
+                var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: deviceID, device: entry,
+                                                awayUntil: away[deviceID], now: now)
+                let group = self.group(correlate, &context)
+                context.count = counting
+                let label = group?.label ?? key.replacingOccurrences(of: "=", with: " ").replacingOccurrences(of: ",", with: ", ")
+                var action = makeRaise(rule, key: key, group: label, kind: entry?.record.kind ?? "", topic: "", payloadText: "", &context)
+                action.groupFields = group?.fields ?? [:]
+                raise(index, rule, action, &state, key: key, device: nil, &actions)
+                record(&context, in: index)
+            }
+            storeGroup(state, index, rule, key: key)
+        }
+        slots[index].nextGroupDue = next
     }
 
     /// Forgets correlation groups with no member left in the window (group values come from device data,
@@ -526,6 +836,8 @@ public final class RuleEngine {
     /// due time it found (at most a minute later).
     private func checkAbsence(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
         let started = startedAt ?? now
+        let resumed = resumedAt ?? started
+        let armed = max(started, slots[index].armedAt ?? started)
         let devices = deviceEntries
         var position = slots[index].absenceCursor ?? devices.startIndex
         var next = slots[index].absenceCursor == nil ? now.plus(60_000) : slots[index].absencePassNext
@@ -555,7 +867,7 @@ public final class RuleEngine {
                                             awayUntil: away[id], now: now)
             defer { record(&context, in: index) }
             if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
-            var base = state.lastSeen ?? started
+            var base = state.lastSeen ?? armed
             if rule.usesAway, let until = away[id] {
                 if now < until {
                     next = min(next, until)
@@ -563,7 +875,7 @@ public final class RuleEngine {
                 }
                 base = max(base, until)
             }
-            let due = max(base.plus(limit), started.plus(min(limit, Self.startGrace)))
+            let due = max(base.plus(limit), resumed.plus(min(limit, Self.startGrace)))
             guard now >= due else {
                 next = min(next, due)
                 continue
@@ -607,7 +919,9 @@ public final class RuleEngine {
                 gone.append(device)
                 continue
             }
-            if now >= since.plus(hold) { due.append(device) } else { next = min(next, since.plus(hold)) }
+            // On the arrival clock: a late report waits out the debounce after it arrived (older saved state: none).
+            let dueAt = states[entry].pendingDue ?? since.plus(hold)
+            if now >= dueAt { due.append(device) } else { next = min(next, dueAt) }
         }
         for device in gone { slots[index].pending.remove(device) }
         slots[index].nextPendingDue = next
@@ -694,6 +1008,7 @@ public final class RuleEngine {
             for index in slots.indices {
                 slots[index].pending.remove(device)
                 slots[index].activeDevices.remove(device)
+                slots[index].held.remove(device)
             }
         }
     }

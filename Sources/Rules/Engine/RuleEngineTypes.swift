@@ -177,6 +177,9 @@ public struct RuleAction: Sendable, Equatable {
     /// `merge within`: a raise within this many seconds of the key's previous raise belongs to the same
     /// event even if that event was cleared meanwhile (the event core folds it). Nil: no merging.
     public var mergeWithinSeconds: Int64? = nil
+    /// For group events, the values the group is keyed by, by label (`community`, `building`): what the event
+    /// may say about its place. Empty for device events.
+    public var groupFields: [String: String] = [:]
     /// Whether the rule is `life_safety`: the event core never lets a maintenance silence hide its red events.
     /// Set from the rule in force when the raise is emitted (not kept in saved state).
     public var lifeSafety: Bool = false

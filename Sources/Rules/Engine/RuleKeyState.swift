@@ -17,11 +17,23 @@ struct RuleKeyState: Sendable {
     private var rare: RareFieldsBox?
 
     private static let activeFlag: UInt8 = 1, lastSeenFlag: UInt8 = 2, savedLastSeenFlag: UInt8 = 4, recentAtFlag: UInt8 = 8
+    private static let conditionOnFlag: UInt8 = 16, flappingFlag: UInt8 = 32
 
     /// The rule is raised for this key (further triggers count; it can clear, downgrade, re-notify).
     var active: Bool {
         get { flags & Self.activeFlag != 0 }
         set { flags = newValue ? flags | Self.activeFlag : flags & ~Self.activeFlag }
+    }
+    /// The device's condition is on (`when` seen since its last `clear when`): kept by rules with `flapping`,
+    /// whose pulses are the condition's rising edges.
+    var conditionOn: Bool {
+        get { flags & Self.conditionOnFlag != 0 }
+        set { flags = newValue ? flags | Self.conditionOnFlag : flags & ~Self.conditionOnFlag }
+    }
+    /// The device is flapping (`flapping N within D` reached); its clears wait until it has settled.
+    var flapping: Bool {
+        get { flags & Self.flappingFlag != 0 }
+        set { flags = newValue ? flags | Self.flappingFlag : flags & ~Self.flappingFlag }
     }
     /// Last matching message (absence rules).
     var lastSeen: EpochMillis? {
@@ -53,12 +65,23 @@ struct RuleKeyState: Sendable {
         get { rare?.fields.pendingSince }
         set { updateRare { $0.pendingSince = newValue } }
     }
+    /// Engine (arrival) time at which the pending `for` fires, if one is pending: `pendingSince` is in the
+    /// device's own time, and a late report must still wait out the debounce after it arrived.
+    var pendingDue: EpochMillis? {
+        get { rare?.fields.pendingDue }
+        set { updateRare { $0.pendingDue = newValue } }
+    }
+    /// Engine (arrival) time until which a `clear when` of a rule with `flapping` is held back (last pulse + window).
+    var holdUntil: EpochMillis? {
+        get { rare?.fields.holdUntil }
+        set { updateRare { $0.holdUntil = newValue } }
+    }
     /// The raise to emit when pending fires; while active, the last raise (for clear/re-notify actions).
     var action: RuleAction? {
         get { rare?.fields.action }
         set { updateRare { $0.action = newValue } }
     }
-    /// Times of recent triggers (`count N within D`).
+    /// Times of recent triggers (`count N within D`), or of recent pulses (`flapping N within D`), in device time.
     var window: [EpochMillis] {
         get { rare?.fields.window ?? [] }
         set { updateRare { $0.window = newValue } }
@@ -72,14 +95,24 @@ struct RuleKeyState: Sendable {
     /// One device in a correlation group.
     struct Member: Sendable {
         var device: String
+        /// Its latest trigger (device time).
         var at: EpochMillis
+        /// When its condition began (device time): with `for`, it counts once it has held that long.
+        var since: EpochMillis
+        /// Engine (arrival) time at which it counts if nothing cancels it first; nil: it counts.
+        var due: EpochMillis?
+
+        /// Whether it counts towards the group.
+        var counts: Bool { due == nil }
     }
 
     /// Whether nothing is worth remembering.
     var isEmpty: Bool {
-        guard flags & (Self.activeFlag | Self.lastSeenFlag | Self.recentAtFlag) == 0 else { return false }
+        guard flags & (Self.activeFlag | Self.lastSeenFlag | Self.recentAtFlag | Self.conditionOnFlag | Self.flappingFlag) == 0 else {
+            return false
+        }
         guard let rare = rare?.fields else { return true }
-        return rare.pendingSince == nil && rare.window.isEmpty && rare.members.isEmpty
+        return rare.pendingSince == nil && rare.window.isEmpty && rare.members.isEmpty && rare.holdUntil == nil
     }
 
     private func optionalTime(_ value: EpochMillis, _ flag: UInt8) -> EpochMillis? {
@@ -109,12 +142,15 @@ struct RuleKeyState: Sendable {
         var lastRaise: EpochMillis = 0
         var lastNotify: EpochMillis = 0
         var pendingSince: EpochMillis?
+        var pendingDue: EpochMillis?
+        var holdUntil: EpochMillis?
         var action: RuleAction?
         var window: [EpochMillis] = []
         var members: [Member] = []
 
         var isDefault: Bool {
-            lastRaise == 0 && lastNotify == 0 && pendingSince == nil && action == nil && window.isEmpty && members.isEmpty
+            lastRaise == 0 && lastNotify == 0 && pendingSince == nil && pendingDue == nil && holdUntil == nil && action == nil
+                && window.isEmpty && members.isEmpty
         }
     }
 

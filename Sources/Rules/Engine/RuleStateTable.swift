@@ -198,6 +198,17 @@ struct RuleStateTable {
         freeEntries.append(entry)
     }
 
+    /// Every entry in use (a snapshot: changing states while walking it is safe, releasing entries is not).
+    var liveEntries: [EntryIndex] {
+        entries.indices.filter { entries[$0].isLive }.map { EntryIndex($0) }
+    }
+
+    /// The rule position of `entry`.
+    func rule(of entry: EntryIndex) -> Int { Int(entries[Int(entry)].rule) }
+
+    /// The device of `entry`.
+    func device(of entry: EntryIndex) -> DeviceIndex { entries[Int(entry)].device }
+
     /// Moves every live entry to the rule position `newRule` gives for its rule; entries whose rule has none
     /// are released. Returns the released entries' (old rule position, device id).
     mutating func remapRules(_ newRule: (Int) -> Int?) -> [(rule: Int, deviceID: String)] {

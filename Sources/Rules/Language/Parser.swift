@@ -3,6 +3,8 @@
 struct Parser {
     private let tokens: [Token]
     private var position = 0
+    /// Where the part of the current clause that decides state ends, when not at the clause's end (`flapping`).
+    private var conditionEnd: Int?
     private let file: String
     /// Every syntax error found.
     private(set) var diagnostics: [Diagnostic] = []
@@ -11,8 +13,13 @@ struct Parser {
     static let clauseWords: Set<String> = [
         "on", "when", "where", "for", "at", "count", "absent", "silent", "correlate", "unless", "merge",
         "during", "days", "level", "title", "description", "team", "teams", "ack", "onsite", "escalate",
-        "renotify", "clear", "downgrade",
+        "renotify", "clear", "downgrade", "flapping",
         "life_safety",
+    ]
+    /// Clauses about how a rule's events are presented and handled, not about when it fires: a change to them
+    /// keeps the rule's state on reload (see `RuleSyntax.conditionText`).
+    static let presentationWords: Set<String> = [
+        "level", "title", "description", "team", "teams", "ack", "onsite", "escalate", "renotify", "merge", "life_safety",
     ]
     /// Day names, Sunday first (Calendar weekday numbers 1…7).
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -123,6 +130,14 @@ struct Parser {
             if current.startsLine, current.isWord("rule") {
                 error("rule '\(name)' is not closed: expected '}' before the next rule", at: current.range)
                 break
+            }
+            let clauseStart = position
+            conditionEnd = nil
+            defer {
+                if let word = tokens[clauseStart].identifier, !Self.presentationWords.contains(word) {
+                    let end = max(clauseStart, min(conditionEnd ?? position, position))
+                    rule.conditionText += tokens[clauseStart..<end].map(Self.canonical).joined(separator: " ") + "\n"
+                }
             }
             do throws(Failure) {
                 try parseClause(into: &rule)
@@ -300,6 +315,29 @@ struct Parser {
             let level = try parseLevel("after 'downgrade to'")
             try expectWord("when", "after 'downgrade to LEVEL'")
             rule.downgrade = (level, try parseExpression())
+        case "flapping":
+            try once(rule.flapping?.n, keyword)
+            let n = try parseNumber("after 'flapping'")
+            try expectWord("within", "after the number in 'flapping N within DURATION'")
+            let within = try parseDuration("after 'within'")
+            // What follows is how the flapping event looks: not part of what decides the rule's state.
+            conditionEnd = position
+            var flapping = FlappingSyntax(n: n, within: within, range: keyword.range)
+            while !current.startsLine, current.kind != .end, !current.isSymbol("}") {
+                if current.isWord("level") {
+                    let levelWord = advance()
+                    if flapping.level != nil { throw fail("'level' given twice in 'flapping'", at: levelWord) }
+                    flapping.level = try parseLevel("after 'flapping … level'")
+                } else if current.isWord("title") {
+                    let titleWord = advance()
+                    if flapping.title != nil { throw fail("'title' given twice in 'flapping'", at: titleWord) }
+                    flapping.title = try parseTemplate("after 'flapping … title'")
+                } else {
+                    throw fail("expected 'level' or 'title' after 'flapping N within DURATION', found \(current.describe)")
+                }
+            }
+            flapping.range = span(from: keyword.range)
+            rule.flapping = flapping
         default:
             throw fail("'\(word)' cannot start a clause here")
         }

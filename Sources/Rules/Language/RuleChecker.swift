@@ -4,6 +4,10 @@ import Foundation
 struct RuleChecker {
     let options: CompileOptions
     private(set) var diagnostics: [Diagnostic] = []
+    /// While checking how a correlation rule's events are presented (title, description, teams): the
+    /// `device.*` fields the group is keyed by. A group event concerns several devices, so it must not show one
+    /// device's resident, nor (in its title and description) one device's other registry fields as the group's.
+    private var groupPresentation: (keyFields: Set<String>, isText: Bool)?
 
     init(options: CompileOptions) { self.options = options }
 
@@ -90,8 +94,11 @@ struct RuleChecker {
             if rule.clearWhen == nil, !rule.written.contains("clear") {
                 report(.warning, "nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise", hold.range)
             }
-            if rule.count != nil || rule.correlate != nil {
-                report(.error, "'for' cannot be combined with 'count' or 'correlate'", hold.range)
+            if rule.count != nil {
+                report(.error, "'for' cannot be combined with 'count'", hold.range)
+            }
+            if let atOnce = rule.atOnce, rule.correlate != nil {
+                report(.error, "'at once when' cannot be combined with 'correlate' (a device counts once its condition held for 'for')", atOnce.range)
             }
         } else if let atOnce = rule.atOnce {
             report(.warning, "'at once when' only matters together with 'for'", atOnce.range)
@@ -134,6 +141,28 @@ struct RuleChecker {
 
         // Presentation and deadlines.
         let level = rule.level.flatMap { levelValue($0) } ?? .red
+        var flapping: CompiledRule.Flapping?
+        if let f = rule.flapping {
+            positive(f.within, "flapping … within")
+            if f.n.value < 2 || f.n.value != f.n.value.rounded() || f.n.value > 1_000 {
+                report(.error, "'flapping' needs a whole number of pulses from 2 to 1000", f.n.range)
+            }
+            if isAbsence {
+                report(.error, "'flapping' cannot be used in an absence rule (it counts a device's alarms that come and go)", f.range)
+            } else if rule.correlate != nil || rule.count != nil {
+                report(.error, "'flapping' cannot be combined with '\(rule.correlate != nil ? "correlate" : "count")' (it counts one device's pulses)", f.range)
+            }
+            if rule.clearWhen == nil, !rule.written.contains("clear") {
+                report(.error, "'flapping' needs a 'clear when' condition: a pulse is the device's condition coming back after it cleared", f.range)
+            }
+            let flapLevel = f.level.flatMap { levelValue($0) } ?? level
+            if flapLevel > level {
+                report(.warning, "the flapping level '\(flapLevel.rawValue)' is above the rule's level '\(level.rawValue)'", f.level?.range ?? f.range)
+            }
+            var flapTitle: RuleTemplate?
+            if let t = f.title { flapTitle = template(t, kinds) }
+            flapping = .init(n: Int(max(2, min(f.n.value, 1_000))), withinMillis: f.within.value, level: flapLevel, title: flapTitle)
+        }
         if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range) }
         let escalateTo = rule.escalateTo.flatMap { levelValue($0) }
         if let escalateTo, let range = rule.escalateTo?.range, escalateTo <= level {
@@ -144,6 +173,14 @@ struct RuleChecker {
             if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range) }
             downgrade = (target, condition(d.condition, kinds))
         }
+        if let c = rule.correlate {
+            let keyFields = c.by.compactMap { syntax -> String? in
+                if case .path(let parts) = syntax.kind, parts.count == 2, parts[0] == "device" { return parts[1] }
+                return nil
+            }
+            groupPresentation = (Set(keyFields), true)
+        }
+        defer { groupPresentation = nil }
         let title: RuleTemplate
         if let t = rule.title {
             title = template(t, kinds)
@@ -152,7 +189,9 @@ struct RuleChecker {
             title = RuleTemplate(pieces: [.text("\(name) on "), .value(.device(.id))])
         }
         let description = rule.description.map { template($0, kinds) } ?? RuleTemplate(pieces: [])
+        groupPresentation?.isText = false
         let teams = rule.teams.map { value($0, kinds).expr }
+        groupPresentation = nil
         for duration in [rule.ackWithin, rule.onsiteWithin, rule.renotifyEvery, rule.clearAfter, rule.merge].compactMap({ $0 }) {
             positive(duration, "this clause")
         }
@@ -175,14 +214,19 @@ struct RuleChecker {
             }
         }
 
+        let layoutText = options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/")
         var hash = StableHash()
         hash.combine(rule.canonicalText)
         hash.combine(timeZone.identifier)
-        hash.combine(options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/"))
+        hash.combine(layoutText)
+        var conditionHash = StableHash()
+        conditionHash.combine(rule.conditionText)
+        conditionHash.combine(timeZone.identifier)
+        conditionHash.combine(layoutText)
 
         guard errorsBefore == diagnostics.filter({ $0.severity == .error }).count else { return nil }
         return CompiledRule(
-            name: name, fingerprint: hash.value, filters: filters, trigger: trigger,
+            name: name, fingerprint: hash.value, conditionFingerprint: conditionHash.value, filters: filters, trigger: trigger,
             when: when,
             whereCondition: whereCondition, holdForMillis: rule.holdFor?.value, atOnce: atOnce,
             count: count.map { (n: $0.0, withinMillis: $0.1) },
@@ -192,7 +236,7 @@ struct RuleChecker {
             description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
             onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
             renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
-            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, lifeSafety: rule.lifeSafety != nil)
+            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil)
     }
 
     private mutating func positive(_ duration: Located<Int64>, _ clause: String) {
@@ -346,6 +390,15 @@ struct RuleChecker {
                 return (.constant(.missing), .any)
             }
             let field = parts[1]
+            if let group = groupPresentation {
+                if root == "resident" {
+                    report(.error, "a group event concerns several devices: 'resident.\(field)' would show one device's resident as the group's", range)
+                    return (.constant(.missing), .any)
+                }
+                if root == "device", group.isText, !group.keyFields.contains(field), field != "id" {
+                    report(.warning, "'device.\(field)' in a group event's text is one device's (the one that completed the group), not the group's; group by it or leave it out", range)
+                }
+            }
             if root == "device" {
                 if let builtIn = DeviceField.builtIn[field] { return (.device(builtIn), KnownFields.deviceTypes[field] ?? .string) }
                 if let columns = options.deviceColumns {

@@ -39,6 +39,10 @@ struct RuleSyntax: Sendable {
     var range: SourceRange
     /// Every token text of the rule body, for the rule's fingerprint.
     var canonicalText: String = ""
+    /// The token text of the clauses that decide the rule's state (everything but how its events are
+    /// presented and handled: level, title, teams, deadlines, …), for the fingerprint state is kept under
+    /// across a reload.
+    var conditionText: String = ""
     /// Clause keywords written in the rule, even where the clause failed to parse (no "missing" errors then).
     var written: Set<String> = []
 
@@ -69,8 +73,20 @@ struct RuleSyntax: Sendable {
     var clearWhen: ExprSyntax?
     var clearAfter: Located<Int64>?
     var downgrade: (level: Located<String>, condition: ExprSyntax)?
+    /// `flapping N within D [level L] [title "T"]`.
+    var flapping: FlappingSyntax?
     /// `life_safety`: where it was written (a silence never hides the rule's red events).
     var lifeSafety: SourceRange?
+}
+
+/// `flapping N within D [level L] [title "T"]` as written.
+struct FlappingSyntax: Sendable {
+    var n: Located<Double>
+    var within: Located<Int64>
+    var level: Located<String>?
+    var title: TemplateSyntax?
+    /// The whole clause.
+    var range: SourceRange
 }
 
 /// A parsed rule file.

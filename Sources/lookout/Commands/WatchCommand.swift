@@ -118,9 +118,10 @@ struct WatchCommand: Command {
     /// Changes read per query.
     static let batchSize = 500
 
-    /// Actions that call for attention (bell when red).
+    /// Actions that call for attention (bell when red). `upgraded`: an open event raised to red by its device
+    /// (a flapping detector whose alarm then holds) calls for attention as a new red event would.
     /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
-    static let alertingActions: Set<String> = ["raised", "renotified", "escalated", "reopened", "unsilenced"]
+    static let alertingActions: Set<String> = ["raised", "upgraded", "renotified", "escalated", "reopened", "unsilenced"]
 
     /// One line for a change, ending in a newline (and a bell when called for).
     func line(for change: EventChange, now: Millis) -> String {
