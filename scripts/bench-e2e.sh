@@ -183,7 +183,7 @@ drain_phase() { # run number
     start_daemon "$phase"; wait_connected "$phase"; stop_daemon
     mosquitto_sub -p "$BROKER_PORT" -q 1 -c -i bench-drain -t '+/+/+/+' -E >/dev/null
     publish 1 "$DRAIN" "$per_kind"
-    mosquitto_pub -p "$BROKER_PORT" -q 1 -t c01/sos/DRAIN-END/event -m '{"ts":1763880000000,"event":"sos","press":"short"}'
+    mosquitto_pub -p "$BROKER_PORT" -q 1 -t c01/sos/DRAIN-END/event -m "{\"ts\":$(date +%s%3N),\"event\":\"sos\",\"press\":\"short\"}"
     sleep 1
     local start; start=$(now)
     mosquitto_sub -p "$BROKER_PORT" -q 1 -c -i bench-drain -t '+/+/+/+' -C "$total" >/dev/null

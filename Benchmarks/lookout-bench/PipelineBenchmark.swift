@@ -8,6 +8,9 @@ import Rules
 /// every shipped rule, one SQLite transaction per batch) fed generated traffic in broker-sized batches,
 /// with decode-only and decode+rules loops over the same messages in the same run as baselines.
 enum PipelineBenchmark: Benchmark {
+    /// Milliseconds between the generated messages' `ts`.
+    static let spacingMillis: Int64 = 1
+
     static let name = "pipeline"
     static let summary = "the daemon's IngestPipeline (decode, rules, SQLite commit per batch) without a broker"
     static let optionsHelp = BenchmarkOptions.help + [
@@ -36,7 +39,7 @@ enum PipelineBenchmark: Benchmark {
         }
 
         // 1 ms apart: a million messages span about 17 minutes of device time.
-        let messages = TrafficSample.messages(options, fleet: fleet, spacingMillis: 1).map {
+        let messages = TrafficSample.messages(options, fleet: fleet, spacingMillis: Self.spacingMillis).map {
             MQTTMessage(topic: $0.topic, payload: $0.payload, qos: 1, retained: $0.retain)
         }
         let bytes = messages.reduce(0) { $0 + $1.payload.count }
@@ -84,8 +87,10 @@ enum PipelineBenchmark: Benchmark {
             try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
         })
         var started = clock.now
+        // From the last message's time: every `ts` is plausible (in the past, within `[device_time] max_age`).
+        let clockStart = TrafficSample.lastMillis(of: messages.count, spacingMillis: Self.spacingMillis)
         let pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
-                                          log: log, clock: { TrafficSample.startMillis + started.duration(to: clock.now).milliseconds })
+                                          log: log, clock: { clockStart + started.duration(to: clock.now).milliseconds })
         started = clock.now
         let cpuStarted = CPUTime.used()
         // Ticked between batches when due, as lookoutd's MQTT loop does.

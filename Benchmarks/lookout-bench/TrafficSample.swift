@@ -5,6 +5,14 @@ import Daemon
 enum TrafficSample {
     /// First message time (Unix milliseconds); later ones are `spacingMillis` apart.
     static let startMillis: Int64 = 1_763_880_000_000
+    /// Default spacing of message times.
+    static let spacingMillis: Int64 = 10
+
+    /// The time of the last of `count` messages `spacingMillis` apart: a pipeline clock that starts here sees
+    /// every `ts` in its past, as lookoutd sees a buffered backlog (a `ts` ahead of its clock is rejected).
+    static func lastMillis(of count: Int, spacingMillis: Int64 = spacingMillis) -> Int64 {
+        startMillis + Int64(max(count - 1, 0)) * spacingMillis
+    }
 
     /// The fleet of `options.devicesPerKind` devices of each kind.
     static func fleet(_ options: BenchmarkOptions) -> SimulatedFleet {
@@ -12,7 +20,7 @@ enum TrafficSample {
     }
 
     /// `options.messages` messages from `fleet`, stamped `spacingMillis` apart from `startMillis`.
-    static func messages(_ options: BenchmarkOptions, fleet: SimulatedFleet, spacingMillis: Int64 = 10) -> [SimulatedMessage] {
+    static func messages(_ options: BenchmarkOptions, fleet: SimulatedFleet, spacingMillis: Int64 = spacingMillis) -> [SimulatedMessage] {
         var traffic = TrafficGenerator(fleet: fleet, seed: options.seed)
         var messages: [SimulatedMessage] = []
         messages.reserveCapacity(options.messages)

@@ -20,7 +20,9 @@ extension MQTTConnection {
         }
         mosquitto_message_callback_set(handle) { _, userdata, message in
             guard let message = message?.pointee, let owner = MQTTConnection.owner(userdata) else { return }
-            owner.pass.batch.append(MQTTConnection.copy(message))
+            // The broker's resend of unacknowledged messages follows CONNACK on a resumed session and precedes SUBACK.
+            let mayBeRedelivery = owner.pass.sessionPresent && !owner.pass.subscribed
+            owner.pass.batch.append(MQTTConnection.copy(message, mayBeRedelivery: mayBeRedelivery))
         }
         mosquitto_disconnect_callback_set(handle) { _, userdata, rc in
             guard let owner = MQTTConnection.owner(userdata) else { return }
@@ -55,13 +57,14 @@ extension MQTTConnection {
     }
 
     /// Copies topic and payload out of libmosquitto's message (freed after the callback returns).
-    private static func copy(_ message: mosquitto_message) -> MQTTMessage {
+    private static func copy(_ message: mosquitto_message, mayBeRedelivery: Bool) -> MQTTMessage {
         let topic = message.topic.map { String(cString: $0) } ?? ""
         var payload: [UInt8] = []
         if let bytes = message.payload, message.payloadlen > 0 {
             payload = Array(UnsafeRawBufferPointer(start: bytes, count: Int(message.payloadlen)))
         }
-        return MQTTMessage(topic: topic, payload: payload, qos: Int(message.qos), retained: message.retain)
+        return MQTTMessage(topic: topic, payload: payload, qos: Int(message.qos), retained: message.retain,
+                           mayBeRedelivery: mayBeRedelivery, packetID: Int(message.mid))
     }
 
     private func didReceiveConnack(code: Int32, sessionPresent: Bool) {

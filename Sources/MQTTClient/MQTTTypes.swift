@@ -52,12 +52,23 @@ public struct MQTTMessage: Sendable, Equatable {
     public var qos: Int
     /// Whether the broker delivered it as a retained message.
     public var retained: Bool
+    /// Whether it may be a redelivery: it was read on a resumed session before the broker acknowledged the
+    /// subscriptions. A broker resends unacknowledged messages only right after a (re)connect, ahead of its
+    /// SUBACK (it writes them while handling CONNECT); libmosquitto does not expose the DUP flag, so every
+    /// message of that burst may be one, and none read later can be.
+    public var mayBeRedelivery: Bool
+    /// The broker's packet identifier (0 at QoS 0). A redelivery carries the identifier of the first delivery;
+    /// a new message gets a new one while the first is unacknowledged.
+    public var packetID: Int
     /// Creates a message.
-    public init(topic: String, payload: [UInt8], qos: Int = 1, retained: Bool = false) {
+    public init(topic: String, payload: [UInt8], qos: Int = 1, retained: Bool = false, mayBeRedelivery: Bool = false,
+                packetID: Int = 0) {
         self.topic = topic
         self.payload = payload
         self.qos = qos
         self.retained = retained
+        self.mayBeRedelivery = mayBeRedelivery
+        self.packetID = packetID
     }
 }
 

@@ -37,6 +37,20 @@ import Testing
         }
     }
 
+    @Test func deviceTimeBoundsAreParsedAndOutOfRangeRefused() throws {
+        let defaults = DaemonConfiguration().deviceTime
+        #expect(defaults.maxFutureMillis == 300_000)
+        #expect(defaults.maxAgeMillis == 7 * 86_400_000)
+        let configuration = try DaemonConfiguration.parse("[device_time]\nmax_future = 30s\nmax_age = 2d\n", path: "t.conf")
+        #expect(configuration.deviceTime.maxFutureMillis == 30_000)
+        #expect(configuration.deviceTime.maxAgeMillis == 2 * 86_400_000)
+        for bad in ["max_future = 2d", "max_age = 10s", "max_age = soon"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") {
+                _ = try DaemonConfiguration.parse("[device_time]\n\(bad)\n", path: "t.conf")
+            }
+        }
+    }
+
     @Test func valuesOfEveryKindAreParsed() throws {
         let text = """
             # comment

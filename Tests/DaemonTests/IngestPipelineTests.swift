@@ -47,8 +47,8 @@ import Testing
             Self.message("c01/smoke/SD-1/event", ""),
             Self.message("c01/smoke/SD-1/event", #"{"a":{"b":{"c":{"d":1}}}}"#),
             Self.message("c01/smoke/SD-1/event", #"{"pad":"\#(String(repeating: "x", count: 100))"}"#),
-            Self.message("c01/smoke/SD-1", #"{"ts":1}"#),
-            Self.message("c01/smoke/SD-1/telemetry", #"{"ts":2,"battery_pct":55}"#),
+            Self.message("c01/smoke/SD-1", #"{"ts":1763879001000}"#),
+            Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879002000,"battery_pct":55}"#),
         ])
         #expect(pipeline.counters.rejected == ["invalid_json": 1, "invalid_utf8": 1, "not_an_object": 1, "empty_payload": 1,
                                                "too_deep": 1, "payload_too_large": 1, "unknown_topic": 1])
@@ -63,8 +63,8 @@ import Testing
 
     @Test func redeliveriesAreRecognisedAcrossRestarts() throws {
         let fixture = try Fixture()
-        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#),
-                     Self.message("c01/smoke/SD-1/telemetry", #"{"ts":2,"battery_pct":79}"#)]
+        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":80}"#),
+                     Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879002000,"battery_pct":79}"#)]
         let first = try fixture.pipeline()
         try first.mqttDidReceive(batch)
         try first.mqttDidReceive(batch)
@@ -72,7 +72,7 @@ import Testing
         #expect(first.counters.duplicates == 2)
 
         let restarted = try fixture.pipeline()
-        try restarted.mqttDidReceive(batch + [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":3,"battery_pct":78}"#)])
+        try restarted.mqttDidReceive(batch + [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879003000,"battery_pct":78}"#)])
         #expect(restarted.counters.processed == 1)
         #expect(restarted.counters.duplicates == 2)
     }
@@ -80,7 +80,7 @@ import Testing
     @Test func newestBatchesAreRecognisedAfterARestartHoweverOld() throws {
         let fixture = try Fixture()
         fixture.configuration.dedupWindowSeconds = 1
-        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#)]
+        let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":80}"#)]
         try fixture.pipeline().mqttDidReceive(batch)
 
         // Restarted long after, the window rotates twice before the broker redelivers the unacknowledged batch.
@@ -100,7 +100,7 @@ import Testing
         let pipeline = try fixture.pipeline()
         let chunk = IngestPipeline.deviceActivityRowsPerTick
         let count = chunk * 2 + 500
-        try pipeline.mqttDidReceive((0..<count).map { Self.message("c01/smoke/SD-\($0)/telemetry", #"{"ts":1,"battery_pct":50}"#) })
+        try pipeline.mqttDidReceive((0..<count).map { Self.message("c01/smoke/SD-\($0)/telemetry", #"{"ts":1763879001000,"battery_pct":50}"#) })
         func written() throws -> Int { try fixture.store().devices().filter { $0.lastSeen != nil }.count }
         // One chunk per tick, in id order, until the round is done.
         pipeline.mqttTick()
@@ -108,7 +108,7 @@ import Testing
         // A device heard from again while its round is under way is written with its newest activity.
         let lastID = (0..<count).map { "SD-\($0)" }.sorted().last ?? ""
         fixture.now += 100
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/\(lastID)/telemetry", #"{"ts":2,"battery_pct":49}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/\(lastID)/telemetry", #"{"ts":1763879002000,"battery_pct":49}"#)])
         pipeline.mqttTick()
         #expect(try written() == chunk * 2)
         pipeline.mqttTick()
@@ -117,7 +117,7 @@ import Testing
         #expect(last.batteryPercent == 49)
         #expect(last.lastSeen == fixture.now)
         // The next round waits for the status interval (or longer, after a long round: 10 minutes is plenty).
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-0/telemetry", #"{"ts":3,"battery_pct":48}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-0/telemetry", #"{"ts":1763879003000,"battery_pct":48}"#)])
         pipeline.mqttTick()
         #expect(try fixture.store().devices().first { $0.id == "SD-0" }?.batteryPercent == 50)
         fixture.now += 600_000
@@ -130,7 +130,7 @@ import Testing
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", address: "1号楼")])
         let pipeline = try fixture.pipeline(registry: registry)
         try pipeline.mqttDidReceive([
-            Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":64}"#),
+            Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":64}"#),
             Self.message("c01/door/DR-9/status", #"{"online":false}"#),
         ])
         pipeline.flushDeviceActivity()
@@ -150,19 +150,19 @@ import Testing
         // In one batch: offline status, then a reading (a batch does not say which came last: the status holds).
         try pipeline.mqttDidReceive([
             Self.message("c01/door/DR-1/status", #"{"online":false}"#),
-            Self.message("c01/door/DR-1/event", #"{"ts":1,"event":"door_closed","door":1}"#),
+            Self.message("c01/door/DR-1/event", #"{"ts":1763879001000,"event":"door_closed","door":1}"#),
             Self.message("c01/door/DR-2/status", #"{"online":false}"#),
         ])
         pipeline.flushDeviceActivity()
         #expect(try online("DR-1") == false)
         // A later batch with any message from it: online again; the other device stays as its status said.
-        try pipeline.mqttDidReceive([Self.message("c01/door/DR-1/event", #"{"ts":2,"event":"door_closed","door":1}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/door/DR-1/event", #"{"ts":1763879002000,"event":"door_closed","door":1}"#)])
         pipeline.flushDeviceActivity()
         #expect(try online("DR-1") == true)
         #expect(try online("DR-2") == false)
         // Noted before the flush, across batches, without a flush in between: the same outcome.
-        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/status", #"{"online":false,"ts":3}"#)])
-        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/event", #"{"ts":4,"event":"door_closed","door":1}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/status", #"{"online":false,"ts":1763879003000}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/event", #"{"ts":1763879004000,"event":"door_closed","door":1}"#)])
         pipeline.flushDeviceActivity()
         #expect(try online("DR-2") == true)
     }
@@ -171,7 +171,7 @@ import Testing
         let fixture = try Fixture()
         fixture.configuration.maxUnknownDevices = 2
         let pipeline = try fixture.pipeline()
-        try pipeline.mqttDidReceive((1...5).map { Self.message("c01/smoke/X-\($0)/telemetry", #"{"ts":\#($0)}"#) })
+        try pipeline.mqttDidReceive((1...5).map { Self.message("c01/smoke/X-\($0)/telemetry", #"{"ts":\#(1_763_879_000_000 + $0 * 1000)}"#) })
         #expect(pipeline.counters.processed == 5)
         #expect(pipeline.counters.unknownDevicesOverCap == 3)
         pipeline.flushDeviceActivity()
@@ -185,7 +185,7 @@ import Testing
         let pipeline = try fixture.pipeline(registry: registry)
         func lastSeen() throws -> Millis? { try fixture.store().devices().first { $0.id == "SD-1" }?.lastSeen }
         let seenFirst = fixture.now
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":64}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":64}"#)])
         // Committed, but the display mirror waits for the tick.
         #expect(pipeline.counters.processed == 1)
         #expect(try lastSeen() == nil)
@@ -193,7 +193,7 @@ import Testing
         #expect(try lastSeen() == seenFirst)
 
         fixture.now += 1_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":2}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879002000}"#)])
         fixture.now += 1_000
         try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/status", #"{"online":false}"#)])
         pipeline.mqttTick()
@@ -208,7 +208,7 @@ import Testing
 
         // Shutdown writes what is pending without waiting for the interval.
         fixture.now += 1_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":3}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879003000}"#)])
         pipeline.flushDeviceActivity()
         #expect(try lastSeen() == fixture.now)
     }
@@ -217,7 +217,7 @@ import Testing
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline(busyTimeout: 50)
         let batch = [Self.message("c01/smoke/SD-1/event", "not json"),
-                     Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1,"battery_pct":80}"#)]
+                     Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":80}"#)]
         // Another connection holds the write lock: the pipeline's commit fails with SQLITE_BUSY.
         let blocker = try fixture.store()
         try blocker.transaction {
@@ -244,7 +244,7 @@ import Testing
     }
 
     static func alarm(_ n: Int, device: String = "SD-1") -> MQTTMessage {
-        message("c01/smoke/\(device)/event", #"{"ts":\#(n),"event":"smoke","state":"alarm"}"#)
+        message("c01/smoke/\(device)/event", #"{"ts":\#(1_763_879_000_000 + n * 1000),"event":"smoke","state":"alarm"}"#)
     }
 
     @Test func ruleActionsBecomeEventsWithRegistryLocation() throws {
@@ -276,7 +276,7 @@ import Testing
         #expect(elsewhere.title == "Alarms from unregistered smoke devices")
         #expect(pipeline.counters.eventsRaised[.red] == 3)
 
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event", #"{"ts":9,"event":"smoke","state":"normal"}"#)])
+        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event", #"{"ts":1763879009000,"event":"smoke","state":"normal"}"#)])
         var all = EventFilter()
         all.includeAll = true
         #expect(try fixture.store().events(all).first { $0.deviceID == "SD-1" }?.status == .cleared)
@@ -318,7 +318,7 @@ import Testing
         first.mqttTick()
         #expect(try fixture.store().ruleStateLogBytes() == 0)
         // SD-2 clears after the fold: that change is only in the log when the process stops.
-        try first.mqttDidReceive([Self.message("c01/smoke/SD-2/event", #"{"ts":3,"event":"smoke","state":"normal"}"#)])
+        try first.mqttDidReceive([Self.message("c01/smoke/SD-2/event", #"{"ts":1763879003000,"event":"smoke","state":"normal"}"#)])
         #expect(try fixture.store().ruleStateLogBytes() > 0)
 
         let restarted = try fixture.pipeline(ruleSet: ruleSet)
@@ -345,7 +345,7 @@ import Testing
         """
 
     static func press(_ n: Int, event: String = "sos") -> MQTTMessage {
-        message("c01/sos/SOS-7/event", #"{"ts":\#(n),"event":"\#(event)","press":"short"}"#)
+        message("c01/sos/SOS-7/event", #"{"ts":\#(1_763_879_000_000 + n * 1000),"event":"\#(event)","press":"short"}"#)
     }
 
     @Test func callButtonPressesWithinFiveMinutesAreOneCall() throws {

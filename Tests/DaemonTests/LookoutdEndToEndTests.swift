@@ -11,7 +11,7 @@ import Glibc
     static let alarmTopic = "c01/smoke/SD-0101/event"
 
     static func alarm(_ n: Int) -> String {
-        #"{"ts":\#(1_763_880_000_000 + n * 1000),"event":"smoke","state":"alarm","concentration_pct":18,"temperature_c":41}"#
+        #"{"ts":\#(TestDeviceTime.ts(Int64(n) * 1000)),"event":"smoke","state":"alarm","concentration_pct":18,"temperature_c":41}"#
     }
 
     @Test func smokeAlarmRaisesOneRedEventAtTheRegisteredAddressAndRepeatsCount() throws {
@@ -40,7 +40,7 @@ import Glibc
         try harness.start()
         try harness.publish(Self.alarmTopic, Self.alarm(0))
         let event = try harness.waitFor("the smoke event") { try harness.events().first }
-        try harness.publish(Self.alarmTopic, #"{"ts":1763880009000,"event":"smoke","state":"normal"}"#)
+        try harness.publish(Self.alarmTopic, #"{"ts":\#(TestDeviceTime.ts(9000)),"event":"smoke","state":"normal"}"#)
         let cleared = try harness.waitFor("the event to be cleared") {
             try harness.events(all: true).first { $0.id == event.id && $0.status == .cleared }
         }
@@ -154,7 +154,7 @@ import Glibc
         let beforeReload = harness.notify.messages.count
         harness.send(SIGHUP)
         #expect(harness.notify.waitFor("READY=1", from: beforeReload, timeout: 30) != nil)
-        try harness.publish("c01/sos/SOS-0001/event", #"{"ts":1763880000000,"event":"sos","press":"short"}"#)
+        try harness.publish("c01/sos/SOS-0001/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"sos","press":"short"}"#)
         let event = try harness.waitFor("the sos event") { try harness.events().first { $0.rule == "test_sos" } }
         #expect(event.level == .red)
     }

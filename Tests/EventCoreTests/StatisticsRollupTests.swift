@@ -26,10 +26,11 @@ import Testing
         let end: Millis
         do {
             let old = try EventStore(path: path, options: StoreOptions(), readOnly: false, migrator: version2)
-            // Today's code writes the events: it needs version 7's columns while it does, and they go again
-            // before the upgrade (which adds them).
+            // Today's code writes the events: it needs the columns of versions 7 and 8 while it does, and they go
+            // again before the upgrade (which adds them).
             let version7Columns = [("events", "maintenance TEXT"), ("silences", "kind TEXT NOT NULL DEFAULT ''"),
-                                   ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER")]
+                                   ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
+                                   ("events", "occurred_at INTEGER")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             end = try StatisticsScenario.run(on: old, steps: 800, random: &random)
             for (table, column) in version7Columns {

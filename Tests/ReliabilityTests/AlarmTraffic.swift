@@ -35,7 +35,7 @@ enum Alarm {
 
     /// Alarm number `sequence` of a device.
     static func payload(sequence: Int) -> String {
-        #"{"ts":\#(1_763_880_000_000 + Int64(sequence) * 1000),"event":"door_forced","door":1,"seq":\#(sequence)}"#
+        #"{"ts":\#(TestDeviceTime.ts(Int64(sequence) * 1000)),"event":"door_forced","door":1,"seq":\#(sequence)}"#
     }
 }
 

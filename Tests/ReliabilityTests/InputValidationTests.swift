@@ -17,7 +17,7 @@ extension ReliabilityTests {
 
         /// A door-forced alarm of the registered door `D-0001`; `sequence` makes each one distinct.
         static func realAlarm(_ sequence: Int) -> String {
-            #"{"ts":\#(1_763_880_000_000 + Int64(sequence) * 1000),"event":"door_forced","door":1,"seq":\#(sequence)}"#
+            #"{"ts":\#(TestDeviceTime.ts(Int64(sequence) * 1000)),"event":"door_forced","door":1,"seq":\#(sequence)}"#
         }
 
         /// Publishes a real alarm after everything else and waits for it: the broker delivers a session's
@@ -60,12 +60,12 @@ extension ReliabilityTests {
                                              settings: ["payloads": ["implausible_count": "3", "implausible_window": "1h"]])
             try daemon.start()
             let publisher = try TestPublisher(broker: broker)
-            try publisher.publish("c01/smoke/SD-0001/telemetry", #"{"ts":1763880000000,"battery_pct":250,"concentration_pct":0}"#)
-            try publisher.publish("c01/smoke/SD-0001/telemetry", #"{"ts":1763880001000,"battery_pct":96,"temperature_c":-900}"#)
+            try publisher.publish("c01/smoke/SD-0001/telemetry", #"{"ts":\#(TestDeviceTime.ts(0)),"battery_pct":250,"concentration_pct":0}"#)
+            try publisher.publish("c01/smoke/SD-0001/telemetry", #"{"ts":\#(TestDeviceTime.ts(1000)),"battery_pct":96,"temperature_c":-900}"#)
             try Self.drain(daemon, publisher, sequence: 1, count: 1)
             // Two so far: below the count, no event yet.
             #expect(try daemon.events().contains { $0.rule == "implausible_data" } == false)
-            try publisher.publish("c01/smoke/SD-0001/event", #"{"ts":1763880002000,"event":"smoke","state":"melting"}"#)
+            try publisher.publish("c01/smoke/SD-0001/event", #"{"ts":\#(TestDeviceTime.ts(2000)),"event":"smoke","state":"melting"}"#)
             try Self.drain(daemon, publisher, sequence: 2, count: 2)
 
             let store = try daemon.store()
@@ -100,10 +100,10 @@ extension ReliabilityTests {
                                              settings: ["topics": ["subscribe": "\"#\""]])
             try daemon.start()
             let publisher = try TestPublisher(broker: broker)
-            try publisher.publish("c01/toaster/T-1/event", #"{"ts":1763880000000,"event":"burnt"}"#)
-            try publisher.publish("c01/smoke/SD-0001/bogus", #"{"ts":1763880000000,"event":"smoke","state":"alarm"}"#)
-            try publisher.publish("c01/manhole/MH-0001/event", #"{"ts":1763880000000,"event":"cover_tilt","state":"alarm","tilt_deg":"95"}"#)
-            try publisher.publish("k9/sos/SOS-0006/event", #"{"ts":1763880000000,"event":"sos","press":"short"}"#)
+            try publisher.publish("c01/toaster/T-1/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"burnt"}"#)
+            try publisher.publish("c01/smoke/SD-0001/bogus", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"smoke","state":"alarm"}"#)
+            try publisher.publish("c01/manhole/MH-0001/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"cover_tilt","state":"alarm","tilt_deg":"95"}"#)
+            try publisher.publish("k9/sos/SOS-0006/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"sos","press":"short"}"#)
             try Self.drain(daemon, publisher, sequence: 1, count: 1)
 
             let expected = ["unknown_kind": "T-1", "unknown_channel": "SD-0001", "wrong_type": "MH-0001", "wrong_community": "SOS-0006"]

@@ -20,7 +20,7 @@ extension ReliabilityTests {
             let publisher = try TestPublisher(broker: broker)
             var peakKilobytes = 0
             for device in 0..<Self.unknownDevices {
-                let payload = #"{"ts":\#(1_763_880_000_000 + Int64(device)),"battery_pct":87,"concentration_pct":0,"temperature_c":24}"#
+                let payload = #"{"ts":\#(TestDeviceTime.ts(Int64(device))),"battery_pct":87,"concentration_pct":0,"temperature_c":24}"#
                 try publisher.publish("c01/smoke/U-\(device)/telemetry", payload)
                 if device % 20_000 == 0 { peakKilobytes = max(peakKilobytes, daemon.memoryKilobytes("VmHWM") ?? 0) }
             }

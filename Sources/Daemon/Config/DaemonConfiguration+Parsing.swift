@@ -226,6 +226,12 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "deadlines.yellow_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsiteWithinSeconds[.yellow] = try v.deadlineSeconds() },
     "deadlines.green_ack": { c, v throws(ConfigValueError) in c.deadlines.acknowledgeWithinSeconds[.green] = try v.deadlineSeconds() },
     "deadlines.green_onsite": { c, v throws(ConfigValueError) in c.deadlines.onsiteWithinSeconds[.green] = try v.deadlineSeconds() },
+    "device_time.max_future": { c, v throws(ConfigValueError) in
+        c.deviceTime.maxFutureMillis = Int64(try v.seconds(in: 0...86_400) * 1000)
+    },
+    "device_time.max_age": { c, v throws(ConfigValueError) in
+        c.deviceTime.maxAgeMillis = Int64(try v.seconds(in: 60...31_536_000) * 1000)
+    },
     "limits.max_payload_bytes": { c, v throws(ConfigValueError) in c.jsonLimits.maxBytes = try v.integer(in: 16...16_777_216) },
     "limits.max_json_depth": { c, v throws(ConfigValueError) in c.jsonLimits.maxDepth = try v.integer(in: 1...512) },
     "limits.max_unknown_devices": { c, v throws(ConfigValueError) in c.maxUnknownDevices = try v.integer(in: 0...10_000_000) },

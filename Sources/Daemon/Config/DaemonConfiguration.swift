@@ -43,6 +43,9 @@ public struct DaemonConfiguration: Sendable {
     /// table has no deadline of that kind. Defaults: red ack 2 min, on site 15 min; yellow 15 min, 2 h; green 24 h.
     public var deadlines = DeadlinePolicy.standard
 
+    /// Which payload `ts` values are taken as the device's time (`[device_time] max_future`, `max_age`).
+    public var deviceTime = DeviceTimePolicy()
+
     /// Decoder limits (`[limits] max_payload_bytes`, `max_json_depth`).
     public var jsonLimits = JSONLimits()
     /// Cap on state kept for devices that are not in the registry (`[limits] max_unknown_devices`).

@@ -44,6 +44,7 @@ extension IngestPipeline {
     public func flushDeviceActivity() {
         deviceActivityRound = []
         _ = writeDeviceActivity(of: pendingDeviceActivity.keys.sorted())
+        flushTopicStates(now: clock())
     }
 
     /// Writes the pending activity of `devices` (those without any are skipped) in one transaction and forgets

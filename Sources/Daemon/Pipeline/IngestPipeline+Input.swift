@@ -95,7 +95,7 @@ extension IngestPipeline {
 
     /// Counts a message with rejected fields against a registered device; at `implausible_count` within
     /// `implausible_window` it raises (or counts again on) the device's green `implausible_data` event.
-    private func countImplausible(_ record: DeviceRecord, kind: String, detail: String, message: MQTTMessage,
+    func countImplausible(_ record: DeviceRecord, kind: String, detail: String, message: MQTTMessage,
                                   work: inout BatchWork, at now: Millis) {
         let window = configuration.implausibleWindowSeconds * 1000
         var tally = implausibleTallies[record.id] ?? ImplausibleTally(since: now)

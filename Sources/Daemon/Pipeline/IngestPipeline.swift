@@ -39,7 +39,7 @@ public final class IngestPipeline: MQTTConsumer {
     let log: Logger
     let clock: () -> Millis
     var engine: RuleEngine
-    private var fingerprints: FingerprintMemory
+    var fingerprints: FingerprintMemory
     private var trackedUnknownDevices: Set<String> = []
     /// Communities of the registry in force (alarms of unregistered devices fold per community only for these).
     var registryCommunities: Set<String> = []
@@ -60,6 +60,11 @@ public final class IngestPipeline: MQTTConsumer {
     private var hasConnectedBefore = false
     /// Device activity not yet written to the devices mirror, by device (see `IngestPipeline+DeviceActivity.swift`).
     var pendingDeviceActivity: [String: PendingDeviceActivity] = [:]
+    /// The last message of each topic processed since the topic states were last written, by topic hash
+    /// (see `IngestPipeline+Retained.swift`).
+    var pendingTopicStates: [UInt64: PendingTopicState] = [:]
+    /// When the topic states are written next.
+    var nextTopicStateFlush: Millis = 0
     /// Number of the batch being read (a status message's online state holds against the rest of its batch).
     var batchSerial: UInt64 = 0
     /// When the next round of writing the devices mirror starts.
@@ -166,8 +171,14 @@ public final class IngestPipeline: MQTTConsumer {
         batchSerial &+= 1
         var inBatch = FingerprintSet(minimumCapacity: batch.count)
         for message in batch {
-            let fingerprint = messageFingerprint(topic: message.topic, payload: message.payload)
-            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
+            let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
+            let fingerprint = hashes.message
+            // What counts as the same message (operator notes: /work/notes/time.md). Without a plausible `ts`: the
+            // same topic, payload and packet identifier, read in the broker's resend burst after a (re)connect,
+            // the only place a redelivery can be; the same payload at any other moment is a new occurrence.
+            // With one: the same topic and payload (so the same `ts`), whenever it comes (below).
+            let delivery = deliveryKey(fingerprint, packetID: message.packetID)
+            if message.mayBeRedelivery && message.qos > 0 && fingerprints.contains(delivery) {
                 work.duplicates += 1
                 continue
             }
@@ -175,7 +186,7 @@ public final class IngestPipeline: MQTTConsumer {
                 work.ownHandoff += 1
                 continue
             }
-            work.fingerprints.append(fingerprint)
+            work.fingerprints.append(delivery)
             guard let segments = configuration.layout.matchSegments(message.topic) else {
                 work.reject("unknown_topic", message, at: now)
                 continue
@@ -200,17 +211,52 @@ public final class IngestPipeline: MQTTConsumer {
                 noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
                 continue
             }
+            var fieldsRejected = false
             if let kindIndex {
                 let violations = configuration.payloadSchema.violations(in: payload, kind: kindIndex)
                 if !violations.isEmpty {
+                    fieldsRejected = true
                     rejectFields(violations, from: &payload, of: message, deviceID: deviceID, kind: kind, record: record,
                                  work: &work, at: now)
                 }
             }
-            let inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
+            var deviceTime: EpochMillis?
+            switch configuration.deviceTime.reading(of: payload, receivedAt: now, retained: message.retained) {
+            case .absent:
+                break
+            case .plausible(let time):
+                if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
+                    work.fingerprints.removeLast()
+                    work.duplicates += 1
+                    continue
+                }
+                work.fingerprints[work.fingerprints.count - 1] = fingerprint
+                deviceTime = time
+            case .implausible(let why):
+                // Like a field out of range: counted and sampled, the rest evaluated on the time of arrival (a
+                // smoke alarm from a detector whose clock was reset is still a smoke alarm).
+                work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
+                noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
+                payload.fields.removeAll { $0.key == "ts" }
+                // A clock that keeps lying is implausible data like any other value (once per message).
+                if let record, !fieldsRejected {
+                    countImplausible(record, kind: kind, detail: why, message: message, work: &work, at: now)
+                }
+            }
+            if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
+                work.fingerprints.removeLast()
+                work.retainedKnown += 1
+                continue
+            }
+            var inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
                                          payloadBytes: message.payload, receivedAt: now)
+            inbound.deviceTime = deviceTime
+            inbound.retained = message.retained
             work.actions.append(contentsOf: engine.process(inbound))
-            noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now)
+            // After the engine: its device look-up has just touched what `noteActivity` asks it.
+            if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
+                noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
+            }
             work.processed += 1
         }
         try commit(work, now: now)
@@ -223,6 +269,7 @@ public final class IngestPipeline: MQTTConsumer {
         refreshAwayNotes(now: now)
         pruneImplausibleTallies(now: now)
         flushDeviceActivityIfDue(now: now)
+        flushTopicStatesIfDue(now: now)
         compactRuleStateIfDue(now: now)
         housekeepIfDue(now: now)
         afterTick?()
@@ -270,6 +317,7 @@ public final class IngestPipeline: MQTTConsumer {
         var rejectCounts: [String: Int64] = [:]
         var processed: Int64 = 0
         var duplicates: Int64 = 0
+        var retainedKnown: Int64 = 0
         var ownHandoff: Int64 = 0
         var checkEscalations = false
 
@@ -294,6 +342,7 @@ public final class IngestPipeline: MQTTConsumer {
         var stateChanges = engine.takeStateChanges()
         guard !work.isEmpty || !stateChanges.isEmpty else {
             counters.duplicates += work.duplicates
+            counters.retainedKnown += work.retainedKnown
             counters.ownHandoff += work.ownHandoff
             return
         }
@@ -307,7 +356,7 @@ public final class IngestPipeline: MQTTConsumer {
             // All or nothing (a failed batch is redelivered whole): the store's steps take no savepoints.
             try store.batchTransaction {
                 for action in work.actions {
-                    switch try apply(action) {
+                    switch try apply(action, arrivedAt: now) {
                     case .raised(let level): raised[level, default: 0] += 1
                     case .renotified: renotified += 1
                     case .other: break
@@ -342,6 +391,7 @@ public final class IngestPipeline: MQTTConsumer {
         fingerprints.insertBatch(work.fingerprints)
         noteRuleStateLogged(bytes: loggedStateBytes, at: now)
         counters.duplicates += work.duplicates
+        counters.retainedKnown += work.retainedKnown
         counters.ownHandoff += work.ownHandoff
         counters.processed += work.processed
         for (reason, count) in work.rejectCounts {
@@ -364,33 +414,36 @@ public final class IngestPipeline: MQTTConsumer {
     /// What applying one action did.
     private enum ApplyOutcome { case raised(EventLevel), renotified, other }
 
-    /// Applies one rule action to the store (inside the batch transaction).
-    private func apply(_ action: RuleAction) throws -> ApplyOutcome {
+    /// Applies one rule action to the store (inside the batch transaction) at `arrivedAt`, when the batch (or
+    /// tick) that produced it arrived: the event core's clock is the time of arrival, whatever the engine's.
+    private func apply(_ action: RuleAction, arrivedAt: Millis) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
-            if let folded = foldedTrigger(for: action) {
+            if var folded = foldedTrigger(for: action) {
+                folded.at = arrivedAt
+                folded.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
                 let result = try store.raise(folded)
-                try noteFoldedSender(eventID: result.event.id, deviceID: action.deviceID, at: action.at)
+                try noteFoldedSender(eventID: result.event.id, deviceID: action.deviceID, at: arrivedAt)
                 guard result.created else { return .other }
                 log.info("raised \(result.event.id) \(result.event.level.rawValue) \(folded.rule) \(action.deviceID): \(result.event.title)",
                          key: "raised:\(folded.rule)")
                 return .raised(result.event.level)
             }
-            let result = try store.raise(trigger(for: action))
+            let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
                      key: "raised:\(action.rule)")
             return .raised(result.event.level)
         case .clear:
             let note = action.topic.isEmpty ? "cleared by rule \(action.rule)" : "cleared by device \(action.deviceID)"
-            _ = try store.clear(eventKey: action.eventKey, at: action.at, note: note)
+            _ = try store.clear(eventKey: action.eventKey, at: arrivedAt, note: note)
             return .other
         case .downgrade:
             let note = "lowered to \(action.level.rawValue) by rule \(action.rule)"
-            _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: action.at, note: note)
+            _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: arrivedAt, note: note)
             return .other
         case .renotify:
-            try store.renotify(eventKey: action.eventKey, at: action.at)
+            try store.renotify(eventKey: action.eventKey, at: arrivedAt)
             return .renotified
         }
     }
@@ -411,7 +464,10 @@ public final class IngestPipeline: MQTTConsumer {
     }
 
     /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).
-    func trigger(for action: RuleAction) -> EventTrigger {
+    /// Its time is `arrivedAt`, when the report arrived (deadlines, escalation and the 15-minute circle count
+    /// from there, so a late report is never overdue before anyone could see it); beside it, the device time of
+    /// the report it is about (the payload it shows), also when a hold (`for 3s`) completes on a later tick.
+    func trigger(for action: RuleAction, arrivedAt: Millis) -> EventTrigger {
         let level = EventLevel(action.level)
         var title = action.title
         var description = action.description
@@ -441,9 +497,20 @@ public final class IngestPipeline: MQTTConsumer {
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             mergeWithinSeconds: action.mergeWithinSeconds,
-            topic: action.topic, payload: action.payloadText, at: action.at)
+            topic: action.topic, payload: action.payloadText, at: arrivedAt)
         trigger.lifeSafety = action.lifeSafety
+        trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
+    }
+
+    /// The plausible `ts` of an action's payload (the report the event is about), judged at `raisedAt`; nil
+    /// without one, or for actions of no report (absence). Parsed again per raise, not per message.
+    func deviceTime(ofPayload text: String, raisedAt: Millis) -> Millis? {
+        guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits),
+              case .plausible(let time) = configuration.deviceTime.reading(of: payload, receivedAt: raisedAt, retained: false) else {
+            return nil
+        }
+        return time
     }
 
     /// Whether the devices mirror keeps activity of `device`: every registered device, and unregistered ones
@@ -460,15 +527,18 @@ public final class IngestPipeline: MQTTConsumer {
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
+    /// Returns whether the device is tracked (registered, or an unregistered one within the cap).
+    @discardableResult
     private func noteActivity(_ device: String, kind: String, segments: TopicSegments, payload: JSONObject, registered: Bool,
-                              at now: Millis) {
-        guard !device.isEmpty, tracksActivity(of: device, registered: registered) else { return }
+                              at now: Millis) -> Bool {
+        guard !device.isEmpty, tracksActivity(of: device, registered: registered) else { return false }
         var reportedOnline: Bool?
         if segments["channel"] == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
         var battery: Double?
         if case .number(let percent)? = payload["battery_pct"], (0...100).contains(percent) { battery = percent }
         pendingDeviceActivity[device, default: PendingDeviceActivity(DeviceActivity(deviceID: device, kind: kind, at: now))]
             .note(kind: kind, at: now, online: reportedOnline, batteryPercent: battery, batch: batchSerial)
+        return true
     }
 
     // MARK: Failure and recovery

@@ -3,6 +3,12 @@ import MQTTClient
 /// 64-bit FNV-1a over the topic, a NUL separator and the payload: how redeliveries are recognised.
 /// Runs over the bytes in place (the topic's UTF-8 storage and the payload's buffer): once per message.
 public func messageFingerprint(topic: String, payload: [UInt8]) -> UInt64 {
+    messageFingerprints(topic: topic, payload: payload).message
+}
+
+/// The message fingerprint and, on the way, the topic's own (the hash after the topic and its NUL separator:
+/// the fingerprint of the topic with an empty payload), which keys the last message of each topic.
+public func messageFingerprints(topic: String, payload: [UInt8]) -> (topic: UInt64, message: UInt64) {
     let prime: UInt64 = 0x0000_0100_0000_01b3
     func fold(_ bytes: UnsafeBufferPointer<UInt8>, into hash: inout UInt64) {
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* prime }
@@ -11,8 +17,17 @@ public func messageFingerprint(topic: String, payload: [UInt8]) -> UInt64 {
     var topic = topic
     topic.withUTF8 { fold($0, into: &hash) }
     hash = (hash ^ 0) &* prime
+    let topicHash = hash
     payload.withUnsafeBufferPointer { fold($0, into: &hash) }
-    return hash
+    return (topicHash, hash)
+}
+
+/// The key a message without device time is remembered by: its fingerprint mixed with the broker's packet
+/// identifier, which a redelivery repeats and a new message does not get while the first is unacknowledged.
+/// At QoS 0 (identifier 0) it is the fingerprint itself.
+@inline(__always)
+public func deliveryKey(_ fingerprint: UInt64, packetID: Int) -> UInt64 {
+    fingerprint ^ (UInt64(truncatingIfNeeded: packetID) &* 0x9E37_79B9_7F4A_7C15)
 }
 
 /// Fingerprints of committed messages, kept for at least `window` milliseconds in two generations:

@@ -8,6 +8,8 @@ public struct PipelineCounters: Sendable {
     public var processed: Int64 = 0
     /// Redeliveries recognised by fingerprint and skipped.
     public var duplicates: Int64 = 0
+    /// Retained messages already processed (a device's last state delivered again after a subscribe): skipped.
+    public var retainedKnown: Int64 = 0
     /// Our own hand-off publications that came back through a broad subscription (ignored).
     public var ownHandoff: Int64 = 0
     /// Rejected messages by reason.

@@ -95,6 +95,8 @@ public struct StatusReport: Sendable {
         out.metric("lookout_messages_received_total", "Messages read from the broker.", type: "counter", value: Double(counters.received))
         out.metric("lookout_messages_processed_total", "Messages decoded and evaluated by the rules.", type: "counter", value: Double(counters.processed))
         out.metric("lookout_messages_duplicate_total", "Redelivered messages recognised and skipped.", type: "counter", value: Double(counters.duplicates))
+        out.metric("lookout_messages_retained_known_total", "Retained messages (a device's last state) already processed, skipped.",
+                   type: "counter", value: Double(counters.retainedKnown))
         out.metric("lookout_messages_own_handoff_total", "Own hand-off publications received back and ignored.", type: "counter", value: Double(counters.ownHandoff))
         out.family("lookout_messages_rejected_total", "Messages rejected, by reason.", type: "counter",
                    samples: counters.rejected.sorted { $0.key < $1.key }.map { (["reason": $0.key], Double($0.value)) })

@@ -129,6 +129,24 @@ public struct EventRecord: Sendable, Codable, Equatable {
     /// Reason of the maintenance silence in force when it was raised, nil when none. A red event of a
     /// life-safety rule is never hidden: it is shown with this ("during maintenance: fire alarm test").
     public var maintenance: String? = nil
+    /// When the report the event is about says it happened (the device's plausible `ts`); nil when it had none
+    /// or no report raised it (absence). `firstSeen` is when it was raised, on arrival of a report or when a
+    /// hold completed: deadlines, escalation and the 15-minute circle count from there.
+    public var occurredAt: Millis? = nil
+}
+
+extension EventRecord {
+    /// An event raised at least this long after its report says it happened is worth saying so (device clocks
+    /// drift by seconds; NB-IoT devices buffer for minutes or hours).
+    public static let lateRaiseMillis: Millis = 60_000
+
+    /// How long after the reported occurrence the event was raised (`firstSeen - occurredAt`: the report's delay
+    /// in arriving, plus a rule's hold), when that is at least `lateRaiseMillis`; nil otherwise.
+    public var raisedAfterOccurrence: Millis? {
+        guard let occurredAt else { return nil }
+        let (delay, overflow) = firstSeen.subtractingReportingOverflow(occurredAt)
+        return !overflow && delay >= Self.lateRaiseMillis ? delay : nil
+    }
 }
 
 /// One line of an event's timeline.

@@ -38,6 +38,7 @@ extension EventRecord {
                 json.field("unit", location.unit)
             }
             json.field("maintenance", maintenance)
+            json.field("occurredAt", occurredAt)
             json.field("onsiteDeadline", onsiteDeadline)
             json.field("overdue", overdue)
             json.field("payload", payload)

@@ -248,6 +248,19 @@ enum EventSchema {
         CREATE INDEX events_silenced ON events(id) WHERE silenced = 1;
         CREATE INDEX silences_unreleased ON silences(until) WHERE released_at IS NULL;
         """),
+        // Device time (issue 14): when the raising report says it happened (its plausible `ts`), beside
+        // `first_seen` (when it arrived, which deadlines count from). And the last message lookoutd processed on
+        // each topic (`topic_hash`: FNV-1a of the topic), so a retained copy delivered again after a restart is
+        // known for the state it is, not taken for a new occurrence.
+        Migration(version: 8, sql: """
+        ALTER TABLE events ADD COLUMN occurred_at INTEGER;
+        CREATE TABLE topic_states (
+            topic_hash INTEGER PRIMARY KEY,
+            fingerprint INTEGER NOT NULL,
+            occurred_at INTEGER,
+            at INTEGER NOT NULL
+        );
+        """),
         // Issue 14 items 5, 7 and 8 (bad input, spoofed devices): a reject sample names its device and what was
         // wrong (`detail`: the field and the value); the devices mirror keeps each device's rejects; a folded
         // event of unregistered devices keeps the first device ids that sent to it (`event_senders`, capped by

@@ -116,19 +116,24 @@ extension EventStore {
             firstSeen: trigger.at, lastSeen: trigger.at, count: 1,
             ackDeadline: windows.acknowledge.map { Self.adding(trigger.at, $0) },
             onsiteDeadline: windows.onsite.map { Self.adding(trigger.at, $0) },
-            overdue: false, silenced: silence != nil && !shownAnyway, updatedAt: trigger.at, maintenance: silence?.reason)
+            overdue: false, silenced: silence != nil && !shownAnyway, updatedAt: trigger.at, maintenance: silence?.reason,
+            occurredAt: trigger.occurredAt)
         var event = StoredEvent(
             rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
             acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
             onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
         event.rowID = try insert(event)
         event.record.id = StoredEvent.readableID(event.rowID)
-        let note = silence.map {
-            shownAnyway
-                ? "during maintenance: \($0.reason) (silence #\($0.id) until \(Self.formatTime($0.until))); shown: a silence never hides a red event of a life-safety rule"
-                : "silenced by silence #\($0.id) until \(Self.formatTime($0.until)): \($0.reason)"
-        } ?? ""
-        try recordChange(event, action: "raised", actor: actor, note: note, at: trigger.at)
+        var notes: [String] = []
+        if record.raisedAfterOccurrence != nil, let occurredAt = record.occurredAt {
+            notes.append("happened \(Self.formatTime(occurredAt)) by the device's clock")
+        }
+        if let silence {
+            notes.append(shownAnyway
+                ? "during maintenance: \(silence.reason) (silence #\(silence.id) until \(Self.formatTime(silence.until))); shown: a silence never hides a red event of a life-safety rule"
+                : "silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)")
+        }
+        try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)
         return event
     }
 

@@ -34,11 +34,13 @@ public struct EventTrigger: Sendable, Equatable {
     public var topic: String
     /// Triggering payload.
     public var payload: String
-    /// When.
+    /// When it arrived (deadlines count from here).
     public var at: Millis
     /// Whether the rule is `life_safety`: a maintenance silence never hides its red events (they are shown,
     /// marked with the silence's reason).
     public var lifeSafety: Bool = false
+    /// When the report says it happened (the device's plausible `ts`); nil when unknown.
+    public var occurredAt: Millis? = nil
 
     /// Creates a trigger.
     public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,

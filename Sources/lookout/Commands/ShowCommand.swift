@@ -81,6 +81,10 @@ struct ShowCommand: Command {
         add("Teams", event.teams.joined(separator: ", "))
         add("Assignee", event.assignee)
         if event.initialLevel != event.level { add("Raised as", event.initialLevel.rawValue) }
+        if let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt {
+            add("Happened", "\(TimeText.local(occurredAt))  (\(TimeText.span(milliseconds: now - occurredAt)) ago by the device's clock;"
+                + " raised \(TimeText.span(milliseconds: delay)) later)")
+        }
         add("First seen", "\(TimeText.local(event.firstSeen))  (\(TimeText.span(milliseconds: now - event.firstSeen)) ago)")
         add("Last seen", "\(TimeText.local(event.lastSeen))  (count \(event.count))")
         if let ack = event.ackDeadline {

@@ -141,6 +141,7 @@ struct WatchCommand: Command {
             "(" + TextSanitizer.sanitize(EventText.place(event)) + ")",
             "raised \(TimeText.span(milliseconds: now - event.firstSeen)) ago",
         ]
+        if let lateness = EventText.lateness(event, now: now) { parts.append(style.paint(lateness, .yellow)) }
         let deadline = EventText.deadline(event, now: now)
         if deadline.text != "-" { parts.append(style.paint(deadline.text, deadline.colour)) }
         if event.count > 1 { parts.append("×\(event.count)") }

@@ -80,6 +80,13 @@ enum EventText {
         return parts.joined(separator: "  ")
     }
 
+    /// `happened 3h07m ago, raised 3h05m later` for an event raised well after its report says it happened (a
+    /// late report, see `EventRecord.raisedAfterOccurrence`); nil otherwise. Deadlines count from the raise.
+    static func lateness(_ event: EventRecord, now: Millis) -> String? {
+        guard let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt else { return nil }
+        return "happened \(TimeText.span(milliseconds: now - occurredAt)) ago, raised \(TimeText.span(milliseconds: delay)) later"
+    }
+
     /// The stable JSON object for an event (keys in this order; times in UTC ISO 8601).
     static func json(_ event: EventRecord) -> JSONOutput {
         let location = event.location
@@ -109,6 +116,7 @@ enum EventText {
             ("assignee", .string(event.assignee)),
             ("count", .integer(Int64(event.count))),
             ("first_seen", .string(TimeText.iso(event.firstSeen))),
+            ("occurred_at", .string(event.occurredAt.map(TimeText.iso))),
             ("last_seen", .string(TimeText.iso(event.lastSeen))),
             ("updated_at", .string(TimeText.iso(event.updatedAt))),
             ("ack_deadline", .string(event.ackDeadline.map(TimeText.iso))),
