@@ -122,6 +122,32 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
+        /// Item 4, the engine's half: a device's own sequence follows its clock. Five denied accesses buffered
+        /// over 12 minutes of device time and sent in one burst are not "5 within 10 minutes" (the shipped
+        /// `door_denied_burst`), while five within two minutes of device time are.
+        @Test func aBufferedBurstIsCountedOnTheDevicesClock() throws {
+            let broker = try MosquittoBroker()
+            let registry = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/devices.csv"), encoding: .utf8)
+            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, registry: registry)
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let denied = { (ts: Int64) in #"{"ts":\#(ts),"event":"access","result":"denied","door":1}"# }
+            for minutesAgo: Int64 in [20, 17, 14, 11, 8] {
+                try publisher.publish("c01/door/DR-0001/event", denied(now - minutesAgo * 60_000))
+            }
+            for secondsAgo: Int64 in [120, 90, 60, 30, 1] {
+                try publisher.publish("c01/door/DR-0002/event", denied(now - secondsAgo * 1000))
+            }
+            try publisher.flush()
+            // Published in order on one connection: once DR-0002's burst raised, DR-0001's was processed.
+            _ = try waitFor("the burst within two minutes of device time", log: daemon.log) {
+                try daemon.events().first { $0.deviceID == "DR-0002" && $0.rule == "door_denied_burst" }
+            }
+            #expect(try daemon.events().filter { $0.deviceID == "DR-0001" }.isEmpty, "\(daemon.log)")
+            #expect(daemon.stop() == 0)
+        }
+
         /// What `lookout watch --since-start` prints until `text` appears (or a generous limit passes).
         static func watchOutput(database: String, until text: String) throws -> String {
             let process = Process()
