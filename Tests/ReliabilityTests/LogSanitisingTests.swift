@@ -46,6 +46,32 @@ extension ReliabilityTests {
     }
 }
 
+extension ReliabilityTests {
+    /// The log's flood guard folds repeats of a rule's lines into "similar suppressed"; a red event is someone's
+    /// emergency and always gets its own line.
+    @Suite struct EventLogLineTests {
+        @Test func everyRedRaiseHasItsOwnLogLine() throws {
+            let broker = try MosquittoBroker()
+            let registry = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/devices.csv"), encoding: .utf8)
+            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, registry: registry)
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            let presses = ["SOS-0001", "SOS-0002", "SOS-0003"]
+            for device in presses {
+                try publisher.publish("c01/sos/\(device)/event", #"{"event":"sos","press":"short"}"#)
+            }
+            try publisher.flush()
+            _ = try waitFor("three call-button events", log: daemon.log) {
+                try daemon.events().filter { $0.rule == "sos_call" }.count == presses.count ? true : nil
+            }
+            #expect(daemon.stop() == 0)
+            for device in presses {
+                #expect(daemon.logLines(containing: "red sos_call \(device)").count == 1, "\(daemon.log)")
+            }
+        }
+    }
+}
+
 /// The characters the shared sanitizer escapes, spelled out here so that the test does not trust the code it tests.
 enum TextSanitizerProbe {
     static func isDangerous(_ scalar: Unicode.Scalar) -> Bool {

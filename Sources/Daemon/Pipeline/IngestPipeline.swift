@@ -403,12 +403,19 @@ public final class IngestPipeline: MQTTConsumer {
         counters.escalations += Int64(escalated.count)
         for event in released {
             log.info("shown \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): its maintenance silence ended",
-                     key: "unsilenced:\(event.rule)")
+                     key: Self.eventLogKey("unsilenced", rule: event.rule, level: event.level))
         }
         for event in escalated {
             log.info("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
-                     key: "escalated:\(event.rule)")
+                     key: Self.eventLogKey("escalated", rule: event.rule, level: event.level))
         }
+    }
+
+    /// The log's suppression key for a line about an event: repeats of a rule's lines within the log's window
+    /// are counted instead of written, except for red events, each of which gets its own line (a red event is
+    /// someone's emergency; its line is never folded into "similar suppressed").
+    static func eventLogKey(_ what: String, rule: String, level: EventLevel) -> String? {
+        level == .red ? nil : "\(what):\(rule)"
     }
 
     /// What applying one action did.
@@ -426,13 +433,13 @@ public final class IngestPipeline: MQTTConsumer {
                 try noteFoldedSender(eventID: result.event.id, deviceID: action.deviceID, at: arrivedAt)
                 guard result.created else { return .other }
                 log.info("raised \(result.event.id) \(result.event.level.rawValue) \(folded.rule) \(action.deviceID): \(result.event.title)",
-                         key: "raised:\(folded.rule)")
+                         key: Self.eventLogKey("raised", rule: folded.rule, level: result.event.level))
                 return .raised(result.event.level)
             }
             let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
-                     key: "raised:\(action.rule)")
+                     key: Self.eventLogKey("raised", rule: action.rule, level: result.event.level))
             return .raised(result.event.level)
         case .clear:
             let note = action.topic.isEmpty ? "cleared by rule \(action.rule)" : "cleared by device \(action.deviceID)"
