@@ -9,7 +9,9 @@
 #
 # Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000 (3 runs), scale 250,000
 # per kind (1,000,000 devices, the most lookout-sim writes). LOOKOUTD=/path/to/lookoutd runs another
-# lookoutd binary (an older build, for a before/after comparison in the same run); KEEP_WORK=1 keeps the
+# lookoutd binary (an older build, for a before/after comparison in the same run), LOOKOUTD_CONFIG=DIR the
+# configuration directory it reads (lookoutd.conf and rules.d; default config/ of this checkout: an older
+# build needs the config/ of its own tree, which it can parse); KEEP_WORK=1 keeps the
 # work directory (databases, registries, logs) for a closer look. lookout-sim first publishes one retained status per device, so every phase
 # carries devices + N messages. Completion of lookoutd is read from its metrics file
 # (lookout_messages_received_total, written every 0.5 s) in the rate phases, and in the drain from the
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
         --scale) SCALE="$2"; PHASES="$PHASES,scale"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
         --background-rate) BACKGROUND_RATE="$2"; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
@@ -39,6 +41,8 @@ for tool in lookoutd lookout-sim lookout-bench; do
     [ -x "$BIN/$tool" ] || die "build first: swift build -c release (missing $BIN/$tool)"
 done
 LOOKOUTD="${LOOKOUTD:-$BIN/lookoutd}"
+CONFIG_DIR="${LOOKOUTD_CONFIG:-$LOOKOUT_ROOT/config}"
+[ -f "$CONFIG_DIR/lookoutd.conf" ] && [ -d "$CONFIG_DIR/rules.d" ] || die "no lookoutd.conf and rules.d in $CONFIG_DIR"
 [ -x "$LOOKOUTD" ] || die "no lookoutd at $LOOKOUTD"
 command -v mosquitto_sub >/dev/null || die "mosquitto_sub is needed: apt-get install mosquitto-clients"
 
@@ -68,9 +72,11 @@ fresh_broker() {
 daemon_config() {
     local dir="$WORK/$1"
     mkdir -p "$dir"
-    ln -sfn "$LOOKOUT_ROOT/config/rules.d" "$dir/rules.d"
+    ln -sfn "$CONFIG_DIR/rules.d" "$dir/rules.d"
     "$BIN/lookout-sim" --devices-per-kind "$3" --registry "$dir/devices.csv" --count 0 >/dev/null
-    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$dir/lookout.db" "$dir/lookout.prom" "$BROKER_PORT" |
+    # The drain's end marker is a registered call button (an unregistered one's alarm folds into a shared event).
+    echo "DRAIN-END,sos,c01,1,1,bench drain end,grid-01,property,86400,,,," >>"$dir/devices.csv"
+    rewrite_daemon_config "$CONFIG_DIR/lookoutd.conf" "$dir/lookout.db" "$dir/lookout.prom" "$BROKER_PORT" |
         awk -v qos="$2" '
             /^[[:space:]]*\[/ { section = $0; gsub(/[][[:space:]]/, "", section) }
             section == "topics" && $1 == "qos" { print "qos = " qos; next }

@@ -42,6 +42,20 @@ import Testing
         }
     }
 
+    /// "Last one wins" would quietly drop a silence's scope: a one-value option given twice, differently, is refused.
+    @Test func aOneValueOptionGivenTwiceDifferentlyIsAUsageError() throws {
+        #expect(throws: CLIError.usage("t: --to takes one value, given 'alice' and 'bob'")) {
+            try ArgumentParser.parse(["--to", "alice", "--to=bob"], options: options, commandName: "t")
+        }
+        #expect(try ArgumentParser.parse(["--to", "alice", "--to", "alice"], options: options, commandName: "t").value("to") == "alice")
+        #expect(try ArgumentParser.parse(["-l", "red", "-l", "green"], options: options, commandName: "t").list("level") == ["red", "green"])
+    }
+
+    @Test func aRequiredValueOfOnlySpacesIsMissing() throws {
+        let parsed = try ArgumentParser.parse(["--to", "   "], options: options, commandName: "t")
+        #expect(throws: CLIError.usage("t: missing required option --to")) { try parsed.required("to") }
+    }
+
     @Test func choicesAreChecked() {
         #expect(throws: CLIError.usage("t: --level must be one of red, yellow, green, not 'purple'")) {
             try ArgumentParser.parse(["--level", "red,purple"], options: options, commandName: "t")

@@ -63,6 +63,11 @@ import Testing
         #expect(devices["XX-9"]?.kind == "door")
         #expect(devices["XX-9"]?.online == false)
         #expect(devices["XX-9"]?.registered == false)
+        // Registered devices come first: a flood of spoofed ids ("AA-…" sorts before "SD-1") must not bury them.
+        try store.recordDeviceActivity([DeviceActivity(deviceID: "AA-spoof", kind: "door", at: t0 + 4000)])
+        let order = try store.devices().map(\.id)
+        #expect(order.first == "SD-1", "\(order)")
+        #expect(Set(order.dropFirst()) == ["AA-spoof", "MH-1", "XX-9"], "\(order)")
     }
 
     @Test func awayNotes() throws {

@@ -110,12 +110,12 @@ extension EventStore {
         }
     }
 
-    /// Every known device, by community and id.
+    /// Every known device: registered ones first (a flood of spoofed ids must not bury them), by community and id.
     public func devices() throws -> [DeviceState] {
         try connection.cached("""
             SELECT id, kind, community, building, unit, address, grid, owner, resident_name, report_interval_s,
                 registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason
-            FROM devices ORDER BY community, id
+            FROM devices ORDER BY registered DESC, community, id
             """).query { row in
                 var device = DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
                                          unit: row.text(4), address: row.text(5), grid: row.text(6), owner: row.text(7),

@@ -39,6 +39,11 @@ enum ArgumentParser {
                         throw CLIError.usage("\(commandName): --\(spec.name) must be one of \(spec.choices.joined(separator: ", ")), not '\(item)'")
                     }
                 }
+                // "Last one wins" would quietly drop a scope (`--building c01/3 --building c01/4`): an option
+                // that takes one value refuses a second, different one.
+                if !spec.repeatable, let earlier = result.values[spec.name]?.last, earlier != value {
+                    throw CLIError.usage("\(commandName): --\(spec.name) takes one value, given '\(earlier)' and '\(value)'")
+                }
                 result.values[spec.name, default: []].append(value)
             }
         }

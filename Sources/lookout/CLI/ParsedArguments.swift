@@ -29,7 +29,7 @@ struct ParsedArguments: Sendable {
 
     /// The value of an option that must be given.
     func required(_ name: String) throws -> String {
-        guard let value = value(name), !value.isEmpty else {
+        guard let value = value(name), !value.allSatisfy(\.isWhitespace) else {
             throw CLIError.usage("\(commandName): missing required option --\(name)")
         }
         return value
