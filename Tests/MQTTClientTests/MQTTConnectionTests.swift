@@ -209,10 +209,7 @@ import Testing
             port = try FreePort.find()
             listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var address = FreePort.loopback(port: port)
             let length = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
             _ = listen(listener, 0)

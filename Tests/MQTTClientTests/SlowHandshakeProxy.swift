@@ -14,7 +14,7 @@ final class SlowHandshakeProxy: @unchecked Sendable {
         port = try FreePort.find()
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = Self.loopback(port)
+        var address = FreePort.loopback(port: port)
         let length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
         _ = listen(listener, 0)
@@ -30,7 +30,7 @@ final class SlowHandshakeProxy: @unchecked Sendable {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
                 let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var address = SlowHandshakeProxy.loopback(targetPort)
+                var address = FreePort.loopback(port: targetPort)
                 let connected = withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
@@ -52,13 +52,6 @@ final class SlowHandshakeProxy: @unchecked Sendable {
         }
     }
 
-    private static func loopback(_ port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
 
     deinit {
         shutdown(listener, Int32(SHUT_RDWR))

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutTestSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ final class AckDroppingRelay: @unchecked Sendable {
     init(targetPort: Int) throws {
         self.targetPort = targetPort
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = Self.loopback(0)
+        var address = FreePort.loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = listen(fd, 16)
@@ -34,7 +35,7 @@ final class AckDroppingRelay: @unchecked Sendable {
                 let client = accept(self.listener, nil, nil)
                 guard client >= 0 else { return }
                 let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var target = Self.loopback(targetPort)
+                var target = FreePort.loopback(port: targetPort)
                 let connected = withUnsafePointer(to: &target) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
@@ -74,13 +75,6 @@ final class AckDroppingRelay: @unchecked Sendable {
         }
     }
 
-    private static func loopback(_ port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
 
     deinit {
         shutdown(listener, Int32(SHUT_RDWR))
