@@ -282,6 +282,22 @@ import Testing
         #expect(try fixture.store().events(all).first { $0.deviceID == "SD-1" }?.status == .cleared)
     }
 
+    /// The folded event of an unregistered device's raise keeps the raising rule's `life_safety` (a silence must
+    /// treat it as that rule's event), and does not make other rules' raises life-safety.
+    @Test func foldedTriggersKeepTheRaisingRulesLifeSafety() throws {
+        let fixture = try Fixture()
+        let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01")])
+        let pipeline = try fixture.pipeline(registry: registry)
+        var action = RuleAction(effect: .raise, rule: "smoke_alarm", eventKey: "smoke_alarm/SD-404", deviceID: "SD-404",
+                                kind: "smoke", level: .red, title: "Smoke alarm", topic: "c01/smoke/SD-404/event", at: fixture.now)
+        action.lifeSafety = true
+        let folded = try #require(pipeline.foldedTrigger(for: action))
+        #expect(folded.rule == "unregistered_devices")
+        #expect(folded.lifeSafety)
+        action.lifeSafety = false
+        #expect(pipeline.foldedTrigger(for: action)?.lifeSafety == false)
+    }
+
     @Test func aFailedCommitLeavesNoTraceInRuleStateOrCounts() throws {
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule(), busyTimeout: 50)

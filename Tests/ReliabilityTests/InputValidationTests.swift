@@ -125,6 +125,42 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
+        /// Try-out finding B: a registered call button that keeps publishing on topics its registry entry contradicts
+        /// (another community, another kind) is rejected each time, and like impossible values those rejects count
+        /// towards its green `implausible_data` event, so the misconfigured device is visible, not only in `rejects`.
+        @Test func aRegisteredDeviceThatKeepsSendingOnContradictingTopicsRaisesImplausibleData() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, registry: Self.registry,
+                                             settings: ["topics": ["subscribe": "\"#\""],
+                                                        "payloads": ["implausible_count": "3", "implausible_window": "1h"]])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            let press = #"{"ts":\#(TestDeviceTime.ts(0)),"event":"sos","press":"short"}"#
+            try publisher.publish("k9/sos/SOS-0006/event", press)
+            try publisher.publish("k9/sos/SOS-0006/event", press)
+            try Self.drain(daemon, publisher, sequence: 1, count: 1)
+            // Two so far: below the count, no event yet.
+            #expect(try daemon.events().contains { $0.deviceID == "SOS-0006" } == false)
+            try publisher.publish("c01/smoke/SOS-0006/event", press)
+            try Self.drain(daemon, publisher, sequence: 2, count: 2)
+
+            let counts = Dictionary(uniqueKeysWithValues: try daemon.store().rejectCounts().map { ($0.reason, $0.count) })
+            #expect(counts["wrong_community"] == 2 && counts["wrong_kind"] == 1, "\(counts)")
+            let event = try #require(try daemon.events().first { $0.rule == "implausible_data" })
+            #expect(event.deviceID == "SOS-0006")
+            #expect(event.kind == "sos")
+            #expect(event.level == .green)
+            #expect(event.status == .open)
+            #expect(event.location.community == "c01" && event.location.registered)
+            #expect(event.description.contains("SOS-0006 is registered as sos, the topic says smoke"), "\(event.description)")
+            // Still no call event: the messages were not attributed to the call button.
+            #expect(try daemon.events().contains { $0.deviceID == "SOS-0006" && $0.rule != "implausible_data" } == false)
+            let entry = try Self.device("SOS-0006", rejected: 3, in: daemon)
+            #expect(entry["implausible_data"] as? Bool == true)
+            #expect(entry["last_reject_reason"] as? String == "wrong_kind")
+            #expect(daemon.stop() == 0)
+        }
+
         /// Item 8: door-forced alarms from 3,000 forged ids make one event per kind and registry community (and one
         /// for every other community), with a count and the first ids; a real device's alarm stays on screen, and a
         /// cut list says how many rows it did not show.

@@ -112,6 +112,56 @@ extension ReliabilityTests {
             watch.stop()
             #expect(daemon.stop() == 0)
         }
+
+        /// Try-out finding A: alarms of unregistered devices are folded into one event per kind and community; the
+        /// folded event keeps the life-safety flag of the rule that raised it, so a community silence does not hide a
+        /// red folded smoke alarm or call (shown, ringing, marked), while it still hides a folded door alarm.
+        @Test func silenceNeverHidesARedFoldedLifeSafetyEventOfUnregisteredDevices() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, registry: Self.registry)
+            try daemon.start()
+            _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
+                try daemon.store().registeredDevices(in: .community("c01")) == 3 ? true : nil
+            }
+            let watch = try WatchFollower(databasePath: daemon.databasePath)
+            let add = try Self.lookout(daemon, ["silence", "add", "--community", "c01", "--for", "1h", "--reason", "community test",
+                                                "--force"])
+            try #require(add.status == 0, "\(add.stderr)")
+
+            let publisher = try TestPublisher(broker: broker)
+            // SD-9999, SOS-9999 and D-9999 are not in the registry; the smoke alarm is held past the shipped debounce.
+            try publisher.publish("c01/door/D-9999/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"door_forced","door":1}"#)
+            try publisher.publish("c01/sos/SOS-9999/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"sos","press":"short"}"#)
+            try publisher.publish("c01/smoke/SD-9999/event", #"{"ts":\#(TestDeviceTime.ts(0)),"event":"smoke","state":"alarm"}"#)
+            try publisher.flush()
+            func folded(_ kind: String) throws -> EventRecord? {
+                try daemon.events().first { $0.rule == "unregistered_devices" && $0.kind == kind }
+            }
+            let smoke = try waitFor("the folded smoke event", log: daemon.log) { try folded("smoke") }
+            let sos = try waitFor("the folded call-button event", log: daemon.log) { try folded("sos") }
+            let door = try waitFor("the folded door event", log: daemon.log) { try folded("door") }
+
+            for event in [smoke, sos] {
+                #expect(event.level == .red && event.status == .open)
+                #expect(!event.silenced && event.maintenance == "community test", "\(event)")
+                #expect(event.location.community == "c01")
+            }
+            // The silence is in force: the folded event of a rule that is not life-safety stays hidden.
+            #expect(door.silenced && door.maintenance == "community test")
+            let events = try Self.lookout(daemon, ["events"]).stdout
+            #expect(events.contains(smoke.id) && events.contains(sos.id) && !events.contains(door.id), "\(events)")
+            #expect(events.contains("Alarms from unregistered smoke devices in community c01"), "\(events)")
+            #expect(events.contains("1 silenced event(s) not shown"), "\(events)")
+            let show = try Self.lookout(daemon, ["show", smoke.id]).stdout
+            #expect(show.contains("during maintenance: community test"), "\(show)")
+            for event in [smoke, sos] {
+                let line = try waitFor("\(event.id) ringing in watch", log: watch.output) { watch.line(containing: event.id) }
+                #expect(line.contains("RAISED") && line.contains("\u{07}") && line.contains("during maintenance: community test"),
+                        "\(line)")
+            }
+            watch.stop()
+            #expect(daemon.stop() == 0)
+        }
     }
 }
 

@@ -12,8 +12,10 @@ import Rules
 /// - a declared field of the wrong type or with an impossible value is rejected (`wrong_type`,
 ///   `implausible_value`, naming the field and the value) and dropped from the payload; the rest of the
 ///   message is evaluated, so a smoke alarm with a broken thermometer is still a smoke alarm. A registered
-///   device that does so `implausible_count` times within `implausible_window` raises a green maintenance
-///   event, `implausible_data` (DOMAIN.md situation 12: a device that cannot be evaluated is itself visible).
+///   device that sends such values (or an `implausible_ts`, or keeps publishing on a topic of another community
+///   or kind than the registry's) `implausible_count` times within `implausible_window` raises a green
+///   maintenance event, `implausible_data` (DOMAIN.md situation 12: a device that cannot be evaluated is itself
+///   visible, also when it is misconfigured and none of its messages reach the rules).
 ///
 /// Every reject that names a device is noted on that device (`lookout devices`); a rejected message does not
 /// count as hearing from the device. With a registry in force, alarms of devices not in it are folded into one
@@ -45,8 +47,9 @@ extension IngestPipeline {
     enum TopicVerdict {
         /// Evaluate it; `kind` is the declared kind's index in the payload schema (nil: no kind to check against).
         case accept(kind: Int?)
-        /// Reject it for `reason`, with `detail` naming what was wrong.
-        case reject(reason: String, detail: String)
+        /// Reject it for `reason`, with `detail` naming what was wrong; `contradicts` is the registry's record of
+        /// the device when the topic contradicts it (the reject counts towards the device's `implausible_data`).
+        case reject(reason: String, detail: String, contradicts: DeviceRecord? = nil)
     }
 
     /// Kind, channel and registry checks of a topic, `record` being the registry's record of its device.
@@ -64,11 +67,13 @@ extension IngestPipeline {
         if let record {
             if let community = segments["community"], !record.community.isEmpty, community != record.community {
                 return .reject(reason: InputRejectReason.wrongCommunity,
-                               detail: "\(record.id) is registered in community \(record.community), the topic says \(community)")
+                               detail: "\(record.id) is registered in community \(record.community), the topic says \(community)",
+                               contradicts: record)
             }
             if let topicKind, !record.kind.isEmpty, topicKind != record.kind {
                 return .reject(reason: InputRejectReason.wrongKind,
-                               detail: "\(record.id) is registered as \(record.kind), the topic says \(topicKind)")
+                               detail: "\(record.id) is registered as \(record.kind), the topic says \(topicKind)",
+                               contradicts: record)
             }
         }
         // Without a kind in the topic layout, the registry's kind says what to check.
@@ -93,8 +98,9 @@ extension IngestPipeline {
         if let record { countImplausible(record, kind: kind, detail: details.joined(separator: "; "), message: message, work: &work, at: now) }
     }
 
-    /// Counts a message with rejected fields against a registered device; at `implausible_count` within
-    /// `implausible_window` it raises (or counts again on) the device's green `implausible_data` event.
+    /// Counts a message with rejected fields, an implausible clock or a topic contradicting the registry against a
+    /// registered device (once per message); at `implausible_count` within `implausible_window` it raises (or
+    /// counts again on) the device's green `implausible_data` event, of the device's registered kind.
     func countImplausible(_ record: DeviceRecord, kind: String, detail: String, message: MQTTMessage,
                                   work: inout BatchWork, at now: Millis) {
         let window = configuration.implausibleWindowSeconds * 1000
@@ -106,10 +112,11 @@ extension IngestPipeline {
             let place = record.address.isEmpty ? record.id : "\(record.address) (\(record.id))"
             work.actions.append(RuleAction(
                 effect: .raise, rule: Self.implausibleDataRule, eventKey: "\(Self.implausibleDataRule)/\(record.id)",
-                deviceID: record.id, kind: kind, level: .green, title: "Implausible data from \(place)",
+                deviceID: record.id, kind: record.kind.isEmpty ? kind : record.kind, level: .green, title: "Implausible data from \(place)",
                 description: "\(configuration.implausibleCount) message(s) within \(formatDuration(Double(configuration.implausibleWindowSeconds)))"
-                    + " carried values this device cannot report; they were rejected and the rules did not see them."
-                    + " Check the sensor (lookout rejects). Last: \(detail)",
+                    + " carried values this device cannot report, or came on a topic that contradicts the device registry;"
+                    + " those values or messages were rejected and the rules did not see them."
+                    + " Check the sensor and its configuration (lookout rejects). Last: \(detail)",
                 teams: record.grid.isEmpty ? [] : [record.grid], payloadText: String(decoding: message.payload, as: UTF8.self),
                 topic: message.topic, at: now))
         }
@@ -136,7 +143,7 @@ extension IngestPipeline {
 
     /// The trigger of the folded event for a raise of a device that is not in the registry, or nil when the
     /// raise is not folded: no registry in force (an empty one: then every device is its own), a group event,
-    /// or a registered device.
+    /// or a registered device. It keeps the raising rule's `life_safety`, so silences treat it as that rule's event.
     func foldedTrigger(for action: RuleAction) -> EventTrigger? {
         guard !registryCommunities.isEmpty, action.group.isEmpty, !action.deviceID.isEmpty,
               engine.record(of: action.deviceID) == nil else { return nil }
@@ -150,7 +157,7 @@ extension IngestPipeline {
             device, so these may be forged; they are folded into this one event (COUNT is the number of alarms) and \
             the first \(Self.foldedSendersKept) device ids are listed. First alarm (rule \(action.rule)): \(action.title)
             """
-        return EventTrigger(
+        var trigger = EventTrigger(
             rule: Self.unregisteredRule, eventKey: "\(Self.unregisteredRule)/\(kind)" + (community.map { "/\($0)" } ?? ""),
             level: EventLevel(action.level), escalateTo: action.escalateTo.map(EventLevel.init), kind: action.kind,
             deviceID: action.deviceID, group: "unregistered \(kind) devices\(scope)",
@@ -158,6 +165,10 @@ extension IngestPipeline {
             title: "Alarms from unregistered \(kind) devices\(scope)", description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: action.at)
+        // The folded event stands for the raising rule's alarm: a silence must not hide it when it would not hide
+        // that rule's own red event (the store decides per raise, so a later life-safety red shows a hidden one).
+        trigger.lifeSafety = action.lifeSafety
+        return trigger
     }
 
     /// Keeps `deviceID` among the first senders of folded event `eventID` (memory spares the store the ids it

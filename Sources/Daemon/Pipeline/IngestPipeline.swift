@@ -198,9 +198,12 @@ public final class IngestPipeline: MQTTConsumer {
             switch checkTopic(segments, record: record) {
             case .accept(let index):
                 kindIndex = index
-            case .reject(let reason, let detail):
+            case .reject(let reason, let detail, let contradicted):
                 work.reject(reason, message, at: now, deviceID: deviceID, detail: detail)
                 noteRejected(deviceID, kind: kind, reason: reason, registered: record != nil, at: now)
+                // A registered device that keeps sending on a topic its registry entry contradicts is misconfigured
+                // (or impersonated): like impossible values, it counts towards the device's `implausible_data`.
+                if let contradicted { countImplausible(contradicted, kind: kind, detail: detail, message: message, work: &work, at: now) }
                 continue
             }
             var payload: JSONObject
