@@ -48,6 +48,48 @@ import Testing
         #expect(try fixture.store.timeline(of: raised.id).map(\.action) == ["raised", "upgraded"])
     }
 
+    /// Finding C: an occurrence that upgrades an event (a flapping detector's alarm that then held) gives it its
+    /// title and says why on the `upgraded` entry; later occurrences at the same level or lower never retitle it.
+    @Test func upgradeTakesTheTitleAndSaysWhy() throws {
+        let fixture = try StoreFixture()
+        var flapping = trigger(level: .yellow)
+        flapping.title = "Smoke alarm flapping"
+        try fixture.store.raise(flapping)
+        var held = trigger(level: .red, at: t0 + 1000)
+        held.upgradeReason = "an alarm held past its debounce after flapping"
+        let upgraded = try fixture.store.raise(held).event
+        #expect(upgraded.level == .red)
+        #expect(upgraded.title == "Smoke alarm")
+        #expect(try fixture.store.event(id: upgraded.id)?.title == "Smoke alarm")
+        let entry = try #require(try fixture.store.timeline(of: upgraded.id).last)
+        #expect(entry.action == "upgraded")
+        #expect(entry.note == "level yellow → red, count 2: an alarm held past its debounce after flapping; was titled “Smoke alarm flapping”")
+        flapping.at = t0 + 2000
+        try fixture.store.raise(flapping)
+        var again = trigger(level: .red, at: t0 + 3000)
+        again.title = "Smoke alarm flapping"
+        let after = try fixture.store.raise(again).event
+        #expect(after.level == .red)
+        #expect(after.title == "Smoke alarm")
+        #expect(try fixture.store.timeline(of: upgraded.id).map(\.action) == ["raised", "upgraded"])
+    }
+
+    /// With an upgrade reason at the same level (a red flapping event whose alarm then held) the event is
+    /// upgraded to the rule's own title, and the level stays.
+    @Test func upgradeReasonRetitlesAtTheSameLevel() throws {
+        let fixture = try StoreFixture()
+        var flapping = trigger(level: .red)
+        flapping.title = "Smoke alarm (flapping)"
+        try fixture.store.raise(flapping)
+        var held = trigger(level: .red, at: t0 + 1000)
+        held.upgradeReason = "an alarm held past its debounce after flapping"
+        let upgraded = try fixture.store.raise(held).event
+        #expect(upgraded.title == "Smoke alarm")
+        #expect(upgraded.level == .red)
+        #expect(try fixture.store.timeline(of: upgraded.id).last?.note
+                == "level red, count 2: an alarm held past its debounce after flapping; was titled “Smoke alarm (flapping)”")
+    }
+
     @Test func differentKeysMakeDifferentEvents() throws {
         let fixture = try StoreFixture()
         let first = try fixture.store.raise(trigger("a")).event

@@ -181,6 +181,24 @@ extension ReliabilityTests {
             }
             #expect(red.id == flapping.id)
             #expect(try Self.events(daemon, rule: "smoke_alarm", device: "SD-B1").count == 1)
+            // Finding C: red on a held alarm, it is a smoke alarm (the rule's title), not "flapping", wherever staff
+            // look, and its timeline says why it went red.
+            let title = "Smoke alarm at Bldg 5 Unit 1 #101 (SD-B1)"
+            #expect(red.title == title)
+            let upgrade = try daemon.store().timeline(of: red.id).first { $0.action == "upgraded" }
+            #expect(upgrade?.note.hasPrefix("level yellow → red") == true, "\(String(describing: upgrade))")
+            #expect(upgrade?.note.contains("held past its debounce after flapping") == true, "\(String(describing: upgrade))")
+            let show = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "show", red.id],
+                                            environment: ["COLUMNS": "250"])
+            #expect(show.status == 0, "\(show.stderr)")
+            #expect(show.stdout.contains(title), "\(show.stdout)")
+            #expect(show.stdout.contains("after flapping"), "\(show.stdout)")
+            let json = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "events", "--json"])
+            let listed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+            #expect(listed?.first { $0["id"] as? String == red.id }?["title"] as? String == title, "\(json.stdout)")
+            let watched = try DeviceTimeTests.watchOutput(database: daemon.databasePath, until: "UPGRADED")
+            let upgradedLine = watched.split(separator: "\n").first { $0.contains("UPGRADED") }
+            #expect(upgradedLine?.contains(title) == true, "\(watched)")
             #expect(daemon.stop() == 0)
         }
 

@@ -127,6 +127,72 @@ struct DeviceTimeAndFlappingTests {
         #expect(!all.contains { $0.hasPrefix("clear") }, "\(all)")
     }
 
+    /// Pulses of `flapping` (each shorter than the debounce) at seconds 0, 5, 10: the flapping event is raised at 10.
+    private static func flap(_ h: RuleHarness) -> [RuleAction] {
+        var actions: [RuleAction] = []
+        for t in [0.0, 5, 10] {
+            actions += h.engine.process(h.message(t, "c01/smoke/SD-1/event", Self.alarm))
+            actions += h.engine.process(h.message(t + 1, "c01/smoke/SD-1/event", Self.normal))
+        }
+        return actions
+    }
+
+    /// Finding C: while a device is flapping its raised event is the flapping one (a pending alarm that does not
+    /// hold changes nothing: the clear carries the flapping title); an alarm that holds supersedes it with the
+    /// rule's own level and title, says why, and is what later follow-ups carry, also after a restart.
+    @Test func heldAlarmAfterFlappingTakesTheRuleTitle() throws {
+        let h = try RuleHarness(rules: Self.flapping, devices: Fixtures.devices)
+        let raised = Self.flap(h)
+        #expect(raised.map { "\($0.level) \($0.title)" } == ["yellow flapping SD-1"])
+        #expect(raised.first?.upgradeReason == nil)
+        // A fourth pulse under the debounce: the event stays the flapping one.
+        h.publish(20, "c01/smoke/SD-1/event", Self.alarm)
+        h.publish(21, "c01/smoke/SD-1/event", Self.normal)
+        var table: [String: [UInt8]] = [:]
+        EngineStateTests.apply(h.engine.takeStateChanges(), to: &table)
+        let settled = try EngineStateTests.restarted(h, table: table, at: 22, rules: Self.flapping)
+        let cleared = settled.engine.tick(now: h.start + 81_000)
+        #expect(cleared.map { "\($0.effect) \($0.level) \($0.title)" } == ["clear yellow flapping SD-1"])
+
+        // Flapping again, then an alarm that holds: pending over the raised flapping event, across a restart.
+        let g = try RuleHarness(rules: Self.flapping, devices: Fixtures.devices)
+        _ = Self.flap(g)
+        g.publish(20, "c01/smoke/SD-1/event", Self.alarm)
+        table = [:]
+        EngineStateTests.apply(g.engine.takeStateChanges(), to: &table)
+        let restarted = try EngineStateTests.restarted(g, table: table, at: 21, rules: Self.flapping)
+        let upgrade = restarted.engine.tick(now: g.start + 23_000)
+        #expect(upgrade.map { "\($0.effect) \($0.level) \($0.title)" } == ["raise red Smoke"])
+        #expect(upgrade.first?.upgradeReason == RuleEngine.heldAfterFlapping)
+        // Later pulses that hold repeat the rule's own raise; the clear carries its title.
+        restarted.publish(30, "c01/smoke/SD-1/event", Self.normal)
+        let again = restarted.engine.process(restarted.message(40, "c01/smoke/SD-1/event", Self.alarm))
+            + restarted.engine.tick(now: g.start + 43_000)
+        #expect(again.map { "\($0.effect) \($0.level) \($0.title) \($0.upgradeReason ?? "-")" } == ["raise red Smoke -"])
+        restarted.publish(44, "c01/smoke/SD-1/event", Self.normal)
+        let end = restarted.engine.tick(now: g.start + 105_000)
+        #expect(end.map { "\($0.effect) \($0.level) \($0.title) \($0.upgradeReason ?? "-")" } == ["clear red Smoke -"])
+    }
+
+    /// Finding C, conversely: a red event raised by a held alarm is never retitled or lowered by flapping that
+    /// follows, nor does an alarm holding again claim to supersede a flapping event.
+    @Test func flappingAfterARealAlarmNeverRetitlesIt() throws {
+        let h = try RuleHarness(rules: Self.flapping, devices: Fixtures.devices)
+        h.publish(0, "c01/smoke/SD-1/event", Self.alarm)
+        var actions = h.engine.tick(now: h.start + 3_000)
+        for t in [5.0, 10, 15, 20] {
+            actions += h.engine.process(h.message(t, "c01/smoke/SD-1/event", Self.normal))
+            actions += h.engine.process(h.message(t + 1, "c01/smoke/SD-1/event", Self.alarm))
+        }
+        actions += h.engine.tick(now: h.start + 24_500)
+        // Raised at 3 s, repeated by the pulse at 6 s (not yet flapping), repeated by the alarm that held at 24 s.
+        #expect(actions.map { "\($0.effect) \($0.level) \($0.title) \($0.upgradeReason ?? "-")" }
+                == Array(repeating: "raise red Smoke -", count: 3))
+        h.publish(25, "c01/smoke/SD-1/event", Self.normal)
+        let end = h.engine.tick(now: h.start + 86_000)
+        #expect(end.map { "\($0.effect) \($0.level) \($0.title)" } == ["clear red Smoke"])
+    }
+
     @Test func flappingIsCheckedByRulesCheck() {
         let text = """
         rule a {

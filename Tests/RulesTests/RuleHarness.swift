@@ -38,16 +38,21 @@ final class RuleHarness {
     /// by the device's clock, when given); returns the actions, formatted.
     @discardableResult
     func publish(_ seconds: Double, _ topic: String, _ payload: KeyValuePairs<String, JSONValue>, deviceAt: Double? = nil) -> [String] {
+        let actions = engine.process(message(seconds, topic, payload, deviceAt: deviceAt))
+        let lines = actions.map(Self.format)
+        log += lines
+        return lines
+    }
+
+    /// The message `publish` sends (for a test that needs the actions themselves).
+    func message(_ seconds: Double, _ topic: String, _ payload: KeyValuePairs<String, JSONValue>, deviceAt: Double? = nil) -> InboundMessage {
         let segments = TopicLayout.standard.match(topic) ?? [:]
         let object = JSONObject(payload.map { (key: $0.key, value: $0.value) })
         var message = InboundMessage(topic: topic, segments: segments, payload: object,
                                      payloadText: object.fields.isEmpty ? "{}" : JSONValue.object(object).jsonText,
                                      receivedAt: start + Int64(seconds * 1000))
         message.deviceTime = deviceAt.map { start + Int64($0 * 1000) }
-        let actions = engine.process(message)
-        let lines = actions.map(Self.format)
-        log += lines
-        return lines
+        return message
     }
 
     /// Ticks once at `seconds` after start.

@@ -509,6 +509,7 @@ public final class IngestPipeline: MQTTConsumer {
             mergeWithinSeconds: action.mergeWithinSeconds,
             topic: action.topic, payload: action.payloadText, at: arrivedAt)
         trigger.lifeSafety = action.lifeSafety
+        trigger.upgradeReason = action.upgradeReason
         trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }

@@ -16,7 +16,8 @@ extension EventStore {
     ///
     /// A repeat raises the level (never lowers it), tightens deadlines not yet met when the level rises,
     /// and writes a `repeated` timeline entry at most every `StoreOptions.repeatedEntryIntervalMillis`;
-    /// the count is exact.
+    /// the count is exact. A repeat that raises the level, or has an `upgradeReason`, gives the event its title
+    /// (an `upgraded` entry); one at the same level or lower never retitles it.
     @discardableResult
     public func raise(_ trigger: EventTrigger) throws -> (event: EventRecord, created: Bool) {
         try raise(trigger, actor: Self.daemonActor)
@@ -158,10 +159,16 @@ extension EventStore {
         event.record.updatedAt = max(event.record.updatedAt, trigger.at)
         var action: String?
         var note = ""
-        if trigger.level > event.record.level {
-            note = "level \(event.record.level.rawValue) → \(trigger.level.rawValue), count \(event.record.count)"
-            event.record.level = trigger.level
-            tightenDeadlines(of: &event, for: trigger)
+        let rises = trigger.level > event.record.level
+        if rises || trigger.upgradeReason != nil {
+            note = rises ? "level \(event.record.level.rawValue) → \(trigger.level.rawValue), count \(event.record.count)"
+                : "level \(event.record.level.rawValue), count \(event.record.count)"
+            if let reason = trigger.upgradeReason { note += ": \(reason)" }
+            note += Self.retitle(&event, to: trigger.title)
+            if rises {
+                event.record.level = trigger.level
+                tightenDeadlines(of: &event, for: trigger)
+            }
             action = "upgraded"
         } else if Self.elapsed(from: event.repeatLoggedAt, to: trigger.at) >= options.repeatedEntryIntervalMillis {
             note = "count \(event.record.count)"
@@ -199,15 +206,27 @@ extension EventStore {
         event.record.lastSeen = max(event.record.lastSeen, trigger.at)
         event.record.updatedAt = max(event.record.updatedAt, trigger.at)
         var note = "repeated within \(trigger.mergeWithinSeconds ?? 0) s of the last occurrence reopened it (was \(previous.rawValue)), count \(event.record.count)"
-        if trigger.level > event.record.level {
-            note += ", level \(event.record.level.rawValue) → \(trigger.level.rawValue)"
-            event.record.level = trigger.level
+        if trigger.level > event.record.level || trigger.upgradeReason != nil {
+            if trigger.level > event.record.level { note += ", level \(event.record.level.rawValue) → \(trigger.level.rawValue)" }
+            if let reason = trigger.upgradeReason { note += ": \(reason)" }
+            note += Self.retitle(&event, to: trigger.title)
+            event.record.level = max(event.record.level, trigger.level)
         }
         restartDeadlines(of: &event, at: trigger.at)
         event.record.status = .open
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event, previous: before)
         try recordChange(event, action: EventAction.reopen.name, actor: actor, note: note, at: trigger.at)
+    }
+
+    /// Gives an upgraded event the title of the occurrence that upgraded it: the title says what the event is at
+    /// its level (a flapping detector's event that goes red on a held alarm is a smoke alarm). Returns the note's
+    /// addition naming the title it had, empty when unchanged.
+    private static func retitle(_ event: inout StoredEvent, to title: String) -> String {
+        guard !title.isEmpty, title != event.record.title else { return "" }
+        let previous = event.record.title
+        event.record.title = title
+        return "; was titled “\(previous)”"
     }
 
     /// After a level rise, deadlines not yet met move earlier if the new level asks for less time.

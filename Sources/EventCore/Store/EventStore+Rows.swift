@@ -89,13 +89,13 @@ extension EventStore {
             UPDATE events SET level = ?, status = ?, assignee = ?, count = ?, last_seen = ?, ack_deadline = ?,
                 onsite_deadline = ?, acknowledged_at = ?, onsite_at = ?, resolved_at = ?, closed_at = ?,
                 ack_escalated = ?, onsite_escalated = ?, overdue = ?, merged_into = ?, repeat_logged_at = ?,
-                updated_at = ?, silenced = ?
+                updated_at = ?, silenced = ?, title = ?
             WHERE id = ?
             """).execute(binding:
                 record.level.rawValue, record.status.rawValue, record.assignee, record.count, record.lastSeen,
                 record.ackDeadline, record.onsiteDeadline, event.acknowledgedAt, event.onsiteAt, event.resolvedAt,
                 event.closedAt, event.acknowledgeEscalated, event.onsiteEscalated, record.overdue, event.mergedInto,
-                event.repeatLoggedAt, record.updatedAt, record.silenced, event.rowID)
+                event.repeatLoggedAt, record.updatedAt, record.silenced, record.title, event.rowID)
     }
 
     /// Writes only what a plain repeat changes (count, last seen, updated): no indexed column is touched,

@@ -41,6 +41,10 @@ public struct EventTrigger: Sendable, Equatable {
     public var lifeSafety: Bool = false
     /// When the report says it happened (the device's plausible `ts`); nil when unknown.
     public var occurredAt: Millis? = nil
+    /// Why this occurrence supersedes what the open event says (a flapping event whose alarm then held): the event
+    /// takes the trigger's title, and its level if higher, and the `upgraded` timeline entry says why. Nil: a
+    /// plain occurrence, which retitles the event only when it raises its level.
+    public var upgradeReason: String? = nil
 
     /// Creates a trigger.
     public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,

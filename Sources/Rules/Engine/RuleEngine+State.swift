@@ -190,13 +190,14 @@ extension RuleEngine {
     }
 
     /// Version 2: version, the rule's condition fingerprint and shape, flags, level, times, window, members,
-    /// the raise.
+    /// the raise (while active, the raised one, else the pending one), and the pending raise of a raised key.
     func encode(_ state: RuleKeyState, rule: CompiledRule, isGroup: Bool) -> [UInt8] {
         var w = StateWriter()
         w.byte(Self.stateVersion)
         w.uint64(rule.conditionFingerprint)
         w.byte(rule.shape.rawValue)
-        w.byte((isGroup ? 1 : 0) | (state.active ? 2 : 0) | (state.conditionOn ? 4 : 0) | (state.flapping ? 8 : 0))
+        w.byte((isGroup ? 1 : 0) | (state.active ? 2 : 0) | (state.conditionOn ? 4 : 0) | (state.flapping ? 8 : 0)
+               | (state.raisedFlapping ? 16 : 0))
         w.byte(UInt8(AlertLevel.allCases.firstIndex(of: state.level) ?? 0))
         w.int(state.lastRaise)
         w.int(state.lastNotify)
@@ -214,12 +215,12 @@ extension RuleEngine {
             w.int(m.since)
             w.optionalInt(m.due)
         }
-        if let action = state.action {
-            w.byte(1)
-            w.action(action)
-        } else {
-            w.byte(0)
-        }
+        // One raise, as format 2 always had it; a second only for a pending alarm over a raised (flapping) event.
+        let raise = state.active ? state.action : state.pendingRaise
+        let pendingOverRaised = state.active ? state.pendingRaise : nil
+        w.byte((raise != nil ? 1 : 0) | (pendingOverRaised != nil ? 2 : 0))
+        if let raise { w.action(raise) }
+        if let pendingOverRaised { w.action(pendingOverRaised) }
         return w.bytes
     }
 
@@ -250,6 +251,7 @@ extension RuleEngine {
         if version >= 2 {
             state.conditionOn = flags & 4 != 0
             state.flapping = flags & 8 != 0
+            state.raisedFlapping = state.active && flags & 16 != 0
         }
         // The fields kept out of line are set only when they differ from their default: most saved states
         // (a million devices' last report) have none, and each set replaces the out-of-line box.
@@ -285,10 +287,17 @@ extension RuleEngine {
             members.append(member)
         }
         if !members.isEmpty { state.members = members }
-        guard let hasAction = r.byte() else { return nil }
-        if hasAction == 1 {
+        guard let raises = r.byte(), raises & ~3 == 0 else { return nil }
+        if raises & 1 != 0 {
             guard let action = r.action(version: version) else { return nil }
-            state.action = action
+            if state.active { state.action = action } else { state.pendingRaise = action }
+        }
+        if raises & 2 != 0 {
+            guard state.active, let action = r.action(version: version) else { return nil }
+            state.pendingRaise = action
+        } else if state.active, state.pendingSince != nil {
+            // Saved before the two were kept apart: the one raise was the pending one.
+            state.pendingRaise = state.action
         }
         guard r.atEnd else { return nil }
         if reduced {

@@ -267,6 +267,7 @@ public final class RuleEngine {
         kept.lastRaise = state.lastRaise
         kept.lastNotify = state.lastNotify
         kept.action = state.action
+        kept.raisedFlapping = state.raisedFlapping
         return kept
     }
 
@@ -374,6 +375,9 @@ public final class RuleEngine {
         state.pendingSince = nil
         if let device, !slots[index].pending.isEmpty { slots[index].pending.remove(device) }
         state.pendingDue = nil
+        state.pendingRaise = nil
+        // A raise of the rule's own supersedes a flapping event (`notePulse` marks its own raise).
+        state.raisedFlapping = false
         guard rule.tracksActive else {
             state.action = nil
             return
@@ -395,6 +399,7 @@ public final class RuleEngine {
                                                 kind: "", level: state.level, title: rule.name, at: now)
         action.effect = effect
         action.level = state.level
+        action.upgradeReason = nil
         action.at = now
         action.topic = topic
         action.payloadText = payloadText
@@ -410,6 +415,7 @@ public final class RuleEngine {
     /// Forgets that `state` is raised, with its window and group members.
     private static func clearActive(_ state: inout RuleKeyState) {
         state.active = false
+        state.raisedFlapping = false
         state.action = nil
         state.window.removeAll()
         state.members.removeAll()
@@ -489,8 +495,8 @@ public final class RuleEngine {
             let due = context.now.plus(hold)
             state.pendingSince = occurred
             state.pendingDue = due
-            state.action = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
-                                     payloadText: message.payloadText, &context)
+            state.pendingRaise = makeRaise(rule, key: key, group: "", kind: message.kind, topic: message.topic,
+                                           payloadText: message.payloadText, &context)
             slots[index].pending.insert(device)
             slots[index].nextPendingDue = min(slots[index].nextPendingDue, due)
             return
@@ -514,12 +520,14 @@ public final class RuleEngine {
         guard state.pendingSince != nil else { return }
         state.pendingSince = nil
         state.pendingDue = nil
-        // While raised (flapping), the action is the last raise's, kept for follow-ups.
-        if !state.active { state.action = nil }
+        state.pendingRaise = nil
         slots[index].pending.remove(device)
     }
 
     // MARK: Flapping
+
+    /// Why a flapping event is upgraded to the rule's own (its timeline says it).
+    static let heldAfterFlapping = "an alarm held past its debounce after flapping"
 
     /// A pulse of a rule with `flapping`: the device's condition came on again. Clears are held back until the
     /// window has passed without a pulse; at N pulses within the window the device is flapping, and when
@@ -546,13 +554,14 @@ public final class RuleEngine {
             action.title += " (flapping)"
         }
         if let escalateTo = action.escalateTo, escalateTo <= flapping.level { action.escalateTo = nil }
-        let pending = (state.pendingSince, state.pendingDue, state.action)
+        let pending = (state.pendingSince, state.pendingDue, state.pendingRaise)
         raise(index, rule, action, &state, key: key, device: device, &actions)
-        // The pulse's own debounce goes on: if it holds, it raises the event to the rule's level.
+        state.raisedFlapping = true
+        // The pulse's own debounce goes on: if it holds, it raises the event to the rule's level and title.
         if let since = pending.0 {
             state.pendingSince = since
             state.pendingDue = pending.1
-            state.action = pending.2
+            state.pendingRaise = pending.2
             slots[index].pending.insert(device)
         }
     }
@@ -926,12 +935,14 @@ public final class RuleEngine {
         for device in gone { slots[index].pending.remove(device) }
         slots[index].nextPendingDue = next
         for device in due.count > 1 ? sortedByID(due) : due {
-            guard let entry = states.entry(rule: index, device: device), var action = states[entry].action else {
+            guard let entry = states.entry(rule: index, device: device), var action = states[entry].pendingRaise else {
                 slots[index].pending.remove(device)
                 continue
             }
             var state = states[entry]
             action.at = now
+            // An alarm that held on a device raised as flapping: the event becomes the rule's own (level, title).
+            if state.active, state.raisedFlapping { action.upgradeReason = Self.heldAfterFlapping }
             raise(index, rule, action, &state, key: states.devices[Int(device)].id, device: device, &actions)
             storeDevice(state, index, device, entry: entry)
         }

@@ -183,6 +183,10 @@ public struct RuleAction: Sendable, Equatable {
     /// Whether the rule is `life_safety`: the event core never lets a maintenance silence hide its red events.
     /// Set from the rule in force when the raise is emitted (not kept in saved state).
     public var lifeSafety: Bool = false
+    /// Why this raise supersedes what the open event says, even at its level: set when an alarm holds past its
+    /// `for` on an event raised as flapping. The event core then gives the event this raise's title and writes
+    /// the reason on its `upgraded` timeline entry. Nil for a plain raise (not kept in saved state).
+    public var upgradeReason: String? = nil
 
     /// Creates an action.
     public init(effect: Effect, rule: String, eventKey: String, deviceID: String, kind: String, group: String = "",

@@ -17,7 +17,7 @@ struct RuleKeyState: Sendable {
     private var rare: RareFieldsBox?
 
     private static let activeFlag: UInt8 = 1, lastSeenFlag: UInt8 = 2, savedLastSeenFlag: UInt8 = 4, recentAtFlag: UInt8 = 8
-    private static let conditionOnFlag: UInt8 = 16, flappingFlag: UInt8 = 32
+    private static let conditionOnFlag: UInt8 = 16, flappingFlag: UInt8 = 32, raisedFlappingFlag: UInt8 = 64
 
     /// The rule is raised for this key (further triggers count; it can clear, downgrade, re-notify).
     var active: Bool {
@@ -34,6 +34,12 @@ struct RuleKeyState: Sendable {
     var flapping: Bool {
         get { flags & Self.flappingFlag != 0 }
         set { flags = newValue ? flags | Self.flappingFlag : flags & ~Self.flappingFlag }
+    }
+    /// The raised event is the one `flapping` raised (its level and title), not yet superseded by an alarm that held
+    /// past its `for`.
+    var raisedFlapping: Bool {
+        get { flags & Self.raisedFlappingFlag != 0 }
+        set { flags = newValue ? flags | Self.raisedFlappingFlag : flags & ~Self.raisedFlappingFlag }
     }
     /// Last matching message (absence rules).
     var lastSeen: EpochMillis? {
@@ -76,10 +82,16 @@ struct RuleKeyState: Sendable {
         get { rare?.fields.holdUntil }
         set { updateRare { $0.holdUntil = newValue } }
     }
-    /// The raise to emit when pending fires; while active, the last raise (for clear/re-notify actions).
+    /// While active, the last raise: what the open event shows (its clears and re-notifications carry it).
     var action: RuleAction? {
         get { rare?.fields.action }
         set { updateRare { $0.action = newValue } }
+    }
+    /// The raise to emit when the pending `for` fires. Kept apart from `action`: a flapping device's alarm can be
+    /// pending while its flapping event is raised, and until it holds the event is still the flapping one.
+    var pendingRaise: RuleAction? {
+        get { rare?.fields.pendingRaise }
+        set { updateRare { $0.pendingRaise = newValue } }
     }
     /// Times of recent triggers (`count N within D`), or of recent pulses (`flapping N within D`), in device time.
     var window: [EpochMillis] {
@@ -145,12 +157,13 @@ struct RuleKeyState: Sendable {
         var pendingDue: EpochMillis?
         var holdUntil: EpochMillis?
         var action: RuleAction?
+        var pendingRaise: RuleAction?
         var window: [EpochMillis] = []
         var members: [Member] = []
 
         var isDefault: Bool {
             lastRaise == 0 && lastNotify == 0 && pendingSince == nil && pendingDue == nil && holdUntil == nil && action == nil
-                && window.isEmpty && members.isEmpty
+                && pendingRaise == nil && window.isEmpty && members.isEmpty
         }
     }
 
