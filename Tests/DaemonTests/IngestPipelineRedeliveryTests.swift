@@ -38,6 +38,30 @@ import Testing
         #expect(restarted.counters.processed == 1)
     }
 
+    /// A restored queue after a broker restart: resends keep coming after the subscription is confirmed (not
+    /// flagged by the client); they count once until the first message the broker had not sent before, after
+    /// which the same payload is a new occurrence again.
+    @Test func resendsAfterTheSubscriptionCountOnceUntilTheFirstNewMessage() throws {
+        let fixture = try Fixture()
+        let pipeline = try fixture.pipeline()
+        try pipeline.mqttDidReceive((1...3).map { Self.message(Self.doorTopic, Self.forced, packetID: $0) })
+        #expect(pipeline.counters.processed == 3)
+        pipeline.mqttDidConnect(sessionPresent: true)
+        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 2),
+                                     Self.message(Self.doorTopic, Self.forced, packetID: 3)])
+        #expect(pipeline.counters.duplicates == 2)
+        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 4)])
+        #expect(pipeline.counters.processed == 4)
+        // The burst is over: a packet identifier the broker reuses later is a new occurrence.
+        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 1)])
+        #expect(pipeline.counters.processed == 5)
+        #expect(pipeline.counters.duplicates == 2)
+        // A new session has nothing to resend.
+        pipeline.mqttDidConnect(sessionPresent: false)
+        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 2)])
+        #expect(pipeline.counters.processed == 6)
+    }
+
     @Test func theSameReadingWithTsIsOneMessageWheneverItComes() throws {
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline()

@@ -58,6 +58,11 @@ public final class IngestPipeline: MQTTConsumer {
     private var nextTimerRetry: Millis = 0
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
+    /// Whether the broker may still be resending what it sent before the connection (re)started: from a connect
+    /// to a resumed session until the first QoS 1/2 message that is not one already committed. The broker sends
+    /// its resends first, in order (its in-flight window before the subscription is confirmed, the rest of a
+    /// restored queue after it), so the first new message ends them.
+    private var resendBurstOpen = false
     /// Device activity not yet written to the devices mirror, by device (see `IngestPipeline+DeviceActivity.swift`).
     var pendingDeviceActivity: [String: PendingDeviceActivity] = [:]
     /// The last message of each topic processed since the topic states were last written, by topic hash
@@ -140,6 +145,7 @@ public final class IngestPipeline: MQTTConsumer {
         hasConnectedBefore = true
         isConnected = true
         connectionChangedAt = clock()
+        resendBurstOpen = sessionPresent
         let line = "connected to broker \(configuration.broker.host):\(configuration.broker.port) as \(configuration.broker.clientID)"
             + " (session \(sessionPresent ? "resumed" : "new")), subscribed to \(configuration.effectiveSubscriptions.joined(separator: ", "))"
         // While commits fail, every retry is a reconnect for redelivery: the streak's own lines (failed, succeed
@@ -173,14 +179,18 @@ public final class IngestPipeline: MQTTConsumer {
         for message in batch {
             let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
             let fingerprint = hashes.message
-            // What counts as the same message (operator notes: /work/notes/time.md). Without a plausible `ts`: the
-            // same topic, payload and packet identifier, read in the broker's resend burst after a (re)connect,
-            // the only place a redelivery can be; the same payload at any other moment is a new occurrence.
-            // With one: the same topic and payload (so the same `ts`), whenever it comes (below).
+            // What counts as the same message (README, "Delivery guarantees"). Without a plausible `ts`: the same
+            // topic, payload and packet identifier, read in the broker's resend burst after a (re)connect, the
+            // only place a redelivery can be; the same payload at any other moment is a new occurrence. With
+            // one: the same topic and payload (so the same `ts`), whenever it comes (below).
             let delivery = deliveryKey(fingerprint, packetID: message.packetID)
-            if message.mayBeRedelivery && message.qos > 0 && fingerprints.contains(delivery) {
-                work.duplicates += 1
-                continue
+            if message.qos > 0 && (message.mayBeRedelivery || resendBurstOpen) {
+                // A resend of a reading with a `ts` is known by its payload (checked below as well).
+                if fingerprints.contains(delivery) || fingerprints.contains(fingerprint) {
+                    work.duplicates += 1
+                    continue
+                }
+                resendBurstOpen = false
             }
             if isOwnHandoff(message.topic) {
                 work.ownHandoff += 1
