@@ -251,7 +251,7 @@ struct Parser {
             if current.isWord("including") {
                 advance()
                 let required = try parseNumber("after 'including' (e.g. 'including 1 smoke')")
-                guard let kind = current.identifier else {
+                guard let kind = current.identifier, !current.startsLine else {
                     throw fail("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found \(current.describe)")
                 }
                 including = (required, Located(value: kind, range: advance().range))
