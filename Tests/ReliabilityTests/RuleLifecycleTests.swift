@@ -18,6 +18,8 @@ extension ReliabilityTests {
         SD-C1,smoke,c01,7,1,Bldg 7 Unit 1 #101,grid-05,property,86400,,,,
         SOS-A1,sos,c01,3,1,Bldg 3 Unit 1 #502,grid-03,,86400,Wang Fang,13800000001,yes,Wang Jun 13900000002
         SOS-C1,sos,c01,7,1,Bldg 7 Unit 1 #102,grid-05,,86400,Li Wei,13800000003,yes,
+        SOS-D1,sos,c01,2,1,Bldg 2 Unit 1 #301,grid-02,,86400,Zhao Min,13800000004,yes,
+        SOS-D2,sos,c01,2,2,Bldg 2 Unit 2 #402,grid-02,,86400,Sun Li,13800000005,,
         DR-1,door,c01,3,1,Bldg 3 Unit 1,grid-03,property,3,,,,
         DR-2,door,c01,3,2,Bldg 3 Unit 2,grid-03,property,3,,,,
 
@@ -253,6 +255,36 @@ extension ReliabilityTests {
             #expect(fire.location.community == "c01")
             let building3 = try daemon.events().filter { $0.rule == "fire_confirmed" && !$0.group.contains("building 7") }
             #expect(building3.isEmpty, "\(building3.map(\.title))")
+            #expect(daemon.stop() == 0)
+        }
+
+        /// Two residents of one building pressing their call buttons, and no smoke alarm, are two calls for help,
+        /// not a confirmed fire (`fire_confirmed` correlates `including 1 smoke`).
+        @Test func twoCallButtonsInOneBuildingConfirmNoFire() throws {
+            let broker = try MosquittoBroker()
+            let daemon = try LookoutdProcess(broker: broker, rules: .files(try Self.shippedRules()), registry: Self.registry)
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publish("c01/sos/SOS-D1/event", #"{"event":"sos","seq":1}"#)
+            try publisher.publish("c01/sos/SOS-D2/event", #"{"event":"sos","seq":1}"#)
+            try publisher.flush()
+            let calls = try waitFor("two sos_call events", log: daemon.log) {
+                let calls = try daemon.events().filter { $0.rule == "sos_call" }
+                return calls.count >= 2 ? calls : nil
+            }
+            #expect(Set(calls.map(\.eventKey)) == ["sos_call/SOS-D1", "sos_call/SOS-D2"])
+            #expect(calls.allSatisfy { $0.level == .red })
+            // Building 7, after them: a held smoke alarm and a call button confirm a fire. Its members count 3 s
+            // after they arrive, later than building 2's call buttons would have, so once it is raised a fire in
+            // building 2 would have been raised too.
+            try Self.smoke(publisher, "SD-C1", "alarm", seq: 1)
+            try publisher.publish("c01/sos/SOS-C1/event", #"{"event":"sos","seq":1}"#)
+            try publisher.flush()
+            _ = try waitFor("fire confirmed in building 7", log: daemon.log) {
+                try daemon.events().first { $0.rule == "fire_confirmed" && $0.group.contains("building 7") }
+            }
+            let building2 = try daemon.events().filter { $0.rule == "fire_confirmed" && !$0.group.contains("building 7") }
+            #expect(building2.isEmpty, "\(building2.map(\.title))")
             #expect(daemon.stop() == 0)
         }
     }

@@ -99,7 +99,9 @@ final class CompiledRule: Sendable {
     let holdForMillis: Int64?
     let atOnce: RuleExpr?
     let count: (n: Int, withinMillis: Int64)?
-    let correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64)?
+    /// `correlate`: `including` asks for at least `n` counting members of `kind` besides the `n` devices in all.
+    let correlate: Correlate?
+    typealias Correlate = (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64, including: (n: Int, kind: String)?)
     let recently: (condition: RuleExpr, withinMillis: Int64)?
     let unless: RuleExpr?
     let mergeWithinMillis: Int64?
@@ -135,7 +137,7 @@ final class CompiledRule: Sendable {
          holdForMillis: Int64?,
          atOnce: RuleExpr?,
          count: (n: Int, withinMillis: Int64)?,
-         correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64)?,
+         correlate: Correlate?,
          recently: (condition: RuleExpr, withinMillis: Int64)?,
          unless: RuleExpr?,
          mergeWithinMillis: Int64?,

@@ -1,8 +1,12 @@
 /// Durable state: compact binary values per `rule/key`, written with each batch and read back at start.
 extension RuleEngine {
     /// Format version of saved values. Version 2 keys a state by its rule's condition fingerprint and shape
-    /// (version 1, still read, by the fingerprint of the whole rule text).
-    static let stateVersion: UInt8 = 2
+    /// (version 1, still read, by the fingerprint of the whole rule text); version 3 adds each correlation
+    /// member's kind (versions 1 and 2 are still read, their members of no kind).
+    static let stateVersion: UInt8 = 3
+    /// Versions whose `@` entries (first start, absence rules in force) read as today's: their format has not
+    /// changed since version 2.
+    static let metaVersions: ClosedRange<UInt8> = 2...stateVersion
     /// Storage key of the engine's first start (`@` never begins a rule name).
     static let startedKey = "@started"
     /// Storage key of the time rule `rule` came into force as it now reads (absence rules).
@@ -163,13 +167,15 @@ extension RuleEngine {
     private func restoreMeta(_ storageKey: String, _ value: [UInt8], into armed: inout [String: (fingerprint: UInt64, at: EpochMillis)]) {
         var reader = StateReader(bytes: value)
         if storageKey == Self.startedKey {
-            guard reader.byte() == Self.stateVersion, let at = reader.int(), reader.atEnd else { return drop(storageKey) }
+            guard let version = reader.byte(), Self.metaVersions.contains(version), let at = reader.int(), reader.atEnd else {
+                return drop(storageKey)
+            }
             startedAt = at
             return
         }
         let prefix = Self.armedKey("")
-        guard storageKey.hasPrefix(prefix), reader.byte() == Self.stateVersion, let fingerprint = reader.uint64(), let at = reader.int(),
-              reader.atEnd else { return drop(storageKey) }
+        guard storageKey.hasPrefix(prefix), let version = reader.byte(), Self.metaVersions.contains(version),
+              let fingerprint = reader.uint64(), let at = reader.int(), reader.atEnd else { return drop(storageKey) }
         armed[String(storageKey.dropFirst(prefix.count))] = (fingerprint, at)
     }
 
@@ -211,6 +217,7 @@ extension RuleEngine {
         w.count(state.members.count)
         for m in state.members {
             w.string(m.device)
+            w.string(m.kind)
             w.int(m.at)
             w.int(m.since)
             w.optionalInt(m.due)
@@ -228,7 +235,7 @@ extension RuleEngine {
     /// or its present text (version 1); as its raised part (`reduced`) when the rule changed but keeps its
     /// shape; nil when unreadable or of another shape.
     func decode(_ r: inout StateReader, rule: CompiledRule) -> (state: RuleKeyState, isGroup: Bool, reduced: Bool)? {
-        guard let version = r.byte(), version == 1 || version == Self.stateVersion, let fingerprint = r.uint64() else { return nil }
+        guard let version = r.byte(), (1...Self.stateVersion).contains(version), let fingerprint = r.uint64() else { return nil }
         var reduced = false
         if version == 1 {
             // Format 1 was keyed by the whole rule text: a rule edited since (an upgrade that ships edited
@@ -277,8 +284,8 @@ extension RuleEngine {
         guard let memberCount = r.count() else { return nil }
         var members: [RuleKeyState.Member] = []
         for _ in 0..<memberCount {
-            guard let device = r.string(), let at = r.int() else { return nil }
-            var member = RuleKeyState.Member(device: device, at: at, since: at, due: nil)
+            guard let device = r.string(), let kind = version >= 3 ? r.string() : "", let at = r.int() else { return nil }
+            var member = RuleKeyState.Member(device: device, kind: kind, at: at, since: at, due: nil)
             if version >= 2 {
                 guard let since = r.int(), let due = r.optionalInt() else { return nil }
                 member.since = since

@@ -620,7 +620,7 @@ public final class RuleEngine {
 
     /// The group a message's device belongs to under a correlation rule: key, label and the values by label;
     /// nil when a field is missing.
-    private func group(_ correlate: (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64),
+    private func group(_ correlate: CompiledRule.Correlate,
                        _ context: inout EvaluationContext) -> (key: String, label: String, fields: [String: String])? {
         var keyParts: [String] = []
         var labelParts: [String] = []
@@ -684,7 +684,8 @@ public final class RuleEngine {
             state.members[position].at = max(state.members[position].at, occurred)
         } else {
             let due = rule.holdForMillis.map { context.now.plus($0) }
-            state.members.append(.init(device: context.deviceID, at: occurred, since: occurred, due: due))
+            let kind = message.topicSegments.value("kind", slot: layoutSlots.kind) ?? ""
+            state.members.append(.init(device: context.deviceID, kind: kind, at: occurred, since: occurred, due: due))
             position = state.members.count - 1
             if let due {
                 slots[index].pendingGroups.insert(key)
@@ -692,9 +693,9 @@ public final class RuleEngine {
             }
         }
         let counts = state.members[position].counts
-        if state.members.count > correlate.n * 4 { state.members.removeFirst(state.members.count - correlate.n * 4) }
+        Self.trimMembers(&state.members, correlate)
         let counting = state.members.reduce(0) { $0 + ($1.counts ? 1 : 0) }
-        if counts, counting >= correlate.n || state.active {
+        if counts, Self.groupFires(state, counting: counting, correlate) {
             context.count = counting
             var action = makeRaise(rule, key: key, group: group.label, kind: message.kind,
                                    topic: message.topic, payloadText: message.payloadText, &context)
@@ -702,6 +703,40 @@ public final class RuleEngine {
             raise(index, rule, action, &state, key: key, device: nil, &actions)
         }
         storeGroup(state, index, rule, key: key)
+    }
+
+    /// Whether a group with `counting` counting members raises (again): once raised, every further member
+    /// counts; before, it needs `n` of them, `including.n` of `including.kind` among them.
+    static func groupFires(_ state: RuleKeyState, counting: Int, _ correlate: CompiledRule.Correlate) -> Bool {
+        if state.active { return true }
+        guard counting >= correlate.n else { return false }
+        guard let including = correlate.including else { return true }
+        return state.members.reduce(0) { $0 + ($1.counts && $1.kind == including.kind ? 1 : 0) } >= including.n
+    }
+
+    /// Bounds a group's members to 4 × N (a window full of call buttons must not grow without end), oldest
+    /// first, but never the members of the kind `including` asks for that it still needs: a flood of one
+    /// kind does not push out the smoke alarm a confirmation depends on.
+    static func trimMembers(_ members: inout [RuleKeyState.Member], _ correlate: CompiledRule.Correlate) {
+        let cap = max(correlate.n, correlate.including?.n ?? 0) * 4
+        guard members.count > cap else { return }
+        guard let including = correlate.including else {
+            members.removeFirst(members.count - cap)
+            return
+        }
+        var excess = members.count - cap
+        var spareOfKind = members.reduce(0) { $0 + ($1.kind == including.kind ? 1 : 0) } - including.n
+        var kept: [RuleKeyState.Member] = []
+        kept.reserveCapacity(cap)
+        for member in members {
+            if excess > 0, member.kind != including.kind || spareOfKind > 0 {
+                if member.kind == including.kind { spareOfKind -= 1 }
+                excess -= 1
+            } else {
+                kept.append(member)
+            }
+        }
+        members = kept
     }
 
     /// Counts the group members whose `for` has passed on the arrival clock; raises a group that now has enough.
@@ -726,7 +761,7 @@ public final class RuleEngine {
             if !state.members.contains(where: { !$0.counts }) { slots[index].pendingGroups.remove(key) }
             guard let deviceID = confirmed else { continue }
             let counting = state.members.reduce(0) { $0 + ($1.counts ? 1 : 0) }
-            if counting >= correlate.n || state.active {
+            if Self.groupFires(state, counting: counting, correlate) {
                 // The device that completed the group, as the registry knows it (no message at hand).
                 let entry = deviceEntries[deviceID]
                 let segments = entry.map { Self.registrySegments(id: deviceID, $0.record) } ?? TopicSegments(names: ["device"], values: [deviceID])

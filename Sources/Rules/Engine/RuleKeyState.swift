@@ -107,6 +107,9 @@ struct RuleKeyState: Sendable {
     /// One device in a correlation group.
     struct Member: Sendable {
         var device: String
+        /// Its kind (the `{kind}` topic segment it reported on), for `including M KIND`; empty in state saved
+        /// before format 3 (such a member counts towards N but not as any kind).
+        var kind: String = ""
         /// Its latest trigger (device time).
         var at: EpochMillis
         /// When its condition began (device time): with `for`, it counts once it has held that long.

@@ -246,7 +246,17 @@ struct Parser {
             var by: [ExprSyntax] = []
             repeat { by.append(try parsePrimary()) } while try consumeComma()
             try expectWord("within", "after the correlation fields")
-            rule.correlate = (n, by, try parseDuration("after 'within'"))
+            let within = try parseDuration("after 'within'")
+            var including: (n: Located<Double>, kind: Located<String>)?
+            if current.isWord("including") {
+                advance()
+                let required = try parseNumber("after 'including' (e.g. 'including 1 smoke')")
+                guard let kind = current.identifier, !current.startsLine else {
+                    throw fail("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found \(current.describe)")
+                }
+                including = (required, Located(value: kind, range: advance().range))
+            }
+            rule.correlate = (n, by, within, including)
         case "unless":
             if current.isWord("recently") {
                 advance()

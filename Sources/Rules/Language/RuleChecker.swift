@@ -126,7 +126,7 @@ struct RuleChecker {
             }
             count = (Int(max(1, min(c.n.value, 100_000))), c.within.value)
         }
-        var correlate: (Int, [(String, RuleExpr)], Int64)?
+        var correlate: (Int, [(String, RuleExpr)], Int64, (n: Int, kind: String)?)?
         if let c = rule.correlate {
             positive(c.within, "within")
             if c.n.value < 2 || c.n.value != c.n.value.rounded() || c.n.value > 10_000 {
@@ -136,7 +136,8 @@ struct RuleChecker {
                 let label: String = if case .path(let parts) = syntax.kind { parts.last ?? "group" } else { "group" }
                 return (label, value(syntax, kinds).expr)
             }
-            correlate = (Int(max(2, min(c.n.value, 10_000))), by, c.within.value)
+            let n = Int(max(2, min(c.n.value, 10_000)))
+            correlate = (n, by, c.within.value, c.including.map { including(n: n, $0, kinds) })
         }
 
         // Presentation and deadlines.
@@ -230,13 +231,34 @@ struct RuleChecker {
             when: when,
             whereCondition: whereCondition, holdForMillis: rule.holdFor?.value, atOnce: atOnce,
             count: count.map { (n: $0.0, withinMillis: $0.1) },
-            correlate: correlate.map { (n: $0.0, by: $0.1.map { (label: $0.0, expr: $0.1) }, withinMillis: $0.2) },
+            correlate: correlate.map { (n: $0.0, by: $0.1.map { (label: $0.0, expr: $0.1) }, withinMillis: $0.2, including: $0.3) },
             recently: recently.map { (condition: $0.0, withinMillis: $0.1) }, unless: unless,
             mergeWithinMillis: rule.merge?.value, window: window, level: level, title: title,
             description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
             onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
             renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
             downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil)
+    }
+
+    /// `including M KIND` of a `correlate N devices` clause. Members are of the kind of the topics they report
+    /// on, so a kind the rule does not listen to could never count (an error); with no fixed kinds, one no
+    /// device of DOMAIN.md has is likely misspelt (a warning, as for unknown payload fields).
+    private mutating func including(n: Int, _ syntax: (n: Located<Double>, kind: Located<String>), _ kinds: Set<String>?)
+        -> (n: Int, kind: String) {
+        let m = syntax.n.value
+        if m < 1 || m != m.rounded() || m > 10_000 {
+            report(.error, "'including' needs a whole number of devices from 1 to 10000", syntax.n.range)
+        } else if Int(m) > n {
+            report(.error, "'including \(Int(m)) \(syntax.kind.value)' asks for more devices than the group counts (\(n)): it could never fire", syntax.n.range)
+        }
+        let kind = syntax.kind.value
+        if let kinds, !kinds.contains(kind) {
+            report(.error, "rule listens only to \(kinds.sorted().joined(separator: "/")) devices: no '\(kind)' device can count, so the group could never fire", syntax.kind.range)
+        } else if kinds == nil, KnownFields.byKind[kind] == nil {
+            let known = KnownFields.byKind.keys.sorted().joined(separator: ", ")
+            report(.warning, "unknown device kind '\(kind)' (known kinds: \(known))", syntax.kind.range)
+        }
+        return (Int(max(1, min(m, 10_000))), kind)
     }
 
     private mutating func positive(_ duration: Located<Int64>, _ clause: String) {

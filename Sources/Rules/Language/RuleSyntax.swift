@@ -56,7 +56,9 @@ struct RuleSyntax: Sendable {
     var count: (n: Located<Double>, within: Located<Int64>)?
     var absent: Located<Int64>?
     var silent: Located<Double>?
-    var correlate: (n: Located<Double>, by: [ExprSyntax], within: Located<Int64>)?
+    /// `correlate N devices by FIELD, … within D [including M KIND]`: `including` requires M of the counting
+    /// devices to be of kind KIND (a fire is confirmed by a smoke alarm, never by call buttons alone).
+    var correlate: (n: Located<Double>, by: [ExprSyntax], within: Located<Int64>, including: (n: Located<Double>, kind: Located<String>)?)?
     var unlessRecently: (condition: ExprSyntax, within: Located<Int64>)?
     var unless: ExprSyntax?
     var merge: Located<Int64>?
