@@ -19,27 +19,29 @@ struct RuleKeyState: Sendable {
     private static let activeFlag: UInt8 = 1, lastSeenFlag: UInt8 = 2, savedLastSeenFlag: UInt8 = 4, recentAtFlag: UInt8 = 8
     private static let conditionOnFlag: UInt8 = 16, flappingFlag: UInt8 = 32, raisedFlappingFlag: UInt8 = 64
 
+    private mutating func setFlag(_ flag: UInt8, _ on: Bool) { flags = on ? flags | flag : flags & ~flag }
+
     /// The rule is raised for this key (further triggers count; it can clear, downgrade, re-notify).
     var active: Bool {
         get { flags & Self.activeFlag != 0 }
-        set { flags = newValue ? flags | Self.activeFlag : flags & ~Self.activeFlag }
+        set { setFlag(Self.activeFlag, newValue) }
     }
     /// The device's condition is on (`when` seen since its last `clear when`): kept by rules with `flapping`,
     /// whose pulses are the condition's rising edges.
     var conditionOn: Bool {
         get { flags & Self.conditionOnFlag != 0 }
-        set { flags = newValue ? flags | Self.conditionOnFlag : flags & ~Self.conditionOnFlag }
+        set { setFlag(Self.conditionOnFlag, newValue) }
     }
     /// The device is flapping (`flapping N within D` reached); its clears wait until it has settled.
     var flapping: Bool {
         get { flags & Self.flappingFlag != 0 }
-        set { flags = newValue ? flags | Self.flappingFlag : flags & ~Self.flappingFlag }
+        set { setFlag(Self.flappingFlag, newValue) }
     }
     /// The raised event is the one `flapping` raised (its level and title), not yet superseded by an alarm that held
     /// past its `for`.
     var raisedFlapping: Bool {
         get { flags & Self.raisedFlappingFlag != 0 }
-        set { flags = newValue ? flags | Self.raisedFlappingFlag : flags & ~Self.raisedFlappingFlag }
+        set { setFlag(Self.raisedFlappingFlag, newValue) }
     }
     /// Last matching message (absence rules).
     var lastSeen: EpochMillis? {
