@@ -56,10 +56,11 @@ install -D -m 0644 "$LOOKOUT_ROOT/packaging/sysusers.d/lookout.conf" "$stage/usr
 install -D -m 0644 "$LOOKOUT_ROOT/packaging/tmpfiles.d/lookout.conf" "$stage/usr/lib/tmpfiles.d/lookout.conf"
 
 # Configuration (conffiles): the shipped configuration, with the database and other state in
-# /var/lib/lookout instead of the demo's paths next to the config file.
+# /var/lib/lookout instead of the demo's paths next to the config file, the metrics in the unit's
+# RuntimeDirectory= (/run/lookout, readable by node_exporter).
 install -d -m 0755 "$stage/etc/lookout" "$stage/etc/lookout/rules.d"
 if [ -f "$LOOKOUT_ROOT/config/lookoutd.conf" ]; then
-    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" /var/lib/lookout/events.db /var/lib/lookout/metrics.prom \
+    rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" /var/lib/lookout/events.db /run/lookout/lookout.prom \
         >"$stage/etc/lookout/lookoutd.conf"
     chmod 0644 "$stage/etc/lookout/lookoutd.conf"
 else
@@ -75,6 +76,8 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     install -m 0644 "$rules" "$stage/etc/lookout/rules.d/"
 done
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
+install -D -m 0644 "$LOOKOUT_ROOT/config/prometheus/lookout-alerts.yml" \
+    "$stage/usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml"
 
 # Documentation: man pages, bash completion.
 for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do

@@ -10,7 +10,8 @@
 #   BIN_DIR holds lookoutd, lookout and lookout-sim (e.g. the extracted package's usr/bin).
 # Checks: the filter refuses W+X memory and a @resources call; `lookoutd --check` on the shipped
 # configuration; then lookoutd runs against a private broker while lookout-sim plays a smoke fire,
-# `lookout events` shows the red event, and lookoutd stops with exit 0 on SIGTERM.
+# `lookout events` shows the red event, the metrics file is readable by others (0644), and lookoutd
+# stops with exit 0 on SIGTERM.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -82,6 +83,10 @@ done
 "$bin/lookout" events --level red --json | grep -q '"kind" *: *"smoke"' \
     || { cat "$scratch/lookoutd.log" >&2; die "no red smoke event recorded by lookoutd in the sandbox"; }
 note "ok    red smoke event recorded"
+# node_exporter reads the metrics file as another user: 0644 whatever the unit's UMask=0007.
+metrics_mode="$(stat -c %a "$scratch/state/metrics.prom" 2>/dev/null || echo missing)"
+[ "$metrics_mode" = 644 ] || die "metrics file mode under UMask=0007: $metrics_mode (want 644, node_exporter must read it)"
+note "ok    metrics file 0644 under UMask=0007 (node_exporter can read it)"
 kill -TERM "$daemon_pid"
 status=0
 wait "$daemon_pid" || status=$?

@@ -83,6 +83,7 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     [ -e "$rules" ] && shipped_if_present "config/rules.d/$(basename "$rules")" "/etc/lookout/rules.d/$(basename "$rules")"
 done
 shipped_if_present config/completion/lookout.bash /usr/share/bash-completion/completions/lookout
+shipped_if_present config/prometheus/lookout-alerts.yml /usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml
 check "the packaged unit is systemd/lookoutd.service" cmp "$LOOKOUT_ROOT/systemd/lookoutd.service" "$root/lib/systemd/system/lookoutd.service"
 
 step "Conffiles and maintainer scripts"
@@ -108,6 +109,12 @@ if [ -f "$root/etc/lookout/lookoutd.conf" ]; then
         run_clean "$root/usr/bin/lookoutd" --check --config "$root/etc/lookout/lookoutd.conf"
     check "packaged configuration keeps the database in /var/lib/lookout" \
         grep -qE '^[[:space:]]*[a-z_]+[[:space:]]*=[[:space:]]*"?/var/lib/lookout/events\.db' "$root/etc/lookout/lookoutd.conf"
+    # The unit's RuntimeDirectory=lookout (0755): node_exporter, another user, can read the file there.
+    check "packaged configuration writes the metrics to /run/lookout/lookout.prom" \
+        grep -qE '^[[:space:]]*metrics_file[[:space:]]*=[[:space:]]*/run/lookout/lookout\.prom$' "$root/etc/lookout/lookoutd.conf"
+    check "the unit provides /run/lookout world-readable and keeps it after a crash" bash -c \
+        'grep -qx "RuntimeDirectory=lookout" "$1" && grep -qx "RuntimeDirectoryMode=0755" "$1" && grep -qx "RuntimeDirectoryPreserve=yes" "$1"' \
+        _ "$root/lib/systemd/system/lookoutd.service"
 fi
 
 step "Man pages and bash completion"

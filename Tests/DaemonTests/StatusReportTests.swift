@@ -48,6 +48,12 @@ import Testing
         #expect(lines.contains("lookout_outbox_backlog 3"))
         #expect(lines.contains(#"lookout_rule_evaluations_total{rule="smoke_alarm"} 7"#))
         #expect(lines.contains(#"lookout_rule_errors_total{rule="smoke_alarm"} 1"#))
+        // Issue 15 item 3: when the file was written (stale after a crash), how often, and the build.
+        #expect(lines.contains("lookout_last_update_timestamp_seconds 1000"))
+        #expect(lines.contains("lookout_status_interval_seconds 5"))
+        #expect(lines.contains(#"lookout_build_info{version="9.9"} 1"#))
+        #expect(lines.contains("lookout_overdue_events 1"))
+        #expect(lines.contains("lookout_overdue_red_events 0"))
         let types = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
         #expect(types.count == Set(types).count)
         for line in lines where !line.hasPrefix("#") {

@@ -29,17 +29,20 @@ extension EventStore {
         }
     }
 
-    /// Open events by level, and how many of them are overdue.
-    func openEventSummary() throws -> (byLevel: [EventLevel: Int], overdue: Int) {
+    /// Open events by level, and how many of them are overdue (all levels, and red ones).
+    func openEventSummary() throws -> (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) {
         var filter = EventFilter()
         filter.limit = Int(Int32.max)
         var byLevel: [EventLevel: Int] = [:]
         var overdue = 0
+        var overdueRed = 0
         for event in try events(filter) {
             byLevel[event.level, default: 0] += 1
-            if event.overdue { overdue += 1 }
+            guard event.overdue else { continue }
+            overdue += 1
+            if event.level == .red { overdueRed += 1 }
         }
-        return (byLevel, overdue)
+        return (byLevel, overdue, overdueRed)
     }
 }
 

@@ -113,7 +113,7 @@ final class IngestService: Service, @unchecked Sendable {
     /// Writes the status row and the metrics file; failures are logged (rate-limited), never fatal.
     private func writeStatus(stopping: Bool) {
         let now = pipeline.clock()
-        var summary: (byLevel: [EventLevel: Int], overdue: Int) = ([:], 0)
+        var summary: (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) = ([:], 0, 0)
         do {
             summary = try store.openEventSummary()
         } catch {
@@ -129,6 +129,7 @@ final class IngestService: Service, @unchecked Sendable {
             engineCounters: pipeline.engineCounters, ruleNames: pipeline.ruleSet.ruleNames,
             silenceMaxDurationMillis: Millis(configuration.silenceMaxDurationSeconds * 1000))
         report.maxUnknownDevices = configuration.maxUnknownDevices
+        report.overdueRed = summary.overdueRed
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

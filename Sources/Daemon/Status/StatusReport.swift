@@ -30,6 +30,8 @@ public struct StatusReport: Sendable {
     public var openEvents: [EventLevel: Int]
     /// Overdue open events.
     public var overdue: Int
+    /// Overdue open red events (the daemon's own alert rules page on these).
+    public var overdueRed = 0
     /// Event changes not yet handed off to the broker (-1: unknown).
     public var outboxBacklog: Int
     /// Whether the process is shutting down (the last row a stopping daemon writes says so).
@@ -90,6 +92,11 @@ public struct StatusReport: Sendable {
     public var prometheusText: String {
         var out = PrometheusWriter()
         out.metric("lookout_up", "Whether lookoutd is running.", type: "gauge", value: stopping ? 0 : 1)
+        // A killed daemon leaves its last file behind (lookout_up 1): only this time shows that it is stale.
+        out.metric("lookout_last_update_timestamp_seconds", "When lookoutd wrote this file (Unix seconds); stale after a crash.",
+                   type: "gauge", value: Double(at) / 1000)
+        out.metric("lookout_status_interval_seconds", "Seconds between writes of this file.", type: "gauge", value: statusIntervalSeconds)
+        out.family("lookout_build_info", "The lookoutd version (always 1).", type: "gauge", samples: [(["version": version], 1)])
         out.metric("lookout_broker_connected", "Whether the broker connection is up.", type: "gauge", value: connected ? 1 : 0)
         out.metric("lookout_start_time_seconds", "When lookoutd started (Unix seconds).", type: "gauge", value: Double(startedAt) / 1000)
         out.metric("lookout_messages_received_total", "Messages read from the broker.", type: "counter", value: Double(counters.received))
@@ -105,6 +112,7 @@ public struct StatusReport: Sendable {
         out.family("lookout_open_events", "Open events, by level.", type: "gauge",
                    samples: EventLevel.allCases.map { (["level": $0.rawValue], Double(openEvents[$0] ?? 0)) })
         out.metric("lookout_overdue_events", "Open events past a deadline.", type: "gauge", value: Double(overdue))
+        out.metric("lookout_overdue_red_events", "Open red events past a deadline.", type: "gauge", value: Double(overdueRed))
         out.metric("lookout_escalations_total", "Events escalated after a missed deadline.", type: "counter", value: Double(counters.escalations))
         out.metric("lookout_renotifications_total", "Re-notifications of unacknowledged events.", type: "counter", value: Double(counters.renotifications))
         out.metric("lookout_outbox_backlog", "Event changes not yet handed off to the broker.", type: "gauge", value: Double(outboxBacklog))
