@@ -1,5 +1,5 @@
-import Foundation
 import EventCore
+import Foundation
 import Synchronization
 import Vocabulary
 

@@ -421,7 +421,7 @@ public final class IngestPipeline: MQTTConsumer {
         // A missed deadline needs a person: warning, so `journalctl -p warning` shows it.
         for event in escalated {
             log.warning("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
-                     key: Self.eventLogKey("escalated", rule: event.rule, level: event.level))
+                        key: Self.eventLogKey("escalated", rule: event.rule, level: event.level))
         }
     }
 
