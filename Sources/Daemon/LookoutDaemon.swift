@@ -155,6 +155,8 @@ public enum LookoutDaemon {
             notifier.stopping(status: "stopping")
             log.info(SignalState.terminationRequested ? "stopping (signal received)" : "stopping (a service ended)")
         })
+        // Counts of a flood still in its window are written now, not lost with the process.
+        log.flushSuppressed(all: true)
         log.info(clean ? "stopped" : "stopped uncleanly")
         return clean && SignalState.terminationRequested ? ExitCode.success : ExitCode.failure
     }

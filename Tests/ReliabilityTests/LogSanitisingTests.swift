@@ -47,8 +47,8 @@ extension ReliabilityTests {
 }
 
 extension ReliabilityTests {
-    /// The log's flood guard folds repeats of a rule's lines into "similar suppressed"; a red event is someone's
-    /// emergency and always gets its own line.
+    /// The log's flood guard counts instead of writing only a flood of one rule's lines (beyond a burst); a red
+    /// event is someone's emergency and always gets its own line.
     @Suite struct EventLogLineTests {
         @Test func everyRedRaiseHasItsOwnLogLine() throws {
             let broker = try MosquittoBroker()
@@ -68,6 +68,57 @@ extension ReliabilityTests {
             for device in presses {
                 #expect(daemon.logLines(containing: "red sos_call \(device)").count == 1, "\(daemon.log)")
             }
+        }
+
+        /// Issue 15, item 2: 33 yellow raises of one rule within a minute used to leave one line (the flood guard
+        /// keyed by rule for 60 s), and escalations were logged at info, hidden from `journalctl -p warning`.
+        @Test func everyRaiseIsLoggedWithItsEventIdAndEscalationsAtWarning() throws {
+            let broker = try MosquittoBroker()
+            let rules = """
+                rule door_watch {
+                  on kind door channel event
+                  when event == "door_forced"
+                  level yellow
+                  title "Door forced ({topic.device})"
+                }
+                rule tilt_watch {
+                  on kind manhole channel event
+                  when event == "cover_tilt"
+                  level yellow
+                  title "Cover tilted ({topic.device})"
+                  ack within 1s
+                }
+                """
+            let doors = (1...33).map { String(format: "D-%02d", $0) }
+            let registry = (["id,kind,community,building,unit,address,grid,owner,report_interval_s,resident_name,resident_phone,lives_alone,emergency_contact",
+                             "MH-01,manhole,c01,1,,Gate 1,grid-01,water,86400,,,,"]
+                            + doors.map { "\($0),door,c01,1,1,Gate 1,grid-01,property,600,,,," }).joined(separator: "\n") + "\n"
+            let daemon = try LookoutdProcess(broker: broker, rules: .files(["watch.rules": rules]), registry: registry)
+            // As under systemd: journald priority prefixes (`<4>` is what `journalctl -p warning` shows).
+            try daemon.start(environment: ["JOURNAL_STREAM": "8:12345"])
+            let publisher = try TestPublisher(broker: broker)
+            for device in doors {
+                try publisher.publish("c01/door/\(device)/event", #"{"event":"door_forced","door":1}"#)
+            }
+            try publisher.publish("c01/manhole/MH-01/event", #"{"event":"cover_tilt","state":"alarm","tilt_deg":30}"#)
+            try publisher.flush()
+            let raised = try waitFor("33 door events", log: daemon.log) {
+                let events = try daemon.events().filter { $0.rule == "door_watch" }
+                return events.count == doors.count ? events : nil
+            }
+            let tilt = try waitFor("the cover event", log: daemon.log) { try daemon.events().first { $0.rule == "tilt_watch" } }
+            let escalation = try waitFor("the cover event's escalation in the log", log: daemon.log) {
+                daemon.logLines(containing: "escalated \(tilt.id) ").first
+            }
+            #expect(daemon.stop() == 0)
+
+            for event in raised {
+                let lines = daemon.logLines(containing: "raised \(event.id) yellow door_watch \(event.deviceID):")
+                #expect(lines == ["<6>raised \(event.id) yellow door_watch \(event.deviceID): Door forced (\(event.deviceID))"],
+                        "\(daemon.log)")
+            }
+            #expect(daemon.logLines(containing: "similar").isEmpty, "\(daemon.log)")
+            #expect(escalation.hasPrefix("<4>escalated \(tilt.id) (tilt_watch, MH-01)"), "\(escalation)")
         }
     }
 }

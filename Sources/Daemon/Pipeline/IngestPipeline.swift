@@ -418,18 +418,24 @@ public final class IngestPipeline: MQTTConsumer {
             log.info("shown \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): its maintenance silence ended",
                      key: Self.eventLogKey("unsilenced", rule: event.rule, level: event.level))
         }
+        // A missed deadline needs a person: warning, so `journalctl -p warning` shows it.
         for event in escalated {
-            log.info("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
-                     key: Self.eventLogKey("escalated", rule: event.rule, level: event.level))
+            log.warning("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
+                        key: Self.eventLogKey("escalated", rule: event.rule, level: event.level))
         }
     }
 
-    /// The log's suppression key for a line about an event: repeats of a rule's lines within the log's window
-    /// are counted instead of written, except for red events, each of which gets its own line (a red event is
-    /// someone's emergency; its line is never folded into "similar suppressed").
-    static func eventLogKey(_ what: String, rule: String, level: EventLevel) -> String? {
-        level == .red ? nil : "\(what):\(rule)"
+    /// The log's flood-guard key for a line about an event: a rule's lines beyond `eventLogBurst` within the log's
+    /// window are counted instead of written, except for red events, each of which gets its own line (a red
+    /// event is someone's emergency; its line is never folded into "similar lines suppressed").
+    static func eventLogKey(_ what: String, rule: String, level: EventLevel) -> Logger.Key? {
+        level == .red ? nil : Logger.Key("\(what):\(rule)", burst: eventLogBurst)
     }
+
+    /// Lines about events of one rule (per kind of line) written per log window before the rest are counted:
+    /// a burst of alarms (a building's doors, a street's covers after a storm) is logged line by line, each with
+    /// its event id; only a flood beyond this (a fleet gone offline) is folded into a count.
+    static let eventLogBurst = 100
 
     /// What applying one action did.
     private enum ApplyOutcome { case raised(EventLevel), renotified, other }

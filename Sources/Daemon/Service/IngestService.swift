@@ -65,6 +65,8 @@ final class IngestService: Service, @unchecked Sendable {
     /// Loop-thread duties after each pipeline tick.
     private func tick() {
         let now = pipeline.clock()
+        // A flood's count is written when its window ends, even if the flood stopped with it.
+        log.flushSuppressed()
         if SignalState.takeReloadRequest() { reload() }
         if let interval = notifier.watchdogInterval, now >= nextWatchdog {
             notifier.watchdog()
