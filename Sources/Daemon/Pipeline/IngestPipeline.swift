@@ -361,7 +361,7 @@ public final class IngestPipeline: MQTTConsumer {
         }
         let started = ContinuousClock.now
         var raised: [EventLevel: Int64] = [:]
-        var escalated: [EventRecord] = []
+        var escalated: [Escalation] = []
         var released: [EventRecord] = []
         var renotified: Int64 = 0
         var loggedStateBytes: Int64 = 0
@@ -383,7 +383,7 @@ public final class IngestPipeline: MQTTConsumer {
                 if work.checkEscalations {
                     // Events hidden by a silence that ended are shown first, so their new deadlines count.
                     released = try store.releaseEndedSilences(now: now)
-                    escalated = try store.escalateDue(now: now)
+                    escalated = try store.runEscalations(now: now)
                 }
             }
         } catch {
@@ -418,9 +418,11 @@ public final class IngestPipeline: MQTTConsumer {
             log.info("shown \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): its maintenance silence ended",
                      key: Self.eventLogKey("unsilenced", rule: event.rule, level: event.level))
         }
-        // A missed deadline needs a person: warning, so `journalctl -p warning` shows it.
-        for event in escalated {
-            log.warning("escalated \(event.id) (\(event.rule), \(event.deviceID)) to \(event.level.rawValue): deadline passed",
+        // A missed deadline or a step of the chain needs a person: warning, so `journalctl -p warning` shows it.
+        // The line says what the escalation did (teams brought in, a level changed), as the timeline does.
+        for escalation in escalated {
+            let event = escalation.event
+            log.warning("escalated \(event.id) \(event.level.rawValue) (\(event.rule), \(event.deviceID)): \(escalation.note)",
                         key: Self.eventLogKey("escalated", rule: event.rule, level: event.level))
         }
     }
@@ -526,6 +528,10 @@ public final class IngestPipeline: MQTTConsumer {
             topic: action.topic, payload: action.payloadText, at: arrivedAt)
         trigger.lifeSafety = action.lifeSafety
         trigger.upgradeReason = action.upgradeReason
+        trigger.escalation = action.escalation.map { step in
+            EscalationStep(afterMillis: step.afterMillis, condition: EscalationStep.Condition(rawValue: step.condition.rawValue) ?? .open,
+                           level: step.level.map(EventLevel.init), teams: step.teams, reportIn: step.reportIn)
+        }
         trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }

@@ -279,6 +279,35 @@ enum EventSchema {
             PRIMARY KEY (event_id, device_id)
         ) WITHOUT ROWID;
         """),
+        // Issue 15 item 1 (escalation chains, report-in): each event's steps with their due times (NULL while the
+        // event is hidden by a silence), and the teams on it with when each was brought in and reported in.
+        Migration(version: 10, sql: """
+        CREATE TABLE event_steps (
+            event_id INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            after_ms INTEGER NOT NULL,
+            condition TEXT NOT NULL,
+            teams TEXT NOT NULL,
+            report_in INTEGER NOT NULL,
+            level TEXT,
+            min_level TEXT NOT NULL,
+            due_at INTEGER,
+            done_at INTEGER,
+            outcome TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (event_id, step)
+        ) WITHOUT ROWID;
+        CREATE INDEX event_steps_due ON event_steps(due_at) WHERE done_at IS NULL AND due_at IS NOT NULL;
+        CREATE TABLE event_teams (
+            event_id INTEGER NOT NULL,
+            team TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            brought_in_at INTEGER NOT NULL,
+            report_required INTEGER NOT NULL,
+            reported_at INTEGER,
+            reported_by TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (event_id, team)
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// The version this build writes and reads.

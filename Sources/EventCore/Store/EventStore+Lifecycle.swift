@@ -38,6 +38,7 @@ extension EventStore {
                         id: event.record.id, from: from, action: "reopen (\(other.record.id) is open for the same key)")
                 }
                 restartDeadlines(of: &event, at: at)
+                try restartSteps(of: event, at: at)
             }
             event.record.status = next
             event.record.updatedAt = at
@@ -78,17 +79,15 @@ extension EventStore {
     /// with the reason. Each deadline escalates once. Deadlines that passed while the daemon was stopped
     /// escalate on the first call. Events raised under a silence do not escalate (they are on the
     /// record, not alerted). Returns the escalated events.
+    /// Also runs the escalation steps due (see `runEscalations(now:)`, which says what each did).
     @discardableResult
     public func escalateDue(now: Millis) throws -> [EventRecord] {
-        try transaction {
-            let due = try connection.cached(Self.selectDue).query([now], StoredEvent.init(row:))
-            return try due.map { event in try escalate(event, now: now) }
-        }
+        try runEscalations(now: now).map(\.event)
     }
 
     /// Active events with a deadline passed at `?1` and not yet escalated. The partial deadline indexes
     /// hold only pending deadlines, so this stays cheap however many events are open or overdue.
-    private static let selectDue = """
+    static let selectDue = """
         SELECT \(StoredEvent.columns) FROM events WHERE silenced = 0 AND id IN (
             SELECT id FROM events INDEXED BY events_ack_due WHERE \(EventSchema.ackDue) AND ack_deadline <= ?1
             UNION
@@ -97,7 +96,7 @@ extension EventStore {
         """
 
     /// Escalates one due event.
-    private func escalate(_ due: StoredEvent, now: Millis) throws -> EventRecord {
+    func escalate(_ due: StoredEvent, now: Millis) throws -> Escalation {
         var event = due
         var reasons: [String] = []
         if let deadline = event.record.ackDeadline, deadline <= now, event.acknowledgedAt == nil, !event.acknowledgeEscalated {
@@ -115,8 +114,9 @@ extension EventStore {
         }
         event.record.updatedAt = now
         try update(event)
-        try recordChange(event, action: "escalated", actor: Self.daemonActor, note: reasons.joined(separator: "; "), at: now)
-        return event.record
+        let note = reasons.joined(separator: "; ")
+        try recordChange(event, action: "escalated", actor: Self.daemonActor, note: note, at: now)
+        return Escalation(event: event.record, note: note)
     }
 
     /// On reopen the event starts over: deadlines run again from `at`, steps and escalations are forgotten.

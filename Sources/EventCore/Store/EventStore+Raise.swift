@@ -125,6 +125,7 @@ extension EventStore {
             onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
         event.rowID = try insert(event)
         event.record.id = StoredEvent.readableID(event.rowID)
+        if !trigger.escalation.isEmpty { try scheduleSteps(trigger.escalation, for: event, from: trigger.at) }
         var notes: [String] = []
         if record.raisedAfterOccurrence != nil, let occurredAt = record.occurredAt {
             notes.append("happened \(Self.formatTime(occurredAt)) by the device's clock")
@@ -169,6 +170,7 @@ extension EventStore {
                 event.record.level = trigger.level
                 tightenDeadlines(of: &event, for: trigger)
             }
+            try scheduleStepsIfNone(trigger.escalation, for: event, from: trigger.at)
             action = "upgraded"
         } else if Self.elapsed(from: event.repeatLoggedAt, to: trigger.at) >= options.repeatedEntryIntervalMillis {
             note = "count \(event.record.count)"
@@ -213,6 +215,8 @@ extension EventStore {
             event.record.level = max(event.record.level, trigger.level)
         }
         restartDeadlines(of: &event, at: trigger.at)
+        try restartSteps(of: event, at: trigger.at)
+        try scheduleStepsIfNone(trigger.escalation, for: event, from: trigger.at)
         event.record.status = .open
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event, previous: before)

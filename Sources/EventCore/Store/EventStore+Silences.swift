@@ -120,6 +120,7 @@ extension EventStore {
         }
         event.record.updatedAt = max(event.record.updatedAt, at)
         try update(event, previous: previous)
+        if event.record.status.isActive { try armSteps(of: event, at: at) }
         try recordChange(event, action: "unsilenced", actor: actor, note: note, at: at)
     }
 

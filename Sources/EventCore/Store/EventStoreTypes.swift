@@ -45,6 +45,8 @@ public struct EventTrigger: Sendable, Equatable {
     /// takes the trigger's title, and its level if higher, and the `upgraded` timeline entry says why. Nil: a
     /// plain occurrence, which retitles the event only when it raises its level.
     public var upgradeReason: String? = nil
+    /// The rule's escalation chain, scheduled from the raise; empty for none.
+    public var escalation: [EscalationStep] = []
 
     /// Creates a trigger.
     public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,
@@ -139,6 +141,10 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
     case schemaTooNew(found: Int, supported: Int)
     /// The database file cannot be opened with the needed access.
     case permissionDenied(path: String, detail: String)
+    /// A report-in for a team the event has not brought in.
+    case unknownTeam(id: String, team: String, teams: [String])
+    /// The team has reported in on that event already.
+    case alreadyReportedIn(id: String, team: String, at: Millis, by: String)
 
     /// One line for a terminal.
     public var description: String {
@@ -148,6 +154,88 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case .schemaTooNew(let found, let supported):
             return "database schema version \(found) is newer than this Lookout supports (\(supported)); upgrade Lookout"
         case .permissionDenied(let path, let detail): return "cannot open \(path): \(detail)"
+        case .unknownTeam(let id, let team, let teams):
+            return "\(id) has not brought in team \(team) (its teams: \(teams.isEmpty ? "none" : teams.joined(separator: ", ")))"
+        case .alreadyReportedIn(let id, let team, let at, let by):
+            return "\(team) already reported in on \(id) at \(EventStore.formatTime(at)) (\(by))"
         }
     }
+}
+
+
+/// One step of an event's escalation chain (`escalate after 2m unless acknowledged bring in "medical" report in`).
+public struct EscalationStep: Sendable, Equatable {
+    /// When the step applies, checked when it is due.
+    public enum Condition: String, Sendable, Equatable {
+        /// While the event is active at all.
+        case open
+        /// Only if nobody has acknowledged the event.
+        case unacknowledged
+        /// Only if nobody is on site.
+        case notOnsite = "not_onsite"
+    }
+    /// Delay from the raise (or from when a hidden event is shown).
+    public var afterMillis: Millis
+    /// When it applies.
+    public var condition: Condition
+    /// Level it raises the event to; nil keeps the level.
+    public var level: EventLevel?
+    /// Teams it brings in (and `emergency-contact`).
+    public var teams: [String]
+    /// Whether each team it brings in must report in on its own.
+    public var reportIn: Bool
+
+    /// Creates a step.
+    public init(afterMillis: Millis, condition: Condition = .open, level: EventLevel? = nil, teams: [String] = [], reportIn: Bool = false) {
+        self.afterMillis = afterMillis
+        self.condition = condition
+        self.level = level
+        self.teams = teams
+        self.reportIn = reportIn
+    }
+}
+
+/// A team on an event: when it was brought in (step 0: by the rule at the raise), and whether and when it
+/// reported in.
+public struct EventTeam: Sendable, Equatable, Codable {
+    /// Team name.
+    public var team: String
+    /// Escalation step that brought it in (0: the raise).
+    public var step: Int
+    /// When it was brought in.
+    public var broughtInAt: Millis
+    /// Whether it must report in on its own.
+    public var reportRequired: Bool
+    /// When it reported in; nil while it has not.
+    public var reportedAt: Millis?
+    /// Who reported in for it.
+    public var reportedBy: String
+}
+
+/// What one escalation did (a missed deadline, or a step of the chain), for the journal and counters.
+public struct Escalation: Sendable, Equatable {
+    /// The event after it.
+    public var event: EventRecord
+    /// What it did, as on the timeline (`step 2 (after 120 s, not acknowledged): brought in medical; each must report in`).
+    public var note: String
+    /// The chain's step number; nil for a missed deadline.
+    public var step: Int?
+    /// Teams the step brought in.
+    public var broughtIn: [String] = []
+    /// Teams already on the event that the step reminded.
+    public var reminded: [String] = []
+}
+
+/// How fast one team reported in when brought in with `report in` (`lookout stats`).
+public struct TeamReportIn: Sendable, Equatable, Codable {
+    /// Team name.
+    public var team: String
+    /// Events it was brought into and asked to report in on.
+    public var broughtIn: Int
+    /// Of those, how many it reported in on.
+    public var reportedIn: Int
+    /// Median time from being brought in to reporting in.
+    public var medianMillis: Millis?
+    /// Longest such time.
+    public var maxMillis: Millis?
 }

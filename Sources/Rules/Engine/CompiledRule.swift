@@ -75,6 +75,17 @@ final class CompiledRule: Sendable {
         var title: RuleTemplate?
     }
 
+    /// `escalate after D …`: one step of the rule's escalation chain (teams as written, resolved per raise).
+    struct EscalationStep: Sendable {
+        var afterMillis: Int64
+        var condition: RuleEscalationStep.Condition
+        var level: AlertLevel?
+        var teams: [RuleExpr]
+        /// `bring in emergency contact`: the resident's emergency contact is told (a notifier target).
+        var emergencyContact: Bool
+        var reportIn: Bool
+    }
+
     /// What kind of keys the rule keeps state for: state moves between two versions of a rule only when they
     /// keep the same kind.
     enum Shape: UInt8, Sendable {
@@ -113,6 +124,8 @@ final class CompiledRule: Sendable {
     let ackWithinSeconds: Int64?
     let onsiteWithinSeconds: Int64?
     let escalateTo: AlertLevel?
+    /// The escalation chain, in the order written.
+    let escalation: [EscalationStep]
     let renotifyMillis: Int64?
     let clearWhen: RuleExpr?
     let clearAfterMillis: Int64?
@@ -154,7 +167,8 @@ final class CompiledRule: Sendable {
          clearAfterMillis: Int64?,
          downgrade: (level: AlertLevel, condition: RuleExpr)?,
          flapping: Flapping? = nil,
-         lifeSafety: Bool = false) {
+         lifeSafety: Bool = false,
+         escalation: [EscalationStep] = []) {
         self.name = name
         self.fingerprint = fingerprint
         self.conditionFingerprint = conditionFingerprint
@@ -178,6 +192,7 @@ final class CompiledRule: Sendable {
         self.ackWithinSeconds = ackWithinSeconds
         self.onsiteWithinSeconds = onsiteWithinSeconds
         self.escalateTo = escalateTo
+        self.escalation = escalation
         self.renotifyMillis = renotifyMillis
         self.clearWhen = clearWhen
         self.clearAfterMillis = clearAfterMillis

@@ -2,8 +2,9 @@
 extension RuleEngine {
     /// Format version of saved values. Version 2 keys a state by its rule's condition fingerprint and shape
     /// (version 1, still read, by the fingerprint of the whole rule text); version 3 adds each correlation
-    /// member's kind (versions 1 and 2 are still read, their members of no kind).
-    static let stateVersion: UInt8 = 3
+    /// member's kind (versions 1 and 2 are still read, their members of no kind); version 4 adds a pending raise's
+    /// escalation chain (earlier versions read with none).
+    static let stateVersion: UInt8 = 4
     /// Versions whose `@` entries (first start, absence rules in force) read as today's: their format has not
     /// changed since version 2.
     static let metaVersions: ClosedRange<UInt8> = 2...stateVersion
@@ -348,6 +349,15 @@ struct StateWriter {
             string(label)
             string(value)
         }
+        count(a.escalation.count)
+        for step in a.escalation {
+            int(step.afterMillis)
+            string(step.condition.rawValue)
+            byte(step.level.map { UInt8(AlertLevel.allCases.firstIndex(of: $0) ?? 0) + 1 } ?? 0)
+            count(step.teams.count)
+            for team in step.teams { string(team) }
+            byte(step.reportIn ? 1 : 0)
+        }
     }
 }
 
@@ -411,6 +421,22 @@ struct StateReader {
             for _ in 0..<fieldCount {
                 guard let label = string(), let value = string() else { return nil }
                 action.groupFields[label] = value
+            }
+        }
+        if version >= 4 {
+            guard let stepCount = count() else { return nil }
+            for _ in 0..<stepCount {
+                guard let after = int(), let conditionText = string(), let condition = RuleEscalationStep.Condition(rawValue: conditionText),
+                      let level = byte(), Int(level) <= AlertLevel.allCases.count, let teamCount = count() else { return nil }
+                var teams: [String] = []
+                for _ in 0..<teamCount {
+                    guard let team = string() else { return nil }
+                    teams.append(team)
+                }
+                guard let reportIn = byte() else { return nil }
+                action.escalation.append(RuleEscalationStep(
+                    afterMillis: after, condition: condition, level: level == 0 ? nil : AlertLevel.allCases[Int(level) - 1],
+                    teams: teams, reportIn: reportIn != 0))
             }
         }
         return action

@@ -347,20 +347,32 @@ public final class RuleEngine {
     /// A raise for `key`, templates expanded in `context`.
     private func makeRaise(_ rule: CompiledRule, key: String, group: String, kind: String, topic: String, payloadText: String,
                            _ context: inout EvaluationContext) -> RuleAction {
-        var teams: [String] = []
-        for expr in rule.teams {
-            let value = expr.evaluate(in: &context)
-            if case .missing = value { continue }
-            let text = value.templateText
-            if !text.isEmpty, !teams.contains(text) { teams.append(text) }
-        }
+        let teams = Self.teams(rule.teams, in: &context)
         var action = RuleAction(
             effect: .raise, rule: rule.name, eventKey: "\(rule.name)/\(key)", deviceID: context.deviceID, kind: kind, group: group,
             level: rule.level, escalateTo: rule.escalateTo, title: rule.title.render(in: &context),
             description: rule.description.render(in: &context), teams: teams, ackWithinSeconds: rule.ackWithinSeconds,
             onsiteWithinSeconds: rule.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
         action.mergeWithinSeconds = rule.mergeWithinMillis.map { $0 / 1000 }
+        action.escalation = rule.escalation.map { step in
+            var targets = Self.teams(step.teams, in: &context)
+            if step.emergencyContact { targets.append(RuleEscalationStep.emergencyContact) }
+            return RuleEscalationStep(afterMillis: step.afterMillis, condition: step.condition, level: step.level, teams: targets,
+                                      reportIn: step.reportIn)
+        }
         return action
+    }
+
+    /// Team names of `exprs` in `context`, in order, without blanks and repeats (a field of a device without it).
+    private static func teams(_ exprs: [RuleExpr], in context: inout EvaluationContext) -> [String] {
+        var teams: [String] = []
+        for expr in exprs {
+            let value = expr.evaluate(in: &context)
+            if case .missing = value { continue }
+            let text = value.templateText
+            if !text.isEmpty, !teams.contains(text) { teams.append(text) }
+        }
+        return teams
     }
 
     /// Emits `action` as a raise and marks the key active when the rule tracks activity.
@@ -554,6 +566,8 @@ public final class RuleEngine {
             action.title += " (flapping)"
         }
         if let escalateTo = action.escalateTo, escalateTo <= flapping.level { action.escalateTo = nil }
+        // The chain belongs to the rule's own level: a held alarm that upgrades the event brings it in.
+        action.escalation = []
         let pending = (state.pendingSince, state.pendingDue, state.pendingRaise)
         raise(index, rule, action, &state, key: key, device: device, &actions)
         state.raisedFlapping = true

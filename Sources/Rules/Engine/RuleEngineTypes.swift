@@ -128,6 +128,58 @@ public struct InboundMessage: Sendable {
     public var kind: String { topicSegments["kind"] ?? "" }
 }
 
+/// One step of an event's escalation chain, its teams resolved for the event (`escalate after 2m unless
+/// acknowledged bring in "medical" report in`). The event core schedules it from the raise.
+public struct RuleEscalationStep: Sendable, Equatable {
+    /// When the step applies.
+    public enum Condition: String, Sendable, Equatable {
+        /// While the event is open at all (not resolved, cleared or closed).
+        case open
+        /// `unless acknowledged`: only if nobody has acknowledged the event yet.
+        case unacknowledged
+        /// `unless onsite`: only if nobody is on site yet.
+        case notOnsite = "not_onsite"
+    }
+    /// The target that stands for the resident's emergency contact (`bring in emergency contact`).
+    public static let emergencyContact = "emergency-contact"
+
+    /// Delay from the raise (or from the moment a hidden event surfaces).
+    public var afterMillis: Int64
+    /// When the step applies.
+    public var condition: Condition
+    /// Level the step raises the event to; nil keeps it.
+    public var level: AlertLevel?
+    /// Teams (and `emergency-contact`) the step brings in, in order.
+    public var teams: [String]
+    /// Whether each team brought in must report in (acknowledge) on its own.
+    public var reportIn: Bool
+
+    /// Creates a step.
+    public init(afterMillis: Int64, condition: Condition = .open, level: AlertLevel? = nil, teams: [String] = [], reportIn: Bool = false) {
+        self.afterMillis = afterMillis
+        self.condition = condition
+        self.level = level
+        self.teams = teams
+        self.reportIn = reportIn
+    }
+}
+
+extension RuleEscalationStep: CustomStringConvertible {
+    /// `120s unless acknowledged to red: medical report in`, as `rules test` expectations spell a step.
+    public var description: String {
+        var text = "\(afterMillis / 1000)s"
+        switch condition {
+        case .open: break
+        case .unacknowledged: text += " unless acknowledged"
+        case .notOnsite: text += " unless onsite"
+        }
+        if let level { text += " to \(level.rawValue)" }
+        text += ": " + teams.joined(separator: ", ")
+        if reportIn { text += " report in" }
+        return text
+    }
+}
+
 /// What the engine asks the event core to do. Effects are keyed by `eventKey`, so applying the same
 /// action twice for the same open event only updates it.
 public struct RuleAction: Sendable, Equatable {
@@ -164,6 +216,8 @@ public struct RuleAction: Sendable, Equatable {
     public var description: String
     /// Teams to dispatch to, in order (`community-office`, `grid-03`, `fire`).
     public var teams: [String]
+    /// The rule's escalation chain for this event; empty for a raise below the rule's level (flapping).
+    public var escalation: [RuleEscalationStep] = []
     /// Seconds from raise by which someone must acknowledge; nil for the level default.
     public var ackWithinSeconds: Int64?
     /// Seconds from raise by which someone must be on site; nil for the level default.

@@ -42,6 +42,8 @@ struct RuleTestFile {
         var teams: [String]?
         /// `life_safety true|false`: whether the raise carries the rule's `life_safety` mark.
         var lifeSafety: Bool?
+        /// `escalation "120s unless acknowledged: medical report in; …"`: the raise's escalation chain.
+        var escalation: String?
         var line: Int
         var text: String
 
@@ -50,6 +52,7 @@ struct RuleTestFile {
             return "\(a.effect)" == effect && a.eventKey == eventKey && (level.map { $0 == a.level.rawValue } ?? true)
                 && (count.map { $0 == observed.count } ?? true) && (title.map { $0 == a.title } ?? true)
                 && (teams.map { $0 == a.teams } ?? true) && (lifeSafety.map { $0 == a.lifeSafety } ?? true)
+                && (escalation.map { $0 == a.escalation.map(\.description).joined(separator: "; ") } ?? true)
         }
     }
 
@@ -308,7 +311,7 @@ struct RuleTestFile {
         guard !cases.isEmpty else { return fail(line, "'expect' belongs inside a case") }
         guard w.count >= 5, w[1] == "at", let offset = Self.parseOffset(w[2]),
               ["raise", "clear", "downgrade", "renotify"].contains(w[3]) else {
-            return fail(line, "expected 'expect at OFFSET raise|clear|downgrade|renotify EVENTKEY [level L] [count N] [title \"…\"] [teams \"a,b\"] [life_safety true|false]'")
+            return fail(line, "expected 'expect at OFFSET raise|clear|downgrade|renotify EVENTKEY [level L] [count N] [title \"…\"] [teams \"a,b\"] [life_safety true|false] [escalation \"…\"]'")
         }
         var expectation = Expectation(offset: offset, effect: w[3], eventKey: w[4], line: line, text: text)
         var i = 5
@@ -323,7 +326,8 @@ struct RuleTestFile {
             case "life_safety":
                 guard let flag = ["true": true, "false": false][w[i + 1]] else { return fail(line, "bad life_safety '\(w[i + 1])' (true or false)") }
                 expectation.lifeSafety = flag
-            default: return fail(line, "unknown attribute '\(w[i])' (level, count, title, teams, life_safety)")
+            case "escalation": expectation.escalation = w[i + 1]
+            default: return fail(line, "unknown attribute '\(w[i])' (level, count, title, teams, life_safety, escalation)")
             }
             i += 2
         }

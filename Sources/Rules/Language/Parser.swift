@@ -298,9 +298,14 @@ struct Parser {
         case "onsite":
             rule.onsiteWithin = try parseDurationClause(rule.onsiteWithin, keyword, "onsite", "within")
         case "escalate":
-            try once(rule.escalateTo, keyword)
-            try expectWord("to", "after 'escalate'")
-            rule.escalateTo = try parseLevel("after 'escalate to'")
+            if current.isWord("after") {
+                advance()
+                rule.escalationSteps.append(try parseEscalationStep(keyword))
+            } else {
+                try once(rule.escalateTo, keyword)
+                try expectWord("to", "after 'escalate' (or 'escalate after DURATION …' for a step of the chain)")
+                rule.escalateTo = try parseLevel("after 'escalate to'")
+            }
         case "renotify":
             rule.renotifyEvery = try parseDurationClause(rule.renotifyEvery, keyword, "renotify", "every")
         case "clear":
@@ -351,6 +356,49 @@ struct Parser {
         default:
             throw fail("'\(word)' cannot start a clause here")
         }
+    }
+
+    /// The rest of `escalate after DURATION [unless acknowledged|unless onsite] [to LEVEL] [bring in TARGETS]
+    /// [report in]`, on one line; a target is a team (`"fire"`, `device.grid`) or `emergency contact`.
+    private mutating func parseEscalationStep(_ keyword: Token) throws(Failure) -> EscalationStepSyntax {
+        var step = EscalationStepSyntax(after: try parseDuration("after 'escalate after'"), range: keyword.range)
+        while !current.startsLine, current.kind != .end, !current.isSymbol("}") {
+            let word = current
+            if word.isWord("unless") {
+                advance()
+                if step.unless != nil { throw fail("'unless' given twice in one escalation step", at: word) }
+                guard current.isWord("acknowledged") || current.isWord("onsite") else {
+                    throw fail("expected 'acknowledged' or 'onsite' after 'unless' in an escalation step, found \(current.describe)")
+                }
+                step.unless = Located(value: current.identifier ?? "", range: advance().range)
+            } else if word.isWord("to") {
+                advance()
+                if step.level != nil { throw fail("'to' given twice in one escalation step", at: word) }
+                step.level = try parseLevel("after 'to' in an escalation step")
+            } else if word.isWord("bring") {
+                advance()
+                if !step.teams.isEmpty || step.emergencyContact != nil { throw fail("'bring in' given twice in one escalation step", at: word) }
+                try expectWord("in", "after 'bring'")
+                repeat {
+                    if current.isWord("emergency"), nextToken.isWord("contact") {
+                        let start = advance().range
+                        advance()
+                        step.emergencyContact = span(from: start)
+                    } else {
+                        step.teams.append(try parsePrimary())
+                    }
+                } while try consumeComma()
+            } else if word.isWord("report") {
+                advance()
+                if step.reportIn != nil { throw fail("'report in' given twice in one escalation step", at: word) }
+                try expectWord("in", "after 'report'")
+                step.reportIn = span(from: word.range)
+            } else {
+                throw fail("expected 'unless', 'to', 'bring in' or 'report in' in an escalation step, found \(current.describe)")
+            }
+        }
+        step.range = span(from: keyword.range)
+        return step
     }
 
     private mutating func consumeComma() throws(Failure) -> Bool {

@@ -200,6 +200,8 @@ struct RuleChecker {
             report(.error, "'renotify every' must be at least 10s", renotify.range)
         }
 
+        let escalation = rule.escalationSteps.compactMap { escalationStep($0, level: level, kinds) }
+
         if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red {
             report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
         }
@@ -237,7 +239,35 @@ struct RuleChecker {
             description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
             onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
             renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
-            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil)
+            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil,
+            escalation: escalation)
+    }
+
+    /// One `escalate after …` step: something to do (a level or targets), `report in` only for teams.
+    private mutating func escalationStep(_ step: EscalationStepSyntax, level: AlertLevel, _ kinds: Set<String>?)
+        -> CompiledRule.EscalationStep? {
+        if step.after.value < 0 { report(.error, "the delay of 'escalate after' cannot be negative", step.after.range) }
+        let target = step.level.flatMap { levelValue($0) }
+        if let target, let range = step.level?.range, target <= level {
+            report(.warning, "'to \(target.rawValue)' is not above the rule's level '\(level.rawValue)': the step changes no level", range)
+        }
+        if step.teams.isEmpty, step.emergencyContact == nil, step.level == nil {
+            report(.error, "an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)", step.range)
+        }
+        if let reportIn = step.reportIn, step.teams.isEmpty {
+            report(.error, "'report in' needs teams to report in ('bring in \"fire\" report in'); an emergency contact does not report in", reportIn)
+        }
+        if let unless = step.unless, step.after.value == 0 {
+            report(.warning, "'unless \(unless.value)' on a step after 0s: nobody can have acted yet, so the step always runs", unless.range)
+        }
+        let teams = step.teams.map { value($0, kinds).expr }
+        let condition: RuleEscalationStep.Condition = switch step.unless?.value {
+        case "acknowledged": .unacknowledged
+        case "onsite": .notOnsite
+        default: .open
+        }
+        return CompiledRule.EscalationStep(afterMillis: max(step.after.value, 0), condition: condition, level: target, teams: teams,
+                                           emergencyContact: step.emergencyContact != nil, reportIn: step.reportIn != nil)
     }
 
     /// `including M KIND` of a `correlate N devices` clause. Members are of the kind of the topics they report

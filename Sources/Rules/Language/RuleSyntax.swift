@@ -71,6 +71,8 @@ struct RuleSyntax: Sendable {
     var ackWithin: Located<Int64>?
     var onsiteWithin: Located<Int64>?
     var escalateTo: Located<String>?
+    /// `escalate after D …` clauses, in the order written: the rule's escalation chain.
+    var escalationSteps: [EscalationStepSyntax] = []
     var renotifyEvery: Located<Int64>?
     var clearWhen: ExprSyntax?
     var clearAfter: Located<Int64>?
@@ -87,6 +89,21 @@ struct FlappingSyntax: Sendable {
     var within: Located<Int64>
     var level: Located<String>?
     var title: TemplateSyntax?
+    /// The whole clause.
+    var range: SourceRange
+}
+
+/// One `escalate after D [unless acknowledged|unless onsite] [to LEVEL] [bring in TARGETS] [report in]` as written.
+struct EscalationStepSyntax: Sendable {
+    var after: Located<Int64>
+    /// `acknowledged` or `onsite` after `unless`; nil: the step runs while the event is open at all.
+    var unless: Located<String>?
+    var level: Located<String>?
+    var teams: [ExprSyntax] = []
+    /// Where `emergency contact` was written among the targets.
+    var emergencyContact: SourceRange?
+    /// Where `report in` was written.
+    var reportIn: SourceRange?
     /// The whole clause.
     var range: SourceRange
 }

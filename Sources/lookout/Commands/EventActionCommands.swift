@@ -29,7 +29,10 @@ extension SimpleEventActionCommand {
 
 extension EventActionCommand {
     /// Applies the action and prints the new state in one line.
-    func run() throws {
+    func run() throws { try runAction() }
+
+    /// `run()`'s body, for commands that apply the action only in some cases.
+    func runAction() throws {
         let store = try context.openStore(writing: true)
         let event: EventRecord
         do {
@@ -44,13 +47,35 @@ extension EventActionCommand {
     static var noteOption: OptionSpec { .value("note", "TEXT", help: "note for the timeline") }
 }
 
-/// `lookout ack ID`.
-struct AckCommand: SimpleEventActionCommand {
+/// `lookout ack ID [--team TEAM]`: takes the event, or, with `--team`, reports in for a team the event brought in
+/// (部门报到); the event's own first acknowledgement stays the first one.
+struct AckCommand: EventActionCommand {
     static let name = "ack"
-    static let help = CommandHelp(summary: "take an event (acknowledge it)", usage: "ID", options: [noteOption],
-                                  examples: ["lookout ack E-1042"])
-    let context: CLIContext, id: String, note: String
+    static let help = CommandHelp(
+        summary: "take an event (acknowledge it), or report in for a team brought in (--team)", usage: "ID [--team TEAM]",
+        options: [.value("team", "TEAM", help: "report in for this team (fire, police, …): each team a step brings in with 'report in' acknowledges on its own"),
+                  noteOption],
+        examples: ["lookout ack E-1042", "lookout ack E-1042 --team fire --note \"engine 3 on the way\""])
+    let context: CLIContext, id: String, note: String, team: String?
     var action: EventAction { .acknowledge }
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        id = try arguments.single("ID")
+        team = arguments.value("team")
+        note = arguments.value("note") ?? ""
+    }
+
+    func run() throws {
+        guard let team else { return try runAction() }
+        let store = try context.openStore(writing: true)
+        let event: EventRecord
+        do {
+            event = try store.reportIn(id, team: team, actor: context.actor, note: note, at: context.now)
+        } catch let error as EventStoreError {
+            throw CLIError.failure(error.description)
+        }
+        Console.out(EventText.summary(event, style: context.style) + "  \(team) reported in by " + context.actor + "\n")
+    }
 }
 
 /// `lookout dispatch ID --to NAME`.

@@ -26,6 +26,7 @@ struct ShowCommand: Command {
         guard let event = try store.event(id: id) else { throw CLIError.failure("no event with id \(id)") }
         let timeline = try store.timeline(of: event.id)
         let senders = try store.senders(of: event.id).map(\.deviceID)
+        let teams = try store.teams(of: event.id)
         if json {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))
@@ -36,16 +37,18 @@ struct ShowCommand: Command {
                 ("emergency_contact", .string(event.location.emergencyContact)),
             ])))
             if !senders.isEmpty { members.append(("senders", .array(senders.map { .string($0) }))) }
+            members.append(("team_report_in", .array(teams.map(EventText.json))))
             members.append(("timeline", .array(timeline.map(EventText.json))))
             Console.out(JSONOutput.object(members).rendered())
             return
         }
-        Console.out(render(event, timeline: timeline, senders: senders))
+        Console.out(render(event, timeline: timeline, senders: senders, teams: teams))
     }
 
     /// The human-readable page.
     /// `senders`: the first device ids kept for an event that folds alarms of unregistered devices.
-    func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = []) -> String {
+    /// `teams`: the event's teams with when each was brought in and reported in.
+    func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = [], teams: [EventTeam] = []) -> String {
         let style = context.style
         let now = context.now
         let location = event.location
@@ -78,7 +81,20 @@ struct ShowCommand: Command {
         add("Owner", location.owner)
         add("Resident", [location.residentName, location.residentPhone].filter { !$0.isEmpty }.joined(separator: "  "))
         add("Emergency", location.emergencyContact)
-        add("Teams", event.teams.joined(separator: ", "))
+        if teams.contains(where: { $0.step > 0 || $0.reportRequired || $0.reportedAt != nil }) {
+            // One line per team: who the chain brought in when, and who has reported in (部门报到) and who not.
+            add("Teams", teams.map { team in
+                var line = team.team + (team.step == 0 ? "  at the raise" : "  brought in \(TimeText.local(team.broughtInAt)) (step \(team.step))")
+                if let at = team.reportedAt {
+                    line += "; reported in \(TimeText.local(at)) by \(team.reportedBy) (after \(TimeText.span(milliseconds: at - team.broughtInAt)))"
+                } else if team.reportRequired {
+                    line += "; NOT reported in (\(TimeText.span(milliseconds: now - team.broughtInAt)) so far)"
+                }
+                return line
+            }.joined(separator: "\n"), keepNewlines: true)
+        } else {
+            add("Teams", event.teams.joined(separator: ", "))
+        }
         add("Assignee", event.assignee)
         if event.initialLevel != event.level { add("Raised as", event.initialLevel.rawValue) }
         if let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt {

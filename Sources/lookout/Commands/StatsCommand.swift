@@ -35,11 +35,12 @@ struct StatsCommand: Command {
     func run() throws {
         let store = try context.openStore(writing: false)
         let statistics = try store.statistics(since: since, until: context.now + 1)
+        let reportIn = try store.reportInStatistics(from: since, to: context.now + 1, community: community)
         if json {
-            Console.out(Self.json(statistics, community: community).rendered())
+            Console.out(Self.json(statistics, community: community, reportIn: reportIn).rendered())
             return
         }
-        Console.out(render(statistics))
+        Console.out(render(statistics) + reportInTable(reportIn))
     }
 
     /// The report for a terminal.
@@ -88,6 +89,23 @@ struct StatsCommand: Command {
         return out
     }
 
+    /// Each department's own figure (部门报到): of the events it was brought into with `report in`, how many it
+    /// reported in on and how fast. Empty when no team was asked to report in.
+    func reportInTable(_ teams: [TeamReportIn]) -> String {
+        guard !teams.isEmpty else { return "" }
+        var table = TextTable(columns: [.init("TEAM", maxWidth: 24), .init("BROUGHT IN", alignRight: true),
+                                        .init("REPORTED IN", alignRight: true), .init("MEDIAN", alignRight: true),
+                                        .init("LONGEST", alignRight: true)])
+        for team in teams {
+            let missed = team.broughtIn - team.reportedIn
+            table.append([TextTable.Cell(team.team), TextTable.Cell(String(team.broughtIn)),
+                          TextTable.Cell(String(team.reportedIn), colour: missed > 0 ? .yellow : nil),
+                          TextTable.Cell(Self.duration(team.medianMillis)), TextTable.Cell(Self.duration(team.maxMillis))])
+        }
+        return "\n" + context.style.paint("Report-in by team (time from being brought in to reporting in)", .bold) + "\n"
+            + table.render(totalWidth: context.width, style: context.style)
+    }
+
     private func levelBars(_ byLevel: [EventLevel: Int]) -> String {
         bars(EventLevel.allCases.reversed().map { ($0.rawValue, byLevel[$0] ?? 0, EventText.colour(of: $0)) })
     }
@@ -126,7 +144,13 @@ struct StatsCommand: Command {
     private static func duration(_ millis: Millis?) -> String { millis.map { TimeText.span(milliseconds: $0) } ?? "-" }
 
     /// The JSON report (one community's figures with `community`); durations in seconds.
-    static func json(_ statistics: EventStatistics, community: String?) -> JSONOutput {
+    static func json(_ statistics: EventStatistics, community: String?, reportIn: [TeamReportIn] = []) -> JSONOutput {
+        let teams = JSONOutput.array(reportIn.map { team in
+            .object([("team", .string(team.team)), ("brought_in", .integer(Int64(team.broughtIn))),
+                     ("reported_in", .integer(Int64(team.reportedIn))),
+                     ("median_s", team.medianMillis.map { .number(Double($0) / 1000) } ?? .null),
+                     ("max_s", team.maxMillis.map { .number(Double($0) / 1000) } ?? .null)])
+        })
         func summary(_ value: DurationSummary) -> JSONOutput {
             .object([("count", .integer(Int64(value.count))),
                      ("median_s", value.medianMillis.map { .number(Double($0) / 1000) } ?? .null),
@@ -151,7 +175,11 @@ struct StatsCommand: Command {
             ])
         }
         if let community {
-            return communityObject(community, statistics.perCommunity.first { $0.community == community })
+            guard case .object(var members) = communityObject(community, statistics.perCommunity.first { $0.community == community }) else {
+                return .null
+            }
+            members.append(("report_in_by_team", teams))
+            return .object(members)
         }
         return .object([
             ("since", .string(TimeText.iso(statistics.since))), ("until", .string(TimeText.iso(statistics.until))),
@@ -161,6 +189,7 @@ struct StatsCommand: Command {
             ("time_to_acknowledge", summary(statistics.timeToAcknowledge)), ("time_to_onsite", summary(statistics.timeToOnsite)),
             ("acknowledged_in_time", share(statistics.acknowledgedInTime)), ("onsite_in_time", share(statistics.onsiteInTime)),
             ("communities", .array(statistics.perCommunity.map { communityObject($0.community, $0) })),
+            ("report_in_by_team", teams),
         ])
     }
 }

@@ -86,7 +86,9 @@ struct WatchCommand: Command {
             for change in batch {
                 sequence = change.sequence
                 guard matches(change.event) else { continue }
-                Console.out(line(for: change, now: context.now))
+                // Who has reported in and who has not, on the lines where that changes (read now, not at the change).
+                let teams = Self.reportInActions.contains(change.action) ? (try? store.teams(of: change.event.id)) ?? [] : []
+                Console.out(line(for: change, now: context.now, teams: teams))
             }
             // After a failure the change marker may have been consumed: query again next time.
             moreWaiting = failed || batch.count == Self.batchSize
@@ -123,8 +125,12 @@ struct WatchCommand: Command {
     /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
     static let alertingActions: Set<String> = ["raised", "upgraded", "renotified", "escalated", "reopened", "unsilenced"]
 
-    /// One line for a change, ending in a newline (and a bell when called for).
-    func line(for change: EventChange, now: Millis) -> String {
+    /// Actions after which `watch` says which teams have reported in and which have not.
+    static let reportInActions: Set<String> = ["escalated", "reported_in", "acknowledged"]
+
+    /// One line for a change, ending in a newline (and a bell when called for). `teams`: the event's teams with
+    /// their report-in, listed when any was asked to report in.
+    func line(for change: EventChange, now: Millis, teams: [EventTeam] = []) -> String {
         let event = change.event
         let style = context.style
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
@@ -148,6 +154,8 @@ struct WatchCommand: Command {
         if let maintenance = EventText.maintenance(event) {
             parts.append(event.silenced ? "(\(maintenance))" : style.paint("[\(maintenance)]", .yellow))
         }
+        let reportIn = EventText.reportIn(teams, now: now)
+        if !reportIn.isEmpty { parts.append("[" + TextSanitizer.sanitize(reportIn) + "]") }
         // A silenced event is on the record, not an alert: never a bell.
         let ring = bell && !event.silenced && (change.action == "escalated"
             || (event.level == .red && Self.alertingActions.contains(change.action)))

@@ -125,6 +125,29 @@ enum EventText {
     }
 
     /// The JSON object for a timeline entry.
+    /// A team on an event, for `show --json`: when it was brought in and whether and when it reported in.
+    static func json(_ team: EventTeam) -> JSONOutput {
+        .object([
+            ("team", .string(team.team)),
+            ("step", .number(Double(team.step))),
+            ("brought_in_at", .string(TimeText.iso(team.broughtInAt))),
+            ("report_required", .bool(team.reportRequired)),
+            ("reported_at", team.reportedAt.map { .string(TimeText.iso($0)) } ?? .null),
+            ("reported_by", .string(team.reportedBy)),
+        ])
+    }
+
+    /// Who has reported in and who has not, for `show` and `watch`: `fire reported in 14:03:40 (1m29s); police
+    /// NOT reported in (4m)`. Empty when no team was asked to report in.
+    static func reportIn(_ teams: [EventTeam], now: Millis) -> String {
+        teams.filter { $0.reportRequired || $0.reportedAt != nil }.map { team in
+            if let at = team.reportedAt {
+                return "\(team.team) reported in \(TimeText.clock(at)) (\(TimeText.span(milliseconds: at - team.broughtInAt)))"
+            }
+            return "\(team.team) NOT reported in (\(TimeText.span(milliseconds: now - team.broughtInAt)))"
+        }.joined(separator: "; ")
+    }
+
     static func json(_ entry: TimelineEntry) -> JSONOutput {
         .object([
             ("at", .string(TimeText.iso(entry.at))),
