@@ -32,10 +32,14 @@ import Testing
                                    ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
                                    ("events", "occurred_at INTEGER")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
+            // And the escalation tables of version 10 (steps and teams).
+            let escalationTables = try #require(EventSchema.migrations.first { $0.version == 10 })
+            try old.connection.execute(escalationTables.sql)
             end = try StatisticsScenario.run(on: old, steps: 800, random: &random)
             for (table, column) in version7Columns {
                 try old.connection.execute("ALTER TABLE \(table) DROP COLUMN \(column.prefix { $0 != " " })")
             }
+            try old.connection.execute("DROP TABLE event_steps; DROP TABLE event_teams")
             #expect(try SchemaMigrator.storedVersion(old.connection) == 2)
         }
         let store = try EventStore(path: path)

@@ -187,7 +187,7 @@ struct EngineStateTests {
             if let action = state.action {
                 w.byte(1)
                 w.action(action)
-                w.bytes.removeLast(8)  // format 1 had no group fields (an empty count here)
+                w.bytes.removeLast(16)  // format 1 had no group fields nor escalation chain (two empty counts here)
             } else {
                 w.byte(0)
             }

@@ -67,8 +67,8 @@ struct SituationTests {
         for t in [104.0, 105, 106, 107] {
             #expect(h.publish(t, "c01/smoke/SD-1/event", alarm) == ["raise smoke_alarm/SD-1 red"])
         }
-        #expect(h.tick(107 + 299) == [])
-        #expect(h.tick(107 + 300) == ["renotify smoke_alarm/SD-1 red"])
+        #expect(h.tick(107 + 119) == [])
+        #expect(h.tick(107 + 120) == ["renotify smoke_alarm/SD-1 red"])
         #expect(h.publish(500, "c01/smoke/SD-1/event", ["event": "smoke", "state": "normal"]) == ["clear smoke_alarm/SD-1 red"])
         #expect(h.run(from: 500, to: 1200, step: 10) == [])
     }
