@@ -54,7 +54,7 @@ _lookout() {
         "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --db --as --no-color --help" -- "$cur") ) ;;
         "show") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --silenced --db --as --no-color --help" -- "$cur") ) ;;
-        "ack") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;
+        "ack") COMPREPLY=( $(compgen -W "--team --note --db --as --no-color --help" -- "$cur") ) ;;
         "dispatch") COMPREPLY=( $(compgen -W "--to --note --db --as --no-color --help" -- "$cur") ) ;;
         "onsite") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;
         "resolve") COMPREPLY=( $(compgen -W "--note --db --as --no-color --help" -- "$cur") ) ;;
