@@ -118,7 +118,7 @@ extension ReliabilityTests {
                         "\(daemon.log)")
             }
             #expect(daemon.logLines(containing: "similar").isEmpty, "\(daemon.log)")
-            #expect(escalation.hasPrefix("<4>escalated \(tilt.id) (tilt_watch, MH-01)"), "\(escalation)")
+            #expect(escalation.hasPrefix("<4>escalated \(tilt.id) yellow (tilt_watch, MH-01): not acknowledged by"), "\(escalation)")
         }
     }
 }

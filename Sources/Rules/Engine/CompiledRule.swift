@@ -126,6 +126,9 @@ final class CompiledRule: Sendable {
     let escalateTo: AlertLevel?
     /// The escalation chain, in the order written.
     let escalation: [EscalationStep]
+    /// The chain as every raise carries it, when no step names a field (`bring in "fire"`): resolved once here,
+    /// so a raise on the hot path shares one array instead of building it per message. Nil: resolved per raise.
+    let fixedEscalation: [RuleEscalationStep]?
     let renotifyMillis: Int64?
     let clearWhen: RuleExpr?
     let clearAfterMillis: Int64?
@@ -193,6 +196,7 @@ final class CompiledRule: Sendable {
         self.onsiteWithinSeconds = onsiteWithinSeconds
         self.escalateTo = escalateTo
         self.escalation = escalation
+        self.fixedEscalation = Self.fixed(escalation)
         self.renotifyMillis = renotifyMillis
         self.clearWhen = clearWhen
         self.clearAfterMillis = clearAfterMillis
@@ -204,6 +208,23 @@ final class CompiledRule: Sendable {
         } else {
             self.tracksActive = true
         }
+    }
+
+    /// `steps` with their teams resolved, when every team is a constant name.
+    private static func fixed(_ steps: [EscalationStep]) -> [RuleEscalationStep]? {
+        var resolved: [RuleEscalationStep] = []
+        for step in steps {
+            var teams: [String] = []
+            for expr in step.teams {
+                guard case .constant(let value) = expr, case .string = value else { return nil }
+                let name = value.templateText
+                if !name.isEmpty, !teams.contains(name) { teams.append(name) }
+            }
+            if step.emergencyContact { teams.append(RuleEscalationStep.emergencyContact) }
+            resolved.append(RuleEscalationStep(afterMillis: step.afterMillis, condition: step.condition, level: step.level,
+                                               teams: teams, reportIn: step.reportIn))
+        }
+        return resolved
     }
 
     /// The kind of keys the rule keeps state for.

@@ -354,7 +354,7 @@ public final class RuleEngine {
             description: rule.description.render(in: &context), teams: teams, ackWithinSeconds: rule.ackWithinSeconds,
             onsiteWithinSeconds: rule.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
         action.mergeWithinSeconds = rule.mergeWithinMillis.map { $0 / 1000 }
-        action.escalation = rule.escalation.map { step in
+        action.escalation = rule.fixedEscalation ?? rule.escalation.map { step in
             var targets = Self.teams(step.teams, in: &context)
             if step.emergencyContact { targets.append(RuleEscalationStep.emergencyContact) }
             return RuleEscalationStep(afterMillis: step.afterMillis, condition: step.condition, level: step.level, teams: targets,

@@ -202,7 +202,7 @@ struct RuleChecker {
 
         let escalation = rule.escalationSteps.compactMap { escalationStep($0, level: level, kinds) }
 
-        if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red {
+        if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red, !escalation.contains(where: { $0.level == .red }) {
             report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
         }
 
