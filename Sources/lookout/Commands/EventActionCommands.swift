@@ -29,18 +29,21 @@ extension SimpleEventActionCommand {
 
 extension EventActionCommand {
     /// Applies the action and prints the new state in one line.
-    func run() throws { try runAction() }
+    func run() throws {
+        try apply { try $0.perform(action, on: id, actor: context.actor, note: note, at: context.now) }
+    }
 
-    /// `run()`'s body, for commands that apply the action only in some cases.
-    func runAction() throws {
+    /// Runs `change` on the store opened for writing and prints the event it returns in one line, ending in
+    /// `suffix` (default: who acted); the store's refusals become the CLI's error.
+    func apply(suffix: String? = nil, _ change: (EventStore) throws -> EventRecord) throws {
         let store = try context.openStore(writing: true)
         let event: EventRecord
         do {
-            event = try store.perform(action, on: id, actor: context.actor, note: note, at: context.now)
+            event = try change(store)
         } catch let error as EventStoreError {
             throw CLIError.failure(error.description)
         }
-        Console.out(EventText.summary(event, style: context.style) + "  by " + context.actor + "\n")
+        Console.out(EventText.summary(event, style: context.style) + "  " + (suffix ?? "by " + context.actor) + "\n")
     }
 
     /// The `--note` option every action accepts.
@@ -66,15 +69,12 @@ struct AckCommand: EventActionCommand {
     }
 
     func run() throws {
-        guard let team else { return try runAction() }
-        let store = try context.openStore(writing: true)
-        let event: EventRecord
-        do {
-            event = try store.reportIn(id, team: team, actor: context.actor, note: note, at: context.now)
-        } catch let error as EventStoreError {
-            throw CLIError.failure(error.description)
+        guard let team else {
+            return try apply { try $0.perform(action, on: id, actor: context.actor, note: note, at: context.now) }
         }
-        Console.out(EventText.summary(event, style: context.style) + "  \(team) reported in by " + context.actor + "\n")
+        try apply(suffix: "\(team) reported in by \(context.actor)") {
+            try $0.reportIn(id, team: team, actor: context.actor, note: note, at: context.now)
+        }
     }
 }
 
