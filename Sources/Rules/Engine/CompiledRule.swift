@@ -121,6 +121,10 @@ final class CompiledRule: Sendable {
     /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
     let lifeSafety: Bool
 
+    /// `absent … by resident`: one state per resident (`DeviceRecord.residentKey`), which any matching message
+    /// from any of the resident's devices resets, instead of one per device.
+    let perResident: Bool
+
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
     let usesAway: Bool
 
@@ -154,7 +158,8 @@ final class CompiledRule: Sendable {
          clearAfterMillis: Int64?,
          downgrade: (level: AlertLevel, condition: RuleExpr)?,
          flapping: Flapping? = nil,
-         lifeSafety: Bool = false) {
+         lifeSafety: Bool = false,
+         perResident: Bool = false) {
         self.name = name
         self.fingerprint = fingerprint
         self.conditionFingerprint = conditionFingerprint
@@ -183,6 +188,7 @@ final class CompiledRule: Sendable {
         self.clearAfterMillis = clearAfterMillis
         self.downgrade = downgrade
         self.lifeSafety = lifeSafety
+        self.perResident = perResident
         self.usesAway = (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false)
         if case .message = trigger {
             self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil
