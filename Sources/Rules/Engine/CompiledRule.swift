@@ -122,7 +122,8 @@ final class CompiledRule: Sendable {
     let lifeSafety: Bool
 
     /// `absent … by resident`: one state per resident (`DeviceRecord.residentKey`), which any matching message
-    /// from any of the resident's devices resets, instead of one per device.
+    /// from any of the resident's devices resets, instead of one per device. `where` then picks the devices whose
+    /// residents are watched; it does not filter the messages that count.
     let perResident: Bool
 
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
