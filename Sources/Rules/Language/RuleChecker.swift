@@ -77,13 +77,10 @@ struct RuleChecker {
             for case (let clause, let range?) in conflicts {
                 report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range)
             }
-            if let by = rule.absentByResident {
-                if rule.absent == nil {
-                    report(.error, "'by resident' belongs to 'absent' ('silent' counts each device's own reports)", by)
-                } else if let known = options.residentKinds, kinds.map({ $0.isDisjoint(with: known) }) ?? known.isEmpty {
-                    let which = kinds.map { "no \($0.sorted().joined(separator: " or ")) device" } ?? "no device"
-                    report(.warning, "'by resident' keys on the registry's resident_id, but \(which) in the registry has one: each device counts as its own resident", by)
-                }
+            if let by = rule.absentByResident, let known = options.residentKinds,
+               kinds.map({ $0.isDisjoint(with: known) }) ?? known.isEmpty {
+                let which = kinds.map { "no \($0.sorted().joined(separator: " or ")) device" } ?? "no device"
+                report(.warning, "'by resident' keys on the registry's resident_id, but \(which) in the registry has one: each device counts as its own resident", by)
             }
             if rule.silent != nil, rule.when != nil {
                 report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range)
