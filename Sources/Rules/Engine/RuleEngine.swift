@@ -823,9 +823,12 @@ public final class RuleEngine {
                                  _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         guard context.device != nil else { return }
         if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
-        // `by resident`: `where` picks the devices whose residents are watched (in `checkAbsence`); an action on
-        // any device of the resident counts, also on one the condition does not pick (their call button).
-        if !rule.perResident, let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        if let condition = rule.whereCondition, !condition.isTrue(in: &context) {
+            // `by resident`: `where` picks the devices whose residents are watched (in `checkAbsence`); an action
+            // on another device of theirs (their call button) counts too. A device without a resident id is its
+            // own resident, and not watched: nothing to note.
+            guard rule.perResident, context.device?.residentID.isEmpty == false else { return }
+        }
         let key = context.deviceID
         let limit = absenceLimit(rule, reportIntervalSeconds: states.devices[Int(deviceSlot)].reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
