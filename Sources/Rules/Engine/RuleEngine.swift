@@ -810,12 +810,15 @@ public final class RuleEngine {
     private func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ deviceSlot: DeviceIndex,
                                  _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         guard context.device != nil else { return }
-        if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
-        if let condition = rule.whereCondition, !condition.isTrue(in: &context) {
-            // `by resident`: `where` picks the devices whose residents are watched (in `checkAbsence`); an action
-            // on another device of theirs (their call button) counts too. A device without a resident id is its
-            // own resident, and not watched: nothing to note.
-            guard rule.perResident, context.device?.residentID.isEmpty == false else { return }
+        if rule.perResident {
+            // `where` picks the devices whose residents are watched (in `checkAbsence`); an action on another device
+            // of theirs (their call button) counts too. A device without a resident id is its own resident, and
+            // not watched: nothing to note (decided before `when`, which reads the payload).
+            if let condition = rule.whereCondition, !condition.isTrue(in: &context), context.device?.residentID.isEmpty ?? true { return }
+            if let when = rule.when, !when.isTrue(in: &context) { return }
+        } else {
+            if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
+            if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
         }
         let key = context.deviceID
         let limit = absenceLimit(rule, reportIntervalSeconds: states.devices[Int(deviceSlot)].reportIntervalSeconds) ?? 0
@@ -959,13 +962,14 @@ public final class RuleEngine {
             let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
             if rule.perResident {
-                let key = device.residentKey
-                let state = slots[index].groups[key] ?? RuleKeyState()
-                if state.active { continue }
+                // `where` first: it leaves out most devices (their call buttons), before any look-up by resident.
                 var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
                                                 awayUntil: awayUntil(id, device), now: now)
                 defer { record(&context, in: index) }
                 if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
+                let key = device.residentKey
+                let state = slots[index].groups[key] ?? RuleKeyState()
+                if state.active { continue }
                 if let found = absentResidents[key] {
                     if id < found.id { absentResidents[key] = (id, entry) }
                     continue
