@@ -181,3 +181,18 @@ struct ResidentAbsenceTests {
         #expect(issues("DR-3,door,C,yes,R/3\n") == ["devices.csv:2: error: resident_id of 'DR-3' contains '/' or a control character: 'R/3'"])
     }
 }
+
+extension ResidentAbsenceTests {
+    /// The shipped registry gives every resident living alone at a door a resident id that a call button shares,
+    /// so the shipped welfare check counts their presses.
+    @Test func shippedRegistryPairsDoorsOfResidentsLivingAloneWithCallButtons() throws {
+        let path = ShippedRuleTests.rulesDirectory + "/../devices.csv"
+        let registry = try DeviceRegistry.load(csvFile: path)
+        let doors = registry.devices.values.filter { $0.kind == "door" && $0.livesAlone == true }
+        #expect(!doors.isEmpty)
+        for door in doors {
+            #expect(!door.residentID.isEmpty, "\(door.id) has no resident_id")
+            #expect(registry.devices.values.contains { $0.kind == "sos" && $0.residentID == door.residentID }, "\(door.id)")
+        }
+    }
+}
