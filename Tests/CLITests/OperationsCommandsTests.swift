@@ -99,6 +99,11 @@ import Testing
         #expect(try fixture.run(["away", "remove", String(id)]).status == 0)
         #expect(try !fixture.store.isAway(subject: "DR-0012", at: fixture.now + 60_000))
         #expect(try fixture.run(["away", "add", "--device", "DR-0012", "--until", "2001-01-01", "--reason", "x"]).status == 64)
+        // A note may name the resident (registry resident_id) instead of one of their devices; not both.
+        #expect(try fixture.run(["away", "add", "--resident", "R-0012", "--until", "3d", "--reason", "in hospital"]).status == 0)
+        #expect(try fixture.store.isAway(subject: "R-0012", at: fixture.now + 60_000))
+        #expect(try fixture.run(["away", "add", "--resident", "R-0012", "--device", "DR-0012", "--until", "3d", "--reason", "x"]).status == 64)
+        #expect(try fixture.run(["away", "add", "--until", "3d", "--reason", "x"]).status == 64)
     }
 
     @Test func statsCountsAndTimes() throws {

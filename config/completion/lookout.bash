@@ -43,6 +43,7 @@ _lookout() {
         --for) COMPREPLY=(); return ;;
         --until) COMPREPLY=(); return ;;
         --reason) COMPREPLY=(); return ;;
+        --resident) COMPREPLY=(); return ;;
     esac
     case "$cmd" in
         "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules completion help --db --as --no-color --help --version" -- "$cur") ) ;;
@@ -65,7 +66,7 @@ _lookout() {
         "silence add") COMPREPLY=( $(compgen -W "--device --building --community --kind --rule --for --until --reason --force --db --as --no-color --help" -- "$cur") ) ;;
         "silence list") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "silence remove") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
-        "away add") COMPREPLY=( $(compgen -W "--device --until --reason --db --as --no-color --help" -- "$cur") ) ;;
+        "away add") COMPREPLY=( $(compgen -W "--device --resident --until --reason --db --as --no-color --help" -- "$cur") ) ;;
         "away list") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "away remove") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
         "stats") COMPREPLY=( $(compgen -W "--since --community --json --db --as --no-color --help" -- "$cur") ) ;;

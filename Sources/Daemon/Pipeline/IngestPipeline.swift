@@ -82,7 +82,7 @@ public final class IngestPipeline: MQTTConsumer {
     var ruleStateLogBytes: Int64 = 0
     /// When the oldest unfolded rule-state change was logged.
     var ruleStateLogSince: Millis = 0
-    /// Devices the engine currently holds an away note for, with its end.
+    /// Devices and residents the engine currently holds an away note for, with its end.
     private var awayDevices: [String: Millis] = [:]
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
     private var retiredRuleCounters: [String: RuleCounters] = [:]
@@ -622,8 +622,10 @@ public final class IngestPipeline: MQTTConsumer {
         }
     }
 
-    /// Feeds away notes from the store to the engine every 30 s. A note's subject is a device id or a
-    /// resident's name (then it covers every device registered for that resident).
+    /// Feeds away notes from the store to the engine every 30 s. A note's subject is a device id or a resident
+    /// id (the engine applies either to every device of that resident). A resident's name, as older notes were
+    /// written, counts only when one resident has it: two residents of the same name are never merged (such a
+    /// note is logged and applies to neither, so their absence checks still run).
     private func refreshAwayNotes(now: Millis) {
         guard now >= nextAwayRefresh else { return }
         nextAwayRefresh = now + 30_000
@@ -635,19 +637,34 @@ public final class IngestPipeline: MQTTConsumer {
             return
         }
         var wanted: [String: Millis] = [:]
-        if !notes.isEmpty {
-            var devicesByResident: [String: [String]] = [:]
-            for record in engine.registry.devices.values where !record.residentName.isEmpty {
-                devicesByResident[record.residentName, default: []].append(record.id)
+        /// Resident ids, and the residents (`residentKey`) of each name; read from the registry only when a note
+        /// names no device.
+        var residents: (ids: Set<String>, byName: [String: Set<String>])?
+        for note in notes {
+            var subject = note.subject
+            if engine.registry[subject] == nil {
+                if residents == nil {
+                    var ids: Set<String> = [], byName: [String: Set<String>] = [:]
+                    for record in engine.registry.devices.values where !record.residentID.isEmpty || !record.residentName.isEmpty {
+                        if !record.residentID.isEmpty { ids.insert(record.residentID) }
+                        if !record.residentName.isEmpty { byName[record.residentName, default: []].insert(record.residentKey) }
+                    }
+                    residents = (ids, byName)
+                }
+                if let residents, !residents.ids.contains(subject), let keys = residents.byName[subject] {
+                    guard keys.count == 1, let key = keys.first else {
+                        log.warning("away note \(note.id) names '\(subject)', the name of \(keys.count) residents: it applies to none of them (name the resident id or a device)",
+                                    key: "away-note-name")
+                        continue
+                    }
+                    subject = key
+                }
             }
-            for note in notes {
-                let devices = engine.registry[note.subject] != nil ? [note.subject] : devicesByResident[note.subject] ?? [note.subject]
-                for device in devices { wanted[device] = max(wanted[device] ?? 0, note.until) }
-            }
+            wanted[subject] = max(wanted[subject] ?? 0, note.until)
         }
         for (device, until) in wanted where awayDevices[device] != until { engine.setAway(deviceID: device, until: until) }
         for device in awayDevices.keys where wanted[device] == nil { engine.setAway(deviceID: device, until: nil) }
-        if wanted.count != awayDevices.count { log.debug("away notes in force for \(wanted.count) device(s)") }
+        if wanted.count != awayDevices.count { log.debug("away notes in force for \(wanted.count) device(s) or resident(s)") }
         awayDevices = wanted
     }
 

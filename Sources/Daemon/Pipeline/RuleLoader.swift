@@ -37,7 +37,8 @@ public enum RuleLoader {
         }
         // With a registry that has rows, `device.<column>` must name one of its columns; else any name goes.
         let columns = registry.flatMap { $0.count > 0 ? $0.extraColumns : nil }
-        let options = CompileOptions(layout: configuration.layout, deviceColumns: columns)
+        let options = CompileOptions(layout: configuration.layout, deviceColumns: columns,
+                                     residentKinds: registry.flatMap { $0.count > 0 ? $0.residentKinds : nil })
         let compiled = RuleCompiler.compile(paths: configuration.rulePaths, options: options)
         let sources = readSources(for: compiled.diagnostics)
         return LoadedRules(

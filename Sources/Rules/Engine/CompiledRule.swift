@@ -137,6 +137,11 @@ final class CompiledRule: Sendable {
     /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
     let lifeSafety: Bool
 
+    /// `absent … by resident`: one state per resident (`DeviceRecord.residentKey`), which any matching message
+    /// from any of the resident's devices resets, instead of one per device. `where` then picks the devices whose
+    /// residents are watched; it does not filter the messages that count.
+    let perResident: Bool
+
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
     let usesAway: Bool
 
@@ -171,7 +176,8 @@ final class CompiledRule: Sendable {
          downgrade: (level: AlertLevel, condition: RuleExpr)?,
          flapping: Flapping? = nil,
          lifeSafety: Bool = false,
-         escalation: [EscalationStep] = []) {
+         escalation: [EscalationStep] = [],
+         perResident: Bool = false) {
         self.name = name
         self.fingerprint = fingerprint
         self.conditionFingerprint = conditionFingerprint
@@ -202,6 +208,7 @@ final class CompiledRule: Sendable {
         self.clearAfterMillis = clearAfterMillis
         self.downgrade = downgrade
         self.lifeSafety = lifeSafety
+        self.perResident = perResident
         self.usesAway = (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false)
         if case .message = trigger {
             self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil

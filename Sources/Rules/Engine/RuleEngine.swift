@@ -46,8 +46,11 @@ public final class RuleEngine {
 
     var slots: [Slot]
     var slotIndex: [String: Int]
-    /// Away notes: device id → until.
+    /// Away notes: subject (device id or resident id) → until.
     var away: [String: EpochMillis] = [:]
+    /// Away notes by the resident they concern (`DeviceRecord.residentKey`; an unregistered subject stands for
+    /// itself): a note on a resident id or on any of their devices makes `resident.away` true for all of them.
+    var awayByResident: [String: EpochMillis] = [:]
     /// When the engine first started (first call ever, saved with the state and restored by `restoreState`);
     /// absence timers of devices never seen start here (or when their rule came into force, if later).
     var startedAt: EpochMillis?
@@ -117,7 +120,7 @@ public final class RuleEngine {
         var deviceIndex = states.indexByID[deviceID]
         let device: DeviceEntry?
         if let known = deviceIndex { device = states.devices[Int(known)].record } else { device = deviceEntries[deviceID] }
-        let awayUntil = away.isEmpty ? nil : away[deviceID]
+        let awayUntil = away.isEmpty ? nil : awayByResident[device?.residentKey ?? deviceID]
         var actions: [RuleAction] = []
         var touched = false
         // One context for all rules of the message: `startRule()` resets what a rule changes in it.
@@ -191,9 +194,11 @@ public final class RuleEngine {
         return actions
     }
 
-    /// Records an away note: `resident.away` is true for the device until `until` (nil removes the note).
+    /// Records an away note: `resident.away` is true until `until` (nil removes the note) for `deviceID`, which
+    /// names a device or a resident id, and for every device of the same resident.
     public func setAway(deviceID: String, until: EpochMillis?) {
         if let until { away[deviceID] = until } else { away[deviceID] = nil }
+        refreshAwayByResident()
         restartAbsenceChecks()
     }
 
@@ -319,8 +324,11 @@ public final class RuleEngine {
 
     /// Replaces the registry (a reload of `devices.csv`).
     public func replaceRegistry(_ registry: DeviceRegistry) {
+        let previous = self.registry
         self.registry = registry
         states.refreshRecords(registry)
+        if !away.isEmpty { refreshAwayByResident() }
+        carryResidentStates(from: previous)
         restartAbsenceChecks()
     }
 
@@ -780,7 +788,7 @@ public final class RuleEngine {
                 let entry = deviceEntries[deviceID]
                 let segments = entry.map { Self.registrySegments(id: deviceID, $0.record) } ?? TopicSegments(names: ["device"], values: [deviceID])
                 var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: deviceID, device: entry,
-                                                awayUntil: away[deviceID], now: now)
+                                                awayUntil: awayUntil(deviceID, entry), now: now)
                 let group = self.group(correlate, &context)
                 context.count = counting
                 let label = group?.label ?? key.replacingOccurrences(of: "=", with: " ").replacingOccurrences(of: ",", with: ", ")
@@ -816,11 +824,23 @@ public final class RuleEngine {
     private func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ deviceSlot: DeviceIndex,
                                  _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         guard context.device != nil else { return }
-        if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
-        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        if rule.perResident {
+            // `where` picks the devices whose residents are watched (in `checkAbsence`); an action on another device
+            // of theirs (their call button) counts too. A device without a resident id is its own resident, and
+            // not watched: nothing to note (decided before `when`, which reads the payload).
+            if let condition = rule.whereCondition, !condition.isTrue(in: &context), context.device?.residentID.isEmpty ?? true { return }
+            if let when = rule.when, !when.isTrue(in: &context) { return }
+        } else {
+            if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
+            if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        }
         let key = context.deviceID
         let limit = absenceLimit(rule, reportIntervalSeconds: states.devices[Int(deviceSlot)].reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
+        if rule.perResident || !slots[index].groups.isEmpty {
+            processResidentPresence(index, rule, message, deviceSlot, granularity, &context, &actions)
+            if rule.perResident { return }
+        }
         // The device's state under the rule updated in place (created when absent).
         let entry = states.entryCreating(rule: index, device: deviceSlot)
         switch Self.noteSeen(&states[entry], now: context.now, granularity: granularity) {
@@ -835,6 +855,41 @@ public final class RuleEngine {
             slots[index].activeDevices.remove(deviceSlot)
         }
         states.markDirty(entry)
+    }
+
+    /// A matching message under a rule `absent … by resident`: the resident's state (a group state keyed by
+    /// `residentKey`) notes it, and clears when raised. A state of the other keying left raised by a reload that
+    /// added or removed `by resident` clears too (the person is back), so no event of theirs stays open for good.
+    private func processResidentPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ deviceSlot: DeviceIndex,
+                                         _ granularity: Int64, _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
+        guard let record = context.device?.record else { return }
+        let key = record.residentKey
+        if rule.perResident {
+            switch Self.noteSeen(&slots[index].groups[key, default: RuleKeyState()], now: context.now, granularity: granularity) {
+            case .recentlySaved:
+                break
+            case .saved:
+                dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
+            case .cleared(let raised):
+                actions.append(followUp(.clear, of: raised, rule: rule, key: key, at: context.now, topic: message.topic,
+                                        payloadText: message.payloadText))
+                slots[index].counters.cleared += 1
+                slots[index].activeGroups.remove(key)
+                dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
+            }
+            guard let entry = states.entry(rule: index, device: deviceSlot), states[entry].active else { return }
+            actions.append(followUp(.clear, of: states[entry], rule: rule, key: context.deviceID, at: context.now,
+                                    topic: message.topic, payloadText: message.payloadText))
+            slots[index].counters.cleared += 1
+            slots[index].activeDevices.remove(deviceSlot)
+            storeDevice(RuleKeyState(), index, deviceSlot, entry: entry)
+        } else if let left = slots[index].groups[key], left.active {
+            actions.append(followUp(.clear, of: left, rule: rule, key: key, at: context.now, topic: message.topic,
+                                    payloadText: message.payloadText))
+            slots[index].counters.cleared += 1
+            slots[index].activeGroups.remove(key)
+            storeGroup(RuleKeyState(), index, rule, key: key)
+        }
     }
 
     /// What a message did to a device's state under an absence rule.
@@ -900,7 +955,10 @@ public final class RuleEngine {
         var position = slots[index].absenceCursor ?? devices.startIndex
         var next = slots[index].absenceCursor == nil ? now.plus(60_000) : slots[index].absencePassNext
         var examined = 0
+        /// Residents found absent (rules `by resident`), each with the device of the smallest id that found it.
+        var absentResidents: [String: (id: String, entry: DeviceEntry)] = [:]
         defer {
+            if !absentResidents.isEmpty { raiseAbsentResidents(absentResidents, index, rule, now, &actions) }
             if position == devices.endIndex {
                 slots[index].absenceCursor = nil
                 slots[index].nextAbsenceCheck = next
@@ -917,23 +975,39 @@ public final class RuleEngine {
             guard let limit = absenceLimit(rule, reportIntervalSeconds: device.reportIntervalSeconds) else { continue }
             let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
+            if rule.perResident {
+                // `where` first: it leaves out most devices (their call buttons), before any look-up by resident.
+                var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
+                                                awayUntil: awayUntil(id, device), now: now)
+                defer { record(&context, in: index) }
+                if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
+                let key = device.residentKey
+                let state = slots[index].groups[key] ?? RuleKeyState()
+                if state.active { continue }
+                if let found = absentResidents[key] {
+                    if id < found.id { absentResidents[key] = (id, entry) }
+                    continue
+                }
+                guard let due = absenceDue(rule, state, limit: limit, awayUntil: context.awayUntil, armed: armed,
+                                           resumed: resumed, now: now, next: &next) else { continue }
+                guard now >= due else {
+                    next = min(next, due)
+                    continue
+                }
+                guard allows(index, rule, state, &context) else { continue }
+                absentResidents[key] = (id, entry)
+                continue
+            }
             let deviceSlot = states.device(id)
             let stateEntry = deviceSlot.flatMap { states.entry(rule: index, device: $0) }
             var state = stateEntry.map { states[$0] } ?? RuleKeyState()
             if state.active { continue }
             var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
-                                            awayUntil: away[id], now: now)
+                                            awayUntil: awayUntil(id, device), now: now)
             defer { record(&context, in: index) }
             if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
-            var base = state.lastSeen ?? armed
-            if rule.usesAway, let until = away[id] {
-                if now < until {
-                    next = min(next, until)
-                    continue
-                }
-                base = max(base, until)
-            }
-            let due = max(base.plus(limit), resumed.plus(min(limit, Self.startGrace)))
+            guard let due = absenceDue(rule, state, limit: limit, awayUntil: context.awayUntil, armed: armed,
+                                       resumed: resumed, now: now, next: &next) else { continue }
             guard now >= due else {
                 next = min(next, due)
                 continue
@@ -943,6 +1017,39 @@ public final class RuleEngine {
             let raisedDevice = deviceSlot ?? states.addDevice(id, record: entry)
             raise(index, rule, action, &state, key: id, device: raisedDevice, &actions)
             storeDevice(state, index, raisedDevice, entry: stateEntry)
+        }
+    }
+
+    /// When a key quiet since its state's last sighting (else since `armed`) is absent: `limit` after it, or after
+    /// the away note in force ended (nil while one is in force, which `next` then notes), and never before the
+    /// start grace after `resumed`.
+    private func absenceDue(_ rule: CompiledRule, _ state: RuleKeyState, limit: Int64, awayUntil: EpochMillis?,
+                            armed: EpochMillis, resumed: EpochMillis, now: EpochMillis, next: inout EpochMillis) -> EpochMillis? {
+        var base = state.lastSeen ?? armed
+        if rule.usesAway, let until = awayUntil {
+            if now < until {
+                next = min(next, until)
+                return nil
+            }
+            base = max(base, until)
+        }
+        return max(base.plus(limit), resumed.plus(min(limit, Self.startGrace)))
+    }
+
+    /// Raises the residents an absence check found absent (rule `index`, `by resident`), in the order of their
+    /// keys; each event is keyed by the resident and told from their device of the smallest id.
+    private func raiseAbsentResidents(_ absent: [String: (id: String, entry: DeviceEntry)], _ index: Int, _ rule: CompiledRule,
+                                      _ now: EpochMillis, _ actions: inout [RuleAction]) {
+        for key in absent.keys.sorted() {
+            guard let (id, entry) = absent[key] else { continue }
+            var state = slots[index].groups[key] ?? RuleKeyState()
+            guard !state.active else { continue }
+            var context = EvaluationContext(payload: JSONObject(), segments: Self.registrySegments(id: id, entry.record), deviceID: id,
+                                            device: entry, awayUntil: awayUntil(id, entry.record), now: now)
+            let action = makeRaise(rule, key: key, group: "", kind: entry.record.kind, topic: "", payloadText: "", &context)
+            record(&context, in: index)
+            raise(index, rule, action, &state, key: key, device: nil, &actions)
+            storeGroup(state, index, rule, key: key)
         }
     }
 

@@ -115,6 +115,7 @@ extension RuleExpr {
         case .name: text = entry.record.residentName
         case .phone: text = entry.record.residentPhone
         case .emergencyContact: text = entry.record.emergencyContact
+        case .id: text = entry.record.residentID
         case .livesAlone: return entry.record.livesAlone.map { .bool($0) } ?? .missing
         case .away: return .missing
         }

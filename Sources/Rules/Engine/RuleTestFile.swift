@@ -270,6 +270,7 @@ struct RuleTestFile {
             case "resident_phone": record.residentPhone = value
             case "lives_alone": record.livesAlone = ["true", "yes", "1"].contains(value.lowercased())
             case "emergency_contact": record.emergencyContact = value
+            case "resident_id": record.residentID = value
             default: record.extra[key] = value
             }
         }

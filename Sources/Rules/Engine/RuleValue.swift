@@ -61,7 +61,7 @@ enum DeviceField: Sendable, Equatable {
 
 /// A registry field of `resident.*` (plus `away`, from the engine's away notes).
 enum ResidentField: String, Sendable, Equatable, CaseIterable {
-    case name, phone, livesAlone = "lives_alone", emergencyContact = "emergency_contact", away
+    case name, phone, livesAlone = "lives_alone", emergencyContact = "emergency_contact", away, id
 }
 
 /// Comparison operators.

@@ -45,6 +45,7 @@ enum KnownFields {
     /// Registry fields of `resident.*` with their types.
     static let residentTypes: [String: StaticType] = [
         "name": .string, "phone": .string, "lives_alone": .bool, "emergency_contact": .string, "away": .bool,
+        "id": .string,
     ]
 
     /// The closest candidate within two edits, for "did you mean" hints.

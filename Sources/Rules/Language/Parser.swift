@@ -230,6 +230,14 @@ struct Parser {
         case "absent":
             try once(rule.absent, keyword)
             rule.absent = try parseDuration("after 'absent'")
+            if current.isWord("by"), !current.startsLine {
+                let by = advance()
+                guard current.isWord("resident"), !current.startsLine else {
+                    throw fail("expected 'resident' after 'absent DURATION by' (e.g. 'absent 48h by resident'), found \(current.describe)")
+                }
+                advance()
+                rule.absentByResident = span(from: by.range)
+            }
         case "silent":
             try once(rule.silent, keyword)
             guard case .multiplier(let factor) = current.kind else {

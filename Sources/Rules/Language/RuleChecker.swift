@@ -77,6 +77,11 @@ struct RuleChecker {
             for case (let clause, let range?) in conflicts {
                 report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range)
             }
+            if let by = rule.absentByResident, let known = options.residentKinds,
+               kinds.map({ $0.isDisjoint(with: known) }) ?? known.isEmpty {
+                let which = kinds.map { "no \($0.sorted().joined(separator: " or ")) device" } ?? "no device"
+                report(.warning, "'by resident' keys on the registry's resident_id, but \(which) in the registry has one: each device counts as its own resident", by)
+            }
             if rule.silent != nil, rule.when != nil {
                 report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range)
             }
@@ -240,7 +245,7 @@ struct RuleChecker {
             onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
             renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
             downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil,
-            escalation: escalation)
+            escalation: escalation, perResident: rule.absent != nil && rule.absentByResident != nil)
     }
 
     /// One `escalate after …` step: something to do (a level or targets), `report in` only for teams.
@@ -468,7 +473,7 @@ struct RuleChecker {
             if root == "resident" {
                 if let resident = ResidentField(rawValue: field) { return (.resident(resident), KnownFields.residentTypes[field] ?? .string) }
                 let hint = KnownFields.suggestion(for: field, among: KnownFields.residentTypes.keys).map { "; did you mean 'resident.\($0)'?" } ?? ""
-                report(.error, "unknown resident field 'resident.\(field)'\(hint) (known: name, phone, lives_alone, emergency_contact, away)", range)
+                report(.error, "unknown resident field 'resident.\(field)'\(hint) (known: id, name, phone, lives_alone, emergency_contact, away)", range)
                 return (.constant(.missing), .any)
             }
             guard let slot = options.layout.slot(of: field) else {

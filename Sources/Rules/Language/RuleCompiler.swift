@@ -31,10 +31,14 @@ public struct CompileOptions: Sendable {
     /// these (else an error); when nil, any name is accepted as an extra column unless it looks like a
     /// misspelt built-in field.
     public var deviceColumns: Set<String>?
+    /// Kinds of the registry's devices that name a resident id. When given, a rule `absent … by resident` none of
+    /// whose kinds is among them gets a warning (each of its devices is then its own resident).
+    public var residentKinds: Set<String>?
     /// Creates options.
-    public init(layout: TopicLayout = .standard, deviceColumns: Set<String>? = nil) {
+    public init(layout: TopicLayout = .standard, deviceColumns: Set<String>? = nil, residentKinds: Set<String>? = nil) {
         self.layout = layout
         self.deviceColumns = deviceColumns
+        self.residentKinds = residentKinds
     }
 }
 

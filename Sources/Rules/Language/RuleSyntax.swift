@@ -55,6 +55,8 @@ struct RuleSyntax: Sendable {
     var atOnce: ExprSyntax?
     var count: (n: Located<Double>, within: Located<Int64>)?
     var absent: Located<Int64>?
+    /// `absent D by resident`: where it was written (one state per resident, not per device).
+    var absentByResident: SourceRange?
     var silent: Located<Double>?
     /// `correlate N devices by FIELD, … within D [including M KIND]`: `including` requires M of the counting
     /// devices to be of kind KIND (a fire is confirmed by a smoke alarm, never by call buttons alone).

@@ -3,7 +3,7 @@
 /// A value type backed by one shared, immutable object (copying a record is one reference count), so a
 /// registry of 1,000,000 devices holds each device once, about 110 bytes plus its longer texts. The fields
 /// that few devices differ in (kind, community, building, unit, grid, owner, report interval, lives alone,
-/// extra columns) live in a second object that records loaded together share (see `DeviceRecordInterner`).
+/// resident id, extra columns) live in a second object that records loaded together share (see `DeviceRecordInterner`).
 public struct DeviceRecord: Sendable, Equatable {
     /// The packed fields.
     private var storage: DeviceRecordStorage
@@ -68,6 +68,13 @@ public struct DeviceRecord: Sendable, Equatable {
         get { storage.shared.livesAlone }
         set { update { $0.livesAlone = newValue } }
     }
+    /// The resident's id (`R-0001`): the devices of one person (door, call button) share it, and absence rules
+    /// `by resident` key on it. Empty when the registry names none: the device is then its own resident (two
+    /// residents are never merged by name).
+    public var residentID: String {
+        get { storage.shared.residentID }
+        set { update { $0.residentID = newValue } }
+    }
     /// Emergency contact (name and phone in one field, as operators write it).
     public var emergencyContact: String {
         get { storage.emergencyContact }
@@ -83,12 +90,13 @@ public struct DeviceRecord: Sendable, Equatable {
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
                 address: String = "", grid: String = "", owner: String = "", reportIntervalSeconds: Int64? = nil,
                 residentName: String = "", residentPhone: String = "", livesAlone: Bool? = nil,
-                emergencyContact: String = "", extra: [String: String] = [:]) {
+                emergencyContact: String = "", extra: [String: String] = [:], residentID: String = "") {
         var interner = DeviceRecordInterner()
         self.init(DeviceRecordFields(
             id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
             owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
-            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra),
+            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra,
+            residentID: residentID),
             interner: &interner)
     }
 
@@ -100,7 +108,7 @@ public struct DeviceRecord: Sendable, Equatable {
             shared: interner.shared(DeviceRecordSharedFields(
                 kind: fields.kind, community: fields.community, building: fields.building, unit: fields.unit,
                 grid: fields.grid, owner: fields.owner, reportIntervalSeconds: fields.reportIntervalSeconds,
-                livesAlone: fields.livesAlone, extra: fields.extra)))
+                livesAlone: fields.livesAlone, extra: fields.extra, residentID: fields.residentID)))
     }
 
     /// A record of the texts that differ from device to device and shared fields from a `DeviceRecordInterner`.
@@ -115,7 +123,8 @@ public struct DeviceRecord: Sendable, Equatable {
         DeviceRecordFields(
             id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
             owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
-            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra)
+            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra,
+            residentID: residentID)
     }
 
     /// Changes fields (a new storage object: others holding this record keep the old values).
@@ -125,6 +134,10 @@ public struct DeviceRecord: Sendable, Equatable {
         var interner = DeviceRecordInterner()
         self = DeviceRecord(fields, interner: &interner)
     }
+
+    /// The key absence rules `by resident` count this device's person under: the resident id, else the
+    /// device's own id (never the resident's name).
+    public var residentKey: String { residentID.isEmpty ? id : residentID }
 
     /// Records are equal when every field is.
     public static func == (lhs: DeviceRecord, rhs: DeviceRecord) -> Bool {

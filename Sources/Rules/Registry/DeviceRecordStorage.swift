@@ -14,6 +14,7 @@ struct DeviceRecordFields: Equatable {
     var livesAlone: Bool?
     var emergencyContact = ""
     var extra: [String: String] = [:]
+    var residentID = ""
 }
 
 /// What one record holds for itself: the texts that differ from device to device, and its shared fields.
@@ -53,9 +54,12 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
     let reportIntervalSeconds: Int64?
     let livesAlone: Bool?
     let extra: [String: String]
+    /// The resident id: here rather than per record, so that the many devices without one pay nothing for it
+    /// (only a resident's two or three devices share such an object).
+    let residentID: String
 
     init(kind: String, community: String, building: String, unit: String, grid: String, owner: String,
-         reportIntervalSeconds: Int64?, livesAlone: Bool?, extra: [String: String]) {
+         reportIntervalSeconds: Int64?, livesAlone: Bool?, extra: [String: String], residentID: String = "") {
         self.kind = kind
         self.community = community
         self.building = building
@@ -65,6 +69,7 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
         self.reportIntervalSeconds = reportIntervalSeconds
         self.livesAlone = livesAlone
         self.extra = extra
+        self.residentID = residentID
     }
 
     /// Equal when every field has the same UTF-8 bytes (interning wants exact copies, and comparing bytes
@@ -74,10 +79,11 @@ final class DeviceRecordSharedFields: Sendable, Hashable {
             && lhs.building.hasSameUTF8(as: rhs.building) && lhs.unit.hasSameUTF8(as: rhs.unit)
             && lhs.grid.hasSameUTF8(as: rhs.grid) && lhs.owner.hasSameUTF8(as: rhs.owner)
             && lhs.reportIntervalSeconds == rhs.reportIntervalSeconds && lhs.livesAlone == rhs.livesAlone && lhs.extra == rhs.extra
+            && lhs.residentID.hasSameUTF8(as: rhs.residentID)
     }
 
     func hash(into hasher: inout Hasher) {
-        for text in [kind, community, building, unit, grid, owner] {
+        for text in [kind, community, building, unit, grid, owner, residentID] {
             text.hashUTF8(into: &hasher)
             hasher.combine(0xFF as UInt8)
         }

@@ -16,7 +16,8 @@ public struct DeviceRegistryError: FileIssueList, Sendable, Equatable {
 ///
 /// Columns by header name (case-insensitive, any order): `id` (required), `kind`, `community`, `building`,
 /// `unit`, `address`, `grid`, `owner`, `report_interval_s`, `resident_name`, `resident_phone`, `lives_alone`,
-/// `emergency_contact`; any other column goes to `DeviceRecord.extra` under its header name.
+/// `emergency_contact`, `resident_id`; any other column goes to `DeviceRecord.extra` under its header name. A
+/// resident id may not be the id of a device (absence rules `by resident` key on either).
 /// Quoted fields may contain commas, newlines and doubled quotes; a UTF-8 byte order mark is skipped.
 extension DeviceRegistry {
     /// Most problems reported from one file.
@@ -69,7 +70,10 @@ extension DeviceRegistry {
         let expectedRows = bytes.reduce(into: 0) { count, byte in if byte == 0x0A { count += 1 } }
         if issues.isEmpty, let devices = Self.recordsInTwoParts(of: bytes, from: reader.position, expectedRows: expectedRows,
                                                                  columns: columns.count, layout: layout) {
+            let (clashes, residentKinds) = Self.residentIDs(devices, layout: layout, bytes: bytes, columns: columns.count, fileName: fileName)
+            guard clashes.isEmpty else { throw DeviceRegistryError(issues: clashes) }
             self.init(devices: devices, extraColumns: devices.isEmpty ? [] : Set(layout.extra.map(\.name)))
+            self.residentKinds = residentKinds
             sourceDigest = Self.digest(of: bytes)
             return
         }
@@ -100,11 +104,16 @@ extension DeviceRegistry {
             let firstLines = Self.firstLines(of: Set(repeated.map(\.id)), in: bytes, columns: columns.count, layout: layout)
             for (id, issue) in repeated { issues[issue].message = "device '\(id)' is already listed on line \(firstLines[id] ?? 0)" }
         }
+        var residentKinds: Set<String> = []
+        if issues.isEmpty {
+            (issues, residentKinds) = Self.residentIDs(devices, layout: layout, bytes: bytes, columns: columns.count, fileName: fileName)
+        }
         guard issues.isEmpty else {
             let ordered = issues.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
             throw DeviceRegistryError(issues: Array(ordered.prefix(Self.maximumIssues)))
         }
         self.init(devices: devices, extraColumns: devices.isEmpty ? [] : Set(layout.extra.map(\.name)))
+        self.residentKinds = residentKinds
         sourceDigest = Self.digest(of: bytes)
     }
 }
@@ -129,6 +138,27 @@ extension DeviceRegistry {
         hash &*= 0xbf58_476d_1ce4_e5b9
         hash ^= hash >> 32
         return "csv1:\(bytes.count):\(String(hash, radix: 16))"
+    }
+
+    /// The kinds of the devices that name a resident id, and a problem for each device whose resident id is also
+    /// a device id (absence rules `by resident` key on either, so the two must never meet); nothing without a
+    /// `resident_id` column (no pass over the devices).
+    fileprivate static func residentIDs(_ devices: [String: DeviceRecord], layout: RegistryColumns, bytes: [UInt8],
+                                        columns: Int, fileName: String) -> (issues: [DeviceRegistryIssue], kinds: Set<String>) {
+        guard layout.residentID != nil else { return ([], []) }
+        var kinds: Set<String> = []
+        var clashing: [DeviceRecord] = []
+        for record in devices.values where !record.residentID.isEmpty {
+            kinds.insert(record.kind)
+            if devices[record.residentID] != nil { clashing.append(record) }
+        }
+        guard !clashing.isEmpty else { return ([], kinds) }
+        let lines = firstLines(of: Set(clashing.map(\.id)), in: bytes, columns: columns, layout: layout)
+        let issues = clashing.map { record in
+            DeviceRegistryIssue(file: fileName, line: lines[record.id] ?? 0,
+                                message: "resident_id '\(record.residentID)' of '\(record.id)' is also a device id; use ids of their own for residents (R-0001)")
+        }
+        return (Array(issues.sorted { ($0.line, $0.message) < ($1.line, $1.message) }.prefix(maximumIssues)), kinds)
     }
 
     /// The line of the record that first listed each of `ids` (a second pass over the file, made only
@@ -224,11 +254,11 @@ extension DeviceRegistry {
 fileprivate struct RegistryColumns {
     static let known: Set<String> = [
         "id", "kind", "community", "building", "unit", "address", "grid", "owner", "report_interval_s",
-        "resident_name", "resident_phone", "lives_alone", "emergency_contact",
+        "resident_name", "resident_phone", "lives_alone", "emergency_contact", "resident_id",
     ]
 
     let id, kind, community, building, unit, address, grid, owner, reportInterval: Int?
-    let residentName, residentPhone, livesAlone, emergencyContact: Int?
+    let residentName, residentPhone, livesAlone, emergencyContact, residentID: Int?
     /// Other columns: header name and position.
     let extra: [(name: String, index: Int)]
 
@@ -246,6 +276,7 @@ fileprivate struct RegistryColumns {
         residentPhone = columnIndex["resident_phone"]
         livesAlone = columnIndex["lives_alone"]
         emergencyContact = columnIndex["emergency_contact"]
+        residentID = columnIndex["resident_id"]
         extra = columnIndex.filter { !Self.known.contains($0.key) }.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
     }
 }
@@ -268,8 +299,8 @@ fileprivate struct RegistryRowBuilder {
 
     init(layout: RegistryColumns) {
         self.layout = layout
-        sharedTextColumns = [layout.kind, layout.community, layout.building, layout.unit, layout.grid, layout.owner]
-            + layout.extra.map(\.index)
+        sharedTextColumns = [layout.kind, layout.community, layout.building, layout.unit, layout.grid, layout.owner,
+                             layout.residentID] + layout.extra.map(\.index)
     }
 
     struct RowProblem: Error { var message: String }
@@ -280,6 +311,9 @@ fileprivate struct RegistryRowBuilder {
         guard let idColumn = layout.id, !fields[idColumn].isEmpty else { return .failure(RowProblem(message: "device id is empty")) }
         guard !reader.slice(fields[idColumn]).contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) else {
             return .failure(RowProblem(message: "device id '\(text(idColumn))' contains '/', '+' or '#', which cannot appear in a topic level"))
+        }
+        if let column = layout.residentID, reader.slice(fields[column]).contains(where: { $0 == UInt8(ascii: "/") || $0 < 0x20 }) {
+            return .failure(RowProblem(message: "resident_id of '\(text(idColumn))' contains '/' or a control character: '\(text(column))'"))
         }
         var interval: Int64?
         if let column = layout.reportInterval, !fields[column].isEmpty {
@@ -312,7 +346,7 @@ fileprivate struct RegistryRowBuilder {
             return DeviceRecordSharedFields(
                 kind: text(layout.kind), community: text(layout.community), building: text(layout.building),
                 unit: text(layout.unit), grid: text(layout.grid), owner: text(layout.owner),
-                reportIntervalSeconds: interval, livesAlone: alone, extra: extra)
+                reportIntervalSeconds: interval, livesAlone: alone, extra: extra, residentID: text(layout.residentID))
         }
         return .success(DeviceRecord(
             id: text(idColumn), address: text(layout.address), residentName: text(layout.residentName),

@@ -7,6 +7,8 @@ public struct DeviceRegistry: Sendable {
     /// A digest of the CSV bytes the registry was read from (nil when built from records): equal bytes give
     /// an equal registry, so a caller can tell an unchanged registry file in one pass over its bytes.
     public internal(set) var sourceDigest: String?
+    /// Kinds of the devices that name a resident id (`resident_id`), for checking rules `absent … by resident`.
+    public internal(set) var residentKinds: Set<String> = []
 
     /// Creates a registry from records; a later record with the same id replaces an earlier one.
     public init(_ records: [DeviceRecord] = []) {
@@ -15,7 +17,10 @@ public struct DeviceRegistry: Sendable {
         for record in records { devices[record.id] = record }
         self.devices = devices
         extraColumns = []
-        for record in devices.values where !record.extra.isEmpty { extraColumns.formUnion(record.extra.keys) }
+        for record in devices.values {
+            if !record.extra.isEmpty { extraColumns.formUnion(record.extra.keys) }
+            if !record.residentID.isEmpty { residentKinds.insert(record.kind) }
+        }
     }
 
     /// Creates a registry from records already keyed by id, whose extra columns are `extraColumns`.

@@ -2,19 +2,22 @@ import Daemon
 import EventCore
 import Vocabulary
 
-/// `lookout away add`: a resident is away (hospital, visiting family): absence rules stay quiet until then.
+/// `lookout away add`: a resident is away (hospital, visiting family): absence rules stay quiet until then. The
+/// note names a device or a resident id (`resident_id` in the registry); either way it holds for every device
+/// of that resident.
 struct AwayAddCommand: Command {
     static let name = "away add"
     static let help = CommandHelp(
         summary: "note that a resident is away, so absence rules stay quiet until then",
-        usage: "--device ID --until WHEN --reason TEXT",
+        usage: "--device ID|--resident ID --until WHEN --reason TEXT",
         options: [
-            .value("device", "ID", help: "the resident's device (door or call button) (required)"),
+            .value("device", "ID", help: "the resident's device (door or call button); the note holds for all their devices"),
+            .value("resident", "ID", help: "the resident id of the registry (R-0001) instead of a device"),
             .value("until", "WHEN", help: "until a time (2026-11-30, 2026-11-30T18:00) or for a duration (3d) (required)"),
             .value("reason", "TEXT", help: "why, for the record (required)"),
         ],
         examples: ["lookout away add --device DR-0012 --until 2026-11-30 --reason 'in hospital'",
-                   "lookout away add --device SOS-0003 --until 3d --reason 'visiting family'"])
+                   "lookout away add --resident R-0003 --until 3d --reason 'visiting family'"])
 
     let context: CLIContext
     let device: String
@@ -24,7 +27,10 @@ struct AwayAddCommand: Command {
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         _ = try arguments.positionals(exactly: [])
-        device = try arguments.required("device")
+        guard (arguments.value("device") == nil) != (arguments.value("resident") == nil) else {
+            throw CLIError.usage("away add: give either --device ID or --resident ID")
+        }
+        device = try arguments.required(arguments.value("resident") == nil ? "device" : "resident")
         let when = try arguments.required("until")
         guard let time = TimeText.futureTime(when, now: context.now), time > context.now else {
             throw CLIError.usage("away add: --until needs a future time (2026-11-30T18:00) or a duration (3d), not '\(when)'")
@@ -45,6 +51,7 @@ struct AwayListCommand: RecordListCommand {
     static let name = "away list"
     static let help = CommandHelp(summary: "list away notes in force", usage: "",
                                   options: [.flag("json", help: "print a JSON array")], examples: ["lookout away list"])
+    /// Also the JSON key: a resident id is listed here too (kept as `device` for scripts that read it).
     static let subjectTitle = "DEVICE"
     static let emptyText = "No away notes in force."
     let context: CLIContext
