@@ -97,6 +97,7 @@ extension EventStore {
         try transaction {
             guard let event = try cachedActiveEvent(key: eventKey), event.record.status == .open else { return nil }
             try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
+            try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "renotified", at: at)
             return event.record
         }
     }
@@ -135,6 +136,7 @@ extension EventStore {
                 : "silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)")
         }
         try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)
+        try queueNotifications(for: event, targets: record.teams, step: 0, attempt: 1, reason: "raised", at: trigger.at)
         return event
     }
 
@@ -181,6 +183,9 @@ extension EventStore {
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event, previous: previous)
         try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
+        if rises, event.record.level == .red {
+            try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "upgraded", at: trigger.at)
+        }
     }
 
     /// SQL of `mergeableRecentEvent(for:)`: the key's most recent event, whatever its status.
@@ -217,6 +222,7 @@ extension EventStore {
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event, previous: before)
         try recordChange(event, action: EventAction.reopen.name, actor: actor, note: note, at: trigger.at)
+        try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "reopened", at: trigger.at)
     }
 
     /// Gives an upgraded event the title of the occurrence that upgraded it: the title says what the event is at
