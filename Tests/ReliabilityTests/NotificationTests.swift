@@ -1,0 +1,198 @@
+import EventCore
+import Foundation
+import LookoutTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReliabilityTests {
+    /// Issue 15 item 1 (out-of-band notification): the real lookoutd runs the shipped reference notifier
+    /// (`config/notifiers/http-post`, curl) against an HTTP server the test starts; re-notification, the server
+    /// being down, a failing notifier made visible, recovery, and a message due across a restart.
+    @Suite struct NotificationTests {
+        /// A call button for team `security`, re-notified every 10 s (the shortest the language allows) while nobody takes it.
+        static let rules = LookoutdProcess.Rules.files(["notify.rules": """
+            rule test_sos {
+              on kind sos channel event
+              when event == "sos"
+              level red
+              life_safety
+              title "Emergency call ({topic.device})"
+              team "security"
+              ack within 1h
+              renotify every 10s
+            }
+            rule test_smoke {
+              on kind smoke channel event
+              when event == "smoke"
+              level red
+              title "Smoke ({topic.device})"
+              team "security"
+              ack within 1h
+            }
+            """])
+
+        static let registry = """
+            id,kind,community,building,unit,address,grid,owner,report_interval_s,resident_name,resident_phone,lives_alone,emergency_contact
+            SOS-0301,sos,c01,3,1,Bldg 3 Unit 1 #101,grid-03,,,Wang Fang,13800000000,true,
+            SD-0401,smoke,c01,4,1,Bldg 4 Unit 1 #101,grid-04,,,,,,
+            SD-0402,smoke,c01,4,2,Bldg 4 Unit 2 #101,grid-04,,,,,,
+            SD-0403,smoke,c01,4,3,Bldg 4 Unit 3 #101,grid-04,,,,,,
+            """
+
+        /// A notifier configuration with the shipped http-post notifier for team `security` at `url`.
+        static func notifiers(url: String, tries: Int, backoff: String) throws -> (TemporaryDirectory, String) {
+            let directory = try TemporaryDirectory(prefix: "lookout-notifiers")
+            let path = directory.file("notifiers.conf")
+            try """
+                [notify]
+                operator_team = operator
+                failing_after = 3
+
+                [notifier http]
+                command = \(LookoutdProcess.repositoryFile("config/notifiers/http-post"))
+                timeout = 20s
+                tries = \(tries)
+                backoff = \(backoff)
+                backoff_max = \(backoff)
+
+                [team security]
+                notifier = http
+                contact = \(url)
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return (directory, path)
+        }
+
+        /// The daemon's timeline entries of `action` for event `id`.
+        static func timeline(_ daemon: LookoutdProcess, _ id: String, action: String) throws -> [TimelineEntry] {
+            try daemon.store().timeline(of: id).filter { $0.action == action }
+        }
+
+        @Test func referenceNotifierPostsRenotifiesFailsVisiblyAndRecovers() throws {
+            let broker = try MosquittoBroker()
+            let server = try HTTPRecorder()
+            let (notifiersDirectory, notifiersPath) = try Self.notifiers(url: server.url(), tries: 2, backoff: "200ms")
+            let daemon = try LookoutdProcess(broker: broker, rules: Self.rules, registry: Self.registry,
+                                             settings: ["notify": ["notifiers": notifiersPath]])
+            try daemon.start()
+            _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
+                try daemon.store().registeredDevices(in: .community("c01")) == 4 ? true : nil
+            }
+            let watch = try WatchFollower(databasePath: daemon.databasePath)
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
+            try publisher.flush()
+            let event = try waitFor("the call-button event", log: daemon.log) { try daemon.events().first { $0.rule == "test_sos" } }
+
+            // The first message: POSTed with the event as JSON and the idempotency key of step 0, attempt 1.
+            let first = try waitFor("the first notification at the HTTP server", log: daemon.log) { server.requests.first }
+            #expect(first.method == "POST")
+            #expect(first.path == "/hook")
+            #expect(first.headers["idempotency-key"] == "\(event.id).s0.a1.security")
+            #expect(first.headers["content-type"] == "application/json")
+            #expect(first.headers["x-lookout-level"] == "red")
+            let body = try JSONDecoder().decode(EventRecord.self, from: Data(first.body.utf8))
+            #expect(body.id == event.id)
+            #expect(body.level == .red)
+            #expect(body.teams == ["security"])
+            let notified = try waitFor("the outcome on the timeline", log: daemon.log) {
+                try Self.timeline(daemon, event.id, action: "notified").first
+            }
+            #expect(notified.note.contains("security via http (attempt 1"))
+
+            // Nobody takes it: re-notified (a new key), and the watch bell rings again for the renotified change.
+            let second = try waitFor("a re-notification at the HTTP server", log: daemon.log) {
+                server.requests.first { $0.headers["idempotency-key"] == "\(event.id).s0.a2.security" }
+            }
+            #expect(second.body.contains("\"id\":\"\(event.id)\""))
+            let ring = try waitFor("the renotified change ringing in watch", log: watch.output) {
+                watch.output.split(separator: "\n").first { $0.contains("RENOTIFIED") && $0.contains(event.id) }
+            }
+            #expect(ring.hasSuffix("\u{07}"))
+            // A notification outcome is on the timeline only: it never rings.
+            #expect(!watch.output.contains("NOTIFY_"))
+
+            // The gateway goes down: tries fail (curl cannot connect), are retried with backoff, are on the
+            // timeline, and after three failures in a row the notifier is failing: status row, metrics, green event.
+            server.stop()
+            try publisher.publish("c01/smoke/SD-0401/event", #"{"event":"smoke","state":"alarm"}"#)
+            try publisher.publish("c01/smoke/SD-0402/event", #"{"event":"smoke","state":"alarm"}"#)
+            try publisher.flush()
+            let failed = try waitFor("a failed try on the timeline", log: daemon.log) {
+                try daemon.events().filter { $0.rule == "test_smoke" }.flatMap { try Self.timeline(daemon, $0.id, action: "notify_failed") }.first
+            }
+            #expect(failed.note.contains("exit 7"))
+            _ = try waitFor("a message given up on the timeline", log: daemon.log) {
+                try daemon.events().filter { $0.rule == "test_smoke" }.flatMap { try Self.timeline(daemon, $0.id, action: "notify_gave_up") }.first
+            }
+            let failingEvent = try waitFor("the notifier_failing event", log: daemon.log) {
+                try daemon.events().first { $0.rule == "notifier_failing" && $0.status == .open }
+            }
+            #expect(failingEvent.level == .green)
+            #expect(failingEvent.teams == ["operator"])
+            _ = try waitFor("the status row naming the failing notifier", log: daemon.log) {
+                try daemon.statusRow()["notifiers_failing"] == "http" ? true : nil
+            }
+            _ = try waitFor("lookout_notifier_failing 1", log: daemon.log) {
+                daemon.metric(#"lookout_notifier_failing{notifier="http"}"#) == 1 ? true : nil
+            }
+            #expect((daemon.metric(#"lookout_notifications_total{notifier="http",outcome="gave_up"}"#) ?? 0) >= 1)
+            let status = try SilenceTests.lookout(daemon, ["status"])
+            #expect(status.status == 1)
+            #expect(status.stdout.contains("FAILING http: "))
+
+            // Back up on the same port: the next message goes through and the notifier recovers.
+            let again = try HTTPRecorder(port: server.port)
+            try publisher.publish("c01/smoke/SD-0403/event", #"{"event":"smoke","state":"alarm"}"#)
+            try publisher.flush()
+            _ = try waitFor("a notification after the server is back", log: daemon.log) { again.requests.first }
+            _ = try waitFor("the notifier_failing event cleared", log: daemon.log) {
+                try daemon.events().first { $0.rule == "notifier_failing" }?.status == .cleared ? true : nil
+            }
+            _ = try waitFor("the status row without failing notifiers", log: daemon.log) {
+                try daemon.statusRow()["notifiers_failing"] == "" ? true : nil
+            }
+            _ = try waitFor("lookout_notifier_failing 0", log: daemon.log) {
+                daemon.metric(#"lookout_notifier_failing{notifier="http"}"#) == 0 ? true : nil
+            }
+            watch.stop()
+            #expect(daemon.stop() == 0)
+            withExtendedLifetime(notifiersDirectory) {}
+        }
+
+        /// A message due while the daemon is stopped is sent when it starts, with the same idempotency key.
+        @Test func messageDueWhileStoppedIsSentAfterRestartWithTheSameKey() throws {
+            let broker = try MosquittoBroker()
+            let server = try HTTPRecorder()
+            server.answer(with: 503)
+            let (notifiersDirectory, notifiersPath) = try Self.notifiers(url: server.url(), tries: 5, backoff: "3s")
+            let daemon = try LookoutdProcess(broker: broker, rules: Self.rules, registry: Self.registry,
+                                             settings: ["notify": ["notifiers": notifiersPath]])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publish("c01/smoke/SD-0401/event", #"{"event":"smoke","state":"alarm"}"#)
+            try publisher.flush()
+            let event = try waitFor("the smoke event", log: daemon.log) { try daemon.events().first { $0.rule == "test_smoke" } }
+            // The gateway refuses the first try (HTTP 503: curl exits 22); the retry is due in 3 s.
+            let failed = try waitFor("the refused first try on the timeline", log: daemon.log) {
+                try Self.timeline(daemon, event.id, action: "notify_failed").first
+            }
+            #expect(failed.note.contains("exit 22"))
+            daemon.killHard()
+            let refused = server.requests
+            #expect(refused.count == 1)
+            server.answer(with: 200)
+            try daemon.start()
+            let delivered = try waitFor("the retried message after the restart", log: daemon.log) {
+                try Self.timeline(daemon, event.id, action: "notified").first
+            }
+            #expect(delivered.note.contains("try 2"))
+            let requests = server.requests
+            #expect(requests.count == 2)
+            #expect(requests.map { $0.headers["idempotency-key"] } == Array(repeating: "\(event.id).s0.a1.security", count: 2))
+            #expect(daemon.stop() == 0)
+            withExtendedLifetime(notifiersDirectory) {}
+        }
+    }
+}
