@@ -79,6 +79,18 @@ extension ReliabilityTests {
             _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
                 try daemon.store().registeredDevices(in: .community("c01")) == 4 ? true : nil
             }
+            // `lookout notify test` goes through the daemon's real path: sent, or why not.
+            let test = try SilenceTests.lookout(daemon, ["notify", "test", "security"])
+            #expect(test.status == 0, "\(test.stderr)")
+            #expect(test.stdout.contains("test message to security sent via http"))
+            let testRequest = try #require(server.requests.first)
+            #expect(testRequest.headers["idempotency-key"]?.hasPrefix("test.") == true)
+            #expect(testRequest.body.contains("\"test\":true"))
+            let nobody = try SilenceTests.lookout(daemon, ["notify", "test", "nobody", "--json"])
+            #expect(nobody.status == 1)
+            #expect(nobody.stdout.contains("\"state\": \"gave_up\"") || nobody.stdout.contains("\"state\":\"gave_up\""))
+            #expect(nobody.stderr.contains("no notifier is configured for nobody"))
+
             let watch = try WatchFollower(databasePath: daemon.databasePath)
             let publisher = try TestPublisher(broker: broker)
             try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
@@ -86,7 +98,9 @@ extension ReliabilityTests {
             let event = try waitFor("the call-button event", log: daemon.log) { try daemon.events().first { $0.rule == "test_sos" } }
 
             // The first message: POSTed with the event as JSON and the idempotency key of step 0, attempt 1.
-            let first = try waitFor("the first notification at the HTTP server", log: daemon.log) { server.requests.first }
+            let first = try waitFor("the first notification at the HTTP server", log: daemon.log) {
+                server.requests.first { $0.headers["x-lookout-event"] == event.id }
+            }
             #expect(first.method == "POST")
             #expect(first.path == "/hook")
             #expect(first.headers["idempotency-key"] == "\(event.id).s0.a1.security")
@@ -138,6 +152,9 @@ extension ReliabilityTests {
                 daemon.metric(#"lookout_notifier_failing{notifier="http"}"#) == 1 ? true : nil
             }
             #expect((daemon.metric(#"lookout_notifications_total{notifier="http",outcome="gave_up"}"#) ?? 0) >= 1)
+            let downTest = try SilenceTests.lookout(daemon, ["notify", "test", "security"])
+            #expect(downTest.status == 1)
+            #expect(downTest.stderr.contains("not sent via http: exit 7"), "\(downTest.stderr)")
             let status = try SilenceTests.lookout(daemon, ["status"])
             #expect(status.status == 1)
             #expect(status.stdout.contains("FAILING http: "))

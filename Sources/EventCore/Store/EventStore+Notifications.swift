@@ -68,6 +68,18 @@ extension EventStore {
         }
     }
 
+    /// Withdraws a message nobody has tried yet (a test message lookoutd did not take in time); false when a try
+    /// was already made or it is done.
+    public func withdrawNotification(id: Int64) throws -> Bool {
+        try transaction {
+            try connection.cached("""
+                UPDATE notifications SET state = 'gave_up', last_error = 'withdrawn before a try', finished_at = ?
+                WHERE id = ? AND state = 'pending' AND tries = 0
+                """).execute(binding: EventStore.nowMillis(), id)
+            return connection.changedRowCount > 0
+        }
+    }
+
     /// Columns of `notification(row:)`.
     private static let notificationColumns = """
         id, event_id, target, step, attempt, reason, idempotency_key, state, tries, max_tries, next_try_at, notifier,
