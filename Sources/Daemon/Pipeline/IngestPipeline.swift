@@ -526,6 +526,7 @@ public final class IngestPipeline: MQTTConsumer {
             topic: action.topic, payload: action.payloadText, at: arrivedAt)
         trigger.lifeSafety = action.lifeSafety
         trigger.upgradeReason = action.upgradeReason
+        if action.group.isEmpty { trigger.emergencyPhone = engine.registry[action.deviceID]?.emergencyPhone ?? "" }
         trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }

@@ -124,7 +124,7 @@ extension EventStore {
             rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
             acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
             onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
-        event.rowID = try insert(event)
+        event.rowID = try insert(event, emergencyPhone: trigger.emergencyPhone)
         event.record.id = StoredEvent.readableID(event.rowID)
         var notes: [String] = []
         if record.raisedAfterOccurrence != nil, let occurredAt = record.occurredAt {
