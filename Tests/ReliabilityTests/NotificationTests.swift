@@ -178,6 +178,54 @@ extension ReliabilityTests {
             withExtendedLifetime(notifiersDirectory) {}
         }
 
+        /// A call button's step notifies the resident's emergency contact at once: the registry's emergency phone is
+        /// the contact passed to the notifier (`emergency-contact` target), here as the reference notifier's header.
+        @Test func emergencyContactIsToldWithTheRegisteredPhone() throws {
+            let broker = try MosquittoBroker()
+            let server = try HTTPRecorder()
+            let directory = try TemporaryDirectory(prefix: "lookout-notifiers")
+            let notifiersPath = directory.file("notifiers.conf")
+            try """
+                [notifier relatives]
+                command = \(LookoutdProcess.repositoryFile("config/notifiers/http-post")) \(server.url("/sms"))
+                [team emergency-contact]
+                notifier = relatives
+                """.write(toFile: notifiersPath, atomically: true, encoding: .utf8)
+            let rules = LookoutdProcess.Rules.files(["sos.rules": """
+                rule test_sos {
+                  on kind sos channel event
+                  when event == "sos"
+                  level red
+                  title "Emergency call ({topic.device})"
+                  team "security", "emergency-contact"
+                }
+                """])
+            let registry = """
+                id,kind,community,building,unit,address,resident_name,resident_phone,emergency_contact,emergency_phone
+                SOS-0301,sos,c01,3,1,Bldg 3 Unit 1 #101,Wang Fang,13800000000,Wang Qiang (son),+86 139-0000-0001
+                """
+            let daemon = try LookoutdProcess(broker: broker, rules: rules, registry: registry,
+                                             settings: ["notify": ["notifiers": notifiersPath]])
+            try daemon.start()
+            _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
+                try daemon.store().registeredDevices(in: .community("c01")) == 1 ? true : nil
+            }
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
+            try publisher.flush()
+            let request = try waitFor("the message to the emergency contact", log: daemon.log) { server.requests.first }
+            let event = try #require(try daemon.events().first { $0.rule == "test_sos" })
+            #expect(request.path == "/sms")
+            #expect(request.headers["x-lookout-contact"] == "+86 139-0000-0001")
+            #expect(request.headers["idempotency-key"] == "\(event.id).s0.a1.emergency-contact")
+            _ = try waitFor("the outcome on the timeline", log: daemon.log) {
+                try Self.timeline(daemon, event.id, action: "notified").first { $0.note.hasPrefix("emergency-contact via relatives") }
+            }
+            // Team security has no notifier: not notified out of band (only `lookout watch`), and nothing queued for it.
+            #expect(server.requests.count == 1)
+            #expect(daemon.stop() == 0)
+        }
+
         /// A message due while the daemon is stopped is sent when it starts, with the same idempotency key.
         @Test func messageDueWhileStoppedIsSentAfterRestartWithTheSameKey() throws {
             let broker = try MosquittoBroker()
