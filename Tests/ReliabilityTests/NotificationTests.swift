@@ -152,6 +152,8 @@ extension ReliabilityTests {
                 daemon.metric(#"lookout_notifier_failing{notifier="http"}"#) == 1 ? true : nil
             }
             #expect((daemon.metric(#"lookout_notifications_total{notifier="http",outcome="gave_up"}"#) ?? 0) >= 1)
+            // The shipped alert rule pages on exactly this metric.
+            #expect(MetricsFileTests.metricNames(inExpressionsOf: try MetricsFileTests.alertRules).contains("lookout_notifier_failing"))
             let downTest = try SilenceTests.lookout(daemon, ["notify", "test", "security"])
             #expect(downTest.status == 1)
             #expect(downTest.stderr.contains("not sent via http: exit 7"), "\(downTest.stderr)")

@@ -87,10 +87,13 @@ final class NotificationService: Service, @unchecked Sendable {
         let command = NotifierCommand(
             command: notifier.command, environment: environment(message, event: subject?.event, contact: contact),
             input: input, timeoutSeconds: notifier.timeoutSeconds)
-        let result = command.run()
+        let result = command.run(stopping: { stopping })
         let now = clock()
         let outcome: NotificationOutcome
         switch result {
+        case .interrupted:
+            log.info("notification to \(message.target) via \(notifier.name) interrupted by the shutdown; sent again at the next start (key \(message.idempotencyKey))")
+            return
         case .success:
             outcome = .sent
         case .failure(let text):

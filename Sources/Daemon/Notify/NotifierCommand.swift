@@ -13,6 +13,8 @@ struct NotifierCommand {
         case success
         /// A failure, described for the timeline (`exit 22: curl: (22) …`, `timed out after 10s`).
         case failure(String)
+        /// Killed because the daemon is stopping: not a try (the message stays due, sent again at the next start).
+        case interrupted
     }
 
     /// The program and its arguments.
@@ -30,8 +32,9 @@ struct NotifierCommand {
     /// Variables passed on from the daemon's own environment (nothing else is: not the systemd sockets).
     static let inheritedVariables = ["PATH", "LANG", "LC_ALL", "TZ", "HOME", "CREDENTIALS_DIRECTORY"]
 
-    /// Runs the command; never throws (a command that cannot start is a failure).
-    func run() -> Result {
+    /// Runs the command; never throws (a command that cannot start is a failure). `stopping` is polled while it
+    /// runs: when it turns true the command is killed (a shutdown does not wait for a slow gateway).
+    func run(stopping: () -> Bool = { false }) -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
@@ -59,12 +62,16 @@ struct NotifierCommand {
         }
         writing.start()
         let pid = process.processIdentifier
-        if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut {
+        let deadline = DispatchTime.now() + timeoutSeconds
+        var interrupted = false
+        while finished.wait(timeout: min(.now() + 0.05, deadline)) == .timedOut {
+            interrupted = stopping()
+            guard interrupted || DispatchTime.now() >= deadline else { continue }
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
             finished.wait()
             errors.wait(seconds: 1)
-            return .failure("timed out after \(formatDuration(timeoutSeconds)), killed")
+            return interrupted ? .interrupted : .failure("timed out after \(formatDuration(timeoutSeconds)), killed")
         }
         errors.wait(seconds: 1)
         let detail = errors.firstLine
