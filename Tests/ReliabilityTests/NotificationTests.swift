@@ -228,6 +228,49 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
+        /// SIGHUP rereads the notifier file: a new contact is used for the next message; a file with errors is refused
+        /// with its line in the log, and the notifiers in force stay.
+        @Test func notifiersReloadOnSIGHUPAndABadFileKeepsTheOldOnes() throws {
+            let broker = try MosquittoBroker()
+            let server = try HTTPRecorder()
+            let (notifiersDirectory, notifiersPath) = try Self.notifiers(url: server.url("/before"), tries: 2, backoff: "200ms")
+            let daemon = try LookoutdProcess(broker: broker, rules: Self.rules, registry: Self.registry,
+                                             settings: ["notify": ["notifiers": notifiersPath]])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            func alarm(_ device: String) throws -> TimelineEntry {
+                try publisher.publish("c01/smoke/\(device)/event", #"{"event":"smoke","state":"alarm"}"#)
+                try publisher.flush()
+                let event = try waitFor("the event of \(device)", log: daemon.log) {
+                    try daemon.events().first { $0.deviceID == device }
+                }
+                return try waitFor("the notification of \(device)", log: daemon.log) {
+                    try daemon.store().timeline(of: event.id).first { $0.action.hasPrefix("notif") }
+                }
+            }
+            _ = try alarm("SD-0401")
+            #expect(server.requests.map(\.path) == ["/before"])
+
+            let text = try String(contentsOfFile: notifiersPath, encoding: .utf8)
+            try text.replacingOccurrences(of: "/before", with: "/after").write(toFile: notifiersPath, atomically: true, encoding: .utf8)
+            daemon.send(SIGHUP)
+            _ = try waitFor("the notifiers reloaded", log: daemon.log) { daemon.logLines(containing: "notifiers reloaded").first }
+            _ = try alarm("SD-0402")
+            #expect(server.requests.map(\.path) == ["/before", "/after"])
+
+            try (text + "\n[team police]\nnotifier = pager\n").write(toFile: notifiersPath, atomically: true, encoding: .utf8)
+            daemon.send(SIGHUP)
+            let refused = try waitFor("the bad notifier file refused", log: daemon.log) {
+                daemon.logLines(containing: "notifier reload refused").first
+            }
+            #expect(refused.contains("keeping the 1 notifiers in force"))
+            #expect(!daemon.logLines(containing: "uses notifier 'pager', which is not defined").isEmpty)
+            _ = try alarm("SD-0403")
+            #expect(server.requests.map(\.path) == ["/before", "/after", "/after"])
+            #expect(daemon.stop() == 0)
+            withExtendedLifetime(notifiersDirectory) {}
+        }
+
         /// A message due while the daemon is stopped is sent when it starts, with the same idempotency key.
         @Test func messageDueWhileStoppedIsSentAfterRestartWithTheSameKey() throws {
             let broker = try MosquittoBroker()
