@@ -33,13 +33,12 @@ public final class NotificationState: Sendable {
     /// Puts a reloaded configuration in force.
     public func replace(_ configuration: NotifierConfiguration) { configurationSlot.withLock { $0 = configuration } }
 
-    /// Every notifier's health, by name (configured notifiers that have not run yet included).
+    /// The health of each configured notifier, by name (one that has not run yet is healthy; one removed by a
+    /// reload is no longer reported).
     public var health: [String: Health] {
         let names = configuration.notifiers.keys
         return healthSlot.withLock { health in
-            var all = health
-            for name in names where all[name] == nil { all[name] = Health() }
-            return all
+            Dictionary(uniqueKeysWithValues: names.map { ($0, health[$0] ?? Health()) })
         }
     }
 
