@@ -271,6 +271,24 @@ extension ReliabilityTests {
             withExtendedLifetime(notifiersDirectory) {}
         }
 
+        /// `lookoutd --check` reads the notifier file too, and names the teams the rules use that no notifier reaches.
+        @Test func checkWarnsAboutTeamsWithoutANotifier() throws {
+            let broker = try MosquittoBroker()
+            let (notifiersDirectory, notifiersPath) = try Self.notifiers(url: "http://127.0.0.1:9/hook", tries: 1, backoff: "1s")
+            let daemon = try LookoutdProcess(broker: broker, rules: .shipped, settings: ["notify": ["notifiers": notifiersPath]])
+            let check = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--check", "--config", daemon.configPath])
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stdout.contains("1 notifiers for 1 teams"))
+            #expect(check.stderr.contains("warning: team 'community-office' is used by rules but has no notifier"))
+            #expect(!check.stderr.contains("team 'security'"))
+            // A notifier file with errors fails the check (and the start) with its lines.
+            try "[team fire]\nnotifier = pager\n".write(toFile: notifiersPath, atomically: true, encoding: .utf8)
+            let bad = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--check", "--config", daemon.configPath])
+            #expect(bad.status == 1)
+            #expect(bad.stderr.contains("\(notifiersPath):1: error: [team fire] uses notifier 'pager', which is not defined"))
+            withExtendedLifetime(notifiersDirectory) {}
+        }
+
         /// A message due while the daemon is stopped is sent when it starts, with the same idempotency key.
         @Test func messageDueWhileStoppedIsSentAfterRestartWithTheSameKey() throws {
             let broker = try MosquittoBroker()
