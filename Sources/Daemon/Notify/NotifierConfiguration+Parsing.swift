@@ -140,7 +140,7 @@ extension NotifierConfiguration {
     }
 
     /// Team and notifier names: what rules write in `teams`, safe in an idempotency key and a metric label.
-    static func isValidName(_ name: String) -> Bool {
+    public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
             && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
     }

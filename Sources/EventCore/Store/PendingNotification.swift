@@ -1,18 +1,3 @@
-/// Who gets out-of-band notifications, as the daemon's notifier configuration says: the store queues messages
-/// only for these targets (a team with no notifier is simply not notified).
-public struct NotificationPolicy: Sendable, Equatable {
-    /// Target (team name, or `emergency-contact`) → the lowest level it is told about.
-    public var minimumLevel: [String: EventLevel]
-
-    /// Creates a policy.
-    public init(minimumLevel: [String: EventLevel] = [:]) {
-        self.minimumLevel = minimumLevel
-    }
-
-    /// The pseudo-target that reaches the resident's emergency contact (the registry's `emergency_phone`).
-    public static let emergencyContact = "emergency-contact"
-}
-
 /// One message of the notification outbox (`notifications` table) to one target, for one step and attempt.
 public struct PendingNotification: Sendable, Equatable {
     /// Row id.
@@ -46,14 +31,4 @@ public struct PendingNotification: Sendable, Equatable {
     public static func idempotencyKey(eventID: String, step: Int, attempt: Int, target: String) -> String {
         "\(eventID).s\(step).a\(attempt).\(target)"
     }
-}
-
-/// How one try of a notification ended, as the runner reports it.
-public enum NotificationOutcome: Sendable, Equatable {
-    /// The notifier exited 0.
-    case sent
-    /// It failed; another try is due at `retryAt`.
-    case retry(error: String, retryAt: Millis)
-    /// It failed for the last time (or cannot be sent at all).
-    case gaveUp(error: String)
 }

@@ -28,7 +28,7 @@ struct NotifyTestCommand: Command {
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         team = try arguments.positionals(exactly: ["TEAM"])[0]
-        guard !team.isEmpty, team.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }) else {
+        guard NotifierConfiguration.isValidName(team) else {
             throw CLIError.usage("notify test: '\(TextSanitizer.sanitize(team))' is not a team name (letters, digits, - _ .)")
         }
         let timeout = arguments.value("timeout") ?? "30s"
