@@ -1,4 +1,4 @@
-import Daemon
+@testable import Daemon
 import EventCore
 import Foundation
 import Testing
@@ -88,5 +88,37 @@ import Testing
         let configuration = try DaemonConfiguration.parse("[notify]\nnotifiers = notifiers.conf\n", path: "/etc/lookout/lookoutd.conf")
         #expect(configuration.notifiersPath == "/etc/lookout/notifiers.conf")
         #expect(DaemonConfiguration().notifiersPath == nil)
+    }
+}
+
+/// When a notifier counts as failing: `failing_after` failed tries in a row, or `failing_for` without a success;
+/// the first success ends it. Times are given, not waited for.
+@Suite struct NotifierHealthTests {
+    @Test func failingAfterTriesInARowOrAfterAWhileAndRecoveringOnSuccess() throws {
+        var configuration = NotifierConfiguration()
+        configuration.notifiers["http"] = NotifierDefinition(name: "http", command: ["/bin/true"])
+        configuration.failingAfterTries = 3
+        configuration.failingAfterSeconds = 600
+        let state = NotificationState(configuration: configuration)
+        let t0: Millis = 1_000_000
+        #expect(state.health["http"] == NotificationState.Health())
+        #expect(state.record(notifier: "http", outcome: "failed", error: "exit 7", at: t0, policy: configuration).changed == false)
+        #expect(state.record(notifier: "http", outcome: "failed", error: "exit 7", at: t0 + 1, policy: configuration).changed == false)
+        let third = state.record(notifier: "http", outcome: "gave_up", error: "exit 22", at: t0 + 2, policy: configuration)
+        #expect(third.changed && third.health.failing && third.health.consecutiveFailures == 3 && third.health.lastError == "exit 22")
+        let recovered = state.record(notifier: "http", outcome: "sent", error: "", at: t0 + 3, policy: configuration)
+        #expect(recovered.changed && !recovered.health.failing && recovered.health.failingSince == nil)
+        #expect(recovered.health.outcomes == ["failed": 2, "gave_up": 1, "sent": 1])
+
+        // One failure, then nothing for ten minutes: failing by time, found between tries.
+        #expect(state.record(notifier: "http", outcome: "gave_up", error: "exit 28", at: t0 + 10, policy: configuration).changed == false)
+        #expect(state.markFailingByTime(at: t0 + 10 + 599_999, policy: configuration).isEmpty)
+        #expect(state.markFailingByTime(at: t0 + 10 + 600_000, policy: configuration).map(\.0) == ["http"])
+        #expect(state.health["http"]?.failing == true)
+        #expect(state.markFailingByTime(at: t0 + 10 + 600_001, policy: configuration).isEmpty)  // reported once
+
+        // A notifier removed by a reload is no longer reported.
+        state.replace(NotifierConfiguration())
+        #expect(state.health.isEmpty)
     }
 }
