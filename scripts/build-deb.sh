@@ -76,6 +76,12 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     install -m 0644 "$rules" "$stage/etc/lookout/rules.d/"
 done
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
+# Notifiers (README.md, Operations: out-of-band notification): the reference notifier (sh + curl, which the
+# package recommends) and an example notifier configuration naming it where the package installs it.
+install -D -m 0755 "$LOOKOUT_ROOT/config/notifiers/http-post" "$stage/usr/lib/lookout/notifiers/http-post"
+sed 's#^command = notifiers/#command = /usr/lib/lookout/notifiers/#' "$LOOKOUT_ROOT/config/notifiers.conf" \
+    >"$stage/usr/share/doc/lookout/examples/notifiers.conf"
+chmod 0644 "$stage/usr/share/doc/lookout/examples/notifiers.conf"
 install -D -m 0644 "$LOOKOUT_ROOT/config/prometheus/lookout-alerts.yml" \
     "$stage/usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml"
 

@@ -9,7 +9,7 @@
 # usage: scripts/check-sandbox.sh BIN_DIR
 #   BIN_DIR holds lookoutd, lookout and lookout-sim (e.g. the extracted package's usr/bin).
 # Checks: the filter refuses W+X memory and a @resources call; `lookoutd --check` on the shipped
-# configuration; then lookoutd runs against a private broker while lookout-sim plays a smoke fire,
+# configuration; the reference notifier (config/notifiers/http-post: sh and curl) runs under the filter; then lookoutd runs against a private broker while lookout-sim plays a smoke fire,
 # `lookout events` shows the red event, the metrics file is readable by others (0644), and lookoutd
 # stops with exit 0 on SIGTERM.
 set -euo pipefail
@@ -65,6 +65,16 @@ step "lookoutd --check in the sandbox"
 write_runtime_daemon_config "$scratch/state" 1883
 "${as_service[@]}" "$bin/lookoutd" --check --config "$scratch/state/lookoutd.conf" >/dev/null
 note "ok"
+
+step "The reference notifier in the sandbox (sh + curl, run by lookoutd as a command)"
+install -m 0755 "$LOOKOUT_ROOT/config/notifiers/http-post" "$bin/http-post"
+free_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 9)"
+notifier_status=0
+echo '{"id":"E-1"}' | env -i PATH=/usr/bin:/bin LOOKOUT_IDEMPOTENCY_KEY=E-1.s0.a1.fire \
+    "${as_service[@]}" "$bin/http-post" "http://127.0.0.1:$free_port/hook" >"$scratch/notifier.out" 2>&1 || notifier_status=$?
+# Nothing listens on the port: curl itself must run (no W+X memory, no refused system call) and report it.
+[ "$notifier_status" = 7 ] || { cat "$scratch/notifier.out" >&2; die "http-post in the sandbox: exit $notifier_status (want 7: cannot connect)"; }
+note "ok    curl runs under the filter and MemoryDenyWriteExecute (exit 7: nothing listens on the test port)"
 
 step "lookoutd in the sandbox against a private broker"
 start_private_broker "$scratch/broker"

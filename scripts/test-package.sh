@@ -84,6 +84,15 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
 done
 shipped_if_present config/completion/lookout.bash /usr/share/bash-completion/completions/lookout
 shipped_if_present config/prometheus/lookout-alerts.yml /usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml
+# The reference notifier (README.md, Operations: out-of-band notification) and the example naming it.
+if [ -e "$LOOKOUT_ROOT/config/notifiers/http-post" ]; then
+    check "/usr/lib/lookout/notifiers/http-post -rwxr-xr-x root/root" expect_entry -rwxr-xr-x /usr/lib/lookout/notifiers/http-post
+    check "http-post is valid sh" sh -n "$root/usr/lib/lookout/notifiers/http-post"
+    check "Recommends curl (the reference notifier runs it)" bash -c 'grep -qw curl <<<"$1"' _ "$(dpkg-deb -f "$deb" Recommends)"
+    shipped_if_present config/notifiers.conf /usr/share/doc/lookout/examples/notifiers.conf
+    check "the example notifiers.conf names the installed notifier" \
+        grep -q '^command = /usr/lib/lookout/notifiers/http-post' "$root/usr/share/doc/lookout/examples/notifiers.conf"
+fi
 check "the packaged unit is systemd/lookoutd.service" cmp "$LOOKOUT_ROOT/systemd/lookoutd.service" "$root/lib/systemd/system/lookoutd.service"
 
 step "Conffiles and maintainer scripts"

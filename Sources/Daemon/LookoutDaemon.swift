@@ -33,7 +33,7 @@ public enum LookoutDaemon {
           --version       print the version
           -h, --help      print this help
 
-        signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads rules and registry.
+        signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads rules, registry and notifiers.
         """
 
     /// Runs `lookoutd` with `arguments` (without the program name).
@@ -99,7 +99,21 @@ public enum LookoutDaemon {
             printError("lookoutd: check failed: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure
         }
-        print("\(configPath): ok: \(ruleSet.ruleNames.count) rules (\(loaded.ruleWarningCount) warnings), \(registry.count) devices")
+        var notifierSummary = ""
+        if let path = configuration.notifiersPath {
+            do {
+                let notifiers = try NotifierConfiguration.load(path: path, environment: environment)
+                for team in ruleSet.literalTeams.subtracting(notifiers.policy.minimumLevel.keys).sorted() {
+                    printError("\(path): warning: team '\(team)' is used by rules but has no notifier; it is told of events only in `lookout watch`")
+                }
+                notifierSummary = ", \(notifiers.notifiers.count) notifiers for \(notifiers.teams.count) teams"
+            } catch {
+                printError(error.description)
+                printError("lookoutd: check failed: the notifier configuration has errors")
+                return ExitCode.failure
+            }
+        }
+        print("\(configPath): ok: \(ruleSet.ruleNames.count) rules (\(loaded.ruleWarningCount) warnings), \(registry.count) devices\(notifierSummary)")
         return ExitCode.success
     }
 
@@ -114,6 +128,17 @@ public enum LookoutDaemon {
             log.error("not starting: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure
         }
+        var notifiers = NotifierConfiguration()
+        if let path = configuration.notifiersPath {
+            do {
+                notifiers = try NotifierConfiguration.load(path: path, environment: environment)
+            } catch {
+                printError(error.description)
+                log.error("not starting: the notifier configuration \(path) has errors")
+                return ExitCode.failure
+            }
+        }
+        let notification = NotificationState(configuration: notifiers)
         SignalState.install()
         let notifier = SystemdNotifier(environment: environment)
         log.info("lookoutd \(lookoutVersion) starting: \(ruleSet.ruleNames.count) rules, \(registry.count) devices, database \(configuration.databasePath)")
@@ -126,6 +151,7 @@ public enum LookoutDaemon {
         }
         do {
             store = try EventStore(path: configuration.databasePath, options: configuration.ingestStoreOptions)
+            store.notificationPolicy = notifiers.policy
             pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
                                           log: log, registryMirror: registryMirror)
         } catch {
@@ -135,6 +161,11 @@ public enum LookoutDaemon {
         var services: [any Service] = [CheckpointService(log: log) {
             try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
         }, registryMirror]
+        if configuration.notifiersPath != nil {
+            services.append(NotificationService(state: notification, log: log) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            })
+        }
         var backlog: @Sendable () -> Int = { -1 }
         if configuration.handoffEnabled {
             let handoff = HandoffService(configuration: configuration, log: log) {
@@ -145,7 +176,8 @@ public enum LookoutDaemon {
         }
         do {
             services.append(try IngestService(configuration: configuration, pipeline: pipeline, store: store,
-                                              notifier: notifier, log: log, handoffBacklog: backlog))
+                                              notifier: notifier, log: log, handoffBacklog: backlog,
+                                              notification: notification))
         } catch {
             log.error("cannot set up the MQTT client: \(error)")
             return ExitCode.failure

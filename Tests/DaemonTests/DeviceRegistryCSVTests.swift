@@ -122,3 +122,23 @@ import Testing
         }
     }
 }
+
+/// Issue 15 item 1: the structured emergency phone beside the free-text emergency contact.
+@Suite struct EmergencyPhoneColumnTests {
+    @Test func emergencyPhoneIsReadAndABadOneIsARegistryError() throws {
+        let csv = "id,kind,emergency_contact,emergency_phone\n"
+            + "SOS-1,sos,\"王强 (son) 13900000001\",+86 139-0000-0001\n"
+            + "SOS-2,sos,,\"13900000002, (010) 6512 3456\"\n"
+            + "SOS-3,sos,,\n"
+        let registry = try DeviceRegistry(csv: csv, fileName: "devices.csv")
+        #expect(registry["SOS-1"]?.emergencyPhone == "+86 139-0000-0001")
+        #expect(registry["SOS-1"]?.emergencyContact == "王强 (son) 13900000001")
+        #expect(registry["SOS-2"]?.emergencyPhone == "13900000002, (010) 6512 3456")
+        #expect(registry["SOS-3"]?.emergencyPhone == "")
+        #expect {
+            try DeviceRegistry(csv: "id,kind,emergency_phone\nSOS-4,sos,call Wang Qiang\n", fileName: "devices.csv")
+        } throws: { error in
+            "\(error)".contains("devices.csv:2") && "\(error)".contains("emergency_phone of 'SOS-4' must be a phone number")
+        }
+    }
+}

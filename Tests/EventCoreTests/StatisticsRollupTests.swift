@@ -26,11 +26,11 @@ import Testing
         let end: Millis
         do {
             let old = try EventStore(path: path, options: StoreOptions(), readOnly: false, migrator: version2)
-            // Today's code writes the events: it needs the columns of versions 7 and 8 while it does, and they go
+            // Today's code writes the events: it needs the columns of versions 7, 8 and 12 while it does, and they go
             // again before the upgrade (which adds them).
             let version7Columns = [("events", "maintenance TEXT"), ("silences", "kind TEXT NOT NULL DEFAULT ''"),
                                    ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
-                                   ("events", "occurred_at INTEGER")]
+                                   ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             // And the escalation tables of version 10 (steps and teams).
             let escalationTables = try #require(EventSchema.migrations.first { $0.version == 10 })

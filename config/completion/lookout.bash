@@ -13,7 +13,7 @@ _lookout() {
         esac
         if [[ -z "$cmd" ]]; then
             cmd="$word"
-        elif [[ " silence away rules completion " == *" $cmd "* ]]; then
+        elif [[ " silence away rules notify completion " == *" $cmd "* ]]; then
             cmd="$cmd $word"
             break
         else
@@ -44,14 +44,16 @@ _lookout() {
         --until) COMPREPLY=(); return ;;
         --reason) COMPREPLY=(); return ;;
         --resident) COMPREPLY=(); return ;;
+        --timeout) COMPREPLY=(); return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules completion help --db --as --no-color --help --version" -- "$cur") ) ;;
+        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify completion help --db --as --no-color --help --version" -- "$cur") ) ;;
         silence) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         away) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         rules) COMPREPLY=( $(compgen -W "check test" -- "$cur") ) ;;
+        notify) COMPREPLY=( $(compgen -W "test" -- "$cur") ) ;;
         completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
-        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules completion help" -- "$cur") ) ;;
+        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify completion help" -- "$cur") ) ;;
         "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --db --as --no-color --help" -- "$cur") ) ;;
         "show") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --silenced --db --as --no-color --help" -- "$cur") ) ;;
@@ -75,6 +77,7 @@ _lookout() {
         "status") COMPREPLY=( $(compgen -W "--json --db --as --no-color --help" -- "$cur") ) ;;
         "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
+        "notify test") COMPREPLY=( $(compgen -W "--timeout --json --db --as --no-color --help" -- "$cur") ) ;;
         "completion bash") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
         "help") COMPREPLY=( $(compgen -W "--db --as --no-color --help" -- "$cur") ) ;;
     esac

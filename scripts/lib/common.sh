@@ -15,7 +15,7 @@ LOOKOUT_PACKAGING_PACKAGES=(dpkg-dev binutils)
 # Extra Debian packages the tests and checks need: TLS material for broker tests (openssl),
 # systemd-analyze, systemd-sysusers and systemd-tmpfiles (systemd), man(1) for the unit's
 # Documentation= check and groff for the man page check (man-db), and what the .deb build needs.
-LOOKOUT_TEST_PACKAGES=(openssl systemd man-db "${LOOKOUT_PACKAGING_PACKAGES[@]}")
+LOOKOUT_TEST_PACKAGES=(openssl systemd man-db curl "${LOOKOUT_PACKAGING_PACKAGES[@]}")
 
 # Prints a progress line.
 step() { printf '\n==> %s\n' "$*"; }

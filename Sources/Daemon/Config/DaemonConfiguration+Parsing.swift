@@ -110,7 +110,7 @@ extension DaemonConfiguration {
     }
 
     /// The value part of a line: a quoted string, or bare text up to an inline comment.
-    private static func unquote(_ raw: Substring) -> Result<String, ConfigValueError> {
+    static func unquote(_ raw: Substring) -> Result<String, ConfigValueError> {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("\"") else {
             return .success(String(stripComment(Substring(trimmed))).trimmingCharacters(in: .whitespaces))
@@ -143,7 +143,7 @@ extension DaemonConfiguration {
     }
 
     /// Drops a `#` comment that starts the text or follows whitespace.
-    private static func stripComment(_ text: some StringProtocol) -> Substring {
+    static func stripComment(_ text: some StringProtocol) -> Substring {
         var previous: Character = " "
         for index in text.indices {
             if text[index] == "#" && (previous == " " || previous == "\t") { return Substring(text[..<index]) }
@@ -266,6 +266,9 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "status.interval": { c, v throws(ConfigValueError) in c.statusIntervalSeconds = try v.seconds(in: 0.5...3_600) },
     "status.metrics_file": { c, v throws(ConfigValueError) in
         c.metricsFile = v.text.isEmpty || v.text == "none" ? nil : try v.path()
+    },
+    "notify.notifiers": { c, v throws(ConfigValueError) in
+        c.notifiersPath = v.text.isEmpty || v.text == "none" ? nil : try v.path()
     },
     "log.level": { c, v throws(ConfigValueError) in
         guard let level = LogLevel(name: v.text) else {

@@ -81,6 +81,10 @@ public struct DaemonConfiguration: Sendable {
     /// Prometheus textfile path (`[status] metrics_file`); nil writes none.
     public var metricsFile: String?
 
+    /// The notifier configuration file (`[notify] notifiers`): notifier commands and team contacts, reread on
+    /// SIGHUP (see `NotifierConfiguration`); nil: no out-of-band notification.
+    public var notifiersPath: String?
+
     /// Log threshold (`[log] level`).
     public var logLevel: LogLevel = .info
 

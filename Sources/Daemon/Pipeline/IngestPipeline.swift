@@ -532,6 +532,7 @@ public final class IngestPipeline: MQTTConsumer {
             EscalationStep(afterMillis: step.afterMillis, condition: EscalationStep.Condition(rawValue: step.condition.rawValue) ?? .open,
                            level: step.level.map(EventLevel.init), teams: step.teams, reportIn: step.reportIn)
         }
+        if action.group.isEmpty { trigger.emergencyPhone = engine.registry[action.deviceID]?.emergencyPhone ?? "" }
         trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }

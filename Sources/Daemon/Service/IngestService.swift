@@ -16,13 +16,14 @@ final class IngestService: Service, @unchecked Sendable {
     private let log: Logger
     private let startedAt: Millis
     private let handoffBacklog: () -> Int
+    private let notification: NotificationState
     private var lastRuleErrors = 0
     private var nextStatus: Millis = 0
     private var nextWatchdog: Millis = 0
     private let stopping = Atomic<Bool>(false)
 
     init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
-         log: Logger, handoffBacklog: @escaping () -> Int) throws(MQTTError) {
+         log: Logger, handoffBacklog: @escaping () -> Int, notification: NotificationState) throws(MQTTError) {
         self.configuration = configuration
         self.connection = try MQTTConnection(options: configuration.broker)
         self.pipeline = pipeline
@@ -31,6 +32,7 @@ final class IngestService: Service, @unchecked Sendable {
         self.log = log
         self.startedAt = pipeline.clock()
         self.handoffBacklog = handoffBacklog
+        self.notification = notification
         pipeline.afterTick = { [unowned self] in self.tick() }
         pipeline.onConnect = { [unowned self] first in
             if first {
@@ -105,7 +107,22 @@ final class IngestService: Service, @unchecked Sendable {
             log.error("registry reload refused; keeping the \(pipeline.registry.count) devices in force")
             for line in loaded.registryErrors { log.error(line) }
         }
+        reloadNotifiers()
         notifier.ready(status: "reloaded, \(pipeline.ruleSet.ruleNames.count) rules")
+    }
+
+    /// SIGHUP: rereads the notifier configuration; one with errors keeps the one in force.
+    private func reloadNotifiers() {
+        guard let path = configuration.notifiersPath else { return }
+        do {
+            let loaded = try NotifierConfiguration.load(path: path)
+            notification.replace(loaded)
+            store.notificationPolicy = loaded.policy
+            log.info("notifiers reloaded: \(loaded.notifiers.count) notifiers for \(loaded.teams.count) teams")
+        } catch {
+            log.error("notifier reload refused, \(error.issues.count) error(s); keeping the \(notification.configuration.notifiers.count) notifiers in force")
+            for issue in error.issues { log.error(issue.description) }
+        }
     }
 
     private func logDiagnostics(_ rendered: String, level: LogLevel) {
@@ -132,6 +149,10 @@ final class IngestService: Service, @unchecked Sendable {
             silenceMaxDurationMillis: Millis(configuration.silenceMaxDurationSeconds * 1000))
         report.maxUnknownDevices = configuration.maxUnknownDevices
         report.overdueRed = summary.overdueRed
+        if configuration.notifiersPath != nil {
+            report.notifiers = notification.health
+            report.notificationsPending = (try? store.pendingNotificationCount()) ?? -1
+        }
         do {
             try store.writeDaemonStatus(report.statusValues, at: now)
         } catch {

@@ -48,6 +48,13 @@ public struct StatusReport: Sendable {
     public var ruleNames: [String] = []
     /// `[silences] max_duration` in milliseconds (`lookout silence add` needs `--force` beyond it).
     public var silenceMaxDurationMillis: Millis = 86_400_000
+    /// Each configured notifier's health (empty: no notifiers).
+    public var notifiers: [String: NotificationState.Health] = [:]
+    /// Notifications queued and not yet sent or given up (-1: unknown).
+    public var notificationsPending = -1
+
+    /// Names of the notifiers reported failing, sorted.
+    var failingNotifiers: [String] { notifiers.filter(\.value.failing).keys.sorted() }
 
     /// The status row: flat key/value strings (see `DaemonStatusKey`).
     public var statusValues: [String: String] {
@@ -84,6 +91,12 @@ public struct StatusReport: Sendable {
             .commitsFailingSince: String(counters.commitsFailing?.since ?? 0),
             .diskFull: counters.commitsFailing?.diskFull == true ? "true" : "false",
             .silenceMaxDuration: String(silenceMaxDurationMillis),
+            .notifiersFailing: failingNotifiers.joined(separator: ","),
+            .notifierProblems: failingNotifiers.map { name in
+                let health = notifiers[name] ?? NotificationState.Health()
+                return "\(name): \(health.consecutiveFailures) failed tries in a row: \(health.lastError)"
+            }.joined(separator: "\n"),
+            .notificationsPending: String(notificationsPending),
         ]
         return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
@@ -116,6 +129,15 @@ public struct StatusReport: Sendable {
         out.metric("lookout_escalations_total", "Events escalated after a missed deadline.", type: "counter", value: Double(counters.escalations))
         out.metric("lookout_renotifications_total", "Re-notifications of unacknowledged events.", type: "counter", value: Double(counters.renotifications))
         out.metric("lookout_outbox_backlog", "Event changes not yet handed off to the broker.", type: "gauge", value: Double(outboxBacklog))
+        let names = notifiers.keys.sorted()
+        out.family("lookout_notifier_failing", "Whether a notifier is failing (tries failing in a row or for a while).", type: "gauge",
+                   samples: names.map { (["notifier": $0], notifiers[$0]?.failing == true ? 1 : 0) })
+        out.family("lookout_notifications_total", "Notifier tries, by notifier and outcome (sent, failed: retried, gave_up).",
+                   type: "counter", samples: names.flatMap { name in
+                       ["sent", "failed", "gave_up"].map { (["notifier": name, "outcome": $0], Double(notifiers[name]?.outcomes[$0] ?? 0)) }
+                   })
+        out.metric("lookout_notifications_pending", "Notifications queued, not yet sent or given up.", type: "gauge",
+                   value: Double(notificationsPending))
         out.metric("lookout_broker_reconnects_total", "Broker reconnections.", type: "counter", value: Double(counters.brokerReconnects))
         out.metric("lookout_disk_full", "Whether database commits fail because the disk is full (nothing is acknowledged).",
                    type: "gauge", value: counters.commitsFailing?.diskFull == true ? 1 : 0)
@@ -216,6 +238,12 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case ruleNames = "rule_names"
     /// `[silences] max_duration` in milliseconds.
     case silenceMaxDuration = "silence_max_duration_ms"
+    /// Notifiers reported failing, comma-separated (empty: none).
+    case notifiersFailing = "notifiers_failing"
+    /// One line per failing notifier: `name: N failed tries in a row: last error`.
+    case notifierProblems = "notifier_problems"
+    /// Notifications queued, not yet sent or given up (-1: unknown).
+    case notificationsPending = "notifications_pending"
 }
 
 /// Builds Prometheus exposition text: HELP and TYPE once per family, escaped label values.

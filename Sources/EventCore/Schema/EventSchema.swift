@@ -308,6 +308,34 @@ enum EventSchema {
             PRIMARY KEY (event_id, team)
         ) WITHOUT ROWID;
         """),
+        // Issue 15 (out-of-band notification): the notification outbox. One row per message to one target (a team,
+        // or `emergency-contact`) for one step and attempt of an event, written in the transaction of the change
+        // that calls for it; `idempotency_key` (`E-12.s0.a2.fire`) is unique, so queueing the same message twice
+        // keeps one row. `event_id` NULL: a test message (`lookout notify test`). `state`: pending, sent, gave_up.
+        // `events.emergency_phone`: the registry's structured emergency phone (beside the free-text contact).
+        Migration(version: 11, sql: """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id INTEGER REFERENCES events(id),
+            target TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL DEFAULT 'pending',
+            tries INTEGER NOT NULL DEFAULT 0,
+            max_tries INTEGER,
+            due_at INTEGER NOT NULL,
+            next_try_at INTEGER NOT NULL,
+            notifier TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            created_at INTEGER NOT NULL,
+            finished_at INTEGER
+        );
+        CREATE INDEX notifications_pending ON notifications(next_try_at) WHERE state = 'pending';
+        CREATE INDEX notifications_event ON notifications(event_id, step, attempt);
+        ALTER TABLE events ADD COLUMN emergency_phone TEXT NOT NULL DEFAULT '';
+        """),
     ]
 
     /// The version this build writes and reads.

@@ -226,6 +226,9 @@ extension EventStore {
         event.record.updatedAt = max(event.record.updatedAt, now)
         try update(event, previous: previous)
         try recordChange(event, action: "escalated", actor: Self.daemonActor, note: note, at: now)
+        // The teams the step brings in or reminds are told out of band, with the step's number in the key.
+        try queueNotifications(for: event, targets: broughtIn + already, step: Int(scheduled.number), attempt: nil,
+                               reason: "escalation step \(scheduled.number)", at: now)
         try markDone(note)
         return Escalation(event: event.record, note: note, step: Int(scheduled.number), broughtIn: broughtIn,
                           reminded: already)

@@ -97,6 +97,7 @@ extension EventStore {
         try transaction {
             guard let event = try cachedActiveEvent(key: eventKey), event.record.status == .open else { return nil }
             try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
+            try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "renotified", at: at)
             return event.record
         }
     }
@@ -123,7 +124,7 @@ extension EventStore {
             rowID: 0, record: record, acknowledgeWithin: windows.acknowledge, onsiteWithin: windows.onsite,
             acknowledgedAt: nil, onsiteAt: nil, resolvedAt: nil, closedAt: nil, acknowledgeEscalated: false,
             onsiteEscalated: false, mergedInto: nil, repeatLoggedAt: trigger.at)
-        event.rowID = try insert(event)
+        event.rowID = try insert(event, emergencyPhone: trigger.emergencyPhone)
         event.record.id = StoredEvent.readableID(event.rowID)
         if !trigger.escalation.isEmpty { try scheduleSteps(trigger.escalation, for: event, from: trigger.at) }
         var notes: [String] = []
@@ -136,6 +137,7 @@ extension EventStore {
                 : "silenced by silence #\(silence.id) until \(Self.formatTime(silence.until)): \(silence.reason)")
         }
         try recordChange(event, action: "raised", actor: actor, note: notes.joined(separator: "; "), at: trigger.at)
+        try queueNotifications(for: event, targets: record.teams, step: 0, attempt: 1, reason: "raised", at: trigger.at)
         return event
     }
 
@@ -183,6 +185,9 @@ extension EventStore {
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event, previous: previous)
         try recordChange(event, action: action, actor: actor, note: note, at: trigger.at)
+        if rises, event.record.level == .red {
+            try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "upgraded", at: trigger.at)
+        }
     }
 
     /// SQL of `mergeableRecentEvent(for:)`: the key's most recent event, whatever its status.
@@ -221,6 +226,7 @@ extension EventStore {
         event.repeatLoggedAt = max(event.repeatLoggedAt, trigger.at)
         try update(event, previous: before)
         try recordChange(event, action: EventAction.reopen.name, actor: actor, note: note, at: trigger.at)
+        try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "reopened", at: trigger.at)
     }
 
     /// Gives an upgraded event the title of the occurrence that upgraded it: the title says what the event is at

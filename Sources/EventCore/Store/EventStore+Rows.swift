@@ -46,13 +46,13 @@ extension EventStore {
     }
 
     /// Inserts a new event; returns its row id.
-    func insert(_ event: StoredEvent) throws -> Int64 {
-        try countingStatistics(from: nil, to: event) { try writeNewRow(event) }
+    func insert(_ event: StoredEvent, emergencyPhone: String = "") throws -> Int64 {
+        try countingStatistics(from: nil, to: event) { try writeNewRow(event, emergencyPhone: emergencyPhone) }
         return connection.lastInsertRowID
     }
 
     /// The INSERT of `insert(_:)`.
-    private func writeNewRow(_ event: StoredEvent) throws {
+    private func writeNewRow(_ event: StoredEvent, emergencyPhone: String) throws {
         let record = event.record
         let location = record.location
         try connection.cached("""
@@ -60,8 +60,8 @@ extension EventStore {
                 community, building, unit, address, grid, owner, resident_name, resident_phone, emergency_contact,
                 registered, title, description, teams, assignee, topic, payload, first_seen, last_seen, count,
                 ack_within_ms, onsite_within_ms, ack_deadline, onsite_deadline, overdue, silenced, repeat_logged_at,
-                updated_at, maintenance, occurred_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                updated_at, maintenance, occurred_at, emergency_phone)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(binding:
                 record.rule, record.eventKey, record.level.rawValue, record.initialLevel.rawValue,
                 record.escalateTo?.rawValue, record.status.rawValue, record.kind, record.deviceID, record.group,
@@ -70,7 +70,8 @@ extension EventStore {
                 record.title, record.description, StoredEvent.encodeTeams(record.teams), record.assignee,
                 record.topic, record.payload, record.firstSeen, record.lastSeen, record.count,
                 event.acknowledgeWithin, event.onsiteWithin, record.ackDeadline, record.onsiteDeadline,
-                record.overdue, record.silenced, event.repeatLoggedAt, record.updatedAt, record.maintenance, record.occurredAt)
+                record.overdue, record.silenced, event.repeatLoggedAt, record.updatedAt, record.maintenance, record.occurredAt,
+                emergencyPhone)
     }
 
     /// Writes every column that changes after creation (and forgets the cached copy of the event). `previous`

@@ -122,6 +122,9 @@ extension EventStore {
         try update(event, previous: previous)
         if event.record.status.isActive { try armSteps(of: event, at: at) }
         try recordChange(event, action: "unsilenced", actor: actor, note: note, at: at)
+        if event.record.status.isActive {
+            try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "unsilenced", at: at)
+        }
     }
 
     /// The silence covering an event of `rule` on a device (its kind and place) at `at`, if any; the one

@@ -34,6 +34,9 @@ public final class EventStore {
     /// Roll-up changes tallied in memory, inside a `batchTransaction` (nil otherwise; see
     /// `EventStore+StatisticsDeferral.swift`).
     var statisticsDeltas: StatisticsDeltas?
+    /// Which targets have a notifier (set by the daemon from its notifier configuration, again on SIGHUP): raises,
+    /// re-notifications, upgrades to red and unsilenced events queue messages only for these. Empty: none.
+    public var notificationPolicy = NotificationPolicy()
 
     /// Opens (creating and migrating if needed) the database at `path` for reading and writing.
     public convenience init(path: String) throws {

@@ -39,6 +39,9 @@ public struct EventTrigger: Sendable, Equatable {
     /// Whether the rule is `life_safety`: a maintenance silence never hides its red events (they are shown,
     /// marked with the silence's reason).
     public var lifeSafety: Bool = false
+    /// The registry's structured emergency phone of the device (`emergency_phone`), kept with the event for the
+    /// `emergency-contact` notification target.
+    public var emergencyPhone: String = ""
     /// When the report says it happened (the device's plausible `ts`); nil when unknown.
     public var occurredAt: Millis? = nil
     /// Why this occurrence supersedes what the open event says (a flapping event whose alarm then held): the event

@@ -27,6 +27,18 @@ public struct RuleSet: Sendable {
         rules.first { $0.name == rule }?.fingerprint
     }
 
+    /// Team names the rules write literally in `teams` (computed team names are not known before an event), for
+    /// `lookoutd --check` to warn about teams that no notifier reaches.
+    public var literalTeams: Set<String> {
+        var names: Set<String> = []
+        for rule in rules {
+            for expr in rule.teams {
+                if case .constant(.string(let text)) = expr, !text.isEmpty { names.insert(text) }
+            }
+        }
+        return names
+    }
+
     /// The MQTT topic filters a rule listens to, as written.
     public func topicFilters(of rule: String) -> [String] {
         rules.first { $0.name == rule }?.filters.map(\.text) ?? []

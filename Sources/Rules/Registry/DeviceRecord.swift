@@ -80,6 +80,12 @@ public struct DeviceRecord: Sendable, Equatable {
         get { storage.emergencyContact }
         set { update { $0.emergencyContact = newValue } }
     }
+    /// The emergency contact's phone, structured (`emergency_phone`): where the `emergency-contact` notifier
+    /// calls or texts; empty when not registered.
+    public var emergencyPhone: String {
+        get { storage.emergencyPhone }
+        set { update { $0.emergencyPhone = newValue } }
+    }
     /// Any further CSV columns, by header name, available to rules as `device.<name>`.
     public var extra: [String: String] {
         get { storage.shared.extra }
@@ -90,13 +96,13 @@ public struct DeviceRecord: Sendable, Equatable {
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
                 address: String = "", grid: String = "", owner: String = "", reportIntervalSeconds: Int64? = nil,
                 residentName: String = "", residentPhone: String = "", livesAlone: Bool? = nil,
-                emergencyContact: String = "", extra: [String: String] = [:], residentID: String = "") {
+                emergencyContact: String = "", emergencyPhone: String = "", extra: [String: String] = [:], residentID: String = "") {
         var interner = DeviceRecordInterner()
         self.init(DeviceRecordFields(
             id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
             owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
-            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra,
-            residentID: residentID),
+            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact,
+            emergencyPhone: emergencyPhone, extra: extra, residentID: residentID),
             interner: &interner)
     }
 
@@ -105,7 +111,7 @@ public struct DeviceRecord: Sendable, Equatable {
         self.init(
             id: fields.id, address: fields.address, residentName: fields.residentName,
             residentPhone: fields.residentPhone, emergencyContact: fields.emergencyContact,
-            shared: interner.shared(DeviceRecordSharedFields(
+            emergencyPhone: fields.emergencyPhone, shared: interner.shared(DeviceRecordSharedFields(
                 kind: fields.kind, community: fields.community, building: fields.building, unit: fields.unit,
                 grid: fields.grid, owner: fields.owner, reportIntervalSeconds: fields.reportIntervalSeconds,
                 livesAlone: fields.livesAlone, extra: fields.extra, residentID: fields.residentID)))
@@ -113,9 +119,9 @@ public struct DeviceRecord: Sendable, Equatable {
 
     /// A record of the texts that differ from device to device and shared fields from a `DeviceRecordInterner`.
     init(id: String, address: String, residentName: String, residentPhone: String, emergencyContact: String,
-         shared: DeviceRecordSharedFields) {
+         emergencyPhone: String = "", shared: DeviceRecordSharedFields) {
         storage = DeviceRecordStorage(id: id, address: address, residentName: residentName, residentPhone: residentPhone,
-                                      emergencyContact: emergencyContact, shared: shared)
+                                      emergencyContact: emergencyContact, emergencyPhone: emergencyPhone, shared: shared)
     }
 
     /// Every field, unpacked.
@@ -123,8 +129,8 @@ public struct DeviceRecord: Sendable, Equatable {
         DeviceRecordFields(
             id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
             owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
-            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact, extra: extra,
-            residentID: residentID)
+            residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact,
+            emergencyPhone: emergencyPhone, extra: extra, residentID: residentID)
     }
 
     /// Changes fields (a new storage object: others holding this record keep the old values).

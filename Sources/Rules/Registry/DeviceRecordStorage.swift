@@ -13,6 +13,7 @@ struct DeviceRecordFields: Equatable {
     var residentPhone = ""
     var livesAlone: Bool?
     var emergencyContact = ""
+    var emergencyPhone = ""
     var extra: [String: String] = [:]
     var residentID = ""
 }
@@ -24,21 +25,24 @@ final class DeviceRecordStorage: Sendable, Equatable {
     let residentName: String
     let residentPhone: String
     let emergencyContact: String
+    let emergencyPhone: String
     let shared: DeviceRecordSharedFields
 
     init(id: String, address: String, residentName: String, residentPhone: String, emergencyContact: String,
-         shared: DeviceRecordSharedFields) {
+         emergencyPhone: String = "", shared: DeviceRecordSharedFields) {
         self.id = id
         self.address = address
         self.residentName = residentName
         self.residentPhone = residentPhone
         self.emergencyContact = emergencyContact
+        self.emergencyPhone = emergencyPhone
         self.shared = shared
     }
 
     static func == (lhs: DeviceRecordStorage, rhs: DeviceRecordStorage) -> Bool {
         lhs.id == rhs.id && lhs.address == rhs.address && lhs.residentName == rhs.residentName
             && lhs.residentPhone == rhs.residentPhone && lhs.emergencyContact == rhs.emergencyContact
+            && lhs.emergencyPhone == rhs.emergencyPhone
             && (lhs.shared === rhs.shared || lhs.shared == rhs.shared)
     }
 }

@@ -254,11 +254,11 @@ extension DeviceRegistry {
 fileprivate struct RegistryColumns {
     static let known: Set<String> = [
         "id", "kind", "community", "building", "unit", "address", "grid", "owner", "report_interval_s",
-        "resident_name", "resident_phone", "lives_alone", "emergency_contact", "resident_id",
+        "resident_name", "resident_phone", "lives_alone", "emergency_contact", "emergency_phone", "resident_id",
     ]
 
     let id, kind, community, building, unit, address, grid, owner, reportInterval: Int?
-    let residentName, residentPhone, livesAlone, emergencyContact, residentID: Int?
+    let residentName, residentPhone, livesAlone, emergencyContact, emergencyPhone, residentID: Int?
     /// Other columns: header name and position.
     let extra: [(name: String, index: Int)]
 
@@ -277,6 +277,7 @@ fileprivate struct RegistryColumns {
         livesAlone = columnIndex["lives_alone"]
         emergencyContact = columnIndex["emergency_contact"]
         residentID = columnIndex["resident_id"]
+        emergencyPhone = columnIndex["emergency_phone"]
         extra = columnIndex.filter { !Self.known.contains($0.key) }.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
     }
 }
@@ -331,6 +332,9 @@ fileprivate struct RegistryRowBuilder {
             }
             alone = value
         }
+        if let column = layout.emergencyPhone, !fields[column].isEmpty, !Self.isPhoneNumber(text(column)) {
+            return .failure(RowProblem(message: "emergency_phone of '\(text(idColumn))' must be a phone number (digits, an optional leading +, spaces, - ( ) and commas between several), not '\(text(column))'"))
+        }
         encoding.removeAll(keepingCapacity: true)
         for column in sharedTextColumns {
             if let column { encoding.append(contentsOf: reader.slice(fields[column])) }
@@ -350,7 +354,20 @@ fileprivate struct RegistryRowBuilder {
         }
         return .success(DeviceRecord(
             id: text(idColumn), address: text(layout.address), residentName: text(layout.residentName),
-            residentPhone: text(layout.residentPhone), emergencyContact: text(layout.emergencyContact), shared: shared))
+            residentPhone: text(layout.residentPhone), emergencyContact: text(layout.emergencyContact),
+            emergencyPhone: text(layout.emergencyPhone), shared: shared))
+    }
+
+    /// Whether `text` is one or more phone numbers (comma-separated): 3 to 20 digits each, an optional leading `+`,
+    /// spaces, `-`, `(` and `)` between them. What a gateway dials or texts; free text belongs in `emergency_contact`.
+    static func isPhoneNumber(_ text: String) -> Bool {
+        let numbers = text.split(separator: ",", omittingEmptySubsequences: false)
+        return !numbers.isEmpty && numbers.allSatisfy { number in
+            let trimmed = number.trimmingCharacters(in: .whitespaces)
+            let body = trimmed.hasPrefix("+") ? trimmed.dropFirst() : Substring(trimmed)
+            let digits = body.filter(\.isASCII).filter(\.isNumber).count
+            return (3...20).contains(digits) && body.allSatisfy { ($0.isASCII && $0.isNumber) || " -()".contains($0) }
+        }
     }
 
     /// The value of decimal digits with an optional leading `+` (as `Int64(_:)` reads them) when it is above

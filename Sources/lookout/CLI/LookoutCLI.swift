@@ -12,7 +12,7 @@ enum LookoutCLI {
         SilenceAddCommand.self, SilenceListCommand.self, SilenceRemoveCommand.self,
         AwayAddCommand.self, AwayListCommand.self, AwayRemoveCommand.self,
         StatsCommand.self, DevicesCommand.self, RejectsCommand.self, StatusCommand.self,
-        RulesCheckCommand.self, RulesTestCommand.self,
+        RulesCheckCommand.self, RulesTestCommand.self, NotifyTestCommand.self,
         CompletionCommand.self, HelpCommand.self,
     ]
 

@@ -12,7 +12,8 @@ struct StatusCommand: Command {
         options: [.flag("json", help: "print a JSON object (the status row plus the verdict)")],
         discussion: ["Exit status 1 when the daemon is down (no status row, the row is older than three status " +
                      "intervals, the process is gone, or it stopped), not connected to the broker, or cannot write to its " +
-                     "database (disk full: then nothing is acknowledged, and status says so even when the row is stale)."],
+                     "database (disk full: then nothing is acknowledged, and status says so even when the row is stale), or a " +
+                     "notifier is failing (its teams are not told of events out of band)."],
         examples: ["lookout status", "lookout status || echo 'lookoutd needs attention'"])
 
     /// Status interval assumed when the row does not say (lookoutd's default `[status] interval`).
@@ -137,13 +138,20 @@ struct StatusCommand: Command {
                 ("acknowledging", .bool(verdict.running && verdict.storage == nil)),
                 ("open_events", .object(EventLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })),
                 ("overdue", .integer(Int64(overdue))),
+                ("notifiers_failing", .array(Self.failingNotifiers(snapshot).map { .string($0) })),
             ]
             members.append(("daemon", .object(snapshot.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
             Console.out(JSONOutput.object(members).rendered())
         } else {
             Console.out(render(snapshot, verdict: verdict, byLevel: byLevel, overdue: overdue, now: now))
         }
-        if !verdict.running || !verdict.connected || verdict.storage != nil { throw CLIError.exit(1) }
+        let failingNotifiers = verdict.running ? Self.failingNotifiers(snapshot) : []
+        if !verdict.running || !verdict.connected || verdict.storage != nil || !failingNotifiers.isEmpty { throw CLIError.exit(1) }
+    }
+
+    /// Notifiers the daemon reports failing (out-of-band notification does not reach their teams).
+    static func failingNotifiers(_ snapshot: DaemonStatusSnapshot) -> [String] {
+        (DaemonStatusValues(snapshot.values)[.notifiersFailing] ?? "").split(separator: ",").map(String.init)
     }
 
     private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [EventLevel: Int],
@@ -183,6 +191,16 @@ struct StatusCommand: Command {
             let backlog = value(.outboxBacklog)
             commit += "; hand-off backlog " + (backlog == "-1" ? "unknown" : backlog)
             lines.append(("commits", commit))
+            if let pending = values[.notificationsPending], pending != "-1" {
+                let problems = (snapshot.values[DaemonStatusKey.notifierProblems.rawValue] ?? "").split(separator: "\n")
+                    .map { TextSanitizer.sanitize(String($0)) }
+                if problems.isEmpty {
+                    lines.append(("notifiers", style.paint("ok", .green) + "; \(pending) notification(s) pending"))
+                }
+                for problem in problems {
+                    lines.append(("notifier", style.paint("FAILING " + problem, .alarm) + "; \(pending) notification(s) pending"))
+                }
+            }
         }
         var events = EventLevel.allCases.reversed().map { level in
             style.paint("\(level.rawValue) \(byLevel[level] ?? 0)", (byLevel[level] ?? 0) > 0 ? EventText.colour(of: level) : nil)

@@ -1,0 +1,76 @@
+import Daemon
+import EventCore
+import Foundation
+import Vocabulary
+
+/// `lookout notify test TEAM`: sends a test message through the daemon's real notification path (the outbox, the
+/// team's notifier command) and reports how it went.
+struct NotifyTestCommand: Command {
+    static let name = "notify test"
+    static let help = CommandHelp(
+        summary: "send a test message to a team through lookoutd's notifier; exit 1 unless it was sent",
+        usage: "TEAM [--timeout 30s] [--json]",
+        options: [
+            .value("timeout", "DURATION", help: "how long to wait for lookoutd to send it (default 30s)"),
+            .flag("json", help: "print a JSON object: team, state (sent, gave_up, timeout), notifier, error, key"),
+        ],
+        discussion: ["The message is queued in the database and sent by the running lookoutd like any other (one try, " +
+                     "stdin: {\"test\": true, …}, LOOKOUT_TEST=1), so this checks the team's notifier, its contact and " +
+                     "the gateway together. Needs write access to the database (group lookout, file mode 0660). " +
+                     "A message lookoutd has not picked up within the timeout is withdrawn."],
+        examples: ["lookout notify test fire", "lookout notify test emergency-contact --timeout 1m"])
+
+    let context: CLIContext
+    let team: String
+    let timeoutMillis: Millis
+    let json: Bool
+
+    init(arguments: ParsedArguments) throws {
+        context = try CLIContext(arguments: arguments)
+        team = try arguments.positionals(exactly: ["TEAM"])[0]
+        guard NotifierConfiguration.isValidName(team) else {
+            throw CLIError.usage("notify test: '\(TextSanitizer.sanitize(team))' is not a team name (letters, digits, - _ .)")
+        }
+        let timeout = arguments.value("timeout") ?? "30s"
+        guard let seconds = TimeText.seconds(timeout), seconds > 0 else {
+            throw CLIError.usage("notify test: --timeout needs a duration like 30s or 2m, not '\(TextSanitizer.sanitize(timeout))'")
+        }
+        timeoutMillis = seconds * 1000
+        json = arguments.flag("json")
+    }
+
+    func run() throws {
+        let store = try context.openStore(writing: true)
+        let queued = try store.queueTestNotification(target: team, at: EventStore.nowMillis())
+        let deadline = EventStore.nowMillis() + timeoutMillis
+        var message = queued
+        while message.state == "pending" && EventStore.nowMillis() < deadline {
+            usleep(100_000)
+            message = try store.notification(id: queued.id) ?? message
+        }
+        if message.state == "pending", try store.withdrawNotification(id: queued.id) {
+            message.state = "timeout"
+        } else if message.state == "pending" {
+            message = try store.notification(id: queued.id) ?? message
+        }
+        let error = TextSanitizer.sanitize(message.lastError)
+        let notifier = TextSanitizer.sanitize(message.notifier)
+        if json {
+            Console.out(JSONOutput.object([
+                ("team", .string(team)), ("state", .string(message.state)),
+                ("notifier", .string(notifier.isEmpty ? nil : notifier)), ("error", .string(error.isEmpty ? nil : error)),
+                ("idempotency_key", .string(message.idempotencyKey)),
+            ]).rendered())
+        }
+        switch message.state {
+        case "sent":
+            if !json { Console.out("test message to \(team) sent via \(notifier) (key \(message.idempotencyKey))\n") }
+        case "timeout":
+            throw CLIError.failure("notify test: lookoutd did not take the test message within \(TimeText.span(milliseconds: timeoutMillis)); "
+                                   + "withdrawn. Is lookoutd running (lookout status) with [notify] notifiers set?")
+        default:
+            throw CLIError.failure("notify test: the test message to \(team) was not sent"
+                                   + (notifier.isEmpty || notifier == "none" ? "" : " via \(notifier)") + ": \(error)")
+        }
+    }
+}
