@@ -30,9 +30,9 @@ extension ReliabilityTests {
             """])
 
         static let registry = """
-            id,kind,community,building,unit,address,grid,owner,report_interval_s,resident_name,resident_phone,lives_alone,emergency_contact
-            SOS-0301,sos,c01,3,1,Bldg 3 Unit 1 #101,grid-03,,,Wang Fang,13800000000,true,Wang Lei 13900000000
-            SOS-0302,sos,c01,3,2,Bldg 3 Unit 2 #201,grid-03,,,Li Na,13800000001,true,
+            id,kind,community,building,unit,address,grid,owner,report_interval_s,resident_name,resident_phone,lives_alone,emergency_contact,emergency_phone
+            SOS-0301,sos,c01,3,1,Bldg 3 Unit 1 #101,grid-03,,,Wang Fang,13800000000,true,Wang Lei (son),13900000000
+            SOS-0302,sos,c01,3,2,Bldg 3 Unit 2 #201,grid-03,,,Li Na,13800000001,true,,
             """
 
         static func lookout(_ daemon: LookoutdProcess, _ arguments: [String], actor: String = "frank") throws -> ChildProcess.Result {
@@ -46,7 +46,20 @@ extension ReliabilityTests {
 
         @Test func anUnansweredCallBringsInDepartmentsThatEachReportIn() throws {
             let broker = try MosquittoBroker()
-            let daemon = try LookoutdProcess(broker: broker, rules: Self.rules, registry: Self.registry)
+            // The shipped reference notifier tells medical, police and the emergency contact at an HTTP server.
+            let server = try HTTPRecorder()
+            let notifiersDirectory = try TemporaryDirectory(prefix: "lookout-notifiers")
+            let notifiersPath = notifiersDirectory.file("notifiers.conf")
+            // Teams are reached at a URL; the emergency contact through an SMS-like gateway given the phone number.
+            let httpPost = LookoutdProcess.repositoryFile("config/notifiers/http-post")
+            try ([
+                "[notifier http]", "command = \(httpPost)", "timeout = 20s", "",
+                "[notifier sms]", "command = \(httpPost) \(server.url("/sms"))", "timeout = 20s", "",
+                "[team emergency-contact]", "notifier = sms", "",
+            ] + ["medical", "police"].flatMap { ["[team \($0)]", "notifier = http", "contact = \(server.url())", ""] })
+                .joined(separator: "\n").write(toFile: notifiersPath, atomically: true, encoding: .utf8)
+            let daemon = try LookoutdProcess(broker: broker, rules: Self.rules, registry: Self.registry,
+                                             settings: ["notify": ["notifiers": notifiersPath]])
             try daemon.start()
             _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
                 try daemon.store().registeredDevices(in: .community("c01")) == 2 ? true : nil
@@ -70,6 +83,17 @@ extension ReliabilityTests {
             let journal = daemon.logLines(containing: "escalated \(raised.id)")
             #expect(journal.contains { $0.contains("brought in medical, police") && $0.contains("warning") }, "\(journal)")
             #expect(!journal.contains { $0.contains("to red") }, "\(journal)")
+
+            // Each team a step brings in is told out of band, with the step in the idempotency key: the emergency contact
+            // by step 2 at once, medical and police by step 3.
+            for key in ["\(raised.id).s2.a1.emergency-contact", "\(raised.id).s3.a1.medical", "\(raised.id).s3.a1.police"] {
+                _ = try waitFor("\(key) at the HTTP server", log: daemon.log) {
+                    server.requests.first { $0.headers["idempotency-key"] == key }
+                }
+            }
+
+            let relative = try #require(server.requests.first { $0.headers["idempotency-key"] == "\(raised.id).s2.a1.emergency-contact" })
+            #expect(relative.path == "/sms" && relative.headers["x-lookout-contact"] == "13900000000", "\(relative.headers)")
 
             // Until someone takes it, it is re-notified: the bell rings again in `watch`.
             let renotified = try waitFor("the call re-notified in watch", timeout: 60, log: watch.output) {
@@ -109,8 +133,12 @@ extension ReliabilityTests {
             #expect(byTeam.compactMap { $0["team"] as? String } == ["fire", "medical", "police"])
             #expect(byTeam.first { $0["team"] as? String == "police" }?["reported_in"] as? Int == 0)
             #expect(byTeam.first { $0["team"] as? String == "fire" }?["reported_in"] as? Int == 1)
+            // Re-notification reminds the staff teams, never the relatives again.
+            let reminders = server.requests.compactMap { $0.headers["idempotency-key"] }.filter { $0.contains(".s0.a") }
+            #expect(!reminders.isEmpty && !reminders.contains { $0.hasSuffix("emergency-contact") }, "\(reminders)")
             watch.stop()
             #expect(daemon.stop() == 0)
+            withExtendedLifetime(notifiersDirectory) {}
         }
 
         /// Steps are kept in the database like every other timer: one due while lookoutd was stopped runs when it

@@ -97,7 +97,9 @@ extension EventStore {
         try transaction {
             guard let event = try cachedActiveEvent(key: eventKey), event.record.status == .open else { return nil }
             try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
-            try queueNotifications(for: event, targets: event.record.teams, step: 0, attempt: nil, reason: "renotified", at: at)
+            // Relatives are told once, by the step that brings them in; reminders until someone takes it are for staff.
+            let staff = event.record.teams.filter { $0 != NotificationPolicy.emergencyContact }
+            try queueNotifications(for: event, targets: staff, step: 0, attempt: nil, reason: "renotified", at: at)
             return event.record
         }
     }
