@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
         --out) out="$2"; shift 2 ;;
         --fast) compression=(-Zzstd -z3); shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option: $1 (see --help)" ;;
     esac
 done
@@ -93,10 +93,11 @@ install_executables() {
 
 # Installs the man pages of packaging/man/ that belong to this package, compressed.
 install_man_pages() {
-    local page name section
+    local page name section owner
     for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
         name="$(basename "$page")"
-        [ "$(man_package "$name")" = "$package" ] || continue
+        owner="$(man_package "$name")" # (an assignment, so that its die stops the build under set -e)
+        [ "$owner" = "$package" ] || continue
         section="${name##*.}"
         install -d -m 0755 "$stage/usr/share/man/man$section"
         gzip -9n <"$page" >"$stage/usr/share/man/man$section/$name.gz"
