@@ -39,6 +39,8 @@ public final class IngestPipeline: MQTTConsumer {
     let log: Logger
     let clock: () -> Millis
     var engine: RuleEngine
+    /// Positions of the segments every message is checked by, in `configuration.layout` (no search by name).
+    let segmentSlots: KeySegmentSlots
     var fingerprints: FingerprintMemory
     private var trackedUnknownDevices: Set<String> = []
     /// Communities of the registry in force (alarms of unregistered devices fold per community only for these).
@@ -110,6 +112,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.log = log
         self.clock = clock
         self.registryMirror = registryMirror
+        self.segmentSlots = KeySegmentSlots(configuration.layout)
         let now = clock()
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.registryCommunities = Set(registry.devices.values.map(\.community))
@@ -201,8 +204,8 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject("unknown_topic", message, at: now)
                 continue
             }
-            let deviceID = segments["device"] ?? ""
-            let kind = segments["kind"] ?? ""
+            let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
+            let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
             let record = deviceID.isEmpty ? nil : engine.record(of: deviceID)
             let kindIndex: Int?
             switch checkTopic(segments, record: record) {
@@ -560,7 +563,7 @@ public final class IngestPipeline: MQTTConsumer {
                               at now: Millis) -> Bool {
         guard !device.isEmpty, tracksActivity(of: device, registered: registered) else { return false }
         var reportedOnline: Bool?
-        if segments["channel"] == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
+        if segments.value("channel", slot: segmentSlots.channel) == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
         var battery: Double?
         if case .number(let percent)? = payload["battery_pct"], (0...100).contains(percent) { battery = percent }
         pendingDeviceActivity[device, default: PendingDeviceActivity(DeviceActivity(deviceID: device, kind: kind, at: now))]
