@@ -206,7 +206,8 @@ public final class IngestPipeline: MQTTConsumer {
             }
             let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
             let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
-            let record = deviceID.isEmpty ? nil : engine.record(of: deviceID)
+            let lookup = deviceID.isEmpty ? nil : engine.lookUp(deviceID)
+            let record = lookup?.record
             let kindIndex: Int?
             switch checkTopic(segments, record: record) {
             case .accept(let index):
@@ -268,7 +269,7 @@ public final class IngestPipeline: MQTTConsumer {
                                          payloadBytes: message.payload, receivedAt: now)
             inbound.deviceTime = deviceTime
             inbound.retained = message.retained
-            work.actions.append(contentsOf: engine.process(inbound))
+            work.actions.append(contentsOf: engine.process(inbound, device: lookup))
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
             if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
                 noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)

@@ -104,7 +104,9 @@ public final class RuleEngine {
     }
 
     /// Evaluates every rule whose topic filter matches `message`; returns the resulting actions in order.
-    public func process(_ message: InboundMessage) -> [RuleAction] {
+    /// `lookup`: the caller's `lookUp` of the message's device since the engine last changed, if it made one (then
+    /// the device is not looked up again).
+    public func process(_ message: InboundMessage, device lookup: DeviceLookup? = nil) -> [RuleAction] {
         let now = message.receivedAt
         if resumedAt == nil { noteStart(now) }
         if now > latestNow { latestNow = now }
@@ -114,9 +116,9 @@ public final class RuleEngine {
         guard !candidates.isEmpty else { return [] }
         let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
         // One look-up of the device in the state table; the registry only for a device the table lacks.
-        var deviceIndex = states.indexByID[deviceID]
-        let device: DeviceEntry?
-        if let known = deviceIndex { device = states.devices[Int(known)].record } else { device = deviceEntries[deviceID] }
+        let found = lookup.flatMap { $0.deviceID == deviceID ? $0 : nil } ?? lookUp(deviceID)
+        var deviceIndex = found.index
+        let device = found.record
         let awayUntil = away.isEmpty ? nil : away[deviceID]
         var actions: [RuleAction] = []
         var touched = false
@@ -161,8 +163,25 @@ public final class RuleEngine {
     /// The registry record of `deviceID`, nil when it is not registered: the look-up `isRegistered` makes, for
     /// a caller that needs the record's community and kind too.
     public func record(of deviceID: String) -> DeviceRecord? {
-        if let index = states.indexByID[deviceID] { return states.devices[Int(index)].record }
-        return registry.devices[deviceID]
+        lookUp(deviceID).record
+    }
+
+    /// Device `deviceID` as the engine knows it: its place in the state table (one hash look-up), the registry
+    /// only for a device the table lacks. Valid until the engine next changes; `process(_:device:)` takes it, so a
+    /// caller that checks the record before evaluating a message looks the device up once.
+    public func lookUp(_ deviceID: String) -> DeviceLookup {
+        if let index = states.indexByID[deviceID] {
+            return DeviceLookup(deviceID: deviceID, index: index, record: states.devices[Int(index)].record)
+        }
+        return DeviceLookup(deviceID: deviceID, index: nil, record: deviceEntries[deviceID])
+    }
+
+    /// One device looked up by `lookUp(_:)`.
+    public struct DeviceLookup {
+        let deviceID: String
+        let index: DeviceIndex?
+        /// Its registry record, nil when it is not registered.
+        public let record: DeviceRecord?
     }
 
     /// Whether device `deviceID` is in the registry. Asks the engine's own device table first (the look-up
