@@ -637,24 +637,35 @@ public final class RuleEngine {
 
     // MARK: Correlation rules
 
-    /// The group a message's device belongs to under a correlation rule: key, label and the values by label;
-    /// nil when a field is missing.
-    private func group(_ correlate: CompiledRule.Correlate,
-                       _ context: inout EvaluationContext) -> (key: String, label: String, fields: [String: String])? {
-        var keyParts: [String] = []
-        var labelParts: [String] = []
-        var fields: [String: String] = [:]
+    /// The group a message's device belongs to under a correlation rule: its key and the value of each `by`
+    /// field; nil when a field is missing. Label and fields by label (`groupDescription`) only for a raise.
+    private func group(_ correlate: CompiledRule.Correlate, _ context: inout EvaluationContext) -> (key: String, values: [String])? {
+        var key = ""
+        var values: [String] = []
+        values.reserveCapacity(correlate.by.count)
         for field in correlate.by {
             let value = field.expr.evaluate(in: &context)
             guard value != .missing else {
                 context.missingFields += 1
                 return nil
             }
-            keyParts.append("\(field.label)=\(value.templateText)")
-            labelParts.append("\(field.label) \(value.templateText)")
-            fields[field.label] = value.templateText
+            let text = value.templateText
+            if !values.isEmpty { key += "," }
+            key += "\(field.label)=\(text)"
+            values.append(text)
         }
-        return (keyParts.joined(separator: ","), labelParts.joined(separator: ", "), fields)
+        return (key, values)
+    }
+
+    /// A group's label (`building 7, unit 3`) and its values by label, from the values `group` found.
+    private static func groupDescription(_ correlate: CompiledRule.Correlate, values: [String]) -> (label: String, fields: [String: String]) {
+        var labelParts: [String] = []
+        var fields: [String: String] = [:]
+        for (field, value) in zip(correlate.by, values) {
+            labelParts.append("\(field.label) \(value)")
+            fields[field.label] = value
+        }
+        return (labelParts.joined(separator: ", "), fields)
     }
 
     /// Correlation counts devices whose own condition holds: a device joins the group when its condition
@@ -716,9 +727,10 @@ public final class RuleEngine {
         let counting = state.members.reduce(0) { $0 + ($1.counts ? 1 : 0) }
         if counts, Self.groupFires(state, counting: counting, correlate) {
             context.count = counting
-            var action = makeRaise(rule, key: key, group: group.label, kind: message.kind,
+            let description = Self.groupDescription(correlate, values: group.values)
+            var action = makeRaise(rule, key: key, group: description.label, kind: message.kind,
                                    topic: message.topic, payloadText: message.payloadText, &context)
-            action.groupFields = group.fields
+            action.groupFields = description.fields
             raise(index, rule, action, &state, key: key, device: nil, &actions)
         }
         storeGroup(state, index, rule, key: key)
@@ -786,7 +798,7 @@ public final class RuleEngine {
                 let segments = entry.map { Self.registrySegments(id: deviceID, $0.record) } ?? TopicSegments(names: ["device"], values: [deviceID])
                 var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: deviceID, device: entry,
                                                 awayUntil: away[deviceID], now: now)
-                let group = self.group(correlate, &context)
+                let group = self.group(correlate, &context).map { Self.groupDescription(correlate, values: $0.values) }
                 context.count = counting
                 let label = group?.label ?? key.replacingOccurrences(of: "=", with: " ").replacingOccurrences(of: ",", with: ", ")
                 var action = makeRaise(rule, key: key, group: label, kind: entry?.record.kind ?? "", topic: "", payloadText: "", &context)
