@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
 struct RuleChecker {
@@ -223,14 +224,14 @@ struct RuleChecker {
         }
 
         let layoutText = options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/")
-        var hash = StableHash()
-        hash.combine(rule.canonicalText)
-        hash.combine(timeZone.identifier)
-        hash.combine(layoutText)
-        var conditionHash = StableHash()
-        conditionHash.combine(rule.conditionText)
-        conditionHash.combine(timeZone.identifier)
-        conditionHash.combine(layoutText)
+        var hash = FNV1a()
+        hash.combine(field: rule.canonicalText)
+        hash.combine(field: timeZone.identifier)
+        hash.combine(field: layoutText)
+        var conditionHash = FNV1a()
+        conditionHash.combine(field: rule.conditionText)
+        conditionHash.combine(field: timeZone.identifier)
+        conditionHash.combine(field: layoutText)
 
         guard errorsBefore == diagnostics.filter({ $0.severity == .error }).count else { return nil }
         return CompiledRule(
