@@ -31,8 +31,8 @@ else
     LOOKOUT_RELEASE_BIN="$(swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}" --show-bin-path)"
 fi
 
-version="$(sed -n 's/^public let lookoutVersion = "\(.*\)"$/\1/p' "$LOOKOUT_ROOT/Sources/Daemon/DaemonVersion.swift")"
-[ -n "$version" ] || die "cannot read lookoutVersion from Sources/Daemon/DaemonVersion.swift"
+version="$(sed -n 's/^public let lookoutVersion = "\(.*\)"$/\1/p' "$LOOKOUT_ROOT/Sources/Vocabulary/LookoutVersion.swift")"
+[ -n "$version" ] || die "cannot read lookoutVersion from Sources/Vocabulary/LookoutVersion.swift"
 arch="$(dpkg --print-architecture)"
 name="lookout_${version}_${arch}"
 mkdir -p "$out"

@@ -48,7 +48,7 @@ version="$(dpkg-deb -f "$deb" Version)"
 step "Control file and dependencies"
 depends="$(dpkg-deb -f "$deb" Depends)"
 check "Package is lookout" test "$(dpkg-deb -f "$deb" Package)" = lookout
-check "Version $version matches lookoutVersion" grep -q "lookoutVersion = \"$version\"" "$LOOKOUT_ROOT/Sources/Daemon/DaemonVersion.swift"
+check "Version $version matches lookoutVersion" grep -q "lookoutVersion = \"$version\"" "$LOOKOUT_ROOT/Sources/Vocabulary/LookoutVersion.swift"
 check "Depends names libmosquitto1 ($depends)" grep -q 'libmosquitto1' <<<"$depends"
 check "Depends names libsqlite3-0" grep -q 'libsqlite3-0' <<<"$depends"
 check "Depends names no Swift runtime" bash -c '! grep -qi swift <<<"$1"' _ "$depends"
