@@ -16,7 +16,7 @@ public struct ErrnoError: Error, Sendable, Equatable, CustomStringConvertible {
     public let operation: String
 
     /// Captures `errno` (by default the current one) for `operation`.
-    public init(errno code: Int32 = currentErrno(), operation: String = "") {
+    public init(errno code: Int32 = errno, operation: String = "") {
         self.code = code
         self.operation = operation
     }
@@ -27,6 +27,3 @@ public struct ErrnoError: Error, Sendable, Equatable, CustomStringConvertible {
     /// "operation: reason", or the reason alone when there is no operation.
     public var description: String { operation.isEmpty ? reason : "\(operation): \(reason)" }
 }
-
-/// The calling thread's current `errno` (the default of `ErrnoError(errno:operation:)`).
-public func currentErrno() -> Int32 { errno }
