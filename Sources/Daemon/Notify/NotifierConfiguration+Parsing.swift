@@ -1,5 +1,6 @@
 import EventCore
 import Foundation
+import Vocabulary
 
 /// The notifier file format: the INI-like syntax of lookoutd.conf (`DaemonConfiguration+Parsing.swift`), with
 /// named sections.
@@ -138,8 +139,7 @@ extension NotifierConfiguration {
 
     /// Team and notifier names: what rules write in `teams`, safe in an idempotency key and a metric label.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64
-            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+        TeamName.isValid(name)
     }
 
     private static func applyNotify(_ key: String, _ v: ConfigValue, to c: inout NotifierConfiguration) throws(ConfigValueError) {

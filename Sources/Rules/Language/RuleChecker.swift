@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
 struct RuleChecker {
@@ -304,14 +305,14 @@ struct RuleChecker {
     /// The fingerprints of the whole rule and of the clauses that decide its state (kept across a reload).
     private func fingerprints(of rule: RuleSyntax, timeZone: TimeZone) -> (UInt64, UInt64) {
         let layoutText = options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/")
-        var hash = StableHash()
-        hash.combine(rule.canonicalText)
-        hash.combine(timeZone.identifier)
-        hash.combine(layoutText)
-        var conditionHash = StableHash()
-        conditionHash.combine(rule.conditionText)
-        conditionHash.combine(timeZone.identifier)
-        conditionHash.combine(layoutText)
+        var hash = FNV1a()
+        hash.combine(field: rule.canonicalText)
+        hash.combine(field: timeZone.identifier)
+        hash.combine(field: layoutText)
+        var conditionHash = FNV1a()
+        conditionHash.combine(field: rule.conditionText)
+        conditionHash.combine(field: timeZone.identifier)
+        conditionHash.combine(field: layoutText)
         return (hash.value, conditionHash.value)
     }
 
