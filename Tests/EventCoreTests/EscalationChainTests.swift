@@ -98,6 +98,22 @@ import Testing
         #expect(try store.runEscalations(now: t0 + 600_000).compactMap(\.step) == [1], "the chain starts over")
     }
 
+    /// Try-out finding: a call cancelled down to yellow skips the step due meanwhile; pressed again (red), that step
+    /// runs again, counted from the new press, instead of never.
+    @Test func aCancelledCallPressedAgainRunsTheStepsItSkipped() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let id = try store.raise(Self.call()).event.id
+        try store.runEscalations(now: t0)
+        try store.downgrade(eventKey: "sos:SOS-1", to: .yellow, at: t0 + 5_000, note: "sos_cancel")
+        #expect(try store.runEscalations(now: t0 + 120_000).isEmpty, "yellow: medical is not brought in")
+        try store.raise(Self.call(at: t0 + 135_000))
+        #expect(try store.runEscalations(now: t0 + 254_999).isEmpty)
+        let again = try store.runEscalations(now: t0 + 255_000)
+        #expect(again.compactMap(\.step) == [2] && again.first?.broughtIn == ["medical", "police"], "\(again.map(\.note))")
+        #expect(try store.event(id: id)?.teams.contains("medical") == true)
+    }
+
     @Test func aLowerEventWaitsForItsRuleLevelAndAStepDueWhileStoppedRunsAtStart() throws {
         let fixture = try StoreFixture()
         // Raised below its chain (a flapping detector's yellow event: no chain yet), then upgraded by a held alarm.

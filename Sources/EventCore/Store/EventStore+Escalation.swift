@@ -127,6 +127,18 @@ extension EventStore {
             """).execute(binding: at, event.rowID)
     }
 
+    /// What a step skipped because its event was below the chain's level says (`rearmLoweredSteps`).
+    static let loweredOutcome = "skipped: event lowered to"
+
+    /// An event raised again to its chain's level (a cancelled call pressed again): the steps skipped while it was
+    /// lower run again, counted from `at`, as the README promises for an upgrade.
+    func rearmLoweredSteps(of event: StoredEvent, at: Millis) throws {
+        try connection.cached("""
+            UPDATE event_steps SET done_at = NULL, outcome = '', due_at = ?1 + after_ms
+            WHERE event_id = ?2 AND done_at IS NOT NULL AND min_level = ?3 AND substr(outcome, 1, length(?4)) = ?4
+            """).execute(binding: at, event.rowID, event.record.level.rawValue, Self.loweredOutcome)
+    }
+
     /// A hidden event that surfaces starts the steps it has not run from `at`, like its deadlines.
     func armSteps(of event: StoredEvent, at: Millis) throws {
         try connection.cached("""
@@ -171,7 +183,7 @@ extension EventStore {
         } else if step.condition == .notOnsite, event.onsiteAt != nil {
             skipped = "someone on site"
         } else if event.record.level < scheduled.minimumLevel {
-            skipped = "event lowered to \(event.record.level.rawValue)"
+            skipped = "\(Self.loweredOutcome.dropFirst("skipped: ".count)) \(event.record.level.rawValue)"
         } else if event.record.silenced {
             return nil  // Hidden meanwhile: it runs when the event is shown (`armSteps`).
         }

@@ -44,6 +44,11 @@ extension EventStore {
             event.record.updatedAt = at
             try update(event)
             try recordChange(event, action: action.name, actor: actor, note: timelineNote, at: at)
+            if case .reopen = action {
+                // Open again: the staff teams are told as at a raise; the chain (relatives among it) starts over.
+                let staff = event.record.teams.filter { $0 != NotificationPolicy.emergencyContact }
+                try queueNotifications(for: event, targets: staff, step: 0, attempt: nil, reason: "reopened", at: at)
+            }
             return event.record
         }
     }

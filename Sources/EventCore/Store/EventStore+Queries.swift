@@ -90,13 +90,15 @@ extension EventStore {
     /// Each carries the event as it was right after that change.
     public func changes(after sequence: Int64, limit: Int) throws -> [EventChange] {
         let rows = try connection.cached("""
-            SELECT sequence, event_id, action, snapshot FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?
+            SELECT sequence, event_id, action, snapshot, at FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?
             """).query([sequence, max(limit, 0)]) { row in
-                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3))
+                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3), at: row.int64(4))
             }
         return try rows.compactMap { row in
             guard let event = try decodeSnapshot(row.snapshot, eventRowID: row.eventRowID) else { return nil }
-            return EventChange(sequence: row.sequence, event: event, action: row.action)
+            var change = EventChange(sequence: row.sequence, event: event, action: row.action)
+            change.at = row.at
+            return change
         }
     }
 

@@ -173,6 +173,7 @@ extension EventStore {
             if rises {
                 event.record.level = trigger.level
                 tightenDeadlines(of: &event, for: trigger)
+                try rearmLoweredSteps(of: event, at: trigger.at)
             }
             try scheduleStepsIfNone(trigger.escalation, for: event, from: trigger.at)
             action = "upgraded"

@@ -103,6 +103,8 @@ public struct EventChange: Sendable, Equatable {
     public var event: EventRecord
     /// What happened (same vocabulary as the timeline).
     public var action: String
+    /// When it happened: a re-notification changes nothing in the event, so its time is only here.
+    public var at: Millis = 0
 }
 
 /// Filters for listing events. Empty fields do not filter.

@@ -136,7 +136,8 @@ struct WatchCommand: Command {
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
             : change.action == "raised" || change.action == "unsilenced" ? EventText.colour(of: event.level) : .cyan
         var parts = [
-            TimeText.clock(event.updatedAt),  // the snapshot is the event just after this change
+            // When the change happened (a re-notification leaves the event's own time as it was).
+            TimeText.clock(change.at > 0 ? change.at : event.updatedAt),
             style.paint(DisplayWidth.fit(TextSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
             style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
