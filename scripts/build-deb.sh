@@ -76,7 +76,7 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     install -m 0644 "$rules" "$stage/etc/lookout/rules.d/"
 done
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
-# Notifiers (README.md, Operations: out-of-band notification): the reference notifier (sh + curl, which the
+# Notifiers (docs/operators.md, out-of-band notification): the reference notifier (sh + curl, which the
 # package recommends) and an example notifier configuration naming it where the package installs it.
 install -D -m 0755 "$LOOKOUT_ROOT/config/notifiers/http-post" "$stage/usr/lib/lookout/notifiers/http-post"
 sed 's#^command = notifiers/#command = /usr/lib/lookout/notifiers/#' "$LOOKOUT_ROOT/config/notifiers.conf" \
@@ -98,6 +98,10 @@ else
     note "warning: config/completion/lookout.bash not in this tree yet; not packaged"
 fi
 install -D -m 0644 "$LOOKOUT_ROOT/packaging/debian/copyright" "$stage/usr/share/doc/lookout/copyright"
+# The manual (README.md and docs/*.md, by reader), readable where the man pages point.
+install -m 0644 "$LOOKOUT_ROOT/README.md" "$stage/usr/share/doc/lookout/README.md"
+install -d -m 0755 "$stage/usr/share/doc/lookout/docs"
+install -m 0644 "$LOOKOUT_ROOT"/docs/*.md "$stage/usr/share/doc/lookout/docs/"
 # A native package's changelog, dated by the last commit so that rebuilds are identical.
 maintainer="$(sed -n 's/^Maintainer: //p' "$LOOKOUT_ROOT/packaging/debian/control.in")"
 changed="$(git -C "$LOOKOUT_ROOT" log -1 --format=%cD 2>/dev/null || date -R)"

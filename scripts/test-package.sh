@@ -83,8 +83,15 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     [ -e "$rules" ] && shipped_if_present "config/rules.d/$(basename "$rules")" "/etc/lookout/rules.d/$(basename "$rules")"
 done
 shipped_if_present config/completion/lookout.bash /usr/share/bash-completion/completions/lookout
+shipped_if_present README.md /usr/share/doc/lookout/README.md
+for doc in "$LOOKOUT_ROOT"/docs/*.md; do
+    shipped_if_present "docs/$(basename "$doc")" "/usr/share/doc/lookout/docs/$(basename "$doc")"
+done
+for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
+    shipped_if_present "packaging/man/$(basename "$page")" "/usr/share/man/man${page##*.}/$(basename "$page").gz"
+done
 shipped_if_present config/prometheus/lookout-alerts.yml /usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml
-# The reference notifier (README.md, Operations: out-of-band notification) and the example naming it.
+# The reference notifier (docs/operators.md, out-of-band notification) and the example naming it.
 if [ -e "$LOOKOUT_ROOT/config/notifiers/http-post" ]; then
     check "/usr/lib/lookout/notifiers/http-post -rwxr-xr-x root/root" expect_entry -rwxr-xr-x /usr/lib/lookout/notifiers/http-post
     check "http-post is valid sh" sh -n "$root/usr/lib/lookout/notifiers/http-post"
