@@ -197,11 +197,14 @@ drain_phase() { # run number
     start=$(now)
     start_daemon "$phase"
     local td; td=$(elapsed "$start" "$(wait_drain_end "$phase")")
+    # CPU time to the same point: on a busy shared machine it varies much less than the wall-clock rate.
+    local cpu; cpu=$(cpu_seconds)
     wait_received "$phase" "$total" >/dev/null
     [ "$(daemon_received "$phase")" -ge "$total" ] || die "lookoutd received $(daemon_received "$phase") of $total drained messages"
     stop_daemon
     note "(a) mosquitto_sub -c: ${ts} s, $(rate "$total" "$ts") msg/s"
-    note "(b) lookoutd (incl. start-up): ${td} s, $(rate "$total" "$td") msg/s"
+    note "(b) lookoutd (incl. start-up): ${td} s, $(rate "$total" "$td") msg/s, ${cpu} s CPU (user + sys)"
+    DRAIN_CPU+=("$cpu")
     note "ratio b/a: $(ratio "$ts" "$td")"
     RESULTS+=("| drain QoS 1 backlog, run $1 | $total | $(rate "$total" "$ts") | $(rate "$total" "$td") | $(ratio "$ts" "$td") |")
 }
@@ -248,7 +251,7 @@ latency_phase() {
     stop_daemon
 }
 
-RESULTS=()
+RESULTS=() DRAIN_CPU=()
 case ",$PHASES," in *,rate,*) rate_phase 0; rate_phase 1 ;; esac
 # The drain is short (about 2 s) and mosquitto_sub's own rate varies from run to run: several runs.
 case ",$PHASES," in *,drain,*) for run in $(seq 1 "$DRAIN_RUNS"); do drain_phase "$run"; done ;; esac
@@ -259,4 +262,5 @@ if [ ${#RESULTS[@]} -gt 0 ]; then
     echo "| phase | messages | mosquitto_sub | lookoutd | ratio |"
     echo "|---|---:|---:|---:|---:|"
     printf '%s\n' "${RESULTS[@]}"
+    if [ ${#DRAIN_CPU[@]} -gt 0 ]; then echo "lookoutd CPU seconds (user + sys, incl. start-up) per drain: ${DRAIN_CPU[*]}"; fi
 fi

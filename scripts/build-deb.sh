@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Builds the Lookout Debian package: release binaries (Swift runtime linked statically, so the package
-# does not need /opt/swift), systemd unit, sysusers.d/tmpfiles.d entries, configuration as conffiles,
-# man pages, bash completion, maintainer scripts.
+# Builds Lookout's Debian packages from one release build (Swift runtime linked statically, so the
+# packages do not need /opt/swift), one per kind of machine:
+#   lookoutd       the server: lookoutd, systemd unit, sysusers.d/tmpfiles.d, configuration (conffiles),
+#                  maintainer scripts, example broker and Prometheus configurations, lookoutd(8)
+#   lookout        staff machines and the server: the CLI lookout, bash completion, lookout(1)
+#   lookout-tools  test and demo systems: lookout-sim and lookout-bench, their man pages
+# Maintainer and Homepage come from packaging/debian/package.conf (environment: LOOKOUT_MAINTAINER,
+# LOOKOUT_HOMEPAGE). See docs/packaging.md.
 #
 # usage: scripts/build-deb.sh [--out DIR] [--fast] [--no-build]
-#   --out DIR    where to put the .deb (default: .build/deb); prints the .deb path on the last line
+#   --out DIR    where to put the .debs (default: .build/deb); prints one .deb path per line at the end
 #   --fast       compress with zstd -3 instead of xz -6 (about 1 s instead of about 45 s; for tests)
 #   --no-build   reuse the existing release build
 set -euo pipefail
@@ -18,10 +23,13 @@ while [ $# -gt 0 ]; do
         --out) out="$2"; shift 2 ;;
         --fast) compression=(-Zzstd -z3); shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option: $1 (see --help)" ;;
     esac
 done
+
+# shellcheck source=../packaging/debian/package.conf
+source "$LOOKOUT_ROOT/packaging/debian/package.conf"
 
 ensure_packages "${LOOKOUT_BUILD_PACKAGES[@]}" "${LOOKOUT_PACKAGING_PACKAGES[@]}"
 ensure_swift
@@ -33,28 +41,107 @@ fi
 
 version="$(sed -n 's/^public let lookoutVersion = "\(.*\)"$/\1/p' "$LOOKOUT_ROOT/Sources/Daemon/DaemonVersion.swift")"
 [ -n "$version" ] || die "cannot read lookoutVersion from Sources/Daemon/DaemonVersion.swift"
+# The packages Break and Replace the single package `lookout` (<< 0.2.0~) they were split from; a
+# lower version would break the new `lookout` too.
+dpkg --compare-versions "$version" ge 0.2.0~ || die "version $version: the split packages need 0.2.0 or later"
 arch="$(dpkg --print-architecture)"
-name="lookout_${version}_${arch}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-stage="$out/$name"
-rm -rf "$stage"
-mkdir -p "$stage/DEBIAN"
-step "Staging $name in $stage"
+changed="$(git -C "$LOOKOUT_ROOT" log -1 --format=%cD 2>/dev/null || date -R)"
 
-# Executables, stripped (the static Swift runtime makes them large).
+# Maintainer and Homepage as sed replacement text (a `&`, `|` or `\` in them stays literal).
+sed_literal() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
+maintainer="$(sed_literal "$LOOKOUT_MAINTAINER")"
+homepage="$(sed_literal "$LOOKOUT_HOMEPAGE")"
+
+# The package each man page belongs to: a command's page goes with its command, file formats
+# (section 5, e.g. lookoutd.conf(5)) with the daemon that reads them. A new page must be placed here.
+man_package() {
+    case "$1" in
+        lookoutd.8|*.5) echo lookoutd ;;
+        lookout.1) echo lookout ;;
+        lookout-sim.1|lookout-bench.1) echo lookout-tools ;;
+        *) die "packaging/man/$1: which package ships it? (man_package in scripts/build-deb.sh)" ;;
+    esac
+}
+
+# Starts staging package $1 in $stage (a fresh directory), with its copyright and changelog.
+begin_package() {
+    package="$1"
+    stage="$out/${package}_${version}_${arch}"
+    rm -rf "$stage"
+    mkdir -p "$stage/DEBIAN"
+    step "Staging ${package}_${version}_${arch} in $stage"
+    sed -e "s|@MAINTAINER@|$maintainer|" -e "s|@HOMEPAGE@|$homepage|" \
+        "$LOOKOUT_ROOT/packaging/debian/copyright" | install -D -m 0644 /dev/stdin "$stage/usr/share/doc/$package/copyright"
+    # A native package's changelog, dated by the last commit so that rebuilds are identical.
+    printf '%s (%s) unstable; urgency=medium\n\n  * Lookout %s.\n\n -- %s  %s\n' \
+        "$package" "$version" "$version" "$LOOKOUT_MAINTAINER" "$changed" | gzip -9n >"$stage/usr/share/doc/$package/changelog.gz"
+    chmod 0644 "$stage/usr/share/doc/$package/changelog.gz"
+}
+
+# Installs the release executables $@ into the stage, stripped.
 # (--remove-section=.comment: compiler version strings, which lintian flags as unneeded.)
-for exe in lookoutd lookout lookout-sim; do
-    [ -x "$LOOKOUT_RELEASE_BIN/$exe" ] || die "missing release build of $exe in $LOOKOUT_RELEASE_BIN"
-    install -D -m 0755 "$LOOKOUT_RELEASE_BIN/$exe" "$stage/usr/bin/$exe"
-    strip --strip-unneeded --remove-section=.comment "$stage/usr/bin/$exe"
-done
+install_executables() {
+    local exe
+    for exe in "$@"; do
+        [ -x "$LOOKOUT_RELEASE_BIN/$exe" ] || die "missing release build of $exe in $LOOKOUT_RELEASE_BIN"
+        install -D -m 0755 "$LOOKOUT_RELEASE_BIN/$exe" "$stage/usr/bin/$exe"
+        strip --strip-unneeded --remove-section=.comment "$stage/usr/bin/$exe"
+    done
+}
 
-# systemd integration.
+# Installs the man pages of packaging/man/ that belong to this package, compressed.
+install_man_pages() {
+    local page name section owner
+    for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
+        name="$(basename "$page")"
+        owner="$(man_package "$name")" # (an assignment, so that its die stops the build under set -e)
+        [ "$owner" = "$package" ] || continue
+        section="${name##*.}"
+        install -d -m 0755 "$stage/usr/share/man/man$section"
+        gzip -9n <"$page" >"$stage/usr/share/man/man$section/$name.gz"
+        chmod 0644 "$stage/usr/share/man/man$section/$name.gz"
+    done
+}
+
+# Writes the control files (control from packaging/debian/$package/control.in, maintainer scripts,
+# conffiles, md5sums) and builds the .deb.
+finish_package() {
+    local script depends installed_size deb
+    for script in preinst postinst prerm postrm; do
+        [ -f "$LOOKOUT_ROOT/packaging/debian/$package/$script" ] || continue
+        install -m 0755 "$LOOKOUT_ROOT/packaging/debian/$package/$script" "$stage/DEBIAN/$script"
+    done
+    if [ -d "$stage/etc" ]; then
+        (cd "$stage" && find etc -type f | sort | sed 's#^#/#') >"$stage/DEBIAN/conffiles"
+        [ -s "$stage/DEBIAN/conffiles" ] || rm "$stage/DEBIAN/conffiles"
+    fi
+    (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) \
+        >"$stage/DEBIAN/md5sums"
+    depends="$(debian_shlib_depends "$stage"/usr/bin/*)"
+    installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
+    sed -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
+        -e "s/@INSTALLED_SIZE@/$installed_size/" -e "s|@MAINTAINER@|$maintainer|" \
+        -e "s|@HOMEPAGE@|$homepage|" \
+        "$LOOKOUT_ROOT/packaging/debian/$package/control.in" >"$stage/DEBIAN/control"
+    note "Depends: $depends"
+    note "Installed-Size: $installed_size KiB"
+    deb="$out/${package}_${version}_${arch}.deb"
+    step "dpkg-deb --build ($(basename "$deb"))"
+    dpkg-deb --root-owner-group "${compression[@]}" --build "$stage" "$deb" >/dev/null
+    note "$(du -h "$deb" | cut -f1) $deb"
+    built+=("$deb")
+}
+
+built=()
+
+# lookoutd: the server.
+begin_package lookoutd
+install_executables lookoutd
 install -D -m 0644 "$LOOKOUT_ROOT/systemd/lookoutd.service" "$stage/lib/systemd/system/lookoutd.service"
 install -D -m 0644 "$LOOKOUT_ROOT/packaging/sysusers.d/lookout.conf" "$stage/usr/lib/sysusers.d/lookout.conf"
 install -D -m 0644 "$LOOKOUT_ROOT/packaging/tmpfiles.d/lookout.conf" "$stage/usr/lib/tmpfiles.d/lookout.conf"
-
 # Configuration (conffiles): the shipped configuration, with the database and other state in
 # /var/lib/lookout instead of the demo's paths next to the config file, the metrics in the unit's
 # RuntimeDirectory= (/run/lookout, readable by node_exporter).
@@ -75,6 +162,7 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     [ -e "$rules" ] || { note "warning: no config/rules.d/*.rules in this tree yet"; break; }
     install -m 0644 "$rules" "$stage/etc/lookout/rules.d/"
 done
+# The examples keep the path they had in the single package `lookout` (documented there).
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
 # Notifiers (docs/operators.md, out-of-band notification): the reference notifier (sh + curl, which the
 # package recommends) and an example notifier configuration naming it where the package installs it.
@@ -84,48 +172,29 @@ sed 's#^command = notifiers/#command = /usr/lib/lookout/notifiers/#' "$LOOKOUT_R
 chmod 0644 "$stage/usr/share/doc/lookout/examples/notifiers.conf"
 install -D -m 0644 "$LOOKOUT_ROOT/config/prometheus/lookout-alerts.yml" \
     "$stage/usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml"
+install_man_pages
+# The manual (README.md and docs/*.md, by reader), with the server where operators read it; the man pages
+# of the daemon point here.
+install -D -m 0644 "$LOOKOUT_ROOT/README.md" "$stage/usr/share/doc/lookoutd/README.md"
+install -d -m 0755 "$stage/usr/share/doc/lookoutd/docs"
+install -m 0644 "$LOOKOUT_ROOT"/docs/*.md "$stage/usr/share/doc/lookoutd/docs/"
+finish_package
 
-# Documentation: man pages, bash completion.
-for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
-    section="${page##*.}"
-    install -d -m 0755 "$stage/usr/share/man/man$section"
-    gzip -9n <"$page" >"$stage/usr/share/man/man$section/$(basename "$page").gz"
-    chmod 0644 "$stage/usr/share/man/man$section/$(basename "$page").gz"
-done
+# lookout: the staff CLI.
+begin_package lookout
+install_executables lookout
+install_man_pages
 if [ -f "$LOOKOUT_ROOT/config/completion/lookout.bash" ]; then
     install -D -m 0644 "$LOOKOUT_ROOT/config/completion/lookout.bash" "$stage/usr/share/bash-completion/completions/lookout"
 else
     note "warning: config/completion/lookout.bash not in this tree yet; not packaged"
 fi
-install -D -m 0644 "$LOOKOUT_ROOT/packaging/debian/copyright" "$stage/usr/share/doc/lookout/copyright"
-# The manual (README.md and docs/*.md, by reader), readable where the man pages point.
-install -m 0644 "$LOOKOUT_ROOT/README.md" "$stage/usr/share/doc/lookout/README.md"
-install -d -m 0755 "$stage/usr/share/doc/lookout/docs"
-install -m 0644 "$LOOKOUT_ROOT"/docs/*.md "$stage/usr/share/doc/lookout/docs/"
-# A native package's changelog, dated by the last commit so that rebuilds are identical.
-maintainer="$(sed -n 's/^Maintainer: //p' "$LOOKOUT_ROOT/packaging/debian/control.in")"
-changed="$(git -C "$LOOKOUT_ROOT" log -1 --format=%cD 2>/dev/null || date -R)"
-printf 'lookout (%s) unstable; urgency=medium\n\n  * Lookout %s.\n\n -- %s  %s\n' \
-    "$version" "$version" "$maintainer" "$changed" | gzip -9n >"$stage/usr/share/doc/lookout/changelog.gz"
-chmod 0644 "$stage/usr/share/doc/lookout/changelog.gz"
+finish_package
 
-# Control files.
-for script in postinst prerm postrm; do
-    install -m 0755 "$LOOKOUT_ROOT/packaging/debian/$script" "$stage/DEBIAN/$script"
-done
-(cd "$stage" && find etc -type f | sort | sed 's#^#/#') >"$stage/DEBIAN/conffiles"
-[ -s "$stage/DEBIAN/conffiles" ] || rm "$stage/DEBIAN/conffiles"
+# lookout-tools: simulator and benchmarks.
+begin_package lookout-tools
+install_executables lookout-sim lookout-bench
+install_man_pages
+finish_package
 
-(cd "$stage" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) \
-    >"$stage/DEBIAN/md5sums"
-depends="$(debian_shlib_depends "$stage"/usr/bin/*)"
-installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
-sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
-    -e "s/@INSTALLED_SIZE@/$installed_size/" \
-    "$LOOKOUT_ROOT/packaging/debian/control.in" >"$stage/DEBIAN/control"
-note "Depends: $depends"
-
-step "dpkg-deb --build ($name.deb)"
-dpkg-deb --root-owner-group "${compression[@]}" --build "$stage" "$out/$name.deb" >/dev/null
-note "$(du -h "$out/$name.deb" | cut -f1) $out/$name.deb"
-echo "$out/$name.deb"
+printf '%s\n' "${built[@]}"

@@ -1,2 +1,2 @@
 /// Version string printed by `--version` of every executable.
-public let lookoutVersion = "0.1.0"
+public let lookoutVersion = "0.2.0"

@@ -118,6 +118,7 @@ extension ReliabilityTests {
             #expect(show.stdout.contains("fire  brought in") && show.stdout.contains("reported in") && show.stdout.contains("by li"),
                     "\(show.stdout)")
             #expect(show.stdout.contains("police  brought in") && show.stdout.contains("NOT reported in"), "\(show.stdout)")
+            #expect(show.stdout.contains("Wang Lei (son)  13900000000"), "the structured emergency phone beside the contact: \(show.stdout)")
             let json = try Self.lookout(daemon, ["show", raised.id, "--json"])
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             let teams = try #require(object["team_report_in"] as? [[String: Any]])

@@ -47,6 +47,20 @@ import Testing
         #expect(try Self.violations(#"{"door":1.5}"#, kind: "door") == ["wrong_type: door = 1.5: expected an integer, got a fraction"])
     }
 
+    @Test func namesMatchAsSwiftEqualityDoesWhateverTheirLength() throws {
+        // The check skips names of another UTF-8 length, except where `==` (canonical equivalence) can still hold:
+        // the Kelvin sign (3 bytes) is the letter K (1 byte).
+        let schema = try PayloadSchema.shipped.adding(text: """
+            [K9]
+            temp_K = number 0..100
+            flow = number 0..10
+            """, file: "payloads.conf")
+        let kind = try #require(schema.kindIndex("\u{212A}9"))
+        #expect(schema.kindIndex("K9") == kind)
+        let payload = try JSONParser.parseObject(Array("{\"temp_\u{212A}\":500,\"flow\":11,\"flow_x\":99}".utf8), limits: JSONLimits())
+        #expect(schema.violations(in: payload, kind: kind).map(\.detail) == ["temp_K = 500: outside 0..100", "flow = 11: outside 0..10"])
+    }
+
     @Test func anOperatorsFileAddsKindsAndOverridesFields() throws {
         let schema = try PayloadSchema.shipped.adding(text: """
             # Our manholes report H2S up to 5000 ppm; the gas meters are ours.

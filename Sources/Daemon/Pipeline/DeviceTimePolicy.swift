@@ -37,7 +37,7 @@ public struct DeviceTimePolicy: Sendable, Equatable {
     /// Reads `ts` from `payload`, received at `receivedAt` (retained: delivered as the device's last state).
     public func reading(of payload: JSONObject, receivedAt: EpochMillis, retained: Bool) -> Reading {
         guard let value = payload["ts"] else { return .absent }
-        guard let millis = Self.timestamp(of: payload) else {
+        guard let millis = Self.timestamp(of: value) else {
             return .implausible("ts = \(value): not a whole number of milliseconds")
         }
         if millis < Self.earliestMillis { return .implausible("ts = \(millis): before 2020 (clock not set, or seconds)") }
@@ -53,7 +53,12 @@ public struct DeviceTimePolicy: Sendable, Equatable {
     /// The payload's `ts` as whole milliseconds since the epoch; nil when it is missing, not a number, not whole
     /// or out of range.
     public static func timestamp(of payload: JSONObject) -> EpochMillis? {
-        guard case .number(let number)? = payload["ts"], number.rounded(.towardZero) == number,
+        payload["ts"].flatMap(timestamp(of:))
+    }
+
+    /// A `ts` value as whole milliseconds since the epoch; nil when it is not a number, not whole or out of range.
+    static func timestamp(of value: JSONValue) -> EpochMillis? {
+        guard case .number(let number) = value, number.rounded(.towardZero) == number,
               abs(number) < 9.0e15 else { return nil }
         return EpochMillis(number)
     }

@@ -54,18 +54,19 @@ extension IngestPipeline {
 
     /// Kind, channel and registry checks of a topic, `record` being the registry's record of its device.
     func checkTopic(_ segments: TopicSegments, record: DeviceRecord?) -> TopicVerdict {
-        let topicKind = segments["kind"]
+        let topicKind = segments.value("kind", slot: segmentSlots.kind)
         let schema = configuration.payloadSchema
-        if let topicKind, schema.kindIndex(topicKind) == nil {
+        let topicKindIndex = topicKind.flatMap(schema.kindIndex)
+        if let topicKind, topicKindIndex == nil {
             return .reject(reason: InputRejectReason.unknownKind,
                            detail: "kind '\(topicKind)' is not declared in the payload schema")
         }
-        if let channel = segments["channel"], !configuration.knownChannels.contains(channel) {
+        if let channel = segments.value("channel", slot: segmentSlots.channel), !configuration.knownChannels.contains(channel) {
             return .reject(reason: InputRejectReason.unknownChannel,
                            detail: "channel '\(channel)' is not one of \(configuration.knownChannels.joined(separator: ", "))")
         }
         if let record {
-            if let community = segments["community"], !record.community.isEmpty, community != record.community {
+            if let community = segments.value("community", slot: segmentSlots.community), !record.community.isEmpty, community != record.community {
                 return .reject(reason: InputRejectReason.wrongCommunity,
                                detail: "\(record.id) is registered in community \(record.community), the topic says \(community)",
                                contradicts: record)
@@ -76,8 +77,9 @@ extension IngestPipeline {
                                contradicts: record)
             }
         }
+        if topicKind != nil { return .accept(kind: topicKindIndex) }
         // Without a kind in the topic layout, the registry's kind says what to check.
-        return .accept(kind: schema.kindIndex(topicKind ?? record?.kind ?? ""))
+        return .accept(kind: schema.kindIndex(record?.kind ?? ""))
     }
 
     /// Rejects the fields of `violations` (one reject per reason, naming every field and value), drops them from

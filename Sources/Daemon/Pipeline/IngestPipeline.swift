@@ -39,6 +39,8 @@ public final class IngestPipeline: MQTTConsumer {
     let log: Logger
     let clock: () -> Millis
     var engine: RuleEngine
+    /// Positions of the segments every message is checked by, in `configuration.layout` (no search by name).
+    let segmentSlots: KeySegmentSlots
     var fingerprints: FingerprintMemory
     private var trackedUnknownDevices: Set<String> = []
     /// Communities of the registry in force (alarms of unregistered devices fold per community only for these).
@@ -110,6 +112,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.log = log
         self.clock = clock
         self.registryMirror = registryMirror
+        self.segmentSlots = KeySegmentSlots(configuration.layout)
         let now = clock()
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.registryCommunities = Set(registry.devices.values.map(\.community))
@@ -201,9 +204,10 @@ public final class IngestPipeline: MQTTConsumer {
                 work.reject("unknown_topic", message, at: now)
                 continue
             }
-            let deviceID = segments["device"] ?? ""
-            let kind = segments["kind"] ?? ""
-            let record = deviceID.isEmpty ? nil : engine.record(of: deviceID)
+            let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
+            let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
+            let lookup = deviceID.isEmpty ? nil : engine.lookUp(deviceID)
+            let record = lookup?.record
             let kindIndex: Int?
             switch checkTopic(segments, record: record) {
             case .accept(let index):
@@ -265,7 +269,7 @@ public final class IngestPipeline: MQTTConsumer {
                                          payloadBytes: message.payload, receivedAt: now)
             inbound.deviceTime = deviceTime
             inbound.retained = message.retained
-            work.actions.append(contentsOf: engine.process(inbound))
+            work.actions.append(contentsOf: engine.process(inbound, device: lookup))
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
             if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
                 noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
@@ -567,7 +571,7 @@ public final class IngestPipeline: MQTTConsumer {
                               at now: Millis) -> Bool {
         guard !device.isEmpty, tracksActivity(of: device, registered: registered) else { return false }
         var reportedOnline: Bool?
-        if segments["channel"] == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
+        if segments.value("channel", slot: segmentSlots.channel) == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
         var battery: Double?
         if case .number(let percent)? = payload["battery_pct"], (0...100).contains(percent) { battery = percent }
         pendingDeviceActivity[device, default: PendingDeviceActivity(DeviceActivity(deviceID: device, kind: kind, at: now))]

@@ -130,13 +130,17 @@ extension EventStore {
     /// The silence covering an event of `rule` on a device (its kind and place) at `at`, if any; the one
     /// ending last when several do.
     func coveringSilence(deviceID: String, location: EventLocation, kind: String, rule: String, at: Millis) throws -> Silence? {
-        try connection.cached("""
-            SELECT \(Self.silenceColumns) FROM silences
-            WHERE removed_at IS NULL AND until > ?1
-                AND \(Self.covers(silence: Self.silenceColumnNames, event: ("?2", "?3", "?4", "?5", "?6")))
-            ORDER BY until DESC LIMIT 1
-            """).queryFirst([at, deviceID, location.community, location.building, kind, rule], Self.silence(row:))
+        try connection.cached(Self.coveringSilenceSQL)
+            .queryFirst([at, deviceID, location.community, location.building, kind, rule], Self.silence(row:))
     }
+
+    /// The query of `coveringSilence`, built once (it runs for every new event).
+    private static let coveringSilenceSQL = """
+        SELECT \(silenceColumns) FROM silences
+        WHERE removed_at IS NULL AND until > ?1
+            AND \(covers(silence: silenceColumnNames, event: ("?2", "?3", "?4", "?5", "?6")))
+        ORDER BY until DESC LIMIT 1
+        """
 
     /// The silence covering `event` at `at`, if any.
     func coveringSilence(of event: EventRecord, at: Millis) throws -> Silence? {

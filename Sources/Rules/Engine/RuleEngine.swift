@@ -107,7 +107,9 @@ public final class RuleEngine {
     }
 
     /// Evaluates every rule whose topic filter matches `message`; returns the resulting actions in order.
-    public func process(_ message: InboundMessage) -> [RuleAction] {
+    /// `lookup`: the caller's `lookUp` of the message's device since the engine last changed, if it made one (then
+    /// the device is not looked up again).
+    public func process(_ message: InboundMessage, device lookup: DeviceLookup? = nil) -> [RuleAction] {
         let now = message.receivedAt
         if resumedAt == nil { noteStart(now) }
         if now > latestNow { latestNow = now }
@@ -117,9 +119,9 @@ public final class RuleEngine {
         guard !candidates.isEmpty else { return [] }
         let deviceID = segments.value("device", slot: layoutSlots.device) ?? ""
         // One look-up of the device in the state table; the registry only for a device the table lacks.
-        var deviceIndex = states.indexByID[deviceID]
-        let device: DeviceEntry?
-        if let known = deviceIndex { device = states.devices[Int(known)].record } else { device = deviceEntries[deviceID] }
+        let found = lookup.flatMap { $0.deviceID == deviceID ? $0 : nil } ?? lookUp(deviceID)
+        var deviceIndex = found.index
+        let device = found.record
         let awayUntil = away.isEmpty ? nil : awayByResident[device?.residentKey ?? deviceID]
         var actions: [RuleAction] = []
         var touched = false
@@ -164,8 +166,25 @@ public final class RuleEngine {
     /// The registry record of `deviceID`, nil when it is not registered: the look-up `isRegistered` makes, for
     /// a caller that needs the record's community and kind too.
     public func record(of deviceID: String) -> DeviceRecord? {
-        if let index = states.indexByID[deviceID] { return states.devices[Int(index)].record }
-        return registry.devices[deviceID]
+        lookUp(deviceID).record
+    }
+
+    /// Device `deviceID` as the engine knows it: its place in the state table (one hash look-up), the registry
+    /// only for a device the table lacks. Valid until the engine next changes; `process(_:device:)` takes it, so a
+    /// caller that checks the record before evaluating a message looks the device up once.
+    public func lookUp(_ deviceID: String) -> DeviceLookup {
+        if let index = states.indexByID[deviceID] {
+            return DeviceLookup(deviceID: deviceID, index: index, record: states.devices[Int(index)].record)
+        }
+        return DeviceLookup(deviceID: deviceID, index: nil, record: deviceEntries[deviceID])
+    }
+
+    /// One device looked up by `lookUp(_:)`.
+    public struct DeviceLookup {
+        let deviceID: String
+        let index: DeviceIndex?
+        /// Its registry record, nil when it is not registered.
+        public let record: DeviceRecord?
     }
 
     /// Whether device `deviceID` is in the registry. Asks the engine's own device table first (the look-up
@@ -640,24 +659,35 @@ public final class RuleEngine {
 
     // MARK: Correlation rules
 
-    /// The group a message's device belongs to under a correlation rule: key, label and the values by label;
-    /// nil when a field is missing.
-    private func group(_ correlate: CompiledRule.Correlate,
-                       _ context: inout EvaluationContext) -> (key: String, label: String, fields: [String: String])? {
-        var keyParts: [String] = []
-        var labelParts: [String] = []
-        var fields: [String: String] = [:]
+    /// The group a message's device belongs to under a correlation rule: its key and the value of each `by`
+    /// field; nil when a field is missing. Label and fields by label (`groupDescription`) only for a raise.
+    private func group(_ correlate: CompiledRule.Correlate, _ context: inout EvaluationContext) -> (key: String, values: [String])? {
+        var key = ""
+        var values: [String] = []
+        values.reserveCapacity(correlate.by.count)
         for field in correlate.by {
             let value = field.expr.evaluate(in: &context)
             guard value != .missing else {
                 context.missingFields += 1
                 return nil
             }
-            keyParts.append("\(field.label)=\(value.templateText)")
-            labelParts.append("\(field.label) \(value.templateText)")
-            fields[field.label] = value.templateText
+            let text = value.templateText
+            if !values.isEmpty { key += "," }
+            key += "\(field.label)=\(text)"
+            values.append(text)
         }
-        return (keyParts.joined(separator: ","), labelParts.joined(separator: ", "), fields)
+        return (key, values)
+    }
+
+    /// A group's label (`building 7, unit 3`) and its values by label, from the values `group` found.
+    private static func groupDescription(_ correlate: CompiledRule.Correlate, values: [String]) -> (label: String, fields: [String: String]) {
+        var labelParts: [String] = []
+        var fields: [String: String] = [:]
+        for (field, value) in zip(correlate.by, values) {
+            labelParts.append("\(field.label) \(value)")
+            fields[field.label] = value
+        }
+        return (labelParts.joined(separator: ", "), fields)
     }
 
     /// Correlation counts devices whose own condition holds: a device joins the group when its condition
@@ -719,9 +749,10 @@ public final class RuleEngine {
         let counting = state.members.reduce(0) { $0 + ($1.counts ? 1 : 0) }
         if counts, Self.groupFires(state, counting: counting, correlate) {
             context.count = counting
-            var action = makeRaise(rule, key: key, group: group.label, kind: message.kind,
+            let description = Self.groupDescription(correlate, values: group.values)
+            var action = makeRaise(rule, key: key, group: description.label, kind: message.kind,
                                    topic: message.topic, payloadText: message.payloadText, &context)
-            action.groupFields = group.fields
+            action.groupFields = description.fields
             raise(index, rule, action, &state, key: key, device: nil, &actions)
         }
         storeGroup(state, index, rule, key: key)
@@ -789,7 +820,7 @@ public final class RuleEngine {
                 let segments = entry.map { Self.registrySegments(id: deviceID, $0.record) } ?? TopicSegments(names: ["device"], values: [deviceID])
                 var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: deviceID, device: entry,
                                                 awayUntil: awayUntil(deviceID, entry), now: now)
-                let group = self.group(correlate, &context)
+                let group = self.group(correlate, &context).map { Self.groupDescription(correlate, values: $0.values) }
                 context.count = counting
                 let label = group?.label ?? key.replacingOccurrences(of: "=", with: " ").replacingOccurrences(of: ",", with: ", ")
                 var action = makeRaise(rule, key: key, group: label, kind: entry?.record.kind ?? "", topic: "", payloadText: "", &context)
@@ -1194,16 +1225,24 @@ extension Int64 {
     }
 }
 
-/// Positions of the segments the engine reads for every message, in the rules' topic layout.
-struct KeySegmentSlots {
-    var kind: Int
-    var device: Int
-    var channel: Int
+/// Positions of the segments read for every message (by the engine, and by the daemon's input checks), in a
+/// topic layout; -1 for a segment the layout does not have. `TopicSegments.value(_:slot:)` takes them.
+public struct KeySegmentSlots: Sendable {
+    /// Position of `{kind}`.
+    public var kind: Int
+    /// Position of `{device}`.
+    public var device: Int
+    /// Position of `{channel}`.
+    public var channel: Int
+    /// Position of `{community}`.
+    public var community: Int
 
-    init(_ layout: TopicLayout) {
+    /// The positions in `layout`.
+    public init(_ layout: TopicLayout) {
         kind = layout.slot(of: "kind") ?? -1
         device = layout.slot(of: "device") ?? -1
         channel = layout.slot(of: "channel") ?? -1
+        community = layout.slot(of: "community") ?? -1
     }
 }
 

@@ -30,9 +30,10 @@ public struct TopicSegments: Sendable, Equatable {
     }
 
     /// The value of segment `name`, looked for first at `slot` (its position in the layout the rules
-    /// were compiled against), then by name: messages built by hand may order their segments differently.
+    /// were compiled against, see `KeySegmentSlots`), then by name: messages built by hand may order their
+    /// segments differently. At the right slot it is one comparison of equal strings (no call).
     @inline(__always)
-    func value(_ name: String, slot: Int) -> String? {
+    public func value(_ name: String, slot: Int) -> String? {
         if slot >= 0, slot < names.count, names[slot] == name { return values[slot] }
         return self[name]
     }

@@ -27,7 +27,10 @@ public struct PayloadSchema: Sendable, Equatable {
             case any
         }
         /// Field name as it appears in the payload.
-        public var name: String
+        public var name: String { didSet { nameLength = PayloadSchema.decisiveLength(of: name) } }
+        /// `name`'s UTF-8 length when a payload key of another length cannot equal it (see `decisiveLength(of:)`),
+        /// else -1: lets `violations` skip most declarations without a string comparison.
+        private(set) var nameLength: Int
         /// Its type.
         public var type: ValueType
         /// Inclusive bounds for numbers; nil: any finite value.
@@ -38,6 +41,7 @@ public struct PayloadSchema: Sendable, Equatable {
         /// Creates a declaration.
         public init(name: String, type: ValueType, range: ClosedRange<Double>? = nil, allowed: [String] = []) {
             self.name = name
+            self.nameLength = PayloadSchema.decisiveLength(of: name)
             self.type = type
             self.range = range
             self.allowed = allowed
@@ -61,9 +65,15 @@ public struct PayloadSchema: Sendable, Equatable {
             switch type {
             case .any:
                 return nil
-            case .number, .integer:
+            case .number:
+                // Apart from `.integer`: the rounding call there made the compiler copy the declaration around it
+                // for every number checked.
                 guard case .number(let number) = value else { return .wrongType }
-                if type == .integer, number != number.rounded() { return .wrongType }
+                if let range, !range.contains(number) { return .outOfRange }
+                return nil
+            case .integer:
+                guard case .number(let number) = value else { return .wrongType }
+                if number != number.rounded() { return .wrongType }
                 if let range, !range.contains(number) { return .outOfRange }
                 return nil
             case .bool:
@@ -80,9 +90,33 @@ public struct PayloadSchema: Sendable, Equatable {
     /// The fields of one kind, the kind's own and those of `[all]` it does not redeclare.
     public struct Kind: Sendable, Equatable {
         /// Kind name as in the topic (`smoke`).
-        public var name: String
+        public var name: String { didSet { nameLength = PayloadSchema.decisiveLength(of: name) } }
         /// Declared fields, in declaration order.
-        public var fields: [Field]
+        public var fields: [Field] { didSet { (fieldNames, fieldNameLengths) = (fields.map(\.name), fields.map(\.nameLength)) } }
+        /// See `Field.nameLength`.
+        private(set) var nameLength: Int
+        /// Name and `nameLength` of each field, in `fields` order: `violations` scans these, not the fields (whose
+        /// every read is a copy).
+        private(set) var fieldNames: [String]
+        private(set) var fieldNameLengths: [Int]
+
+        init(name: String, fields: [Field]) {
+            self.name = name
+            self.fields = fields
+            self.nameLength = PayloadSchema.decisiveLength(of: name)
+            self.fieldNames = fields.map(\.name)
+            self.fieldNameLengths = fields.map(\.nameLength)
+        }
+
+        /// Position in `fields` of the declaration of payload key `key`, nil when the kind declares none.
+        @inline(__always)
+        func fieldIndex(_ key: String) -> Int? {
+            let length = key.utf8.count
+            for index in fieldNameLengths.indices where fieldNameLengths[index] == length || fieldNameLengths[index] < 0 {
+                if fieldNames[index] == key { return index }
+            }
+            return nil
+        }
     }
 
     /// Fields every kind may send (`[all]`), kept so that a kind added later gets them.
@@ -125,10 +159,25 @@ public struct PayloadSchema: Sendable, Equatable {
         if let index = fields.firstIndex(where: { $0.name == field.name }) { fields[index] = field } else { fields.append(field) }
     }
 
+    /// The UTF-8 length of `name` when it alone decides that a key of another length is not `==` to it, else -1.
+    /// `==` is canonical equivalence, under which texts of different lengths can be equal; but a text equal to
+    /// an ASCII name without `K`, `;` and `` ` `` (the only ASCII characters a non-ASCII one, such as the Kelvin
+    /// sign, decomposes to) is that name's own bytes.
+    static func decisiveLength(of name: String) -> Int {
+        name.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "`") })
+            ? name.utf8.count : -1
+    }
+
+    /// `key == name`, without the comparison when `nameLength` (`decisiveLength(of: name)`) rules it out.
+    @inline(__always)
+    static func equal(_ key: String, _ name: String, nameLength: Int) -> Bool {
+        (nameLength < 0 || nameLength == key.utf8.count) && key == name
+    }
+
     /// Position of `kind` in `kinds`, nil when the kind is not declared.
     @inline(__always)
     public func kindIndex(_ kind: String) -> Int? {
-        for index in kinds.indices where kinds[index].name == kind { return index }
+        for index in kinds.indices where Self.equal(kind, kinds[index].name, nameLength: kinds[index].nameLength) { return index }
         return nil
     }
 
@@ -141,15 +190,14 @@ public struct PayloadSchema: Sendable, Equatable {
     /// Empty (no allocation) when the payload fits.
     public func violations(in payload: JSONObject, kind kindIndex: Int) -> [PayloadViolation] {
         var found: [PayloadViolation] = []
-        let declared = kinds[kindIndex].fields
-        for position in payload.fields.indices {
-            let name = payload.fields[position].key
-            for field in declared where field.name == name {
-                if let problem = field.problem(with: payload.fields[position].value) {
-                    found.append(PayloadViolation(position: position, field: field, value: payload.fields[position].value,
-                                                  problem: problem))
-                }
-                break
+        let kind = kinds[kindIndex]
+        kind.fields.withUnsafeBufferPointer { declared in
+            for position in payload.fields.indices {
+                // Through the pointer: the declaration is read in place (a copy costs two reference counts).
+                guard let index = kind.fieldIndex(payload.fields[position].key),
+                      let problem = (declared.baseAddress! + index).pointee.problem(with: payload.fields[position].value) else { continue }
+                found.append(PayloadViolation(position: position, field: declared[index], value: payload.fields[position].value,
+                                              problem: problem))
             }
         }
         return found

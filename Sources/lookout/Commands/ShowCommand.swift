@@ -27,6 +27,7 @@ struct ShowCommand: Command {
         let timeline = try store.timeline(of: event.id)
         let senders = try store.senders(of: event.id).map(\.deviceID)
         let teams = try store.teams(of: event.id)
+        let emergencyPhone = try store.emergencyPhone(eventID: event.id)
         if json {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))
@@ -35,6 +36,7 @@ struct ShowCommand: Command {
                 ("name", .string(event.location.residentName)),
                 ("phone", .string(event.location.residentPhone)),
                 ("emergency_contact", .string(event.location.emergencyContact)),
+                ("emergency_phone", .string(emergencyPhone)),
             ])))
             if !senders.isEmpty { members.append(("senders", .array(senders.map { .string($0) }))) }
             members.append(("team_report_in", .array(teams.map(EventText.json))))
@@ -42,13 +44,15 @@ struct ShowCommand: Command {
             Console.out(JSONOutput.object(members).rendered())
             return
         }
-        Console.out(render(event, timeline: timeline, senders: senders, teams: teams))
+        Console.out(render(event, timeline: timeline, senders: senders, teams: teams, emergencyPhone: emergencyPhone))
     }
 
     /// The human-readable page.
     /// `senders`: the first device ids kept for an event that folds alarms of unregistered devices.
     /// `teams`: the event's teams with when each was brought in and reported in.
-    func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = [], teams: [EventTeam] = []) -> String {
+    /// `emergencyPhone`: the registry's structured emergency phone kept with the event.
+    func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = [], teams: [EventTeam] = [],
+                emergencyPhone: String = "") -> String {
         let style = context.style
         let now = context.now
         let location = event.location
@@ -80,7 +84,7 @@ struct ShowCommand: Command {
         add("Grid", location.grid)
         add("Owner", location.owner)
         add("Resident", [location.residentName, location.residentPhone].filter { !$0.isEmpty }.joined(separator: "  "))
-        add("Emergency", location.emergencyContact)
+        add("Emergency", [location.emergencyContact, emergencyPhone].filter { !$0.isEmpty }.joined(separator: "  "))
         if teams.contains(where: { $0.step > 0 || $0.reportRequired || $0.reportedAt != nil }) {
             // One line per team: who the chain brought in when, and who has reported in (部门报到) and who not.
             add("Teams", teams.map { team in
