@@ -3,7 +3,9 @@ import PackageDescription
 
 /// Lookout: a community sensor alert daemon.
 ///
-/// Dependencies run one way: executables → Daemon → {Rules, EventCore, MQTTClient} → C modules.
+/// Dependencies run one way: executables → Daemon → {Rules, EventCore, MQTTClient} → C modules; `Vocabulary` is
+/// shared by all. Each executable depends on what it uses: the CLI on the event core, the rules and the terminal
+/// text, not on the daemon; the simulator on the traffic generator and the MQTT client.
 let package = Package(
     name: "Lookout",
     platforms: [.macOS(.v14)],
@@ -17,35 +19,43 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // Libraries. `Vocabulary` is what every module shares (text safety first); it imports only the standard library.
+        // Libraries. `Vocabulary` is what every module shares (text safety, the stable hash, system errors, the version);
+        // it imports only the standard library and the C library.
         .target(name: "Vocabulary"),
-        .target(name: "MQTTClient", dependencies: ["CMosquitto"]),
-        .target(name: "EventCore", dependencies: ["CSQLite"]),
+        .target(name: "MQTTClient", dependencies: ["CMosquitto", "Vocabulary"]),
+        .target(name: "EventCore", dependencies: ["CSQLite", "Vocabulary"]),
         .target(name: "Rules", dependencies: ["Vocabulary"]),
         .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules", "Vocabulary"]),
+        // Tables, display width, colours and bars for terminals (the CLI).
+        .target(name: "TerminalText", dependencies: ["Vocabulary"]),
+        // The simulator's traffic generator: device fleets, scenarios, payloads (lookout-sim and the bench).
+        .target(name: "Simulation", dependencies: ["Rules", "Vocabulary"]),
 
         // Executables.
         .executableTarget(name: "lookoutd", dependencies: ["Daemon"]),
-        .executableTarget(name: "lookout", dependencies: ["Daemon", "EventCore", "Rules", "Vocabulary"]),
-        .executableTarget(name: "lookout-sim", dependencies: ["Daemon", "MQTTClient"]),
+        .executableTarget(name: "lookout", dependencies: ["EventCore", "Rules", "TerminalText", "Vocabulary"]),
+        .executableTarget(name: "lookout-sim", dependencies: ["Simulation", "MQTTClient", "Vocabulary"]),
 
         // Test support: starts a private mosquitto on a free loopback port, temp dirs, child processes.
         .target(name: "LookoutTestSupport", dependencies: [], path: "Tests/LookoutTestSupport"),
 
         // Tests, one target per library (CLITests drives the built executables).
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
+        .testTarget(name: "TerminalTextTests", dependencies: ["TerminalText", "Vocabulary"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Rules"]),
         .testTarget(name: "MQTTClientTests", dependencies: ["MQTTClient", "LookoutTestSupport"]),
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Daemon", "Vocabulary", "lookout"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Vocabulary", "lookout"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
-        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient"], path: "Benchmarks/lookout-bench"),
+        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient", "Simulation", "Vocabulary"], path: "Benchmarks/lookout-bench"),
     ],
     swiftLanguageModes: [.v6]
 )
 
 // Reliability and security tests (issue 5): the real lookoutd binary against a real mosquitto and SQLite.
 package.targets.append(
-    .testTarget(name: "ReliabilityTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "LookoutTestSupport", "lookoutd"])
+    .testTarget(name: "ReliabilityTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport", "lookoutd"])
 )

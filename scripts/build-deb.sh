@@ -39,8 +39,8 @@ else
     LOOKOUT_RELEASE_BIN="$(swift build --package-path "$LOOKOUT_ROOT" "${LOOKOUT_RELEASE_FLAGS[@]}" --show-bin-path)"
 fi
 
-version="$(sed -n 's/^public let lookoutVersion = "\(.*\)"$/\1/p' "$LOOKOUT_ROOT/Sources/Daemon/DaemonVersion.swift")"
-[ -n "$version" ] || die "cannot read lookoutVersion from Sources/Daemon/DaemonVersion.swift"
+version="$(sed -n 's/^public let lookoutVersion = "\(.*\)"$/\1/p' "$LOOKOUT_ROOT/Sources/Vocabulary/LookoutVersion.swift")"
+[ -n "$version" ] || die "cannot read lookoutVersion from Sources/Vocabulary/LookoutVersion.swift"
 # The packages Break and Replace the single package `lookout` (<< 0.2.0~) they were split from; a
 # lower version would break the new `lookout` too.
 dpkg --compare-versions "$version" ge 0.2.0~ || die "version $version: the split packages need 0.2.0 or later"

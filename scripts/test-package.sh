@@ -60,7 +60,7 @@ version="$(dpkg-deb -f "${deb[lookoutd]}" Version)"
 field() { dpkg-deb -f "${deb[$1]}" "$2"; }
 
 step "Control files and dependencies"
-check "Version $version matches lookoutVersion" grep -q "lookoutVersion = \"$version\"" "$LOOKOUT_ROOT/Sources/Daemon/DaemonVersion.swift"
+check "Version $version matches lookoutVersion" grep -q "lookoutVersion = \"$version\"" "$LOOKOUT_ROOT/Sources/Vocabulary/LookoutVersion.swift"
 for package in "${packages[@]}"; do
     check "$package: Package, Version $version" test "$(field "$package" Package) $(field "$package" Version)" = "$package $version"
     check "$package: Maintainer and Homepage from package.conf" \

@@ -2,6 +2,7 @@ import Daemon
 import EventCore
 import Foundation
 import MQTTClient
+import Simulation
 import Synchronization
 
 /// `lookout-bench latency`: against a running lookoutd (`scripts/bench-e2e.sh --phases latency` sets one up),

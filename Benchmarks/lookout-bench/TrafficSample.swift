@@ -1,4 +1,5 @@
 import Daemon
+import Simulation
 
 /// The generated docs/domain.md traffic every benchmark uses: the default mix of `TrafficGenerator`
 /// (mostly telemetry and granted door accesses, some alarms that clear later), deterministic per seed.

@@ -1,4 +1,5 @@
 import Daemon
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import EventCore
 import Foundation
 import MQTTClient
 import Rules
+import Vocabulary
 
 /// `lookoutd`: command line, start-up checks, services, shutdown. `main` returns the exit status.
 public enum LookoutDaemon {

@@ -2,6 +2,7 @@ import CMosquitto
 #if canImport(Glibc)
 import Glibc
 #endif
+import Vocabulary
 
 /// Process-wide libmosquitto setup and the handle configuration shared by `MQTTConnection` and `MQTTPublisher`.
 enum MosquittoHandle {
@@ -48,7 +49,7 @@ enum MosquittoHandle {
     /// libmosquitto's text for an error code (`MOSQ_ERR_ERRNO` includes the system error).
     static func describe(_ code: Int32) -> String {
         if code == Int32(MOSQ_ERR_ERRNO.rawValue) {
-            return "system error: " + String(cString: strerror(errno))
+            return ErrnoError(operation: "system error").description
         }
         return String(cString: mosquitto_strerror(code))
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Vocabulary
 
 /// A non-blocking self-pipe that wakes a `poll()` from another thread (publish, stop).
 final class WakePipe: @unchecked Sendable {
@@ -12,7 +13,7 @@ final class WakePipe: @unchecked Sendable {
     init() throws(MQTTError) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
-            throw MQTTError(code: -1, message: "cannot create wake pipe: \(String(cString: strerror(errno)))")
+            throw MQTTError(code: -1, message: ErrnoError(operation: "cannot create wake pipe").description)
         }
         readEnd = ends[0]
         writeEnd = ends[1]

@@ -1,6 +1,6 @@
-import Daemon
 import Foundation
 import MQTTClient
+import Simulation
 import Synchronization
 
 /// Set by SIGINT/SIGTERM: finish the current message, flush and exit.

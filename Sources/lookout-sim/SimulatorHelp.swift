@@ -1,4 +1,5 @@
-import Daemon
+import Simulation
+import Vocabulary
 
 /// The `--help` text.
 enum SimulatorHelp {

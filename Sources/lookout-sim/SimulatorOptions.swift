@@ -1,6 +1,6 @@
-import Daemon
 import Foundation
 import MQTTClient
+import Simulation
 
 /// What `lookout-sim` was asked to do.
 enum SimulatorCommand: Equatable {

@@ -1,6 +1,7 @@
-import Daemon
 import Foundation
 import MQTTClient
+import Simulation
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc

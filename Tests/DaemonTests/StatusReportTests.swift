@@ -4,6 +4,7 @@ import Foundation
 import LookoutTestSupport
 import Rules
 import Testing
+import Vocabulary
 
 @Suite struct StatusReportTests {
     static func report(stopping: Bool = false) -> StatusReport {

@@ -1,4 +1,3 @@
-import Daemon
 import EventCore
 import Foundation
 import LookoutTestSupport
@@ -20,7 +19,7 @@ extension ReliabilityTests {
             let stream = try AlarmStream(broker: broker, devices: 300)
             stream.start()
             let seed = UInt64(Date().timeIntervalSince1970 * 1000)
-            var random = SimulationRandom(seed: seed)
+            var random = SeededRandom(seed: seed)
             var kills = 0
             var launchedAt = 0   // index of the notify datagrams when the running daemon was launched
             for round in 1...5 {
@@ -31,10 +30,10 @@ extension ReliabilityTests {
                     }
                 }
                 // …or at any point of its start-up (odd rounds).
-                usleep(UInt32(random.int(in: 50_000...700_000)))
+                usleep(UInt32(Int.random(in: 50_000...700_000, using: &random)))
                 daemon.killHard()
                 kills += 1
-                usleep(UInt32(random.int(in: 0...300_000)))
+                usleep(UInt32(Int.random(in: 0...300_000, using: &random)))
                 launchedAt = daemon.notify.messages.count
                 try daemon.launch()
             }

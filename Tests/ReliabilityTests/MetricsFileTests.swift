@@ -1,7 +1,7 @@
-import Daemon
 import Foundation
 import LookoutTestSupport
 import Testing
+import Vocabulary
 
 extension ReliabilityTests {
     /// Issue 15 item 3: a crashed daemon must not look up. The metrics file says when it was written, so

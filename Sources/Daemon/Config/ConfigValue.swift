@@ -16,6 +16,14 @@ struct ConfigValueContext: Sendable {
     var environment: [String: String]
 }
 
+extension ConfigValueContext {
+    /// The context of a configuration file at `path`: its relative paths resolve against its own directory.
+    init(file path: String, environment: [String: String]) {
+        let directory = (path as NSString).deletingLastPathComponent
+        self.init(directory: directory.isEmpty ? "." : directory, environment: environment)
+    }
+}
+
 /// One `key = value` value with typed accessors; each accessor explains what it expected.
 struct ConfigValue {
     /// The key, for messages.

@@ -33,33 +33,29 @@ extension DaemonConfiguration {
     {
         var configuration = DaemonConfiguration()
         configuration.sourcePath = path
-        let directory = (path as NSString).deletingLastPathComponent
-        let context = ConfigValueContext(directory: directory.isEmpty ? "." : directory, environment: environment)
+        let context = ConfigValueContext(file: path, environment: environment)
         var issues: [ConfigurationIssue] = []
         var seen: [String: Int] = [:]
         var section = ""
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = index + 1
+        for (lineNumber, line) in ConfigLine.read(text) {
             func report(_ message: String) { issues.append(ConfigurationIssue(file: path, line: lineNumber, message: message)) }
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-            if line.hasPrefix("[") {
-                let name = String(stripComment(line)).trimmingCharacters(in: .whitespaces)
-                guard name.hasSuffix("]"), name.count > 2 else {
-                    report("malformed section header '\(name)': expected '[name]'")
-                    continue
-                }
-                section = String(name.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces).lowercased()
+            let key: String, text: Result<String, ConfigValueError>
+            switch line {
+            case .malformedSection(let header):
+                report("malformed section header '\(header)': expected '[name]'")
+                continue
+            case .section(let name):
+                section = name.lowercased()
                 if !configurationSections.contains(section) {
                     report("unknown section [\(section)]; known: \(configurationSections.sorted().joined(separator: ", "))")
                 }
                 continue
-            }
-            guard let equals = line.firstIndex(of: "=") else {
+            case .notKeyValue:
                 report("expected 'key = value'")
                 continue
+            case .entry(let entryKey, let value):
+                (key, text) = (entryKey, value)
             }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             guard !section.isEmpty else {
                 report("'\(key)' is outside of any section")
                 continue
@@ -77,15 +73,8 @@ extension DaemonConfiguration {
                 continue
             }
             seen[qualified] = lineNumber
-            let value: String
-            switch unquote(line[line.index(after: equals)...]) {
-            case .success(let text): value = text
-            case .failure(let error):
-                report(error.message)
-                continue
-            }
             do {
-                try setting(&configuration, ConfigValue(key: key, text: value, context: context))
+                try setting(&configuration, ConfigValue(key: key, text: try text.get(), context: context))
             } catch {
                 report(error.message)
             }

@@ -1,5 +1,6 @@
 import EventCore
 import Foundation
+import Vocabulary
 
 /// The notifier file format: the INI-like syntax of lookoutd.conf (`DaemonConfiguration+Parsing.swift`), with
 /// named sections.
@@ -39,53 +40,30 @@ extension NotifierConfiguration {
     {
         var configuration = NotifierConfiguration()
         configuration.sourcePath = path
-        let directory = (path as NSString).deletingLastPathComponent
-        let context = ConfigValueContext(directory: directory.isEmpty ? "." : directory, environment: environment)
+        let context = ConfigValueContext(file: path, environment: environment)
         var issues: [ConfigurationIssue] = []
         var section = Section.none
         var seen: [String: Int] = [:]
         var sectionLines: [String: Int] = [:]
         var teamLines: [String: Int] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = index + 1
+        for (lineNumber, line) in ConfigLine.read(text) {
             func report(_ message: String) { issues.append(ConfigurationIssue(file: path, line: lineNumber, message: message)) }
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-            if line.hasPrefix("[") {
-                let header = String(DaemonConfiguration.stripComment(line)).trimmingCharacters(in: .whitespaces)
-                guard header.hasSuffix("]"), header.count > 2 else {
-                    report("malformed section header '\(header)': expected [notify], [notifier NAME] or [team NAME]")
-                    section = .unknown
-                    continue
-                }
-                let words = header.dropFirst().dropLast().split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-                let id = words.joined(separator: " ")
-                if let first = sectionLines[id] {
-                    report("duplicate section [\(id)] (first on line \(first))")
-                    section = .unknown
-                    continue
-                }
-                sectionLines[id] = lineNumber
-                switch (words.first?.lowercased(), words.count) {
-                case ("notify", 1): section = .notify
-                case ("notifier", 2) where isValidName(words[1]):
-                    section = .notifier(words[1])
-                    configuration.notifiers[words[1]] = NotifierDefinition(name: words[1], command: [])
-                case ("team", 2) where isValidName(words[1]):
-                    section = .team(words[1])
-                    configuration.teams[words[1]] = TeamContact(team: words[1], notifier: "")
-                    teamLines[words[1]] = lineNumber
-                default:
-                    report("unknown section [\(id)]; expected [notify], [notifier NAME] or [team NAME] (names: letters, digits, - _ .)")
-                    section = .unknown
-                }
+            let key: String, text: Result<String, ConfigValueError>
+            switch line {
+            case .malformedSection(let header):
+                report("malformed section header '\(header)': expected [notify], [notifier NAME] or [team NAME]")
+                section = .unknown
                 continue
-            }
-            guard let equals = line.firstIndex(of: "=") else {
+            case .section(let id):
+                section = enter(id, line: lineNumber, sectionLines: &sectionLines, teamLines: &teamLines,
+                                configuration: &configuration, report: report)
+                continue
+            case .notKeyValue:
                 report("expected 'key = value'")
                 continue
+            case .entry(let entryKey, let value):
+                (key, text) = (entryKey, value)
             }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             let sectionID: String
             switch section {
             case .none:
@@ -101,14 +79,8 @@ extension NotifierConfiguration {
                 continue
             }
             seen["\(sectionID).\(key)"] = lineNumber
-            let value: ConfigValue
-            switch DaemonConfiguration.unquote(line[line.index(after: equals)...]) {
-            case .success(let text): value = ConfigValue(key: key, text: text, context: context)
-            case .failure(let error):
-                report(error.message)
-                continue
-            }
             do throws(ConfigValueError) {
+                let value = ConfigValue(key: key, text: try text.get(), context: context)
                 switch section {
                 case .notify: try applyNotify(key, value, to: &configuration)
                 case .notifier(let name): try applyNotifier(key, value, to: &configuration.notifiers[name]!)
@@ -139,10 +111,35 @@ extension NotifierConfiguration {
         return configuration
     }
 
+    /// The section a `[header]` opens (`notify`, `notifier NAME`, `team NAME`), registering it; `.unknown` after
+    /// reporting a duplicate or unknown one.
+    private static func enter(_ id: String, line: Int, sectionLines: inout [String: Int], teamLines: inout [String: Int],
+                              configuration: inout NotifierConfiguration, report: (String) -> Void) -> Section {
+        let words = id.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let id = words.joined(separator: " ")
+        if let first = sectionLines[id] {
+            report("duplicate section [\(id)] (first on line \(first))")
+            return .unknown
+        }
+        sectionLines[id] = line
+        switch (words.first?.lowercased(), words.count) {
+        case ("notify", 1): return .notify
+        case ("notifier", 2) where isValidName(words[1]):
+            configuration.notifiers[words[1]] = NotifierDefinition(name: words[1], command: [])
+            return .notifier(words[1])
+        case ("team", 2) where isValidName(words[1]):
+            configuration.teams[words[1]] = TeamContact(team: words[1], notifier: "")
+            teamLines[words[1]] = line
+            return .team(words[1])
+        default:
+            report("unknown section [\(id)]; expected [notify], [notifier NAME] or [team NAME] (names: letters, digits, - _ .)")
+            return .unknown
+        }
+    }
+
     /// Team and notifier names: what rules write in `teams`, safe in an idempotency key and a metric label.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64
-            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+        TeamName.isValid(name)
     }
 
     private static func applyNotify(_ key: String, _ v: ConfigValue, to c: inout NotifierConfiguration) throws(ConfigValueError) {

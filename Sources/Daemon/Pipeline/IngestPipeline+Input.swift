@@ -1,6 +1,7 @@
 import EventCore
 import MQTTClient
 import Rules
+import Vocabulary
 
 /// Input the rules cannot take at its word (issue 14 items 5, 7 and 8). A topic names any kind, channel,
 /// community and device its sender likes, and a payload holds whatever the sender wrote; so before the rules:
@@ -37,7 +38,7 @@ extension IngestPipeline {
 
     /// Rule name of the maintenance event of a device that keeps sending impossible values (`lookout devices` shows
     /// its device as "implausible data").
-    public static let implausibleDataRule = "implausible_data"
+    public static let implausibleDataRule = ReservedRuleName.implausibleData
     /// Rule name of the events that fold the alarms of unregistered devices.
     public static let unregisteredRule = "unregistered_devices"
     /// How many device ids a folded event keeps (the first that sent to it).

@@ -1,4 +1,5 @@
 import MQTTClient
+import Vocabulary
 
 /// 64-bit FNV-1a over the topic, a NUL separator and the payload: how redeliveries are recognised.
 /// Runs over the bytes in place (the topic's UTF-8 storage and the payload's buffer): once per message.
@@ -9,17 +10,12 @@ public func messageFingerprint(topic: String, payload: [UInt8]) -> UInt64 {
 /// The message fingerprint and, on the way, the topic's own (the hash after the topic and its NUL separator:
 /// the fingerprint of the topic with an empty payload), which keys the last message of each topic.
 public func messageFingerprints(topic: String, payload: [UInt8]) -> (topic: UInt64, message: UInt64) {
-    let prime: UInt64 = 0x0000_0100_0000_01b3
-    func fold(_ bytes: UnsafeBufferPointer<UInt8>, into hash: inout UInt64) {
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* prime }
-    }
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    var topic = topic
-    topic.withUTF8 { fold($0, into: &hash) }
-    hash = (hash ^ 0) &* prime
-    let topicHash = hash
-    payload.withUnsafeBufferPointer { fold($0, into: &hash) }
-    return (topicHash, hash)
+    var hash = FNV1a()
+    hash.combine(topic)
+    hash.combine(0)
+    let topicHash = hash.value
+    payload.withUnsafeBufferPointer { hash.combine($0) }
+    return (topicHash, hash.value)
 }
 
 /// The key a message without device time is remembered by: its fingerprint mixed with the broker's packet

@@ -3,6 +3,7 @@ import Foundation
 import MQTTClient
 import Rules
 import Synchronization
+import Vocabulary
 
 /// The intake: runs the MQTT loop with the pipeline as consumer, and on the loop thread handles reloads
 /// (SIGHUP), the status row and metrics file, and systemd notifications and watchdog pings.

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// File-system side of the database: creation mode, group, and access checks with clear messages.
 enum DatabaseFile {
@@ -15,7 +16,7 @@ enum DatabaseFile {
             let parent = directory.isEmpty ? "." : directory
             guard access(parent, W_OK | X_OK) == 0 else {
                 throw EventStoreError.permissionDenied(
-                    path: path, detail: "cannot create the database: directory \(parent) is not writable (\(lastError()))")
+                    path: path, detail: "cannot create the database: directory \(parent) is not writable (\(ErrnoError().reason))")
             }
             let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if descriptor >= 0 {
@@ -23,18 +24,18 @@ enum DatabaseFile {
                 giveToGroup(descriptor)
                 close(descriptor)
             } else if errno != EEXIST {
-                throw EventStoreError.permissionDenied(path: path, detail: "cannot create the database: \(lastError())")
+                throw EventStoreError.permissionDenied(path: path, detail: "cannot create the database: \(ErrnoError().reason)")
             }
         }
         guard access(path, R_OK | W_OK) == 0 else {
             throw EventStoreError.permissionDenied(
-                path: path, detail: "need read and write access (\(lastError())); run as the lookout service user")
+                path: path, detail: "need read and write access (\(ErrnoError().reason)); run as the lookout service user")
         }
         // SQLite creates -wal and -shm in the directory next to the file.
         let parent = directory.isEmpty ? "." : directory
         if access(parent, W_OK | X_OK) != 0 {
             throw EventStoreError.permissionDenied(
-                path: path, detail: "directory \(parent) must be writable for the -wal and -shm files (\(lastError()))")
+                path: path, detail: "directory \(parent) must be writable for the -wal and -shm files (\(ErrnoError().reason))")
         }
     }
 
@@ -46,7 +47,7 @@ enum DatabaseFile {
         }
         guard access(path, R_OK) == 0 else {
             throw EventStoreError.permissionDenied(
-                path: path, detail: "no read access (\(lastError())); add your login to group \(groupName)")
+                path: path, detail: "no read access (\(ErrnoError().reason)); add your login to group \(groupName)")
         }
     }
 
@@ -64,7 +65,4 @@ enum DatabaseFile {
         guard let group = getgrnam(groupName) else { return }
         _ = fchown(descriptor, uid_t.max, group.pointee.gr_gid)
     }
-
-    /// The current `errno` as text.
-    private static func lastError() -> String { String(cString: strerror(errno)) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The rule-state log replayed without a `String` or an `Array` per logged change: the rows' bytes are kept in
 /// one buffer, every change is found in place, and an open-addressing table keyed by the key's bytes keeps the
@@ -101,8 +102,7 @@ struct RuleStateFold {
 
     /// 64-bit FNV-1a of a byte range, its bits spread by a final multiply (the table takes the low bits).
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, length: Int) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes[start..<(start + length)] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        let hash = FNV1a.hash(UnsafeBufferPointer(rebasing: bytes[start..<(start + length)]))
         return (hash ^ (hash >> 32)) &* 0x9E37_79B9_7F4A_7C15
     }
 }

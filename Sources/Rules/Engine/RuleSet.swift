@@ -44,16 +44,3 @@ public struct RuleSet: Sendable {
         rules.first { $0.name == rule }?.filters.map(\.text) ?? []
     }
 }
-
-/// 64-bit FNV-1a: a stable hash (unlike `Hasher`, the same in every process).
-struct StableHash {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func combine(_ text: String) {
-        for byte in text.utf8 {
-            value ^= UInt64(byte)
-            value = value &* 0x0000_0100_0000_01B3
-        }
-        value ^= 0xFF
-        value = value &* 0x0000_0100_0000_01B3
-    }
-}

@@ -9,18 +9,46 @@ struct Parser {
     /// Every syntax error found.
     private(set) var diagnostics: [Diagnostic] = []
 
+    /// A clause of a rule body: whether it only says how the rule's events look and are handled (a change to it
+    /// keeps the rule's state on reload, see `RuleSyntax.conditionText`), and how it parses after its keyword.
+    private struct Clause: Sendable {
+        let presentation: Bool
+        let parse: @Sendable (inout Parser, Token, inout RuleSyntax) throws(Failure) -> Void
+    }
+    /// Every clause a rule body may hold, by keyword. A new clause is an entry here, its parse method below, its
+    /// `RuleSyntax` field and its check in `RuleChecker`.
+    private static let clauses: [String: Clause] = [
+        "on": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseOn(keyword, &rule) },
+        "when": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseWhen(keyword, &rule) },
+        "where": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseWhere(keyword, &rule) },
+        "for": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseFor(keyword, &rule) },
+        "at": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseAt(keyword, &rule) },
+        "count": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseCount(keyword, &rule) },
+        "absent": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseAbsent(keyword, &rule) },
+        "silent": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseSilent(keyword, &rule) },
+        "correlate": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseCorrelate(keyword, &rule) },
+        "unless": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseUnless(keyword, &rule) },
+        "merge": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseMerge(keyword, &rule) },
+        "during": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseDuring(keyword, &rule) },
+        "days": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseDays(keyword, &rule) },
+        "level": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseLevel(keyword, &rule) },
+        "title": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseTitle(keyword, &rule) },
+        "description": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseDescription(keyword, &rule) },
+        "team": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseTeam(keyword, &rule) },
+        "teams": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseTeam(keyword, &rule) },
+        "ack": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseAck(keyword, &rule) },
+        "onsite": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseOnsite(keyword, &rule) },
+        "escalate": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseEscalate(keyword, &rule) },
+        "renotify": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseRenotify(keyword, &rule) },
+        "clear": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseClear(keyword, &rule) },
+        "life_safety": Clause(presentation: true) { parser, keyword, rule throws(Failure) in try parser.clauseLifeSafety(keyword, &rule) },
+        "downgrade": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseDowngrade(keyword, &rule) },
+        "flapping": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseFlapping(keyword, &rule) },
+    ]
     /// Words that start a clause inside a rule body.
-    static let clauseWords: Set<String> = [
-        "on", "when", "where", "for", "at", "count", "absent", "silent", "correlate", "unless", "merge",
-        "during", "days", "level", "title", "description", "team", "teams", "ack", "onsite", "escalate",
-        "renotify", "clear", "downgrade", "flapping",
-        "life_safety",
-    ]
-    /// Clauses about how a rule's events are presented and handled, not about when it fires: a change to them
-    /// keeps the rule's state on reload (see `RuleSyntax.conditionText`).
-    static let presentationWords: Set<String> = [
-        "level", "title", "description", "team", "teams", "ack", "onsite", "escalate", "renotify", "merge", "life_safety",
-    ]
+    static let clauseWords: Set<String> = Set(clauses.keys)
+    /// Clauses about how a rule's events are presented and handled, not about when it fires.
+    static let presentationWords: Set<String> = Set(clauses.filter { $0.value.presentation }.keys)
     /// Day names, Sunday first (Calendar weekday numbers 1…7).
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
@@ -176,194 +204,266 @@ struct Parser {
 
     private mutating func parseClause(into rule: inout RuleSyntax) throws(Failure) {
         let keyword = current
-        guard let word = keyword.identifier, Self.clauseWords.contains(word) else {
+        guard let word = keyword.identifier, let clause = Self.clauses[word] else {
             throw fail("expected a clause (on, when, for, level, title, …), found \(current.describe)")
         }
         advance()
         rule.written.insert(word)
-        switch word {
-        case "on":
-            if current.isWord("days") {
-                advance()
-                try once(rule.days, keyword)
-                rule.days = try parseDays()
-                return
-            }
-            if current.isWord("kind") || current.isWord("channel") {
-                let start = current.range
-                var required: [String: String?] = ["kind": nil, "channel": nil]
-                for segment in ["kind", "channel"] where current.isWord(segment) {
-                    advance()
-                    guard let name = current.identifier else { throw fail("expected a \(segment) name after '\(segment)'") }
-                    required[segment] = name
-                    advance()
-                }
-                rule.segmentFilters.append(Located(value: required, range: span(from: start)))
-                return
-            }
-            repeat {
-                guard case .string(let filter) = current.kind else {
-                    throw fail("expected a quoted topic filter after 'on' (or 'on kind smoke channel event'), found \(current.describe)")
-                }
-                rule.filters.append(Located(value: filter, range: current.range))
-                advance()
-            } while try consumeComma()
-        case "when":
-            try once(rule.when, keyword)
-            rule.when = try parseExpression()
-        case "where":
-            try once(rule.whereCondition, keyword)
-            rule.whereCondition = try parseExpression()
-        case "for":
-            try once(rule.holdFor, keyword)
-            rule.holdFor = try parseDuration("after 'for'")
-        case "at":
-            try expectWord("once", "after 'at'")
-            try expectWord("when", "after 'at once'")
-            try once(rule.atOnce, keyword)
-            rule.atOnce = try parseExpression()
-        case "count":
-            try once(rule.count?.n, keyword)
-            let n = try parseNumber("after 'count'")
-            try expectWord("within", "after the count")
-            rule.count = (n, try parseDuration("after 'within'"))
-        case "absent":
-            try once(rule.absent, keyword)
-            rule.absent = try parseDuration("after 'absent'")
-            if current.isWord("by"), !current.startsLine {
-                let by = advance()
-                guard current.isWord("resident"), !current.startsLine else {
-                    throw fail("expected 'resident' after 'absent DURATION by' (e.g. 'absent 48h by resident'), found \(current.describe)")
-                }
-                advance()
-                rule.absentByResident = span(from: by.range)
-            }
-        case "silent":
-            try once(rule.silent, keyword)
-            guard case .multiplier(let factor) = current.kind else {
-                throw fail("expected a multiple of the report interval after 'silent' (e.g. 'silent 2x report_interval'); for a fixed time use 'absent 48h'")
-            }
-            let factorToken = advance()
-            try expectWord("report_interval", "after the multiplier")
-            rule.silent = Located(value: factor, range: factorToken.range)
-        case "correlate":
-            try once(rule.correlate?.n, keyword)
-            let n = try parseNumber("after 'correlate'")
-            try expectWord("devices", "after the number in 'correlate'")
-            try expectWord("by", "in 'correlate N devices by FIELD within DURATION'")
-            var by: [ExprSyntax] = []
-            repeat { by.append(try parsePrimary()) } while try consumeComma()
-            try expectWord("within", "after the correlation fields")
-            let within = try parseDuration("after 'within'")
-            var including: (n: Located<Double>, kind: Located<String>)?
-            if current.isWord("including") {
-                advance()
-                let required = try parseNumber("after 'including' (e.g. 'including 1 smoke')")
-                guard let kind = current.identifier, !current.startsLine else {
-                    throw fail("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found \(current.describe)")
-                }
-                including = (required, Located(value: kind, range: advance().range))
-            }
-            rule.correlate = (n, by, within, including)
-        case "unless":
-            if current.isWord("recently") {
-                advance()
-                try once(rule.unlessRecently?.within, keyword)
-                let condition = try parseExpression()
-                try expectWord("within", "after 'unless recently CONDITION'")
-                rule.unlessRecently = (condition, try parseDuration("after 'within'"))
-            } else {
-                try once(rule.unless, keyword)
-                rule.unless = try parseExpression()
-            }
-        case "merge":
-            rule.merge = try parseDurationClause(rule.merge, keyword, "merge", "within")
-        case "during":
-            try once(rule.during?.start, keyword)
-            let start = current.range
-            guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'") }
+        try clause.parse(&self, keyword, &rule)
+    }
+
+    /// `on`.
+    private mutating func clauseOn(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        if current.isWord("days") {
             advance()
-            try expectSymbol("-", "between the times of 'during'")
-            guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'") }
-            advance()
-            rule.during = (from, to, span(from: start))
-        case "days":
             try once(rule.days, keyword)
             rule.days = try parseDays()
-        case "level":
-            try once(rule.level, keyword)
-            rule.level = try parseLevel("after 'level'")
-        case "title":
-            try once(rule.title, keyword)
-            rule.title = try parseTemplate("after 'title'")
-        case "description":
-            try once(rule.description, keyword)
-            rule.description = try parseTemplate("after 'description'")
-        case "team", "teams":
-            repeat { rule.teams.append(try parsePrimary()) } while try consumeComma()
-        case "ack":
-            rule.ackWithin = try parseDurationClause(rule.ackWithin, keyword, "ack", "within")
-        case "onsite":
-            rule.onsiteWithin = try parseDurationClause(rule.onsiteWithin, keyword, "onsite", "within")
-        case "escalate":
-            if current.isWord("after") {
-                advance()
-                rule.escalationSteps.append(try parseEscalationStep(keyword))
-            } else {
-                try once(rule.escalateTo, keyword)
-                try expectWord("to", "after 'escalate' (or 'escalate after DURATION …' for a step of the chain)")
-                rule.escalateTo = try parseLevel("after 'escalate to'")
-            }
-        case "renotify":
-            rule.renotifyEvery = try parseDurationClause(rule.renotifyEvery, keyword, "renotify", "every")
-        case "clear":
-            if current.isWord("when") {
-                advance()
-                try once(rule.clearWhen, keyword)
-                rule.clearWhen = try parseExpression()
-            } else if current.isWord("after") {
-                advance()
-                try once(rule.clearAfter, keyword)
-                rule.clearAfter = try parseDuration("after 'clear after'")
-            } else {
-                throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)")
-            }
-        case "life_safety":
-            // A bare keyword: maintenance silences never hide this rule's red events.
-            try once(rule.lifeSafety, keyword)
-            rule.lifeSafety = keyword.range
-        case "downgrade":
-            try once(rule.downgrade?.level, keyword)
-            try expectWord("to", "after 'downgrade'")
-            let level = try parseLevel("after 'downgrade to'")
-            try expectWord("when", "after 'downgrade to LEVEL'")
-            rule.downgrade = (level, try parseExpression())
-        case "flapping":
-            try once(rule.flapping?.n, keyword)
-            let n = try parseNumber("after 'flapping'")
-            try expectWord("within", "after the number in 'flapping N within DURATION'")
-            let within = try parseDuration("after 'within'")
-            // What follows is how the flapping event looks: not part of what decides the rule's state.
-            conditionEnd = position
-            var flapping = FlappingSyntax(n: n, within: within, range: keyword.range)
-            while !current.startsLine, current.kind != .end, !current.isSymbol("}") {
-                if current.isWord("level") {
-                    let levelWord = advance()
-                    if flapping.level != nil { throw fail("'level' given twice in 'flapping'", at: levelWord) }
-                    flapping.level = try parseLevel("after 'flapping … level'")
-                } else if current.isWord("title") {
-                    let titleWord = advance()
-                    if flapping.title != nil { throw fail("'title' given twice in 'flapping'", at: titleWord) }
-                    flapping.title = try parseTemplate("after 'flapping … title'")
-                } else {
-                    throw fail("expected 'level' or 'title' after 'flapping N within DURATION', found \(current.describe)")
-                }
-            }
-            flapping.range = span(from: keyword.range)
-            rule.flapping = flapping
-        default:
-            throw fail("'\(word)' cannot start a clause here")
+            return
         }
+        if current.isWord("kind") || current.isWord("channel") {
+            let start = current.range
+            var required: [String: String?] = ["kind": nil, "channel": nil]
+            for segment in ["kind", "channel"] where current.isWord(segment) {
+                advance()
+                guard let name = current.identifier else { throw fail("expected a \(segment) name after '\(segment)'") }
+                required[segment] = name
+                advance()
+            }
+            rule.segmentFilters.append(Located(value: required, range: span(from: start)))
+            return
+        }
+        repeat {
+            guard case .string(let filter) = current.kind else {
+                throw fail("expected a quoted topic filter after 'on' (or 'on kind smoke channel event'), found \(current.describe)")
+            }
+            rule.filters.append(Located(value: filter, range: current.range))
+            advance()
+        } while try consumeComma()
+    }
+
+    /// `when`.
+    private mutating func clauseWhen(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.when, keyword)
+        rule.when = try parseExpression()
+    }
+
+    /// `where`.
+    private mutating func clauseWhere(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.whereCondition, keyword)
+        rule.whereCondition = try parseExpression()
+    }
+
+    /// `for`.
+    private mutating func clauseFor(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.holdFor, keyword)
+        rule.holdFor = try parseDuration("after 'for'")
+    }
+
+    /// `at`.
+    private mutating func clauseAt(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try expectWord("once", "after 'at'")
+        try expectWord("when", "after 'at once'")
+        try once(rule.atOnce, keyword)
+        rule.atOnce = try parseExpression()
+    }
+
+    /// `count`.
+    private mutating func clauseCount(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.count?.n, keyword)
+        let n = try parseNumber("after 'count'")
+        try expectWord("within", "after the count")
+        rule.count = (n, try parseDuration("after 'within'"))
+    }
+
+    /// `absent`.
+    private mutating func clauseAbsent(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.absent, keyword)
+        rule.absent = try parseDuration("after 'absent'")
+        if current.isWord("by"), !current.startsLine {
+            let by = advance()
+            guard current.isWord("resident"), !current.startsLine else {
+                throw fail("expected 'resident' after 'absent DURATION by' (e.g. 'absent 48h by resident'), found \(current.describe)")
+            }
+            advance()
+            rule.absentByResident = span(from: by.range)
+        }
+    }
+
+    /// `silent`.
+    private mutating func clauseSilent(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.silent, keyword)
+        guard case .multiplier(let factor) = current.kind else {
+            throw fail("expected a multiple of the report interval after 'silent' (e.g. 'silent 2x report_interval'); for a fixed time use 'absent 48h'")
+        }
+        let factorToken = advance()
+        try expectWord("report_interval", "after the multiplier")
+        rule.silent = Located(value: factor, range: factorToken.range)
+    }
+
+    /// `correlate`.
+    private mutating func clauseCorrelate(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.correlate?.n, keyword)
+        let n = try parseNumber("after 'correlate'")
+        try expectWord("devices", "after the number in 'correlate'")
+        try expectWord("by", "in 'correlate N devices by FIELD within DURATION'")
+        var by: [ExprSyntax] = []
+        repeat { by.append(try parsePrimary()) } while try consumeComma()
+        try expectWord("within", "after the correlation fields")
+        let within = try parseDuration("after 'within'")
+        var including: (n: Located<Double>, kind: Located<String>)?
+        if current.isWord("including") {
+            advance()
+            let required = try parseNumber("after 'including' (e.g. 'including 1 smoke')")
+            guard let kind = current.identifier, !current.startsLine else {
+                throw fail("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found \(current.describe)")
+            }
+            including = (required, Located(value: kind, range: advance().range))
+        }
+        rule.correlate = (n, by, within, including)
+    }
+
+    /// `unless`.
+    private mutating func clauseUnless(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        if current.isWord("recently") {
+            advance()
+            try once(rule.unlessRecently?.within, keyword)
+            let condition = try parseExpression()
+            try expectWord("within", "after 'unless recently CONDITION'")
+            rule.unlessRecently = (condition, try parseDuration("after 'within'"))
+        } else {
+            try once(rule.unless, keyword)
+            rule.unless = try parseExpression()
+        }
+    }
+
+    /// `merge`.
+    private mutating func clauseMerge(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        rule.merge = try parseDurationClause(rule.merge, keyword, "merge", "within")
+    }
+
+    /// `during`.
+    private mutating func clauseDuring(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.during?.start, keyword)
+        let start = current.range
+        guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'") }
+        advance()
+        try expectSymbol("-", "between the times of 'during'")
+        guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'") }
+        advance()
+        rule.during = (from, to, span(from: start))
+    }
+
+    /// `days`.
+    private mutating func clauseDays(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.days, keyword)
+        rule.days = try parseDays()
+    }
+
+    /// `level`.
+    private mutating func clauseLevel(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.level, keyword)
+        rule.level = try parseLevel("after 'level'")
+    }
+
+    /// `title`.
+    private mutating func clauseTitle(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.title, keyword)
+        rule.title = try parseTemplate("after 'title'")
+    }
+
+    /// `description`.
+    private mutating func clauseDescription(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.description, keyword)
+        rule.description = try parseTemplate("after 'description'")
+    }
+
+    /// `team`.
+    private mutating func clauseTeam(_: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        repeat { rule.teams.append(try parsePrimary()) } while try consumeComma()
+    }
+
+    /// `ack`.
+    private mutating func clauseAck(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        rule.ackWithin = try parseDurationClause(rule.ackWithin, keyword, "ack", "within")
+    }
+
+    /// `onsite`.
+    private mutating func clauseOnsite(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        rule.onsiteWithin = try parseDurationClause(rule.onsiteWithin, keyword, "onsite", "within")
+    }
+
+    /// `escalate`.
+    private mutating func clauseEscalate(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        if current.isWord("after") {
+            advance()
+            rule.escalationSteps.append(try parseEscalationStep(keyword))
+        } else {
+            try once(rule.escalateTo, keyword)
+            try expectWord("to", "after 'escalate' (or 'escalate after DURATION …' for a step of the chain)")
+            rule.escalateTo = try parseLevel("after 'escalate to'")
+        }
+    }
+
+    /// `renotify`.
+    private mutating func clauseRenotify(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        rule.renotifyEvery = try parseDurationClause(rule.renotifyEvery, keyword, "renotify", "every")
+    }
+
+    /// `clear`.
+    private mutating func clauseClear(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        if current.isWord("when") {
+            advance()
+            try once(rule.clearWhen, keyword)
+            rule.clearWhen = try parseExpression()
+        } else if current.isWord("after") {
+            advance()
+            try once(rule.clearAfter, keyword)
+            rule.clearAfter = try parseDuration("after 'clear after'")
+        } else {
+            throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)")
+        }
+    }
+
+    /// `life_safety`.
+    private mutating func clauseLifeSafety(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        // A bare keyword: maintenance silences never hide this rule's red events.
+        try once(rule.lifeSafety, keyword)
+        rule.lifeSafety = keyword.range
+    }
+
+    /// `downgrade`.
+    private mutating func clauseDowngrade(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.downgrade?.level, keyword)
+        try expectWord("to", "after 'downgrade'")
+        let level = try parseLevel("after 'downgrade to'")
+        try expectWord("when", "after 'downgrade to LEVEL'")
+        rule.downgrade = (level, try parseExpression())
+    }
+
+    /// `flapping`.
+    private mutating func clauseFlapping(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
+        try once(rule.flapping?.n, keyword)
+        let n = try parseNumber("after 'flapping'")
+        try expectWord("within", "after the number in 'flapping N within DURATION'")
+        let within = try parseDuration("after 'within'")
+        // What follows is how the flapping event looks: not part of what decides the rule's state.
+        conditionEnd = position
+        var flapping = FlappingSyntax(n: n, within: within, range: keyword.range)
+        while !current.startsLine, current.kind != .end, !current.isSymbol("}") {
+            if current.isWord("level") {
+                let levelWord = advance()
+                if flapping.level != nil { throw fail("'level' given twice in 'flapping'", at: levelWord) }
+                flapping.level = try parseLevel("after 'flapping … level'")
+            } else if current.isWord("title") {
+                let titleWord = advance()
+                if flapping.title != nil { throw fail("'title' given twice in 'flapping'", at: titleWord) }
+                flapping.title = try parseTemplate("after 'flapping … title'")
+            } else {
+                throw fail("expected 'level' or 'title' after 'flapping N within DURATION', found \(current.describe)")
+            }
+        }
+        flapping.range = span(from: keyword.range)
+        rule.flapping = flapping
     }
 
     /// The rest of `escalate after DURATION [unless acknowledged|unless onsite] [to LEVEL] [bring in TARGETS]

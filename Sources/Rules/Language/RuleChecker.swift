@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
 struct RuleChecker {
@@ -30,11 +31,48 @@ struct RuleChecker {
 
     // MARK: Rules
 
+    /// Checks one rule, section by section in the order its diagnostics are reported; nil when it has errors.
     private mutating func check(_ rule: RuleSyntax, timeZone: TimeZone) -> CompiledRule? {
-        let errorsBefore = diagnostics.filter { $0.severity == .error }.count
+        let errorsBefore = errorCount
         let name = rule.name.value
+        let (filters, kinds) = topicFilters(of: rule, errorsBefore: errorsBefore)
+        let trigger = self.trigger(of: rule, kinds: kinds)
+        let isAbsence: Bool = if case .message = trigger { false } else { true }
+        checkHold(of: rule)
+        let c = conditions(of: rule, kinds: kinds)
+        let level = rule.level.flatMap { levelValue($0) } ?? .red
+        let flapping = self.flapping(of: rule, level: level, isAbsence: isAbsence, kinds: kinds)
+        let (escalateTo, downgrade) = levelChanges(of: rule, level: level, kinds: kinds)
+        let (title, description, teams) = presentation(of: rule, kinds: kinds)
+        checkDurations(of: rule)
+        let escalation = rule.escalationSteps.compactMap { escalationStep($0, level: level, kinds) }
+        if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red, !escalation.contains(where: { $0.level == .red }) {
+            report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
+        }
+        let window = self.window(of: rule, timeZone: timeZone)
+        let (hash, conditionHash) = fingerprints(of: rule, timeZone: timeZone)
+        guard errorsBefore == errorCount else { return nil }
+        return CompiledRule(
+            name: name, fingerprint: hash, conditionFingerprint: conditionHash, filters: filters, trigger: trigger,
+            when: c.when,
+            whereCondition: c.whereCondition, holdForMillis: rule.holdFor?.value, atOnce: c.atOnce,
+            count: c.count.map { (n: $0.0, withinMillis: $0.1) },
+            correlate: c.correlate.map { (n: $0.0, by: $0.1.map { (label: $0.0, expr: $0.1) }, withinMillis: $0.2, including: $0.3) },
+            recently: c.recently.map { (condition: $0.0, withinMillis: $0.1) }, unless: c.unless,
+            mergeWithinMillis: rule.merge?.value, window: window, level: level, title: title,
+            description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
+            onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
+            renotifyMillis: rule.renotifyEvery?.value, clearWhen: c.clearWhen, clearAfterMillis: rule.clearAfter?.value,
+            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil,
+            escalation: escalation, perResident: rule.absent != nil && rule.absentByResident != nil)
+    }
 
-        // Topic filters.
+    /// Errors reported so far (a rule with new errors is left out).
+    private var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+
+    /// The rule's topic filters, and the device kinds they fix (nil: any kind).
+    private mutating func topicFilters(of rule: RuleSyntax, errorsBefore: Int) -> ([CompiledFilter], Set<String>?) {
+        let name = rule.name.value
         var filters: [CompiledFilter] = []
         for shorthand in rule.segmentFilters {
             if let compiled = compileSegmentFilter(shorthand) { filters.append(compiled) }
@@ -57,7 +95,12 @@ struct RuleChecker {
             return kinds
         }()
 
-        // Trigger.
+        return (filters, kinds)
+    }
+
+    /// The trigger (a message, or an absence), with what an absence rule cannot be combined with.
+    private mutating func trigger(of rule: RuleSyntax, kinds: Set<String>?) -> CompiledRule.Trigger {
+        let name = rule.name.value
         var trigger = CompiledRule.Trigger.message
         if let absent = rule.absent {
             positive(absent, "absent")
@@ -94,6 +137,11 @@ struct RuleChecker {
         if rule.count != nil, let correlate = rule.correlate {
             report(.error, "use either 'count' or 'correlate', not both", correlate.n.range)
         }
+        return trigger
+    }
+
+    /// `for` and `at once when`.
+    private mutating func checkHold(of rule: RuleSyntax) {
         if let hold = rule.holdFor {
             positive(hold, "for")
             if rule.clearWhen == nil, !rule.written.contains("clear") {
@@ -109,7 +157,18 @@ struct RuleChecker {
             report(.warning, "'at once when' only matters together with 'for'", atOnce.range)
         }
 
-        // Conditions.
+    }
+
+    /// The rule's conditions and counting clauses, compiled.
+    private struct Conditions {
+        var when, whereCondition, atOnce, unless, clearWhen: RuleExpr?
+        var recently: (RuleExpr, Int64)?
+        var count: (Int, Int64)?
+        var correlate: (Int, [(String, RuleExpr)], Int64, (n: Int, kind: String)?)?
+    }
+
+    private mutating func conditions(of rule: RuleSyntax, kinds: Set<String>?) -> Conditions {
+        let name = rule.name.value
         let when = rule.when.map { condition($0, kinds) }
         if let when, let whenSyntax = rule.when, let value = constantValue(when), value != .bool(true) {
             report(.warning, "rule '\(name)' can never fire: its 'when' condition is always false", whenSyntax.range)
@@ -145,8 +204,12 @@ struct RuleChecker {
             correlate = (n, by, c.within.value, c.including.map { including(n: n, $0, kinds) })
         }
 
-        // Presentation and deadlines.
-        let level = rule.level.flatMap { levelValue($0) } ?? .red
+        return Conditions(when: when, whereCondition: whereCondition, atOnce: atOnce, unless: unless, clearWhen: clearWhen,
+                          recently: recently, count: count, correlate: correlate)
+    }
+
+    /// `flapping N within D [level L] [title "T"]`.
+    private mutating func flapping(of rule: RuleSyntax, level: AlertLevel, isAbsence: Bool, kinds: Set<String>?) -> CompiledRule.Flapping? {
         var flapping: CompiledRule.Flapping?
         if let f = rule.flapping {
             positive(f.within, "flapping … within")
@@ -169,6 +232,13 @@ struct RuleChecker {
             if let t = f.title { flapTitle = template(t, kinds) }
             flapping = .init(n: Int(max(2, min(f.n.value, 1_000))), withinMillis: f.within.value, level: flapLevel, title: flapTitle)
         }
+        return flapping
+    }
+
+    /// `level` (required), `escalate to` and `downgrade to … when`.
+    private mutating func levelChanges(of rule: RuleSyntax, level: AlertLevel, kinds: Set<String>?)
+        -> (escalateTo: AlertLevel?, downgrade: (AlertLevel, RuleExpr)?) {
+        let name = rule.name.value
         if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range) }
         let escalateTo = rule.escalateTo.flatMap { levelValue($0) }
         if let escalateTo, let range = rule.escalateTo?.range, escalateTo <= level {
@@ -179,6 +249,12 @@ struct RuleChecker {
             if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range) }
             downgrade = (target, condition(d.condition, kinds))
         }
+        return (escalateTo, downgrade)
+    }
+
+    /// Title, description and teams; for a correlation, only what the group's events may say.
+    private mutating func presentation(of rule: RuleSyntax, kinds: Set<String>?) -> (RuleTemplate, RuleTemplate, [RuleExpr]) {
+        let name = rule.name.value
         if let c = rule.correlate {
             let keyFields = c.by.compactMap { syntax -> String? in
                 if case .path(let parts) = syntax.kind, parts.count == 2, parts[0] == "device" { return parts[1] }
@@ -198,19 +274,21 @@ struct RuleChecker {
         groupPresentation?.isText = false
         let teams = rule.teams.map { value($0, kinds).expr }
         groupPresentation = nil
+        return (title, description, teams)
+    }
+
+    /// Durations of the handling clauses.
+    private mutating func checkDurations(of rule: RuleSyntax) {
         for duration in [rule.ackWithin, rule.onsiteWithin, rule.renotifyEvery, rule.clearAfter, rule.merge].compactMap({ $0 }) {
             positive(duration, "this clause")
         }
         if let renotify = rule.renotifyEvery, renotify.value < 10_000 {
             report(.error, "'renotify every' must be at least 10s", renotify.range)
         }
+    }
 
-        let escalation = rule.escalationSteps.compactMap { escalationStep($0, level: level, kinds) }
-
-        if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red, !escalation.contains(where: { $0.level == .red }) {
-            report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
-        }
-
+    /// `during` and `days`, in the rule file's time zone.
+    private mutating func window(of rule: RuleSyntax, timeZone: TimeZone) -> TimeWindow? {
         var window: TimeWindow?
         if rule.during != nil || rule.days != nil {
             window = TimeWindow(minutes: nil, days: rule.days?.value, timeZone: timeZone)
@@ -221,31 +299,21 @@ struct RuleChecker {
                 window?.minutes = (during.start, during.end)
             }
         }
+        return window
+    }
 
+    /// The fingerprints of the whole rule and of the clauses that decide its state (kept across a reload).
+    private func fingerprints(of rule: RuleSyntax, timeZone: TimeZone) -> (UInt64, UInt64) {
         let layoutText = options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/")
-        var hash = StableHash()
-        hash.combine(rule.canonicalText)
-        hash.combine(timeZone.identifier)
-        hash.combine(layoutText)
-        var conditionHash = StableHash()
-        conditionHash.combine(rule.conditionText)
-        conditionHash.combine(timeZone.identifier)
-        conditionHash.combine(layoutText)
-
-        guard errorsBefore == diagnostics.filter({ $0.severity == .error }).count else { return nil }
-        return CompiledRule(
-            name: name, fingerprint: hash.value, conditionFingerprint: conditionHash.value, filters: filters, trigger: trigger,
-            when: when,
-            whereCondition: whereCondition, holdForMillis: rule.holdFor?.value, atOnce: atOnce,
-            count: count.map { (n: $0.0, withinMillis: $0.1) },
-            correlate: correlate.map { (n: $0.0, by: $0.1.map { (label: $0.0, expr: $0.1) }, withinMillis: $0.2, including: $0.3) },
-            recently: recently.map { (condition: $0.0, withinMillis: $0.1) }, unless: unless,
-            mergeWithinMillis: rule.merge?.value, window: window, level: level, title: title,
-            description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
-            onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
-            renotifyMillis: rule.renotifyEvery?.value, clearWhen: clearWhen, clearAfterMillis: rule.clearAfter?.value,
-            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil,
-            escalation: escalation, perResident: rule.absent != nil && rule.absentByResident != nil)
+        var hash = FNV1a()
+        hash.combine(field: rule.canonicalText)
+        hash.combine(field: timeZone.identifier)
+        hash.combine(field: layoutText)
+        var conditionHash = FNV1a()
+        conditionHash.combine(field: rule.conditionText)
+        conditionHash.combine(field: timeZone.identifier)
+        conditionHash.combine(field: layoutText)
+        return (hash.value, conditionHash.value)
     }
 
     /// One `escalate after …` step: something to do (a level or targets), `report in` only for teams.

@@ -1,6 +1,6 @@
-import Daemon
 import EventCore
 import Foundation
+import TerminalText
 import Vocabulary
 
 /// What every command needs besides its own options: the database, who acts, how to print.

@@ -1,5 +1,5 @@
-import Daemon
 import Foundation
+import TerminalText
 import Vocabulary
 
 /// Where the CLI writes: stdout for results, stderr for errors. Every write goes out at once

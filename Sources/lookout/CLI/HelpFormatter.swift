@@ -1,4 +1,5 @@
-import Daemon
+import TerminalText
+import Vocabulary
 
 /// Help text built from the commands' `CommandHelp`, so help, completion and docs agree.
 enum HelpFormatter {

@@ -1,6 +1,7 @@
-import Daemon
 import EventCore
 import Foundation
+import TerminalText
+import Vocabulary
 
 /// The `lookout` program: finds the command in the arguments, parses, runs, maps errors to exit codes.
 enum LookoutCLI {

@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 import Vocabulary
 
 /// `lookout away add`: a resident is away (hospital, visiting family): absence rules stay quiet until then. The

@@ -1,5 +1,6 @@
-import Daemon
 import EventCore
+import TerminalText
+import Vocabulary
 
 /// `lookout devices`: the registry mirror with what the daemon saw of each device.
 struct DevicesCommand: Command {
@@ -58,7 +59,7 @@ struct DevicesCommand: Command {
         var implausible: Set<String> = []
         for event in try store.events(openFilter) where !event.deviceID.isEmpty {
             openByDevice[event.deviceID, default: 0] += 1
-            if event.rule == IngestPipeline.implausibleDataRule { implausible.insert(event.deviceID) }
+            if event.rule == ReservedRuleName.implausibleData { implausible.insert(event.deviceID) }
         }
         let devices = try store.devices().filter { device in
             (kind == nil || device.kind == kind) && (community == nil || device.community == community)

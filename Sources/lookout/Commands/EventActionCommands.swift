@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 
 /// A staff action on one event (`ack`, `dispatch`, …): every such command shares this run.
 protocol EventActionCommand: Command {

@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 
 /// `lookout events`: the table of open events, red and overdue first, then newest first.
 struct EventsCommand: Command {

@@ -1,6 +1,6 @@
-import Daemon
 import EventCore
 import Foundation
+import TerminalText
 import Vocabulary
 
 /// `lookout notify test TEAM`: sends a test message through the daemon's real notification path (the outbox, the
@@ -28,7 +28,7 @@ struct NotifyTestCommand: Command {
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         team = try arguments.positionals(exactly: ["TEAM"])[0]
-        guard NotifierConfiguration.isValidName(team) else {
+        guard TeamName.isValid(team) else {
             throw CLIError.usage("notify test: '\(TextSanitizer.sanitize(team))' is not a team name (letters, digits, - _ .)")
         }
         let timeout = arguments.value("timeout") ?? "30s"

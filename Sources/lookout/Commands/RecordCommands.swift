@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 
 /// A `list` command of time-limited records staff add and remove (silences, away notes): no positionals,
 /// `--json`, the records in force as a table or a JSON array. Conformers only say where the records come from.

@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 
 /// `lookout rejects`: malformed or impossible device messages the daemon refused, counted and sampled.
 struct RejectsCommand: Command {

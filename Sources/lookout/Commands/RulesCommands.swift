@@ -1,6 +1,6 @@
-import Daemon
 import Foundation
 import Rules
+import TerminalText
 import Vocabulary
 
 /// Where rule files are by default: `LOOKOUT_RULES` or `/etc/lookout/rules.d`.

@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 import Vocabulary
 
 /// `lookout show ID`: everything about one event and its timeline.

@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 import Vocabulary
 
 /// `lookout silence add`: silence a device, a building or a community (optionally only a device kind or a

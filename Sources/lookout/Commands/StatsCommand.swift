@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 import Vocabulary
 
 /// `lookout stats`: how many events, how fast they were taken and reached, per community.

@@ -1,6 +1,6 @@
-import Daemon
 import EventCore
 import Foundation
+import TerminalText
 import Vocabulary
 
 /// `lookout status`: the daemon's health from the status row it writes every few seconds.

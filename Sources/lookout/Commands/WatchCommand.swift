@@ -1,7 +1,7 @@
-import Daemon
 import EventCore
 import Foundation
 import Synchronization
+import TerminalText
 import Vocabulary
 
 /// Set by SIGINT/SIGTERM while `lookout watch` runs; the poll loop checks it.

@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 import Vocabulary
 
 /// How events look in the CLI: level colours, deadlines, where, one-line summaries, JSON.

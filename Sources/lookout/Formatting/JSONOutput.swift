@@ -1,5 +1,5 @@
-import Daemon
 import Rules
+import TerminalText
 import Vocabulary
 
 /// JSON written by the CLI for scripts: keys in a fixed order, every control character and

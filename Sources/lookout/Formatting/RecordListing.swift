@@ -1,5 +1,5 @@
-import Daemon
 import EventCore
+import TerminalText
 
 /// A time-limited record staff add and remove (silences, away notes): one listing for both.
 struct RecordListing {

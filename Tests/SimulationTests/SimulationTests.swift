@@ -1,6 +1,6 @@
-import Testing
-@testable import Daemon
 import Rules
+@testable import Simulation
+import Testing
 
 @Suite("Simulation: fleet, traffic, garbage, scenarios")
 struct SimulationTests {

@@ -1,32 +1,7 @@
-import Daemon
-import Foundation
 import Testing
-import Vocabulary
-@testable import lookout
+import TerminalText
 
 @Suite struct TerminalTextTests {
-    @Test func escapeSequencesAndControlsAreMadeVisible() {
-        let hostile = "Smoke\u{1B}[31m red\u{1B}]0;pwned\u{07} \r\n\t\u{7F}\u{9B}2J end"
-        let safe = TextSanitizer.sanitize(hostile)
-        #expect(safe == "Smoke\\x1b[31m red\\x1b]0;pwned\\x07 \\x0d\\x0a\\x09\\x7f\\u{9b}2J end")
-        #expect(!safe.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) })
-    }
-
-    @Test func bidiOverridesAreEscaped() {
-        #expect(TextSanitizer.sanitize("abc\u{202E}def\u{2066}") == "abc\\u{202e}def\\u{2066}")
-    }
-
-    @Test func ordinaryTextIsUntouched() {
-        let text = "3号楼 2单元 502室 — 张三 ✓"
-        #expect(TextSanitizer.sanitize(text) == text)
-        #expect(TextSanitizer.isSafe(text))
-    }
-
-    @Test func newlinesCanBeKeptForMultiLineFields() {
-        #expect(TextSanitizer.sanitize("a\nb\r", keepNewlines: true) == "a\nb\\x0d")
-        #expect(TextSanitizer.sanitize("a\nb") == "a\\x0ab")
-    }
-
     @Test func cjkAndEmojiAreTwoColumnsWide() {
         #expect(DisplayWidth.of("abc") == 3)
         #expect(DisplayWidth.of("3号楼") == 5)
@@ -69,14 +44,6 @@ import Vocabulary
         #expect(TerminalStyle.detect(disabledByFlag: true, environment: [:]).coloured == false)
     }
 
-    @Test func jsonEscapesEverythingDangerous() throws {
-        let value = JSONOutput.object([("t", .string("a\u{1B}[31m\"\\\n\u{9B}\u{202E}号")), ("n", .integer(3)), ("z", .null)])
-        let text = value.rendered()
-        #expect(!text.unicodeScalars.contains { TextSanitizer.isDangerous($0) && $0 != "\n" })
-        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        #expect(parsed?["t"] as? String == "a\u{1B}[31m\"\\\n\u{9B}\u{202E}号")
-        #expect(parsed?["n"] as? Int == 3)
-    }
 }
 
 @Suite struct TextBarTests {

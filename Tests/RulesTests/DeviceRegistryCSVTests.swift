@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func shippedRegistryLoads() throws {
-        let registry = try DeviceRegistry.load(csvFile: packageDirectory + "/config/devices.csv")
+        let registry = try DeviceRegistry.load(csvFile: ShippedRuleTests.packageDirectory.appendingPathComponent("config/devices.csv").path)
         #expect(registry.count > 0)
         for kind in ["smoke", "manhole", "door", "sos"] {
             #expect(registry.devices.values.contains { $0.kind == kind }, "no \(kind) device in config/devices.csv")
