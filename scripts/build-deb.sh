@@ -164,7 +164,7 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
 done
 # The examples keep the path they had in the single package `lookout` (documented there).
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
-# Notifiers (README.md, Operations: out-of-band notification): the reference notifier (sh + curl, which the
+# Notifiers (docs/operators.md, out-of-band notification): the reference notifier (sh + curl, which the
 # package recommends) and an example notifier configuration naming it where the package installs it.
 install -D -m 0755 "$LOOKOUT_ROOT/config/notifiers/http-post" "$stage/usr/lib/lookout/notifiers/http-post"
 sed 's#^command = notifiers/#command = /usr/lib/lookout/notifiers/#' "$LOOKOUT_ROOT/config/notifiers.conf" \
@@ -173,6 +173,11 @@ chmod 0644 "$stage/usr/share/doc/lookout/examples/notifiers.conf"
 install -D -m 0644 "$LOOKOUT_ROOT/config/prometheus/lookout-alerts.yml" \
     "$stage/usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml"
 install_man_pages
+# The manual (README.md and docs/*.md, by reader), with the server where operators read it; the man pages
+# of the daemon point here.
+install -D -m 0644 "$LOOKOUT_ROOT/README.md" "$stage/usr/share/doc/lookoutd/README.md"
+install -d -m 0755 "$stage/usr/share/doc/lookoutd/docs"
+install -m 0644 "$LOOKOUT_ROOT"/docs/*.md "$stage/usr/share/doc/lookoutd/docs/"
 finish_package
 
 # lookout: the staff CLI.

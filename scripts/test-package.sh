@@ -129,8 +129,15 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
     [ -e "$rules" ] && shipped_if_present lookoutd "config/rules.d/$(basename "$rules")" "/etc/lookout/rules.d/$(basename "$rules")"
 done
 shipped_if_present lookout config/completion/lookout.bash /usr/share/bash-completion/completions/lookout
+shipped_if_present lookoutd README.md /usr/share/doc/lookoutd/README.md
+for doc in "$LOOKOUT_ROOT"/docs/*.md; do
+    shipped_if_present lookoutd "docs/$(basename "$doc")" "/usr/share/doc/lookoutd/docs/$(basename "$doc")"
+done
+for page in "$LOOKOUT_ROOT"/packaging/man/*.5; do
+    shipped_if_present lookoutd "packaging/man/$(basename "$page")" "/usr/share/man/man5/$(basename "$page").gz"
+done
 shipped_if_present lookoutd config/prometheus/lookout-alerts.yml /usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml
-# The reference notifier (Operations: out-of-band notification) and the example naming it, in the server package.
+# The reference notifier (docs/operators.md, out-of-band notification) and the example naming it, in the server package.
 if [ -e "$LOOKOUT_ROOT/config/notifiers/http-post" ]; then
     check "lookoutd: /usr/lib/lookout/notifiers/http-post -rwxr-xr-x root/root" \
         expect_entry -rwxr-xr-x /usr/lib/lookout/notifiers/http-post "$scratch/lookoutd.listing"

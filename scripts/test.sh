@@ -18,6 +18,9 @@ step "Checking required packages"
 ensure_packages "${LOOKOUT_BUILD_PACKAGES[@]}" "${LOOKOUT_TEST_PACKAGES[@]}"
 ensure_swift
 
+step "Checking the manual (README.md size, links in README.md and docs/)"
+bash "$LOOKOUT_ROOT/scripts/check-docs.sh"
+
 if [ "${LOOKOUT_SKIP_PACKAGE_TEST:-0}" = 1 ]; then
     note "LOOKOUT_SKIP_PACKAGE_TEST=1: not building the .deb"
     bash "$LOOKOUT_ROOT/scripts/check-unit.sh"

@@ -2,7 +2,7 @@ import Daemon
 import Foundation
 import Rules
 
-/// `lookout-bench json`: decodes a generated DOMAIN.md traffic stream with our parser and with
+/// `lookout-bench json`: decodes a generated docs/domain.md traffic stream with our parser and with
 /// Foundation's JSONSerialization, in the same run.
 enum JSONBenchmark: Benchmark {
     static let name = "json"

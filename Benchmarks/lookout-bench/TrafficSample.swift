@@ -1,7 +1,7 @@
 import Daemon
 import Simulation
 
-/// The generated DOMAIN.md traffic every benchmark uses: the default mix of `TrafficGenerator`
+/// The generated docs/domain.md traffic every benchmark uses: the default mix of `TrafficGenerator`
 /// (mostly telemetry and granted door accesses, some alarms that clear later), deterministic per seed.
 enum TrafficSample {
     /// First message time (Unix milliseconds); later ones are `spacingMillis` apart.

@@ -1,6 +1,6 @@
 import Rules
 
-/// The DOMAIN.md payloads, one function per message a device sends. `ts` is Unix milliseconds.
+/// The docs/domain.md payloads, one function per message a device sends. `ts` is Unix milliseconds.
 public enum DevicePayloads {
     // MARK: Every kind
 

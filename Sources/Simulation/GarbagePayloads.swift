@@ -1,4 +1,4 @@
-/// Deliberately bad payloads (DOMAIN.md situation 12): the daemon must count and keep them, never crash.
+/// Deliberately bad payloads (docs/domain.md situation 12): the daemon must count and keep them, never crash.
 public enum GarbageKind: String, CaseIterable, Sendable {
     /// Not JSON: truncated, trailing comma, single quotes, NaN, comments.
     case malformedJSON = "malformed_json"

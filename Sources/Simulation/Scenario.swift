@@ -1,4 +1,4 @@
-/// A DOMAIN.md situation played on demand (`lookout-sim scenario smoke-fire`).
+/// A docs/domain.md situation played on demand (`lookout-sim scenario smoke-fire`).
 public struct Scenario: Sendable {
     /// Scenario name.
     public let name: String

@@ -1,4 +1,4 @@
-/// The topic channels of DOMAIN.md.
+/// The topic channels of docs/domain.md.
 public enum SimulatedChannel: String, Sendable {
     /// Periodic readings and heartbeats.
     case telemetry

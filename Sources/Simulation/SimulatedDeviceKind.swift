@@ -1,4 +1,4 @@
-/// The device kinds of DOMAIN.md.
+/// The device kinds of docs/domain.md.
 public enum SimulatedDeviceKind: String, CaseIterable, Sendable, Comparable {
     /// Manhole-cover sensor (智能井盖).
     case manhole
@@ -19,7 +19,7 @@ public enum SimulatedDeviceKind: String, CaseIterable, Sendable, Comparable {
         }
     }
 
-    /// Orders kinds as DOMAIN.md lists them.
+    /// Orders kinds as docs/domain.md lists them.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 
     private var rank: Int {

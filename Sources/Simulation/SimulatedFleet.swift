@@ -1,6 +1,6 @@
 /// A deterministic set of devices in one community: N of each kind with plausible registry data.
 public struct SimulatedFleet: Sendable {
-    /// Every device, kinds in DOMAIN.md order, ids numbered from 1 within each kind.
+    /// Every device, kinds in docs/domain.md order, ids numbered from 1 within each kind.
     public let devices: [SimulatedDevice]
     /// The community id.
     public let community: String

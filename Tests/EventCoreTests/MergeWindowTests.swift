@@ -1,7 +1,7 @@
 import EventCore
 import Testing
 
-/// Call-button presses within the merge window are one call (DOMAIN.md situation 9).
+/// Call-button presses within the merge window are one call (docs/domain.md situation 9).
 @Suite struct MergeWindowTests {
     /// A call-button press trigger with a 5-minute merge window.
     func press(at: Millis, level: EventLevel = .red, merge: Int64? = 300) -> EventTrigger {

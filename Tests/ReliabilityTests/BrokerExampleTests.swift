@@ -3,7 +3,7 @@ import LookoutTestSupport
 import Testing
 
 extension ReliabilityTests {
-    /// Issue 14, item 11: the README's first deployment step copies `config/mosquitto.conf` into Debian's
+    /// Issue 14, item 11: the first deployment step of docs/operators.md copies `config/mosquitto.conf` into Debian's
     /// `/etc/mosquitto/conf.d/`. It must load there, under Debian's own main file, or the broker does not start.
     @Suite struct BrokerExampleTests {
         /// Debian's main configuration, installed by the `mosquitto` package (scripts/test.sh installs it).

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `correlate N devices … including M KIND`: a group fires only with M counting members of that kind
-/// (DOMAIN.md situation 4: a confirmed fire needs a smoke alarm; two call buttons are not a fire).
+/// (docs/domain.md situation 4: a confirmed fire needs a smoke alarm; two call buttons are not a fire).
 struct CorrelateIncludingTests {
     static let devices = Fixtures.devices + [
         DeviceRecord(id: "SOS-2", kind: "sos", community: "c01", building: "3", address: "B3 U2 #301", grid: "grid-03",

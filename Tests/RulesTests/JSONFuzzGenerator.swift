@@ -1,5 +1,5 @@
 import LookoutTestSupport
-/// The DOMAIN.md example payloads (with `ts` filled in), the seeds for mutation fuzzing.
+/// The docs/domain.md example payloads (with `ts` filled in), the seeds for mutation fuzzing.
 enum DomainPayloadCorpus {
     static let payloads: [String] = [
         #"{"ts":1763880000000,"tilt_deg":1.2,"water_overrun":false,"ch4_pct_lel":0,"battery_pct":87,"battery_v":3.52,"rsrp_dbm":-98}"#,
@@ -29,7 +29,7 @@ enum DomainPayloadCorpus {
     ]
 }
 
-/// Generates fuzz inputs: random valid JSON documents and mutations of the DOMAIN.md payloads.
+/// Generates fuzz inputs: random valid JSON documents and mutations of the docs/domain.md payloads.
 struct JSONFuzzGenerator {
     var random: SeededRandom
 
@@ -136,7 +136,7 @@ struct JSONFuzzGenerator {
 
     // MARK: Mutations
 
-    /// A DOMAIN.md payload with one to three random mutations applied.
+    /// A docs/domain.md payload with one to three random mutations applied.
     mutating func mutatedPayload() -> [UInt8] {
         var bytes = random.pick(Self.corpus)
         for _ in 0...random.below(3) { mutate(&bytes) }

@@ -12,7 +12,7 @@ import Testing
     @Test func theShippedTableDeclaresTheFourKindsAndTheirPayloadsFromTheDomainBrief() throws {
         #expect(PayloadSchema.shipped.kinds.map(\.name) == ["manhole", "smoke", "door", "sos"])
         #expect(PayloadSchema.shipped.kindIndex("toaster") == nil)
-        // Every sample payload of DOMAIN.md fits.
+        // Every sample payload of docs/domain.md fits.
         let samples: [(String, String)] = [
             ("manhole", #"{"ts":1763880000000,"tilt_deg":1.2,"water_overrun":false,"ch4_pct_lel":0,"battery_pct":87,"battery_v":3.52,"rsrp_dbm":-98}"#),
             ("manhole", #"{"ts":1,"event":"cover_tilt","state":"alarm","tilt_deg":22.4}"#),

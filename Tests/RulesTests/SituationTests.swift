@@ -2,7 +2,7 @@ import Foundation
 @testable import Rules
 import Testing
 
-/// One scenario per DOMAIN.md situation, against the shipped rules, with a simulated clock.
+/// One scenario per docs/domain.md situation, against the shipped rules, with a simulated clock.
 struct SituationTests {
     @Test func situation1ManholeTilt() throws {
         let h = try RuleHarness(shipped: "manhole", devices: Fixtures.devices)

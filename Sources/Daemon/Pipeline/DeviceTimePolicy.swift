@@ -1,6 +1,6 @@
 import Rules
 
-/// Which payload `ts` values are the device's time of a reading (DOMAIN.md: `ts` is Unix milliseconds).
+/// Which payload `ts` values are the device's time of a reading (docs/domain.md: `ts` is Unix milliseconds).
 ///
 /// NB-IoT devices buffer readings and send them late, so an old `ts` is normal, within `maxAgeMillis`. A `ts`
 /// beyond that, more than `maxFutureMillis` ahead of the daemon's clock, before `earliestMillis`, or not a

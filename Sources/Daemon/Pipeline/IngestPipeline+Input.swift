@@ -15,7 +15,7 @@ import Vocabulary
 ///   message is evaluated, so a smoke alarm with a broken thermometer is still a smoke alarm. A registered
 ///   device that sends such values (or an `implausible_ts`, or keeps publishing on a topic of another community
 ///   or kind than the registry's) `implausible_count` times within `implausible_window` raises a green
-///   maintenance event, `implausible_data` (DOMAIN.md situation 12: a device that cannot be evaluated is itself
+///   maintenance event, `implausible_data` (docs/domain.md situation 12: a device that cannot be evaluated is itself
 ///   visible, also when it is misconfigured and none of its messages reach the rules).
 ///
 /// Every reject that names a device is noted on that device (`lookout devices`); a rejected message does not

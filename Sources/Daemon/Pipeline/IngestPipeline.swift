@@ -182,7 +182,7 @@ public final class IngestPipeline: MQTTConsumer {
         for message in batch {
             let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
             let fingerprint = hashes.message
-            // What counts as the same message (README, "Delivery guarantees"). Without a plausible `ts`: the same
+            // What counts as the same message (docs/developers.md, "Delivery guarantees"). Without a plausible `ts`: the same
             // topic, payload and packet identifier, read in the broker's resend burst after a (re)connect, the
             // only place a redelivery can be; the same payload at any other moment is a new occurrence. With
             // one: the same topic and payload (so the same `ts`), whenever it comes (below).

@@ -11,7 +11,7 @@ enum EventSchema {
         let sql: String
     }
 
-    /// Statuses that hold the one open event of an event key (see README.md (EventCore: the event store)).
+    /// Statuses that hold the one open event of an event key (see docs/developers.md (EventCore: the event store)).
     static let activeStatusList = "'open','acknowledged','dispatched','onsite'"
 
     /// Version 1's partial-index condition of events whose acknowledge deadline is neither met nor escalated.

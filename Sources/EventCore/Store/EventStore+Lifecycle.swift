@@ -5,7 +5,7 @@ extension EventStore {
     /// and refused transitions.
     ///
     /// Skipping steps is allowed (dispatch, on site or resolve straight from open) and implies the
-    /// acknowledgement; see README.md (EventCore: the event store).
+    /// acknowledgement; see docs/developers.md (EventCore: the event store).
     @discardableResult
     public func perform(_ action: EventAction, on id: String, actor: String, note: String, at: Millis) throws -> EventRecord {
         try transaction {

@@ -2,7 +2,7 @@ import Foundation
 
 /// The notification outbox: messages to teams queued in the transaction of the change that calls for them (so a
 /// crash cannot lose one: at least once), tried by the daemon's notification runner from its own connection, each
-/// outcome written on the event's timeline. See README.md (Operations: out-of-band notification).
+/// outcome written on the event's timeline. See docs/operators.md (out-of-band notification).
 extension EventStore {
     /// Timeline actions of notification outcomes. They are not change-feed entries: `lookout watch` does not ring
     /// for them and the MQTT hand-off does not publish them.

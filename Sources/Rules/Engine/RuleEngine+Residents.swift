@@ -1,5 +1,5 @@
 /// Residents: away notes by resident, and the per-resident timers of rules `absent … by resident` across a
-/// registry change (see README.md (Rule language reference), "Absence").
+/// registry change (see docs/rules.md, "Absence").
 extension RuleEngine {
     /// Rebuilds `awayByResident` from the notes and the registry (a few notes: one look-up each).
     func refreshAwayByResident() {

@@ -1,7 +1,7 @@
 /// Evaluates rules over messages and time. Not thread-safe: one owner calls it from one thread.
 ///
 /// Time is injected: every call takes `now`, so tests of durations, windows and absence run instantly.
-/// See README.md (Rule language reference) for the semantics of every clause.
+/// See docs/rules.md for the semantics of every clause.
 public final class RuleEngine {
     /// Dense index of a device in the engine's state table.
     typealias DeviceIndex = RuleStateTable.DeviceIndex

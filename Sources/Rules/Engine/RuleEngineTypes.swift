@@ -32,7 +32,7 @@ public struct TopicLayout: Sendable, Equatable {
         case literal(String)
     }
 
-    /// The default layout of DOMAIN.md.
+    /// The default layout of docs/domain.md.
     public static let standard = try! TopicLayout(pattern: "{community}/{kind}/{device}/{channel}")
 
     /// Error for a malformed pattern.

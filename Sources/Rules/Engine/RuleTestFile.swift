@@ -1,6 +1,6 @@
 import Foundation
 
-/// A parsed rule test file (see README.md (Rule language reference), "Testing rules").
+/// A parsed rule test file (see docs/rules.md, "Testing rules").
 struct RuleTestFile {
     var fileName: String
     /// Directory that relative paths in the file (recordings) are resolved against.

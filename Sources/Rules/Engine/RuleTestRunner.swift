@@ -30,7 +30,7 @@ public struct RuleTestReport: Sendable {
 }
 
 /// Runs rule test files (`lookout rules test FILE`): timed messages in, expected actions out.
-/// The format is described in README.md (Rule language reference).
+/// The format is described in docs/rules.md.
 public enum RuleTestRunner {
     /// Runs the test file at `path`; rule and data paths inside it are relative to its directory.
     public static func run(path: String) -> RuleTestReport {

@@ -5,7 +5,7 @@ enum StaticType: String, Sendable {
     case any
 }
 
-/// Payload fields of the device kinds of DOMAIN.md, for warnings about misspelt fields and type checks.
+/// Payload fields of the device kinds of docs/domain.md, for warnings about misspelt fields and type checks.
 enum KnownFields {
     /// Fields every kind may send.
     static let common: [String: StaticType] = [

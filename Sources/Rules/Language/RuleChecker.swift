@@ -345,7 +345,7 @@ struct RuleChecker {
 
     /// `including M KIND` of a `correlate N devices` clause. Members are of the kind of the topics they report
     /// on, so a kind the rule does not listen to could never count (an error); with no fixed kinds, one no
-    /// device of DOMAIN.md has is likely misspelt (a warning, as for unknown payload fields).
+    /// device of docs/domain.md has is likely misspelt (a warning, as for unknown payload fields).
     private mutating func including(n: Int, _ syntax: (n: Located<Double>, kind: Located<String>), _ kinds: Set<String>?)
         -> (n: Int, kind: String) {
         let m = syntax.n.value

@@ -20,7 +20,7 @@ extension PayloadSchema {
         public var issues: [FileIssue]
     }
 
-    /// The shipped declarations for the four kinds of DOMAIN.md (manhole, smoke, door, sos) and the status
+    /// The shipped declarations for the four kinds of docs/domain.md (manhole, smoke, door, sos) and the status
     /// channel every kind uses. Ranges are what the sensors can physically report, with room to spare:
     /// they catch broken sensors and forged payloads, not unusual readings.
     public static let shippedText = """

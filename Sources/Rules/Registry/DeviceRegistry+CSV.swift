@@ -400,7 +400,7 @@ fileprivate struct RegistryRowBuilder {
 extension String {
     /// The string without leading and trailing horizontal whitespace: tab, the Unicode space separators
     /// and U+200B (the same set as Foundation's `CharacterSet.whitespaces`), without bridging through
-    /// NSString, which dominated loading a large registry (see README.md (Performance)).
+    /// NSString, which dominated loading a large registry (see docs/CHANGELOG.md, Performance history).
     func trimmingHorizontalWhitespace() -> String {
         // Fast path: a text that starts and ends with a printable ASCII character needs no trimming.
         if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
