@@ -6,7 +6,7 @@ import Rules
 /// Foundation's JSONSerialization, in the same run.
 enum JSONBenchmark: Benchmark {
     static let name = "json"
-    static let summary = "decode DOMAIN.md payloads: lookout's JSONParser vs Foundation's JSONSerialization"
+    static let summary = "decode the device payloads of docs/domain.md: lookout's JSONParser vs Foundation's JSONSerialization"
     static let optionsHelp = BenchmarkOptions.help
 
     static func run(_ options: BenchmarkOptions) throws -> BenchmarkReport {

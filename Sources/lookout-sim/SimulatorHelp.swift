@@ -5,14 +5,14 @@ import Vocabulary
 enum SimulatorHelp {
     static var text: String {
         var lines = [
-            "lookout-sim \(lookoutVersion): publishes DOMAIN.md device traffic to an MQTT broker",
+            "lookout-sim \(lookoutVersion): publishes community device traffic (docs/domain.md) to an MQTT broker",
             "",
             "usage:",
             "  lookout-sim [traffic] [options]       background traffic: telemetry, door accesses, some alarms and clears",
             "  lookout-sim scenario NAME [options]   play one situation, then exit",
             "",
             "topics: {community}/{kind}/{device}/{channel}, kinds manhole smoke door sos, channels telemetry event status;",
-            "payloads are the JSON of DOMAIN.md with ts in Unix milliseconds. Devices: MH-0001…, SD-0001…, DR-0001…, SOS-0001…;",
+            "payloads are the JSON of docs/domain.md with ts in Unix milliseconds. Devices: MH-0001…, SD-0001…, DR-0001…, SOS-0001…;",
             "devices 1 and 2 of each kind are in building 1, 3 and 4 in building 2, and so on.",
             "",
             "broker:",

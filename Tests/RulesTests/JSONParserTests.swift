@@ -20,7 +20,7 @@ private func rejection(_ text: String, limits: JSONLimits = JSONLimits()) -> JSO
     rejection(Array(text.utf8), limits: limits)
 }
 
-@Suite("JSON parser: DOMAIN.md payloads")
+@Suite("JSON parser: the device payloads of docs/domain.md")
 struct JSONDomainPayloadTests {
     @Test func manholeTelemetry() throws {
         let payload = try object(#"{"ts":1763880000000,"tilt_deg":1.2,"water_overrun":false,"ch4_pct_lel":0,"battery_pct":87,"battery_v":3.52,"rsrp_dbm":-98}"#)
