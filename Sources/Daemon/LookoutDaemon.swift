@@ -96,6 +96,7 @@ public enum LookoutDaemon {
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
         for line in loaded.registryErrors { printError(line) }
+        for warning in loaded.registry?.warnings ?? [] { printError(warning.warningDescription) }
         guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
             printError("lookoutd: check failed: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure
@@ -125,6 +126,7 @@ public enum LookoutDaemon {
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
         for line in loaded.registryErrors { printError(line) }
+        for warning in loaded.registry?.warnings ?? [] { log.warning(warning.warningDescription) }
         guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
             log.error("not starting: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure

@@ -101,6 +101,7 @@ final class IngestService: Service, @unchecked Sendable {
             do {
                 try pipeline.replaceRegistry(registry)
                 log.info("registry reloaded: \(registry.count) devices")
+                for warning in registry.warnings { log.warning(warning.warningDescription) }
             } catch {
                 log.error("registry reloaded but could not be mirrored into the database: \(error)")
             }

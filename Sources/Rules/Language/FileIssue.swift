@@ -16,8 +16,13 @@ public struct FileIssue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `file:line: error: message` (`file: error: message` for the whole file).
-    public var description: String {
-        line > 0 ? "\(file):\(line): error: \(message)" : "\(file): error: \(message)"
+    public var description: String { described(as: "error") }
+
+    /// `file:line: warning: message`: a problem the file is still used with.
+    public var warningDescription: String { described(as: "warning") }
+
+    private func described(as severity: String) -> String {
+        line > 0 ? "\(file):\(line): \(severity): \(message)" : "\(file): \(severity): \(message)"
     }
 }
 

@@ -82,6 +82,7 @@ extension DeviceRegistry {
         /// Rows that repeat an id listed earlier, by the position of their issue; the line of the first
         /// listing is looked up at the end.
         var repeated: [(id: String, issue: Int)] = []
+        var warnings: [DeviceRegistryIssue] = []
         var builder = RegistryRowBuilder(layout: layout)
         while issues.count < Self.maximumIssues, let line = reader.nextRow(into: &fields, fileName: fileName, issues: &issues) {
             func report(_ message: String) { issues.append(DeviceRegistryIssue(file: fileName, line: line, message: message)) }
@@ -93,6 +94,7 @@ extension DeviceRegistry {
             case .failure(let problem):
                 report(problem.message)
             case .success(let record):
+                if let warning = builder.warning { warnings.append(DeviceRegistryIssue(file: fileName, line: line, message: warning)) }
                 // A repeated id fails the whole registry, so the record it replaces does not matter.
                 if devices.updateValue(record, forKey: record.id) != nil {
                     repeated.append((record.id, issues.count))
@@ -114,6 +116,7 @@ extension DeviceRegistry {
         }
         self.init(devices: devices, extraColumns: devices.isEmpty ? [] : Set(layout.extra.map(\.name)))
         self.residentKinds = residentKinds
+        self.warnings = warnings
         sourceDigest = Self.digest(of: bytes)
     }
 }
@@ -227,8 +230,9 @@ extension DeviceRegistry {
         var fields: [CSVField] = []
         var issues: [DeviceRegistryIssue] = []
         while reader.nextRow(into: &fields, fileName: "", issues: &issues) != nil {
+            // A row with a warning is read again by the one-part reader, which keeps its line.
             guard issues.isEmpty, fields.count == columns, case .success(let record) = builder.record(from: fields, of: reader),
-                  add(record) else { return false }
+                  builder.warning == nil, add(record) else { return false }
         }
         return issues.isEmpty && reader.position == range.upperBound
     }
@@ -305,6 +309,8 @@ fileprivate struct RegistryRowBuilder {
     }
 
     struct RowProblem: Error { var message: String }
+    /// What was wrong with the last row that was still accepted (read after each `record(from:of:)`).
+    private(set) var warning: String?
 
     /// The record of a row whose fields `reader` has just read.
     mutating func record(from fields: [CSVField], of reader: CSVReader) -> Result<DeviceRecord, RowProblem> {
@@ -332,8 +338,12 @@ fileprivate struct RegistryRowBuilder {
             }
             alone = value
         }
-        if let column = layout.emergencyPhone, !fields[column].isEmpty, !Self.isPhoneNumber(text(column)) {
-            return .failure(RowProblem(message: "emergency_phone of '\(text(idColumn))' must be a phone number (digits, an optional leading +, spaces, - ( ) and commas between several), not '\(text(column))'"))
+        // A relative's mistyped phone must not stop the community's alarm handling: the device stays, without it.
+        warning = nil
+        var emergencyPhone = text(layout.emergencyPhone)
+        if !emergencyPhone.isEmpty, !Self.isPhoneNumber(emergencyPhone) {
+            warning = "emergency_phone of '\(text(idColumn))' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): '\(emergencyPhone)'; the device is kept without it, so its emergency contact cannot be told"
+            emergencyPhone = ""
         }
         encoding.removeAll(keepingCapacity: true)
         for column in sharedTextColumns {
@@ -355,7 +365,7 @@ fileprivate struct RegistryRowBuilder {
         return .success(DeviceRecord(
             id: text(idColumn), address: text(layout.address), residentName: text(layout.residentName),
             residentPhone: text(layout.residentPhone), emergencyContact: text(layout.emergencyContact),
-            emergencyPhone: text(layout.emergencyPhone), shared: shared))
+            emergencyPhone: emergencyPhone, shared: shared))
     }
 
     /// Whether `text` is one or more phone numbers (comma-separated): 3 to 20 digits each, an optional leading `+`,

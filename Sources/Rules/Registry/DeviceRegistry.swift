@@ -9,6 +9,8 @@ public struct DeviceRegistry: Sendable {
     public internal(set) var sourceDigest: String?
     /// Kinds of the devices that name a resident id (`resident_id`), for checking rules `absent … by resident`.
     public internal(set) var residentKinds: Set<String> = []
+    /// Problems the registry is used with anyway (a malformed emergency phone: the device stays, without it).
+    public internal(set) var warnings: [DeviceRegistryIssue] = []
 
     /// Creates a registry from records; a later record with the same id replaces an earlier one.
     public init(_ records: [DeviceRecord] = []) {
