@@ -322,5 +322,42 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
             withExtendedLifetime(notifiersDirectory) {}
         }
+
+        /// Try-out finding: a notifier whose command hangs delays only its own messages. The red call's message to
+        /// the other team goes out while the hanging command is still running (before its timeout ends it).
+        @Test func aHangingNotifierDelaysNoOtherTeam() throws {
+            let rules = LookoutdProcess.Rules.files(["hang.rules": """
+                rule test_sos {
+                  on kind sos channel event
+                  when event == "sos"
+                  level red
+                  title "Emergency call ({topic.device})"
+                  team "slow", "security"
+                  ack within 1h
+                }
+                """])
+            let broker = try MosquittoBroker()
+            let server = try HTTPRecorder()
+            let (notifiersDirectory, notifiersPath) = try Self.notifiers(url: server.url(), tries: 1, backoff: "1s")
+            let handle = try #require(FileHandle(forWritingAtPath: notifiersPath))
+            handle.seekToEndOfFile()
+            handle.write(Data("\n[notifier hang]\ncommand = /bin/sleep 60\ntimeout = 30s\ntries = 1\n\n[team slow]\nnotifier = hang\n".utf8))
+            handle.closeFile()
+            let daemon = try LookoutdProcess(broker: broker, rules: rules, registry: Self.registry,
+                                             settings: ["notify": ["notifiers": notifiersPath]])
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
+            try publisher.flush()
+            let event = try waitFor("the call", log: daemon.log) { try daemon.events().first { $0.rule == "test_sos" } }
+            // The slow team's message is queued first; the other team's is sent anyway while the command hangs.
+            _ = try waitFor("the security team's message at the HTTP server", timeout: 25, log: daemon.log) {
+                server.requests.first { $0.headers["idempotency-key"] == "\(event.id).s0.a1.security" }
+            }
+            let slowOutcomes = try daemon.store().timeline(of: event.id).filter { $0.note.contains("slow") }
+            #expect(slowOutcomes.isEmpty, "the hanging command is still running: \(slowOutcomes.map(\.note))")
+            #expect(daemon.stop() == 0)
+            withExtendedLifetime(notifiersDirectory) {}
+        }
     }
 }

@@ -8,7 +8,8 @@ import Vocabulary
 /// A notifier that fails `failing_after` times in a row, or for `failing_for`, raises a green event (rule
 /// `notifier_failing`) cleared when it succeeds again.
 ///
-/// Runs on its own thread with its own `EventStore`: a slow or hanging command never stalls intake. Messages due
+/// Runs on its own thread with its own `EventStore`: a slow or hanging command never stalls intake, and each
+/// notifier's commands run on a worker of their own, so one hanging gateway never delays another's. Messages due
 /// while the daemon was stopped are due at start, with the same idempotency key (at least once).
 final class NotificationService: Service, @unchecked Sendable {
     let name = "notify"
@@ -32,26 +33,50 @@ final class NotificationService: Service, @unchecked Sendable {
 
     private var stopping: Bool { stopRequested.load(ordering: .sequentiallyConsistent) }
 
+    /// A command that ran on a notifier's worker, waiting for the runner thread to record its outcome.
+    private struct Finished {
+        var message: PendingNotification
+        var notifier: NotifierDefinition
+        var result: NotifierCommand.Result
+    }
+    /// Commands that finished, handed from the notifiers' workers to the runner thread (which alone uses the store).
+    private let finished = Mutex<[Finished]>([])
+
     func run() throws {
         let store = try openStore()
         var failing = false
         var delay = 0.5
-        while !stopping {
+        // Notifiers with a command running: each notifier runs one command at a time on a worker of its own, so a
+        // hanging gateway delays only its own messages, never a red call's message to another team.
+        var busy: Set<String> = []
+        while !stopping || !busy.isEmpty {
             do {
+                for done in finished.withLock({ list in defer { list.removeAll() }; return list }) {
+                    busy.remove(done.notifier.name)
+                    try record(done, store: store)
+                }
+                if stopping {
+                    pause(0.05, evenWhenStopping: true)
+                    continue
+                }
                 for (notifier, health) in state.markFailingByTime(at: clock(), policy: state.configuration) {
                     try reportFailing(notifier, health: health, store: store)
                 }
-                let due = try store.dueNotifications(now: clock(), limit: 20)
+                let due = try store.dueNotifications(now: clock(), limit: 500)
                 if failing {
                     log.info("notification outbox readable again")
                     failing = false
                     delay = 0.5
                 }
-                if due.isEmpty {
-                    pause(0.2)
-                    continue
+                var started = false
+                for message in due where !stopping {
+                    if let name = state.configuration.route(for: message.target)?.notifier.name, busy.contains(name) { continue }
+                    if let notifier = try start(message, store: store) {
+                        busy.insert(notifier)
+                        started = true
+                    }
                 }
-                for message in due where !stopping { try deliver(message, store: store) }
+                if !started { pause(0.1) }
             } catch {
                 if !failing { log.warning("notification runner cannot use the database: \(error); retrying (messages stay queued)") }
                 failing = true
@@ -61,12 +86,13 @@ final class NotificationService: Service, @unchecked Sendable {
         }
     }
 
-    /// One try of one message.
-    private func deliver(_ message: PendingNotification, store: EventStore) throws {
+    /// Starts one try of one message on its notifier's worker; returns the notifier's name, or nil when the message
+    /// was settled without running anything (no notifier, no emergency phone, no event).
+    private func start(_ message: PendingNotification, store: EventStore) throws -> String? {
         let configuration = state.configuration
         guard let route = configuration.route(for: message.target) else {
             try finish(message, notifier: "none", outcome: .gaveUp(error: "no notifier is configured for \(message.target)"), store: store)
-            return
+            return nil
         }
         let notifier = route.notifier
         var contact = route.contact.contact
@@ -75,22 +101,32 @@ final class NotificationService: Service, @unchecked Sendable {
             guard !contact.isEmpty else {
                 try finish(message, notifier: notifier.name,
                            outcome: .gaveUp(error: "no emergency phone is registered for the device"), store: store)
-                return
+                return nil
             }
         }
         let subject = try store.notificationSubject(message)
         if subject == nil, !message.eventID.isEmpty {
             try finish(message, notifier: notifier.name, outcome: .gaveUp(error: "event \(message.eventID) not found"), store: store)
-            return
+            return nil
         }
         let input = subject?.json ?? Self.testMessageJSON(message, at: clock())
         let command = NotifierCommand(
             command: notifier.command, environment: environment(message, event: subject?.event, contact: contact),
             input: input, timeoutSeconds: notifier.timeoutSeconds)
-        let result = command.run(stopping: { stopping })
+        Thread.detachNewThread { [self] in
+            let result = command.run(stopping: { self.stopping })
+            finished.withLock { $0.append(Finished(message: message, notifier: notifier, result: result)) }
+        }
+        return notifier.name
+    }
+
+    /// Records the outcome of a try that ran: sent, retried with backoff, or given up; and the notifier's health.
+    private func record(_ done: Finished, store: EventStore) throws {
+        let (message, notifier) = (done.message, done.notifier)
+        let configuration = state.configuration
         let now = clock()
         let outcome: NotificationOutcome
-        switch result {
+        switch done.result {
         case .interrupted:
             log.info("notification to \(message.target) via \(notifier.name) interrupted by the shutdown; sent again at the next start (key \(message.idempotencyKey))")
             return
@@ -196,9 +232,9 @@ final class NotificationService: Service, @unchecked Sendable {
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
     }
 
-    /// Sleeps up to `seconds`, waking early on shutdown.
-    private func pause(_ seconds: Double) {
+    /// Sleeps up to `seconds`, waking early on shutdown (unless `evenWhenStopping`: waiting for the workers).
+    private func pause(_ seconds: Double, evenWhenStopping: Bool = false) {
         let deadline = Date().addingTimeInterval(seconds)
-        while !stopping && Date() < deadline { usleep(20_000) }
+        while (evenWhenStopping || !stopping) && Date() < deadline { usleep(20_000) }
     }
 }
