@@ -88,3 +88,23 @@ import Vocabulary
         #expect(message.handoffTopic(pattern: "x/{community}/{kind}/{action}") == "x/c01/smoke/\(message.change.action)")
     }
 }
+
+/// Try-out finding: status and `lookout_overdue_red_events` count events past a deadline nobody has met yet, not
+/// every event that ever missed one (a call acknowledged late is not overdue while its on-site deadline is ahead).
+@Suite struct OpenEventSummaryTests {
+    @Test func aLateAcknowledgementIsNotOverdueUntilTheOnsiteDeadlinePasses() throws {
+        let directory = try TemporaryDirectory(prefix: "summary")
+        let store = try EventStore(path: directory.file("events.db"))
+        let t0: Millis = 1_763_870_400_000
+        let call = EventTrigger(rule: "sos", eventKey: "sos/SOS-1", level: .red, kind: "sos", deviceID: "SOS-1",
+                                title: "Emergency call", ackWithinSeconds: 60, onsiteWithinSeconds: 900, at: t0)
+        let id = try store.raise(call).event.id
+        try store.escalateDue(now: t0 + 61_000)
+        #expect(try store.openEventSummary(now: t0 + 61_000).overdueRed == 1)
+        try store.perform(.acknowledge, on: id, actor: "wang", note: "", at: t0 + 62_000)
+        #expect(try store.openEventSummary(now: t0 + 63_000).overdueRed == 0)
+        #expect(try store.event(id: id)?.overdue == true, "the event still records that it missed a deadline")
+        try store.escalateDue(now: t0 + 901_000)
+        #expect(try store.openEventSummary(now: t0 + 901_000).overdue == 1)
+    }
+}

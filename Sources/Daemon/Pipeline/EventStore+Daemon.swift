@@ -29,8 +29,10 @@ extension EventStore {
         }
     }
 
-    /// Open events by level, and how many of them are overdue (all levels, and red ones).
-    func openEventSummary() throws -> (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) {
+    /// Open events by level, and how many of them are past a deadline at `now` that nobody has met yet (all levels, and
+    /// red ones): an event acknowledged late is no longer overdue for its acknowledgement, only for a missed on-site
+    /// deadline. (The event's own `overdue` mark records that it ever missed one, for the statistics.)
+    func openEventSummary(now: Millis) throws -> (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) {
         var filter = EventFilter()
         filter.limit = Int(Int32.max)
         var byLevel: [EventLevel: Int] = [:]
@@ -38,7 +40,9 @@ extension EventStore {
         var overdueRed = 0
         for event in try events(filter) {
             byLevel[event.level, default: 0] += 1
-            guard event.overdue else { continue }
+            let ackMissed = event.status == .open && (event.ackDeadline.map { $0 <= now } ?? false)
+            let onsiteMissed = ![.onsite, .resolved, .closed].contains(event.status) && (event.onsiteDeadline.map { $0 <= now } ?? false)
+            guard event.overdue, ackMissed || onsiteMissed else { continue }
             overdue += 1
             if event.level == .red { overdueRed += 1 }
         }

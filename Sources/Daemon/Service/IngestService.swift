@@ -136,7 +136,7 @@ final class IngestService: Service, @unchecked Sendable {
         let now = pipeline.clock()
         var summary: (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) = ([:], 0, 0)
         do {
-            summary = try store.openEventSummary()
+            summary = try store.openEventSummary(now: now)
         } catch {
             log.warning("could not count open events: \(error)", key: "status-summary")
         }
