@@ -101,12 +101,14 @@ final class NotificationService: Service, @unchecked Sendable {
             guard !contact.isEmpty else {
                 try finish(message, notifier: notifier.name,
                            outcome: .gaveUp(error: "no emergency phone is registered for the device"), store: store)
+                state.countSettled(notifier: notifier.name, outcome: "gave_up")
                 return nil
             }
         }
         let subject = try store.notificationSubject(message)
         if subject == nil, !message.eventID.isEmpty {
             try finish(message, notifier: notifier.name, outcome: .gaveUp(error: "event \(message.eventID) not found"), store: store)
+            state.countSettled(notifier: notifier.name, outcome: "gave_up")
             return nil
         }
         let input = subject?.json ?? Self.testMessageJSON(message, at: clock())

@@ -42,6 +42,12 @@ public final class NotificationState: Sendable {
         }
     }
 
+    /// Counts a message given up without running the notifier (no emergency phone, no such event): it says nothing of
+    /// the notifier's health, but the operator sees it in `lookout_notifications_total{outcome="gave_up"}`.
+    func countSettled(notifier: String, outcome: String) {
+        healthSlot.withLock { all in all[notifier, default: Health()].outcomes[outcome, default: 0] += 1 }
+    }
+
     /// Counts a try's outcome and updates the failing verdict; returns the health after it and whether the
     /// verdict changed.
     func record(notifier: String, outcome: String, error: String, at now: Millis, policy: NotifierConfiguration)
