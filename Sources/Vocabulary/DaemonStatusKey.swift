@@ -35,6 +35,10 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case rulesLoaded = "rules_loaded"
     /// Errors of the last refused rule reload (0: the last load was good).
     case ruleErrors = "rule_errors"
+    /// Errors of the last refused registry reload (0: the last load was good).
+    case registryErrors = "registry_errors"
+    /// Errors of the last refused notifier configuration reload (0: the last load was good).
+    case notifierErrors = "notifier_errors"
     /// Devices in the registry.
     case devicesRegistered = "devices_registered"
     /// Time of the last committed transaction (0: none yet).

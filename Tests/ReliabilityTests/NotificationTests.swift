@@ -265,6 +265,12 @@ extension ReliabilityTests {
             }
             #expect(refused.contains("keeping the 1 notifiers in force"))
             #expect(!daemon.logLines(containing: "uses notifier 'pager', which is not defined").isEmpty)
+            // The refusal is visible where an operator looks, not only in the journal.
+            _ = try waitFor("the refusal in the metrics", log: daemon.log) {
+                (daemon.metric("lookout_notifier_load_errors") ?? 0) >= 1 ? true : nil
+            }
+            let status = try SilenceTests.lookout(daemon, ["status"])
+            #expect(status.stdout.contains("last reload of the notifier configuration refused with 1 error(s)"), "\(status.stdout)")
             _ = try alarm("SD-0403")
             #expect(server.requests.map(\.path) == ["/before", "/after", "/after"])
             #expect(daemon.stop() == 0)

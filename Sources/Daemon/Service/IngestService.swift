@@ -19,6 +19,9 @@ final class IngestService: Service, @unchecked Sendable {
     private let handoffBacklog: () -> Int
     private let notification: NotificationState
     private var lastRuleErrors = 0
+    /// Errors of the last refused registry and notifier reloads (0: the last one was good), for status and metrics.
+    private var lastRegistryErrors = 0
+    private var lastNotifierErrors = 0
     private var nextStatus: Millis = 0
     private var nextWatchdog: Millis = 0
     private let stopping = Atomic<Bool>(false)
@@ -100,12 +103,14 @@ final class IngestService: Service, @unchecked Sendable {
         if let registry = loaded.registry {
             do {
                 try pipeline.replaceRegistry(registry)
+                lastRegistryErrors = 0
                 log.info("registry reloaded: \(registry.count) devices")
                 for warning in registry.warnings { log.warning(warning.warningDescription) }
             } catch {
                 log.error("registry reloaded but could not be mirrored into the database: \(error)")
             }
         } else {
+            lastRegistryErrors = max(loaded.registryErrors.count, 1)
             log.error("registry reload refused; keeping the \(pipeline.registry.count) devices in force")
             for line in loaded.registryErrors { log.error(line) }
         }
@@ -120,8 +125,10 @@ final class IngestService: Service, @unchecked Sendable {
             let loaded = try NotifierConfiguration.load(path: path)
             notification.replace(loaded)
             store.notificationPolicy = loaded.policy
+            lastNotifierErrors = 0
             log.info("notifiers reloaded: \(loaded.notifiers.count) notifiers for \(loaded.teams.count) teams")
         } catch {
+            lastNotifierErrors = max(error.issues.count, 1)
             log.error("notifier reload refused, \(error.issues.count) error(s); keeping the \(notification.configuration.notifiers.count) notifiers in force")
             for issue in error.issues { log.error(issue.description) }
         }
@@ -150,6 +157,8 @@ final class IngestService: Service, @unchecked Sendable {
             engineCounters: pipeline.engineCounters, ruleNames: pipeline.ruleSet.ruleNames,
             silenceMaxDurationMillis: Millis(configuration.silenceMaxDurationSeconds * 1000))
         report.maxUnknownDevices = configuration.maxUnknownDevices
+        report.registryErrors = lastRegistryErrors
+        report.notifierErrors = lastNotifierErrors
         report.overdueRed = summary.overdueRed
         if configuration.notifiersPath != nil {
             report.notifiers = notification.health

@@ -25,6 +25,10 @@ public struct StatusReport: Sendable {
     public var rulesLoaded: Int
     /// Errors of the last rule (re)load that were refused (0 when the last load was good).
     public var ruleErrors: Int
+    /// Errors of the last refused registry reload (0 when the last load was good).
+    public var registryErrors = 0
+    /// Errors of the last refused notifier configuration reload (0 when the last load was good).
+    public var notifierErrors = 0
     /// Registered devices.
     public var devices: Int
     /// Open events by level.
@@ -76,6 +80,8 @@ public struct StatusReport: Sendable {
             .rejectsByReason: counters.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
             .rulesLoaded: String(rulesLoaded),
             .ruleErrors: String(ruleErrors),
+            .registryErrors: String(registryErrors),
+            .notifierErrors: String(notifierErrors),
             .devicesRegistered: String(devices),
             .lastCommitAt: String(counters.lastCommitAt),
             .commitFailures: String(counters.commitFailures),
@@ -146,6 +152,10 @@ public struct StatusReport: Sendable {
         out.metric("lookout_unknown_devices_over_cap_total", "Messages from unregistered devices beyond max_unknown_devices.", type: "counter", value: Double(counters.unknownDevicesOverCap))
         out.metric("lookout_rules_loaded", "Rules in force.", type: "gauge", value: Double(rulesLoaded))
         out.metric("lookout_rule_load_errors", "Errors in the last refused rule reload (0 when good).", type: "gauge", value: Double(ruleErrors))
+        out.metric("lookout_registry_load_errors", "Errors in the last refused registry reload (0 when good).", type: "gauge",
+                   value: Double(registryErrors))
+        out.metric("lookout_notifier_load_errors", "Errors in the last refused notifier configuration reload (0 when good).",
+                   type: "gauge", value: Double(notifierErrors))
         out.metric("lookout_devices_registered", "Devices in the registry.", type: "gauge", value: Double(devices))
         func perRule(_ value: (RuleCounters) -> Int) -> [([String: String], Double)] {
             ruleCounters.map { (["rule": $0.rule], Double(value($0.counters))) }

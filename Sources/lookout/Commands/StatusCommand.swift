@@ -184,13 +184,18 @@ struct StatusCommand: Command {
             lines.append(("rejects", rejects == "-" ? "none" : rejects))
             let ruleErrors = Int(value(.ruleErrors)) ?? 0
             lines.append(("rules", "\(value(.rulesLoaded)) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))
-            lines.append(("devices", "\(value(.devicesRegistered)) registered"))
+            let registryErrors = Int(value(.registryErrors)) ?? 0
+            lines.append(("devices", "\(value(.devicesRegistered)) registered"
+                + (registryErrors > 0 ? style.paint(", last registry reload refused with \(registryErrors) error(s)", .yellow) : "")))
             var commit = time(.lastCommitAt).map { "last \(TimeText.span(milliseconds: now - $0)) ago" } ?? "none yet"
             let failures = Int(value(.commitFailures)) ?? 0
             if failures > 0 { commit += style.paint(", \(failures) failure(s)", .alarm) }
             let backlog = value(.outboxBacklog)
             commit += "; hand-off backlog " + (backlog == "-1" ? "unknown" : backlog)
             lines.append(("commits", commit))
+            if let errors = Int(value(.notifierErrors)), errors > 0 {
+                lines.append(("notifiers", style.paint("last reload of the notifier configuration refused with \(errors) error(s); the previous one is in force", .yellow)))
+            }
             if let pending = values[.notificationsPending], pending != "-1" {
                 let problems = (snapshot.values[DaemonStatusKey.notifierProblems.rawValue] ?? "").split(separator: "\n")
                     .map { TextSanitizer.sanitize(String($0)) }
