@@ -4,7 +4,8 @@
 /// rule templates all use it, so a character that cannot reach a terminal cannot reach the journal either.
 /// C0 controls (U+0000–U+001F), DEL, C1 controls (U+0080–U+009F), the line and paragraph separators
 /// (U+2028, U+2029) and the bidirectional marks, embeddings, overrides and isolates that can reorder what a
-/// reader sees (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are replaced by visible escapes:
+/// reader sees (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), and the invisible zero-width space,
+/// word joiner and byte-order mark (U+200B, U+2060, U+FEFF) that make two ids look alike, are replaced by visible escapes:
 /// `\x1b` for C0 and DEL, `\u{9b}` for the others. Nothing that can start an escape sequence gets through,
 /// and the result is one line unless newlines are explicitly kept.
 public enum TextSanitizer {
@@ -39,7 +40,7 @@ public enum TextSanitizer {
         switch value {
         case 0x00..<0x20, 0x7F:
             return "\\x" + hex(value, digits: 2)
-        case 0x80..<0xA0, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+        case 0x80..<0xA0, 0x061C, 0x200B, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2060, 0x2066...0x2069, 0xFEFF:
             return "\\u{" + hex(value, digits: 0) + "}"
         default:
             return nil

@@ -14,6 +14,12 @@ import Vocabulary
         #expect(TextSanitizer.sanitize("abc\u{202E}def\u{2066}") == "abc\\u{202e}def\\u{2066}")
     }
 
+    /// Try-out finding: invisible characters that make `MH-0001` and `MH-0001` + ZWSP look the same are shown.
+    @Test func invisibleLookAlikesAreEscaped() {
+        #expect(TextSanitizer.sanitize("MH-0001\u{200B}") == "MH-0001\\u{200b}")
+        #expect(TextSanitizer.sanitize("\u{FEFF}SD-1\u{2060}") == "\\u{feff}SD-1\\u{2060}")
+    }
+
     @Test func ordinaryTextIsUntouched() {
         let text = "3号楼 2单元 502室 — 张三 ✓"
         #expect(TextSanitizer.sanitize(text) == text)
