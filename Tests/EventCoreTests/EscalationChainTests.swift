@@ -37,6 +37,20 @@ import Testing
         #expect(try store.timeline(of: id).filter { $0.action == "escalated" }.count == 2)
     }
 
+    /// The step runner keeps the event it wrote in the active-event cache: a repeat right after it (an alarm that
+    /// keeps sounding) sees the event as the step left it, exactly as a fresh read of its row would.
+    @Test func aRepeatAfterAStepSeesTheEventAsTheStepWroteIt() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let id = try store.raise(Self.call()).event.id
+        #expect(try store.runEscalations(now: t0).first?.broughtIn == ["fire"])
+        let repeated = try store.raise(Self.call(at: t0 + 1_000))
+        #expect(!repeated.created)
+        #expect(repeated.event.teams == ["community-office", "grid-03", "fire"])
+        let stored = try #require(try store.event(id: id))
+        #expect(repeated.event == stored, "the cached event differs from its row")
+    }
+
     @Test func aStepWhoseConditionNoLongerHoldsIsSkippedQuietly() throws {
         let fixture = try StoreFixture()
         let store = fixture.store

@@ -269,7 +269,16 @@ public final class IngestPipeline: MQTTConsumer {
                                          payloadBytes: message.payload, receivedAt: now)
             inbound.deviceTime = deviceTime
             inbound.retained = message.retained
+            let firstAction = work.actions.count
             work.actions.append(contentsOf: engine.process(inbound, device: lookup))
+            // A raise by this very message keeps the device time just read: `deviceTime(ofPayload:)` would parse the
+            // payload again and judge it at the same time (retained: false), so only where that gives the same.
+            if !message.retained, !fieldsRejected {
+                for index in firstAction..<work.actions.count where work.actions[index].effect == .raise
+                    && Self.isText(work.actions[index].payloadText, of: message.payload) {
+                    work.payloadDeviceTimes[index] = deviceTime
+                }
+            }
             // After the engine: its device look-up has just touched what `noteActivity` asks it.
             if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
                 noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
@@ -329,6 +338,9 @@ public final class IngestPipeline: MQTTConsumer {
     /// Everything one batch (or tick) does to the store.
     struct BatchWork {
         var actions: [RuleAction] = []
+        /// For raises of `actions` (by index) whose payload is the message just read: its device time (nil: none
+        /// plausible), so the raise does not parse the payload again.
+        var payloadDeviceTimes: [Int: Millis?] = [:]
         var fingerprints: [UInt64] = []
         var rejects: [RejectedMessage] = []
         var rejectCounts: [String: Int64] = [:]
@@ -372,8 +384,8 @@ public final class IngestPipeline: MQTTConsumer {
         do {
             // All or nothing (a failed batch is redelivered whole): the store's steps take no savepoints.
             try store.batchTransaction {
-                for action in work.actions {
-                    switch try apply(action, arrivedAt: now) {
+                for (index, action) in work.actions.enumerated() {
+                    switch try apply(action, arrivedAt: now, payloadDeviceTime: work.payloadDeviceTimes[index]) {
                     case .raised(let level): raised[level, default: 0] += 1
                     case .renotified: renotified += 1
                     case .other: break
@@ -448,12 +460,13 @@ public final class IngestPipeline: MQTTConsumer {
 
     /// Applies one rule action to the store (inside the batch transaction) at `arrivedAt`, when the batch (or
     /// tick) that produced it arrived: the event core's clock is the time of arrival, whatever the engine's.
-    private func apply(_ action: RuleAction, arrivedAt: Millis) throws -> ApplyOutcome {
+    /// `payloadDeviceTime`, when known, is the device time of the action's payload as read on arrival.
+    private func apply(_ action: RuleAction, arrivedAt: Millis, payloadDeviceTime: Millis?? = nil) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
             if var folded = foldedTrigger(for: action) {
                 folded.at = arrivedAt
-                folded.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
+                folded.occurredAt = payloadDeviceTime ?? deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
                 let result = try store.raise(folded)
                 try noteFoldedSender(eventID: result.event.id, deviceID: action.deviceID, at: arrivedAt)
                 guard result.created else { return .other }
@@ -461,7 +474,7 @@ public final class IngestPipeline: MQTTConsumer {
                          key: Self.eventLogKey("raised", rule: folded.rule, level: result.event.level))
                 return .raised(result.event.level)
             }
-            let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt))
+            let result = try store.raise(trigger(for: action, arrivedAt: arrivedAt, payloadDeviceTime: payloadDeviceTime))
             guard result.created else { return .other }
             log.info("raised \(result.event.id) \(result.event.level.rawValue) \(action.rule) \(action.deviceID): \(result.event.title)",
                      key: Self.eventLogKey("raised", rule: action.rule, level: result.event.level))
@@ -499,7 +512,7 @@ public final class IngestPipeline: MQTTConsumer {
     /// Its time is `arrivedAt`, when the report arrived (deadlines, escalation and the 15-minute circle count
     /// from there, so a late report is never overdue before anyone could see it); beside it, the device time of
     /// the report it is about (the payload it shows), also when a hold (`for 3s`) completes on a later tick.
-    func trigger(for action: RuleAction, arrivedAt: Millis) -> EventTrigger {
+    func trigger(for action: RuleAction, arrivedAt: Millis, payloadDeviceTime: Millis?? = nil) -> EventTrigger {
         let level = EventLevel(action.level)
         var title = action.title
         var description = action.description
@@ -537,8 +550,18 @@ public final class IngestPipeline: MQTTConsumer {
                            level: step.level.map(EventLevel.init), teams: step.teams, reportIn: step.reportIn)
         }
         if action.group.isEmpty { trigger.emergencyPhone = engine.registry[action.deviceID]?.emergencyPhone ?? "" }
-        trigger.occurredAt = deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
+        trigger.occurredAt = payloadDeviceTime ?? deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
+    }
+
+    /// Whether `text` is exactly the bytes `payload` (one comparison of memory, no walk by character).
+    static func isText(_ text: String, of payload: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            guard utf8.count == payload.count else { return false }
+            guard let a = utf8.baseAddress else { return true }
+            return payload.withUnsafeBufferPointer { memcmp(a, $0.baseAddress!, payload.count) == 0 }
+        }
     }
 
     /// The plausible `ts` of an action's payload (the report the event is about), judged at `raisedAt`; nil

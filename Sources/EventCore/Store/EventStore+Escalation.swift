@@ -237,6 +237,9 @@ extension EventStore {
             + (parts.isEmpty ? "nothing left to do" : parts.joined(separator: "; "))
         event.record.updatedAt = max(event.record.updatedAt, now)
         try update(event, previous: previous)
+        // Read from its row and written back whole (teams above): the cache keeps it, so the next report of the
+        // event (an alarm repeats) does not read it again.
+        if event.record.status.isActive { remember(event) }
         try recordChange(event, action: "escalated", actor: Self.daemonActor, note: note, at: now)
         // The teams the step brings in or reminds are told out of band, with the step's number in the key.
         try queueNotifications(for: event, targets: broughtIn + already, step: Int(scheduled.number), attempt: nil,

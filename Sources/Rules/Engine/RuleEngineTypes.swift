@@ -10,7 +10,9 @@ public enum AlertLevel: String, Sendable, Comparable, CaseIterable {
     /// Emergency: community, police/fire and relatives at once.
     case red
 
-    private var rank: Int { self == .green ? 0 : self == .yellow ? 1 : 2 }
+    /// 0, 1, 2 from green to red: also the level's index in `allCases`, as saved rule state stores it (without
+    /// building `allCases` per level saved).
+    var rank: Int { self == .green ? 0 : self == .yellow ? 1 : 2 }
     /// green < yellow < red.
     public static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank }
 }

@@ -27,9 +27,12 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The value of the last field named `key`, or nil.
     public subscript(key: String) -> JSONValue? {
+        // Lengths first: most keys of a payload differ from the one asked for in length already, and comparing
+        // two lengths costs no call into the string library.
+        let length = key.utf8.count
         var index = fields.count - 1
         while index >= 0 {
-            if fields[index].key == key { return fields[index].value }
+            if fields[index].key.utf8.count == length, fields[index].key == key { return fields[index].value }
             index -= 1
         }
         return nil
