@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "TerminalTextTests", dependencies: ["TerminalText", "Vocabulary"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Rules"]),
         .testTarget(name: "MQTTClientTests", dependencies: ["MQTTClient", "LookoutTestSupport"]),
-        .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport"]),
+        .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Vocabulary", "lookout"]),

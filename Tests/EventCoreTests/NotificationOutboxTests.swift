@@ -1,5 +1,6 @@
 import EventCore
 import Foundation
+import Vocabulary
 import Testing
 
 /// Issue 15 item 1: the notification outbox. Messages are queued in the transaction of the change that calls for
@@ -91,7 +92,7 @@ import Testing
         sos.teams = ["grid-1"]
         sos.emergencyPhone = "+86 139-0000-0001"
         let event = try store.raise(sos).event
-        #expect(try store.queueNotifications(eventID: event.id, targets: [NotificationPolicy.emergencyContact], step: 0,
+        #expect(try store.queueNotifications(eventID: event.id, targets: [TeamName.emergencyContact], step: 0,
                                              reason: "relatives", at: t0) == 1)
         let message = try #require(try store.dueNotifications(now: t0, limit: 10).first { $0.target == "emergency-contact" })
         #expect(message.idempotencyKey == "\(event.id).s0.a2.emergency-contact")

@@ -96,7 +96,7 @@ final class NotificationService: Service, @unchecked Sendable {
         }
         let notifier = route.notifier
         var contact = route.contact.contact
-        if message.target == NotificationPolicy.emergencyContact, !message.eventID.isEmpty {
+        if message.target == TeamName.emergencyContact, !message.eventID.isEmpty {
             contact = try store.emergencyPhone(eventID: message.eventID)
             guard !contact.isEmpty else {
                 try finish(message, notifier: notifier.name,
@@ -219,7 +219,7 @@ final class NotificationService: Service, @unchecked Sendable {
             environment["LOOKOUT_TITLE"] = TextSanitizer.sanitize(event.title)
             environment["LOOKOUT_ADDRESS"] = TextSanitizer.sanitize(event.location.address)
             environment["LOOKOUT_RESIDENT_PHONE"] = TextSanitizer.sanitize(event.location.residentPhone)
-            if message.target == NotificationPolicy.emergencyContact { environment["LOOKOUT_EMERGENCY_PHONE"] = contact }
+            if message.target == TeamName.emergencyContact { environment["LOOKOUT_EMERGENCY_PHONE"] = contact }
         } else {
             environment["LOOKOUT_TEST"] = "1"
             environment["LOOKOUT_LEVEL"] = "green"

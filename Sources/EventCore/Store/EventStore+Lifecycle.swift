@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Staff actions, merging and escalation: every change checked against the transition table and
 /// written with its timeline entry, change-feed entry and outbox row in one transaction.
 extension EventStore {
@@ -46,8 +48,7 @@ extension EventStore {
             try recordChange(event, action: action.name, actor: actor, note: timelineNote, at: at)
             if case .reopen = action {
                 // Open again: the staff teams are told as at a raise; the chain (relatives among it) starts over.
-                let staff = event.record.teams.filter { $0 != NotificationPolicy.emergencyContact }
-                try queueNotifications(for: event, targets: staff, step: 0, attempt: nil, reason: "reopened", at: at)
+                try queueNotifications(for: event, targets: TeamName.staff(event.record.teams), step: 0, attempt: nil, reason: "reopened", at: at)
             }
             return event.record
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Raising, repeating, clearing and downgrading events: the daemon's side of the store.
 extension EventStore {
@@ -98,8 +99,7 @@ extension EventStore {
             guard let event = try cachedActiveEvent(key: eventKey), event.record.status == .open else { return nil }
             try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
             // Relatives are told once, by the step that brings them in; reminders until someone takes it are for staff.
-            let staff = event.record.teams.filter { $0 != NotificationPolicy.emergencyContact }
-            try queueNotifications(for: event, targets: staff, step: 0, attempt: nil, reason: "renotified", at: at)
+            try queueNotifications(for: event, targets: TeamName.staff(event.record.teams), step: 0, attempt: nil, reason: "renotified", at: at)
             return event.record
         }
     }

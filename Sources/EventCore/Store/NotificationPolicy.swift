@@ -8,7 +8,4 @@ public struct NotificationPolicy: Sendable, Equatable {
     public init(minimumLevel: [String: EventLevel] = [:]) {
         self.minimumLevel = minimumLevel
     }
-
-    /// The pseudo-target that reaches the resident's emergency contact (the registry's `emergency_phone`).
-    public static let emergencyContact = "emergency-contact"
 }

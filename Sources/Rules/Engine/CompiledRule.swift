@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// An MQTT topic filter resolved against the topic layout: which named segments must equal what.
 struct CompiledFilter: Sendable {
@@ -84,6 +85,12 @@ final class CompiledRule: Sendable {
         /// `bring in emergency contact`: the resident's emergency contact is told (a notifier target).
         var emergencyContact: Bool
         var reportIn: Bool
+
+        /// The step as a raise carries it, its team expressions evaluated to `teams`.
+        func resolved(teams: [String]) -> RuleEscalationStep {
+            RuleEscalationStep(afterMillis: afterMillis, condition: condition, level: level,
+                               teams: emergencyContact ? teams + [TeamName.emergencyContact] : teams, reportIn: reportIn)
+        }
     }
 
     /// What kind of keys the rule keeps state for: state moves between two versions of a rule only when they
@@ -227,9 +234,7 @@ final class CompiledRule: Sendable {
                 let name = value.templateText
                 if !name.isEmpty, !teams.contains(name) { teams.append(name) }
             }
-            if step.emergencyContact { teams.append(RuleEscalationStep.emergencyContact) }
-            resolved.append(RuleEscalationStep(afterMillis: step.afterMillis, condition: step.condition, level: step.level,
-                                               teams: teams, reportIn: step.reportIn))
+            resolved.append(step.resolved(teams: teams))
         }
         return resolved
     }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Evaluates rules over messages and time. Not thread-safe: one owner calls it from one thread.
 ///
 /// Time is injected: every call takes `now`, so tests of durations, windows and absence run instantly.
@@ -381,12 +383,7 @@ public final class RuleEngine {
             description: rule.description.render(in: &context), teams: teams, ackWithinSeconds: rule.ackWithinSeconds,
             onsiteWithinSeconds: rule.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
         action.mergeWithinSeconds = rule.mergeWithinMillis.map { $0 / 1000 }
-        action.escalation = rule.fixedEscalation ?? rule.escalation.map { step in
-            var targets = Self.teams(step.teams, in: &context)
-            if step.emergencyContact { targets.append(RuleEscalationStep.emergencyContact) }
-            return RuleEscalationStep(afterMillis: step.afterMillis, condition: step.condition, level: step.level, teams: targets,
-                                      reportIn: step.reportIn)
-        }
+        action.escalation = rule.fixedEscalation ?? rule.escalation.map { $0.resolved(teams: Self.teams($0.teams, in: &context)) }
         return action
     }
 

@@ -142,8 +142,6 @@ public struct RuleEscalationStep: Sendable, Equatable {
         /// `unless onsite`: only if nobody is on site yet.
         case notOnsite = "not_onsite"
     }
-    /// The target that stands for the resident's emergency contact (`bring in emergency contact`).
-    public static let emergencyContact = "emergency-contact"
 
     /// Delay from the raise (or from the moment a hidden event surfaces).
     public var afterMillis: Int64
