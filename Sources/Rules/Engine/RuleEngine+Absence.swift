@@ -7,22 +7,22 @@ extension RuleEngine {
     func processPresence(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ deviceSlot: DeviceIndex,
                                  _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         guard context.device != nil else { return }
-        if rule.perResident {
+        if rule.conditions.perResident {
             // `where` picks the devices whose residents are watched (in `checkAbsence`); an action on another device
             // of theirs (their call button) counts too. A device without a resident id is its own resident, and
             // not watched: nothing to note (decided before `when`, which reads the payload).
-            if let condition = rule.whereCondition, !condition.isTrue(in: &context), context.device?.residentID.isEmpty ?? true { return }
-            if let when = rule.when, !when.isTrue(in: &context) { return }
+            if let condition = rule.conditions.whereCondition, !condition.isTrue(in: &context), context.device?.residentID.isEmpty ?? true { return }
+            if let when = rule.conditions.when, !when.isTrue(in: &context) { return }
         } else {
-            if case .absent = rule.trigger, let when = rule.when, !when.isTrue(in: &context) { return }
-            if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+            if case .absent = rule.trigger, let when = rule.conditions.when, !when.isTrue(in: &context) { return }
+            if let condition = rule.conditions.whereCondition, !condition.isTrue(in: &context) { return }
         }
         let key = context.deviceID
         let limit = absenceLimit(rule, reportIntervalSeconds: states.devices[Int(deviceSlot)].reportIntervalSeconds) ?? 0
         let granularity = min(60_000, max(1, limit / 16))
-        if rule.perResident || !slots[index].groups.isEmpty {
+        if rule.conditions.perResident || !slots[index].groups.isEmpty {
             processResidentPresence(index, rule, message, deviceSlot, granularity, &context, &actions)
-            if rule.perResident { return }
+            if rule.conditions.perResident { return }
         }
         // The device's state under the rule updated in place (created when absent).
         let entry = states.entryCreating(rule: index, device: deviceSlot)
@@ -47,7 +47,7 @@ extension RuleEngine {
                                          _ granularity: Int64, _ context: inout EvaluationContext, _ actions: inout [RuleAction]) {
         guard let record = context.device?.record else { return }
         let key = record.residentKey
-        if rule.perResident {
+        if rule.conditions.perResident {
             switch Self.noteSeen(&slots[index].groups[key, default: RuleKeyState()], now: context.now, granularity: granularity) {
             case .recentlySaved:
                 break
@@ -158,12 +158,12 @@ extension RuleEngine {
             guard let limit = absenceLimit(rule, reportIntervalSeconds: device.reportIntervalSeconds) else { continue }
             let segments = Self.registrySegments(id: id, device)
             guard rule.filters.contains(where: { $0.matches(segments, partial: true) }) else { continue }
-            if rule.perResident {
+            if rule.conditions.perResident {
                 // `where` first: it leaves out most devices (their call buttons), before any look-up by resident.
                 var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
                                                 awayUntil: awayUntil(id, device), now: now)
                 defer { record(&context, in: index) }
-                if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
+                if let condition = rule.conditions.whereCondition, !condition.isTrue(in: &context) { continue }
                 let key = device.residentKey
                 let state = slots[index].groups[key] ?? RuleKeyState()
                 if state.active { continue }
@@ -188,7 +188,7 @@ extension RuleEngine {
             var context = EvaluationContext(payload: JSONObject(), segments: segments, deviceID: id, device: entry,
                                             awayUntil: awayUntil(id, device), now: now)
             defer { record(&context, in: index) }
-            if let condition = rule.whereCondition, !condition.isTrue(in: &context) { continue }
+            if let condition = rule.conditions.whereCondition, !condition.isTrue(in: &context) { continue }
             guard let due = absenceDue(rule, state, limit: limit, awayUntil: context.awayUntil, armed: armed,
                                        resumed: resumed, now: now, next: &next) else { continue }
             guard now >= due else {

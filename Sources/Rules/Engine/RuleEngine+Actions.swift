@@ -14,9 +14,9 @@ extension RuleEngine {
     /// Whether local-time limits, `unless` and `unless recently` let a trigger through.
     func allows(_ index: Int, _ rule: CompiledRule, _ state: RuleKeyState?, _ context: inout EvaluationContext) -> Bool {
         var allowed = true
-        if let window = rule.window, !window.contains(context.now) { allowed = false }
-        if allowed, let unless = rule.unless, unless.isTrue(in: &context) { allowed = false }
-        if allowed, let recently = rule.recently, let at = state?.recentAt, context.now.minus(at) <= recently.withinMillis { allowed = false }
+        if let window = rule.conditions.window, !window.contains(context.now) { allowed = false }
+        if allowed, let unless = rule.conditions.unless, unless.isTrue(in: &context) { allowed = false }
+        if allowed, let recently = rule.conditions.recently, let at = state?.recentAt, context.now.minus(at) <= recently.withinMillis { allowed = false }
         if !allowed { slots[index].counters.suppressed += 1 }
         return allowed
     }
@@ -26,14 +26,14 @@ extension RuleEngine {
     /// A raise for `key`, templates expanded in `context`.
     func makeRaise(_ rule: CompiledRule, key: String, group: String, kind: String, topic: String, payloadText: String,
                            _ context: inout EvaluationContext) -> RuleAction {
-        let teams = Self.teams(rule.teams, in: &context)
+        let teams = Self.teams(rule.presentation.teams, in: &context)
         var action = RuleAction(
             effect: .raise, rule: rule.name, eventKey: "\(rule.name)/\(key)", deviceID: context.deviceID, kind: kind, group: group,
-            level: rule.level, escalateTo: rule.escalateTo, title: rule.title.render(in: &context),
-            description: rule.description.render(in: &context), teams: teams, ackWithinSeconds: rule.ackWithinSeconds,
-            onsiteWithinSeconds: rule.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
-        action.mergeWithinSeconds = rule.mergeWithinMillis.map { $0 / 1000 }
-        action.escalation = rule.fixedEscalation ?? rule.escalation.map { $0.resolved(teams: Self.teams($0.teams, in: &context)) }
+            level: rule.presentation.level, escalateTo: rule.deadlines.escalateTo, title: rule.presentation.title.render(in: &context),
+            description: rule.presentation.description.render(in: &context), teams: teams, ackWithinSeconds: rule.deadlines.ackWithinSeconds,
+            onsiteWithinSeconds: rule.deadlines.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
+        action.mergeWithinSeconds = rule.handling.mergeWithinMillis.map { $0 / 1000 }
+        action.escalation = rule.fixedEscalation ?? rule.deadlines.escalation.map { $0.resolved(teams: Self.teams($0.teams, in: &context)) }
         return action
     }
 
@@ -55,7 +55,7 @@ extension RuleEngine {
                        key: String, device: DeviceIndex?, _ actions: inout [RuleAction]) {
         var action = action
         // From the rule in force, also for a raise built earlier (a `for` hold, restored state).
-        action.lifeSafety = rule.lifeSafety
+        action.lifeSafety = rule.deadlines.lifeSafety
         actions.append(action)
         slots[index].counters.raised += 1
         state.pendingSince = nil
@@ -73,7 +73,7 @@ extension RuleEngine {
         state.lastRaise = action.at
         state.lastNotify = action.at
         state.action = action
-        if rule.renotifyMillis != nil || rule.clearAfterMillis != nil {
+        if rule.handling.renotifyMillis != nil || rule.handling.clearAfterMillis != nil {
             if let device { slots[index].activeDevices.insert(device) } else { slots[index].activeGroups.insert(key) }
         }
     }

@@ -40,14 +40,14 @@ extension RuleEngine {
     /// `clear when` is true or its latest trigger is older than the window (device time).
     func processCorrelation(_ index: Int, _ rule: CompiledRule, _ message: InboundMessage, _ context: inout EvaluationContext,
                                     _ actions: inout [RuleAction]) {
-        guard let correlate = rule.correlate else { return }
-        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
+        guard let correlate = rule.conditions.correlate else { return }
+        if let condition = rule.conditions.whereCondition, !condition.isTrue(in: &context) { return }
         guard let group = group(correlate, &context) else { return }
         let key = group.key
         let occurred = message.occurredAt
         // Without `clear when`, a message that does not trigger changes nothing worth saving: the window is
         // applied again whenever the group is used (and `sweepGroups` forgets groups gone quiet).
-        let triggered: Bool? = rule.clearWhen == nil ? rule.when?.isTrue(in: &context) ?? false : nil
+        let triggered: Bool? = rule.conditions.clearWhen == nil ? rule.conditions.when?.isTrue(in: &context) ?? false : nil
         if triggered == false { return }
         if slots[index].groups[key] == nil, slots[index].groups.count >= maxUnregisteredDevices {
             sweepGroups(index, rule, now: occurred, within: correlate.withinMillis)
@@ -57,12 +57,12 @@ extension RuleEngine {
         let stale = newest.minus(correlate.withinMillis)
         let pruned = state.members.contains { $0.at <= stale }
         if pruned { state.members.removeAll { $0.at <= stale } }
-        if let clear = rule.clearWhen, clear.isTrue(in: &context) {
+        if let clear = rule.conditions.clearWhen, clear.isTrue(in: &context) {
             // A late report of a moment before the device's condition began does not take it out.
             state.members.removeAll { $0.device == context.deviceID && $0.since <= occurred }
             // With `clear after`, the group's event lasts that long (a confirmed fire is not over because its
             // detectors went quiet); without it, it clears when no member counts any more.
-            if state.active, rule.clearAfterMillis == nil, !state.members.contains(where: \.counts) {
+            if state.active, rule.handling.clearAfterMillis == nil, !state.members.contains(where: \.counts) {
                 actions.append(followUp(.clear, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
                 slots[index].counters.cleared += 1
                 deactivate(index, &state, key: key, device: nil)
@@ -70,7 +70,7 @@ extension RuleEngine {
             storeGroup(state, index, rule, key: key)
             return
         }
-        guard triggered ?? rule.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
+        guard triggered ?? rule.conditions.when?.isTrue(in: &context) ?? false, allows(index, rule, nil, &context) else {
             if pruned { storeGroup(state, index, rule, key: key) }
             return
         }
@@ -80,7 +80,7 @@ extension RuleEngine {
             // Its `for` runs out on the arrival clock (`confirmMembers`), as a device rule's debounce does.
             state.members[position].at = max(state.members[position].at, occurred)
         } else {
-            let due = rule.holdForMillis.map { context.now.plus($0) }
+            let due = rule.conditions.holdForMillis.map { context.now.plus($0) }
             let kind = message.topicSegments.value("kind", slot: layoutSlots.kind) ?? ""
             state.members.append(.init(device: context.deviceID, kind: kind, at: occurred, since: occurred, due: due))
             position = state.members.count - 1
@@ -139,7 +139,7 @@ extension RuleEngine {
 
     /// Counts the group members whose `for` has passed on the arrival clock; raises a group that now has enough.
     func confirmMembers(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
-        guard let correlate = rule.correlate, !slots[index].pendingGroups.isEmpty, now >= slots[index].nextGroupDue else { return }
+        guard let correlate = rule.conditions.correlate, !slots[index].pendingGroups.isEmpty, now >= slots[index].nextGroupDue else { return }
         var next = EpochMillis.max
         for key in slots[index].pendingGroups.sorted() {
             guard var state = slots[index].groups[key] else {

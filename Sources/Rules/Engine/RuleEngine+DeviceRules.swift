@@ -19,7 +19,7 @@ extension RuleEngine {
         defer {
             if changed { storeDevice(state, index, device, entry: entry) }
         }
-        if let recently = rule.recently {
+        if let recently = rule.conditions.recently {
             if recently.condition.isTrue(in: &context) {
                 // A late report of an older moment does not move the time back.
                 if state.recentAt.map({ occurred > $0 }) ?? true {
@@ -31,8 +31,8 @@ extension RuleEngine {
                 changed = true
             }
         }
-        if let condition = rule.whereCondition, !condition.isTrue(in: &context) { return }
-        if state.active || state.pendingSince != nil || rule.flapping != nil, let clear = rule.clearWhen, clear.isTrue(in: &context) {
+        if let condition = rule.conditions.whereCondition, !condition.isTrue(in: &context) { return }
+        if state.active || state.pendingSince != nil || rule.flapping != nil, let clear = rule.conditions.clearWhen, clear.isTrue(in: &context) {
             // A late report of a moment before the pending condition began says nothing about it.
             if let since = state.pendingSince, occurred < since { return }
             if rule.flapping != nil {
@@ -47,28 +47,28 @@ extension RuleEngine {
             changed = true
             return
         }
-        if state.active, let downgrade = rule.downgrade, state.level > downgrade.level, downgrade.condition.isTrue(in: &context) {
+        if state.active, let downgrade = rule.handling.downgrade, state.level > downgrade.level, downgrade.condition.isTrue(in: &context) {
             state.level = downgrade.level
             actions.append(followUp(.downgrade, of: state, rule: rule, key: key, at: context.now, topic: message.topic, payloadText: message.payloadText))
             changed = true
             return
         }
-        let immediate = rule.atOnce?.isTrue(in: &context) ?? false
-        guard immediate || (rule.when?.isTrue(in: &context) ?? false) else { return }
+        let immediate = rule.conditions.atOnce?.isTrue(in: &context) ?? false
+        guard immediate || (rule.conditions.when?.isTrue(in: &context) ?? false) else { return }
         guard allows(index, rule, existing, &context) else { return }
         if let flapping = rule.flapping, !state.conditionOn {
             state.conditionOn = true
             changed = true
             notePulse(index, rule, flapping, &state, key: key, device: device, message, &context, &actions)
         }
-        if let count = rule.count {
+        if let count = rule.conditions.count {
             Self.insertTime(occurred, into: &state.window, within: count.withinMillis, keeping: count.n)
             changed = true
             guard state.window.count >= count.n || state.active else { return }
             context.count = state.window.count
         }
         // While flapping, only a pulse that holds for the debounce raises (to the rule's level).
-        if let hold = rule.holdForMillis, !immediate, !state.active || state.flapping {
+        if let hold = rule.conditions.holdForMillis, !immediate, !state.active || state.flapping {
             // Already pending: the debounce runs out on the arrival clock (`firePending`), so buffered reports
             // that arrive in a burst never pass it at once, however far apart their device times are.
             guard state.pendingSince == nil else { return }

@@ -5,7 +5,7 @@ extension RuleEngine {
     // MARK: Timers
 
     func firePending(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
-        guard let hold = rule.holdForMillis, !slots[index].pending.isEmpty, now >= slots[index].nextPendingDue else { return }
+        guard let hold = rule.conditions.holdForMillis, !slots[index].pending.isEmpty, now >= slots[index].nextPendingDue else { return }
         // Only the due ones are sorted (fired in the order of their ids, as ever); the next due time is noted.
         var due: [DeviceIndex] = []
         var gone: [DeviceIndex] = []
@@ -36,7 +36,7 @@ extension RuleEngine {
     }
 
     func tickActive(_ index: Int, _ rule: CompiledRule, _ now: EpochMillis, _ actions: inout [RuleAction]) {
-        guard rule.renotifyMillis != nil || rule.clearAfterMillis != nil else { return }
+        guard rule.handling.renotifyMillis != nil || rule.handling.clearAfterMillis != nil else { return }
         for device in sortedByID(slots[index].activeDevices) {
             guard let entry = states.entry(rule: index, device: device), states[entry].active else {
                 slots[index].activeDevices.remove(device)
@@ -59,11 +59,11 @@ extension RuleEngine {
     /// Emits the `clear after` or re-notification of an active key when due; returns whether it did.
     private func followUpDue(_ index: Int, _ rule: CompiledRule, _ state: inout RuleKeyState, key: String, device: DeviceIndex?,
                              _ now: EpochMillis, _ actions: inout [RuleAction]) -> Bool {
-        if let after = rule.clearAfterMillis, now >= state.lastRaise.plus(after) {
+        if let after = rule.handling.clearAfterMillis, now >= state.lastRaise.plus(after) {
             actions.append(followUp(.clear, of: state, rule: rule, key: key, at: now))
             slots[index].counters.cleared += 1
             deactivate(index, &state, key: key, device: device)
-        } else if let every = rule.renotifyMillis, now >= state.lastNotify.plus(every) {
+        } else if let every = rule.handling.renotifyMillis, now >= state.lastNotify.plus(every) {
             actions.append(followUp(.renotify, of: state, rule: rule, key: key, at: now))
             state.lastNotify = now
         } else {

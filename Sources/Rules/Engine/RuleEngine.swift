@@ -152,7 +152,7 @@ public final class RuleEngine {
             context.startRule()
             switch rule.trigger {
             case .message:
-                if rule.correlate != nil {
+                if rule.conditions.correlate != nil {
                     processCorrelation(index, rule, message, &context, &actions)
                 } else {
                     processDevice(index, rule, message, deviceSlot, &context, &actions)
