@@ -26,6 +26,19 @@ extension Scenario {
         let steps: [ScenarioStep]
         switch name {
         case "smoke-fire": steps = try smokeFire(picker)
+        case "manhole-tilt", "manhole-truck", "water-cluster", "gas": steps = try manholeSteps(name, picker)
+        case "door-forced", "door-held", "door-denied-burst", "welfare-absent": steps = try doorSteps(name, picker)
+        case "sos", "sos-cancel": steps = try sosSteps(name, picker)
+        case "smoke-fault", "device-silent": steps = try smokeSteps(name, picker)
+        default: steps = try garbageSteps(picker)
+        }
+        return Scenario(name: name, summary: summary, steps: steps)
+    }
+
+    /// Manhole cover scenarios: tilt, a passing truck, water overrun at several covers, gas.
+    private static func manholeSteps(_ name: String, _ picker: DevicePicker) throws(ScenarioError) -> [ScenarioStep] {
+        let steps: [ScenarioStep]
+        switch name {
         case "manhole-tilt":
             let cover = try picker.device(.manhole)
             steps = [
@@ -47,13 +60,21 @@ extension Scenario {
                     DevicePayloads.waterOverrun(cover, ts: ts, alarm: true)
                 }
             }
-        case "gas":
+        default: // "gas"
             let cover = try picker.device(.manhole)
             steps = [
                 ScenarioStep(after: 0, "\(cover.id) gas 25 % LEL") { DevicePayloads.gas(cover, ts: $0, alarm: true, ch4PctLEL: 25) },
                 ScenarioStep(after: 20, fast: 1, "\(cover.id) gas 31 % LEL") { DevicePayloads.gas(cover, ts: $0, alarm: true, ch4PctLEL: 31) },
                 ScenarioStep(after: 60, fast: 2, "\(cover.id) gas back to 3 % LEL") { DevicePayloads.gas(cover, ts: $0, alarm: false, ch4PctLEL: 3) },
             ]
+        }
+        return steps
+    }
+
+    /// Smoke detector scenarios other than a fire: faults and tamper, a detector gone silent.
+    private static func smokeSteps(_ name: String, _ picker: DevicePicker) throws(ScenarioError) -> [ScenarioStep] {
+        let steps: [ScenarioStep]
+        switch name {
         case "smoke-fault":
             let detector = try picker.device(.smoke)
             steps = [
@@ -62,6 +83,23 @@ extension Scenario {
                 ScenarioStep(after: 2, "\(detector.id) removed from the ceiling") { DevicePayloads.smokeTamper(detector, ts: $0, removed: true) },
                 ScenarioStep(after: 10, fast: 1, "\(detector.id) put back") { DevicePayloads.smokeTamper(detector, ts: $0, removed: false) },
             ]
+        default: // "device-silent"
+            let detector = try picker.device(.smoke)
+            let interval = Int64(detector.reportIntervalSeconds ?? 14_400)
+            steps = [
+                ScenarioStep(after: 0, tsOffsetMillis: -3 * interval * 1000, "\(detector.id) last heartbeat \(3 * interval / 3600) h ago") { ts in
+                    var random = SimulationRandom(seed: 7)
+                    return DevicePayloads.telemetry(detector, ts: ts, random: &random) ?? DevicePayloads.status(detector, online: true)
+                },
+            ]
+        }
+        return steps
+    }
+
+    /// Door scenarios: forced, held open, denied card bursts, and a resident living alone gone quiet.
+    private static func doorSteps(_ name: String, _ picker: DevicePicker) throws(ScenarioError) -> [ScenarioStep] {
+        let steps: [ScenarioStep]
+        switch name {
         case "door-forced":
             let door = try picker.device(.door)
             steps = [
@@ -85,45 +123,47 @@ extension Scenario {
                     DevicePayloads.access(door, ts: ts, granted: false, credential: credential)
                 }
             }
-        case "sos":
-            let button = try picker.device(.sos)
-            steps = [
-                ScenarioStep(after: 0, "\(button.id) pressed") { DevicePayloads.sosPress(button, ts: $0) },
-                ScenarioStep(after: 30, fast: 1, "\(button.id) pressed again") { DevicePayloads.sosPress(button, ts: $0) },
-            ]
-        case "sos-cancel":
-            let button = try picker.device(.sos)
-            steps = [
-                ScenarioStep(after: 0, "\(button.id) pressed") { DevicePayloads.sosPress(button, ts: $0) },
-                ScenarioStep(after: 20, fast: 1, "\(button.id) cancelled (long press)") { DevicePayloads.sosCancel(button, ts: $0) },
-            ]
-        case "welfare-absent":
+        default: // "welfare-absent"
             let door = try picker.device(.door, where: "a resident living alone") { $0.livesAlone == true }
             steps = [
                 ScenarioStep(after: 0, tsOffsetMillis: -49 * 3_600_000, "\(door.id) last activity 49 h ago (\(door.residentName))") {
                     DevicePayloads.access(door, ts: $0, granted: true, credential: "E-0003", direction: "out")
                 },
             ]
-        case "device-silent":
-            let detector = try picker.device(.smoke)
-            let interval = Int64(detector.reportIntervalSeconds ?? 14_400)
+        }
+        return steps
+    }
+
+    /// Call button scenarios: a press, and a press then cancelled.
+    private static func sosSteps(_ name: String, _ picker: DevicePicker) throws(ScenarioError) -> [ScenarioStep] {
+        let steps: [ScenarioStep]
+        switch name {
+        case "sos":
+            let button = try picker.device(.sos)
             steps = [
-                ScenarioStep(after: 0, tsOffsetMillis: -3 * interval * 1000, "\(detector.id) last heartbeat \(3 * interval / 3600) h ago") { ts in
-                    var random = SimulationRandom(seed: 7)
-                    return DevicePayloads.telemetry(detector, ts: ts, random: &random) ?? DevicePayloads.status(detector, online: true)
-                },
+                ScenarioStep(after: 0, "\(button.id) pressed") { DevicePayloads.sosPress(button, ts: $0) },
+                ScenarioStep(after: 30, fast: 1, "\(button.id) pressed again") { DevicePayloads.sosPress(button, ts: $0) },
             ]
-        default:
-            let device = try picker.device(.smoke)
-            steps = GarbageKind.allCases.enumerated().map { (index: Int, kind: GarbageKind) -> ScenarioStep in
-                let delay: Double = index == 0 ? 0 : 0.5
-                return ScenarioStep(after: delay, "\(device.id) garbage: \(kind.rawValue)") { ts in
-                    var random = SimulationRandom(seed: UInt64(index))
-                    return kind.message(for: device, ts: ts, random: &random)
-                }
+        default: // "sos-cancel"
+            let button = try picker.device(.sos)
+            steps = [
+                ScenarioStep(after: 0, "\(button.id) pressed") { DevicePayloads.sosPress(button, ts: $0) },
+                ScenarioStep(after: 20, fast: 1, "\(button.id) cancelled (long press)") { DevicePayloads.sosCancel(button, ts: $0) },
+            ]
+        }
+        return steps
+    }
+
+    /// One payload of every garbage kind from one smoke detector.
+    private static func garbageSteps(_ picker: DevicePicker) throws(ScenarioError) -> [ScenarioStep] {
+        let device = try picker.device(.smoke)
+        return GarbageKind.allCases.enumerated().map { (index: Int, kind: GarbageKind) -> ScenarioStep in
+            let delay: Double = index == 0 ? 0 : 0.5
+            return ScenarioStep(after: delay, "\(device.id) garbage: \(kind.rawValue)") { ts in
+                var random = SimulationRandom(seed: UInt64(index))
+                return kind.message(for: device, ts: ts, random: &random)
             }
         }
-        return Scenario(name: name, summary: summary, steps: steps)
     }
 
     private static func smokeFire(_ picker: DevicePicker) throws(ScenarioError) -> [ScenarioStep] {

@@ -33,7 +33,7 @@ struct CorrelateIncludingTests {
     @Test func parsesAndCompiles() throws {
         let result = CompilerTests.compile(Self.rule())
         #expect(result.diagnostics.isEmpty, "\(CompilerTests.summary(result))")
-        let including = try #require(result.ruleSet?.rules.first?.correlate?.including)
+        let including = try #require(result.ruleSet?.rules.first?.conditions.correlate?.including)
         #expect(including.n == 1 && including.kind == "smoke")
     }
 

@@ -104,6 +104,54 @@ final class CompiledRule: Sendable {
         case absence = 2
     }
 
+    /// The clauses that decide when the rule fires and clears (see docs/rules.md). A new condition clause is a
+    /// field here, set by `RuleChecker.conditions(of:kinds:)`.
+    struct Conditions: Sendable {
+        var when: RuleExpr?
+        var whereCondition: RuleExpr?
+        var holdForMillis: Int64?
+        var atOnce: RuleExpr?
+        var count: (n: Int, withinMillis: Int64)?
+        /// `correlate`: `including` asks for at least `n` counting members of `kind` besides the `n` devices in all.
+        var correlate: Correlate?
+        var recently: (condition: RuleExpr, withinMillis: Int64)?
+        var unless: RuleExpr?
+        var window: TimeWindow?
+        var clearWhen: RuleExpr?
+        /// `absent … by resident`: one state per resident (`DeviceRecord.residentKey`), which any matching message
+        /// from any of the resident's devices resets, instead of one per device. `where` then picks the devices
+        /// whose residents are watched; it does not filter the messages that count.
+        var perResident = false
+    }
+    typealias Correlate = (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64, including: (n: Int, kind: String)?)
+
+    /// What a raised event says and whom it goes to.
+    struct Presentation: Sendable {
+        var level: AlertLevel
+        var title: RuleTemplate
+        var description: RuleTemplate
+        var teams: [RuleExpr]
+    }
+
+    /// How a raised event goes on without staff: merging, re-notifying, clearing by itself, downgrading.
+    struct Handling: Sendable {
+        var mergeWithinMillis: Int64?
+        var renotifyMillis: Int64?
+        var clearAfterMillis: Int64?
+        var downgrade: (level: AlertLevel, condition: RuleExpr)?
+    }
+
+    /// What staff must do by when, and what happens when they do not.
+    struct Deadlines: Sendable {
+        var ackWithinSeconds: Int64?
+        var onsiteWithinSeconds: Int64?
+        var escalateTo: AlertLevel?
+        /// The escalation chain, in the order written.
+        var escalation: [EscalationStep] = []
+        /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
+        var lifeSafety = false
+    }
+
     let name: String
     /// Hash of the whole rule text (state format 1 was keyed by it).
     let fingerprint: UInt64
@@ -112,42 +160,14 @@ final class CompiledRule: Sendable {
     let conditionFingerprint: UInt64
     let filters: [CompiledFilter]
     let trigger: Trigger
-    let when: RuleExpr?
-    let whereCondition: RuleExpr?
-    let holdForMillis: Int64?
-    let atOnce: RuleExpr?
-    let count: (n: Int, withinMillis: Int64)?
-    /// `correlate`: `including` asks for at least `n` counting members of `kind` besides the `n` devices in all.
-    let correlate: Correlate?
-    typealias Correlate = (n: Int, by: [(label: String, expr: RuleExpr)], withinMillis: Int64, including: (n: Int, kind: String)?)
-    let recently: (condition: RuleExpr, withinMillis: Int64)?
-    let unless: RuleExpr?
-    let mergeWithinMillis: Int64?
-    let window: TimeWindow?
-    let level: AlertLevel
-    let title: RuleTemplate
-    let description: RuleTemplate
-    let teams: [RuleExpr]
-    let ackWithinSeconds: Int64?
-    let onsiteWithinSeconds: Int64?
-    let escalateTo: AlertLevel?
-    /// The escalation chain, in the order written.
-    let escalation: [EscalationStep]
+    let conditions: Conditions
+    let flapping: Flapping?
+    let presentation: Presentation
+    let handling: Handling
+    let deadlines: Deadlines
     /// The chain as every raise carries it, when no step names a field (`bring in "fire"`): resolved once here,
     /// so a raise on the hot path shares one array instead of building it per message. Nil: resolved per raise.
     let fixedEscalation: [RuleEscalationStep]?
-    let renotifyMillis: Int64?
-    let clearWhen: RuleExpr?
-    let clearAfterMillis: Int64?
-    let downgrade: (level: AlertLevel, condition: RuleExpr)?
-    let flapping: Flapping?
-    /// `life_safety`: a maintenance silence never hides the rule's red events (the store shows them, marked).
-    let lifeSafety: Bool
-
-    /// `absent … by resident`: one state per resident (`DeviceRecord.residentKey`), which any matching message
-    /// from any of the resident's devices resets, instead of one per device. `where` then picks the devices whose
-    /// residents are watched; it does not filter the messages that count.
-    let perResident: Bool
 
     /// Whether an absence rule's timers respect away notes (`unless resident.away`).
     let usesAway: Bool
@@ -155,70 +175,24 @@ final class CompiledRule: Sendable {
     /// Whether the rule remembers that it is raised (so further messages count, and it can clear).
     let tracksActive: Bool
 
-    init(name: String,
-         fingerprint: UInt64,
-         conditionFingerprint: UInt64,
-         filters: [CompiledFilter],
-         trigger: Trigger,
-         when: RuleExpr?,
-         whereCondition: RuleExpr?,
-         holdForMillis: Int64?,
-         atOnce: RuleExpr?,
-         count: (n: Int, withinMillis: Int64)?,
-         correlate: Correlate?,
-         recently: (condition: RuleExpr, withinMillis: Int64)?,
-         unless: RuleExpr?,
-         mergeWithinMillis: Int64?,
-         window: TimeWindow?,
-         level: AlertLevel,
-         title: RuleTemplate,
-         description: RuleTemplate,
-         teams: [RuleExpr],
-         ackWithinSeconds: Int64?,
-         onsiteWithinSeconds: Int64?,
-         escalateTo: AlertLevel?,
-         renotifyMillis: Int64?,
-         clearWhen: RuleExpr?,
-         clearAfterMillis: Int64?,
-         downgrade: (level: AlertLevel, condition: RuleExpr)?,
-         flapping: Flapping? = nil,
-         lifeSafety: Bool = false,
-         escalation: [EscalationStep] = [],
-         perResident: Bool = false) {
+    init(name: String, fingerprint: UInt64, conditionFingerprint: UInt64, filters: [CompiledFilter], trigger: Trigger,
+         conditions: Conditions, flapping: Flapping? = nil, presentation: Presentation, handling: Handling = Handling(),
+         deadlines: Deadlines = Deadlines()) {
         self.name = name
         self.fingerprint = fingerprint
         self.conditionFingerprint = conditionFingerprint
-        self.flapping = flapping
         self.filters = filters
         self.trigger = trigger
-        self.when = when
-        self.whereCondition = whereCondition
-        self.holdForMillis = holdForMillis
-        self.atOnce = atOnce
-        self.count = count
-        self.correlate = correlate
-        self.recently = recently
-        self.unless = unless
-        self.mergeWithinMillis = mergeWithinMillis
-        self.window = window
-        self.level = level
-        self.title = title
-        self.description = description
-        self.teams = teams
-        self.ackWithinSeconds = ackWithinSeconds
-        self.onsiteWithinSeconds = onsiteWithinSeconds
-        self.escalateTo = escalateTo
-        self.escalation = escalation
-        self.fixedEscalation = Self.fixed(escalation)
-        self.renotifyMillis = renotifyMillis
-        self.clearWhen = clearWhen
-        self.clearAfterMillis = clearAfterMillis
-        self.downgrade = downgrade
-        self.lifeSafety = lifeSafety
-        self.perResident = perResident
-        self.usesAway = (unless?.readsAway ?? false) || (whereCondition?.readsAway ?? false)
+        self.conditions = conditions
+        self.flapping = flapping
+        self.presentation = presentation
+        self.handling = handling
+        self.deadlines = deadlines
+        self.fixedEscalation = Self.fixed(deadlines.escalation)
+        self.usesAway = (conditions.unless?.readsAway ?? false) || (conditions.whereCondition?.readsAway ?? false)
         if case .message = trigger {
-            self.tracksActive = clearWhen != nil || clearAfterMillis != nil || renotifyMillis != nil || downgrade != nil
+            self.tracksActive = conditions.clearWhen != nil || handling.clearAfterMillis != nil || handling.renotifyMillis != nil
+                || handling.downgrade != nil
         } else {
             self.tracksActive = true
         }
@@ -243,7 +217,7 @@ final class CompiledRule: Sendable {
     var shape: Shape {
         switch trigger {
         case .absent, .silent: return .absence
-        case .message: return correlate == nil ? .device : .group
+        case .message: return conditions.correlate == nil ? .device : .group
         }
     }
 

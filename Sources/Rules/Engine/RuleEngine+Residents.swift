@@ -20,7 +20,7 @@ extension RuleEngine {
     /// ids raise no false absence, and a raised state moves with its event (which the person's next action then
     /// clears) unless a device still keys on the old one. Only devices with a resident id, old or new, are read.
     func carryResidentStates(from previous: DeviceRegistry) {
-        let rules = ruleSet.rules.indices.filter { ruleSet.rules[$0].perResident && !slots[$0].groups.isEmpty }
+        let rules = ruleSet.rules.indices.filter { ruleSet.rules[$0].conditions.perResident && !slots[$0].groups.isEmpty }
         guard !rules.isEmpty else { return }
         var moves: [String: Set<String>] = [:]
         var residentIDs: Set<String> = []
@@ -46,7 +46,7 @@ extension RuleEngine {
                     if old.active, !state.active, !inUse(source) {
                         state = old
                         slots[index].activeGroups.remove(source)
-                        if rule.renotifyMillis != nil || rule.clearAfterMillis != nil { slots[index].activeGroups.insert(key) }
+                        if rule.handling.renotifyMillis != nil || rule.handling.clearAfterMillis != nil { slots[index].activeGroups.insert(key) }
                     }
                     if seen != .min { state.lastSeen = seen }
                     if !inUse(source) { storeGroup(RuleKeyState(), index, rule, key: source) }

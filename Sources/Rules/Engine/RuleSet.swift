@@ -32,7 +32,7 @@ public struct RuleSet: Sendable {
     public var literalTeams: Set<String> {
         var names: Set<String> = []
         for rule in rules {
-            for expr in rule.teams {
+            for expr in rule.presentation.teams {
                 if case .constant(.string(let text)) = expr, !text.isEmpty { names.insert(text) }
             }
         }

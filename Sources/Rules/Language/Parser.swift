@@ -16,7 +16,8 @@ struct Parser {
         let parse: @Sendable (inout Parser, Token, inout RuleSyntax) throws(Failure) -> Void
     }
     /// Every clause a rule body may hold, by keyword. A new clause is an entry here, its parse method below, its
-    /// `RuleSyntax` field and its check in `RuleChecker`.
+    /// `RuleSyntax` field, its check in `RuleChecker` and its field in a `CompiledRule` group (see
+    /// docs/developers.md, "Adding a rule clause").
     private static let clauses: [String: Clause] = [
         "on": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseOn(keyword, &rule) },
         "when": Clause(presentation: false) { parser, keyword, rule throws(Failure) in try parser.clauseWhen(keyword, &rule) },

@@ -39,32 +39,28 @@ struct RuleChecker {
         let trigger = self.trigger(of: rule, kinds: kinds)
         let isAbsence: Bool = if case .message = trigger { false } else { true }
         checkHold(of: rule)
-        let c = conditions(of: rule, kinds: kinds)
+        var conditions = self.conditions(of: rule, kinds: kinds)
         let level = rule.level.flatMap { levelValue($0) } ?? .red
         let flapping = self.flapping(of: rule, level: level, isAbsence: isAbsence, kinds: kinds)
         let (escalateTo, downgrade) = levelChanges(of: rule, level: level, kinds: kinds)
-        let (title, description, teams) = presentation(of: rule, kinds: kinds)
+        let presentation = self.presentation(of: rule, level: level, kinds: kinds)
         checkDurations(of: rule)
         let escalation = rule.escalationSteps.compactMap { escalationStep($0, level: level, kinds) }
         if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red, !escalation.contains(where: { $0.level == .red }) {
             report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
         }
-        let window = self.window(of: rule, timeZone: timeZone)
+        conditions.window = self.window(of: rule, timeZone: timeZone)
         let (hash, conditionHash) = fingerprints(of: rule, timeZone: timeZone)
         guard errorsBefore == errorCount else { return nil }
-        return CompiledRule(
-            name: name, fingerprint: hash, conditionFingerprint: conditionHash, filters: filters, trigger: trigger,
-            when: c.when,
-            whereCondition: c.whereCondition, holdForMillis: rule.holdFor?.value, atOnce: c.atOnce,
-            count: c.count.map { (n: $0.0, withinMillis: $0.1) },
-            correlate: c.correlate.map { (n: $0.0, by: $0.1.map { (label: $0.0, expr: $0.1) }, withinMillis: $0.2, including: $0.3) },
-            recently: c.recently.map { (condition: $0.0, withinMillis: $0.1) }, unless: c.unless,
-            mergeWithinMillis: rule.merge?.value, window: window, level: level, title: title,
-            description: description, teams: teams, ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
-            onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 }, escalateTo: escalateTo,
-            renotifyMillis: rule.renotifyEvery?.value, clearWhen: c.clearWhen, clearAfterMillis: rule.clearAfter?.value,
-            downgrade: downgrade.map { (level: $0.0, condition: $0.1) }, flapping: flapping, lifeSafety: rule.lifeSafety != nil,
-            escalation: escalation, perResident: rule.absent != nil && rule.absentByResident != nil)
+        let handling = CompiledRule.Handling(mergeWithinMillis: rule.merge?.value, renotifyMillis: rule.renotifyEvery?.value,
+                                             clearAfterMillis: rule.clearAfter?.value,
+                                             downgrade: downgrade.map { (level: $0.0, condition: $0.1) })
+        let deadlines = CompiledRule.Deadlines(ackWithinSeconds: rule.ackWithin.map { $0.value / 1000 },
+                                               onsiteWithinSeconds: rule.onsiteWithin.map { $0.value / 1000 },
+                                               escalateTo: escalateTo, escalation: escalation, lifeSafety: rule.lifeSafety != nil)
+        return CompiledRule(name: name, fingerprint: hash, conditionFingerprint: conditionHash, filters: filters, trigger: trigger,
+                            conditions: conditions, flapping: flapping, presentation: presentation, handling: handling,
+                            deadlines: deadlines)
     }
 
     /// Errors reported so far (a rule with new errors is left out).
@@ -159,15 +155,8 @@ struct RuleChecker {
 
     }
 
-    /// The rule's conditions and counting clauses, compiled.
-    private struct Conditions {
-        var when, whereCondition, atOnce, unless, clearWhen: RuleExpr?
-        var recently: (RuleExpr, Int64)?
-        var count: (Int, Int64)?
-        var correlate: (Int, [(String, RuleExpr)], Int64, (n: Int, kind: String)?)?
-    }
-
-    private mutating func conditions(of rule: RuleSyntax, kinds: Set<String>?) -> Conditions {
+    /// The rule's conditions and counting clauses, compiled (all but `during`/`days`, which need the time zone).
+    private mutating func conditions(of rule: RuleSyntax, kinds: Set<String>?) -> CompiledRule.Conditions {
         let name = rule.name.value
         let when = rule.when.map { condition($0, kinds) }
         if let when, let whenSyntax = rule.when, let value = constantValue(when), value != .bool(true) {
@@ -177,12 +166,12 @@ struct RuleChecker {
         let atOnce = rule.atOnce.map { condition($0, kinds) }
         let unless = rule.unless.map { condition($0, kinds) }
         let clearWhen = rule.clearWhen.map { condition($0, kinds) }
-        var recently: (RuleExpr, Int64)?
+        var recently: (condition: RuleExpr, withinMillis: Int64)?
         if let r = rule.unlessRecently {
             positive(r.within, "within")
             recently = (condition(r.condition, kinds), r.within.value)
         }
-        var count: (Int, Int64)?
+        var count: (n: Int, withinMillis: Int64)?
         if let c = rule.count {
             positive(c.within, "within")
             if c.n.value < 1 || c.n.value != c.n.value.rounded() || c.n.value > 100_000 {
@@ -190,13 +179,13 @@ struct RuleChecker {
             }
             count = (Int(max(1, min(c.n.value, 100_000))), c.within.value)
         }
-        var correlate: (Int, [(String, RuleExpr)], Int64, (n: Int, kind: String)?)?
+        var correlate: CompiledRule.Correlate?
         if let c = rule.correlate {
             positive(c.within, "within")
             if c.n.value < 2 || c.n.value != c.n.value.rounded() || c.n.value > 10_000 {
                 report(.error, "'correlate' needs a whole number of devices from 2 to 10000", c.n.range)
             }
-            let by = c.by.map { syntax -> (String, RuleExpr) in
+            let by = c.by.map { syntax -> (label: String, expr: RuleExpr) in
                 let label: String = if case .path(let parts) = syntax.kind { parts.last ?? "group" } else { "group" }
                 return (label, value(syntax, kinds).expr)
             }
@@ -204,8 +193,9 @@ struct RuleChecker {
             correlate = (n, by, c.within.value, c.including.map { including(n: n, $0, kinds) })
         }
 
-        return Conditions(when: when, whereCondition: whereCondition, atOnce: atOnce, unless: unless, clearWhen: clearWhen,
-                          recently: recently, count: count, correlate: correlate)
+        return CompiledRule.Conditions(when: when, whereCondition: whereCondition, holdForMillis: rule.holdFor?.value, atOnce: atOnce,
+                                       count: count, correlate: correlate, recently: recently, unless: unless, clearWhen: clearWhen,
+                                       perResident: rule.absent != nil && rule.absentByResident != nil)
     }
 
     /// `flapping N within D [level L] [title "T"]`.
@@ -253,7 +243,7 @@ struct RuleChecker {
     }
 
     /// Title, description and teams; for a correlation, only what the group's events may say.
-    private mutating func presentation(of rule: RuleSyntax, kinds: Set<String>?) -> (RuleTemplate, RuleTemplate, [RuleExpr]) {
+    private mutating func presentation(of rule: RuleSyntax, level: AlertLevel, kinds: Set<String>?) -> CompiledRule.Presentation {
         let name = rule.name.value
         if let c = rule.correlate {
             let keyFields = c.by.compactMap { syntax -> String? in
@@ -274,7 +264,7 @@ struct RuleChecker {
         groupPresentation?.isText = false
         let teams = rule.teams.map { value($0, kinds).expr }
         groupPresentation = nil
-        return (title, description, teams)
+        return CompiledRule.Presentation(level: level, title: title, description: description, teams: teams)
     }
 
     /// Durations of the handling clauses.

@@ -54,13 +54,28 @@ struct ShowCommand: Command {
     func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = [], teams: [EventTeam] = [],
                 emergencyPhone: String = "") -> String {
         let style = context.style
-        let now = context.now
-        let location = event.location
-        var fields: [(String, String)] = []
-        func add(_ label: String, _ value: String, keepNewlines: Bool = false) {
-            guard !value.isEmpty else { return }
-            fields.append((label, TextSanitizer.sanitize(value, keepNewlines: keepNewlines)))
+        let fields = detailFields(event, senders: senders, teams: teams, emergencyPhone: emergencyPhone)
+        let width = fields.map { DisplayWidth.of($0.0) }.max() ?? 0
+        var out = header(event) + "\n"
+        for (label, value) in fields {
+            let indented = value.split(separator: "\n", omittingEmptySubsequences: false)
+                .joined(separator: "\n" + String(repeating: " ", count: width + 2))
+            out += style.paint(label.padding(to: width), .dim) + "  " + indented + "\n"
         }
+        out += "\n" + style.paint("Timeline", .bold) + "\n"
+        var table = TextTable(columns: [.init("TIME"), .init("ACTOR", maxWidth: 20), .init("ACTION"),
+                                        .init("STATUS"), .init("NOTE", minWidth: 10)])
+        for entry in timeline {
+            table.append([TextTable.Cell(TimeText.local(entry.at)), TextTable.Cell(entry.actor),
+                          TextTable.Cell(entry.action), TextTable.Cell(entry.status.rawValue), TextTable.Cell(entry.note)])
+        }
+        out += table.render(totalWidth: context.width, style: style)
+        return out
+    }
+
+    /// The first lines of the page: id, level, status, marks, and the title.
+    private func header(_ event: EventRecord) -> String {
+        let style = context.style
         let levelText = style.paint(event.level.rawValue.uppercased(), EventText.colour(of: event.level))
         var header = "\(style.paint(event.id, .bold))  \(levelText)  \(event.status.rawValue)"
         if event.overdue { header += "  " + style.paint("OVERDUE", .alarm) }
@@ -68,6 +83,18 @@ struct ShowCommand: Command {
             header += "  " + (event.silenced ? "(\(maintenance))" : style.paint(maintenance, .yellow))
         }
         header += "\n" + style.paint(TextSanitizer.sanitize(event.title), .bold) + "\n"
+        return header
+    }
+
+    /// The labelled fields of the page, sanitized, empty ones left out (parameters as for `render`).
+    private func detailFields(_ event: EventRecord, senders: [String], teams: [EventTeam], emergencyPhone: String) -> [(String, String)] {
+        let now = context.now
+        let location = event.location
+        var fields: [(String, String)] = []
+        func add(_ label: String, _ value: String, keepNewlines: Bool = false) {
+            guard !value.isEmpty else { return }
+            fields.append((label, TextSanitizer.sanitize(value, keepNewlines: keepNewlines)))
+        }
         add("Description", event.description, keepNewlines: true)
         add("Kind", event.kind)
         add("Device", event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : " (unregistered)"))
@@ -116,22 +143,7 @@ struct ShowCommand: Command {
         }
         add("Topic", event.topic)
         add("Payload", event.payload)
-        let width = fields.map { DisplayWidth.of($0.0) }.max() ?? 0
-        var out = header + "\n"
-        for (label, value) in fields {
-            let indented = value.split(separator: "\n", omittingEmptySubsequences: false)
-                .joined(separator: "\n" + String(repeating: " ", count: width + 2))
-            out += style.paint(label.padding(to: width), .dim) + "  " + indented + "\n"
-        }
-        out += "\n" + style.paint("Timeline", .bold) + "\n"
-        var table = TextTable(columns: [.init("TIME"), .init("ACTOR", maxWidth: 20), .init("ACTION"),
-                                        .init("STATUS"), .init("NOTE", minWidth: 10)])
-        for entry in timeline {
-            table.append([TextTable.Cell(TimeText.local(entry.at)), TextTable.Cell(entry.actor),
-                          TextTable.Cell(entry.action), TextTable.Cell(entry.status.rawValue), TextTable.Cell(entry.note)])
-        }
-        out += table.render(totalWidth: context.width, style: style)
-        return out
+        return fields
     }
 
     /// `2026-11-23 08:15:00  (in 12m)` while its step is to come, `(passed 3m ago)` when missed,
