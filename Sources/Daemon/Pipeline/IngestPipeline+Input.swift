@@ -128,8 +128,7 @@ extension IngestPipeline {
 
     /// Forgets tallies whose window has passed (once a minute): they are bounded by the registry anyway.
     func pruneImplausibleTallies(now: Millis) {
-        guard now >= nextTallyPrune else { return }
-        nextTallyPrune = now + 60_000
+        guard duties.take(.tallyPrune, at: now) else { return }
         let window = configuration.implausibleWindowSeconds * 1000
         implausibleTallies = implausibleTallies.filter { now - $0.value.since <= window }
     }

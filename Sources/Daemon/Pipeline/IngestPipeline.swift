@@ -47,17 +47,13 @@ public final class IngestPipeline: MQTTConsumer {
     var registryCommunities: Set<String> = []
     /// Rejected values per registered device towards its `implausible_data` event (see `IngestPipeline+Input.swift`).
     var implausibleTallies: [String: ImplausibleTally] = [:]
-    /// When `implausibleTallies` is next pruned.
-    var nextTallyPrune: Millis = 0
     /// Device ids each folded event is known to keep, by event id (see `IngestPipeline+Input.swift`).
     var foldedSenders: [String: Set<String>] = [:]
     private var engineNeedsRestore = false
     private var commitFailureStreak = 0
-    private var nextEscalationCheck: Millis = 0
-    private var nextAwayRefresh: Millis = 0
-    /// When the next pruning of the change feed and outbox is due (see `IngestPipeline+Housekeeping.swift`).
-    var nextHousekeeping: Millis = 0
-    private var nextTimerRetry: Millis = 0
+    /// When each periodic duty of `mqttTick` is next due.
+    var duties: DutySchedule<Duty>
+    /// The current backoff of rule timers after a failed commit (0: none).
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
     /// Whether the broker may still be resending what it sent before the connection (re)started: from a connect
@@ -70,12 +66,8 @@ public final class IngestPipeline: MQTTConsumer {
     /// The last message of each topic processed since the topic states were last written, by topic hash
     /// (see `IngestPipeline+Retained.swift`).
     var pendingTopicStates: [UInt64: PendingTopicState] = [:]
-    /// When the topic states are written next.
-    var nextTopicStateFlush: Millis = 0
     /// Number of the batch being read (a status message's online state holds against the rest of its batch).
     var batchSerial: UInt64 = 0
-    /// When the next round of writing the devices mirror starts.
-    var nextDeviceActivityFlush: Millis = 0
     /// Devices still to be written in the current round, last first (see `IngestPipeline+DeviceActivity.swift`).
     var deviceActivityRound: [String] = []
     /// Time spent writing in the current round.
@@ -114,6 +106,7 @@ public final class IngestPipeline: MQTTConsumer {
         self.registryMirror = registryMirror
         self.segmentSlots = KeySegmentSlots(configuration.layout)
         let now = clock()
+        self.duties = DutySchedule { Self.interval(of: $0, configuration) }
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.registryCommunities = Set(registry.devices.values.map(\.community))
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
@@ -131,6 +124,36 @@ public final class IngestPipeline: MQTTConsumer {
             registryMirror.request(registry, at: now)
         } else {
             try store.mirrorRegistry(registry, at: now)
+        }
+    }
+
+    /// The periodic duties of `mqttTick`.
+    enum Duty: Int, CaseIterable {
+        /// Rule timers (every tick; backed off after a failed commit).
+        case timers
+        /// Escalation deadlines and ended silences.
+        case escalations
+        /// Reading away notes into the engine.
+        case awayNotes
+        /// Forgetting `implausible_data` tallies whose window has passed.
+        case tallyPrune
+        /// Pruning the change feed and outbox (`IngestPipeline+Housekeeping.swift`).
+        case housekeeping
+        /// Writing the last message of each topic (`IngestPipeline+Retained.swift`).
+        case topicStates
+        /// Starting a round of writing the devices mirror (`IngestPipeline+DeviceActivity.swift`).
+        case deviceActivity
+    }
+
+    /// How often each duty recurs, in milliseconds.
+    static func interval(of duty: Duty, _ configuration: DaemonConfiguration) -> Millis {
+        switch duty {
+        case .timers: 0
+        case .escalations: 1_000
+        case .awayNotes: 30_000
+        case .tallyPrune: 60_000
+        case .housekeeping: housekeepingIntervalMillis
+        case .topicStates, .deviceActivity: Millis(configuration.statusIntervalSeconds * 1000)
         }
     }
 
@@ -290,7 +313,7 @@ public final class IngestPipeline: MQTTConsumer {
 
     public func mqttTick() {
         let now = clock()
-        if now >= nextTimerRetry { runTimers(now: now) }
+        if duties.take(.timers, at: now) { runTimers(now: now) }
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
         pruneImplausibleTallies(now: now)
@@ -307,16 +330,13 @@ public final class IngestPipeline: MQTTConsumer {
             try restoreEngineIfNeeded(now: now)
             var work = BatchWork()
             work.actions = engine.tick(now: now)
-            if now >= nextEscalationCheck {
-                work.checkEscalations = true
-                nextEscalationCheck = now + 1_000
-            }
+            work.checkEscalations = duties.take(.escalations, at: now)
             try commit(work, now: now)
             timerRetryDelay = 0
         } catch {
             // Logged and counted by `commit`; retried from the restored state after a growing delay.
             timerRetryDelay = min(max(timerRetryDelay * 2, 500), 30_000)
-            nextTimerRetry = now + timerRetryDelay
+            duties.postpone(.timers, until: now + timerRetryDelay)
         }
     }
 
@@ -637,7 +657,7 @@ public final class IngestPipeline: MQTTConsumer {
         engine = fresh
         engineNeedsRestore = false
         awayDevices = [:]
-        nextAwayRefresh = 0
+        duties.postpone(.awayNotes, until: 0)
         refreshAwayNotes(now: now)
     }
 
@@ -655,8 +675,7 @@ public final class IngestPipeline: MQTTConsumer {
     /// written, counts only when one resident has it: two residents of the same name are never merged (such a
     /// note is logged and applies to neither, so their absence checks still run).
     private func refreshAwayNotes(now: Millis) {
-        guard now >= nextAwayRefresh else { return }
-        nextAwayRefresh = now + 30_000
+        guard duties.take(.awayNotes, at: now) else { return }
         let notes: [AwayNote]
         do {
             notes = try store.listAwayNotes(now: now)

@@ -22,8 +22,8 @@ final class IngestService: Service, @unchecked Sendable {
     /// Errors of the last refused registry and notifier reloads (0: the last one was good), for status and metrics.
     private var lastRegistryErrors = 0
     private var lastNotifierErrors = 0
-    private var nextStatus: Millis = 0
-    private var nextWatchdog: Millis = 0
+    /// When the status row and the watchdog ping are next due.
+    private var duties: DutySchedule<Duty>
     private let stopping = Atomic<Bool>(false)
 
     init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
@@ -37,12 +37,19 @@ final class IngestService: Service, @unchecked Sendable {
         self.startedAt = pipeline.clock()
         self.handoffBacklog = handoffBacklog
         self.notification = notification
+        let watchdogInterval = notifier.watchdogInterval
+        self.duties = DutySchedule { duty in
+            switch duty {
+            case .status: Millis(configuration.statusIntervalSeconds * 1000)
+            case .watchdog: watchdogInterval.map { Millis($0 * 1000) }
+            }
+        }
         pipeline.afterTick = { [unowned self] in self.tick() }
         pipeline.onConnect = { [unowned self] first in
             if first {
                 // A status row (with the pid) before READY: `lookout status` can tell a running daemon that cannot
                 // write (a full disk) from one that is gone, even when the disk fills right after the start.
-                self.nextStatus = self.pipeline.clock() + Millis(self.configuration.statusIntervalSeconds * 1000)
+                self.duties.restart(.status, at: self.pipeline.clock())
                 self.writeStatus(stopping: false)
                 self.notifier.ready(status: "connected, \(self.pipeline.ruleSet.ruleNames.count) rules")
             } else {
@@ -51,6 +58,14 @@ final class IngestService: Service, @unchecked Sendable {
         }
         pipeline.isStopping = { [unowned self] in self.stopping.load(ordering: .sequentiallyConsistent) }
         pipeline.onDisconnect = { [unowned self] reason in self.notifier.status("broker connection lost: \(reason)") }
+    }
+
+    /// The periodic duties of the service's ticks.
+    enum Duty: Int, CaseIterable {
+        /// The status row and metrics file.
+        case status
+        /// The systemd watchdog ping (never, without a watchdog).
+        case watchdog
     }
 
     func run() throws {
@@ -74,14 +89,8 @@ final class IngestService: Service, @unchecked Sendable {
         // A flood's count is written when its window ends, even if the flood stopped with it.
         log.flushSuppressed()
         if SignalState.takeReloadRequest() { reload() }
-        if let interval = notifier.watchdogInterval, now >= nextWatchdog {
-            notifier.watchdog()
-            nextWatchdog = now + Millis(interval * 1000)
-        }
-        if now >= nextStatus {
-            nextStatus = now + Millis(configuration.statusIntervalSeconds * 1000)
-            writeStatus(stopping: false)
-        }
+        if duties.take(.watchdog, at: now) { notifier.watchdog() }
+        if duties.take(.status, at: now) { writeStatus(stopping: false) }
     }
 
     /// SIGHUP: compile everything first; swap in only what is good, keep the old otherwise.
