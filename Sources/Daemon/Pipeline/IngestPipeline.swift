@@ -8,12 +8,12 @@ import Rules
 /// mirror (last seen, online, battery) is display data: coalesced in memory and written at most once per
 /// status interval and at shutdown (see `IngestPipeline+DeviceActivity.swift`).
 ///
-/// Runs entirely on the MQTT loop thread (`MQTTConsumer` calls). `mqttDidReceive` returns only after the
-/// commit, so the broker gets its acknowledgements only for durable effects; when the commit fails it throws,
+/// Runs entirely on the MQTT loop thread: `IngestService`, the MQTT consumer, owns it and calls `ingest` for
+/// every batch and `tick` for periodic duties (nothing calls back up). `ingest` returns only after the commit, so the broker gets its acknowledgements only for durable effects; when the commit fails it throws,
 /// the connection drops without acknowledging, the engine is rebuilt from the last committed state and the
 /// broker redelivers (the MQTT client reconnects with backoff). Malformed input never throws: it is counted
 /// by reason and sampled into the store.
-public final class IngestPipeline: MQTTConsumer {
+public final class IngestPipeline {
     /// Counters for status and metrics.
     public private(set) var counters = PipelineCounters()
     /// The rules in force.
@@ -24,15 +24,6 @@ public final class IngestPipeline: MQTTConsumer {
     public private(set) var isConnected = false
     /// When the connection last changed state (0: never connected).
     public private(set) var connectionChangedAt: Millis = 0
-    /// Called on the loop thread after every `mqttTick` (status, watchdog, reload).
-    public var afterTick: (() -> Void)?
-    /// Called on the loop thread when the connection comes up; the argument is true for the first time.
-    public var onConnect: ((Bool) -> Void)?
-    /// Called on the loop thread when the connection is lost, with the reason.
-    public var onDisconnect: ((String) -> Void)?
-    /// Whether the daemon is stopping (then the disconnect that follows is expected, not a warning).
-    /// May be called from the loop thread; set it before `run`.
-    public var isStopping: () -> Bool = { false }
 
     let configuration: DaemonConfiguration
     let store: EventStore
@@ -51,7 +42,7 @@ public final class IngestPipeline: MQTTConsumer {
     var foldedSenders: [String: Set<String>] = [:]
     private var engineNeedsRestore = false
     private var commitFailureStreak = 0
-    /// When each periodic duty of `mqttTick` is next due.
+    /// When each periodic duty of `tick` is next due.
     var duties: DutySchedule<Duty>
     /// The current backoff of rule timers after a failed commit (0: none).
     private var timerRetryDelay: Millis = 0
@@ -81,9 +72,10 @@ public final class IngestPipeline: MQTTConsumer {
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
     private var retiredRuleCounters: [String: RuleCounters] = [:]
     private var retiredEngineCounters = EngineCounters()
+    /// Whether this pipeline writes the registry into the devices table itself (else its owner has it written
+    /// from a thread of its own, `RegistryMirrorService`).
+    private let mirrorsRegistry: Bool
     /// Levels of the hand-off topic pattern (`lookout`, `events`, `{level}`, `{id}`).
-    /// Writes the registry into the devices table from a thread of its own (nil: at once, on this thread).
-    private let registryMirror: RegistryMirrorService?
     private lazy var handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
@@ -92,18 +84,18 @@ public final class IngestPipeline: MQTTConsumer {
     public convenience init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
                             log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
         try self.init(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log,
-                      clock: clock, registryMirror: nil)
+                      clock: clock, mirrorsRegistry: true)
     }
 
-    /// Builds the pipeline as lookoutd does: `registryMirror` (when given) writes the registry into the devices
-    /// table from its own thread, so start-up does not wait for it.
+    /// Builds the pipeline as lookoutd does with `mirrorsRegistry` false: its owner has the registry written into
+    /// the devices table from a thread of its own, so start-up and reloads do not wait for it.
     init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
-         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock, registryMirror: RegistryMirrorService?) throws {
+         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock, mirrorsRegistry: Bool) throws {
         self.configuration = configuration
         self.store = store
         self.log = log
         self.clock = clock
-        self.registryMirror = registryMirror
+        self.mirrorsRegistry = mirrorsRegistry
         self.segmentSlots = KeySegmentSlots(configuration.layout)
         let now = clock()
         self.duties = DutySchedule { Self.interval(of: $0, configuration) }
@@ -115,19 +107,10 @@ public final class IngestPipeline: MQTTConsumer {
         ruleStateLogSince = now
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
         for batch in try store.newestMessageBatches(limit: FingerprintMemory.keptBatches) { fingerprints.insertBatch(batch) }
-        try mirror(registry, at: now)
+        if mirrorsRegistry { try store.mirrorRegistry(registry, at: now) }
     }
 
-    /// Writes `registry` into the devices table: through `registryMirror` when there is one, else at once.
-    private func mirror(_ registry: DeviceRegistry, at now: Millis) throws {
-        if let registryMirror {
-            registryMirror.request(registry, at: now)
-        } else {
-            try store.mirrorRegistry(registry, at: now)
-        }
-    }
-
-    /// The periodic duties of `mqttTick`.
+    /// The periodic duties of `tick`.
     enum Duty: Int, CaseIterable {
         /// Rule timers (every tick; backed off after a failed commit).
         case timers
@@ -157,15 +140,17 @@ public final class IngestPipeline: MQTTConsumer {
         }
     }
 
-    /// Seconds between `mqttTick` calls in lookoutd (timers, escalations, device mirror, folding).
+    /// Seconds between `tick` calls in lookoutd (timers, escalations, device mirror, folding).
     public static let tickIntervalSeconds = 0.2
 
     /// Milliseconds since the epoch from the system clock.
     public static func wallClock() -> Millis { Millis(Date().timeIntervalSince1970 * 1000) }
 
-    // MARK: MQTTConsumer
+    // MARK: Broker connection, batches and ticks (called by the owner on the loop thread)
 
-    public func mqttDidConnect(sessionPresent: Bool) {
+    /// The connection is up and subscribed. Returns whether it is the first connection since start.
+    @discardableResult
+    public func connected(sessionPresent: Bool) -> Bool {
         let first = !hasConnectedBefore
         if hasConnectedBefore { counters.brokerReconnects += 1 }
         hasConnectedBefore = true
@@ -177,13 +162,14 @@ public final class IngestPipeline: MQTTConsumer {
         // While commits fail, every retry is a reconnect for redelivery: the streak's own lines (failed, succeed
         // again) tell the story, one reconnect line per retry would bury it.
         if commitFailureStreak > 0 { log.debug(line) } else { log.info(line) }
-        onConnect?(first)
+        return first
     }
 
-    public func mqttDidDisconnect(reason: String) {
+    /// The connection went down; `stopping` when the daemon is stopping (then it is expected, not a warning).
+    public func disconnected(reason: String, stopping: Bool) {
         isConnected = false
         connectionChangedAt = clock()
-        if isStopping() {
+        if stopping {
             log.info("disconnected from the broker")
             return
         }
@@ -192,10 +178,11 @@ public final class IngestPipeline: MQTTConsumer {
         } else {
             log.warning("broker connection lost: \(reason); reconnecting")
         }
-        onDisconnect?(reason)
     }
 
-    public func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+    /// Processes one batch read from the broker and commits it; throws when the commit failed (then nothing of
+    /// the batch may be acknowledged: the broker redelivers it).
+    public func ingest(_ batch: [MQTTMessage]) throws {
         let now = clock()
         try restoreEngineIfNeeded(now: now)
         counters.countReceived(batch.count, at: now)
@@ -311,7 +298,8 @@ public final class IngestPipeline: MQTTConsumer {
         try commit(work, now: now)
     }
 
-    public func mqttTick() {
+    /// The periodic duties: rule timers and escalations, away notes, the devices mirror, housekeeping.
+    public func tick() {
         let now = clock()
         if duties.take(.timers, at: now) { runTimers(now: now) }
         rotateFingerprints(now: now)
@@ -321,7 +309,6 @@ public final class IngestPipeline: MQTTConsumer {
         flushTopicStatesIfDue(now: now)
         compactRuleStateIfDue(now: now)
         housekeepIfDue(now: now)
-        afterTick?()
     }
 
     /// Rule timers and escalations in one transaction; after a failed commit, retried with backoff.
@@ -345,12 +332,12 @@ public final class IngestPipeline: MQTTConsumer {
     /// Replaces the rules (state of unchanged rules is kept by the engine).
     public func replaceRules(_ ruleSet: RuleSet) { engine.replaceRules(ruleSet) }
 
-    /// Replaces the registry and mirrors it into the store.
+    /// Replaces the registry (and mirrors it into the store when the pipeline does that itself).
     public func replaceRegistry(_ registry: DeviceRegistry) throws {
         engine.replaceRegistry(registry)
         registryCommunities = Set(registry.devices.values.map(\.community))
         trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }
-        try mirror(registry, at: clock())
+        if mirrorsRegistry { try store.mirrorRegistry(registry, at: clock()) }
     }
 
     // MARK: Committing

@@ -5,9 +5,10 @@ import Rules
 import Synchronization
 import Vocabulary
 
-/// The intake: runs the MQTT loop with the pipeline as consumer, and on the loop thread handles reloads
-/// (SIGHUP), the status row and metrics file, and systemd notifications and watchdog pings.
-final class IngestService: Service, @unchecked Sendable {
+/// The intake: the MQTT consumer. It owns the pipeline and runs the MQTT loop; on the loop thread it hands the
+/// pipeline each batch and tick, and handles reloads (SIGHUP), the status row and metrics file, systemd
+/// notifications and watchdog pings. Calls go one way, from here down into the pipeline.
+final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     let name = "ingest"
     private let configuration: DaemonConfiguration
     private let connection: MQTTConnection
@@ -18,6 +19,8 @@ final class IngestService: Service, @unchecked Sendable {
     private let startedAt: Millis
     private let handoffBacklog: () -> Int
     private let notification: NotificationState
+    /// Writes the registry into the devices table from a thread of its own (at start and after each reload).
+    private let registryMirror: RegistryMirrorService
     private var lastRuleErrors = 0
     /// Errors of the last refused registry and notifier reloads (0: the last one was good), for status and metrics.
     private var lastRegistryErrors = 0
@@ -27,7 +30,8 @@ final class IngestService: Service, @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
 
     init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
-         log: Logger, handoffBacklog: @escaping () -> Int, notification: NotificationState) throws(MQTTError) {
+         log: Logger, handoffBacklog: @escaping () -> Int, notification: NotificationState,
+         registryMirror: RegistryMirrorService) throws(MQTTError) {
         self.configuration = configuration
         self.connection = try MQTTConnection(options: configuration.broker)
         self.pipeline = pipeline
@@ -37,6 +41,7 @@ final class IngestService: Service, @unchecked Sendable {
         self.startedAt = pipeline.clock()
         self.handoffBacklog = handoffBacklog
         self.notification = notification
+        self.registryMirror = registryMirror
         let watchdogInterval = notifier.watchdogInterval
         self.duties = DutySchedule { duty in
             switch duty {
@@ -44,20 +49,7 @@ final class IngestService: Service, @unchecked Sendable {
             case .watchdog: watchdogInterval.map { Millis($0 * 1000) }
             }
         }
-        pipeline.afterTick = { [unowned self] in self.tick() }
-        pipeline.onConnect = { [unowned self] first in
-            if first {
-                // A status row (with the pid) before READY: `lookout status` can tell a running daemon that cannot
-                // write (a full disk) from one that is gone, even when the disk fills right after the start.
-                self.duties.restart(.status, at: self.pipeline.clock())
-                self.writeStatus(stopping: false)
-                self.notifier.ready(status: "connected, \(self.pipeline.ruleSet.ruleNames.count) rules")
-            } else {
-                self.notifier.status("connected again")
-            }
-        }
-        pipeline.isStopping = { [unowned self] in self.stopping.load(ordering: .sequentiallyConsistent) }
-        pipeline.onDisconnect = { [unowned self] reason in self.notifier.status("broker connection lost: \(reason)") }
+        registryMirror.request(pipeline.registry, at: startedAt)
     }
 
     /// The periodic duties of the service's ticks.
@@ -75,7 +67,7 @@ final class IngestService: Service, @unchecked Sendable {
             pipeline.compactRuleState(now: IngestPipeline.wallClock())
             writeStatus(stopping: true)
         }
-        try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: IngestPipeline.tickIntervalSeconds)
+        try connection.run(subscriptions: subscriptions, consumer: self, tickInterval: IngestPipeline.tickIntervalSeconds)
     }
 
     func shutdown() {
@@ -83,8 +75,33 @@ final class IngestService: Service, @unchecked Sendable {
         connection.stop()
     }
 
-    /// Loop-thread duties after each pipeline tick.
-    private func tick() {
+    // MARK: MQTTConsumer (the loop thread)
+
+    func mqttDidConnect(sessionPresent: Bool) {
+        if pipeline.connected(sessionPresent: sessionPresent) {
+            // A status row (with the pid) before READY: `lookout status` can tell a running daemon that cannot
+            // write (a full disk) from one that is gone, even when the disk fills right after the start.
+            duties.restart(.status, at: pipeline.clock())
+            writeStatus(stopping: false)
+            notifier.ready(status: "connected, \(pipeline.ruleSet.ruleNames.count) rules")
+        } else {
+            notifier.status("connected again")
+        }
+    }
+
+    func mqttDidDisconnect(reason: String) {
+        let stopping = stopping.load(ordering: .sequentiallyConsistent)
+        pipeline.disconnected(reason: reason, stopping: stopping)
+        if !stopping { notifier.status("broker connection lost: \(reason)") }
+    }
+
+    func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+        try pipeline.ingest(batch)
+    }
+
+    /// The pipeline's periodic duties, then the service's own.
+    func mqttTick() {
+        pipeline.tick()
         let now = pipeline.clock()
         // A flood's count is written when its window ends, even if the flood stopped with it.
         log.flushSuppressed()
@@ -112,6 +129,7 @@ final class IngestService: Service, @unchecked Sendable {
         if let registry = loaded.registry {
             do {
                 try pipeline.replaceRegistry(registry)
+                registryMirror.request(registry, at: pipeline.clock())
                 lastRegistryErrors = 0
                 log.info("registry reloaded: \(registry.count) devices")
                 for warning in registry.warnings { log.warning(warning.warningDescription) }
