@@ -329,11 +329,11 @@ public final class IngestPipeline {
 
     // MARK: Rules and registry
 
-    /// Replaces the rules (state of unchanged rules is kept by the engine).
-    public func replaceRules(_ ruleSet: RuleSet) { engine.replaceRules(ruleSet) }
-
-    /// Replaces the registry (and mirrors it into the store when the pipeline does that itself).
-    public func replaceRegistry(_ registry: DeviceRegistry) throws {
+    /// Replaces rules and registry together, between two batches: rules compiled against a registry's columns
+    /// never run with another registry. The engine keeps the state of unchanged rules. Throws only when the
+    /// pipeline mirrors the registry itself and that write fails (rules and registry are in force then).
+    public func replace(ruleSet: RuleSet, registry: DeviceRegistry) throws {
+        engine.replaceRules(ruleSet)
         engine.replaceRegistry(registry)
         registryCommunities = Set(registry.devices.values.map(\.community))
         trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }

@@ -10,21 +10,30 @@ import Vocabulary
 /// notifications and watchdog pings. Calls go one way, from here down into the pipeline.
 final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     let name = "ingest"
-    private let configuration: DaemonConfiguration
+    let configuration: DaemonConfiguration
     private let connection: MQTTConnection
-    private let pipeline: IngestPipeline
-    private let store: EventStore
-    private let notifier: SystemdNotifier
-    private let log: Logger
+    let pipeline: IngestPipeline
+    let store: EventStore
+    let notifier: SystemdNotifier
+    let log: Logger
     private let startedAt: Millis
     private let handoffBacklog: () -> Int
-    private let notification: NotificationState
+    let notification: NotificationState
     /// Writes the registry into the devices table from a thread of its own (at start and after each reload).
-    private let registryMirror: RegistryMirrorService
-    private var lastRuleErrors = 0
-    /// Errors of the last refused registry and notifier reloads (0: the last one was good), for status and metrics.
-    private var lastRegistryErrors = 0
-    private var lastNotifierErrors = 0
+    let registryMirror: RegistryMirrorService
+    /// Errors of the last refused rule, registry and notifier reloads (0: the last one was good), for status and
+    /// metrics.
+    var lastRuleErrors = 0
+    var lastRegistryErrors = 0
+    var lastNotifierErrors = 0
+    /// A SIGHUP not yet acted on (one arrived while a reload was under way).
+    var reloadRequested = false
+    /// Whether a reload is being read and compiled off the loop thread.
+    var reloadInFlight = false
+    /// A reload read and compiled, waiting for the loop thread to swap it in.
+    let finishedReload = Mutex<FinishedReload?>(nil)
+    /// Where reloads are read and compiled, one at a time.
+    let reloadQueue = DispatchQueue(label: "lookoutd.reload")
     /// When the status row and the watchdog ping are next due.
     private var duties: DutySchedule<Duty>
     private let stopping = Atomic<Bool>(false)
@@ -105,63 +114,12 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
         let now = pipeline.clock()
         // A flood's count is written when its window ends, even if the flood stopped with it.
         log.flushSuppressed()
-        if SignalState.takeReloadRequest() { reload() }
+        reloadIfRequested()
         if duties.take(.watchdog, at: now) { notifier.watchdog() }
         if duties.take(.status, at: now) { writeStatus(stopping: false) }
     }
 
-    /// SIGHUP: compile everything first; swap in only what is good, keep the old otherwise.
-    private func reload() {
-        notifier.reloading()
-        log.info("reloading rules and registry (SIGHUP)")
-        let loaded = RuleLoader.load(configuration)
-        if let ruleSet = loaded.ruleSet {
-            pipeline.replaceRules(ruleSet)
-            lastRuleErrors = 0
-            log.info("rules reloaded: \(ruleSet.ruleNames.count) rules"
-                     + (loaded.ruleWarningCount > 0 ? ", \(loaded.ruleWarningCount) warning(s)" : ""))
-            if loaded.ruleWarningCount > 0 { logDiagnostics(loaded.renderedDiagnostics, level: .warning) }
-        } else {
-            lastRuleErrors = loaded.ruleErrorCount
-            log.error("rule reload refused, \(loaded.ruleErrorCount) error(s); keeping the \(pipeline.ruleSet.ruleNames.count) rules in force")
-            logDiagnostics(loaded.renderedDiagnostics, level: .error)
-        }
-        if let registry = loaded.registry {
-            do {
-                try pipeline.replaceRegistry(registry)
-                registryMirror.request(registry, at: pipeline.clock())
-                lastRegistryErrors = 0
-                log.info("registry reloaded: \(registry.count) devices")
-                for warning in registry.warnings { log.warning(warning.warningDescription) }
-            } catch {
-                log.error("registry reloaded but could not be mirrored into the database: \(error)")
-            }
-        } else {
-            lastRegistryErrors = max(loaded.registryErrors.count, 1)
-            log.error("registry reload refused; keeping the \(pipeline.registry.count) devices in force")
-            for line in loaded.registryErrors { log.error(line) }
-        }
-        reloadNotifiers()
-        notifier.ready(status: "reloaded, \(pipeline.ruleSet.ruleNames.count) rules")
-    }
-
-    /// SIGHUP: rereads the notifier configuration; one with errors keeps the one in force.
-    private func reloadNotifiers() {
-        guard let path = configuration.notifiersPath else { return }
-        do {
-            let loaded = try NotifierConfiguration.load(path: path)
-            notification.replace(loaded)
-            store.notificationPolicy = loaded.policy
-            lastNotifierErrors = 0
-            log.info("notifiers reloaded: \(loaded.notifiers.count) notifiers for \(loaded.teams.count) teams")
-        } catch {
-            lastNotifierErrors = max(error.issues.count, 1)
-            log.error("notifier reload refused, \(error.issues.count) error(s); keeping the \(notification.configuration.notifiers.count) notifiers in force")
-            for issue in error.issues { log.error(issue.description) }
-        }
-    }
-
-    private func logDiagnostics(_ rendered: String, level: LogLevel) {
+    func logDiagnostics(_ rendered: String, level: LogLevel) {
         for line in rendered.split(separator: "\n") { log.log(level, String(line)) }
     }
 
