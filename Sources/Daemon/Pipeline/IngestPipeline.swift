@@ -189,113 +189,149 @@ public final class IngestPipeline {
         var work = BatchWork()
         batchSerial &+= 1
         var inBatch = FingerprintSet(minimumCapacity: batch.count)
-        for message in batch {
-            let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
-            let fingerprint = hashes.message
-            // What counts as the same message (docs/developers.md, "Delivery guarantees"). Without a plausible `ts`: the same
-            // topic, payload and packet identifier, read in the broker's resend burst after a (re)connect, the
-            // only place a redelivery can be; the same payload at any other moment is a new occurrence. With
-            // one: the same topic and payload (so the same `ts`), whenever it comes (below).
-            let delivery = deliveryKey(fingerprint, packetID: message.packetID)
-            if message.qos > 0 && (message.mayBeRedelivery || resendBurstOpen) {
-                // A resend of a reading with a `ts` is known by its payload (checked below as well).
-                if fingerprints.contains(delivery) || fingerprints.contains(fingerprint) {
-                    work.duplicates += 1
-                    continue
-                }
-                resendBurstOpen = false
-            }
-            if isOwnHandoff(message.topic) {
-                work.ownHandoff += 1
-                continue
-            }
-            work.fingerprints.append(delivery)
-            guard let segments = configuration.layout.matchSegments(message.topic) else {
-                work.reject("unknown_topic", message, at: now)
-                continue
-            }
-            let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
-            let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
-            let lookup = deviceID.isEmpty ? nil : engine.lookUp(deviceID)
-            let record = lookup?.record
-            let kindIndex: Int?
-            switch checkTopic(segments, record: record) {
-            case .accept(let index):
-                kindIndex = index
-            case .reject(let reason, let detail, let contradicted):
-                work.reject(reason, message, at: now, deviceID: deviceID, detail: detail)
-                noteRejected(deviceID, kind: kind, reason: reason, registered: record != nil, at: now)
-                // A registered device that keeps sending on a topic its registry entry contradicts is misconfigured
-                // (or impersonated): like impossible values, it counts towards the device's `implausible_data`.
-                if let contradicted { countImplausible(contradicted, kind: kind, detail: detail, message: message, work: &work, at: now) }
-                continue
-            }
-            var payload: JSONObject
-            do {
-                payload = try JSONParser.parseObject(message.payload, limits: configuration.jsonLimits)
-            } catch {
-                work.reject(error.reason, message, at: now, deviceID: deviceID)
-                noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
-                continue
-            }
-            var fieldsRejected = false
-            if let kindIndex {
-                let violations = configuration.payloadSchema.violations(in: payload, kind: kindIndex)
-                if !violations.isEmpty {
-                    fieldsRejected = true
-                    rejectFields(violations, from: &payload, of: message, deviceID: deviceID, kind: kind, record: record,
-                                 work: &work, at: now)
-                }
-            }
-            var deviceTime: EpochMillis?
-            switch configuration.deviceTime.reading(of: payload, receivedAt: now, retained: message.retained) {
-            case .absent:
-                break
-            case .plausible(let time):
-                if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
-                    work.fingerprints.removeLast()
-                    work.duplicates += 1
-                    continue
-                }
-                work.fingerprints[work.fingerprints.count - 1] = fingerprint
-                deviceTime = time
-            case .implausible(let why):
-                // Like a field out of range: counted and sampled, the rest evaluated on the time of arrival (a
-                // smoke alarm from a detector whose clock was reset is still a smoke alarm).
-                work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
-                noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
-                payload.fields.removeAll { $0.key == "ts" }
-                // A clock that keeps lying is implausible data like any other value (once per message).
-                if let record, !fieldsRejected {
-                    countImplausible(record, kind: kind, detail: why, message: message, work: &work, at: now)
-                }
-            }
-            if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
-                work.fingerprints.removeLast()
-                work.retainedKnown += 1
-                continue
-            }
-            var inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
-                                         payloadBytes: message.payload, receivedAt: now)
-            inbound.deviceTime = deviceTime
-            inbound.retained = message.retained
-            let firstAction = work.actions.count
-            work.actions.append(contentsOf: engine.process(inbound, device: lookup))
-            // A raise by this very message keeps the device time just read: `deviceTime(ofPayload:)` would parse the
-            // payload again and judge it at the same time (retained: false), so only where that gives the same.
-            if !message.retained, !fieldsRejected {
-                for index in firstAction..<work.actions.count where work.actions[index].effect == .raise
-                    && Self.isText(work.actions[index].payloadText, of: message.payload) {
-                    work.payloadDeviceTimes[index] = deviceTime
-                }
-            }
-            // After the engine: its device look-up has just touched what `noteActivity` asks it.
-            if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
-                noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
-            }
-            work.processed += 1
-        }
+        for message in batch { try read(message, at: now, into: &work, inBatch: &inBatch) }
         try commit(work, now: now)
+    }
+
+    /// One message of a batch: de-duplication, topic, payload, device time, then the rules. What it does to
+    /// the store goes into `work`; a message that is skipped or rejected is counted there.
+    private func read(_ message: MQTTMessage, at now: Millis, into work: inout BatchWork, inBatch: inout FingerprintSet) throws {
+        let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
+        let fingerprint = hashes.message
+        guard isNewDelivery(message, fingerprint: fingerprint, work: &work) else { return }
+        guard let segments = configuration.layout.matchSegments(message.topic) else {
+            work.reject("unknown_topic", message, at: now)
+            return
+        }
+        let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
+        let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
+        let lookup = deviceID.isEmpty ? nil : engine.lookUp(deviceID)
+        let record = lookup?.record
+        guard var decoded = decode(message, segments: segments, deviceID: deviceID, kind: kind, record: record,
+                                   work: &work, at: now) else { return }
+        guard let deviceTime = readDeviceTime(of: message, fingerprint: fingerprint, decoded: &decoded, deviceID: deviceID,
+                                              kind: kind, record: record, work: &work, inBatch: &inBatch, at: now) else { return }
+        if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
+            work.fingerprints.removeLast()
+            work.retainedKnown += 1
+            return
+        }
+        var inbound = InboundMessage(topic: message.topic, segments: segments, payload: decoded.payload,
+                                     payloadBytes: message.payload, receivedAt: now)
+        inbound.deviceTime = deviceTime
+        inbound.retained = message.retained
+        let firstAction = work.actions.count
+        work.actions.append(contentsOf: engine.process(inbound, device: lookup))
+        // A raise by this very message keeps the device time just read: `deviceTime(ofPayload:)` would parse the
+        // payload again and judge it at the same time (retained: false), so only where that gives the same.
+        if !message.retained, !decoded.fieldsRejected {
+            for index in firstAction..<work.actions.count where work.actions[index].effect == .raise
+                && Self.isText(work.actions[index].payloadText, of: message.payload) {
+                work.payloadDeviceTimes[index] = deviceTime
+            }
+        }
+        // After the engine: its device look-up has just touched what `noteActivity` asks it.
+        if noteActivity(deviceID, kind: kind, segments: segments, payload: decoded.payload, registered: record != nil, at: now) {
+            noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
+        }
+        work.processed += 1
+    }
+
+    /// Whether a message is to be read: not a redelivery of one already committed, not our own hand-off. A
+    /// message to be read has its delivery key added to `work.fingerprints` (the last one, replaced below by
+    /// its payload fingerprint when it has a plausible `ts`).
+    private func isNewDelivery(_ message: MQTTMessage, fingerprint: UInt64, work: inout BatchWork) -> Bool {
+        // What counts as the same message (docs/developers.md, "Delivery guarantees"). Without a plausible `ts`: the same
+        // topic, payload and packet identifier, read in the broker's resend burst after a (re)connect, the
+        // only place a redelivery can be; the same payload at any other moment is a new occurrence. With
+        // one: the same topic and payload (so the same `ts`), whenever it comes (`readDeviceTime`).
+        let delivery = deliveryKey(fingerprint, packetID: message.packetID)
+        if message.qos > 0 && (message.mayBeRedelivery || resendBurstOpen) {
+            // A resend of a reading with a `ts` is known by its payload (checked later as well).
+            if fingerprints.contains(delivery) || fingerprints.contains(fingerprint) {
+                work.duplicates += 1
+                return false
+            }
+            resendBurstOpen = false
+        }
+        if isOwnHandoff(message.topic) {
+            work.ownHandoff += 1
+            return false
+        }
+        work.fingerprints.append(delivery)
+        return true
+    }
+
+    /// A payload as decoded, with its rejected fields removed.
+    private struct DecodedPayload {
+        var payload: JSONObject
+        /// Whether fields were removed for a wrong type or an impossible value.
+        var fieldsRejected = false
+    }
+
+    /// The topic checked against the registry and the payload decoded within limits and checked against the
+    /// schema of its kind; nil when the message is rejected whole (counted and sampled in `work`).
+    private func decode(_ message: MQTTMessage, segments: TopicSegments, deviceID: String, kind: String, record: DeviceRecord?,
+                        work: inout BatchWork, at now: Millis) -> DecodedPayload? {
+        let kindIndex: Int?
+        switch checkTopic(segments, record: record) {
+        case .accept(let index):
+            kindIndex = index
+        case .reject(let reason, let detail, let contradicted):
+            work.reject(reason, message, at: now, deviceID: deviceID, detail: detail)
+            noteRejected(deviceID, kind: kind, reason: reason, registered: record != nil, at: now)
+            // A registered device that keeps sending on a topic its registry entry contradicts is misconfigured
+            // (or impersonated): like impossible values, it counts towards the device's `implausible_data`.
+            if let contradicted { countImplausible(contradicted, kind: kind, detail: detail, message: message, work: &work, at: now) }
+            return nil
+        }
+        var decoded: DecodedPayload
+        do {
+            decoded = DecodedPayload(payload: try JSONParser.parseObject(message.payload, limits: configuration.jsonLimits))
+        } catch {
+            work.reject(error.reason, message, at: now, deviceID: deviceID)
+            noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
+            return nil
+        }
+        if let kindIndex {
+            let violations = configuration.payloadSchema.violations(in: decoded.payload, kind: kindIndex)
+            if !violations.isEmpty {
+                decoded.fieldsRejected = true
+                rejectFields(violations, from: &decoded.payload, of: message, deviceID: deviceID, kind: kind, record: record,
+                             work: &work, at: now)
+            }
+        }
+        return decoded
+    }
+
+    /// The device time of a decoded payload: `.some(nil)` without one (or with an implausible one, then removed
+    /// from the payload and counted), nil when the reading is one already read (a duplicate, counted in `work`).
+    private func readDeviceTime(of message: MQTTMessage, fingerprint: UInt64, decoded: inout DecodedPayload, deviceID: String,
+                                kind: String, record: DeviceRecord?, work: inout BatchWork, inBatch: inout FingerprintSet,
+                                at now: Millis) -> EpochMillis?? {
+        switch configuration.deviceTime.reading(of: decoded.payload, receivedAt: now, retained: message.retained) {
+        case .absent:
+            return .some(nil)
+        case .plausible(let time):
+            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
+                work.fingerprints.removeLast()
+                work.duplicates += 1
+                return nil
+            }
+            work.fingerprints[work.fingerprints.count - 1] = fingerprint
+            return .some(time)
+        case .implausible(let why):
+            // Like a field out of range: counted and sampled, the rest evaluated on the time of arrival (a
+            // smoke alarm from a detector whose clock was reset is still a smoke alarm).
+            work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
+            noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
+            decoded.payload.fields.removeAll { $0.key == "ts" }
+            // A clock that keeps lying is implausible data like any other value (once per message).
+            if let record, !decoded.fieldsRejected {
+                countImplausible(record, kind: kind, detail: why, message: message, work: &work, at: now)
+            }
+            return .some(nil)
+        }
     }
 
     /// The periodic duties: rule timers and escalations, away notes, the devices mirror, housekeeping.
