@@ -36,7 +36,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     let reloadQueue = DispatchQueue(label: "lookoutd.reload")
     /// When the status row and the watchdog ping are next due.
     private var duties: DutySchedule<Duty>
-    private let stopping = Atomic<Bool>(false)
+    private let stop = StopSignal()
 
     init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
          log: Logger, handoffBacklog: @escaping () -> Int, notification: NotificationState,
@@ -80,7 +80,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     }
 
     func shutdown() {
-        stopping.store(true, ordering: .sequentiallyConsistent)
+        stop.fire()
         connection.stop()
     }
 
@@ -99,7 +99,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     }
 
     func mqttDidDisconnect(reason: String) {
-        let stopping = stopping.load(ordering: .sequentiallyConsistent)
+        let stopping = stop.isSet
         pipeline.disconnected(reason: reason, stopping: stopping)
         if !stopping { notifier.status("broker connection lost: \(reason)") }
     }
