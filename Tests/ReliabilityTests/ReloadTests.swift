@@ -75,7 +75,10 @@ extension ReliabilityTests {
             _ = try waitFor("registry_errors in the status row", log: daemon.log) {
                 try daemon.statusRow()["registry_errors"].flatMap { $0 != "0" ? true : nil }
             }
-            #expect(daemon.metric("lookout_registry_load_errors").map { $0 > 0 } == true)
+            // The metrics file is written right after the status row.
+            _ = try waitFor("lookout_registry_load_errors in the metrics file", log: daemon.log) {
+                daemon.metric("lookout_registry_load_errors").flatMap { $0 > 0 ? true : nil }
+            }
 
             // DR-2 has no zone in the registry in force: only the old rule raises for it.
             try publisher.publishAlarm("DR-2", sequence: 1)

@@ -230,7 +230,6 @@ public final class IngestPipeline {
                 work.payloadDeviceTimes[index] = deviceTime
             }
         }
-        // After the engine: its device look-up has just touched what `noteActivity` asks it.
         if noteActivity(deviceID, kind: kind, segments: segments, payload: decoded.payload, registered: record != nil, at: now) {
             noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
         }
@@ -563,12 +562,12 @@ public final class IngestPipeline {
         if !action.group.isEmpty {
             // A group event concerns several devices: it says where the group is (the values it is keyed by, and
             // the grid and owner it is routed by), never one device's unit, address or resident.
-            let record = engine.registry[action.deviceID]
+            let record = action.device
             location = EventLocation(
                 community: action.groupFields["community"] ?? record?.community ?? "", building: action.groupFields["building"] ?? "",
                 unit: action.groupFields["unit"] ?? "", grid: action.groupFields["grid"] ?? record?.grid ?? "",
                 owner: action.groupFields["owner"] ?? record?.owner ?? "", registered: record != nil)
-        } else if let record = engine.registry[action.deviceID] {
+        } else if let record = action.device {
             location = EventLocation(
                 community: record.community, building: record.building, unit: record.unit, address: record.address,
                 grid: record.grid, owner: record.owner, residentName: record.residentName,
@@ -592,7 +591,7 @@ public final class IngestPipeline {
             EscalationStep(afterMillis: step.afterMillis, condition: EscalationStep.Condition(rawValue: step.condition.rawValue) ?? .open,
                            level: step.level.map(EventLevel.init), teams: step.teams, reportIn: step.reportIn)
         }
-        if action.group.isEmpty { trigger.emergencyPhone = engine.registry[action.deviceID]?.emergencyPhone ?? "" }
+        if action.group.isEmpty { trigger.emergencyPhone = action.device?.emergencyPhone ?? "" }
         trigger.occurredAt = payloadDeviceTime ?? deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }
@@ -631,7 +630,8 @@ public final class IngestPipeline {
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    /// Returns whether the device is tracked (registered, or an unregistered one within the cap).
+    /// Returns whether the device is tracked (registered, or an unregistered one within the cap). Needs nothing
+    /// of the engine: `registered` comes from the message's one look-up.
     @discardableResult
     private func noteActivity(_ device: String, kind: String, segments: TopicSegments, payload: JSONObject, registered: Bool,
                               at now: Millis) -> Bool {
