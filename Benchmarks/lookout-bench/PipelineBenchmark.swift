@@ -94,15 +94,15 @@ enum PipelineBenchmark: Benchmark {
         started = clock.now
         let cpuStarted = CPUTime.used()
         // Ticked between batches when due, as lookoutd's MQTT loop does.
-        var ticker = Ticker(interval: IngestPipeline.tickIntervalSeconds, consumer: pipeline)
+        var ticker = Ticker(interval: IngestPipeline.tickIntervalSeconds, consumer: PipelineConsumer(pipeline))
         var index = 0
         while index < messages.count {
             let end = min(index + options.batchSize, messages.count)
-            try pipeline.mqttDidReceive(Array(messages[index..<end]))
+            try pipeline.ingest(Array(messages[index..<end]))
             ticker.tickIfDue()
             index = end
         }
-        pipeline.mqttTick()
+        pipeline.tick()
         pipeline.flushDeviceActivity()
         checkpoints.stop()
         let full = clock.now - started
@@ -174,4 +174,15 @@ enum PipelineBenchmark: Benchmark {
     private static func nanos(_ duration: Duration, _ count: Int) -> String {
         ResultTable.format(BenchmarkResult(name: "", operations: count, bytes: nil, duration: duration).nanosecondsPerOperation, decimals: 0)
     }
+}
+
+/// The pipeline as lookoutd's MQTT consumer drives it (without the status row and reloads of `IngestService`),
+/// for `Ticker`.
+private final class PipelineConsumer: MQTTConsumer {
+    let pipeline: IngestPipeline
+    init(_ pipeline: IngestPipeline) { self.pipeline = pipeline }
+    func mqttDidConnect(sessionPresent: Bool) { pipeline.connected(sessionPresent: sessionPresent) }
+    func mqttDidDisconnect(reason: String) { pipeline.disconnected(reason: reason, stopping: false) }
+    func mqttDidReceive(_ batch: [MQTTMessage]) throws { try pipeline.ingest(batch) }
+    func mqttTick() { pipeline.tick() }
 }

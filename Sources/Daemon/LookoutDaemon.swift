@@ -156,7 +156,7 @@ public enum LookoutDaemon {
             store = try EventStore(path: configuration.databasePath, options: configuration.ingestStoreOptions)
             store.notificationPolicy = notifiers.policy
             pipeline = try IngestPipeline(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry,
-                                          log: log, registryMirror: registryMirror)
+                                          log: log, mirrorsRegistry: false)
         } catch {
             log.error("cannot open the database \(configuration.databasePath): \(error)")
             return ExitCode.failure
@@ -180,7 +180,7 @@ public enum LookoutDaemon {
         do {
             services.append(try IngestService(configuration: configuration, pipeline: pipeline, store: store,
                                               notifier: notifier, log: log, handoffBacklog: backlog,
-                                              notification: notification))
+                                              notification: notification, registryMirror: registryMirror))
         } catch {
             log.error("cannot set up the MQTT client: \(error)")
             return ExitCode.failure

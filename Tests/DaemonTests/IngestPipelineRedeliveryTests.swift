@@ -22,17 +22,17 @@ import Testing
     @Test func aRepeatWithoutTsIsANewOccurrenceButItsRedeliveryIsNot() throws {
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline()
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 1)])
+        try pipeline.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 1)])
         fixture.now += 180_000
         // The device reports the same again, minutes later: a second occurrence.
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 2)])
+        try pipeline.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 2)])
         #expect(pipeline.counters.processed == 2)
         #expect(pipeline.counters.duplicates == 0)
 
         // After a reconnect the broker resends the second (its acknowledgement was lost), and delivers a third
         // occurrence queued while the connection was down: same payload, its own packet identifier.
         let restarted = try fixture.pipeline()
-        try restarted.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 2, resend: true),
+        try restarted.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 2, resend: true),
                                       Self.message(Self.doorTopic, Self.forced, packetID: 3, resend: true)])
         #expect(restarted.counters.duplicates == 1)
         #expect(restarted.counters.processed == 1)
@@ -44,21 +44,21 @@ import Testing
     @Test func resendsAfterTheSubscriptionCountOnceUntilTheFirstNewMessage() throws {
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline()
-        try pipeline.mqttDidReceive((1...3).map { Self.message(Self.doorTopic, Self.forced, packetID: $0) })
+        try pipeline.ingest((1...3).map { Self.message(Self.doorTopic, Self.forced, packetID: $0) })
         #expect(pipeline.counters.processed == 3)
-        pipeline.mqttDidConnect(sessionPresent: true)
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 2),
+        pipeline.connected(sessionPresent: true)
+        try pipeline.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 2),
                                      Self.message(Self.doorTopic, Self.forced, packetID: 3)])
         #expect(pipeline.counters.duplicates == 2)
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 4)])
+        try pipeline.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 4)])
         #expect(pipeline.counters.processed == 4)
         // The burst is over: a packet identifier the broker reuses later is a new occurrence.
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 1)])
+        try pipeline.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 1)])
         #expect(pipeline.counters.processed == 5)
         #expect(pipeline.counters.duplicates == 2)
         // A new session has nothing to resend.
-        pipeline.mqttDidConnect(sessionPresent: false)
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, Self.forced, packetID: 2)])
+        pipeline.connected(sessionPresent: false)
+        try pipeline.ingest([Self.message(Self.doorTopic, Self.forced, packetID: 2)])
         #expect(pipeline.counters.processed == 6)
     }
 
@@ -66,9 +66,9 @@ import Testing
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline()
         let reading = #"{"ts":\#(fixture.now - 60_000),"event":"door_forced","door":1}"#
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, reading, packetID: 1),
+        try pipeline.ingest([Self.message(Self.doorTopic, reading, packetID: 1),
                                      Self.message(Self.doorTopic, reading, packetID: 2)])
-        try pipeline.mqttDidReceive([Self.message(Self.doorTopic, reading, packetID: 3)])
+        try pipeline.ingest([Self.message(Self.doorTopic, reading, packetID: 3)])
         #expect(pipeline.counters.processed == 1)
         #expect(pipeline.counters.duplicates == 2)
     }
@@ -83,7 +83,7 @@ import Testing
     func implausibleTsIsRejectedWithASampleAndTheRestEvaluatedOnArrival(ts: String, why: String) throws {
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline(ruleSet: try IngestPipelineTests.compiledSmokeRule())
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event", #"{"ts":\#(ts),"event":"smoke","state":"alarm"}"#,
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/event", #"{"ts":\#(ts),"event":"smoke","state":"alarm"}"#,
                                                   packetID: 1)])
         #expect(pipeline.counters.rejected == ["implausible_ts": 1], "\(why)")
         #expect(pipeline.counters.processed == 1)
@@ -100,7 +100,7 @@ import Testing
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", building: "3")])
         let pipeline = try fixture.pipeline(ruleSet: try IngestPipelineTests.compiledSmokeRule(), registry: registry)
         for n in 1...fixture.configuration.implausibleCount {
-            try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":\#(n),"battery_pct":80}"#, packetID: n)])
+            try pipeline.ingest([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":\#(n),"battery_pct":80}"#, packetID: n)])
         }
         let events = try fixture.store().events(EventFilter())
         #expect(events.map(\.rule) == [IngestPipeline.implausibleDataRule])
@@ -131,7 +131,7 @@ import Testing
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline(ruleSet: try IngestPipelineTests.compiledSmokeRule())
         let happened = fixture.now - 3 * 3_600_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event",
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/event",
                                                   #"{"ts":\#(happened),"event":"smoke","state":"alarm"}"#, packetID: 1)])
         let event = try #require(try fixture.store().events(EventFilter()).first)
         #expect(event.occurredAt == happened)
@@ -155,11 +155,11 @@ import Testing
         let compiled = RuleCompiler.compile([RuleSource(fileName: "held.rules", text: rule)])
         let pipeline = try fixture.pipeline(ruleSet: try #require(compiled.ruleSet, "\(compiled.diagnostics)"))
         let happened = fixture.now - 2 * 3_600_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-9/event",
+        try pipeline.ingest([Self.message("c01/smoke/SD-9/event",
                                                   #"{"ts":\#(happened),"event":"smoke","state":"alarm"}"#, packetID: 1)])
         for _ in 1...5 {
             fixture.now += 1000
-            pipeline.mqttTick()
+            pipeline.tick()
         }
         let event = try #require(try fixture.store().events(EventFilter()).first)
         #expect(event.occurredAt == happened)
@@ -174,7 +174,7 @@ import Testing
         let alarm = #"{"event":"smoke","state":"alarm"}"#
         let topic = "c01/smoke/SD-1/event"
         let pipeline = try fixture.pipeline(ruleSet: ruleSet)
-        try pipeline.mqttDidReceive([Self.message(topic, alarm, packetID: 1)])
+        try pipeline.ingest([Self.message(topic, alarm, packetID: 1)])
         let event = try #require(try fixture.store().events(EventFilter()).first)
         _ = try fixture.store().perform(.resolve, on: event.id, actor: "staff", note: "checked: burnt toast", at: fixture.now + 1000)
         pipeline.flushDeviceActivity()
@@ -182,13 +182,13 @@ import Testing
         // Restarted long after the de-duplication window: the broker delivers the retained alarm on subscribe.
         fixture.now += 3_600_000
         let restarted = try fixture.pipeline(ruleSet: ruleSet)
-        try restarted.mqttDidReceive([Self.message(topic, alarm, packetID: 1, retained: true)])
+        try restarted.ingest([Self.message(topic, alarm, packetID: 1, retained: true)])
         #expect(restarted.counters.retainedKnown == 1)
         #expect(try fixture.store().events(EventFilter()).isEmpty)
 
         // A retained alarm that began while lookoutd was down is a state no event exists for yet: it raises.
         let other = #"{"event":"smoke","state":"alarm","concentration_pct":30}"#
-        try restarted.mqttDidReceive([Self.message(topic, other, packetID: 2, retained: true)])
+        try restarted.ingest([Self.message(topic, other, packetID: 2, retained: true)])
         #expect(try fixture.store().events(EventFilter()).count == 1)
     }
 
@@ -196,8 +196,8 @@ import Testing
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline(ruleSet: try IngestPipelineTests.compiledSmokeRule())
         let topic = "c01/smoke/SD-1/event"
-        try pipeline.mqttDidReceive([Self.message(topic, #"{"ts":\#(fixture.now - 1000),"event":"smoke","state":"normal"}"#, packetID: 1)])
-        try pipeline.mqttDidReceive([Self.message(topic, #"{"ts":\#(fixture.now - 5000),"event":"smoke","state":"alarm"}"#,
+        try pipeline.ingest([Self.message(topic, #"{"ts":\#(fixture.now - 1000),"event":"smoke","state":"normal"}"#, packetID: 1)])
+        try pipeline.ingest([Self.message(topic, #"{"ts":\#(fixture.now - 5000),"event":"smoke","state":"alarm"}"#,
                                                   packetID: 2, retained: true)])
         #expect(pipeline.counters.retainedKnown == 1)
         #expect(try fixture.store().events(EventFilter()).isEmpty)

@@ -40,7 +40,7 @@ import Testing
         let fixture = try Fixture()
         fixture.configuration.jsonLimits = JSONLimits(maxBytes: 64, maxDepth: 3)
         let pipeline = try fixture.pipeline()
-        try pipeline.mqttDidReceive([
+        try pipeline.ingest([
             Self.message("c01/smoke/SD-1/event", #"{"event":"smoke""#),
             MQTTMessage(topic: "c01/smoke/SD-1/event", payload: [0x7B, 0xC3, 0x28, 0x7D]),
             Self.message("c01/smoke/SD-1/event", "[1]"),
@@ -66,13 +66,13 @@ import Testing
         let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":80}"#),
                      Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879002000,"battery_pct":79}"#)]
         let first = try fixture.pipeline()
-        try first.mqttDidReceive(batch)
-        try first.mqttDidReceive(batch)
+        try first.ingest(batch)
+        try first.ingest(batch)
         #expect(first.counters.processed == 2)
         #expect(first.counters.duplicates == 2)
 
         let restarted = try fixture.pipeline()
-        try restarted.mqttDidReceive(batch + [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879003000,"battery_pct":78}"#)])
+        try restarted.ingest(batch + [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879003000,"battery_pct":78}"#)])
         #expect(restarted.counters.processed == 1)
         #expect(restarted.counters.duplicates == 2)
     }
@@ -81,15 +81,15 @@ import Testing
         let fixture = try Fixture()
         fixture.configuration.dedupWindowSeconds = 1
         let batch = [Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":80}"#)]
-        try fixture.pipeline().mqttDidReceive(batch)
+        try fixture.pipeline().ingest(batch)
 
         // Restarted long after, the window rotates twice before the broker redelivers the unacknowledged batch.
         let restarted = try fixture.pipeline()
         for _ in 1...3 {
             fixture.now += 10_000
-            restarted.mqttTick()
+            restarted.tick()
         }
-        try restarted.mqttDidReceive(batch)
+        try restarted.ingest(batch)
         #expect(restarted.counters.duplicates == 1)
         #expect(restarted.counters.processed == 0)
         #expect(try fixture.store().newestMessageBatches(limit: 16).count == 1)
@@ -100,28 +100,28 @@ import Testing
         let pipeline = try fixture.pipeline()
         let chunk = IngestPipeline.deviceActivityRowsPerTick
         let count = chunk * 2 + 500
-        try pipeline.mqttDidReceive((0..<count).map { Self.message("c01/smoke/SD-\($0)/telemetry", #"{"ts":1763879001000,"battery_pct":50}"#) })
+        try pipeline.ingest((0..<count).map { Self.message("c01/smoke/SD-\($0)/telemetry", #"{"ts":1763879001000,"battery_pct":50}"#) })
         func written() throws -> Int { try fixture.store().devices().filter { $0.lastSeen != nil }.count }
         // One chunk per tick, in id order, until the round is done.
-        pipeline.mqttTick()
+        pipeline.tick()
         #expect(try written() == chunk)
         // A device heard from again while its round is under way is written with its newest activity.
         let lastID = (0..<count).map { "SD-\($0)" }.sorted().last ?? ""
         fixture.now += 100
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/\(lastID)/telemetry", #"{"ts":1763879002000,"battery_pct":49}"#)])
-        pipeline.mqttTick()
+        try pipeline.ingest([Self.message("c01/smoke/\(lastID)/telemetry", #"{"ts":1763879002000,"battery_pct":49}"#)])
+        pipeline.tick()
         #expect(try written() == chunk * 2)
-        pipeline.mqttTick()
+        pipeline.tick()
         #expect(try written() == count)
         let last = try #require(try fixture.store().devices().first { $0.id == lastID })
         #expect(last.batteryPercent == 49)
         #expect(last.lastSeen == fixture.now)
         // The next round waits for the status interval (or longer, after a long round: 10 minutes is plenty).
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-0/telemetry", #"{"ts":1763879003000,"battery_pct":48}"#)])
-        pipeline.mqttTick()
+        try pipeline.ingest([Self.message("c01/smoke/SD-0/telemetry", #"{"ts":1763879003000,"battery_pct":48}"#)])
+        pipeline.tick()
         #expect(try fixture.store().devices().first { $0.id == "SD-0" }?.batteryPercent == 50)
         fixture.now += 600_000
-        pipeline.mqttTick()
+        pipeline.tick()
         #expect(try fixture.store().devices().first { $0.id == "SD-0" }?.batteryPercent == 48)
     }
 
@@ -129,7 +129,7 @@ import Testing
         let fixture = try Fixture()
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", address: "1号楼")])
         let pipeline = try fixture.pipeline(registry: registry)
-        try pipeline.mqttDidReceive([
+        try pipeline.ingest([
             Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":64}"#),
             Self.message("c01/door/DR-9/status", #"{"online":false}"#),
         ])
@@ -148,7 +148,7 @@ import Testing
         let pipeline = try fixture.pipeline()
         func online(_ id: String) throws -> Bool? { try fixture.store().devices().first { $0.id == id }?.online }
         // In one batch: offline status, then a reading (a batch does not say which came last: the status holds).
-        try pipeline.mqttDidReceive([
+        try pipeline.ingest([
             Self.message("c01/door/DR-1/status", #"{"online":false}"#),
             Self.message("c01/door/DR-1/event", #"{"ts":1763879001000,"event":"door_closed","door":1}"#),
             Self.message("c01/door/DR-2/status", #"{"online":false}"#),
@@ -156,13 +156,13 @@ import Testing
         pipeline.flushDeviceActivity()
         #expect(try online("DR-1") == false)
         // A later batch with any message from it: online again; the other device stays as its status said.
-        try pipeline.mqttDidReceive([Self.message("c01/door/DR-1/event", #"{"ts":1763879002000,"event":"door_closed","door":1}"#)])
+        try pipeline.ingest([Self.message("c01/door/DR-1/event", #"{"ts":1763879002000,"event":"door_closed","door":1}"#)])
         pipeline.flushDeviceActivity()
         #expect(try online("DR-1") == true)
         #expect(try online("DR-2") == false)
         // Noted before the flush, across batches, without a flush in between: the same outcome.
-        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/status", #"{"online":false,"ts":1763879003000}"#)])
-        try pipeline.mqttDidReceive([Self.message("c01/door/DR-2/event", #"{"ts":1763879004000,"event":"door_closed","door":1}"#)])
+        try pipeline.ingest([Self.message("c01/door/DR-2/status", #"{"online":false,"ts":1763879003000}"#)])
+        try pipeline.ingest([Self.message("c01/door/DR-2/event", #"{"ts":1763879004000,"event":"door_closed","door":1}"#)])
         pipeline.flushDeviceActivity()
         #expect(try online("DR-2") == true)
     }
@@ -171,7 +171,7 @@ import Testing
         let fixture = try Fixture()
         fixture.configuration.maxUnknownDevices = 2
         let pipeline = try fixture.pipeline()
-        try pipeline.mqttDidReceive((1...5).map { Self.message("c01/smoke/X-\($0)/telemetry", #"{"ts":\#(1_763_879_000_000 + $0 * 1000)}"#) })
+        try pipeline.ingest((1...5).map { Self.message("c01/smoke/X-\($0)/telemetry", #"{"ts":\#(1_763_879_000_000 + $0 * 1000)}"#) })
         #expect(pipeline.counters.processed == 5)
         #expect(pipeline.counters.unknownDevicesOverCap == 3)
         pipeline.flushDeviceActivity()
@@ -185,22 +185,22 @@ import Testing
         let pipeline = try fixture.pipeline(registry: registry)
         func lastSeen() throws -> Millis? { try fixture.store().devices().first { $0.id == "SD-1" }?.lastSeen }
         let seenFirst = fixture.now
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":64}"#)])
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":64}"#)])
         // Committed, but the display mirror waits for the tick.
         #expect(pipeline.counters.processed == 1)
         #expect(try lastSeen() == nil)
-        pipeline.mqttTick()
+        pipeline.tick()
         #expect(try lastSeen() == seenFirst)
 
         fixture.now += 1_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879002000}"#)])
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879002000}"#)])
         fixture.now += 1_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/status", #"{"online":false}"#)])
-        pipeline.mqttTick()
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/status", #"{"online":false}"#)])
+        pipeline.tick()
         #expect(try lastSeen() == seenFirst)
 
         fixture.now += 5_000
-        pipeline.mqttTick()
+        pipeline.tick()
         let device = try #require(try fixture.store().devices().first { $0.id == "SD-1" })
         #expect(device.lastSeen == seenFirst + 2_000)
         #expect(device.online == false)
@@ -208,7 +208,7 @@ import Testing
 
         // Shutdown writes what is pending without waiting for the interval.
         fixture.now += 1_000
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879003000}"#)])
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879003000}"#)])
         pipeline.flushDeviceActivity()
         #expect(try lastSeen() == fixture.now)
     }
@@ -222,13 +222,13 @@ import Testing
         let blocker = try fixture.store()
         try blocker.transaction {
             try blocker.rememberMessages([42], at: 0)
-            #expect(throws: (any Error).self) { try pipeline.mqttDidReceive(batch) }
+            #expect(throws: (any Error).self) { try pipeline.ingest(batch) }
         }
         #expect(pipeline.counters.commitFailures == 1)
         #expect(pipeline.counters.processed == 0)
         #expect(pipeline.counters.rejectedTotal == 0)
         // The broker redelivers the batch: now it commits, once.
-        try pipeline.mqttDidReceive(batch)
+        try pipeline.ingest(batch)
         #expect(pipeline.counters.processed == 1)
         #expect(pipeline.counters.rejected == ["invalid_json": 1])
         #expect(pipeline.counters.duplicates == 0)
@@ -252,11 +252,11 @@ import Testing
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01", building: "3",
                                                     address: "3号楼2单元", grid: "grid-02")])
         let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule(), registry: registry)
-        try pipeline.mqttDidReceive([Self.alarm(1)])
-        try pipeline.mqttDidReceive((2...6).map { Self.alarm($0) })
-        try pipeline.mqttDidReceive([Self.alarm(7, device: "SD-404")])
-        try pipeline.mqttDidReceive([Self.alarm(8, device: "SD-405"), Self.alarm(9, device: "SD-404")])
-        try pipeline.mqttDidReceive([Self.message("k9/smoke/SD-406/event", #"{"ts":10,"event":"smoke","state":"alarm"}"#)])
+        try pipeline.ingest([Self.alarm(1)])
+        try pipeline.ingest((2...6).map { Self.alarm($0) })
+        try pipeline.ingest([Self.alarm(7, device: "SD-404")])
+        try pipeline.ingest([Self.alarm(8, device: "SD-405"), Self.alarm(9, device: "SD-404")])
+        try pipeline.ingest([Self.message("k9/smoke/SD-406/event", #"{"ts":10,"event":"smoke","state":"alarm"}"#)])
         let events = try fixture.store().events(EventFilter())
         let registered = try #require(events.first { $0.deviceID == "SD-1" })
         #expect(registered.count == 6)
@@ -276,7 +276,7 @@ import Testing
         #expect(elsewhere.title == "Alarms from unregistered smoke devices")
         #expect(pipeline.counters.eventsRaised[.red] == 3)
 
-        try pipeline.mqttDidReceive([Self.message("c01/smoke/SD-1/event", #"{"ts":1763879009000,"event":"smoke","state":"normal"}"#)])
+        try pipeline.ingest([Self.message("c01/smoke/SD-1/event", #"{"ts":1763879009000,"event":"smoke","state":"normal"}"#)])
         var all = EventFilter()
         all.includeAll = true
         #expect(try fixture.store().events(all).first { $0.deviceID == "SD-1" }?.status == .cleared)
@@ -301,13 +301,13 @@ import Testing
     @Test func aFailedCommitLeavesNoTraceInRuleStateOrCounts() throws {
         let fixture = try Fixture()
         let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule(), busyTimeout: 50)
-        try pipeline.mqttDidReceive([Self.alarm(1)])
+        try pipeline.ingest([Self.alarm(1)])
         let blocker = try fixture.store()
         try blocker.transaction {
             try blocker.rememberMessages([42], at: 0)
-            #expect(throws: (any Error).self) { try pipeline.mqttDidReceive([Self.alarm(2), Self.alarm(3)]) }
+            #expect(throws: (any Error).self) { try pipeline.ingest([Self.alarm(2), Self.alarm(3)]) }
         }
-        try pipeline.mqttDidReceive([Self.alarm(2), Self.alarm(3)])
+        try pipeline.ingest([Self.alarm(2), Self.alarm(3)])
         let event = try #require(try fixture.store().events(EventFilter()).first)
         #expect(event.count == 3)
     }
@@ -315,9 +315,9 @@ import Testing
     @Test func ruleStateSurvivesARestart() throws {
         let fixture = try Fixture()
         let ruleSet = try Self.compiledSmokeRule()
-        try fixture.pipeline(ruleSet: ruleSet).mqttDidReceive([Self.alarm(1)])
+        try fixture.pipeline(ruleSet: ruleSet).ingest([Self.alarm(1)])
         let restarted = try fixture.pipeline(ruleSet: ruleSet)
-        try restarted.mqttDidReceive([Self.alarm(2)])
+        try restarted.ingest([Self.alarm(2)])
         let events = try fixture.store().events(EventFilter())
         #expect(events.count == 1)
         #expect(events.first?.count == 2)
@@ -327,18 +327,18 @@ import Testing
         let fixture = try Fixture()
         let ruleSet = try Self.compiledSmokeRule()
         let first = try fixture.pipeline(ruleSet: ruleSet)
-        try first.mqttDidReceive([Self.alarm(1, device: "SD-1"), Self.alarm(2, device: "SD-2")])
+        try first.ingest([Self.alarm(1, device: "SD-1"), Self.alarm(2, device: "SD-2")])
         #expect(try fixture.store().ruleStateLogBytes() > 0)
         // A minute later the tick folds the log into the per-key table.
         fixture.now += IngestPipeline.ruleStateLogMaxAgeMillis
-        first.mqttTick()
+        first.tick()
         #expect(try fixture.store().ruleStateLogBytes() == 0)
         // SD-2 clears after the fold: that change is only in the log when the process stops.
-        try first.mqttDidReceive([Self.message("c01/smoke/SD-2/event", #"{"ts":1763879003000,"event":"smoke","state":"normal"}"#)])
+        try first.ingest([Self.message("c01/smoke/SD-2/event", #"{"ts":1763879003000,"event":"smoke","state":"normal"}"#)])
         #expect(try fixture.store().ruleStateLogBytes() > 0)
 
         let restarted = try fixture.pipeline(ruleSet: ruleSet)
-        try restarted.mqttDidReceive([Self.alarm(4, device: "SD-1"), Self.alarm(5, device: "SD-2")])
+        try restarted.ingest([Self.alarm(4, device: "SD-1"), Self.alarm(5, device: "SD-2")])
         var all = EventFilter()
         all.includeAll = true
         let events = try fixture.store().events(all)
@@ -368,14 +368,14 @@ import Testing
         let fixture = try Fixture()
         let compiled = RuleCompiler.compile([RuleSource(fileName: "sos.rules", text: Self.callButtonRule)])
         let pipeline = try fixture.pipeline(ruleSet: try #require(compiled.ruleSet, "\(compiled.diagnostics)"))
-        try pipeline.mqttDidReceive([Self.press(1)])
-        try pipeline.mqttDidReceive([Self.press(2, event: "sos_cancel")])
+        try pipeline.ingest([Self.press(1)])
+        try pipeline.ingest([Self.press(2, event: "sos_cancel")])
         let first = try #require(try fixture.store().events(EventFilter()).first)
         #expect(first.level == .yellow)
         // Staff call back and resolve it as an errand; the resident presses again two minutes later.
         try fixture.store().perform(.resolve, on: first.id, actor: "li.wei", note: "errand", at: fixture.now + 60_000)
         fixture.now += 120_000
-        try pipeline.mqttDidReceive([Self.press(3)])
+        try pipeline.ingest([Self.press(3)])
         let events = try fixture.store().events(EventFilter())
         #expect(events.map(\.id) == [first.id])
         #expect(events.first?.status == .open)
@@ -385,7 +385,7 @@ import Testing
         // After the window a press is a new call.
         try fixture.store().perform(.resolve, on: first.id, actor: "li.wei", note: "", at: fixture.now + 1_000)
         fixture.now += 301_000
-        try pipeline.mqttDidReceive([Self.press(4)])
+        try pipeline.ingest([Self.press(4)])
         let later = try fixture.store().events(EventFilter())
         #expect(later.count == 1)
         #expect(later.first?.id != first.id)
@@ -395,16 +395,16 @@ import Testing
         let fixture = try Fixture()
         fixture.configuration.handoffEnabled = false
         let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule())
-        try pipeline.mqttDidReceive([Self.alarm(1)])
+        try pipeline.ingest([Self.alarm(1)])
         let store = try fixture.store()
         let raisedAt = fixture.now
         #expect(try store.outboxCount() > 0)
-        pipeline.mqttTick()
+        pipeline.tick()
         // Nothing publishes the outbox: it does not grow. The change feed is young: kept.
         #expect(try store.outboxCount() == 0)
         #expect(try store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
         fixture.now += 8 * 86_400_000
-        pipeline.mqttTick()
+        pipeline.tick()
         let remaining = try store.changes(after: 0, limit: 100)
         #expect(!remaining.contains { $0.action == "raised" })
         #expect(try store.outboxCount() == 0)
@@ -418,18 +418,18 @@ import Testing
         let fixture = try Fixture()
         fixture.configuration.changeRetentionSeconds = 3_600
         let pipeline = try fixture.pipeline(ruleSet: try Self.compiledSmokeRule())
-        try pipeline.mqttDidReceive([Self.alarm(1)])
+        try pipeline.ingest([Self.alarm(1)])
         let store = try fixture.store()
         let pending = try store.outboxCount()
         #expect(pending > 0)
         fixture.now += 2 * 3_600_000
-        pipeline.mqttTick()
+        pipeline.tick()
         #expect(try store.outboxCount() >= pending)
         #expect(try store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
         // Once published, the old change goes at the next housekeeping.
         try store.markOutboxSent(ids: try store.pendingOutbox(limit: 100).map(\.id))
         fixture.now += IngestPipeline.housekeepingIntervalMillis
-        pipeline.mqttTick()
+        pipeline.tick()
         #expect(try !store.changes(after: 0, limit: 100).contains { $0.action == "raised" })
     }
 }

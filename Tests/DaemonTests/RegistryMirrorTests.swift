@@ -166,9 +166,11 @@ import Testing
         let large = Self.smokeAlarms(RegistryMirrorService.rowsPerTransaction * 2 + 17, community: "c01")
         let store = try EventStore(path: fixture.configuration.databasePath, options: fixture.configuration.storeOptions)
         try Self.whileRunning(service) {
-            // The pipeline only asks; the service writes.
+            // A pipeline of lookoutd leaves the registry to the service (its owner asks for it).
             _ = try IngestPipeline(configuration: fixture.configuration, store: store, ruleSet: RuleSet(), registry: large,
-                                   log: log, clock: { fixture.now }, registryMirror: service)
+                                   log: log, clock: { fixture.now }, mirrorsRegistry: false)
+            #expect(try fixture.store().registryMirrorFingerprint() == nil)
+            service.request(large, at: fixture.now)
             try Self.waitForMirrors(service, 1)
             let devices = try fixture.devices()
             #expect(devices.count == large.count)

@@ -19,7 +19,7 @@ final class NotificationService: Service, @unchecked Sendable {
     private let openStore: () throws -> EventStore
     private let log: Logger
     private let clock: @Sendable () -> Millis
-    private let stopRequested = Atomic<Bool>(false)
+    private let stop = StopSignal()
 
     init(state: NotificationState, log: Logger, clock: @escaping @Sendable () -> Millis = { EventStore.nowMillis() },
          openStore: @escaping () throws -> EventStore) {
@@ -29,9 +29,9 @@ final class NotificationService: Service, @unchecked Sendable {
         self.openStore = openStore
     }
 
-    func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
+    func shutdown() { stop.fire() }
 
-    private var stopping: Bool { stopRequested.load(ordering: .sequentiallyConsistent) }
+    private var stopping: Bool { stop.isSet }
 
     /// A command that ran on a notifier's worker, waiting for the runner thread to record its outcome.
     private struct Finished {
@@ -234,9 +234,13 @@ final class NotificationService: Service, @unchecked Sendable {
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
     }
 
-    /// Sleeps up to `seconds`, waking early on shutdown (unless `evenWhenStopping`: waiting for the workers).
+    /// Waits up to `seconds`, waking at once on shutdown (unless `evenWhenStopping`: waiting for the workers,
+    /// which hand their outcomes over through `finished`).
     private func pause(_ seconds: Double, evenWhenStopping: Bool = false) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while (evenWhenStopping || !stopping) && Date() < deadline { usleep(20_000) }
+        if evenWhenStopping {
+            Thread.sleep(forTimeInterval: seconds)
+        } else {
+            stop.wait(seconds: seconds)
+        }
     }
 }

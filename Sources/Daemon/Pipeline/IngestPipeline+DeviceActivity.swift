@@ -18,7 +18,7 @@ extension IngestPipeline {
     /// Starts a round when the status interval has passed, and writes the round's next chunk.
     func flushDeviceActivityIfDue(now: Millis) {
         if deviceActivityRound.isEmpty {
-            guard now >= nextDeviceActivityFlush, !pendingDeviceActivity.isEmpty else { return }
+            guard duties.isDue(.deviceActivity, at: now), !pendingDeviceActivity.isEmpty else { return }
             // In key order: consecutive upserts land on the same B-tree pages.
             deviceActivityRound = pendingDeviceActivity.keys.sorted(by: >)
             deviceActivityRoundTime = .zero
@@ -28,7 +28,7 @@ extension IngestPipeline {
         guard writeDeviceActivity(of: chunk) else {
             // Kept in memory; the next round retries after an interval (a full disk, say).
             deviceActivityRound = []
-            nextDeviceActivityFlush = now + Millis(configuration.statusIntervalSeconds * 1000)
+            duties.restart(.deviceActivity, at: now)
             return
         }
         deviceActivityRound.removeLast(chunk.count)
@@ -36,7 +36,7 @@ extension IngestPipeline {
         guard deviceActivityRound.isEmpty else { return }
         let took = deviceActivityRoundTime.components
         let tookMillis = took.seconds * 1000 + took.attoseconds / 1_000_000_000_000_000
-        nextDeviceActivityFlush = now + max(Millis(configuration.statusIntervalSeconds * 1000), 19 * tookMillis)
+        duties.postpone(.deviceActivity, until: now + max(duties.interval(of: .deviceActivity), 19 * tookMillis))
     }
 
     /// Writes all the coalesced device activity now (the daemon calls this at shutdown, on the loop thread or

@@ -9,8 +9,7 @@ extension IngestPipeline {
 
     /// Runs `housekeep(now:)` when due (at the first tick, then every `housekeepingIntervalMillis`).
     func housekeepIfDue(now: Millis) {
-        guard now >= nextHousekeeping else { return }
-        nextHousekeeping = now + Self.housekeepingIntervalMillis
+        guard duties.take(.housekeeping, at: now) else { return }
         do {
             let pruned = try housekeep(now: now)
             if pruned.outbox > 0 || pruned.changes > 0 {

@@ -113,7 +113,7 @@ extension IngestPipeline {
         if tally.count >= configuration.implausibleCount {
             tally = ImplausibleTally(since: now)
             let place = record.address.isEmpty ? record.id : "\(record.address) (\(record.id))"
-            work.actions.append(RuleAction(
+            var action = RuleAction(
                 effect: .raise, rule: Self.implausibleDataRule, eventKey: "\(Self.implausibleDataRule)/\(record.id)",
                 deviceID: record.id, kind: record.kind.isEmpty ? kind : record.kind, level: .green, title: "Implausible data from \(place)",
                 description: "\(configuration.implausibleCount) message(s) within \(formatDuration(Double(configuration.implausibleWindowSeconds)))"
@@ -121,15 +121,16 @@ extension IngestPipeline {
                     + " those values or messages were rejected and the rules did not see them."
                     + " Check the sensor and its configuration (lookout rejects). Last: \(detail)",
                 teams: record.grid.isEmpty ? [] : [record.grid], payloadText: String(decoding: message.payload, as: UTF8.self),
-                topic: message.topic, at: now))
+                topic: message.topic, at: now)
+            action.device = record
+            work.actions.append(action)
         }
         implausibleTallies[record.id] = tally
     }
 
     /// Forgets tallies whose window has passed (once a minute): they are bounded by the registry anyway.
     func pruneImplausibleTallies(now: Millis) {
-        guard now >= nextTallyPrune else { return }
-        nextTallyPrune = now + 60_000
+        guard duties.take(.tallyPrune, at: now) else { return }
         let window = configuration.implausibleWindowSeconds * 1000
         implausibleTallies = implausibleTallies.filter { now - $0.value.since <= window }
     }
@@ -149,7 +150,7 @@ extension IngestPipeline {
     /// or a registered device. It keeps the raising rule's `life_safety`, so silences treat it as that rule's event.
     func foldedTrigger(for action: RuleAction) -> EventTrigger? {
         guard !registryCommunities.isEmpty, action.group.isEmpty, !action.deviceID.isEmpty,
-              engine.record(of: action.deviceID) == nil else { return nil }
+              action.device == nil else { return nil }
         // Per community only for the registry's communities: the topic is the sender's to choose.
         let community = configuration.layout.matchSegments(action.topic)?["community"]
             .flatMap { registryCommunities.contains($0) ? $0 : nil }

@@ -35,8 +35,7 @@ extension IngestPipeline {
 
     /// Writes the topic states once per status interval.
     func flushTopicStatesIfDue(now: Millis) {
-        guard now >= nextTopicStateFlush else { return }
-        nextTopicStateFlush = now + Millis(configuration.statusIntervalSeconds * 1000)
+        guard duties.take(.topicStates, at: now) else { return }
         flushTopicStates(now: now)
     }
 

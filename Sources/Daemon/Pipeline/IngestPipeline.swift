@@ -8,12 +8,12 @@ import Rules
 /// mirror (last seen, online, battery) is display data: coalesced in memory and written at most once per
 /// status interval and at shutdown (see `IngestPipeline+DeviceActivity.swift`).
 ///
-/// Runs entirely on the MQTT loop thread (`MQTTConsumer` calls). `mqttDidReceive` returns only after the
-/// commit, so the broker gets its acknowledgements only for durable effects; when the commit fails it throws,
+/// Runs entirely on the MQTT loop thread: `IngestService`, the MQTT consumer, owns it and calls `ingest` for
+/// every batch and `tick` for periodic duties (nothing calls back up). `ingest` returns only after the commit, so the broker gets its acknowledgements only for durable effects; when the commit fails it throws,
 /// the connection drops without acknowledging, the engine is rebuilt from the last committed state and the
 /// broker redelivers (the MQTT client reconnects with backoff). Malformed input never throws: it is counted
 /// by reason and sampled into the store.
-public final class IngestPipeline: MQTTConsumer {
+public final class IngestPipeline {
     /// Counters for status and metrics.
     public private(set) var counters = PipelineCounters()
     /// The rules in force.
@@ -24,15 +24,6 @@ public final class IngestPipeline: MQTTConsumer {
     public private(set) var isConnected = false
     /// When the connection last changed state (0: never connected).
     public private(set) var connectionChangedAt: Millis = 0
-    /// Called on the loop thread after every `mqttTick` (status, watchdog, reload).
-    public var afterTick: (() -> Void)?
-    /// Called on the loop thread when the connection comes up; the argument is true for the first time.
-    public var onConnect: ((Bool) -> Void)?
-    /// Called on the loop thread when the connection is lost, with the reason.
-    public var onDisconnect: ((String) -> Void)?
-    /// Whether the daemon is stopping (then the disconnect that follows is expected, not a warning).
-    /// May be called from the loop thread; set it before `run`.
-    public var isStopping: () -> Bool = { false }
 
     let configuration: DaemonConfiguration
     let store: EventStore
@@ -47,17 +38,13 @@ public final class IngestPipeline: MQTTConsumer {
     var registryCommunities: Set<String> = []
     /// Rejected values per registered device towards its `implausible_data` event (see `IngestPipeline+Input.swift`).
     var implausibleTallies: [String: ImplausibleTally] = [:]
-    /// When `implausibleTallies` is next pruned.
-    var nextTallyPrune: Millis = 0
     /// Device ids each folded event is known to keep, by event id (see `IngestPipeline+Input.swift`).
     var foldedSenders: [String: Set<String>] = [:]
     private var engineNeedsRestore = false
     private var commitFailureStreak = 0
-    private var nextEscalationCheck: Millis = 0
-    private var nextAwayRefresh: Millis = 0
-    /// When the next pruning of the change feed and outbox is due (see `IngestPipeline+Housekeeping.swift`).
-    var nextHousekeeping: Millis = 0
-    private var nextTimerRetry: Millis = 0
+    /// When each periodic duty of `tick` is next due.
+    var duties: DutySchedule<Duty>
+    /// The current backoff of rule timers after a failed commit (0: none).
     private var timerRetryDelay: Millis = 0
     private var hasConnectedBefore = false
     /// Whether the broker may still be resending what it sent before the connection (re)started: from a connect
@@ -70,12 +57,8 @@ public final class IngestPipeline: MQTTConsumer {
     /// The last message of each topic processed since the topic states were last written, by topic hash
     /// (see `IngestPipeline+Retained.swift`).
     var pendingTopicStates: [UInt64: PendingTopicState] = [:]
-    /// When the topic states are written next.
-    var nextTopicStateFlush: Millis = 0
     /// Number of the batch being read (a status message's online state holds against the rest of its batch).
     var batchSerial: UInt64 = 0
-    /// When the next round of writing the devices mirror starts.
-    var nextDeviceActivityFlush: Millis = 0
     /// Devices still to be written in the current round, last first (see `IngestPipeline+DeviceActivity.swift`).
     var deviceActivityRound: [String] = []
     /// Time spent writing in the current round.
@@ -89,9 +72,10 @@ public final class IngestPipeline: MQTTConsumer {
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
     private var retiredRuleCounters: [String: RuleCounters] = [:]
     private var retiredEngineCounters = EngineCounters()
+    /// Whether this pipeline writes the registry into the devices table itself (else its owner has it written
+    /// from a thread of its own, `RegistryMirrorService`).
+    private let mirrorsRegistry: Bool
     /// Levels of the hand-off topic pattern (`lookout`, `events`, `{level}`, `{id}`).
-    /// Writes the registry into the devices table from a thread of its own (nil: at once, on this thread).
-    private let registryMirror: RegistryMirrorService?
     private lazy var handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
@@ -100,20 +84,21 @@ public final class IngestPipeline: MQTTConsumer {
     public convenience init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
                             log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
         try self.init(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log,
-                      clock: clock, registryMirror: nil)
+                      clock: clock, mirrorsRegistry: true)
     }
 
-    /// Builds the pipeline as lookoutd does: `registryMirror` (when given) writes the registry into the devices
-    /// table from its own thread, so start-up does not wait for it.
+    /// Builds the pipeline as lookoutd does with `mirrorsRegistry` false: its owner has the registry written into
+    /// the devices table from a thread of its own, so start-up and reloads do not wait for it.
     init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
-         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock, registryMirror: RegistryMirrorService?) throws {
+         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock, mirrorsRegistry: Bool) throws {
         self.configuration = configuration
         self.store = store
         self.log = log
         self.clock = clock
-        self.registryMirror = registryMirror
+        self.mirrorsRegistry = mirrorsRegistry
         self.segmentSlots = KeySegmentSlots(configuration.layout)
         let now = clock()
+        self.duties = DutySchedule { Self.interval(of: $0, configuration) }
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
         self.registryCommunities = Set(registry.devices.values.map(\.community))
         self.fingerprints = FingerprintMemory(window: configuration.dedupWindowSeconds * 1000, now: now)
@@ -122,27 +107,50 @@ public final class IngestPipeline: MQTTConsumer {
         ruleStateLogSince = now
         fingerprints.insert(try store.recentMessageFingerprints(since: 0))
         for batch in try store.newestMessageBatches(limit: FingerprintMemory.keptBatches) { fingerprints.insertBatch(batch) }
-        try mirror(registry, at: now)
+        if mirrorsRegistry { try store.mirrorRegistry(registry, at: now) }
     }
 
-    /// Writes `registry` into the devices table: through `registryMirror` when there is one, else at once.
-    private func mirror(_ registry: DeviceRegistry, at now: Millis) throws {
-        if let registryMirror {
-            registryMirror.request(registry, at: now)
-        } else {
-            try store.mirrorRegistry(registry, at: now)
+    /// The periodic duties of `tick`.
+    enum Duty: Int, CaseIterable {
+        /// Rule timers (every tick; backed off after a failed commit).
+        case timers
+        /// Escalation deadlines and ended silences.
+        case escalations
+        /// Reading away notes into the engine.
+        case awayNotes
+        /// Forgetting `implausible_data` tallies whose window has passed.
+        case tallyPrune
+        /// Pruning the change feed and outbox (`IngestPipeline+Housekeeping.swift`).
+        case housekeeping
+        /// Writing the last message of each topic (`IngestPipeline+Retained.swift`).
+        case topicStates
+        /// Starting a round of writing the devices mirror (`IngestPipeline+DeviceActivity.swift`).
+        case deviceActivity
+    }
+
+    /// How often each duty recurs, in milliseconds.
+    static func interval(of duty: Duty, _ configuration: DaemonConfiguration) -> Millis {
+        switch duty {
+        case .timers: 0
+        case .escalations: 1_000
+        case .awayNotes: 30_000
+        case .tallyPrune: 60_000
+        case .housekeeping: housekeepingIntervalMillis
+        case .topicStates, .deviceActivity: Millis(configuration.statusIntervalSeconds * 1000)
         }
     }
 
-    /// Seconds between `mqttTick` calls in lookoutd (timers, escalations, device mirror, folding).
+    /// Seconds between `tick` calls in lookoutd (timers, escalations, device mirror, folding).
     public static let tickIntervalSeconds = 0.2
 
     /// Milliseconds since the epoch from the system clock.
     public static func wallClock() -> Millis { Millis(Date().timeIntervalSince1970 * 1000) }
 
-    // MARK: MQTTConsumer
+    // MARK: Broker connection, batches and ticks (called by the owner on the loop thread)
 
-    public func mqttDidConnect(sessionPresent: Bool) {
+    /// The connection is up and subscribed. Returns whether it is the first connection since start.
+    @discardableResult
+    public func connected(sessionPresent: Bool) -> Bool {
         let first = !hasConnectedBefore
         if hasConnectedBefore { counters.brokerReconnects += 1 }
         hasConnectedBefore = true
@@ -154,13 +162,14 @@ public final class IngestPipeline: MQTTConsumer {
         // While commits fail, every retry is a reconnect for redelivery: the streak's own lines (failed, succeed
         // again) tell the story, one reconnect line per retry would bury it.
         if commitFailureStreak > 0 { log.debug(line) } else { log.info(line) }
-        onConnect?(first)
+        return first
     }
 
-    public func mqttDidDisconnect(reason: String) {
+    /// The connection went down; `stopping` when the daemon is stopping (then it is expected, not a warning).
+    public func disconnected(reason: String, stopping: Bool) {
         isConnected = false
         connectionChangedAt = clock()
-        if isStopping() {
+        if stopping {
             log.info("disconnected from the broker")
             return
         }
@@ -169,128 +178,165 @@ public final class IngestPipeline: MQTTConsumer {
         } else {
             log.warning("broker connection lost: \(reason); reconnecting")
         }
-        onDisconnect?(reason)
     }
 
-    public func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+    /// Processes one batch read from the broker and commits it; throws when the commit failed (then nothing of
+    /// the batch may be acknowledged: the broker redelivers it).
+    public func ingest(_ batch: [MQTTMessage]) throws {
         let now = clock()
         try restoreEngineIfNeeded(now: now)
         counters.countReceived(batch.count, at: now)
         var work = BatchWork()
         batchSerial &+= 1
         var inBatch = FingerprintSet(minimumCapacity: batch.count)
-        for message in batch {
-            let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
-            let fingerprint = hashes.message
-            // What counts as the same message (docs/developers.md, "Delivery guarantees"). Without a plausible `ts`: the same
-            // topic, payload and packet identifier, read in the broker's resend burst after a (re)connect, the
-            // only place a redelivery can be; the same payload at any other moment is a new occurrence. With
-            // one: the same topic and payload (so the same `ts`), whenever it comes (below).
-            let delivery = deliveryKey(fingerprint, packetID: message.packetID)
-            if message.qos > 0 && (message.mayBeRedelivery || resendBurstOpen) {
-                // A resend of a reading with a `ts` is known by its payload (checked below as well).
-                if fingerprints.contains(delivery) || fingerprints.contains(fingerprint) {
-                    work.duplicates += 1
-                    continue
-                }
-                resendBurstOpen = false
-            }
-            if isOwnHandoff(message.topic) {
-                work.ownHandoff += 1
-                continue
-            }
-            work.fingerprints.append(delivery)
-            guard let segments = configuration.layout.matchSegments(message.topic) else {
-                work.reject("unknown_topic", message, at: now)
-                continue
-            }
-            let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
-            let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
-            let lookup = deviceID.isEmpty ? nil : engine.lookUp(deviceID)
-            let record = lookup?.record
-            let kindIndex: Int?
-            switch checkTopic(segments, record: record) {
-            case .accept(let index):
-                kindIndex = index
-            case .reject(let reason, let detail, let contradicted):
-                work.reject(reason, message, at: now, deviceID: deviceID, detail: detail)
-                noteRejected(deviceID, kind: kind, reason: reason, registered: record != nil, at: now)
-                // A registered device that keeps sending on a topic its registry entry contradicts is misconfigured
-                // (or impersonated): like impossible values, it counts towards the device's `implausible_data`.
-                if let contradicted { countImplausible(contradicted, kind: kind, detail: detail, message: message, work: &work, at: now) }
-                continue
-            }
-            var payload: JSONObject
-            do {
-                payload = try JSONParser.parseObject(message.payload, limits: configuration.jsonLimits)
-            } catch {
-                work.reject(error.reason, message, at: now, deviceID: deviceID)
-                noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
-                continue
-            }
-            var fieldsRejected = false
-            if let kindIndex {
-                let violations = configuration.payloadSchema.violations(in: payload, kind: kindIndex)
-                if !violations.isEmpty {
-                    fieldsRejected = true
-                    rejectFields(violations, from: &payload, of: message, deviceID: deviceID, kind: kind, record: record,
-                                 work: &work, at: now)
-                }
-            }
-            var deviceTime: EpochMillis?
-            switch configuration.deviceTime.reading(of: payload, receivedAt: now, retained: message.retained) {
-            case .absent:
-                break
-            case .plausible(let time):
-                if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
-                    work.fingerprints.removeLast()
-                    work.duplicates += 1
-                    continue
-                }
-                work.fingerprints[work.fingerprints.count - 1] = fingerprint
-                deviceTime = time
-            case .implausible(let why):
-                // Like a field out of range: counted and sampled, the rest evaluated on the time of arrival (a
-                // smoke alarm from a detector whose clock was reset is still a smoke alarm).
-                work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
-                noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
-                payload.fields.removeAll { $0.key == "ts" }
-                // A clock that keeps lying is implausible data like any other value (once per message).
-                if let record, !fieldsRejected {
-                    countImplausible(record, kind: kind, detail: why, message: message, work: &work, at: now)
-                }
-            }
-            if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
-                work.fingerprints.removeLast()
-                work.retainedKnown += 1
-                continue
-            }
-            var inbound = InboundMessage(topic: message.topic, segments: segments, payload: payload,
-                                         payloadBytes: message.payload, receivedAt: now)
-            inbound.deviceTime = deviceTime
-            inbound.retained = message.retained
-            let firstAction = work.actions.count
-            work.actions.append(contentsOf: engine.process(inbound, device: lookup))
-            // A raise by this very message keeps the device time just read: `deviceTime(ofPayload:)` would parse the
-            // payload again and judge it at the same time (retained: false), so only where that gives the same.
-            if !message.retained, !fieldsRejected {
-                for index in firstAction..<work.actions.count where work.actions[index].effect == .raise
-                    && Self.isText(work.actions[index].payloadText, of: message.payload) {
-                    work.payloadDeviceTimes[index] = deviceTime
-                }
-            }
-            // After the engine: its device look-up has just touched what `noteActivity` asks it.
-            if noteActivity(deviceID, kind: kind, segments: segments, payload: payload, registered: record != nil, at: now) {
-                noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
-            }
-            work.processed += 1
-        }
+        for message in batch { try read(message, at: now, into: &work, inBatch: &inBatch) }
         try commit(work, now: now)
     }
 
-    public func mqttTick() {
+    /// One message of a batch: de-duplication, topic, payload, device time, then the rules. What it does to
+    /// the store goes into `work`; a message that is skipped or rejected is counted there.
+    private func read(_ message: MQTTMessage, at now: Millis, into work: inout BatchWork, inBatch: inout FingerprintSet) throws {
+        let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
+        let fingerprint = hashes.message
+        guard isNewDelivery(message, fingerprint: fingerprint, work: &work) else { return }
+        guard let segments = configuration.layout.matchSegments(message.topic) else {
+            work.reject("unknown_topic", message, at: now)
+            return
+        }
+        let deviceID = segments.value("device", slot: segmentSlots.device) ?? ""
+        let kind = segments.value("kind", slot: segmentSlots.kind) ?? ""
+        let lookup = deviceID.isEmpty ? nil : engine.lookUp(deviceID)
+        let record = lookup?.record
+        guard var decoded = decode(message, segments: segments, deviceID: deviceID, kind: kind, record: record,
+                                   work: &work, at: now) else { return }
+        guard let deviceTime = readDeviceTime(of: message, fingerprint: fingerprint, decoded: &decoded, deviceID: deviceID,
+                                              kind: kind, record: record, work: &work, inBatch: &inBatch, at: now) else { return }
+        if message.retained, try isKnownRetained(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime) {
+            work.fingerprints.removeLast()
+            work.retainedKnown += 1
+            return
+        }
+        var inbound = InboundMessage(topic: message.topic, segments: segments, payload: decoded.payload,
+                                     payloadBytes: message.payload, receivedAt: now)
+        inbound.deviceTime = deviceTime
+        inbound.retained = message.retained
+        let firstAction = work.actions.count
+        work.actions.append(contentsOf: engine.process(inbound, device: lookup))
+        // A raise by this very message keeps the device time just read: `deviceTime(ofPayload:)` would parse the
+        // payload again and judge it at the same time (retained: false), so only where that gives the same.
+        if !message.retained, !decoded.fieldsRejected {
+            for index in firstAction..<work.actions.count where work.actions[index].effect == .raise
+                && Self.isText(work.actions[index].payloadText, of: message.payload) {
+                work.payloadDeviceTimes[index] = deviceTime
+            }
+        }
+        if noteActivity(deviceID, kind: kind, segments: segments, payload: decoded.payload, registered: record != nil, at: now) {
+            noteTopicState(topicHash: hashes.topic, fingerprint: fingerprint, deviceTime: deviceTime)
+        }
+        work.processed += 1
+    }
+
+    /// Whether a message is to be read: not a redelivery of one already committed, not our own hand-off. A
+    /// message to be read has its delivery key added to `work.fingerprints` (the last one, replaced below by
+    /// its payload fingerprint when it has a plausible `ts`).
+    private func isNewDelivery(_ message: MQTTMessage, fingerprint: UInt64, work: inout BatchWork) -> Bool {
+        // What counts as the same message (docs/developers.md, "Delivery guarantees"). Without a plausible `ts`: the same
+        // topic, payload and packet identifier, read in the broker's resend burst after a (re)connect, the
+        // only place a redelivery can be; the same payload at any other moment is a new occurrence. With
+        // one: the same topic and payload (so the same `ts`), whenever it comes (`readDeviceTime`).
+        let delivery = deliveryKey(fingerprint, packetID: message.packetID)
+        if message.qos > 0 && (message.mayBeRedelivery || resendBurstOpen) {
+            // A resend of a reading with a `ts` is known by its payload (checked later as well).
+            if fingerprints.contains(delivery) || fingerprints.contains(fingerprint) {
+                work.duplicates += 1
+                return false
+            }
+            resendBurstOpen = false
+        }
+        if isOwnHandoff(message.topic) {
+            work.ownHandoff += 1
+            return false
+        }
+        work.fingerprints.append(delivery)
+        return true
+    }
+
+    /// A payload as decoded, with its rejected fields removed.
+    private struct DecodedPayload {
+        var payload: JSONObject
+        /// Whether fields were removed for a wrong type or an impossible value.
+        var fieldsRejected = false
+    }
+
+    /// The topic checked against the registry and the payload decoded within limits and checked against the
+    /// schema of its kind; nil when the message is rejected whole (counted and sampled in `work`).
+    private func decode(_ message: MQTTMessage, segments: TopicSegments, deviceID: String, kind: String, record: DeviceRecord?,
+                        work: inout BatchWork, at now: Millis) -> DecodedPayload? {
+        let kindIndex: Int?
+        switch checkTopic(segments, record: record) {
+        case .accept(let index):
+            kindIndex = index
+        case .reject(let reason, let detail, let contradicted):
+            work.reject(reason, message, at: now, deviceID: deviceID, detail: detail)
+            noteRejected(deviceID, kind: kind, reason: reason, registered: record != nil, at: now)
+            // A registered device that keeps sending on a topic its registry entry contradicts is misconfigured
+            // (or impersonated): like impossible values, it counts towards the device's `implausible_data`.
+            if let contradicted { countImplausible(contradicted, kind: kind, detail: detail, message: message, work: &work, at: now) }
+            return nil
+        }
+        var decoded: DecodedPayload
+        do {
+            decoded = DecodedPayload(payload: try JSONParser.parseObject(message.payload, limits: configuration.jsonLimits))
+        } catch {
+            work.reject(error.reason, message, at: now, deviceID: deviceID)
+            noteRejected(deviceID, kind: kind, reason: error.reason, registered: record != nil, at: now)
+            return nil
+        }
+        if let kindIndex {
+            let violations = configuration.payloadSchema.violations(in: decoded.payload, kind: kindIndex)
+            if !violations.isEmpty {
+                decoded.fieldsRejected = true
+                rejectFields(violations, from: &decoded.payload, of: message, deviceID: deviceID, kind: kind, record: record,
+                             work: &work, at: now)
+            }
+        }
+        return decoded
+    }
+
+    /// The device time of a decoded payload: `.some(nil)` without one (or with an implausible one, then removed
+    /// from the payload and counted), nil when the reading is one already read (a duplicate, counted in `work`).
+    private func readDeviceTime(of message: MQTTMessage, fingerprint: UInt64, decoded: inout DecodedPayload, deviceID: String,
+                                kind: String, record: DeviceRecord?, work: inout BatchWork, inBatch: inout FingerprintSet,
+                                at now: Millis) -> EpochMillis?? {
+        switch configuration.deviceTime.reading(of: decoded.payload, receivedAt: now, retained: message.retained) {
+        case .absent:
+            return .some(nil)
+        case .plausible(let time):
+            if fingerprints.contains(fingerprint) || !inBatch.insert(fingerprint) {
+                work.fingerprints.removeLast()
+                work.duplicates += 1
+                return nil
+            }
+            work.fingerprints[work.fingerprints.count - 1] = fingerprint
+            return .some(time)
+        case .implausible(let why):
+            // Like a field out of range: counted and sampled, the rest evaluated on the time of arrival (a
+            // smoke alarm from a detector whose clock was reset is still a smoke alarm).
+            work.reject(DeviceTimePolicy.rejectReason, message, at: now, deviceID: deviceID, detail: why)
+            noteRejected(deviceID, kind: kind, reason: DeviceTimePolicy.rejectReason, registered: record != nil, at: now)
+            decoded.payload.fields.removeAll { $0.key == "ts" }
+            // A clock that keeps lying is implausible data like any other value (once per message).
+            if let record, !decoded.fieldsRejected {
+                countImplausible(record, kind: kind, detail: why, message: message, work: &work, at: now)
+            }
+            return .some(nil)
+        }
+    }
+
+    /// The periodic duties: rule timers and escalations, away notes, the devices mirror, housekeeping.
+    public func tick() {
         let now = clock()
-        if now >= nextTimerRetry { runTimers(now: now) }
+        if duties.take(.timers, at: now) { runTimers(now: now) }
         rotateFingerprints(now: now)
         refreshAwayNotes(now: now)
         pruneImplausibleTallies(now: now)
@@ -298,7 +344,6 @@ public final class IngestPipeline: MQTTConsumer {
         flushTopicStatesIfDue(now: now)
         compactRuleStateIfDue(now: now)
         housekeepIfDue(now: now)
-        afterTick?()
     }
 
     /// Rule timers and escalations in one transaction; after a failed commit, retried with backoff.
@@ -307,30 +352,27 @@ public final class IngestPipeline: MQTTConsumer {
             try restoreEngineIfNeeded(now: now)
             var work = BatchWork()
             work.actions = engine.tick(now: now)
-            if now >= nextEscalationCheck {
-                work.checkEscalations = true
-                nextEscalationCheck = now + 1_000
-            }
+            work.checkEscalations = duties.take(.escalations, at: now)
             try commit(work, now: now)
             timerRetryDelay = 0
         } catch {
             // Logged and counted by `commit`; retried from the restored state after a growing delay.
             timerRetryDelay = min(max(timerRetryDelay * 2, 500), 30_000)
-            nextTimerRetry = now + timerRetryDelay
+            duties.postpone(.timers, until: now + timerRetryDelay)
         }
     }
 
     // MARK: Rules and registry
 
-    /// Replaces the rules (state of unchanged rules is kept by the engine).
-    public func replaceRules(_ ruleSet: RuleSet) { engine.replaceRules(ruleSet) }
-
-    /// Replaces the registry and mirrors it into the store.
-    public func replaceRegistry(_ registry: DeviceRegistry) throws {
+    /// Replaces rules and registry together, between two batches: rules compiled against a registry's columns
+    /// never run with another registry. The engine keeps the state of unchanged rules. Throws only when the
+    /// pipeline mirrors the registry itself and that write fails (rules and registry are in force then).
+    public func replace(ruleSet: RuleSet, registry: DeviceRegistry) throws {
+        engine.replaceRules(ruleSet)
         engine.replaceRegistry(registry)
         registryCommunities = Set(registry.devices.values.map(\.community))
         trackedUnknownDevices = trackedUnknownDevices.filter { registry[$0] == nil }
-        try mirror(registry, at: clock())
+        if mirrorsRegistry { try store.mirrorRegistry(registry, at: clock()) }
     }
 
     // MARK: Committing
@@ -520,12 +562,12 @@ public final class IngestPipeline: MQTTConsumer {
         if !action.group.isEmpty {
             // A group event concerns several devices: it says where the group is (the values it is keyed by, and
             // the grid and owner it is routed by), never one device's unit, address or resident.
-            let record = engine.registry[action.deviceID]
+            let record = action.device
             location = EventLocation(
                 community: action.groupFields["community"] ?? record?.community ?? "", building: action.groupFields["building"] ?? "",
                 unit: action.groupFields["unit"] ?? "", grid: action.groupFields["grid"] ?? record?.grid ?? "",
                 owner: action.groupFields["owner"] ?? record?.owner ?? "", registered: record != nil)
-        } else if let record = engine.registry[action.deviceID] {
+        } else if let record = action.device {
             location = EventLocation(
                 community: record.community, building: record.building, unit: record.unit, address: record.address,
                 grid: record.grid, owner: record.owner, residentName: record.residentName,
@@ -549,7 +591,7 @@ public final class IngestPipeline: MQTTConsumer {
             EscalationStep(afterMillis: step.afterMillis, condition: EscalationStep.Condition(rawValue: step.condition.rawValue) ?? .open,
                            level: step.level.map(EventLevel.init), teams: step.teams, reportIn: step.reportIn)
         }
-        if action.group.isEmpty { trigger.emergencyPhone = engine.registry[action.deviceID]?.emergencyPhone ?? "" }
+        if action.group.isEmpty { trigger.emergencyPhone = action.device?.emergencyPhone ?? "" }
         trigger.occurredAt = payloadDeviceTime ?? deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
         return trigger
     }
@@ -588,7 +630,8 @@ public final class IngestPipeline: MQTTConsumer {
     }
 
     /// Records that a device was heard from (last seen, online, battery), within the unknown-device cap.
-    /// Returns whether the device is tracked (registered, or an unregistered one within the cap).
+    /// Returns whether the device is tracked (registered, or an unregistered one within the cap). Needs nothing
+    /// of the engine: `registered` comes from the message's one look-up.
     @discardableResult
     private func noteActivity(_ device: String, kind: String, segments: TopicSegments, payload: JSONObject, registered: Bool,
                               at now: Millis) -> Bool {
@@ -637,7 +680,7 @@ public final class IngestPipeline: MQTTConsumer {
         engine = fresh
         engineNeedsRestore = false
         awayDevices = [:]
-        nextAwayRefresh = 0
+        duties.postpone(.awayNotes, until: 0)
         refreshAwayNotes(now: now)
     }
 
@@ -655,8 +698,7 @@ public final class IngestPipeline: MQTTConsumer {
     /// written, counts only when one resident has it: two residents of the same name are never merged (such a
     /// note is logged and applies to neither, so their absence checks still run).
     private func refreshAwayNotes(now: Millis) {
-        guard now >= nextAwayRefresh else { return }
-        nextAwayRefresh = now + 30_000
+        guard duties.take(.awayNotes, at: now) else { return }
         let notes: [AwayNote]
         do {
             notes = try store.listAwayNotes(now: now)

@@ -1,6 +1,5 @@
 import EventCore
 import Foundation
-import Synchronization
 
 /// Copies the database's write-ahead log into the database file from a thread and connection of its own,
 /// every `intervalSeconds`, so that the ingest thread never does it inside a batch commit (see
@@ -17,7 +16,7 @@ public final class CheckpointService: Service, @unchecked Sendable {
 
     private let openStore: () throws -> EventStore
     private let log: Logger
-    private let stopRequested = Atomic<Bool>(false)
+    private let stop = StopSignal()
 
     /// Creates the service; `openStore` opens its own connection to the database (on the service's thread).
     public init(log: Logger, openStore: @escaping () throws -> EventStore) {
@@ -26,15 +25,14 @@ public final class CheckpointService: Service, @unchecked Sendable {
     }
 
     /// Asks `run()` to make its last checkpoint and return.
-    public func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
+    public func shutdown() { stop.fire() }
 
     /// Checkpoints every `intervalSeconds` until `shutdown()`, then once more.
     public func run() throws {
         let store = try openStore()
-        while !stopRequested.load(ordering: .sequentiallyConsistent) {
+        repeat {
             checkpoint(store)
-            Thread.sleep(forTimeInterval: Self.intervalSeconds)
-        }
+        } while !stop.wait(seconds: Self.intervalSeconds)
         checkpoint(store)
     }
 

@@ -12,7 +12,7 @@ final class HandoffService: Service, @unchecked Sendable {
     private let configuration: DaemonConfiguration
     private let openStore: () throws -> EventStore
     private let log: Logger
-    private let stopRequested = Atomic<Bool>(false)
+    private let stop = StopSignal()
     /// Rows waiting, as last seen (-1 before the first look).
     let backlog = Atomic<Int>(-1)
 
@@ -22,9 +22,9 @@ final class HandoffService: Service, @unchecked Sendable {
         self.openStore = openStore
     }
 
-    func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
+    func shutdown() { stop.fire() }
 
-    private var stopping: Bool { stopRequested.load(ordering: .sequentiallyConsistent) }
+    private var stopping: Bool { stop.isSet }
 
     func run() throws {
         let store = try openStore()
@@ -39,7 +39,7 @@ final class HandoffService: Service, @unchecked Sendable {
                 backlog.store(try store.outboxCount(), ordering: .relaxed)
                 let pending = try store.pendingOutbox(limit: configuration.handoffBatch)
                 guard !pending.isEmpty else {
-                    pause(0.5)
+                    stop.wait(seconds: 0.5)
                     continue
                 }
                 if publisher == nil {
@@ -64,16 +64,10 @@ final class HandoffService: Service, @unchecked Sendable {
                 failing = true
                 publisher?.disconnect()
                 publisher = nil
-                pause(delay)
+                stop.wait(seconds: delay)
                 delay = min(delay * 2, configuration.broker.reconnectDelayMax)
             }
         }
         publisher?.disconnect()
-    }
-
-    /// Sleeps up to `seconds`, waking early on shutdown.
-    private func pause(_ seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !stopping && Date() < deadline { usleep(50_000) }
     }
 }

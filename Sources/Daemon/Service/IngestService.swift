@@ -5,29 +5,42 @@ import Rules
 import Synchronization
 import Vocabulary
 
-/// The intake: runs the MQTT loop with the pipeline as consumer, and on the loop thread handles reloads
-/// (SIGHUP), the status row and metrics file, and systemd notifications and watchdog pings.
-final class IngestService: Service, @unchecked Sendable {
+/// The intake: the MQTT consumer. It owns the pipeline and runs the MQTT loop; on the loop thread it hands the
+/// pipeline each batch and tick, and handles reloads (SIGHUP), the status row and metrics file, systemd
+/// notifications and watchdog pings. Calls go one way, from here down into the pipeline.
+final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     let name = "ingest"
-    private let configuration: DaemonConfiguration
+    let configuration: DaemonConfiguration
     private let connection: MQTTConnection
-    private let pipeline: IngestPipeline
-    private let store: EventStore
-    private let notifier: SystemdNotifier
-    private let log: Logger
+    let pipeline: IngestPipeline
+    let store: EventStore
+    let notifier: SystemdNotifier
+    let log: Logger
     private let startedAt: Millis
     private let handoffBacklog: () -> Int
-    private let notification: NotificationState
-    private var lastRuleErrors = 0
-    /// Errors of the last refused registry and notifier reloads (0: the last one was good), for status and metrics.
-    private var lastRegistryErrors = 0
-    private var lastNotifierErrors = 0
-    private var nextStatus: Millis = 0
-    private var nextWatchdog: Millis = 0
-    private let stopping = Atomic<Bool>(false)
+    let notification: NotificationState
+    /// Writes the registry into the devices table from a thread of its own (at start and after each reload).
+    let registryMirror: RegistryMirrorService
+    /// Errors of the last refused rule, registry and notifier reloads (0: the last one was good), for status and
+    /// metrics.
+    var lastRuleErrors = 0
+    var lastRegistryErrors = 0
+    var lastNotifierErrors = 0
+    /// A SIGHUP not yet acted on (one arrived while a reload was under way).
+    var reloadRequested = false
+    /// Whether a reload is being read and compiled off the loop thread.
+    var reloadInFlight = false
+    /// A reload read and compiled, waiting for the loop thread to swap it in.
+    let finishedReload = Mutex<FinishedReload?>(nil)
+    /// Where reloads are read and compiled, one at a time.
+    let reloadQueue = DispatchQueue(label: "lookoutd.reload")
+    /// When the status row and the watchdog ping are next due.
+    private var duties: DutySchedule<Duty>
+    private let stop = StopSignal()
 
     init(configuration: DaemonConfiguration, pipeline: IngestPipeline, store: EventStore, notifier: SystemdNotifier,
-         log: Logger, handoffBacklog: @escaping () -> Int, notification: NotificationState) throws(MQTTError) {
+         log: Logger, handoffBacklog: @escaping () -> Int, notification: NotificationState,
+         registryMirror: RegistryMirrorService) throws(MQTTError) {
         self.configuration = configuration
         self.connection = try MQTTConnection(options: configuration.broker)
         self.pipeline = pipeline
@@ -37,20 +50,23 @@ final class IngestService: Service, @unchecked Sendable {
         self.startedAt = pipeline.clock()
         self.handoffBacklog = handoffBacklog
         self.notification = notification
-        pipeline.afterTick = { [unowned self] in self.tick() }
-        pipeline.onConnect = { [unowned self] first in
-            if first {
-                // A status row (with the pid) before READY: `lookout status` can tell a running daemon that cannot
-                // write (a full disk) from one that is gone, even when the disk fills right after the start.
-                self.nextStatus = self.pipeline.clock() + Millis(self.configuration.statusIntervalSeconds * 1000)
-                self.writeStatus(stopping: false)
-                self.notifier.ready(status: "connected, \(self.pipeline.ruleSet.ruleNames.count) rules")
-            } else {
-                self.notifier.status("connected again")
+        self.registryMirror = registryMirror
+        let watchdogInterval = notifier.watchdogInterval
+        self.duties = DutySchedule { duty in
+            switch duty {
+            case .status: Millis(configuration.statusIntervalSeconds * 1000)
+            case .watchdog: watchdogInterval.map { Millis($0 * 1000) }
             }
         }
-        pipeline.isStopping = { [unowned self] in self.stopping.load(ordering: .sequentiallyConsistent) }
-        pipeline.onDisconnect = { [unowned self] reason in self.notifier.status("broker connection lost: \(reason)") }
+        registryMirror.request(pipeline.registry, at: startedAt)
+    }
+
+    /// The periodic duties of the service's ticks.
+    enum Duty: Int, CaseIterable {
+        /// The status row and metrics file.
+        case status
+        /// The systemd watchdog ping (never, without a watchdog).
+        case watchdog
     }
 
     func run() throws {
@@ -60,81 +76,50 @@ final class IngestService: Service, @unchecked Sendable {
             pipeline.compactRuleState(now: IngestPipeline.wallClock())
             writeStatus(stopping: true)
         }
-        try connection.run(subscriptions: subscriptions, consumer: pipeline, tickInterval: IngestPipeline.tickIntervalSeconds)
+        try connection.run(subscriptions: subscriptions, consumer: self, tickInterval: IngestPipeline.tickIntervalSeconds)
     }
 
     func shutdown() {
-        stopping.store(true, ordering: .sequentiallyConsistent)
+        stop.fire()
         connection.stop()
     }
 
-    /// Loop-thread duties after each pipeline tick.
-    private func tick() {
+    // MARK: MQTTConsumer (the loop thread)
+
+    func mqttDidConnect(sessionPresent: Bool) {
+        if pipeline.connected(sessionPresent: sessionPresent) {
+            // A status row (with the pid) before READY: `lookout status` can tell a running daemon that cannot
+            // write (a full disk) from one that is gone, even when the disk fills right after the start.
+            duties.restart(.status, at: pipeline.clock())
+            writeStatus(stopping: false)
+            notifier.ready(status: "connected, \(pipeline.ruleSet.ruleNames.count) rules")
+        } else {
+            notifier.status("connected again")
+        }
+    }
+
+    func mqttDidDisconnect(reason: String) {
+        let stopping = stop.isSet
+        pipeline.disconnected(reason: reason, stopping: stopping)
+        if !stopping { notifier.status("broker connection lost: \(reason)") }
+    }
+
+    func mqttDidReceive(_ batch: [MQTTMessage]) throws {
+        try pipeline.ingest(batch)
+    }
+
+    /// The pipeline's periodic duties, then the service's own.
+    func mqttTick() {
+        pipeline.tick()
         let now = pipeline.clock()
         // A flood's count is written when its window ends, even if the flood stopped with it.
         log.flushSuppressed()
-        if SignalState.takeReloadRequest() { reload() }
-        if let interval = notifier.watchdogInterval, now >= nextWatchdog {
-            notifier.watchdog()
-            nextWatchdog = now + Millis(interval * 1000)
-        }
-        if now >= nextStatus {
-            nextStatus = now + Millis(configuration.statusIntervalSeconds * 1000)
-            writeStatus(stopping: false)
-        }
+        reloadIfRequested()
+        if duties.take(.watchdog, at: now) { notifier.watchdog() }
+        if duties.take(.status, at: now) { writeStatus(stopping: false) }
     }
 
-    /// SIGHUP: compile everything first; swap in only what is good, keep the old otherwise.
-    private func reload() {
-        notifier.reloading()
-        log.info("reloading rules and registry (SIGHUP)")
-        let loaded = RuleLoader.load(configuration)
-        if let ruleSet = loaded.ruleSet {
-            pipeline.replaceRules(ruleSet)
-            lastRuleErrors = 0
-            log.info("rules reloaded: \(ruleSet.ruleNames.count) rules"
-                     + (loaded.ruleWarningCount > 0 ? ", \(loaded.ruleWarningCount) warning(s)" : ""))
-            if loaded.ruleWarningCount > 0 { logDiagnostics(loaded.renderedDiagnostics, level: .warning) }
-        } else {
-            lastRuleErrors = loaded.ruleErrorCount
-            log.error("rule reload refused, \(loaded.ruleErrorCount) error(s); keeping the \(pipeline.ruleSet.ruleNames.count) rules in force")
-            logDiagnostics(loaded.renderedDiagnostics, level: .error)
-        }
-        if let registry = loaded.registry {
-            do {
-                try pipeline.replaceRegistry(registry)
-                lastRegistryErrors = 0
-                log.info("registry reloaded: \(registry.count) devices")
-                for warning in registry.warnings { log.warning(warning.warningDescription) }
-            } catch {
-                log.error("registry reloaded but could not be mirrored into the database: \(error)")
-            }
-        } else {
-            lastRegistryErrors = max(loaded.registryErrors.count, 1)
-            log.error("registry reload refused; keeping the \(pipeline.registry.count) devices in force")
-            for line in loaded.registryErrors { log.error(line) }
-        }
-        reloadNotifiers()
-        notifier.ready(status: "reloaded, \(pipeline.ruleSet.ruleNames.count) rules")
-    }
-
-    /// SIGHUP: rereads the notifier configuration; one with errors keeps the one in force.
-    private func reloadNotifiers() {
-        guard let path = configuration.notifiersPath else { return }
-        do {
-            let loaded = try NotifierConfiguration.load(path: path)
-            notification.replace(loaded)
-            store.notificationPolicy = loaded.policy
-            lastNotifierErrors = 0
-            log.info("notifiers reloaded: \(loaded.notifiers.count) notifiers for \(loaded.teams.count) teams")
-        } catch {
-            lastNotifierErrors = max(error.issues.count, 1)
-            log.error("notifier reload refused, \(error.issues.count) error(s); keeping the \(notification.configuration.notifiers.count) notifiers in force")
-            for issue in error.issues { log.error(issue.description) }
-        }
-    }
-
-    private func logDiagnostics(_ rendered: String, level: LogLevel) {
+    func logDiagnostics(_ rendered: String, level: LogLevel) {
         for line in rendered.split(separator: "\n") { log.log(level, String(line)) }
     }
 

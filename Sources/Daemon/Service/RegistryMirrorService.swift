@@ -30,7 +30,7 @@ final class RegistryMirrorService: Service, @unchecked Sendable {
     private let openStore: () throws -> EventStore
     private let log: Logger
     private let pending = Mutex<Request?>(nil)
-    private let stopRequested = Atomic<Bool>(false)
+    private let stop = StopSignal()
     /// Completed mirrors (and registries found already mirrored), for tests and the log.
     let completed = Atomic<Int>(0)
 
@@ -46,13 +46,13 @@ final class RegistryMirrorService: Service, @unchecked Sendable {
         pending.withLock { $0 = Request(registry: registry, at: at) }
     }
 
-    func shutdown() { stopRequested.store(true, ordering: .sequentiallyConsistent) }
+    func shutdown() { stop.fire() }
 
     func run() throws {
         let store = try openStore()
         while !isStopping {
             guard let request = pending.withLock({ $0.take() }) else {
-                Thread.sleep(forTimeInterval: Self.pollSeconds)
+                stop.wait(seconds: Self.pollSeconds)
                 continue
             }
             do {
@@ -61,12 +61,12 @@ final class RegistryMirrorService: Service, @unchecked Sendable {
                 log.warning("could not write the registry into the devices table (retried in \(Int(Self.retrySeconds)) s): \(error)",
                             key: "registry-mirror")
                 pending.withLock { if $0 == nil { $0 = request } }
-                waitBeforeRetry()
+                stop.wait(seconds: Self.retrySeconds)
             }
         }
     }
 
-    private var isStopping: Bool { stopRequested.load(ordering: .sequentiallyConsistent) }
+    private var isStopping: Bool { stop.isSet }
     private var hasNewerRequest: Bool { pending.withLock { $0 != nil } }
 
     /// Mirrors `request` in several transactions. Returns false when it was cut short (a stop or a newer
@@ -86,11 +86,5 @@ final class RegistryMirrorService: Service, @unchecked Sendable {
         try store.finishRegistryMirror(rows, at: request.at, fingerprint: fingerprint)
         log.info("registry written into the devices table: \(rows.count) devices in \(started.duration(to: .now))")
         return true
-    }
-
-    /// Sleeps `retrySeconds`, returning early on a stop.
-    private func waitBeforeRetry() {
-        let deadline = ContinuousClock.now + .seconds(Self.retrySeconds)
-        while !isStopping, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: Self.pollSeconds) }
     }
 }

@@ -8,7 +8,8 @@ public protocol Service: AnyObject, Sendable {
     var name: String { get }
     /// Does the work; returns after `shutdown()` once everything is committed and closed.
     func run() throws
-    /// Asks `run()` to finish; returns at once. Safe from any thread.
+    /// Asks `run()` to finish; returns at once. Safe from any thread. Services fire a `StopSignal` here, which
+    /// their pauses wait on: a stop ends a pause at once, nothing sleeps and polls a flag.
     func shutdown()
 }
 
@@ -20,11 +21,31 @@ public final class ServiceGroup: Sendable {
     private let log: Logger
     private let finished: [OutcomeSlot]
 
-    /// Where a service thread leaves its outcome.
-    private final class OutcomeSlot: Sendable {
-        let outcome = Mutex<ServiceOutcome?>(nil)
-        func set(_ value: ServiceOutcome) { outcome.withLock { $0 = value } }
-        var value: ServiceOutcome? { outcome.withLock { $0 } }
+    /// Where a service thread leaves its outcome, waited for without polling.
+    private final class OutcomeSlot: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var outcome: ServiceOutcome?
+
+        func set(_ value: ServiceOutcome) {
+            condition.lock()
+            outcome = value
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        var value: ServiceOutcome? {
+            condition.lock()
+            defer { condition.unlock() }
+            return outcome
+        }
+
+        /// The outcome once there is one, or nil at `deadline`.
+        func wait(until deadline: Date) -> ServiceOutcome? {
+            condition.lock()
+            defer { condition.unlock() }
+            while outcome == nil && condition.wait(until: deadline) {}
+            return outcome
+        }
     }
 
     /// How a service's `run()` ended.
@@ -42,10 +63,11 @@ public final class ServiceGroup: Sendable {
         self.finished = services.map { _ in OutcomeSlot() }
     }
 
-    /// Starts every service and blocks until shutdown is complete. `poll` runs on the calling thread about
-    /// ten times a second (signal checks, reload requests). Returns whether every service stopped cleanly
-    /// within `timeout` seconds of the shutdown request.
-    public func run(timeout: Double, onShutdownRequested: () -> Void = {}, poll: () -> Void = {}) -> Bool {
+    /// Starts every service and blocks until shutdown is complete: the calling thread sleeps until a
+    /// termination signal or the end of a service wakes it (`SignalState.waitForWake`), then asks each service
+    /// to stop, last started first, and waits for it. Returns whether every service stopped cleanly within
+    /// `timeout` seconds of the shutdown request.
+    public func run(timeout: Double, onShutdownRequested: () -> Void = {}) -> Bool {
         for (index, service) in services.enumerated() {
             let slot = finished[index]
             let log = self.log
@@ -57,21 +79,20 @@ public final class ServiceGroup: Sendable {
                     log.error("\(service.name) failed: \(error)")
                     slot.set(.failed("\(error)"))
                 }
+                SignalState.wake()
             }
             thread.name = service.name
             thread.start()
         }
         while !SignalState.terminationRequested && !finished.contains(where: { $0.value != nil }) {
-            poll()
-            usleep(100_000)
+            SignalState.waitForWake()
         }
         onShutdownRequested()
         let deadline = Date().addingTimeInterval(timeout)
         var clean = true
         for (index, service) in services.enumerated().reversed() {
             service.shutdown()
-            while finished[index].value == nil && Date() < deadline { usleep(20_000) }
-            switch finished[index].value {
+            switch finished[index].wait(until: deadline) {
             case .returned: log.debug("\(service.name) stopped")
             case .failed: clean = false
             case nil:

@@ -33,6 +33,7 @@ extension RuleEngine {
             description: rule.presentation.description.render(in: &context), teams: teams, ackWithinSeconds: rule.deadlines.ackWithinSeconds,
             onsiteWithinSeconds: rule.deadlines.onsiteWithinSeconds, payloadText: payloadText, topic: topic, at: context.now)
         action.mergeWithinSeconds = rule.handling.mergeWithinMillis.map { $0 / 1000 }
+        action.device = context.device
         action.escalation = rule.fixedEscalation ?? rule.deadlines.escalation.map { $0.resolved(teams: Self.teams($0.teams, in: &context)) }
         return action
     }
@@ -54,8 +55,10 @@ extension RuleEngine {
     func raise(_ index: Int, _ rule: CompiledRule, _ action: RuleAction, _ state: inout RuleKeyState,
                        key: String, device: DeviceIndex?, _ actions: inout [RuleAction]) {
         var action = action
-        // From the rule in force, also for a raise built earlier (a `for` hold, restored state).
+        // From the rule in force, also for a raise built earlier (a `for` hold, restored state): its lifeSafety,
+        // and the record of the registry in force (a reload may have come in between).
         action.lifeSafety = rule.deadlines.lifeSafety
+        if let device { action.device = states.devices[Int(device)].record }
         actions.append(action)
         slots[index].counters.raised += 1
         state.pendingSince = nil
@@ -73,6 +76,8 @@ extension RuleEngine {
         state.lastRaise = action.at
         state.lastNotify = action.at
         state.action = action
+        // The state keeps the event's text, not a copy of the record (a reload replaces the record).
+        state.action?.device = nil
         if rule.handling.renotifyMillis != nil || rule.handling.clearAfterMillis != nil {
             if let device { slots[index].activeDevices.insert(device) } else { slots[index].activeGroups.insert(key) }
         }

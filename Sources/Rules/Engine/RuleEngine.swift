@@ -165,12 +165,6 @@ public final class RuleEngine {
         return actions
     }
 
-    /// The registry record of `deviceID`, nil when it is not registered: the look-up `isRegistered` makes, for
-    /// a caller that needs the record's community and kind too.
-    public func record(of deviceID: String) -> DeviceRecord? {
-        lookUp(deviceID).record
-    }
-
     /// Device `deviceID` as the engine knows it: its place in the state table (one hash look-up), the registry
     /// only for a device the table lacks. Valid until the engine next changes; `process(_:device:)` takes it, so a
     /// caller that checks the record before evaluating a message looks the device up once.

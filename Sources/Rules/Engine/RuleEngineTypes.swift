@@ -241,6 +241,10 @@ public struct RuleAction: Sendable, Equatable {
     /// `for` on an event raised as flapping. The event core then gives the event this raise's title and writes
     /// the reason on its `upgraded` timeline entry. Nil for a plain raise (not kept in saved state).
     public var upgradeReason: String? = nil
+    /// For a raise, the registry record of `deviceID` as the engine holds it when it emits the raise (nil: not
+    /// registered): the daemon places the event from it instead of looking the device up again. Not kept in
+    /// saved state, and not meaningful on other effects.
+    public var device: DeviceRecord? = nil
 
     /// Creates an action.
     public init(effect: Effect, rule: String, eventKey: String, deviceID: String, kind: String, group: String = "",
