@@ -8,6 +8,7 @@ import Glibc
 /// threads read and clear them at safe points.
 private let terminationRequests = Atomic<Int>(0)
 private let reloadRequests = Atomic<Int>(0)
+private let reloadSignals = Atomic<Int>(0)
 
 /// What the signal handlers record: SIGTERM/SIGINT ask for shutdown, SIGHUP for a reload.
 public enum SignalState {
@@ -22,7 +23,10 @@ public enum SignalState {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
         signal(SIGINT) { _ in terminationRequests.add(1, ordering: .sequentiallyConsistent) }
-        signal(SIGHUP) { _ in reloadRequests.add(1, ordering: .sequentiallyConsistent) }
+        signal(SIGHUP) { _ in
+            reloadRequests.add(1, ordering: .sequentiallyConsistent)
+            reloadSignals.add(1, ordering: .sequentiallyConsistent)
+        }
     }
 
     /// Whether shutdown was asked for (stays true).
@@ -30,6 +34,10 @@ public enum SignalState {
 
     /// Asks for shutdown from code (as SIGTERM would).
     public static func requestTermination() { terminationRequests.add(1, ordering: .sequentiallyConsistent) }
+
+    /// How many reloads were asked for since the start. A service other than the intake (which takes the requests
+    /// with `takeReloadRequest`) reloads what it owns when this changes (the staff API's directory).
+    public static var reloadGeneration: Int { reloadSignals.load(ordering: .sequentiallyConsistent) }
 
     /// Whether a reload was asked for since the last call; clears the request.
     public static func takeReloadRequest() -> Bool { reloadRequests.exchange(0, ordering: .sequentiallyConsistent) > 0 }
