@@ -169,7 +169,7 @@ final class APIService: Service, Sendable {
                       key: "api-audit")
             store.withLock { $0 = nil }
         } else if let error = outcome.response.error {
-            log.info("staff API: \(caller.described): \(request.operation) \(request.arguments["id"] ?? ""): \(error.code.rawValue): \(error.message)")
+            log.info("staff API: \(caller.described): \(request.operation) \(request.arguments["id"] ?? ""): \(error.message)")
         } else {
             log.debug("staff API: \(caller.described): \(request.operation) \(outcome.response.result?.event?.id ?? "") done")
         }

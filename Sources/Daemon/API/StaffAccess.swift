@@ -5,8 +5,8 @@ import Vocabulary
 /// Who may do what: the lowest role an operation needs for a given member, and the refusal that says so.
 ///
 /// - viewer: reads only.
-/// - staff: acts on events of their own teams (an event's teams: its rule's and those a step brought in), reports
-///   in for their own team, raises manual events.
+/// - staff: acts on events of their own teams (an event's teams: its rule's and those a step brought in) and on
+///   events of no team (manual reports), reports in for their own team, raises manual events.
 /// - supervisor: acts on every event; adds and removes silences within the policy; away notes.
 /// - admin: everything, including silences beyond the policy (`--force`).
 enum StaffAccess {
@@ -20,7 +20,8 @@ enum StaffAccess {
             guard let team else { return .staff }
             return member.teams.contains(team) ? .staff : .supervisor
         case .acknowledge, .dispatch, .onsite, .resolve, .close, .reopen, .note:
-            guard let eventTeams else { return .staff }
+            // An event no team is responsible for (a manual report) is any staff member's to take.
+            guard let eventTeams, !eventTeams.isEmpty else { return .staff }
             return eventTeams.contains(where: member.teams.contains) ? .staff : .supervisor
         case .report:
             return .staff
