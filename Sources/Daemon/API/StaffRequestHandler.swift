@@ -221,7 +221,7 @@ struct StaffRequestHandler {
             }
             description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
         }
-        if !note.isEmpty { description += (description.isEmpty ? "" : "\n") + note.prefix(1).uppercased() + note.dropFirst() }
+        if !note.isEmpty { description += (description.isEmpty ? "" : "\n") + note }
         return try store.report(kind: kind, level: level, location: location, deviceID: deviceID, title: title,
                                 description: description, actor: actor, at: now)
     }
