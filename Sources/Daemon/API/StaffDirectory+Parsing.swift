@@ -36,7 +36,6 @@ extension StaffDirectory {
         var current: Int?
         // After a header that was reported, its keys are not reported again.
         var skipping = false
-        var roleSet: Set<String> = []
         var seen: [String: Int] = [:]
         for (lineNumber, line) in ConfigLine.read(text) {
             func report(_ message: String) { issues.append(ConfigurationIssue(file: path, line: lineNumber, message: message)) }
@@ -98,7 +97,6 @@ extension StaffDirectory {
                         continue
                     }
                     members[index].role = role
-                    roleSet.insert(user)
                 case "teams":
                     let teams = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                     if let bad = teams.first(where: { !TeamName.isValid($0) }) {
@@ -117,7 +115,8 @@ extension StaffDirectory {
                 }
             }
         }
-        for member in members where !roleSet.contains(member.user) {
+        // A role line that was wrong has been reported already.
+        for member in members where seen["\(member.user).role"] == nil {
             issues.append(ConfigurationIssue(file: path, line: sectionLines[member.user] ?? 0,
                                              message: "user \(member.user) needs a role (viewer, staff, supervisor or admin)"))
         }
