@@ -24,11 +24,11 @@ final class CLIFixture {
     var socketPath: String { daemon?.socketPath ?? directory.file("api.sock") }
 
     /// Starts lookoutd on this database with the staff directory `staff` (default: the test runner is an admin) and
-    /// waits until it serves its API socket.
+    /// waits until it serves its API socket. `settings`: more lines of its configuration.
     @discardableResult
-    func startDaemon(staff: String = LookoutdProcess.runnerIsAdmin) throws -> LookoutdProcess {
+    func startDaemon(staff: String = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:]) throws -> LookoutdProcess {
         let daemon = try LookoutdProcess(brokerPort: try FreePort.find(), rules: .shipped, dataDirectory: directory.path,
-                                         staff: staff)
+                                         staff: staff, settings: settings)
         try daemon.startServing()
         self.daemon = daemon
         return daemon

@@ -167,6 +167,21 @@ import Testing
         #expect(check.stderr.contains("\(daemon.staffPath):3: error: 'no good' is not a valid team name"), "\(check.stderr)")
     }
 
+    @Test func aReopenThroughTheDaemonQueuesTheTeamsNotification() throws {
+        let fixture = try CLIFixture()
+        let notifiers = fixture.directory.file("notifiers.conf")
+        try "[notifier log]\ncommand = /bin/true\n\n[team fire]\nnotifier = log\n".write(toFile: notifiers, atomically: true, encoding: .utf8)
+        try fixture.startDaemon(settings: ["notify": ["notifiers": notifiers]])
+        let event = try fixture.raise("SD-0113", level: .red, teams: ["fire"])
+        #expect(try fixture.run(["resolve", event.id, "--note", "cooking smoke"]).status == 0)
+        let reopen = try fixture.run(["reopen", event.id, "--note", "smoke again"])
+        #expect(reopen.status == 0, "\(reopen.stderr)")
+        // The daemon's connection knows which teams have a notifier, as its intake does.
+        let queued = try ChildProcess.run("/usr/bin/sqlite3", [fixture.databasePath,
+                                                               "SELECT target || ' ' || reason FROM notifications WHERE event_id IS NOT NULL"])
+        #expect(queued.stdout.split(separator: "\n").contains("fire reopened"), "\(queued.stdout)\(queued.stderr)")
+    }
+
     @Test func expiredAndMalformedRequestsDoNotRunAndAreRecorded() throws {
         let fixture = try CLIFixture()
         let daemon = try fixture.startDaemon()

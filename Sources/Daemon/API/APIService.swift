@@ -26,13 +26,17 @@ final class APIService: Service, Sendable {
     private let handler: StaffRequestHandler
     private let log: Logger
     private let openStore: @Sendable () throws -> EventStore
+    private let notificationPolicy: @Sendable () -> NotificationPolicy
     private let directory: Mutex<StaffDirectory>
     private let store = Mutex<EventStore?>(nil)
     private let stopping = Atomic<Bool>(false)
     private let connections = Atomic<Int>(0)
 
     /// Serves `socketPath` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
+    /// `notificationPolicy`: which teams have a notifier now, so that a change staff make (a reopen) queues the
+    /// messages the intake's would.
     init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: Millis, log: Logger,
+         notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.socketPath = socketPath
         self.staffPath = staffPath
@@ -40,6 +44,7 @@ final class APIService: Service, Sendable {
         self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
         self.log = log
         self.openStore = openStore
+        self.notificationPolicy = notificationPolicy
     }
 
     func run() throws {
@@ -159,6 +164,7 @@ final class APIService: Service, Sendable {
         let outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
             do {
                 if store == nil { store = try openStore() }
+                store!.notificationPolicy = notificationPolicy()
                 return handler.handle(request, from: caller, directory: directory, store: store!, now: EventStore.nowMillis())
             } catch {
                 return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd cannot open the database: \(error)")), "\(error)")
