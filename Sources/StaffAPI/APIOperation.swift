@@ -29,12 +29,19 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     case awayAdd = "away_add"
     /// End an away note early. Arguments: `away` (its id).
     case awayRemove = "away_remove"
+    /// List events (`lookout events`). Arguments: `filter` (an `EventFilter` as JSON).
+    case events
+    /// One event with its timeline, teams and senders (`lookout show`). Arguments: `id`.
+    case show
 
     /// Whether the operation changes one existing event (the event is the `id` argument).
     public var actsOnEvent: Bool {
         switch self {
         case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
-        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove: return false
+        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show: return false
         }
     }
+
+    /// Whether the operation only reads.
+    public var isRead: Bool { self == .events || self == .show }
 }

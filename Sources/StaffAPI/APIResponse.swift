@@ -38,6 +38,20 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var silence: Silence?
     /// The away note added.
     public var away: AwayNote?
+    /// `events`: the events found (at most the filter's limit).
+    public var events: [EventRecord]?
+    /// `events`: how many events match the filter in all (more than `events` holds when the limit cut the list).
+    public var matching: Int?
+    /// `events` of a filter that leaves silenced events out: how many such events it left out.
+    public var silencedLeftOut: Int?
+    /// `show`: the event's timeline, oldest first.
+    public var timeline: [TimelineEntry]?
+    /// `show`: its teams, with when each was brought in and reported in.
+    public var teams: [EventTeam]?
+    /// `show`: the first devices of an event that folds alarms of unregistered devices.
+    public var senders: [String]?
+    /// `show`: the registry's structured emergency phone kept with the event.
+    public var emergencyPhone: String?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -50,8 +64,10 @@ public struct APIResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, event, silence, away
+        case actor, event, silence, away, events, matching, timeline, teams, senders
         case onBehalfOf = "on_behalf_of"
+        case silencedLeftOut = "silenced_left_out"
+        case emergencyPhone = "emergency_phone"
     }
 }
 

@@ -7,6 +7,7 @@ import Testing
 @Suite struct EventCommandsTests {
     @Test func eventsTableListsRedFirstThenNewest() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let green = try fixture.raise("SD-0001", level: .green, minutesAgo: 180)
         let oldYellow = try fixture.raise("SD-0002", level: .yellow, minutesAgo: 120)
         let red = try fixture.raise("SD-0003", level: .red, minutesAgo: 60)
@@ -24,6 +25,7 @@ import Testing
 
     @Test func eventsFiltersByLevelAndLimit() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         try fixture.raise("SD-0001", level: .green)
         let red = try fixture.raise("SD-0002", level: .red)
         try fixture.raise("SD-0003", level: .yellow)
@@ -36,6 +38,7 @@ import Testing
 
     @Test func eventsFiltersOverdueSinceAndAll() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let late = try fixture.raise("SOS-0001", level: .red, kind: "sos", minutesAgo: 30)
         let recent = try fixture.raise("SD-0001", level: .green, minutesAgo: 5)
         let done = try fixture.raise("SD-0002", level: .yellow, minutesAgo: 3)
@@ -57,6 +60,7 @@ import Testing
 
     @Test func eventsJSONHasStableFields() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let event = try fixture.raise("SOS-0001", level: .red, kind: "sos", teams: ["fire"])
         let result = try fixture.run(["events", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -149,6 +153,7 @@ import Testing
 
     @Test func pipedOutputHasNoEscapeCodesUnlessForced() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         try fixture.raise("SD-0001", level: .red)
         let piped = try fixture.run(["events"])
         #expect(!piped.stdout.contains("\u{1B}"))
@@ -219,7 +224,7 @@ import Testing
 
     @Test func missingDatabaseIsAClearFailure() throws {
         let directory = try TemporaryDirectory()
-        let result = try ChildProcess.run(ChildProcess.product("lookout"), ["events", "--db", directory.file("none.db")])
+        let result = try ChildProcess.run(ChildProcess.product("lookout"), ["stats", "--db", directory.file("none.db")])
         #expect(result.status == 1)
         #expect(result.stderr.contains("none.db"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("none.db")))
@@ -234,18 +239,19 @@ import Testing
         chmod(fixture.directory.path, 0o755)
         let result = try ChildProcess.run("/usr/bin/setpriv",
                                           ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                           ChildProcess.product("lookout"), "events", "--db", fixture.databasePath])
+                                           ChildProcess.product("lookout"), "stats", "--db", fixture.databasePath])
         #expect(result.status == 1, "\(result.stdout)")
         #expect(result.stderr.contains(fixture.databasePath))
         #expect(result.stderr.contains("nobody") || result.stderr.contains("65534"))
         #expect(result.stderr.contains("read"))
         #expect(result.stderr.contains("group 'lookout'"))
 
-        // Readable: reading works. (Acting never needs the file: it goes through lookoutd, see StaffAPITests.)
+        // Readable: reading works. (Acting, listing and showing never need the file: they go through lookoutd,
+        // see StaffAPITests.)
         chmod(fixture.databasePath, 0o644)
         for suffix in ["-wal", "-shm"] { chmod(fixture.databasePath + suffix, 0o644) }
         let asNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ChildProcess.product("lookout")]
-        let read = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["events", "--db", fixture.databasePath])
+        let read = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["stats", "--db", fixture.databasePath])
         #expect(read.status == 0, "\(read.stderr)")
     }
 
@@ -264,8 +270,10 @@ import Testing
         }
         chmod(fixture.directory.path, 0o755)
         chmod(fixture.daemon!.directory.path, 0o755)
-        let read = try fixture.run(["events"], asUser: 65534)
-        #expect(read.status == 0, "\(read.stderr)")
+        for listing in [["events"], ["stats"]] {
+            let read = try fixture.run(listing, asUser: 65534)
+            #expect(read.status == 0, "\(listing): \(read.stderr)")
+        }
         let ack = try fixture.run(["ack", event.id], asUser: 65534)
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("by nobody"), "\(ack.stdout)")

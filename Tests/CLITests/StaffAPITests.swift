@@ -72,8 +72,12 @@ import Testing
         #expect(try fixture.store.event(id: event.id)?.status == .open)
         #expect(try fixture.store.timeline(of: event.id).count == 1)
         #expect(try Self.audit(fixture, event: event.id).map(\.outcome) == [.refused, .refused, .refused])
-        // Reading needs no more than viewer.
-        #expect(try fixture.run(["show", event.id]).status == 0)
+        // Reading needs no more than viewer, and is on the record too.
+        let show = try fixture.run(["show", event.id])
+        #expect(show.status == 0 && show.stdout.contains(event.id), "\(show.stderr)")
+        let list = try fixture.run(["events", "--json"])
+        #expect(list.status == 0 && list.stdout.contains(event.id), "\(list.stderr)")
+        #expect(try fixture.store.auditEntries().suffix(2).map { "\($0.operation) \($0.outcome.rawValue)" } == ["show ok", "events ok"])
     }
 
     @Test func asRecordsOnWhoseBehalfAndStillNamesTheUser() throws {
@@ -107,6 +111,9 @@ import Testing
         let rows = try Self.audit(fixture, event: event.id)
         #expect(rows.count == 1 && rows.first?.user == name && rows.first?.origin == "local uid 65534")
         #expect(rows.first?.outcome == .refused)
+        let list = try fixture.run(["events"], asUser: 65534)
+        #expect(list.status == 1 && list.stderr.contains("is not in the staff directory"), "\(list.stderr)")
+        #expect(!list.stdout.contains(event.id))
     }
 
     @Test func withLookoutdStoppedAckSaysTheDaemonIsNotRunningAndChangesNothing() throws {
@@ -131,6 +138,9 @@ import Testing
                     "\(stop): \(ack.stderr)")
             #expect(try fixture.store.event(id: event.id)?.status == .open)
             #expect(try fixture.store.timeline(of: event.id).count == 1)
+            let list = try fixture.run(["events"])
+            #expect(list.status == 1 && list.stderr.contains("lookoutd is not running (no API socket at \(daemon.socketPath)): listing"),
+                    "\(stop): \(list.stderr)")
             #expect(try fixture.store.auditEntries().isEmpty)
             #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before, "\(stop)")
         }

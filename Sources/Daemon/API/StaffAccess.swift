@@ -4,7 +4,7 @@ import Vocabulary
 
 /// Who may do what: the lowest role an operation needs for a given member, and the refusal that says so.
 ///
-/// - viewer: reads only.
+/// - viewer: reads only (`events`, `show`).
 /// - staff: acts on events of their own teams (an event's teams: its rule's and those a step brought in) and on
 ///   events of no team (manual reports), reports in for their own team, raises manual events.
 /// - supervisor: acts on every event; adds and removes silences within the policy; away notes.
@@ -25,6 +25,8 @@ enum StaffAccess {
             return eventTeams.contains(where: member.teams.contains) ? .staff : .supervisor
         case .report:
             return .staff
+        case .events, .show:
+            return .viewer
         case .silenceAdd:
             return force ? .admin : .supervisor
         case .silenceRemove, .awayAdd, .awayRemove:
@@ -50,6 +52,8 @@ enum StaffAccess {
         case .silenceRemove: return "remove a silence"
         case .awayAdd: return "add an away note"
         case .awayRemove: return "remove an away note"
+        case .events: return "list events"
+        case .show: return "show an event"
         }
         var text = "\(verb) \(eventID ?? "an event")"
         if let eventTeams {

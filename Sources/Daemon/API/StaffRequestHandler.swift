@@ -191,6 +191,32 @@ struct StaffRequestHandler {
             guard let id = Int64(try argument("away")), try store.removeAwayNote(id: id, at: now) else {
                 throw Stop(error: APIError(.failed, "no away note in force with id \(arguments["away"] ?? "")"), outcome: .failed)
             }
+        case .events:
+            let filter: EventFilter
+            do {
+                filter = try JSONDecoder().decode(EventFilter.self, from: Data(try argument("filter").utf8))
+            } catch let stop as Stop {
+                throw stop
+            } catch {
+                throw Stop(error: APIError(.badRequest, "events: 'filter' is not an event filter"), outcome: .badRequest)
+            }
+            let events = try store.events(filter)
+            result.events = events
+            result.matching = events.count < filter.limit ? events.count : try store.countEvents(filter)
+            if filter.silenced == false {
+                var silencedOnly = filter
+                silencedOnly.silenced = true
+                silencedOnly.limit = Int.max
+                result.silencedLeftOut = try store.countEvents(silencedOnly)
+            }
+        case .show:
+            let id = try argument("id")
+            guard let event = try store.event(id: id) else { throw EventStoreError.unknownEvent(id) }
+            result.event = event
+            result.timeline = try store.timeline(of: event.id)
+            result.senders = try store.senders(of: event.id).map(\.deviceID)
+            result.teams = try store.teams(of: event.id)
+            result.emergencyPhone = try store.emergencyPhone(eventID: event.id)
         }
         return result
     }

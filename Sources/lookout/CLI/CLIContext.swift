@@ -46,9 +46,10 @@ struct CLIContext: Sendable {
     /// Seconds an action may wait to reach the daemon before lookoutd no longer runs it.
     static let requestLifetimeMillis: Millis = 60_000
 
-    /// Asks lookoutd to run `operation`: the one way the CLI changes anything. The daemon decides who is asking
-    /// (the kernel tells it) and whether they may; its refusal, or the daemon's absence, is the command's failure.
-    func act(_ operation: APIOperation, _ arguments: [String: String]) throws -> APIResult {
+    /// Asks lookoutd to run `operation`: the one way the CLI changes anything, and how it lists and shows events.
+    /// The daemon decides who is asking (the kernel tells it) and whether they may; its refusal, or the daemon's
+    /// absence, is the command's failure.
+    func request(_ operation: APIOperation, _ arguments: [String: String]) throws -> APIResult {
         let request = APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
                                  arguments: arguments, onBehalfOf: onBehalfOf)
         let response: APIResponse
@@ -57,7 +58,9 @@ struct CLIContext: Sendable {
         } catch {
             switch error {
             case .notRunning(let path):
-                throw CLIError.failure("lookoutd is not running (no API socket at \(path)): acting on events needs the daemon")
+                throw CLIError.failure("lookoutd is not running (no API socket at \(path)): "
+                                       + (operation.isRead ? "listing and showing events needs the daemon ('lookout status' says why it is down)"
+                                                           : "acting on events needs the daemon"))
             case .transport(let detail):
                 throw CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
             }

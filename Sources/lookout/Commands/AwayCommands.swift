@@ -41,7 +41,7 @@ struct AwayAddCommand: Command {
     }
 
     func run() throws {
-        let result = try context.act(.awayAdd, ["subject": device, "until": String(until), "reason": reason])
+        let result = try context.request(.awayAdd, ["subject": device, "until": String(until), "reason": reason])
         guard let note = result.away else { throw CLIError.failure("lookoutd answered without the away note") }
         Console.out("away \(note.id): \(TextSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) \(CLIContext.byline(result))\n")
     }

@@ -44,7 +44,7 @@ extension EventActionCommand {
         var arguments = extraArguments
         arguments["id"] = id
         if !note.isEmpty { arguments["note"] = note }
-        let result = try context.act(operation, arguments)
+        let result = try context.request(operation, arguments)
         guard let event = result.event else { throw CLIError.failure("lookoutd answered without the event") }
         Console.out(EventText.summary(event, style: context.style) + "  " + (suffix?(result) ?? CLIContext.byline(result)) + "\n")
     }

@@ -59,7 +59,7 @@ extension RecordRemoveCommand {
     }
 
     func run() throws {
-        let result = try context.act(Self.operation.0, [Self.operation.idArgument: String(id)])
+        let result = try context.request(Self.operation.0, [Self.operation.idArgument: String(id)])
         Console.out("\(Self.recordNoun) \(id) removed \(CLIContext.byline(result))\n")
     }
 }

@@ -53,7 +53,7 @@ struct ReportCommand: Command {
                              ("building", location.building), ("description", description)] where !value.isEmpty {
             arguments[key] = value
         }
-        let result = try context.act(.report, arguments)
+        let result = try context.request(.report, arguments)
         guard let event = result.event else { throw CLIError.failure("lookoutd answered without the event") }
         Console.out(EventText.summary(event, style: context.style) + "  reported " + CLIContext.byline(result) + "\n")
     }

@@ -79,7 +79,7 @@ struct SilenceAddCommand: Command {
             arguments[key] = value
         }
         if force { arguments["force"] = "true" }
-        let result = try context.act(.silenceAdd, arguments)
+        let result = try context.request(.silenceAdd, arguments)
         guard let silence = result.silence else { throw CLIError.failure("lookoutd answered without the silence") }
         Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) \(CLIContext.byline(result))\n")
         if force { Console.out("forced: it lasts longer than the maximum or covers a whole community; it shows in 'lookout silence list' with what it holds back\n") }
