@@ -8,10 +8,12 @@ import Testing
     @Test func eventsTableListsRedFirstThenNewest() throws {
         let fixture = try CLIFixture()
         try fixture.startDaemon()
-        let green = try fixture.raise("SD-0001", level: .green, minutesAgo: 180)
-        let oldYellow = try fixture.raise("SD-0002", level: .yellow, minutesAgo: 120)
-        let red = try fixture.raise("SD-0003", level: .red, minutesAgo: 60)
-        let newYellow = try fixture.raise("SD-0004", level: .yellow, minutesAgo: 10)
+        // Within their acknowledge deadlines (red 2 min, yellow 15 min): the running daemon would mark an older one
+        // overdue, and overdue events come first within a level.
+        let green = try fixture.raise("SD-0001", level: .green, minutesAgo: 14)
+        let oldYellow = try fixture.raise("SD-0002", level: .yellow, minutesAgo: 12)
+        let red = try fixture.raise("SD-0003", level: .red, minutesAgo: 1)
+        let newYellow = try fixture.raise("SD-0004", level: .yellow, minutesAgo: 0)
         let result = try fixture.run(["events"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)

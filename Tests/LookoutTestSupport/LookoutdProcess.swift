@@ -17,6 +17,9 @@ public final class LookoutdProcess {
     }
 
     public let directory: TemporaryDirectory
+    /// The test broker, when started with one: held so that it lives as long as the daemon that uses it (tests
+    /// may drop their own reference).
+    public private(set) var broker: MosquittoBroker?
     public let notify: NotifyListener
     public let configPath: String
     public let databasePath: String
@@ -46,6 +49,7 @@ public final class LookoutdProcess {
                             staff: String? = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:]) throws {
         try self.init(brokerPort: broker.port, rules: rules, registry: registry, dataDirectory: dataDirectory,
                       staff: staff, settings: settings)
+        self.broker = broker
     }
 
     /// Writes the configuration. `brokerPort`: the broker's port on 127.0.0.1 (one where nothing listens runs the
