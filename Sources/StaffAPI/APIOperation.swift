@@ -33,12 +33,16 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     case events
     /// One event with its timeline, teams and senders (`lookout show`). Arguments: `id`.
     case show
+    /// A test message to a team through the daemon's notifier (`lookout notify test`), answered once it was sent,
+    /// given up, or withdrawn untried after `timeout` (milliseconds, at most 10 minutes). Arguments: `team`,
+    /// `timeout`.
+    case notifyTest = "notify_test"
 
     /// Whether the operation changes one existing event (the event is the `id` argument).
     public var actsOnEvent: Bool {
         switch self {
         case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
-        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show: return false
+        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest: return false
         }
     }
 

@@ -52,6 +52,8 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var senders: [String]?
     /// `show`: the registry's structured emergency phone kept with the event.
     public var emergencyPhone: String?
+    /// `notify_test`: the test message as it ended (`sent`, `gave_up`, or `timeout` when withdrawn untried).
+    public var notification: PendingNotification?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -64,7 +66,7 @@ public struct APIResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, event, silence, away, events, matching, timeline, teams, senders
+        case actor, event, silence, away, events, matching, timeline, teams, senders, notification
         case onBehalfOf = "on_behalf_of"
         case silencedLeftOut = "silenced_left_out"
         case emergencyPhone = "emergency_phone"

@@ -56,6 +56,10 @@ import Testing
         // Reporting in for a team that is not theirs is refused the same way.
         let reportIn = try fixture.run(["ack", event.id, "--team", "police"])
         #expect(reportIn.status == 1 && reportIn.stderr.contains("needs role supervisor"), "\(reportIn.stderr)")
+        // So is a test notification, even to their own team.
+        let notify = try fixture.run(["notify", "test", "fire", "--timeout", "1s"])
+        #expect(notify.status == 1 && notify.stderr.contains("may not send a test notification: that needs role supervisor"),
+                "\(notify.stderr)")
     }
 
     @Test func aViewerCannotAck() throws {

@@ -158,8 +158,44 @@ final class APIService: Service, Sendable {
         }
     }
 
-    /// Runs one request on the service's store (opened on first use, again after a failure).
+    /// Runs one request on the service's store (opened on first use, again after a failure). A test notification is
+    /// queued in one transaction and then waited for here, the store taken only for each short look.
     private func answer(_ request: APIRequest, from caller: StaffRequestHandler.Caller) -> APIResponse {
+        let response = run(request, from: caller)
+        guard request.operation == APIOperation.notifyTest.rawValue, var result = response.result,
+              var message = result.notification else { return response }
+        let timeout = min(max(Millis(request.arguments["timeout"] ?? "") ?? 30_000, 100), 600_000)
+        let deadline = EventStore.nowMillis() + timeout
+        while message.state == "pending" && EventStore.nowMillis() < deadline && !stopping.load(ordering: .sequentiallyConsistent) {
+            usleep(100_000)
+            message = look { try $0.notification(id: message.id) } ?? message
+        }
+        if message.state == "pending" {
+            if look({ try $0.withdrawNotification(id: message.id) }) == true {
+                message.state = "timeout"
+            } else {
+                message = look { try $0.notification(id: message.id) } ?? message
+            }
+        }
+        result.notification = message
+        return APIResponse(id: response.id, result: result)
+    }
+
+    /// `body` on the service's store, nil (logged) when it fails.
+    private func look<T: Sendable>(_ body: (EventStore) throws -> T?) -> T? {
+        store.withLock { store in
+            do {
+                if store == nil { store = try openStore() }
+                return try body(store!)
+            } catch {
+                log.warning("staff API: \(error)", key: "api-look")
+                return nil
+            }
+        }
+    }
+
+    /// Checks, runs and records one request on the service's store.
+    private func run(_ request: APIRequest, from caller: StaffRequestHandler.Caller) -> APIResponse {
         let directory = self.directory.withLock { $0 }
         let outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
             do {

@@ -7,7 +7,7 @@ import Vocabulary
 /// - viewer: reads only (`events`, `show`).
 /// - staff: acts on events of their own teams (an event's teams: its rule's and those a step brought in) and on
 ///   events of no team (manual reports), reports in for their own team, raises manual events.
-/// - supervisor: acts on every event; adds and removes silences within the policy; away notes.
+/// - supervisor: acts on every event; adds and removes silences within the policy; away notes; test notifications.
 /// - admin: everything, including silences beyond the policy (`--force`).
 enum StaffAccess {
     /// The lowest role `member` needs for `operation`. `eventTeams`: the teams of the event it acts on (nil when
@@ -29,7 +29,7 @@ enum StaffAccess {
             return .viewer
         case .silenceAdd:
             return force ? .admin : .supervisor
-        case .silenceRemove, .awayAdd, .awayRemove:
+        case .silenceRemove, .awayAdd, .awayRemove, .notifyTest:
             return .supervisor
         }
     }
@@ -54,6 +54,7 @@ enum StaffAccess {
         case .awayRemove: return "remove an away note"
         case .events: return "list events"
         case .show: return "show an event"
+        case .notifyTest: return "send a test notification"
         }
         var text = "\(verb) \(eventID ?? "an event")"
         if let eventTeams {

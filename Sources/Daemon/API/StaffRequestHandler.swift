@@ -209,6 +209,12 @@ struct StaffRequestHandler {
                 silencedOnly.limit = Int.max
                 result.silencedLeftOut = try store.countEvents(silencedOnly)
             }
+        case .notifyTest:
+            let team = try argument("team")
+            guard TeamName.isValid(team) else {
+                throw Stop(error: APIError(.badRequest, "notify test: not a team name"), outcome: .badRequest)
+            }
+            result.notification = try store.queueTestNotification(target: team, at: now)
         case .show:
             let id = try argument("id")
             guard let event = try store.event(id: id) else { throw EventStoreError.unknownEvent(id) }

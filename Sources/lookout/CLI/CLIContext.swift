@@ -49,12 +49,13 @@ struct CLIContext: Sendable {
     /// Asks lookoutd to run `operation`: the one way the CLI changes anything, and how it lists and shows events.
     /// The daemon decides who is asking (the kernel tells it) and whether they may; its refusal, or the daemon's
     /// absence, is the command's failure.
-    func request(_ operation: APIOperation, _ arguments: [String: String]) throws -> APIResult {
+    /// `waitSeconds`: how long the daemon may take on top of the usual (a test notification waits for the notifier).
+    func request(_ operation: APIOperation, _ arguments: [String: String], waitSeconds: Int = 0) throws -> APIResult {
         let request = APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
                                  arguments: arguments, onBehalfOf: onBehalfOf)
         let response: APIResponse
         do {
-            response = try LocalAPIClient(socketPath: socketPath).send(request)
+            response = try LocalAPIClient(socketPath: socketPath, timeoutSeconds: 30 + waitSeconds).send(request)
         } catch {
             switch error {
             case .notRunning(let path):
@@ -74,12 +75,12 @@ struct CLIContext: Sendable {
         "by \(TextSanitizer.sanitize(result.actor))" + (result.onBehalfOf.map { " on behalf of \(TextSanitizer.sanitize($0))" } ?? "")
     }
 
-    /// Opens the event store (read-only unless `writing`), after checking the file is there and
-    /// accessible so problems are reported with who, what and how to fix it.
-    func openStore(writing: Bool) throws -> EventStore {
-        try DatabaseAccess.check(path: databasePath, writing: writing)
+    /// Opens the event store read-only (the listings that still read the file; every change goes through lookoutd),
+    /// after checking the file is there and readable so problems are reported with who, what and how to fix it.
+    func openStore() throws -> EventStore {
+        try DatabaseAccess.check(path: databasePath)
         do {
-            return try EventStore(path: databasePath, readOnly: !writing)
+            return try EventStore(path: databasePath, readOnly: true)
         } catch let error as EventStoreError {
             // The access check above passed, so only a refusal about access itself gets the group hint
             // (not, say, a file that is not a Lookout database).

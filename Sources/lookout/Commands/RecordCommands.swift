@@ -27,7 +27,7 @@ extension RecordListCommand {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let now = context.now
         let records = try Self.records(in: store, now: now)
         Console.out(RecordListing.render(records, subjectTitle: Self.subjectTitle, json: json, empty: Self.emptyText,

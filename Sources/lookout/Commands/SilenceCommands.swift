@@ -102,7 +102,7 @@ struct SilenceListCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let now = context.now
         let holds = try store.silenceHolds(now: now)
         let records = holds.map { hold in
