@@ -39,14 +39,18 @@ final class ListeningSocket {
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ErrnoError(operation: "cannot create a socket") }
-        // Created 0666 without a window in which it has the daemon's umask.
-        let previousMask = umask(0)
-        let bound = address.withSockaddr { bind(fd, $0, $1) }
-        let bindError = errno
-        umask(previousMask)
-        guard bound == 0 else {
+        // Bound with the daemon's umask (changing it would affect files other threads create meanwhile), then opened
+        // up to 0666 before anyone is listened for.
+        guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
+            let error = ErrnoError(operation: "cannot bind")
             Glibc.close(fd)
-            throw ErrnoError(errno: bindError, operation: "cannot bind")
+            throw error
+        }
+        guard chmod(path, 0o666) == 0 else {
+            let error = ErrnoError(operation: "cannot make the socket mode 0666")
+            Glibc.close(fd)
+            unlink(path)
+            throw error
         }
         guard listen(fd, 64) == 0 else {
             let error = ErrnoError(operation: "cannot listen")
