@@ -18,6 +18,8 @@ final class APIService: Service, Sendable {
     static let maximumConnections = 64
     /// Seconds a client may take to send a request or read the answer.
     static let clientTimeoutSeconds = 10
+    /// Seconds a stop waits for connections still being served.
+    static let shutdownGraceSeconds = 2.0
     /// Seconds between attempts to serve the socket after a failure.
     static let bindRetrySeconds = 5.0
 
@@ -53,8 +55,9 @@ final class APIService: Service, Sendable {
         var nextAttempt = Date.distantPast
         defer {
             listener?.close()
-            // Connections being served finish their request (each is bounded by the client timeout).
-            let deadline = Date().addingTimeInterval(Double(Self.clientTimeoutSeconds))
+            // A request being run finishes its transaction; a client that is slow to send or read is not waited
+            // for long (the daemon's whole stop has `[shutdown] timeout`).
+            let deadline = Date().addingTimeInterval(Self.shutdownGraceSeconds)
             while connections.load(ordering: .sequentiallyConsistent) > 0 && Date() < deadline { usleep(10_000) }
         }
         while !stopping.load(ordering: .sequentiallyConsistent) {

@@ -43,7 +43,7 @@ struct CLIContext: Sendable {
     /// The current time in milliseconds.
     var now: Millis { Millis((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Seconds an action may wait to reach the daemon before lookoutd no longer runs it.
+    /// How long (milliseconds) a request may take to reach the daemon before lookoutd no longer runs it.
     static let requestLifetimeMillis: Millis = 60_000
 
     /// Asks lookoutd to run `operation`: the one way the CLI changes anything, and how it lists and shows events.
