@@ -3,9 +3,9 @@ import PackageDescription
 
 /// Lookout: a community sensor alert daemon.
 ///
-/// Dependencies run one way: executables → Daemon → {Rules, EventCore, MQTTClient} → C modules; `Vocabulary` is
-/// shared by all. Each executable depends on what it uses: the CLI on the event core, the rules and the terminal
-/// text, not on the daemon; the simulator on the traffic generator and the MQTT client.
+/// Dependencies run one way: executables → Daemon → {Rules, EventCore, MQTTClient, StaffAPI} → C modules; `Vocabulary`
+/// is shared by all. Each executable depends on what it uses: the CLI on the event core, the rules, the staff API's
+/// wire types and the terminal text, not on the daemon; the simulator on the traffic generator and the MQTT client.
 let package = Package(
     name: "Lookout",
     platforms: [.macOS(.v14)],
@@ -25,7 +25,10 @@ let package = Package(
         .target(name: "MQTTClient", dependencies: ["CMosquitto", "Vocabulary"]),
         .target(name: "EventCore", dependencies: ["CSQLite", "Vocabulary"]),
         .target(name: "Rules", dependencies: ["Vocabulary"]),
-        .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules", "Vocabulary"]),
+        // The staff API's wire types (requests, responses, roles) and the local socket client: what lookoutd serves
+        // and `lookout` sends, the same objects whatever the transport.
+        .target(name: "StaffAPI", dependencies: ["EventCore", "Vocabulary"]),
+        .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules", "StaffAPI", "Vocabulary"]),
         // Tables, display width, colours and bars for terminals (the CLI).
         .target(name: "TerminalText", dependencies: ["Vocabulary"]),
         // The simulator's traffic generator: device fleets, scenarios, payloads (lookout-sim and the bench).
@@ -33,7 +36,7 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "lookoutd", dependencies: ["Daemon"]),
-        .executableTarget(name: "lookout", dependencies: ["EventCore", "Rules", "TerminalText", "Vocabulary"]),
+        .executableTarget(name: "lookout", dependencies: ["EventCore", "Rules", "StaffAPI", "TerminalText", "Vocabulary"]),
         .executableTarget(name: "lookout-sim", dependencies: ["Simulation", "MQTTClient", "Vocabulary"]),
 
         // Test support: starts a private mosquitto on a free loopback port, temp dirs, child processes.
@@ -47,7 +50,7 @@ let package = Package(
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "Vocabulary", "lookout"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "Vocabulary", "lookout", "lookoutd"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
         .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient", "Simulation", "Vocabulary"], path: "Benchmarks/lookout-bench"),

@@ -76,7 +76,7 @@ daemon_config() {
     "$BIN/lookout-sim" --devices-per-kind "$3" --registry "$dir/devices.csv" --count 0 >/dev/null
     # The drain's end marker is a registered call button (an unregistered one's alarm folds into a shared event).
     echo "DRAIN-END,sos,c01,1,1,bench drain end,grid-01,property,86400,,,," >>"$dir/devices.csv"
-    rewrite_daemon_config "$CONFIG_DIR/lookoutd.conf" "$dir/lookout.db" "$dir/lookout.prom" "$BROKER_PORT" |
+    rewrite_daemon_config "$CONFIG_DIR/lookoutd.conf" "$dir/lookout.db" "$dir/lookout.prom" "$BROKER_PORT" "$dir/api.sock" |
         awk -v qos="$2" '
             /^[[:space:]]*\[/ { section = $0; gsub(/[][[:space:]]/, "", section) }
             section == "topics" && $1 == "qos" { print "qos = " qos; next }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Event store at size: `lookout events` and `lookout stats --since 30d` on a database of N events.
+# `lookout events` goes through a lookoutd started on the database (socket round trip included).
 #
 #   scripts/bench-store.sh [EVENTS]        (default 10000000; try 1000000 first)
 #   BASELINE_LOOKOUT=/tmp/lookout.before BASELINE_SCHEMA=2 scripts/bench-store.sh 10000000
@@ -18,13 +19,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 EVENTS="${1:-10000000}"
 BIN="$(swift build --package-path "$LOOKOUT_ROOT" -c release --show-bin-path)"
-for tool in lookout lookout-bench; do
+for tool in lookout lookoutd lookout-bench; do
     [ -x "$BIN/$tool" ] || die "build first: swift build -c release (missing $BIN/$tool)"
 done
 command -v sqlite3 >/dev/null || die "sqlite3 (the CLI) is needed: apt-get install sqlite3"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lookout-bench-store.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+daemon_pid=""
+trap '[ -z "$daemon_pid" ] || { kill -TERM "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null; }; rm -rf "$WORK"' EXIT
 DB="$WORK/lookout.db"
 
 step "Seed database from lookout-bench pipeline (real rules)"
@@ -84,6 +86,34 @@ time_command() {
 }
 
 export LOOKOUT_DB="$DB"
+# `lookout events` asks lookoutd (issue 16): a daemon on this database, without a broker (nothing listens on
+# port 9), serving its staff API in the work directory with the invoking user as admin. `stats` still reads
+# the file.
+printf '[user %s]\nrole = admin\n' "$(id -un)" >"$WORK/staff.conf"
+cat >"$WORK/lookoutd.conf" <<CONF
+[broker]
+host = 127.0.0.1
+port = 9
+[storage]
+database = $DB
+[rules]
+directory = $LOOKOUT_ROOT/config/rules.d
+[registry]
+devices = none
+[handoff]
+enabled = false
+[api]
+socket = $WORK/api.sock
+staff = $WORK/staff.conf
+CONF
+"$BIN/lookoutd" --config "$WORK/lookoutd.conf" >"$WORK/lookoutd.log" 2>&1 &
+daemon_pid=$!
+export LOOKOUT_SOCKET="$WORK/api.sock"
+for waited in $(seq 1 300); do
+    "$BIN/lookout" events -n 1 >/dev/null 2>&1 && break
+    kill -0 "$daemon_pid" 2>/dev/null || { cat "$WORK/lookoutd.log" >&2; die "lookoutd exited"; }
+    sleep 0.2
+done
 note "lookout stats --since 30d counts: $("$BIN/lookout" stats --since 30d --json | head -c 300 | tr -d '\n')"
 step "Timing (ms, fastest and median of 5)"
 printf '%-40s %10s %10s\n' command fastest median

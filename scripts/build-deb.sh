@@ -164,6 +164,8 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
 done
 # The examples keep the path they had in the single package `lookout` (documented there).
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
+# The staff directory is an example only: its logins must not get rights on a server that happens to have them.
+install -D -m 0644 "$LOOKOUT_ROOT/config/staff.conf" "$stage/usr/share/doc/lookout/examples/staff.conf"
 # Notifiers (docs/operators.md, out-of-band notification): the reference notifier (sh + curl, which the
 # package recommends) and an example notifier configuration naming it where the package installs it.
 install -D -m 0755 "$LOOKOUT_ROOT/config/notifiers/http-post" "$stage/usr/lib/lookout/notifiers/http-post"

@@ -83,6 +83,8 @@ write_runtime_daemon_config "$scratch/state" "$BROKER_PORT"
 setsid "${as_service[@]}" "$bin/lookoutd" --config "$scratch/state/lookoutd.conf" >"$scratch/lookoutd.log" 2>&1 &
 daemon_pid=$!
 export LOOKOUT_DB="$scratch/state/events.db"
+# `lookout events` asks the daemon, on the socket write_runtime_daemon_config put in the state directory.
+export LOOKOUT_SOCKET="$scratch/state/api.sock"
 wait_for_daemon "$bin" "$daemon_pid" "$scratch/lookoutd.log" 20 "$scratch/broker/mosquitto.log" \
     || { cat "$scratch/lookoutd.log" >&2; die "lookoutd did not report running and connected within 20 s"; }
 "$bin/lookout-sim" scenario smoke-fire --host 127.0.0.1 --port "$BROKER_PORT" --fast >/dev/null

@@ -46,6 +46,8 @@ else
     rm -rf "$run_dir"/events.db* "$run_dir/broker"
 fi
 export LOOKOUT_DB="$run_dir/events.db"
+# lookoutd's staff API in the run directory: `lookout events` and every action go through it.
+export LOOKOUT_SOCKET="$run_dir/api.sock"
 
 # Children run in their own sessions (setsid): Ctrl-C reaches only this script and `lookout watch`,
 # and the cleanup below stops the rest in order: simulator, daemon (commits and exits), broker.
@@ -80,7 +82,8 @@ cleanup() {
         fi
     done
     note "run directory (configs, database, logs): $run_dir"
-    note "look again: LOOKOUT_DB=$run_dir/events.db $bin/lookout events --all"
+    note "look again: $bin/lookoutd --config $run_dir/lookoutd.conf &"
+    note "            LOOKOUT_SOCKET=$run_dir/api.sock $bin/lookout events --all"
 }
 trap cleanup EXIT
 # Ctrl-C is the normal way to end the demo.

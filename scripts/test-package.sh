@@ -137,6 +137,9 @@ for page in "$LOOKOUT_ROOT"/packaging/man/*.5; do
     shipped_if_present lookoutd "packaging/man/$(basename "$page")" "/usr/share/man/man5/$(basename "$page").gz"
 done
 shipped_if_present lookoutd config/prometheus/lookout-alerts.yml /usr/share/doc/lookout/examples/prometheus/lookout-alerts.yml
+# The staff directory is an example only (issue 16): its logins must not get rights on the server.
+shipped_if_present lookoutd config/staff.conf /usr/share/doc/lookout/examples/staff.conf
+check "no staff directory is installed in /etc/lookout" test ! -e "$root/etc/lookout/staff.conf"
 # The reference notifier (docs/operators.md, out-of-band notification) and the example naming it, in the server package.
 if [ -e "$LOOKOUT_ROOT/config/notifiers/http-post" ]; then
     check "lookoutd: /usr/lib/lookout/notifiers/http-post -rwxr-xr-x root/root" \

@@ -34,7 +34,7 @@ public enum LookoutDaemon {
           --version       print the version
           -h, --help      print this help
 
-        signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads rules, registry and notifiers.
+        signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads rules, registry, notifiers and the staff directory.
         """
 
     /// Runs `lookoutd` with `arguments` (without the program name).
@@ -90,6 +90,21 @@ public enum LookoutDaemon {
         }
     }
 
+    /// The staff directory, or nil after printing its errors on stderr. A missing file is an
+    /// empty directory (every request refused, naming the file), with a warning.
+    private static func loadStaff(_ configuration: DaemonConfiguration, warn: (String) -> Void) -> StaffDirectory? {
+        do {
+            let (directory, missing) = try StaffDirectory.loadIfPresent(path: configuration.staffDirectoryPath)
+            if missing {
+                warn("\(configuration.staffDirectoryPath): warning: no staff directory: every staff API request is refused until one is written (see lookoutd.conf(5), [api] staff)")
+            }
+            return directory
+        } catch {
+            printError(error.description)
+            return nil
+        }
+    }
+
     /// `--check`: configuration, rules and registry; diagnostics on stderr, a summary on stdout.
     static func check(configPath: String, environment: [String: String]) -> Int32 {
         guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
@@ -115,7 +130,15 @@ public enum LookoutDaemon {
                 return ExitCode.failure
             }
         }
-        print("\(configPath): ok: \(ruleSet.ruleNames.count) rules (\(loaded.ruleWarningCount) warnings), \(registry.count) devices\(notifierSummary)")
+        var staffSummary = ""
+        if configuration.apiSocketPath != nil {
+            guard let staff = loadStaff(configuration, warn: printError) else {
+                printError("lookoutd: check failed: the staff directory has errors")
+                return ExitCode.failure
+            }
+            staffSummary = ", \(staff.count) staff"
+        }
+        print("\(configPath): ok: \(ruleSet.ruleNames.count) rules (\(loaded.ruleWarningCount) warnings), \(registry.count) devices\(notifierSummary)\(staffSummary)")
         return ExitCode.success
     }
 
@@ -140,6 +163,14 @@ public enum LookoutDaemon {
                 log.error("not starting: the notifier configuration \(path) has errors")
                 return ExitCode.failure
             }
+        }
+        var staff = StaffDirectory(sourcePath: configuration.staffDirectoryPath)
+        if configuration.apiSocketPath != nil {
+            guard let loadedStaff = loadStaff(configuration, warn: { log.warning($0) }) else {
+                log.error("not starting: the staff directory \(configuration.staffDirectoryPath) has errors")
+                return ExitCode.failure
+            }
+            staff = loadedStaff
         }
         let notification = NotificationState(configuration: notifiers)
         SignalState.install()
@@ -176,6 +207,13 @@ public enum LookoutDaemon {
             }
             backlog = { handoff.backlog.load(ordering: .relaxed) }
             services.append(handoff)
+        }
+        if let socketPath = configuration.apiSocketPath {
+            services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
+                                       silenceMaximumMillis: Millis(configuration.silenceMaxDurationSeconds * 1000), log: log,
+                                       notificationPolicy: { notification.configuration.policy }) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            })
         }
         do {
             services.append(try IngestService(configuration: configuration, pipeline: pipeline, store: store,

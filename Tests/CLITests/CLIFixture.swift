@@ -2,11 +2,14 @@ import EventCore
 import Foundation
 import LookoutTestSupport
 
-/// A temporary event database made through `EventStore`, and a way to run the built `lookout` on it.
+/// A temporary event database made through `EventStore`, and a way to run the built `lookout` on it; with
+/// `startDaemon`, the real `lookoutd` on the same database serves the staff API through which `lookout` acts.
 final class CLIFixture {
     let directory: TemporaryDirectory
     let databasePath: String
     let store: EventStore
+    /// lookoutd on this database, once started (no broker: the API does not need one).
+    private(set) var daemon: LookoutdProcess?
     /// "Now" for raised events: the real clock, so ages and deadlines printed by the CLI make sense.
     let now: Millis
 
@@ -17,11 +20,25 @@ final class CLIFixture {
         now = Millis(Date().timeIntervalSince1970 * 1000)
     }
 
-    /// Runs `lookout --db <this database> ARGS` with colours off by default.
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess.Result {
-        var env = ["NO_COLOR": "", "CLICOLOR_FORCE": "", "LOOKOUT_DB": databasePath, "COLUMNS": "200"]
+    /// The API socket `lookout` is pointed at: the daemon's, or one in the test directory that nobody serves.
+    var socketPath: String { daemon?.socketPath ?? directory.file("api.sock") }
+
+    /// Starts lookoutd on this database with the staff directory `staff` (default: the test runner is an admin) and
+    /// waits until it serves its API socket. `settings`: more lines of its configuration.
+    @discardableResult
+    func startDaemon(staff: String = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:]) throws -> LookoutdProcess {
+        let daemon = try LookoutdProcess(brokerPort: try FreePort.find(), rules: .shipped, dataDirectory: directory.path,
+                                         staff: staff, settings: settings)
+        try daemon.startServing()
+        self.daemon = daemon
+        return daemon
+    }
+
+    /// Runs `lookout ARGS` on this database and socket with colours off by default; as `uid` (with `setpriv`) when given.
+    func run(_ arguments: [String], environment: [String: String] = [:], asUser uid: Int? = nil) throws -> ChildProcess.Result {
+        var env = ["LOOKOUT_DB": databasePath, "LOOKOUT_SOCKET": socketPath, "COLUMNS": "200"]
         for (key, value) in environment { env[key] = value }
-        return try ChildProcess.run(ChildProcess.product("lookout"), arguments, environment: env)
+        return try LookoutdProcess.runCLI(arguments, environment: env, asUser: uid)
     }
 
     /// Raises an event at `minutesAgo` and returns it.

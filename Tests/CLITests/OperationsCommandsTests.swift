@@ -7,6 +7,7 @@ import Testing
 @Suite struct OperationsCommandsTests {
     @Test func silenceAddListRemove() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         // A silence that covers no registered device is refused, whatever else it says.
         let nothing = try fixture.run(["silence", "add", "--building", "c01/3", "--for", "2h", "--reason", "fire alarm test"])
         #expect(nothing.status == 1)
@@ -20,8 +21,8 @@ import Testing
         #expect(silences.count == 1)
         let silence = try #require(silences.first)
         #expect(silence.scope == .building(community: "c01", building: "3"))
-        #expect(silence.reason == "fire alarm test")
-        #expect(silence.actor == "frank")
+        #expect(silence.reason == "fire alarm test (on behalf of frank)")
+        #expect(silence.actor == LookoutdProcess.runnerLogin)
         #expect(abs(silence.until - fixture.now - 7_200_000) < 600_000)
 
         let list = try fixture.run(["silence", "list"])
@@ -31,7 +32,7 @@ import Testing
         #expect(list.stdout.contains("0 event(s) hidden, 2 device(s)"), "\(list.stdout)")
         let json = try fixture.run(["silence", "list", "--json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        #expect(array.first?["reason"] as? String == "fire alarm test")
+        #expect(array.first?["reason"] as? String == "fire alarm test (on behalf of frank)")
 
         // Events raised in the silenced building are recorded, marked silenced.
         let event = try fixture.raise("SD-0301", level: .red)
@@ -51,6 +52,7 @@ import Testing
 
     @Test func silenceLimitsNeedForce() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         try fixture.store.mirrorRegistry([DeviceState(id: "SD-0301", kind: "smoke", community: "c01", building: "3")],
                                          at: fixture.now)
         let cases: [([String], String)] = [
@@ -89,6 +91,7 @@ import Testing
 
     @Test func awayNotes() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let add = try fixture.run(["away", "add", "--device", "DR-0012", "--until", "3d", "--reason", "in hospital"])
         #expect(add.status == 0, "\(add.stderr)")
         #expect(try fixture.store.isAway(subject: "DR-0012", at: fixture.now + 60_000))

@@ -127,6 +127,7 @@ final class WatchProcess {
 
     @Test func silencedEventsAreNotAlerts() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         _ = try fixture.store.addSilence(scope: .device("SD-0009"), until: fixture.now + 3_600_000,
                                          reason: "fire alarm test", actor: "ops", at: fixture.now - 600_000)
         let silenced = try fixture.raise("SD-0009", level: .red, title: "alarm during the test")

@@ -74,6 +74,9 @@ final class DaemonHarness {
             metrics_file = lookout.prom
             [log]
             level = debug
+            [api]
+            socket = api.sock
+            staff = staff.conf
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

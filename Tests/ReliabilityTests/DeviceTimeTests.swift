@@ -125,7 +125,7 @@ extension ReliabilityTests {
             #expect(event.firstSeen >= now - 1000)
             #expect(event.ackDeadline == event.firstSeen + 15 * 60_000)
             #expect(!event.overdue)
-            let show = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "show", event.id])
+            let show = try daemon.lookout(["--no-color", "show", event.id])
             #expect(show.status == 0, "\(show.stderr)")
             #expect(show.stdout.contains("3h00m ago by the device's clock; raised 3h00m later"), "\(show.stdout)")
             let watched = try Self.watchOutput(database: daemon.databasePath, until: "raised 3h00m later")

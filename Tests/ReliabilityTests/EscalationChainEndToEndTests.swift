@@ -35,9 +35,9 @@ extension ReliabilityTests {
             SOS-0302,sos,c01,3,2,Bldg 3 Unit 2 #201,grid-03,,,Li Na,13800000001,true,,
             """
 
-        static func lookout(_ daemon: LookoutdProcess, _ arguments: [String], actor: String = "frank") throws -> ChildProcess.Result {
-            try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color"] + arguments,
-                                 environment: ["COLUMNS": "250", "LOOKOUT_ACTOR": actor])
+        /// `lookout ARGS` through the daemon as the test runner (an admin), on behalf of `actor` when given.
+        static func lookout(_ daemon: LookoutdProcess, _ arguments: [String], actor: String? = nil) throws -> ChildProcess.Result {
+            try daemon.lookout(["--no-color"] + (actor.map { ["--as", $0] } ?? []) + arguments)
         }
 
         static func event(_ daemon: LookoutdProcess, device: String) throws -> EventRecord? {
@@ -103,7 +103,8 @@ extension ReliabilityTests {
 
             // Each department reports in on its own; the event's own acknowledgement is the first one.
             let fire = try Self.lookout(daemon, ["ack", raised.id, "--team", "fire", "--note", "engine 3 on the way"], actor: "li")
-            #expect(fire.status == 0 && fire.stdout.contains("fire reported in by li"), "\(fire.stdout)\(fire.stderr)")
+            #expect(fire.status == 0 && fire.stdout.contains("fire reported in by \(LookoutdProcess.runnerLogin) on behalf of li"),
+                    "\(fire.stdout)\(fire.stderr)")
             let firstAck = try #require(try daemon.store().event(id: raised.id))
             #expect(firstAck.status == .acknowledged)
             let medical = try Self.lookout(daemon, ["ack", raised.id, "--team", "medical"], actor: "zhao")
@@ -115,7 +116,8 @@ extension ReliabilityTests {
 
             // `show` and `watch` list who has reported in and who has not, each with its own time.
             let show = try Self.lookout(daemon, ["show", raised.id])
-            #expect(show.stdout.contains("fire  brought in") && show.stdout.contains("reported in") && show.stdout.contains("by li"),
+            #expect(show.stdout.contains("fire  brought in") && show.stdout.contains("reported in")
+                    && show.stdout.contains("by \(LookoutdProcess.runnerLogin)") && show.stdout.contains("on behalf of li"),
                     "\(show.stdout)")
             #expect(show.stdout.contains("police  brought in") && show.stdout.contains("NOT reported in"), "\(show.stdout)")
             #expect(show.stdout.contains("Wang Lei (son)  13900000000"), "the structured emergency phone beside the contact: \(show.stdout)")

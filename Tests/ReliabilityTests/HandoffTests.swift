@@ -7,10 +7,10 @@ extension ReliabilityTests {
     /// Issue 4's hand-off promise: every event change reaches other systems over MQTT, also the changes
     /// staff make while the broker is down.
     @Suite struct HandoffTests {
-        /// Runs staff's `lookout` CLI on the daemon's database as `dispatcher-7`; expects exit 0.
+        /// Runs staff's `lookout` CLI through the daemon (the test runner, an admin) on behalf of `dispatcher-7`;
+        /// expects exit 0.
         static func staff(_ daemon: LookoutdProcess, _ arguments: [String]) throws {
-            let result = try ChildProcess.run(ChildProcess.product("lookout"),
-                                              ["--db", daemon.databasePath, "--as", "dispatcher-7", "--no-color"] + arguments)
+            let result = try daemon.lookout(["--as", "dispatcher-7", "--no-color"] + arguments)
             #expect(result.status == 0, "lookout \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         }
 

@@ -31,9 +31,7 @@ extension ReliabilityTests {
         }
 
         static func lookout(_ daemon: LookoutdProcess, _ arguments: [String]) throws -> ChildProcess.Result {
-            let result = try ChildProcess.run(ChildProcess.product("lookout"),
-                                              ["--db", daemon.databasePath, "--no-color"] + arguments,
-                                              environment: ["COLUMNS": "250"])
+            let result = try daemon.lookout(["--no-color"] + arguments)
             #expect(result.status == 0, "lookout \(arguments): \(result.stderr)")
             return result
         }

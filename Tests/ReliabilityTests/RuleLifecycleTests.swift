@@ -190,12 +190,11 @@ extension ReliabilityTests {
             let upgrade = try daemon.store().timeline(of: red.id).first { $0.action == "upgraded" }
             #expect(upgrade?.note.hasPrefix("level yellow → red") == true, "\(String(describing: upgrade))")
             #expect(upgrade?.note.contains("held past its debounce after flapping") == true, "\(String(describing: upgrade))")
-            let show = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "show", red.id],
-                                            environment: ["COLUMNS": "250"])
+            let show = try daemon.lookout(["--no-color", "show", red.id])
             #expect(show.status == 0, "\(show.stderr)")
             #expect(show.stdout.contains(title), "\(show.stdout)")
             #expect(show.stdout.contains("after flapping"), "\(show.stdout)")
-            let json = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "events", "--json"])
+            let json = try daemon.lookout(["events", "--json"])
             let listed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
             #expect(listed?.first { $0["id"] as? String == red.id }?["title"] as? String == title, "\(json.stdout)")
             let watched = try DeviceTimeTests.watchOutput(database: daemon.databasePath, until: "UPGRADED")

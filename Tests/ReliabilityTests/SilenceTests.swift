@@ -36,10 +36,9 @@ extension ReliabilityTests {
             SD-0401,smoke,c01,4,1,Bldg 4 Unit 1 #101,grid-04,,,,,,
             """
 
-        /// `lookout ARGS` on the daemon's database, colours off.
+        /// `lookout ARGS` on the daemon's database and API socket (the test runner is an admin), colours off.
         static func lookout(_ daemon: LookoutdProcess, _ arguments: [String]) throws -> ChildProcess.Result {
-            try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color"] + arguments,
-                                 environment: ["COLUMNS": "250", "LOOKOUT_ACTOR": "frank"])
+            try daemon.lookout(["--no-color"] + arguments)
         }
 
         /// The event of `rule` on `device`.

@@ -137,24 +137,27 @@ debian_shlib_depends() {
     printf '%s\n' "${output#shlibs:Depends=}"
 }
 
-# Prints the daemon configuration $1 with its state elsewhere: database file $2, metrics file $3, and
-# when $4 is given a broker on 127.0.0.1 port $4. Everything else (rules, registry, deadlines) stays.
+# Prints the daemon configuration $1 with its state elsewhere: database file $2, metrics file $3, when $4
+# is given a broker on 127.0.0.1 port $4, and when $5 is given the staff API socket $5 (a private run must
+# not take the machine's /run/lookout/api.sock). Everything else (rules, registry, deadlines) stays.
 # Used for the package (state in /var/lib/lookout) and the demo (a private broker and run directory).
 rewrite_daemon_config() {
-    awk -v database="$2" -v metrics="$3" -v port="${4:-}" '
+    awk -v database="$2" -v metrics="$3" -v port="${4:-}" -v socket="${5:-}" '
         /^[[:space:]]*\[/ { section = $0; gsub(/[][[:space:]]/, "", section) }
         section == "storage" && $1 ~ /^(database|path)$/ && $2 == "=" { print $1 " = " database; next }
         section ~ /^(metrics|status)$/ && $1 ~ /^(textfile|path|file|metrics_file)$/ && $2 == "=" { print $1 " = " metrics; next }
         port != "" && section == "broker" && $1 == "port" && $2 == "=" { print "port = " port; next }
         port != "" && section == "broker" && $1 == "host" && $2 == "=" { print "host = 127.0.0.1"; next }
+        socket != "" && section == "api" && $1 == "socket" && $2 == "=" { print "socket = " socket; next }
         { print }
     ' "$1"
 }
 
 # Writes DIR/lookoutd.conf, a run-time copy of the shipped config/lookoutd.conf for a private broker
-# on port $2, with the database (DIR/events.db) and metrics in DIR. The other files of config/
-# (rules.d, devices.csv) are copied into DIR so the copy's relative paths still resolve (copies, not
-# links: an unprivileged user may not be able to reach the repository).
+# on port $2, with the database (DIR/events.db), metrics and the staff API socket (DIR/api.sock) in DIR.
+# The other files of config/ (rules.d, devices.csv) are copied into DIR so the copy's relative paths
+# still resolve (copies, not links: an unprivileged user may not be able to reach the repository). The
+# staff directory DIR/staff.conf makes the user running it an admin (the shipped one is an example).
 write_runtime_daemon_config() {
     local dir="$1" port="$2" item
     for item in "$LOOKOUT_ROOT"/config/*; do
@@ -163,7 +166,8 @@ write_runtime_daemon_config() {
         cp -R "$item" "$dir/"
     done
     rewrite_daemon_config "$LOOKOUT_ROOT/config/lookoutd.conf" "$dir/events.db" "$dir/metrics.prom" "$port" \
-        >"$dir/lookoutd.conf"
+        "$dir/api.sock" >"$dir/lookoutd.conf"
+    printf '[user %s]\nname = demo\nrole = admin\n' "$(id -un)" >"$dir/staff.conf"
 }
 
 # Waits until lookoutd (pid $2, log file $3) is ready: `$1/lookout status` says running and connected

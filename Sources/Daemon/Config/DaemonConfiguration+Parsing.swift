@@ -2,6 +2,7 @@ import EventCore
 import Foundation
 import MQTTClient
 import Rules
+import Vocabulary
 
 /// The configuration file format: INI-like sections, `key = value` lines, `#` comments.
 ///
@@ -259,6 +260,18 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "notify.notifiers": { c, v throws(ConfigValueError) in
         c.notifiersPath = v.text.isEmpty || v.text == "none" ? nil : try v.path()
     },
+    "api.socket": { c, v throws(ConfigValueError) in
+        guard !(v.text.isEmpty || v.text == "none") else {
+            c.apiSocketPath = nil
+            return
+        }
+        let path = try v.path()
+        guard UnixSocketAddress(path: path) != nil else {
+            throw ConfigValueError("socket path '\(path)' is too long for a Unix socket (at most 107 bytes)")
+        }
+        c.apiSocketPath = path
+    },
+    "api.staff": { c, v throws(ConfigValueError) in c.staffDirectoryPath = try v.path() },
     "log.level": { c, v throws(ConfigValueError) in
         guard let level = LogLevel(name: v.text) else {
             throw ConfigValueError("unknown log level '\(v.text)'; use error, warning, info or debug")

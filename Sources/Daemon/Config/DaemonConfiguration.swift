@@ -1,6 +1,7 @@
 import EventCore
 import MQTTClient
 import Rules
+import StaffAPI
 
 /// Everything `lookoutd` reads from its configuration file (`lookoutd.conf`), with defaults.
 ///
@@ -84,6 +85,13 @@ public struct DaemonConfiguration: Sendable {
     /// The notifier configuration file (`[notify] notifiers`): notifier commands and team contacts, reread on
     /// SIGHUP (see `NotifierConfiguration`); nil: no out-of-band notification.
     public var notifiersPath: String?
+
+    /// The staff API's Unix socket (`[api] socket`, default `/run/lookout/api.sock`): the local door through which
+    /// `lookout` acts; nil (`none`) serves none. Mode 0666: who may do what comes from the kernel's peer
+    /// credentials and the staff directory, not from access to the file.
+    public var apiSocketPath: String? = LocalAPIClient.defaultSocketPath
+    /// The staff directory (`[api] staff`): who may use the API, with which role and teams; reread on SIGHUP.
+    public var staffDirectoryPath: String = StaffDirectory.defaultPath
 
     /// Log threshold (`[log] level`).
     public var logLevel: LogLevel = .info

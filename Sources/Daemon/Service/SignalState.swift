@@ -8,6 +8,7 @@ import Glibc
 /// threads read and clear them at safe points.
 private let terminationRequests = Atomic<Int>(0)
 private let reloadRequests = Atomic<Int>(0)
+private let reloadSignals = Atomic<Int>(0)
 /// The write end of `wakePipe`, for the handlers (-1 until it exists).
 private let wakeWriteFD = Atomic<Int32>(-1)
 
@@ -54,7 +55,10 @@ public enum SignalState {
             terminationRequests.add(1, ordering: .sequentiallyConsistent)
             writeWakeByte()
         }
-        signal(SIGHUP) { _ in reloadRequests.add(1, ordering: .sequentiallyConsistent) }
+        signal(SIGHUP) { _ in
+            reloadRequests.add(1, ordering: .sequentiallyConsistent)
+            reloadSignals.add(1, ordering: .sequentiallyConsistent)
+        }
     }
 
     /// Whether shutdown was asked for (stays true).
@@ -85,6 +89,10 @@ public enum SignalState {
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(fd, &buffer, buffer.count) > 0 {}
     }
+
+    /// How many reloads were asked for since the start. A service other than the intake (which takes the requests
+    /// with `takeReloadRequest`) reloads what it owns when this changes (the staff API's directory).
+    public static var reloadGeneration: Int { reloadSignals.load(ordering: .sequentiallyConsistent) }
 
     /// Whether a reload was asked for since the last call; clears the request.
     public static func takeReloadRequest() -> Bool { reloadRequests.exchange(0, ordering: .sequentiallyConsistent) > 0 }

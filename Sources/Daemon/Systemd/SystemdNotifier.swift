@@ -58,29 +58,14 @@ public final class SystemdNotifier: Sendable {
         return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1_000
     }
 
-    /// The only unsafe code: builds `sockaddr_un` (abstract when the path starts with `@`) and calls `sendto`.
+    /// The only unsafe code: sends one datagram to the `sockaddr_un` of `path` (abstract when it starts with `@`).
     static func sendDatagram(_ bytes: [UInt8], to path: String) -> Bool {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var pathBytes = Array(path.utf8)
-        if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard !pathBytes.isEmpty, pathBytes.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: pathBytes)
-        }
-        // Abstract names use exactly their bytes; file paths include the terminating NUL (already zeroed).
-        let pathLength = pathBytes[0] == 0 ? pathBytes.count : pathBytes.count + 1
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + pathLength)
+        guard let address = UnixSocketAddress(path: path) else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let sent = bytes.withUnsafeBytes { buffer in
-            withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, length)
-                }
-            }
+            address.withSockaddr { sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1) }
         }
         return sent == bytes.count
     }

@@ -336,6 +336,24 @@ enum EventSchema {
         CREATE INDEX notifications_event ON notifications(event_id, step, attempt);
         ALTER TABLE events ADD COLUMN emergency_phone TEXT NOT NULL DEFAULT '';
         """),
+        // Issue 16 (lookoutd is the event core's only door): every staff API request, accepted or refused, with who
+        // asked (the login the kernel or the broker vouched for), from where (`local uid 1000`), for whom, what,
+        // on which event, and how it ended. `request_id` is the client's id (a redelivered request is known by it).
+        Migration(version: 12, sql: """
+        CREATE TABLE api_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            user TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            on_behalf_of TEXT NOT NULL DEFAULT '',
+            operation TEXT NOT NULL,
+            event_id TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            request_id TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX api_audit_at ON api_audit(at);
+        """),
     ]
 
     /// The version this build writes and reads.

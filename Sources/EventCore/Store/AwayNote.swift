@@ -1,5 +1,5 @@
 /// A resident's (or device's) "away" note: absence rules stay quiet until it ends.
-public struct AwayNote: Sendable, Equatable {
+public struct AwayNote: Sendable, Equatable, Codable {
     /// Id (for `removeAwayNote(id:)`).
     public var id: Int64
     /// Resident name or device id the note is about.

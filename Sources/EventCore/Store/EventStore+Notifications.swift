@@ -54,7 +54,7 @@ extension EventStore {
     }
 
     /// Queues a test message to `target` (`lookout notify test`): no event, one try, key `test.<time>.<target>`.
-    /// Any staff member who can write the database can; the daemon sends it like any other.
+    /// lookoutd queues it for `lookout notify test` (role supervisor); the notification runner sends it like any other.
     public func queueTestNotification(target: String, at: Millis) throws -> PendingNotification {
         try transaction {
             let key = "test.\(at).\(UInt32.random(in: 0...UInt32.max)).\(target)"

@@ -108,7 +108,7 @@ public struct EventChange: Sendable, Equatable {
 }
 
 /// Filters for listing events. Empty fields do not filter.
-public struct EventFilter: Sendable, Equatable {
+public struct EventFilter: Sendable, Equatable, Codable {
     /// Only these statuses; empty means what still needs a person: open, acknowledged, dispatched,
     /// on site, and red events cleared by their device (a person must close those).
     public var statuses: [EventStatus] = []

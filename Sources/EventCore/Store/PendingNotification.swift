@@ -1,5 +1,5 @@
 /// One message of the notification outbox (`notifications` table) to one target, for one step and attempt.
-public struct PendingNotification: Sendable, Equatable {
+public struct PendingNotification: Sendable, Equatable, Codable {
     /// Row id.
     public var id: Int64
     /// The event's readable id (`E-12`); empty for a test message.

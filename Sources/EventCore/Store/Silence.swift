@@ -1,6 +1,6 @@
 /// What a silence covers: every field that is set must match the event (device, place, device kind, rule).
 /// `SilenceScope.building(community: "c01", building: "3").kind("smoke")` is the smoke detectors of building 3.
-public struct SilenceScope: Sendable, Equatable, Hashable {
+public struct SilenceScope: Sendable, Equatable, Hashable, Codable {
     /// Community id; empty: any.
     public var community: String = ""
     /// Building within `community`; empty: any.
@@ -66,7 +66,7 @@ public struct SilenceScope: Sendable, Equatable, Hashable {
 
 /// A maintenance silence: events it covers are still recorded, marked silenced, not alerted, until it ends;
 /// red events of `life_safety` rules are never hidden (shown, marked "during maintenance").
-public struct Silence: Sendable, Equatable {
+public struct Silence: Sendable, Equatable, Codable {
     /// Id (for `removeSilence(id:)`).
     public var id: Int64
     /// What it covers.

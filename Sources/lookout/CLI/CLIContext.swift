@@ -1,17 +1,21 @@
 import EventCore
 import Foundation
+import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// What every command needs besides its own options: the database, who acts, how to print.
+/// What every command needs besides its own options: the database (read commands), the daemon's API socket
+/// (acting commands), for whom one acts, how to print.
 struct CLIContext: Sendable {
     /// Default database path.
     static let defaultDatabasePath = "/var/lib/lookout/events.db"
 
     /// Database file.
     var databasePath: String
-    /// Name recorded in timelines for actions.
-    var actor: String
+    /// lookoutd's API socket, through which every action goes (`--socket`, `LOOKOUT_SOCKET`).
+    var socketPath: String
+    /// Whom the caller acts for (`--as`): recorded beside the caller, whom lookoutd knows from the kernel.
+    var onBehalfOf: String?
     /// Colours or not.
     var style: TerminalStyle
     /// Terminal width for tables, nil when unknown (not a terminal and no `COLUMNS`).
@@ -24,12 +28,14 @@ struct CLIContext: Sendable {
         self.environment = environment
         databasePath = arguments.value("db") ?? environment["LOOKOUT_DB"].flatMap { $0.isEmpty ? nil : $0 }
             ?? Self.defaultDatabasePath
-        let actorName = arguments.value("as") ?? environment["LOOKOUT_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? UserIdentity.loginName(environment: environment)
-        guard !actorName.isEmpty, TextSanitizer.isSafe(actorName), actorName.count <= 64 else {
-            throw CLIError.usage("--as needs a name of at most 64 printable characters")
+        socketPath = arguments.value("socket") ?? environment["LOOKOUT_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? LocalAPIClient.defaultSocketPath
+        if let name = arguments.value("as") {
+            guard !name.isEmpty, TextSanitizer.isSafe(name), name.count <= 64 else {
+                throw CLIError.usage("--as needs a name of at most 64 printable characters")
+            }
+            onBehalfOf = name
         }
-        actor = actorName
         style = TerminalStyle.detect(disabledByFlag: arguments.flag("no-color"), environment: environment)
         width = TerminalSize.columns(environment: environment)
     }
@@ -37,12 +43,44 @@ struct CLIContext: Sendable {
     /// The current time in milliseconds.
     var now: Millis { Millis((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Opens the event store (read-only unless `writing`), after checking the file is there and
-    /// accessible so problems are reported with who, what and how to fix it.
-    func openStore(writing: Bool) throws -> EventStore {
-        try DatabaseAccess.check(path: databasePath, writing: writing)
+    /// How long (milliseconds) a request may take to reach the daemon before lookoutd no longer runs it.
+    static let requestLifetimeMillis: Millis = 60_000
+
+    /// Asks lookoutd to run `operation`: the one way the CLI changes anything, and how it lists and shows events.
+    /// The daemon decides who is asking (the kernel tells it) and whether they may; its refusal, or the daemon's
+    /// absence, is the command's failure.
+    /// `waitSeconds`: how long the daemon may take on top of the usual (a test notification waits for the notifier).
+    func request(_ operation: APIOperation, _ arguments: [String: String], waitSeconds: Int = 0) throws -> APIResult {
+        let request = APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
+                                 arguments: arguments, onBehalfOf: onBehalfOf)
+        let response: APIResponse
         do {
-            return try EventStore(path: databasePath, readOnly: !writing)
+            response = try LocalAPIClient(socketPath: socketPath, timeoutSeconds: 30 + waitSeconds).send(request)
+        } catch {
+            switch error {
+            case .notRunning(let path):
+                throw CLIError.failure("lookoutd is not running (no API socket at \(path)): "
+                                       + (operation.isRead ? "listing and showing events needs the daemon ('lookout status' says why it is down)"
+                                                           : "acting on events needs the daemon"))
+            case .transport(let detail):
+                throw CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
+            }
+        }
+        if let result = response.result, response.ok { return result }
+        throw CLIError.failure(response.error?.message ?? "lookoutd refused the request without a reason")
+    }
+
+    /// `by alice` or `by alice on behalf of bob`: who the daemon recorded.
+    static func byline(_ result: APIResult) -> String {
+        "by \(TextSanitizer.sanitize(result.actor))" + (result.onBehalfOf.map { " on behalf of \(TextSanitizer.sanitize($0))" } ?? "")
+    }
+
+    /// Opens the event store read-only (the listings that still read the file; every change goes through lookoutd),
+    /// after checking the file is there and readable so problems are reported with who, what and how to fix it.
+    func openStore() throws -> EventStore {
+        try DatabaseAccess.check(path: databasePath)
+        do {
+            return try EventStore(path: databasePath, readOnly: true)
         } catch let error as EventStoreError {
             // The access check above passed, so only a refusal about access itself gets the group hint
             // (not, say, a file that is not a Lookout database).

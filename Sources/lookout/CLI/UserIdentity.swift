@@ -1,14 +1,7 @@
 import Foundation
 
-/// Who is running the CLI.
+/// Who is running the CLI, for messages about file access (lookoutd finds out who acts by itself).
 enum UserIdentity {
-    /// The login name: `getlogin`, then `USER`, then the name of the real uid, then `uid N`.
-    static func loginName(environment: [String: String]) -> String {
-        if let login = getlogin(), let name = String(validatingCString: login), !name.isEmpty { return name }
-        if let user = environment["USER"], !user.isEmpty { return user }
-        return userName(uid: getuid())
-    }
-
     /// The name of `uid`, or `uid N`.
     static func userName(uid: uid_t) -> String {
         if let entry = getpwuid(uid), let name = String(validatingCString: entry.pointee.pw_name) { return name }

@@ -1,4 +1,5 @@
 import EventCore
+import StaffAPI
 import TerminalText
 import Vocabulary
 
@@ -40,9 +41,9 @@ struct AwayAddCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: true)
-        let note = try store.addAwayNote(subject: device, until: until, reason: reason, actor: context.actor, at: context.now)
-        Console.out("away \(note.id): \(TextSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) by \(context.actor)\n")
+        let result = try context.request(.awayAdd, ["subject": device, "until": String(until), "reason": reason])
+        guard let note = result.away else { throw CLIError.failure("lookoutd answered without the away note") }
+        Console.out("away \(note.id): \(TextSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) \(CLIContext.byline(result))\n")
     }
 }
 
@@ -74,7 +75,5 @@ struct AwayRemoveCommand: RecordRemoveCommand {
     let context: CLIContext
     let id: Int64
 
-    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool {
-        try store.removeAwayNote(id: id, at: time)
-    }
+    static let operation: (APIOperation, idArgument: String) = (.awayRemove, "away")
 }

@@ -49,7 +49,7 @@ struct DevicesCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let now = context.now
         var openFilter = EventFilter()
         openFilter.limit = Int.max

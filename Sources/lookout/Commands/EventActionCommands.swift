@@ -1,16 +1,20 @@
 import EventCore
+import StaffAPI
 import TerminalText
+import Vocabulary
 
-/// A staff action on one event (`ack`, `dispatch`, …): every such command shares this run.
+/// A staff action on one event (`ack`, `dispatch`, …): every such command shares this run, a request to lookoutd.
 protocol EventActionCommand: Command {
-    /// Context (database, actor).
+    /// Context (socket, on whose behalf).
     var context: CLIContext { get }
     /// Event id as typed.
     var id: String { get }
-    /// The action.
-    var action: EventAction { get }
+    /// The operation asked of the daemon.
+    var operation: APIOperation { get }
     /// Note for the timeline.
     var note: String { get }
+    /// Arguments besides the id and the note (`to` of a dispatch).
+    var extraArguments: [String: String] { get }
 }
 
 /// An action whose arguments are just an event id and an optional `--note`.
@@ -28,22 +32,21 @@ extension SimpleEventActionCommand {
 }
 
 extension EventActionCommand {
-    /// Applies the action and prints the new state in one line.
+    var extraArguments: [String: String] { [:] }
+
+    /// Asks lookoutd to apply the action and prints the new state in one line, with who the daemon recorded.
     func run() throws {
-        try apply { try $0.perform(action, on: id, actor: context.actor, note: note, at: context.now) }
+        try apply()
     }
 
-    /// Runs `change` on the store opened for writing and prints the event it returns in one line, ending in
-    /// `suffix` (default: who acted); the store's refusals become the CLI's error.
-    func apply(suffix: String? = nil, _ change: (EventStore) throws -> EventRecord) throws {
-        let store = try context.openStore(writing: true)
-        let event: EventRecord
-        do {
-            event = try change(store)
-        } catch let error as EventStoreError {
-            throw CLIError.failure(error.description)
-        }
-        Console.out(EventText.summary(event, style: context.style) + "  " + (suffix ?? "by " + context.actor) + "\n")
+    /// Sends the request and prints the event it returns in one line, ending in `suffix` (default: who acted).
+    func apply(suffix: ((APIResult) -> String)? = nil) throws {
+        var arguments = extraArguments
+        arguments["id"] = id
+        if !note.isEmpty { arguments["note"] = note }
+        let result = try context.request(operation, arguments)
+        guard let event = result.event else { throw CLIError.failure("lookoutd answered without the event") }
+        Console.out(EventText.summary(event, style: context.style) + "  " + (suffix?(result) ?? CLIContext.byline(result)) + "\n")
     }
 
     /// The `--note` option every action accepts.
@@ -60,7 +63,8 @@ struct AckCommand: EventActionCommand {
                   noteOption],
         examples: ["lookout ack E-1042", "lookout ack E-1042 --team fire --note \"engine 3 on the way\""])
     let context: CLIContext, id: String, note: String, team: String?
-    var action: EventAction { .acknowledge }
+    var operation: APIOperation { team == nil ? .acknowledge : .reportIn }
+    var extraArguments: [String: String] { team.map { ["team": $0] } ?? [:] }
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         id = try arguments.single("ID")
@@ -69,12 +73,8 @@ struct AckCommand: EventActionCommand {
     }
 
     func run() throws {
-        guard let team else {
-            return try apply { try $0.perform(action, on: id, actor: context.actor, note: note, at: context.now) }
-        }
-        try apply(suffix: "\(team) reported in by \(context.actor)") {
-            try $0.reportIn(id, team: team, actor: context.actor, note: note, at: context.now)
-        }
+        guard let team else { return try apply() }
+        try apply { "\(TextSanitizer.sanitize(team)) reported in " + CLIContext.byline($0) }
     }
 }
 
@@ -85,7 +85,8 @@ struct DispatchCommand: EventActionCommand {
                                   options: [.value("to", "NAME", help: "person or team (required)"), noteOption],
                                   examples: ["lookout dispatch E-1042 --to property-team"])
     let context: CLIContext, id: String, note: String, assignee: String
-    var action: EventAction { .dispatch(to: assignee) }
+    var operation: APIOperation { .dispatch }
+    var extraArguments: [String: String] { ["to": assignee] }
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         id = try arguments.single("ID")
@@ -100,7 +101,7 @@ struct OnsiteCommand: SimpleEventActionCommand {
     static let help = CommandHelp(summary: "record that someone is on site", usage: "ID", options: [noteOption],
                                   examples: ["lookout onsite E-1042"])
     let context: CLIContext, id: String, note: String
-    var action: EventAction { .onsite }
+    var operation: APIOperation { .onsite }
 }
 
 /// `lookout resolve ID --note TEXT`.
@@ -110,7 +111,7 @@ struct ResolveCommand: EventActionCommand {
                                   options: [.value("note", "TEXT", help: "what was done (required)")],
                                   examples: ["lookout resolve E-1042 --note 'cooking smoke, resident fine'"])
     let context: CLIContext, id: String, note: String
-    var action: EventAction { .resolve }
+    var operation: APIOperation { .resolve }
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         id = try arguments.single("ID")
@@ -124,7 +125,7 @@ struct CloseCommand: SimpleEventActionCommand {
     static let help = CommandHelp(summary: "close (file) an event", usage: "ID", options: [noteOption],
                                   examples: ["lookout close E-1042"])
     let context: CLIContext, id: String, note: String
-    var action: EventAction { .close }
+    var operation: APIOperation { .close }
 }
 
 /// `lookout reopen ID`.
@@ -133,7 +134,7 @@ struct ReopenCommand: SimpleEventActionCommand {
     static let help = CommandHelp(summary: "open a resolved, closed or cleared event again", usage: "ID",
                                   options: [noteOption], examples: ["lookout reopen E-1042 --note 'alarm again'"])
     let context: CLIContext, id: String, note: String
-    var action: EventAction { .reopen }
+    var operation: APIOperation { .reopen }
 }
 
 /// `lookout note ID TEXT`.
@@ -142,7 +143,7 @@ struct NoteCommand: EventActionCommand {
     static let help = CommandHelp(summary: "add a note to an event's timeline", usage: "ID TEXT…",
                                   examples: ["lookout note E-1042 called the resident's daughter"])
     let context: CLIContext, id: String, note: String
-    var action: EventAction { .note }
+    var operation: APIOperation { .note }
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         guard arguments.positionals.count >= 2 else {

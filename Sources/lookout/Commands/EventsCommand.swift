@@ -1,7 +1,9 @@
 import EventCore
+import Foundation
+import StaffAPI
 import TerminalText
 
-/// `lookout events`: the table of open events, red and overdue first, then newest first.
+/// `lookout events`: the table of open events, red and overdue first, then newest first, as lookoutd finds them.
 struct EventsCommand: Command {
     static let name = "events"
     static let help = CommandHelp(
@@ -55,10 +57,11 @@ struct EventsCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
-        let events = try store.events(filter)
+        let encoded = String(decoding: try JSONEncoder().encode(filter), as: UTF8.self)
+        let result = try context.request(.events, ["filter": encoded])
+        let events = result.events ?? []
         // A cut list says so: on stderr for JSON (the array stays parseable), after the table otherwise.
-        let notShown = events.count < filter.limit ? 0 : try store.countEvents(filter) - events.count
+        let notShown = max(0, (result.matching ?? events.count) - events.count)
         let cutNote = notShown > 0 ? "\(notShown) more event(s) not shown (limit \(filter.limit)): --limit N or a filter to see them\n" : ""
         if json {
             Console.out(JSONOutput.array(events.map(EventText.json)).rendered())
@@ -71,12 +74,8 @@ struct EventsCommand: Command {
             Console.out(Self.table(events, now: context.now).render(totalWidth: context.width, style: context.style))
         }
         if !cutNote.isEmpty { Console.out(context.style.paint(cutNote, .bold)) }
-        if filter.silenced == false {
-            var silencedOnly = filter
-            silencedOnly.silenced = true
-            silencedOnly.limit = Int.max
-            let hidden = try store.countEvents(silencedOnly)
-            if hidden > 0 { Console.out("\(hidden) silenced event(s) not shown (maintenance silence): --silenced to list them\n") }
+        if let hidden = result.silencedLeftOut, hidden > 0 {
+            Console.out("\(hidden) silenced event(s) not shown (maintenance silence): --silenced to list them\n")
         }
     }
 

@@ -1,10 +1,11 @@
 import EventCore
 import Foundation
+import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// `lookout notify test TEAM`: sends a test message through the daemon's real notification path (the outbox, the
-/// team's notifier command) and reports how it went.
+/// `lookout notify test TEAM`: asks lookoutd to send a test message through its real notification path (the outbox,
+/// the team's notifier command) and reports how it went.
 struct NotifyTestCommand: Command {
     static let name = "notify test"
     static let help = CommandHelp(
@@ -16,7 +17,7 @@ struct NotifyTestCommand: Command {
         ],
         discussion: ["The message is queued in the database and sent by the running lookoutd like any other (one try, " +
                      "stdin: {\"test\": true, …}, LOOKOUT_TEST=1), so this checks the team's notifier, its contact and " +
-                     "the gateway together. Needs write access to the database (group lookout, file mode 0660). " +
+                     "the gateway together. Needs role supervisor in lookoutd's staff directory. " +
                      "A message lookoutd has not picked up within the timeout is withdrawn."],
         examples: ["lookout notify test fire", "lookout notify test emergency-contact --timeout 1m"])
 
@@ -40,19 +41,10 @@ struct NotifyTestCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: true)
-        let queued = try store.queueTestNotification(target: team, at: EventStore.nowMillis())
-        let deadline = EventStore.nowMillis() + timeoutMillis
-        var message = queued
-        while message.state == "pending" && EventStore.nowMillis() < deadline {
-            usleep(100_000)
-            message = try store.notification(id: queued.id) ?? message
-        }
-        if message.state == "pending", try store.withdrawNotification(id: queued.id) {
-            message.state = "timeout"
-        } else if message.state == "pending" {
-            message = try store.notification(id: queued.id) ?? message
-        }
+        // lookoutd queues it, waits for its notifier, and withdraws it if nobody took it within the timeout.
+        let result = try context.request(.notifyTest, ["team": team, "timeout": String(timeoutMillis)],
+                                         waitSeconds: Int(timeoutMillis / 1000) + 1)
+        guard let message = result.notification else { throw CLIError.failure("lookoutd answered without the message") }
         let error = TextSanitizer.sanitize(message.lastError)
         let notifier = TextSanitizer.sanitize(message.notifier)
         if json {

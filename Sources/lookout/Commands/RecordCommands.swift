@@ -1,4 +1,5 @@
 import EventCore
+import StaffAPI
 import TerminalText
 
 /// A `list` command of time-limited records staff add and remove (silences, away notes): no positionals,
@@ -26,7 +27,7 @@ extension RecordListCommand {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let now = context.now
         let records = try Self.records(in: store, now: now)
         Console.out(RecordListing.render(records, subjectTitle: Self.subjectTitle, json: json, empty: Self.emptyText,
@@ -34,15 +35,15 @@ extension RecordListCommand {
     }
 }
 
-/// A `remove ID` command that ends a time-limited record early (it stays on the record).
-/// Conformers only say what the record is called and how the store removes it.
+/// A `remove ID` command that ends a time-limited record early (it stays on the record), through lookoutd.
+/// Conformers only say what the record is called and which operation ends it.
 protocol RecordRemoveCommand: Command {
     /// What one record is called in messages (`silence`, `away note`).
     static var recordNoun: String { get }
     /// The command that lists the ids (`lookout silence list`).
     static var listCommand: String { get }
-    /// Ends record `id` at `time` on behalf of `actor`; false when no such record is in force.
-    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool
+    /// The operation that ends one, and the name of its id argument.
+    static var operation: (APIOperation, idArgument: String) { get }
     /// Creates the command from its validated arguments.
     init(context: CLIContext, id: Int64)
     /// Global options and the clock.
@@ -58,10 +59,7 @@ extension RecordRemoveCommand {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: true)
-        guard try Self.remove(id: id, in: store, at: context.now, actor: context.actor) else {
-            throw CLIError.failure("no \(Self.recordNoun) in force with id \(id)")
-        }
-        Console.out("\(Self.recordNoun) \(id) removed by \(context.actor)\n")
+        let result = try context.request(Self.operation.0, [Self.operation.idArgument: String(id)])
+        Console.out("\(Self.recordNoun) \(id) removed \(CLIContext.byline(result))\n")
     }
 }

@@ -28,7 +28,7 @@ struct RejectsCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let counts = try store.rejectCounts().filter { reason == nil || $0.reason == reason }
         let samples = try store.recentRejects(reason: reason, limit: limit)
         // Samples beyond `limit` are kept but not shown; the counts cover rejects whose samples are gone too.

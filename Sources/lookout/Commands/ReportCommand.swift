@@ -1,4 +1,5 @@
 import EventCore
+import StaffAPI
 
 /// `lookout report`: a manual event raised by staff (a resident's phone call, something seen on a round).
 struct ReportCommand: Command {
@@ -46,22 +47,14 @@ struct ReportCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: true)
-        var location = self.location
-        var description = self.description
-        if !deviceID.isEmpty {
-            // The event is about a known device: take where it is from the registry mirror.
-            if let device = try store.devices().first(where: { $0.id == deviceID }) {
-                location = EventLocation(
-                    community: location.community.isEmpty ? device.community : location.community,
-                    building: location.building.isEmpty ? device.building : location.building,
-                    unit: device.unit, address: location.address.isEmpty ? device.address : location.address,
-                    grid: device.grid, owner: device.owner, residentName: device.residentName, registered: device.registered)
-            }
-            description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
+        // Where a known device is comes from the registry mirror, looked up by lookoutd.
+        var arguments = ["kind": kind, "level": level.rawValue, "title": title]
+        for (key, value) in [("where", location.address), ("device", deviceID), ("community", location.community),
+                             ("building", location.building), ("description", description)] where !value.isEmpty {
+            arguments[key] = value
         }
-        let event = try store.report(kind: kind, level: level, location: location, deviceID: deviceID, title: title,
-                                     description: description, actor: context.actor, at: context.now)
-        Console.out(EventText.summary(event, style: context.style) + "  reported by " + context.actor + "\n")
+        let result = try context.request(.report, arguments)
+        guard let event = result.event else { throw CLIError.failure("lookoutd answered without the event") }
+        Console.out(EventText.summary(event, style: context.style) + "  reported " + CLIContext.byline(result) + "\n")
     }
 }

@@ -1,8 +1,9 @@
 import EventCore
+import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// `lookout show ID`: everything about one event and its timeline.
+/// `lookout show ID`: everything about one event and its timeline, as lookoutd reads them.
 struct ShowCommand: Command {
     static let name = "show"
     static let help = CommandHelp(
@@ -22,12 +23,12 @@ struct ShowCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
-        guard let event = try store.event(id: id) else { throw CLIError.failure("no event with id \(id)") }
-        let timeline = try store.timeline(of: event.id)
-        let senders = try store.senders(of: event.id).map(\.deviceID)
-        let teams = try store.teams(of: event.id)
-        let emergencyPhone = try store.emergencyPhone(eventID: event.id)
+        let result = try context.request(.show, ["id": id])
+        guard let event = result.event else { throw CLIError.failure("no event with id \(id)") }
+        let timeline = result.timeline ?? []
+        let senders = result.senders ?? []
+        let teams = result.teams ?? []
+        let emergencyPhone = result.emergencyPhone ?? ""
         if json {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))

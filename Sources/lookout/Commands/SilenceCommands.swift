@@ -1,4 +1,5 @@
 import EventCore
+import StaffAPI
 import TerminalText
 import Vocabulary
 
@@ -72,15 +73,15 @@ struct SilenceAddCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: true)
-        let silence: Silence
-        do {
-            silence = try store.addSilence(scope: scope, until: until, reason: reason, actor: context.actor, at: context.now,
-                                           policy: SilenceText.policy(store.daemonStatus()), force: force)
-        } catch let refusal as SilenceRefusal {
-            throw CLIError.failure("silence add refused: " + TextSanitizer.sanitize(refusal.description))
+        var arguments = ["until": String(until), "reason": reason]
+        for (key, value) in [("device", scope.deviceID), ("community", scope.community), ("building", scope.building),
+                             ("kind", scope.kind), ("rule", scope.rule)] where !value.isEmpty {
+            arguments[key] = value
         }
-        Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) by \(context.actor)\n")
+        if force { arguments["force"] = "true" }
+        let result = try context.request(.silenceAdd, arguments)
+        guard let silence = result.silence else { throw CLIError.failure("lookoutd answered without the silence") }
+        Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) \(CLIContext.byline(result))\n")
         if force { Console.out("forced: it lasts longer than the maximum or covers a whole community; it shows in 'lookout silence list' with what it holds back\n") }
     }
 }
@@ -101,7 +102,7 @@ struct SilenceListCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let now = context.now
         let holds = try store.silenceHolds(now: now)
         let records = holds.map { hold in
@@ -140,10 +141,8 @@ struct SilenceRemoveCommand: RecordRemoveCommand {
     let context: CLIContext
     let id: Int64
 
-    static func remove(id: Int64, in store: EventStore, at time: Millis, actor: String) throws -> Bool {
-        // The events it hid are shown at once, on this person's record.
-        try store.removeSilence(id: id, at: time, actor: actor)
-    }
+    /// The events it hid are shown at once, on this person's record.
+    static let operation: (APIOperation, idArgument: String) = (.silenceRemove, "silence")
 }
 
 /// How silences read.
@@ -169,14 +168,4 @@ enum SilenceText {
         return text
     }
 
-    /// The limits `lookoutd` publishes in its status row; the defaults when it has not written one.
-    static func policy(_ status: DaemonStatusSnapshot) -> SilencePolicy {
-        let values = DaemonStatusValues(status.values)
-        var policy = SilencePolicy()
-        if let maximum = values[.silenceMaxDuration].flatMap(Millis.init), maximum > 0 { policy.maximumMillis = maximum }
-        if let names = values[.ruleNames], !names.isEmpty {
-            policy.knownRules = Set(names.split(separator: ",").map(String.init))
-        }
-        return policy
-    }
 }

@@ -33,7 +33,7 @@ struct StatsCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let statistics = try store.statistics(since: since, until: context.now + 1)
         let reportIn = try store.reportInStatistics(from: since, to: context.now + 1, community: community)
         if json {

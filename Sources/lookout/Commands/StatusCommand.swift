@@ -119,7 +119,7 @@ struct StatusCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         let now = context.now
         let snapshot = try store.daemonStatus()
         let verdict = Self.verdict(snapshot, now: now, host: .live(databasePath: context.databasePath))

@@ -60,7 +60,7 @@ struct WatchCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore(writing: false)
+        let store = try context.openStore()
         Self.stopOnInterrupt()
         let latest = try store.latestChangeSequence()
         var sequence: Int64 = startFromBeginning ? 0 : max(0, latest - Int64(replay ?? 0))

@@ -1,53 +1,81 @@
-import EventCore
 import Foundation
-import LookoutTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The real `lookoutd` binary run as a child process with a generated configuration: a test broker, a
-/// database in its own temporary directory (or `dataDirectory`), a rule directory and a registry. It can be
-/// started, killed with SIGKILL and started again on the same files, any number of times.
-final class LookoutdProcess {
+/// The real `lookoutd` binary run as a child process with a generated configuration: a test broker (or a port where
+/// none listens), a database in its own temporary directory (or `dataDirectory`), a rule directory, a registry,
+/// the staff API socket and staff directory in the test directory. It can be started, killed with SIGKILL and
+/// started again on the same files, any number of times. Shared by the reliability tests and the CLI tests.
+public final class LookoutdProcess {
     /// Where the rules come from.
-    enum Rules {
+    public enum Rules: Sendable {
         /// The shipped `config/rules.d`.
         case shipped
         /// Test rule files: name → text.
         case files([String: String])
     }
 
-    let directory: TemporaryDirectory
-    let broker: MosquittoBroker
-    let notify: NotifyListener
-    let configPath: String
-    let databasePath: String
-    let metricsPath: String
-    let stderrPath: String
-    /// The rule whose events `alarmTally()` counts: the shipped `door_forced`, or the test rule `test_alarm`.
-    let alarmRule: String
-    private(set) var process: Process?
+    public let directory: TemporaryDirectory
+    /// The test broker, when started with one: held so that it lives as long as the daemon that uses it (tests
+    /// may drop their own reference).
+    public private(set) var broker: MosquittoBroker?
+    public let notify: NotifyListener
+    public let configPath: String
+    public let databasePath: String
+    public let metricsPath: String
+    public let stderrPath: String
+    /// The staff API socket (`[api] socket`).
+    public let socketPath: String
+    /// The staff directory (`[api] staff`).
+    public let staffPath: String
+    /// Whether the shipped `config/rules.d` is used.
+    public let rulesAreShipped: Bool
+    public private(set) var process: Process?
 
-    /// Writes the configuration. `settings` adds or overrides `[section] key = value` lines of the generated
-    /// configuration; `dataDirectory` holds the database (default: the test directory).
-    init(broker: MosquittoBroker, rules: Rules, registry: String? = nil, dataDirectory: String? = nil,
-         settings: [String: [String: String]] = [:]) throws {
+    /// The login name of the user running the tests (what lookoutd's `SO_PEERCRED` lookup finds for the CLI).
+    public static var runnerLogin: String {
+        if let entry = getpwuid(getuid()), let name = String(validatingCString: entry.pointee.pw_name) { return name }
+        return "uid \(getuid())"
+    }
+
+    /// A staff directory that makes the test runner an admin: what tests that act through the CLI use by default.
+    public static var runnerIsAdmin: String {
+        "[user \(runnerLogin)]\nname = Test Runner\nrole = admin\nteams = fire, police, medical, property\n"
+    }
+
+    /// With the test broker `broker`; see `init(brokerPort:…)`.
+    public convenience init(broker: MosquittoBroker, rules: Rules, registry: String? = nil, dataDirectory: String? = nil,
+                            staff: String? = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:]) throws {
+        try self.init(brokerPort: broker.port, rules: rules, registry: registry, dataDirectory: dataDirectory,
+                      staff: staff, settings: settings)
         self.broker = broker
+    }
+
+    /// Writes the configuration. `brokerPort`: the broker's port on 127.0.0.1 (one where nothing listens runs the
+    /// daemon without a broker). `staff`: the staff directory's text (nil writes none). `settings` adds or overrides
+    /// `[section] key = value` lines of the generated configuration; `dataDirectory` holds the database (default:
+    /// the test directory).
+    public init(brokerPort: Int, rules: Rules, registry: String? = nil, dataDirectory: String? = nil,
+                staff: String? = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:]) throws {
         directory = try TemporaryDirectory(prefix: "lookoutd-rel")
         notify = try NotifyListener(path: directory.file("notify.sock"))
         configPath = directory.file("lookoutd.conf")
         databasePath = ((dataDirectory ?? directory.path) as NSString).appendingPathComponent("events.db")
         metricsPath = directory.file("lookout.prom")
         stderrPath = directory.file("lookoutd.stderr")
+        socketPath = directory.file("api.sock")
+        staffPath = directory.file("staff.conf")
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        if let staff { try staff.write(toFile: staffPath, atomically: true, encoding: .utf8) }
 
         let rulesPath: String
         switch rules {
         case .shipped:
             rulesPath = Self.repositoryFile("config/rules.d")
-            alarmRule = Alarm.shippedRule
+            rulesAreShipped = true
         case .files(let files):
-            alarmRule = Alarm.rule
+            rulesAreShipped = false
             rulesPath = directory.file("rules.d")
             try FileManager.default.createDirectory(atPath: rulesPath, withIntermediateDirectories: true)
             for (name, text) in files {
@@ -60,7 +88,7 @@ final class LookoutdProcess {
             try registry.write(toFile: registryPath, atomically: true, encoding: .utf8)
         }
         var sections: [String: [String: String]] = [
-            "broker": ["host": "127.0.0.1", "port": String(broker.port), "client_id": "lookoutd-rel",
+            "broker": ["host": "127.0.0.1", "port": String(brokerPort), "client_id": "lookoutd-rel",
                        "reconnect_min": "200ms", "reconnect_max": "1s"],
             "storage": ["database": databasePath],
             "rules": ["directory": rulesPath],
@@ -68,6 +96,7 @@ final class LookoutdProcess {
             "status": ["interval": "500ms", "metrics_file": metricsPath],
             "handoff": ["enabled": "false"],
             "log": ["level": "info"],
+            "api": ["socket": socketPath, "staff": staffPath],
         ]
         for (section, values) in settings {
             sections[section, default: [:]].merge(values) { $1 }
@@ -87,7 +116,7 @@ final class LookoutdProcess {
     }
 
     /// A file of this repository (`config/rules.d`, …), found from this source file's location.
-    static func repositoryFile(_ relative: String) -> String {
+    public static func repositoryFile(_ relative: String) -> String {
         let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         return testsDirectory.deletingLastPathComponent().appendingPathComponent(relative).path
     }
@@ -95,7 +124,7 @@ final class LookoutdProcess {
     // MARK: Process
 
     /// Starts `lookoutd` and waits for a new `READY=1` on the notify socket.
-    func start(environment: [String: String] = [:]) throws {
+    public func start(environment: [String: String] = [:]) throws {
         let before = notify.messages.count
         try launch(environment: environment)
         _ = try waitFor("READY=1 from lookoutd", log: log) {
@@ -105,10 +134,53 @@ final class LookoutdProcess {
         }
     }
 
+    /// Starts `lookoutd` without a broker (none listens on its port) and waits until its staff API socket accepts
+    /// connections: READY=1 waits for the broker, the API does not.
+    public func startServing(environment: [String: String] = [:]) throws {
+        try launch(environment: environment)
+        _ = try waitFor("lookoutd to serve its API socket", log: log) {
+            guard isRunning else { throw ReliabilityError("lookoutd exited with status \(process?.terminationStatus ?? -1)") }
+            return Self.accepts(socketPath) ? true : nil
+        }
+    }
+
+    /// Whether a Unix stream socket at `path` accepts a connection.
+    public static func accepts(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+
+    /// `lookout ARGS` against this daemon: its database for listing commands, its socket for actions; colours off.
+    /// `asUser`: run it as that uid (and gid) with `setpriv`, to be someone else than the test runner.
+    public func lookout(_ arguments: [String], environment: [String: String] = [:], asUser uid: Int? = nil) throws -> ChildProcess.Result {
+        var env = ["COLUMNS": "250", "LOOKOUT_DB": databasePath, "LOOKOUT_SOCKET": socketPath]
+        for (key, value) in environment { env[key] = value }
+        return try Self.runCLI(arguments, environment: env, asUser: uid)
+    }
+
+    /// The built `lookout` with `arguments`, colours off unless `environment` says otherwise; as `uid` (and gid,
+    /// no supplementary groups) with `setpriv` when given.
+    public static func runCLI(_ arguments: [String], environment: [String: String], asUser uid: Int? = nil) throws -> ChildProcess.Result {
+        var env = ["NO_COLOR": "", "CLICOLOR_FORCE": ""]
+        for (key, value) in environment { env[key] = value }
+        guard let uid else { return try ChildProcess.run(ChildProcess.product("lookout"), arguments, environment: env) }
+        return try ChildProcess.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                                                         ChildProcess.product("lookout")] + arguments, environment: env)
+    }
+
     /// Starts `lookoutd` without waiting. Its stderr is appended to `stderrPath` (one log over all runs).
     /// `blockedSignals`: signals blocked in the mask the child inherits (the daemon must not depend on its
     /// parent's mask); by default it starts with none blocked, as under systemd.
-    func launch(environment: [String: String] = [:], blockedSignals: [Int32] = []) throws {
+    public func launch(environment: [String: String] = [:], blockedSignals: [Int32] = []) throws {
         guard !isRunning else { throw ReliabilityError("lookoutd is already running") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookoutd"))
@@ -138,18 +210,18 @@ final class LookoutdProcess {
     }
 
     /// Whether the process is running.
-    var isRunning: Bool { process?.isRunning ?? false }
+    public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Its process id while running.
-    var pid: Int32? { isRunning ? process?.processIdentifier : nil }
+    public var pid: Int32? { isRunning ? process?.processIdentifier : nil }
 
     /// Sends `signal`.
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         if let pid { kill(pid, signal) }
     }
 
     /// `kill -9` and wait until it is gone.
-    func killHard() {
+    public func killHard() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -157,13 +229,13 @@ final class LookoutdProcess {
 
     /// SIGTERM; returns the exit status, or nil if it is still running after `timeout` seconds.
     @discardableResult
-    func stop(timeout: Double = 60) -> Int32? {
+    public func stop(timeout: Double = 60) -> Int32? {
         send(SIGTERM)
         return waitForExit(timeout: timeout)
     }
 
     /// Waits for the process to exit; its status, or nil if still running after `timeout` seconds.
-    func waitForExit(timeout: Double = 60) -> Int32? {
+    public func waitForExit(timeout: Double = 60) -> Int32? {
         guard let process else { return nil }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
@@ -171,38 +243,22 @@ final class LookoutdProcess {
     }
 
     /// Everything the daemon wrote to stderr over all its runs.
-    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Log lines containing `text`.
-    func logLines(containing text: String) -> [String] {
+    public func logLines(containing text: String) -> [String] {
         log.split(separator: "\n").map(String.init).filter { $0.contains(text) }
     }
 
     /// A field of `/proc/PID/status` in kB (`VmRSS`, `VmHWM`), while the process runs.
-    func memoryKilobytes(_ field: String) -> Int? {
+    public func memoryKilobytes(_ field: String) -> Int? {
         guard let pid, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
         return line.split(separator: " ").compactMap { Int($0) }.first
     }
 
-    // MARK: Database and status
-
-    /// The database, opened read-only as staff's CLI would.
-    func store() throws -> EventStore { try EventStore(path: databasePath, readOnly: true) }
-
-    /// Every event (all statuses).
-    func events() throws -> [EventRecord] {
-        var filter = EventFilter()
-        filter.includeAll = true
-        filter.limit = Int(Int32.max)
-        return try store().events(filter)
-    }
-
-    /// The daemon's status row (`lookout status`).
-    func statusRow() throws -> [String: String] { try store().daemonStatus().values }
-
     /// A value from the metrics file: `name` may include labels, e.g. `lookout_messages_rejected_total{reason="empty_payload"}`.
-    func metric(_ name: String) -> Double? {
+    public func metric(_ name: String) -> Double? {
         guard let text = try? String(contentsOfFile: metricsPath, encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
             return Double(line.dropFirst(name.count + 1))
@@ -211,7 +267,7 @@ final class LookoutdProcess {
     }
 
     /// `PRAGMA integrity_check` by the sqlite3 command-line tool (a second, independent reader).
-    func integrityCheck() throws -> String {
+    public func integrityCheck() throws -> String {
         let result = try ChildProcess.run("/usr/bin/sqlite3", [databasePath, "PRAGMA integrity_check;"])
         return (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -220,7 +276,7 @@ final class LookoutdProcess {
 /// Polls `probe` until it returns a value; throws after `timeout` seconds. The timeout only bounds a
 /// failing test; it is never what a test measures. Other errors of `probe` (a database not created yet)
 /// keep it polling; a `ReliabilityError` ends the wait at once.
-func waitFor<T>(_ what: String, timeout: Double = 90, log: @autoclosure () -> String = "", _ probe: () throws -> T?) throws -> T {
+public func waitFor<T>(_ what: String, timeout: Double = 90, log: @autoclosure () -> String = "", _ probe: () throws -> T?) throws -> T {
     let deadline = Date().addingTimeInterval(timeout)
     var lastError: (any Error)?
     repeat {
@@ -239,7 +295,7 @@ func waitFor<T>(_ what: String, timeout: Double = 90, log: @autoclosure () -> St
 }
 
 /// A failure with a readable message.
-struct ReliabilityError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ReliabilityError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

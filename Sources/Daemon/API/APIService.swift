@@ -1,0 +1,236 @@
+import EventCore
+import Foundation
+import StaffAPI
+import Synchronization
+import Vocabulary
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local door to the event core: serves the staff API on a Unix socket (`[api] socket`), on threads of its own
+/// and with a database connection of its own, independent of the broker connection (staff can act while the broker
+/// is down). The caller's identity is the kernel's (`SO_PEERCRED` → login → staff directory); the socket is mode
+/// 0666 because access to the file proves nothing. Requests run in short transactions; no transaction is open while
+/// a client is read from or written to.
+final class APIService: Service, Sendable {
+    let name = "api"
+    /// Connections served at once; more are answered "busy" and closed.
+    static let maximumConnections = 64
+    /// Seconds a client may take to send a request or read the answer.
+    static let clientTimeoutSeconds = 10
+    /// Seconds a stop waits for connections still being served.
+    static let shutdownGraceSeconds = 2.0
+    /// Seconds between attempts to serve the socket after a failure.
+    static let bindRetrySeconds = 5.0
+
+    private let socketPath: String
+    private let staffPath: String
+    private let handler: StaffRequestHandler
+    private let log: Logger
+    private let openStore: @Sendable () throws -> EventStore
+    private let notificationPolicy: @Sendable () -> NotificationPolicy
+    private let directory: Mutex<StaffDirectory>
+    private let store = Mutex<EventStore?>(nil)
+    private let stopping = Atomic<Bool>(false)
+    private let connections = Atomic<Int>(0)
+
+    /// Serves `socketPath` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
+    /// `notificationPolicy`: which teams have a notifier now, so that a change staff make (a reopen) queues the
+    /// messages the intake's would.
+    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: Millis, log: Logger,
+         notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
+         openStore: @escaping @Sendable () throws -> EventStore) {
+        self.socketPath = socketPath
+        self.staffPath = staffPath
+        self.directory = Mutex(directory)
+        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
+        self.log = log
+        self.openStore = openStore
+        self.notificationPolicy = notificationPolicy
+    }
+
+    func run() throws {
+        var reloadSeen = SignalState.reloadGeneration
+        var listener: ListeningSocket?
+        var nextAttempt = Date.distantPast
+        defer {
+            listener?.close()
+            // A request being run finishes its transaction; a client that is slow to send or read is not waited
+            // for long (the daemon's whole stop has `[shutdown] timeout`).
+            let deadline = Date().addingTimeInterval(Self.shutdownGraceSeconds)
+            while connections.load(ordering: .sequentiallyConsistent) > 0 && Date() < deadline { usleep(10_000) }
+        }
+        while !stopping.load(ordering: .sequentiallyConsistent) {
+            let generation = SignalState.reloadGeneration
+            if generation != reloadSeen {
+                reloadSeen = generation
+                reloadDirectory()
+            }
+            guard let open = listener else {
+                if Date() >= nextAttempt {
+                    do {
+                        listener = try ListeningSocket(path: socketPath)
+                        log.info("staff API serving \(socketPath) for \(directory.withLock { $0.count }) staff")
+                    } catch {
+                        log.error("cannot serve the staff API at \(socketPath): \(error); staff cannot act on events until it is served (retrying every \(Int(Self.bindRetrySeconds)) s)",
+                                  key: "api-bind")
+                        nextAttempt = Date().addingTimeInterval(Self.bindRetrySeconds)
+                    }
+                }
+                usleep(200_000)
+                continue
+            }
+            guard let client = open.accept(timeoutMilliseconds: 200) else { continue }
+            serve(client)
+        }
+    }
+
+    func shutdown() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// SIGHUP: rereads the staff directory; one with errors keeps the directory in force.
+    private func reloadDirectory() {
+        do {
+            let loaded = try StaffDirectory.load(path: staffPath)
+            directory.withLock { $0 = loaded }
+            log.info("staff directory reloaded: \(loaded.count) staff")
+        } catch {
+            let kept = directory.withLock { $0.count }
+            log.error("staff directory reload refused, \(error.issues.count) error(s); keeping the \(kept) staff in force")
+            for issue in error.issues { log.error(issue.description) }
+        }
+    }
+
+    /// Serves one connection on a thread of its own.
+    private func serve(_ fileDescriptor: Int32) {
+        guard connections.add(1, ordering: .sequentiallyConsistent).newValue <= Self.maximumConnections else {
+            connections.subtract(1, ordering: .sequentiallyConsistent)
+            let socket = LineSocket(fileDescriptor: fileDescriptor, timeoutSeconds: 1)
+            _ = try? socket.write(APILine.encode(APIResponse(id: "", error: APIError(.unavailable, "lookoutd is serving too many connections; try again"))))
+            socket.close()
+            log.warning("staff API: too many connections, one turned away", key: "api-busy")
+            return
+        }
+        let thread = Thread { [self] in
+            let socket = LineSocket(fileDescriptor: fileDescriptor, timeoutSeconds: Self.clientTimeoutSeconds)
+            defer {
+                socket.close()
+                connections.subtract(1, ordering: .sequentiallyConsistent)
+            }
+            converse(socket)
+        }
+        thread.name = "api-connection"
+        thread.start()
+    }
+
+    /// Reads requests and answers them until the client closes the connection (or breaks the protocol).
+    private func converse(_ socket: LineSocket) {
+        let peer: PeerIdentity
+        do {
+            peer = try PeerIdentity.of(socket: socket.fileDescriptor)
+        } catch {
+            log.warning("staff API: \(error)", key: "api-peer")
+            return
+        }
+        let caller = StaffRequestHandler.Caller(user: peer.user, hasName: peer.hasName, origin: peer.origin,
+                                                described: peer.hasName ? "user \(peer.user) (uid \(peer.uid))" : "uid \(peer.uid)")
+        while true {
+            let line: [UInt8]
+            do {
+                guard let next = try socket.readLine() else { return }
+                line = next
+            } catch {
+                log.warning("staff API: connection of \(caller.described) dropped: \(error)", key: "api-read")
+                return
+            }
+            let response: APIResponse
+            do {
+                let request = try APILine.decode(APIRequest.self, from: line)
+                response = answer(request, from: caller)
+            } catch {
+                response = APIResponse(id: "", error: APIError(.badRequest, "not a staff API request (one JSON object per line)"))
+                recordUnreadable(from: caller)
+            }
+            do {
+                try socket.write(try APILine.encode(response))
+            } catch {
+                log.warning("staff API: could not answer \(caller.described): \(error)", key: "api-write")
+                return
+            }
+        }
+    }
+
+    /// Runs one request on the service's store (opened on first use, again after a failure). A test notification is
+    /// queued in one transaction and then waited for here, the store taken only for each short look.
+    private func answer(_ request: APIRequest, from caller: StaffRequestHandler.Caller) -> APIResponse {
+        let response = run(request, from: caller)
+        guard request.operation == APIOperation.notifyTest.rawValue, var result = response.result,
+              var message = result.notification else { return response }
+        let timeout = min(max(Millis(request.arguments["timeout"] ?? "") ?? 30_000, 100), 600_000)
+        let deadline = EventStore.nowMillis() + timeout
+        while message.state == "pending" && EventStore.nowMillis() < deadline && !stopping.load(ordering: .sequentiallyConsistent) {
+            usleep(100_000)
+            message = look { try $0.notification(id: message.id) } ?? message
+        }
+        if message.state == "pending" {
+            if look({ try $0.withdrawNotification(id: message.id) }) == true {
+                message.state = "timeout"
+            } else {
+                message = look { try $0.notification(id: message.id) } ?? message
+            }
+        }
+        result.notification = message
+        return APIResponse(id: response.id, result: result)
+    }
+
+    /// `body` on the service's store, nil (logged) when it fails.
+    private func look<T: Sendable>(_ body: (EventStore) throws -> T?) -> T? {
+        store.withLock { store in
+            do {
+                if store == nil { store = try openStore() }
+                return try body(store!)
+            } catch {
+                log.warning("staff API: \(error)", key: "api-look")
+                return nil
+            }
+        }
+    }
+
+    /// Checks, runs and records one request on the service's store.
+    private func run(_ request: APIRequest, from caller: StaffRequestHandler.Caller) -> APIResponse {
+        let directory = self.directory.withLock { $0 }
+        let outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
+            do {
+                if store == nil { store = try openStore() }
+                store!.notificationPolicy = notificationPolicy()
+                return handler.handle(request, from: caller, directory: directory, store: store!, now: EventStore.nowMillis())
+            } catch {
+                return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd cannot open the database: \(error)")), "\(error)")
+            }
+        }
+        if let failure = outcome.auditFailure {
+            log.error("staff API: request \(request.operation) of \(caller.described) not run: cannot write the database: \(failure)",
+                      key: "api-audit")
+            store.withLock { $0 = nil }
+        } else if let error = outcome.response.error {
+            log.info("staff API: \(caller.described): \(request.operation) \(request.arguments["id"] ?? ""): \(error.message)")
+        } else {
+            log.debug("staff API: \(caller.described): \(request.operation) \(outcome.response.result?.event?.id ?? "") done")
+        }
+        return outcome.response
+    }
+
+    /// A line that is not a request is on the record too.
+    private func recordUnreadable(from caller: StaffRequestHandler.Caller) {
+        store.withLock { store in
+            do {
+                if store == nil { store = try openStore() }
+                try store!.recordAudit(AuditEntry(at: EventStore.nowMillis(), user: caller.user, origin: caller.origin,
+                                                  operation: "", outcome: .badRequest, detail: "not a staff API request"))
+            } catch {
+                log.error("staff API: cannot record an unreadable request: \(error)", key: "api-audit")
+            }
+        }
+    }
+}

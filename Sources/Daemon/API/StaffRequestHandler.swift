@@ -1,0 +1,269 @@
+import EventCore
+import Foundation
+import StaffAPI
+import Vocabulary
+
+/// Runs one staff API request for an authenticated caller: checks the staff directory and the role, runs the
+/// operation on the event core in one short transaction together with its audit row, and answers. Every request,
+/// refused or not, leaves an audit row. Transport-independent: the local socket calls it now, the broker later.
+struct StaffRequestHandler {
+    /// Longest silence without `--force` (`[silences] max_duration`).
+    var silenceMaximumMillis: Millis
+
+    /// Who asked, as the transport vouches for it.
+    struct Caller {
+        /// The login name (`uid N` without one).
+        var user: String
+        /// Whether `user` is a login the directory can list.
+        var hasName: Bool
+        /// For the audit: `local uid 1000`.
+        var origin: String
+        /// For messages: `user alice (uid 1000)`.
+        var described: String
+    }
+
+    /// A request that does not run, with its audit outcome.
+    private struct Stop: Error {
+        var error: APIError
+        var outcome: AuditEntry.Outcome
+    }
+
+    /// Answers `request` from `caller`; writes the audit row (a failure to write it is logged by the caller through
+    /// the returned message and makes the request fail: nothing runs unrecorded).
+    func handle(_ request: APIRequest, from caller: Caller, directory: StaffDirectory, store: EventStore,
+                now: Millis) -> (response: APIResponse, auditFailure: String?) {
+        let onBehalfOf = request.onBehalfOf.map { TextSanitizer.sanitize($0) }
+        var audit = AuditEntry(at: now, user: caller.user, origin: caller.origin, onBehalfOf: onBehalfOf ?? "",
+                               operation: String(request.operation.prefix(64)),
+                               eventID: String((request.arguments["id"] ?? "").prefix(64)), outcome: .ok,
+                               requestID: String(request.id.prefix(128)))
+        do {
+            let (operation, member) = try admit(request, caller: caller, directory: directory, now: now)
+            let result = try store.transaction {
+                let result = try run(operation, request: request, member: member, store: store, now: now)
+                if let event = result.event { audit.eventID = event.id }
+                try store.recordAudit(audit)
+                return result
+            }
+            return (APIResponse(id: request.id, result: result), nil)
+        } catch let stop as Stop {
+            return refuse(request, stop.error, outcome: stop.outcome, audit: audit, store: store)
+        } catch let error as EventStoreError {
+            return refuse(request, APIError(.failed, error.description), outcome: .failed, audit: audit, store: store)
+        } catch let refusal as SilenceRefusal {
+            return refuse(request, APIError(.failed, "silence add refused: " + refusal.description), outcome: .failed,
+                          audit: audit, store: store)
+        } catch {
+            return refuse(request, APIError(.unavailable, "lookoutd could not do it: \(error)"), outcome: .failed,
+                          audit: audit, store: store)
+        }
+    }
+
+    /// The answer to a request that did not run, after recording it.
+    private func refuse(_ request: APIRequest, _ error: APIError, outcome: AuditEntry.Outcome, audit: AuditEntry,
+                        store: EventStore) -> (response: APIResponse, auditFailure: String?) {
+        var audit = audit
+        audit.outcome = outcome
+        audit.detail = String(error.message.prefix(500))
+        do {
+            try store.recordAudit(audit)
+            return (APIResponse(id: request.id, error: error), nil)
+        } catch {
+            return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd could not record the request: \(error)")),
+                    "\(error)")
+        }
+    }
+
+    /// The operation and the member, or why the request does not run (unknown operation, expired, not in the
+    /// directory, a bad `on behalf of`).
+    private func admit(_ request: APIRequest, caller: Caller, directory: StaffDirectory, now: Millis) throws
+        -> (APIOperation, StaffMember)
+    {
+        guard let operation = APIOperation(rawValue: request.operation) else {
+            throw Stop(error: APIError(.badRequest, "unknown operation '\(TextSanitizer.sanitize(String(request.operation.prefix(64))))'"),
+                       outcome: .badRequest)
+        }
+        guard request.expiresAt >= now else {
+            throw Stop(error: APIError(.expired, "the request expired before lookoutd received it; nothing was done"),
+                       outcome: .expired)
+        }
+        guard caller.hasName, let member = directory.member(caller.user) else {
+            throw Stop(error: APIError(.unknownUser, "\(caller.described) is not in the staff directory \(directory.sourcePath)"),
+                       outcome: .refused)
+        }
+        if let onBehalfOf = request.onBehalfOf {
+            guard !onBehalfOf.isEmpty, onBehalfOf.count <= 64, TextSanitizer.isSafe(onBehalfOf) else {
+                throw Stop(error: APIError(.badRequest, "--as needs a name of at most 64 printable characters"), outcome: .badRequest)
+            }
+        }
+        return (operation, member)
+    }
+
+    /// Checks the role and runs the operation (inside the caller's transaction).
+    private func run(_ operation: APIOperation, request: APIRequest, member: StaffMember, store: EventStore,
+                     now: Millis) throws -> APIResult {
+        let arguments = request.arguments
+        let onBehalfOf = request.onBehalfOf.flatMap { $0 == member.user ? nil : $0 }
+        let actor = member.user
+        /// A note with whom the user acted for in front: the timeline names the user, and the person they acted for.
+        func noted(_ text: String) -> String {
+            guard let onBehalfOf else { return text }
+            return "on behalf of \(onBehalfOf)" + (text.isEmpty ? "" : ": " + text)
+        }
+        func argument(_ name: String) throws -> String {
+            guard let value = arguments[name], !value.allSatisfy(\.isWhitespace) else {
+                throw Stop(error: APIError(.badRequest, "\(operation.rawValue) needs '\(name)'"), outcome: .badRequest)
+            }
+            return value
+        }
+        func time(_ name: String) throws -> Millis {
+            guard let value = Millis(try argument(name)) else {
+                throw Stop(error: APIError(.badRequest, "\(operation.rawValue): '\(name)' must be milliseconds since 1970"),
+                           outcome: .badRequest)
+            }
+            return value
+        }
+
+        var eventID: String?
+        var eventTeams: [String]?
+        if operation.actsOnEvent {
+            eventID = try argument("id")
+            eventTeams = try store.event(id: eventID!).map { TeamName.staff($0.teams) }
+        }
+        let force = arguments["force"] == "true"
+        let team = arguments["team"]
+        let required = StaffAccess.requiredRole(operation, member: member, eventTeams: eventTeams, team: team, force: force)
+        guard member.role >= required else {
+            let action = StaffAccess.describe(operation, eventID: eventID, eventTeams: eventTeams, team: team, force: force)
+            throw Stop(error: APIError(.refused, StaffAccess.refusal(member: member, action: action, required: required),
+                                       requiredRole: required), outcome: .refused)
+        }
+
+        var result = APIResult(actor: actor, onBehalfOf: onBehalfOf)
+        let note = noted(arguments["note"] ?? "")
+        switch operation {
+        case .acknowledge:
+            result.event = try store.perform(.acknowledge, on: eventID!, actor: actor, note: note, at: now)
+        case .reportIn:
+            result.event = try store.reportIn(eventID!, team: try argument("team"), actor: actor, note: note, at: now)
+        case .dispatch:
+            result.event = try store.perform(.dispatch(to: try argument("to")), on: eventID!, actor: actor, note: note, at: now)
+        case .onsite:
+            result.event = try store.perform(.onsite, on: eventID!, actor: actor, note: note, at: now)
+        case .resolve:
+            _ = try argument("note")
+            result.event = try store.perform(.resolve, on: eventID!, actor: actor, note: note, at: now)
+        case .close:
+            result.event = try store.perform(.close, on: eventID!, actor: actor, note: note, at: now)
+        case .reopen:
+            result.event = try store.perform(.reopen, on: eventID!, actor: actor, note: note, at: now)
+        case .note:
+            _ = try argument("note")
+            result.event = try store.perform(.note, on: eventID!, actor: actor, note: note, at: now)
+        case .report:
+            result.event = try report(arguments, actor: actor, note: noted(""), store: store, now: now,
+                                      argument: argument)
+        case .silenceAdd:
+            let scope = SilenceScope(community: arguments["community"] ?? "", building: arguments["building"] ?? "",
+                                     deviceID: arguments["device"] ?? "", kind: arguments["kind"] ?? "",
+                                     rule: arguments["rule"] ?? "")
+            let until = try time("until")
+            guard until > now else {
+                throw Stop(error: APIError(.badRequest, "silence add: 'until' is not in the future"), outcome: .badRequest)
+            }
+            let reason = try argument("reason")
+            result.silence = try store.addSilence(scope: scope, until: until, reason: onBehalfOf == nil ? reason : "\(reason) (\(noted("")))",
+                                                  actor: actor, at: now, policy: try silencePolicy(store), force: force)
+        case .silenceRemove:
+            guard let id = Int64(try argument("silence")), try store.removeSilence(id: id, at: now, actor: actor) else {
+                throw Stop(error: APIError(.failed, "no silence in force with id \(arguments["silence"] ?? "")"), outcome: .failed)
+            }
+        case .awayAdd:
+            let until = try time("until")
+            guard until > now else {
+                throw Stop(error: APIError(.badRequest, "away add: 'until' is not in the future"), outcome: .badRequest)
+            }
+            let reason = try argument("reason")
+            result.away = try store.addAwayNote(subject: try argument("subject"), until: until,
+                                                reason: onBehalfOf == nil ? reason : "\(reason) (\(noted("")))",
+                                                actor: actor, at: now)
+        case .awayRemove:
+            guard let id = Int64(try argument("away")), try store.removeAwayNote(id: id, at: now) else {
+                throw Stop(error: APIError(.failed, "no away note in force with id \(arguments["away"] ?? "")"), outcome: .failed)
+            }
+        case .events:
+            let filter: EventFilter
+            do {
+                filter = try JSONDecoder().decode(EventFilter.self, from: Data(try argument("filter").utf8))
+            } catch let stop as Stop {
+                throw stop
+            } catch {
+                throw Stop(error: APIError(.badRequest, "events: 'filter' is not an event filter"), outcome: .badRequest)
+            }
+            let events = try store.events(filter)
+            result.events = events
+            result.matching = events.count < filter.limit ? events.count : try store.countEvents(filter)
+            if filter.silenced == false {
+                var silencedOnly = filter
+                silencedOnly.silenced = true
+                silencedOnly.limit = Int.max
+                result.silencedLeftOut = try store.countEvents(silencedOnly)
+            }
+        case .notifyTest:
+            let team = try argument("team")
+            guard TeamName.isValid(team) else {
+                throw Stop(error: APIError(.badRequest, "notify test: not a team name"), outcome: .badRequest)
+            }
+            result.notification = try store.queueTestNotification(target: team, at: now)
+        case .show:
+            let id = try argument("id")
+            guard let event = try store.event(id: id) else { throw EventStoreError.unknownEvent(id) }
+            result.event = event
+            result.timeline = try store.timeline(of: event.id)
+            result.senders = try store.senders(of: event.id).map(\.deviceID)
+            result.teams = try store.teams(of: event.id)
+            result.emergencyPhone = try store.emergencyPhone(eventID: event.id)
+        }
+        return result
+    }
+
+    /// `lookout report`: a manual event; for a known device, where it is comes from the registry mirror.
+    private func report(_ arguments: [String: String], actor: String, note: String, store: EventStore, now: Millis,
+                        argument: (String) throws -> String) throws -> EventRecord {
+        let kind = try argument("kind")
+        guard let level = EventLevel(rawValue: try argument("level")) else {
+            throw Stop(error: APIError(.badRequest, "report: level must be red, yellow or green"), outcome: .badRequest)
+        }
+        let title = try argument("title")
+        let deviceID = arguments["device"] ?? ""
+        let address = arguments["where"] ?? ""
+        guard !address.isEmpty || !deviceID.isEmpty else {
+            throw Stop(error: APIError(.badRequest, "report: say where: 'where' or 'device'"), outcome: .badRequest)
+        }
+        var location = EventLocation(community: arguments["community"] ?? "", building: arguments["building"] ?? "",
+                                     address: address, registered: false)
+        var description = arguments["description"] ?? ""
+        if !deviceID.isEmpty {
+            if let device = try store.devices().first(where: { $0.id == deviceID }) {
+                location = EventLocation(
+                    community: location.community.isEmpty ? device.community : location.community,
+                    building: location.building.isEmpty ? device.building : location.building,
+                    unit: device.unit, address: location.address.isEmpty ? device.address : location.address,
+                    grid: device.grid, owner: device.owner, residentName: device.residentName, registered: device.registered)
+            }
+            description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
+        }
+        if !note.isEmpty { description += (description.isEmpty ? "" : "\n") + note }
+        return try store.report(kind: kind, level: level, location: location, deviceID: deviceID, title: title,
+                                description: description, actor: actor, at: now)
+    }
+
+    /// The silence policy: the configured maximum, and the rules lookoutd published in its status row as loaded.
+    private func silencePolicy(_ store: EventStore) throws -> SilencePolicy {
+        var policy = SilencePolicy(maximumMillis: silenceMaximumMillis)
+        if let names = try store.daemonStatus().values[DaemonStatusKey.ruleNames.rawValue], !names.isEmpty {
+            policy.knownRules = Set(names.split(separator: ",").map(String.init))
+        }
+        return policy
+    }
+}

@@ -1,0 +1,51 @@
+/// The operations of the staff API, by their wire name. A request names one; an unknown name is refused as a
+/// bad request, so an older daemon tells a newer CLI what it does not know.
+public enum APIOperation: String, Codable, Sendable, CaseIterable {
+    /// Take an event (`lookout ack ID`). Arguments: `id`, `note`.
+    case acknowledge = "ack"
+    /// Report in for a team an event brought in (`lookout ack ID --team T`). Arguments: `id`, `team`, `note`.
+    case reportIn = "report_in"
+    /// Dispatch to a person or team. Arguments: `id`, `to`, `note`.
+    case dispatch
+    /// Someone is on site. Arguments: `id`, `note`.
+    case onsite
+    /// Handled. Arguments: `id`, `note` (required).
+    case resolve
+    /// Filed. Arguments: `id`, `note`.
+    case close
+    /// Open again. Arguments: `id`, `note`.
+    case reopen
+    /// A note on the timeline. Arguments: `id`, `note`.
+    case note
+    /// A manual event. Arguments: `kind`, `level`, `title`, and optionally `where`, `device`, `community`,
+    /// `building`, `description`.
+    case report
+    /// A maintenance silence. Arguments: one or more of `device`, `community`, `building`, `kind`, `rule`; `until`
+    /// (milliseconds since 1970), `reason`, `force` (`true`).
+    case silenceAdd = "silence_add"
+    /// End a silence early. Arguments: `silence` (its id).
+    case silenceRemove = "silence_remove"
+    /// A resident is away. Arguments: `subject` (device or resident id), `until`, `reason`.
+    case awayAdd = "away_add"
+    /// End an away note early. Arguments: `away` (its id).
+    case awayRemove = "away_remove"
+    /// List events (`lookout events`). Arguments: `filter` (an `EventFilter` as JSON).
+    case events
+    /// One event with its timeline, teams and senders (`lookout show`). Arguments: `id`.
+    case show
+    /// A test message to a team through the daemon's notifier (`lookout notify test`), answered once it was sent,
+    /// given up, or withdrawn untried after `timeout` (milliseconds, at most 10 minutes). Arguments: `team`,
+    /// `timeout`.
+    case notifyTest = "notify_test"
+
+    /// Whether the operation changes one existing event (the event is the `id` argument).
+    public var actsOnEvent: Bool {
+        switch self {
+        case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
+        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest: return false
+        }
+    }
+
+    /// Whether the operation only reads.
+    public var isRead: Bool { self == .events || self == .show }
+}

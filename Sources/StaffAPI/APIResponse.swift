@@ -1,0 +1,115 @@
+import EventCore
+
+/// The answer to one `APIRequest`, one JSON object on one line: the request's id, and either a result or an error.
+public struct APIResponse: Codable, Sendable, Equatable {
+    /// The request's id.
+    public var id: String
+    /// Whether the operation ran.
+    public var ok: Bool
+    /// What it did (when `ok`).
+    public var result: APIResult?
+    /// Why it did not run (when not `ok`).
+    public var error: APIError?
+
+    /// A success.
+    public init(id: String, result: APIResult) {
+        self.id = id
+        ok = true
+        self.result = result
+    }
+
+    /// A failure.
+    public init(id: String, error: APIError) {
+        self.id = id
+        ok = false
+        self.error = error
+    }
+}
+
+/// What a successful operation did, and who the daemon recorded as doing it.
+public struct APIResult: Codable, Sendable, Equatable {
+    /// The authenticated user, as written in the timeline.
+    public var actor: String
+    /// The person acted for, if the request named one.
+    public var onBehalfOf: String?
+    /// The event after the change (event operations, `report`).
+    public var event: EventRecord?
+    /// The silence added.
+    public var silence: Silence?
+    /// The away note added.
+    public var away: AwayNote?
+    /// `events`: the events found (at most the filter's limit).
+    public var events: [EventRecord]?
+    /// `events`: how many events match the filter in all (more than `events` holds when the limit cut the list).
+    public var matching: Int?
+    /// `events` of a filter that leaves silenced events out: how many such events it left out.
+    public var silencedLeftOut: Int?
+    /// `show`: the event's timeline, oldest first.
+    public var timeline: [TimelineEntry]?
+    /// `show`: its teams, with when each was brought in and reported in.
+    public var teams: [EventTeam]?
+    /// `show`: the first devices of an event that folds alarms of unregistered devices.
+    public var senders: [String]?
+    /// `show`: the registry's structured emergency phone kept with the event.
+    public var emergencyPhone: String?
+    /// `notify_test`: the test message as it ended (`sent`, `gave_up`, or `timeout` when withdrawn untried).
+    public var notification: PendingNotification?
+
+    /// Creates a result.
+    public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
+                away: AwayNote? = nil) {
+        self.actor = actor
+        self.onBehalfOf = onBehalfOf
+        self.event = event
+        self.silence = silence
+        self.away = away
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actor, event, silence, away, events, matching, timeline, teams, senders, notification
+        case onBehalfOf = "on_behalf_of"
+        case silencedLeftOut = "silenced_left_out"
+        case emergencyPhone = "emergency_phone"
+    }
+}
+
+/// Why a request did not run: a code for programs, one line for people, and for a refusal the role it needs.
+public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    /// Machine-readable reasons.
+    public enum Code: String, Codable, Sendable {
+        /// The caller is not in the staff directory.
+        case unknownUser = "unknown_user"
+        /// The caller's role does not allow it (`requiredRole` says what would).
+        case refused
+        /// The request expired before it reached the daemon.
+        case expired
+        /// Not a request the daemon understands (malformed, unknown operation, missing argument).
+        case badRequest = "bad_request"
+        /// The event core refused it (unknown id, a transition that is not allowed, a silence beyond policy).
+        case failed
+        /// The daemon could not do it (database error, too many connections).
+        case unavailable
+    }
+
+    /// The reason.
+    public var code: Code
+    /// One line for a terminal (the CLI sanitises it before printing).
+    public var message: String
+    /// For `refused`: the lowest role that may do it.
+    public var requiredRole: StaffRole?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, requiredRole: StaffRole? = nil) {
+        self.code = code
+        self.message = message
+        self.requiredRole = requiredRole
+    }
+
+    /// The message.
+    public var description: String { message }
+
+    enum CodingKeys: String, CodingKey {
+        case code, message
+        case requiredRole = "required_role"
+    }
+}
