@@ -317,23 +317,80 @@ extension RuleEngine {
 }
 
 /// Appends little-endian fields to a byte buffer.
-struct StateWriter {
-    var bytes: [UInt8] = {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        return bytes
-    }()
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
-    /// Little-endian, in one append rather than eight.
-    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+///
+/// The buffer is raw memory written in place (an integer is one store, a string one copy) and becomes an
+/// array once, in `bytes`: a state is encoded for nearly every message, and appending to an array cost a
+/// uniqueness check and a call per field and a reallocation past the reserved size.
+struct StateWriter: ~Copyable {
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var count = 0
+
+    init() {
+        capacity = 256
+        buffer = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The bytes written so far (set: replaces them, for tests that write older formats).
+    var bytes: [UInt8] {
+        get {
+            [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                if count > 0 { out.baseAddress!.initialize(from: buffer.assumingMemoryBound(to: UInt8.self), count: count) }
+                initialized = count
+            }
+        }
+        set {
+            count = 0
+            reserve(newValue.count)
+            newValue.withUnsafeBytes { if !$0.isEmpty { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+            count = newValue.count
+        }
+    }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBuffer = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        newBuffer.copyMemory(from: buffer, byteCount: count)
+        buffer.deallocate()
+        (buffer, capacity) = (newBuffer, newCapacity)
+    }
+
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        buffer.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+    /// Little-endian, in one store.
+    mutating func uint64(_ v: UInt64) {
+        reserve(8)
+        buffer.storeBytes(of: v.littleEndian, toByteOffset: count, as: UInt64.self)
+        count += 8
+    }
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
     mutating func optionalInt(_ v: Int64?) {
         if let v { byte(1); int(v) } else { byte(0) }
     }
     mutating func count(_ n: Int) { uint64(UInt64(n)) }
     mutating func string(_ s: String) {
-        count(s.utf8.count)
-        bytes.append(contentsOf: s.utf8)
+        let length = s.utf8.count
+        count(length)
+        reserve(length)
+        let copied: Void? = s.utf8.withContiguousStorageIfAvailable { utf8 in
+            if length > 0 { (buffer + count).copyMemory(from: utf8.baseAddress!, byteCount: length) }
+        }
+        if copied == nil {
+            for (offset, unit) in s.utf8.enumerated() { buffer.storeBytes(of: unit, toByteOffset: count + offset, as: UInt8.self) }
+        }
+        count += length
     }
     mutating func action(_ a: RuleAction) {
         // One by one, not through an array of the nine (an allocation per action saved).
