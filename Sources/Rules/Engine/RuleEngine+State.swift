@@ -364,21 +364,26 @@ struct StateWriter: ~Copyable {
         (buffer, capacity) = (newBuffer, newCapacity)
     }
 
+    @inline(__always)
     mutating func byte(_ b: UInt8) {
         reserve(1)
         buffer.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
         count += 1
     }
     /// Little-endian, in one store.
+    @inline(__always)
     mutating func uint64(_ v: UInt64) {
         reserve(8)
         buffer.storeBytes(of: v.littleEndian, toByteOffset: count, as: UInt64.self)
         count += 8
     }
+    @inline(__always)
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
+    @inline(__always)
     mutating func optionalInt(_ v: Int64?) {
         if let v { byte(1); int(v) } else { byte(0) }
     }
+    @inline(__always)
     mutating func count(_ n: Int) { uint64(UInt64(n)) }
     mutating func string(_ s: String) {
         let length = s.utf8.count

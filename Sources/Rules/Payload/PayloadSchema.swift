@@ -7,7 +7,7 @@
 /// smoke alarm with a broken thermometer is still a smoke alarm. Fields a kind does not declare pass
 /// unchecked (vendors add fields); kinds without a declaration are unknown (a topic names any kind it likes).
 ///
-/// The check looks each payload key up in a small per-kind table keyed by the key's length and first byte:
+/// The check looks each payload key up in a small per-kind table keyed by the key's UTF-8 length:
 /// no string hashing, no allocation unless something is wrong. Built from the shipped table
 /// (`PayloadSchema.shippedText`) and, optionally, an operator's file in the same syntax (see `PayloadSchema+Text.swift`).
 public struct PayloadSchema: Sendable, Equatable {
@@ -100,7 +100,7 @@ public struct PayloadSchema: Sendable, Equatable {
         private(set) var fieldNames: [String]
         /// Open-addressing table of the fields with a decisive name (see `decisiveLength(of:)`), hashed by the
         /// name's `keyTag`: an entry is the tag in the high 32 bits and field index + 1 in the low ones, 0 an
-        /// empty slot. A payload key finds its declaration in one or two slots, compared as integers first.
+        /// empty slot. A payload key finds its declaration in a slot or two, compared as integers first.
         private(set) var keyTable: [UInt64]
         /// Positions of the fields whose name is not decisive: compared with every key.
         private(set) var undecided: [Int]
@@ -128,12 +128,11 @@ public struct PayloadSchema: Sendable, Equatable {
             return (fields.map(\.name), table, undecided)
         }
 
-        /// A key's UTF-8 length and first byte: equal for a key and a decisive name that are `==`.
+        /// A key's UTF-8 length: equal for a key and a decisive name that are `==`. (Not also the first byte:
+        /// reading it costs more than comparing the few names of equal length, small strings of which differ fast.)
         @inline(__always)
         static func keyTag(_ key: String) -> UInt64 {
-            let utf8 = key.utf8
-            let length = UInt64(truncatingIfNeeded: min(utf8.count, 0xFF_FFFF))
-            return length << 8 | UInt64(utf8.first ?? 0)
+            UInt64(truncatingIfNeeded: min(key.utf8.count, 0xFFFF_FFFF))
         }
 
         /// The table slot a tag is looked for first.
