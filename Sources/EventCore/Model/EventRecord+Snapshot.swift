@@ -133,29 +133,36 @@ struct SnapshotWriter {
     /// Writes a quoted string: `"` and `\` escaped, control characters as `\uXXXX` (or their short forms).
     private mutating func appendQuoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { text in
-            var plainStart = 0
-            for index in text.indices {
-                let byte = text[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: text[plainStart..<index])
-                switch byte {
-                case UInt8(ascii: "\""): appendLiteral("\\\"")
-                case UInt8(ascii: "\\"): appendLiteral("\\\\")
-                case 0x0A: appendLiteral("\\n")
-                case 0x0D: appendLiteral("\\r")
-                case 0x09: appendLiteral("\\t")
-                default:
-                    let hexDigits: StaticString = "0123456789abcdef"
-                    appendLiteral("\\u00")
-                    bytes.append(hexDigits.utf8Start[Int(byte >> 4)])
-                    bytes.append(hexDigits.utf8Start[Int(byte & 0x0F)])
-                }
-                plainStart = index + 1
-            }
-            bytes.append(contentsOf: text[plainStart...])
+        // The bytes in place (a native string's always are): a mutable copy for `withUTF8` costs reference counts.
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var value = value
+            value.withUTF8 { appendEscaped($0) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The body of `appendQuoted`: runs of plain bytes are appended as buffers (one copy each, not a generic
+    /// append of a slice).
+    private mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
+        var plainStart = 0
+        for index in text.indices {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[plainStart..<index]))
+            switch byte {
+            case UInt8(ascii: "\""): appendLiteral("\\\"")
+            case UInt8(ascii: "\\"): appendLiteral("\\\\")
+            case 0x0A: appendLiteral("\\n")
+            case 0x0D: appendLiteral("\\r")
+            case 0x09: appendLiteral("\\t")
+            default:
+                let hexDigits: StaticString = "0123456789abcdef"
+                appendLiteral("\\u00")
+                bytes.append(hexDigits.utf8Start[Int(byte >> 4)])
+                bytes.append(hexDigits.utf8Start[Int(byte & 0x0F)])
+            }
+            plainStart = index + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[plainStart...]))
     }
 }
