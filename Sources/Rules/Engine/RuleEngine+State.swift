@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Durable state: compact binary values per `rule/key`, written with each batch and read back at start.
 extension RuleEngine {
     /// Format version of saved values. Version 2 keys a state by its rule's condition fingerprint and shape
@@ -316,67 +318,21 @@ extension RuleEngine {
     }
 }
 
-/// Appends little-endian fields to a byte buffer.
-///
-/// The buffer is raw memory written in place (an integer is one store, a string one copy) and becomes an
-/// array once, in `bytes`: a state is encoded for nearly every message, and appending to an array cost a
-/// uniqueness check and a call per field and a reallocation past the reserved size.
+/// Appends little-endian fields to a byte buffer (a `ByteBuffer`: a state is encoded for nearly every message).
 struct StateWriter: ~Copyable {
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var count = 0
-
-    init() {
-        capacity = 256
-        buffer = .allocate(byteCount: capacity, alignment: 8)
-    }
-
-    deinit { buffer.deallocate() }
+    private var out = ByteBuffer(capacity: 256)
 
     /// The bytes written so far (set: replaces them, for tests that write older formats).
     var bytes: [UInt8] {
-        get {
-            [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                if count > 0 { out.baseAddress!.initialize(from: buffer.assumingMemoryBound(to: UInt8.self), count: count) }
-                initialized = count
-            }
-        }
-        set {
-            count = 0
-            reserve(newValue.count)
-            newValue.withUnsafeBytes { if !$0.isEmpty { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
-            count = newValue.count
-        }
-    }
-
-    /// Makes room for `extra` more bytes.
-    @inline(__always)
-    private mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
-    }
-
-    private mutating func grow(to needed: Int) {
-        var newCapacity = capacity * 2
-        while newCapacity < needed { newCapacity *= 2 }
-        let newBuffer = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
-        newBuffer.copyMemory(from: buffer, byteCount: count)
-        buffer.deallocate()
-        (buffer, capacity) = (newBuffer, newCapacity)
+        get { out.bytes }
+        set { out.bytes = newValue }
     }
 
     @inline(__always)
-    mutating func byte(_ b: UInt8) {
-        reserve(1)
-        buffer.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
-        count += 1
-    }
+    mutating func byte(_ b: UInt8) { out.append(b) }
     /// Little-endian, in one store.
     @inline(__always)
-    mutating func uint64(_ v: UInt64) {
-        reserve(8)
-        buffer.storeBytes(of: v.littleEndian, toByteOffset: count, as: UInt64.self)
-        count += 8
-    }
+    mutating func uint64(_ v: UInt64) { out.appendLittleEndian(v) }
     @inline(__always)
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
     @inline(__always)
@@ -386,16 +342,8 @@ struct StateWriter: ~Copyable {
     @inline(__always)
     mutating func count(_ n: Int) { uint64(UInt64(n)) }
     mutating func string(_ s: String) {
-        let length = s.utf8.count
-        count(length)
-        reserve(length)
-        let copied: Void? = s.utf8.withContiguousStorageIfAvailable { utf8 in
-            if length > 0 { (buffer + count).copyMemory(from: utf8.baseAddress!, byteCount: length) }
-        }
-        if copied == nil {
-            for (offset, unit) in s.utf8.enumerated() { buffer.storeBytes(of: unit, toByteOffset: count + offset, as: UInt8.self) }
-        }
-        count += length
+        count(s.utf8.count)
+        out.append(utf8: s)
     }
     mutating func action(_ a: RuleAction) {
         // One by one, not through an array of the nine (an allocation per action saved).
