@@ -226,11 +226,13 @@ extension RuleEngine {
             w.optionalInt(m.due)
         }
         // One raise, as format 2 always had it; a second only for a pending alarm over a raised (flapping) event.
-        let raise = state.active ? state.action : state.pendingRaise
-        let pendingOverRaised = state.active ? state.pendingRaise : nil
-        w.byte((raise != nil ? 1 : 0) | (pendingOverRaised != nil ? 2 : 0))
-        if let raise { w.action(raise) }
-        if let pendingOverRaised { w.action(pendingOverRaised) }
+        // Asked first whether they are there: most states have neither, and reading an action copies it out.
+        let active = state.active
+        let hasRaise = active ? state.hasAction : state.hasPendingRaise
+        let hasPendingOverRaised = active && state.hasPendingRaise
+        w.byte((hasRaise ? 1 : 0) | (hasPendingOverRaised ? 2 : 0))
+        if hasRaise, let raise = active ? state.action : state.pendingRaise { w.action(raise) }
+        if hasPendingOverRaised, let pendingOverRaised = state.pendingRaise { w.action(pendingOverRaised) }
         return w.bytes
     }
 

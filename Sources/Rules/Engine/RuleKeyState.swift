@@ -95,6 +95,18 @@ struct RuleKeyState: Sendable {
         get { rare?.fields.pendingRaise }
         set { updateRare { $0.pendingRaise = newValue } }
     }
+    /// Whether `action` is set, asked without copying the action out.
+    var hasAction: Bool {
+        guard let rare else { return false }
+        if case .some = rare.fields.action { return true }
+        return false
+    }
+    /// Whether `pendingRaise` is set, asked without copying the action out.
+    var hasPendingRaise: Bool {
+        guard let rare else { return false }
+        if case .some = rare.fields.pendingRaise { return true }
+        return false
+    }
     /// Times of recent triggers (`count N within D`), or of recent pulses (`flapping N within D`), in device time.
     var window: [EpochMillis] {
         get { rare?.fields.window ?? [] }
