@@ -29,7 +29,8 @@ public struct PayloadSchema: Sendable, Equatable {
         /// Field name as it appears in the payload.
         public var name: String { didSet { nameLength = PayloadSchema.decisiveLength(of: name) } }
         /// `name`'s UTF-8 length when a payload key of another length cannot equal it (see `decisiveLength(of:)`),
-        /// else -1: lets `violations` skip most declarations without a string comparison.
+        /// else -1: a name of decisive length goes into its kind's key table (`Kind.keyTable`), the others are
+        /// compared with every key.
         private(set) var nameLength: Int
         /// Its type.
         public var type: ValueType
