@@ -32,6 +32,9 @@ public struct FNV1a: Sendable, Equatable {
     /// Folds in a string's UTF-8 bytes, without a separator.
     @inlinable
     public mutating func combine(_ text: String) {
+        // The bytes in place when they are (always, for native strings): a mutable copy for `withUTF8` costs
+        // reference counts.
+        if text.utf8.withContiguousStorageIfAvailable({ combine($0) }) != nil { return }
         var text = text
         text.withUTF8 { combine($0) }
     }

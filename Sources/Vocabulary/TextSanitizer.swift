@@ -28,7 +28,17 @@ public enum TextSanitizer {
 
     /// Whether `text` can be printed as it is (no character that `sanitize` would replace).
     public static func isSafe(_ text: String, allowingNewlines: Bool = false) -> Bool {
-        text.unicodeScalars.allSatisfy { (allowingNewlines && $0 == "\n") || escape(for: $0) == nil }
+        isPrintableASCII(text) || text.unicodeScalars.allSatisfy { (allowingNewlines && $0 == "\n") || escape(for: $0) == nil }
+    }
+
+    /// Whether every byte of `text` is printable ASCII (0x20–0x7E): most text is, and this decides it from the
+    /// bytes without decoding a scalar. False also when the bytes are not contiguous (the scalar walk decides).
+    @inline(__always)
+    static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte < 0x20 || byte > 0x7E { return false }
+            return true
+        } ?? false
     }
 
     /// Whether `scalar` is replaced by `sanitize` (a control, a line separator, or a character that reorders text).

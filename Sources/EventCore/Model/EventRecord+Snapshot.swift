@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The change feed's snapshot of an event: the JSON that `JSONEncoder` (sorted keys) would write for
 /// `EventRecord`'s `Codable` form, written directly. One is written for every change of every event, in the
 /// batch transaction, and `JSONEncoder` took about half of the cost of raising an event; readers decode it with
@@ -57,32 +59,35 @@ extension EventRecord {
 
 /// Appends JSON text as UTF-8 bytes: objects, string arrays and scalar fields, strings escaped per RFC 8259.
 /// Bytes, not `String` appends: a snapshot is written for every change of every event.
-struct SnapshotWriter {
+struct SnapshotWriter: ~Copyable {
     /// The JSON written so far, UTF-8.
-    private(set) var bytes: [UInt8] = []
+    private var out = ByteBuffer(capacity: 1024)
     /// Whether the current object or array already has a member (a comma comes first).
     private var hasMember = false
 
     /// Starts empty, with room for a typical snapshot.
-    init() { bytes.reserveCapacity(1024) }
+    init() {}
+
+    /// The JSON written so far, UTF-8.
+    var bytes: [UInt8] { out.bytes }
 
     /// Writes `{`, the members written by `body`, `}`.
     mutating func object(_ body: (inout SnapshotWriter) -> Void) {
-        bytes.append(UInt8(ascii: "{"))
+        out.append(UInt8(ascii: "{"))
         hasMember = false
         body(&self)
-        bytes.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "}"))
         hasMember = true
     }
 
     /// Writes a member name and its colon.
     mutating func key(_ name: StaticString) {
-        if hasMember { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(UInt8(ascii: "\""))
+        if hasMember { out.append(UInt8(ascii: ",")) }
+        out.append(UInt8(ascii: "\""))
         // Member names are plain ASCII literals: nothing to escape.
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        out.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
         hasMember = false
     }
 
@@ -111,51 +116,58 @@ struct SnapshotWriter {
 
     /// Writes an array of strings.
     mutating func array(_ values: [String]) {
-        bytes.append(UInt8(ascii: "["))
+        out.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             appendQuoted(value)
         }
-        bytes.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
         hasMember = true
     }
 
     /// Appends ASCII literal text.
     private mutating func appendLiteral(_ literal: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        out.append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Appends an integer in decimal, as `JSONEncoder` writes it (the digits fit a small, unallocated String).
     private mutating func appendDecimal(_ value: Int64) {
-        bytes.append(contentsOf: String(value).utf8)
+        out.append(utf8: String(value))
     }
 
     /// Writes a quoted string: `"` and `\` escaped, control characters as `\uXXXX` (or their short forms).
     private mutating func appendQuoted(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { text in
-            var plainStart = 0
-            for index in text.indices {
-                let byte = text[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: text[plainStart..<index])
-                switch byte {
-                case UInt8(ascii: "\""): appendLiteral("\\\"")
-                case UInt8(ascii: "\\"): appendLiteral("\\\\")
-                case 0x0A: appendLiteral("\\n")
-                case 0x0D: appendLiteral("\\r")
-                case 0x09: appendLiteral("\\t")
-                default:
-                    let hexDigits: StaticString = "0123456789abcdef"
-                    appendLiteral("\\u00")
-                    bytes.append(hexDigits.utf8Start[Int(byte >> 4)])
-                    bytes.append(hexDigits.utf8Start[Int(byte & 0x0F)])
-                }
-                plainStart = index + 1
-            }
-            bytes.append(contentsOf: text[plainStart...])
+        out.append(UInt8(ascii: "\""))
+        // The bytes in place (a native string's always are): a mutable copy for `withUTF8` costs reference counts.
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var value = value
+            value.withUTF8 { appendEscaped($0) }
         }
-        bytes.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The body of `appendQuoted`: runs of plain bytes are appended as buffers (one copy each, not a generic
+    /// append of a slice).
+    private mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
+        var plainStart = 0
+        for index in text.indices {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            out.append(UnsafeBufferPointer(rebasing: text[plainStart..<index]))
+            switch byte {
+            case UInt8(ascii: "\""): appendLiteral("\\\"")
+            case UInt8(ascii: "\\"): appendLiteral("\\\\")
+            case 0x0A: appendLiteral("\\n")
+            case 0x0D: appendLiteral("\\r")
+            case 0x09: appendLiteral("\\t")
+            default:
+                let hexDigits: StaticString = "0123456789abcdef"
+                appendLiteral("\\u00")
+                out.append(hexDigits.utf8Start[Int(byte >> 4)])
+                out.append(hexDigits.utf8Start[Int(byte & 0x0F)])
+            }
+            plainStart = index + 1
+        }
+        out.append(UnsafeBufferPointer(rebasing: text[plainStart...]))
     }
 }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Rule-engine state kept across restarts.
 ///
 /// A batch's state changes are appended as ONE row of `rule_state_log` (a blob of the changes in order),
@@ -96,20 +98,20 @@ extension EventStore {
 enum RuleStateLog {
     /// Encodes changes in order.
     static func encode(_ changes: [(key: String, value: [UInt8]?)]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(changes.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 6 })
+        // In place: appending each key and value to an array was a generic call per piece.
+        var out = ByteBuffer(capacity: changes.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 6 })
         for change in changes {
-            appendLength(change.key.utf8.count, to: &bytes)
-            bytes.append(contentsOf: change.key.utf8)
+            appendLength(change.key.utf8.count, to: &out)
+            out.append(utf8: change.key)
             if let value = change.value {
-                bytes.append(1)
-                appendLength(value.count, to: &bytes)
-                bytes.append(contentsOf: value)
+                out.append(1)
+                appendLength(value.count, to: &out)
+                value.withUnsafeBufferPointer { out.append($0) }
             } else {
-                bytes.append(0)
+                out.append(0)
             }
         }
-        return bytes
+        return out.bytes
     }
 
     /// Calls `visit` with the places of each change of a blob, in order: the key's start and length, and the
@@ -133,13 +135,13 @@ enum RuleStateLog {
         }
     }
 
-    private static func appendLength(_ length: Int, to bytes: inout [UInt8]) {
+    private static func appendLength(_ length: Int, to out: inout ByteBuffer) {
         var rest = UInt64(length)
         while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            out.append(UInt8(truncatingIfNeeded: rest) | 0x80)
             rest >>= 7
         }
-        bytes.append(UInt8(rest))
+        out.append(UInt8(rest))
     }
 
     private static func readLength(_ bytes: [UInt8], _ position: inout Int) -> Int? {

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Durable state: compact binary values per `rule/key`, written with each batch and read back at start.
 extension RuleEngine {
     /// Format version of saved values. Version 2 keys a state by its rule's condition fingerprint and shape
@@ -224,11 +226,13 @@ extension RuleEngine {
             w.optionalInt(m.due)
         }
         // One raise, as format 2 always had it; a second only for a pending alarm over a raised (flapping) event.
-        let raise = state.active ? state.action : state.pendingRaise
-        let pendingOverRaised = state.active ? state.pendingRaise : nil
-        w.byte((raise != nil ? 1 : 0) | (pendingOverRaised != nil ? 2 : 0))
-        if let raise { w.action(raise) }
-        if let pendingOverRaised { w.action(pendingOverRaised) }
+        // Asked first whether they are there: most states have neither, and reading an action copies it out.
+        let active = state.active
+        let hasRaise = active ? state.hasAction : state.hasPendingRaise
+        let hasPendingOverRaised = active && state.hasPendingRaise
+        w.byte((hasRaise ? 1 : 0) | (hasPendingOverRaised ? 2 : 0))
+        if hasRaise, let raise = active ? state.action : state.pendingRaise { w.action(raise) }
+        if hasPendingOverRaised, let pendingOverRaised = state.pendingRaise { w.action(pendingOverRaised) }
         return w.bytes
     }
 
@@ -316,24 +320,32 @@ extension RuleEngine {
     }
 }
 
-/// Appends little-endian fields to a byte buffer.
-struct StateWriter {
-    var bytes: [UInt8] = {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        return bytes
-    }()
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
-    /// Little-endian, in one append rather than eight.
-    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+/// Appends little-endian fields to a byte buffer (a `ByteBuffer`: a state is encoded for nearly every message).
+struct StateWriter: ~Copyable {
+    private var out = ByteBuffer(capacity: 256)
+
+    /// The bytes written so far (set: replaces them, for tests that write older formats).
+    var bytes: [UInt8] {
+        get { out.bytes }
+        set { out.bytes = newValue }
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) { out.append(b) }
+    /// Little-endian, in one store.
+    @inline(__always)
+    mutating func uint64(_ v: UInt64) { out.appendLittleEndian(v) }
+    @inline(__always)
     mutating func int(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
+    @inline(__always)
     mutating func optionalInt(_ v: Int64?) {
         if let v { byte(1); int(v) } else { byte(0) }
     }
+    @inline(__always)
     mutating func count(_ n: Int) { uint64(UInt64(n)) }
     mutating func string(_ s: String) {
         count(s.utf8.count)
-        bytes.append(contentsOf: s.utf8)
+        out.append(utf8: s)
     }
     mutating func action(_ a: RuleAction) {
         // One by one, not through an array of the nine (an allocation per action saved).

@@ -95,6 +95,18 @@ struct RuleKeyState: Sendable {
         get { rare?.fields.pendingRaise }
         set { updateRare { $0.pendingRaise = newValue } }
     }
+    /// Whether `action` is set, asked without copying the action out.
+    var hasAction: Bool {
+        guard let rare else { return false }
+        if case .some = rare.fields.action { return true }
+        return false
+    }
+    /// Whether `pendingRaise` is set, asked without copying the action out.
+    var hasPendingRaise: Bool {
+        guard let rare else { return false }
+        if case .some = rare.fields.pendingRaise { return true }
+        return false
+    }
     /// Times of recent triggers (`count N within D`), or of recent pulses (`flapping N within D`), in device time.
     var window: [EpochMillis] {
         get { rare?.fields.window ?? [] }
@@ -145,13 +157,19 @@ struct RuleKeyState: Sendable {
     /// when every field is back to its default).
     private mutating func updateRare(_ change: (inout RareFields) -> Void) {
         if isKnownUniquelyReferenced(&rare), let box = rare {
-            change(&box.fields)
-            if box.fields.isDefault { rare = nil }
+            if Self.apply(change, to: &box.fields) { rare = nil }
             return
         }
         var fields = rare?.fields ?? RareFields()
         change(&fields)
         rare = fields.isDefault ? nil : RareFieldsBox(fields)
+    }
+
+    /// Applies `change`; true when the fields are then all at their defaults. Both in the one access to the
+    /// box's fields: asking the box afterwards copied the fields out (two actions, a reference count per text).
+    private static func apply(_ change: (inout RareFields) -> Void, to fields: inout RareFields) -> Bool {
+        change(&fields)
+        return fields.isDefault
     }
 
     /// The fields of raised, pending, counting and correlating keys.
@@ -167,8 +185,12 @@ struct RuleKeyState: Sendable {
         var members: [Member] = []
 
         var isDefault: Bool {
-            lastRaise == 0 && lastNotify == 0 && pendingSince == nil && pendingDue == nil && holdUntil == nil && action == nil
-                && pendingRaise == nil && window.isEmpty && members.isEmpty
+            guard lastRaise == 0, lastNotify == 0, pendingSince == nil, pendingDue == nil, holdUntil == nil, window.isEmpty,
+                  members.isEmpty else { return false }
+            // Matched, not compared with nil: `== nil` copied each action first.
+            if case .some = action { return false }
+            if case .some = pendingRaise { return false }
+            return true
         }
     }
 

@@ -29,13 +29,16 @@ public struct JSONObject: Sendable, Equatable {
     public subscript(key: String) -> JSONValue? {
         // Lengths first: most keys of a payload differ from the one asked for in length already, and comparing
         // two lengths costs no call into the string library.
+        // Through the buffer: the fields are read in place, without a bounds check or a copy per field.
         let length = key.utf8.count
-        var index = fields.count - 1
-        while index >= 0 {
-            if fields[index].key.utf8.count == length, fields[index].key == key { return fields[index].value }
-            index -= 1
+        return fields.withUnsafeBufferPointer { fields in
+            var index = fields.count - 1
+            while index >= 0 {
+                if fields[index].key.utf8.count == length, fields[index].key == key { return fields[index].value }
+                index -= 1
+            }
+            return nil
         }
-        return nil
     }
 
     /// Field-by-field equality, order included.

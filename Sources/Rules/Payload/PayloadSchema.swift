@@ -7,9 +7,9 @@
 /// smoke alarm with a broken thermometer is still a smoke alarm. Fields a kind does not declare pass
 /// unchecked (vendors add fields); kinds without a declaration are unknown (a topic names any kind it likes).
 ///
-/// The check is a linear scan of a few declared fields per payload field: no hashing, no allocation unless
-/// something is wrong. Built from the shipped table (`PayloadSchema.shippedText`) and, optionally, an
-/// operator's file in the same syntax (see `PayloadSchema+Text.swift`).
+/// The check looks each payload key up in a small per-kind table keyed by the key's UTF-8 length:
+/// no string hashing, no allocation unless something is wrong. Built from the shipped table
+/// (`PayloadSchema.shippedText`) and, optionally, an operator's file in the same syntax (see `PayloadSchema+Text.swift`).
 public struct PayloadSchema: Sendable, Equatable {
     /// What one declared field may hold.
     public struct Field: Sendable, Equatable {
@@ -29,7 +29,8 @@ public struct PayloadSchema: Sendable, Equatable {
         /// Field name as it appears in the payload.
         public var name: String { didSet { nameLength = PayloadSchema.decisiveLength(of: name) } }
         /// `name`'s UTF-8 length when a payload key of another length cannot equal it (see `decisiveLength(of:)`),
-        /// else -1: lets `violations` skip most declarations without a string comparison.
+        /// else -1: a name of decisive length goes into its kind's key table (`Kind.keyTable`), the others are
+        /// compared with every key.
         private(set) var nameLength: Int
         /// Its type.
         public var type: ValueType
@@ -92,29 +93,73 @@ public struct PayloadSchema: Sendable, Equatable {
         /// Kind name as in the topic (`smoke`).
         public var name: String { didSet { nameLength = PayloadSchema.decisiveLength(of: name) } }
         /// Declared fields, in declaration order.
-        public var fields: [Field] { didSet { (fieldNames, fieldNameLengths) = (fields.map(\.name), fields.map(\.nameLength)) } }
+        public var fields: [Field] { didSet { (fieldNames, keyTable, undecided) = Self.lookup(fields) } }
         /// See `Field.nameLength`.
         private(set) var nameLength: Int
-        /// Name and `nameLength` of each field, in `fields` order: `violations` scans these, not the fields (whose
-        /// every read is a copy).
+        /// Name of each field, in `fields` order: `fieldIndex` compares these, not the fields (whose every read
+        /// is a copy).
         private(set) var fieldNames: [String]
-        private(set) var fieldNameLengths: [Int]
+        /// Open-addressing table of the fields with a decisive name (see `decisiveLength(of:)`), hashed by the
+        /// name's `keyTag`: an entry is the tag in the high 32 bits and field index + 1 in the low ones, 0 an
+        /// empty slot. A payload key finds its declaration in a slot or two, compared as integers first.
+        private(set) var keyTable: [UInt64]
+        /// Positions of the fields whose name is not decisive: compared with every key.
+        private(set) var undecided: [Int]
 
         init(name: String, fields: [Field]) {
             self.name = name
             self.fields = fields
             self.nameLength = PayloadSchema.decisiveLength(of: name)
-            self.fieldNames = fields.map(\.name)
-            self.fieldNameLengths = fields.map(\.nameLength)
+            (fieldNames, keyTable, undecided) = Self.lookup(fields)
+        }
+
+        /// `fieldNames`, `keyTable` and `undecided` for `fields`.
+        private static func lookup(_ fields: [Field]) -> ([String], [UInt64], [Int]) {
+            var size = 8
+            while size < 2 * fields.count { size *= 2 }
+            var table = [UInt64](repeating: 0, count: size)
+            var undecided: [Int] = []
+            for (index, field) in fields.enumerated() {
+                guard field.nameLength >= 0 else { undecided.append(index); continue }
+                let tag = keyTag(field.name)
+                var slot = keySlot(tag, mask: size - 1)
+                while table[slot] != 0 { slot = (slot + 1) & (size - 1) }
+                table[slot] = tag << 32 | UInt64(index + 1)
+            }
+            return (fields.map(\.name), table, undecided)
+        }
+
+        /// A key's UTF-8 length: equal for a key and a decisive name that are `==`. (Not also the first byte:
+        /// reading it costs more than comparing the few names of equal length, small strings of which differ fast.)
+        @inline(__always)
+        static func keyTag(_ key: String) -> UInt64 {
+            UInt64(truncatingIfNeeded: min(key.utf8.count, 0xFFFF_FFFF))
+        }
+
+        /// The table slot a tag is looked for first.
+        @inline(__always)
+        static func keySlot(_ tag: UInt64, mask: Int) -> Int {
+            Int(truncatingIfNeeded: (tag &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
         }
 
         /// Position in `fields` of the declaration of payload key `key`, nil when the kind declares none.
         @inline(__always)
         func fieldIndex(_ key: String) -> Int? {
-            let length = key.utf8.count
-            for index in fieldNameLengths.indices where fieldNameLengths[index] == length || fieldNameLengths[index] < 0 {
-                if fieldNames[index] == key { return index }
+            let tag = Self.keyTag(key)
+            let found: Int? = keyTable.withUnsafeBufferPointer { table in
+                let mask = table.count - 1
+                var slot = Self.keySlot(tag, mask: mask)
+                while table[slot] != 0 {
+                    if table[slot] >> 32 == tag {
+                        let index = Int(truncatingIfNeeded: table[slot] & 0xFFFF_FFFF) - 1
+                        if fieldNames[index] == key { return index }
+                    }
+                    slot = (slot + 1) & mask
+                }
+                return nil
             }
+            if let found { return found }
+            for index in undecided where fieldNames[index] == key { return index }
             return nil
         }
     }
@@ -177,8 +222,11 @@ public struct PayloadSchema: Sendable, Equatable {
     /// Position of `kind` in `kinds`, nil when the kind is not declared.
     @inline(__always)
     public func kindIndex(_ kind: String) -> Int? {
-        for index in kinds.indices where Self.equal(kind, kinds[index].name, nameLength: kinds[index].nameLength) { return index }
-        return nil
+        // Through the pointer: reading `kinds[index]` would copy the kind (four reference counts per kind).
+        kinds.withUnsafeBufferPointer { kinds in
+            for index in kinds.indices where Self.equal(kind, kinds[index].name, nameLength: kinds[index].nameLength) { return index }
+            return nil
+        }
     }
 
     /// The declaration of `field` for the kind at `kindIndex`, nil when it has none.
@@ -190,14 +238,16 @@ public struct PayloadSchema: Sendable, Equatable {
     /// Empty (no allocation) when the payload fits.
     public func violations(in payload: JSONObject, kind kindIndex: Int) -> [PayloadViolation] {
         var found: [PayloadViolation] = []
-        let kind = kinds[kindIndex]
-        kind.fields.withUnsafeBufferPointer { declared in
-            for position in payload.fields.indices {
-                // Through the pointer: the declaration is read in place (a copy costs two reference counts).
-                guard let index = kind.fieldIndex(payload.fields[position].key),
-                      let problem = (declared.baseAddress! + index).pointee.problem(with: payload.fields[position].value) else { continue }
-                found.append(PayloadViolation(position: position, field: declared[index], value: payload.fields[position].value,
-                                              problem: problem))
+        // Through the pointers: the kind and its declarations are read in place (a copy costs reference counts).
+        kinds.withUnsafeBufferPointer { kinds in
+            let kind = kinds.baseAddress! + kindIndex
+            kind.pointee.fields.withUnsafeBufferPointer { declared in
+                for position in payload.fields.indices {
+                    guard let index = kind.pointee.fieldIndex(payload.fields[position].key),
+                          let problem = (declared.baseAddress! + index).pointee.problem(with: payload.fields[position].value) else { continue }
+                    found.append(PayloadViolation(position: position, field: declared[index], value: payload.fields[position].value,
+                                                  problem: problem))
+                }
             }
         }
         return found
