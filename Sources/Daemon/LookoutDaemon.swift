@@ -210,7 +210,7 @@ public enum LookoutDaemon {
         }
         if let socketPath = configuration.apiSocketPath {
             services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
-                                       silenceMaximumMillis: Millis(configuration.silenceMaxDurationSeconds * 1000), log: log,
+                                       silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000), log: log,
                                        notificationPolicy: { notification.configuration.policy }) {
                 try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             })

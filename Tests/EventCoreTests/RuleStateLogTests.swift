@@ -2,6 +2,7 @@ import LookoutTestSupport
 @testable import EventCore
 import Foundation
 import Testing
+import Vocabulary
 
 /// Rule state is logged per batch and folded later: what `loadRuleState` returns must not depend on when (or
 /// whether) the log was folded, and a fold must leave one row per key.
@@ -120,7 +121,7 @@ import Testing
         var options = StoreOptions()
         options.walAutoCheckpointPages = 0
         let fixture = try StoreFixture(options: options)
-        for n in 0..<50 { try fixture.store.raise(trigger("key-\(n)", at: t0 + Millis(n))) }
+        for n in 0..<50 { try fixture.store.raise(trigger("key-\(n)", at: t0 + EpochMillis(n))) }
         let checkpointer = try fixture.reopen()
         let result = try checkpointer.checkpointPassively()
         #expect(result.logFrames > 0)

@@ -1,8 +1,10 @@
+import Vocabulary
+
 /// The device list for `lookout devices`: the registry mirror plus what the daemon saw.
 extension EventStore {
     /// Mirrors the registry: updates registry fields of every listed device (keeping what was seen),
     /// and marks devices no longer listed as unregistered.
-    public func mirrorRegistry(_ devices: [DeviceState], at: Millis) throws {
+    public func mirrorRegistry(_ devices: [DeviceState], at: EpochMillis) throws {
         try mirrorRegistry(devices, at: at, fingerprint: nil)
     }
 
@@ -10,7 +12,7 @@ extension EventStore {
     /// (a caller's digest of what it mirrored; nil forgets the stored one), so that the caller can skip
     /// mirroring the same registry again (`registryMirrorFingerprint()`). Rows that already hold the listed
     /// values are left as they are: mirroring an unchanged registry reads the table but writes nothing.
-    public func mirrorRegistry(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
+    public func mirrorRegistry(_ devices: [DeviceState], at: EpochMillis, fingerprint: String?) throws {
         try transaction {
             try upsertRegisteredDevices(devices[...], at: at)
             try finishRegistryMirror(devices, at: at, fingerprint: fingerprint)
@@ -20,7 +22,7 @@ extension EventStore {
     /// The first part of a mirror made in several transactions (for a large registry, so that no single
     /// transaction holds the write lock for long): writes `devices` as registered rows (rows that already hold
     /// the listed values are left as they are). `finishRegistryMirror` completes it.
-    public func upsertRegisteredDevices(_ devices: ArraySlice<DeviceState>, at: Millis) throws {
+    public func upsertRegisteredDevices(_ devices: ArraySlice<DeviceState>, at: EpochMillis) throws {
         try transaction {
             let upsert = try connection.cached("""
                 INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
@@ -46,7 +48,7 @@ extension EventStore {
     /// The last part of a mirror: once every device of `devices` (the whole registry) is written with
     /// `upsertRegisteredDevices`, marks the registered rows it does not list as unregistered and stores
     /// `fingerprint` (nil forgets the stored one), in one transaction.
-    public func finishRegistryMirror(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
+    public func finishRegistryMirror(_ devices: [DeviceState], at: EpochMillis, fingerprint: String?) throws {
         try transaction {
             try unregisterDevices(notIn: devices)
             if let fingerprint {

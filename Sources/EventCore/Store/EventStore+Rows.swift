@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Reading and writing event rows, and recording every change (timeline, change feed, outbox).
 extension EventStore {
@@ -108,7 +109,7 @@ extension EventStore {
 
     /// Records a change of `event`: a timeline entry (unless `timeline` is false), a change-feed entry
     /// with a snapshot of the event, and an outbox row for the MQTT hand-off, all in the caller's transaction.
-    func recordChange(_ event: StoredEvent, action: String, actor: String, note: String, at: Millis,
+    func recordChange(_ event: StoredEvent, action: String, actor: String, note: String, at: EpochMillis,
                       timeline: Bool = true) throws {
         if timeline {
             try connection.cached("""

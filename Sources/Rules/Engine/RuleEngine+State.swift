@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Durable state: compact binary values per `rule/key`, written with each batch and read back at start.
 extension RuleEngine {
     /// Format version of saved values. Version 2 keys a state by its rule's condition fingerprint and shape

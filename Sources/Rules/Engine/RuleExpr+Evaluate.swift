@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A registered device as the engine sees it: the registry record itself (one reference, no second copy
 /// of the registry in the engine).
 typealias DeviceEntry = DeviceRecord

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// A parsed rule test file (see docs/rules.md, "Testing rules").
 struct RuleTestFile {

@@ -149,7 +149,7 @@ struct ShowCommand: Command {
 
     /// `2026-11-23 08:15:00  (in 12m)` while its step is to come, `(passed 3m ago)` when missed,
     /// `(done)` once its step happened.
-    private func deadlineText(_ deadline: Millis, now: Millis, active: Bool, met: Bool) -> String {
+    private func deadlineText(_ deadline: EpochMillis, now: EpochMillis, active: Bool, met: Bool) -> String {
         var text = TimeText.local(deadline)
         if met {
             text += "  (done)"
