@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The change feed's snapshot of an event: the JSON that `JSONEncoder` (sorted keys) would write for
 /// `EventRecord`'s `Codable` form, written directly. One is written for every change of every event, in the
 /// batch transaction, and `JSONEncoder` took about half of the cost of raising an event; readers decode it with
@@ -5,6 +7,10 @@
 extension EventRecord {
     /// The snapshot JSON: keys sorted, nil optionals left out, as `JSONEncoder` with `.sortedKeys` writes it.
     var snapshotJSON: String { String(decoding: snapshotJSONBytes, as: UTF8.self) }
+
+    /// The location's registry fields whose keys sort before `registered`, and those after it.
+    private static let locationFieldsBeforeRegistered = EventLocation.fields.filter { ($0.spec.locationKey ?? "") < "registered" }
+    private static let locationFieldsAfterRegistered = EventLocation.fields.filter { ($0.spec.locationKey ?? "") > "registered" }
 
     /// `snapshotJSON` as UTF-8 bytes (what the change feed stores).
     var snapshotJSONBytes: [UInt8] {
@@ -26,16 +32,10 @@ extension EventRecord {
             json.field("level", level.rawValue)
             json.key("location")
             json.object { json in
-                json.field("address", location.address)
-                json.field("building", location.building)
-                json.field("community", location.community)
-                json.field("emergencyContact", location.emergencyContact)
-                json.field("grid", location.grid)
-                json.field("owner", location.owner)
+                // The registry fields the location keeps (the registry table), `registered` in its sorted place.
+                for field in Self.locationFieldsBeforeRegistered { json.field(named: field.spec.locationKey, location[text: field]) }
                 json.field("registered", location.registered)
-                json.field("residentName", location.residentName)
-                json.field("residentPhone", location.residentPhone)
-                json.field("unit", location.unit)
+                for field in Self.locationFieldsAfterRegistered { json.field(named: field.spec.locationKey, location[text: field]) }
             }
             json.field("maintenance", maintenance)
             json.field("occurredAt", occurredAt)
@@ -90,6 +90,16 @@ struct SnapshotWriter {
     mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
+        appendQuoted(value)
+        hasMember = true
+    }
+
+    /// Writes a string member named at run time (plain ASCII names from the registry table); nothing when nil.
+    mutating func field(named name: String?, _ value: String?) {
+        guard let name, let value else { return }
+        if hasMember { bytes.append(UInt8(ascii: ",")) }
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
         appendQuoted(value)
         hasMember = true
     }
