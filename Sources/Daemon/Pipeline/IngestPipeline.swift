@@ -566,10 +566,7 @@ public final class IngestPipeline {
                 unit: action.groupFields["unit"] ?? "", grid: action.groupFields["grid"] ?? record?.grid ?? "",
                 owner: action.groupFields["owner"] ?? record?.owner ?? "", registered: record != nil)
         } else if let record = action.device {
-            location = EventLocation(
-                community: record.community, building: record.building, unit: record.unit, address: record.address,
-                grid: record.grid, owner: record.owner, residentName: record.residentName,
-                residentPhone: record.residentPhone, emergencyContact: record.emergencyContact, registered: true)
+            location = EventLocation(record: record)
         } else {
             location = EventLocation(registered: false)
             title += " (unregistered device \(action.deviceID))"

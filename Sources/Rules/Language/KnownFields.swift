@@ -54,6 +54,11 @@ enum KnownFields {
     static let residentTypes: [String: StaticType] =
         RegistryField.ruleFields(under: "resident").mapValues { StaticType($0.spec.type) }.merging(["away": .bool]) { $1 }
 
+    /// The names of `resident.*` in the registry table's order, then `away` (for messages).
+    static let residentNames: [String] = RegistryField.allCases.compactMap { field in
+        field.spec.ruleName.flatMap { $0.hasPrefix("resident.") ? String($0.dropFirst("resident.".count)) : nil }
+    } + ["away"]
+
     /// The closest candidate within two edits, for "did you mean" hints.
     static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         var best: (String, Int)?

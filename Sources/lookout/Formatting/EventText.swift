@@ -103,12 +103,7 @@ enum EventText {
             ("rule", .string(event.rule)),
             ("event_key", .string(event.eventKey)),
             ("group", .string(event.group)),
-            ("community", .string(location.community)),
-            ("building", .string(location.building)),
-            ("unit", .string(location.unit)),
-            ("address", .string(location.address)),
-            ("grid", .string(location.grid)),
-            ("owner", .string(location.owner)),
+        ] + registryJSON(location, personal: false) + [ // where: the non-personal registry fields, in table order
             ("registered", .bool(location.registered)),
             ("title", .string(event.title)),
             ("description", .string(event.description)),
