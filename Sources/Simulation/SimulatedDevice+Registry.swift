@@ -17,7 +17,7 @@ extension SimulatedDevice {
         case .residentPhone: residentPhone
         case .livesAlone: livesAlone.map { $0 ? "yes" : "no" } ?? ""
         case .emergencyContact: emergencyContact
-        case .emergencyPhone, .residentID: ""
+        case .emergencyPhone, .residentID, .latitude, .longitude: ""
         }
     }
 }

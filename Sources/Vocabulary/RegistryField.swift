@@ -4,14 +4,14 @@
 /// simulator's registry and `lookout show` read this table, so a new field is one line here plus its storage
 /// (the packed `DeviceRecord`, `EventLocation` and the columns that hold it).
 public enum RegistryField: Int, CaseIterable, Sendable {
-    case id, kind, community, building, unit, address, grid, owner, reportInterval
+    case id, kind, community, building, unit, address, grid, owner, latitude, longitude, reportInterval
     case residentName, residentPhone, livesAlone, emergencyContact, emergencyPhone, residentID
 
     /// What a field's values are.
     public enum ValueType: Sendable {
         /// Free text (empty: not given).
         case text
-        /// A number (`device.report_interval` in seconds).
+        /// A number (`device.report_interval` in seconds, `device.latitude` in degrees).
         case number
         /// Yes or no.
         case bool
@@ -33,6 +33,9 @@ public enum RegistryField: Int, CaseIterable, Sendable {
         /// The member of the event's location (`EventLocation`, its snapshot JSON) that keeps the value when an
         /// event is raised; nil when the event does not copy it.
         public let locationKey: String?
+        /// For a decimal number: the values it may take. A registry value outside (or not a number) is a warning,
+        /// and the device is kept without it.
+        public let range: ClosedRange<Double>?
     }
 
     /// The table.
@@ -46,6 +49,8 @@ public enum RegistryField: Int, CaseIterable, Sendable {
         case .address: Spec("address", rule: "device.address", .text, label: "Address", location: "address")
         case .grid: Spec("grid", rule: "device.grid", .text, label: "Grid", location: "grid")
         case .owner: Spec("owner", rule: "device.owner", .text, label: "Owner", location: "owner")
+        case .latitude: Spec("latitude", rule: "device.latitude", .number, label: "Latitude", location: "latitude", range: -90...90)
+        case .longitude: Spec("longitude", rule: "device.longitude", .number, label: "Longitude", location: "longitude", range: -180...180)
         case .reportInterval: Spec("report_interval_s", rule: "device.report_interval", .number, label: "Report interval")
         case .residentName: Spec("resident_name", rule: "resident.name", .text, personal: true, label: "Resident", location: "residentName")
         case .residentPhone: Spec("resident_phone", rule: "resident.phone", .text, personal: true, label: "Resident", location: "residentPhone")
@@ -88,12 +93,13 @@ public enum RegistryField: Int, CaseIterable, Sendable {
 
 extension RegistryField.Spec {
     fileprivate init(_ column: String, rule: String?, _ type: RegistryField.ValueType, personal: Bool = false, label: String,
-                     location: String? = nil) {
+                     location: String? = nil, range: ClosedRange<Double>? = nil) {
         self.column = column
         ruleName = rule
         self.type = type
         isPersonal = personal
         self.label = label
         locationKey = location
+        self.range = range
     }
 }

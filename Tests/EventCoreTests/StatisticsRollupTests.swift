@@ -31,7 +31,8 @@ import Vocabulary
             // again before the upgrade (which adds them).
             let version7Columns = [("events", "maintenance TEXT"), ("silences", "kind TEXT NOT NULL DEFAULT ''"),
                                    ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
-                                   ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''")]
+                                   ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''"),
+                                   ("events", "latitude REAL"), ("events", "longitude REAL")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             // And the escalation tables of version 10 (steps and teams).
             let escalationTables = try #require(EventSchema.migrations.first { $0.version == 10 })

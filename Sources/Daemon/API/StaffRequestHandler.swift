@@ -249,7 +249,8 @@ struct StaffRequestHandler {
                     community: location.community.isEmpty ? device.community : location.community,
                     building: location.building.isEmpty ? device.building : location.building,
                     unit: device.unit, address: location.address.isEmpty ? device.address : location.address,
-                    grid: device.grid, owner: device.owner, residentName: device.residentName, registered: device.registered)
+                    grid: device.grid, owner: device.owner, residentName: device.residentName, latitude: device.latitude,
+                    longitude: device.longitude, registered: device.registered)
             }
             description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
         }

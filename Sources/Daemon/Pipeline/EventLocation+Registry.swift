@@ -7,6 +7,11 @@ extension EventLocation {
     /// from the registry table), copied from the device's record.
     init(record: DeviceRecord) {
         self.init(registered: true)
-        for field in Self.fields { self[text: field] = record.text(of: field) ?? "" }
+        for field in Self.fields {
+            switch field.spec.type {
+            case .number: self[number: field] = record.number(of: field)
+            case .text, .bool: self[text: field] = record.text(of: field) ?? ""
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ extension EventStore {
             return DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
                                unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
                                residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
-                               registered: true)
+                               latitude: record.latitude, longitude: record.longitude, registered: true)
         }
     }
 

@@ -22,7 +22,7 @@ extension EventLocation {
             case .residentName: residentName
             case .residentPhone: residentPhone
             case .emergencyContact: emergencyContact
-            case .id, .kind, .reportInterval, .livesAlone, .emergencyPhone, .residentID: ""
+            case .id, .kind, .latitude, .longitude, .reportInterval, .livesAlone, .emergencyPhone, .residentID: ""
             }
         }
         set {
@@ -36,7 +36,26 @@ extension EventLocation {
             case .residentName: residentName = newValue
             case .residentPhone: residentPhone = newValue
             case .emergencyContact: emergencyContact = newValue
-            case .id, .kind, .reportInterval, .livesAlone, .emergencyPhone, .residentID: break
+            case .id, .kind, .latitude, .longitude, .reportInterval, .livesAlone, .emergencyPhone, .residentID: break
+            }
+        }
+    }
+
+    /// The number kept for `field` (nil when not given or when the location keeps no such number; setting one
+    /// it does not keep does nothing).
+    public subscript(number field: RegistryField) -> Double? {
+        get {
+            switch field {
+            case .latitude: latitude
+            case .longitude: longitude
+            default: nil
+            }
+        }
+        set {
+            switch field {
+            case .latitude: latitude = newValue
+            case .longitude: longitude = newValue
+            default: break
             }
         }
     }

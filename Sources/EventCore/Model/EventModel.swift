@@ -40,12 +40,16 @@ public struct EventLocation: Sendable, Codable, Equatable {
     public var residentPhone: String = ""
     /// Emergency contact, if any.
     public var emergencyContact: String = ""
+    /// The device's latitude in decimal degrees, if the registry gives it.
+    public var latitude: Double?
+    /// The device's longitude in decimal degrees, if the registry gives it.
+    public var longitude: Double?
     /// Whether the device is in the registry.
     public var registered: Bool = false
     /// Creates a location (all fields empty: an unregistered device).
     public init(community: String = "", building: String = "", unit: String = "", address: String = "",
                 grid: String = "", owner: String = "", residentName: String = "", residentPhone: String = "",
-                emergencyContact: String = "", registered: Bool = false) {
+                emergencyContact: String = "", latitude: Double? = nil, longitude: Double? = nil, registered: Bool = false) {
         self.community = community
         self.building = building
         self.unit = unit
@@ -55,6 +59,8 @@ public struct EventLocation: Sendable, Codable, Equatable {
         self.residentName = residentName
         self.residentPhone = residentPhone
         self.emergencyContact = emergencyContact
+        self.latitude = latitude
+        self.longitude = longitude
         self.registered = registered
     }
 }

@@ -33,9 +33,9 @@ extension EventRecord {
             json.key("location")
             json.object { json in
                 // The registry fields the location keeps (the registry table), `registered` in its sorted place.
-                for field in Self.locationFieldsBeforeRegistered { json.field(named: field.spec.locationKey, location[text: field]) }
+                for field in Self.locationFieldsBeforeRegistered { json.field(field, of: location) }
                 json.field("registered", location.registered)
-                for field in Self.locationFieldsAfterRegistered { json.field(named: field.spec.locationKey, location[text: field]) }
+                for field in Self.locationFieldsAfterRegistered { json.field(field, of: location) }
             }
             json.field("maintenance", maintenance)
             json.field("occurredAt", occurredAt)
@@ -92,6 +92,29 @@ struct SnapshotWriter {
         key(name)
         appendQuoted(value)
         hasMember = true
+    }
+
+    /// Writes the member of a registry field the location keeps (its `locationKey`): text, or a number left out
+    /// when nil (as `JSONEncoder` leaves out a nil optional).
+    mutating func field(_ field: RegistryField, of location: EventLocation) {
+        switch field.spec.type {
+        case .number:
+            guard let value = location[number: field], value.isFinite else { return }
+            if hasMember { bytes.append(UInt8(ascii: ",")) }
+            appendQuoted(field.spec.locationKey ?? "")
+            bytes.append(UInt8(ascii: ":"))
+            appendNumber(value)
+            hasMember = true
+        case .text, .bool:
+            self.field(named: field.spec.locationKey, location[text: field])
+        }
+    }
+
+    /// Appends a finite Double as `JSONEncoder` writes it: Swift's shortest round-trip text, without a trailing `.0`.
+    private mutating func appendNumber(_ value: Double) {
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
     }
 
     /// Writes a string member named at run time (plain ASCII names from the registry table); nothing when nil.

@@ -22,6 +22,10 @@ public struct DeviceState: Sendable, Equatable {
     public var residentName: String
     /// Expected report interval in seconds, if known.
     public var reportIntervalSeconds: Int64?
+    /// Latitude in decimal degrees, if the registry gives it.
+    public var latitude: Double?
+    /// Longitude in decimal degrees, if the registry gives it.
+    public var longitude: Double?
     /// Whether it is in the registry (false: seen on MQTT but unknown).
     public var registered: Bool
     /// Last message, if any.
@@ -40,8 +44,8 @@ public struct DeviceState: Sendable, Equatable {
     /// Creates a device entry (registry fields; activity fields default to unknown).
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
                 address: String = "", grid: String = "", owner: String = "", residentName: String = "",
-                reportIntervalSeconds: Int64? = nil, registered: Bool = true, lastSeen: EpochMillis? = nil,
-                online: Bool? = nil, batteryPercent: Double? = nil) {
+                reportIntervalSeconds: Int64? = nil, latitude: Double? = nil, longitude: Double? = nil,
+                registered: Bool = true, lastSeen: EpochMillis? = nil, online: Bool? = nil, batteryPercent: Double? = nil) {
         self.id = id
         self.kind = kind
         self.community = community
@@ -52,6 +56,8 @@ public struct DeviceState: Sendable, Equatable {
         self.owner = owner
         self.residentName = residentName
         self.reportIntervalSeconds = reportIntervalSeconds
+        self.latitude = latitude
+        self.longitude = longitude
         self.registered = registered
         self.lastSeen = lastSeen
         self.online = online

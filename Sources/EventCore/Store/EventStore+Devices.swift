@@ -26,21 +26,23 @@ extension EventStore {
         try transaction {
             let upsert = try connection.cached("""
                 INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
-                    report_interval_s, registered, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    report_interval_s, latitude, longitude, registered, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, community = excluded.community,
                     building = excluded.building, unit = excluded.unit, address = excluded.address, grid = excluded.grid,
                     owner = excluded.owner, resident_name = excluded.resident_name,
-                    report_interval_s = excluded.report_interval_s, registered = 1, updated_at = excluded.updated_at
+                    report_interval_s = excluded.report_interval_s, latitude = excluded.latitude,
+                    longitude = excluded.longitude, registered = 1, updated_at = excluded.updated_at
                 WHERE registered = 0 OR kind IS NOT excluded.kind OR community IS NOT excluded.community
                     OR building IS NOT excluded.building OR unit IS NOT excluded.unit OR address IS NOT excluded.address
                     OR grid IS NOT excluded.grid OR owner IS NOT excluded.owner
                     OR resident_name IS NOT excluded.resident_name OR report_interval_s IS NOT excluded.report_interval_s
+                    OR latitude IS NOT excluded.latitude OR longitude IS NOT excluded.longitude
                 """)
             for device in devices {
                 try upsert.execute(binding: device.id, device.kind, device.community, device.building, device.unit,
                                    device.address, device.grid, device.owner, device.residentName,
-                                   device.reportIntervalSeconds, at)
+                                   device.reportIntervalSeconds, device.latitude, device.longitude, at)
             }
         }
     }
@@ -116,7 +118,7 @@ extension EventStore {
     public func devices() throws -> [DeviceState] {
         try connection.cached("""
             SELECT id, kind, community, building, unit, address, grid, owner, resident_name, report_interval_s,
-                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason
+                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason, latitude, longitude
             FROM devices ORDER BY registered DESC, community, id
             """).query { row in
                 var device = DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
@@ -127,6 +129,8 @@ extension EventStore {
                 device.rejected = row.int64(14)
                 device.lastRejectAt = row.optionalInt64(15)
                 device.lastRejectReason = row.text(16)
+                device.latitude = row.optionalDouble(17)
+                device.longitude = row.optionalDouble(18)
                 return device
             }
     }

@@ -68,7 +68,7 @@ struct StoredEvent {
     community, building, unit, address, grid, owner, resident_name, resident_phone, emergency_contact, registered, \
     title, description, teams, assignee, topic, payload, first_seen, last_seen, count, ack_deadline, \
     onsite_deadline, overdue, silenced, updated_at, ack_within_ms, onsite_within_ms, acknowledged_at, onsite_at, resolved_at, closed_at, \
-    ack_escalated, onsite_escalated, merged_into, repeat_logged_at, maintenance, occurred_at
+    ack_escalated, onsite_escalated, merged_into, repeat_logged_at, maintenance, occurred_at, latitude, longitude
     """
 }
 
@@ -79,7 +79,8 @@ extension StoredEvent {
         let location = EventLocation(
             community: row.text(10), building: row.text(11), unit: row.text(12), address: row.text(13),
             grid: row.text(14), owner: row.text(15), residentName: row.text(16), residentPhone: row.text(17),
-            emergencyContact: row.text(18), registered: row.bool(19))
+            emergencyContact: row.text(18), latitude: row.optionalDouble(46), longitude: row.optionalDouble(47),
+            registered: row.bool(19))
         let level = AlertLevel(rawValue: row.text(3)) ?? .red
         record = EventRecord(
             id: Self.readableID(rowID), rule: row.text(1), eventKey: row.text(2), level: level,

@@ -262,8 +262,16 @@ struct RuleTestFile {
                 record.reportIntervalSeconds = seconds / 1000
             case "lives_alone": record.livesAlone = ["true", "yes", "1"].contains(value.lowercased())
             default:
-                // The registry's text columns by their CSV names (`resident_name=…`); others are the operator's own.
+                // The registry's columns by their CSV names (`resident_name=…`, `latitude=31.2`); others are the operator's own.
                 if let field = RegistryField(column: key), record.setText(value, of: field) { continue }
+                if let field = RegistryField(column: key), let range = field.spec.range {
+                    guard let number = Double(value), range.contains(number) else {
+                        fail(line, "bad \(key) '\(value)'")
+                        return nil
+                    }
+                    _ = record.setNumber(number, of: field)
+                    continue
+                }
                 record.extra[key] = value
             }
         }

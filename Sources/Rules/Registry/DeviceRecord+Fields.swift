@@ -19,7 +19,7 @@ extension DeviceRecord {
         case .emergencyContact: emergencyContact
         case .emergencyPhone: emergencyPhone
         case .residentID: residentID
-        case .reportInterval, .livesAlone: nil
+        case .reportInterval, .livesAlone, .latitude, .longitude: nil
         }
     }
 
@@ -39,7 +39,26 @@ extension DeviceRecord {
         case .emergencyContact: emergencyContact = text
         case .emergencyPhone: emergencyPhone = text
         case .residentID: residentID = text
-        case .reportInterval, .livesAlone: return false
+        case .reportInterval, .livesAlone, .latitude, .longitude: return false
+        }
+        return true
+    }
+
+    /// The value of a decimal number field (`latitude`, `longitude`); nil when not given or of another type.
+    public func number(of field: RegistryField) -> Double? {
+        switch field {
+        case .latitude: latitude
+        case .longitude: longitude
+        default: nil
+        }
+    }
+
+    /// Sets a decimal number field (`latitude`, `longitude`); false (nothing set) for a field of another type.
+    mutating func setNumber(_ value: Double?, of field: RegistryField) -> Bool {
+        switch field {
+        case .latitude: latitude = value
+        case .longitude: longitude = value
+        default: return false
         }
         return true
     }
@@ -49,6 +68,7 @@ extension DeviceRecord {
         switch field {
         case .reportInterval: return reportIntervalSeconds.map { .number(Double($0)) } ?? .missing
         case .livesAlone: return livesAlone.map { .bool($0) } ?? .missing
+        case .latitude, .longitude: return number(of: field).map { .number($0) } ?? .missing
         default:
             let text = text(of: field) ?? ""
             return text.isEmpty ? .missing : .string(text)

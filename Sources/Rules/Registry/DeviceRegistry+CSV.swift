@@ -94,7 +94,7 @@ extension DeviceRegistry {
             case .failure(let problem):
                 report(problem.message)
             case .success(let record):
-                if let warning = builder.warning { warnings.append(DeviceRegistryIssue(file: fileName, line: line, message: warning)) }
+                for warning in builder.warnings { warnings.append(DeviceRegistryIssue(file: fileName, line: line, message: warning)) }
                 // A repeated id fails the whole registry, so the record it replaces does not matter.
                 if devices.updateValue(record, forKey: record.id) != nil {
                     repeated.append((record.id, issues.count))
@@ -232,7 +232,7 @@ extension DeviceRegistry {
         while reader.nextRow(into: &fields, fileName: "", issues: &issues) != nil {
             // A row with a warning is read again by the one-part reader, which keeps its line.
             guard issues.isEmpty, fields.count == columns, case .success(let record) = builder.record(from: fields, of: reader),
-                  builder.warning == nil, add(record) else { return false }
+                  builder.warnings.isEmpty, add(record) else { return false }
         }
         return issues.isEmpty && reader.position == range.upperBound
     }
@@ -294,7 +294,7 @@ fileprivate struct RegistryRowBuilder {
 
     struct RowProblem: Error { var message: String }
     /// What was wrong with the last row that was still accepted (read after each `record(from:of:)`).
-    private(set) var warning: String?
+    private(set) var warnings: [String] = []
 
     /// The record of a row whose fields `reader` has just read.
     mutating func record(from fields: [CSVField], of reader: CSVReader) -> Result<DeviceRecord, RowProblem> {
@@ -323,11 +323,16 @@ fileprivate struct RegistryRowBuilder {
             alone = value
         }
         // A relative's mistyped phone must not stop the community's alarm handling: the device stays, without it.
-        warning = nil
+        warnings.removeAll()
         var emergencyPhone = text(layout[.emergencyPhone])
         if !emergencyPhone.isEmpty, !Self.isPhoneNumber(emergencyPhone) {
-            warning = "emergency_phone of '\(text(idColumn))' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): '\(emergencyPhone)'; the device is kept without it, so its emergency contact cannot be told"
+            warnings.append("emergency_phone of '\(text(idColumn))' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): '\(emergencyPhone)'; the device is kept without it, so its emergency contact cannot be told")
             emergencyPhone = ""
+        }
+        // Likewise a mistyped coordinate: the device stays, without coordinates (one without the other is no place).
+        var latitude: Double?, longitude: Double?
+        if layout[.latitude] != nil || layout[.longitude] != nil {
+            (latitude, longitude) = coordinates(text, id: text(idColumn))
         }
         encoding.removeAll(keepingCapacity: true)
         for column in sharedTextColumns {
@@ -349,7 +354,45 @@ fileprivate struct RegistryRowBuilder {
         return .success(DeviceRecord(
             id: text(idColumn), address: text(layout[.address]), residentName: text(layout[.residentName]),
             residentPhone: text(layout[.residentPhone]), emergencyContact: text(layout[.emergencyContact]),
-            emergencyPhone: emergencyPhone, shared: shared))
+            emergencyPhone: emergencyPhone, latitude: latitude, longitude: longitude, shared: shared))
+    }
+
+    /// The row's `latitude` and `longitude` (decimal degrees, within the registry table's range), both nil with a
+    /// warning when either is not a decimal number in its range or one is given without the other.
+    private mutating func coordinates(_ text: (Int?) -> String, id: String) -> (Double?, Double?) {
+        let latitudeText = text(layout[.latitude]), longitudeText = text(layout[.longitude])
+        guard !latitudeText.isEmpty || !longitudeText.isEmpty else { return (nil, nil) }
+        var values: [Double] = []
+        for (field, value) in [(RegistryField.latitude, latitudeText), (.longitude, longitudeText)] {
+            guard let range = field.spec.range else { continue }
+            guard !value.isEmpty else {
+                warnings.append("\(field.column) of '\(id)' is missing while \(field == .latitude ? "longitude" : "latitude") is given; the device is kept without coordinates")
+                return (nil, nil)
+            }
+            guard let number = Self.decimal(value), range.contains(number) else {
+                warnings.append("\(field.column) of '\(id)' is not a decimal number of degrees from \(RuleValue.format(range.lowerBound)) to \(RuleValue.format(range.upperBound)): '\(value)'; the device is kept without coordinates")
+                return (nil, nil)
+            }
+            values.append(number)
+        }
+        return (values[0], values[1])
+    }
+
+    /// A plain decimal number (`31.2304`, `-121.5`, `+8`): digits with at most one point and an optional sign, as
+    /// registries write degrees; nil for anything else (exponents, `nan`, `inf`, hexadecimal, which `Double(_:)`
+    /// would take).
+    static func decimal(_ text: String) -> Double? {
+        var digits = 0, points = 0
+        for (offset, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: "."): points += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-") where offset == 0: break
+            default: return nil
+            }
+        }
+        guard digits > 0, points <= 1 else { return nil }
+        return Double(text)
     }
 
     /// Whether `text` is one or more phone numbers (comma-separated): 3 to 20 digits each, an optional leading `+`,

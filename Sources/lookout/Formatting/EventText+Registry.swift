@@ -11,7 +11,7 @@ extension EventText {
         guard field.spec.locationKey != nil else { return nil }
         switch field.spec.type {
         case .text, .bool: return .string(location[text: field])
-        case .number: return nil // the location keeps no number yet
+        case .number: return location[number: field].map { .number($0) } ?? .null
         }
     }
 
