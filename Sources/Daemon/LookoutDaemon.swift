@@ -110,8 +110,9 @@ public enum LookoutDaemon {
         guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
-        for line in loaded.registryErrors { printError(line) }
-        for warning in loaded.registry?.warnings ?? [] { printError(warning.warningDescription) }
+        // Registry problems quote the operator's CSV values: escaped like anything else printed from outside data.
+        for line in loaded.registryErrors { printError(TextSanitizer.sanitize(line)) }
+        for warning in loaded.registry?.warnings ?? [] { printError(TextSanitizer.sanitize(warning.warningDescription)) }
         guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
             printError("lookoutd: check failed: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure

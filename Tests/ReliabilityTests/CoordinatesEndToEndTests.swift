@@ -30,15 +30,22 @@ extension ReliabilityTests {
                 id,kind,community,building,address,latitude,longitude
                 SD-1,smoke,c01,3,Bldg 3 #501,31.2304,121.4737
                 SD-2,smoke,c01,4,Bldg 4 #101,31.2,999
+                SD-3,smoke,c01,5,Bldg 5 #101,\u{1B}[2J31,121
                 """
             let daemon = try LookoutdProcess(broker: broker, rules: rules, registry: registry)
             try daemon.start()
             _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
-                try daemon.store().registeredDevices(in: .community("c01")) == 2 ? true : nil
+                try daemon.store().registeredDevices(in: .community("c01")) == 3 ? true : nil
             }
             let warning = try #require(daemon.logLines(containing: "longitude of 'SD-2'").first)
             #expect(warning.contains("devices.csv:3:"), "\(warning)")
             #expect(warning.contains("kept without coordinates"), "\(warning)")
+            // A value that would drive the terminal is escaped where it is quoted (the log, `lookoutd --check`).
+            #expect(daemon.logLines(containing: "latitude of 'SD-3'").first?.contains("\u{1B}") == false)
+            let check = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--config", daemon.configPath, "--check"])
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stderr.contains("devices.csv:4: warning: latitude of 'SD-3'"), "\(check.stderr)")
+            #expect(!check.stderr.contains("\u{1B}"), "\(check.stderr)")
             let mirrored = Dictionary(uniqueKeysWithValues: try daemon.store().devices().map { ($0.id, $0) })
             #expect(mirrored["SD-1"]?.latitude == 31.2304 && mirrored["SD-1"]?.longitude == 121.4737)
             #expect(mirrored["SD-2"]?.latitude == nil && mirrored["SD-2"]?.longitude == nil)
