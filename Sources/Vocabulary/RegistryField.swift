@@ -17,8 +17,9 @@ public enum RegistryField: Int, CaseIterable, Sendable {
         case bool
     }
 
-    /// The declaration of one field.
-    public struct Spec: Sendable {
+    /// The declaration of one field (a class: reading it on a hot path, a raise or a snapshot, is one reference,
+    /// not a copy of its texts).
+    public final class Spec: Sendable {
         /// The registry CSV header (lower case).
         public let column: String
         /// `device.x` or `resident.x` in rules; nil when rules cannot read the field.
@@ -36,10 +37,27 @@ public enum RegistryField: Int, CaseIterable, Sendable {
         /// For a decimal number: the values it may take. A registry value outside (or not a number) is a warning,
         /// and the device is kept without it.
         public let range: ClosedRange<Double>?
+
+        fileprivate init(_ column: String, rule: String?, _ type: ValueType, personal: Bool = false, label: String,
+                         location: String? = nil, range: ClosedRange<Double>? = nil) {
+            self.column = column
+            ruleName = rule
+            self.type = type
+            isPersonal = personal
+            self.label = label
+            locationKey = location
+            self.range = range
+        }
     }
 
+    /// The field's declaration.
+    public var spec: Spec { Self.specs[rawValue] }
+
+    /// The declarations by `rawValue`, made once.
+    private static let specs: [Spec] = allCases.map(\.declaration)
+
     /// The table.
-    public var spec: Spec {
+    private var declaration: Spec {
         switch self {
         case .id: Spec("id", rule: "device.id", .text, label: "Device")
         case .kind: Spec("kind", rule: "device.kind", .text, label: "Kind")
@@ -89,17 +107,4 @@ public enum RegistryField: Int, CaseIterable, Sendable {
 
     private static let byColumn = Dictionary(uniqueKeysWithValues: allCases.map { ($0.column, $0) })
     private static let byRuleName = Dictionary(uniqueKeysWithValues: allCases.compactMap { field in field.spec.ruleName.map { ($0, field) } })
-}
-
-extension RegistryField.Spec {
-    fileprivate init(_ column: String, rule: String?, _ type: RegistryField.ValueType, personal: Bool = false, label: String,
-                     location: String? = nil, range: ClosedRange<Double>? = nil) {
-        self.column = column
-        ruleName = rule
-        self.type = type
-        isPersonal = personal
-        self.label = label
-        locationKey = location
-        self.range = range
-    }
 }

@@ -7,11 +7,15 @@ extension EventLocation {
     /// from the registry table), copied from the device's record.
     init(record: DeviceRecord) {
         self.init(registered: true)
-        for field in Self.fields {
-            switch field.spec.type {
-            case .number: self[number: field] = record.number(of: field)
-            case .text, .bool: self[text: field] = record.text(of: field) ?? ""
+        for (field, isNumber) in Self.copied {
+            if isNumber {
+                self[number: field] = record.number(of: field)
+            } else {
+                self[text: field] = record.text(of: field) ?? ""
             }
         }
     }
+
+    /// The fields copied and whether each is a number (made once: a raise reads no declarations).
+    private static let copied = fields.map { ($0, $0.spec.type == .number) }
 }

@@ -8,9 +8,9 @@ extension EventRecord {
     /// The snapshot JSON: keys sorted, nil optionals left out, as `JSONEncoder` with `.sortedKeys` writes it.
     var snapshotJSON: String { String(decoding: snapshotJSONBytes, as: UTF8.self) }
 
-    /// The location's registry fields whose keys sort before `registered`, and those after it.
-    private static let locationFieldsBeforeRegistered = EventLocation.fields.filter { ($0.spec.locationKey ?? "") < "registered" }
-    private static let locationFieldsAfterRegistered = EventLocation.fields.filter { ($0.spec.locationKey ?? "") > "registered" }
+    /// The location's registry members whose keys sort before `registered`, and those after it (made once).
+    private static let locationMembersBeforeRegistered = LocationMember.of(EventLocation.fields.filter { ($0.spec.locationKey ?? "") < "registered" })
+    private static let locationMembersAfterRegistered = LocationMember.of(EventLocation.fields.filter { ($0.spec.locationKey ?? "") > "registered" })
 
     /// `snapshotJSON` as UTF-8 bytes (what the change feed stores).
     var snapshotJSONBytes: [UInt8] {
@@ -33,9 +33,9 @@ extension EventRecord {
             json.key("location")
             json.object { json in
                 // The registry fields the location keeps (the registry table), `registered` in its sorted place.
-                for field in Self.locationFieldsBeforeRegistered { json.field(field, of: location) }
+                for member in Self.locationMembersBeforeRegistered { json.field(member, of: location) }
                 json.field("registered", location.registered)
-                for field in Self.locationFieldsAfterRegistered { json.field(field, of: location) }
+                for member in Self.locationMembersAfterRegistered { json.field(member, of: location) }
             }
             json.field("maintenance", maintenance)
             json.field("occurredAt", occurredAt)
@@ -52,6 +52,19 @@ extension EventRecord {
             json.field("updatedAt", updatedAt)
         }
         return json.bytes
+    }
+}
+
+/// A registry field of the event location as the snapshot writes it: the field, its member name as the bytes of
+/// `"name":`, and whether its value is a number.
+struct LocationMember {
+    let field: RegistryField
+    let key: [UInt8]
+    let isNumber: Bool
+
+    /// The members of `fields`, in their order.
+    static func of(_ fields: [RegistryField]) -> [LocationMember] {
+        fields.map { LocationMember(field: $0, key: Array("\"\($0.spec.locationKey ?? "")\":".utf8), isNumber: $0.spec.type == .number) }
     }
 }
 
@@ -94,20 +107,20 @@ struct SnapshotWriter {
         hasMember = true
     }
 
-    /// Writes the member of a registry field the location keeps (its `locationKey`): text, or a number left out
-    /// when nil (as `JSONEncoder` leaves out a nil optional).
-    mutating func field(_ field: RegistryField, of location: EventLocation) {
-        switch field.spec.type {
-        case .number:
-            guard let value = location[number: field], value.isFinite else { return }
+    /// Writes a registry member of the location (`member.key` is `"name":`, made once): text, or a number left
+    /// out when nil (as `JSONEncoder` leaves out a nil optional).
+    mutating func field(_ member: LocationMember, of location: EventLocation) {
+        if member.isNumber {
+            guard let value = location[number: member.field], value.isFinite else { return }
             if hasMember { bytes.append(UInt8(ascii: ",")) }
-            appendQuoted(field.spec.locationKey ?? "")
-            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: member.key)
             appendNumber(value)
-            hasMember = true
-        case .text, .bool:
-            self.field(named: field.spec.locationKey, location[text: field])
+        } else {
+            if hasMember { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: member.key)
+            appendQuoted(location[text: member.field])
         }
+        hasMember = true
     }
 
     /// Appends a finite Double as `JSONEncoder` writes it: Swift's shortest round-trip text, without a trailing `.0`.
@@ -115,16 +128,6 @@ struct SnapshotWriter {
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         bytes.append(contentsOf: text.utf8)
-    }
-
-    /// Writes a string member named at run time (plain ASCII names from the registry table); nothing when nil.
-    mutating func field(named name: String?, _ value: String?) {
-        guard let name, let value else { return }
-        if hasMember { bytes.append(UInt8(ascii: ",")) }
-        appendQuoted(name)
-        bytes.append(UInt8(ascii: ":"))
-        appendQuoted(value)
-        hasMember = true
     }
 
     /// Writes an integer member; nothing when nil.

@@ -4,6 +4,7 @@ import Vocabulary
 /// storage (a switch, no look-up by name), for rules (`device.*`, `resident.*`) and the test files' `device` lines.
 extension DeviceRecord {
     /// The text of a text field ("" when empty); nil for a field of another type.
+    @inline(__always)
     public func text(of field: RegistryField) -> String? {
         switch field {
         case .id: id
@@ -64,6 +65,7 @@ extension DeviceRecord {
     }
 
     /// The value rules see for `field`: missing when the registry leaves it empty.
+    @inline(__always)
     func ruleValue(of field: RegistryField) -> RuleValue {
         switch field {
         case .reportInterval: return reportIntervalSeconds.map { .number(Double($0)) } ?? .missing
