@@ -19,7 +19,8 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // Libraries. `Vocabulary` is what every module shares (text safety, the stable hash, system errors, the version);
+        // Libraries. `Vocabulary` is what every module shares (text safety, the stable hash, system errors, the version,
+        // time, the alert level and the wall clock);
         // it imports only the standard library and the C library.
         .target(name: "Vocabulary"),
         .target(name: "MQTTClient", dependencies: ["CMosquitto", "Vocabulary"]),
@@ -45,10 +46,10 @@ let package = Package(
         // Tests, one target per library (CLITests drives the built executables).
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
         .testTarget(name: "TerminalTextTests", dependencies: ["TerminalText", "Vocabulary"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Rules"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Rules", "Vocabulary"]),
         .testTarget(name: "MQTTClientTests", dependencies: ["MQTTClient", "LookoutTestSupport"]),
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport", "Vocabulary"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "Vocabulary", "lookout", "lookoutd"]),
 

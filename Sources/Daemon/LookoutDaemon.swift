@@ -110,8 +110,9 @@ public enum LookoutDaemon {
         guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
-        for line in loaded.registryErrors { printError(line) }
-        for warning in loaded.registry?.warnings ?? [] { printError(warning.warningDescription) }
+        // Registry problems quote the operator's CSV values: escaped like anything else printed from outside data.
+        for line in loaded.registryErrors { printError(TextSanitizer.sanitize(line)) }
+        for warning in loaded.registry?.warnings ?? [] { printError(TextSanitizer.sanitize(warning.warningDescription)) }
         guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
             printError("lookoutd: check failed: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure
@@ -210,7 +211,7 @@ public enum LookoutDaemon {
         }
         if let socketPath = configuration.apiSocketPath {
             services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
-                                       silenceMaximumMillis: Millis(configuration.silenceMaxDurationSeconds * 1000), log: log,
+                                       silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000), log: log,
                                        notificationPolicy: { notification.configuration.policy }) {
                 try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             })

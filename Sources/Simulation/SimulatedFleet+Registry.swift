@@ -1,18 +1,20 @@
+import Vocabulary
+
 extension SimulatedFleet {
-    /// The registry header, in `DeviceRecord` field order (snake_case).
-    public static let registryHeader = "id,kind,community,building,unit,address,grid,owner,report_interval_s,resident_name,resident_phone,lives_alone,emergency_contact"
+    /// The registry columns the simulator writes (the registry table's, `RegistryField`), in this order.
+    static let registryFields: [RegistryField] = [
+        .id, .kind, .community, .building, .unit, .address, .grid, .owner, .reportInterval, .residentName,
+        .residentPhone, .livesAlone, .emergencyContact,
+    ]
+
+    /// The registry header: the columns of `registryFields`.
+    public static let registryHeader = registryFields.map(\.column).joined(separator: ",")
 
     /// The fleet as a `devices.csv` registry (RFC 4180 quoting, `\n` line ends, header first).
     public var registryCSV: String {
         var lines = [Self.registryHeader]
         for device in devices {
-            let fields = [
-                device.id, device.kind.rawValue, device.community, device.building, device.unit, device.address,
-                device.grid, device.owner, device.reportIntervalSeconds.map(String.init) ?? "",
-                device.residentName, device.residentPhone, device.livesAlone.map { $0 ? "yes" : "no" } ?? "",
-                device.emergencyContact,
-            ]
-            lines.append(fields.map(Self.csvField).joined(separator: ","))
+            lines.append(Self.registryFields.map { Self.csvField(device.registryText(of: $0)) }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,4 +1,5 @@
 import EventCore
+import Vocabulary
 
 /// One request to lookoutd's staff API, one JSON object on one line. The same object travels over the local
 /// Unix socket and, later, the broker: who asks is never in it (the transport says: the kernel's peer
@@ -9,7 +10,7 @@ public struct APIRequest: Codable, Sendable, Equatable {
     public var id: String
     /// Milliseconds since 1970 after which the daemon does not run it (an ack queued while the daemon was down
     /// must not run hours later).
-    public var expiresAt: Millis
+    public var expiresAt: EpochMillis
     /// The operation's wire name (`APIOperation`); kept as text so an unknown one can be answered.
     public var operation: String
     /// The operation's arguments, all as text (`id`, `note`, …; see `APIOperation`).
@@ -18,7 +19,7 @@ public struct APIRequest: Codable, Sendable, Equatable {
     public var onBehalfOf: String?
 
     /// Creates a request.
-    public init(id: String, expiresAt: Millis, operation: APIOperation, arguments: [String: String],
+    public init(id: String, expiresAt: EpochMillis, operation: APIOperation, arguments: [String: String],
                 onBehalfOf: String? = nil) {
         self.id = id
         self.expiresAt = expiresAt

@@ -2,6 +2,7 @@ import Foundation
 import MQTTClient
 import Simulation
 import Synchronization
+import Vocabulary
 
 /// Set by SIGINT/SIGTERM: finish the current message, flush and exit.
 let stopRequested = Atomic<Bool>(false)
@@ -20,9 +21,6 @@ struct Simulator {
         self.fleet = fleet
         self.publisher = publisher
     }
-
-    /// Unix milliseconds now.
-    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Publishes one message and counts it.
     mutating func publish(_ message: SimulatedMessage) throws(MQTTError) {
@@ -49,7 +47,7 @@ struct Simulator {
             if let duration = options.duration, due - start >= .seconds(duration) { break }
             let wait = due - clock.now
             if wait > .zero { Self.pause(Self.seconds(wait)) }
-            guard let message = traffic.next(ts: Self.nowMillis()) else { break }
+            guard let message = traffic.next(ts: WallClock.now()) else { break }
             try publish(message)
             sent += 1
         }
@@ -62,7 +60,7 @@ struct Simulator {
             let delay = options.fast ? step.fastDelaySeconds : step.delaySeconds
             Self.pause(delay)
             if stopRequested.load(ordering: .relaxed) { break }
-            let message = step.message(Self.nowMillis() + step.tsOffsetMillis)
+            let message = step.message(WallClock.now() + step.tsOffsetMillis)
             Terminal.say("  \(step.note)")
             try publish(message)
         }

@@ -1,6 +1,7 @@
 import EventCore
 import Testing
 @testable import lookout
+import Vocabulary
 
 @Suite struct ArgumentParserTests {
     let options: [OptionSpec] = GlobalOptions.specs + [
@@ -94,7 +95,7 @@ import Testing
         #expect(TimeText.seconds("2") == nil)
         #expect(TimeText.seconds("2x") == nil)
         #expect(TimeText.seconds("99999999999999999999h") == nil)
-        let twoHoursBefore: Millis? = TimeText.pointInTime("2h", now: 10_000_000)
+        let twoHoursBefore: EpochMillis? = TimeText.pointInTime("2h", now: 10_000_000)
         #expect(twoHoursBefore == 2_800_000)
         #expect(TimeText.pointInTime("1970-01-01T00:10:00Z", now: 0) == 600_000)
         #expect(TimeText.pointInTime("yesterday", now: 0) == nil)

@@ -1,6 +1,7 @@
 import EventCore
 import Foundation
 import LookoutTestSupport
+import Vocabulary
 
 /// A temporary event database made through `EventStore`, and a way to run the built `lookout` on it; with
 /// `startDaemon`, the real `lookoutd` on the same database serves the staff API through which `lookout` acts.
@@ -11,13 +12,13 @@ final class CLIFixture {
     /// lookoutd on this database, once started (no broker: the API does not need one).
     private(set) var daemon: LookoutdProcess?
     /// "Now" for raised events: the real clock, so ages and deadlines printed by the CLI make sense.
-    let now: Millis
+    let now: EpochMillis
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "lookout-cli")
         databasePath = directory.file("events.db")
         store = try EventStore(path: databasePath)
-        now = Millis(Date().timeIntervalSince1970 * 1000)
+        now = EpochMillis(Date().timeIntervalSince1970 * 1000)
     }
 
     /// The API socket `lookout` is pointed at: the daemon's, or one in the test directory that nobody serves.
@@ -43,7 +44,7 @@ final class CLIFixture {
 
     /// Raises an event at `minutesAgo` and returns it.
     @discardableResult
-    func raise(_ device: String, level: EventLevel, kind: String = "smoke", title: String? = nil,
+    func raise(_ device: String, level: AlertLevel, kind: String = "smoke", title: String? = nil,
                minutesAgo: Int64 = 1, address: String = "3号楼2单元502", teams: [String] = []) throws -> EventRecord {
         let trigger = EventTrigger(
             rule: "\(kind)_alarm", eventKey: "\(kind)_alarm:\(device)", level: level, kind: kind, deviceID: device,

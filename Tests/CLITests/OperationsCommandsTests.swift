@@ -2,6 +2,7 @@ import EventCore
 import Foundation
 import LookoutTestSupport
 import Testing
+import Vocabulary
 
 /// Silences, away notes, stats, devices, rejects and status through the built binary.
 @Suite struct OperationsCommandsTests {
@@ -148,7 +149,7 @@ import Testing
     @Test func statsOverSeveralDaysAtDisplayPrecision() throws {
         let fixture = try CLIFixture()
         // (minutes ago, milliseconds to acknowledge); the first is outside `--since 3d`.
-        let events: [(Int64, Millis)] = [(5000, 10_000), (4000, 4_000_000), (3000, 700_500), (1500, 125_300),
+        let events: [(Int64, EpochMillis)] = [(5000, 10_000), (4000, 4_000_000), (3000, 700_500), (1500, 125_300),
                                          (200, 61_700), (10, 30_900)]
         for (index, (minutesAgo, toAcknowledge)) in events.enumerated() {
             let event = try fixture.raise("SD-\(index)", level: .red, minutesAgo: minutesAgo)
@@ -234,7 +235,7 @@ import Testing
                       "devices_registered": "40", "last_commit_at": String(fixture.now - 1000), "commit_failures": "0",
                       "outbox_backlog": "0", "overdue": "0", "broker_reconnects": "1",
                       "open_red": "1", "open_yellow": "0", "open_green": "0"]
-        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        try fixture.store.writeDaemonStatus(values, at: EpochMillis(Date().timeIntervalSince1970 * 1000))
         let up = try fixture.run(["status"])
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
         #expect(up.stdout.contains("running"))
@@ -243,7 +244,7 @@ import Testing
         #expect(up.stdout.contains("red 1"))
 
         values["connected"] = "false"
-        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        try fixture.store.writeDaemonStatus(values, at: EpochMillis(Date().timeIntervalSince1970 * 1000))
         let disconnected = try fixture.run(["status", "--json"])
         #expect(disconnected.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(disconnected.stdout.utf8)) as? [String: Any])
@@ -252,19 +253,19 @@ import Testing
 
         // A stale row (older than three intervals) means the daemon is down.
         values["connected"] = "true"
-        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000) - 600_000)
+        try fixture.store.writeDaemonStatus(values, at: EpochMillis(Date().timeIntervalSince1970 * 1000) - 600_000)
         let stale = try fixture.run(["status"])
         #expect(stale.status == 1)
         #expect(stale.stdout.contains("old"))
 
         // The same age is fine when the daemon says it writes only every 5 minutes.
         values["status_interval_s"] = "300"
-        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000) - 600_000)
+        try fixture.store.writeDaemonStatus(values, at: EpochMillis(Date().timeIntervalSince1970 * 1000) - 600_000)
         #expect(try fixture.run(["status"]).status == 0)
 
         // The last row of a clean stop.
         values["state"] = "stopped"
-        try fixture.store.writeDaemonStatus(values, at: Millis(Date().timeIntervalSince1970 * 1000))
+        try fixture.store.writeDaemonStatus(values, at: EpochMillis(Date().timeIntervalSince1970 * 1000))
         let stopped = try fixture.run(["status"])
         #expect(stopped.status == 1)
         #expect(stopped.stdout.contains("stopped"))

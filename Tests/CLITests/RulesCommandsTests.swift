@@ -55,4 +55,49 @@ import Testing
         let missing = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "test"])
         #expect(missing.status == 64)
     }
+
+    /// The registry's coordinates are numbers rules can read (`device.latitude`, `device.longitude`): a rule that
+    /// compares them with numbers checks clean, one that compares them with text is an error, and a rule test
+    /// with a located device raises only for the device inside the box.
+    @Test func rulesReadCoordinatesAsNumbers() throws {
+        let directory = try TemporaryDirectory()
+        let rules = """
+        rule smoke_in_district {
+          on kind smoke channel event
+          when event == "smoke" and device.latitude >= 31.2 and device.latitude <= 31.3 and device.longitude > 121
+          level red
+          title "Smoke at {device.latitude}, {device.longitude}"
+          team "district"
+        }
+
+        """
+        try rules.write(toFile: directory.file("district.rules"), atomically: true, encoding: .utf8)
+        let check = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", directory.file("district.rules")])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.hasPrefix("rules ok: 1 rule(s) in"), "\(check.stdout)")
+
+        let test = """
+        rules "district.rules"
+        device SD-1 kind=smoke community=c01 latitude=31.25 longitude=121.47
+        device SD-2 kind=smoke community=c01 latitude=39.9 longitude=116.4
+        device SD-3 kind=smoke community=c01
+
+        case "only the device inside the district raises"
+          at 0s publish "c01/smoke/SD-1/event" {"event":"smoke"}
+          at 0s publish "c01/smoke/SD-2/event" {"event":"smoke"}
+          at 0s publish "c01/smoke/SD-3/event" {"event":"smoke"}
+          expect at 0s raise smoke_in_district/SD-1 level red title "Smoke at 31.25, 121.47"
+          at 10s tick
+
+        """
+        try test.write(toFile: directory.file("district.test"), atomically: true, encoding: .utf8)
+        let run = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "test", directory.file("district.test")])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+
+        try rules.replacingOccurrences(of: "device.longitude > 121", with: "device.longitude == \"east\"")
+            .write(toFile: directory.file("district.rules"), atomically: true, encoding: .utf8)
+        let wrong = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", directory.file("district.rules")])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("district.rules:3:"), "\(wrong.stderr)")
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LookoutTestSupport
 import StaffAPI
 import Testing
+import Vocabulary
 
 /// The local door (issue 16): `lookout` acts only through lookoutd's API socket, as the user the kernel names,
 /// within the role the staff directory gives them; every request is in the audit. The daemon runs without a
@@ -204,10 +205,10 @@ import Testing
         let daemon = try fixture.startDaemon()
         let event = try fixture.raise("SD-0113", level: .red, teams: ["fire"])
         let client = LocalAPIClient(socketPath: daemon.socketPath, timeoutSeconds: 30)
-        let expired = try client.send(APIRequest(id: "r-1", expiresAt: EventStore.nowMillis() - 3_600_000,
+        let expired = try client.send(APIRequest(id: "r-1", expiresAt: WallClock.now() - 3_600_000,
                                                  operation: .acknowledge, arguments: ["id": event.id]))
         #expect(expired.id == "r-1" && !expired.ok && expired.error?.code == .expired)
-        let missing = try client.send(APIRequest(id: "r-2", expiresAt: EventStore.nowMillis() + 60_000,
+        let missing = try client.send(APIRequest(id: "r-2", expiresAt: WallClock.now() + 60_000,
                                                  operation: .dispatch, arguments: ["id": event.id]))
         #expect(missing.error?.code == .badRequest, "\(missing)")
         #expect(try fixture.store.event(id: event.id)?.status == .open)
@@ -220,7 +221,7 @@ import Testing
         let flood = try LineSocket.connect(path: daemon.socketPath, timeoutSeconds: 30)
         _ = try? flood.write([UInt8](repeating: UInt8(ascii: "x"), count: APILine.maximumBytes + 20_000))
         flood.close()
-        let ok = try client.send(APIRequest(id: "r-3", expiresAt: EventStore.nowMillis() + 60_000,
+        let ok = try client.send(APIRequest(id: "r-3", expiresAt: WallClock.now() + 60_000,
                                             operation: .acknowledge, arguments: ["id": event.id]))
         #expect(ok.ok && ok.result?.event?.status == .acknowledged, "\(ok)")
         #expect(daemon.isRunning)

@@ -2,11 +2,12 @@ import EventCore
 import Foundation
 import Testing
 @testable import lookout
+import Vocabulary
 
 /// `lookout status` with a status row the daemon could not refresh (issue 14 item 12).
 @Suite struct StatusVerdictTests {
-    let now: Millis = 1_800_000_000_000
-    func snapshot(age: Millis, _ extra: [String: String] = [:]) -> DaemonStatusSnapshot {
+    let now: EpochMillis = 1_800_000_000_000
+    func snapshot(age: EpochMillis, _ extra: [String: String] = [:]) -> DaemonStatusSnapshot {
         var values = ["pid": "4242", "state": "running", "connected": "true", "status_interval_s": "5"]
         for (key, value) in extra { values[key] = value }
         return DaemonStatusSnapshot(values: values, updatedAt: now - age)

@@ -5,6 +5,7 @@ import LookoutTestSupport
 import MQTTClient
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// Issue 14 items 3, 4 and 6 in the pipeline: what counts as the same message, device time, retained messages.
 @Suite struct IngestPipelineRedeliveryTests {
@@ -136,7 +137,7 @@ import Testing
         let event = try #require(try fixture.store().events(EventFilter()).first)
         #expect(event.occurredAt == happened)
         #expect(event.firstSeen == fixture.now)
-        #expect(event.raisedAfterOccurrence == Millis(3 * 3_600_000))
+        #expect(event.raisedAfterOccurrence == EpochMillis(3 * 3_600_000))
         #expect(event.ackDeadline.map { $0 > fixture.now } == true)
         #expect(!event.overdue)
     }

@@ -5,6 +5,7 @@ import LookoutTestSupport
 import MQTTClient
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// The pipeline against a real SQLite file, fed batches directly (no broker).
 @Suite struct IngestPipelineTests {
@@ -12,7 +13,7 @@ import Testing
         let directory: TemporaryDirectory
         let databasePath: String
         var configuration = DaemonConfiguration()
-        var now: Millis = 1_763_880_000_000
+        var now: EpochMillis = 1_763_880_000_000
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "pipeline-test")
@@ -183,7 +184,7 @@ import Testing
         fixture.configuration.statusIntervalSeconds = 5
         let registry = DeviceRegistry([DeviceRecord(id: "SD-1", kind: "smoke", community: "c01")])
         let pipeline = try fixture.pipeline(registry: registry)
-        func lastSeen() throws -> Millis? { try fixture.store().devices().first { $0.id == "SD-1" }?.lastSeen }
+        func lastSeen() throws -> EpochMillis? { try fixture.store().devices().first { $0.id == "SD-1" }?.lastSeen }
         let seenFirst = fixture.now
         try pipeline.ingest([Self.message("c01/smoke/SD-1/telemetry", #"{"ts":1763879001000,"battery_pct":64}"#)])
         // Committed, but the display mirror waits for the tick.

@@ -3,6 +3,7 @@ import EventCore
 import Foundation
 import Synchronization
 import Testing
+import Vocabulary
 
 /// Collects a logger's lines.
 final class LineCollector: Sendable {
@@ -15,9 +16,9 @@ final class LineCollector: Sendable {
 
 /// A clock the test moves by hand (milliseconds since the epoch): no sleeping, no timing in the tests.
 final class ManualClock: Sendable {
-    private let millis = Mutex<Millis>(1_000_000)
-    var now: Millis { millis.withLock { $0 } }
-    func advance(_ milliseconds: Millis) { millis.withLock { $0 += milliseconds } }
+    private let millis = Mutex<EpochMillis>(1_000_000)
+    var now: EpochMillis { millis.withLock { $0 } }
+    func advance(_ milliseconds: EpochMillis) { millis.withLock { $0 += milliseconds } }
 }
 
 @Suite struct LoggerTests {

@@ -2,6 +2,7 @@
 import EventCore
 import Foundation
 import Testing
+import Vocabulary
 
 /// Issue 15 item 1: the notifier configuration file (notifiers, team contacts) and its diagnostics.
 @Suite struct NotifierConfigurationTests {
@@ -100,7 +101,7 @@ import Testing
         configuration.failingAfterTries = 3
         configuration.failingAfterSeconds = 600
         let state = NotificationState(configuration: configuration)
-        let t0: Millis = 1_000_000
+        let t0: EpochMillis = 1_000_000
         #expect(state.health["http"] == NotificationState.Health())
         #expect(state.record(notifier: "http", outcome: "failed", error: "exit 7", at: t0, policy: configuration).changed == false)
         #expect(state.record(notifier: "http", outcome: "failed", error: "exit 7", at: t0 + 1, policy: configuration).changed == false)

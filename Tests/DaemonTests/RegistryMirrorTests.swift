@@ -5,6 +5,7 @@ import LookoutTestSupport
 import Rules
 import Synchronization
 import Testing
+import Vocabulary
 
 /// Mirroring the registry into the devices table at start: skipped when the registry is unchanged, done
 /// (and only where rows differ) when it changed. Real SQLite files, real pipelines.
@@ -12,7 +13,7 @@ import Testing
     final class Fixture {
         let directory: TemporaryDirectory
         var configuration = DaemonConfiguration()
-        var now: Millis = 1_763_880_000_000
+        var now: EpochMillis = 1_763_880_000_000
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "registry-mirror-test")

@@ -95,7 +95,7 @@ import Vocabulary
     @Test func aLateAcknowledgementIsNotOverdueUntilTheOnsiteDeadlinePasses() throws {
         let directory = try TemporaryDirectory(prefix: "summary")
         let store = try EventStore(path: directory.file("events.db"))
-        let t0: Millis = 1_763_870_400_000
+        let t0: EpochMillis = 1_763_870_400_000
         let call = EventTrigger(rule: "sos", eventKey: "sos/SOS-1", level: .red, kind: "sos", deviceID: "SOS-1",
                                 title: "Emergency call", ackWithinSeconds: 60, onsiteWithinSeconds: 900, at: t0)
         let id = try store.raise(call).event.id

@@ -2,6 +2,7 @@ import Dispatch
 import EventCore
 import Synchronization
 import Testing
+import Vocabulary
 
 @Suite struct ConcurrencyTests {
     @Test func daemonAndCLIOnTheSameFile() throws {
@@ -40,12 +41,12 @@ import Testing
                     if index % 20 == 0 {
                         // A batch, as the daemon writes them.
                         try store.transaction {
-                            for offset in 0..<5 { try store.raise(trigger("shared", at: t0 + Millis(index + offset))) }
+                            for offset in 0..<5 { try store.raise(trigger("shared", at: t0 + EpochMillis(index + offset))) }
                         }
                     } else {
-                        try store.raise(trigger("shared", at: t0 + Millis(index)))
+                        try store.raise(trigger("shared", at: t0 + EpochMillis(index)))
                     }
-                    try store.raise(trigger("writer-\(writer)", at: t0 + Millis(index)))
+                    try store.raise(trigger("writer-\(writer)", at: t0 + EpochMillis(index)))
                 }
             } catch {
                 failures.withLock { $0.append("writer \(writer): \(error)") }

@@ -1,11 +1,12 @@
 import EventCore
 import Testing
+import Vocabulary
 
 /// Issue 15 item 1: escalation chains ("the grid raises the alarm, departments report in"): steps run when due,
 /// only while their condition holds, bring teams in, and each team brought in with `report in` reports in on its own.
 @Suite struct EscalationChainTests {
     /// A red call with the shipped call button's shape of chain.
-    static func call(at: Millis = t0, key: String = "sos:SOS-1") -> EventTrigger {
+    static func call(at: EpochMillis = t0, key: String = "sos:SOS-1") -> EventTrigger {
         var call = trigger(key, level: .red, device: "SOS-1", ack: 3600, at: at)
         call.teams = ["community-office", "grid-03"]
         call.escalation = [

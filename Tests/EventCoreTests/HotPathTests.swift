@@ -2,6 +2,7 @@ import LookoutTestSupport
 @testable import EventCore
 import Foundation
 import Testing
+import Vocabulary
 
 /// The event core's per-message paths written for speed (binding without C-string copies, the statement
 /// cache's short hash, teams encoded by hand, batch transactions without savepoints) keep their meaning.
@@ -171,12 +172,12 @@ import Testing
         var random = SeededRandom(seed: seed)
         var now = t0
         let communities = ["c01", "c02", ""]
-        let levels: [EventLevel] = [.green, .yellow, .red]
+        let levels: [AlertLevel] = [.green, .yellow, .red]
         for _ in 0..<60 {
             // One batch: daemon work only (none of it can fail).
             var steps: [(EventStore) throws -> Void] = []
             for _ in 0..<Int(random.below(30) + 1) {
-                now += Millis(random.below(400_000))
+                now += EpochMillis(random.below(400_000))
                 let at = now
                 let key = "k\(random.below(25))"
                 switch random.below(10) {
@@ -184,7 +185,7 @@ import Testing
                     var raised = trigger(key, level: levels[Int(random.below(3))], community: communities[Int(random.below(3))],
                                          ack: random.below(3) == 0 ? nil : Int64(random.below(900)),
                                          onsite: random.below(3) == 0 ? nil : Int64(random.below(4000)),
-                                         at: random.below(8) == 0 ? at - Millis(random.below(7_200_000)) : at)
+                                         at: random.below(8) == 0 ? at - EpochMillis(random.below(7_200_000)) : at)
                     raised.mergeWithinSeconds = random.below(2) == 0 ? 600 : nil
                     steps.append { try $0.raise(raised) }
                 case 5..<7: steps.append { try $0.clear(eventKey: key, at: at, note: "") }
@@ -238,18 +239,18 @@ import Testing
         let batched = try StoreFixture()
         let stepwise = try StoreFixture()
         for store in [batched.store, stepwise.store] {
-            let edge = trigger("edge", ack: 60, at: Millis.min + 5)
+            let edge = trigger("edge", ack: 60, at: EpochMillis.min + 5)
             let normal = trigger("normal", at: t0)
             if store === batched.store {
                 try store.batchTransaction {
                     try store.raise(normal)
                     try store.raise(edge)
-                    try store.clear(eventKey: "edge", at: Millis.min + 7, note: "")
+                    try store.clear(eventKey: "edge", at: EpochMillis.min + 7, note: "")
                 }
             } else {
                 try store.raise(normal)
                 try store.raise(edge)
-                try store.clear(eventKey: "edge", at: Millis.min + 7, note: "")
+                try store.clear(eventKey: "edge", at: EpochMillis.min + 7, note: "")
             }
         }
         #expect(try Self.rollupRows(batched.store) == Self.rollupRows(stepwise.store))

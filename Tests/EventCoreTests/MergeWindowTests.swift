@@ -1,10 +1,11 @@
 import EventCore
 import Testing
+import Vocabulary
 
 /// Call-button presses within the merge window are one call (docs/domain.md situation 9).
 @Suite struct MergeWindowTests {
     /// A call-button press trigger with a 5-minute merge window.
-    func press(at: Millis, level: EventLevel = .red, merge: Int64? = 300) -> EventTrigger {
+    func press(at: EpochMillis, level: AlertLevel = .red, merge: Int64? = 300) -> EventTrigger {
         var press = trigger("sos_call:SOS-0007", level: level, device: "SOS-0007", at: at)
         press.mergeWithinSeconds = merge
         return press

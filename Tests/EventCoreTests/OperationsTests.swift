@@ -2,6 +2,7 @@ import Foundation
 import LookoutTestSupport
 import Testing
 @testable import EventCore
+import Vocabulary
 
 @Suite struct OperationsTests {
     @Test func rejectsKeepABoundedSampleAndExactCounters() throws {
@@ -11,7 +12,7 @@ import Testing
         let fixture = try StoreFixture(options: options)
         let store = fixture.store
         let batch = (0..<10).map { index in
-            RejectedMessage(at: t0 + Millis(index), reason: index % 2 == 0 ? "bad_json" : "unknown_device",
+            RejectedMessage(at: t0 + EpochMillis(index), reason: index % 2 == 0 ? "bad_json" : "unknown_device",
                             topic: "c01/smoke/SD-\(index)/event", payload: Array("{\"broken\u{0}\(index)".utf8) + [0xff, 0xfe])
         }
         try store.recordRejects(batch)

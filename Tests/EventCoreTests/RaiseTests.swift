@@ -1,12 +1,13 @@
 import EventCore
 import Testing
+import Vocabulary
 
 @Suite struct RaiseTests {
     @Test func sixRaisesMakeOneEventWithCountSix() throws {
         let fixture = try StoreFixture()
         var ids = Set<String>()
         for index in 0..<6 {
-            let result = try fixture.store.raise(trigger(at: t0 + Millis(index) * 1000))
+            let result = try fixture.store.raise(trigger(at: t0 + EpochMillis(index) * 1000))
             #expect(result.created == (index == 0))
             ids.insert(result.event.id)
         }
@@ -27,7 +28,7 @@ import Testing
         options.repeatedEntryIntervalMillis = 60_000
         let fixture = try StoreFixture(options: options)
         for second in stride(from: 0, through: 150, by: 10) {
-            try fixture.store.raise(trigger(at: t0 + Millis(second) * 1000))
+            try fixture.store.raise(trigger(at: t0 + EpochMillis(second) * 1000))
         }
         let timeline = try fixture.store.timeline(of: "E-1001")
         #expect(timeline.map(\.action) == ["raised", "repeated", "repeated"])
@@ -195,14 +196,14 @@ import Testing
     @Test func extremeDeviceTimesDoNotCrash() throws {
         let fixture = try StoreFixture()
         let store = fixture.store
-        try store.raise(trigger(ack: Int64.max, onsite: -5, at: Millis.min))
-        let event = try store.raise(trigger(at: Millis.max)).event
+        try store.raise(trigger(ack: Int64.max, onsite: -5, at: EpochMillis.min))
+        let event = try store.raise(trigger(at: EpochMillis.max)).event
         #expect(event.count == 2)
-        #expect(event.lastSeen == Millis.max)
-        try store.raise(trigger("late", ack: Int64.max, at: Millis.max))
-        _ = try store.escalateDue(now: Millis.max)
-        _ = try store.statistics(since: Millis.min, until: Millis.max)
-        try store.perform(.acknowledge, on: event.id, actor: "wang", note: "", at: Millis.min)
+        #expect(event.lastSeen == EpochMillis.max)
+        try store.raise(trigger("late", ack: Int64.max, at: EpochMillis.max))
+        _ = try store.escalateDue(now: EpochMillis.max)
+        _ = try store.statistics(since: EpochMillis.min, until: EpochMillis.max)
+        try store.perform(.acknowledge, on: event.id, actor: "wang", note: "", at: EpochMillis.min)
     }
 
     @Test func ruleStateRoundTrips() throws {

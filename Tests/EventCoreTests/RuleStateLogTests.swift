@@ -2,6 +2,7 @@ import LookoutTestSupport
 @testable import EventCore
 import Foundation
 import Testing
+import Vocabulary
 
 /// Rule state is logged per batch and folded later: what `loadRuleState` returns must not depend on when (or
 /// whether) the log was folded, and a fold must leave one row per key.
@@ -87,6 +88,20 @@ import Testing
     static let awkward = ["", "plain", "quote \" and \\ backslash", "line\nbreak\ttab\r", "\u{0}\u{1}\u{1F}\u{7F}",
                           "слова 中文 😀", "/slash/", "\u{2028}\u{2029}", "a\u{301}"]
 
+    /// A coordinate as registries give them: none, whole, a few decimals, tiny, at the limits, any double within.
+    static func coordinate(_ round: Int, _ generator: inout SeededRandom, limit: Double) -> Double? {
+        switch round % 8 {
+        case 0: nil
+        case 1: Double(Int.random(in: -Int(limit)...Int(limit), using: &generator))
+        case 2: (Double.random(in: -limit...limit, using: &generator) * 10_000).rounded() / 10_000
+        case 3: 0.000_01
+        case 4: -limit
+        case 5: -0.0
+        case 6: 123_456.789e-3
+        default: Double.random(in: -limit...limit, using: &generator)
+        }
+    }
+
     @Test func snapshotsDecodeToTheSameRecord() throws {
         var generator = SeededRandom(seed: 7)
         for round in 0..<200 {
@@ -97,7 +112,8 @@ import Testing
                 kind: text(), deviceID: text(), group: text(),
                 location: EventLocation(community: text(), building: text(), unit: text(), address: text(), grid: text(),
                                         owner: text(), residentName: text(), residentPhone: text(),
-                                        emergencyContact: text(), registered: round % 3 == 0),
+                                        emergencyContact: text(), latitude: Self.coordinate(round, &generator, limit: 90),
+                                        longitude: Self.coordinate(round + 1, &generator, limit: 180), registered: round % 3 == 0),
                 title: text(), description: text(), teams: (0..<(round % 4)).map { _ in text() }, assignee: text(),
                 topic: text(), payload: text(), firstSeen: Int64.random(in: .min ... .max, using: &generator),
                 lastSeen: -5, count: round, ackDeadline: round % 5 == 0 ? nil : Int64(round) * 1000,
@@ -120,7 +136,7 @@ import Testing
         var options = StoreOptions()
         options.walAutoCheckpointPages = 0
         let fixture = try StoreFixture(options: options)
-        for n in 0..<50 { try fixture.store.raise(trigger("key-\(n)", at: t0 + Millis(n))) }
+        for n in 0..<50 { try fixture.store.raise(trigger("key-\(n)", at: t0 + EpochMillis(n))) }
         let checkpointer = try fixture.reopen()
         let result = try checkpointer.checkpointPassively()
         #expect(result.logFrames > 0)

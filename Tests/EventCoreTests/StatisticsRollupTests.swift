@@ -2,6 +2,7 @@ import Foundation
 import LookoutTestSupport
 import Testing
 @testable import EventCore
+import Vocabulary
 
 /// The roll-up behind `lookout stats` gives the same figures as reading every event of the period
 /// (`statisticsByFullScan`, the implementation before the roll-up), with durations at display precision.
@@ -23,14 +24,15 @@ import Testing
         let path = directory.file("lookout.db")
         let version2 = SchemaMigrator(migrations: EventSchema.migrations.filter { $0.version <= 2 })
         var random = SeededRandom(seed: 99)
-        let end: Millis
+        let end: EpochMillis
         do {
             let old = try EventStore(path: path, options: StoreOptions(), readOnly: false, migrator: version2)
             // Today's code writes the events: it needs the columns of versions 7, 8 and 12 while it does, and they go
             // again before the upgrade (which adds them).
             let version7Columns = [("events", "maintenance TEXT"), ("silences", "kind TEXT NOT NULL DEFAULT ''"),
                                    ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
-                                   ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''")]
+                                   ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''"),
+                                   ("events", "latitude REAL"), ("events", "longitude REAL")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             // And the escalation tables of version 10 (steps and teams).
             let escalationTables = try #require(EventSchema.migrations.first { $0.version == 10 })
@@ -79,16 +81,16 @@ import Testing
 
     @Test func blockRunsTileThePeriod() {
         var random = SeededRandom(seed: 7)
-        var periods: [(Millis, Millis)] = [(Millis.min, Millis.max), (Millis.min, 0), (0, Millis.max), (-5, 5),
+        var periods: [(EpochMillis, EpochMillis)] = [(EpochMillis.min, EpochMillis.max), (EpochMillis.min, 0), (0, EpochMillis.max), (-5, 5),
                                            (t0, t0 + 3_600_000), (t0 - 1, t0 + 3_600_000), (t0 + 1, t0 + 7_200_000)]
         for _ in 0..<500 {
-            let since = t0 + Millis(random.below(40 * 86_400_000)) - 20 * 86_400_000
-            periods.append((since, since + Millis(random.below(35 * 86_400_000))))
+            let since = t0 + EpochMillis(random.below(40 * 86_400_000)) - 20 * 86_400_000
+            periods.append((since, since + EpochMillis(random.below(35 * 86_400_000))))
         }
         for (since, until) in periods {
             guard let blocks = StatisticsRollup.blockRuns(since: since, until: until) else {
                 // No whole hour inside the period (or it starts within an hour of the oldest time).
-                #expect(until.subtractingReportingOverflow(since).partialValue < 2 * 3_600_000 || since < Millis.min + 3_600_000)
+                #expect(until.subtractingReportingOverflow(since).partialValue < 2 * 3_600_000 || since < EpochMillis.min + 3_600_000)
                 continue
             }
             #expect(blocks.covered.lowerBound >= since && blocks.covered.upperBound <= until)
@@ -113,20 +115,20 @@ import Testing
         #expect(StatisticsRollup.durationBucket(600_001) == 600_000)
         #expect(StatisticsRollup.durationBucket(3_725_000) == 3_720_000)
         #expect(StatisticsRollup.durationBucket(90_061_000) == 90_000_000)
-        #expect(StatisticsRollup.durationBucket(Millis.max) <= Millis.max)
+        #expect(StatisticsRollup.durationBucket(EpochMillis.max) <= EpochMillis.max)
         #expect(DurationSummary(histogram: [1000: 3, 5000: 1, 9000: 0]) == DurationSummary([1000, 1000, 1000, 5000]))
     }
 
     /// Compares the roll-up with the full scan over periods that start and end mid-hour, on hour and day
     /// boundaries, before the first event and after the last.
-    private func expectRollupMatchesFullScan(_ store: EventStore, end: Millis, random: inout SeededRandom) throws {
-        var periods: [(Millis, Millis)] = [(t0, end), (t0 - 86_400_000, end + 86_400_000), (t0 + 3_600_000, t0 + 86_400_000),
-                                           (t0 + 1, end + 1), (Millis.min, Millis.max), (end, t0),
+    private func expectRollupMatchesFullScan(_ store: EventStore, end: EpochMillis, random: inout SeededRandom) throws {
+        var periods: [(EpochMillis, EpochMillis)] = [(t0, end), (t0 - 86_400_000, end + 86_400_000), (t0 + 3_600_000, t0 + 86_400_000),
+                                           (t0 + 1, end + 1), (EpochMillis.min, EpochMillis.max), (end, t0),
                                            (t0 - 400 * 86_400_000 + 1, end + 400 * 86_400_000)]
         let length = UInt64(max(end - t0, 1))
         for _ in 0..<40 {
-            let since = t0 + Millis(random.below(length)) - 3_600_000
-            periods.append((since, since + Millis(random.below(length + 7_200_000))))
+            let since = t0 + EpochMillis(random.below(length)) - 3_600_000
+            periods.append((since, since + EpochMillis(random.below(length + 7_200_000))))
         }
         for (since, until) in periods {
             let rolledUp = try store.statistics(since: since, until: until)
@@ -160,13 +162,13 @@ func atDisplayPrecision(_ statistics: EventStatistics) -> EventStatistics {
 /// behind), staff actions, clears, downgrades, merges, escalations and silences, over about three days.
 enum StatisticsScenario {
     /// Runs `steps` random operations from `from`; returns the time after the last one.
-    static func run(on store: EventStore, steps: Int, from start: Millis = t0, random: inout SeededRandom) throws -> Millis {
+    static func run(on store: EventStore, steps: Int, from start: EpochMillis = t0, random: inout SeededRandom) throws -> EpochMillis {
         var now = start
         var ids: [String] = []
         let communities = ["c01", "c02", "c03", ""]
-        let levels: [EventLevel] = [.green, .yellow, .red]
+        let levels: [AlertLevel] = [.green, .yellow, .red]
         for _ in 0..<steps {
-            now += Millis(random.below(240_000))
+            now += EpochMillis(random.below(240_000))
             let key = "k\(random.below(60))"
             switch random.below(100) {
             case 0..<35:
@@ -175,7 +177,7 @@ enum StatisticsScenario {
                                      community: communities[Int(random.below(4))],
                                      ack: random.below(4) == 0 ? nil : Int64(random.below(900)),
                                      onsite: random.below(3) == 0 ? nil : Int64(random.below(4000)),
-                                     at: random.below(10) == 0 ? now - Millis(random.below(7_200_000)) : now)
+                                     at: random.below(10) == 0 ? now - EpochMillis(random.below(7_200_000)) : now)
                 raised.mergeWithinSeconds = random.below(3) == 0 ? 600 : nil
                 ids.append(try store.raise(raised).event.id)
             case 35..<70:
@@ -195,7 +197,7 @@ enum StatisticsScenario {
                 try store.escalateDue(now: now)
             default:
                 try store.addSilence(scope: .community(communities[Int(random.below(3))]),
-                                     until: now + Millis(random.below(3_600_000)), reason: "works", actor: "wang", at: now)
+                                     until: now + EpochMillis(random.below(3_600_000)), reason: "works", actor: "wang", at: now)
             }
         }
         return now + 1

@@ -1,5 +1,6 @@
 import EventCore
 import Testing
+import Vocabulary
 
 @Suite struct StatisticsTests {
     @Test func countsTimesAndShares() throws {
@@ -8,7 +9,7 @@ import Testing
         // Red events acknowledged after 60 s, 100 s and 300 s (deadline 120 s); one never acknowledged.
         for (index, delay) in [60, 100, 300].enumerated() {
             let id = try store.raise(trigger("r\(index)", level: .red, at: t0)).event.id
-            try store.perform(.acknowledge, on: id, actor: "wang", note: "", at: t0 + Millis(delay) * 1000)
+            try store.perform(.acknowledge, on: id, actor: "wang", note: "", at: t0 + EpochMillis(delay) * 1000)
             if index == 0 { try store.perform(.onsite, on: id, actor: "wang", note: "", at: t0 + 600_000) }
         }
         try store.raise(trigger("r3", level: .red, at: t0))
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func percentilesUseNearestRank() {
-        let summary = DurationSummary((1...10).map { Millis($0) })
+        let summary = DurationSummary((1...10).map { EpochMillis($0) })
         #expect(summary.medianMillis == 5)
         #expect(summary.p90Millis == 9)
         #expect(DurationSummary([]).medianMillis == nil)

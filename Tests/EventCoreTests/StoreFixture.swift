@@ -1,5 +1,6 @@
 import EventCore
 import LookoutTestSupport
+import Vocabulary
 
 /// A store in a fresh temporary directory, and triggers for tests.
 struct StoreFixture {
@@ -24,12 +25,12 @@ struct StoreFixture {
 }
 
 /// Base time of the tests: 2025-11-23 04:00 UTC.
-let t0: Millis = 1_763_870_400_000
+let t0: EpochMillis = 1_763_870_400_000
 
 /// A trigger for device `device` in community c01, building 3.
-func trigger(_ key: String = "smoke:SD-0113", level: EventLevel = .red, escalateTo: EventLevel? = nil,
+func trigger(_ key: String = "smoke:SD-0113", level: AlertLevel = .red, escalateTo: AlertLevel? = nil,
              device: String = "SD-0113", community: String = "c01", building: String = "3",
-             ack: Int64? = nil, onsite: Int64? = nil, at: Millis = t0) -> EventTrigger {
+             ack: Int64? = nil, onsite: Int64? = nil, at: EpochMillis = t0) -> EventTrigger {
     EventTrigger(rule: "smoke", eventKey: key, level: level, escalateTo: escalateTo, kind: "smoke", deviceID: device,
                  location: EventLocation(community: community, building: building, address: "Building \(building)",
                                          registered: true),

@@ -1,5 +1,6 @@
 import Testing
 @testable import EventCore
+import Vocabulary
 
 @Suite struct TimeFormatTests {
     @Test(arguments: [
@@ -9,15 +10,15 @@ import Testing
         (951_782_400_000, "2000-02-29T00:00:00Z"),
         (951_868_799_999, "2000-02-29T23:59:59Z"),
         (-62_135_596_800_000, "0001-01-01T00:00:00Z"),
-    ] as [(Millis, String)])
-    func formatsUTC(_ millis: Millis, _ expected: String) {
+    ] as [(EpochMillis, String)])
+    func formatsUTC(_ millis: EpochMillis, _ expected: String) {
         #expect(EventStore.formatTime(millis) == expected)
     }
 
     @Test func extremesDoNotCrash() {
-        #expect(!EventStore.formatTime(Millis.min).isEmpty)
-        #expect(!EventStore.formatTime(Millis.max).isEmpty)
-        #expect(EventStore.elapsed(from: Millis.min, to: Millis.max) == Millis.max)
-        #expect(EventStore.adding(Millis.max, 1) == Millis.max)
+        #expect(!EventStore.formatTime(EpochMillis.min).isEmpty)
+        #expect(!EventStore.formatTime(EpochMillis.max).isEmpty)
+        #expect(EventStore.elapsed(from: EpochMillis.min, to: EpochMillis.max) == EpochMillis.max)
+        #expect(EventStore.adding(EpochMillis.max, 1) == EpochMillis.max)
     }
 }

@@ -4,6 +4,7 @@ import LookoutTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import Vocabulary
 #endif
 
 extension ReliabilityTests {
@@ -171,7 +172,7 @@ extension ReliabilityTests {
             let ack = try Self.lookout(daemon, ["ack", taken.id])
             try #require(ack.status == 0, "\(ack.stderr)")
             #expect(daemon.stop() == 0)
-            let stoppedAt = EventStore.nowMillis()
+            let stoppedAt = WallClock.now()
             #expect(stoppedAt < untaken.firstSeen + 4_000, "stopped before the steps were due")
             #expect(try daemon.store().event(id: untaken.id)?.teams == ["community-office"])
             usleep(4_500_000)

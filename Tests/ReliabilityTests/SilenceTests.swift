@@ -4,6 +4,7 @@ import LookoutTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import Vocabulary
 #endif
 
 extension ReliabilityTests {
@@ -64,7 +65,7 @@ extension ReliabilityTests {
 
             let add = try Self.lookout(daemon, ["silence", "add", "--building", "c01/3", "--for", "15s", "--reason", "fire alarm test"])
             try #require(add.status == 0, "\(add.stderr)")
-            let silence = try #require(try daemon.store().listSilences(now: EventStore.nowMillis()).first)
+            let silence = try #require(try daemon.store().listSilences(now: WallClock.now()).first)
 
             let publisher = try TestPublisher(broker: broker)
             try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
@@ -87,7 +88,7 @@ extension ReliabilityTests {
 
             // Item 14: the list says what the silence holds back right now.
             let list = try Self.lookout(daemon, ["silence", "list"])
-            if EventStore.nowMillis() < silence.until {
+            if WallClock.now() < silence.until {
                 #expect(list.stdout.contains("1 event(s) hidden, 2 device(s), 1 life-safety event(s) shown anyway"), "\(list.stdout)")
                 #expect(list.stdout.contains("silence \(silence.id) hides \(tilt.id)"), "\(list.stdout)")
                 #expect(list.stdout.contains("silence \(silence.id) does not hide (life safety) \(sos.id)"), "\(list.stdout)")

@@ -88,7 +88,7 @@ struct CompilerTests {
             "5:9 error: unknown level 'purple' (use green, yellow or red)",
             "6:10 error: unknown registry field 'device.adress'; did you mean 'device.address'?",
             "6:26 error: the topic layout has no segment 'street' (it has: community, kind, device, channel)",
-            "7:8 error: unknown resident field 'resident.nam'; did you mean 'resident.name'? (known: id, name, phone, lives_alone, emergency_contact, away)",
+            "7:8 error: unknown resident field 'resident.nam'; did you mean 'resident.name'? (known: name, phone, lives_alone, emergency_contact, id, away)",
             "9:6 warning: rule 'never' is unreachable: none of its topic filters can match the topic layout",
             "10:6 warning: topic filter 'c01/manhole/+' can never match: it has 3 levels but topics have 4",
             "11:8 warning: rule 'never' can never fire: its 'when' condition is always false",

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// `correlate N devices … including M KIND`: a group fires only with M counting members of that kind
 /// (docs/domain.md situation 4: a confirmed fire needs a smoke alarm; two call buttons are not a fire).

@@ -1,5 +1,5 @@
 import Foundation
-import Rules
+@testable import Rules
 import Testing
 
 @Suite struct DeviceRegistryCSVTests {
@@ -142,5 +142,59 @@ import Testing
         #expect(registry.warnings.map(\.warningDescription) == [
             "devices.csv:5: warning: emergency_phone of 'SOS-4' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): 'call-me-maybe'; the device is kept without it, so its emergency contact cannot be told",
         ])
+    }
+
+    /// The district issue's coordinates: optional decimal degrees; a bad or out-of-range value is a warning naming
+    /// file:line and the device is kept without coordinates (as a bad `emergency_phone` is).
+    @Test func coordinatesAreReadAndABadOneIsAWarningThatKeepsTheDevice() throws {
+        let csv = "id,kind,latitude,longitude,emergency_phone\n"
+            + "SD-1,smoke,31.2304,121.4737,\n"
+            + "SD-2,smoke,-33.8688,-151,\n"
+            + "SD-3,smoke,,,\n"
+            + "SD-4,smoke,91,121.5,\n"
+            + "SD-5,smoke,31.2,east,\n"
+            + "SD-6,smoke,31.2,,\n"
+            + "SD-7,smoke,1e1,121,call-me\n"
+            + "SD-8,smoke,+90,-180,\n"
+        let registry = try DeviceRegistry(csv: csv, fileName: "devices.csv")
+        #expect(registry.count == 8)
+        #expect(registry["SD-1"]?.latitude == 31.2304 && registry["SD-1"]?.longitude == 121.4737)
+        #expect(registry["SD-2"]?.latitude == -33.8688 && registry["SD-2"]?.longitude == -151)
+        #expect(registry["SD-8"]?.latitude == 90 && registry["SD-8"]?.longitude == -180)
+        for id in ["SD-3", "SD-4", "SD-5", "SD-6", "SD-7"] {
+            #expect(registry[id]?.latitude == nil && registry[id]?.longitude == nil, "\(id)")
+        }
+        #expect(registry.warnings.map(\.warningDescription) == [
+            "devices.csv:5: warning: latitude of 'SD-4' is not a decimal number of degrees from -90 to 90: '91'; the device is kept without coordinates",
+            "devices.csv:6: warning: longitude of 'SD-5' is not a decimal number of degrees from -180 to 180: 'east'; the device is kept without coordinates",
+            "devices.csv:7: warning: longitude of 'SD-6' is missing while latitude is given; the device is kept without coordinates",
+            "devices.csv:8: warning: emergency_phone of 'SD-7' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): 'call-me'; the device is kept without it, so its emergency contact cannot be told",
+            "devices.csv:8: warning: latitude of 'SD-7' is not a decimal number of degrees from -90 to 90: '1e1'; the device is kept without coordinates",
+        ])
+        // Coordinates are values of the record: equal records, equal coordinates.
+        var moved = try #require(registry["SD-1"])
+        moved.latitude = 31.3
+        #expect(moved != registry["SD-1"] && moved.longitude == 121.4737)
+    }
+
+    /// A registry without the columns (every file before them) loads as before: no coordinates, no warnings.
+    @Test func aRegistryWithoutCoordinateColumnsHasNoCoordinates() throws {
+        let registry = try DeviceRegistry(csv: "id,kind,address\nSD-1,smoke,1号楼\n", fileName: "devices.csv")
+        #expect(registry["SD-1"]?.latitude == nil && registry["SD-1"]?.longitude == nil)
+        #expect(registry["SD-1"]?.extra.isEmpty == true)
+        #expect(registry.warnings.isEmpty)
+    }
+
+    /// A large registry is read in two parts; a row whose coordinates warn is read again with its line.
+    @Test func coordinatesSurviveTheTwoPartReader() throws {
+        var csv = "id,kind,latitude,longitude\n"
+        let rows = DeviceRegistry.twoPartMinimumBytes / 20 + 1000
+        for index in 0..<rows { csv += "SD-\(index),smoke,31.\(index % 10),121.5\n" }
+        csv += "SD-X,smoke,31,181\n"
+        let registry = try DeviceRegistry(csv: csv, fileName: "devices.csv")
+        #expect(registry.count == rows + 1)
+        #expect(registry["SD-\(rows - 1)"]?.latitude == Double("31.\((rows - 1) % 10)") && registry["SD-0"]?.longitude == 121.5)
+        #expect(registry["SD-X"]?.longitude == nil)
+        #expect(registry.warnings.map(\.line) == [rows + 2])
     }
 }

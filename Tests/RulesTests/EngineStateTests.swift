@@ -1,6 +1,7 @@
 import Foundation
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// Durable state, reloads and bounded memory.
 struct EngineStateTests {

@@ -1,6 +1,7 @@
 import LookoutTestSupport
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// Pending `for` holds fire at the first tick at or after their due time, in the order of device ids,
 /// exactly as a scan of every pending device at every tick would have them (the tick now looks at

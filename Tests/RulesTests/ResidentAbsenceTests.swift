@@ -1,6 +1,7 @@
 import Foundation
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// Absence counted per resident (`absent D by resident`, registry `resident_id`; issue 15 item 4): the shipped
 /// welfare check, its state across restarts and reloads, and what `rules check` says about the clause.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Rules
+import Vocabulary
 
 /// Drives a `RuleEngine` with a simulated clock; actions come back as short readable lines
 /// (`raise smoke_alarm/SD-1 red`) so tests compare exact sequences.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// `at OFFSET replay "FILE"`: recorded message streams (mosquitto_sub -v, mosquitto_sub -F '%U %t %p',
 /// lookout-sim --dry-run) fed to the shipped smoke rules.

@@ -1,6 +1,7 @@
 import LookoutTestSupport
 @testable import Rules
 import Testing
+import Vocabulary
 
 /// The engine's state table against a plain model (a dictionary per rule keyed by device id, and a set of
 /// changed keys), under random operations: every look-up and every taken change must agree with the model.

@@ -37,7 +37,7 @@ final class APIService: Service, Sendable {
     /// Serves `socketPath` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
     /// `notificationPolicy`: which teams have a notifier now, so that a change staff make (a reopen) queues the
     /// messages the intake's would.
-    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: Millis, log: Logger,
+    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis, log: Logger,
          notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.socketPath = socketPath
@@ -167,9 +167,9 @@ final class APIService: Service, Sendable {
         let response = run(request, from: caller)
         guard request.operation == APIOperation.notifyTest.rawValue, var result = response.result,
               var message = result.notification else { return response }
-        let timeout = min(max(Millis(request.arguments["timeout"] ?? "") ?? 30_000, 100), 600_000)
-        let deadline = EventStore.nowMillis() + timeout
-        while message.state == "pending" && EventStore.nowMillis() < deadline && !stopping.load(ordering: .sequentiallyConsistent) {
+        let timeout = min(max(EpochMillis(request.arguments["timeout"] ?? "") ?? 30_000, 100), 600_000)
+        let deadline = WallClock.now() + timeout
+        while message.state == "pending" && WallClock.now() < deadline && !stopping.load(ordering: .sequentiallyConsistent) {
             usleep(100_000)
             message = look { try $0.notification(id: message.id) } ?? message
         }
@@ -204,7 +204,7 @@ final class APIService: Service, Sendable {
             do {
                 if store == nil { store = try openStore() }
                 store!.notificationPolicy = notificationPolicy()
-                return handler.handle(request, from: caller, directory: directory, store: store!, now: EventStore.nowMillis())
+                return handler.handle(request, from: caller, directory: directory, store: store!, now: WallClock.now())
             } catch {
                 return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd cannot open the database: \(error)")), "\(error)")
             }
@@ -226,7 +226,7 @@ final class APIService: Service, Sendable {
         store.withLock { store in
             do {
                 if store == nil { store = try openStore() }
-                try store!.recordAudit(AuditEntry(at: EventStore.nowMillis(), user: caller.user, origin: caller.origin,
+                try store!.recordAudit(AuditEntry(at: WallClock.now(), user: caller.user, origin: caller.origin,
                                                   operation: "", outcome: .badRequest, detail: "not a staff API request"))
             } catch {
                 log.error("staff API: cannot record an unreadable request: \(error)", key: "api-audit")

@@ -8,7 +8,7 @@ import Vocabulary
 /// refused or not, leaves an audit row. Transport-independent: the local socket calls it now, the broker later.
 struct StaffRequestHandler {
     /// Longest silence without `--force` (`[silences] max_duration`).
-    var silenceMaximumMillis: Millis
+    var silenceMaximumMillis: EpochMillis
 
     /// Who asked, as the transport vouches for it.
     struct Caller {
@@ -31,7 +31,7 @@ struct StaffRequestHandler {
     /// Answers `request` from `caller`; writes the audit row (a failure to write it is logged by the caller through
     /// the returned message and makes the request fail: nothing runs unrecorded).
     func handle(_ request: APIRequest, from caller: Caller, directory: StaffDirectory, store: EventStore,
-                now: Millis) -> (response: APIResponse, auditFailure: String?) {
+                now: EpochMillis) -> (response: APIResponse, auditFailure: String?) {
         let onBehalfOf = request.onBehalfOf.map { TextSanitizer.sanitize($0) }
         var audit = AuditEntry(at: now, user: caller.user, origin: caller.origin, onBehalfOf: onBehalfOf ?? "",
                                operation: String(request.operation.prefix(64)),
@@ -76,7 +76,7 @@ struct StaffRequestHandler {
 
     /// The operation and the member, or why the request does not run (unknown operation, expired, not in the
     /// directory, a bad `on behalf of`).
-    private func admit(_ request: APIRequest, caller: Caller, directory: StaffDirectory, now: Millis) throws
+    private func admit(_ request: APIRequest, caller: Caller, directory: StaffDirectory, now: EpochMillis) throws
         -> (APIOperation, StaffMember)
     {
         guard let operation = APIOperation(rawValue: request.operation) else {
@@ -101,7 +101,7 @@ struct StaffRequestHandler {
 
     /// Checks the role and runs the operation (inside the caller's transaction).
     private func run(_ operation: APIOperation, request: APIRequest, member: StaffMember, store: EventStore,
-                     now: Millis) throws -> APIResult {
+                     now: EpochMillis) throws -> APIResult {
         let arguments = request.arguments
         let onBehalfOf = request.onBehalfOf.flatMap { $0 == member.user ? nil : $0 }
         let actor = member.user
@@ -116,8 +116,8 @@ struct StaffRequestHandler {
             }
             return value
         }
-        func time(_ name: String) throws -> Millis {
-            guard let value = Millis(try argument(name)) else {
+        func time(_ name: String) throws -> EpochMillis {
+            guard let value = EpochMillis(try argument(name)) else {
                 throw Stop(error: APIError(.badRequest, "\(operation.rawValue): '\(name)' must be milliseconds since 1970"),
                            outcome: .badRequest)
             }
@@ -228,10 +228,10 @@ struct StaffRequestHandler {
     }
 
     /// `lookout report`: a manual event; for a known device, where it is comes from the registry mirror.
-    private func report(_ arguments: [String: String], actor: String, note: String, store: EventStore, now: Millis,
+    private func report(_ arguments: [String: String], actor: String, note: String, store: EventStore, now: EpochMillis,
                         argument: (String) throws -> String) throws -> EventRecord {
         let kind = try argument("kind")
-        guard let level = EventLevel(rawValue: try argument("level")) else {
+        guard let level = AlertLevel(rawValue: try argument("level")) else {
             throw Stop(error: APIError(.badRequest, "report: level must be red, yellow or green"), outcome: .badRequest)
         }
         let title = try argument("title")
@@ -249,7 +249,8 @@ struct StaffRequestHandler {
                     community: location.community.isEmpty ? device.community : location.community,
                     building: location.building.isEmpty ? device.building : location.building,
                     unit: device.unit, address: location.address.isEmpty ? device.address : location.address,
-                    grid: device.grid, owner: device.owner, residentName: device.residentName, registered: device.registered)
+                    grid: device.grid, owner: device.owner, residentName: device.residentName, latitude: device.latitude,
+                    longitude: device.longitude, registered: device.registered)
             }
             description = "Device: \(deviceID)" + (description.isEmpty ? "" : "\n" + description)
         }

@@ -90,7 +90,7 @@ public final class Logger: Sendable {
 
     /// Lines of one key within one window.
     private struct Window {
-        var start: Millis
+        var start: EpochMillis
         var written: Int
         var suppressed = 0
         /// The most severe level among the suppressed lines (the level of their summary line).
@@ -101,7 +101,7 @@ public final class Logger: Sendable {
         var threshold: LogLevel
         var windows: [String: Window] = [:]
         /// The earliest end of a window with suppressed lines (when `flushSuppressed()` has work).
-        var nextFlush: Millis = .max
+        var nextFlush: EpochMillis = .max
     }
 
     /// Keyed windows kept before ended ones are swept out on a new key.
@@ -109,20 +109,20 @@ public final class Logger: Sendable {
 
     private let output: Output
     private let state: Mutex<State>
-    private let clock: @Sendable () -> Millis
+    private let clock: @Sendable () -> EpochMillis
     /// Seconds of the flood guard's window per key.
     public let suppressionWindow: Double
 
     /// Creates a logger. `clock` (milliseconds since the epoch) is for tests.
     public init(level: LogLevel = .info, output: Output = .standardError(), suppressionWindow: Double = 60,
-                clock: @escaping @Sendable () -> Millis = { EventStore.nowMillis() }) {
+                clock: @escaping @Sendable () -> EpochMillis = WallClock.now) {
         self.output = output
         self.state = Mutex(State(threshold: level))
         self.suppressionWindow = suppressionWindow
         self.clock = clock
     }
 
-    private var windowMillis: Millis { Millis(suppressionWindow * 1000) }
+    private var windowMillis: EpochMillis { EpochMillis(suppressionWindow * 1000) }
 
     /// Changes the threshold (after a configuration is read).
     public func setLevel(_ level: LogLevel) { state.withLock { $0.threshold = level } }
@@ -177,9 +177,9 @@ public final class Logger: Sendable {
 
     /// Drops ended windows (all windows' counts with `all`), returning the summary lines of those that
     /// suppressed something, and recomputes `nextFlush`.
-    private static func sweep(_ state: inout State, now: Millis, window: Millis, all: Bool) -> [(LogLevel, String)] {
+    private static func sweep(_ state: inout State, now: EpochMillis, window: EpochMillis, all: Bool) -> [(LogLevel, String)] {
         var summaries: [(LogLevel, String)] = []
-        var nextFlush = Millis.max
+        var nextFlush = EpochMillis.max
         for (key, var current) in state.windows.sorted(by: { $0.key < $1.key }) {
             let ended = now - current.start >= window
             if ended || all, current.suppressed > 0 {
@@ -199,12 +199,12 @@ public final class Logger: Sendable {
     }
 
     /// "N similar 'KEY' lines suppressed in the last M s", M the window's length (its age at an early flush).
-    private static func summary(key: String, _ counted: Window, now: Millis, window length: Millis) -> (LogLevel, String) {
+    private static func summary(key: String, _ counted: Window, now: EpochMillis, window length: EpochMillis) -> (LogLevel, String) {
         let seconds = (min(now - counted.start, length) + 999) / 1000
         return (counted.level, "\(counted.suppressed) similar '\(key)' lines suppressed in the last \(seconds) s")
     }
 
-    private func write(_ level: LogLevel, _ message: String, at now: Millis) {
+    private func write(_ level: LogLevel, _ message: String, at now: EpochMillis) {
         let text = TextSanitizer.sanitize(message)
         if output.journald {
             output.write("<\(level.rawValue)>\(text)\n")
@@ -223,11 +223,11 @@ public final class Logger: Sendable {
     public func debug(_ message: @autoclosure () -> String, key: Key? = nil) { log(.debug, message(), key: key) }
 
     /// `2026-11-23T11:30:00.123Z`.
-    static func timestamp(_ at: Millis) -> String {
+    static func timestamp(_ at: EpochMillis) -> String {
         var time = time_t(at / 1000)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let millis = Int(at - Millis(time) * 1000)
+        let millis = Int(at - EpochMillis(time) * 1000)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
                       Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
     }

@@ -18,10 +18,10 @@ final class NotificationService: Service, @unchecked Sendable {
     private let state: NotificationState
     private let openStore: () throws -> EventStore
     private let log: Logger
-    private let clock: @Sendable () -> Millis
+    private let clock: @Sendable () -> EpochMillis
     private let stop = StopSignal()
 
-    init(state: NotificationState, log: Logger, clock: @escaping @Sendable () -> Millis = { EventStore.nowMillis() },
+    init(state: NotificationState, log: Logger, clock: @escaping @Sendable () -> EpochMillis = WallClock.now,
          openStore: @escaping () throws -> EventStore) {
         self.state = state
         self.log = log
@@ -140,7 +140,7 @@ final class NotificationService: Service, @unchecked Sendable {
                 outcome = .gaveUp(error: text)
             } else {
                 let pause = notifier.pause(afterFailedTries: message.tries + 1)
-                outcome = .retry(error: text, retryAt: now + Millis(pause * 1000))
+                outcome = .retry(error: text, retryAt: now + EpochMillis(pause * 1000))
             }
         }
         try finish(message, notifier: notifier.name, outcome: outcome, store: store)
@@ -229,7 +229,7 @@ final class NotificationService: Service, @unchecked Sendable {
     }
 
     /// What a test message's notifier reads on stdin.
-    static func testMessageJSON(_ message: PendingNotification, at: Millis) -> [UInt8] {
+    static func testMessageJSON(_ message: PendingNotification, at: EpochMillis) -> [UInt8] {
         let object: [String: Any] = ["test": true, "target": message.target, "title": "Lookout test message", "at": at]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
     }

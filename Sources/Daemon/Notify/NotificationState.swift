@@ -1,6 +1,7 @@
 import EventCore
 import Foundation
 import Synchronization
+import Vocabulary
 
 /// What the notification runner shares with the rest of the daemon: the notifier configuration in force (replaced
 /// on SIGHUP by the intake thread), and each notifier's health and counts for the status row and metrics file.
@@ -10,7 +11,7 @@ public final class NotificationState: Sendable {
         /// Failed tries in a row.
         public var consecutiveFailures = 0
         /// When the current run of failures began (nil: the last try succeeded).
-        public var failingSince: Millis?
+        public var failingSince: EpochMillis?
         /// Whether it is reported failing (`lookout status`, `lookout_notifier_failing`, the green event).
         public var failing = false
         /// The last failure, sanitised.
@@ -50,7 +51,7 @@ public final class NotificationState: Sendable {
 
     /// Counts a try's outcome and updates the failing verdict; returns the health after it and whether the
     /// verdict changed.
-    func record(notifier: String, outcome: String, error: String, at now: Millis, policy: NotifierConfiguration)
+    func record(notifier: String, outcome: String, error: String, at now: EpochMillis, policy: NotifierConfiguration)
         -> (health: Health, changed: Bool)
     {
         healthSlot.withLock { all in
@@ -72,7 +73,7 @@ public final class NotificationState: Sendable {
 
     /// Notifiers that have been failing for `failing_for` without reaching `failing_after` tries in a row: marked
     /// failing now (their names and health), checked by the runner between tries.
-    func markFailingByTime(at now: Millis, policy: NotifierConfiguration) -> [(String, Health)] {
+    func markFailingByTime(at now: EpochMillis, policy: NotifierConfiguration) -> [(String, Health)] {
         healthSlot.withLock { all in
             var changed: [(String, Health)] = []
             for (name, var health) in all where !health.failing && health.failingSince != nil {
@@ -86,7 +87,7 @@ public final class NotificationState: Sendable {
         }
     }
 
-    private static func isFailing(_ health: Health, at now: Millis, policy: NotifierConfiguration) -> Bool {
+    private static func isFailing(_ health: Health, at now: EpochMillis, policy: NotifierConfiguration) -> Bool {
         guard let since = health.failingSince else { return false }
         return health.consecutiveFailures >= policy.failingAfterTries
             || Double(now - since) >= policy.failingAfterSeconds * 1000

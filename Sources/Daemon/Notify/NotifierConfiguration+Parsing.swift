@@ -182,8 +182,8 @@ extension NotifierConfiguration {
         }
     }
 
-    private static func level(_ v: ConfigValue) throws(ConfigValueError) -> EventLevel {
-        guard let level = EventLevel(rawValue: v.text.lowercased()) else {
+    private static func level(_ v: ConfigValue) throws(ConfigValueError) -> AlertLevel {
+        guard let level = AlertLevel(rawValue: v.text.lowercased()) else {
             throw ConfigValueError("\(v.key) must be green, yellow or red, not '\(v.text)'")
         }
         return level

@@ -1,4 +1,5 @@
 import EventCore
+import Vocabulary
 
 /// The notifier configuration file (`[notify] notifiers` in lookoutd.conf): notifiers, team contacts, and when a
 /// failing notifier is reported. Reread on SIGHUP; a file with errors keeps the previous configuration in force.
@@ -22,7 +23,7 @@ public struct NotifierConfiguration: Sendable, Equatable {
 
     /// What the event store needs to queue messages: each team with a notifier, and its lowest level.
     public var policy: NotificationPolicy {
-        var levels: [String: EventLevel] = [:]
+        var levels: [String: AlertLevel] = [:]
         for (name, team) in teams {
             guard let notifier = notifiers[team.notifier] else { continue }
             levels[name] = team.minimumLevel ?? notifier.minimumLevel

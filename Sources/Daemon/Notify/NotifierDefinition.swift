@@ -1,4 +1,5 @@
 import EventCore
+import Vocabulary
 
 /// One notifier: a command run once per message (the event as JSON on stdin, key fields in the environment).
 public struct NotifierDefinition: Sendable, Equatable {
@@ -15,7 +16,7 @@ public struct NotifierDefinition: Sendable, Equatable {
     /// Longest pause between tries (`backoff_max`, default 5 min).
     public var backoffMaxSeconds: Double = 300
     /// Lowest event level sent through this notifier unless a team says otherwise (`min_level`, default green).
-    public var minimumLevel: EventLevel = .green
+    public var minimumLevel: AlertLevel = .green
 
     /// Seconds to wait after the `failedTries`-th failed try (1, 2, …): backoff doubled per failure, capped.
     public func pause(afterFailedTries failedTries: Int) -> Double {

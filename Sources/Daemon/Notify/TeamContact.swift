@@ -1,4 +1,5 @@
 import EventCore
+import Vocabulary
 
 /// How one team (or `emergency-contact`) is reached.
 public struct TeamContact: Sendable, Equatable {
@@ -10,5 +11,5 @@ public struct TeamContact: Sendable, Equatable {
     /// resident's registered emergency phone is passed instead.
     public var contact: String = ""
     /// Lowest event level this team is told about (nil: the notifier's `min_level`).
-    public var minimumLevel: EventLevel?
+    public var minimumLevel: AlertLevel?
 }

@@ -1,4 +1,5 @@
 import Rules
+import Vocabulary
 
 /// Which payload `ts` values are the device's time of a reading (docs/domain.md: `ts` is Unix milliseconds).
 ///

@@ -1,6 +1,7 @@
 import EventCore
 import Foundation
 import Rules
+import Vocabulary
 
 /// What the daemon adds on top of the event core: registry mirroring, status counts, hand-off topics.
 extension EventStore {
@@ -9,7 +10,7 @@ extension EventStore {
     /// One transaction; `RegistryMirrorService` writes a large registry in several from a thread of its own.
     /// Returns whether it mirrored.
     @discardableResult
-    func mirrorRegistry(_ registry: DeviceRegistry, at: Millis) throws -> Bool {
+    func mirrorRegistry(_ registry: DeviceRegistry, at: EpochMillis) throws -> Bool {
         let fingerprint = RegistryMirrorFingerprint.of(registry)
         guard try registryMirrorFingerprint() != fingerprint else { return false }
         try mirrorRegistry(Self.mirrorRows(of: registry), at: at, fingerprint: fingerprint)
@@ -25,17 +26,17 @@ extension EventStore {
             return DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
                                unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
                                residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
-                               registered: true)
+                               latitude: record.latitude, longitude: record.longitude, registered: true)
         }
     }
 
     /// Open events by level, and how many of them are past a deadline at `now` that nobody has met yet (all levels, and
     /// red ones): an event acknowledged late is no longer overdue for its acknowledgement, only for a missed on-site
     /// deadline. (The event's own `overdue` mark records that it ever missed one, for the statistics.)
-    func openEventSummary(now: Millis) throws -> (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) {
+    func openEventSummary(now: EpochMillis) throws -> (byLevel: [AlertLevel: Int], overdue: Int, overdueRed: Int) {
         var filter = EventFilter()
         filter.limit = Int(Int32.max)
-        var byLevel: [EventLevel: Int] = [:]
+        var byLevel: [AlertLevel: Int] = [:]
         var overdue = 0
         var overdueRed = 0
         for event in try events(filter) {

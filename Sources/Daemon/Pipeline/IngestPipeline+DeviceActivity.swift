@@ -1,4 +1,5 @@
 import EventCore
+import Vocabulary
 
 /// The `devices` mirror (last seen, online, battery) is display data for `lookout devices`, not a rule effect:
 /// it is coalesced in memory per device as messages are read (one look-up per message) and written in rounds,
@@ -16,7 +17,7 @@ extension IngestPipeline {
     static let deviceActivityRowsPerTick = 2_000
 
     /// Starts a round when the status interval has passed, and writes the round's next chunk.
-    func flushDeviceActivityIfDue(now: Millis) {
+    func flushDeviceActivityIfDue(now: EpochMillis) {
         if deviceActivityRound.isEmpty {
             guard duties.isDue(.deviceActivity, at: now), !pendingDeviceActivity.isEmpty else { return }
             // In key order: consecutive upserts land on the same B-tree pages.
@@ -78,7 +79,7 @@ struct PendingDeviceActivity {
     /// the message has one, and the online state. A status message says it; any other message means online,
     /// unless a status message of the same batch said otherwise (one batch is read at once: a status and a
     /// reading from it do not say which came last).
-    mutating func note(kind: String, at now: Millis, online reported: Bool?, batteryPercent battery: Double?, batch: UInt64) {
+    mutating func note(kind: String, at now: EpochMillis, online reported: Bool?, batteryPercent battery: Double?, batch: UInt64) {
         if !kind.isEmpty { activity.kind = kind }
         activity.at = max(activity.at, now)
         if let reported {
@@ -91,7 +92,7 @@ struct PendingDeviceActivity {
     }
 
     /// Notes a rejected message of the device: counted and remembered with its reason, not as heard from.
-    mutating func noteReject(kind: String, reason: String, at now: Millis) {
+    mutating func noteReject(kind: String, reason: String, at now: EpochMillis) {
         if !kind.isEmpty, activity.kind.isEmpty { activity.kind = kind }
         activity.rejected += 1
         if now >= activity.lastRejectAt {

@@ -1,14 +1,15 @@
 import EventCore
+import Vocabulary
 
 /// Keeping the database from growing without bound: the change feed, and the outbox when nothing publishes it.
 /// Message fingerprints are pruned as their memory rotates (`rotateFingerprints`); published outbox rows are
 /// deleted by the hand-off as soon as the broker has them. Events, timelines and silences are the record: never pruned.
 extension IngestPipeline {
     /// How often housekeeping runs.
-    static let housekeepingIntervalMillis: Millis = 10 * 60_000
+    static let housekeepingIntervalMillis: EpochMillis = 10 * 60_000
 
     /// Runs `housekeep(now:)` when due (at the first tick, then every `housekeepingIntervalMillis`).
-    func housekeepIfDue(now: Millis) {
+    func housekeepIfDue(now: EpochMillis) {
         guard duties.take(.housekeeping, at: now) else { return }
         do {
             let pruned = try housekeep(now: now)
@@ -25,7 +26,7 @@ extension IngestPipeline {
     /// enabled again it starts from new changes rather than flooding the broker with old ones). Then drops
     /// change-feed entries older than `[storage] change_retention` that no outbox row still needs.
     @discardableResult
-    func housekeep(now: Millis) throws -> (changes: Int, outbox: Int) {
+    func housekeep(now: EpochMillis) throws -> (changes: Int, outbox: Int) {
         let outbox = configuration.handoffEnabled ? 0 : try store.pruneOutbox(before: now + 1)
         let retention = configuration.changeRetentionSeconds * 1000
         let changes = try store.pruneChanges(before: now - retention)

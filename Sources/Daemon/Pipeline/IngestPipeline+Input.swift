@@ -86,7 +86,7 @@ extension IngestPipeline {
     /// Rejects the fields of `violations` (one reject per reason, naming every field and value), drops them from
     /// `payload`, notes the rejects on the device and counts them towards its `implausible_data` event.
     func rejectFields(_ violations: [PayloadViolation], from payload: inout JSONObject, of message: MQTTMessage,
-                      deviceID: String, kind: String, record: DeviceRecord?, work: inout BatchWork, at now: Millis) {
+                      deviceID: String, kind: String, record: DeviceRecord?, work: inout BatchWork, at now: EpochMillis) {
         var details: [String] = []
         for reason in [PayloadSchema.wrongTypeReason, PayloadSchema.implausibleValueReason] {
             let matching = violations.filter { $0.reason == reason }
@@ -105,7 +105,7 @@ extension IngestPipeline {
     /// registered device (once per message); at `implausible_count` within `implausible_window` it raises (or
     /// counts again on) the device's green `implausible_data` event, of the device's registered kind.
     func countImplausible(_ record: DeviceRecord, kind: String, detail: String, message: MQTTMessage,
-                                  work: inout BatchWork, at now: Millis) {
+                                  work: inout BatchWork, at now: EpochMillis) {
         let window = configuration.implausibleWindowSeconds * 1000
         var tally = implausibleTallies[record.id] ?? ImplausibleTally(since: now)
         if now - tally.since > window { tally = ImplausibleTally(since: now) }
@@ -129,7 +129,7 @@ extension IngestPipeline {
     }
 
     /// Forgets tallies whose window has passed (once a minute): they are bounded by the registry anyway.
-    func pruneImplausibleTallies(now: Millis) {
+    func pruneImplausibleTallies(now: EpochMillis) {
         guard duties.take(.tallyPrune, at: now) else { return }
         let window = configuration.implausibleWindowSeconds * 1000
         implausibleTallies = implausibleTallies.filter { now - $0.value.since <= window }
@@ -137,7 +137,7 @@ extension IngestPipeline {
 
     /// Notes a rejected message on the device the topic names (within the unknown-device cap), without
     /// counting it as heard from.
-    func noteRejected(_ deviceID: String, kind: String, reason: String, registered: Bool, at now: Millis) {
+    func noteRejected(_ deviceID: String, kind: String, reason: String, registered: Bool, at now: EpochMillis) {
         guard !deviceID.isEmpty, tracksActivity(of: deviceID, registered: registered) else { return }
         pendingDeviceActivity[deviceID, default: PendingDeviceActivity(DeviceActivity(deviceID: deviceID, kind: kind, at: 0))]
             .noteReject(kind: kind, reason: reason, at: now)
@@ -163,7 +163,7 @@ extension IngestPipeline {
             """
         var trigger = EventTrigger(
             rule: Self.unregisteredRule, eventKey: "\(Self.unregisteredRule)/\(kind)" + (community.map { "/\($0)" } ?? ""),
-            level: EventLevel(action.level), escalateTo: action.escalateTo.map(EventLevel.init), kind: action.kind,
+            level: action.level, escalateTo: action.escalateTo, kind: action.kind,
             deviceID: action.deviceID, group: "unregistered \(kind) devices\(scope)",
             location: EventLocation(community: community ?? "", registered: false),
             title: "Alarms from unregistered \(kind) devices\(scope)", description: description, teams: action.teams,
@@ -177,7 +177,7 @@ extension IngestPipeline {
 
     /// Keeps `deviceID` among the first senders of folded event `eventID` (memory spares the store the ids it
     /// already has, and events that are full).
-    func noteFoldedSender(eventID: String, deviceID: String, at now: Millis) throws {
+    func noteFoldedSender(eventID: String, deviceID: String, at now: EpochMillis) throws {
         var known = foldedSenders[eventID] ?? []
         guard known.count < Self.foldedSendersKept, !known.contains(deviceID) else { return }
         let kept = try store.noteSender(eventID: eventID, deviceID: deviceID, at: now, cap: Self.foldedSendersKept)
@@ -192,7 +192,7 @@ extension IngestPipeline {
 /// Rejected values of one device counted towards its `implausible_data` event.
 struct ImplausibleTally {
     /// Start of the window.
-    var since: Millis
+    var since: EpochMillis
     /// Messages with rejected values since then.
     var count = 0
 }

@@ -1,5 +1,6 @@
 import EventCore
 import Rules
+import Vocabulary
 
 /// Retained messages: the broker delivers a topic's retained message again on every subscribe, so after every
 /// restart and reconnect. It is the device's last state, not a new occurrence: lookoutd processes it only when
@@ -15,7 +16,7 @@ import Rules
 extension IngestPipeline {
     /// Whether the retained message (topic hash, fingerprint, plausible device time) was processed before.
     func isKnownRetained(topicHash: UInt64, fingerprint: UInt64, deviceTime: EpochMillis?) throws -> Bool {
-        let last: (fingerprint: UInt64, occurredAt: Millis?)
+        let last: (fingerprint: UInt64, occurredAt: EpochMillis?)
         if let pending = pendingTopicStates[topicHash] {
             last = (pending.fingerprint, pending.occurredAt)
         } else if let saved = try store.topicState(topicHash: topicHash) {
@@ -34,13 +35,13 @@ extension IngestPipeline {
     }
 
     /// Writes the topic states once per status interval.
-    func flushTopicStatesIfDue(now: Millis) {
+    func flushTopicStatesIfDue(now: EpochMillis) {
         guard duties.take(.topicStates, at: now) else { return }
         flushTopicStates(now: now)
     }
 
     /// Writes the pending topic states in one transaction; on failure keeps them and logs a warning.
-    func flushTopicStates(now: Millis) {
+    func flushTopicStates(now: EpochMillis) {
         guard !pendingTopicStates.isEmpty else { return }
         // In row order (the hash is the rowid, a signed integer): consecutive upserts land on the same B-tree pages.
         let states = pendingTopicStates.map { hash, state in
@@ -61,5 +62,5 @@ struct PendingTopicState {
     /// Its fingerprint.
     var fingerprint: UInt64
     /// Its plausible device time.
-    var occurredAt: Millis?
+    var occurredAt: EpochMillis?
 }

@@ -2,6 +2,7 @@ import EventCore
 import Foundation
 import MQTTClient
 import Rules
+import Vocabulary
 
 /// From broker batches to committed events: de-duplication, topic matching, decoding with limits, rules,
 /// event store, rule state, rejects and message fingerprints, all in ONE transaction per batch. The devices
@@ -23,12 +24,12 @@ public final class IngestPipeline {
     /// Whether the broker connection is up (subscriptions acknowledged).
     public private(set) var isConnected = false
     /// When the connection last changed state (0: never connected).
-    public private(set) var connectionChangedAt: Millis = 0
+    public private(set) var connectionChangedAt: EpochMillis = 0
 
     let configuration: DaemonConfiguration
     let store: EventStore
     let log: Logger
-    let clock: () -> Millis
+    let clock: () -> EpochMillis
     var engine: RuleEngine
     /// Positions of the segments every message is checked by, in `configuration.layout` (no search by name).
     let segmentSlots: KeySegmentSlots
@@ -45,7 +46,7 @@ public final class IngestPipeline {
     /// When each periodic duty of `tick` is next due.
     var duties: DutySchedule<Duty>
     /// The current backoff of rule timers after a failed commit (0: none).
-    private var timerRetryDelay: Millis = 0
+    private var timerRetryDelay: EpochMillis = 0
     private var hasConnectedBefore = false
     /// Whether the broker may still be resending what it sent before the connection (re)started: from a connect
     /// to a resumed session until the first QoS 1/2 message that is not one already committed. The broker sends
@@ -66,9 +67,9 @@ public final class IngestPipeline {
     /// Bytes of rule-state changes logged and not yet folded (see `IngestPipeline+RuleStateLog.swift`).
     var ruleStateLogBytes: Int64 = 0
     /// When the oldest unfolded rule-state change was logged.
-    var ruleStateLogSince: Millis = 0
+    var ruleStateLogSince: EpochMillis = 0
     /// Devices and residents the engine currently holds an away note for, with its end.
-    private var awayDevices: [String: Millis] = [:]
+    private var awayDevices: [String: EpochMillis] = [:]
     /// Rule counters of engines replaced after a failed commit, so metrics keep counting up.
     private var retiredRuleCounters: [String: RuleCounters] = [:]
     private var retiredEngineCounters = EngineCounters()
@@ -82,7 +83,7 @@ public final class IngestPipeline {
     /// mirrors the registry into the store (in one transaction, before it returns). Public for
     /// `lookout-bench pipeline`, which drives it without a broker.
     public convenience init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
-                            log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock) throws {
+                            log: Logger, clock: @escaping () -> EpochMillis = WallClock.now) throws {
         try self.init(configuration: configuration, store: store, ruleSet: ruleSet, registry: registry, log: log,
                       clock: clock, mirrorsRegistry: true)
     }
@@ -90,7 +91,7 @@ public final class IngestPipeline {
     /// Builds the pipeline as lookoutd does with `mirrorsRegistry` false: its owner has the registry written into
     /// the devices table from a thread of its own, so start-up and reloads do not wait for it.
     init(configuration: DaemonConfiguration, store: EventStore, ruleSet: RuleSet, registry: DeviceRegistry,
-         log: Logger, clock: @escaping () -> Millis = IngestPipeline.wallClock, mirrorsRegistry: Bool) throws {
+         log: Logger, clock: @escaping () -> EpochMillis = WallClock.now, mirrorsRegistry: Bool) throws {
         self.configuration = configuration
         self.store = store
         self.log = log
@@ -129,22 +130,19 @@ public final class IngestPipeline {
     }
 
     /// How often each duty recurs, in milliseconds.
-    static func interval(of duty: Duty, _ configuration: DaemonConfiguration) -> Millis {
+    static func interval(of duty: Duty, _ configuration: DaemonConfiguration) -> EpochMillis {
         switch duty {
         case .timers: 0
         case .escalations: 1_000
         case .awayNotes: 30_000
         case .tallyPrune: 60_000
         case .housekeeping: housekeepingIntervalMillis
-        case .topicStates, .deviceActivity: Millis(configuration.statusIntervalSeconds * 1000)
+        case .topicStates, .deviceActivity: EpochMillis(configuration.statusIntervalSeconds * 1000)
         }
     }
 
     /// Seconds between `tick` calls in lookoutd (timers, escalations, device mirror, folding).
     public static let tickIntervalSeconds = 0.2
-
-    /// Milliseconds since the epoch from the system clock.
-    public static func wallClock() -> Millis { Millis(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Broker connection, batches and ticks (called by the owner on the loop thread)
 
@@ -195,7 +193,7 @@ public final class IngestPipeline {
 
     /// One message of a batch: de-duplication, topic, payload, device time, then the rules. What it does to
     /// the store goes into `work`; a message that is skipped or rejected is counted there.
-    private func read(_ message: MQTTMessage, at now: Millis, into work: inout BatchWork, inBatch: inout FingerprintSet) throws {
+    private func read(_ message: MQTTMessage, at now: EpochMillis, into work: inout BatchWork, inBatch: inout FingerprintSet) throws {
         let hashes = messageFingerprints(topic: message.topic, payload: message.payload)
         let fingerprint = hashes.message
         guard isNewDelivery(message, fingerprint: fingerprint, work: &work) else { return }
@@ -271,7 +269,7 @@ public final class IngestPipeline {
     /// The topic checked against the registry and the payload decoded within limits and checked against the
     /// schema of its kind; nil when the message is rejected whole (counted and sampled in `work`).
     private func decode(_ message: MQTTMessage, segments: TopicSegments, deviceID: String, kind: String, record: DeviceRecord?,
-                        work: inout BatchWork, at now: Millis) -> DecodedPayload? {
+                        work: inout BatchWork, at now: EpochMillis) -> DecodedPayload? {
         let kindIndex: Int?
         switch checkTopic(segments, record: record) {
         case .accept(let index):
@@ -307,7 +305,7 @@ public final class IngestPipeline {
     /// from the payload and counted), nil when the reading is one already read (a duplicate, counted in `work`).
     private func readDeviceTime(of message: MQTTMessage, fingerprint: UInt64, decoded: inout DecodedPayload, deviceID: String,
                                 kind: String, record: DeviceRecord?, work: inout BatchWork, inBatch: inout FingerprintSet,
-                                at now: Millis) -> EpochMillis?? {
+                                at now: EpochMillis) -> EpochMillis?? {
         switch configuration.deviceTime.reading(of: decoded.payload, receivedAt: now, retained: message.retained) {
         case .absent:
             return .some(nil)
@@ -347,7 +345,7 @@ public final class IngestPipeline {
     }
 
     /// Rule timers and escalations in one transaction; after a failed commit, retried with backoff.
-    private func runTimers(now: Millis) {
+    private func runTimers(now: EpochMillis) {
         do {
             try restoreEngineIfNeeded(now: now)
             var work = BatchWork()
@@ -382,7 +380,7 @@ public final class IngestPipeline {
         var actions: [RuleAction] = []
         /// For raises of `actions` (by index) whose payload is the message just read: its device time (nil: none
         /// plausible), so the raise does not parse the payload again.
-        var payloadDeviceTimes: [Int: Millis?] = [:]
+        var payloadDeviceTimes: [Int: EpochMillis?] = [:]
         var fingerprints: [UInt64] = []
         var rejects: [RejectedMessage] = []
         var rejectCounts: [String: Int64] = [:]
@@ -394,7 +392,7 @@ public final class IngestPipeline {
 
         /// Counts a reject; keeps a sample of the first few per batch for inspection, with the device the topic
         /// names and what exactly was wrong.
-        mutating func reject(_ reason: String, _ message: MQTTMessage, at now: Millis, deviceID: String = "", detail: String = "") {
+        mutating func reject(_ reason: String, _ message: MQTTMessage, at now: EpochMillis, deviceID: String = "", detail: String = "") {
             rejectCounts[reason, default: 0] += 1
             guard rejects.count < 100 else { return }
             rejects.append(RejectedMessage(at: now, reason: reason, topic: message.topic, payload: message.payload,
@@ -409,7 +407,7 @@ public final class IngestPipeline {
 
     /// Applies a batch in one transaction, then updates memory and counters. On failure: logs (once per
     /// failure streak), counts, schedules an engine restore, and rethrows.
-    private func commit(_ work: BatchWork, now: Millis) throws {
+    private func commit(_ work: BatchWork, now: EpochMillis) throws {
         var stateChanges = engine.takeStateChanges()
         guard !work.isEmpty || !stateChanges.isEmpty else {
             counters.duplicates += work.duplicates
@@ -418,7 +416,7 @@ public final class IngestPipeline {
             return
         }
         let started = ContinuousClock.now
-        var raised: [EventLevel: Int64] = [:]
+        var raised: [AlertLevel: Int64] = [:]
         var escalated: [Escalation] = []
         var released: [EventRecord] = []
         var renotified: Int64 = 0
@@ -488,7 +486,7 @@ public final class IngestPipeline {
     /// The log's flood-guard key for a line about an event: a rule's lines beyond `eventLogBurst` within the log's
     /// window are counted instead of written, except for red events, each of which gets its own line (a red
     /// event is someone's emergency; its line is never folded into "similar lines suppressed").
-    static func eventLogKey(_ what: String, rule: String, level: EventLevel) -> Logger.Key? {
+    static func eventLogKey(_ what: String, rule: String, level: AlertLevel) -> Logger.Key? {
         level == .red ? nil : Logger.Key("\(what):\(rule)", burst: eventLogBurst)
     }
 
@@ -498,12 +496,12 @@ public final class IngestPipeline {
     static let eventLogBurst = 100
 
     /// What applying one action did.
-    private enum ApplyOutcome { case raised(EventLevel), renotified, other }
+    private enum ApplyOutcome { case raised(AlertLevel), renotified, other }
 
     /// Applies one rule action to the store (inside the batch transaction) at `arrivedAt`, when the batch (or
     /// tick) that produced it arrived: the event core's clock is the time of arrival, whatever the engine's.
     /// `payloadDeviceTime`, when known, is the device time of the action's payload as read on arrival.
-    private func apply(_ action: RuleAction, arrivedAt: Millis, payloadDeviceTime: Millis?? = nil) throws -> ApplyOutcome {
+    private func apply(_ action: RuleAction, arrivedAt: EpochMillis, payloadDeviceTime: EpochMillis?? = nil) throws -> ApplyOutcome {
         switch action.effect {
         case .raise:
             if var folded = foldedTrigger(for: action) {
@@ -527,7 +525,7 @@ public final class IngestPipeline {
             return .other
         case .downgrade:
             let note = "lowered to \(action.level.rawValue) by rule \(action.rule)"
-            _ = try store.downgrade(eventKey: action.eventKey, to: EventLevel(action.level), at: arrivedAt, note: note)
+            _ = try store.downgrade(eventKey: action.eventKey, to: action.level, at: arrivedAt, note: note)
             return .other
         case .renotify:
             try store.renotify(eventKey: action.eventKey, at: arrivedAt)
@@ -554,8 +552,8 @@ public final class IngestPipeline {
     /// Its time is `arrivedAt`, when the report arrived (deadlines, escalation and the 15-minute circle count
     /// from there, so a late report is never overdue before anyone could see it); beside it, the device time of
     /// the report it is about (the payload it shows), also when a hold (`for 3s`) completes on a later tick.
-    func trigger(for action: RuleAction, arrivedAt: Millis, payloadDeviceTime: Millis?? = nil) -> EventTrigger {
-        let level = EventLevel(action.level)
+    func trigger(for action: RuleAction, arrivedAt: EpochMillis, payloadDeviceTime: EpochMillis?? = nil) -> EventTrigger {
+        let level = action.level
         var title = action.title
         var description = action.description
         let location: EventLocation
@@ -568,10 +566,7 @@ public final class IngestPipeline {
                 unit: action.groupFields["unit"] ?? "", grid: action.groupFields["grid"] ?? record?.grid ?? "",
                 owner: action.groupFields["owner"] ?? record?.owner ?? "", registered: record != nil)
         } else if let record = action.device {
-            location = EventLocation(
-                community: record.community, building: record.building, unit: record.unit, address: record.address,
-                grid: record.grid, owner: record.owner, residentName: record.residentName,
-                residentPhone: record.residentPhone, emergencyContact: record.emergencyContact, registered: true)
+            location = EventLocation(record: record)
         } else {
             location = EventLocation(registered: false)
             title += " (unregistered device \(action.deviceID))"
@@ -579,7 +574,7 @@ public final class IngestPipeline {
             description = description.isEmpty ? note : "\(description)\n\(note)"
         }
         var trigger = EventTrigger(
-            rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo.map(EventLevel.init),
+            rule: action.rule, eventKey: action.eventKey, level: level, escalateTo: action.escalateTo,
             kind: action.kind, deviceID: action.deviceID, group: action.group, location: location, title: title,
             description: description, teams: action.teams,
             ackWithinSeconds: action.ackWithinSeconds, onsiteWithinSeconds: action.onsiteWithinSeconds,
@@ -589,7 +584,7 @@ public final class IngestPipeline {
         trigger.upgradeReason = action.upgradeReason
         trigger.escalation = action.escalation.map { step in
             EscalationStep(afterMillis: step.afterMillis, condition: EscalationStep.Condition(rawValue: step.condition.rawValue) ?? .open,
-                           level: step.level.map(EventLevel.init), teams: step.teams, reportIn: step.reportIn)
+                           level: step.level, teams: step.teams, reportIn: step.reportIn)
         }
         if action.group.isEmpty { trigger.emergencyPhone = action.device?.emergencyPhone ?? "" }
         trigger.occurredAt = payloadDeviceTime ?? deviceTime(ofPayload: action.payloadText, raisedAt: arrivedAt)
@@ -608,7 +603,7 @@ public final class IngestPipeline {
 
     /// The plausible `ts` of an action's payload (the report the event is about), judged at `raisedAt`; nil
     /// without one, or for actions of no report (absence). Parsed again per raise, not per message.
-    func deviceTime(ofPayload text: String, raisedAt: Millis) -> Millis? {
+    func deviceTime(ofPayload text: String, raisedAt: EpochMillis) -> EpochMillis? {
         guard !text.isEmpty, let payload = try? JSONParser.parseObject(Array(text.utf8), limits: configuration.jsonLimits),
               case .plausible(let time) = configuration.deviceTime.reading(of: payload, receivedAt: raisedAt, retained: false) else {
             return nil
@@ -634,7 +629,7 @@ public final class IngestPipeline {
     /// of the engine: `registered` comes from the message's one look-up.
     @discardableResult
     private func noteActivity(_ device: String, kind: String, segments: TopicSegments, payload: JSONObject, registered: Bool,
-                              at now: Millis) -> Bool {
+                              at now: EpochMillis) -> Bool {
         guard !device.isEmpty, tracksActivity(of: device, registered: registered) else { return false }
         var reportedOnline: Bool?
         if segments.value("channel", slot: segmentSlots.channel) == "status", case .bool(let online)? = payload["online"] { reportedOnline = online }
@@ -663,13 +658,13 @@ public final class IngestPipeline {
         }
     }
 
-    private func restoreEngineIfNeeded(now: Millis) throws {
+    private func restoreEngineIfNeeded(now: EpochMillis) throws {
         guard engineNeedsRestore else { return }
         try restoreEngine(now: now)
     }
 
     /// Rebuilds the engine from the committed state, so a failed batch leaves no trace when redelivered.
-    private func restoreEngine(now: Millis) throws {
+    private func restoreEngine(now: EpochMillis) throws {
         let fresh = RuleEngine(ruleSet: engine.ruleSet, registry: engine.registry,
                                maxUnregisteredDevices: configuration.maxUnknownDevices)
         try fresh.restoreState(now: now) { restore in try store.forEachRuleState(restore) }
@@ -684,7 +679,7 @@ public final class IngestPipeline {
         refreshAwayNotes(now: now)
     }
 
-    private func rotateFingerprints(now: Millis) {
+    private func rotateFingerprints(now: EpochMillis) {
         guard let before = fingerprints.rotate(now: now) else { return }
         do {
             try store.pruneMessageFingerprints(before: before, keepingLatestBatches: FingerprintMemory.keptBatches)
@@ -697,7 +692,7 @@ public final class IngestPipeline {
     /// id (the engine applies either to every device of that resident). A resident's name, as older notes were
     /// written, counts only when one resident has it: two residents of the same name are never merged (such a
     /// note is logged and applies to neither, so their absence checks still run).
-    private func refreshAwayNotes(now: Millis) {
+    private func refreshAwayNotes(now: EpochMillis) {
         guard duties.take(.awayNotes, at: now) else { return }
         let notes: [AwayNote]
         do {
@@ -706,7 +701,7 @@ public final class IngestPipeline {
             log.warning("could not read away notes: \(error)", key: "away-notes")
             return
         }
-        var wanted: [String: Millis] = [:]
+        var wanted: [String: EpochMillis] = [:]
         /// Resident ids, and the residents (`residentKey`) of each name; read from the registry only when a note
         /// names no device.
         var residents: (ids: Set<String>, byName: [String: Set<String>])?
@@ -767,16 +762,5 @@ extension RuleCounters {
         wrongTypes += other.wrongTypes
         flapping += other.flapping
         errors += other.errors
-    }
-}
-
-extension EventLevel {
-    /// The event core's level for a rule level (same three colours).
-    init(_ level: AlertLevel) {
-        switch level {
-        case .green: self = .green
-        case .yellow: self = .yellow
-        case .red: self = .red
-        }
     }
 }

@@ -1,4 +1,5 @@
 import EventCore
+import Vocabulary
 
 /// Counters of the ingest pipeline, owned by the MQTT loop thread (status and metrics are written there too).
 public struct PipelineCounters: Sendable {
@@ -15,7 +16,7 @@ public struct PipelineCounters: Sendable {
     /// Rejected messages by reason.
     public var rejected: [String: Int64] = [:]
     /// New events by level.
-    public var eventsRaised: [EventLevel: Int64] = [:]
+    public var eventsRaised: [AlertLevel: Int64] = [:]
     /// Escalations performed.
     public var escalations: Int64 = 0
     /// Re-notifications recorded.
@@ -34,9 +35,9 @@ public struct PipelineCounters: Sendable {
     public var unknownDevicesOverCap: Int64 = 0
     /// Since when commits fail (nothing is acknowledged to the broker meanwhile), and whether because the disk
     /// is full; nil while they succeed. `lookout status` says so instead of calling the daemon down.
-    public var commitsFailing: (since: Millis, diskFull: Bool)?
+    public var commitsFailing: (since: EpochMillis, diskFull: Bool)?
     /// Time of the last commit (0: none yet).
-    public var lastCommitAt: Millis = 0
+    public var lastCommitAt: EpochMillis = 0
     /// Messages received per second, last 60 seconds (ring by second).
     private var perSecond = [Int64](repeating: 0, count: 60)
     private var perSecondStamp = [Int64](repeating: -1, count: 60)
@@ -45,7 +46,7 @@ public struct PipelineCounters: Sendable {
     public init() {}
 
     /// Counts `n` received messages at `now`.
-    public mutating func countReceived(_ n: Int, at now: Millis) {
+    public mutating func countReceived(_ n: Int, at now: EpochMillis) {
         received += Int64(n)
         let second = now / 1000
         let slot = Int(second % 60)
@@ -57,7 +58,7 @@ public struct PipelineCounters: Sendable {
     }
 
     /// Average messages per second over the last minute.
-    public func messagesPerSecond(at now: Millis) -> Double {
+    public func messagesPerSecond(at now: EpochMillis) -> Double {
         let second = now / 1000
         var total: Int64 = 0
         for slot in 0..<60 where perSecondStamp[slot] > second - 60 && perSecondStamp[slot] <= second {
@@ -67,7 +68,7 @@ public struct PipelineCounters: Sendable {
     }
 
     /// Counts one committed transaction that took `seconds`.
-    public mutating func countCommit(seconds: Double, at now: Millis) {
+    public mutating func countCommit(seconds: Double, at now: EpochMillis) {
         commits += 1
         commitSecondsSum += seconds
         commitSecondsMax = max(commitSecondsMax, seconds)

@@ -23,6 +23,7 @@ enum RegistryMirrorFingerprint {
         for text in [record.id, record.kind, record.community, record.building, record.unit, record.address,
                      record.grid, record.owner, record.residentName] { add(text, to: &hash) }
         add(record.reportIntervalSeconds.map { String($0) } ?? "", to: &hash)
+        for coordinate in [record.latitude, record.longitude] { add(coordinate.map { String($0) } ?? "", to: &hash) }
         return mixed(hash)
     }
 

@@ -16,7 +16,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     let store: EventStore
     let notifier: SystemdNotifier
     let log: Logger
-    private let startedAt: Millis
+    private let startedAt: EpochMillis
     private let handoffBacklog: () -> Int
     let notification: NotificationState
     /// Writes the registry into the devices table from a thread of its own (at start and after each reload).
@@ -54,8 +54,8 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
         let watchdogInterval = notifier.watchdogInterval
         self.duties = DutySchedule { duty in
             switch duty {
-            case .status: Millis(configuration.statusIntervalSeconds * 1000)
-            case .watchdog: watchdogInterval.map { Millis($0 * 1000) }
+            case .status: EpochMillis(configuration.statusIntervalSeconds * 1000)
+            case .watchdog: watchdogInterval.map { EpochMillis($0 * 1000) }
             }
         }
         registryMirror.request(pipeline.registry, at: startedAt)
@@ -73,7 +73,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
         let subscriptions = configuration.effectiveSubscriptions.map { (filter: $0, qos: configuration.subscriptionQoS) }
         defer {
             pipeline.flushDeviceActivity()
-            pipeline.compactRuleState(now: IngestPipeline.wallClock())
+            pipeline.compactRuleState(now: WallClock.now())
             writeStatus(stopping: true)
         }
         try connection.run(subscriptions: subscriptions, consumer: self, tickInterval: IngestPipeline.tickIntervalSeconds)
@@ -126,7 +126,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     /// Writes the status row and the metrics file; failures are logged (rate-limited), never fatal.
     private func writeStatus(stopping: Bool) {
         let now = pipeline.clock()
-        var summary: (byLevel: [EventLevel: Int], overdue: Int, overdueRed: Int) = ([:], 0, 0)
+        var summary: (byLevel: [AlertLevel: Int], overdue: Int, overdueRed: Int) = ([:], 0, 0)
         do {
             summary = try store.openEventSummary(now: now)
         } catch {
@@ -140,7 +140,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
             outboxBacklog: handoffBacklog(), stopping: stopping,
             statusIntervalSeconds: configuration.statusIntervalSeconds, ruleCounters: pipeline.ruleCounters,
             engineCounters: pipeline.engineCounters, ruleNames: pipeline.ruleSet.ruleNames,
-            silenceMaxDurationMillis: Millis(configuration.silenceMaxDurationSeconds * 1000))
+            silenceMaxDurationMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000))
         report.maxUnknownDevices = configuration.maxUnknownDevices
         report.registryErrors = lastRegistryErrors
         report.notifierErrors = lastNotifierErrors

@@ -2,6 +2,7 @@ import EventCore
 import Foundation
 import Rules
 import Synchronization
+import Vocabulary
 
 /// Writes the registry into the devices mirror (`lookout devices`) from a thread and connection of its own, in
 /// transactions of `rowsPerTransaction` devices. A first start with a new registry of a million devices then does
@@ -24,7 +25,7 @@ final class RegistryMirrorService: Service, @unchecked Sendable {
     /// A registry waiting to be mirrored, stamped with the time to record.
     private struct Request {
         let registry: DeviceRegistry
-        let at: Millis
+        let at: EpochMillis
     }
 
     private let openStore: () throws -> EventStore
@@ -42,7 +43,7 @@ final class RegistryMirrorService: Service, @unchecked Sendable {
 
     /// Asks for `registry` to be mirrored, stamped `at`; replaces any request not yet started, and stops a mirror
     /// in progress after its current transaction. Safe from any thread.
-    func request(_ registry: DeviceRegistry, at: Millis) {
+    func request(_ registry: DeviceRegistry, at: EpochMillis) {
         pending.withLock { $0 = Request(registry: registry, at: at) }
     }
 

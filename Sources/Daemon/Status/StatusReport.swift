@@ -10,13 +10,13 @@ public struct StatusReport: Sendable {
     /// Daemon version.
     public var version: String
     /// When the daemon started.
-    public var startedAt: Millis
+    public var startedAt: EpochMillis
     /// When this snapshot was taken.
-    public var at: Millis
+    public var at: EpochMillis
     /// Whether the broker connection is up.
     public var connected: Bool
     /// Since when the connection is in its current state (0: never connected).
-    public var connectionChangedAt: Millis
+    public var connectionChangedAt: EpochMillis
     /// Subscription filters.
     public var subscriptions: [String]
     /// Pipeline counters.
@@ -32,7 +32,7 @@ public struct StatusReport: Sendable {
     /// Registered devices.
     public var devices: Int
     /// Open events by level.
-    public var openEvents: [EventLevel: Int]
+    public var openEvents: [AlertLevel: Int]
     /// Overdue open events.
     public var overdue: Int
     /// Overdue open red events (the daemon's own alert rules page on these).
@@ -52,7 +52,7 @@ public struct StatusReport: Sendable {
     /// Names of the rules in force (`lookout silence add --rule` refuses a rule that is not loaded).
     public var ruleNames: [String] = []
     /// `[silences] max_duration` in milliseconds (`lookout silence add` needs `--force` beyond it).
-    public var silenceMaxDurationMillis: Millis = 86_400_000
+    public var silenceMaxDurationMillis: EpochMillis = 86_400_000
     /// Each configured notifier's health (empty: no notifiers).
     public var notifiers: [String: NotificationState.Health] = [:]
     /// Notifications queued and not yet sent or given up (-1: unknown).
@@ -128,9 +128,9 @@ public struct StatusReport: Sendable {
         out.family("lookout_messages_rejected_total", "Messages rejected, by reason.", type: "counter",
                    samples: counters.rejected.sorted { $0.key < $1.key }.map { (["reason": $0.key], Double($0.value)) })
         out.family("lookout_events_raised_total", "New events, by level.", type: "counter",
-                   samples: EventLevel.allCases.map { (["level": $0.rawValue], Double(counters.eventsRaised[$0] ?? 0)) })
+                   samples: AlertLevel.allCases.map { (["level": $0.rawValue], Double(counters.eventsRaised[$0] ?? 0)) })
         out.family("lookout_open_events", "Open events, by level.", type: "gauge",
-                   samples: EventLevel.allCases.map { (["level": $0.rawValue], Double(openEvents[$0] ?? 0)) })
+                   samples: AlertLevel.allCases.map { (["level": $0.rawValue], Double(openEvents[$0] ?? 0)) })
         out.metric("lookout_overdue_events", "Open events past a deadline.", type: "gauge", value: Double(overdue))
         out.metric("lookout_overdue_red_events", "Open red events past a deadline.", type: "gauge", value: Double(overdueRed))
         out.metric("lookout_escalations_total", "Events escalated after a missed deadline.", type: "counter", value: Double(counters.escalations))

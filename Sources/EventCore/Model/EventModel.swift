@@ -1,19 +1,4 @@
-/// Milliseconds since the Unix epoch; every time in the event core.
-public typealias Millis = Int64
-
-/// Three-colour level of an event.
-public enum EventLevel: String, Sendable, Codable, Comparable, CaseIterable {
-    /// Routine.
-    case green
-    /// Serious.
-    case yellow
-    /// Emergency.
-    case red
-
-    private var rank: Int { self == .green ? 0 : self == .yellow ? 1 : 2 }
-    /// green < yellow < red.
-    public static func < (lhs: EventLevel, rhs: EventLevel) -> Bool { lhs.rank < rhs.rank }
-}
+import Vocabulary
 
 /// Where an event is in its life. See `EventStatus+Transitions.swift` for which changes are allowed.
 public enum EventStatus: String, Sendable, Codable, CaseIterable {
@@ -55,12 +40,16 @@ public struct EventLocation: Sendable, Codable, Equatable {
     public var residentPhone: String = ""
     /// Emergency contact, if any.
     public var emergencyContact: String = ""
+    /// The device's latitude in decimal degrees, if the registry gives it.
+    public var latitude: Double?
+    /// The device's longitude in decimal degrees, if the registry gives it.
+    public var longitude: Double?
     /// Whether the device is in the registry.
     public var registered: Bool = false
     /// Creates a location (all fields empty: an unregistered device).
     public init(community: String = "", building: String = "", unit: String = "", address: String = "",
                 grid: String = "", owner: String = "", residentName: String = "", residentPhone: String = "",
-                emergencyContact: String = "", registered: Bool = false) {
+                emergencyContact: String = "", latitude: Double? = nil, longitude: Double? = nil, registered: Bool = false) {
         self.community = community
         self.building = building
         self.unit = unit
@@ -70,6 +59,8 @@ public struct EventLocation: Sendable, Codable, Equatable {
         self.residentName = residentName
         self.residentPhone = residentPhone
         self.emergencyContact = emergencyContact
+        self.latitude = latitude
+        self.longitude = longitude
         self.registered = registered
     }
 }
@@ -83,11 +74,11 @@ public struct EventRecord: Sendable, Codable, Equatable {
     /// One open event per key (rule + device or group).
     public var eventKey: String
     /// Current level.
-    public var level: EventLevel
+    public var level: AlertLevel
     /// Level when raised.
-    public var initialLevel: EventLevel
+    public var initialLevel: AlertLevel
     /// Level to escalate to when a deadline passes; nil keeps the level.
-    public var escalateTo: EventLevel?
+    public var escalateTo: AlertLevel?
     /// Current status.
     public var status: EventStatus
     /// Device kind.
@@ -111,38 +102,38 @@ public struct EventRecord: Sendable, Codable, Equatable {
     /// Payload that raised it.
     public var payload: String
     /// First seen.
-    public var firstSeen: Millis
+    public var firstSeen: EpochMillis
     /// Last seen (last trigger).
-    public var lastSeen: Millis
+    public var lastSeen: EpochMillis
     /// Number of triggers folded into it.
     public var count: Int
     /// Must be acknowledged by then.
-    public var ackDeadline: Millis?
+    public var ackDeadline: EpochMillis?
     /// Someone must be on site by then.
-    public var onsiteDeadline: Millis?
+    public var onsiteDeadline: EpochMillis?
     /// Whether a deadline passed without the matching step.
     public var overdue: Bool
     /// Whether a maintenance silence hides it now (recorded, not alerted); it is shown again when the silence ends.
     public var silenced: Bool
     /// Last change of any kind.
-    public var updatedAt: Millis
+    public var updatedAt: EpochMillis
     /// Reason of the maintenance silence in force when it was raised, nil when none. A red event of a
     /// life-safety rule is never hidden: it is shown with this ("during maintenance: fire alarm test").
     public var maintenance: String? = nil
     /// When the report the event is about says it happened (the device's plausible `ts`); nil when it had none
     /// or no report raised it (absence). `firstSeen` is when it was raised, on arrival of a report or when a
     /// hold completed: deadlines, escalation and the 15-minute circle count from there.
-    public var occurredAt: Millis? = nil
+    public var occurredAt: EpochMillis? = nil
 }
 
 extension EventRecord {
     /// An event raised at least this long after its report says it happened is worth saying so (device clocks
     /// drift by seconds; NB-IoT devices buffer for minutes or hours).
-    public static let lateRaiseMillis: Millis = 60_000
+    public static let lateRaiseMillis: EpochMillis = 60_000
 
     /// How long after the reported occurrence the event was raised (`firstSeen - occurredAt`: the report's delay
     /// in arriving, plus a rule's hold), when that is at least `lateRaiseMillis`; nil otherwise.
-    public var raisedAfterOccurrence: Millis? {
+    public var raisedAfterOccurrence: EpochMillis? {
         guard let occurredAt else { return nil }
         let (delay, overflow) = firstSeen.subtractingReportingOverflow(occurredAt)
         return !overflow && delay >= Self.lateRaiseMillis ? delay : nil
@@ -154,7 +145,7 @@ public struct TimelineEntry: Sendable, Codable, Equatable {
     /// Event id.
     public var eventID: String
     /// When.
-    public var at: Millis
+    public var at: EpochMillis
     /// Who (`lookoutd`, a staff login, `device`).
     public var actor: String
     /// What happened (`raised`, `repeated`, `acknowledged`, `dispatched`, `escalated`, `cleared`, …).

@@ -8,6 +8,10 @@ extension EventRecord {
     /// The snapshot JSON: keys sorted, nil optionals left out, as `JSONEncoder` with `.sortedKeys` writes it.
     var snapshotJSON: String { String(decoding: snapshotJSONBytes, as: UTF8.self) }
 
+    /// The location's registry members whose keys sort before `registered`, and those after it (made once).
+    private static let locationMembersBeforeRegistered = LocationMember.of(EventLocation.fields.filter { ($0.spec.locationKey ?? "") < "registered" })
+    private static let locationMembersAfterRegistered = LocationMember.of(EventLocation.fields.filter { ($0.spec.locationKey ?? "") > "registered" })
+
     /// `snapshotJSON` as UTF-8 bytes (what the change feed stores).
     var snapshotJSONBytes: [UInt8] {
         var json = SnapshotWriter()
@@ -28,16 +32,10 @@ extension EventRecord {
             json.field("level", level.rawValue)
             json.key("location")
             json.object { json in
-                json.field("address", location.address)
-                json.field("building", location.building)
-                json.field("community", location.community)
-                json.field("emergencyContact", location.emergencyContact)
-                json.field("grid", location.grid)
-                json.field("owner", location.owner)
+                // The registry fields the location keeps (the registry table), `registered` in its sorted place.
+                for member in Self.locationMembersBeforeRegistered { json.field(member, of: location) }
                 json.field("registered", location.registered)
-                json.field("residentName", location.residentName)
-                json.field("residentPhone", location.residentPhone)
-                json.field("unit", location.unit)
+                for member in Self.locationMembersAfterRegistered { json.field(member, of: location) }
             }
             json.field("maintenance", maintenance)
             json.field("occurredAt", occurredAt)
@@ -54,6 +52,19 @@ extension EventRecord {
             json.field("updatedAt", updatedAt)
         }
         return json.bytes
+    }
+}
+
+/// A registry field of the event location as the snapshot writes it: the field, its member name as the bytes of
+/// `"name":`, and whether its value is a number.
+struct LocationMember {
+    let field: RegistryField
+    let key: [UInt8]
+    let isNumber: Bool
+
+    /// The members of `fields`, in their order.
+    static func of(_ fields: [RegistryField]) -> [LocationMember] {
+        fields.map { LocationMember(field: $0, key: Array("\"\($0.spec.locationKey ?? "")\":".utf8), isNumber: $0.spec.type == .number) }
     }
 }
 
@@ -97,6 +108,29 @@ struct SnapshotWriter: ~Copyable {
         key(name)
         appendQuoted(value)
         hasMember = true
+    }
+
+    /// Writes a registry member of the location (`member.key` is `"name":`, made once): text, or a number left
+    /// out when nil (as `JSONEncoder` leaves out a nil optional).
+    mutating func field(_ member: LocationMember, of location: EventLocation) {
+        if member.isNumber {
+            guard let value = location[number: member.field], value.isFinite else { return }
+            if hasMember { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: member.key)
+            appendNumber(value)
+        } else {
+            if hasMember { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: member.key)
+            appendQuoted(location[text: member.field])
+        }
+        hasMember = true
+    }
+
+    /// Appends a finite Double as `JSONEncoder` writes it: Swift's shortest round-trip text, without a trailing `.0`.
+    private mutating func appendNumber(_ value: Double) {
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
     }
 
     /// Writes an integer member; nothing when nil.

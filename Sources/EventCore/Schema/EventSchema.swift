@@ -354,6 +354,16 @@ enum EventSchema {
         );
         CREATE INDEX api_audit_at ON api_audit(at);
         """),
+        // Issue 17 (one vocabulary): the registry's optional coordinates, decimal degrees (NULL: not given), kept
+        // with each event's location and in the devices mirror. The stored registry fingerprint is forgotten so
+        // that the daemon mirrors the registry again (with its coordinates) even when the file did not change.
+        Migration(version: 13, sql: """
+        ALTER TABLE events ADD COLUMN latitude REAL;
+        ALTER TABLE events ADD COLUMN longitude REAL;
+        ALTER TABLE devices ADD COLUMN latitude REAL;
+        ALTER TABLE devices ADD COLUMN longitude REAL;
+        DELETE FROM mirror_fingerprints WHERE name = 'registry';
+        """),
     ]
 
     /// The version this build writes and reads.

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The roll-up behind `lookout stats` (schema version 4): per block of time (an hour and a day, UTC,
 /// by `first_seen`) and community, how many events are in each state, and how many took each time to be
 /// acknowledged and reached on site, at the precision `lookout stats` displays.
@@ -13,9 +15,9 @@
 enum StatisticsRollup {
     /// Block lengths in milliseconds, shortest first; each is a multiple of the previous one and blocks
     /// start at multiples of their length since the epoch.
-    static let blockSpans: [Millis] = [3_600_000, 86_400_000]
+    static let blockSpans: [EpochMillis] = [3_600_000, 86_400_000]
     /// The shortest block length.
-    private static var shortestSpan: Millis { blockSpans[0] }
+    private static var shortestSpan: EpochMillis { blockSpans[0] }
 
     /// A step whose time from the first trigger is measured.
     enum Step: Int, CaseIterable {
@@ -51,8 +53,8 @@ enum StatisticsRollup {
     }
 
     /// Start of the block of length `span` that holds `time` (floor, also for times before 1970);
-    /// nil when it would fall before `Millis.min`.
-    static func blockStart(_ time: Millis, span: Millis) -> Millis? {
+    /// nil when it would fall before `EpochMillis.min`.
+    static func blockStart(_ time: EpochMillis, span: EpochMillis) -> EpochMillis? {
         let remainder = ((time % span) + span) % span
         let (start, overflow) = time.subtractingReportingOverflow(remainder)
         return overflow ? nil : start
@@ -61,9 +63,9 @@ enum StatisticsRollup {
     /// A duration rounded down to what `lookout stats` shows: whole seconds below 10 minutes, whole
     /// minutes below a day, whole hours from a day on (`TimeText.span`: `45s`, `9m30s`, `3h05m`, `2d04h`).
     /// Medians and 90th percentiles are exact at this precision.
-    static func durationBucket(_ millis: Millis) -> Millis {
+    static func durationBucket(_ millis: EpochMillis) -> EpochMillis {
         let duration = max(millis, 0)
-        let unit: Millis = duration < 600_000 ? 1000 : duration < 86_400_000 ? 60_000 : 3_600_000
+        let unit: EpochMillis = duration < 600_000 ? 1000 : duration < 86_400_000 ? 60_000 : 3_600_000
         return duration - duration % unit
     }
 
@@ -203,7 +205,7 @@ enum StatisticsRollup {
     /// Saturates like `EventStore.elapsed` where SQLite's subtraction would overflow into a REAL.
     private static func durationBucketSQL(row: String, _ step: Step) -> String {
         let p = row.isEmpty ? "" : row + "."
-        let duration = "MIN(MAX(\(p)\(step.doneColumn) - \(p)first_seen, 0), \(Millis.max))"
+        let duration = "MIN(MAX(\(p)\(step.doneColumn) - \(p)first_seen, 0), \(EpochMillis.max))"
         return "(CASE WHEN \(duration) < 600000 THEN \(duration) - \(duration) % 1000 "
             + "WHEN \(duration) < 86400000 THEN \(duration) - \(duration) % 60000 "
             + "ELSE \(duration) - \(duration) % 3600000 END)"

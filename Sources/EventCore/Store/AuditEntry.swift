@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// One staff API request as recorded in the audit (`api_audit`): accepted or refused, it is on the record.
 public struct AuditEntry: Sendable, Equatable, Codable {
     /// How a request ended.
@@ -17,7 +19,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     /// Row id (0 before it is recorded).
     public var id: Int64 = 0
     /// When the daemon handled it.
-    public var at: Millis
+    public var at: EpochMillis
     /// The authenticated login (`uid N` when the uid has no name).
     public var user: String
     /// Where it came from: `local uid 1000` (the Unix socket), later a broker user.
@@ -36,7 +38,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var requestID: String
 
     /// Creates an entry.
-    public init(at: Millis, user: String, origin: String, onBehalfOf: String = "", operation: String,
+    public init(at: EpochMillis, user: String, origin: String, onBehalfOf: String = "", operation: String,
                 eventID: String = "", outcome: Outcome, detail: String = "", requestID: String = "") {
         self.at = at
         self.user = user

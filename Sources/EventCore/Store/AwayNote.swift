@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A resident's (or device's) "away" note: absence rules stay quiet until it ends.
 public struct AwayNote: Sendable, Equatable, Codable {
     /// Id (for `removeAwayNote(id:)`).
@@ -5,9 +7,9 @@ public struct AwayNote: Sendable, Equatable, Codable {
     /// Resident name or device id the note is about.
     public var subject: String
     /// When it was added.
-    public var createdAt: Millis
+    public var createdAt: EpochMillis
     /// When it ends.
-    public var until: Millis
+    public var until: EpochMillis
     /// Why (hospital, visiting family).
     public var reason: String
     /// Who added it.

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A device as `lookout devices` shows it: the registry mirror plus what the daemon saw.
 public struct DeviceState: Sendable, Equatable {
     /// Device id.
@@ -20,10 +22,14 @@ public struct DeviceState: Sendable, Equatable {
     public var residentName: String
     /// Expected report interval in seconds, if known.
     public var reportIntervalSeconds: Int64?
+    /// Latitude in decimal degrees, if the registry gives it.
+    public var latitude: Double?
+    /// Longitude in decimal degrees, if the registry gives it.
+    public var longitude: Double?
     /// Whether it is in the registry (false: seen on MQTT but unknown).
     public var registered: Bool
     /// Last message, if any.
-    public var lastSeen: Millis?
+    public var lastSeen: EpochMillis?
     /// Last known online state, nil when unknown.
     public var online: Bool?
     /// Last reported battery, percent.
@@ -31,15 +37,15 @@ public struct DeviceState: Sendable, Equatable {
     /// Messages of the device rejected, ever (`lookout rejects` has the samples).
     public var rejected: Int64 = 0
     /// When the last of them arrived, nil when none.
-    public var lastRejectAt: Millis?
+    public var lastRejectAt: EpochMillis?
     /// Why the last of them was rejected (a reject reason code), "" when none.
     public var lastRejectReason: String = ""
 
     /// Creates a device entry (registry fields; activity fields default to unknown).
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
                 address: String = "", grid: String = "", owner: String = "", residentName: String = "",
-                reportIntervalSeconds: Int64? = nil, registered: Bool = true, lastSeen: Millis? = nil,
-                online: Bool? = nil, batteryPercent: Double? = nil) {
+                reportIntervalSeconds: Int64? = nil, latitude: Double? = nil, longitude: Double? = nil,
+                registered: Bool = true, lastSeen: EpochMillis? = nil, online: Bool? = nil, batteryPercent: Double? = nil) {
         self.id = id
         self.kind = kind
         self.community = community
@@ -50,6 +56,8 @@ public struct DeviceState: Sendable, Equatable {
         self.owner = owner
         self.residentName = residentName
         self.reportIntervalSeconds = reportIntervalSeconds
+        self.latitude = latitude
+        self.longitude = longitude
         self.registered = registered
         self.lastSeen = lastSeen
         self.online = online
@@ -64,7 +72,7 @@ public struct DeviceActivity: Sendable, Equatable {
     /// Kind, for devices not in the registry ("" leaves it unchanged).
     public var kind: String
     /// When the device was last heard from (a message that was not rejected); 0: not in this activity.
-    public var at: Millis
+    public var at: EpochMillis
     /// Online state if the message said so.
     public var online: Bool?
     /// Battery if the message reported it.
@@ -73,12 +81,12 @@ public struct DeviceActivity: Sendable, Equatable {
     /// rejected message may be anyone's).
     public var rejected: Int64 = 0
     /// When the last of them arrived (0: none).
-    public var lastRejectAt: Millis = 0
+    public var lastRejectAt: EpochMillis = 0
     /// Its reject reason.
     public var lastRejectReason: String = ""
 
     /// Creates an activity record.
-    public init(deviceID: String, kind: String = "", at: Millis, online: Bool? = nil, batteryPercent: Double? = nil) {
+    public init(deviceID: String, kind: String = "", at: EpochMillis, online: Bool? = nil, batteryPercent: Double? = nil) {
         self.deviceID = deviceID
         self.kind = kind
         self.at = at

@@ -1,14 +1,16 @@
+import Vocabulary
+
 /// Median and 90th percentile of a set of durations.
 public struct DurationSummary: Sendable, Equatable {
     /// How many durations.
     public var count: Int
     /// Median (nearest rank), nil when there are none.
-    public var medianMillis: Millis?
+    public var medianMillis: EpochMillis?
     /// 90th percentile (nearest rank), nil when there are none.
-    public var p90Millis: Millis?
+    public var p90Millis: EpochMillis?
 
     /// Summarises `durations`.
-    public init(_ durations: [Millis]) {
+    public init(_ durations: [EpochMillis]) {
         let sorted = durations.sorted()
         count = sorted.count
         medianMillis = Self.nearestRank(0.5, of: sorted)
@@ -17,7 +19,7 @@ public struct DurationSummary: Sendable, Equatable {
 
     /// Summarises durations given as how many fall on each value (`lookout stats` uses
     /// `StatisticsRollup.durationBucket` values); the same as `init(_:)` on the expanded list.
-    init(histogram: [Millis: Int]) {
+    init(histogram: [EpochMillis: Int]) {
         let sorted = histogram.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         count = sorted.reduce(0) { $0 + $1.value }
         medianMillis = Self.nearestRank(0.5, of: sorted, count: count)
@@ -30,7 +32,7 @@ public struct DurationSummary: Sendable, Equatable {
     }
 
     /// The nearest-rank percentile of sorted (value, how many) pairs holding `count` values in all.
-    private static func nearestRank(_ fraction: Double, of sorted: [(key: Millis, value: Int)], count: Int) -> Millis? {
+    private static func nearestRank(_ fraction: Double, of sorted: [(key: EpochMillis, value: Int)], count: Int) -> EpochMillis? {
         guard count > 0 else { return nil }
         let wanted = min(max(rank(fraction, count: count), 1), count)
         var seen = 0
@@ -42,7 +44,7 @@ public struct DurationSummary: Sendable, Equatable {
     }
 
     /// The nearest-rank percentile of sorted values.
-    private static func nearestRank(_ fraction: Double, of sorted: [Millis]) -> Millis? {
+    private static func nearestRank(_ fraction: Double, of sorted: [EpochMillis]) -> EpochMillis? {
         guard !sorted.isEmpty else { return nil }
         return sorted[min(max(rank(fraction, count: sorted.count) - 1, 0), sorted.count - 1)]
     }
@@ -71,7 +73,7 @@ public struct CommunityStatistics: Sendable, Equatable {
     /// Events raised.
     public var total: Int
     /// Events per level.
-    public var byLevel: [EventLevel: Int]
+    public var byLevel: [AlertLevel: Int]
     /// Events that still need a person (open, acknowledged, dispatched, on site).
     public var stillActive: Int
     /// Events that became overdue.
@@ -85,13 +87,13 @@ public struct CommunityStatistics: Sendable, Equatable {
 /// Figures for `lookout stats` over events first seen in a period.
 public struct EventStatistics: Sendable, Equatable {
     /// Start of the period (inclusive).
-    public var since: Millis
+    public var since: EpochMillis
     /// End of the period (exclusive).
-    public var until: Millis
+    public var until: EpochMillis
     /// Events raised (merged ones included).
     public var total: Int
     /// Events per level (current level).
-    public var byLevel: [EventLevel: Int]
+    public var byLevel: [AlertLevel: Int]
     /// Events per status.
     public var byStatus: [EventStatus: Int]
     /// Events that became overdue.

@@ -1,9 +1,11 @@
+import Vocabulary
+
 /// Away notes: absence rules stay quiet for a resident until the note ends.
 extension EventStore {
     /// Adds an away note for a resident or device.
     @discardableResult
-    public func addAwayNote(subject: String, until: Millis, reason: String, actor: String,
-                            at: Millis = EventStore.nowMillis()) throws -> AwayNote {
+    public func addAwayNote(subject: String, until: EpochMillis, reason: String, actor: String,
+                            at: EpochMillis = WallClock.now()) throws -> AwayNote {
         try transaction {
             try connection.cached("""
                 INSERT INTO away_notes (subject, created_at, until, reason, actor) VALUES (?, ?, ?, ?, ?)
@@ -14,7 +16,7 @@ extension EventStore {
     }
 
     /// Away notes in force at `now`, soonest ending first.
-    public func listAwayNotes(now: Millis) throws -> [AwayNote] {
+    public func listAwayNotes(now: EpochMillis) throws -> [AwayNote] {
         try connection.cached("""
             SELECT id, subject, created_at, until, reason, actor FROM away_notes
             WHERE removed_at IS NULL AND until > ? ORDER BY until, id
@@ -26,7 +28,7 @@ extension EventStore {
 
     /// Ends an away note early (kept on the record); false when none is in force with that id.
     @discardableResult
-    public func removeAwayNote(id: Int64, at: Millis = EventStore.nowMillis()) throws -> Bool {
+    public func removeAwayNote(id: Int64, at: EpochMillis = WallClock.now()) throws -> Bool {
         try transaction {
             try connection.cached("UPDATE away_notes SET removed_at = ? WHERE id = ? AND removed_at IS NULL").execute([at, id])
             return connection.changedRowCount > 0
@@ -34,7 +36,7 @@ extension EventStore {
     }
 
     /// Whether an away note for `subject` is in force at `at`.
-    public func isAway(subject: String, at: Millis) throws -> Bool {
+    public func isAway(subject: String, at: EpochMillis) throws -> Bool {
         try connection.integer("""
             SELECT EXISTS (SELECT 1 FROM away_notes WHERE subject = ? AND removed_at IS NULL AND until > ?)
             """, [subject, at]) != 0

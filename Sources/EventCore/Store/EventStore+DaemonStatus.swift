@@ -1,7 +1,9 @@
+import Vocabulary
+
 /// What the daemon writes about itself every few seconds, for `lookout status`.
 extension EventStore {
     /// Replaces the daemon's status (written every few seconds by lookoutd).
-    public func writeDaemonStatus(_ values: [String: String], at: Millis) throws {
+    public func writeDaemonStatus(_ values: [String: String], at: EpochMillis) throws {
         try transaction {
             try connection.cached("DELETE FROM daemon_status").execute()
             let insert = try connection.cached("INSERT INTO daemon_status (key, value, updated_at) VALUES (?, ?, ?)")

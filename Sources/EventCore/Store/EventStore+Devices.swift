@@ -1,8 +1,10 @@
+import Vocabulary
+
 /// The device list for `lookout devices`: the registry mirror plus what the daemon saw.
 extension EventStore {
     /// Mirrors the registry: updates registry fields of every listed device (keeping what was seen),
     /// and marks devices no longer listed as unregistered.
-    public func mirrorRegistry(_ devices: [DeviceState], at: Millis) throws {
+    public func mirrorRegistry(_ devices: [DeviceState], at: EpochMillis) throws {
         try mirrorRegistry(devices, at: at, fingerprint: nil)
     }
 
@@ -10,7 +12,7 @@ extension EventStore {
     /// (a caller's digest of what it mirrored; nil forgets the stored one), so that the caller can skip
     /// mirroring the same registry again (`registryMirrorFingerprint()`). Rows that already hold the listed
     /// values are left as they are: mirroring an unchanged registry reads the table but writes nothing.
-    public func mirrorRegistry(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
+    public func mirrorRegistry(_ devices: [DeviceState], at: EpochMillis, fingerprint: String?) throws {
         try transaction {
             try upsertRegisteredDevices(devices[...], at: at)
             try finishRegistryMirror(devices, at: at, fingerprint: fingerprint)
@@ -20,25 +22,27 @@ extension EventStore {
     /// The first part of a mirror made in several transactions (for a large registry, so that no single
     /// transaction holds the write lock for long): writes `devices` as registered rows (rows that already hold
     /// the listed values are left as they are). `finishRegistryMirror` completes it.
-    public func upsertRegisteredDevices(_ devices: ArraySlice<DeviceState>, at: Millis) throws {
+    public func upsertRegisteredDevices(_ devices: ArraySlice<DeviceState>, at: EpochMillis) throws {
         try transaction {
             let upsert = try connection.cached("""
                 INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
-                    report_interval_s, registered, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    report_interval_s, latitude, longitude, registered, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, community = excluded.community,
                     building = excluded.building, unit = excluded.unit, address = excluded.address, grid = excluded.grid,
                     owner = excluded.owner, resident_name = excluded.resident_name,
-                    report_interval_s = excluded.report_interval_s, registered = 1, updated_at = excluded.updated_at
+                    report_interval_s = excluded.report_interval_s, latitude = excluded.latitude,
+                    longitude = excluded.longitude, registered = 1, updated_at = excluded.updated_at
                 WHERE registered = 0 OR kind IS NOT excluded.kind OR community IS NOT excluded.community
                     OR building IS NOT excluded.building OR unit IS NOT excluded.unit OR address IS NOT excluded.address
                     OR grid IS NOT excluded.grid OR owner IS NOT excluded.owner
                     OR resident_name IS NOT excluded.resident_name OR report_interval_s IS NOT excluded.report_interval_s
+                    OR latitude IS NOT excluded.latitude OR longitude IS NOT excluded.longitude
                 """)
             for device in devices {
                 try upsert.execute(binding: device.id, device.kind, device.community, device.building, device.unit,
                                    device.address, device.grid, device.owner, device.residentName,
-                                   device.reportIntervalSeconds, at)
+                                   device.reportIntervalSeconds, device.latitude, device.longitude, at)
             }
         }
     }
@@ -46,7 +50,7 @@ extension EventStore {
     /// The last part of a mirror: once every device of `devices` (the whole registry) is written with
     /// `upsertRegisteredDevices`, marks the registered rows it does not list as unregistered and stores
     /// `fingerprint` (nil forgets the stored one), in one transaction.
-    public func finishRegistryMirror(_ devices: [DeviceState], at: Millis, fingerprint: String?) throws {
+    public func finishRegistryMirror(_ devices: [DeviceState], at: EpochMillis, fingerprint: String?) throws {
         try transaction {
             try unregisterDevices(notIn: devices)
             if let fingerprint {
@@ -114,7 +118,7 @@ extension EventStore {
     public func devices() throws -> [DeviceState] {
         try connection.cached("""
             SELECT id, kind, community, building, unit, address, grid, owner, resident_name, report_interval_s,
-                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason
+                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason, latitude, longitude
             FROM devices ORDER BY registered DESC, community, id
             """).query { row in
                 var device = DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
@@ -125,6 +129,8 @@ extension EventStore {
                 device.rejected = row.int64(14)
                 device.lastRejectAt = row.optionalInt64(15)
                 device.lastRejectReason = row.text(16)
+                device.latitude = row.optionalDouble(17)
+                device.longitude = row.optionalDouble(18)
                 return device
             }
     }

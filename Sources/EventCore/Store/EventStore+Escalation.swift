@@ -1,10 +1,12 @@
+import Vocabulary
+
 /// Escalation chains and report-in ("the grid raises the alarm, departments report in"): each event keeps its
 /// rule's steps with their due times (`event_steps`), and the teams brought in with whether and when each
 /// reported in (`event_teams`). Steps are rows, so a step due while the daemon was stopped runs at its next check.
 extension EventStore {
     /// Runs every deadline escalation and escalation step due by `now`, in one transaction. Returns what each did,
     /// in order (an event can appear twice: a missed deadline and a step).
-    public func runEscalations(now: Millis) throws -> [Escalation] {
+    public func runEscalations(now: EpochMillis) throws -> [Escalation] {
         try transaction {
             var done = try connection.cached(Self.selectDue).query([now], StoredEvent.init(row:)).map { event in
                 try escalate(event, now: now)
@@ -21,7 +23,7 @@ extension EventStore {
     /// is set too if nobody had taken it, so its time to acknowledge stays the first one. Throws for a team the
     /// event has not brought in, a team that already reported in, or an event no longer active.
     @discardableResult
-    public func reportIn(_ id: String, team: String, actor: String, note: String, at: Millis) throws -> EventRecord {
+    public func reportIn(_ id: String, team: String, actor: String, note: String, at: EpochMillis) throws -> EventRecord {
         try transaction {
             var event = try requireEvent(id: id)
             guard event.record.status.isActive else {
@@ -83,13 +85,13 @@ extension EventStore {
     /// Per team, how fast the teams brought in with `report in` reported in, for events first raised in
     /// `[from, to)`: the figure each department is asked about, beside the event's own time to acknowledge.
     /// `community`: only events of that community.
-    public func reportInStatistics(from: Millis, to: Millis, community: String? = nil) throws -> [TeamReportIn] {
+    public func reportInStatistics(from: EpochMillis, to: EpochMillis, community: String? = nil) throws -> [TeamReportIn] {
         let rows = try connection.cached("""
             SELECT t.team, t.reported_at - t.brought_in_at FROM event_teams t JOIN events e ON e.id = t.event_id
             WHERE t.report_required = 1 AND e.first_seen >= ?1 AND e.first_seen < ?2 AND (?3 IS NULL OR e.community = ?3)
             ORDER BY t.team
             """).query([from, to, community]) { row in (row.text(0), row.optionalInt64(1)) }
-        var byTeam: [String: [Millis?]] = [:]
+        var byTeam: [String: [EpochMillis?]] = [:]
         for (team, took) in rows { byTeam[team, default: []].append(took) }
         return byTeam.keys.sorted().map { team in
             let all = byTeam[team] ?? []
@@ -102,7 +104,7 @@ extension EventStore {
     // MARK: Scheduling
 
     /// Schedules `steps` for a new event from `at`; a hidden event's steps wait until it is shown.
-    func scheduleSteps(_ steps: [EscalationStep], for event: StoredEvent, from at: Millis) throws {
+    func scheduleSteps(_ steps: [EscalationStep], for event: StoredEvent, from at: EpochMillis) throws {
         for (index, step) in steps.enumerated() {
             try connection.cached("""
                 INSERT OR IGNORE INTO event_steps (event_id, step, after_ms, condition, teams, report_in, level, min_level, due_at)
@@ -114,14 +116,14 @@ extension EventStore {
     }
 
     /// An event upgraded to its rule's level (a flapping detector whose alarm then held) gets the chain then.
-    func scheduleStepsIfNone(_ steps: [EscalationStep], for event: StoredEvent, from at: Millis) throws {
+    func scheduleStepsIfNone(_ steps: [EscalationStep], for event: StoredEvent, from at: EpochMillis) throws {
         guard !steps.isEmpty else { return }
         let count = try connection.cached("SELECT count(*) FROM event_steps WHERE event_id = ?").queryFirst([event.rowID]) { $0.int64(0) }
         if count ?? 0 == 0 { try scheduleSteps(steps, for: event, from: at) }
     }
 
     /// A reopened event runs its chain again from `at`.
-    func restartSteps(of event: StoredEvent, at: Millis) throws {
+    func restartSteps(of event: StoredEvent, at: EpochMillis) throws {
         try connection.cached("""
             UPDATE event_steps SET done_at = NULL, outcome = '', due_at = ?1 + after_ms WHERE event_id = ?2
             """).execute(binding: at, event.rowID)
@@ -132,7 +134,7 @@ extension EventStore {
 
     /// An event raised again to its chain's level (a cancelled call pressed again): the steps skipped while it was
     /// lower run again, counted from `at`, as the README promises for an upgrade.
-    func rearmLoweredSteps(of event: StoredEvent, at: Millis) throws {
+    func rearmLoweredSteps(of event: StoredEvent, at: EpochMillis) throws {
         try connection.cached("""
             UPDATE event_steps SET done_at = NULL, outcome = '', due_at = ?1 + after_ms
             WHERE event_id = ?2 AND done_at IS NOT NULL AND min_level = ?3 AND substr(outcome, 1, length(?4)) = ?4
@@ -140,7 +142,7 @@ extension EventStore {
     }
 
     /// A hidden event that surfaces starts the steps it has not run from `at`, like its deadlines.
-    func armSteps(of event: StoredEvent, at: Millis) throws {
+    func armSteps(of event: StoredEvent, at: EpochMillis) throws {
         try connection.cached("""
             UPDATE event_steps SET due_at = ?1 + after_ms WHERE event_id = ?2 AND done_at IS NULL
             """).execute(binding: at, event.rowID)
@@ -158,21 +160,21 @@ extension EventStore {
         var eventRowID: Int64
         var number: Int64
         var step: EscalationStep
-        var minimumLevel: EventLevel
+        var minimumLevel: AlertLevel
 
         init(row: SQLiteRow) {
             eventRowID = row.int64(0)
             number = row.int64(1)
             step = EscalationStep(afterMillis: row.int64(7), condition: EscalationStep.Condition(rawValue: row.text(2)) ?? .open,
-                                  level: row.optionalText(5).flatMap(EventLevel.init(rawValue:)),
+                                  level: row.optionalText(5).flatMap(AlertLevel.init(rawValue:)),
                                   teams: StoredEvent.decodeTeams(row.text(3)), reportIn: row.bool(4))
-            minimumLevel = EventLevel(rawValue: row.text(6)) ?? .green
+            minimumLevel = AlertLevel(rawValue: row.text(6)) ?? .green
         }
     }
 
     /// Runs one due step: brings in its teams, raises the level, and says so on the timeline (`escalated`, which
     /// rings `watch`). A step whose condition no longer holds is marked done without a change. Returns nil then.
-    private func run(_ scheduled: ScheduledStep, now: Millis) throws -> Escalation? {
+    private func run(_ scheduled: ScheduledStep, now: EpochMillis) throws -> Escalation? {
         guard var event = try storedEvent(rowID: scheduled.eventRowID) else { return nil }
         let step = scheduled.step
         var skipped: String?

@@ -1,17 +1,19 @@
+import Vocabulary
+
 /// Fingerprints of processed messages, to drop MQTT redeliveries (which happen: see PLATFORM.md).
 ///
 /// Stored as ONE row per committed batch (`message_batches`: sequence, time, blob of the batch's sorted
 /// fingerprints), written in the batch's own transaction, so a batch costs one row instead of one per message.
 extension EventStore {
     /// Remembers the fingerprints of one batch of processed messages, to drop MQTT redeliveries: one row.
-    public func rememberMessages(_ fingerprints: [UInt64], at: Millis) throws {
+    public func rememberMessages(_ fingerprints: [UInt64], at: EpochMillis) throws {
         guard !fingerprints.isEmpty else { return }
         try connection.cached("INSERT INTO message_batches (at, fingerprints) VALUES (?, ?)")
             .execute(binding: at, Self.encodeFingerprints(fingerprints))
     }
 
     /// Fingerprints remembered at or after `since`.
-    public func recentMessageFingerprints(since: Millis) throws -> Set<UInt64> {
+    public func recentMessageFingerprints(since: EpochMillis) throws -> Set<UInt64> {
         let batches = try connection.cached("SELECT fingerprints FROM message_batches WHERE at >= ?").query([since]) {
             Self.decodeFingerprints($0.blob(0))
         }
@@ -36,7 +38,7 @@ extension EventStore {
     /// batches (acknowledgements of recent batches may not have left when the process died, however old they
     /// are); returns how many fingerprints were forgotten.
     @discardableResult
-    public func pruneMessageFingerprints(before: Millis, keepingLatestBatches: Int = 0) throws -> Int {
+    public func pruneMessageFingerprints(before: EpochMillis, keepingLatestBatches: Int = 0) throws -> Int {
         try transaction {
             let keepFrom = try connection.cached("SELECT coalesce(max(sequence), 0) - ? FROM message_batches")
                 .query([Int64(max(keepingLatestBatches, 0))]) { $0.int64(0) }.first ?? 0

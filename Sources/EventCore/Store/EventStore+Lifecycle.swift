@@ -9,7 +9,7 @@ extension EventStore {
     /// Skipping steps is allowed (dispatch, on site or resolve straight from open) and implies the
     /// acknowledgement; see docs/developers.md (EventCore: the event store).
     @discardableResult
-    public func perform(_ action: EventAction, on id: String, actor: String, note: String, at: Millis) throws -> EventRecord {
+    public func perform(_ action: EventAction, on id: String, actor: String, note: String, at: EpochMillis) throws -> EventRecord {
         try transaction {
             var event = try requireEvent(id: id)
             let from = event.record.status
@@ -57,7 +57,7 @@ extension EventStore {
     /// Folds event `id` into `targetID` (same situation reported twice): the source becomes `merged`
     /// and its count is added to the target; both timelines say so.
     @discardableResult
-    public func merge(_ id: String, into targetID: String, actor: String, note: String, at: Millis) throws -> EventRecord {
+    public func merge(_ id: String, into targetID: String, actor: String, note: String, at: EpochMillis) throws -> EventRecord {
         try transaction {
             var source = try requireEvent(id: id)
             var target = try requireEvent(id: targetID)
@@ -87,7 +87,7 @@ extension EventStore {
     /// record, not alerted). Returns the escalated events.
     /// Also runs the escalation steps due (see `runEscalations(now:)`, which says what each did).
     @discardableResult
-    public func escalateDue(now: Millis) throws -> [EventRecord] {
+    public func escalateDue(now: EpochMillis) throws -> [EventRecord] {
         try runEscalations(now: now).map(\.event)
     }
 
@@ -102,7 +102,7 @@ extension EventStore {
         """
 
     /// Escalates one due event.
-    func escalate(_ due: StoredEvent, now: Millis) throws -> Escalation {
+    func escalate(_ due: StoredEvent, now: EpochMillis) throws -> Escalation {
         var event = due
         var reasons: [String] = []
         if let deadline = event.record.ackDeadline, deadline <= now, event.acknowledgedAt == nil, !event.acknowledgeEscalated {
@@ -126,7 +126,7 @@ extension EventStore {
     }
 
     /// On reopen the event starts over: deadlines run again from `at`, steps and escalations are forgotten.
-    func restartDeadlines(of event: inout StoredEvent, at: Millis) {
+    func restartDeadlines(of event: inout StoredEvent, at: EpochMillis) {
         event.record.ackDeadline = event.acknowledgeWithin.map { Self.adding(at, $0) }
         event.record.onsiteDeadline = event.onsiteWithin.map { Self.adding(at, $0) }
         event.acknowledgedAt = nil

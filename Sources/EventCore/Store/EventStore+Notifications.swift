@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The notification outbox: messages to teams queued in the transaction of the change that calls for them (so a
 /// crash cannot lose one: at least once), tried by the daemon's notification runner from its own connection, each
@@ -21,7 +22,7 @@ extension EventStore {
     /// idempotency key is already queued is not queued again).
     @discardableResult
     public func queueNotifications(eventID: String, targets: [String], step: Int, attempt: Int? = nil,
-                                   reason: String, at: Millis) throws -> Int {
+                                   reason: String, at: EpochMillis) throws -> Int {
         try transaction {
             let event = try requireEvent(id: eventID)
             return try queueNotifications(for: event, targets: targets, step: step, attempt: attempt, reason: reason, at: at)
@@ -32,7 +33,7 @@ extension EventStore {
     /// event notifies nobody; a target's minimum level applies to the event's current level.
     @discardableResult
     func queueNotifications(for event: StoredEvent, targets: [String], step: Int, attempt: Int?, reason: String,
-                            at: Millis) throws -> Int {
+                            at: EpochMillis) throws -> Int {
         let policy = notificationPolicy.minimumLevel
         guard !policy.isEmpty, !event.record.silenced else { return 0 }
         let chosen = targets.filter { target in policy[target].map { event.record.level >= $0 } ?? false }
@@ -55,7 +56,7 @@ extension EventStore {
 
     /// Queues a test message to `target` (`lookout notify test`): no event, one try, key `test.<time>.<target>`.
     /// lookoutd queues it for `lookout notify test` (role supervisor); the notification runner sends it like any other.
-    public func queueTestNotification(target: String, at: Millis) throws -> PendingNotification {
+    public func queueTestNotification(target: String, at: EpochMillis) throws -> PendingNotification {
         try transaction {
             let key = "test.\(at).\(UInt32.random(in: 0...UInt32.max)).\(target)"
             try connection.cached("""
@@ -75,7 +76,7 @@ extension EventStore {
             try connection.cached("""
                 UPDATE notifications SET state = 'gave_up', last_error = 'withdrawn before a try', finished_at = ?
                 WHERE id = ? AND state = 'pending' AND tries = 0
-                """).execute(binding: EventStore.nowMillis(), id)
+                """).execute(binding: WallClock.now(), id)
             return connection.changedRowCount > 0
         }
     }
@@ -96,7 +97,7 @@ extension EventStore {
     }
 
     /// Pending messages due by `now`, oldest due first. Messages due while the daemon was stopped are due now.
-    public func dueNotifications(now: Millis, limit: Int) throws -> [PendingNotification] {
+    public func dueNotifications(now: EpochMillis, limit: Int) throws -> [PendingNotification] {
         try connection.cached("""
             SELECT \(Self.notificationColumns) FROM notifications INDEXED BY notifications_pending
             WHERE state = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?
@@ -104,7 +105,7 @@ extension EventStore {
     }
 
     /// When the next pending message is due (nil: none pending).
-    public func nextNotificationDue() throws -> Millis? {
+    public func nextNotificationDue() throws -> EpochMillis? {
         try connection.cached("""
             SELECT min(next_try_at) FROM notifications INDEXED BY notifications_pending WHERE state = 'pending'
             """).queryFirst { $0.optionalInt64(0) } ?? nil
@@ -138,12 +139,12 @@ extension EventStore {
     /// (`notified fire via http (attempt 2)`, `notification to fire failed: …`). `error` is written as given: the
     /// runner sanitises what a command printed.
     public func recordNotificationOutcome(_ message: PendingNotification, notifier: String, outcome: NotificationOutcome,
-                                          at: Millis) throws {
+                                          at: EpochMillis) throws {
         try transaction {
             let tries = Int64(message.tries + 1)
             let what = "\(message.target) via \(notifier)"
             let attempt = message.reason == "test" ? "test message" : "attempt \(message.attempt)"
-            let (state, nextTry, error, action, note): (String, Millis, String, String, String)
+            let (state, nextTry, error, action, note): (String, EpochMillis, String, String, String)
             switch outcome {
             case .sent:
                 (state, nextTry, error, action) = ("sent", message.nextTryAt, "", NotificationAction.notified)

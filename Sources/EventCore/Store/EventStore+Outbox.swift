@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The outbox: every event change, for the MQTT hand-off, removed once published.
 extension EventStore {
     /// The oldest `limit` changes not yet published.
@@ -24,7 +26,7 @@ extension EventStore {
     /// Drops unpublished outbox rows created before `before` (when the hand-off is disabled nothing
     /// publishes them); returns how many. The change feed keeps the changes.
     @discardableResult
-    public func pruneOutbox(before: Millis) throws -> Int {
+    public func pruneOutbox(before: EpochMillis) throws -> Int {
         try transaction {
             try connection.cached("DELETE FROM outbox WHERE created_at < ?").execute([before])
             return connection.changedRowCount

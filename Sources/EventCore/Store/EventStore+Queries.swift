@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Reading events, timelines and the change feed (the CLI's side of the store).
 extension EventStore {
     /// The event with `id` (case-insensitive, `E-` prefix optional), or nil.
@@ -109,7 +111,7 @@ extension EventStore {
 
     /// Deletes change-feed entries older than `before` that the outbox no longer needs; returns how many.
     @discardableResult
-    public func pruneChanges(before: Millis) throws -> Int {
+    public func pruneChanges(before: EpochMillis) throws -> Int {
         try transaction {
             try connection.cached("""
                 DELETE FROM changes WHERE at < ? AND sequence NOT IN (SELECT change_sequence FROM outbox)

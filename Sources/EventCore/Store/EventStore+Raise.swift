@@ -50,8 +50,8 @@ extension EventStore {
     /// `deviceID` names the device concerned, if any (then device silences apply and
     /// `lookout events`/`show` list it under that device).
     @discardableResult
-    public func report(kind: String, level: EventLevel, location: EventLocation, deviceID: String = "", title: String,
-                       description: String, actor: String, at: Millis) throws -> EventRecord {
+    public func report(kind: String, level: AlertLevel, location: EventLocation, deviceID: String = "", title: String,
+                       description: String, actor: String, at: EpochMillis) throws -> EventRecord {
         let trigger = EventTrigger(
             rule: "manual", eventKey: "manual/\(actor)/\(at)/\(UUID().uuidString)", level: level, kind: kind,
             deviceID: deviceID, location: location, title: title, description: description, at: at)
@@ -61,7 +61,7 @@ extension EventStore {
     /// Marks the open event for `eventKey` cleared by the device; nil when none is open.
     /// Green and yellow cleared events leave the open list; red ones stay listed until a person closes them.
     @discardableResult
-    public func clear(eventKey: String, at: Millis, note: String) throws -> EventRecord? {
+    public func clear(eventKey: String, at: EpochMillis, note: String) throws -> EventRecord? {
         try transaction {
             guard var event = try cachedActiveEvent(key: eventKey) else { return nil }
             let previous = event
@@ -76,7 +76,7 @@ extension EventStore {
     /// Lowers the open event for `eventKey` to `level`, keeping it and its record; nil when none is open.
     /// An event already at or below `level` is returned unchanged.
     @discardableResult
-    public func downgrade(eventKey: String, to level: EventLevel, at: Millis, note: String) throws -> EventRecord? {
+    public func downgrade(eventKey: String, to level: AlertLevel, at: EpochMillis, note: String) throws -> EventRecord? {
         try transaction {
             guard var event = try cachedActiveEvent(key: eventKey) else { return nil }
             guard level < event.record.level else { return event.record }
@@ -94,7 +94,7 @@ extension EventStore {
     /// Re-notifies the open event for `eventKey` while nobody has taken it: a `renotified` change-feed
     /// entry and outbox row (no timeline entry). Nil when no open, unacknowledged event exists.
     @discardableResult
-    public func renotify(eventKey: String, at: Millis) throws -> EventRecord? {
+    public func renotify(eventKey: String, at: EpochMillis) throws -> EventRecord? {
         try transaction {
             guard let event = try cachedActiveEvent(key: eventKey), event.record.status == .open else { return nil }
             try recordChange(event, action: "renotified", actor: Self.daemonActor, note: "", at: at, timeline: false)
@@ -203,7 +203,7 @@ extension EventStore {
         guard let latest = try connection.cached(Self.selectLatestByKey).queryFirst([trigger.eventKey], StoredEvent.init(row:)),
               latest.record.status == .cleared || latest.record.status == .resolved else { return nil }
         let (window, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        let windowEnd = overflow ? Millis.max : Self.adding(latest.record.lastSeen, window)
+        let windowEnd = overflow ? EpochMillis.max : Self.adding(latest.record.lastSeen, window)
         return trigger.at >= latest.record.lastSeen && trigger.at <= windowEnd ? latest : nil
     }
 
@@ -259,12 +259,12 @@ extension EventStore {
     }
 
     /// Milliseconds allowed to acknowledge and to be on site: the trigger's own, else the level default.
-    func deadlineWindows(level: EventLevel, acknowledgeSeconds: Int64?, onsiteSeconds: Int64?)
-        -> (acknowledge: Millis?, onsite: Millis?) {
-        func millis(_ seconds: Int64?) -> Millis? {
+    func deadlineWindows(level: AlertLevel, acknowledgeSeconds: Int64?, onsiteSeconds: Int64?)
+        -> (acknowledge: EpochMillis?, onsite: EpochMillis?) {
+        func millis(_ seconds: Int64?) -> EpochMillis? {
             guard let seconds else { return nil }
             let (product, overflow) = max(seconds, 0).multipliedReportingOverflow(by: 1000)
-            return overflow ? Millis.max / 2 : product
+            return overflow ? EpochMillis.max / 2 : product
         }
         let policy = options.deadlines
         return (millis(acknowledgeSeconds ?? policy.acknowledgeWithinSeconds[level]),
@@ -272,20 +272,20 @@ extension EventStore {
     }
 
     /// `time + duration`, saturating instead of overflowing (times can come from device clocks).
-    static func adding(_ time: Millis, _ duration: Millis) -> Millis {
+    static func adding(_ time: EpochMillis, _ duration: EpochMillis) -> EpochMillis {
         let (sum, overflow) = time.addingReportingOverflow(duration)
-        return overflow ? (duration > 0 ? Millis.max : Millis.min) : sum
+        return overflow ? (duration > 0 ? EpochMillis.max : EpochMillis.min) : sum
     }
 
     /// `later - earlier`, saturating instead of overflowing.
-    static func elapsed(from earlier: Millis, to later: Millis) -> Millis {
+    static func elapsed(from earlier: EpochMillis, to later: EpochMillis) -> EpochMillis {
         let (difference, overflow) = later.subtractingReportingOverflow(earlier)
-        return overflow ? (later > earlier ? Millis.max : Millis.min) : difference
+        return overflow ? (later > earlier ? EpochMillis.max : EpochMillis.min) : difference
     }
 
     /// A time for a timeline note: UTC, ISO 8601 to the second (`2026-11-23T04:00:00Z`).
     /// Computed directly (no formatter object: escalations write many notes at once).
-    static func formatTime(_ millis: Millis) -> String {
+    static func formatTime(_ millis: EpochMillis) -> String {
         let seconds = millis / 1000 - (millis % 1000 < 0 ? 1 : 0)
         let days = seconds / 86_400 - (seconds % 86_400 < 0 ? 1 : 0)
         let secondOfDay = seconds - days * 86_400

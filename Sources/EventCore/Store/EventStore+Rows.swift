@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Reading and writing event rows, and recording every change (timeline, change feed, outbox).
 extension EventStore {
@@ -60,8 +61,8 @@ extension EventStore {
                 community, building, unit, address, grid, owner, resident_name, resident_phone, emergency_contact,
                 registered, title, description, teams, assignee, topic, payload, first_seen, last_seen, count,
                 ack_within_ms, onsite_within_ms, ack_deadline, onsite_deadline, overdue, silenced, repeat_logged_at,
-                updated_at, maintenance, occurred_at, emergency_phone)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                updated_at, maintenance, occurred_at, emergency_phone, latitude, longitude)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(binding:
                 record.rule, record.eventKey, record.level.rawValue, record.initialLevel.rawValue,
                 record.escalateTo?.rawValue, record.status.rawValue, record.kind, record.deviceID, record.group,
@@ -71,7 +72,7 @@ extension EventStore {
                 record.topic, record.payload, record.firstSeen, record.lastSeen, record.count,
                 event.acknowledgeWithin, event.onsiteWithin, record.ackDeadline, record.onsiteDeadline,
                 record.overdue, record.silenced, event.repeatLoggedAt, record.updatedAt, record.maintenance, record.occurredAt,
-                emergencyPhone)
+                emergencyPhone, location.latitude, location.longitude)
     }
 
     /// Writes every column that changes after creation (and forgets the cached copy of the event). `previous`
@@ -108,7 +109,7 @@ extension EventStore {
 
     /// Records a change of `event`: a timeline entry (unless `timeline` is false), a change-feed entry
     /// with a snapshot of the event, and an outbox row for the MQTT hand-off, all in the caller's transaction.
-    func recordChange(_ event: StoredEvent, action: String, actor: String, note: String, at: Millis,
+    func recordChange(_ event: StoredEvent, action: String, actor: String, note: String, at: EpochMillis,
                       timeline: Bool = true) throws {
         if timeline {
             try connection.cached("""

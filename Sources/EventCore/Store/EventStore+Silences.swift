@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Maintenance silences: scoped by device, building, community, device kind and rule, until a time, with a
 /// reason, on the record. A silence hides the events raised under it only while it is in force: when it
 /// ends (expires or is lifted) they are shown again with their deadlines starting then (`releaseEndedSilences`).
@@ -6,8 +8,8 @@ extension EventStore {
     /// registered device or names a rule that is not loaded, and one longer than the policy's maximum or
     /// covering a whole community unless `force`.
     @discardableResult
-    public func addSilence(scope: SilenceScope, until: Millis, reason: String, actor: String,
-                           at: Millis = EventStore.nowMillis(), policy: SilencePolicy? = nil,
+    public func addSilence(scope: SilenceScope, until: EpochMillis, reason: String, actor: String,
+                           at: EpochMillis = WallClock.now(), policy: SilencePolicy? = nil,
                            force: Bool = false) throws -> Silence {
         guard !scope.isEmpty else { throw SilenceRefusal.emptyScope }
         return try transaction {
@@ -22,7 +24,7 @@ extension EventStore {
     }
 
     /// Silences in force at `now`, soonest ending first.
-    public func listSilences(now: Millis) throws -> [Silence] {
+    public func listSilences(now: EpochMillis) throws -> [Silence] {
         try connection.cached("""
             SELECT \(Self.silenceColumns) FROM silences
             WHERE removed_at IS NULL AND until > ? ORDER BY until, id
@@ -31,7 +33,7 @@ extension EventStore {
 
     /// Each silence in force at `now` with what it holds back: the events it hides, the red life-safety
     /// events raised under it (shown anyway), and how many registered devices it covers.
-    public func silenceHolds(now: Millis) throws -> [SilenceHold] {
+    public func silenceHolds(now: EpochMillis) throws -> [SilenceHold] {
         let unfinished = "(\(EventSchema.activeCondition) OR status = 'cleared')"
         let hidden = try connection.cached("""
             SELECT \(StoredEvent.columns) FROM events
@@ -57,7 +59,7 @@ extension EventStore {
     /// Ends a silence early (the row stays on the record) and shows the events it hid, in one transaction;
     /// false when no such silence is in force.
     @discardableResult
-    public func removeSilence(id: Int64, at: Millis = EventStore.nowMillis(), actor: String = EventStore.daemonActor) throws -> Bool {
+    public func removeSilence(id: Int64, at: EpochMillis = WallClock.now(), actor: String = EventStore.daemonActor) throws -> Bool {
         try transaction {
             try connection.cached("UPDATE silences SET removed_at = ? WHERE id = ? AND removed_at IS NULL AND until > ?")
                 .execute([at, id, at])
@@ -73,13 +75,13 @@ extension EventStore {
     /// from `now`; escalation then applies as usual. Cheap when no silence has ended since the last call.
     /// Returns the events shown.
     @discardableResult
-    public func releaseEndedSilences(now: Millis, actor: String = EventStore.daemonActor) throws -> [EventRecord] {
+    public func releaseEndedSilences(now: EpochMillis, actor: String = EventStore.daemonActor) throws -> [EventRecord] {
         try transaction { try releaseEndedSilencesInTransaction(now: now, actor: actor) }
     }
 
     /// `releaseEndedSilences` inside the caller's transaction.
     @discardableResult
-    func releaseEndedSilencesInTransaction(now: Millis, actor: String) throws -> [EventRecord] {
+    func releaseEndedSilencesInTransaction(now: EpochMillis, actor: String) throws -> [EventRecord] {
         let ended = try connection.cached("""
             SELECT \(Self.silenceColumns), removed_at FROM silences
             WHERE released_at IS NULL AND (removed_at IS NOT NULL OR until <= ?) ORDER BY id
@@ -107,7 +109,7 @@ extension EventStore {
 
     /// Shows a hidden event from `at` on: not silenced, deadlines not yet met restarted from `at` (it was
     /// never alerted, so nobody could have met them), an `unsilenced` entry with `note`.
-    func unsilence(_ event: inout StoredEvent, at: Millis, actor: String, note: String) throws {
+    func unsilence(_ event: inout StoredEvent, at: EpochMillis, actor: String, note: String) throws {
         let previous = event
         event.record.silenced = false
         if event.record.status.isActive {
@@ -129,7 +131,7 @@ extension EventStore {
 
     /// The silence covering an event of `rule` on a device (its kind and place) at `at`, if any; the one
     /// ending last when several do.
-    func coveringSilence(deviceID: String, location: EventLocation, kind: String, rule: String, at: Millis) throws -> Silence? {
+    func coveringSilence(deviceID: String, location: EventLocation, kind: String, rule: String, at: EpochMillis) throws -> Silence? {
         try connection.cached(Self.coveringSilenceSQL)
             .queryFirst([at, deviceID, location.community, location.building, kind, rule], Self.silence(row:))
     }
@@ -143,7 +145,7 @@ extension EventStore {
         """
 
     /// The silence covering `event` at `at`, if any.
-    func coveringSilence(of event: EventRecord, at: Millis) throws -> Silence? {
+    func coveringSilence(of event: EventRecord, at: EpochMillis) throws -> Silence? {
         try coveringSilence(deviceID: event.deviceID, location: event.location, kind: event.kind, rule: event.rule, at: at)
     }
 
@@ -158,7 +160,7 @@ extension EventStore {
     }
 
     /// Refuses what `policy` does not allow (see `addSilence`).
-    private func check(_ scope: SilenceScope, until: Millis, at: Millis, policy: SilencePolicy, force: Bool) throws {
+    private func check(_ scope: SilenceScope, until: EpochMillis, at: EpochMillis, policy: SilencePolicy, force: Bool) throws {
         if !scope.rule.isEmpty, let rules = policy.knownRules, !rules.contains(scope.rule) {
             throw SilenceRefusal.coversNothing("no rule named '\(scope.rule)' is loaded by lookoutd")
         }
@@ -176,7 +178,7 @@ extension EventStore {
     }
 
     /// A maximum duration in whole hours, or minutes when it is not whole hours.
-    private static func hours(_ millis: Millis) -> String {
+    private static func hours(_ millis: EpochMillis) -> String {
         millis % 3_600_000 == 0 ? "\(millis / 3_600_000) h" : "\(millis / 60_000) min"
     }
 

@@ -1,15 +1,17 @@
+import Vocabulary
+
 /// Statistics for `lookout stats`.
 extension EventStore {
     /// One event's figures.
     struct StatisticsRow {
-        var level: EventLevel
+        var level: AlertLevel
         var status: EventStatus
         var community: String
-        var firstSeen: Millis
-        var acknowledgedAt: Millis?
-        var onsiteAt: Millis?
-        var ackDeadline: Millis?
-        var onsiteDeadline: Millis?
+        var firstSeen: EpochMillis
+        var acknowledgedAt: EpochMillis?
+        var onsiteAt: EpochMillis?
+        var ackDeadline: EpochMillis?
+        var onsiteDeadline: EpochMillis?
         var overdue: Bool
         var silenced: Bool
     }
@@ -23,12 +25,12 @@ extension EventStore {
     /// partial hours at both ends are read, plus the few whose deadline is not met and falls at or after
     /// `until`. The roll-up rows read are bounded by blocks × communities × response-time buckets, not by
     /// the number of events.
-    public func statistics(since: Millis, until: Millis) throws -> EventStatistics {
+    public func statistics(since: EpochMillis, until: EpochMillis) throws -> EventStatistics {
         try readingOneSnapshot { try rolledUpStatistics(since: since, until: until) }
     }
 
     /// `statistics(since:until:)` inside a read snapshot.
-    private func rolledUpStatistics(since: Millis, until: Millis) throws -> EventStatistics {
+    private func rolledUpStatistics(since: EpochMillis, until: EpochMillis) throws -> EventStatistics {
         var tally = StatisticsTally()
         guard since < until else { return tally.statistics(since: since, until: until) }
         guard let blocks = StatisticsRollup.blockRuns(since: since, until: until) else {
@@ -52,12 +54,12 @@ extension EventStore {
     }
 
     /// Events first seen in `since ..< until`, as statistics read them.
-    private func statisticsRows(since: Millis, until: Millis) throws -> [StatisticsRow] {
+    private func statisticsRows(since: EpochMillis, until: EpochMillis) throws -> [StatisticsRow] {
         try connection.cached("""
             SELECT level, status, community, first_seen, acknowledged_at, onsite_at, ack_deadline, onsite_deadline,
                 overdue, silenced FROM events WHERE first_seen >= ? AND first_seen < ?
             """).query([since, until]) { row in
-                StatisticsRow(level: EventLevel(rawValue: row.text(0)) ?? .red,
+                StatisticsRow(level: AlertLevel(rawValue: row.text(0)) ?? .red,
                               status: EventStatus(rawValue: row.text(1)) ?? .open, community: row.text(2),
                               firstSeen: row.int64(3), acknowledgedAt: row.optionalInt64(4), onsiteAt: row.optionalInt64(5),
                               ackDeadline: row.optionalInt64(6), onsiteDeadline: row.optionalInt64(7),
@@ -66,7 +68,7 @@ extension EventStore {
     }
 
     /// Counts the events first seen in `firstSeen` one by one, for a period ending at `periodEnd`.
-    private func tallyEvents(firstSeen: Range<Millis>, periodEnd: Millis, into tally: inout StatisticsTally) throws {
+    private func tallyEvents(firstSeen: Range<EpochMillis>, periodEnd: EpochMillis, into tally: inout StatisticsTally) throws {
         guard !firstSeen.isEmpty else { return }
         for row in try statisticsRows(since: firstSeen.lowerBound, until: firstSeen.upperBound) {
             tally.addEvents(1, community: row.community, level: row.level, status: row.status, overdue: row.overdue,
@@ -98,7 +100,7 @@ extension EventStore {
             """).query(range) { row in
                 let count = Int(row.int64(7))
                 let community = row.text(0)
-                tally.addEvents(count, community: community, level: EventLevel(rawValue: row.text(1)) ?? .red,
+                tally.addEvents(count, community: community, level: AlertLevel(rawValue: row.text(1)) ?? .red,
                                 status: EventStatus(rawValue: row.text(2)) ?? .open, overdue: row.bool(3),
                                 silenced: row.bool(4))
                 for step in StatisticsRollup.Step.allCases {
@@ -120,7 +122,7 @@ extension EventStore {
 
     /// Takes out of the shares the events first seen in `firstSeen` whose deadline is not met and not
     /// passed at `until` (few: they are recent; the partial `…_unmet` indexes find them).
-    private func excludeDeadlinesNotPassed(firstSeen: Range<Millis>, until: Millis, from tally: inout StatisticsTally) throws {
+    private func excludeDeadlinesNotPassed(firstSeen: Range<EpochMillis>, until: EpochMillis, from tally: inout StatisticsTally) throws {
         for step in StatisticsRollup.Step.allCases {
             let notPassed = try connection.integer("""
                 SELECT count(*) FROM events INDEXED BY \(step.unmetIndex)
@@ -133,7 +135,7 @@ extension EventStore {
     /// The figures as computed before the roll-up, from every event of the period, with exact durations:
     /// the reference the roll-up is tested against (`statistics(since:until:)` equals it with durations
     /// rounded by `StatisticsRollup.durationBucket`).
-    func statisticsByFullScan(since: Millis, until: Millis) throws -> EventStatistics {
+    func statisticsByFullScan(since: EpochMillis, until: EpochMillis) throws -> EventStatistics {
         let rows = try statisticsRows(since: since, until: until)
         let measured = rows.filter { $0.status != .merged }
         var byStatus: [EventStatus: Int] = [:]
@@ -157,20 +159,20 @@ extension EventStore {
     }
 
     /// Events per level.
-    private static func countByLevel(_ rows: [StatisticsRow]) -> [EventLevel: Int] {
-        var counts: [EventLevel: Int] = [:]
+    private static func countByLevel(_ rows: [StatisticsRow]) -> [AlertLevel: Int] {
+        var counts: [AlertLevel: Int] = [:]
         for row in rows { counts[row.level, default: 0] += 1 }
         return counts
     }
 
     /// Durations from first seen to a step.
-    private static func durations(_ rows: [StatisticsRow], to step: KeyPath<StatisticsRow, Millis?>) -> DurationSummary {
+    private static func durations(_ rows: [StatisticsRow], to step: KeyPath<StatisticsRow, EpochMillis?>) -> DurationSummary {
         DurationSummary(rows.compactMap { row in row[keyPath: step].map { max(elapsed(from: row.firstSeen, to: $0), 0) } })
     }
 
     /// Of the events whose deadline was met or passed by `until`, how many met it.
-    private static func share(_ rows: [StatisticsRow], done step: KeyPath<StatisticsRow, Millis?>,
-                              deadline: KeyPath<StatisticsRow, Millis?>, until: Millis) -> DeadlineShare {
+    private static func share(_ rows: [StatisticsRow], done step: KeyPath<StatisticsRow, EpochMillis?>,
+                              deadline: KeyPath<StatisticsRow, EpochMillis?>, until: EpochMillis) -> DeadlineShare {
         var share = DeadlineShare(met: 0, total: 0)
         for row in rows {
             guard let due = row[keyPath: deadline] else { continue }

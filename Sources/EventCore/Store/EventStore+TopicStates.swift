@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The last message lookoutd processed on each topic, so that a retained copy the broker delivers again (after
 /// every subscribe, so after every restart and reconnect) is recognised as the state it already acted on.
 ///
@@ -37,12 +39,12 @@ public struct TopicState: Sendable, Equatable {
     /// Fingerprint of the message (topic and payload).
     public var fingerprint: UInt64
     /// Its plausible device time (`ts`), nil when it had none.
-    public var occurredAt: Millis?
+    public var occurredAt: EpochMillis?
     /// When it was processed.
-    public var at: Millis
+    public var at: EpochMillis
 
     /// Creates a state.
-    public init(topicHash: UInt64, fingerprint: UInt64, occurredAt: Millis?, at: Millis) {
+    public init(topicHash: UInt64, fingerprint: UInt64, occurredAt: EpochMillis?, at: EpochMillis) {
         self.topicHash = topicHash
         self.fingerprint = fingerprint
         self.occurredAt = occurredAt

@@ -219,8 +219,4 @@ public final class EventStore {
         return lastDataVersion != version
     }
 
-    /// The current time in milliseconds since the epoch.
-    public static func nowMillis() -> Millis {
-        Millis((Date().timeIntervalSince1970 * 1000).rounded())
-    }
 }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// What a rule (or a person, for manual reports) asks the store to raise or update.
 public struct EventTrigger: Sendable, Equatable {
     /// Rule name (`manual` for reports).
@@ -5,9 +7,9 @@ public struct EventTrigger: Sendable, Equatable {
     /// One open event per key.
     public var eventKey: String
     /// Level to raise at.
-    public var level: EventLevel
+    public var level: AlertLevel
     /// Level to escalate to when a deadline passes.
-    public var escalateTo: EventLevel?
+    public var escalateTo: AlertLevel?
     /// Device kind.
     public var kind: String
     /// Device id.
@@ -35,7 +37,7 @@ public struct EventTrigger: Sendable, Equatable {
     /// Triggering payload.
     public var payload: String
     /// When it arrived (deadlines count from here).
-    public var at: Millis
+    public var at: EpochMillis
     /// Whether the rule is `life_safety`: a maintenance silence never hides its red events (they are shown,
     /// marked with the silence's reason).
     public var lifeSafety: Bool = false
@@ -43,7 +45,7 @@ public struct EventTrigger: Sendable, Equatable {
     /// `emergency-contact` notification target.
     public var emergencyPhone: String = ""
     /// When the report says it happened (the device's plausible `ts`); nil when unknown.
-    public var occurredAt: Millis? = nil
+    public var occurredAt: EpochMillis? = nil
     /// Why this occurrence supersedes what the open event says (a flapping event whose alarm then held): the event
     /// takes the trigger's title, and its level if higher, and the `upgraded` timeline entry says why. Nil: a
     /// plain occurrence, which retitles the event only when it raises its level.
@@ -52,11 +54,11 @@ public struct EventTrigger: Sendable, Equatable {
     public var escalation: [EscalationStep] = []
 
     /// Creates a trigger.
-    public init(rule: String, eventKey: String, level: EventLevel, escalateTo: EventLevel? = nil, kind: String,
+    public init(rule: String, eventKey: String, level: AlertLevel, escalateTo: AlertLevel? = nil, kind: String,
                 deviceID: String, group: String = "", location: EventLocation = EventLocation(), title: String,
                 description: String = "", teams: [String] = [], ackWithinSeconds: Int64? = nil,
                 onsiteWithinSeconds: Int64? = nil, mergeWithinSeconds: Int64? = nil, topic: String = "",
-                payload: String = "", at: Millis) {
+                payload: String = "", at: EpochMillis) {
         self.rule = rule
         self.eventKey = eventKey
         self.level = level
@@ -104,7 +106,7 @@ public struct EventChange: Sendable, Equatable {
     /// What happened (same vocabulary as the timeline).
     public var action: String
     /// When it happened: a re-notification changes nothing in the event, so its time is only here.
-    public var at: Millis = 0
+    public var at: EpochMillis = 0
 }
 
 /// Filters for listing events. Empty fields do not filter.
@@ -115,7 +117,7 @@ public struct EventFilter: Sendable, Equatable, Codable {
     /// Include every status (`--all`).
     public var includeAll: Bool = false
     /// Only these levels.
-    public var levels: [EventLevel] = []
+    public var levels: [AlertLevel] = []
     /// Only this kind.
     public var kind: String?
     /// Only this community.
@@ -125,7 +127,7 @@ public struct EventFilter: Sendable, Equatable, Codable {
     /// Only events dispatched to this team.
     public var team: String?
     /// Only events first seen at or after this time.
-    public var since: Millis?
+    public var since: EpochMillis?
     /// Only overdue events.
     public var overdueOnly: Bool = false
     /// Only events raised under a maintenance silence (true) or only the others (false); nil: both.
@@ -149,7 +151,7 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
     /// A report-in for a team the event has not brought in.
     case unknownTeam(id: String, team: String, teams: [String])
     /// The team has reported in on that event already.
-    case alreadyReportedIn(id: String, team: String, at: Millis, by: String)
+    case alreadyReportedIn(id: String, team: String, at: EpochMillis, by: String)
 
     /// One line for a terminal.
     public var description: String {
@@ -180,18 +182,18 @@ public struct EscalationStep: Sendable, Equatable {
         case notOnsite = "not_onsite"
     }
     /// Delay from the raise (or from when a hidden event is shown).
-    public var afterMillis: Millis
+    public var afterMillis: EpochMillis
     /// When it applies.
     public var condition: Condition
     /// Level it raises the event to; nil keeps the level.
-    public var level: EventLevel?
+    public var level: AlertLevel?
     /// Teams it brings in (and `emergency-contact`).
     public var teams: [String]
     /// Whether each team it brings in must report in on its own.
     public var reportIn: Bool
 
     /// Creates a step.
-    public init(afterMillis: Millis, condition: Condition = .open, level: EventLevel? = nil, teams: [String] = [], reportIn: Bool = false) {
+    public init(afterMillis: EpochMillis, condition: Condition = .open, level: AlertLevel? = nil, teams: [String] = [], reportIn: Bool = false) {
         self.afterMillis = afterMillis
         self.condition = condition
         self.level = level
@@ -208,11 +210,11 @@ public struct EventTeam: Sendable, Equatable, Codable {
     /// Escalation step that brought it in (0: the raise).
     public var step: Int
     /// When it was brought in.
-    public var broughtInAt: Millis
+    public var broughtInAt: EpochMillis
     /// Whether it must report in on its own.
     public var reportRequired: Bool
     /// When it reported in; nil while it has not.
-    public var reportedAt: Millis?
+    public var reportedAt: EpochMillis?
     /// Who reported in for it.
     public var reportedBy: String
 }
@@ -240,7 +242,7 @@ public struct TeamReportIn: Sendable, Equatable, Codable {
     /// Of those, how many it reported in on.
     public var reportedIn: Int
     /// Median time from being brought in to reporting in.
-    public var medianMillis: Millis?
+    public var medianMillis: EpochMillis?
     /// Longest such time.
-    public var maxMillis: Millis?
+    public var maxMillis: EpochMillis?
 }

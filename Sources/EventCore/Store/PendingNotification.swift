@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// One message of the notification outbox (`notifications` table) to one target, for one step and attempt.
 public struct PendingNotification: Sendable, Equatable, Codable {
     /// Row id.
@@ -21,7 +23,7 @@ public struct PendingNotification: Sendable, Equatable, Codable {
     /// Most tries for this message (test messages: 1); nil: the notifier's setting.
     public var maxTries: Int?
     /// When the next try is due.
-    public var nextTryAt: Millis
+    public var nextTryAt: EpochMillis
     /// The notifier of the last try (empty before the first).
     public var notifier: String
     /// The last failure, sanitised (empty when none).

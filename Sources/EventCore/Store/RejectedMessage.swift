@@ -1,7 +1,9 @@
+import Vocabulary
+
 /// A rejected message kept for inspection (`lookout rejects`): malformed or impossible device data.
 public struct RejectedMessage: Sendable, Equatable {
     /// When it arrived.
-    public var at: Millis
+    public var at: EpochMillis
     /// Why it was rejected (a short, stable reason code such as `bad_json`).
     public var reason: String
     /// Topic it arrived on.
@@ -15,7 +17,7 @@ public struct RejectedMessage: Sendable, Equatable {
     public var detail: String = ""
 
     /// Creates a sample, keeping at most `excerptBytes` bytes of the payload.
-    public init(at: Millis, reason: String, topic: String, payload: [UInt8], excerptBytes: Int = 512,
+    public init(at: EpochMillis, reason: String, topic: String, payload: [UInt8], excerptBytes: Int = 512,
                 deviceID: String = "", detail: String = "") {
         self.at = at
         self.reason = reason
@@ -26,7 +28,7 @@ public struct RejectedMessage: Sendable, Equatable {
     }
 
     /// Creates a sample from stored parts.
-    public init(at: Millis, reason: String, topic: String, payloadExcerpt: String, deviceID: String = "", detail: String = "") {
+    public init(at: EpochMillis, reason: String, topic: String, payloadExcerpt: String, deviceID: String = "", detail: String = "") {
         self.at = at
         self.reason = reason
         self.topic = topic
@@ -43,5 +45,5 @@ public struct RejectCount: Sendable, Equatable {
     /// Messages rejected for it, ever.
     public var count: Int64
     /// When the last one arrived.
-    public var lastAt: Millis
+    public var lastAt: EpochMillis
 }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// What a silence covers: every field that is set must match the event (device, place, device kind, rule).
 /// `SilenceScope.building(community: "c01", building: "3").kind("smoke")` is the smoke detectors of building 3.
 public struct SilenceScope: Sendable, Equatable, Hashable, Codable {
@@ -72,9 +74,9 @@ public struct Silence: Sendable, Equatable, Codable {
     /// What it covers.
     public var scope: SilenceScope
     /// When it was added.
-    public var createdAt: Millis
+    public var createdAt: EpochMillis
     /// When it ends.
-    public var until: Millis
+    public var until: EpochMillis
     /// Why (on the record).
     public var reason: String
     /// Who added it.
@@ -97,11 +99,11 @@ public struct SilenceHold: Sendable, Equatable {
 /// `force`; one that covers no registered device is refused.
 public struct SilencePolicy: Sendable, Equatable {
     /// Longest silence without `force` (`[silences] max_duration`, default 24 h).
-    public var maximumMillis: Millis = 24 * 3_600_000
+    public var maximumMillis: EpochMillis = 24 * 3_600_000
     /// Rules the daemon has loaded; nil when unknown (then a rule scope is not checked by name).
     public var knownRules: Set<String>?
     /// Creates a policy.
-    public init(maximumMillis: Millis = 24 * 3_600_000, knownRules: Set<String>? = nil) {
+    public init(maximumMillis: EpochMillis = 24 * 3_600_000, knownRules: Set<String>? = nil) {
         self.maximumMillis = maximumMillis
         self.knownRules = knownRules
     }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Changes to the statistics roll-up (`stats_counts`, `stats_durations`) tallied in memory during one of the
 /// daemon's batch transactions and written once at its end, while the roll-up triggers stand aside
 /// (`StatisticsRollup.deferralMigrationSQL`). An event's contribution is exactly what the triggers add for it:
@@ -6,8 +8,8 @@
 struct StatisticsDeltas {
     /// A row of `stats_counts`.
     struct CountsKey: Hashable {
-        let span: Millis
-        let start: Millis
+        let span: EpochMillis
+        let start: EpochMillis
         let community: String
         let level: String
         let status: String
@@ -19,11 +21,11 @@ struct StatisticsDeltas {
 
     /// A row of `stats_durations`.
     struct DurationsKey: Hashable {
-        let span: Millis
-        let start: Millis
+        let span: EpochMillis
+        let start: EpochMillis
         let community: String
         let step: Int64
-        let bucket: Millis
+        let bucket: EpochMillis
     }
 
     /// Net change of `events` per `stats_counts` row.
@@ -73,12 +75,12 @@ struct StatisticsDeltas {
     }
 
     /// When the step was done.
-    private static func doneTime(of event: StoredEvent, _ step: StatisticsRollup.Step) -> Millis? {
+    private static func doneTime(of event: StoredEvent, _ step: StatisticsRollup.Step) -> EpochMillis? {
         step == .acknowledge ? event.acknowledgedAt : event.onsiteAt
     }
 
     /// Where the event stands against a step's deadline, as `StatisticsRollup.outcomeSQL` decides it.
-    private static func outcome(done: Millis?, deadline: Millis?, merged: Bool) -> StatisticsRollup.DeadlineOutcome {
+    private static func outcome(done: EpochMillis?, deadline: EpochMillis?, merged: Bool) -> StatisticsRollup.DeadlineOutcome {
         guard !merged, let deadline else { return .notMeasured }
         guard let done else { return .notDone }
         return done <= deadline ? .met : .late

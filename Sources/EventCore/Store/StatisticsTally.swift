@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The figures of `lookout stats` while they are summed, from roll-up rows and from single events;
 /// `statistics(since:until:)` turns them into the report.
 struct StatisticsTally {
@@ -6,13 +8,13 @@ struct StatisticsTally {
         /// Events.
         var total = 0
         /// Events per level.
-        var byLevel: [EventLevel: Int] = [:]
+        var byLevel: [AlertLevel: Int] = [:]
         /// Events still needing a person.
         var stillActive = 0
         /// Events that became overdue.
         var overdue = 0
         /// Events per duration bucket, for each measured step (by `StatisticsRollup.Step.rawValue`).
-        var durations: [[Millis: Int]] = StatisticsRollup.Step.allCases.map { _ in [:] }
+        var durations: [[EpochMillis: Int]] = StatisticsRollup.Step.allCases.map { _ in [:] }
     }
 
     /// Figures per community id.
@@ -25,7 +27,7 @@ struct StatisticsTally {
     var shares: [DeadlineShare] = StatisticsRollup.Step.allCases.map { _ in DeadlineShare(met: 0, total: 0) }
 
     /// Counts `count` events of one kind (a roll-up row, or one event with `count` 1).
-    mutating func addEvents(_ count: Int, community: String, level: EventLevel, status: EventStatus, overdue: Bool,
+    mutating func addEvents(_ count: Int, community: String, level: AlertLevel, status: EventStatus, overdue: Bool,
                             silenced: Bool) {
         guard count != 0 else { return }
         communities[community, default: CommunityTally()].add(count, level: level, status: status, overdue: overdue)
@@ -34,7 +36,7 @@ struct StatisticsTally {
     }
 
     /// Counts `count` durations of `step` in duration bucket `bucket`.
-    mutating func addDurations(_ count: Int, community: String, step: StatisticsRollup.Step, bucket: Millis) {
+    mutating func addDurations(_ count: Int, community: String, step: StatisticsRollup.Step, bucket: EpochMillis) {
         guard count != 0 else { return }
         communities[community, default: CommunityTally()].durations[step.rawValue][bucket, default: 0] += count
     }
@@ -46,10 +48,10 @@ struct StatisticsTally {
     }
 
     /// The report for `since ..< until`.
-    func statistics(since: Millis, until: Millis) -> EventStatistics {
+    func statistics(since: EpochMillis, until: EpochMillis) -> EventStatistics {
         let sorted = communities.sorted { $0.key < $1.key }
-        var byLevel: [EventLevel: Int] = [:]
-        var durations: [[Millis: Int]] = StatisticsRollup.Step.allCases.map { _ in [:] }
+        var byLevel: [AlertLevel: Int] = [:]
+        var durations: [[EpochMillis: Int]] = StatisticsRollup.Step.allCases.map { _ in [:] }
         for (_, community) in sorted {
             byLevel.merge(community.byLevel, uniquingKeysWith: +)
             for step in StatisticsRollup.Step.allCases {
@@ -75,7 +77,7 @@ struct StatisticsTally {
 
 extension StatisticsTally.CommunityTally {
     /// Counts `count` events of one level and status.
-    mutating func add(_ count: Int, level: EventLevel, status: EventStatus, overdue: Bool) {
+    mutating func add(_ count: Int, level: AlertLevel, status: EventStatus, overdue: Bool) {
         total += count
         byLevel[level, default: 0] += count
         if status.isActive { stillActive += count }

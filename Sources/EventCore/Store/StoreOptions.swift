@@ -1,12 +1,14 @@
+import Vocabulary
+
 /// Default deadlines per level, used when a trigger does not give its own.
 public struct DeadlinePolicy: Sendable, Equatable {
     /// Seconds to acknowledge, per level; a missing level has no acknowledge deadline.
-    public var acknowledgeWithinSeconds: [EventLevel: Int64]
+    public var acknowledgeWithinSeconds: [AlertLevel: Int64]
     /// Seconds to be on site, per level; a missing level has no on-site deadline.
-    public var onsiteWithinSeconds: [EventLevel: Int64]
+    public var onsiteWithinSeconds: [AlertLevel: Int64]
 
     /// Creates a policy.
-    public init(acknowledgeWithinSeconds: [EventLevel: Int64], onsiteWithinSeconds: [EventLevel: Int64]) {
+    public init(acknowledgeWithinSeconds: [AlertLevel: Int64], onsiteWithinSeconds: [AlertLevel: Int64]) {
         self.acknowledgeWithinSeconds = acknowledgeWithinSeconds
         self.onsiteWithinSeconds = onsiteWithinSeconds
     }
@@ -23,7 +25,7 @@ public struct StoreOptions: Sendable, Equatable {
     public var deadlines: DeadlinePolicy = .standard
     /// A repeated trigger writes a `repeated` timeline entry (and change) at most this often per event;
     /// the count is exact regardless.
-    public var repeatedEntryIntervalMillis: Millis = 60_000
+    public var repeatedEntryIntervalMillis: EpochMillis = 60_000
     /// How long to wait for another process's lock before failing with SQLITE_BUSY.
     public var busyTimeoutMillis: Int32 = 5_000
     /// Rejected messages kept per reason (older samples are dropped; counters keep counting).

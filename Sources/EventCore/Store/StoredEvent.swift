@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// An event row with the bookkeeping columns the public record does not show.
 struct StoredEvent {
@@ -7,17 +8,17 @@ struct StoredEvent {
     /// The public record.
     var record: EventRecord
     /// Milliseconds allowed to acknowledge (kept to restart the deadline on reopen).
-    var acknowledgeWithin: Millis?
+    var acknowledgeWithin: EpochMillis?
     /// Milliseconds allowed to be on site.
-    var onsiteWithin: Millis?
+    var onsiteWithin: EpochMillis?
     /// When someone first took it (acknowledge, or a step that implies it).
-    var acknowledgedAt: Millis?
+    var acknowledgedAt: EpochMillis?
     /// When someone was first on site.
-    var onsiteAt: Millis?
+    var onsiteAt: EpochMillis?
     /// When it was resolved.
-    var resolvedAt: Millis?
+    var resolvedAt: EpochMillis?
     /// When it was closed.
-    var closedAt: Millis?
+    var closedAt: EpochMillis?
     /// Whether the acknowledge deadline has escalated.
     var acknowledgeEscalated: Bool
     /// Whether the on-site deadline has escalated.
@@ -25,7 +26,7 @@ struct StoredEvent {
     /// Event it was merged into.
     var mergedInto: Int64?
     /// When the last `repeated` (or `raised`) timeline entry was written.
-    var repeatLoggedAt: Millis
+    var repeatLoggedAt: EpochMillis
 
     /// Readable id of a row id.
     static func readableID(_ rowID: Int64) -> String { "E-\(rowID)" }
@@ -67,7 +68,7 @@ struct StoredEvent {
     community, building, unit, address, grid, owner, resident_name, resident_phone, emergency_contact, registered, \
     title, description, teams, assignee, topic, payload, first_seen, last_seen, count, ack_deadline, \
     onsite_deadline, overdue, silenced, updated_at, ack_within_ms, onsite_within_ms, acknowledged_at, onsite_at, resolved_at, closed_at, \
-    ack_escalated, onsite_escalated, merged_into, repeat_logged_at, maintenance, occurred_at
+    ack_escalated, onsite_escalated, merged_into, repeat_logged_at, maintenance, occurred_at, latitude, longitude
     """
 }
 
@@ -78,12 +79,13 @@ extension StoredEvent {
         let location = EventLocation(
             community: row.text(10), building: row.text(11), unit: row.text(12), address: row.text(13),
             grid: row.text(14), owner: row.text(15), residentName: row.text(16), residentPhone: row.text(17),
-            emergencyContact: row.text(18), registered: row.bool(19))
-        let level = EventLevel(rawValue: row.text(3)) ?? .red
+            emergencyContact: row.text(18), latitude: row.optionalDouble(46), longitude: row.optionalDouble(47),
+            registered: row.bool(19))
+        let level = AlertLevel(rawValue: row.text(3)) ?? .red
         record = EventRecord(
             id: Self.readableID(rowID), rule: row.text(1), eventKey: row.text(2), level: level,
-            initialLevel: EventLevel(rawValue: row.text(4)) ?? level,
-            escalateTo: row.optionalText(5).flatMap(EventLevel.init(rawValue:)),
+            initialLevel: AlertLevel(rawValue: row.text(4)) ?? level,
+            escalateTo: row.optionalText(5).flatMap(AlertLevel.init(rawValue:)),
             status: EventStatus(rawValue: row.text(6)) ?? .open, kind: row.text(7), deviceID: row.text(8),
             group: row.text(9), location: location, title: row.text(20), description: row.text(21),
             teams: Self.decodeTeams(row.text(22)), assignee: row.text(23), topic: row.text(24), payload: row.text(25),

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Residents: away notes by resident, and the per-resident timers of rules `absent … by resident` across a
 /// registry change (see docs/rules.md, "Absence").
 extension RuleEngine {

@@ -1,21 +1,4 @@
-/// Milliseconds since the Unix epoch: the engine's only notion of time, injected by the caller.
-public typealias EpochMillis = Int64
-
-/// Three-colour level (三色预警).
-public enum AlertLevel: String, Sendable, Comparable, CaseIterable {
-    /// Routine: the grid worker handles it on site.
-    case green
-    /// Serious: the community office handles it.
-    case yellow
-    /// Emergency: community, police/fire and relatives at once.
-    case red
-
-    /// 0, 1, 2 from green to red: also the level's index in `allCases`, as saved rule state stores it (without
-    /// building `allCases` per level saved).
-    var rank: Int { self == .green ? 0 : self == .yellow ? 1 : 2 }
-    /// green < yellow < red.
-    public static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank }
-}
+import Vocabulary
 
 /// How MQTT topics are laid out: a pattern such as `{community}/{kind}/{device}/{channel}`.
 /// Named segments become `topic.<name>` in rule conditions; `kind` and `device` are required.

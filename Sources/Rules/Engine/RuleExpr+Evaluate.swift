@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A registered device as the engine sees it: the registry record itself (one reference, no second copy
 /// of the registry in the engine).
 typealias DeviceEntry = DeviceRecord
@@ -87,39 +89,23 @@ extension RuleExpr {
         }
     }
 
-    // The registry record is read field by field through its entry: binding `entry.record` to a local
-    // would copy the whole record (a dozen strings retained and released) for every value.
+    // The registry record is read through its entry (`DeviceRecord.ruleValue(of:)`: one switch on the field,
+    // no look-up by name).
     private static func deviceValue(_ field: DeviceField, _ context: EvaluationContext) -> RuleValue {
         guard let entry = context.device else { return field == .id && !context.deviceID.isEmpty ? .string(context.deviceID) : .missing }
-        let text: String
         switch field {
-        case .id: text = entry.record.id
-        case .kind: text = entry.record.kind
-        case .community: text = entry.record.community
-        case .building: text = entry.record.building
-        case .unit: text = entry.record.unit
-        case .address: text = entry.record.address
-        case .grid: text = entry.record.grid
-        case .owner: text = entry.record.owner
-        case .reportInterval: return entry.record.reportIntervalSeconds.map { .number(Double($0)) } ?? .missing
-        case .extra(let column): text = entry.record.extra[column] ?? ""
+        case .registry(let field): return entry.record.ruleValue(of: field)
+        case .extra(let column):
+            let text = entry.record.extra[column] ?? ""
+            return text.isEmpty ? .missing : .string(text)
         }
-        return text.isEmpty ? .missing : .string(text)
     }
 
     private static func residentValue(_ field: ResidentField, _ context: EvaluationContext) -> RuleValue {
-        if field == .away { return .bool((context.awayUntil ?? .min) > context.now) }
-        guard let entry = context.device else { return .missing }
-        let text: String
         switch field {
-        case .name: text = entry.record.residentName
-        case .phone: text = entry.record.residentPhone
-        case .emergencyContact: text = entry.record.emergencyContact
-        case .id: text = entry.record.residentID
-        case .livesAlone: return entry.record.livesAlone.map { .bool($0) } ?? .missing
-        case .away: return .missing
+        case .away: return .bool((context.awayUntil ?? .min) > context.now)
+        case .registry(let field): return context.device?.record.ruleValue(of: field) ?? .missing
         }
-        return text.isEmpty ? .missing : .string(text)
     }
 
     /// `x op y` for two values of one ordered type (numbers, strings).

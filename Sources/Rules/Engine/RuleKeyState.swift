@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// What the engine remembers for one rule and one key (a device, or a correlation group).
 ///
 /// Laid out for a million devices (40 bytes): the fields most keys use (activity flags, level, last seen,

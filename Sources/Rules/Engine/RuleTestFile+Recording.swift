@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Recorded message streams for `at OFFSET replay "FILE"` lines.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// A parsed rule test file (see docs/rules.md, "Testing rules").
 struct RuleTestFile {
@@ -253,25 +254,25 @@ struct RuleTestFile {
             }
             let key = String(pair[..<eq]), value = String(pair[pair.index(after: eq)...])
             switch key {
-            case "kind": record.kind = value
-            case "community": record.community = value
-            case "building": record.building = value
-            case "unit": record.unit = value
-            case "address": record.address = value
-            case "grid": record.grid = value
-            case "owner": record.owner = value
             case "report_interval":
                 guard let seconds = Self.parseOffset(value) ?? Int64(value).map({ $0 * 1000 }) else {
                     fail(line, "bad report_interval '\(value)'")
                     return nil
                 }
                 record.reportIntervalSeconds = seconds / 1000
-            case "resident_name": record.residentName = value
-            case "resident_phone": record.residentPhone = value
             case "lives_alone": record.livesAlone = ["true", "yes", "1"].contains(value.lowercased())
-            case "emergency_contact": record.emergencyContact = value
-            case "resident_id": record.residentID = value
-            default: record.extra[key] = value
+            default:
+                // The registry's columns by their CSV names (`resident_name=…`, `latitude=31.2`); others are the operator's own.
+                if let field = RegistryField(column: key), record.setText(value, of: field) { continue }
+                if let field = RegistryField(column: key), let range = field.spec.range {
+                    guard let number = Double(value), range.contains(number) else {
+                        fail(line, "bad \(key) '\(value)'")
+                        return nil
+                    }
+                    _ = record.setNumber(number, of: field)
+                    continue
+                }
+                record.extra[key] = value
             }
         }
         return record

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// One failed expectation (or a broken test file), with where it was written.
 public struct RuleTestFailure: Sendable, Equatable {

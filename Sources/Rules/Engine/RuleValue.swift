@@ -46,22 +46,35 @@ enum RuleValue: Sendable, Equatable {
     static func sanitized(_ s: String) -> String { TextSanitizer.sanitize(s) }
 }
 
-/// A registry field of `device.*`.
+/// A field of `device.*`: one of the registry's declared fields (`RegistryField`) or an operator's own column.
 enum DeviceField: Sendable, Equatable {
-    case id, kind, community, building, unit, address, grid, owner, reportInterval
+    case registry(RegistryField)
     /// Any further CSV column.
     case extra(String)
 
-    /// Built-in names as written in rules.
-    static let builtIn: [String: DeviceField] = [
-        "id": .id, "kind": .kind, "community": .community, "building": .building, "unit": .unit,
-        "address": .address, "grid": .grid, "owner": .owner, "report_interval": .reportInterval,
-    ]
+    /// `device.id`.
+    static var id: DeviceField { .registry(.id) }
+
+    /// Built-in names as written in rules (from the registry table).
+    static let builtIn: [String: DeviceField] = RegistryField.ruleFields(under: "device").mapValues { .registry($0) }
 }
 
-/// A registry field of `resident.*` (plus `away`, from the engine's away notes).
-enum ResidentField: String, Sendable, Equatable, CaseIterable {
-    case name, phone, livesAlone = "lives_alone", emergencyContact = "emergency_contact", away, id
+/// A field of `resident.*`: one of the registry's declared resident fields, or `away` (from the engine's away notes).
+enum ResidentField: Sendable, Equatable {
+    case registry(RegistryField)
+    /// `resident.away`.
+    case away
+
+    /// The field `name` names (`resident.<name>`), nil when there is none.
+    init?(rawValue name: String) {
+        if name == "away" {
+            self = .away
+        } else if let field = RegistryField(rule: "resident", name) {
+            self = .registry(field)
+        } else {
+            return nil
+        }
+    }
 }
 
 /// Comparison operators.

@@ -1,8 +1,19 @@
+import Vocabulary
+
 /// Static type of an expression, as far as the checker can tell.
 enum StaticType: String, Sendable {
     case number, string, bool, list
     /// Unknown until run time (payload fields of unknown kinds).
     case any
+
+    /// The type of a registry field's values.
+    init(_ type: RegistryField.ValueType) {
+        switch type {
+        case .text: self = .string
+        case .number: self = .number
+        case .bool: self = .bool
+        }
+    }
 }
 
 /// Payload fields of the device kinds of docs/domain.md, for warnings about misspelt fields and type checks.
@@ -37,16 +48,16 @@ enum KnownFields {
         return found
     }
 
-    /// Registry fields of `device.*` with their types.
-    static let deviceTypes: [String: StaticType] = [
-        "id": .string, "kind": .string, "community": .string, "building": .string, "unit": .string,
-        "address": .string, "grid": .string, "owner": .string, "report_interval": .number,
-    ]
-    /// Registry fields of `resident.*` with their types.
-    static let residentTypes: [String: StaticType] = [
-        "name": .string, "phone": .string, "lives_alone": .bool, "emergency_contact": .string, "away": .bool,
-        "id": .string,
-    ]
+    /// Registry fields of `device.*` with their types (from the registry table).
+    static let deviceTypes: [String: StaticType] = RegistryField.ruleFields(under: "device").mapValues { StaticType($0.spec.type) }
+    /// Registry fields of `resident.*` with their types (from the registry table), and `away`.
+    static let residentTypes: [String: StaticType] =
+        RegistryField.ruleFields(under: "resident").mapValues { StaticType($0.spec.type) }.merging(["away": .bool]) { $1 }
+
+    /// The names of `resident.*` in the registry table's order, then `away` (for messages).
+    static let residentNames: [String] = RegistryField.allCases.compactMap { field in
+        field.spec.ruleName.flatMap { $0.hasPrefix("resident.") ? String($0.dropFirst("resident.".count)) : nil }
+    } + ["away"]
 
     /// The closest candidate within two edits, for "did you mean" hints.
     static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {

@@ -531,7 +531,7 @@ struct RuleChecker {
             if root == "resident" {
                 if let resident = ResidentField(rawValue: field) { return (.resident(resident), KnownFields.residentTypes[field] ?? .string) }
                 let hint = KnownFields.suggestion(for: field, among: KnownFields.residentTypes.keys).map { "; did you mean 'resident.\($0)'?" } ?? ""
-                report(.error, "unknown resident field 'resident.\(field)'\(hint) (known: id, name, phone, lives_alone, emergency_contact, away)", range)
+                report(.error, "unknown resident field 'resident.\(field)'\(hint) (known: \(KnownFields.residentNames.joined(separator: ", ")))", range)
                 return (.constant(.missing), .any)
             }
             guard let slot = options.layout.slot(of: field) else {

@@ -1,7 +1,7 @@
 /// One row of the operators' device registry (`config/devices.csv`): where a device is and whom it protects.
 ///
 /// A value type backed by one shared, immutable object (copying a record is one reference count), so a
-/// registry of 1,000,000 devices holds each device once, about 110 bytes plus its longer texts. The fields
+/// registry of 1,000,000 devices holds each device once, about 126 bytes (110 before the coordinates) plus its longer texts. The fields
 /// that few devices differ in (kind, community, building, unit, grid, owner, report interval, lives alone,
 /// resident id, extra columns) live in a second object that records loaded together share (see `DeviceRecordInterner`).
 public struct DeviceRecord: Sendable, Equatable {
@@ -86,6 +86,16 @@ public struct DeviceRecord: Sendable, Equatable {
         get { storage.emergencyPhone }
         set { update { $0.emergencyPhone = newValue } }
     }
+    /// Where the device is, in decimal degrees north (`latitude`, -90 to 90); nil when the registry gives none.
+    public var latitude: Double? {
+        get { storage.latitude.isNaN ? nil : storage.latitude }
+        set { update { $0.latitude = newValue } }
+    }
+    /// Where the device is, in decimal degrees east (`longitude`, -180 to 180); nil when the registry gives none.
+    public var longitude: Double? {
+        get { storage.longitude.isNaN ? nil : storage.longitude }
+        set { update { $0.longitude = newValue } }
+    }
     /// Any further CSV columns, by header name, available to rules as `device.<name>`.
     public var extra: [String: String] {
         get { storage.shared.extra }
@@ -96,13 +106,14 @@ public struct DeviceRecord: Sendable, Equatable {
     public init(id: String, kind: String = "", community: String = "", building: String = "", unit: String = "",
                 address: String = "", grid: String = "", owner: String = "", reportIntervalSeconds: Int64? = nil,
                 residentName: String = "", residentPhone: String = "", livesAlone: Bool? = nil,
-                emergencyContact: String = "", emergencyPhone: String = "", extra: [String: String] = [:], residentID: String = "") {
+                emergencyContact: String = "", emergencyPhone: String = "", extra: [String: String] = [:], residentID: String = "",
+                latitude: Double? = nil, longitude: Double? = nil) {
         var interner = DeviceRecordInterner()
         self.init(DeviceRecordFields(
             id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
             owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
             residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact,
-            emergencyPhone: emergencyPhone, extra: extra, residentID: residentID),
+            emergencyPhone: emergencyPhone, extra: extra, residentID: residentID, latitude: latitude, longitude: longitude),
             interner: &interner)
     }
 
@@ -111,7 +122,7 @@ public struct DeviceRecord: Sendable, Equatable {
         self.init(
             id: fields.id, address: fields.address, residentName: fields.residentName,
             residentPhone: fields.residentPhone, emergencyContact: fields.emergencyContact,
-            emergencyPhone: fields.emergencyPhone, shared: interner.shared(DeviceRecordSharedFields(
+            emergencyPhone: fields.emergencyPhone, latitude: fields.latitude, longitude: fields.longitude, shared: interner.shared(DeviceRecordSharedFields(
                 kind: fields.kind, community: fields.community, building: fields.building, unit: fields.unit,
                 grid: fields.grid, owner: fields.owner, reportIntervalSeconds: fields.reportIntervalSeconds,
                 livesAlone: fields.livesAlone, extra: fields.extra, residentID: fields.residentID)))
@@ -119,9 +130,10 @@ public struct DeviceRecord: Sendable, Equatable {
 
     /// A record of the texts that differ from device to device and shared fields from a `DeviceRecordInterner`.
     init(id: String, address: String, residentName: String, residentPhone: String, emergencyContact: String,
-         emergencyPhone: String = "", shared: DeviceRecordSharedFields) {
+         emergencyPhone: String = "", latitude: Double? = nil, longitude: Double? = nil, shared: DeviceRecordSharedFields) {
         storage = DeviceRecordStorage(id: id, address: address, residentName: residentName, residentPhone: residentPhone,
-                                      emergencyContact: emergencyContact, emergencyPhone: emergencyPhone, shared: shared)
+                                      emergencyContact: emergencyContact, emergencyPhone: emergencyPhone,
+                                      latitude: latitude, longitude: longitude, shared: shared)
     }
 
     /// Every field, unpacked.
@@ -130,7 +142,7 @@ public struct DeviceRecord: Sendable, Equatable {
             id: id, kind: kind, community: community, building: building, unit: unit, address: address, grid: grid,
             owner: owner, reportIntervalSeconds: reportIntervalSeconds, residentName: residentName,
             residentPhone: residentPhone, livesAlone: livesAlone, emergencyContact: emergencyContact,
-            emergencyPhone: emergencyPhone, extra: extra, residentID: residentID)
+            emergencyPhone: emergencyPhone, extra: extra, residentID: residentID, latitude: latitude, longitude: longitude)
     }
 
     /// Changes fields (a new storage object: others holding this record keep the old values).

@@ -16,6 +16,8 @@ struct DeviceRecordFields: Equatable {
     var emergencyPhone = ""
     var extra: [String: String] = [:]
     var residentID = ""
+    var latitude: Double?
+    var longitude: Double?
 }
 
 /// What one record holds for itself: the texts that differ from device to device, and its shared fields.
@@ -26,16 +28,21 @@ final class DeviceRecordStorage: Sendable, Equatable {
     let residentPhone: String
     let emergencyContact: String
     let emergencyPhone: String
+    /// Decimal degrees; NaN when the registry gives none (16 bytes, where two optionals would take 32).
+    let latitude: Double
+    let longitude: Double
     let shared: DeviceRecordSharedFields
 
     init(id: String, address: String, residentName: String, residentPhone: String, emergencyContact: String,
-         emergencyPhone: String = "", shared: DeviceRecordSharedFields) {
+         emergencyPhone: String = "", latitude: Double? = nil, longitude: Double? = nil, shared: DeviceRecordSharedFields) {
         self.id = id
         self.address = address
         self.residentName = residentName
         self.residentPhone = residentPhone
         self.emergencyContact = emergencyContact
         self.emergencyPhone = emergencyPhone
+        self.latitude = latitude ?? .nan
+        self.longitude = longitude ?? .nan
         self.shared = shared
     }
 
@@ -43,6 +50,7 @@ final class DeviceRecordStorage: Sendable, Equatable {
         lhs.id == rhs.id && lhs.address == rhs.address && lhs.residentName == rhs.residentName
             && lhs.residentPhone == rhs.residentPhone && lhs.emergencyContact == rhs.emergencyContact
             && lhs.emergencyPhone == rhs.emergencyPhone
+            && lhs.latitude.bitPattern == rhs.latitude.bitPattern && lhs.longitude.bitPattern == rhs.longitude.bitPattern
             && (lhs.shared === rhs.shared || lhs.shared == rhs.shared)
     }
 }

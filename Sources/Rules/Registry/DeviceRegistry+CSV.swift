@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Vocabulary
 
 /// One problem in a registry CSV file (line: where the offending record starts; 0: the whole file).
 public typealias DeviceRegistryIssue = FileIssue
@@ -14,9 +15,8 @@ public struct DeviceRegistryError: FileIssueList, Sendable, Equatable {
 
 /// Loading the registry from the operators' CSV export (RFC 4180, UTF-8, header row).
 ///
-/// Columns by header name (case-insensitive, any order): `id` (required), `kind`, `community`, `building`,
-/// `unit`, `address`, `grid`, `owner`, `report_interval_s`, `resident_name`, `resident_phone`, `lives_alone`,
-/// `emergency_contact`, `resident_id`; any other column goes to `DeviceRecord.extra` under its header name. A
+/// Columns by header name (case-insensitive, any order): `id` (required) and the other columns of the registry
+/// table (`RegistryField`); any other column goes to `DeviceRecord.extra` under its header name. A
 /// resident id may not be the id of a device (absence rules `by resident` key on either).
 /// Quoted fields may contain commas, newlines and doubled quotes; a UTF-8 byte order mark is skipped.
 extension DeviceRegistry {
@@ -94,7 +94,7 @@ extension DeviceRegistry {
             case .failure(let problem):
                 report(problem.message)
             case .success(let record):
-                if let warning = builder.warning { warnings.append(DeviceRegistryIssue(file: fileName, line: line, message: warning)) }
+                for warning in builder.warnings { warnings.append(DeviceRegistryIssue(file: fileName, line: line, message: warning)) }
                 // A repeated id fails the whole registry, so the record it replaces does not matter.
                 if devices.updateValue(record, forKey: record.id) != nil {
                     repeated.append((record.id, issues.count))
@@ -148,7 +148,7 @@ extension DeviceRegistry {
     /// `resident_id` column (no pass over the devices).
     fileprivate static func residentIDs(_ devices: [String: DeviceRecord], layout: RegistryColumns, bytes: [UInt8],
                                         columns: Int, fileName: String) -> (issues: [DeviceRegistryIssue], kinds: Set<String>) {
-        guard layout.residentID != nil else { return ([], []) }
+        guard layout[.residentID] != nil else { return ([], []) }
         var kinds: Set<String> = []
         var clashing: [DeviceRecord] = []
         for record in devices.values where !record.residentID.isEmpty {
@@ -232,7 +232,7 @@ extension DeviceRegistry {
         while reader.nextRow(into: &fields, fileName: "", issues: &issues) != nil {
             // A row with a warning is read again by the one-part reader, which keeps its line.
             guard issues.isEmpty, fields.count == columns, case .success(let record) = builder.record(from: fields, of: reader),
-                  builder.warning == nil, add(record) else { return false }
+                  builder.warnings.isEmpty, add(record) else { return false }
         }
         return issues.isEmpty && reader.position == range.upperBound
     }
@@ -253,37 +253,21 @@ extension DeviceRegistry {
     }
 }
 
-/// Where each known column is in a row, from the header (column names with a meaning of their own;
+/// Where each known column is in a row, from the header (the columns of the registry table, `RegistryField`;
 /// every other column is `extra`).
 fileprivate struct RegistryColumns {
-    static let known: Set<String> = [
-        "id", "kind", "community", "building", "unit", "address", "grid", "owner", "report_interval_s",
-        "resident_name", "resident_phone", "lives_alone", "emergency_contact", "emergency_phone", "resident_id",
-    ]
-
-    let id, kind, community, building, unit, address, grid, owner, reportInterval: Int?
-    let residentName, residentPhone, livesAlone, emergencyContact, emergencyPhone, residentID: Int?
+    /// The position of each declared field's column, by `RegistryField.rawValue`; nil when the header lacks it.
+    private let positions: [Int?]
     /// Other columns: header name and position.
     let extra: [(name: String, index: Int)]
 
     init(_ columnIndex: [String: Int]) {
-        id = columnIndex["id"]
-        kind = columnIndex["kind"]
-        community = columnIndex["community"]
-        building = columnIndex["building"]
-        unit = columnIndex["unit"]
-        address = columnIndex["address"]
-        grid = columnIndex["grid"]
-        owner = columnIndex["owner"]
-        reportInterval = columnIndex["report_interval_s"]
-        residentName = columnIndex["resident_name"]
-        residentPhone = columnIndex["resident_phone"]
-        livesAlone = columnIndex["lives_alone"]
-        emergencyContact = columnIndex["emergency_contact"]
-        residentID = columnIndex["resident_id"]
-        emergencyPhone = columnIndex["emergency_phone"]
-        extra = columnIndex.filter { !Self.known.contains($0.key) }.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
+        positions = RegistryField.allCases.map { columnIndex[$0.column] }
+        extra = columnIndex.filter { RegistryField(column: $0.key) == nil }.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
     }
+
+    /// The position of `field`'s column, nil when the file has none.
+    subscript(field: RegistryField) -> Int? { positions[field.rawValue] }
 }
 
 /// Turns rows into records: checks the values, makes a String only of the texts a record keeps for itself,
@@ -304,33 +288,33 @@ fileprivate struct RegistryRowBuilder {
 
     init(layout: RegistryColumns) {
         self.layout = layout
-        sharedTextColumns = [layout.kind, layout.community, layout.building, layout.unit, layout.grid, layout.owner,
-                             layout.residentID] + layout.extra.map(\.index)
+        sharedTextColumns = [layout[.kind], layout[.community], layout[.building], layout[.unit], layout[.grid], layout[.owner],
+                             layout[.residentID]] + layout.extra.map(\.index)
     }
 
     struct RowProblem: Error { var message: String }
     /// What was wrong with the last row that was still accepted (read after each `record(from:of:)`).
-    private(set) var warning: String?
+    private(set) var warnings: [String] = []
 
     /// The record of a row whose fields `reader` has just read.
     mutating func record(from fields: [CSVField], of reader: CSVReader) -> Result<DeviceRecord, RowProblem> {
         func text(_ index: Int?) -> String { index.map { reader.text(fields[$0]) } ?? "" }
-        guard let idColumn = layout.id, !fields[idColumn].isEmpty else { return .failure(RowProblem(message: "device id is empty")) }
+        guard let idColumn = layout[.id], !fields[idColumn].isEmpty else { return .failure(RowProblem(message: "device id is empty")) }
         guard !reader.slice(fields[idColumn]).contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) else {
             return .failure(RowProblem(message: "device id '\(text(idColumn))' contains '/', '+' or '#', which cannot appear in a topic level"))
         }
-        if let column = layout.residentID, reader.slice(fields[column]).contains(where: { $0 == UInt8(ascii: "/") || $0 < 0x20 }) {
+        if let column = layout[.residentID], reader.slice(fields[column]).contains(where: { $0 == UInt8(ascii: "/") || $0 < 0x20 }) {
             return .failure(RowProblem(message: "resident_id of '\(text(idColumn))' contains '/' or a control character: '\(text(column))'"))
         }
         var interval: Int64?
-        if let column = layout.reportInterval, !fields[column].isEmpty {
+        if let column = layout[.reportInterval], !fields[column].isEmpty {
             guard let seconds = Self.positiveWholeNumber(reader.slice(fields[column])) else {
                 return .failure(RowProblem(message: "report_interval_s of '\(text(idColumn))' must be a positive whole number of seconds, not '\(text(column))'"))
             }
             interval = seconds
         }
         var alone: Bool?
-        if let column = layout.livesAlone, !fields[column].isEmpty {
+        if let column = layout[.livesAlone], !fields[column].isEmpty {
             let spelling = reader.slice(fields[column])
             guard let value = Self.livesAloneSpellings.first(where: { $0.text.elementsEqual(spelling) })?.value
                     ?? Self.livesAlone(text(column)) else {
@@ -339,11 +323,16 @@ fileprivate struct RegistryRowBuilder {
             alone = value
         }
         // A relative's mistyped phone must not stop the community's alarm handling: the device stays, without it.
-        warning = nil
-        var emergencyPhone = text(layout.emergencyPhone)
+        warnings.removeAll()
+        var emergencyPhone = text(layout[.emergencyPhone])
         if !emergencyPhone.isEmpty, !Self.isPhoneNumber(emergencyPhone) {
-            warning = "emergency_phone of '\(text(idColumn))' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): '\(emergencyPhone)'; the device is kept without it, so its emergency contact cannot be told"
+            warnings.append("emergency_phone of '\(text(idColumn))' is not a phone number (digits, an optional leading +, spaces, - ( ) and commas between several): '\(emergencyPhone)'; the device is kept without it, so its emergency contact cannot be told")
             emergencyPhone = ""
+        }
+        // Likewise a mistyped coordinate: the device stays, without coordinates (one without the other is no place).
+        var latitude: Double?, longitude: Double?
+        if layout[.latitude] != nil || layout[.longitude] != nil {
+            (latitude, longitude) = coordinates(text, id: text(idColumn))
         }
         encoding.removeAll(keepingCapacity: true)
         for column in sharedTextColumns {
@@ -358,14 +347,52 @@ fileprivate struct RegistryRowBuilder {
             var extra: [String: String] = [:]
             for column in layout.extra { extra[column.name] = text(column.index) }
             return DeviceRecordSharedFields(
-                kind: text(layout.kind), community: text(layout.community), building: text(layout.building),
-                unit: text(layout.unit), grid: text(layout.grid), owner: text(layout.owner),
-                reportIntervalSeconds: interval, livesAlone: alone, extra: extra, residentID: text(layout.residentID))
+                kind: text(layout[.kind]), community: text(layout[.community]), building: text(layout[.building]),
+                unit: text(layout[.unit]), grid: text(layout[.grid]), owner: text(layout[.owner]),
+                reportIntervalSeconds: interval, livesAlone: alone, extra: extra, residentID: text(layout[.residentID]))
         }
         return .success(DeviceRecord(
-            id: text(idColumn), address: text(layout.address), residentName: text(layout.residentName),
-            residentPhone: text(layout.residentPhone), emergencyContact: text(layout.emergencyContact),
-            emergencyPhone: emergencyPhone, shared: shared))
+            id: text(idColumn), address: text(layout[.address]), residentName: text(layout[.residentName]),
+            residentPhone: text(layout[.residentPhone]), emergencyContact: text(layout[.emergencyContact]),
+            emergencyPhone: emergencyPhone, latitude: latitude, longitude: longitude, shared: shared))
+    }
+
+    /// The row's `latitude` and `longitude` (decimal degrees, within the registry table's range), both nil with a
+    /// warning when either is not a decimal number in its range or one is given without the other.
+    private mutating func coordinates(_ text: (Int?) -> String, id: String) -> (Double?, Double?) {
+        let latitudeText = text(layout[.latitude]), longitudeText = text(layout[.longitude])
+        guard !latitudeText.isEmpty || !longitudeText.isEmpty else { return (nil, nil) }
+        var values: [Double] = []
+        for (field, value) in [(RegistryField.latitude, latitudeText), (.longitude, longitudeText)] {
+            guard let range = field.spec.range else { continue }
+            guard !value.isEmpty else {
+                warnings.append("\(field.column) of '\(id)' is missing while \(field == .latitude ? "longitude" : "latitude") is given; the device is kept without coordinates")
+                return (nil, nil)
+            }
+            guard let number = Self.decimal(value), range.contains(number) else {
+                warnings.append("\(field.column) of '\(id)' is not a decimal number of degrees from \(RuleValue.format(range.lowerBound)) to \(RuleValue.format(range.upperBound)): '\(value)'; the device is kept without coordinates")
+                return (nil, nil)
+            }
+            values.append(number)
+        }
+        return (values[0], values[1])
+    }
+
+    /// A plain decimal number (`31.2304`, `-121.5`, `+8`): digits with at most one point and an optional sign, as
+    /// registries write degrees; nil for anything else (exponents, `nan`, `inf`, hexadecimal, which `Double(_:)`
+    /// would take).
+    static func decimal(_ text: String) -> Double? {
+        var digits = 0, points = 0
+        for (offset, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: "."): points += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-") where offset == 0: break
+            default: return nil
+            }
+        }
+        guard digits > 0, points <= 1 else { return nil }
+        return Double(text)
     }
 
     /// Whether `text` is one or more phone numbers (comma-separated): 3 to 20 digits each, an optional leading `+`,

@@ -41,10 +41,10 @@ struct CLIContext: Sendable {
     }
 
     /// The current time in milliseconds.
-    var now: Millis { Millis((Date().timeIntervalSince1970 * 1000).rounded()) }
+    var now: EpochMillis { WallClock.now() }
 
     /// How long (milliseconds) a request may take to reach the daemon before lookoutd no longer runs it.
-    static let requestLifetimeMillis: Millis = 60_000
+    static let requestLifetimeMillis: EpochMillis = 60_000
 
     /// Asks lookoutd to run `operation`: the one way the CLI changes anything, and how it lists and shows events.
     /// The daemon decides who is asking (the kernel tells it) and whether they may; its refusal, or the daemon's

@@ -22,7 +22,7 @@ struct AwayAddCommand: Command {
 
     let context: CLIContext
     let device: String
-    let until: Millis
+    let until: EpochMillis
     let reason: String
 
     init(arguments: ParsedArguments) throws {
@@ -58,7 +58,7 @@ struct AwayListCommand: RecordListCommand {
     let context: CLIContext
     let json: Bool
 
-    static func records(in store: EventStore, now: Millis) throws -> [RecordListing] {
+    static func records(in store: EventStore, now: EpochMillis) throws -> [RecordListing] {
         try store.listAwayNotes(now: now).map {
             RecordListing(id: $0.id, subject: $0.subject, createdAt: $0.createdAt, until: $0.until, reason: $0.reason, actor: $0.actor)
         }

@@ -41,7 +41,7 @@ struct DevicesCommand: Command {
 
     /// The connection state of a device at `now`: an explicit offline status wins, then silence
     /// longer than twice the report interval, then never seen.
-    static func connection(of device: DeviceState, now: Millis) -> Connection {
+    static func connection(of device: DeviceState, now: EpochMillis) -> Connection {
         if device.online == false { return .offline }
         guard let lastSeen = device.lastSeen else { return .neverSeen }
         if let interval = device.reportIntervalSeconds, interval > 0, now - lastSeen > 2 * interval * 1000 { return .silent }

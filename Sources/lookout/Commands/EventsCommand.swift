@@ -2,6 +2,7 @@ import EventCore
 import Foundation
 import StaffAPI
 import TerminalText
+import Vocabulary
 
 /// `lookout events`: the table of open events, red and overdue first, then newest first, as lookoutd finds them.
 struct EventsCommand: Command {
@@ -12,7 +13,7 @@ struct EventsCommand: Command {
         options: [
             .flag("all", short: "a", help: "include resolved, closed and cleared events"),
             .value("level", "L", short: "l", help: "only this level: red, yellow, green", repeatable: true,
-                   choices: EventLevel.allCases.map(\.rawValue)),
+                   choices: AlertLevel.allCases.map(\.rawValue)),
             .value("status", "S", help: "only this status", repeatable: true, choices: EventStatus.allCases.map(\.rawValue)),
             .value("kind", "K", help: "only this device kind (smoke, manhole, door, sos, …)"),
             .value("community", "C", help: "only this community"),
@@ -36,7 +37,7 @@ struct EventsCommand: Command {
         _ = try arguments.positionals(exactly: [])
         var filter = EventFilter()
         filter.includeAll = arguments.flag("all")
-        filter.levels = arguments.list("level").compactMap(EventLevel.init(rawValue:))
+        filter.levels = arguments.list("level").compactMap(AlertLevel.init(rawValue:))
         filter.statuses = arguments.list("status").compactMap(EventStatus.init(rawValue:))
         filter.kind = arguments.value("kind")
         filter.community = arguments.value("community")
@@ -80,7 +81,7 @@ struct EventsCommand: Command {
     }
 
     /// The events table (shared with other listings of events).
-    static func table(_ events: [EventRecord], now: Millis) -> TextTable {
+    static func table(_ events: [EventRecord], now: EpochMillis) -> TextTable {
         var table = TextTable(columns: [
             .init("ID", minWidth: 7), .init("LEVEL", minWidth: 6), .init("STATUS", minWidth: 12),
             .init("AGE", alignRight: true, minWidth: 5), .init("DEADLINE", minWidth: 11), .init("KIND", minWidth: 4, maxWidth: 10),

@@ -23,7 +23,7 @@ struct NotifyTestCommand: Command {
 
     let context: CLIContext
     let team: String
-    let timeoutMillis: Millis
+    let timeoutMillis: EpochMillis
     let json: Bool
 
     init(arguments: ParsedArguments) throws {

@@ -1,6 +1,7 @@
 import EventCore
 import StaffAPI
 import TerminalText
+import Vocabulary
 
 /// A `list` command of time-limited records staff add and remove (silences, away notes): no positionals,
 /// `--json`, the records in force as a table or a JSON array. Conformers only say where the records come from.
@@ -10,7 +11,7 @@ protocol RecordListCommand: Command {
     /// What is printed when nothing is in force.
     static var emptyText: String { get }
     /// The records in force at `now`.
-    static func records(in store: EventStore, now: Millis) throws -> [RecordListing]
+    static func records(in store: EventStore, now: EpochMillis) throws -> [RecordListing]
     /// Creates the command from its validated arguments.
     init(context: CLIContext, json: Bool)
     /// Global options and the clock.

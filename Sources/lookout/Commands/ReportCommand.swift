@@ -1,5 +1,6 @@
 import EventCore
 import StaffAPI
+import Vocabulary
 
 /// `lookout report`: a manual event raised by staff (a resident's phone call, something seen on a round).
 struct ReportCommand: Command {
@@ -9,7 +10,7 @@ struct ReportCommand: Command {
         usage: "--kind K --level L (--where ADDRESS | --device ID) --title T",
         options: [
             .value("kind", "K", help: "kind of event (smoke, manhole, door, sos, other, …) (required)"),
-            .value("level", "L", help: "red, yellow or green (required)", choices: EventLevel.allCases.map(\.rawValue)),
+            .value("level", "L", help: "red, yellow or green (required)", choices: AlertLevel.allCases.map(\.rawValue)),
             .value("where", "ADDRESS", help: "address staff can walk to"),
             .value("device", "ID", help: "the device concerned, instead of or with --where"),
             .value("community", "C", help: "community"),
@@ -21,7 +22,7 @@ struct ReportCommand: Command {
 
     let context: CLIContext
     let kind: String
-    let level: EventLevel
+    let level: AlertLevel
     let location: EventLocation
     let deviceID: String
     let title: String
@@ -31,7 +32,7 @@ struct ReportCommand: Command {
         context = try CLIContext(arguments: arguments)
         _ = try arguments.positionals(exactly: [])
         kind = try arguments.required("kind")
-        guard let level = EventLevel(rawValue: try arguments.required("level")) else {
+        guard let level = AlertLevel(rawValue: try arguments.required("level")) else {
             throw CLIError.usage("report: --level must be red, yellow or green")
         }
         self.level = level

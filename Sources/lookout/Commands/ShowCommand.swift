@@ -33,12 +33,7 @@ struct ShowCommand: Command {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))
             members.append(("payload", .string(event.payload)))
-            members.append(("resident", .object([
-                ("name", .string(event.location.residentName)),
-                ("phone", .string(event.location.residentPhone)),
-                ("emergency_contact", .string(event.location.emergencyContact)),
-                ("emergency_phone", .string(emergencyPhone)),
-            ])))
+            members.append(("resident", .object(EventText.registryJSON(event.location, personal: true, emergencyPhone: emergencyPhone))))
             if !senders.isEmpty { members.append(("senders", .array(senders.map { .string($0) }))) }
             members.append(("team_report_in", .array(teams.map(EventText.json))))
             members.append(("timeline", .array(timeline.map(EventText.json))))
@@ -107,12 +102,7 @@ struct ShowCommand: Command {
         }
         add("Rule", event.rule)
         add("Group", event.group)
-        add("Address", location.address)
-        add("Place", [location.community, location.building, location.unit].filter { !$0.isEmpty }.joined(separator: " / "))
-        add("Grid", location.grid)
-        add("Owner", location.owner)
-        add("Resident", [location.residentName, location.residentPhone].filter { !$0.isEmpty }.joined(separator: "  "))
-        add("Emergency", [location.emergencyContact, emergencyPhone].filter { !$0.isEmpty }.joined(separator: "  "))
+        for line in EventText.registryLines(location, emergencyPhone: emergencyPhone) { add(line.label, line.text) }
         if teams.contains(where: { $0.step > 0 || $0.reportRequired || $0.reportedAt != nil }) {
             // One line per team: who the chain brought in when, and who has reported in (部门报到) and who not.
             add("Teams", teams.map { team in
@@ -149,7 +139,7 @@ struct ShowCommand: Command {
 
     /// `2026-11-23 08:15:00  (in 12m)` while its step is to come, `(passed 3m ago)` when missed,
     /// `(done)` once its step happened.
-    private func deadlineText(_ deadline: Millis, now: Millis, active: Bool, met: Bool) -> String {
+    private func deadlineText(_ deadline: EpochMillis, now: EpochMillis, active: Bool, met: Bool) -> String {
         var text = TimeText.local(deadline)
         if met {
             text += "  (done)"

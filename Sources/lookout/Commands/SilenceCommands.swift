@@ -27,7 +27,7 @@ struct SilenceAddCommand: Command {
 
     let context: CLIContext
     let scope: SilenceScope
-    let until: Millis
+    let until: EpochMillis
     let reason: String
     let force: Bool
 

@@ -16,7 +16,7 @@ struct StatsCommand: Command {
         examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --json"])
 
     let context: CLIContext
-    let since: Millis
+    let since: EpochMillis
     let community: String?
     let json: Bool
 
@@ -106,8 +106,8 @@ struct StatsCommand: Command {
             + table.render(totalWidth: context.width, style: context.style)
     }
 
-    private func levelBars(_ byLevel: [EventLevel: Int]) -> String {
-        bars(EventLevel.allCases.reversed().map { ($0.rawValue, byLevel[$0] ?? 0, EventText.colour(of: $0)) })
+    private func levelBars(_ byLevel: [AlertLevel: Int]) -> String {
+        bars(AlertLevel.allCases.reversed().map { ($0.rawValue, byLevel[$0] ?? 0, EventText.colour(of: $0)) })
     }
 
     /// `  red        12  ██████▌` lines, scaled to the largest value.
@@ -141,7 +141,7 @@ struct StatsCommand: Command {
         return table.render(totalWidth: context.width, style: context.style)
     }
 
-    private static func duration(_ millis: Millis?) -> String { millis.map { TimeText.span(milliseconds: $0) } ?? "-" }
+    private static func duration(_ millis: EpochMillis?) -> String { millis.map { TimeText.span(milliseconds: $0) } ?? "-" }
 
     /// The JSON report (one community's figures with `community`); durations in seconds.
     static func json(_ statistics: EventStatistics, community: String?, reportIn: [TeamReportIn] = []) -> JSONOutput {
@@ -160,8 +160,8 @@ struct StatsCommand: Command {
             .object([("met", .integer(Int64(value.met))), ("total", .integer(Int64(value.total))),
                      ("fraction", value.fraction.map { .number($0) } ?? .null)])
         }
-        func levels(_ byLevel: [EventLevel: Int]) -> JSONOutput {
-            .object(EventLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })
+        func levels(_ byLevel: [AlertLevel: Int]) -> JSONOutput {
+            .object(AlertLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })
         }
         /// A community's figures; zeros when it had no events.
         func communityObject(_ community: String, _ figures: CommunityStatistics?) -> JSONOutput {

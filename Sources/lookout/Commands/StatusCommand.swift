@@ -42,7 +42,7 @@ struct StatusCommand: Command {
 
     /// Commits that fail: since when (nil: not known, the daemon could not write it down) and whether the disk is full.
     struct StorageTrouble: Equatable {
-        var since: Millis?
+        var since: EpochMillis?
         var diskFull: Bool
     }
 
@@ -75,7 +75,7 @@ struct StatusCommand: Command {
     static let fullDiskBytes: Int64 = 64 * 1024
 
     /// Judges a snapshot at `now`.
-    static func verdict(_ snapshot: DaemonStatusSnapshot, now: Millis, host: HostProbe? = nil) -> Verdict {
+    static func verdict(_ snapshot: DaemonStatusSnapshot, now: EpochMillis, host: HostProbe? = nil) -> Verdict {
         let values = DaemonStatusValues(snapshot.values)
         guard let updatedAt = snapshot.updatedAt else {
             return Verdict(running: false, connected: false, problem: "lookoutd has never written its status")
@@ -85,7 +85,7 @@ struct StatusCommand: Command {
         }
         let pid = values[.pid].flatMap(Int32.init) ?? 0
         let connected = values[.connected] == "true"
-        let failingSince = values[.commitsFailingSince].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil }
+        let failingSince = values[.commitsFailingSince].flatMap(EpochMillis.init).flatMap { $0 > 0 ? $0 : nil }
         let diskFullInRow = values[.diskFull] == "true"
         let diskFullOnHost = host?.bytesFree().map { $0 < fullDiskBytes } ?? false
         let interval = values[.statusInterval].flatMap(Double.init) ?? defaultIntervalSeconds
@@ -111,7 +111,7 @@ struct StatusCommand: Command {
     }
 
     /// One line on failing commits: the disk is full (or commits fail), nothing is acknowledged.
-    static func storageText(_ trouble: StorageTrouble, now: Millis) -> String {
+    static func storageText(_ trouble: StorageTrouble, now: EpochMillis) -> String {
         var text = trouble.diskFull ? "DISK FULL" : "COMMITS FAIL"
         if let since = trouble.since { text += " since \(TimeText.local(since)) (\(TimeText.span(milliseconds: now - since)))" }
         text += trouble.diskFull ? ": the database cannot grow" : ": see the lookoutd log"
@@ -127,7 +127,7 @@ struct StatusCommand: Command {
         var everyOpenEvent = EventFilter()
         everyOpenEvent.limit = Int.max
         let open = try store.events(everyOpenEvent)
-        var byLevel: [EventLevel: Int] = [:]
+        var byLevel: [AlertLevel: Int] = [:]
         for event in open { byLevel[event.level, default: 0] += 1 }
         let overdue = open.filter(\.overdue).count
         if json {
@@ -136,7 +136,7 @@ struct StatusCommand: Command {
                 ("problem", .string(verdict.problem)), ("updated_at", .string(snapshot.updatedAt.map(TimeText.iso))),
                 ("disk_full", .bool(verdict.storage?.diskFull == true)),
                 ("acknowledging", .bool(verdict.running && verdict.storage == nil)),
-                ("open_events", .object(EventLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })),
+                ("open_events", .object(AlertLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })),
                 ("overdue", .integer(Int64(overdue))),
                 ("notifiers_failing", .array(Self.failingNotifiers(snapshot).map { .string($0) })),
             ]
@@ -154,12 +154,12 @@ struct StatusCommand: Command {
         (DaemonStatusValues(snapshot.values)[.notifiersFailing] ?? "").split(separator: ",").map(String.init)
     }
 
-    private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [EventLevel: Int],
-                        overdue: Int, now: Millis) -> String {
+    private func render(_ snapshot: DaemonStatusSnapshot, verdict: Verdict, byLevel: [AlertLevel: Int],
+                        overdue: Int, now: EpochMillis) -> String {
         let style = context.style
         let values = DaemonStatusValues(snapshot.values.mapValues { TextSanitizer.sanitize($0) })
         func value(_ key: DaemonStatusKey) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
-        func time(_ key: DaemonStatusKey) -> Millis? { values[key].flatMap(Millis.init).flatMap { $0 > 0 ? $0 : nil } }
+        func time(_ key: DaemonStatusKey) -> EpochMillis? { values[key].flatMap(EpochMillis.init).flatMap { $0 > 0 ? $0 : nil } }
         var lines: [(String, String)] = []
         var daemon = verdict.running ? style.paint("running", .green) : style.paint("DOWN", .alarm)
         if let problem = verdict.problem, !verdict.running { daemon += " (\(problem))" }
@@ -207,7 +207,7 @@ struct StatusCommand: Command {
                 }
             }
         }
-        var events = EventLevel.allCases.reversed().map { level in
+        var events = AlertLevel.allCases.reversed().map { level in
             style.paint("\(level.rawValue) \(byLevel[level] ?? 0)", (byLevel[level] ?? 0) > 0 ? EventText.colour(of: level) : nil)
         }.joined(separator: ", ")
         events += overdue > 0 ? "; " + style.paint("\(overdue) overdue", .alarm) : "; none overdue"

@@ -16,7 +16,7 @@ struct WatchCommand: Command {
         options: [
             .value("team", "T", help: "only events for this team (teams or assignee)"),
             .value("level", "L", short: "l", help: "only this level", repeatable: true,
-                   choices: EventLevel.allCases.map(\.rawValue)),
+                   choices: AlertLevel.allCases.map(\.rawValue)),
             .flag("bell", help: "ring the terminal bell on red events and escalations (default on a terminal)"),
             .flag("no-bell", help: "never ring the bell"),
             .flag("since-start", help: "print the whole change feed first, then follow"),
@@ -30,7 +30,7 @@ struct WatchCommand: Command {
 
     let context: CLIContext
     let team: String?
-    let levels: [EventLevel]
+    let levels: [AlertLevel]
     let bell: Bool
     let startFromBeginning: Bool
     let replay: Int?
@@ -41,7 +41,7 @@ struct WatchCommand: Command {
         context = try CLIContext(arguments: arguments)
         _ = try arguments.positionals(exactly: [])
         team = arguments.value("team")
-        levels = arguments.list("level").compactMap(EventLevel.init(rawValue:))
+        levels = arguments.list("level").compactMap(AlertLevel.init(rawValue:))
         if arguments.flag("bell") && arguments.flag("no-bell") {
             throw CLIError.usage("watch: --bell and --no-bell contradict each other")
         }
@@ -130,7 +130,7 @@ struct WatchCommand: Command {
 
     /// One line for a change, ending in a newline (and a bell when called for). `teams`: the event's teams with
     /// their report-in, listed when any was asked to report in.
-    func line(for change: EventChange, now: Millis, teams: [EventTeam] = []) -> String {
+    func line(for change: EventChange, now: EpochMillis, teams: [EventTeam] = []) -> String {
         let event = change.event
         let style = context.style
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm

@@ -8,12 +8,12 @@ enum EventText {
     static let finishedStatuses: Set<EventStatus> = [.resolved, .closed, .cleared, .merged]
 
     /// `RED` in red (bold when red), etc.
-    static func level(_ level: EventLevel) -> TextTable.Cell {
+    static func level(_ level: AlertLevel) -> TextTable.Cell {
         TextTable.Cell(level.rawValue.uppercased(), colour: colour(of: level))
     }
 
     /// The colour for a level.
-    static func colour(of level: EventLevel) -> TerminalColour {
+    static func colour(of level: AlertLevel) -> TerminalColour {
         switch level {
         case .red: return .alarm
         case .yellow: return .yellow
@@ -22,7 +22,7 @@ enum EventText {
     }
 
     /// The deadline that applies now and what it is for, or nil when none runs.
-    static func pendingDeadline(of event: EventRecord) -> (what: String, at: Millis)? {
+    static func pendingDeadline(of event: EventRecord) -> (what: String, at: EpochMillis)? {
         if finishedStatuses.contains(event.status) { return nil }
         switch event.status {
         case .open:
@@ -37,7 +37,7 @@ enum EventText {
     }
 
     /// `ack 1m30s`, `on site 12m`, `OVERDUE 4m` (alarm colour), or `-`.
-    static func deadline(_ event: EventRecord, now: Millis) -> TextTable.Cell {
+    static func deadline(_ event: EventRecord, now: EpochMillis) -> TextTable.Cell {
         guard let pending = pendingDeadline(of: event) else {
             return event.overdue && !finishedStatuses.contains(event.status)
                 ? TextTable.Cell("OVERDUE", colour: .alarm) : TextTable.Cell("-")
@@ -82,7 +82,7 @@ enum EventText {
 
     /// `happened 3h07m ago, raised 3h05m later` for an event raised well after its report says it happened (a
     /// late report, see `EventRecord.raisedAfterOccurrence`); nil otherwise. Deadlines count from the raise.
-    static func lateness(_ event: EventRecord, now: Millis) -> String? {
+    static func lateness(_ event: EventRecord, now: EpochMillis) -> String? {
         guard let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt else { return nil }
         return "happened \(TimeText.span(milliseconds: now - occurredAt)) ago, raised \(TimeText.span(milliseconds: delay)) later"
     }
@@ -103,12 +103,7 @@ enum EventText {
             ("rule", .string(event.rule)),
             ("event_key", .string(event.eventKey)),
             ("group", .string(event.group)),
-            ("community", .string(location.community)),
-            ("building", .string(location.building)),
-            ("unit", .string(location.unit)),
-            ("address", .string(location.address)),
-            ("grid", .string(location.grid)),
-            ("owner", .string(location.owner)),
+        ] + registryJSON(location, personal: false) + [ // where: the non-personal registry fields, in table order
             ("registered", .bool(location.registered)),
             ("title", .string(event.title)),
             ("description", .string(event.description)),
@@ -139,7 +134,7 @@ enum EventText {
 
     /// Who has reported in and who has not, for `show` and `watch`: `fire reported in 14:03:40 (1m29s); police
     /// NOT reported in (4m)`. Empty when no team was asked to report in.
-    static func reportIn(_ teams: [EventTeam], now: Millis) -> String {
+    static func reportIn(_ teams: [EventTeam], now: EpochMillis) -> String {
         teams.filter { $0.reportRequired || $0.reportedAt != nil }.map { team in
             if let at = team.reportedAt {
                 return "\(team.team) reported in \(TimeText.clock(at)) (\(TimeText.span(milliseconds: at - team.broughtInAt)))"

@@ -1,12 +1,13 @@
 import EventCore
 import TerminalText
+import Vocabulary
 
 /// A time-limited record staff add and remove (silences, away notes): one listing for both.
 struct RecordListing {
     var id: Int64
     var subject: String
-    var createdAt: Millis
-    var until: Millis
+    var createdAt: EpochMillis
+    var until: EpochMillis
     var reason: String
     var actor: String
     /// What the record holds back right now (a HOLDING column), nil when the kind of record has no such column.
@@ -16,7 +17,7 @@ struct RecordListing {
 
     /// The table (or JSON array) of records.
     static func render(_ records: [RecordListing], subjectTitle: String, json: Bool, empty: String,
-                       now: Millis, context: CLIContext) -> String {
+                       now: EpochMillis, context: CLIContext) -> String {
         if json {
             return JSONOutput.array(records.map { record in
                 .object([("id", .integer(record.id)), (subjectTitle.lowercased(), .string(record.subject)),

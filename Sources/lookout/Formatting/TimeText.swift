@@ -1,5 +1,6 @@
 import EventCore
 import Foundation
+import Vocabulary
 
 /// Durations and times as staff type and read them: `90s`, `15m`, `2h`, `7d`, `2026-11-23T08:00`.
 enum TimeText {
@@ -29,27 +30,27 @@ enum TimeText {
 
     /// A point in time: a duration ago (`2h`), or a local date-time (`2026-11-23T08:00`, `2026-11-23 08:00:30`,
     /// `2026-11-23`), or an ISO 8601 time with zone (`2026-11-23T00:00:00Z`). Nil when malformed.
-    static func pointInTime(_ text: String, now: Millis, timeZone: TimeZone = .current) -> Millis? {
+    static func pointInTime(_ text: String, now: EpochMillis, timeZone: TimeZone = .current) -> EpochMillis? {
         if let seconds = seconds(text) { return now - seconds * 1000 }
         return date(text, timeZone: timeZone)
     }
 
     /// A point in the future: a duration from now (`2h`) or an absolute time as in `pointInTime`.
-    static func futureTime(_ text: String, now: Millis, timeZone: TimeZone = .current) -> Millis? {
+    static func futureTime(_ text: String, now: EpochMillis, timeZone: TimeZone = .current) -> EpochMillis? {
         if let seconds = seconds(text) { return now + seconds * 1000 }
         return date(text, timeZone: timeZone)
     }
 
     /// An absolute time (see `pointInTime`).
-    static func date(_ text: String, timeZone: TimeZone) -> Millis? {
+    static func date(_ text: String, timeZone: TimeZone) -> EpochMillis? {
         let withZone = ISO8601DateFormatter()
-        if let date = withZone.date(from: text) { return Millis(date.timeIntervalSince1970 * 1000) }
+        if let date = withZone.date(from: text) { return EpochMillis(date.timeIntervalSince1970 * 1000) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = timeZone
         for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
             formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return Millis(date.timeIntervalSince1970 * 1000) }
+            if let date = formatter.date(from: text) { return EpochMillis(date.timeIntervalSince1970 * 1000) }
         }
         return nil
     }
@@ -66,21 +67,21 @@ enum TimeText {
     private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// Local wall-clock time: `2026-11-23 08:00:12`.
-    static func local(_ millis: Millis, timeZone: TimeZone = .current) -> String {
+    static func local(_ millis: EpochMillis, timeZone: TimeZone = .current) -> String {
         format(millis, "yyyy-MM-dd HH:mm:ss", timeZone: timeZone)
     }
 
     /// Local time of day: `08:00:12`.
-    static func clock(_ millis: Millis, timeZone: TimeZone = .current) -> String {
+    static func clock(_ millis: EpochMillis, timeZone: TimeZone = .current) -> String {
         format(millis, "HH:mm:ss", timeZone: timeZone)
     }
 
     /// UTC ISO 8601 for JSON: `2026-11-23T00:00:12Z`.
-    static func iso(_ millis: Millis) -> String {
+    static func iso(_ millis: EpochMillis) -> String {
         format(millis, "yyyy-MM-dd'T'HH:mm:ss'Z'", timeZone: TimeZone(identifier: "UTC") ?? .current)
     }
 
-    private static func format(_ millis: Millis, _ pattern: String, timeZone: TimeZone) -> String {
+    private static func format(_ millis: EpochMillis, _ pattern: String, timeZone: TimeZone) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = timeZone
