@@ -75,9 +75,12 @@ extension ReliabilityTests {
             // Li Ming's next action, on his call button, clears his event.
             try publish("c01/sos/SOS-C1/event", #""event":"sos_cancel","press":"long""#)
             try publisher.flush()
-            _ = try waitFor("R-C cleared", log: daemon.log) {
+            let cleared = try waitFor("R-C cleared", log: daemon.log) {
                 try Self.welfare(daemon).first { $0.eventKey == "welfare_check/R-C" && $0.status == .cleared }
             }
+            // The clear names the device that showed the sign of life (his call button), not the door that was raised.
+            let clearNote = try daemon.store().timeline(of: cleared.id).last { $0.action == "cleared" }?.note
+            #expect(clearNote == "cleared by device SOS-C1", "\(clearNote ?? "no clear entry")")
 
             // A hard kill and a restart on the same files: the saved timers go on.
             daemon.killHard()

@@ -54,8 +54,12 @@ extension RuleEngine {
             case .saved:
                 dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
             case .cleared(let raised):
-                actions.append(followUp(.clear, of: raised, rule: rule, key: key, at: context.now, topic: message.topic,
-                                        payloadText: message.payloadText))
+                // The event stays the resident's (its key and the device it was raised from); the clear names the
+                // device that showed the sign of life, which may be another of theirs (a call button).
+                var clear = followUp(.clear, of: raised, rule: rule, key: key, at: context.now, topic: message.topic,
+                                     payloadText: message.payloadText)
+                clear.deviceID = context.deviceID
+                actions.append(clear)
                 slots[index].counters.cleared += 1
                 slots[index].activeGroups.remove(key)
                 dirty.insert(StateRef(rule: rule.name, key: key, isGroup: true))
