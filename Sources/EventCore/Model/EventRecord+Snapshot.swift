@@ -115,12 +115,12 @@ struct SnapshotWriter: ~Copyable {
     mutating func field(_ member: LocationMember, of location: EventLocation) {
         if member.isNumber {
             guard let value = location[number: member.field], value.isFinite else { return }
-            if hasMember { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: member.key)
+            if hasMember { out.append(UInt8(ascii: ",")) }
+            member.key.withUnsafeBufferPointer { out.append($0) }
             appendNumber(value)
         } else {
-            if hasMember { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: member.key)
+            if hasMember { out.append(UInt8(ascii: ",")) }
+            member.key.withUnsafeBufferPointer { out.append($0) }
             appendQuoted(location[text: member.field])
         }
         hasMember = true
@@ -130,7 +130,7 @@ struct SnapshotWriter: ~Copyable {
     private mutating func appendNumber(_ value: Double) {
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: text.utf8)
+        out.append(utf8: text)
     }
 
     /// Writes an integer member; nothing when nil.
