@@ -176,6 +176,11 @@ public enum LookoutDaemon {
         SignalState.install()
         let notifier = SystemdNotifier(environment: environment)
         log.info("lookoutd \(lookoutVersion) starting: \(ruleSet.ruleNames.count) rules, \(registry.count) devices, database \(configuration.databasePath)")
+        if let source = configuration.timelineKeySource {
+            log.info("timeline chain keyed with \(source)")
+        } else {
+            log.warning("no timeline key (no credential \(TimelineKeyFile.credentialName), no [storage] timeline_key_file): the timeline's hash chain is unkeyed, so 'lookout audit verify' catches careless edits but not a chain recomputed by hand (see lookoutd.conf(5))")
+        }
         let store: EventStore
         let pipeline: IngestPipeline
         // The devices table (`lookout devices`) is written from a thread of its own: a new registry of a million
