@@ -92,7 +92,7 @@ struct AuditCommand: Command {
                     + (brk.note.isEmpty ? "" : ": \(TextSanitizer.sanitize(brk.note))") + "): \(brk.problem)\n"
                 out += "entries before it (\(verification.entries - 1)) verify\n"
             } else {
-                out += "\(verification.entries) entries, chain intact\n"
+                out += "\(verification.entries) \(verification.entries == 1 ? "entry" : "entries"), chain intact\n"
             }
             if !verification.missingTriggers.isEmpty {
                 out += "append-only triggers missing: \(verification.missingTriggers.joined(separator: ", ")) (someone changed the schema)\n"
