@@ -31,16 +31,35 @@ public struct SHA256: Sendable {
         pending.reserveCapacity(Self.blockByteCount)
     }
 
-    /// Feeds `bytes`.
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            pending.append(byte)
-            if pending.count == Self.blockByteCount {
-                compress(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-            totalBytes &+= 1
+    /// Feeds `bytes`. (Not generic: a generic entry point is not specialised across modules, and iterating a
+    /// sequence through its witness table cost more than the hashing.)
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { update(buffer: $0) }
+    }
+
+    /// Feeds the bytes of `text` (UTF-8).
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(buffer: $0) }
+    }
+
+    /// Feeds `buffer`: whole blocks straight from it, the rest through `pending`.
+    private mutating func update(buffer: UnsafeBufferPointer<UInt8>) {
+        totalBytes &+= UInt64(buffer.count)
+        var index = 0
+        if !pending.isEmpty {
+            let taken = min(Self.blockByteCount - pending.count, buffer.count)
+            pending.append(contentsOf: buffer[0..<taken])
+            index = taken
+            guard pending.count == Self.blockByteCount else { return }
+            pending.withUnsafeBufferPointer { Self.compress(&state, $0) }
+            pending.removeAll(keepingCapacity: true)
         }
+        while buffer.count - index >= Self.blockByteCount {
+            Self.compress(&state, UnsafeBufferPointer(rebasing: buffer[index ..< index + Self.blockByteCount]))
+            index += Self.blockByteCount
+        }
+        pending.append(contentsOf: buffer[index...])
     }
 
     /// The digest of everything fed (the hash is used up).
@@ -49,12 +68,12 @@ public struct SHA256: Sendable {
         pending.append(0x80)
         if pending.count > Self.blockByteCount - 8 {
             while pending.count < Self.blockByteCount { pending.append(0) }
-            compress(pending)
+            pending.withUnsafeBufferPointer { Self.compress(&state, $0) }
             pending.removeAll(keepingCapacity: true)
         }
         while pending.count < Self.blockByteCount - 8 { pending.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        compress(pending)
+        pending.withUnsafeBufferPointer { Self.compress(&state, $0) }
         pending.removeAll()
         var digest: [UInt8] = []
         digest.reserveCapacity(Self.digestByteCount)
@@ -66,28 +85,26 @@ public struct SHA256: Sendable {
     }
 
     /// SHA-256 of `bytes`.
-    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var hash = SHA256()
         hash.update(bytes)
         return hash.finish()
     }
 
-    /// Processes one 64-byte block.
-    private mutating func compress(_ block: [UInt8]) {
+    /// Processes one 64-byte block into `state`.
+    private static func compress(_ state: inout [UInt32], _ block: UnsafeBufferPointer<UInt8>) {
         var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            block.withUnsafeBufferPointer { block in
-                for t in 0..<16 {
-                    w[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16 | UInt32(block[4 * t + 2]) << 8
-                        | UInt32(block[4 * t + 3])
-                }
+            for t in 0..<16 {
+                w[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16 | UInt32(block[4 * t + 2]) << 8
+                    | UInt32(block[4 * t + 3])
             }
             for t in 16..<64 {
                 let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)
                 let s1 = w[t - 2].rotatedRight(17) ^ w[t - 2].rotatedRight(19) ^ (w[t - 2] >> 10)
                 w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
             }
-            Self.roundConstants.withUnsafeBufferPointer { k in
+            roundConstants.withUnsafeBufferPointer { k in
                 for t in 0..<64 {
                     let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
                     let choice = (e & f) ^ (~e & g)

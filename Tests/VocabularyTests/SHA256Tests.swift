@@ -16,6 +16,17 @@ import Vocabulary
         var pieces = SHA256()
         for chunk in ["abcdbcdecdefdefgefghfghighij", "hijkijkljklmklmnlmnomnopnopq"] { pieces.update(Self.bytes(chunk)) }
         #expect(SHA256.hex(pieces.finish()) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // One million 'a' (FIPS 180-4's third example), fed in pieces that do not line up with blocks.
+        var million = SHA256()
+        let piece = Self.repeated(0x61, 999)
+        for _ in 0..<1001 { million.update(piece) }
+        million.update(Self.repeated(0x61, 1))
+        #expect(SHA256.hex(million.finish()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // Text is fed as its UTF-8.
+        var text = SHA256()
+        text.update("ab")
+        text.update("c")
+        #expect(SHA256.hex(text.finish()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test(arguments: [
