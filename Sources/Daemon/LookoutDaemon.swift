@@ -228,6 +228,13 @@ public enum LookoutDaemon {
             log.error("cannot set up the MQTT client: \(error)")
             return ExitCode.failure
         }
+        /// The chain's head in the journal, at start and at stop: removing the last entries shows against it.
+        func logTimelineHead(_ when: String) {
+            if let head = try? store.timelineHead() {
+                log.info("timeline head \(when): entry #\(head.entryID) \(head.hash)")
+            }
+        }
+        logTimelineHead("at start")
         let group = ServiceGroup(services: services, log: log)
         let clean = group.run(timeout: configuration.shutdownTimeoutSeconds, onShutdownRequested: {
             notifier.stopping(status: "stopping")
@@ -235,6 +242,7 @@ public enum LookoutDaemon {
         })
         // Counts of a flood still in its window are written now, not lost with the process.
         log.flushSuppressed(all: true)
+        logTimelineHead("at stop")
         log.info(clean ? "stopped" : "stopped uncleanly")
         return clean && SignalState.terminationRequested ? ExitCode.success : ExitCode.failure
     }

@@ -105,6 +105,12 @@ import Vocabulary
         let json = try fixture.run(["audit", "verify", "--json"])
         #expect(json.status == 0 && json.stdout.contains("\"keyed\": true") && json.stdout.contains("\"first_break\": null"),
                 "\(json.stdout)")
+        // The head goes to the journal (here: stderr) at stop, an anchor outside the file.
+        let daemon = try #require(fixture.daemon)
+        #expect(daemon.stop() == 0)
+        let head = try Self.shell(fixture, "SELECT hash FROM timeline WHERE id = 4").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(head.count == 64)
+        #expect(daemon.log.contains("timeline head at stop: entry #4 \(head)"), "\(daemon.log)")
     }
 
     @Test func aChainRecomputedWithoutTheKeyIsCaughtAtTheChangedEntry() throws {

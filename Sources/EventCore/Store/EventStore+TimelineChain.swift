@@ -9,9 +9,8 @@ extension EventStore {
     /// database in the caller's transaction, so a rolled-back entry or another connection's entry is never
     /// chained to wrongly).
     func appendTimeline(eventRowID: Int64, at: Millis, actor: String, action: String, status: String, note: String) throws {
-        let last = try connection.cached("SELECT id, hash FROM timeline ORDER BY id DESC LIMIT 1")
-            .queryFirst { (id: $0.int64(0), hash: $0.text(1)) }
-        let fields = TimelineChain.Fields(id: (last?.id ?? 0) + 1, eventRowID: eventRowID, at: at, actor: actor,
+        let last = try timelineHead()
+        let fields = TimelineChain.Fields(id: (last?.entryID ?? 0) + 1, eventRowID: eventRowID, at: at, actor: actor,
                                           action: action, status: status, note: note)
         let previous = last?.hash ?? TimelineChain.genesis
         let hash = TimelineChain.hash(key: options.timelineKey, previous: previous, fields)
@@ -19,6 +18,13 @@ extension EventStore {
             INSERT INTO timeline (id, event_id, at, actor, action, status, note, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(binding: fields.id, eventRowID, at, actor, action, status, note, previous, hash)
+    }
+
+    /// The last entry's id and hash (nil: an empty timeline). lookoutd logs it at start and stop: an anchor outside
+    /// the file, against which removed last entries show (the chain itself cannot tell).
+    public func timelineHead() throws -> (entryID: Int64, hash: String)? {
+        try connection.cached("SELECT id, hash FROM timeline ORDER BY id DESC LIMIT 1")
+            .queryFirst { (entryID: $0.int64(0), hash: $0.text(1)) }
     }
 
     /// Chains the entries written before the chain existed (schema version 13's migration), in row order, with
