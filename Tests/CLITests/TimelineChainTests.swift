@@ -111,6 +111,7 @@ import Vocabulary
         let head = try Self.shell(fixture, "SELECT hash FROM timeline WHERE id = 4").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(head.count == 64)
         #expect(daemon.log.contains("timeline head at stop: entry #4 \(head)"), "\(daemon.log)")
+        #expect(json.stdout.contains("\"head\": \"\(head)\""), "\(json.stdout)")
     }
 
     @Test func aChainRecomputedWithoutTheKeyIsCaughtAtTheChangedEntry() throws {

@@ -24,7 +24,8 @@ import Testing
         let store = try EventStore(path: path, options: options)
         #expect(try SchemaMigrator.storedVersion(store.connection) == 13)
         let migrated = try store.verifyTimeline()
-        #expect(migrated == TimelineVerification(entries: 3, keyed: true, missingTriggers: [], firstBreak: nil))
+        #expect(migrated.entries == 3 && migrated.keyed && migrated.isIntact)
+        #expect(try store.timelineHead().map { "#\($0.entryID) \($0.hash)" } == "#3 \(migrated.head)")
         #expect(try store.connection.cached("SELECT prev_hash FROM timeline WHERE id = 1").queryFirst { $0.text(0) } == TimelineChain.genesis)
 
         let event = try store.raise(EventTrigger(

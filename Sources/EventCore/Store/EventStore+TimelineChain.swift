@@ -88,6 +88,7 @@ extension EventStore {
             }
             previous = stored
             previousID = fields.id
+            verification.head = stored
         }
         return verification
     }

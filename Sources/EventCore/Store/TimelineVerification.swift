@@ -31,6 +31,8 @@ public struct TimelineVerification: Codable, Sendable, Equatable {
     public var missingTriggers: [String]
     /// The first broken link; nil when the chain is intact.
     public var firstBreak: Break?
+    /// The hash of the last entry walked (the chain's head when intact), to compare with the one lookoutd logged.
+    public var head: String = ""
 
     /// Creates a verification.
     public init(entries: Int, keyed: Bool, missingTriggers: [String], firstBreak: Break?) {
@@ -45,6 +47,7 @@ public struct TimelineVerification: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case entries, keyed
+        case head
         case missingTriggers = "missing_triggers"
         case firstBreak = "first_break"
     }

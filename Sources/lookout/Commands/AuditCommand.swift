@@ -79,7 +79,7 @@ struct AuditCommand: Command {
             let brk = verification.firstBreak
             Console.out(JSONOutput.object([
                 ("entries", .integer(Int64(verification.entries))), ("keyed", .bool(verification.keyed)),
-                ("intact", .bool(verification.isIntact)),
+                ("intact", .bool(verification.isIntact)), ("head", .string(verification.head)),
                 ("missing_triggers", .array(verification.missingTriggers.map { .string($0) })),
                 ("first_break", brk.map { brk in .object([
                     ("entry_id", .integer(brk.entryID)), ("event", .string(brk.eventID)), ("at", .string(TimeText.iso(brk.at))),
