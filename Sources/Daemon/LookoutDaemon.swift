@@ -177,6 +177,11 @@ public enum LookoutDaemon {
         SignalState.install()
         let notifier = SystemdNotifier(environment: environment)
         log.info("lookoutd \(lookoutVersion) starting: \(ruleSet.ruleNames.count) rules, \(registry.count) devices, database \(configuration.databasePath)")
+        if let source = configuration.timelineKeySource {
+            log.info("timeline chain keyed with \(source)")
+        } else {
+            log.warning("no timeline key (no credential \(TimelineKeyFile.credentialName), no [storage] timeline_key_file): the timeline's hash chain is unkeyed, so 'lookout audit verify' catches careless edits but not a chain recomputed by hand (see lookoutd.conf(5))")
+        }
         let store: EventStore
         let pipeline: IngestPipeline
         // The devices table (`lookout devices`) is written from a thread of its own: a new registry of a million
@@ -224,6 +229,13 @@ public enum LookoutDaemon {
             log.error("cannot set up the MQTT client: \(error)")
             return ExitCode.failure
         }
+        /// The chain's head in the journal, at start and at stop: removing the last entries shows against it.
+        func logTimelineHead(_ when: String) {
+            if let head = try? store.timelineHead() {
+                log.info("timeline head \(when): entry #\(head.entryID) \(head.hash)")
+            }
+        }
+        logTimelineHead("at start")
         let group = ServiceGroup(services: services, log: log)
         let clean = group.run(timeout: configuration.shutdownTimeoutSeconds, onShutdownRequested: {
             notifier.stopping(status: "stopping")
@@ -231,6 +243,7 @@ public enum LookoutDaemon {
         })
         // Counts of a flood still in its window are written now, not lost with the process.
         log.flushSuppressed(all: true)
+        logTimelineHead("at stop")
         log.info(clean ? "stopped" : "stopped uncleanly")
         return clean && SignalState.terminationRequested ? ExitCode.success : ExitCode.failure
     }

@@ -37,15 +37,21 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     /// given up, or withdrawn untried after `timeout` (milliseconds, at most 10 minutes). Arguments: `team`,
     /// `timeout`.
     case notifyTest = "notify_test"
+    /// The audit of staff API requests (`lookout audit`). Arguments: `since` (milliseconds since 1970), `user`,
+    /// `limit`.
+    case audit
+    /// Walk the timeline's hash chain with the daemon's key (`lookout audit verify`). No arguments.
+    case auditVerify = "audit_verify"
 
     /// Whether the operation changes one existing event (the event is the `id` argument).
     public var actsOnEvent: Bool {
         switch self {
         case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
-        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest: return false
+        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest, .audit,
+             .auditVerify: return false
         }
     }
 
     /// Whether the operation only reads.
-    public var isRead: Bool { self == .events || self == .show }
+    public var isRead: Bool { self == .events || self == .show || self == .audit || self == .auditVerify }
 }

@@ -54,6 +54,10 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var emergencyPhone: String?
     /// `notify_test`: the test message as it ended (`sent`, `gave_up`, or `timeout` when withdrawn untried).
     public var notification: PendingNotification?
+    /// `audit`: the audit rows found, oldest first.
+    public var audit: [AuditEntry]?
+    /// `audit_verify`: what walking the timeline's chain found.
+    public var verification: TimelineVerification?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -66,7 +70,7 @@ public struct APIResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, event, silence, away, events, matching, timeline, teams, senders, notification
+        case actor, event, silence, away, events, matching, timeline, teams, senders, notification, audit, verification
         case onBehalfOf = "on_behalf_of"
         case silencedLeftOut = "silenced_left_out"
         case emergencyPhone = "emergency_phone"

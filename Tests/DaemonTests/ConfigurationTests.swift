@@ -174,6 +174,33 @@ import Testing
         }
     }
 
+    @Test func timelineKeyComesFromTheCredentialOrTheSettingAndReachesTheStore() throws {
+        let directory = try TemporaryDirectory()
+        let credential: [UInt8] = Array(0..<32)
+        let own: [UInt8] = Array(repeating: 9, count: 20)
+        #expect(FileManager.default.createFile(atPath: directory.file("timeline-key"), contents: Data(credential)))
+        #expect(FileManager.default.createFile(atPath: directory.file("own.key"), contents: Data(own)))
+        let environment = ["CREDENTIALS_DIRECTORY": directory.path]
+        let fromCredential = try DaemonConfiguration.parse("[storage]\ndatabase = /x/events.db\n", path: "/x/lookoutd.conf",
+                                                           environment: environment)
+        #expect(fromCredential.timelineKey == credential && fromCredential.storeOptions.timelineKey == credential)
+        #expect(fromCredential.timelineKeySource == directory.file("timeline-key"))
+        // The setting wins over the credential.
+        let fromSetting = try DaemonConfiguration.parse("[storage]\ntimeline_key_file = \(directory.file("own.key"))\n",
+                                                        path: "/x/lookoutd.conf", environment: environment)
+        #expect(fromSetting.ingestStoreOptions.timelineKey == own)
+        // Neither: an unkeyed chain (lookoutd warns at start).
+        let none = try DaemonConfiguration.parse("[storage]\ndatabase = /x/events.db\n", path: "/x/lookoutd.conf", environment: [:])
+        #expect(none.timelineKey.isEmpty && none.timelineKeySource == nil)
+        // A key too short to be one is refused, without showing it.
+        #expect(FileManager.default.createFile(atPath: directory.file("timeline-key"), contents: Data([1, 2, 3])))
+        #expect {
+            _ = try DaemonConfiguration.parse("[storage]\ndatabase = /x/events.db\n", path: "/x/lookoutd.conf", environment: environment)
+        } throws: { error in
+            "\(error)".contains("has 3 bytes; it needs at least 16")
+        }
+    }
+
     @Test func settingsThatDependOnEachOtherAreChecked() {
         let text = """
             [broker]

@@ -27,12 +27,13 @@ import Vocabulary
         let end: EpochMillis
         do {
             let old = try EventStore(path: path, options: StoreOptions(), readOnly: false, migrator: version2)
-            // Today's code writes the events: it needs the columns of versions 7, 8 and 12 while it does, and they go
+            // Today's code writes the events: it needs the columns of versions 7, 8, 11, 13 and 14 while it does, and they go
             // again before the upgrade (which adds them).
             let version7Columns = [("events", "maintenance TEXT"), ("silences", "kind TEXT NOT NULL DEFAULT ''"),
                                    ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
                                    ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''"),
-                                   ("events", "latitude REAL"), ("events", "longitude REAL")]
+                                   ("events", "latitude REAL"), ("events", "longitude REAL"),
+                                   ("timeline", "prev_hash TEXT NOT NULL DEFAULT ''"), ("timeline", "hash TEXT NOT NULL DEFAULT ''")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             // And the escalation tables of version 10 (steps and teams).
             let escalationTables = try #require(EventSchema.migrations.first { $0.version == 10 })
@@ -47,6 +48,8 @@ import Vocabulary
         let store = try EventStore(path: path)
         #expect(try SchemaMigrator.storedVersion(store.connection) == EventSchema.currentVersion)
         #expect(FileManager.default.fileExists(atPath: path + ".v2.bak"))
+        // The timeline written under version 2 was chained by the migration.
+        #expect(try store.verifyTimeline().isIntact)
         try expectRollupMatchesFullScan(store, end: end, random: &random)
         // Changes after the migration keep the backfilled roll-up current.
         let more = try StatisticsScenario.run(on: store, steps: 300, from: end, random: &random)

@@ -46,15 +46,16 @@ _lookout() {
         --reason) COMPREPLY=(); return ;;
         --resident) COMPREPLY=(); return ;;
         --timeout) COMPREPLY=(); return ;;
+        --user) COMPREPLY=(); return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify completion help --db --socket --as --no-color --help --version" -- "$cur") ) ;;
+        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit completion help --db --socket --as --no-color --help --version" -- "$cur") ) ;;
         silence) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         away) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         rules) COMPREPLY=( $(compgen -W "check test" -- "$cur") ) ;;
         notify) COMPREPLY=( $(compgen -W "test" -- "$cur") ) ;;
         completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
-        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify completion help" -- "$cur") ) ;;
+        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit completion help" -- "$cur") ) ;;
         "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --db --socket --as --no-color --help" -- "$cur") ) ;;
         "show") COMPREPLY=( $(compgen -W "--json --db --socket --as --no-color --help" -- "$cur") ) ;;
         "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --silenced --db --socket --as --no-color --help" -- "$cur") ) ;;
@@ -79,6 +80,7 @@ _lookout() {
         "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "notify test") COMPREPLY=( $(compgen -W "--timeout --json --db --socket --as --no-color --help" -- "$cur") ) ;;
+        "audit") COMPREPLY=( $(compgen -W "--since --user --limit --json --db --socket --as --no-color --help" -- "$cur") ) ;;
         "completion bash") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
         "help") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
     esac

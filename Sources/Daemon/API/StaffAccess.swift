@@ -29,7 +29,7 @@ enum StaffAccess {
             return .viewer
         case .silenceAdd:
             return force ? .admin : .supervisor
-        case .silenceRemove, .awayAdd, .awayRemove, .notifyTest:
+        case .silenceRemove, .awayAdd, .awayRemove, .notifyTest, .audit, .auditVerify:
             return .supervisor
         }
     }
@@ -55,6 +55,8 @@ enum StaffAccess {
         case .events: return "list events"
         case .show: return "show an event"
         case .notifyTest: return "send a test notification"
+        case .audit: return "list the audit"
+        case .auditVerify: return "verify the timeline's chain"
         }
         var text = "\(verb) \(eventID ?? "an event")"
         if let eventTeams {

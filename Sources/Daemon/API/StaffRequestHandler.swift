@@ -215,6 +215,14 @@ struct StaffRequestHandler {
                 throw Stop(error: APIError(.badRequest, "notify test: not a team name"), outcome: .badRequest)
             }
             result.notification = try store.queueTestNotification(target: team, at: now)
+        case .audit:
+            guard let limit = Int(arguments["limit"] ?? "100"), limit > 0,
+                  let since = EpochMillis(arguments["since"] ?? "0") else {
+                throw Stop(error: APIError(.badRequest, "audit: 'limit' and 'since' must be whole numbers"), outcome: .badRequest)
+            }
+            result.audit = try store.auditEntries(limit: min(limit, 10_000), since: since, user: arguments["user"])
+        case .auditVerify:
+            result.verification = try store.verifyTimeline()
         case .show:
             let id = try argument("id")
             guard let event = try store.event(id: id) else { throw EventStoreError.unknownEvent(id) }

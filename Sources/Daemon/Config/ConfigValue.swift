@@ -106,6 +106,15 @@ struct ConfigValue {
         return ((context.directory as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
     }
 
+    /// Reads the timeline key from `file` (see `TimelineKeyFile.read`).
+    func timelineKey(fromFile file: String) throws(ConfigValueError) -> [UInt8] {
+        do {
+            return try TimelineKeyFile.read(file)
+        } catch {
+            throw ConfigValueError("\(key): \(error.message)")
+        }
+    }
+
     /// Reads a secret from `file`: the first line, without its line ending. The secret is never put into a message.
     func secret(fromFile file: String) throws(ConfigValueError) -> String {
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -80,6 +80,18 @@ extension DaemonConfiguration {
                 report(error.message)
             }
         }
+        if configuration.timelineKeySource == nil, let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            // systemd's `LoadCredential=timeline-key:…` (the shipped unit) puts the key here.
+            let file = (directory as NSString).appendingPathComponent(TimelineKeyFile.credentialName)
+            if FileManager.default.fileExists(atPath: file) {
+                do {
+                    configuration.timelineKey = try TimelineKeyFile.read(file)
+                    configuration.timelineKeySource = file
+                } catch {
+                    issues.append(ConfigurationIssue(file: path, line: 0, message: "credential \(TimelineKeyFile.credentialName): \(error.message)"))
+                }
+            }
+        }
         if issues.isEmpty { validate(configuration, path: path, issues: &issues) }
         guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
         return configuration
@@ -202,6 +214,11 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
         c.changeRetentionSeconds = Int64(try v.seconds(in: 3_600...31_536_000))
     },
     "storage.file_mode": { c, v throws(ConfigValueError) in c.databaseFileMode = try v.fileMode() },
+    "storage.timeline_key_file": { c, v throws(ConfigValueError) in
+        let file = try v.path()
+        c.timelineKey = try v.timelineKey(fromFile: file)
+        c.timelineKeySource = file
+    },
     "rules.directory": { c, v throws(ConfigValueError) in
         let paths = v.list()
         guard !paths.isEmpty else { throw ConfigValueError("directory needs at least one rule directory or file") }

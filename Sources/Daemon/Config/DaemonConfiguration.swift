@@ -33,6 +33,11 @@ public struct DaemonConfiguration: Sendable {
     /// Permission bits of a database file the daemon creates (`[storage] file_mode`, octal such as `0660`).
     /// Default 0640: group `lookout` may read. 0660 lets staff in group `lookout` acknowledge and resolve.
     public var databaseFileMode: UInt16 = 0o640
+    /// The secret that keys the timeline's hash chain: from `[storage] timeline_key_file`, else systemd's credential
+    /// `$CREDENTIALS_DIRECTORY/timeline-key`; empty when neither is there (an unkeyed chain, with a warning at start).
+    public var timelineKey: [UInt8] = []
+    /// The file the timeline key was read from (nil: none), for the log (never the key itself).
+    public var timelineKeySource: String?
 
     /// Rule files or directories (`[rules] directory`).
     public var rulePaths: [String] = ["/etc/lookout/rules.d"]
@@ -107,6 +112,7 @@ public struct DaemonConfiguration: Sendable {
         var options = StoreOptions()
         options.deadlines = deadlines
         options.newFileMode = databaseFileMode
+        options.timelineKey = timelineKey
         return options
     }
 

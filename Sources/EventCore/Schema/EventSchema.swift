@@ -9,7 +9,22 @@ enum EventSchema {
         let version: Int
         /// SQL run inside the migration transaction.
         let sql: String
+        /// Work SQL alone cannot do, run after `sql` in the same transaction with the store's timeline key (version
+        /// 13 chains the existing timeline entries, then makes the record append-only).
+        var finish: (@Sendable (SQLiteConnection, _ timelineKey: [UInt8]) throws -> Void)? = nil
     }
+
+    /// Version 13's triggers: the database refuses to change or remove timeline entries and audit rows.
+    static let appendOnlySQL = """
+        CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline
+            BEGIN SELECT RAISE(ABORT, 'the timeline is append-only'); END;
+        CREATE TRIGGER timeline_no_delete BEFORE DELETE ON timeline
+            BEGIN SELECT RAISE(ABORT, 'the timeline is append-only'); END;
+        CREATE TRIGGER api_audit_no_update BEFORE UPDATE ON api_audit
+            BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
+        CREATE TRIGGER api_audit_no_delete BEFORE DELETE ON api_audit
+            BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
+        """
 
     /// Statuses that hold the one open event of an event key (see docs/developers.md (EventCore: the event store)).
     static let activeStatusList = "'open','acknowledged','dispatched','onsite'"
@@ -364,6 +379,17 @@ enum EventSchema {
         ALTER TABLE devices ADD COLUMN longitude REAL;
         DELETE FROM mirror_fingerprints WHERE name = 'registry';
         """),
+        // Issue 16 (a record no one can quietly change): each timeline entry carries the hash of the one before it
+        // and its own, HMAC-SHA-256 under the daemon's key (`TimelineChain`); entries already there are chained
+        // once, in order, with the key of the store that migrates (lookoutd's). Then the database refuses UPDATE
+        // and DELETE on the timeline and on the audit (`appendOnlySQL`).
+        Migration(version: 14, sql: """
+        ALTER TABLE timeline ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+        ALTER TABLE timeline ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+        """, finish: { connection, key in
+            try EventStore.chainExistingTimeline(connection, key: key)
+            try connection.execute(appendOnlySQL)
+        }),
     ]
 
     /// The version this build writes and reads.

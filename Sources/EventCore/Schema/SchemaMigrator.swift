@@ -4,6 +4,8 @@ import Foundation
 struct SchemaMigrator {
     /// Migrations, oldest first (tests pass a longer list to exercise a future migration).
     let migrations: [EventSchema.Migration]
+    /// The key that chains the timeline entries a migration chains (see `EventSchema.Migration.finish`).
+    var timelineKey: [UInt8] = []
 
     /// The version after every migration has run.
     var latestVersion: Int { migrations.last?.version ?? 0 }
@@ -38,6 +40,7 @@ struct SchemaMigrator {
             try refuseNewer(current)
             for migration in migrations where migration.version > current {
                 try connection.execute(migration.sql)
+                try migration.finish?(connection, timelineKey)
                 try connection.execute("PRAGMA user_version = \(migration.version)")
             }
             try connection.execute("COMMIT")

@@ -1,5 +1,7 @@
+import Vocabulary
+
 /// The audit of staff API requests (`api_audit`): written by the daemon for every request it answers, read by
-/// tests now and by `lookout audit` later.
+/// `lookout audit` through the daemon.
 extension EventStore {
     /// Records `entry` (in the running transaction, if any: an action and its audit row commit together).
     public func recordAudit(_ entry: AuditEntry) throws {
@@ -12,12 +14,12 @@ extension EventStore {
         }
     }
 
-    /// The most recent `limit` audit entries, oldest first.
-    public func auditEntries(limit: Int = 1_000) throws -> [AuditEntry] {
+    /// The most recent `limit` audit entries at or after `since`, of `user` if given, oldest first.
+    public func auditEntries(limit: Int = 1_000, since: EpochMillis = 0, user: String? = nil) throws -> [AuditEntry] {
         try connection.cached("""
             SELECT id, at, user, origin, on_behalf_of, operation, event_id, outcome, detail, request_id
-            FROM (SELECT * FROM api_audit ORDER BY id DESC LIMIT ?) ORDER BY id
-            """).query([Int64(limit)]) { row in
+            FROM (SELECT * FROM api_audit WHERE at >= ?1 AND (?2 IS NULL OR user = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id
+            """).query([since, user, Int64(limit)]) { row in
             var entry = AuditEntry(at: row.int64(1), user: row.text(2), origin: row.text(3), onBehalfOf: row.text(4),
                                    operation: row.text(5), eventID: row.text(6),
                                    outcome: AuditEntry.Outcome(rawValue: row.text(7)) ?? .failed,

@@ -162,10 +162,9 @@ extension EventStore {
                 WHERE id = ?
                 """).execute(binding: state, tries, nextTry, notifier, error, state, at, message.id)
             guard let rowID = StoredEvent.rowID(of: message.eventID) else { return }
-            try connection.cached("""
-                INSERT INTO timeline (event_id, at, actor, action, status, note)
-                SELECT id, ?, ?, ?, status, ? FROM events WHERE id = ?
-                """).execute(binding: at, Self.daemonActor, action, note, rowID)
+            guard let status = try connection.cached("SELECT status FROM events WHERE id = ?").queryFirst([rowID], { $0.text(0) })
+            else { return }
+            try appendTimeline(eventRowID: rowID, at: at, actor: Self.daemonActor, action: action, status: status, note: note)
         }
     }
 }

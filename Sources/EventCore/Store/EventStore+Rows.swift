@@ -112,9 +112,8 @@ extension EventStore {
     func recordChange(_ event: StoredEvent, action: String, actor: String, note: String, at: EpochMillis,
                       timeline: Bool = true) throws {
         if timeline {
-            try connection.cached("""
-                INSERT INTO timeline (event_id, at, actor, action, status, note) VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(binding: event.rowID, at, actor, action, event.record.status.rawValue, note)
+            try appendTimeline(eventRowID: event.rowID, at: at, actor: actor, action: action,
+                               status: event.record.status.rawValue, note: note)
         }
         let snapshot = SQLiteUTF8Text(bytes: event.record.snapshotJSONBytes)
         try connection.cached("INSERT INTO changes (event_id, action, at, snapshot) VALUES (?, ?, ?, ?)")

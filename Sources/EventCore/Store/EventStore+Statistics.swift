@@ -46,7 +46,7 @@ extension EventStore {
 
     /// Runs `body` in one read transaction, so that its several queries see the same committed state
     /// (inside a running transaction, in that one).
-    private func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
+    func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
         guard connection.isAutocommit else { return try body() }
         try connection.cached("BEGIN").execute()
         defer { try? connection.cached("COMMIT").execute() }

@@ -51,7 +51,7 @@ public final class EventStore {
 
     /// Opens the database at `path` with `options`.
     public convenience init(path: String, options: StoreOptions, readOnly: Bool = false) throws {
-        try self.init(path: path, options: options, readOnly: readOnly, migrator: SchemaMigrator(migrations: EventSchema.migrations))
+        try self.init(path: path, options: options, readOnly: readOnly, migrator: SchemaMigrator(migrations: EventSchema.migrations, timelineKey: options.timelineKey))
     }
 
     /// Opens the database with an explicit migration list (tests use a longer one).

@@ -44,6 +44,9 @@ public struct StoreOptions: Sendable, Equatable {
     /// temporary sorts stay in memory too (`temp_store = MEMORY`): they went to temporary files, as many bytes as
     /// the write-ahead log itself.
     public var cacheKibibytes: Int = 32_768
+    /// The secret that keys the timeline's hash chain (`TimelineChain`), which lookoutd reads from its credential
+    /// `timeline-key`. Empty: an unkeyed chain, which catches careless edits but not a chain recomputed by hand.
+    public var timelineKey: [UInt8] = []
 
     /// Default options.
     public init() {}

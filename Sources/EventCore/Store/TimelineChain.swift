@@ -1,0 +1,59 @@
+import Vocabulary
+
+/// How each timeline entry is chained to the one before it: `hash = HMAC-SHA-256(key, prev_hash ‖ fields)`, the
+/// fields in a canonical encoding (a version tag, then the row id, the event's row id and the time as 8 bytes
+/// big-endian, then actor, action, status and note each as a 4-byte big-endian length and UTF-8). Lengths keep
+/// fields from sliding into each other; the row id keeps entries from being swapped. Hashes are stored as hex.
+public enum TimelineChain {
+    /// The `prev_hash` of the first entry.
+    public static let genesis = String(repeating: "0", count: 2 * SHA256.digestByteCount)
+    /// Names the encoding, so that a later one cannot be mistaken for it.
+    static let versionTag = Array("lookout-timeline-v1".utf8)
+
+    /// One entry's fields as chained.
+    public struct Fields: Sendable, Equatable {
+        /// The timeline row id.
+        public var id: Int64
+        /// The event's row id.
+        public var eventRowID: Int64
+        /// When.
+        public var at: EpochMillis
+        /// Who.
+        public var actor: String
+        /// What.
+        public var action: String
+        /// The event's status after it.
+        public var status: String
+        /// The note.
+        public var note: String
+
+        /// Creates the fields.
+        public init(id: Int64, eventRowID: Int64, at: EpochMillis, actor: String, action: String, status: String, note: String) {
+            self.id = id
+            self.eventRowID = eventRowID
+            self.at = at
+            self.actor = actor
+            self.action = action
+            self.status = status
+            self.note = note
+        }
+    }
+
+    /// The hash of the entry with `fields` that follows the entry whose hash is `previous` (hex), under `key`
+    /// (empty: an unkeyed chain, which detects careless edits only). Public so that tests can forge a chain.
+    public static func hash(key: [UInt8], previous: String, _ fields: Fields) -> String {
+        var message = versionTag
+        message += Array(previous.utf8)
+        for number in [fields.id, fields.eventRowID, fields.at] {
+            for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: number >> Int64(shift))) }
+        }
+        for text in [fields.actor, fields.action, fields.status, fields.note] {
+            let bytes = Array(text.utf8)
+            let count = UInt32(truncatingIfNeeded: bytes.count)
+            message += [UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 8),
+                        UInt8(truncatingIfNeeded: count)]
+            message += bytes
+        }
+        return SHA256.hex(SHA256.hmac(key: key, message: message))
+    }
+}
