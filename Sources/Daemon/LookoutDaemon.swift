@@ -143,17 +143,25 @@ public enum LookoutDaemon {
         return ExitCode.success
     }
 
-    /// Runs the daemon until SIGTERM/SIGINT.
-    static func serve(configPath: String, environment: [String: String], log: Logger) -> Int32 {
-        guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
-        log.setLevel(configuration.logLevel)
+    /// What lookoutd starts with: the rules, the registry, the notifiers and the staff directory, all loaded and
+    /// checked before anything connects.
+    private struct StartingPoint {
+        let ruleSet: RuleSet
+        let registry: DeviceRegistry
+        let notifiers: NotifierConfiguration
+        let staff: StaffDirectory
+    }
+
+    /// Loads what lookoutd starts with; nil (after saying why) when any of it has errors.
+    private static func loadStartingPoint(_ configuration: DaemonConfiguration, environment: [String: String],
+                                          log: Logger) -> StartingPoint? {
         let loaded = RuleLoader.load(configuration)
         if !loaded.renderedDiagnostics.isEmpty { printError(loaded.renderedDiagnostics) }
         for line in loaded.registryErrors { printError(line) }
         for warning in loaded.registry?.warnings ?? [] { log.warning(warning.warningDescription) }
         guard let ruleSet = loaded.ruleSet, let registry = loaded.registry else {
             log.error("not starting: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
-            return ExitCode.failure
+            return nil
         }
         var notifiers = NotifierConfiguration()
         if let path = configuration.notifiersPath {
@@ -162,17 +170,57 @@ public enum LookoutDaemon {
             } catch {
                 printError(error.description)
                 log.error("not starting: the notifier configuration \(path) has errors")
-                return ExitCode.failure
+                return nil
             }
         }
         var staff = StaffDirectory(sourcePath: configuration.staffDirectoryPath)
         if configuration.apiSocketPath != nil {
             guard let loadedStaff = loadStaff(configuration, warn: { log.warning($0) }) else {
                 log.error("not starting: the staff directory \(configuration.staffDirectoryPath) has errors")
-                return ExitCode.failure
+                return nil
             }
             staff = loadedStaff
         }
+        return StartingPoint(ruleSet: ruleSet, registry: registry, notifiers: notifiers, staff: staff)
+    }
+
+    /// The services that run beside the intake, in start order (checkpoints, the devices mirror, notifiers, the
+    /// hand-off, the staff API), and how to read the hand-off's backlog for the status row (-1: no hand-off).
+    private static func auxiliaryServices(_ configuration: DaemonConfiguration, registryMirror: RegistryMirrorService,
+                                          notification: NotificationState, staff: StaffDirectory,
+                                          log: Logger) -> ([any Service], @Sendable () -> Int) {
+        var services: [any Service] = [CheckpointService(log: log) {
+            try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+        }, registryMirror]
+        if configuration.notifiersPath != nil {
+            services.append(NotificationService(state: notification, log: log) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            })
+        }
+        var backlog: @Sendable () -> Int = { -1 }
+        if configuration.handoffEnabled {
+            let handoff = HandoffService(configuration: configuration, log: log) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            }
+            backlog = { handoff.backlog.load(ordering: .relaxed) }
+            services.append(handoff)
+        }
+        if let socketPath = configuration.apiSocketPath {
+            services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
+                                       silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000), log: log,
+                                       notificationPolicy: { notification.configuration.policy }) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            })
+        }
+        return (services, backlog)
+    }
+
+    /// Runs the daemon until SIGTERM/SIGINT.
+    static func serve(configPath: String, environment: [String: String], log: Logger) -> Int32 {
+        guard let configuration = loadConfiguration(configPath, environment: environment) else { return ExitCode.failure }
+        log.setLevel(configuration.logLevel)
+        guard let start = loadStartingPoint(configuration, environment: environment, log: log) else { return ExitCode.failure }
+        let (ruleSet, registry, notifiers, staff) = (start.ruleSet, start.registry, start.notifiers, start.staff)
         let notification = NotificationState(configuration: notifiers)
         SignalState.install()
         let notifier = SystemdNotifier(environment: environment)
@@ -198,29 +246,9 @@ public enum LookoutDaemon {
             log.error("cannot open the database \(configuration.databasePath): \(error)")
             return ExitCode.failure
         }
-        var services: [any Service] = [CheckpointService(log: log) {
-            try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
-        }, registryMirror]
-        if configuration.notifiersPath != nil {
-            services.append(NotificationService(state: notification, log: log) {
-                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
-            })
-        }
-        var backlog: @Sendable () -> Int = { -1 }
-        if configuration.handoffEnabled {
-            let handoff = HandoffService(configuration: configuration, log: log) {
-                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
-            }
-            backlog = { handoff.backlog.load(ordering: .relaxed) }
-            services.append(handoff)
-        }
-        if let socketPath = configuration.apiSocketPath {
-            services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
-                                       silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000), log: log,
-                                       notificationPolicy: { notification.configuration.policy }) {
-                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
-            })
-        }
+        let (auxiliary, backlog) = auxiliaryServices(configuration, registryMirror: registryMirror, notification: notification,
+                                                     staff: staff, log: log)
+        var services = auxiliary
         do {
             services.append(try IngestService(configuration: configuration, pipeline: pipeline, store: store,
                                               notifier: notifier, log: log, handoffBacklog: backlog,

@@ -84,35 +84,7 @@ extension StaffDirectory {
                     report(error.message)
                     continue
                 }
-                switch key {
-                case "name":
-                    guard TextSanitizer.isSafe(text), text.count <= 128 else {
-                        report("name must be at most 128 printable characters")
-                        continue
-                    }
-                    members[index].displayName = text
-                case "role":
-                    guard let role = StaffRole(rawValue: text.lowercased()) else {
-                        report("role must be one of \(StaffRole.allCases.map(\.rawValue).joined(separator: ", ")), not '\(TextSanitizer.sanitize(text))'")
-                        continue
-                    }
-                    members[index].role = role
-                case "teams":
-                    let teams = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                    if let bad = teams.first(where: { !TeamName.isValid($0) }) {
-                        report("'\(TextSanitizer.sanitize(bad))' is not a valid team name (letters, digits, - _ .)")
-                        continue
-                    }
-                    members[index].teams = teams
-                case "phone":
-                    guard TextSanitizer.isSafe(text), text.count <= 64 else {
-                        report("phone must be at most 64 printable characters")
-                        continue
-                    }
-                    members[index].phone = text
-                default:
-                    report("unknown key '\(key)' for user \(user); known: name, phone, role, teams")
-                }
+                if let problem = set(key, to: text, of: &members[index]) { report(problem) }
             }
         }
         // A role line that was wrong has been reported already.
@@ -124,6 +96,32 @@ extension StaffDirectory {
             throw ConfigurationError(issues: issues.sorted { ($0.line, $0.message) < ($1.line, $1.message) })
         }
         return StaffDirectory(sourcePath: path, members: members)
+    }
+
+    /// Sets `key` of `member` to `text`; the problem, when the key or its value is not accepted.
+    private static func set(_ key: String, to text: String, of member: inout StaffMember) -> String? {
+        switch key {
+        case "name":
+            guard TextSanitizer.isSafe(text), text.count <= 128 else { return "name must be at most 128 printable characters" }
+            member.displayName = text
+        case "role":
+            guard let role = StaffRole(rawValue: text.lowercased()) else {
+                return "role must be one of \(StaffRole.allCases.map(\.rawValue).joined(separator: ", ")), not '\(TextSanitizer.sanitize(text))'"
+            }
+            member.role = role
+        case "teams":
+            let teams = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = teams.first(where: { !TeamName.isValid($0) }) {
+                return "'\(TextSanitizer.sanitize(bad))' is not a valid team name (letters, digits, - _ .)"
+            }
+            member.teams = teams
+        case "phone":
+            guard TextSanitizer.isSafe(text), text.count <= 64 else { return "phone must be at most 64 printable characters" }
+            member.phone = text
+        default:
+            return "unknown key '\(key)' for user \(member.user); known: name, phone, role, teams"
+        }
+        return nil
     }
 
     /// Login names as `useradd` accepts them by default (portable: letters, digits, `.`, `_`, `-`; no leading `-`).
