@@ -51,23 +51,42 @@ struct CLIContext: Sendable {
     /// absence, is the command's failure.
     /// `waitSeconds`: how long the daemon may take on top of the usual (a test notification waits for the notifier).
     func request(_ operation: APIOperation, _ arguments: [String: String], waitSeconds: Int = 0) throws -> APIResult {
-        let request = APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
-                                 arguments: arguments, onBehalfOf: onBehalfOf)
         let response: APIResponse
         do {
-            response = try LocalAPIClient(socketPath: socketPath, timeoutSeconds: 30 + waitSeconds).send(request)
+            response = try client(waitSeconds: waitSeconds).send(apiRequest(operation, arguments))
         } catch {
-            switch error {
-            case .notRunning(let path):
-                throw CLIError.failure("lookoutd is not running (no API socket at \(path)): "
-                                       + (operation.isRead ? "listing and showing events needs the daemon ('lookout status' says why it is down)"
-                                                           : "acting on events needs the daemon"))
-            case .transport(let detail):
-                throw CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
-            }
+            throw failure(error, reading: operation.isRead)
         }
+        return try Self.result(of: response)
+    }
+
+    /// A request for `operation`, on whose behalf as `--as` says.
+    func apiRequest(_ operation: APIOperation, _ arguments: [String: String]) -> APIRequest {
+        APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
+                   arguments: arguments, onBehalfOf: onBehalfOf)
+    }
+
+    /// The client of lookoutd's socket; `waitSeconds` on top of the usual wait.
+    func client(waitSeconds: Int = 0) -> LocalAPIClient {
+        LocalAPIClient(socketPath: socketPath, timeoutSeconds: 30 + waitSeconds)
+    }
+
+    /// The command's failure when lookoutd could not be asked.
+    func failure(_ error: LocalAPIClient.Failure, reading: Bool) -> CLIError {
+        switch error {
+        case .notRunning(let path):
+            return CLIError.failure("lookoutd is not running (no API socket at \(path)): "
+                                    + (reading ? "reading events, devices and figures needs the daemon ('lookout status' says it is down)"
+                                               : "acting on events needs the daemon"))
+        case .transport(let detail):
+            return CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
+        }
+    }
+
+    /// The result of a response, or its refusal as the command's failure.
+    static func result(of response: APIResponse) throws -> APIResult {
         if let result = response.result, response.ok { return result }
-        throw CLIError.failure(response.error?.message ?? "lookoutd refused the request without a reason")
+        throw CLIError.failure(response.error.map { TextSanitizer.sanitize($0.message) } ?? "lookoutd refused the request without a reason")
     }
 
     /// `by alice` or `by alice on behalf of bob`: who the daemon recorded.
