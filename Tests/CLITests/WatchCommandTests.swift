@@ -217,4 +217,23 @@ final class WatchProcess {
         watch.interrupt()
         #expect(!watch.stdout.text.contains("\u{07}"), "--no-bell")
     }
+
+    /// A device payload larger than the API's line limit does not break the watch (watch never prints payloads).
+    @Test func aChangeWithAPayloadBeyondTheLineLimitIsShown() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        let watch = try WatchProcess(fixture, ["--no-bell"])
+        #expect(watch.stderr.wait(until: { $0.contains("watching") }), "\(watch.stderr.text)")
+        let trigger = EventTrigger(
+            rule: "smoke_alarm", eventKey: "smoke_alarm:SD-BIG", level: .red, kind: "smoke", deviceID: "SD-BIG",
+            location: EventLocation(community: "c01", building: "3", unit: "2", address: "3号楼", registered: true),
+            title: "alarm with a large payload", teams: [], topic: "c01/smoke/SD-BIG/event",
+            payload: String(repeating: "x", count: 1_200_000), at: fixture.now)
+        let big = try fixture.store.raise(trigger).event
+        let after = try fixture.raise("SD-0002", level: .yellow, title: "after the large one")
+        #expect(watch.stdout.wait(until: { $0.contains(after.id) }), "\(watch.stdout.text)")
+        watch.interrupt()
+        #expect(watch.stdout.text.contains(big.id))
+        #expect(!watch.stdout.text.contains("lookoutd is down"), "\(watch.stdout.text)")
+    }
 }

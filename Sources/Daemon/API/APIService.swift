@@ -169,7 +169,7 @@ final class APIService: Service, Sendable {
     }
 
     /// Changes read per line of a watch.
-    static let watchBatchSize = 500
+    static let watchBatchSize = 200
 
     /// `watch`: pushes the change feed to the client, a line per batch of changes and a heartbeat line when nothing
     /// changed for a while, until the client goes or the daemon stops (the client sees the connection end and says
@@ -203,7 +203,13 @@ final class APIService: Service, Sendable {
         while !stopping.load(ordering: .sequentiallyConsistent) && !Self.peerClosed(socket) {
             let from = sequence
             let batch: (changes: [EventChange], teams: [String: [EventTeam]])? = look { store in
-                let changes = try store.changes(after: from, limit: Self.watchBatchSize)
+                // Without the payloads: watch never prints them, and a device's payload may be large enough to
+                // push a line past `APILine.maximumBytes`.
+                let changes = try store.changes(after: from, limit: Self.watchBatchSize).map { change in
+                    var change = change
+                    change.event.payload = ""
+                    return change
+                }
                 var teams: [String: [EventTeam]] = [:]
                 for change in changes where EventChange.reportInActions.contains(change.action) {
                     teams[change.event.id] = try store.teams(of: change.event.id)

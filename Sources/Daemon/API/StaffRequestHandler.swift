@@ -255,7 +255,13 @@ struct StaffRequestHandler {
             result.rejects = samples
             result.rejectsKept = samples.count < limit ? samples.count : try store.keptRejectCount(reason: reason)
         case .silenceList:
-            result.silenceHolds = try store.silenceHolds(now: now)
+            // The list names the events, never their payloads: left out, so that many held events stay one line.
+            result.silenceHolds = try store.silenceHolds(now: now).map { hold in
+                var hold = hold
+                hold.hiddenEvents = hold.hiddenEvents.map { var event = $0; event.payload = ""; return event }
+                hold.shownEvents = hold.shownEvents.map { var event = $0; event.payload = ""; return event }
+                return hold
+            }
         case .awayList:
             result.awayNotes = try store.listAwayNotes(now: now)
         case .status:
