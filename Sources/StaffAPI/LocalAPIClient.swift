@@ -29,7 +29,9 @@ public struct LocalAPIClient: Sendable {
     /// A connection to the socket (`timeoutSeconds` for each read and write).
     private func connect(timeoutSeconds: Int) throws(Failure) -> LineSocket {
         do {
-            return try LineSocket.connect(path: socketPath, timeoutSeconds: timeoutSeconds)
+            let socket = try LineSocket.connect(path: socketPath, timeoutSeconds: timeoutSeconds)
+            socket.maximumLineBytes = APILine.maximumResponseBytes
+            return socket
         } catch let error as ErrnoError where [ENOENT, ECONNREFUSED, ENOTDIR].contains(error.code) {
             throw .notRunning(path: socketPath)
         } catch {

@@ -201,6 +201,21 @@ import Testing
         #expect(smoke.count == 2)
     }
 
+    /// A registry far larger than one request line: the answer is one long line, read whole.
+    @Test func devicesOfALargeRegistryAreAllListed() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        let devices = (0..<6000).map {
+            DeviceState(id: "SD-\($0)", kind: "smoke", community: "c01", building: "3", address: "3号楼2单元\($0)",
+                        owner: "property office", residentName: "resident \($0)", reportIntervalSeconds: 3600)
+        }
+        try fixture.store.mirrorRegistry(devices, at: fixture.now)
+        let json = try fixture.run(["devices", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 6000)
+    }
+
     @Test func rejectsAreListedWithPayloadsEscaped() throws {
         let fixture = try CLIFixture()
         try fixture.startDaemon()
