@@ -85,10 +85,8 @@ time_command() {
     printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f %.1f\n", t[1] / 1000, t[3] / 1000 }'
 }
 
-export LOOKOUT_DB="$DB"
-# `lookout events` asks lookoutd (issue 16): a daemon on this database, without a broker (nothing listens on
-# port 9), serving its staff API in the work directory with the invoking user as admin. `stats` still reads
-# the file.
+# `lookout events` and `stats` ask lookoutd (issue 16): a daemon on this database, without a broker (nothing
+# listens on port 9), serving its staff API in the work directory with the invoking user as admin.
 printf '[user %s]\nrole = admin\n' "$(id -un)" >"$WORK/staff.conf"
 cat >"$WORK/lookoutd.conf" <<CONF
 [broker]

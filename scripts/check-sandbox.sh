@@ -3,7 +3,7 @@
 # systemd is not PID 1: the unit's system-call filter (SystemCallFilter=@system-service ~@privileged
 # @resources, SystemCallErrorNumber=EPERM, SystemCallArchitectures=native), MemoryDenyWriteExecute=yes
 # and NoNewPrivileges=yes (scripts/sandbox/unit-sandbox.c, a seccomp filter built from
-# `systemd-analyze syscall-filter`), as an unprivileged user with UMask=0007. Namespace settings
+# `systemd-analyze syscall-filter`), as an unprivileged user with UMask=0077. Namespace settings
 # (ProtectSystem=, PrivateUsers=, ...) are not reproduced.
 #
 # usage: scripts/check-sandbox.sh BIN_DIR
@@ -46,12 +46,12 @@ step "Building the sandbox ($(comm -23 "$scratch/service" "$scratch/denied" | wc
 compiler="$(command -v cc || command -v gcc || command -v clang)" || die "no C compiler"
 "$compiler" -O2 -Wall -I "$scratch" -o "$scratch/unit-sandbox" "$LOOKOUT_ROOT/scripts/sandbox/unit-sandbox.c"
 
-# An unprivileged identity, like User=lookout (numeric: nothing is added to /etc/passwd), UMask=0007.
+# An unprivileged identity, like User=lookout (numeric: nothing is added to /etc/passwd), UMask=0077.
 service_uid=64123
 as_service=(setpriv --reuid="$service_uid" --regid="$service_uid" --clear-groups
-    bash -c 'umask 0007; exec "$@"' _ "$scratch/unit-sandbox")
+    bash -c 'umask 0077; exec "$@"' _ "$scratch/unit-sandbox")
 chmod 0755 "$scratch"
-install -d -o "$service_uid" -g "$service_uid" -m 2770 "$scratch/state"
+install -d -o "$service_uid" -g "$service_uid" -m 0700 "$scratch/state"
 # The executables where that user can reach them (BIN_DIR may be inside a private directory).
 bin="$scratch/bin"
 install -d -m 0755 "$bin"
@@ -82,7 +82,6 @@ broker_pid=$BROKER_PID
 write_runtime_daemon_config "$scratch/state" "$BROKER_PORT"
 setsid "${as_service[@]}" "$bin/lookoutd" --config "$scratch/state/lookoutd.conf" >"$scratch/lookoutd.log" 2>&1 &
 daemon_pid=$!
-export LOOKOUT_DB="$scratch/state/events.db"
 # `lookout events` asks the daemon, on the socket write_runtime_daemon_config put in the state directory.
 export LOOKOUT_SOCKET="$scratch/state/api.sock"
 wait_for_daemon "$bin" "$daemon_pid" "$scratch/lookoutd.log" 20 "$scratch/broker/mosquitto.log" \
@@ -95,10 +94,10 @@ done
 "$bin/lookout" events --level red --json | grep -q '"kind" *: *"smoke"' \
     || { cat "$scratch/lookoutd.log" >&2; die "no red smoke event recorded by lookoutd in the sandbox"; }
 note "ok    red smoke event recorded"
-# node_exporter reads the metrics file as another user: 0644 whatever the unit's UMask=0007.
+# node_exporter reads the metrics file as another user: 0644 whatever the unit's UMask=0077.
 metrics_mode="$(stat -c %a "$scratch/state/metrics.prom" 2>/dev/null || echo missing)"
-[ "$metrics_mode" = 644 ] || die "metrics file mode under UMask=0007: $metrics_mode (want 644, node_exporter must read it)"
-note "ok    metrics file 0644 under UMask=0007 (node_exporter can read it)"
+[ "$metrics_mode" = 644 ] || die "metrics file mode under UMask=0077: $metrics_mode (want 644, node_exporter must read it)"
+note "ok    metrics file 0644 under UMask=0077 (node_exporter can read it)"
 kill -TERM "$daemon_pid"
 status=0
 wait "$daemon_pid" || status=$?

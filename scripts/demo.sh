@@ -9,7 +9,7 @@
 #   --no-watch     do not follow events; at the end print `lookout events --all` (for CI and scripts)
 #   --rate N       simulator messages per second (default 20)
 #   --dir DIR      run directory for configs, database and logs (default: a new /tmp/lookout-demo.*);
-#                  it is kept afterwards so you can run `lookout --db DIR/events.db events` on it
+#                  it is kept afterwards (a lookoutd started on it again serves `lookout events`)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -45,7 +45,6 @@ else
     # A fresh start: no database, and no broker session with the last run's queued messages.
     rm -rf "$run_dir"/events.db* "$run_dir/broker"
 fi
-export LOOKOUT_DB="$run_dir/events.db"
 # lookoutd's staff API in the run directory: `lookout events` and every action go through it.
 export LOOKOUT_SOCKET="$run_dir/api.sock"
 

@@ -219,11 +219,11 @@ mkdir -p "$sysroot/etc/lookout"
 check "systemd-sysusers creates user and group lookout" bash -c \
     'systemd-sysusers --root="$1" "$2" && grep -q "^lookout:x:[0-9]*:[0-9]*:.*:/var/lib/lookout:/usr/sbin/nologin$" "$1/etc/passwd" && grep -q "^lookout:" "$1/etc/group"' \
     _ "$sysroot" "$root/usr/lib/sysusers.d/lookout.conf"
-check "systemd-tmpfiles creates /var/lib/lookout 2770 lookout:lookout and the database 0660" bash -c \
+check "systemd-tmpfiles creates /var/lib/lookout 0700 lookout:lookout and the database 0600" bash -c \
     'systemd-tmpfiles --root="$1" --create "$2" &&
      uid="$(awk -F: "\$1 == \"lookout\" { print \$3 }" "$1/etc/passwd")" &&
-     test "$(stat -c "%a %u" "$1/var/lib/lookout")" = "2770 $uid" &&
-     test "$(stat -c "%a %u" "$1/var/lib/lookout/events.db")" = "660 $uid" &&
+     test "$(stat -c "%a %u" "$1/var/lib/lookout")" = "700 $uid" &&
+     test "$(stat -c "%a %u" "$1/var/lib/lookout/events.db")" = "600 $uid" &&
      test "$(stat -c "%a %u" "$1/etc/lookout/mqtt-password")" = "600 0"' \
     _ "$sysroot" "$root/usr/lib/tmpfiles.d/lookout.conf"
 

@@ -5,6 +5,9 @@ import Foundation
 public enum APILine {
     /// Longest line accepted, in bytes: a request is small; a longer line is a broken or hostile client.
     public static let maximumBytes = 1 << 20
+    /// Longest answer the CLI reads, in bytes: answers come from lookoutd and list whole tables (`devices` of a
+    /// large registry, `events --limit`), so they may be much longer than a request; still bounded.
+    public static let maximumResponseBytes = 256 << 20
 
     /// `value` as one line, newline included.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {

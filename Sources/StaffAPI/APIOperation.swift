@@ -42,16 +42,40 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     case audit
     /// Walk the timeline's hash chain with the daemon's key (`lookout audit verify`). No arguments.
     case auditVerify = "audit_verify"
+    /// Counts and response times since a time (`lookout stats`). Arguments: `since`, `until` (milliseconds since
+    /// 1970), optionally `community` (the report-in figures of one community).
+    case stats
+    /// The registry mirror with what the daemon saw of each device (`lookout devices`). No arguments.
+    case devices
+    /// Rejected messages: counts and recent samples (`lookout rejects`). Arguments: optionally `reason`, `limit`.
+    case rejects
+    /// Silences in force and what each holds back (`lookout silence list`). No arguments.
+    case silenceList = "silence_list"
+    /// Away notes in force (`lookout away list`). No arguments.
+    case awayList = "away_list"
+    /// The daemon's status row, open events by level, free space for the database (`lookout status`). No arguments.
+    case status
+    /// Keeps the connection open and streams change-feed entries (`lookout watch`), one `APIResponse` line per
+    /// batch (`changes`, `sequence`), and a line with no changes when there were none for a while, so that the
+    /// client knows the daemon is alive. The first line says where it starts. Arguments: `after` (resume after
+    /// this change sequence) or `replay` (start N changes before the latest; neither: from the latest), optionally
+    /// `heartbeat` (milliseconds between lines when nothing changes) and `interval` (milliseconds between looks).
+    case watch
 
     /// Whether the operation changes one existing event (the event is the `id` argument).
     public var actsOnEvent: Bool {
         switch self {
         case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
-        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest, .audit,
-             .auditVerify: return false
+        case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest, .stats,
+             .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify: return false
         }
     }
 
     /// Whether the operation only reads.
-    public var isRead: Bool { self == .events || self == .show || self == .audit || self == .auditVerify }
+    public var isRead: Bool {
+        switch self {
+        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify: return true
+        default: return false
+        }
+    }
 }

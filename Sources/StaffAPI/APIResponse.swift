@@ -58,6 +58,42 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var audit: [AuditEntry]?
     /// `audit_verify`: what walking the timeline's chain found.
     public var verification: TimelineVerification?
+    /// `stats`: the figures of the period.
+    public var statistics: EventStatistics?
+    /// `stats`: each team's report-in figures of the period.
+    public var reportIn: [TeamReportIn]?
+    /// `devices`: the registry mirror with what the daemon saw.
+    public var devices: [DeviceState]?
+    /// `devices`: open events per device id (devices without any left out).
+    public var openEventsByDevice: [String: Int]?
+    /// `devices`: devices with an open `implausible_data` event (their data is not evaluated).
+    public var implausibleDevices: [String]?
+    /// `devices`, `status`: the status row lookoutd writes.
+    public var daemonStatus: DaemonStatusSnapshot?
+    /// `rejects`: counts by reason.
+    public var rejectCounts: [RejectCount]?
+    /// `rejects`: the newest samples, at most the limit.
+    public var rejects: [RejectedMessage]?
+    /// `rejects`: samples kept in all (for the reason asked).
+    public var rejectsKept: Int?
+    /// `silence_list`: silences in force and what each holds back.
+    public var silenceHolds: [SilenceHold]?
+    /// `away_list`: away notes in force.
+    public var awayNotes: [AwayNote]?
+    /// `status`: open events per level (the level's raw value).
+    public var openByLevel: [String: Int]?
+    /// `status`: open events that are overdue.
+    public var overdue: Int?
+    /// `status`: bytes free for the database on its filesystem (nil when unknown): a daemon on a full disk cannot
+    /// write its status row, and only its host can tell.
+    public var bytesFree: Int64?
+    /// `watch`: the changes of this line, oldest first (empty on a heartbeat).
+    public var changes: [EventChange]?
+    /// `watch`: the last change sequence sent (resume after it).
+    public var sequence: Int64?
+    /// `watch`: for changes after which report-in matters (`EventChange.reportInActions`), the event's teams now,
+    /// by event id.
+    public var changeTeams: [String: [EventTeam]]?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -70,10 +106,22 @@ public struct APIResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, event, silence, away, events, matching, timeline, teams, senders, notification, audit, verification
+        case actor, event, silence, away, events, matching, timeline, teams, senders, notification, statistics, devices,
+             rejects, overdue, changes, sequence, audit, verification
         case onBehalfOf = "on_behalf_of"
         case silencedLeftOut = "silenced_left_out"
         case emergencyPhone = "emergency_phone"
+        case reportIn = "report_in"
+        case openEventsByDevice = "open_events_by_device"
+        case implausibleDevices = "implausible_devices"
+        case daemonStatus = "daemon_status"
+        case rejectCounts = "reject_counts"
+        case rejectsKept = "rejects_kept"
+        case silenceHolds = "silence_holds"
+        case awayNotes = "away_notes"
+        case openByLevel = "open_by_level"
+        case bytesFree = "bytes_free"
+        case changeTeams = "change_teams"
     }
 }
 

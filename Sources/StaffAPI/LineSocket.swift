@@ -9,7 +9,7 @@ import Glibc
 public final class LineSocket {
     /// Why a line could not be read.
     public enum ReadError: Error, Equatable {
-        /// The peer sent more than `APILine.maximumBytes` without a newline.
+        /// The peer sent more than `maximumLineBytes` without a newline.
         case lineTooLong
         /// The peer closed the connection in the middle of a line.
         case truncated
@@ -17,6 +17,8 @@ public final class LineSocket {
 
     /// The descriptor.
     public let fileDescriptor: Int32
+    /// Longest line read (default `APILine.maximumBytes`, what a request may be).
+    public var maximumLineBytes = APILine.maximumBytes
     private var buffer: [UInt8] = []
     private var closed = false
 
@@ -55,7 +57,7 @@ public final class LineSocket {
                 buffer.removeSubrange(...newline)
                 return line
             }
-            guard buffer.count <= APILine.maximumBytes else { throw ReadError.lineTooLong }
+            guard buffer.count <= maximumLineBytes else { throw ReadError.lineTooLong }
             var chunk = [UInt8](repeating: 0, count: 16_384)
             let count = chunk.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
             if count < 0 {

@@ -26,16 +26,52 @@ public struct LocalAPIClient: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// Sends `request` and returns the daemon's response.
-    public func send(_ request: APIRequest) throws(Failure) -> APIResponse {
-        let socket: LineSocket
+    /// A connection to the socket (`timeoutSeconds` for each read and write).
+    private func connect(timeoutSeconds: Int) throws(Failure) -> LineSocket {
         do {
-            socket = try LineSocket.connect(path: socketPath, timeoutSeconds: timeoutSeconds)
+            let socket = try LineSocket.connect(path: socketPath, timeoutSeconds: timeoutSeconds)
+            socket.maximumLineBytes = APILine.maximumResponseBytes
+            return socket
         } catch let error as ErrnoError where [ENOENT, ECONNREFUSED, ENOTDIR].contains(error.code) {
             throw .notRunning(path: socketPath)
         } catch {
             throw .transport("\(error)")
         }
+    }
+
+    /// Sends a request that keeps the connection (`watch`) and hands each response line to `each`, until `each`
+    /// returns false or `stop` says so (both: a normal end), or the connection ends or stays silent for
+    /// `silenceLimitSeconds` (a `Failure`: the daemon is gone or stuck). `stop` is asked at least every second.
+    public func stream(_ request: APIRequest, silenceLimitSeconds: Double, stop: () -> Bool,
+                       each: (APIResponse) -> Bool) throws(Failure) {
+        let socket = try connect(timeoutSeconds: 1)
+        do {
+            try socket.write(try APILine.encode(request))
+            var lastLine = Date()
+            while !stop() {
+                let line: [UInt8]?
+                do {
+                    line = try socket.readLine()
+                } catch let error as ErrnoError where error.code == EAGAIN || error.code == EWOULDBLOCK {
+                    if Date().timeIntervalSince(lastLine) > silenceLimitSeconds {
+                        throw Failure.transport("no word from lookoutd for \(Int(silenceLimitSeconds)) s")
+                    }
+                    continue
+                }
+                guard let line else { throw Failure.transport("lookoutd closed the connection") }
+                lastLine = Date()
+                guard each(try APILine.decode(APIResponse.self, from: line)) else { return }
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .transport("\(error)")
+        }
+    }
+
+    /// Sends `request` and returns the daemon's response.
+    public func send(_ request: APIRequest) throws(Failure) -> APIResponse {
+        let socket = try connect(timeoutSeconds: timeoutSeconds)
         do {
             try socket.write(try APILine.encode(request))
             guard let line = try socket.readLine() else {

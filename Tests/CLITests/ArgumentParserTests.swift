@@ -78,9 +78,9 @@ import Vocabulary
     }
 
     @Test func commandWordsAreFoundAfterGlobalOptions() {
-        let split = LookoutCLI.splitCommandWords(["--db", "x.db", "--as", "bob", "ack", "E-1", "--note", "n"])
+        let split = LookoutCLI.splitCommandWords(["--socket", "x.sock", "--as", "bob", "ack", "E-1", "--note", "n"])
         #expect(split.words == ["ack"])
-        #expect(split.rest == ["--db", "x.db", "--as", "bob", "E-1", "--note", "n"])
+        #expect(split.rest == ["--socket", "x.sock", "--as", "bob", "E-1", "--note", "n"])
         let group = LookoutCLI.splitCommandWords(["--no-color", "rules", "check", "a.rules"])
         #expect(group.words == ["rules", "check"])
         #expect(group.rest == ["--no-color", "a.rules"])

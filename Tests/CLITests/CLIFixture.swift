@@ -35,9 +35,9 @@ final class CLIFixture {
         return daemon
     }
 
-    /// Runs `lookout ARGS` on this database and socket with colours off by default; as `uid` (with `setpriv`) when given.
+    /// Runs `lookout ARGS` on this fixture's socket with colours off by default; as `uid` (with `setpriv`) when given.
     func run(_ arguments: [String], environment: [String: String] = [:], asUser uid: Int? = nil) throws -> ChildProcess.Result {
-        var env = ["LOOKOUT_DB": databasePath, "LOOKOUT_SOCKET": socketPath, "COLUMNS": "200"]
+        var env = ["LOOKOUT_SOCKET": socketPath, "COLUMNS": "200"]
         for (key, value) in environment { env[key] = value }
         return try LookoutdProcess.runCLI(arguments, environment: env, asUser: uid)
     }

@@ -224,57 +224,51 @@ import Testing
         #expect(event.description.contains("on behalf of gina"), "\(event.description)")
     }
 
-    @Test func missingDatabaseIsAClearFailure() throws {
-        let directory = try TemporaryDirectory()
-        let result = try ChildProcess.run(ChildProcess.product("lookout"), ["stats", "--db", directory.file("none.db")])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("none.db"))
-        #expect(!FileManager.default.fileExists(atPath: directory.file("none.db")))
-    }
-
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-                   "needs root to run the CLI as another user"))
-    func permissionProblemNamesFileUserAndGroupHint() throws {
+    @Test func withoutLookoutdEveryReadSaysItIsNotRunning() throws {
         let fixture = try CLIFixture()
         try fixture.raise("SD-0001", level: .red)
-        chmod(fixture.databasePath, 0o640)
-        chmod(fixture.directory.path, 0o755)
-        let result = try ChildProcess.run("/usr/bin/setpriv",
-                                          ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                           ChildProcess.product("lookout"), "stats", "--db", fixture.databasePath])
-        #expect(result.status == 1, "\(result.stdout)")
-        #expect(result.stderr.contains(fixture.databasePath))
-        #expect(result.stderr.contains("nobody") || result.stderr.contains("65534"))
-        #expect(result.stderr.contains("read"))
-        #expect(result.stderr.contains("group 'lookout'"))
-
-        // Readable: reading works. (Acting, listing and showing never need the file: they go through lookoutd,
-        // see StaffAPITests.)
-        chmod(fixture.databasePath, 0o644)
-        for suffix in ["-wal", "-shm"] { chmod(fixture.databasePath + suffix, 0o644) }
-        let asNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ChildProcess.product("lookout")]
-        let read = try ChildProcess.run(asNobody[0], Array(asNobody.dropFirst()) + ["stats", "--db", fixture.databasePath])
-        #expect(read.status == 0, "\(read.stderr)")
+        for arguments in [["stats"], ["devices"], ["rejects"], ["silence", "list"], ["away", "list"], ["events"]] {
+            let result = try fixture.run(arguments)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains("lookoutd is not running"), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(arguments): nothing read from the file")
+        }
+        // The CLI has no way to name a database any more.
+        #expect(try fixture.run(["stats", "--db", fixture.databasePath]).status == 64)
     }
 
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
                    "needs root to run the CLI as another user"))
-    func staffActThroughTheDaemonOnADatabaseTheyCannotWrite() throws {
+    func staffReadAndActThroughTheDaemonOnADatabaseTheyCannotOpen() throws {
         let fixture = try CLIFixture()
-        // lookoutd's default file_mode 0640, with the staff user in the file's group: they may read, not write.
-        let staffGroup: gid_t = 65534
+        // The packaged mode: the database is lookoutd's alone (0600 here, owner root); the staff user has no access
+        // to the file at all, and needs none.
         try fixture.startDaemon(staff: LookoutdProcess.runnerIsAdmin + "[user nobody]\nrole = staff\nteams = fire\n")
         let event = try fixture.raise("SD-0001", level: .red, teams: ["fire"])
         for file in [fixture.databasePath, fixture.databasePath + "-wal", fixture.databasePath + "-shm"]
         where FileManager.default.fileExists(atPath: file) {
-            chown(file, 0, staffGroup)
-            chmod(file, 0o640)
+            chown(file, 0, 0)
+            chmod(file, 0o600)
         }
         chmod(fixture.directory.path, 0o755)
         chmod(fixture.daemon!.directory.path, 0o755)
-        for listing in [["events"], ["stats"]] {
+        #expect(try ChildProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/cat",
+                                                          fixture.databasePath]).status != 0, "nobody cannot read the file")
+        for listing in [["events"], ["show", event.id], ["stats"], ["devices"], ["rejects"], ["silence", "list"],
+                        ["away", "list"], ["status", "--json"]] {
             let read = try fixture.run(listing, asUser: 65534)
-            #expect(read.status == 0, "\(listing): \(read.stderr)")
+            #expect(read.status == 0 || listing.first == "status", "\(listing): \(read.stderr)")
+            #expect(!read.stderr.contains("database"), "\(listing): \(read.stderr)")
+            #expect(!read.stdout.isEmpty, "\(listing)")
+        }
+        // status: lookoutd answered (no broker, so it is not connected, but it is running).
+        let status = try fixture.run(["status", "--json"], asUser: 65534)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(object["running"] as? Bool == true, "\(status.stdout)")
+        // Each read is on the record, as nobody.
+        let reads = try fixture.store.auditEntries().filter { $0.user == "nobody" }.map(\.operation)
+        for operation in ["events", "show", "stats", "devices", "rejects", "silence_list", "away_list", "status"] {
+            #expect(reads.contains(operation), "\(operation) audited: \(reads)")
         }
         let ack = try fixture.run(["ack", event.id], asUser: 65534)
         #expect(ack.status == 0, "\(ack.stderr)")

@@ -112,6 +112,7 @@ import Vocabulary
 
     @Test func statsCountsAndTimes() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let red = try fixture.raise("SD-0001", level: .red, minutesAgo: 30)
         try fixture.raise("SD-0002", level: .yellow, minutesAgo: 20)
         try fixture.raise("MH-0003", level: .green, kind: "manhole", minutesAgo: 10)
@@ -148,6 +149,7 @@ import Vocabulary
     /// from the events; medians and percentiles at the precision the table shows, also in JSON.
     @Test func statsOverSeveralDaysAtDisplayPrecision() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         // (minutes ago, milliseconds to acknowledge); the first is outside `--since 3d`.
         let events: [(Int64, EpochMillis)] = [(5000, 10_000), (4000, 4_000_000), (3000, 700_500), (1500, 125_300),
                                          (200, 61_700), (10, 30_900)]
@@ -169,6 +171,7 @@ import Vocabulary
 
     @Test func devicesShowStateBatteryAndOpenEvents() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         try fixture.store.mirrorRegistry([
             DeviceState(id: "SD-0001", kind: "smoke", community: "c01", building: "3", address: "3号楼2单元502",
                         reportIntervalSeconds: 3600),
@@ -199,8 +202,24 @@ import Vocabulary
         #expect(smoke.count == 2)
     }
 
+    /// A registry far larger than one request line: the answer is one long line, read whole.
+    @Test func devicesOfALargeRegistryAreAllListed() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        let devices = (0..<6000).map {
+            DeviceState(id: "SD-\($0)", kind: "smoke", community: "c01", building: "3", address: "3号楼2单元\($0)",
+                        owner: "property office", residentName: "resident \($0)", reportIntervalSeconds: 3600)
+        }
+        try fixture.store.mirrorRegistry(devices, at: fixture.now)
+        let json = try fixture.run(["devices", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 6000)
+    }
+
     @Test func rejectsAreListedWithPayloadsEscaped() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         try fixture.store.recordRejects([
             RejectedMessage(at: fixture.now - 5000, reason: "invalid_json", topic: "c01/smoke/SD-0001/event",
                             payloadExcerpt: "{\"event\":\u{1B}[2J\u{07}"),
@@ -221,10 +240,14 @@ import Vocabulary
     @Test func statusReflectsTheDaemonRow() throws {
         let fixture = try CLIFixture()
         try fixture.raise("SD-0001", level: .red)
-        // Never written: down.
+        // Nothing serves the socket: down.
         let never = try fixture.run(["status"])
         #expect(never.status == 1)
-        #expect(never.stdout.contains("DOWN"))
+        #expect(never.stdout.contains("DOWN") && never.stdout.contains("lookoutd is down"), "\(never.stdout)")
+        // lookoutd answers with the row it writes; it writes the next only in an hour, so the rows below are what it
+        // reads back.
+        try fixture.startDaemon(settings: ["status": ["interval": "1h"]])
+        try Self.waitForFirstStatusRow(fixture)
 
         var values = ["pid": String(getpid()), "version": "0.1.0", "state": "running",
                       "started_at": String(fixture.now - 3_600_000), "updated_at": String(fixture.now),
@@ -269,5 +292,31 @@ import Vocabulary
         let stopped = try fixture.run(["status"])
         #expect(stopped.status == 1)
         #expect(stopped.stdout.contains("stopped"))
+    }
+
+    /// Waits until lookoutd has written the row it writes as it starts, so that the test's rows come after it.
+    static func waitForFirstStatusRow(_ fixture: CLIFixture) throws {
+        _ = try waitFor("lookoutd's first status row") { try fixture.store.daemonStatus().updatedAt }
+    }
+
+    /// A daemon killed right after writing a fresh "running, connected" row: the row says ok, status says down.
+    @Test func statusOfAKilledDaemonIsDownNeverAStaleOK() throws {
+        let fixture = try CLIFixture()
+        let daemon = try fixture.startDaemon(settings: ["status": ["interval": "1h"]])
+        try Self.waitForFirstStatusRow(fixture)
+        let values = ["pid": String(getpid()), "version": "0.1.0", "state": "running", "connected": "true",
+                      "started_at": String(fixture.now), "status_interval_s": "3600"]
+        try fixture.store.writeDaemonStatus(values, at: EpochMillis(Date().timeIntervalSince1970 * 1000))
+        let up = try fixture.run(["status", "--json"])
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        daemon.killHard()
+        let down = try fixture.run(["status"])
+        #expect(down.status == 1)
+        #expect(down.stdout.contains("DOWN") && !down.stdout.contains("running"), "\(down.stdout)")
+        let json = try fixture.run(["status", "--json"])
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["running"] as? Bool == false)
+        #expect((object["problem"] as? String)?.contains("lookoutd is down") == true, "\(json.stdout)")
     }
 }

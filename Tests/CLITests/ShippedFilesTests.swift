@@ -28,7 +28,7 @@ import Testing
         }
         #expect(try complete(["lookout", "sil"]) == "silence")
         #expect(try complete(["lookout", "silence", ""]) == "add list remove")
-        #expect(try complete(["lookout", "--db", "x.db", "events", "--le"]) == "--level")
+        #expect(try complete(["lookout", "--socket", "x.sock", "events", "--le"]) == "--level")
         #expect(try complete(["lookout", "events", "--level", ""]) == "green yellow red")
         #expect(try complete(["lookout", "rules", "check", "--no"]) == "--no-color")
     }

@@ -86,6 +86,16 @@ import Vocabulary
         let list = try fixture.run(["events", "--json"])
         #expect(list.status == 0 && list.stdout.contains(event.id), "\(list.stderr)")
         #expect(try fixture.store.auditEntries().suffix(2).map { "\($0.operation) \($0.outcome.rawValue)" } == ["show ok", "events ok"])
+        // So are the other reads (status exits 1 here only because this lookoutd has no broker).
+        let reads: [[String]] = [["stats"], ["devices"], ["rejects"], ["silence", "list"], ["away", "list"], ["status"]]
+        for arguments in reads {
+            let result = try fixture.run(arguments)
+            #expect(result.status == (arguments == ["status"] ? 1 : 0), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("refused"), "\(arguments): \(result.stderr)")
+        }
+        #expect(try fixture.store.auditEntries().suffix(reads.count).map { "\($0.operation) \($0.outcome.rawValue)" }
+                == ["stats ok", "devices ok", "rejects ok", "silence_list ok", "away_list ok", "status ok"])
+        #expect(try fixture.run(["status"]).stdout.contains("running"))
     }
 
     @Test func asRecordsOnWhoseBehalfAndStillNamesTheUser() throws {
@@ -147,7 +157,7 @@ import Vocabulary
             #expect(try fixture.store.event(id: event.id)?.status == .open)
             #expect(try fixture.store.timeline(of: event.id).count == 1)
             let list = try fixture.run(["events"])
-            #expect(list.status == 1 && list.stderr.contains("lookoutd is not running (no API socket at \(daemon.socketPath)): listing"),
+            #expect(list.status == 1 && list.stderr.contains("lookoutd is not running (no API socket at \(daemon.socketPath)): reading"),
                     "\(stop): \(list.stderr)")
             #expect(try fixture.store.auditEntries().isEmpty)
             #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before, "\(stop)")

@@ -55,10 +55,14 @@ final class WatchProcess {
     let stdout: PipeCollector
     let stderr: PipeCollector
 
-    /// Starts `lookout watch` with `arguments`.
-    init(_ arguments: [String]) throws {
+    /// Starts `lookout watch` with `arguments` on the fixture's lookoutd socket.
+    init(_ fixture: CLIFixture, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
         process.arguments = ["watch"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["LOOKOUT_SOCKET"] = fixture.socketPath
+        environment["LOOKOUT_DB"] = nil
+        process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -79,14 +83,17 @@ final class WatchProcess {
 @Suite struct WatchCommandTests {
     @Test func watchPrintsChangesAsTheyHappenAndStopsOnSIGINT() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let before = try fixture.raise("SD-0001", level: .yellow, title: "raised before watch started")
-        let watch = try WatchProcess(["--db", fixture.databasePath, "--no-bell", "--interval", "0.1"])
+        let watch = try WatchProcess(fixture, ["--no-bell", "--interval", "0.1"])
         let (process, stdout, stderr) = (watch.process, watch.stdout, watch.stderr)
         #expect(stderr.wait(until: { $0.contains("watching") }), "\(stderr.text)")
 
         let raised = try fixture.raise("SD-0002", level: .red, title: "raised while watching")
         #expect(stdout.wait(until: { $0.contains(raised.id) }), "stdout: \(stdout.text) stderr: \(stderr.text)")
-        _ = try fixture.store.perform(.acknowledge, on: raised.id, actor: "erin", note: "", at: fixture.now)
+        // A change made through the door.
+        let ack = try fixture.run(["ack", raised.id])
+        #expect(ack.status == 0, "\(ack.stderr)")
         #expect(stdout.wait(until: { $0.contains("ACKNOWLEDGED") }), "\(stdout.text)")
 
         watch.interrupt()
@@ -100,9 +107,10 @@ final class WatchProcess {
 
     @Test func watchReplayShowsRecentChangesAndFilters() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         let yellow = try fixture.raise("SD-0001", level: .yellow)
         let red = try fixture.raise("SD-0002", level: .red)
-        let watch = try WatchProcess(["--db", fixture.databasePath, "--since-start", "--level", "red", "--bell", "--interval", "0.1"])
+        let watch = try WatchProcess(fixture, ["--since-start", "--level", "red", "--bell", "--interval", "0.1"])
         let stdout = watch.stdout
         #expect(stdout.wait(until: { $0.contains(red.id) }), "\(stdout.text)")
         watch.interrupt()
@@ -114,10 +122,11 @@ final class WatchProcess {
     /// A flapping detector's yellow event raised to red by a held alarm rings like a new red event.
     @Test func eventRaisedToRedRings() throws {
         let fixture = try CLIFixture()
+        try fixture.startDaemon()
         _ = try fixture.raise("SD-0003", level: .yellow, title: "smoke alarm flapping", minutesAgo: 2)
         let red = try fixture.raise("SD-0003", level: .red, minutesAgo: 1)
         #expect(red.level == .red)
-        let watch = try WatchProcess(["--db", fixture.databasePath, "--since-start", "--bell", "--interval", "0.1"])
+        let watch = try WatchProcess(fixture, ["--since-start", "--bell", "--interval", "0.1"])
         let stdout = watch.stdout
         #expect(stdout.wait(until: { $0.contains("UPGRADED") }), "\(stdout.text)")
         watch.interrupt()
@@ -147,7 +156,7 @@ final class WatchProcess {
         #expect(!all.stdout.contains("not shown"))
 
         for includeSilenced in [false, true] {
-            let watch = try WatchProcess(["--db", fixture.databasePath, "--since-start", "--bell", "--interval", "0.1"]
+            let watch = try WatchProcess(fixture, ["--since-start", "--bell", "--interval", "0.1"]
                                          + (includeSilenced ? ["--silenced"] : []))
             let stdout = watch.stdout
             // Changes arrive in order: once the later real alarm is printed, the silenced one was seen.
@@ -163,5 +172,68 @@ final class WatchProcess {
             }
             #expect(lines.contains { $0.contains(real.id) && $0.contains("\u{07}") }, "the real red alarm rings")
         }
+    }
+
+    /// lookoutd killed under a watch: the banner at once, with the bell; back, the watch resumes where it was and
+    /// shows what changed meanwhile; with nothing happening, the periodic all-quiet line.
+    @Test func watchSaysWhenLookoutdIsDownAndMissesNothingAcrossARestart() throws {
+        let fixture = try CLIFixture()
+        let daemon = try fixture.startDaemon()
+        let watch = try WatchProcess(fixture, ["--bell", "--quiet", "1"])
+        let stdout = watch.stdout
+        #expect(stdout.wait(until: { $0.contains("all quiet, lookoutd OK") }), "\(stdout.text) \(watch.stderr.text)")
+        let first = try fixture.raise("SD-0001", level: .yellow, title: "before the kill")
+        #expect(stdout.wait(until: { $0.contains(first.id) }), "\(stdout.text)")
+
+        daemon.killHard()
+        #expect(stdout.wait(until: { $0.contains("lookoutd is down") }), "\(stdout.text)")
+        let banner = try #require(stdout.text.split(separator: "\n").first { $0.contains("lookoutd is down") })
+        #expect(banner.contains("\u{07}"), "the banner rings")
+
+        // Changes while it is down (written to the file as lookoutd's intake would) and one more after the restart.
+        let meanwhile = try fixture.raise("SD-0002", level: .red, title: "while lookoutd was down")
+        _ = try fixture.store.perform(.acknowledge, on: first.id, actor: "erin", note: "", at: fixture.now)
+        try daemon.startServing()
+        #expect(stdout.wait(until: { $0.contains("lookoutd is back") }), "\(stdout.text)")
+        let after = try fixture.raise("SD-0003", level: .yellow, title: "after the restart")
+        #expect(stdout.wait(until: { $0.contains(after.id) }), "\(stdout.text)")
+        watch.interrupt()
+        #expect(watch.process.terminationStatus == 0)
+
+        let lines = stdout.text.split(separator: "\n")
+        #expect(lines.filter { $0.contains("RAISED") && $0.contains(meanwhile.id) }.count == 1, "\(stdout.text)")
+        #expect(lines.filter { $0.contains("ACKNOWLEDGED") && $0.contains(first.id) }.count == 1, "\(stdout.text)")
+        #expect(lines.filter { $0.contains("RAISED") && $0.contains(first.id) }.count == 1, "shown once: \(stdout.text)")
+        // In order: the banner, what changed meanwhile, then the change after the restart.
+        let order = [lines.firstIndex { $0.contains("lookoutd is down") }, lines.firstIndex { $0.contains(meanwhile.id) },
+                     lines.firstIndex { $0.contains(after.id) }].compactMap { $0 }
+        #expect(order.count == 3 && order == order.sorted(), "\(stdout.text)")
+    }
+
+    @Test func watchWithoutLookoutdSaysItIsDown() throws {
+        let fixture = try CLIFixture()
+        let watch = try WatchProcess(fixture, ["--no-bell"])
+        #expect(watch.stdout.wait(until: { $0.contains("lookoutd is down") }), "\(watch.stdout.text)")
+        watch.interrupt()
+        #expect(!watch.stdout.text.contains("\u{07}"), "--no-bell")
+    }
+
+    /// A device payload larger than the API's line limit does not break the watch (watch never prints payloads).
+    @Test func aChangeWithAPayloadBeyondTheLineLimitIsShown() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        let watch = try WatchProcess(fixture, ["--no-bell"])
+        #expect(watch.stderr.wait(until: { $0.contains("watching") }), "\(watch.stderr.text)")
+        let trigger = EventTrigger(
+            rule: "smoke_alarm", eventKey: "smoke_alarm:SD-BIG", level: .red, kind: "smoke", deviceID: "SD-BIG",
+            location: EventLocation(community: "c01", building: "3", unit: "2", address: "3号楼", registered: true),
+            title: "alarm with a large payload", teams: [], topic: "c01/smoke/SD-BIG/event",
+            payload: String(repeating: "x", count: 1_200_000), at: fixture.now)
+        let big = try fixture.store.raise(trigger).event
+        let after = try fixture.raise("SD-0002", level: .yellow, title: "after the large one")
+        #expect(watch.stdout.wait(until: { $0.contains(after.id) }), "\(watch.stdout.text)")
+        watch.interrupt()
+        #expect(watch.stdout.text.contains(big.id))
+        #expect(!watch.stdout.text.contains("lookoutd is down"), "\(watch.stdout.text)")
     }
 }

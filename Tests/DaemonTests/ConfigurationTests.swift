@@ -17,9 +17,9 @@ import Testing
         #expect(configuration.deadlines.onsiteWithinSeconds[.red] == 900)
         #expect(configuration.deadlines.onsiteWithinSeconds[.green] == nil)
         #expect(configuration.handoffTopic == "lookout/events/{level}/{id}")
-        // Staff in group lookout acknowledge and resolve: the shipped configuration makes the database group-writable.
-        #expect(configuration.databaseFileMode == 0o660)
-        #expect(configuration.storeOptions.newFileMode == 0o660)
+        // Staff read and act through lookoutd's socket: the shipped configuration keeps the database to lookoutd.
+        #expect(configuration.databaseFileMode == 0o600)
+        #expect(configuration.storeOptions.newFileMode == 0o600)
     }
 
     @Test func storageSettingsAreParsedAndBadFileModesRefused() throws {

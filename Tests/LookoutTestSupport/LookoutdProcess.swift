@@ -159,10 +159,10 @@ public final class LookoutdProcess {
         } == 0
     }
 
-    /// `lookout ARGS` against this daemon: its database for listing commands, its socket for actions; colours off.
+    /// `lookout ARGS` against this daemon (its socket: the CLI reads and acts only through it); colours off.
     /// `asUser`: run it as that uid (and gid) with `setpriv`, to be someone else than the test runner.
     public func lookout(_ arguments: [String], environment: [String: String] = [:], asUser uid: Int? = nil) throws -> ChildProcess.Result {
-        var env = ["COLUMNS": "250", "LOOKOUT_DB": databasePath, "LOOKOUT_SOCKET": socketPath]
+        var env = ["COLUMNS": "250", "LOOKOUT_SOCKET": socketPath]
         for (key, value) in environment { env[key] = value }
         return try Self.runCLI(arguments, environment: env, asUser: uid)
     }

@@ -84,16 +84,15 @@ extension ReliabilityTests {
                 #expect(!samples.isEmpty, "no sample kept for \(reason)")
                 #expect(samples.allSatisfy { $0.payloadExcerpt.utf8.count <= 4_096 }, "sample of \(reason) is not bounded")
             }
-            #expect(daemon.stop() == 0)
-            #expect(try daemon.integrityCheck() == "ok")
-
             // Staff inspect the samples with `lookout rejects`: device bytes never reach the terminal raw.
-            let rejects = try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "rejects"])
+            let rejects = try daemon.lookout(["--no-color", "rejects"])
             #expect(rejects.status == 0, "\(rejects.stderr)")
             for reason in expected.keys { #expect(rejects.stdout.contains(reason)) }
             #expect(rejects.stdout.contains("\\x1b"), "escape sequences should be shown escaped:\n\(rejects.stdout)")
             #expect(!rejects.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{9B}" })
             #expect(!daemon.log.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{9B}" })
+            #expect(daemon.stop() == 0)
+            #expect(try daemon.integrityCheck() == "ok")
         }
 
         /// The size limit is configurable: with `max_payload_bytes` at 2 MB, a 1.1 MB alarm is an alarm.

@@ -128,7 +128,7 @@ extension ReliabilityTests {
             let show = try daemon.lookout(["--no-color", "show", event.id])
             #expect(show.status == 0, "\(show.stderr)")
             #expect(show.stdout.contains("3h00m ago by the device's clock; raised 3h00m later"), "\(show.stdout)")
-            let watched = try Self.watchOutput(database: daemon.databasePath, until: "raised 3h00m later")
+            let watched = try Self.watchOutput(socket: daemon.socketPath, until: "raised 3h00m later")
             #expect(watched.contains("happened 3h00m ago, raised 3h00m later"), "\(watched)")
             let timeline = try daemon.store().timeline(of: event.id)
             #expect(timeline.first?.note.contains("by the device's clock") == true)
@@ -173,11 +173,14 @@ extension ReliabilityTests {
             #expect(daemon.stop() == 0)
         }
 
-        /// What `lookout watch --since-start` prints until `text` appears (or a generous limit passes).
-        static func watchOutput(database: String, until text: String) throws -> String {
+        /// What `lookout watch --since-start` through the lookoutd serving `socket` prints until `text` appears (or a generous limit passes).
+        static func watchOutput(socket: String, until text: String) throws -> String {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
-            process.arguments = ["--db", database, "--no-color", "watch", "--since-start", "--no-bell", "--interval", "0.1"]
+            process.arguments = ["--no-color", "watch", "--since-start", "--no-bell", "--interval", "0.1"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["LOOKOUT_SOCKET"] = socket
+            process.environment = environment
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice

@@ -7,10 +7,9 @@ extension ReliabilityTests {
     /// Issue 14 item 12: while the disk is full, `lookout status` says so and that nothing is being
     /// acknowledged, instead of calling the daemon down (its status row cannot be written) with a backlog of -1.
     @Suite struct DiskFullStatusTests {
-        /// `lookout status` on the daemon's database.
+        /// `lookout status`, asked of the daemon.
         static func status(_ daemon: LookoutdProcess) throws -> ChildProcess.Result {
-            try ChildProcess.run(ChildProcess.product("lookout"), ["--db", daemon.databasePath, "--no-color", "status"],
-                                 environment: ["COLUMNS": "250"])
+            try daemon.lookout(["--no-color", "status"])
         }
 
         @Test(.enabled(if: TinyFilesystem.isAvailable, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))

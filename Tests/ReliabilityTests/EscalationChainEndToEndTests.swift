@@ -65,7 +65,7 @@ extension ReliabilityTests {
             _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
                 try daemon.store().registeredDevices(in: .community("c01")) == 2 ? true : nil
             }
-            let watch = try WatchFollower(databasePath: daemon.databasePath)
+            let watch = try WatchFollower(socketPath: daemon.socketPath)
             let publisher = try TestPublisher(broker: broker)
             try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
             try publisher.flush()

@@ -91,7 +91,7 @@ extension ReliabilityTests {
             #expect(nobody.stdout.contains("\"state\": \"gave_up\"") || nobody.stdout.contains("\"state\":\"gave_up\""))
             #expect(nobody.stderr.contains("no notifier is configured for nobody"))
 
-            let watch = try WatchFollower(databasePath: daemon.databasePath)
+            let watch = try WatchFollower(socketPath: daemon.socketPath)
             let publisher = try TestPublisher(broker: broker)
             try publisher.publish("c01/sos/SOS-0301/event", #"{"event":"sos","press":"short"}"#)
             try publisher.flush()

@@ -197,7 +197,7 @@ extension ReliabilityTests {
             let json = try daemon.lookout(["events", "--json"])
             let listed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
             #expect(listed?.first { $0["id"] as? String == red.id }?["title"] as? String == title, "\(json.stdout)")
-            let watched = try DeviceTimeTests.watchOutput(database: daemon.databasePath, until: "UPGRADED")
+            let watched = try DeviceTimeTests.watchOutput(socket: daemon.socketPath, until: "UPGRADED")
             let upgradedLine = watched.split(separator: "\n").first { $0.contains("UPGRADED") }
             #expect(upgradedLine?.contains(title) == true, "\(watched)")
             #expect(daemon.stop() == 0)

@@ -54,7 +54,7 @@ extension ReliabilityTests {
             _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
                 try daemon.store().registeredDevices(in: .community("c01")) == 3 ? true : nil
             }
-            let watch = try WatchFollower(databasePath: daemon.databasePath)
+            let watch = try WatchFollower(socketPath: daemon.socketPath)
 
             // Refused: no registered device; a whole community without --force (the reason is given).
             let nothing = try Self.lookout(daemon, ["silence", "add", "--building", "c01/9", "--for", "1h", "--reason", "x"])
@@ -123,7 +123,7 @@ extension ReliabilityTests {
             _ = try waitFor("the registry mirrored into the database", log: daemon.log) {
                 try daemon.store().registeredDevices(in: .community("c01")) == 3 ? true : nil
             }
-            let watch = try WatchFollower(databasePath: daemon.databasePath)
+            let watch = try WatchFollower(socketPath: daemon.socketPath)
             let add = try Self.lookout(daemon, ["silence", "add", "--community", "c01", "--for", "1h", "--reason", "community test",
                                                 "--force"])
             try #require(add.status == 0, "\(add.stderr)")
@@ -171,14 +171,16 @@ final class WatchFollower {
     let path: String
     let directory: TemporaryDirectory
 
-    init(databasePath: String) throws {
+    /// Watches through the lookoutd serving `socketPath`.
+    init(socketPath: String) throws {
         directory = try TemporaryDirectory(prefix: "lookout-watch")
         path = directory.file("watch.out")
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
-        process.arguments = ["--db", databasePath, "--no-color", "watch", "--since-start", "--bell", "--interval", "0.1"]
+        process.arguments = ["--no-color", "watch", "--since-start", "--bell", "--interval", "0.1"]
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "250"
+        environment["LOOKOUT_SOCKET"] = socketPath
         process.environment = environment
         process.standardOutput = FileHandle(forWritingAtPath: path)
         process.standardError = FileHandle.nullDevice

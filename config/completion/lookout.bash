@@ -8,7 +8,7 @@ _lookout() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${COMP_WORDS[i]}"
         case "$word" in
-            --db|--socket|--as) ((i++)); continue ;;
+            --socket|--as) ((i++)); continue ;;
             -*) continue ;;
         esac
         if [[ -z "$cmd" ]]; then
@@ -21,8 +21,7 @@ _lookout() {
         fi
     done
     case "$prev" in
-        --db) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
-        --socket) COMPREPLY=(); return ;;
+        --socket) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
         --as) COMPREPLY=(); return ;;
         --level) COMPREPLY=( $(compgen -W "green yellow red" -- "$cur") ); return ;;
         --status) COMPREPLY=( $(compgen -W "open acknowledged dispatched onsite resolved closed cleared merged" -- "$cur") ); return ;;
@@ -34,6 +33,7 @@ _lookout() {
         --limit) COMPREPLY=(); return ;;
         --replay) COMPREPLY=(); return ;;
         --interval) COMPREPLY=(); return ;;
+        --quiet) COMPREPLY=(); return ;;
         --note) COMPREPLY=(); return ;;
         --to) COMPREPLY=(); return ;;
         --where) COMPREPLY=(); return ;;
@@ -49,40 +49,40 @@ _lookout() {
         --user) COMPREPLY=(); return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit completion help --db --socket --as --no-color --help --version" -- "$cur") ) ;;
+        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit completion help --socket --as --no-color --help --version" -- "$cur") ) ;;
         silence) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         away) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         rules) COMPREPLY=( $(compgen -W "check test" -- "$cur") ) ;;
         notify) COMPREPLY=( $(compgen -W "test" -- "$cur") ) ;;
         completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
         help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit completion help" -- "$cur") ) ;;
-        "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "show") COMPREPLY=( $(compgen -W "--json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --silenced --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "ack") COMPREPLY=( $(compgen -W "--team --note --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "dispatch") COMPREPLY=( $(compgen -W "--to --note --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "onsite") COMPREPLY=( $(compgen -W "--note --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "resolve") COMPREPLY=( $(compgen -W "--note --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "close") COMPREPLY=( $(compgen -W "--note --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "reopen") COMPREPLY=( $(compgen -W "--note --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "note") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
-        "report") COMPREPLY=( $(compgen -W "--kind --level --where --device --community --building --title --description --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "silence add") COMPREPLY=( $(compgen -W "--device --building --community --kind --rule --for --until --reason --force --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "silence list") COMPREPLY=( $(compgen -W "--json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "silence remove") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
-        "away add") COMPREPLY=( $(compgen -W "--device --resident --until --reason --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "away list") COMPREPLY=( $(compgen -W "--json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "away remove") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
-        "stats") COMPREPLY=( $(compgen -W "--since --community --json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "status") COMPREPLY=( $(compgen -W "--json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
-        "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
-        "notify test") COMPREPLY=( $(compgen -W "--timeout --json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "audit") COMPREPLY=( $(compgen -W "--since --user --limit --json --db --socket --as --no-color --help" -- "$cur") ) ;;
-        "completion bash") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
-        "help") COMPREPLY=( $(compgen -W "--db --socket --as --no-color --help" -- "$cur") ) ;;
+        "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "show") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
+        "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --quiet --silenced --socket --as --no-color --help" -- "$cur") ) ;;
+        "ack") COMPREPLY=( $(compgen -W "--team --note --socket --as --no-color --help" -- "$cur") ) ;;
+        "dispatch") COMPREPLY=( $(compgen -W "--to --note --socket --as --no-color --help" -- "$cur") ) ;;
+        "onsite") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
+        "resolve") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
+        "close") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
+        "reopen") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
+        "note") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
+        "report") COMPREPLY=( $(compgen -W "--kind --level --where --device --community --building --title --description --socket --as --no-color --help" -- "$cur") ) ;;
+        "silence add") COMPREPLY=( $(compgen -W "--device --building --community --kind --rule --for --until --reason --force --socket --as --no-color --help" -- "$cur") ) ;;
+        "silence list") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
+        "silence remove") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
+        "away add") COMPREPLY=( $(compgen -W "--device --resident --until --reason --socket --as --no-color --help" -- "$cur") ) ;;
+        "away list") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
+        "away remove") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
+        "stats") COMPREPLY=( $(compgen -W "--since --community --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "status") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
+        "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
+        "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
+        "notify test") COMPREPLY=( $(compgen -W "--timeout --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "audit") COMPREPLY=( $(compgen -W "--since --user --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "completion bash") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
+        "help") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
     esac
 }
 complete -F _lookout lookout

@@ -171,7 +171,7 @@ write_runtime_daemon_config() {
 }
 
 # Waits until lookoutd (pid $2, log file $3) is ready: `$1/lookout status` says running and connected
-# (LOOKOUT_DB must point at its database), or, while the CLI cannot tell, the private broker's log
+# (LOOKOUT_SOCKET must point at its API socket), or, while the CLI cannot tell, the private broker's log
 # ($5) shows a client connected (lookoutd is the only client then; its subscription follows at once).
 # Fails at once if lookoutd exits; returns 1 after $4 seconds.
 wait_for_daemon() {

@@ -145,12 +145,19 @@ final class APIService: Service, Sendable {
                 return
             }
             let response: APIResponse
+            var watch: APIRequest?
             do {
                 let request = try APILine.decode(APIRequest.self, from: line)
                 response = answer(request, from: caller)
+                if request.operation == APIOperation.watch.rawValue && response.ok { watch = request }
             } catch {
                 response = APIResponse(id: "", error: APIError(.badRequest, "not a staff API request (one JSON object per line)"))
                 recordUnreadable(from: caller)
+            }
+            if let watch {
+                // The connection is the watch's from now on: it ends with the client or the daemon.
+                stream(watch, to: socket, result: response.result!, caller: caller)
+                return
             }
             do {
                 try socket.write(try APILine.encode(response))
@@ -159,6 +166,75 @@ final class APIService: Service, Sendable {
                 return
             }
         }
+    }
+
+    /// Changes read per line of a watch.
+    static let watchBatchSize = 200
+
+    /// `watch`: pushes the change feed to the client, a line per batch of changes and a heartbeat line when nothing
+    /// changed for a while, until the client goes or the daemon stops (the client sees the connection end and says
+    /// lookoutd is down). The store is taken only for each short look, never while writing to the client.
+    private func stream(_ request: APIRequest, to socket: LineSocket, result: APIResult, caller: StaffRequestHandler.Caller) {
+        let arguments = request.arguments
+        let heartbeat = min(max(EpochMillis(arguments["heartbeat"] ?? "") ?? 5_000, 100), 300_000)
+        let interval = min(max(Int(arguments["interval"] ?? "") ?? 200, 20), 5_000)
+        var sequence: Int64
+        if let after = arguments["after"].flatMap(Int64.init) {
+            sequence = after
+        } else {
+            guard let latest = look({ try $0.latestChangeSequence() }) else { return }
+            sequence = max(0, latest - (arguments["replay"].flatMap(Int64.init) ?? 0))
+        }
+        func send(_ changes: [EventChange], teams: [String: [EventTeam]]) -> Bool {
+            var line = result
+            line.changes = changes
+            line.sequence = sequence
+            line.changeTeams = teams.isEmpty ? nil : teams
+            do {
+                try socket.write(try APILine.encode(APIResponse(id: request.id, result: line)))
+                return true
+            } catch {
+                log.debug("staff API: watch of \(caller.described) ended: \(error)")
+                return false
+            }
+        }
+        guard send([], teams: [:]) else { return }
+        var lastSent = WallClock.now()
+        while !stopping.load(ordering: .sequentiallyConsistent) && !Self.peerClosed(socket) {
+            let from = sequence
+            let batch: (changes: [EventChange], teams: [String: [EventTeam]])? = look { store in
+                // Without the payloads: watch never prints them, and a device's payload may be large enough to
+                // push a line past `APILine.maximumBytes`.
+                let changes = try store.changes(after: from, limit: Self.watchBatchSize).map { change in
+                    var change = change
+                    change.event.payload = ""
+                    return change
+                }
+                var teams: [String: [EventTeam]] = [:]
+                for change in changes where EventChange.reportInActions.contains(change.action) {
+                    teams[change.event.id] = try store.teams(of: change.event.id)
+                }
+                return (changes, teams)
+            }
+            let now = WallClock.now()
+            if let batch, let last = batch.changes.last {
+                sequence = last.sequence
+                guard send(batch.changes, teams: batch.teams) else { return }
+                lastSent = now
+                if batch.changes.count == Self.watchBatchSize { continue }
+            } else if now - lastSent >= heartbeat {
+                guard send([], teams: [:]) else { return }
+                lastSent = now
+            }
+            usleep(useconds_t(interval * 1000))
+        }
+    }
+
+    /// Whether the client closed its end (a watch client sends nothing after its request).
+    private static func peerClosed(_ socket: LineSocket) -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(socket.fileDescriptor, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return count == 0
     }
 
     /// Runs one request on the service's store (opened on first use, again after a failure). A test notification is

@@ -4,7 +4,7 @@ import Vocabulary
 
 /// Who may do what: the lowest role an operation needs for a given member, and the refusal that says so.
 ///
-/// - viewer: reads only (`events`, `show`).
+/// - viewer: reads only (`events`, `show`, `stats`, `devices`, `rejects`, the lists, `status`, `watch`).
 /// - staff: acts on events of their own teams (an event's teams: its rule's and those a step brought in) and on
 ///   events of no team (manual reports), reports in for their own team, raises manual events.
 /// - supervisor: acts on every event; adds and removes silences within the policy; away notes; test notifications.
@@ -25,7 +25,7 @@ enum StaffAccess {
             return eventTeams.contains(where: member.teams.contains) ? .staff : .supervisor
         case .report:
             return .staff
-        case .events, .show:
+        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch:
             return .viewer
         case .silenceAdd:
             return force ? .admin : .supervisor
@@ -54,6 +54,13 @@ enum StaffAccess {
         case .awayRemove: return "remove an away note"
         case .events: return "list events"
         case .show: return "show an event"
+        case .stats: return "read the statistics"
+        case .devices: return "list devices"
+        case .rejects: return "list rejected messages"
+        case .silenceList: return "list silences"
+        case .awayList: return "list away notes"
+        case .status: return "read lookoutd's status"
+        case .watch: return "watch the change feed"
         case .notifyTest: return "send a test notification"
         case .audit: return "list the audit"
         case .auditVerify: return "verify the timeline's chain"

@@ -2,6 +2,9 @@ import EventCore
 import Foundation
 import StaffAPI
 import Vocabulary
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs one staff API request for an authenticated caller: checks the staff directory and the role, runs the
 /// operation on the event core in one short transaction together with its audit row, and answers. Every request,
@@ -39,6 +42,13 @@ struct StaffRequestHandler {
                                requestID: String(request.id.prefix(128)))
         do {
             let (operation, member) = try admit(request, caller: caller, directory: directory, now: now)
+            if operation == .status {
+                // Status is how staff learn that the disk is full: answered even when its audit row cannot be
+                // written then (the only request that is; it reads and changes nothing).
+                let result = try run(operation, request: request, member: member, store: store, now: now)
+                try? store.recordAudit(audit)
+                return (APIResponse(id: request.id, result: result), nil)
+            }
             let result = try store.transaction {
                 let result = try run(operation, request: request, member: member, store: store, now: now)
                 if let event = result.event { audit.eventID = event.id }
@@ -223,6 +233,63 @@ struct StaffRequestHandler {
             result.audit = try store.auditEntries(limit: min(limit, 10_000), since: since, user: arguments["user"])
         case .auditVerify:
             result.verification = try store.verifyTimeline()
+        case .stats:
+            let since = try time("since")
+            let until = try time("until")
+            result.statistics = try store.statistics(since: since, until: until)
+            result.reportIn = try store.reportInStatistics(from: since, to: until, community: arguments["community"])
+        case .devices:
+            var openFilter = EventFilter()
+            openFilter.limit = Int.max
+            var openByDevice: [String: Int] = [:]
+            // A device with an open `implausible_data` event keeps sending values it cannot report: its data is not
+            // evaluated, which staff must see beside its connection.
+            var implausible: Set<String> = []
+            for event in try store.events(openFilter) where !event.deviceID.isEmpty {
+                openByDevice[event.deviceID, default: 0] += 1
+                if event.rule == ReservedRuleName.implausibleData { implausible.insert(event.deviceID) }
+            }
+            result.devices = try store.devices()
+            result.openEventsByDevice = openByDevice
+            result.implausibleDevices = implausible.sorted()
+            result.daemonStatus = try store.daemonStatus()
+        case .rejects:
+            let reason = arguments["reason"]
+            guard let limit = Int(arguments["limit"] ?? "20"), limit >= 0 else {
+                throw Stop(error: APIError(.badRequest, "rejects: 'limit' must be a count"), outcome: .badRequest)
+            }
+            result.rejectCounts = try store.rejectCounts().filter { reason == nil || $0.reason == reason }
+            let samples = try store.recentRejects(reason: reason, limit: limit)
+            result.rejects = samples
+            result.rejectsKept = samples.count < limit ? samples.count : try store.keptRejectCount(reason: reason)
+        case .silenceList:
+            // The list names the events, never their payloads: left out, so that many held events stay one line.
+            result.silenceHolds = try store.silenceHolds(now: now).map { hold in
+                var hold = hold
+                hold.hiddenEvents = hold.hiddenEvents.map { var event = $0; event.payload = ""; return event }
+                hold.shownEvents = hold.shownEvents.map { var event = $0; event.payload = ""; return event }
+                return hold
+            }
+        case .awayList:
+            result.awayNotes = try store.listAwayNotes(now: now)
+        case .status:
+            result.daemonStatus = try store.daemonStatus()
+            // Open events come from the events themselves, so they are right even when the ingest loop is stuck.
+            var everyOpenEvent = EventFilter()
+            everyOpenEvent.limit = Int.max
+            let open = try store.events(everyOpenEvent)
+            var byLevel: [String: Int] = [:]
+            for event in open { byLevel[event.level.rawValue, default: 0] += 1 }
+            result.openByLevel = byLevel
+            result.overdue = open.filter(\.overdue).count
+            result.bytesFree = Self.bytesFree(forDatabaseAt: store.path)
+        case .watch:
+            // Admitted and recorded here; the service streams the changes outside any transaction.
+            for name in ["after", "replay"] where arguments[name] != nil {
+                guard let value = Int64(arguments[name]!), value >= 0 else {
+                    throw Stop(error: APIError(.badRequest, "watch: '\(name)' must be a count"), outcome: .badRequest)
+                }
+            }
         case .show:
             let id = try argument("id")
             guard let event = try store.event(id: id) else { throw EventStoreError.unknownEvent(id) }
@@ -265,6 +332,14 @@ struct StaffRequestHandler {
         if !note.isEmpty { description += (description.isEmpty ? "" : "\n") + note }
         return try store.report(kind: kind, level: level, location: location, deviceID: deviceID, title: title,
                                 description: description, actor: actor, at: now)
+    }
+
+    /// Bytes free for the database at `path` on its filesystem, nil when unknown.
+    static func bytesFree(forDatabaseAt path: String) -> Int64? {
+        var stats = statvfs()
+        let directory = (path as NSString).deletingLastPathComponent
+        guard statvfs(directory.isEmpty ? "." : directory, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
     }
 
     /// The silence policy: the configured maximum, and the rules lookoutd published in its status row as loaded.

@@ -1,7 +1,7 @@
 import Vocabulary
 
 /// What the daemon last wrote about itself (`lookout status`).
-public struct DaemonStatusSnapshot: Sendable, Equatable {
+public struct DaemonStatusSnapshot: Sendable, Equatable, Codable {
     /// Key/value pairs as written by the daemon (`pid`, `started_at`, `mqtt`, `messages_per_s`, …).
     public var values: [String: String]
     /// When they were written; nil when the daemon never wrote any.

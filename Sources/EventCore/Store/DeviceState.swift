@@ -1,7 +1,7 @@
 import Vocabulary
 
 /// A device as `lookout devices` shows it: the registry mirror plus what the daemon saw.
-public struct DeviceState: Sendable, Equatable {
+public struct DeviceState: Sendable, Equatable, Codable {
     /// Device id.
     public var id: String
     /// Kind (`smoke`, …).

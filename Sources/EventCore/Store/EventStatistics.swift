@@ -1,7 +1,7 @@
 import Vocabulary
 
 /// Median and 90th percentile of a set of durations.
-public struct DurationSummary: Sendable, Equatable {
+public struct DurationSummary: Sendable, Equatable, Codable {
     /// How many durations.
     public var count: Int
     /// Median (nearest rank), nil when there are none.
@@ -51,7 +51,7 @@ public struct DurationSummary: Sendable, Equatable {
 }
 
 /// How many of the events that had a deadline met it.
-public struct DeadlineShare: Sendable, Equatable {
+public struct DeadlineShare: Sendable, Equatable, Codable {
     /// Events whose deadline was met.
     public var met: Int
     /// Events whose deadline was met or has passed.
@@ -67,7 +67,7 @@ public struct DeadlineShare: Sendable, Equatable {
 }
 
 /// Figures for one community.
-public struct CommunityStatistics: Sendable, Equatable {
+public struct CommunityStatistics: Sendable, Equatable, Codable {
     /// Community id ("" for events without one).
     public var community: String
     /// Events raised.
@@ -85,7 +85,7 @@ public struct CommunityStatistics: Sendable, Equatable {
 }
 
 /// Figures for `lookout stats` over events first seen in a period.
-public struct EventStatistics: Sendable, Equatable {
+public struct EventStatistics: Sendable, Equatable, Codable {
     /// Start of the period (inclusive).
     public var since: EpochMillis
     /// End of the period (exclusive).

@@ -98,7 +98,7 @@ public enum EventAction: Sendable, Equatable {
 }
 
 /// One entry of the change feed that `lookout watch` follows.
-public struct EventChange: Sendable, Equatable {
+public struct EventChange: Sendable, Equatable, Codable {
     /// Monotonic sequence number; follow with `changes(after:)`.
     public var sequence: Int64
     /// The event after the change.
@@ -107,6 +107,9 @@ public struct EventChange: Sendable, Equatable {
     public var action: String
     /// When it happened: a re-notification changes nothing in the event, so its time is only here.
     public var at: EpochMillis = 0
+
+    /// Actions after which `lookout watch` says which teams have reported in and which have not.
+    public static let reportInActions: Set<String> = ["escalated", "reported_in", "acknowledged"]
 }
 
 /// Filters for listing events. Empty fields do not filter.

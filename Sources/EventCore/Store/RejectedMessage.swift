@@ -1,7 +1,7 @@
 import Vocabulary
 
 /// A rejected message kept for inspection (`lookout rejects`): malformed or impossible device data.
-public struct RejectedMessage: Sendable, Equatable {
+public struct RejectedMessage: Sendable, Equatable, Codable {
     /// When it arrived.
     public var at: EpochMillis
     /// Why it was rejected (a short, stable reason code such as `bad_json`).
@@ -39,7 +39,7 @@ public struct RejectedMessage: Sendable, Equatable {
 }
 
 /// How many messages were rejected for one reason.
-public struct RejectCount: Sendable, Equatable {
+public struct RejectCount: Sendable, Equatable, Codable {
     /// Reason code.
     public var reason: String
     /// Messages rejected for it, ever.

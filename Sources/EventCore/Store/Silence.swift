@@ -84,7 +84,7 @@ public struct Silence: Sendable, Equatable, Codable {
 }
 
 /// What a silence in force is holding back right now (`lookout silence list`).
-public struct SilenceHold: Sendable, Equatable {
+public struct SilenceHold: Sendable, Equatable, Codable {
     /// The silence.
     public var silence: Silence
     /// Events it hides now (still open, or cleared and not yet closed), oldest first.

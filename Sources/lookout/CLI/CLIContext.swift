@@ -4,15 +4,10 @@ import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// What every command needs besides its own options: the database (read commands), the daemon's API socket
-/// (acting commands), for whom one acts, how to print.
+/// What every command needs besides its own options: the daemon's API socket (every command that reads or changes
+/// events: the CLI never opens the database), for whom one acts, how to print.
 struct CLIContext: Sendable {
-    /// Default database path.
-    static let defaultDatabasePath = "/var/lib/lookout/events.db"
-
-    /// Database file.
-    var databasePath: String
-    /// lookoutd's API socket, through which every action goes (`--socket`, `LOOKOUT_SOCKET`).
+    /// lookoutd's API socket, through which every read and action goes (`--socket`, `LOOKOUT_SOCKET`).
     var socketPath: String
     /// Whom the caller acts for (`--as`): recorded beside the caller, whom lookoutd knows from the kernel.
     var onBehalfOf: String?
@@ -26,8 +21,6 @@ struct CLIContext: Sendable {
     /// Reads the global options and the environment.
     init(arguments: ParsedArguments, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.environment = environment
-        databasePath = arguments.value("db") ?? environment["LOOKOUT_DB"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? Self.defaultDatabasePath
         socketPath = arguments.value("socket") ?? environment["LOOKOUT_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
             ?? LocalAPIClient.defaultSocketPath
         if let name = arguments.value("as") {
@@ -46,48 +39,51 @@ struct CLIContext: Sendable {
     /// How long (milliseconds) a request may take to reach the daemon before lookoutd no longer runs it.
     static let requestLifetimeMillis: EpochMillis = 60_000
 
-    /// Asks lookoutd to run `operation`: the one way the CLI changes anything, and how it lists and shows events.
+    /// Asks lookoutd to run `operation`: the one way the CLI reads or changes anything.
     /// The daemon decides who is asking (the kernel tells it) and whether they may; its refusal, or the daemon's
     /// absence, is the command's failure.
     /// `waitSeconds`: how long the daemon may take on top of the usual (a test notification waits for the notifier).
     func request(_ operation: APIOperation, _ arguments: [String: String], waitSeconds: Int = 0) throws -> APIResult {
-        let request = APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
-                                 arguments: arguments, onBehalfOf: onBehalfOf)
         let response: APIResponse
         do {
-            response = try LocalAPIClient(socketPath: socketPath, timeoutSeconds: 30 + waitSeconds).send(request)
+            response = try client(waitSeconds: waitSeconds).send(apiRequest(operation, arguments))
         } catch {
-            switch error {
-            case .notRunning(let path):
-                throw CLIError.failure("lookoutd is not running (no API socket at \(path)): "
-                                       + (operation.isRead ? "listing and showing events needs the daemon ('lookout status' says why it is down)"
-                                                           : "acting on events needs the daemon"))
-            case .transport(let detail):
-                throw CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
-            }
+            throw failure(error, reading: operation.isRead)
         }
+        return try Self.result(of: response)
+    }
+
+    /// A request for `operation`, on whose behalf as `--as` says.
+    func apiRequest(_ operation: APIOperation, _ arguments: [String: String]) -> APIRequest {
+        APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
+                   arguments: arguments, onBehalfOf: onBehalfOf)
+    }
+
+    /// The client of lookoutd's socket; `waitSeconds` on top of the usual wait.
+    func client(waitSeconds: Int = 0) -> LocalAPIClient {
+        LocalAPIClient(socketPath: socketPath, timeoutSeconds: 30 + waitSeconds)
+    }
+
+    /// The command's failure when lookoutd could not be asked.
+    func failure(_ error: LocalAPIClient.Failure, reading: Bool) -> CLIError {
+        switch error {
+        case .notRunning(let path):
+            return CLIError.failure("lookoutd is not running (no API socket at \(path)): "
+                                    + (reading ? "reading events, devices and figures needs the daemon ('lookout status' says it is down)"
+                                               : "acting on events needs the daemon"))
+        case .transport(let detail):
+            return CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
+        }
+    }
+
+    /// The result of a response, or its refusal as the command's failure.
+    static func result(of response: APIResponse) throws -> APIResult {
         if let result = response.result, response.ok { return result }
-        throw CLIError.failure(response.error?.message ?? "lookoutd refused the request without a reason")
+        throw CLIError.failure(response.error.map { TextSanitizer.sanitize($0.message) } ?? "lookoutd refused the request without a reason")
     }
 
     /// `by alice` or `by alice on behalf of bob`: who the daemon recorded.
     static func byline(_ result: APIResult) -> String {
         "by \(TextSanitizer.sanitize(result.actor))" + (result.onBehalfOf.map { " on behalf of \(TextSanitizer.sanitize($0))" } ?? "")
-    }
-
-    /// Opens the event store read-only (the listings that still read the file; every change goes through lookoutd),
-    /// after checking the file is there and readable so problems are reported with who, what and how to fix it.
-    func openStore() throws -> EventStore {
-        try DatabaseAccess.check(path: databasePath)
-        do {
-            return try EventStore(path: databasePath, readOnly: true)
-        } catch let error as EventStoreError {
-            // The access check above passed, so only a refusal about access itself gets the group hint
-            // (not, say, a file that is not a Lookout database).
-            if case .permissionDenied(_, let detail) = error, DatabaseAccess.isAccessProblem(detail) {
-                throw CLIError.failure("\(error.description); \(DatabaseAccess.groupHint)")
-            }
-            throw CLIError.failure(error.description)
-        }
     }
 }

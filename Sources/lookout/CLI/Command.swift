@@ -20,10 +20,9 @@ extension Command {
 
 /// Options every command accepts, before or after the command name.
 enum GlobalOptions {
-    /// `--db`, `--socket`, `--as`, `--no-color`.
+    /// `--socket`, `--as`, `--no-color`.
     static let specs: [OptionSpec] = [
-        .value("db", "PATH", help: "event database read by listing commands (default: $LOOKOUT_DB or /var/lib/lookout/events.db)"),
-        .value("socket", "PATH", help: "lookoutd's API socket, through which actions go (default: $LOOKOUT_SOCKET or /run/lookout/api.sock)"),
+        .value("socket", "PATH", help: "lookoutd's API socket, through which every read and action goes (default: $LOOKOUT_SOCKET or /run/lookout/api.sock)"),
         .value("as", "NAME", help: "record that you act on behalf of NAME (a field worker who phoned in); you are still the one recorded as acting"),
         .flag("no-color", help: "no colours (also when $NO_COLOR is set or output is not a terminal)"),
     ]

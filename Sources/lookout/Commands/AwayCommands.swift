@@ -58,8 +58,10 @@ struct AwayListCommand: RecordListCommand {
     let context: CLIContext
     let json: Bool
 
-    static func records(in store: EventStore, now: EpochMillis) throws -> [RecordListing] {
-        try store.listAwayNotes(now: now).map {
+    static let listOperation = APIOperation.awayList
+
+    static func records(in result: APIResult) -> [RecordListing] {
+        (result.awayNotes ?? []).map {
             RecordListing(id: $0.id, subject: $0.subject, createdAt: $0.createdAt, until: $0.until, reason: $0.reason, actor: $0.actor)
         }
     }

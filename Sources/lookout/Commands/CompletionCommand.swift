@@ -20,7 +20,7 @@ struct CompletionCommand: Command {
 /// Generates the bash completion script from `LookoutCLI.commands`.
 enum BashCompletion {
     /// Options whose values are file paths.
-    static let pathOptions: Set<String> = ["db"]
+    static let pathOptions: Set<String> = ["socket"]
     /// Commands whose positionals are file paths.
     static let pathCommands: Set<String> = ["rules check", "rules test"]
 

@@ -1,4 +1,5 @@
 import EventCore
+import StaffAPI
 import TerminalText
 import Vocabulary
 
@@ -49,24 +50,17 @@ struct DevicesCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore()
+        let result = try context.request(.devices, [:])
         let now = context.now
-        var openFilter = EventFilter()
-        openFilter.limit = Int.max
-        var openByDevice: [String: Int] = [:]
-        // A device with an open `implausible_data` event keeps sending values it cannot report: its data is not
-        // evaluated, which staff must see beside its connection.
-        var implausible: Set<String> = []
-        for event in try store.events(openFilter) where !event.deviceID.isEmpty {
-            openByDevice[event.deviceID, default: 0] += 1
-            if event.rule == ReservedRuleName.implausibleData { implausible.insert(event.deviceID) }
-        }
-        let devices = try store.devices().filter { device in
+        let openByDevice = result.openEventsByDevice ?? [:]
+        // A device with an open `implausible_data` event: its data is not evaluated (lookoutd says which).
+        let implausible = Set(result.implausibleDevices ?? [])
+        let devices = (result.devices ?? []).filter { device in
             (kind == nil || device.kind == kind) && (community == nil || device.community == community)
                 && (!offlineOnly || Self.connection(of: device, now: now).isDown)
         }
         // Unregistered devices beyond `max_unknown_devices` are not kept: a cut list says so.
-        let status = DaemonStatusValues(try store.daemonStatus().values)
+        let status = DaemonStatusValues(result.daemonStatus?.values ?? [:])
         let overCap = Int64(status[.unknownDevicesOverCap] ?? "") ?? 0
         let cutNote = overCap == 0 ? ""
             : "Not listed: unregistered devices beyond [limits] max_unknown_devices (\(status[.maxUnknownDevices] ?? "?")); "

@@ -10,8 +10,10 @@ protocol RecordListCommand: Command {
     static var subjectTitle: String { get }
     /// What is printed when nothing is in force.
     static var emptyText: String { get }
-    /// The records in force at `now`.
-    static func records(in store: EventStore, now: EpochMillis) throws -> [RecordListing]
+    /// The operation that lists them.
+    static var listOperation: APIOperation { get }
+    /// The records in force, from lookoutd's answer.
+    static func records(in result: APIResult) -> [RecordListing]
     /// Creates the command from its validated arguments.
     init(context: CLIContext, json: Bool)
     /// Global options and the clock.
@@ -28,9 +30,8 @@ extension RecordListCommand {
     }
 
     func run() throws {
-        let store = try context.openStore()
         let now = context.now
-        let records = try Self.records(in: store, now: now)
+        let records = Self.records(in: try context.request(Self.listOperation, [:]))
         Console.out(RecordListing.render(records, subjectTitle: Self.subjectTitle, json: json, empty: Self.emptyText,
                                          now: now, context: context))
     }

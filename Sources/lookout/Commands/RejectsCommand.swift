@@ -1,4 +1,5 @@
 import EventCore
+import StaffAPI
 import TerminalText
 
 /// `lookout rejects`: malformed or impossible device messages the daemon refused, counted and sampled.
@@ -28,11 +29,13 @@ struct RejectsCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore()
-        let counts = try store.rejectCounts().filter { reason == nil || $0.reason == reason }
-        let samples = try store.recentRejects(reason: reason, limit: limit)
+        var arguments = ["limit": String(limit)]
+        if let reason { arguments["reason"] = reason }
+        let result = try context.request(.rejects, arguments)
+        let counts = result.rejectCounts ?? []
+        let samples = result.rejects ?? []
         // Samples beyond `limit` are kept but not shown; the counts cover rejects whose samples are gone too.
-        let notShown = samples.count < limit ? 0 : try store.keptRejectCount(reason: reason) - samples.count
+        let notShown = max(0, (result.rejectsKept ?? samples.count) - samples.count)
         let cutNote = notShown > 0 ? "\(notShown) more kept sample(s) not shown: -n N to see them\n" : ""
         let now = context.now
         if json {

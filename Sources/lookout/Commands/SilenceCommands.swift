@@ -102,9 +102,8 @@ struct SilenceListCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore()
         let now = context.now
-        let holds = try store.silenceHolds(now: now)
+        let holds = try context.request(.silenceList, [:]).silenceHolds ?? []
         let records = holds.map { hold in
             var record = RecordListing(id: hold.silence.id, subject: SilenceText.scope(hold.silence.scope),
                                        createdAt: hold.silence.createdAt, until: hold.silence.until,

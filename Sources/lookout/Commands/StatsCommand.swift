@@ -1,8 +1,9 @@
 import EventCore
+import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// `lookout stats`: how many events, how fast they were taken and reached, per community.
+/// `lookout stats`: how many events, how fast they were taken and reached, per community, as lookoutd counts them.
 struct StatsCommand: Command {
     static let name = "stats"
     static let help = CommandHelp(
@@ -33,9 +34,11 @@ struct StatsCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore()
-        let statistics = try store.statistics(since: since, until: context.now + 1)
-        let reportIn = try store.reportInStatistics(from: since, to: context.now + 1, community: community)
+        var arguments = ["since": String(since), "until": String(context.now + 1)]
+        if let community { arguments["community"] = community }
+        let result = try context.request(.stats, arguments)
+        guard let statistics = result.statistics else { throw CLIError.failure("lookoutd answered without the statistics") }
+        let reportIn = result.reportIn ?? []
         if json {
             Console.out(Self.json(statistics, community: community, reportIn: reportIn).rendered())
             return

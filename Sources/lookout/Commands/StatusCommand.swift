@@ -1,16 +1,18 @@
 import EventCore
 import Foundation
+import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// `lookout status`: the daemon's health from the status row it writes every few seconds.
+/// `lookout status`: the daemon's health, asked of lookoutd itself: a daemon that does not answer is down, whatever
+/// its last status row said; one that answers is judged by the status row it writes every few seconds.
 struct StatusCommand: Command {
     static let name = "status"
     static let help = CommandHelp(
         summary: "daemon health: running?, broker connection, msgs/s, rejects, rules, last commit, open events",
         usage: "",
         options: [.flag("json", help: "print a JSON object (the status row plus the verdict)")],
-        discussion: ["Exit status 1 when the daemon is down (no status row, the row is older than three status " +
+        discussion: ["Exit status 1 when the daemon is down (its API socket does not answer, no status row, the row is older than three status " +
                      "intervals, the process is gone, or it stopped), not connected to the broker, or cannot write to its " +
                      "database (disk full: then nothing is acknowledged, and status says so even when the row is stale), or a " +
                      "notifier is failing (its teams are not told of events out of band)."],
@@ -47,26 +49,16 @@ struct StatusCommand: Command {
     }
 
     /// What the status row cannot say when the daemon cannot write it: whether its process is alive, whether
-    /// the disk holding the database is full. Read on this host (where the database file is).
+    /// the disk holding the database is full.
     struct HostProbe {
         /// Whether process `pid` is a running `lookoutd`.
         var lookoutdRunning: (Int32) -> Bool
         /// Bytes free for the database on its filesystem, nil when unknown.
         var bytesFree: () -> Int64?
 
-        /// The real host, for the database at `databasePath`.
-        static func live(databasePath: String) -> HostProbe {
-            HostProbe(lookoutdRunning: { pid in
-                guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-                // A pid reused by another program is not the daemon (where /proc says).
-                guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return true }
-                return comm.hasPrefix("lookoutd")
-            }, bytesFree: {
-                var stats = statvfs()
-                let directory = (databasePath as NSString).deletingLastPathComponent
-                guard statvfs(directory.isEmpty ? "." : directory, &stats) == 0 else { return nil }
-                return Int64(stats.f_bavail) * Int64(stats.f_frsize)
-            })
+        /// What a daemon that answered tells: it runs, and how much room its database has.
+        static func answered(bytesFree: Int64?) -> HostProbe {
+            HostProbe(lookoutdRunning: { _ in true }, bytesFree: { bytesFree })
         }
     }
 
@@ -119,17 +111,37 @@ struct StatusCommand: Command {
     }
 
     func run() throws {
-        let store = try context.openStore()
         let now = context.now
-        let snapshot = try store.daemonStatus()
-        let verdict = Self.verdict(snapshot, now: now, host: .live(databasePath: context.databasePath))
-        // Open events come from the events themselves, so they are right even when the daemon is down.
-        var everyOpenEvent = EventFilter()
-        everyOpenEvent.limit = Int.max
-        let open = try store.events(everyOpenEvent)
+        let response: APIResponse
+        do {
+            response = try context.client().send(context.apiRequest(.status, [:]))
+        } catch {
+            // No answer is the verdict: never the last row a daemon wrote before it went.
+            let problem: String
+            switch error {
+            case .notRunning(let path): problem = "lookoutd is down: nothing serves its API socket \(path)"
+            case .transport(let detail): problem = "lookoutd does not answer at \(context.socketPath): \(detail)"
+            }
+            if json {
+                Console.out(JSONOutput.object([
+                    ("running", .bool(false)), ("connected", .bool(false)), ("problem", .string(problem)),
+                    ("updated_at", .null), ("disk_full", .bool(false)), ("acknowledging", .bool(false)),
+                    ("open_events", .null), ("overdue", .null), ("notifiers_failing", .array([])), ("daemon", .object([])),
+                ]).rendered())
+            } else {
+                let style = context.style
+                Console.out(style.paint("lookoutd:", .bold) + " " + style.paint("DOWN", .alarm) + " (\(TextSanitizer.sanitize(problem)))\n")
+            }
+            throw CLIError.exit(1)
+        }
+        let result = try CLIContext.result(of: response)
+        let snapshot = result.daemonStatus ?? DaemonStatusSnapshot(values: [:], updatedAt: nil)
+        let verdict = Self.verdict(snapshot, now: now, host: .answered(bytesFree: result.bytesFree))
         var byLevel: [AlertLevel: Int] = [:]
-        for event in open { byLevel[event.level, default: 0] += 1 }
-        let overdue = open.filter(\.overdue).count
+        for (level, count) in result.openByLevel ?? [:] {
+            if let level = AlertLevel(rawValue: level) { byLevel[level] = count }
+        }
+        let overdue = result.overdue ?? 0
         if json {
             var members: [(String, JSONOutput)] = [
                 ("running", .bool(verdict.running)), ("connected", .bool(verdict.connected)),

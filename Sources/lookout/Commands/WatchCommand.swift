@@ -1,13 +1,14 @@
 import EventCore
 import Foundation
+import StaffAPI
 import Synchronization
 import TerminalText
 import Vocabulary
 
-/// Set by SIGINT/SIGTERM while `lookout watch` runs; the poll loop checks it.
+/// Set by SIGINT/SIGTERM while `lookout watch` runs; the stream checks it at least every second.
 private let watchInterrupted = Atomic<Bool>(false)
 
-/// `lookout watch`: follows the change feed and prints one line per change as it happens.
+/// `lookout watch`: follows the change feed lookoutd pushes and prints one line per change as it happens.
 struct WatchCommand: Command {
     static let name = "watch"
     static let help = CommandHelp(
@@ -21,11 +22,14 @@ struct WatchCommand: Command {
             .flag("no-bell", help: "never ring the bell"),
             .flag("since-start", help: "print the whole change feed first, then follow"),
             .value("replay", "N", help: "print the last N changes first, then follow"),
-            .value("interval", "SECONDS", help: "how often to poll the database (default 1)"),
+            .value("interval", "SECONDS", help: "how often lookoutd looks for changes for this watch (default 0.2)"),
+            .value("quiet", "SECONDS", help: "print 'all quiet, lookoutd OK' after this long without a line (default 300)"),
             .flag("silenced", help: "also show events raised under a maintenance silence (never with a bell)"),
         ],
         discussion: ["Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
-                     "title, where, time since raised and time left to the deadline (or how long it is overdue)."],
+                     "title, where, time since raised and time left to the deadline (or how long it is overdue).",
+                     "lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
+                     "trying, and once it is back shows every change made meanwhile."],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
 
     let context: CLIContext
@@ -35,6 +39,7 @@ struct WatchCommand: Command {
     let startFromBeginning: Bool
     let replay: Int?
     let pollMilliseconds: Int
+    let quietMilliseconds: Int
     let includeSilenced: Bool
 
     init(arguments: ParsedArguments) throws {
@@ -50,50 +55,82 @@ struct WatchCommand: Command {
         includeSilenced = arguments.flag("silenced")
         replay = try arguments.integer("replay")
         if let text = arguments.value("interval") {
-            guard let seconds = Double(text), seconds >= 0.05, seconds <= 3600 else {
-                throw CLIError.usage("watch: --interval needs seconds between 0.05 and 3600, not '\(text)'")
+            guard let seconds = Double(text), seconds >= 0.05, seconds <= 5 else {
+                throw CLIError.usage("watch: --interval needs seconds between 0.05 and 5, not '\(text)'")
             }
             pollMilliseconds = Int(seconds * 1000)
         } else {
-            pollMilliseconds = 1000
+            pollMilliseconds = 200
+        }
+        if let text = arguments.value("quiet") {
+            guard let seconds = Double(text), seconds >= 0.5, seconds <= 86_400 else {
+                throw CLIError.usage("watch: --quiet needs seconds between 0.5 and 86400, not '\(text)'")
+            }
+            quietMilliseconds = Int(seconds * 1000)
+        } else {
+            quietMilliseconds = 300_000
         }
     }
 
     func run() throws {
-        let store = try context.openStore()
         Self.stopOnInterrupt()
-        let latest = try store.latestChangeSequence()
-        var sequence: Int64 = startFromBeginning ? 0 : max(0, latest - Int64(replay ?? 0))
-        Console.err("watching \(context.databasePath) (Ctrl-C to stop)\n")
-        var lastError = ""
-        var moreWaiting = true
+        // Where the feed stands: nil until lookoutd first said, then the last change shown (resumed after).
+        var sequence: Int64? = startFromBeginning ? 0 : nil
+        var down = false
+        var announced = false
+        var lastPrinted = Date()
+        let heartbeat = min(quietMilliseconds, 5_000)
         while !watchInterrupted.load(ordering: .relaxed) {
-            let batch: [EventChange]
-            var failed = false
+            var arguments = ["heartbeat": String(heartbeat), "interval": String(pollMilliseconds)]
+            if let sequence { arguments["after"] = String(sequence) } else if let replay { arguments["replay"] = String(replay) }
+            var refusal: String?
             do {
-                // `hasChanged` reads one pragma: most polls stop there.
-                let changed = try store.hasChanged()
-                batch = changed || moreWaiting ? try store.changes(after: sequence, limit: Self.batchSize) : []
-                lastError = ""
-            } catch {
-                // A busy or briefly unavailable database is retried; say so once per distinct problem.
-                let message = "\(error)"
-                if message != lastError { Console.err("lookout: warning: \(TextSanitizer.sanitize(message))\n") }
-                lastError = message
-                batch = []
-                failed = true
+                try context.client().stream(context.apiRequest(.watch, arguments),
+                                            silenceLimitSeconds: Double(3 * heartbeat) / 1000 + 5,
+                                            stop: { watchInterrupted.load(ordering: .relaxed) }) { response in
+                    guard response.ok, let result = response.result else {
+                        refusal = response.error.map { TextSanitizer.sanitize($0.message) } ?? "lookoutd refused the watch"
+                        return false
+                    }
+                    if !announced {
+                        // Said once lookoutd has fixed where the watch starts: what happens from here on is shown.
+                        announced = true
+                        Console.err("watching through lookoutd at \(context.socketPath) (Ctrl-C to stop)\n")
+                    }
+                    if down {
+                        down = false
+                        Console.out(context.style.paint("\(TimeText.clock(context.now))  lookoutd is back: resuming after change \(sequence ?? 0)", .green) + "\n")
+                        lastPrinted = Date()
+                    }
+                    let changes = result.changes ?? []
+                    for change in changes {
+                        sequence = change.sequence
+                        guard matches(change.event) else { continue }
+                        Console.out(line(for: change, now: context.now, teams: result.changeTeams?[change.event.id] ?? []))
+                        lastPrinted = Date()
+                    }
+                    if changes.isEmpty, let at = result.sequence, sequence == nil { sequence = at }
+                    if Date().timeIntervalSince(lastPrinted) * 1000 >= Double(quietMilliseconds) {
+                        Console.out("\(TimeText.clock(context.now))  all quiet, lookoutd OK\n")
+                        lastPrinted = Date()
+                    }
+                    return true
+                }
+                if let message = refusal { throw CLIError.failure(message) }
+            } catch let failure as LocalAPIClient.Failure {
+                if !down {
+                    down = true
+                    let why: String
+                    switch failure {
+                    case .notRunning(let path): why = "nothing serves \(path)"
+                    case .transport(let detail): why = detail
+                    }
+                    Console.out(context.style.paint("\(TimeText.clock(context.now))  *** lookoutd is down (\(TextSanitizer.sanitize(why))): "
+                                                    + "retrying; changes made meanwhile will be shown when it is back ***", .alarm)
+                                + (bell ? "\u{07}" : "") + "\n")
+                }
+                sleepUnlessInterrupted(milliseconds: 1000)
             }
-            for change in batch {
-                sequence = change.sequence
-                guard matches(change.event) else { continue }
-                // Who has reported in and who has not, on the lines where that changes (read now, not at the change).
-                let teams = Self.reportInActions.contains(change.action) ? (try? store.teams(of: change.event.id)) ?? [] : []
-                Console.out(line(for: change, now: context.now, teams: teams))
-            }
-            // After a failure the change marker may have been consumed: query again next time.
-            moreWaiting = failed || batch.count == Self.batchSize
-            if batch.count == Self.batchSize { continue }
-            sleepUnlessInterrupted(milliseconds: pollMilliseconds)
         }
     }
 
@@ -117,16 +154,10 @@ struct WatchCommand: Command {
         return true
     }
 
-    /// Changes read per query.
-    static let batchSize = 500
-
     /// Actions that call for attention (bell when red). `upgraded`: an open event raised to red by its device
     /// (a flapping detector whose alarm then holds) calls for attention as a new red event would.
     /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
     static let alertingActions: Set<String> = ["raised", "upgraded", "renotified", "escalated", "reopened", "unsilenced"]
-
-    /// Actions after which `watch` says which teams have reported in and which have not.
-    static let reportInActions: Set<String> = ["escalated", "reported_in", "acknowledged"]
 
     /// One line for a change, ending in a newline (and a bell when called for). `teams`: the event's teams with
     /// their report-in, listed when any was asked to report in.
