@@ -110,22 +110,31 @@ struct StaffRequestHandler {
     }
 
     /// Checks the role and runs the operation (inside the caller's transaction).
-    private func run(_ operation: APIOperation, request: APIRequest, member: StaffMember, store: EventStore,
-                     now: EpochMillis) throws -> APIResult {
-        let arguments = request.arguments
-        let onBehalfOf = request.onBehalfOf.flatMap { $0 == member.user ? nil : $0 }
-        let actor = member.user
+    /// A request's arguments, read the way every operation reads them: a missing one or a malformed time is a
+    /// bad request naming the argument.
+    private struct Arguments {
+        let operation: APIOperation
+        let values: [String: String]
+        /// Whom the user acted for (a field worker who phoned in), when not themselves.
+        let onBehalfOf: String?
+
+        subscript(_ name: String) -> String? { values[name] }
+
         /// A note with whom the user acted for in front: the timeline names the user, and the person they acted for.
         func noted(_ text: String) -> String {
             guard let onBehalfOf else { return text }
             return "on behalf of \(onBehalfOf)" + (text.isEmpty ? "" : ": " + text)
         }
+
+        /// The argument `name`, which must be there and not blank.
         func argument(_ name: String) throws -> String {
-            guard let value = arguments[name], !value.allSatisfy(\.isWhitespace) else {
+            guard let value = values[name], !value.allSatisfy(\.isWhitespace) else {
                 throw Stop(error: APIError(.badRequest, "\(operation.rawValue) needs '\(name)'"), outcome: .badRequest)
             }
             return value
         }
+
+        /// The argument `name` as milliseconds since 1970.
         func time(_ name: String) throws -> EpochMillis {
             guard let value = EpochMillis(try argument(name)) else {
                 throw Stop(error: APIError(.badRequest, "\(operation.rawValue): '\(name)' must be milliseconds since 1970"),
@@ -133,98 +142,108 @@ struct StaffRequestHandler {
             }
             return value
         }
+    }
 
+    private func run(_ operation: APIOperation, request: APIRequest, member: StaffMember, store: EventStore,
+                     now: EpochMillis) throws -> APIResult {
+        let args = Arguments(operation: operation, values: request.arguments,
+                             onBehalfOf: request.onBehalfOf.flatMap { $0 == member.user ? nil : $0 })
         var eventID: String?
         var eventTeams: [String]?
         if operation.actsOnEvent {
-            eventID = try argument("id")
+            eventID = try args.argument("id")
             eventTeams = try store.event(id: eventID!).map { TeamName.staff($0.teams) }
         }
-        let force = arguments["force"] == "true"
-        let team = arguments["team"]
+        let force = args["force"] == "true"
+        let team = args["team"]
         let required = StaffAccess.requiredRole(operation, member: member, eventTeams: eventTeams, team: team, force: force)
         guard member.role >= required else {
             let action = StaffAccess.describe(operation, eventID: eventID, eventTeams: eventTeams, team: team, force: force)
             throw Stop(error: APIError(.refused, StaffAccess.refusal(member: member, action: action, required: required),
                                        requiredRole: required), outcome: .refused)
         }
+        var result = APIResult(actor: member.user, onBehalfOf: args.onBehalfOf)
+        if operation.isRead {
+            try read(operation, args, store: store, now: now, into: &result)
+        } else {
+            try act(operation, args, eventID: eventID, actor: member.user, force: force, store: store, now: now, into: &result)
+        }
+        return result
+    }
 
-        var result = APIResult(actor: actor, onBehalfOf: onBehalfOf)
-        let note = noted(arguments["note"] ?? "")
+    /// Runs an operation that changes something (an event, a silence, an away note, a test message).
+    private func act(_ operation: APIOperation, _ args: Arguments, eventID: String?, actor: String, force: Bool,
+                     store: EventStore, now: EpochMillis, into result: inout APIResult) throws {
+        let arguments = args.values
+        let note = args.noted(arguments["note"] ?? "")
         switch operation {
         case .acknowledge:
             result.event = try store.perform(.acknowledge, on: eventID!, actor: actor, note: note, at: now)
         case .reportIn:
-            result.event = try store.reportIn(eventID!, team: try argument("team"), actor: actor, note: note, at: now)
+            result.event = try store.reportIn(eventID!, team: try args.argument("team"), actor: actor, note: note, at: now)
         case .dispatch:
-            result.event = try store.perform(.dispatch(to: try argument("to")), on: eventID!, actor: actor, note: note, at: now)
+            result.event = try store.perform(.dispatch(to: try args.argument("to")), on: eventID!, actor: actor, note: note, at: now)
         case .onsite:
             result.event = try store.perform(.onsite, on: eventID!, actor: actor, note: note, at: now)
         case .resolve:
-            _ = try argument("note")
+            _ = try args.argument("note")
             result.event = try store.perform(.resolve, on: eventID!, actor: actor, note: note, at: now)
         case .close:
             result.event = try store.perform(.close, on: eventID!, actor: actor, note: note, at: now)
         case .reopen:
             result.event = try store.perform(.reopen, on: eventID!, actor: actor, note: note, at: now)
         case .note:
-            _ = try argument("note")
+            _ = try args.argument("note")
             result.event = try store.perform(.note, on: eventID!, actor: actor, note: note, at: now)
         case .report:
-            result.event = try report(arguments, actor: actor, note: noted(""), store: store, now: now,
-                                      argument: argument)
+            result.event = try report(arguments, actor: actor, note: args.noted(""), store: store, now: now,
+                                      argument: args.argument)
         case .silenceAdd:
             let scope = SilenceScope(community: arguments["community"] ?? "", building: arguments["building"] ?? "",
                                      deviceID: arguments["device"] ?? "", kind: arguments["kind"] ?? "",
                                      rule: arguments["rule"] ?? "")
-            let until = try time("until")
+            let until = try args.time("until")
             guard until > now else {
                 throw Stop(error: APIError(.badRequest, "silence add: 'until' is not in the future"), outcome: .badRequest)
             }
-            let reason = try argument("reason")
-            result.silence = try store.addSilence(scope: scope, until: until, reason: onBehalfOf == nil ? reason : "\(reason) (\(noted("")))",
+            let reason = try args.argument("reason")
+            result.silence = try store.addSilence(scope: scope, until: until, reason: args.onBehalfOf == nil ? reason : "\(reason) (\(args.noted("")))",
                                                   actor: actor, at: now, policy: try silencePolicy(store), force: force)
         case .silenceRemove:
-            guard let id = Int64(try argument("silence")), try store.removeSilence(id: id, at: now, actor: actor) else {
+            guard let id = Int64(try args.argument("silence")), try store.removeSilence(id: id, at: now, actor: actor) else {
                 throw Stop(error: APIError(.failed, "no silence in force with id \(arguments["silence"] ?? "")"), outcome: .failed)
             }
         case .awayAdd:
-            let until = try time("until")
+            let until = try args.time("until")
             guard until > now else {
                 throw Stop(error: APIError(.badRequest, "away add: 'until' is not in the future"), outcome: .badRequest)
             }
-            let reason = try argument("reason")
-            result.away = try store.addAwayNote(subject: try argument("subject"), until: until,
-                                                reason: onBehalfOf == nil ? reason : "\(reason) (\(noted("")))",
+            let reason = try args.argument("reason")
+            result.away = try store.addAwayNote(subject: try args.argument("subject"), until: until,
+                                                reason: args.onBehalfOf == nil ? reason : "\(reason) (\(args.noted("")))",
                                                 actor: actor, at: now)
         case .awayRemove:
-            guard let id = Int64(try argument("away")), try store.removeAwayNote(id: id, at: now) else {
+            guard let id = Int64(try args.argument("away")), try store.removeAwayNote(id: id, at: now) else {
                 throw Stop(error: APIError(.failed, "no away note in force with id \(arguments["away"] ?? "")"), outcome: .failed)
             }
-        case .events:
-            let filter: EventFilter
-            do {
-                filter = try JSONDecoder().decode(EventFilter.self, from: Data(try argument("filter").utf8))
-            } catch let stop as Stop {
-                throw stop
-            } catch {
-                throw Stop(error: APIError(.badRequest, "events: 'filter' is not an event filter"), outcome: .badRequest)
-            }
-            let events = try store.events(filter)
-            result.events = events
-            result.matching = events.count < filter.limit ? events.count : try store.countEvents(filter)
-            if filter.silenced == false {
-                var silencedOnly = filter
-                silencedOnly.silenced = true
-                silencedOnly.limit = Int.max
-                result.silencedLeftOut = try store.countEvents(silencedOnly)
-            }
         case .notifyTest:
-            let team = try argument("team")
+            let team = try args.argument("team")
             guard TeamName.isValid(team) else {
                 throw Stop(error: APIError(.badRequest, "notify test: not a team name"), outcome: .badRequest)
             }
             result.notification = try store.queueTestNotification(target: team, at: now)
+        default:
+            preconditionFailure("\(operation.rawValue) only reads")
+        }
+    }
+
+    /// Runs an operation that only reads (lists, one event, figures, the audit, the start of a watch).
+    private func read(_ operation: APIOperation, _ args: Arguments, store: EventStore, now: EpochMillis,
+                      into result: inout APIResult) throws {
+        let arguments = args.values
+        switch operation {
+        case .events:
+            try eventsAnswer(args, store: store, into: &result)
         case .audit:
             guard let limit = Int(arguments["limit"] ?? "100"), limit > 0,
                   let since = EpochMillis(arguments["since"] ?? "0") else {
@@ -234,25 +253,12 @@ struct StaffRequestHandler {
         case .auditVerify:
             result.verification = try store.verifyTimeline()
         case .stats:
-            let since = try time("since")
-            let until = try time("until")
+            let since = try args.time("since")
+            let until = try args.time("until")
             result.statistics = try store.statistics(since: since, until: until)
             result.reportIn = try store.reportInStatistics(from: since, to: until, community: arguments["community"])
         case .devices:
-            var openFilter = EventFilter()
-            openFilter.limit = Int.max
-            var openByDevice: [String: Int] = [:]
-            // A device with an open `implausible_data` event keeps sending values it cannot report: its data is not
-            // evaluated, which staff must see beside its connection.
-            var implausible: Set<String> = []
-            for event in try store.events(openFilter) where !event.deviceID.isEmpty {
-                openByDevice[event.deviceID, default: 0] += 1
-                if event.rule == ReservedRuleName.implausibleData { implausible.insert(event.deviceID) }
-            }
-            result.devices = try store.devices()
-            result.openEventsByDevice = openByDevice
-            result.implausibleDevices = implausible.sorted()
-            result.daemonStatus = try store.daemonStatus()
+            try devicesAnswer(args, store: store, into: &result)
         case .rejects:
             let reason = arguments["reason"]
             guard let limit = Int(arguments["limit"] ?? "20"), limit >= 0 else {
@@ -273,16 +279,7 @@ struct StaffRequestHandler {
         case .awayList:
             result.awayNotes = try store.listAwayNotes(now: now)
         case .status:
-            result.daemonStatus = try store.daemonStatus()
-            // Open events come from the events themselves, so they are right even when the ingest loop is stuck.
-            var everyOpenEvent = EventFilter()
-            everyOpenEvent.limit = Int.max
-            let open = try store.events(everyOpenEvent)
-            var byLevel: [String: Int] = [:]
-            for event in open { byLevel[event.level.rawValue, default: 0] += 1 }
-            result.openByLevel = byLevel
-            result.overdue = open.filter(\.overdue).count
-            result.bytesFree = Self.bytesFree(forDatabaseAt: store.path)
+            try statusAnswer(args, store: store, into: &result)
         case .watch:
             // Admitted and recorded here; the service streams the changes outside any transaction.
             for name in ["after", "replay"] where arguments[name] != nil {
@@ -291,15 +288,69 @@ struct StaffRequestHandler {
                 }
             }
         case .show:
-            let id = try argument("id")
+            let id = try args.argument("id")
             guard let event = try store.event(id: id) else { throw EventStoreError.unknownEvent(id) }
             result.event = event
             result.timeline = try store.timeline(of: event.id)
             result.senders = try store.senders(of: event.id).map(\.deviceID)
             result.teams = try store.teams(of: event.id)
             result.emergencyPhone = try store.emergencyPhone(eventID: event.id)
+        default:
+            preconditionFailure("\(operation.rawValue) changes something")
         }
-        return result
+    }
+
+    /// `events`: the events a filter picks, how many match, and how many silenced ones it left out.
+    private func eventsAnswer(_ args: Arguments, store: EventStore, into result: inout APIResult) throws {
+        let filter: EventFilter
+        do {
+            filter = try JSONDecoder().decode(EventFilter.self, from: Data(try args.argument("filter").utf8))
+        } catch let stop as Stop {
+            throw stop
+        } catch {
+            throw Stop(error: APIError(.badRequest, "events: 'filter' is not an event filter"), outcome: .badRequest)
+        }
+        let events = try store.events(filter)
+        result.events = events
+        result.matching = events.count < filter.limit ? events.count : try store.countEvents(filter)
+        if filter.silenced == false {
+            var silencedOnly = filter
+            silencedOnly.silenced = true
+            silencedOnly.limit = Int.max
+            result.silencedLeftOut = try store.countEvents(silencedOnly)
+        }
+    }
+
+    /// `devices`: the registry mirror, open events per device, and the devices whose data is not evaluated.
+    private func devicesAnswer(_ args: Arguments, store: EventStore, into result: inout APIResult) throws {
+        var openFilter = EventFilter()
+        openFilter.limit = Int.max
+        var openByDevice: [String: Int] = [:]
+        // A device with an open `implausible_data` event keeps sending values it cannot report: its data is not
+        // evaluated, which staff must see beside its connection.
+        var implausible: Set<String> = []
+        for event in try store.events(openFilter) where !event.deviceID.isEmpty {
+            openByDevice[event.deviceID, default: 0] += 1
+            if event.rule == ReservedRuleName.implausibleData { implausible.insert(event.deviceID) }
+        }
+        result.devices = try store.devices()
+        result.openEventsByDevice = openByDevice
+        result.implausibleDevices = implausible.sorted()
+        result.daemonStatus = try store.daemonStatus()
+    }
+
+    /// `status`: the status row, open events by level, overdue ones, and free space for the database.
+    private func statusAnswer(_ args: Arguments, store: EventStore, into result: inout APIResult) throws {
+        result.daemonStatus = try store.daemonStatus()
+        // Open events come from the events themselves, so they are right even when the ingest loop is stuck.
+        var everyOpenEvent = EventFilter()
+        everyOpenEvent.limit = Int.max
+        let open = try store.events(everyOpenEvent)
+        var byLevel: [String: Int] = [:]
+        for event in open { byLevel[event.level.rawValue, default: 0] += 1 }
+        result.openByLevel = byLevel
+        result.overdue = open.filter(\.overdue).count
+        result.bytesFree = Self.bytesFree(forDatabaseAt: store.path)
     }
 
     /// `lookout report`: a manual event; for a known device, where it is comes from the registry mirror.
