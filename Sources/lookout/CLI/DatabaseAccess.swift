@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Vocabulary
 
 /// Checks access to the database before SQLite tries, so the error says which file, which user,
 /// what access is missing, and what to do.

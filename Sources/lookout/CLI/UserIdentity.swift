@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Vocabulary
 
 /// Who is running the CLI, for messages about file access (lookoutd finds out who acts by itself).
 enum UserIdentity {

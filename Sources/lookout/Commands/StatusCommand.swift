@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import TerminalText
 import Vocabulary
 
@@ -63,7 +64,7 @@ struct StatusCommand: Command {
                 return comm.hasPrefix("lookoutd")
             }, bytesFree: {
                 var stats = statvfs()
-                let directory = (databasePath as NSString).deletingLastPathComponent
+                let directory = PathText.directory(of: databasePath)
                 guard statvfs(directory.isEmpty ? "." : directory, &stats) == 0 else { return nil }
                 return Int64(stats.f_bavail) * Int64(stats.f_frsize)
             })
@@ -180,7 +181,7 @@ struct StatusCommand: Command {
             lines.append(("broker", broker))
             lines.append(("subscriptions", value(.subscriptions)))
             lines.append(("messages", "\(value(.messagesPerSecond))/s; received \(value(.messagesReceived)), processed \(value(.messagesProcessed)), rejected \(value(.messagesRejected)), duplicates \(value(.messagesDuplicate))"))
-            let rejects = value(.rejectsByReason).replacingOccurrences(of: ",", with: ", ")
+            let rejects = value(.rejectsByReason).replacingEvery(",", with: ", ")
             lines.append(("rejects", rejects == "-" ? "none" : rejects))
             let ruleErrors = Int(value(.ruleErrors)) ?? 0
             lines.append(("rules", "\(value(.rulesLoaded)) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))
