@@ -29,14 +29,14 @@ extension StringProtocol {
         return String(result)
     }
 
-    /// `replacingOccurrences(of:with:)` for a one-scalar target: every `target` scalar replaced by `replacement`
-    /// (compared scalar by scalar, as Foundation does, not by `Character`).
-    public func replacingEvery(_ target: Unicode.Scalar, with replacement: String) -> String {
-        var result = String.UnicodeScalarView()
-        for scalar in unicodeScalars {
-            if scalar == target { result.append(contentsOf: replacement.unicodeScalars) } else { result.append(scalar) }
+    /// `replacingOccurrences(of:with:)` for a one-character target: every `target` character replaced by
+    /// `replacement` (compared by `Character`, as Foundation does: `=` followed by a combining mark is not `=`).
+    public func replacingEvery(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self {
+            if character == target { result += replacement } else { result.append(character) }
         }
-        return String(result)
+        return result
     }
 
     /// `padding(toLength:withPad:startingAt: 0)` with a one-character pad: cut to `length` characters, or
@@ -83,11 +83,11 @@ public enum PathText {
     /// `isAbsolutePath`: starts with `/` or `~`.
     public static func isAbsolute(_ path: String) -> Bool { path.hasPrefix("/") || path.hasPrefix("~") }
 
-    /// `appendingPathComponent`: `base/component`, repeated slashes folded and a trailing one dropped.
+    /// `appendingPathComponent`: `base/component` (one `/` added unless `base` ends with one; nothing else changed).
     public static func join(_ base: String, _ component: String) -> String {
-        if component.isEmpty { return fixingSlashes(base) }
-        if base.isEmpty { return fixingSlashes(component) }
-        return fixingSlashes(base + "/" + component)
+        if component.isEmpty { return base }
+        if base.isEmpty { return component }
+        return base.hasSuffix("/") ? base + component : base + "/" + component
     }
 
     /// `deletingLastPathComponent`: the directory part (`""` for a bare name, `/` for a top-level entry).
