@@ -1,5 +1,6 @@
 import CMosquitto
-import Foundation
+import FoundationEssentials
+import Vocabulary
 
 /// One libmosquitto client handle, driven by `run` on the caller's thread.
 ///
@@ -25,7 +26,7 @@ public final class MQTTConnection: @unchecked Sendable {
     var subscriptions: [(filter: String, qos: Int)] = []
 
     /// Guards the stop request, the running mark and the last library log line.
-    private let stateLock = NSLock()
+    private let stateLock = ThreadLock()
     private var stopFlag = false
     private var running = false
     /// libmosquitto's last error or warning log line (e.g. the OpenSSL error). Locked: libmosquitto may

@@ -1,5 +1,6 @@
 import CMosquitto
-import Foundation
+import FoundationEssentials
+import Vocabulary
 
 /// A publishing client with its own network thread, for the simulator, tests and the event hand-off.
 ///
@@ -15,7 +16,7 @@ public final class MQTTPublisher: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The callbacks' userdata, retained here and released after `mosquitto_destroy`.
     private let window = PublisherWindow()
-    private let threadLock = NSLock()
+    private let threadLock = ThreadLock()
     private var networkThreadRunning = false
 
     /// Creates a publisher (does not connect). `maxInFlight` bounds unacknowledged messages (1…65535).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Vocabulary
 
 /// The shared state of an `MQTTPublisher`: its in-flight window and connection state, updated by
 /// libmosquitto's network thread and waited on by the publishing thread.
@@ -7,7 +8,7 @@ import Foundation
 /// never reaches a publisher that is being deinitialised.
 final class PublisherWindow: @unchecked Sendable {
     /// Guards everything below; broadcast on every change.
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     /// `publish` calls between taking a slot and learning their message id.
     private var reservedSlots = 0
     /// Message ids of QoS > 0 messages waiting for their acknowledgement.
@@ -36,7 +37,7 @@ final class PublisherWindow: @unchecked Sendable {
     func waitForConnack(until deadline: Date) -> (code: Int32?, disconnectReason: String?) {
         condition.lock()
         defer { condition.unlock() }
-        while connackCode == nil, condition.wait(until: deadline) {}
+        while connackCode == nil, condition.wait(untilUnixTime: deadline.timeIntervalSince1970) {}
         return (connackCode, lastDisconnectReason)
     }
 
@@ -45,7 +46,7 @@ final class PublisherWindow: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while outstanding >= limit {
-            guard condition.wait(until: deadline) else { return false }
+            guard condition.wait(untilUnixTime: deadline.timeIntervalSince1970) else { return false }
         }
         reservedSlots += 1
         return true
@@ -64,7 +65,7 @@ final class PublisherWindow: @unchecked Sendable {
     func waitUntilEmpty(until deadline: Date) -> Int {
         condition.lock()
         defer { condition.unlock() }
-        while outstanding > 0, condition.wait(until: deadline) {}
+        while outstanding > 0, condition.wait(untilUnixTime: deadline.timeIntervalSince1970) {}
         return outstanding
     }
 

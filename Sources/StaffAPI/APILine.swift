@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The framing of the staff API: one JSON object per line (`\n`), UTF-8. JSON escapes control characters inside
 /// strings, so a line never holds more than one object.

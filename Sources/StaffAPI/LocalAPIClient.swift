@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// The CLI's end of the local door: sends one request over lookoutd's Unix socket and reads its response.

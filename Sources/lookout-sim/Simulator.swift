@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Simulation
 import Synchronization
@@ -80,7 +80,7 @@ struct Simulator {
         while !stopRequested.load(ordering: .relaxed) {
             let left = Self.seconds(end - clock.now)
             if left <= 0 { return }
-            Thread.sleep(forTimeInterval: min(left, 0.1))
+            ThreadSleep.sleep(seconds: min(left, 0.1))
         }
     }
 

@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Simulation
+import Vocabulary
 
 /// What `lookout-sim` was asked to do.
 enum SimulatorCommand: Equatable {
@@ -115,7 +116,7 @@ struct SimulatorOptions {
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
                 throw UsageError(description: "cannot read --password-file \(passwordFile)")
             }
-            options.password = text.trimmingCharacters(in: .newlines)
+            options.password = text.trimmingNewlines()
         }
         return options
     }

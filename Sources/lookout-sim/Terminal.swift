@@ -1,15 +1,15 @@
-import Foundation
+import Vocabulary
 
 /// Output to the terminal; device data is sanitised before it is printed.
 enum Terminal {
     /// Writes one line to standard output.
     static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        StandardStream.writeOutput(line + "\n")
     }
 
     /// Writes one line to standard error.
     static func complain(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStream.writeError(line + "\n")
     }
 
     /// Printable text for arbitrary bytes: invalid UTF-8 shows as U+FFFD, control and bidirectional

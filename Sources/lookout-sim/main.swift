@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Simulation
 import Vocabulary
@@ -32,7 +32,10 @@ if let registryFile = options.registryFile {
     do {
         try fleet.registryCSV.write(toFile: registryFile, atomically: true, encoding: .utf8)
     } catch {
-        Terminal.complain("lookout-sim: cannot write registry \(registryFile): \(error.localizedDescription)")
+        // The system's reason (`strerror`) of the failed write, e.g. "No such file or directory".
+        let posix = ((error as? CocoaError)?.underlying ?? error) as? POSIXError
+        let reason = posix.map { ErrnoError(errno: $0.code.rawValue).reason } ?? "\(error)"
+        Terminal.complain("lookout-sim: cannot write registry \(registryFile): \(reason)")
         exit(1)
     }
     Terminal.say("wrote \(fleet.devices.count) devices to \(registryFile)")

@@ -1,3 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Vocabulary
 
 exit(LookoutCLI.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// File-system side of the database: creation mode, group, and access checks with clear messages.
@@ -11,7 +12,7 @@ enum DatabaseFile {
     /// Creates `path` (empty, with `mode`, group `lookout` when possible) if it does not exist, and
     /// checks that it can be read and written. Throws `permissionDenied` with a clear reason.
     static func prepareForWriting(_ path: String, mode: mode_t = defaultMode) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.directory(of: path)
         if !FileManager.default.fileExists(atPath: path) {
             let parent = directory.isEmpty ? "." : directory
             guard access(parent, W_OK | X_OK) == 0 else {

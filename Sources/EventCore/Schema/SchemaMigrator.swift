@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Vocabulary
 
 /// Brings a database to the newest schema version, refusing databases from a newer Lookout.
 struct SchemaMigrator {

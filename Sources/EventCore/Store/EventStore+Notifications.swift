@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// The notification outbox: messages to teams queued in the transaction of the change that calls for them (so a

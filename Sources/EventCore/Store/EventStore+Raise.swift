@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// Raising, repeating, clearing and downgrading events: the daemon's side of the store.

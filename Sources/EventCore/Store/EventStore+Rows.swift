@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// Reading and writing event rows, and recording every change (timeline, change feed, outbox).

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Vocabulary
 
 /// The shared event core: one SQLite database (WAL) used by the daemon and by staff's CLI.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// The rule-state log replayed without a `String` or an `Array` per logged change: the rows' bytes are kept in

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Vocabulary
 
 /// An event row with the bookkeeping columns the public record does not show.
@@ -33,7 +34,7 @@ struct StoredEvent {
 
     /// Row id of a readable id (`E-1042`, `e-1042`, `1042`), nil when it is not one.
     static func rowID(of readableID: String) -> Int64? {
-        var text = Substring(readableID.trimmingCharacters(in: .whitespaces))
+        var text = Substring(readableID.trimmingWhitespace())
         if let first = text.first, first == "E" || first == "e" {
             text = text.dropFirst()
             if text.first == "-" { text = text.dropFirst() }

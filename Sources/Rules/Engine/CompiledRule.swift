@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// An MQTT topic filter resolved against the topic layout: which named segments must equal what.

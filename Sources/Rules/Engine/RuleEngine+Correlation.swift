@@ -167,7 +167,7 @@ extension RuleEngine {
                                                 awayUntil: awayUntil(deviceID, entry), now: now)
                 let group = self.group(correlate, &context).map { Self.groupDescription(correlate, values: $0.values) }
                 context.count = counting
-                let label = group?.label ?? key.replacingOccurrences(of: "=", with: " ").replacingOccurrences(of: ",", with: ", ")
+                let label = group?.label ?? key.replacingEvery("=", with: " ").replacingEvery(",", with: ", ")
                 var action = makeRaise(rule, key: key, group: label, kind: entry?.record.kind ?? "", topic: "", payloadText: "", &context)
                 action.groupFields = group?.fields ?? [:]
                 raise(index, rule, action, &state, key: key, device: nil, &actions)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// Recorded message streams for `at OFFSET replay "FILE"` lines.
@@ -65,7 +65,7 @@ extension RuleTestFile {
                 continue
             }
             // lookout-sim --dry-run marks retained messages: `TOPIC (retained) PAYLOAD`.
-            let payloadText = String(fields[1].trimmingCharacters(in: .whitespaces).trimmingPrefix("(retained) "))
+            let payloadText = String(fields[1].trimmingWhitespace().trimmingPrefix("(retained) "))
             guard let payload = decodeObject(payloadText) else {
                 problems.append((line, "payload is not a JSON object: \(RuleValue.sanitized(String(payloadText.prefix(200))))"))
                 continue
@@ -88,14 +88,14 @@ extension RuleTestFile {
         guard parts.count == 2, (1...12).contains(parts[0].count), (1...9).contains(parts[1].count),
               parts.allSatisfy({ $0.allSatisfy { ("0"..."9").contains($0) } }),
               let seconds = EpochMillis(parts[0]),
-              let millis = EpochMillis(parts[1].padding(toLength: 3, withPad: "0", startingAt: 0).prefix(3)) else { return nil }
+              let millis = EpochMillis(parts[1].padded(toLength: 3, with: "0").prefix(3)) else { return nil }
         return seconds * 1000 + millis
     }
 
     /// Reads the recording of an `at OFFSET replay "FILE"` line and appends its messages as inputs
     /// of the current case; problems are failures naming the recording's file and line.
     mutating func appendReplay(of path: String, at offset: EpochMillis, line: Int) {
-        let resolved = (path as NSString).isAbsolutePath ? path : (baseDirectory as NSString).appendingPathComponent(path)
+        let resolved = PathText.isAbsolute(path) ? path : PathText.join(baseDirectory, path)
         guard let data = FileManager.default.contents(atPath: resolved) else {
             return fail(line, "cannot read recording '\(resolved)'")
         }

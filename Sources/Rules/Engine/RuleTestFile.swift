@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// A parsed rule test file (see docs/rules.md, "Testing rules").
@@ -190,7 +190,7 @@ struct RuleTestFile {
                     fail(line, error.message)
                 }
             case "start":
-                guard w.count == 2, let date = ISO8601DateFormatter().date(from: w[1]) else {
+                guard w.count == 2, let date = try? Date(w[1], strategy: .iso8601) else {
                     fail(line, "expected 'start 2026-11-23T09:00:00+08:00'")
                     continue
                 }
@@ -231,7 +231,7 @@ struct RuleTestFile {
             case "at":
                 parseInput(w, json: json, line: line)
             case "expect":
-                parseExpectation(w, line: line, text: String(rawLine).trimmingCharacters(in: .whitespaces))
+                parseExpectation(w, line: line, text: String(rawLine).trimmingWhitespace())
             default:
                 fail(line, "unknown line '\(keyword)' (expected rules, layout, start, step, devices, device, case, at, expect or ignore)")
             }
@@ -288,7 +288,7 @@ struct RuleTestFile {
         case "publish":
             guard w.count == 4, let json else { return fail(line, "expected 'at 0s publish \"TOPIC\" {JSON}'") }
             guard let payload = Self.decodeObject(json) else { return fail(line, "payload is not a JSON object: \(json)") }
-            kind = .publish(topic: w[3], payload: payload, text: json.trimmingCharacters(in: .whitespaces))
+            kind = .publish(topic: w[3], payload: payload, text: json.trimmingWhitespace())
         case "away":
             // at 0s away DEVICE until 72h  |  at 5h away DEVICE none
             if w.count == 5, w[4] == "none" || w[4] == "off" {
@@ -324,7 +324,7 @@ struct RuleTestFile {
                 guard let n = Int(w[i + 1]) else { return fail(line, "bad count '\(w[i + 1])'") }
                 expectation.count = n
             case "title": expectation.title = w[i + 1]
-            case "teams": expectation.teams = w[i + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case "teams": expectation.teams = w[i + 1].split(separator: ",").map { $0.trimmingWhitespace() }
             case "life_safety":
                 guard let flag = ["true": true, "false": false][w[i + 1]] else { return fail(line, "bad life_safety '\(w[i + 1])' (true or false)") }
                 expectation.lifeSafety = flag

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// One failed expectation (or a broken test file), with where it was written.
@@ -38,7 +38,7 @@ public enum RuleTestRunner {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return RuleTestReport(cases: 0, expectations: 0, failures: [RuleTestFailure(file: path, line: 0, testCase: "", message: "cannot read test file")])
         }
-        return run(text: text, fileName: path, baseDirectory: (path as NSString).deletingLastPathComponent)
+        return run(text: text, fileName: path, baseDirectory: PathText.directory(of: path))
     }
 
     /// Runs a test file given as text.
@@ -48,7 +48,7 @@ public enum RuleTestRunner {
         var failures = file.failures
         var expectations = 0
         guard failures.isEmpty else { return RuleTestReport(cases: 0, expectations: 0, failures: failures) }
-        let rulePaths = file.rulePaths.map { ($0 as NSString).isAbsolutePath ? $0 : (baseDirectory as NSString).appendingPathComponent($0) }
+        let rulePaths = file.rulePaths.map { PathText.isAbsolute($0) ? $0 : PathText.join(baseDirectory, $0) }
         let compiled = RuleCompiler.compile(paths: rulePaths, options: CompileOptions(layout: file.layout))
         guard let ruleSet = compiled.ruleSet else {
             let errors = compiled.diagnostics.filter { $0.severity == .error }.map(\.headline).joined(separator: "\n")
@@ -56,7 +56,7 @@ public enum RuleTestRunner {
         }
         var records: [DeviceRecord] = []
         for registryFile in file.registryFiles {
-            let path = (registryFile.path as NSString).isAbsolutePath ? registryFile.path : (baseDirectory as NSString).appendingPathComponent(registryFile.path)
+            let path = PathText.isAbsolute(registryFile.path) ? registryFile.path : PathText.join(baseDirectory, registryFile.path)
             do {
                 records += try DeviceRegistry.load(csvFile: path).devices.values.sorted { $0.id < $1.id }
             } catch {

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// Recursive-descent parser for rule files. Recovers at the next clause after an error, so one run
 /// reports every syntax error in the file.
 struct Parser {
@@ -186,7 +188,7 @@ struct Parser {
     private static func canonical(_ token: Token) -> String {
         switch token.kind {
         case .identifier(let s): return s
-        case .string(let s): return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .string(let s): return "\"" + s.replacingEvery("\"", with: "\\\"") + "\""
         case .number(let d): return "\(d)"
         case .duration(let ms): return "\(ms)ms"
         case .multiplier(let d): return "\(d)x"

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
@@ -600,7 +600,7 @@ struct RuleChecker {
                 }
                 var name = ""
                 name.unicodeScalars.append(contentsOf: scalars[(i + 1)..<close])
-                name = name.trimmingCharacters(in: .whitespaces)
+                name = name.trimmingWhitespace()
                 let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
                 let valid = !name.isEmpty && parts.allSatisfy { part in
                     !part.isEmpty && part.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }

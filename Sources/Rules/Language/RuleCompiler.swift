@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Vocabulary
 
 /// A rule file as text, with the name diagnostics use for it.
 public struct RuleSource: Sendable {
@@ -102,16 +103,16 @@ public enum RuleCompiler {
         var diagnostics: [Diagnostic] = []
         let fm = FileManager.default
         for path in paths {
-            var isDirectory: ObjCBool = false
+            var isDirectory = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 diagnostics.append(.fileError(path, "no such file or directory"))
                 continue
             }
             var files = [path]
-            if isDirectory.boolValue {
+            if isDirectory {
                 let names = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".rules") }.sorted()
                 if names.isEmpty { diagnostics.append(.fileError(path, "no *.rules files in directory")) }
-                files = names.map { (path as NSString).appendingPathComponent($0) }
+                files = names.map { PathText.join(path, $0) }
             }
             for file in files {
                 guard let data = fm.contents(atPath: file) else {
@@ -143,7 +144,7 @@ public enum RuleCompiler {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             let lineIndex = diagnostic.range.start.line - 1
             guard lineIndex >= 0, lineIndex < lines.count else { continue }
-            let line = String(lines[lineIndex]).replacingOccurrences(of: "\t", with: " ")
+            let line = String(lines[lineIndex]).replacingEvery("\t", with: " ")
             out += line + "\n"
             out += String(repeating: " ", count: max(0, diagnostic.range.start.column - 1)) + "^\n"
         }

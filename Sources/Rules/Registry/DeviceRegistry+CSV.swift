@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Synchronization
 import Vocabulary
 
@@ -400,7 +401,7 @@ fileprivate struct RegistryRowBuilder {
     static func isPhoneNumber(_ text: String) -> Bool {
         let numbers = text.split(separator: ",", omittingEmptySubsequences: false)
         return !numbers.isEmpty && numbers.allSatisfy { number in
-            let trimmed = number.trimmingCharacters(in: .whitespaces)
+            let trimmed = number.trimmingWhitespace()
             let body = trimmed.hasPrefix("+") ? trimmed.dropFirst() : Substring(trimmed)
             let digits = body.filter(\.isASCII).filter(\.isNumber).count
             return (3...20).contains(digits) && body.allSatisfy { ($0.isASCII && $0.isNumber) || " -()".contains($0) }

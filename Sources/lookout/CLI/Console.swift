@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import TerminalText
 import Vocabulary
 
@@ -21,17 +22,6 @@ enum Console {
     }
 
     private static func write(_ text: String, to fileDescriptor: Int32) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Foundation.write(fileDescriptor, base + offset, buffer.count - offset)
-            }
-            if written < 0 && errno == EINTR { continue }
-            // A closed pipe or full disk: nothing sensible to do but stop writing.
-            if written <= 0 { return }
-            offset += written
-        }
+        StandardStream.write(text, to: fileDescriptor)
     }
 }

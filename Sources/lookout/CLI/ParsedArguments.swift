@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Vocabulary
 
 /// The arguments of one command after parsing: option values, flags and positionals.
 struct ParsedArguments: Sendable {
@@ -24,7 +26,7 @@ struct ParsedArguments: Sendable {
 
     /// The items of a comma list (`red, yellow` → `["red", "yellow"]`), trimmed, empty ones dropped.
     static func items(_ list: String) -> [String] {
-        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        list.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
     }
 
     /// The value of an option that must be given.

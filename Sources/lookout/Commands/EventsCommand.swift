@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import StaffAPI
 import TerminalText
 import Vocabulary

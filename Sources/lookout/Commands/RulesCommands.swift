@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Rules
 import TerminalText
 import Vocabulary
@@ -70,17 +71,17 @@ struct RulesTestCommand: Command {
     static func testFiles(_ paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
+            var isDirectory = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw CLIError.failure("rules test: no such file or directory: \(path)")
             }
-            guard isDirectory.boolValue else {
+            guard isDirectory else {
                 files.append(path)
                 continue
             }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".test") }.sorted()
             if names.isEmpty { throw CLIError.failure("rules test: no *.test files in \(path)") }
-            files += names.map { (path as NSString).appendingPathComponent($0) }
+            files += names.map { PathText.join(path, $0) }
         }
         return files
     }

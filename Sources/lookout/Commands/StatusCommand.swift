@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import StaffAPI
 import TerminalText
 import Vocabulary
@@ -192,7 +193,7 @@ struct StatusCommand: Command {
             lines.append(("broker", broker))
             lines.append(("subscriptions", value(.subscriptions)))
             lines.append(("messages", "\(value(.messagesPerSecond))/s; received \(value(.messagesReceived)), processed \(value(.messagesProcessed)), rejected \(value(.messagesRejected)), duplicates \(value(.messagesDuplicate))"))
-            let rejects = value(.rejectsByReason).replacingOccurrences(of: ",", with: ", ")
+            let rejects = value(.rejectsByReason).replacingEvery(",", with: ", ")
             lines.append(("rejects", rejects == "-" ? "none" : rejects))
             let ruleErrors = Int(value(.ruleErrors)) ?? 0
             lines.append(("rules", "\(value(.rulesLoaded)) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))

@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// Durations and times as staff type and read them: `90s`, `15m`, `2h`, `7d`, `2026-11-23T08:00`.
@@ -30,29 +30,41 @@ enum TimeText {
 
     /// A point in time: a duration ago (`2h`), or a local date-time (`2026-11-23T08:00`, `2026-11-23 08:00:30`,
     /// `2026-11-23`), or an ISO 8601 time with zone (`2026-11-23T00:00:00Z`). Nil when malformed.
-    static func pointInTime(_ text: String, now: EpochMillis, timeZone: TimeZone = .current) -> EpochMillis? {
+    static func pointInTime(_ text: String, now: EpochMillis) -> EpochMillis? {
         if let seconds = seconds(text) { return now - seconds * 1000 }
-        return date(text, timeZone: timeZone)
+        return date(text)
     }
 
     /// A point in the future: a duration from now (`2h`) or an absolute time as in `pointInTime`.
-    static func futureTime(_ text: String, now: EpochMillis, timeZone: TimeZone = .current) -> EpochMillis? {
+    static func futureTime(_ text: String, now: EpochMillis) -> EpochMillis? {
         if let seconds = seconds(text) { return now + seconds * 1000 }
-        return date(text, timeZone: timeZone)
+        return date(text)
     }
 
-    /// An absolute time (see `pointInTime`).
-    static func date(_ text: String, timeZone: TimeZone) -> EpochMillis? {
-        let withZone = ISO8601DateFormatter()
-        if let date = withZone.date(from: text) { return EpochMillis(date.timeIntervalSince1970 * 1000) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return EpochMillis(date.timeIntervalSince1970 * 1000) }
+    /// An absolute time (see `pointInTime`): ISO 8601 with a zone, or a local `yyyy-MM-dd`, `yyyy-MM-dd HH:mm`,
+    /// `yyyy-MM-dd HH:mm:ss` (`T` or one space between date and time).
+    static func date(_ text: String) -> EpochMillis? {
+        if let date = try? Date(text, strategy: .iso8601) { return EpochMillis(date.timeIntervalSince1970 * 1000) }
+        let halves = text.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+        let parts = halves.count == 2 ? halves : text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let day = numbers(parts[0], separator: "-"), day.count == 3 else { return nil }
+        var time = [0, 0, 0]
+        if parts.count == 2 {
+            guard let clock = numbers(parts[1], separator: ":"), (2...3).contains(clock.count) else { return nil }
+            time.replaceSubrange(0..<clock.count, with: clock)
         }
-        return nil
+        return CivilTime.epochMillis(year: day[0], month: day[1], day: day[2], hour: time[0], minute: time[1],
+                                     second: time[2], utc: false)
+    }
+
+    /// `text`'s decimal numbers between `separator`s; nil unless every field is 1 to 4 ASCII digits.
+    private static func numbers(_ text: Substring, separator: Character) -> [Int]? {
+        var result: [Int] = []
+        for field in text.split(separator: separator, omittingEmptySubsequences: false) {
+            guard (1...4).contains(field.count), field.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(field) else { return nil }
+            result.append(value)
+        }
+        return result
     }
 
     /// A span for a table: `45s`, `12m`, `3h05m`, `2d04h`.
@@ -67,25 +79,11 @@ enum TimeText {
     private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// Local wall-clock time: `2026-11-23 08:00:12`.
-    static func local(_ millis: EpochMillis, timeZone: TimeZone = .current) -> String {
-        format(millis, "yyyy-MM-dd HH:mm:ss", timeZone: timeZone)
-    }
+    static func local(_ millis: EpochMillis) -> String { CivilTime.format(millis, "%Y-%m-%d %H:%M:%S", utc: false) }
 
     /// Local time of day: `08:00:12`.
-    static func clock(_ millis: EpochMillis, timeZone: TimeZone = .current) -> String {
-        format(millis, "HH:mm:ss", timeZone: timeZone)
-    }
+    static func clock(_ millis: EpochMillis) -> String { CivilTime.format(millis, "%H:%M:%S", utc: false) }
 
     /// UTC ISO 8601 for JSON: `2026-11-23T00:00:12Z`.
-    static func iso(_ millis: EpochMillis) -> String {
-        format(millis, "yyyy-MM-dd'T'HH:mm:ss'Z'", timeZone: TimeZone(identifier: "UTC") ?? .current)
-    }
-
-    private static func format(_ millis: EpochMillis, _ pattern: String, timeZone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = pattern
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
-    }
+    static func iso(_ millis: EpochMillis) -> String { CivilTime.format(millis, "%Y-%m-%dT%H:%M:%SZ", utc: true) }
 }
