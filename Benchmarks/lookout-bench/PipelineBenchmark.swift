@@ -75,6 +75,33 @@ enum PipelineBenchmark: Benchmark {
             ])
         }
 
+        let run = try runPipeline(messages, configuration: configuration, ruleSet: ruleSet, registry: registry, options: options)
+        let (full, fullCPU, counters, databaseBytes) = (run.wall, run.cpu, run.counters, run.databaseBytes)
+        let commit = Duration.seconds(counters.commitSecondsSum)
+        let notes = [
+            "\(count) messages from \(fleet.devices.count) devices, \(ruleSet.ruleNames.count) rules, batches of \(options.batchSize)",
+            "pipeline: processed \(counters.processed), duplicates \(counters.duplicates), rejected \(counters.rejectedTotal),"
+                + " events raised \(counters.eventsRaised.values.reduce(0, +)), rule actions (rules loop) \(actionCount),"
+                + " \(counters.commits) commits, database \(databaseBytes / 1_000_000) MB",
+            "full pipeline vs Foundation JSONSerialization decoding alone: "
+                + ResultTable.format(foundation / full, decimals: 2) + "x",
+            "stages (per message): decode \(nanos(decode, count)) ns, rules \(nanos(rules - decode, count)) ns,"
+                + " store commit \(nanos(commit, count)) ns, rest (dedup, activity, actions) \(nanos(full - rules - commit, count)) ns",
+        ]
+        return BenchmarkReport(results: [
+            BenchmarkResult(name: "baseline: Foundation JSONSerialization", operations: count, bytes: bytes, duration: foundation),
+            BenchmarkResult(name: "stage: topic match + JSONParser", operations: count, bytes: bytes, duration: decode),
+            BenchmarkResult(name: "stage: decode + RuleEngine (no store)", operations: count, bytes: bytes, duration: rules),
+            BenchmarkResult(name: "stage: store commits only", operations: count, bytes: nil, duration: commit),
+            BenchmarkResult(name: "pipeline: IngestPipeline + SQLite", operations: count, bytes: bytes, duration: full),
+            BenchmarkResult(name: "pipeline, per CPU second (user + sys)", operations: count, bytes: bytes, duration: fullCPU),
+        ], notes: notes)
+    }
+
+    /// The full pipeline, once, on a fresh database: wall and CPU time, the pipeline's counters, the database's size.
+    private static func runPipeline(_ messages: [MQTTMessage], configuration: DaemonConfiguration, ruleSet: RuleSet,
+                                    registry: DeviceRegistry, options: BenchmarkOptions)
+        throws -> (wall: Duration, cpu: Duration, counters: PipelineCounters, databaseBytes: Int) {
         // The full pipeline runs once on a fresh database (its state and store only grow). Its clock runs at the
         // speed of the machine from the stream's start, as lookoutd's does when it drains a backlog: time-driven
         // work (device-activity writes, rule-state folding, timers) costs per second what it costs in lookoutd.
@@ -108,7 +135,6 @@ enum PipelineBenchmark: Benchmark {
         let full = clock.now - started
         let fullCPU = CPUTime.used() - cpuStarted
         let counters = pipeline.counters
-        let commit = Duration.seconds(counters.commitSecondsSum)
         guard counters.processed > 0 else { throw BenchmarkError(description: "the pipeline processed nothing") }
 
         if let kept = options.keptDatabasePath {
@@ -119,24 +145,7 @@ enum PipelineBenchmark: Benchmark {
             }
         }
         let databaseBytes = (try? FileManager.default.attributesOfItem(atPath: configuration.databasePath)[.size] as? Int) ?? 0
-        let notes = [
-            "\(count) messages from \(fleet.devices.count) devices, \(ruleSet.ruleNames.count) rules, batches of \(options.batchSize)",
-            "pipeline: processed \(counters.processed), duplicates \(counters.duplicates), rejected \(counters.rejectedTotal),"
-                + " events raised \(counters.eventsRaised.values.reduce(0, +)), rule actions (rules loop) \(actionCount),"
-                + " \(counters.commits) commits, database \(databaseBytes / 1_000_000) MB",
-            "full pipeline vs Foundation JSONSerialization decoding alone: "
-                + ResultTable.format(foundation / full, decimals: 2) + "x",
-            "stages (per message): decode \(nanos(decode, count)) ns, rules \(nanos(rules - decode, count)) ns,"
-                + " store commit \(nanos(commit, count)) ns, rest (dedup, activity, actions) \(nanos(full - rules - commit, count)) ns",
-        ]
-        return BenchmarkReport(results: [
-            BenchmarkResult(name: "baseline: Foundation JSONSerialization", operations: count, bytes: bytes, duration: foundation),
-            BenchmarkResult(name: "stage: topic match + JSONParser", operations: count, bytes: bytes, duration: decode),
-            BenchmarkResult(name: "stage: decode + RuleEngine (no store)", operations: count, bytes: bytes, duration: rules),
-            BenchmarkResult(name: "stage: store commits only", operations: count, bytes: nil, duration: commit),
-            BenchmarkResult(name: "pipeline: IngestPipeline + SQLite", operations: count, bytes: bytes, duration: full),
-            BenchmarkResult(name: "pipeline, per CPU second (user + sys)", operations: count, bytes: bytes, duration: fullCPU),
-        ], notes: notes)
+        return (full, fullCPU, counters, databaseBytes)
     }
 
     /// The decode stage: topic match and payload decoding of every message; returns the fields decoded.
