@@ -3,7 +3,7 @@
 /// Written here because the project takes no third-party packages and CryptoKit is not on Linux; checked against
 /// the FIPS 180-4 examples and the RFC 4231 test vectors (Tests/VocabularyTests/SHA256Tests.swift). The one
 /// cryptographic hash of the project: FNV-1a (`FNV1a`) stays for non-cryptographic uses.
-public struct SHA256: Sendable {
+public struct SHA256: Sendable, Equatable {
     /// Bytes in a digest.
     public static let digestByteCount = 32
     /// Bytes in a block (HMAC pads its key to this).

@@ -15,7 +15,7 @@ extension EventStore {
         let fields = TimelineChain.Fields(id: (last?.entryID ?? 0) + 1, eventRowID: eventRowID, at: at, actor: actor,
                                           action: action, status: status, note: note)
         let previous = last?.hash ?? TimelineChain.genesis
-        let hash = TimelineChain.hash(key: options.timelineKey, previous: previous, fields)
+        let hash = TimelineChain.hash(options.timelineHMAC, previous: previous, fields)
         try connection.cached("""
             INSERT INTO timeline (id, event_id, at, actor, action, status, note, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -33,11 +33,12 @@ extension EventStore {
     /// `key`. Runs before the append-only triggers are created.
     static func chainExistingTimeline(_ connection: SQLiteConnection, key: [UInt8]) throws {
         var previous = TimelineChain.genesis
+        let hmac = HMACSHA256(key: key)
         var rows: [(TimelineChain.Fields, String)] = []
         try connection.prepare("SELECT id, event_id, at, actor, action, status, note FROM timeline ORDER BY id").forEachRow { row in
             let fields = TimelineChain.Fields(id: row.int64(0), eventRowID: row.int64(1), at: row.int64(2), actor: row.text(3),
                                               action: row.text(4), status: row.text(5), note: row.text(6))
-            let hash = TimelineChain.hash(key: key, previous: previous, fields)
+            let hash = TimelineChain.hash(hmac, previous: previous, fields)
             rows.append((fields, previous))
             previous = hash
         }
@@ -78,7 +79,7 @@ extension EventStore {
                 problem = previousID.map {
                     "its prev_hash is not the hash of the entry before it (#\($0)): an entry was removed, inserted or moved"
                 } ?? "its prev_hash is not the start of the chain: entries before it were removed"
-            } else if TimelineChain.hash(key: options.timelineKey, previous: previous, fields) != stored {
+            } else if TimelineChain.hash(options.timelineHMAC, previous: previous, fields) != stored {
                 problem = stored.isEmpty ? "it has no hash: it was written outside lookoutd"
                     : "its hash does not match its fields under lookoutd's key: the entry was changed after it was written"
                         + " (or the chain was recomputed without the key)"

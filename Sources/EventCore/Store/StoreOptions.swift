@@ -46,7 +46,11 @@ public struct StoreOptions: Sendable, Equatable {
     public var cacheKibibytes: Int = 32_768
     /// The secret that keys the timeline's hash chain (`TimelineChain`), which lookoutd reads from its credential
     /// `timeline-key`. Empty: an unkeyed chain, which catches careless edits but not a chain recomputed by hand.
-    public var timelineKey: [UInt8] = []
+    public var timelineKey: [UInt8] = [] {
+        didSet { timelineHMAC = HMACSHA256(key: timelineKey) }
+    }
+    /// `timelineKey` prepared for hashing (its padded blocks hashed once, not for every entry).
+    public private(set) var timelineHMAC = HMACSHA256(key: [])
 
     /// Default options.
     public init() {}

@@ -42,6 +42,11 @@ public enum TimelineChain {
     /// The hash of the entry with `fields` that follows the entry whose hash is `previous` (hex), under `key`
     /// (empty: an unkeyed chain, which detects careless edits only). Public so that tests can forge a chain.
     public static func hash(key: [UInt8], previous: String, _ fields: Fields) -> String {
+        hash(HMACSHA256(key: key), previous: previous, fields)
+    }
+
+    /// The hash of the entry with `fields` after `previous`, under a key prepared once (`StoreOptions.timelineHMAC`).
+    public static func hash(_ hmac: HMACSHA256, previous: String, _ fields: Fields) -> String {
         var message = versionTag
         message += Array(previous.utf8)
         for number in [fields.id, fields.eventRowID, fields.at] {
@@ -54,6 +59,6 @@ public enum TimelineChain {
                         UInt8(truncatingIfNeeded: count)]
             message += bytes
         }
-        return SHA256.hex(SHA256.hmac(key: key, message: message))
+        return SHA256.hex(hmac.authenticate(message))
     }
 }
