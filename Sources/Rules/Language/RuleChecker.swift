@@ -1,4 +1,7 @@
 import FoundationEssentials
+// IANA time zones (`timezone "Asia/Shanghai"`): FoundationEssentials alone knows only GMT offsets; the zone
+// database comes with FoundationInternationalization (and ICU's data, which the CLI therefore links again).
+import FoundationInternationalization
 import Vocabulary
 
 /// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
