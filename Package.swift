@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "lookout-sim", dependencies: ["Simulation", "MQTTClient", "Vocabulary"]),
 
         // Test support: starts a private mosquitto on a free loopback port, temp dirs, child processes.
-        .target(name: "LookoutTestSupport", dependencies: [], path: "Tests/LookoutTestSupport"),
+        .target(name: "LookoutTestSupport", dependencies: ["Vocabulary"], path: "Tests/LookoutTestSupport"),
 
         // Tests, one target per library (CLITests drives the built executables).
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
