@@ -50,8 +50,11 @@ struct StaffRequestHandler {
                 return (APIResponse(id: request.id, result: result), nil)
             }
             let result = try store.transaction {
-                let result = try run(operation, request: request, member: member, store: store, now: now)
+                var result = try run(operation, request: request, member: member, store: store, now: now)
                 if let event = result.event { audit.eventID = event.id }
+                // What of residents' personal data this answer shows is decided here, for every operation, and
+                // recorded with it (who, when, which event).
+                if let note = ResidentPrivacy.apply(to: &result, operation: operation, member: member) { audit.detail = note }
                 try store.recordAudit(audit)
                 return result
             }
