@@ -5,7 +5,7 @@
 # memory and start-up time with many registered devices.
 #
 #   scripts/bench-e2e.sh [--messages N] [--devices-per-kind N] [--drain N] [--drain-runs N] [--scale DEVICES_PER_KIND]
-#                        [--background-rate N] [--phases rate,drain,latency,scale]
+#                        [--background-rate N] [--staff-burst N] [--phases rate,drain,latency,scale]
 #
 # Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000 (3 runs), scale 250,000
 # per kind (1,000,000 devices, the most lookout-sim writes). LOOKOUTD=/path/to/lookoutd runs another
@@ -22,6 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 DRAIN_RUNS=3 SCALE=250000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
+STAFF_BURST=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --messages) MESSAGES="$2"; shift 2 ;;
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
         --scale) SCALE="$2"; PHASES="$PHASES,scale"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
         --background-rate) BACKGROUND_RATE="$2"; shift 2 ;;
+        --staff-burst) STAFF_BURST="$2"; shift 2 ;;
         -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
@@ -239,16 +241,56 @@ scale_phase() {
     stop_daemon
 }
 
-# Call-button press → event in the database, under background telemetry (lookout-bench latency).
+# Call-button press → event in the database, under background telemetry (lookout-bench latency). With
+# --staff-burst N a second run does the same while staff requests keep coming through lookoutd's API socket:
+# bursts of N `lookout note` requests (8 at a time: write transactions, each with its timeline entry and
+# audit row) and a long reader (`lookout events --all` of the whole table) in a loop, until the presses end.
 latency_phase() {
-    local phase=latency per_kind=250
-    step "Latency: call-button presses under ${BACKGROUND_RATE} msg/s background telemetry"
-    fresh_broker "$phase"
-    daemon_config "$phase" 1 "$per_kind"
-    start_daemon "$phase"; wait_connected "$phase"
-    "$BIN/lookout-bench" latency --port "$BROKER_PORT" --database "$WORK/$phase/lookout.db" \
-        --devices-per-kind "$per_kind" --messages "$per_kind" --background-rate "$BACKGROUND_RATE" | sed 's/^/    /'
-    stop_daemon
+    local phase=latency per_kind=250 burst
+    local bursts=(0)
+    [ "$STAFF_BURST" -gt 0 ] && bursts+=("$STAFF_BURST")
+    for burst in "${bursts[@]}"; do
+        phase=latency
+        if [ "$burst" -gt 0 ]; then
+            phase=latency-staff
+            step "Latency: call-button presses under ${BACKGROUND_RATE} msg/s background telemetry and staff bursts of $burst requests"
+        else
+            step "Latency: call-button presses under ${BACKGROUND_RATE} msg/s background telemetry"
+        fi
+        fresh_broker "$phase"
+        daemon_config "$phase" 1 "$per_kind"
+        printf '[user %s]\nname = bench\nrole = admin\n' "$(id -un)" >"$WORK/$phase/staff.conf"
+        start_daemon "$phase"; wait_connected "$phase"
+        local staff_pid=""
+        if [ "$burst" -gt 0 ]; then
+            staff_burst "$phase" "$burst" & staff_pid=$!
+            PIDS+=("$staff_pid")
+        fi
+        "$BIN/lookout-bench" latency --port "$BROKER_PORT" --database "$WORK/$phase/lookout.db" \
+            --devices-per-kind "$per_kind" --messages "$per_kind" --background-rate "$BACKGROUND_RATE" | sed 's/^/    /'
+        if [ -n "$staff_pid" ]; then
+            kill "$staff_pid" 2>/dev/null || true; wait "$staff_pid" 2>/dev/null || true
+            note "staff requests answered during the presses: $(cat "$WORK/$phase/staff-ok" 2>/dev/null | wc -l) (refused or failed: $(cat "$WORK/$phase/staff-failed" 2>/dev/null | wc -l))"
+        fi
+        stop_daemon
+    done
+}
+
+# Staff traffic for latency_phase: a manual event to write notes on, then bursts of $2 notes (8 requests at a
+# time) and a full `events --all` read, in a loop; each answered request is a line in $WORK/$1/staff-ok.
+staff_burst() {
+    local dir="$WORK/$1" burst="$2" event
+    [ -x "$BIN/lookout" ] || { echo "no $BIN/lookout: swift build -c release" >>"$dir/staff-failed"; return; }
+    export LOOKOUT_SOCKET="$dir/api.sock"
+    event=$("$BIN/lookout" report --kind other --where "bench desk" --title "bench staff burst" --level yellow 2>/dev/null |
+        grep -o 'E-[0-9]*' | head -1) || true
+    [ -n "$event" ] || { echo "no event" >>"$dir/staff-failed"; return; }
+    while true; do
+        seq 1 "$burst" | xargs -P 8 -I{} sh -c \
+            '"$0" note "$1" "bench note {}" >/dev/null 2>&1 && echo ok >>"$2" || echo failed >>"$3"' \
+            "$BIN/lookout" "$event" "$dir/staff-ok" "$dir/staff-failed"
+        "$BIN/lookout" events --all -n 100000 >/dev/null 2>&1 && echo ok >>"$dir/staff-ok" || echo failed >>"$dir/staff-failed"
+    done
 }
 
 RESULTS=() DRAIN_CPU=()

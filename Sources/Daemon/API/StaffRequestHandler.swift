@@ -49,6 +49,16 @@ struct StaffRequestHandler {
                 try? store.recordAudit(audit)
                 return (APIResponse(id: request.id, result: result), nil)
             }
+            if operation.isRead {
+                // A read (a long `events --all`, `audit verify`) runs in a read transaction, never holding the write
+                // lock that intake needs; its audit row follows in a short write transaction, and the answer goes
+                // out only once that is written.
+                var result = try store.readingOneSnapshot { try run(operation, request: request, member: member, store: store, now: now) }
+                if let event = result.event { audit.eventID = event.id }
+                if let note = ResidentPrivacy.apply(to: &result, operation: operation, member: member) { audit.detail = note }
+                try store.transaction { try store.recordAudit(audit) }
+                return (APIResponse(id: request.id, result: result), nil)
+            }
             let result = try store.transaction {
                 var result = try run(operation, request: request, member: member, store: store, now: now)
                 if let event = result.event { audit.eventID = event.id }

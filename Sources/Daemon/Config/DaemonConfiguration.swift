@@ -129,6 +129,7 @@ public struct DaemonConfiguration: Sendable {
     public var ingestStoreOptions: StoreOptions {
         var options = storeOptions
         options.walAutoCheckpointPages = CheckpointService.writerAutoCheckpointPages
+        options.writesFirst = true
         return options
     }
 

@@ -45,8 +45,9 @@ extension EventStore {
     }
 
     /// Runs `body` in one read transaction, so that its several queries see the same committed state
-    /// (inside a running transaction, in that one).
-    func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
+    /// (inside a running transaction, in that one). A read transaction never holds the write lock: intake and
+    /// other writers go on while it reads (WAL).
+    public func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
         guard connection.isAutocommit else { return try body() }
         try connection.cached("BEGIN").execute()
         defer { try? connection.cached("COMMIT").execute() }

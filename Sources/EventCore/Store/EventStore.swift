@@ -15,6 +15,10 @@ public final class EventStore {
     public let isReadOnly: Bool
     /// The one connection of this store.
     let connection: SQLiteConnection
+    /// The write lock among this process's connections to the same file (nil when read-only).
+    private let writerGate: WriterGate?
+    /// Whether the running top-level transaction holds `writerGate`.
+    private var holdsWriterGate = false
     /// Decodes event snapshots (written by `EventRecord.snapshotJSON`).
     let snapshotDecoder = JSONDecoder()
     /// `PRAGMA data_version` at the last `hasChanged()` call.
@@ -61,6 +65,7 @@ public final class EventStore {
         self.path = path
         self.options = options
         self.isReadOnly = readOnly
+        self.writerGate = readOnly ? nil : WriterGate.of(path: path)
         if readOnly {
             connection = try Self.openForReading(path: path, options: options)
             let version = try SchemaMigrator.storedVersion(connection)
@@ -171,12 +176,21 @@ public final class EventStore {
             if !nestedStepsTakeSavepoints { return try stepWithoutSavepoint(body) }
             try connection.cached("SAVEPOINT lookout_step").execute()
         } else {
-            try beginTopLevelTransaction()
+            holdsWriterGate = writerGate?.enter(first: options.writesFirst, timeoutMillis: options.busyTimeoutMillis) ?? false
+            do {
+                try beginTopLevelTransaction()
+            } catch {
+                releaseWriterGate()
+                throw error
+            }
         }
         transactionDepth += 1
         defer {
             transactionDepth -= 1
-            if transactionDepth == 0 { wholeTransactionFailure = nil }
+            if transactionDepth == 0 {
+                wholeTransactionFailure = nil
+                if !nested { releaseWriterGate() }
+            }
         }
         do {
             let result = try body()
@@ -196,6 +210,12 @@ public final class EventStore {
             }
             throw wholeTransactionFailure ?? error
         }
+    }
+
+    /// Lets the next writer of this process in, if this transaction held the gate.
+    private func releaseWriterGate() {
+        if holdsWriterGate { writerGate?.leave() }
+        holdsWriterGate = false
     }
 
     /// BEGIN IMMEDIATE, then forgets cached events if another connection committed meanwhile.

@@ -28,6 +28,9 @@ public struct StoreOptions: Sendable, Equatable {
     public var repeatedEntryIntervalMillis: EpochMillis = 60_000
     /// How long to wait for another process's lock before failing with SQLITE_BUSY.
     public var busyTimeoutMillis: Int32 = 5_000
+    /// Whether this connection's write transactions go ahead of the other connections of this process waiting for
+    /// the write lock (lookoutd's intake: a call-button press must not queue behind staff requests).
+    public var writesFirst = false
     /// Rejected messages kept per reason (older samples are dropped; counters keep counting).
     public var rejectSamplesPerReason: Int = 50
     /// Bytes of a rejected payload kept in the sample.
