@@ -31,7 +31,7 @@ extension ZoneInfo {
     }
 
     /// Loads `name` without the cache: a fixed offset, or the TZif file `directory/name`.
-    public static func load(_ name: String, directory: String) throws(LoadError) -> ZoneInfo {
+    static func load(_ name: String, directory: String) throws(LoadError) -> ZoneInfo {
         if name == "Etc/UTC" { return ZoneInfo(identifier: name, fixedOffset: 0) }
         if let (identifier, offset) = fixedOffset(name) { return ZoneInfo(identifier: identifier, fixedOffset: offset) }
         guard isZoneName(name) else { throw .invalidName }

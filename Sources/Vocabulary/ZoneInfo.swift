@@ -11,13 +11,17 @@ import Darwin
 public final class ZoneInfo: Sendable {
     /// The local civil time of an instant in a zone.
     public struct LocalTime: Sendable, Equatable {
+        /// The proleptic Gregorian year.
         public var year: Int
         /// 1…12.
         public var month: Int
         /// 1…31.
         public var day: Int
+        /// 0…23.
         public var hour: Int
+        /// 0…59.
         public var minute: Int
+        /// 0…59 (zoneinfo without leap seconds).
         public var second: Int
         /// 1 = Sunday … 7 = Saturday (the numbering of `Calendar` and of the rules' `days`).
         public var weekday: Int
