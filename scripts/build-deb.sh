@@ -125,7 +125,7 @@ finish_package() {
         -e "s/@INSTALLED_SIZE@/$installed_size/" -e "s|@MAINTAINER@|$maintainer|" \
         -e "s|@HOMEPAGE@|$homepage|" \
         "$LOOKOUT_ROOT/packaging/debian/$package/control.in" >"$stage/DEBIAN/control"
-    note "Depends: $depends"
+    note "Depends: $(sed -n 's/^Depends: //p' "$stage/DEBIAN/control")"
     note "Installed-Size: $installed_size KiB"
     deb="$out/${package}_${version}_${arch}.deb"
     step "dpkg-deb --build ($(basename "$deb"))"

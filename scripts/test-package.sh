@@ -73,6 +73,10 @@ done
 check "lookoutd Depends names libmosquitto1 and libsqlite3-0" bash -c 'grep -q libmosquitto1 <<<"$1" && grep -q libsqlite3-0 <<<"$1"' _ "$(field lookoutd Depends)"
 check "lookout Depends names libsqlite3-0" bash -c 'grep -q libsqlite3-0 <<<"$1"' _ "$(field lookout Depends)"
 check "lookout-tools Depends names libmosquitto1" bash -c 'grep -q libmosquitto1 <<<"$1"' _ "$(field lookout-tools Depends)"
+for package in "${packages[@]}"; do
+    # Rule files' `timezone "Asia/Shanghai"` is read from /usr/share/zoneinfo (all three load rules).
+    check "$package Depends names tzdata" bash -c 'grep -qw tzdata <<<"$1"' _ "$(field "$package" Depends)"
+done
 check "lookout does not depend on the daemon (staff machines)" bash -c '! grep -q lookoutd <<<"$1"' _ "$(field lookout Depends)"
 for package in lookoutd lookout-tools; do
     check "$package Breaks and Replaces lookout (<< 0.2.0~), the single package" \

@@ -187,6 +187,22 @@ struct CompilerTests {
         #expect(Self.compile(otherZone).ruleSet?.fingerprint(of: "smoke_alarm") != base)
     }
 
+    @Test func fingerprintsHashTheZoneNamesFoundationGaveSoStateCarriesOver() throws {
+        // ICU's TimeZone called "UTC" (and a file without `timezone`) "GMT", and "UTC+8" "GMT+0800".
+        func fingerprint(_ zoneLine: String) -> UInt64? {
+            Self.compile(Self.valid.replacingOccurrences(of: "timezone \"Asia/Shanghai\"", with: zoneLine))
+                .ruleSet?.fingerprint(of: "smoke_alarm")
+        }
+        let none = try #require(fingerprint(""))
+        #expect(fingerprint("timezone \"UTC\"") == none)
+        #expect(fingerprint("timezone \"GMT\"") == none)
+        #expect(fingerprint("timezone \"Etc/UTC\"") != none)
+        let plus8 = try #require(fingerprint("timezone \"UTC+8\""))
+        #expect(fingerprint("timezone \"GMT+08:00\"") == plus8)
+        #expect(fingerprint("timezone \"Asia/Shanghai\"") != plus8)
+        #expect(fingerprint("timezone \"../etc/passwd\"") == nil)
+    }
+
     @Test func compilePathsReportsMissingFiles() {
         let result = RuleCompiler.compile(paths: ["/nonexistent/rules.d"])
         #expect(result.ruleSet == nil)

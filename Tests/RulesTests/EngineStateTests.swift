@@ -267,6 +267,24 @@ struct RobustnessTests {
         #expect(h.publish(0, "c01/door/D/event", ["event": "door_forced"]) == [])
         #expect(h.publish(86_400, "c01/door/D/event", ["event": "door_forced"]) == ["raise weekday/D yellow"])
     }
+
+    @Test func duringFollowsTheZonesDaylightSavingTime() throws {
+        let text = """
+        timezone "Europe/Berlin"
+        rule night {
+          on "+/door/+/event"
+          when event == "door_forced"
+          during 22:00-06:00
+          level yellow
+          title "x"
+        }
+        """
+        // 20:30 UTC is 21:30 in Berlin in January (CET), outside the window, and 22:30 in July (CEST), inside it.
+        let winter = try RuleHarness(rules: text, start: 1_768_509_000_000)
+        #expect(winter.publish(0, "c01/door/D/event", ["event": "door_forced"]) == [])
+        let summer = try RuleHarness(rules: text, start: 1_784_147_400_000)
+        #expect(summer.publish(0, "c01/door/D/event", ["event": "door_forced"]) == ["raise night/D yellow"])
+    }
 }
 
 /// The test runner's own behaviour: failures are reported readably, registry files load.

@@ -6,8 +6,9 @@
 LOOKOUT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export LOOKOUT_ROOT
 
-# Debian packages every build and the demo need (broker, client tools, C libraries, pkg-config).
-LOOKOUT_BUILD_PACKAGES=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 pkg-config)
+# Debian packages every build and the demo need (broker, client tools, C libraries, pkg-config), and the
+# time zone files the rules' `timezone "Asia/Shanghai"` is read from (tzdata, see Vocabulary's ZoneInfo).
+LOOKOUT_BUILD_PACKAGES=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 pkg-config tzdata)
 
 # Debian packages the .deb build needs: dpkg-shlibdeps (dpkg-dev) and strip (binutils).
 LOOKOUT_PACKAGING_PACKAGES=(dpkg-dev binutils)
@@ -121,7 +122,8 @@ start_private_broker() {
 
 # Prints the Depends: value for the executables given, with dpkg-shlibdeps
 # (the packages and minimum versions of the shared libraries they link: libmosquitto1, libsqlite3-0,
-# libc6, libstdc++6, libgcc-s1; no Swift runtime, which is linked statically).
+# libc6, libstdc++6, libgcc-s1; no Swift runtime, which is linked statically). tzdata, which no library
+# brings, is written in each control.in.
 debian_shlib_depends() {
     local work
     work="$(mktemp -d "${TMPDIR:-/tmp}/lookout-shlibs.XXXXXX")"

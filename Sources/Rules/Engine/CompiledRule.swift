@@ -37,18 +37,15 @@ struct TimeWindow: Sendable {
     var minutes: (start: Int, end: Int)?
     /// Calendar weekday numbers (1 = Sunday); nil for every day.
     var days: Set<Int>?
-    /// The rule file's time zone.
-    var timeZone: TimeZone
+    /// The rule file's time zone (tzdata's, see `ZoneInfo`).
+    var timeZone: ZoneInfo
 
     /// Whether `now` falls inside the window.
     func contains(_ now: EpochMillis) -> Bool {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let date = Date(timeIntervalSince1970: Double(now) / 1000)
-        let parts = calendar.dateComponents([.hour, .minute, .weekday], from: date)
-        if let days, let weekday = parts.weekday, !days.contains(weekday) { return false }
+        let local = timeZone.localTime(at: now)
+        if let days, !days.contains(local.weekday) { return false }
         guard let minutes else { return true }
-        let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        let minute = local.minuteOfDay
         if minutes.start <= minutes.end { return minute >= minutes.start && minute < minutes.end }
         return minute >= minutes.start || minute < minutes.end
     }

@@ -1,7 +1,4 @@
 import FoundationEssentials
-// IANA time zones (`timezone "Asia/Shanghai"`): FoundationEssentials alone knows only GMT offsets; the zone
-// database comes with FoundationInternationalization (and ICU's data, which the CLI therefore links again).
-import FoundationInternationalization
 import Vocabulary
 
 /// Checks parsed rule files and turns them into `CompiledRule`s, reporting every problem.
@@ -21,9 +18,10 @@ struct RuleChecker {
 
     /// Checks one file; rules with errors are left out (the caller refuses the whole set anyway).
     mutating func check(_ file: RuleFileSyntax) -> [CompiledRule] {
-        var timeZone = TimeZone(identifier: "UTC") ?? .current
+        var timeZone = ZoneInfo.utc
         if let zone = file.timeZone {
-            if let found = TimeZone(identifier: zone.value) {
+            // IANA zones come from tzdata's files (`ZoneInfo`), not from ICU.
+            if let found = try? ZoneInfo.named(zone.value) {
                 timeZone = found
             } else {
                 report(.error, "unknown time zone '\(zone.value)' (use an IANA name such as \"Asia/Shanghai\")", zone.range)
@@ -35,7 +33,7 @@ struct RuleChecker {
     // MARK: Rules
 
     /// Checks one rule, section by section in the order its diagnostics are reported; nil when it has errors.
-    private mutating func check(_ rule: RuleSyntax, timeZone: TimeZone) -> CompiledRule? {
+    private mutating func check(_ rule: RuleSyntax, timeZone: ZoneInfo) -> CompiledRule? {
         let errorsBefore = errorCount
         let name = rule.name.value
         let (filters, kinds) = topicFilters(of: rule, errorsBefore: errorsBefore)
@@ -281,7 +279,7 @@ struct RuleChecker {
     }
 
     /// `during` and `days`, in the rule file's time zone.
-    private mutating func window(of rule: RuleSyntax, timeZone: TimeZone) -> TimeWindow? {
+    private mutating func window(of rule: RuleSyntax, timeZone: ZoneInfo) -> TimeWindow? {
         var window: TimeWindow?
         if rule.during != nil || rule.days != nil {
             window = TimeWindow(minutes: nil, days: rule.days?.value, timeZone: timeZone)
@@ -296,7 +294,7 @@ struct RuleChecker {
     }
 
     /// The fingerprints of the whole rule and of the clauses that decide its state (kept across a reload).
-    private func fingerprints(of rule: RuleSyntax, timeZone: TimeZone) -> (UInt64, UInt64) {
+    private func fingerprints(of rule: RuleSyntax, timeZone: ZoneInfo) -> (UInt64, UInt64) {
         let layoutText = options.layout.segments.map { if case .named(let n) = $0 { "{\(n)}" } else if case .literal(let l) = $0 { l } else { "" } }.joined(separator: "/")
         var hash = FNV1a()
         hash.combine(field: rule.canonicalText)
