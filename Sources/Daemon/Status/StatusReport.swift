@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import Rules
 import Vocabulary
 
@@ -72,7 +73,7 @@ public struct StatusReport: Sendable {
             .connected: connected ? "true" : "false",
             .connectionChangedAt: String(connectionChangedAt),
             .subscriptions: subscriptions.joined(separator: ","),
-            .messagesPerSecond: String(format: "%.1f", counters.messagesPerSecond(at: at)),
+            .messagesPerSecond: TextEditing.format("%.1f", counters.messagesPerSecond(at: at)),
             .messagesReceived: String(counters.received),
             .messagesProcessed: String(counters.processed),
             .messagesRejected: String(counters.rejectedTotal),
@@ -202,11 +203,23 @@ struct PrometheusWriter {
     static func labelText(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
         let parts = labels.sorted { $0.key < $1.key }.map { key, value in
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-            return "\(key)=\"\(escaped)\""
+            return "\(key)=\"\(escapedLabelValue(value))\""
         }
         return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    /// A label value as the exposition format wants it: backslash, double quote and line feed escaped.
+    static func escapedLabelValue(_ value: String) -> String {
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return String(escaped)
     }
 
     static func number(_ value: Double) -> String {
@@ -220,7 +233,7 @@ struct PrometheusWriter {
 func writeFileAtomically(_ text: String, to path: String) throws {
     let temporary = path + ".tmp.\(getpid())"
     guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        throw ErrnoError(operation: "cannot write \(temporary)")
     }
     guard rename(temporary, path) == 0 else {
         let error = ErrnoError(operation: "cannot rename \(temporary) to \(path)")
