@@ -1,5 +1,6 @@
 import Daemon
-import Foundation
+import Dispatch
+import Vocabulary
 
 /// One daemon `Service` run on a thread of its own while a benchmark drives the pipeline, as lookoutd's
 /// `ServiceGroup` runs it beside the ingest service.
@@ -11,9 +12,13 @@ final class BackgroundService: Sendable {
     init(_ service: any Service) {
         self.service = service
         let finished = finished
-        Thread.detachNewThread {
-            try? service.run()
-            finished.signal()
+        do {
+            try DetachedThread.start(name: service.name) {
+                try? service.run()
+                finished.signal()
+            }
+        } catch {
+            fatalError("lookout-bench: \(error)")
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A private scratch directory under the system's temporary directory, removed by `remove()`.
 struct BenchmarkDirectory {
@@ -7,7 +7,7 @@ struct BenchmarkDirectory {
 
     /// Creates `<tmp>/<prefix>-<random>`.
     init(prefix: String) throws {
-        path = NSTemporaryDirectory() + "/\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+        path = FileManager.default.temporaryDirectory.path + "/\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// CPU time this process has used (user + system, all threads), for rates per core that do not depend on
 /// what else the machine is doing.

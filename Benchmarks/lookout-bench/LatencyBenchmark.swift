@@ -1,9 +1,11 @@
 import Daemon
+import Dispatch
 import EventCore
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Simulation
 import Synchronization
+import Vocabulary
 
 /// `lookout-bench latency`: against a running lookoutd (`scripts/bench-e2e.sh --phases latency` sets one up),
 /// publishes call-button presses while background telemetry flows, and times each press until its event is in
@@ -33,11 +35,12 @@ enum LatencyBenchmark: Benchmark {
         let store = try EventStore(path: options.databasePath, readOnly: true)
 
         let progress = BackgroundProgress()
-        let background = Thread { [options] in
+        let backgroundDone = DispatchSemaphore(value: 0)
+        try DetachedThread.start(name: "bench-background") { [options] in
             publishBackground(options: options, fleet: fleet, progress: progress)
+            backgroundDone.signal()
         }
-        background.start()
-        Thread.sleep(forTimeInterval: 1)
+        ThreadSleep.sleep(seconds: 1)
 
         var latencies: [Double] = []
         var missing = 0
@@ -52,7 +55,7 @@ enum LatencyBenchmark: Benchmark {
                     sequence = change.sequence
                     if change.event.deviceID == button.id { seen = true }
                 }
-                if !seen { Thread.sleep(forTimeInterval: 0.0005) }
+                if !seen { ThreadSleep.sleep(seconds: 0.0005) }
             }
             if seen {
                 let elapsed = started.duration(to: .now).components
@@ -60,10 +63,10 @@ enum LatencyBenchmark: Benchmark {
             } else {
                 missing += 1
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            ThreadSleep.sleep(seconds: 0.02)
         }
         progress.stop.store(true, ordering: .relaxed)
-        while !background.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        backgroundDone.wait()
         publisher.disconnect()
         latencies.sort()
         guard !latencies.isEmpty else { throw BenchmarkError(description: "no press reached the database within 5 s") }
@@ -97,7 +100,7 @@ enum LatencyBenchmark: Benchmark {
             }
             next = next.advanced(by: .milliseconds(10))
             let wait = clock.now.duration(to: next)
-            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) * 1e-18) }
+            if wait > .zero { ThreadSleep.sleep(seconds: Double(wait.components.attoseconds) * 1e-18) }
         }
         try? publisher.flush(timeout: 5)
         publisher.disconnect()

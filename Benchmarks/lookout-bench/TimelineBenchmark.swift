@@ -1,6 +1,6 @@
 import Vocabulary
 import EventCore
-import Foundation
+import FoundationEssentials
 
 /// `lookout-bench timeline`: what the keyed hash chain costs per appended timeline entry, against the whole append
 /// in the same run. Rows: `--messages N` divided by 10 (default 20,000).

@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Rules
 import Vocabulary
@@ -77,7 +77,7 @@ public enum LookoutDaemon {
     }
 
     private static func printError(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        StandardStream.writeError(text.hasSuffix("\n") ? text : text + "\n")
     }
 
     /// The configuration at `path`, or nil after printing its problems on stderr.

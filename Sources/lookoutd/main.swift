@@ -1,4 +1,4 @@
 import Daemon
-import Foundation
+import Glibc
 
 exit(LookoutDaemon.main(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -67,6 +67,28 @@ import Vocabulary
         #expect(PrometheusWriter.labelText(["reason": "a\"b\\c\nd"]) == #"{reason="a\"b\\c\nd"}"#)
     }
 
+    /// `\r\n` is two characters for the exposition format: the line feed in it is escaped too.
+    @Test func aLineFeedAfterACarriageReturnIsEscaped() {
+        #expect(PrometheusWriter.labelText(["reason": "a\r\nb"]) == "{reason=\"a\r\\nb\"}")
+    }
+
+    @Test func aMetricsFileThatCannotBeWrittenSaysWhy() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("missing/lookout.prom")
+        #expect(throws: ErrnoError(errno: ENOENT, operation: "cannot write \(path).tmp.\(getpid())")) {
+            try writeFileAtomically("one\n", to: path)
+        }
+    }
+
+    @Test func theMetricsFileIsReadableByAll() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("lookout.prom")
+        try writeFileAtomically("one\n", to: path)
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o644)
+    }
+
     @Test func metricsFileIsReplacedAtomically() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("lookout.prom")

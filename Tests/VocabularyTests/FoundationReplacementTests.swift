@@ -48,6 +48,28 @@ import Vocabulary
         }
     }
 
+    /// `standardized` resolves links of an absolute path's existing parts and takes `..` back after them, as
+    /// `NSString.standardizingPath` did (the daemon's configured paths go through it).
+    @Test func standardizesAsNSStringDid() throws {
+        let base = FileManager.default.temporaryDirectory.path + "/standardize-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: base + "/real/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createSymbolicLink(atPath: base + "/link", withDestinationPath: "real")
+        try FileManager.default.createSymbolicLink(atPath: base + "/absolute", withDestinationPath: base + "/./real")
+        try FileManager.default.createSymbolicLink(atPath: base + "/chain", withDestinationPath: "link/sub/..")
+        let paths = ["/", "//x", "/a/b/../../..", "/a/./b//c/", base + "/absolute", base + "/absolute/sub/../f.db",
+                     base + "/real/sub/../f", base + "/missing/../x", "../a/./b", "a/../../b", ".", "./data/x.db",
+                     "rules//x.rules", "~", "~/lookout.conf"]
+        for path in paths {
+            #expect(PathText.standardized(path) == (path as NSString).standardizingPath, "\(path)")
+        }
+        // A link to a relative target is resolved against the link's directory, as the kernel does. (Foundation
+        // resolved it only when the target also existed relative to the working directory.)
+        for (path, resolved) in [("/link", "/real"), ("/link/", "/real"), ("/link/x/../y", "/real/y"), ("/chain/f", "/real/f")] {
+            #expect(PathText.standardized(base + path) == PathText.standardized(base) + resolved, "\(path)")
+        }
+    }
+
     @Test func civilTimeAsDateFormatterDid() {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import StaffAPI
 import Synchronization
 import Vocabulary
@@ -112,16 +112,20 @@ final class APIService: Service, Sendable {
             log.warning("staff API: too many connections, one turned away", key: "api-busy")
             return
         }
-        let thread = Thread { [self] in
-            let socket = LineSocket(fileDescriptor: fileDescriptor, timeoutSeconds: Self.clientTimeoutSeconds)
-            defer {
-                socket.close()
-                connections.subtract(1, ordering: .sequentiallyConsistent)
+        do {
+            try DetachedThread.start(name: "api-connection") { [self] in
+                let socket = LineSocket(fileDescriptor: fileDescriptor, timeoutSeconds: Self.clientTimeoutSeconds)
+                defer {
+                    socket.close()
+                    connections.subtract(1, ordering: .sequentiallyConsistent)
+                }
+                converse(socket)
             }
-            converse(socket)
+        } catch {
+            close(fileDescriptor)
+            connections.subtract(1, ordering: .sequentiallyConsistent)
+            log.warning("staff API: \(error)", key: "api-thread")
         }
-        thread.name = "api-connection"
-        thread.start()
     }
 
     /// Reads requests and answers them until the client closes the connection (or breaks the protocol).

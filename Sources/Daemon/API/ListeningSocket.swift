@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import StaffAPI
 import Vocabulary
 #if canImport(Glibc)
@@ -22,7 +22,7 @@ final class ListeningSocket {
     /// Binds and listens at `path`, creating its directory (mode 0755) if needed.
     init(path: String) throws {
         guard let address = UnixSocketAddress(path: path) else { throw Refusal(description: "the path is too long") }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.directory(of: path)
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])

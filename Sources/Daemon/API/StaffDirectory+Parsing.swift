@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import StaffAPI
 import Vocabulary
 
@@ -110,7 +110,7 @@ extension StaffDirectory {
             }
             member.role = role
         case "teams":
-            let teams = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let teams = text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
             if let bad = teams.first(where: { !TeamName.isValid($0) }) {
                 return "'\(TextSanitizer.sanitize(bad))' is not a valid team name (letters, digits, - _ .)"
             }

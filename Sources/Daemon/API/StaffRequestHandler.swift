@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import StaffAPI
 import Vocabulary
 #if canImport(Glibc)
@@ -420,7 +420,7 @@ struct StaffRequestHandler {
     /// Bytes free for the database at `path` on its filesystem, nil when unknown.
     static func bytesFree(forDatabaseAt path: String) -> Int64? {
         var stats = statvfs()
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.directory(of: path)
         guard statvfs(directory.isEmpty ? "." : directory, &stats) == 0 else { return nil }
         return Int64(stats.f_bavail) * Int64(stats.f_frsize)
     }

@@ -14,12 +14,12 @@ enum ConfigLine {
     static func read(_ text: String) -> [(number: Int, line: ConfigLine)] {
         var lines: [(number: Int, line: ConfigLine)] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = rawLine.trimmingWhitespaceAndNewlines()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
-                let header = String(DaemonConfiguration.stripComment(line)).trimmingCharacters(in: .whitespaces)
+                let header = String(DaemonConfiguration.stripComment(line)).trimmingWhitespace()
                 lines.append((index + 1, header.hasSuffix("]") && header.count > 2
-                    ? .section(String(header.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces))
+                    ? .section(String(header.dropFirst().dropLast()).trimmingWhitespace())
                     : .malformedSection(header)))
                 continue
             }
@@ -27,7 +27,7 @@ enum ConfigLine {
                 lines.append((index + 1, .notKeyValue))
                 continue
             }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            let key = line[..<equals].trimmingWhitespace().lowercased()
             lines.append((index + 1, .entry(key: key, value: DaemonConfiguration.unquote(line[line.index(after: equals)...]))))
         }
         return lines

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Vocabulary
 
 /// Why one value could not be used (becomes a `file:line: error:` issue).
 struct ConfigValueError: Error {
@@ -19,7 +20,7 @@ struct ConfigValueContext: Sendable {
 extension ConfigValueContext {
     /// The context of a configuration file at `path`: its relative paths resolve against its own directory.
     init(file path: String, environment: [String: String]) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.directory(of: path)
         self.init(directory: directory.isEmpty ? "." : directory, environment: environment)
     }
 }
@@ -41,7 +42,7 @@ struct ConfigValue {
 
     /// An integer within `range`.
     func integer(in range: ClosedRange<Int>) throws(ConfigValueError) -> Int {
-        guard let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
+        guard let value = Int(text.replacingEvery("_", with: "")) else {
             throw ConfigValueError("\(key) must be a whole number, not '\(text)'")
         }
         guard range.contains(value) else {
@@ -91,7 +92,7 @@ struct ConfigValue {
 
     /// A comma-separated list (empty items dropped).
     func list() -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
     }
 
     /// The text as a path: `${NAME}` expanded, relative paths resolved against the config file's directory.
@@ -102,8 +103,8 @@ struct ConfigValue {
     /// `item` as a path (see `path()`).
     func resolve(_ item: String) throws(ConfigValueError) -> String {
         let expanded = try expandEnvironment(item)
-        if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
-        return ((context.directory as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+        if expanded.hasPrefix("/") { return PathText.standardized(expanded) }
+        return PathText.standardized(PathText.join(context.directory, expanded))
     }
 
     /// Reads the timeline key from `file` (see `TimelineKeyFile.read`).
@@ -124,7 +125,7 @@ struct ConfigValue {
             throw ConfigValueError("\(key) '\(file)' is not valid UTF-8")
         }
         let secret = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first
-            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r")) } ?? ""
+            .map { line in line.trimmingScalars { $0 == "\r" } } ?? ""
         guard !secret.isEmpty else { throw ConfigValueError("\(key) '\(file)' is empty") }
         return secret
     }
@@ -133,7 +134,7 @@ struct ConfigValue {
     private func expandEnvironment(_ text: String) throws(ConfigValueError) -> String {
         var out = ""
         var rest = Substring(text)
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             out += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
                 throw ConfigValueError("unterminated '${' in \(key)")
@@ -152,7 +153,7 @@ struct ConfigValue {
 /// Seconds in a duration such as `500ms`, `30s`, `5m`, `2h`, `1d` or plain `30`; nil when malformed.
 func parseDurationSeconds(_ text: String) -> Double? {
     let units: [(suffix: String, factor: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
-    let lowered = text.lowercased().trimmingCharacters(in: .whitespaces)
+    let lowered = text.lowercased().trimmingWhitespace()
     for unit in units where lowered.hasSuffix(unit.suffix) {
         guard let number = Double(lowered.dropLast(unit.suffix.count)), number.isFinite, number >= 0 else { return nil }
         return number * unit.factor

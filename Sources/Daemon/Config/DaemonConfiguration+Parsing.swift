@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Rules
 import Vocabulary
@@ -82,7 +82,7 @@ extension DaemonConfiguration {
         }
         if configuration.timelineKeySource == nil, let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             // systemd's `LoadCredential=timeline-key:…` (the shipped unit) puts the key here.
-            let file = (directory as NSString).appendingPathComponent(TimelineKeyFile.credentialName)
+            let file = PathText.join(directory, TimelineKeyFile.credentialName)
             if FileManager.default.fileExists(atPath: file) {
                 do {
                     configuration.timelineKey = try TimelineKeyFile.read(file)
@@ -113,9 +113,9 @@ extension DaemonConfiguration {
 
     /// The value part of a line: a quoted string, or bare text up to an inline comment.
     static func unquote(_ raw: Substring) -> Result<String, ConfigValueError> {
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let trimmed = raw.trimmingWhitespace()
         guard trimmed.hasPrefix("\"") else {
-            return .success(String(stripComment(Substring(trimmed))).trimmingCharacters(in: .whitespaces))
+            return .success(String(stripComment(Substring(trimmed))).trimmingWhitespace())
         }
         var out = ""
         var escaped = false
@@ -137,7 +137,7 @@ extension DaemonConfiguration {
             index = trimmed.index(after: index)
         }
         guard let closing else { return .failure(ConfigValueError("unterminated quoted value")) }
-        let rest = trimmed[trimmed.index(after: closing)...].trimmingCharacters(in: .whitespaces)
+        let rest = trimmed[trimmed.index(after: closing)...].trimmingWhitespace()
         guard rest.isEmpty || rest.hasPrefix("#") else {
             return .failure(ConfigValueError("unexpected text after the closing quote: '\(rest)'"))
         }

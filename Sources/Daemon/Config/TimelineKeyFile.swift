@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The file that holds the timeline chain's key: raw bytes (the package writes 32 from /dev/urandom), read whole.
 enum TimelineKeyFile {

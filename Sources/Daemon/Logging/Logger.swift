@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 import Vocabulary
 
@@ -65,7 +66,7 @@ public final class Logger: Sendable {
         /// stderr, journald style when the environment says systemd started us.
         public static func standardError(environment: [String: String] = ProcessInfo.processInfo.environment) -> Output {
             let journald = environment["JOURNAL_STREAM"] != nil || environment["INVOCATION_ID"] != nil
-            return Output(journald: journald) { line in FileHandle.standardError.write(Data(line.utf8)) }
+            return Output(journald: journald) { line in StandardStream.writeError(line) }
         }
     }
 
@@ -228,7 +229,7 @@ public final class Logger: Sendable {
         var parts = tm()
         gmtime_r(&time, &parts)
         let millis = Int(at - EpochMillis(time) * 1000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+        return TextEditing.format("%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%03ldZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
                       Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
     }
 }

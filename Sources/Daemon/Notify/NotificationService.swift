@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import Synchronization
 import Vocabulary
 
@@ -115,9 +115,13 @@ final class NotificationService: Service, @unchecked Sendable {
         let command = NotifierCommand(
             command: notifier.command, environment: environment(message, event: subject?.event, contact: contact),
             input: input, timeoutSeconds: notifier.timeoutSeconds)
-        Thread.detachNewThread { [self] in
-            let result = command.run(stopping: { self.stopping })
-            finished.withLock { $0.append(Finished(message: message, notifier: notifier, result: result)) }
+        do {
+            try DetachedThread.start(name: "notifier") { [self] in
+                let result = command.run(stopping: { self.stopping })
+                finished.withLock { $0.append(Finished(message: message, notifier: notifier, result: result)) }
+            }
+        } catch {
+            finished.withLock { $0.append(Finished(message: message, notifier: notifier, result: .failure("\(error)"))) }
         }
         return notifier.name
     }
@@ -230,17 +234,27 @@ final class NotificationService: Service, @unchecked Sendable {
 
     /// What a test message's notifier reads on stdin.
     static func testMessageJSON(_ message: PendingNotification, at: EpochMillis) -> [UInt8] {
-        let object: [String: Any] = ["test": true, "target": message.target, "title": "Lookout test message", "at": at]
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let object = TestMessage(test: true, target: message.target, title: "Lookout test message", at: at)
+        return (try? encoder.encode(object)).map(Array.init) ?? Array("{}".utf8)
     }
 
     /// Waits up to `seconds`, waking at once on shutdown (unless `evenWhenStopping`: waiting for the workers,
     /// which hand their outcomes over through `finished`).
     private func pause(_ seconds: Double, evenWhenStopping: Bool = false) {
         if evenWhenStopping {
-            Thread.sleep(forTimeInterval: seconds)
+            ThreadSleep.sleep(seconds: seconds)
         } else {
             stop.wait(seconds: seconds)
         }
     }
+}
+
+/// A test message's stdin (keys sorted, as before: `{"at":…,"target":…,"test":true,"title":…}`).
+private struct TestMessage: Encodable {
+    var test: Bool
+    var target: String
+    var title: String
+    var at: EpochMillis
 }

@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import Vocabulary
 
 /// The notifier file format: the INI-like syntax of lookoutd.conf (`DaemonConfiguration+Parsing.swift`), with

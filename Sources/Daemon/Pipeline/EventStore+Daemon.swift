@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import Rules
 import Vocabulary
 
@@ -63,7 +63,7 @@ extension OutboxMessage {
         var topic = pattern
         for (name, value) in values {
             let safe = value.isEmpty || value.contains(where: { "/+#\0".contains($0) }) ? "_" : value
-            topic = topic.replacingOccurrences(of: "{\(name)}", with: safe)
+            topic = topic.replacing("{\(name)}", with: safe)
         }
         return topic
     }

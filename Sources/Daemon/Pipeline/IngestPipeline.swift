@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import MQTTClient
 import Rules
 import Vocabulary

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Rules
 
 /// Rules and registry as read from the paths in the configuration, with everything said about them.

@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 
 /// Copies the database's write-ahead log into the database file from a thread and connection of its own,
 /// every `intervalSeconds`, so that the ingest thread never does it inside a batch commit (see

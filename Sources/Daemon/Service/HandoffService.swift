@@ -1,5 +1,5 @@
 import EventCore
-import Foundation
+import FoundationEssentials
 import MQTTClient
 import Synchronization
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Rules
 
 /// SIGHUP: rule files, the registry and the notifier configuration are read and compiled on a queue of their

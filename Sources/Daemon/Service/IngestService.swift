@@ -1,5 +1,7 @@
+import Dispatch
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import MQTTClient
 import Rules
 import Synchronization

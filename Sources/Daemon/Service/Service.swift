@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
+import Vocabulary
 
 /// A long-running part of the daemon (after swift-service-lifecycle): `run()` blocks on its own thread until
 /// `shutdown()` is called from another thread (or it fails).
@@ -23,7 +24,7 @@ public final class ServiceGroup: Sendable {
 
     /// Where a service thread leaves its outcome, waited for without polling.
     private final class OutcomeSlot: @unchecked Sendable {
-        private let condition = NSCondition()
+        private let condition = ThreadCondition()
         private var outcome: ServiceOutcome?
 
         func set(_ value: ServiceOutcome) {
@@ -43,7 +44,7 @@ public final class ServiceGroup: Sendable {
         func wait(until deadline: Date) -> ServiceOutcome? {
             condition.lock()
             defer { condition.unlock() }
-            while outcome == nil && condition.wait(until: deadline) {}
+            while outcome == nil && condition.wait(untilUnixTime: deadline.timeIntervalSince1970) {}
             return outcome
         }
     }
@@ -71,18 +72,21 @@ public final class ServiceGroup: Sendable {
         for (index, service) in services.enumerated() {
             let slot = finished[index]
             let log = self.log
-            let thread = Thread {
-                do {
-                    try service.run()
-                    slot.set(.returned)
-                } catch {
-                    log.error("\(service.name) failed: \(error)")
-                    slot.set(.failed("\(error)"))
+            do {
+                try DetachedThread.start(name: service.name) {
+                    do {
+                        try service.run()
+                        slot.set(.returned)
+                    } catch {
+                        log.error("\(service.name) failed: \(error)")
+                        slot.set(.failed("\(error)"))
+                    }
+                    SignalState.wake()
                 }
-                SignalState.wake()
+            } catch {
+                log.error("\(service.name) failed: \(error)")
+                slot.set(.failed("\(error)"))
             }
-            thread.name = service.name
-            thread.start()
         }
         while !SignalState.terminationRequested && !finished.contains(where: { $0.value != nil }) {
             SignalState.waitForWake()

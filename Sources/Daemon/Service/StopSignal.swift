@@ -1,9 +1,10 @@
-import Foundation
+import FoundationEssentials
+import Vocabulary
 
 /// A latch that threads wait on instead of sleeping in a loop and polling a flag: once set (a stop asked
 /// for, a service ended) it stays set and wakes every waiter at once.
 public final class StopSignal: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private var set = false
 
     /// Creates an unset latch.
@@ -28,10 +29,10 @@ public final class StopSignal: @unchecked Sendable {
     /// rounds of work that a stop cuts short.
     @discardableResult
     public func wait(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(seconds).timeIntervalSince1970
         condition.lock()
         defer { condition.unlock() }
-        while !set && condition.wait(until: deadline) {}
+        while !set && condition.wait(untilUnixTime: deadline) {}
         return set
     }
 }

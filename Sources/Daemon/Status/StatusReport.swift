@@ -1,5 +1,6 @@
 import EventCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import Rules
 import Vocabulary
 
@@ -72,7 +73,7 @@ public struct StatusReport: Sendable {
             .connected: connected ? "true" : "false",
             .connectionChangedAt: String(connectionChangedAt),
             .subscriptions: subscriptions.joined(separator: ","),
-            .messagesPerSecond: String(format: "%.1f", counters.messagesPerSecond(at: at)),
+            .messagesPerSecond: TextEditing.format("%.1f", counters.messagesPerSecond(at: at)),
             .messagesReceived: String(counters.received),
             .messagesProcessed: String(counters.processed),
             .messagesRejected: String(counters.rejectedTotal),
@@ -202,11 +203,23 @@ struct PrometheusWriter {
     static func labelText(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
         let parts = labels.sorted { $0.key < $1.key }.map { key, value in
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-            return "\(key)=\"\(escaped)\""
+            return "\(key)=\"\(escapedLabelValue(value))\""
         }
         return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    /// A label value as the exposition format wants it: backslash, double quote and line feed escaped.
+    static func escapedLabelValue(_ value: String) -> String {
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return String(escaped)
     }
 
     static func number(_ value: Double) -> String {
@@ -219,12 +232,33 @@ struct PrometheusWriter {
 /// Writes a file atomically: a temporary file in the same directory, then `rename`.
 func writeFileAtomically(_ text: String, to path: String) throws {
     let temporary = path + ".tmp.\(getpid())"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
-    }
+    try writeWholeFile(text, to: temporary, mode: 0o644)
     guard rename(temporary, path) == 0 else {
         let error = ErrnoError(operation: "cannot rename \(temporary) to \(path)")
         unlink(temporary)
         throw error
     }
+}
+
+/// Creates or truncates `path` with exactly `mode` and writes all of `text`; errors carry the system's reason.
+private func writeWholeFile(_ text: String, to path: String, mode: mode_t) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw ErrnoError(operation: "cannot write \(path)") }
+    defer { close(fd) }
+    guard fchmod(fd, mode) == 0 else { throw ErrnoError(operation: "cannot write \(path)") }
+    var failure: ErrnoError?
+    var bytes = text
+    bytes.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                failure = ErrnoError(errno: written < 0 ? errno : EIO, operation: "cannot write \(path)")
+                return
+            }
+            offset += written
+        }
+    }
+    if let failure { throw failure }
 }
