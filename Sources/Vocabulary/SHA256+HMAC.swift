@@ -7,14 +7,7 @@ extension SHA256 {
 
     /// Lower-case hexadecimal of `bytes` (how the chain's hashes are stored and shown).
     public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        bytes.withUnsafeBytes { hex($0) }
     }
 }
 
@@ -40,10 +33,57 @@ public struct HMACSHA256: Sendable, Equatable {
 
     /// The HMAC of `message`.
     public func authenticate(_ message: [UInt8]) -> [UInt8] {
-        var inner = self.inner
-        inner.update(message)
-        var outer = self.outer
-        outer.update(inner.finish())
-        return outer.finish()
+        var authentication = start()
+        authentication.update(message)
+        return authentication.finish()
+    }
+
+    /// Starts the HMAC of a message fed in pieces (the timeline hashes an entry's fields from their own storage,
+    /// without building the message).
+    public func start() -> Authentication { Authentication(inner: inner, outer: outer) }
+
+    /// One message being authenticated: the pieces fed in order make the message.
+    public struct Authentication: Sendable {
+        /// SHA-256 over the key XOR ipad block, then the message so far.
+        private var inner: SHA256
+        /// SHA-256 over the key XOR opad block.
+        private let outer: SHA256
+
+        fileprivate init(inner: SHA256, outer: SHA256) {
+            self.inner = inner
+            self.outer = outer
+        }
+
+        /// Feeds `bytes`.
+        public mutating func update(_ bytes: [UInt8]) { inner.update(bytes) }
+        /// Feeds the UTF-8 of `text`.
+        public mutating func update(_ text: String) { inner.update(text) }
+        /// Feeds `value` as 8 bytes, big-endian.
+        public mutating func update(bigEndian value: UInt64) { inner.update(bigEndian: value) }
+        /// Feeds `value` as 4 bytes, big-endian.
+        public mutating func update(bigEndian value: UInt32) { inner.update(bigEndian: value) }
+
+        /// The HMAC of the message fed (used up).
+        public mutating func finish() -> [UInt8] {
+            var outer = outerHash()
+            return outer.finish()
+        }
+
+        /// The HMAC of the message fed, as lower-case hexadecimal (used up).
+        public mutating func finishHex() -> String {
+            var outer = outerHash()
+            return outer.finishHex()
+        }
+
+        /// The outer hash fed with the inner digest, straight from its words.
+        private mutating func outerHash() -> SHA256 {
+            let innerDigest = inner.finishWords()
+            var outer = self.outer
+            withUnsafeTemporaryAllocation(byteCount: SHA256.digestByteCount, alignment: 8) { digest in
+                SHA256.store(innerDigest, into: digest)
+                outer.update(raw: UnsafeRawBufferPointer(digest))
+            }
+            return outer
+        }
     }
 }

@@ -78,7 +78,10 @@ public final class IngestPipeline {
     /// from a thread of its own, `RegistryMirrorService`).
     private let mirrorsRegistry: Bool
     /// Levels of the hand-off topic pattern (`lookout`, `events`, `{level}`, `{id}`).
-    private lazy var handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    private let handoffLevels: [String]
+    /// The hand-off pattern's first level and its slash (`lookout/`) when that level is literal: most topics differ
+    /// from it in their first byte, so they are told apart by one comparison of memory, without a split.
+    private let handoffPrefix: [UInt8]?
 
     /// Builds the pipeline: restores the engine's saved state and the fingerprints of recent messages, and
     /// mirrors the registry into the store (in one transaction, before it returns). Public for
@@ -99,6 +102,10 @@ public final class IngestPipeline {
         self.clock = clock
         self.mirrorsRegistry = mirrorsRegistry
         self.segmentSlots = KeySegmentSlots(configuration.layout)
+        let handoffLevels = configuration.handoffTopic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        self.handoffLevels = handoffLevels
+        self.handoffPrefix = handoffLevels.count > 1 && !IngestPipeline.isPlaceholder(handoffLevels[0])
+            ? Array((handoffLevels[0] + "/").utf8) : nil
         let now = clock()
         self.duties = DutySchedule { Self.interval(of: $0, configuration) }
         self.engine = RuleEngine(ruleSet: ruleSet, registry: registry, maxUnregisteredDevices: configuration.maxUnknownDevices)
@@ -539,14 +546,26 @@ public final class IngestPipeline {
     private func isOwnHandoff(_ topic: String) -> Bool {
         guard configuration.handoffEnabled else { return false }
         // Most topics differ in the first level already (`lookout/…` against `c01/…`): no split for them.
-        if let first = handoffLevels.first, !(first.hasPrefix("{") && first.hasSuffix("}")),
-           !topic.utf8.starts(with: first.utf8) { return false }
+        if let handoffPrefix, !Self.hasPrefix(topic, handoffPrefix) { return false }
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         guard levels.count == handoffLevels.count else { return false }
-        for (level, pattern) in zip(levels, handoffLevels) where !(pattern.hasPrefix("{") && pattern.hasSuffix("}")) {
+        for (level, pattern) in zip(levels, handoffLevels) where !Self.isPlaceholder(pattern) {
             if level != pattern { return false }
         }
         return true
+    }
+
+    /// Whether a level of the hand-off pattern stands for any value (`{level}`, `{id}`).
+    private static func isPlaceholder(_ level: String) -> Bool { level.hasPrefix("{") && level.hasSuffix("}") }
+
+    /// Whether the UTF-8 of `topic` starts with `prefix` (one comparison of memory).
+    static func hasPrefix(_ topic: String, _ prefix: [UInt8]) -> Bool {
+        var topic = topic
+        return topic.withUTF8 { utf8 in
+            guard utf8.count >= prefix.count else { return false }
+            guard let a = utf8.baseAddress, !prefix.isEmpty else { return true }
+            return prefix.withUnsafeBufferPointer { memcmp(a, $0.baseAddress!, prefix.count) == 0 }
+        }
     }
 
     /// The event-core trigger for a raise: level mapping and registry location (the store applies deadline defaults).

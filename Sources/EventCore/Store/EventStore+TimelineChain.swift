@@ -7,11 +7,12 @@ extension EventStore {
     /// The triggers that make the record append-only (schema version 14).
     static let appendOnlyTriggers = ["timeline_no_update", "timeline_no_delete", "api_audit_no_update", "api_audit_no_delete"]
 
-    /// Appends one timeline entry for the event with row id `eventRowID`, chained to the last entry (read from the
-    /// database in the caller's transaction, so a rolled-back entry or another connection's entry is never
-    /// chained to wrongly).
+    /// Appends one timeline entry for the event with row id `eventRowID`, chained to the last entry: read from the
+    /// database at the transaction's first entry, then the one this transaction appended last (no other connection
+    /// writes while it holds the write lock; any rollback forgets it), so a rolled-back entry or another
+    /// connection's entry is never chained to wrongly.
     func appendTimeline(eventRowID: Int64, at: EpochMillis, actor: String, action: String, status: String, note: String) throws {
-        let last = try timelineHead()
+        let last = try (transactionDepth > 0 ? timelineHeadInTransaction : nil) ?? timelineHead()
         let fields = TimelineChain.Fields(id: (last?.entryID ?? 0) + 1, eventRowID: eventRowID, at: at, actor: actor,
                                           action: action, status: status, note: note)
         let previous = last?.hash ?? TimelineChain.genesis
@@ -20,6 +21,7 @@ extension EventStore {
             INSERT INTO timeline (id, event_id, at, actor, action, status, note, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(binding: fields.id, eventRowID, at, actor, action, status, note, previous, hash)
+        if transactionDepth > 0 { timelineHeadInTransaction = (fields.id, hash) }
     }
 
     /// The last entry's id and hash (nil: an empty timeline). lookoutd logs it at start and stop: an anchor outside

@@ -27,6 +27,9 @@ public final class EventStore {
     /// need not read the row again. Emptied when another connection commits (seen through
     /// `PRAGMA data_version` at the start of each transaction), on any rollback, and when it grows large.
     var activeEventCache: [String: StoredEvent] = [:]
+    /// The timeline entry this connection appended last in the running write transaction (nil: none yet, or
+    /// forgotten by a rollback): the next entry's predecessor without reading the table again.
+    var timelineHeadInTransaction: (entryID: Int64, hash: String)?
     /// `PRAGMA data_version` when `activeEventCache` was last known to be current.
     var activeEventCacheVersion: Int64 = -1
     /// How many `transaction` calls are running (0: none; 1: the top level; more: savepoints).
@@ -158,6 +161,7 @@ public final class EventStore {
             return result
         } catch {
             activeEventCache.removeAll()
+            timelineHeadInTransaction = nil
             if wholeTransactionFailure == nil { wholeTransactionFailure = error }
             throw error
         }
@@ -199,6 +203,7 @@ public final class EventStore {
             return result
         } catch {
             activeEventCache.removeAll()
+            timelineHeadInTransaction = nil
             if connection.isAutocommit {
                 // SQLite already rolled back everything.
                 if nested, wholeTransactionFailure == nil { wholeTransactionFailure = error }
@@ -220,6 +225,7 @@ public final class EventStore {
 
     /// BEGIN IMMEDIATE, then forgets cached events if another connection committed meanwhile.
     private func beginTopLevelTransaction() throws {
+        timelineHeadInTransaction = nil
         try connection.cached("BEGIN IMMEDIATE").execute()
         do {
             let version = try connection.integer("PRAGMA data_version")

@@ -46,19 +46,24 @@ public enum TimelineChain {
     }
 
     /// The hash of the entry with `fields` after `previous`, under a key prepared once (`StoreOptions.timelineHMAC`).
+    /// The message is fed piece by piece from the fields' own storage: no message array, no copies of the texts.
     public static func hash(_ hmac: HMACSHA256, previous: String, _ fields: Fields) -> String {
-        var message = versionTag
-        message += Array(previous.utf8)
-        for number in [fields.id, fields.eventRowID, fields.at] {
-            for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: number >> Int64(shift))) }
-        }
-        for text in [fields.actor, fields.action, fields.status, fields.note] {
-            let bytes = Array(text.utf8)
-            let count = UInt32(truncatingIfNeeded: bytes.count)
-            message += [UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 8),
-                        UInt8(truncatingIfNeeded: count)]
-            message += bytes
-        }
-        return SHA256.hex(hmac.authenticate(message))
+        var mac = hmac.start()
+        mac.update(versionTag)
+        mac.update(previous)
+        mac.update(bigEndian: UInt64(bitPattern: fields.id))
+        mac.update(bigEndian: UInt64(bitPattern: fields.eventRowID))
+        mac.update(bigEndian: UInt64(bitPattern: fields.at))
+        feed(fields.actor, into: &mac)
+        feed(fields.action, into: &mac)
+        feed(fields.status, into: &mac)
+        feed(fields.note, into: &mac)
+        return mac.finishHex()
+    }
+
+    /// One text field: its UTF-8 length as 4 bytes big-endian, then its UTF-8.
+    private static func feed(_ text: String, into mac: inout HMACSHA256.Authentication) {
+        mac.update(bigEndian: UInt32(truncatingIfNeeded: text.utf8.count))
+        mac.update(text)
     }
 }
