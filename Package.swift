@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "Vocabulary", "lookout", "lookoutd"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "TerminalText", "Vocabulary", "lookout", "lookoutd"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
         .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient", "Simulation", "Vocabulary"], path: "Benchmarks/lookout-bench"),

@@ -64,9 +64,8 @@ struct EventsCommand: Command {
         let events = result.events ?? []
         // A cut list says so: on stderr for JSON (the array stays parseable), after the table otherwise.
         let notShown = max(0, (result.matching ?? events.count) - events.count)
-        let cutNote = notShown > 0 ? trPlural("%1$d more event not shown (limit %2$d): --limit N or a filter to see them",
-                                               "%1$d more events not shown (limit %2$d): --limit N or a filter to see them",
-                                               notShown, notShown, filter.limit) + "\n" : ""
+        let cutNote = notShown > 0 ? tr("%1$d more event(s) not shown (limit %2$d): --limit N or a filter to see them",
+                                         notShown, filter.limit) + "\n" : ""
         if json {
             Console.out(JSONOutput.array(events.map(EventText.json)).rendered())
             if !cutNote.isEmpty { Console.err(cutNote) }
@@ -79,8 +78,7 @@ struct EventsCommand: Command {
         }
         if !cutNote.isEmpty { Console.out(context.style.paint(cutNote, .bold)) }
         if let hidden = result.silencedLeftOut, hidden > 0 {
-            Console.out(trPlural("%1$d silenced event not shown (maintenance silence): --silenced to list them",
-                                 "%1$d silenced events not shown (maintenance silence): --silenced to list them", hidden, hidden) + "\n")
+            Console.out(tr("%1$d silenced event(s) not shown (maintenance silence): --silenced to list them", hidden) + "\n")
         }
     }
 

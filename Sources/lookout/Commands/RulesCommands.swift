@@ -57,7 +57,7 @@ struct RulesTestCommand: Command {
     static let help = CommandHelp(
         summary: tr("run rule test files (timed inputs, expected actions); exit 1 when any case fails"),
         usage: "FILE|DIR…",
-        discussion: ["A directory runs its *.test files in name order. The test file format is in lookout-rules(5) and docs/rules.md."],
+        discussion: [tr("A directory runs its *.test files in name order. The test file format is in lookout-rules(5) and docs/rules.md.")],
         examples: ["lookout rules test config/rules.d/tests", "lookout rules test config/rules.d/tests/smoke.test"])
 
     let context: CLIContext
