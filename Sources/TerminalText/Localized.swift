@@ -29,6 +29,12 @@ public enum Localized {
         _ = textdomain(domain)
     }
 
+    /// Whether a catalog is in use (the user's language is not English, and its catalog was found): gettext answers
+    /// the empty message with the catalog's header then, and with the empty string without one.
+    public static var hasCatalog: Bool {
+        String(cString: gettext("")) != ""
+    }
+
     /// The translation of `message`, or `message` itself when the catalog has none.
     public static func text(_ message: String) -> String {
         // gettext may return the very pointer it was given: copy while the C string is alive.

@@ -60,6 +60,12 @@ import Testing
         let ack = try chinese(fixture, ["ack", red.id])
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("已确认") && ack.stdout.contains("操作人"), "\(ack.stdout)")
+        // lookoutd's refusals, said from their reason and values (its English line is for English and older clients).
+        let unknown = try chinese(fixture, ["ack", "E-9999"])
+        #expect(unknown.status == 1 && unknown.stderr == "lookout：错误：没有编号为 E-9999 的事件\n", "\(unknown.stderr)")
+        let refused = try chinese(fixture, ["ack", red.id])
+        #expect(refused.stderr == "lookout：错误：无法对 \(red.id) 执行“确认”：它当前为“已确认”\n", "\(refused.stderr)")
+        #expect(try fixture.run(["ack", red.id]).stderr == "lookout: error: cannot acknowledge \(red.id): it is acknowledged\n")
         // JSON stays English-keyed with machine values, whatever the language.
         let json = try chinese(fixture, ["events", "--json"])
         #expect(json.stdout.contains("\"level\": \"red\"") && json.stdout.contains("\"status\": \"acknowledged\""), "\(json.stdout)")

@@ -80,7 +80,7 @@ struct CLIContext: Sendable {
     /// The result of a response, or its refusal as the command's failure.
     static func result(of response: APIResponse) throws -> APIResult {
         if let result = response.result, response.ok { return result }
-        throw CLIError.failure(response.error.map { TextSanitizer.sanitize($0.message) } ?? tr("lookoutd refused the request without a reason"))
+        throw CLIError.failure(response.error.map(APIErrorText.message) ?? tr("lookoutd refused the request without a reason"))
     }
 
     /// `by alice` or `by alice on behalf of bob`: who the daemon recorded.

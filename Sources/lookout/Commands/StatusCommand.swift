@@ -131,7 +131,7 @@ struct StatusCommand: Command {
                 ]).rendered())
             } else {
                 let style = context.style
-                Console.out(style.paint("lookoutd:", .bold) + " " + style.paint(tr("DOWN"), .alarm) + " (\(TextSanitizer.sanitize(problem)))\n")
+                Console.out(style.paint("lookoutd" + tr(":"), .bold) + " " + style.paint(tr("DOWN"), .alarm) + tr(" (%1$s)", TextSanitizer.sanitize(problem)) + "\n")
             }
             throw CLIError.exit(1)
         }
@@ -175,12 +175,12 @@ struct StatusCommand: Command {
         func time(_ key: DaemonStatusKey) -> EpochMillis? { values[key].flatMap(EpochMillis.init).flatMap { $0 > 0 ? $0 : nil } }
         var lines: [(String, String)] = []
         var daemon = verdict.running ? style.paint(tr("running"), .green) : style.paint(tr("DOWN"), .alarm)
-        if let problem = verdict.problem, !verdict.running { daemon += " (\(problem))" }
+        if let problem = verdict.problem, !verdict.running { daemon += tr(" (%1$s)", problem) }
         if verdict.running {
             var facts = [tr("pid %1$s", value(.pid)), tr("version %1$s", value(.version))]
             if let started = time(.startedAt) { facts.append(tr("up %1$s", TimeText.span(milliseconds: now - started))) }
             if let updated = snapshot.updatedAt { facts.append(tr("status %1$s old", TimeText.span(milliseconds: now - updated))) }
-            daemon += " (" + facts.joined(separator: tr(", ")) + ")"
+            daemon += tr(" (%1$s)", facts.joined(separator: tr(", ")))
         }
         lines.append(("lookoutd", daemon))
         if let storage = verdict.storage { lines.append((tr("database"), style.paint(Self.storageText(storage, now: now), .alarm))) }
@@ -207,7 +207,7 @@ struct StatusCommand: Command {
             let failures = Int(value(.commitFailures)) ?? 0
             if failures > 0 { commit += style.paint(tr(", %1$d failure(s)", failures), .alarm) }
             let backlog = value(.outboxBacklog)
-            commit += tr("; hand-off backlog %1$s", backlog == "-1" ? tr("unknown") : backlog)
+            commit += backlog == "-1" ? tr("; hand-off backlog unknown") : tr("; hand-off backlog %1$s", backlog)
             lines.append((tr("commits"), commit))
             if let errors = Int(value(.notifierErrors)), errors > 0 {
                 lines.append((tr("notifiers"), style.paint(tr("last reload of the notifier configuration refused with %1$d error(s); the previous one is in force", errors), .yellow)))

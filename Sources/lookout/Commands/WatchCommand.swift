@@ -90,7 +90,7 @@ struct WatchCommand: Command {
                                             silenceLimitSeconds: Double(3 * heartbeat) / 1000 + 5,
                                             stop: { watchInterrupted.load(ordering: .relaxed) }) { response in
                     guard response.ok, let result = response.result else {
-                        refusal = response.error.map { TextSanitizer.sanitize($0.message) } ?? tr("lookoutd refused the watch")
+                        refusal = response.error.map(APIErrorText.message) ?? tr("lookoutd refused the watch")
                         return false
                     }
                     if !announced {
