@@ -22,6 +22,13 @@ import Testing
         #expect(format.status == 0, "\(format.stderr)")
     }
 
+    @Test func theChineseManualPageRendersWithoutWarnings() throws {
+        // -k: preconv reads the UTF-8 as man(1) does; every warning counts (lines Chinese text cannot break too).
+        let page = TestLocale.repositoryRoot + "/packaging/man/zh_CN/lookout.1"
+        let result = try ChildProcess.run("/bin/sh", ["-c", "groff -k -man -Tutf8 -ww \"$0\" >/dev/null", page])
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+    }
+
     @Test func helpAndAnErrorAreInChinese() throws {
         let fixture = try CLIFixture()
         let help = try chinese(fixture, ["--help"])
