@@ -35,6 +35,15 @@ public enum Localized {
         String(cString: gettext("")) != ""
     }
 
+    /// Runs `body` with messages in English (the C locale's, where glibc ignores `LANGUAGE`), for sentences that
+    /// scripts read in JSON (`lookout status --json`'s `problem`); the user's language again afterwards.
+    public static func inEnglish<T>(_ body: () throws -> T) rethrows -> T {
+        let saved = setlocale(LC_MESSAGES, nil).map { String(cString: $0) } ?? "C"
+        _ = setlocale(LC_MESSAGES, "C")
+        defer { _ = setlocale(LC_MESSAGES, saved) }
+        return try body()
+    }
+
     /// The translation of `message`, or `message` itself when the catalog has none.
     public static func text(_ message: String) -> String {
         // gettext may return the very pointer it was given: copy while the C string is alive.

@@ -60,6 +60,8 @@ import Testing
         #expect(lines.count == 3)
         #expect(lines[1].hasPrefix(red.id) && lines[1].contains("红色") && lines[1].contains("待处理"), "\(events.stdout)")
         for line in lines { #expect(DisplayWidth.of(line) <= 80, "wider than 80 columns: \(line)") }
+        let down = try chinese(CLIFixture(), ["status", "--json"])
+        #expect(down.status == 1 && down.stdout.contains("\"problem\": \"lookoutd is down: nothing serves its API socket "), "\(down.stdout)")
         let status = try chinese(fixture, ["status"])
         #expect(status.stdout.contains("运行中"), "\(status.stdout)")
         #expect(status.stdout.contains("未结事件："), "\(status.stdout)")

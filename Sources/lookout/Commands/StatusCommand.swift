@@ -118,11 +118,14 @@ struct StatusCommand: Command {
             response = try context.client().send(context.apiRequest(.status, [:]))
         } catch {
             // No answer is the verdict: never the last row a daemon wrote before it went.
-            let problem: String
-            switch error {
-            case .notRunning(let path): problem = tr("lookoutd is down: nothing serves its API socket %1$s", path)
-            case .transport(let detail): problem = tr("lookoutd does not answer at %1$s: %2$s", context.socketPath, detail)
+            // JSON's `problem` is read by scripts: English in every language.
+            let describe = { () -> String in
+                switch error {
+                case .notRunning(let path): return tr("lookoutd is down: nothing serves its API socket %1$s", path)
+                case .transport(let detail): return tr("lookoutd does not answer at %1$s: %2$s", context.socketPath, detail)
+                }
             }
+            let problem = json ? Localized.inEnglish(describe) : describe()
             if json {
                 Console.out(JSONOutput.object([
                     ("running", .bool(false)), ("connected", .bool(false)), ("problem", .string(problem)),
@@ -137,7 +140,8 @@ struct StatusCommand: Command {
         }
         let result = try CLIContext.result(of: response)
         let snapshot = result.daemonStatus ?? DaemonStatusSnapshot(values: [:], updatedAt: nil)
-        let verdict = Self.verdict(snapshot, now: now, host: .answered(bytesFree: result.bytesFree))
+        let judge = { Self.verdict(snapshot, now: now, host: .answered(bytesFree: result.bytesFree)) }
+        let verdict = json ? Localized.inEnglish(judge) : judge()
         var byLevel: [AlertLevel: Int] = [:]
         for (level, count) in result.openByLevel ?? [:] {
             if let level = AlertLevel(rawValue: level) { byLevel[level] = count }
