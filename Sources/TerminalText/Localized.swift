@@ -98,6 +98,13 @@ public func tr(_ message: String, _ arguments: any CustomStringConvertible...) -
     return arguments.isEmpty ? translated : Localized.format(translated, arguments.map(\.description))
 }
 
+/// A list of values (option choices, teams) as the language writes one: `red, yellow, green`, `red、yellow、green`.
+public func trList(_ items: [String]) -> String {
+    guard var text = items.first else { return "" }
+    for item in items.dropFirst() { text = tr("%1$s, %2$s", text, item) }
+    return text
+}
+
 /// `tr` for a message with a number in it: `trPlural("%1$d event", "%1$d events", count, count)`.
 public func trPlural(_ singular: String, _ plural: String, _ count: Int, _ arguments: any CustomStringConvertible...) -> String {
     Localized.format(Localized.plural(singular, plural, count: count), arguments.map(\.description))

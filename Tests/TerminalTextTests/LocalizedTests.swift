@@ -19,5 +19,6 @@ import TerminalText
         #expect(tr("%1$s (see 'lookout %2$s --help')", "bad", "events") == "bad (see 'lookout events --help')")
         #expect(trPlural("%1$d entry, chain intact", "%1$d entries, chain intact", 1, 1) == "1 entry, chain intact")
         #expect(trPlural("%1$d entry, chain intact", "%1$d entries, chain intact", 3, 3) == "3 entries, chain intact")
+        #expect(trList(["red", "yellow", "green"]) == "red, yellow, green" && trList([]) == "")
     }
 }

@@ -38,7 +38,7 @@ enum ArgumentParser {
                 }
                 if !spec.choices.isEmpty {
                     for item in ParsedArguments.items(value) where !spec.choices.contains(item) {
-                        throw CLIError.usage(tr("%1$s: --%2$s must be one of %3$s, not '%4$s'", commandName, spec.name, spec.choices.joined(separator: tr(", ")), item))
+                        throw CLIError.usage(tr("%1$s: --%2$s must be one of %3$s, not '%4$s'", commandName, spec.name, trList(spec.choices), item))
                     }
                 }
                 // "Last one wins" would quietly drop a scope (`--building c01/3 --building c01/4`): an option

@@ -24,7 +24,7 @@ enum APIErrorText {
             let status = EventStatus(rawValue: values[1]).map(EventText.statusWord) ?? values[1]
             return tr("cannot %1$s %2$s: it is %3$s", verb(values[2]), values[0], status)
         case (APIError.unknownTeam, 3...):
-            let teams = values[2].isEmpty ? tr("none") : values[2].split(separator: ",").joined(separator: tr(", "))
+            let teams = values[2].isEmpty ? tr("none") : trList(values[2].split(separator: ",").map(String.init))
             return tr("%1$s has not brought in team %2$s (its teams: %3$s)", values[0], values[1], teams)
         case (APIError.alreadyReportedIn, 4...):
             let time = EpochMillis(values[2]).map(TimeText.local) ?? values[2]
