@@ -22,6 +22,17 @@ struct AuditCommand: Command {
         ],
         examples: ["lookout audit --since 24h", "lookout audit --user alice -n 20", "lookout audit verify"])
 
+    /// An outcome as staff read it (`refused`, 已拒绝); JSON keeps the English value.
+    static func outcomeWord(_ outcome: AuditEntry.Outcome) -> String {
+        switch outcome {
+        case .ok: return tr("ok")
+        case .refused: return tr("refused")
+        case .failed: return tr("failed")
+        case .expired: return tr("expired")
+        case .badRequest: return tr("bad_request")
+        }
+    }
+
     let context: CLIContext
     let verify: Bool
     let arguments: [String: String]
@@ -65,7 +76,7 @@ struct AuditCommand: Command {
         for entry in entries {
             table.append([TextTable.Cell(TimeText.local(entry.at)), TextTable.Cell(entry.user), TextTable.Cell(entry.origin),
                           TextTable.Cell(entry.onBehalfOf), TextTable.Cell(entry.operation), TextTable.Cell(entry.eventID),
-                          TextTable.Cell(entry.outcome.rawValue), TextTable.Cell(entry.detail)])
+                          TextTable.Cell(Self.outcomeWord(entry.outcome)), TextTable.Cell(entry.detail)])
         }
         Console.out(table.render(totalWidth: context.width, style: context.style))
     }
