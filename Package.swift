@@ -18,6 +18,8 @@ let package = Package(
         // C libraries from Debian.
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // glibc's gettext (<libintl.h>), part of the C library: the CLI's translations (TerminalText/Localized.swift).
+        .systemLibrary(name: "CIntl"),
 
         // Libraries. `Vocabulary` is what every module shares (text safety, the stable hash, system errors, the version,
         // time, the alert level and the wall clock);
@@ -30,8 +32,8 @@ let package = Package(
         // and `lookout` sends, the same objects whatever the transport.
         .target(name: "StaffAPI", dependencies: ["EventCore", "Vocabulary"]),
         .target(name: "Daemon", dependencies: ["MQTTClient", "EventCore", "Rules", "StaffAPI", "Vocabulary"]),
-        // Tables, display width, colours and bars for terminals (the CLI).
-        .target(name: "TerminalText", dependencies: ["Vocabulary"]),
+        // Tables, display width, colours and bars for terminals (the CLI), and its translations (gettext).
+        .target(name: "TerminalText", dependencies: ["CIntl", "Vocabulary"]),
         // The simulator's traffic generator: device fleets, scenarios, payloads (lookout-sim and the bench).
         .target(name: "Simulation", dependencies: ["Rules", "Vocabulary"]),
 
@@ -51,7 +53,7 @@ let package = Package(
         .testTarget(name: "EventCoreTests", dependencies: ["EventCore", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "LookoutTestSupport", "Vocabulary"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "MQTTClient", "EventCore", "Rules", "Vocabulary", "LookoutTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "Vocabulary", "lookout", "lookoutd"]),
+        .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "TerminalText", "Vocabulary", "lookout", "lookoutd"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
         .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient", "Simulation", "Vocabulary"], path: "Benchmarks/lookout-bench"),

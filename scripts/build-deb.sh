@@ -3,7 +3,8 @@
 # packages do not need /opt/swift), one per kind of machine:
 #   lookoutd       the server: lookoutd, systemd unit, sysusers.d/tmpfiles.d, configuration (conffiles),
 #                  maintainer scripts, example broker and Prometheus configurations, lookoutd(8)
-#   lookout        staff machines and the server: the CLI lookout, bash completion, lookout(1)
+#   lookout        staff machines and the server: the CLI lookout, its catalogs (po/*.po compiled by msgfmt into
+#                  /usr/share/locale/LANG/LC_MESSAGES/lookout.mo), bash completion, lookout(1) (and its translations)
 #   lookout-tools  test and demo systems: lookout-sim and lookout-bench, their man pages
 # Maintainer and Homepage come from packaging/debian/package.conf (environment: LOOKOUT_MAINTAINER,
 # LOOKOUT_HOMEPAGE). See docs/packaging.md.
@@ -91,17 +92,33 @@ install_executables() {
     done
 }
 
-# Installs the man pages of packaging/man/ that belong to this package, compressed.
+# Installs the man pages of packaging/man/ that belong to this package, compressed; a translated page
+# (packaging/man/LANG/NAME.N) goes to /usr/share/man/LANG/manN, where man(1) finds it in that language.
 install_man_pages() {
-    local page name section owner
-    for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
+    local page name section owner directory
+    for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9] "$LOOKOUT_ROOT"/packaging/man/*/*.[0-9]; do
+        [ -e "$page" ] || continue
         name="$(basename "$page")"
         owner="$(man_package "$name")" # (an assignment, so that its die stops the build under set -e)
         [ "$owner" = "$package" ] || continue
         section="${name##*.}"
-        install -d -m 0755 "$stage/usr/share/man/man$section"
-        gzip -9n <"$page" >"$stage/usr/share/man/man$section/$name.gz"
-        chmod 0644 "$stage/usr/share/man/man$section/$name.gz"
+        directory="$stage/usr/share/man/man$section"
+        case "$page" in "$LOOKOUT_ROOT"/packaging/man/*/*) directory="$stage/usr/share/man/$(basename "$(dirname "$page")")/man$section" ;; esac
+        install -d -m 0755 "$directory"
+        gzip -9n <"$page" >"$directory/$name.gz"
+        chmod 0644 "$directory/$name.gz"
+    done
+}
+
+# Compiles the CLI's catalogs (po/LANG.po, checked by msgfmt --check) into /usr/share/locale/LANG/LC_MESSAGES/lookout.mo,
+# where lookout looks by default (TerminalText/Localized.swift).
+install_catalogs() {
+    local po language
+    for po in "$LOOKOUT_ROOT"/po/*.po; do
+        language="$(basename "$po" .po)"
+        install -d -m 0755 "$stage/usr/share/locale/$language/LC_MESSAGES"
+        msgfmt --check -o "$stage/usr/share/locale/$language/LC_MESSAGES/lookout.mo" "$po"
+        chmod 0644 "$stage/usr/share/locale/$language/LC_MESSAGES/lookout.mo"
     done
 }
 
@@ -185,6 +202,7 @@ finish_package
 # lookout: the staff CLI.
 begin_package lookout
 install_executables lookout
+install_catalogs
 install_man_pages
 if [ -f "$LOOKOUT_ROOT/config/completion/lookout.bash" ]; then
     install -D -m 0644 "$LOOKOUT_ROOT/config/completion/lookout.bash" "$stage/usr/share/bash-completion/completions/lookout"

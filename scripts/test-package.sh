@@ -103,7 +103,8 @@ expect lookout-tools -rwxr-xr-x /usr/bin/lookout-sim /usr/bin/lookout-bench
 expect lookoutd -rw-r--r-- /lib/systemd/system/lookoutd.service /usr/lib/sysusers.d/lookout.conf \
     /usr/lib/tmpfiles.d/lookout.conf /usr/share/man/man8/lookoutd.8.gz /usr/share/doc/lookoutd/copyright \
     /usr/share/doc/lookoutd/changelog.gz /usr/share/doc/lookout/examples/mosquitto.conf
-expect lookout -rw-r--r-- /usr/share/man/man1/lookout.1.gz /usr/share/doc/lookout/copyright /usr/share/doc/lookout/changelog.gz
+expect lookout -rw-r--r-- /usr/share/man/man1/lookout.1.gz /usr/share/doc/lookout/copyright /usr/share/doc/lookout/changelog.gz \
+    /usr/share/locale/zh_CN/LC_MESSAGES/lookout.mo
 expect lookout-tools -rw-r--r-- /usr/share/man/man1/lookout-sim.1.gz /usr/share/man/man1/lookout-bench.1.gz \
     /usr/share/doc/lookout-tools/copyright /usr/share/doc/lookout-tools/changelog.gz
 for package in "${packages[@]}"; do
@@ -194,6 +195,12 @@ for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
     check "packaging/man/$name is shipped by exactly one package" \
         test "$(cat "$scratch"/*.listing | grep -c " ./usr/share/man/man${name##*.}/$name.gz$")" = 1
 done
+for page in "$LOOKOUT_ROOT"/packaging/man/*/*.[0-9]; do
+    [ -e "$page" ] || continue
+    name="$(basename "$page")" language="$(basename "$(dirname "$page")")"
+    check "packaging/man/$language/$name is shipped by exactly one package" \
+        test "$(cat "$scratch"/*.listing | grep -c " ./usr/share/man/$language/man${name##*.}/$name.gz$")" = 1
+done
 # Every command has its page, in the package that installs the command.
 for package in "${packages[@]}"; do
     for exe in "$scratch/$package"/usr/bin/*; do
@@ -208,9 +215,11 @@ for page in $documentation; do
     check "lookoutd: Documentation=man:${page%.*}(${page##*.}) is in the package" \
         test -f "$root/usr/share/man/man${page##*.}/$page.gz"
 done
-for page in "$all"/usr/share/man/man*/*.gz; do
-    # groff -ww prints every warning (bad requests, macros, escapes); none are expected.
-    check "$(basename "$page") renders without warnings" bash -c 'w="$(zcat "$1" | groff -man -Tutf8 -ww -z 2>&1)"; [ -z "$w" ] || { echo "$w"; exit 1; }' _ "$page"
+for page in "$all"/usr/share/man/man*/*.gz "$all"/usr/share/man/*/man*/*.gz; do
+    [ -e "$page" ] || continue
+    # groff -ww prints every warning (bad requests, macros, escapes); none are expected. -k: preconv reads a translated
+    # page's UTF-8 as man(1) does.
+    check "$(basename "$page") renders without warnings" bash -c 'w="$(zcat "$1" | groff -k -man -Tutf8 -ww -z 2>&1)"; [ -z "$w" ] || { echo "$w"; exit 1; }' _ "$page"
 done
 completion="$all/usr/share/bash-completion/completions/lookout"
 if [ -f "$completion" ]; then

@@ -153,19 +153,26 @@ public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvert
     public var message: String
     /// For `refused`: the lowest role that may do it.
     public var requiredRole: StaffRole?
+    /// Which message `message` is (`unknown_event`, `invalid_transition`, …; nil: no other client needs to know), so
+    /// that a client can say it in its user's language with `values`; `message` stays the English line.
+    public var reason: String?
+    /// The values in the message, in the order its reason documents (`[id]` for `unknown_event`).
+    public var values: [String]?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, requiredRole: StaffRole? = nil) {
+    public init(_ code: Code, _ message: String, requiredRole: StaffRole? = nil, reason: String? = nil, values: [String]? = nil) {
         self.code = code
         self.message = message
         self.requiredRole = requiredRole
+        self.reason = reason
+        self.values = values
     }
 
     /// The message.
     public var description: String { message }
 
     enum CodingKeys: String, CodingKey {
-        case code, message
+        case code, message, reason, values
         case requiredRole = "required_role"
     }
 }

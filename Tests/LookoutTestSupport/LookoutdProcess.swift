@@ -167,10 +167,11 @@ public final class LookoutdProcess {
         return try Self.runCLI(arguments, environment: env, asUser: uid)
     }
 
-    /// The built `lookout` with `arguments`, colours off unless `environment` says otherwise; as `uid` (and gid,
-    /// no supplementary groups) with `setpriv` when given.
+    /// The built `lookout` with `arguments`, colours off unless `environment` says otherwise, in English unless it
+    /// says otherwise (`TestLocale.chinese()`), whatever the language of the shell running the tests; as `uid` (and
+    /// gid, no supplementary groups) with `setpriv` when given.
     public static func runCLI(_ arguments: [String], environment: [String: String], asUser uid: Int? = nil) throws -> ChildProcess.Result {
-        var env = ["NO_COLOR": "", "CLICOLOR_FORCE": ""]
+        var env = ["NO_COLOR": "", "CLICOLOR_FORCE": "", "LC_ALL": "C.UTF-8", "LANGUAGE": ""]
         for (key, value) in environment { env[key] = value }
         guard let uid else { return try ChildProcess.run(ChildProcess.product("lookout"), arguments, environment: env) }
         return try ChildProcess.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",

@@ -10,13 +10,16 @@ export LOOKOUT_ROOT
 # time zone files the rules' `timezone "Asia/Shanghai"` is read from (tzdata, see Vocabulary's ZoneInfo).
 LOOKOUT_BUILD_PACKAGES=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 pkg-config tzdata)
 
-# Debian packages the .deb build needs: dpkg-shlibdeps (dpkg-dev) and strip (binutils).
-LOOKOUT_PACKAGING_PACKAGES=(dpkg-dev binutils)
+# Debian packages the .deb build needs: dpkg-shlibdeps (dpkg-dev), strip (binutils) and msgfmt (gettext), which
+# compiles the CLI's catalogs po/*.po.
+LOOKOUT_PACKAGING_PACKAGES=(dpkg-dev binutils gettext)
 
 # Extra Debian packages the tests and checks need: TLS material for broker tests (openssl),
 # systemd-analyze, systemd-sysusers and systemd-tmpfiles (systemd), man(1) for the unit's
-# Documentation= check and groff for the man page check (man-db), and what the .deb build needs.
-LOOKOUT_TEST_PACKAGES=(openssl systemd man-db curl "${LOOKOUT_PACKAGING_PACKAGES[@]}")
+# Documentation= check and groff for the man page check (man-db), the catalogs and the zh_CN locale the CLI's
+# Chinese tests compile and generate (gettext: msgfmt, msgcmp; locales: localedef and its zh_CN source), and what
+# the .deb build needs.
+LOOKOUT_TEST_PACKAGES=(openssl systemd man-db curl gettext locales "${LOOKOUT_PACKAGING_PACKAGES[@]}")
 
 # Prints a progress line.
 step() { printf '\n==> %s\n' "$*"; }

@@ -72,7 +72,7 @@ struct StaffRequestHandler {
         } catch let stop as Stop {
             return refuse(request, stop.error, outcome: stop.outcome, audit: audit, store: store)
         } catch let error as EventStoreError {
-            return refuse(request, APIError(.failed, error.description), outcome: .failed, audit: audit, store: store)
+            return refuse(request, APIError(error), outcome: .failed, audit: audit, store: store)
         } catch let refusal as SilenceRefusal {
             return refuse(request, APIError(.failed, "silence add refused: " + refusal.description), outcome: .failed,
                           audit: audit, store: store)
@@ -111,7 +111,8 @@ struct StaffRequestHandler {
                        outcome: .expired)
         }
         guard caller.hasName, let member = directory.member(caller.user) else {
-            throw Stop(error: APIError(.unknownUser, "\(caller.described) is not in the staff directory \(directory.sourcePath)"),
+            throw Stop(error: APIError(.unknownUser, "\(caller.described) is not in the staff directory \(directory.sourcePath)",
+                                       reason: APIError.notInDirectory, values: [caller.described, directory.sourcePath]),
                        outcome: .refused)
         }
         if let onBehalfOf = request.onBehalfOf {
@@ -173,7 +174,8 @@ struct StaffRequestHandler {
         guard member.role >= required else {
             let action = StaffAccess.describe(operation, eventID: eventID, eventTeams: eventTeams, team: team, force: force)
             throw Stop(error: APIError(.refused, StaffAccess.refusal(member: member, action: action, required: required),
-                                       requiredRole: required), outcome: .refused)
+                                       requiredRole: required, reason: APIError.refusedRole,
+                                       values: [member.user, member.role.rawValue, required.rawValue]), outcome: .refused)
         }
         var result = APIResult(actor: member.user, onBehalfOf: args.onBehalfOf)
         if operation.isRead {
@@ -224,7 +226,8 @@ struct StaffRequestHandler {
                                                   actor: actor, at: now, policy: try silencePolicy(store), force: force)
         case .silenceRemove:
             guard let id = Int64(try args.argument("silence")), try store.removeSilence(id: id, at: now, actor: actor) else {
-                throw Stop(error: APIError(.failed, "no silence in force with id \(arguments["silence"] ?? "")"), outcome: .failed)
+                throw Stop(error: APIError(.failed, "no silence in force with id \(arguments["silence"] ?? "")", reason: APIError.unknownSilence,
+                                           values: [arguments["silence"] ?? ""]), outcome: .failed)
             }
         case .awayAdd:
             let until = try args.time("until")
@@ -239,7 +242,8 @@ struct StaffRequestHandler {
                                                 actor: actor, at: now)
         case .awayRemove:
             guard let id = Int64(try args.argument("away")), try store.removeAwayNote(id: id, at: now) else {
-                throw Stop(error: APIError(.failed, "no away note in force with id \(arguments["away"] ?? "")"), outcome: .failed)
+                throw Stop(error: APIError(.failed, "no away note in force with id \(arguments["away"] ?? "")", reason: APIError.unknownAway,
+                                           values: [arguments["away"] ?? ""]), outcome: .failed)
             }
         case .notifyTest:
             let team = try args.argument("team")

@@ -1,3 +1,5 @@
+import TerminalText
+
 /// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, positionals,
 /// `--` (everything after it is positional), `-h`/`--help`. Unknown options are usage errors.
 enum ArgumentParser {
@@ -21,7 +23,7 @@ enum ArgumentParser {
             switch spec.kind {
             case .flag:
                 if inlineValue != nil {
-                    throw CLIError.usage("\(commandName): option --\(spec.name) does not take a value")
+                    throw CLIError.usage(tr("%1$s: option --%2$s does not take a value", commandName, spec.name))
                 }
                 result.flags.insert(spec.name)
             case .value(let placeholder):
@@ -32,17 +34,17 @@ enum ArgumentParser {
                     value = arguments[index]
                     index += 1
                 } else {
-                    throw CLIError.usage("\(commandName): option --\(spec.name) needs a value (\(placeholder))")
+                    throw CLIError.usage(tr("%1$s: option --%2$s needs a value (%3$s)", commandName, spec.name, placeholder))
                 }
                 if !spec.choices.isEmpty {
                     for item in ParsedArguments.items(value) where !spec.choices.contains(item) {
-                        throw CLIError.usage("\(commandName): --\(spec.name) must be one of \(spec.choices.joined(separator: ", ")), not '\(item)'")
+                        throw CLIError.usage(tr("%1$s: --%2$s must be one of %3$s, not '%4$s'", commandName, spec.name, trList(spec.choices), item))
                     }
                 }
                 // "Last one wins" would quietly drop a scope (`--building c01/3 --building c01/4`): an option
                 // that takes one value refuses a second, different one.
                 if !spec.repeatable, let earlier = result.values[spec.name]?.last, earlier != value {
-                    throw CLIError.usage("\(commandName): --\(spec.name) takes one value, given '\(earlier)' and '\(value)'")
+                    throw CLIError.usage(tr("%1$s: --%2$s takes one value, given '%3$s' and '%4$s'", commandName, spec.name, earlier, value))
                 }
                 result.values[spec.name, default: []].append(value)
             }
@@ -64,14 +66,14 @@ enum ArgumentParser {
                 name = body
             }
             guard let spec = options.first(where: { $0.name == name }) else {
-                throw CLIError.usage("\(commandName): unknown option '--\(name)'")
+                throw CLIError.usage(tr("%1$s: unknown option '%2$s'", commandName, "--\(name)"))
             }
             return (spec, inlineValue)
         }
         let letters = argument.dropFirst()
         guard letters.count == 1, let letter = letters.first,
               let spec = options.first(where: { $0.short == letter }) else {
-            throw CLIError.usage("\(commandName): unknown option '\(argument)'")
+            throw CLIError.usage(tr("%1$s: unknown option '%2$s'", commandName, argument))
         }
         return (spec, nil)
     }

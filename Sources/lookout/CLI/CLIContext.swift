@@ -26,7 +26,7 @@ struct CLIContext: Sendable {
             ?? LocalAPIClient.defaultSocketPath
         if let name = arguments.value("as") {
             guard !name.isEmpty, TextSanitizer.isSafe(name), name.count <= 64 else {
-                throw CLIError.usage("--as needs a name of at most 64 printable characters")
+                throw CLIError.usage(tr("--as needs a name of at most 64 printable characters"))
             }
             onBehalfOf = name
         }
@@ -69,22 +69,24 @@ struct CLIContext: Sendable {
     func failure(_ error: LocalAPIClient.Failure, reading: Bool) -> CLIError {
         switch error {
         case .notRunning(let path):
-            return CLIError.failure("lookoutd is not running (no API socket at \(path)): "
-                                    + (reading ? "reading events, devices and figures needs the daemon ('lookout status' says it is down)"
-                                               : "acting on events needs the daemon"))
+            return CLIError.failure(reading
+                ? tr("lookoutd is not running (no API socket at %1$s): reading events, devices and figures needs the daemon ('lookout status' says it is down)", path)
+                : tr("lookoutd is not running (no API socket at %1$s): acting on events needs the daemon", path))
         case .transport(let detail):
-            return CLIError.failure("cannot reach lookoutd at \(socketPath): \(detail)")
+            return CLIError.failure(tr("cannot reach lookoutd at %1$s: %2$s", socketPath, detail))
         }
     }
 
     /// The result of a response, or its refusal as the command's failure.
     static func result(of response: APIResponse) throws -> APIResult {
         if let result = response.result, response.ok { return result }
-        throw CLIError.failure(response.error.map { TextSanitizer.sanitize($0.message) } ?? "lookoutd refused the request without a reason")
+        throw CLIError.failure(response.error.map(APIErrorText.message) ?? tr("lookoutd refused the request without a reason"))
     }
 
     /// `by alice` or `by alice on behalf of bob`: who the daemon recorded.
     static func byline(_ result: APIResult) -> String {
-        "by \(TextSanitizer.sanitize(result.actor))" + (result.onBehalfOf.map { " on behalf of \(TextSanitizer.sanitize($0))" } ?? "")
+        let actor = TextSanitizer.sanitize(result.actor)
+        guard let onBehalfOf = result.onBehalfOf else { return tr("by %1$s", actor) }
+        return tr("by %1$s on behalf of %2$s", actor, TextSanitizer.sanitize(onBehalfOf))
     }
 }

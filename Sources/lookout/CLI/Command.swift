@@ -1,3 +1,5 @@
+import TerminalText
+
 /// A `lookout` command (`events`, `silence add`, …), in the manner of swift-argument-parser.
 ///
 /// The command is made from its parsed arguments (validation happens there, so bad usage is
@@ -22,8 +24,8 @@ extension Command {
 enum GlobalOptions {
     /// `--socket`, `--as`, `--no-color`.
     static let specs: [OptionSpec] = [
-        .value("socket", "PATH", help: "lookoutd's API socket, through which every read and action goes (default: $LOOKOUT_SOCKET or /run/lookout/api.sock)"),
-        .value("as", "NAME", help: "record that you act on behalf of NAME (a field worker who phoned in); you are still the one recorded as acting"),
-        .flag("no-color", help: "no colours (also when $NO_COLOR is set or output is not a terminal)"),
+        .value("socket", "PATH", help: tr("lookoutd's API socket, through which every read and action goes (default: $LOOKOUT_SOCKET or /run/lookout/api.sock)")),
+        .value("as", "NAME", help: tr("record that you act on behalf of NAME (a field worker who phoned in); you are still the one recorded as acting")),
+        .flag("no-color", help: tr("no colours (also when $NO_COLOR is set or output is not a terminal)")),
     ]
 }

@@ -18,7 +18,7 @@ enum Console {
 
     /// The one-line error report: `lookout: error: …`, sanitised.
     static func error(_ message: String) {
-        err("lookout: error: \(TextSanitizer.sanitize(message))\n")
+        err(tr("lookout: error: %1$s", TextSanitizer.sanitize(message)) + "\n")
     }
 
     private static func write(_ text: String, to fileDescriptor: Int32) {

@@ -84,7 +84,7 @@ enum LookoutCLI {
             name = first + " " + words[1]
         }
         guard let command = command(named: name) else {
-            throw CLIError.usage("unknown command '\(name)' (see 'lookout help')")
+            throw CLIError.usage(tr("unknown command '%1$s' (see 'lookout help')", name))
         }
         // Words after the command name are positionals of the command.
         let commandArguments = Array(words.dropFirst(name.split(separator: " ").count)) + rest
@@ -96,13 +96,13 @@ enum LookoutCLI {
             Console.out(HelpFormatter.command(command))
             return
         } catch CLIError.usage(let message) {
-            throw CLIError.usage("\(message) (see 'lookout \(name) --help')")
+            throw CLIError.usage(tr("%1$s (see 'lookout %2$s --help')", message, name))
         }
         let instance: any Command
         do {
             instance = try command.init(arguments: parsed)
         } catch CLIError.usage(let message) {
-            throw CLIError.usage("\(message) (see 'lookout \(name) --help')")
+            throw CLIError.usage(tr("%1$s (see 'lookout %2$s --help')", message, name))
         }
         try instance.run()
     }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import TerminalText
 import Vocabulary
 
 /// The arguments of one command after parsing: option values, flags and positionals.
@@ -32,7 +33,7 @@ struct ParsedArguments: Sendable {
     /// The value of an option that must be given.
     func required(_ name: String) throws -> String {
         guard let value = value(name), !value.allSatisfy(\.isWhitespace) else {
-            throw CLIError.usage("\(commandName): missing required option --\(name)")
+            throw CLIError.usage(tr("%1$s: missing required option --%2$s", commandName, name))
         }
         return value
     }
@@ -41,7 +42,7 @@ struct ParsedArguments: Sendable {
     func integer(_ name: String) throws -> Int? {
         guard let text = value(name) else { return nil }
         guard let number = Int(text), number >= 0 else {
-            throw CLIError.usage("\(commandName): --\(name) needs a non-negative whole number, not '\(text)'")
+            throw CLIError.usage(tr("%1$s: --%2$s needs a non-negative whole number, not '%3$s'", commandName, name, text))
         }
         return number
     }
@@ -49,10 +50,10 @@ struct ParsedArguments: Sendable {
     /// Exactly the positionals named in `names` (e.g. `["ID"]`); more or fewer is a usage error.
     func positionals(exactly names: [String]) throws -> [String] {
         if positionals.count < names.count {
-            throw CLIError.usage("\(commandName): missing \(names[positionals.count])")
+            throw CLIError.usage(tr("%1$s: missing %2$s", commandName, names[positionals.count]))
         }
         if positionals.count > names.count {
-            throw CLIError.usage("\(commandName): unexpected argument '\(positionals[names.count])'")
+            throw CLIError.usage(tr("%1$s: unexpected argument '%2$s'", commandName, positionals[names.count]))
         }
         return positionals
     }

@@ -9,18 +9,29 @@ import Vocabulary
 struct AuditCommand: Command {
     static let name = "audit"
     static let help = CommandHelp(
-        summary: "list staff API requests (who, from where, what, outcome); 'audit verify' checks the timeline's chain",
+        summary: tr("list staff API requests (who, from where, what, outcome); 'audit verify' checks the timeline's chain"),
         usage: "[verify]",
         options: [
-            .value("since", "WHEN", help: "only requests since WHEN: 2h, 7d, 2026-11-23T08:00"),
-            .value("user", "U", help: "only requests of user U"),
-            .value("limit", "N", short: "n", help: "the last N requests (default 100)"),
-            .flag("json", help: "print JSON (stable field names, for scripts)"),
+            .value("since", "WHEN", help: tr("only requests since WHEN: 2h, 7d, 2026-11-23T08:00")),
+            .value("user", "U", help: tr("only requests of user U")),
+            .value("limit", "N", short: "n", help: tr("the last N requests (default 100)")),
+            .flag("json", help: tr("print JSON (stable field names, for scripts)")),
         ],
         discussion: [
-            "Needs role supervisor or admin. 'lookout audit verify' walks the timeline's hash chain with lookoutd's key and prints 'N entries, chain intact' or the first broken link (exit 1).",
+            tr("Needs role supervisor or admin. 'lookout audit verify' walks the timeline's hash chain with lookoutd's key and prints 'N entries, chain intact' or the first broken link (exit 1)."),
         ],
         examples: ["lookout audit --since 24h", "lookout audit --user alice -n 20", "lookout audit verify"])
+
+    /// An outcome as staff read it (`refused`, 已拒绝); JSON keeps the English value.
+    static func outcomeWord(_ outcome: AuditEntry.Outcome) -> String {
+        switch outcome {
+        case .ok: return tr("ok")
+        case .refused: return tr("refused")
+        case .failed: return tr("failed")
+        case .expired: return tr("expired")
+        case .badRequest: return tr("bad_request")
+        }
+    }
 
     let context: CLIContext
     let verify: Bool
@@ -32,12 +43,12 @@ struct AuditCommand: Command {
         switch arguments.positionals {
         case []: verify = false
         case ["verify"]: verify = true
-        default: throw CLIError.usage("audit: unexpected argument '\(arguments.positionals[0])' (only 'verify')")
+        default: throw CLIError.usage(tr("%1$s: unexpected argument '%2$s' (only 'verify')", "audit", arguments.positionals[0]))
         }
         var request: [String: String] = [:]
         if let since = arguments.value("since") {
             guard let time = TimeText.pointInTime(since, now: context.now) else {
-                throw CLIError.usage("audit: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '\(since)'")
+                throw CLIError.usage(tr("%1$s: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '%2$s'", "audit", since))
             }
             request["since"] = String(time)
         }
@@ -59,13 +70,13 @@ struct AuditCommand: Command {
             }).rendered())
             return
         }
-        var table = TextTable(columns: [.init("TIME"), .init("USER", maxWidth: 20), .init("ORIGIN"),
-                                        .init("FOR", maxWidth: 20), .init("OPERATION"), .init("EVENT"), .init("OUTCOME"),
-                                        .init("DETAIL", minWidth: 10)])
+        var table = TextTable(columns: [.init(tr("TIME")), .init(tr("USER"), maxWidth: 20), .init(tr("ORIGIN")),
+                                        .init(tr("FOR"), maxWidth: 20), .init(tr("OPERATION")), .init(tr("EVENT")), .init(tr("OUTCOME")),
+                                        .init(tr("DETAIL"), minWidth: 10)])
         for entry in entries {
             table.append([TextTable.Cell(TimeText.local(entry.at)), TextTable.Cell(entry.user), TextTable.Cell(entry.origin),
                           TextTable.Cell(entry.onBehalfOf), TextTable.Cell(entry.operation), TextTable.Cell(entry.eventID),
-                          TextTable.Cell(entry.outcome.rawValue), TextTable.Cell(entry.detail)])
+                          TextTable.Cell(Self.outcomeWord(entry.outcome)), TextTable.Cell(entry.detail)])
         }
         Console.out(table.render(totalWidth: context.width, style: context.style))
     }
@@ -73,7 +84,7 @@ struct AuditCommand: Command {
     /// `audit verify`: the chain's verdict; exit 1 on a break or missing triggers.
     private func runVerify() throws {
         guard let verification = try context.request(.auditVerify, [:]).verification else {
-            throw CLIError.failure("lookoutd did not answer with a verification")
+            throw CLIError.failure(tr("lookoutd did not answer with a verification"))
         }
         if json {
             let brk = verification.firstBreak
@@ -88,17 +99,18 @@ struct AuditCommand: Command {
         } else {
             var out = ""
             if let brk = verification.firstBreak {
-                out += "chain broken at entry #\(brk.entryID) (\(brk.eventID), \(TimeText.local(brk.at)), \(TextSanitizer.sanitize(brk.action))"
-                    + (brk.note.isEmpty ? "" : ": \(TextSanitizer.sanitize(brk.note))") + "): \(brk.problem)\n"
-                out += "entries before it (\(verification.entries - 1)) verify\n"
+                let entry = "\(brk.eventID), \(TimeText.local(brk.at)), \(TextSanitizer.sanitize(brk.action))"
+                    + (brk.note.isEmpty ? "" : ": \(TextSanitizer.sanitize(brk.note))")
+                out += tr("chain broken at entry #%1$d (%2$s): %3$s", brk.entryID, entry, brk.problem) + "\n"
+                out += tr("entries before it (%1$d) verify", verification.entries - 1) + "\n"
             } else {
-                out += "\(verification.entries) \(verification.entries == 1 ? "entry" : "entries"), chain intact\n"
+                out += trPlural("%1$d entry, chain intact", "%1$d entries, chain intact", verification.entries, verification.entries) + "\n"
             }
             if !verification.missingTriggers.isEmpty {
-                out += "append-only triggers missing: \(verification.missingTriggers.joined(separator: ", ")) (someone changed the schema)\n"
+                out += tr("append-only triggers missing: %1$s (someone changed the schema)", verification.missingTriggers.joined(separator: ", ")) + "\n"
             }
             if !verification.keyed {
-                out += "warning: the chain is unkeyed (lookoutd has no timeline key): it catches careless edits, not a chain recomputed by hand\n"
+                out += tr("warning: the chain is unkeyed (lookoutd has no timeline key): it catches careless edits, not a chain recomputed by hand") + "\n"
             }
             Console.out(out)
         }

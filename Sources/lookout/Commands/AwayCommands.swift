@@ -9,13 +9,13 @@ import Vocabulary
 struct AwayAddCommand: Command {
     static let name = "away add"
     static let help = CommandHelp(
-        summary: "note that a resident is away, so absence rules stay quiet until then",
+        summary: tr("note that a resident is away, so absence rules stay quiet until then"),
         usage: "--device ID|--resident ID --until WHEN --reason TEXT",
         options: [
-            .value("device", "ID", help: "the resident's device (door or call button); the note holds for all their devices"),
-            .value("resident", "ID", help: "the resident id of the registry (R-0001) instead of a device"),
-            .value("until", "WHEN", help: "until a time (2026-11-30, 2026-11-30T18:00) or for a duration (3d) (required)"),
-            .value("reason", "TEXT", help: "why, for the record (required)"),
+            .value("device", "ID", help: tr("the resident's device (door or call button); the note holds for all their devices")),
+            .value("resident", "ID", help: tr("the resident id of the registry (R-0001) instead of a device")),
+            .value("until", "WHEN", help: tr("until a time (2026-11-30, 2026-11-30T18:00) or for a duration (3d) (required)")),
+            .value("reason", "TEXT", help: tr("why, for the record (required)")),
         ],
         examples: ["lookout away add --device DR-0012 --until 2026-11-30 --reason 'in hospital'",
                    "lookout away add --resident R-0003 --until 3d --reason 'visiting family'"])
@@ -29,12 +29,12 @@ struct AwayAddCommand: Command {
         context = try CLIContext(arguments: arguments)
         _ = try arguments.positionals(exactly: [])
         guard (arguments.value("device") == nil) != (arguments.value("resident") == nil) else {
-            throw CLIError.usage("away add: give either --device ID or --resident ID")
+            throw CLIError.usage(tr("%1$s: give either --device ID or --resident ID", "away add"))
         }
         device = try arguments.required(arguments.value("resident") == nil ? "device" : "resident")
         let when = try arguments.required("until")
         guard let time = TimeText.futureTime(when, now: context.now), time > context.now else {
-            throw CLIError.usage("away add: --until needs a future time (2026-11-30T18:00) or a duration (3d), not '\(when)'")
+            throw CLIError.usage(tr("%1$s: --until needs a future time (2026-11-30T18:00) or a duration (3d), not '%2$s'", "away add", when))
         }
         until = time
         reason = try arguments.required("reason")
@@ -42,19 +42,19 @@ struct AwayAddCommand: Command {
 
     func run() throws {
         let result = try context.request(.awayAdd, ["subject": device, "until": String(until), "reason": reason])
-        guard let note = result.away else { throw CLIError.failure("lookoutd answered without the away note") }
-        Console.out("away \(note.id): \(TextSanitizer.sanitize(note.subject)) until \(TimeText.local(note.until)) \(CLIContext.byline(result))\n")
+        guard let note = result.away else { throw CLIError.failure(tr("lookoutd answered without the away note")) }
+        Console.out(tr("away %1$d: %2$s until %3$s %4$s", note.id, TextSanitizer.sanitize(note.subject), TimeText.local(note.until), CLIContext.byline(result)) + "\n")
     }
 }
 
 /// `lookout away list`.
 struct AwayListCommand: RecordListCommand {
     static let name = "away list"
-    static let help = CommandHelp(summary: "list away notes in force", usage: "",
-                                  options: [.flag("json", help: "print a JSON array")], examples: ["lookout away list"])
+    static let help = CommandHelp(summary: tr("list away notes in force"), usage: "",
+                                  options: [.flag("json", help: tr("print a JSON array"))], examples: ["lookout away list"])
     /// Also the JSON key: a resident id is listed here too (kept as `device` for scripts that read it).
     static let subjectTitle = "DEVICE"
-    static let emptyText = "No away notes in force."
+    static let emptyText = tr("No away notes in force.")
     let context: CLIContext
     let json: Bool
 
@@ -70,9 +70,9 @@ struct AwayListCommand: RecordListCommand {
 /// `lookout away remove ID`.
 struct AwayRemoveCommand: RecordRemoveCommand {
     static let name = "away remove"
-    static let help = CommandHelp(summary: "end an away note early (it stays on the record)", usage: "ID",
+    static let help = CommandHelp(summary: tr("end an away note early (it stays on the record)"), usage: "ID",
                                   examples: ["lookout away remove 4"])
-    static let recordNoun = "away note"
+    static let recordNoun = tr("away note")
     static let listCommand = "lookout away list"
     let context: CLIContext
     let id: Int64

@@ -1,9 +1,11 @@
+import TerminalText
+
 /// `lookout completion bash`: prints the bash completion script, generated from the command table
 /// (the same text is shipped as `config/completion/lookout.bash`).
 struct CompletionCommand: Command {
     static let name = "completion bash"
     static let help = CommandHelp(
-        summary: "print the bash completion script",
+        summary: tr("print the bash completion script"),
         usage: "",
         examples: ["lookout completion bash > /etc/bash_completion.d/lookout",
                    "source <(lookout completion bash)"])

@@ -7,13 +7,13 @@ import Vocabulary
 struct DevicesCommand: Command {
     static let name = "devices"
     static let help = CommandHelp(
-        summary: "devices: last seen, online/offline, implausible data, battery, open events, rejected messages",
+        summary: tr("devices: last seen, online/offline, implausible data, battery, open events, rejected messages"),
         usage: "",
         options: [
-            .value("kind", "K", help: "only this kind"),
-            .value("community", "C", help: "only this community"),
-            .flag("offline", help: "only devices that are offline, silent beyond twice their report interval, or never seen"),
-            .flag("json", help: "print a JSON array"),
+            .value("kind", "K", help: tr("only this kind")),
+            .value("community", "C", help: tr("only this community")),
+            .flag("offline", help: tr("only devices that are offline, silent beyond twice their report interval, or never seen")),
+            .flag("json", help: tr("print a JSON array")),
         ],
         examples: ["lookout devices --offline", "lookout devices --kind smoke --json"])
 
@@ -23,6 +23,16 @@ struct DevicesCommand: Command {
         case neverSeen = "never seen"
         /// Whether it counts as not reachable (`--offline`).
         var isDown: Bool { self != .online }
+    }
+
+    /// The connection as staff read it (`online`, 在线); JSON keeps the English value.
+    static func word(_ connection: Connection) -> String {
+        switch connection {
+        case .online: return tr("online")
+        case .offline: return tr("offline")
+        case .silent: return tr("silent")
+        case .neverSeen: return tr("never seen")
+        }
     }
 
     let context: CLIContext
@@ -63,8 +73,8 @@ struct DevicesCommand: Command {
         let status = DaemonStatusValues(result.daemonStatus?.values ?? [:])
         let overCap = Int64(status[.unknownDevicesOverCap] ?? "") ?? 0
         let cutNote = overCap == 0 ? ""
-            : "Not listed: unregistered devices beyond [limits] max_unknown_devices (\(status[.maxUnknownDevices] ?? "?")); "
-                + "\(overCap) message(s) from them since lookoutd started\n"
+            : tr("Not listed: unregistered devices beyond [limits] max_unknown_devices (%1$s); %2$d message(s) from them since lookoutd started",
+                 status[.maxUnknownDevices] ?? "?", overCap) + "\n"
         if json {
             defer { if !cutNote.isEmpty { Console.err(cutNote) } }
             Console.out(JSONOutput.array(devices.map { device in
@@ -88,14 +98,14 @@ struct DevicesCommand: Command {
             return
         }
         guard !devices.isEmpty else {
-            Console.out((offlineOnly ? "No offline devices.\n" : "No devices.\n") + cutNote)
+            Console.out((offlineOnly ? tr("No offline devices.") : tr("No devices.")) + "\n" + cutNote)
             return
         }
         var table = TextTable(columns: [
-            .init("DEVICE", minWidth: 6, maxWidth: 20), .init("KIND", maxWidth: 10), .init("COMMUNITY", maxWidth: 12),
-            .init("WHERE", minWidth: 8, maxWidth: 40), .init("STATE"), .init("LAST SEEN", alignRight: true),
-            .init("BATTERY", alignRight: true), .init("OPEN", alignRight: true), .init("REJECTED", maxWidth: 30),
-            .init("REGISTRY"),
+            .init(tr("DEVICE"), minWidth: 6, maxWidth: 20), .init(tr("KIND"), maxWidth: 10), .init(tr("COMMUNITY"), maxWidth: 12),
+            .init(tr("WHERE"), minWidth: 8, maxWidth: 40), .init(tr("STATE")), .init(tr("LAST SEEN"), alignRight: true),
+            .init(tr("BATTERY"), alignRight: true), .init(tr("OPEN"), alignRight: true), .init(tr("REJECTED"), maxWidth: 30),
+            .init(tr("REGISTRY")),
         ])
         for device in devices {
             let connection = Self.connection(of: device, now: now)
@@ -109,14 +119,14 @@ struct DevicesCommand: Command {
                 TextTable.Cell(device.id), TextTable.Cell(device.kind), TextTable.Cell(device.community),
                 TextTable.Cell(place.isEmpty ? "-" : place),
                 implausible.contains(device.id)
-                    ? TextTable.Cell(connection.rawValue + ", implausible data", colour: .yellow)
-                    : TextTable.Cell(connection.rawValue, colour: connection.isDown ? .yellow : .green),
-                TextTable.Cell(device.lastSeen.map { TimeText.span(milliseconds: now - $0) + " ago" } ?? "-"),
+                    ? TextTable.Cell(tr("%1$s, implausible data", Self.word(connection)), colour: .yellow)
+                    : TextTable.Cell(Self.word(connection), colour: connection.isDown ? .yellow : .green),
+                TextTable.Cell(device.lastSeen.map { tr("%1$s ago", TimeText.span(milliseconds: now - $0)) } ?? "-"),
                 TextTable.Cell(battery, colour: batteryColour),
                 TextTable.Cell(String(open), colour: open > 0 ? .bold : nil),
                 TextTable.Cell(device.rejected == 0 ? "-" : "\(device.rejected) (\(device.lastRejectReason))",
                                colour: device.rejected == 0 ? nil : .yellow),
-                TextTable.Cell(device.registered ? "registered" : "unregistered", colour: device.registered ? nil : .yellow),
+                TextTable.Cell(device.registered ? tr("registered") : tr("unregistered"), colour: device.registered ? nil : .yellow),
             ])
         }
         Console.out(table.render(totalWidth: context.width, style: context.style) + context.style.paint(cutNote, .bold))

@@ -45,12 +45,12 @@ extension EventActionCommand {
         arguments["id"] = id
         if !note.isEmpty { arguments["note"] = note }
         let result = try context.request(operation, arguments)
-        guard let event = result.event else { throw CLIError.failure("lookoutd answered without the event") }
+        guard let event = result.event else { throw CLIError.failure(tr("lookoutd answered without the event")) }
         Console.out(EventText.summary(event, style: context.style) + "  " + (suffix?(result) ?? CLIContext.byline(result)) + "\n")
     }
 
     /// The `--note` option every action accepts.
-    static var noteOption: OptionSpec { .value("note", "TEXT", help: "note for the timeline") }
+    static var noteOption: OptionSpec { .value("note", "TEXT", help: tr("note for the timeline")) }
 }
 
 /// `lookout ack ID [--team TEAM]`: takes the event, or, with `--team`, reports in for a team the event brought in
@@ -58,8 +58,8 @@ extension EventActionCommand {
 struct AckCommand: EventActionCommand {
     static let name = "ack"
     static let help = CommandHelp(
-        summary: "take an event (acknowledge it), or report in for a team brought in (--team)", usage: "ID [--team TEAM]",
-        options: [.value("team", "TEAM", help: "report in for this team (fire, police, …): each team a step brings in with 'report in' acknowledges on its own"),
+        summary: tr("take an event (acknowledge it), or report in for a team brought in (--team)"), usage: "ID [--team TEAM]",
+        options: [.value("team", "TEAM", help: tr("report in for this team (fire, police, …): each team a step brings in with 'report in' acknowledges on its own")),
                   noteOption],
         examples: ["lookout ack E-1042", "lookout ack E-1042 --team fire --note \"engine 3 on the way\""])
     let context: CLIContext, id: String, note: String, team: String?
@@ -74,15 +74,15 @@ struct AckCommand: EventActionCommand {
 
     func run() throws {
         guard let team else { return try apply() }
-        try apply { "\(TextSanitizer.sanitize(team)) reported in " + CLIContext.byline($0) }
+        try apply { tr("%1$s reported in %2$s", TextSanitizer.sanitize(team), CLIContext.byline($0)) }
     }
 }
 
 /// `lookout dispatch ID --to NAME`.
 struct DispatchCommand: EventActionCommand {
     static let name = "dispatch"
-    static let help = CommandHelp(summary: "dispatch an event to a person or team (派单)", usage: "ID --to NAME",
-                                  options: [.value("to", "NAME", help: "person or team (required)"), noteOption],
+    static let help = CommandHelp(summary: tr("dispatch an event to a person or team (派单)"), usage: "ID --to NAME",
+                                  options: [.value("to", "NAME", help: tr("person or team (required)")), noteOption],
                                   examples: ["lookout dispatch E-1042 --to property-team"])
     let context: CLIContext, id: String, note: String, assignee: String
     var operation: APIOperation { .dispatch }
@@ -98,7 +98,7 @@ struct DispatchCommand: EventActionCommand {
 /// `lookout onsite ID`.
 struct OnsiteCommand: SimpleEventActionCommand {
     static let name = "onsite"
-    static let help = CommandHelp(summary: "record that someone is on site", usage: "ID", options: [noteOption],
+    static let help = CommandHelp(summary: tr("record that someone is on site"), usage: "ID", options: [noteOption],
                                   examples: ["lookout onsite E-1042"])
     let context: CLIContext, id: String, note: String
     var operation: APIOperation { .onsite }
@@ -107,8 +107,8 @@ struct OnsiteCommand: SimpleEventActionCommand {
 /// `lookout resolve ID --note TEXT`.
 struct ResolveCommand: EventActionCommand {
     static let name = "resolve"
-    static let help = CommandHelp(summary: "mark an event handled (a note is required)", usage: "ID --note TEXT",
-                                  options: [.value("note", "TEXT", help: "what was done (required)")],
+    static let help = CommandHelp(summary: tr("mark an event handled (a note is required)"), usage: "ID --note TEXT",
+                                  options: [.value("note", "TEXT", help: tr("what was done (required)"))],
                                   examples: ["lookout resolve E-1042 --note 'cooking smoke, resident fine'"])
     let context: CLIContext, id: String, note: String
     var operation: APIOperation { .resolve }
@@ -122,7 +122,7 @@ struct ResolveCommand: EventActionCommand {
 /// `lookout close ID`.
 struct CloseCommand: SimpleEventActionCommand {
     static let name = "close"
-    static let help = CommandHelp(summary: "close (file) an event", usage: "ID", options: [noteOption],
+    static let help = CommandHelp(summary: tr("close (file) an event"), usage: "ID", options: [noteOption],
                                   examples: ["lookout close E-1042"])
     let context: CLIContext, id: String, note: String
     var operation: APIOperation { .close }
@@ -131,7 +131,7 @@ struct CloseCommand: SimpleEventActionCommand {
 /// `lookout reopen ID`.
 struct ReopenCommand: SimpleEventActionCommand {
     static let name = "reopen"
-    static let help = CommandHelp(summary: "open a resolved, closed or cleared event again", usage: "ID",
+    static let help = CommandHelp(summary: tr("open a resolved, closed or cleared event again"), usage: "ID",
                                   options: [noteOption], examples: ["lookout reopen E-1042 --note 'alarm again'"])
     let context: CLIContext, id: String, note: String
     var operation: APIOperation { .reopen }
@@ -140,14 +140,14 @@ struct ReopenCommand: SimpleEventActionCommand {
 /// `lookout note ID TEXT`.
 struct NoteCommand: EventActionCommand {
     static let name = "note"
-    static let help = CommandHelp(summary: "add a note to an event's timeline", usage: "ID TEXT…",
+    static let help = CommandHelp(summary: tr("add a note to an event's timeline"), usage: "ID TEXT…",
                                   examples: ["lookout note E-1042 called the resident's daughter"])
     let context: CLIContext, id: String, note: String
     var operation: APIOperation { .note }
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         guard arguments.positionals.count >= 2 else {
-            throw CLIError.usage("note: needs an event id and the note text")
+            throw CLIError.usage(tr("%1$s: needs an event id and the note text", "note"))
         }
         id = arguments.positionals[0]
         note = arguments.positionals.dropFirst().joined(separator: " ")

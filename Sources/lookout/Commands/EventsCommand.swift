@@ -9,22 +9,22 @@ import Vocabulary
 struct EventsCommand: Command {
     static let name = "events"
     static let help = CommandHelp(
-        summary: "list open events (red and overdue first, then newest)",
+        summary: tr("list open events (red and overdue first, then newest)"),
         usage: "",
         options: [
-            .flag("all", short: "a", help: "include resolved, closed and cleared events"),
-            .value("level", "L", short: "l", help: "only this level: red, yellow, green", repeatable: true,
+            .flag("all", short: "a", help: tr("include resolved, closed and cleared events")),
+            .value("level", "L", short: "l", help: tr("only this level: red, yellow, green"), repeatable: true,
                    choices: AlertLevel.allCases.map(\.rawValue)),
-            .value("status", "S", help: "only this status", repeatable: true, choices: EventStatus.allCases.map(\.rawValue)),
-            .value("kind", "K", help: "only this device kind (smoke, manhole, door, sos, …)"),
-            .value("community", "C", help: "only this community"),
-            .value("building", "B", help: "only this building"),
-            .value("team", "T", help: "only events dispatched to this team"),
-            .value("since", "WHEN", help: "only events first seen since WHEN: 2h, 7d, 2026-11-23T08:00"),
-            .flag("overdue", help: "only overdue events"),
-            .flag("silenced", help: "include events raised under a maintenance silence (hidden by default)"),
-            .value("limit", "N", short: "n", help: "at most N events (default 1000)"),
-            .flag("json", help: "print a JSON array (stable field names, for scripts)"),
+            .value("status", "S", help: tr("only this status"), repeatable: true, choices: EventStatus.allCases.map(\.rawValue)),
+            .value("kind", "K", help: tr("only this device kind (smoke, manhole, door, sos, …)")),
+            .value("community", "C", help: tr("only this community")),
+            .value("building", "B", help: tr("only this building")),
+            .value("team", "T", help: tr("only events dispatched to this team")),
+            .value("since", "WHEN", help: tr("only events first seen since WHEN: 2h, 7d, 2026-11-23T08:00")),
+            .flag("overdue", help: tr("only overdue events")),
+            .flag("silenced", help: tr("include events raised under a maintenance silence (hidden by default)")),
+            .value("limit", "N", short: "n", help: tr("at most N events (default 1000)")),
+            .flag("json", help: tr("print a JSON array (stable field names, for scripts)")),
         ],
         examples: ["lookout events", "lookout events --level red,yellow --community c01",
                    "lookout events --all --since 24h --json | jq '.[].id'"])
@@ -46,7 +46,7 @@ struct EventsCommand: Command {
         filter.team = arguments.value("team")
         if let since = arguments.value("since") {
             guard let time = TimeText.pointInTime(since, now: context.now) else {
-                throw CLIError.usage("events: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '\(since)'")
+                throw CLIError.usage(tr("%1$s: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '%2$s'", "events", since))
             }
             filter.since = time
         }
@@ -64,35 +64,36 @@ struct EventsCommand: Command {
         let events = result.events ?? []
         // A cut list says so: on stderr for JSON (the array stays parseable), after the table otherwise.
         let notShown = max(0, (result.matching ?? events.count) - events.count)
-        let cutNote = notShown > 0 ? "\(notShown) more event(s) not shown (limit \(filter.limit)): --limit N or a filter to see them\n" : ""
+        let cutNote = notShown > 0 ? tr("%1$d more event(s) not shown (limit %2$d): --limit N or a filter to see them",
+                                         notShown, filter.limit) + "\n" : ""
         if json {
             Console.out(JSONOutput.array(events.map(EventText.json)).rendered())
             if !cutNote.isEmpty { Console.err(cutNote) }
             return
         }
         if events.isEmpty {
-            Console.out(filter.includeAll ? "No events.\n" : "No open events.\n")
+            Console.out((filter.includeAll ? tr("No events.") : tr("No open events.")) + "\n")
         } else {
             Console.out(Self.table(events, now: context.now).render(totalWidth: context.width, style: context.style))
         }
         if !cutNote.isEmpty { Console.out(context.style.paint(cutNote, .bold)) }
         if let hidden = result.silencedLeftOut, hidden > 0 {
-            Console.out("\(hidden) silenced event(s) not shown (maintenance silence): --silenced to list them\n")
+            Console.out(tr("%1$d silenced event(s) not shown (maintenance silence): --silenced to list them", hidden) + "\n")
         }
     }
 
     /// The events table (shared with other listings of events).
     static func table(_ events: [EventRecord], now: EpochMillis) -> TextTable {
         var table = TextTable(columns: [
-            .init("ID", minWidth: 7), .init("LEVEL", minWidth: 6), .init("STATUS", minWidth: 12),
-            .init("AGE", alignRight: true, minWidth: 5), .init("DEADLINE", minWidth: 11), .init("KIND", minWidth: 4, maxWidth: 10),
-            .init("DEVICE", minWidth: 6, maxWidth: 20), .init("WHERE", minWidth: 8, maxWidth: 40),
-            .init("TITLE", minWidth: 10, maxWidth: 60), .init("COUNT", alignRight: true),
+            .init(tr("ID"), minWidth: 7), .init(tr("LEVEL"), minWidth: 6), .init(tr("STATUS"), minWidth: 12),
+            .init(tr("AGE"), alignRight: true, minWidth: 5), .init(tr("DEADLINE"), minWidth: 11), .init(tr("KIND"), minWidth: 4, maxWidth: 10),
+            .init(tr("DEVICE"), minWidth: 6, maxWidth: 20), .init(tr("WHERE"), minWidth: 8, maxWidth: 40),
+            .init(tr("TITLE"), minWidth: 10, maxWidth: 60), .init(tr("COUNT"), alignRight: true),
         ])
         for event in events {
             table.append([
                 TextTable.Cell(event.id), EventText.level(event.level),
-                TextTable.Cell(event.silenced ? "\(event.status.rawValue) (silenced)" : event.status.rawValue),
+                TextTable.Cell(event.silenced ? tr("%1$s (silenced)", EventText.statusWord(event.status)) : EventText.statusWord(event.status)),
                 TextTable.Cell(TimeText.span(milliseconds: now - event.firstSeen)), EventText.deadline(event, now: now),
                 TextTable.Cell(event.kind), TextTable.Cell(event.deviceID.isEmpty ? "-" : event.deviceID),
                 TextTable.Cell(EventText.place(event)),

@@ -1,7 +1,9 @@
+import TerminalText
+
 /// `lookout help [COMMAND]`.
 struct HelpCommand: Command {
     static let name = "help"
-    static let help = CommandHelp(summary: "show help for lookout or for a command", usage: "[COMMAND]",
+    static let help = CommandHelp(summary: tr("show help for lookout or for a command"), usage: "[COMMAND]",
                                   examples: ["lookout help", "lookout help silence add"])
 
     let words: [String]
@@ -21,7 +23,7 @@ struct HelpCommand: Command {
         } else if words.count == 1, LookoutCLI.groups.contains(name) {
             Console.out(HelpFormatter.group(name))
         } else {
-            throw CLIError.usage("help: unknown command '\(name)'")
+            throw CLIError.usage(tr("help: unknown command '%1$s'", name))
         }
     }
 }

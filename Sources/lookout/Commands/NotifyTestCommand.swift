@@ -10,16 +10,16 @@ import Vocabulary
 struct NotifyTestCommand: Command {
     static let name = "notify test"
     static let help = CommandHelp(
-        summary: "send a test message to a team through lookoutd's notifier; exit 1 unless it was sent",
+        summary: tr("send a test message to a team through lookoutd's notifier; exit 1 unless it was sent"),
         usage: "TEAM [--timeout 30s] [--json]",
         options: [
-            .value("timeout", "DURATION", help: "how long to wait for lookoutd to send it (default 30s)"),
-            .flag("json", help: "print a JSON object: team, state (sent, gave_up, timeout), notifier, error, key"),
+            .value("timeout", "DURATION", help: tr("how long to wait for lookoutd to send it (default 30s)")),
+            .flag("json", help: tr("print a JSON object: team, state (sent, gave_up, timeout), notifier, error, key")),
         ],
-        discussion: ["The message is queued in the database and sent by the running lookoutd like any other (one try, " +
+        discussion: [tr("The message is queued in the database and sent by the running lookoutd like any other (one try, " +
                      "stdin: {\"test\": true, …}, LOOKOUT_TEST=1), so this checks the team's notifier, its contact and " +
                      "the gateway together. Needs role supervisor in lookoutd's staff directory. " +
-                     "A message lookoutd has not picked up within the timeout is withdrawn."],
+                     "A message lookoutd has not picked up within the timeout is withdrawn.")],
         examples: ["lookout notify test fire", "lookout notify test emergency-contact --timeout 1m"])
 
     let context: CLIContext
@@ -31,11 +31,11 @@ struct NotifyTestCommand: Command {
         context = try CLIContext(arguments: arguments)
         team = try arguments.positionals(exactly: ["TEAM"])[0]
         guard TeamName.isValid(team) else {
-            throw CLIError.usage("notify test: '\(TextSanitizer.sanitize(team))' is not a team name (letters, digits, - _ .)")
+            throw CLIError.usage(tr("%1$s: '%2$s' is not a team name (letters, digits, - _ .)", "notify test", TextSanitizer.sanitize(team)))
         }
         let timeout = arguments.value("timeout") ?? "30s"
         guard let seconds = TimeText.seconds(timeout), seconds > 0 else {
-            throw CLIError.usage("notify test: --timeout needs a duration like 30s or 2m, not '\(TextSanitizer.sanitize(timeout))'")
+            throw CLIError.usage(tr("%1$s: --timeout needs a duration like 30s or 2m, not '%2$s'", "notify test", TextSanitizer.sanitize(timeout)))
         }
         timeoutMillis = seconds * 1000
         json = arguments.flag("json")
@@ -45,7 +45,7 @@ struct NotifyTestCommand: Command {
         // lookoutd queues it, waits for its notifier, and withdraws it if nobody took it within the timeout.
         let result = try context.request(.notifyTest, ["team": team, "timeout": String(timeoutMillis)],
                                          waitSeconds: Int(timeoutMillis / 1000) + 1)
-        guard let message = result.notification else { throw CLIError.failure("lookoutd answered without the message") }
+        guard let message = result.notification else { throw CLIError.failure(tr("lookoutd answered without the message")) }
         let error = TextSanitizer.sanitize(message.lastError)
         let notifier = TextSanitizer.sanitize(message.notifier)
         if json {
@@ -57,13 +57,14 @@ struct NotifyTestCommand: Command {
         }
         switch message.state {
         case "sent":
-            if !json { Console.out("test message to \(team) sent via \(notifier) (key \(message.idempotencyKey))\n") }
+            if !json { Console.out(tr("test message to %1$s sent via %2$s (key %3$s)", team, notifier, message.idempotencyKey) + "\n") }
         case "timeout":
-            throw CLIError.failure("notify test: lookoutd did not take the test message within \(TimeText.span(milliseconds: timeoutMillis)); "
-                                   + "withdrawn. Is lookoutd running (lookout status) with [notify] notifiers set?")
+            throw CLIError.failure(tr("%1$s: lookoutd did not take the test message within %2$s; withdrawn. Is lookoutd running (lookout status) with [notify] notifiers set?",
+                                      "notify test", TimeText.span(milliseconds: timeoutMillis)))
         default:
-            throw CLIError.failure("notify test: the test message to \(team) was not sent"
-                                   + (notifier.isEmpty || notifier == "none" ? "" : " via \(notifier)") + ": \(error)")
+            throw CLIError.failure(notifier.isEmpty || notifier == "none"
+                ? tr("%1$s: the test message to %2$s was not sent: %3$s", "notify test", team, error)
+                : tr("%1$s: the test message to %2$s was not sent via %3$s: %4$s", "notify test", team, notifier, error))
         }
     }
 }

@@ -62,6 +62,6 @@ extension RecordRemoveCommand {
 
     func run() throws {
         let result = try context.request(Self.operation.0, [Self.operation.idArgument: String(id)])
-        Console.out("\(Self.recordNoun) \(id) removed \(CLIContext.byline(result))\n")
+        Console.out(tr("%1$s %2$d removed %3$s", Self.recordNoun, id, CLIContext.byline(result)) + "\n")
     }
 }

@@ -6,12 +6,12 @@ import TerminalText
 struct RejectsCommand: Command {
     static let name = "rejects"
     static let help = CommandHelp(
-        summary: "rejected messages: counts by reason and recent samples (payloads escaped)",
+        summary: tr("rejected messages: counts by reason and recent samples (payloads escaped)"),
         usage: "",
         options: [
-            .value("reason", "R", help: "only this reason"),
-            .value("limit", "N", short: "n", help: "at most N samples (default 20)"),
-            .flag("json", help: "print a JSON object"),
+            .value("reason", "R", help: tr("only this reason")),
+            .value("limit", "N", short: "n", help: tr("at most N samples (default 20)")),
+            .flag("json", help: tr("print a JSON object")),
         ],
         examples: ["lookout rejects", "lookout rejects --reason invalid_json -n 5", "lookout rejects --reason implausible_value"])
 
@@ -36,7 +36,7 @@ struct RejectsCommand: Command {
         let samples = result.rejects ?? []
         // Samples beyond `limit` are kept but not shown; the counts cover rejects whose samples are gone too.
         let notShown = max(0, (result.rejectsKept ?? samples.count) - samples.count)
-        let cutNote = notShown > 0 ? "\(notShown) more kept sample(s) not shown: -n N to see them\n" : ""
+        let cutNote = notShown > 0 ? tr("%1$d more kept sample(s) not shown: -n N to see them", notShown) + "\n" : ""
         let now = context.now
         if json {
             Console.out(JSONOutput.object([
@@ -50,21 +50,21 @@ struct RejectsCommand: Command {
             return
         }
         guard !counts.isEmpty || !samples.isEmpty else {
-            Console.out("No rejected messages.\n")
+            Console.out(tr("No rejected messages.") + "\n")
             return
         }
-        var countTable = TextTable(columns: [.init("REASON", maxWidth: 30), .init("COUNT", alignRight: true),
-                                             .init("LAST", alignRight: true)])
+        var countTable = TextTable(columns: [.init(tr("REASON"), maxWidth: 30), .init(tr("COUNT"), alignRight: true),
+                                             .init(tr("LAST"), alignRight: true)])
         for count in counts {
             countTable.append([TextTable.Cell(count.reason), TextTable.Cell(String(count.count)),
-                               TextTable.Cell(TimeText.span(milliseconds: now - count.lastAt) + " ago")])
+                               TextTable.Cell(tr("%1$s ago", TimeText.span(milliseconds: now - count.lastAt)))])
         }
         var out = countTable.render(totalWidth: context.width, style: context.style)
         if !samples.isEmpty {
-            out += "\n" + context.style.paint("Recent samples (newest first)", .bold) + "\n"
-            var sampleTable = TextTable(columns: [.init("TIME"), .init("REASON", maxWidth: 20),
-                                                  .init("TOPIC", minWidth: 10, maxWidth: 40), .init("WHAT", minWidth: 10, maxWidth: 60),
-                                                  .init("PAYLOAD", minWidth: 20)])
+            out += "\n" + context.style.paint(tr("Recent samples (newest first)"), .bold) + "\n"
+            var sampleTable = TextTable(columns: [.init(tr("TIME")), .init(tr("REASON"), maxWidth: 20),
+                                                  .init(tr("TOPIC"), minWidth: 10, maxWidth: 40), .init(tr("WHAT"), minWidth: 10, maxWidth: 60),
+                                                  .init(tr("PAYLOAD"), minWidth: 20)])
             for sample in samples {
                 sampleTable.append([TextTable.Cell(TimeText.local(sample.at)), TextTable.Cell(sample.reason),
                                     TextTable.Cell(sample.topic), TextTable.Cell(sample.detail.isEmpty ? "-" : sample.detail),

@@ -13,9 +13,9 @@ private func defaultRulePaths(_ context: CLIContext) -> [String] {
 struct RulesCheckCommand: Command {
     static let name = "rules check"
     static let help = CommandHelp(
-        summary: "check rule files; print errors with line and caret (exit 1 on errors)",
+        summary: tr("check rule files; print errors with line and caret (exit 1 on errors)"),
         usage: "[PATH…]",
-        discussion: ["PATH is a rule file or a directory of *.rules files (default: $LOOKOUT_RULES or /etc/lookout/rules.d)."],
+        discussion: [tr("PATH is a rule file or a directory of *.rules files (default: $LOOKOUT_RULES or /etc/lookout/rules.d).")],
         examples: ["lookout rules check", "lookout rules check config/rules.d/smoke.rules"])
 
     let context: CLIContext
@@ -42,10 +42,12 @@ struct RulesCheckCommand: Command {
         let errors = result.diagnostics.filter { $0.severity == .error }.count
         let warnings = result.diagnostics.filter { $0.severity == .warning }.count
         if result.hasErrors {
-            throw CLIError.failure("rules check: \(errors) error(s), \(warnings) warning(s) in \(paths.joined(separator: " "))")
+            throw CLIError.failure(tr("%1$s: %2$d error(s), %3$d warning(s) in %4$s", "rules check", errors, warnings, paths.joined(separator: " ")))
         }
         let count = result.ruleSet?.ruleNames.count ?? 0
-        Console.out("rules ok: \(count) rule(s)\(warnings > 0 ? ", \(warnings) warning(s)" : "") in \(TextSanitizer.sanitize(paths.joined(separator: " ")))\n")
+        let place = TextSanitizer.sanitize(paths.joined(separator: " "))
+        Console.out((warnings > 0 ? tr("rules ok: %1$d rule(s), %2$d warning(s) in %3$s", count, warnings, place)
+                                  : tr("rules ok: %1$d rule(s) in %2$s", count, place)) + "\n")
     }
 }
 
@@ -53,9 +55,9 @@ struct RulesCheckCommand: Command {
 struct RulesTestCommand: Command {
     static let name = "rules test"
     static let help = CommandHelp(
-        summary: "run rule test files (timed inputs, expected actions); exit 1 when any case fails",
+        summary: tr("run rule test files (timed inputs, expected actions); exit 1 when any case fails"),
         usage: "FILE|DIR…",
-        discussion: ["A directory runs its *.test files in name order. The test file format is in lookout-rules(5) and docs/rules.md."],
+        discussion: [tr("A directory runs its *.test files in name order. The test file format is in lookout-rules(5) and docs/rules.md.")],
         examples: ["lookout rules test config/rules.d/tests", "lookout rules test config/rules.d/tests/smoke.test"])
 
     let context: CLIContext
@@ -64,7 +66,7 @@ struct RulesTestCommand: Command {
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         paths = arguments.positionals
-        guard !paths.isEmpty else { throw CLIError.usage("rules test: name at least one test file or directory") }
+        guard !paths.isEmpty else { throw CLIError.usage(tr("%1$s: name at least one test file or directory", "rules test")) }
     }
 
     /// The test files named by `paths`: files as given, directories expanded to their `*.test` files.
@@ -73,14 +75,14 @@ struct RulesTestCommand: Command {
         for path in paths {
             var isDirectory = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CLIError.failure("rules test: no such file or directory: \(path)")
+                throw CLIError.failure(tr("%1$s: no such file or directory: %2$s", "rules test", path))
             }
             guard isDirectory else {
                 files.append(path)
                 continue
             }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".test") }.sorted()
-            if names.isEmpty { throw CLIError.failure("rules test: no *.test files in \(path)") }
+            if names.isEmpty { throw CLIError.failure(tr("%1$s: no *.test files in %2$s", "rules test", path)) }
             files += names.map { PathText.join(path, $0) }
         }
         return files
@@ -95,18 +97,18 @@ struct RulesTestCommand: Command {
             totalCases += report.cases
             let name = TextSanitizer.sanitize(file)
             if report.passed {
-                Console.out("\(style.paint("PASS", .green))  \(name)  (\(report.cases) case(s), \(report.expectations) expectation(s))\n")
+                Console.out(style.paint(tr("PASS"), .green) + "  " + name + "  " + tr("(%1$d case(s), %2$d expectation(s))", report.cases, report.expectations) + "\n")
             } else {
                 failedFiles += 1
-                Console.out("\(style.paint("FAIL", .alarm))  \(name)  (\(report.failures.count) failure(s))\n")
+                Console.out(style.paint(tr("FAIL"), .alarm) + "  " + name + "  " + tr("(%1$d failure(s))", report.failures.count) + "\n")
                 for failure in report.failures {
                     Console.err(TextSanitizer.sanitize(failure.description, keepNewlines: true) + "\n")
                 }
             }
         }
         if failedFiles > 0 {
-            throw CLIError.failure("rules test: \(failedFiles) file(s) failed")
+            throw CLIError.failure(tr("%1$s: %2$d file(s) failed", "rules test", failedFiles))
         }
-        Console.out("rules test: all \(totalCases) case(s) passed\n")
+        Console.out(tr("%1$s: all %2$d case(s) passed", "rules test", totalCases) + "\n")
     }
 }

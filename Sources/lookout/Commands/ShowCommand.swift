@@ -7,9 +7,9 @@ import Vocabulary
 struct ShowCommand: Command {
     static let name = "show"
     static let help = CommandHelp(
-        summary: "show one event: location, resident, contacts, deadlines, payload, timeline",
+        summary: tr("show one event: location, resident, contacts, deadlines, payload, timeline"),
         usage: "ID",
-        options: [.flag("json", help: "print a JSON object (the events fields plus timeline, topic, payload)")],
+        options: [.flag("json", help: tr("print a JSON object (the events fields plus timeline, topic, payload)"))],
         examples: ["lookout show E-1042", "lookout show 1042 --json"])
 
     let context: CLIContext
@@ -24,7 +24,7 @@ struct ShowCommand: Command {
 
     func run() throws {
         let result = try context.request(.show, ["id": id])
-        guard let event = result.event else { throw CLIError.failure("no event with id \(id)") }
+        guard let event = result.event else { throw CLIError.failure(tr("no event with id %1$s", id)) }
         let timeline = result.timeline ?? []
         let senders = result.senders ?? []
         let teams = result.teams ?? []
@@ -66,12 +66,12 @@ struct ShowCommand: Command {
                 .joined(separator: "\n" + String(repeating: " ", count: width + 2))
             out += style.paint(label.padding(to: width), .dim) + "  " + indented + "\n"
         }
-        out += "\n" + style.paint("Timeline", .bold) + "\n"
-        var table = TextTable(columns: [.init("TIME"), .init("ACTOR", maxWidth: 20), .init("ACTION"),
-                                        .init("STATUS"), .init("NOTE", minWidth: 10)])
+        out += "\n" + style.paint(tr("Timeline"), .bold) + "\n"
+        var table = TextTable(columns: [.init(tr("TIME")), .init(tr("ACTOR"), maxWidth: 20), .init(tr("ACTION")),
+                                        .init(tr("STATUS")), .init(tr("NOTE"), minWidth: 10)])
         for entry in timeline {
             table.append([TextTable.Cell(TimeText.local(entry.at)), TextTable.Cell(entry.actor),
-                          TextTable.Cell(entry.action), TextTable.Cell(entry.status.rawValue), TextTable.Cell(entry.note)])
+                          TextTable.Cell(EventText.actionWord(entry.action)), TextTable.Cell(EventText.statusWord(entry.status)), TextTable.Cell(entry.note)])
         }
         out += table.render(totalWidth: context.width, style: style)
         return out
@@ -80,9 +80,9 @@ struct ShowCommand: Command {
     /// The first lines of the page: id, level, status, marks, and the title.
     private func header(_ event: EventRecord) -> String {
         let style = context.style
-        let levelText = style.paint(event.level.rawValue.uppercased(), EventText.colour(of: event.level))
-        var header = "\(style.paint(event.id, .bold))  \(levelText)  \(event.status.rawValue)"
-        if event.overdue { header += "  " + style.paint("OVERDUE", .alarm) }
+        let levelText = style.paint(EventText.levelWord(event.level), EventText.colour(of: event.level))
+        var header = "\(style.paint(event.id, .bold))  \(levelText)  \(EventText.statusWord(event.status))"
+        if event.overdue { header += "  " + style.paint(tr("OVERDUE"), .alarm) }
         if let maintenance = EventText.maintenance(event) {
             header += "  " + (event.silenced ? "(\(maintenance))" : style.paint(maintenance, .yellow))
         }
@@ -99,49 +99,50 @@ struct ShowCommand: Command {
             guard !value.isEmpty else { return }
             fields.append((label, TextSanitizer.sanitize(value, keepNewlines: keepNewlines)))
         }
-        add("Description", event.description, keepNewlines: true)
-        add("Kind", event.kind)
-        add("Device", event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : " (unregistered)"))
+        add(tr("Description"), event.description, keepNewlines: true)
+        add(tr("Kind"), event.kind)
+        add(tr("Device"), event.deviceID.isEmpty ? "-" : event.deviceID + (location.registered ? "" : tr(" (unregistered)")))
         if !senders.isEmpty {
             // The event keeps the first ids only: say that the list is cut, and that the count is of alarms.
-            add("Senders", senders.joined(separator: ", ")
-                + "\n(the first \(senders.count) device ids kept; \(event.count) alarms in all, from these and any others)",
+            add(tr("Senders"), senders.joined(separator: ", ") + "\n"
+                + tr("(the first %1$d device ids kept; %2$d alarms in all, from these and any others)", senders.count, event.count),
                 keepNewlines: true)
         }
-        add("Rule", event.rule)
-        add("Group", event.group)
+        add(tr("Rule"), event.rule)
+        add(tr("Group"), event.group)
         for line in EventText.registryLines(location, emergencyPhone: emergencyPhone) { add(line.label, line.text) }
         if teams.contains(where: { $0.step > 0 || $0.reportRequired || $0.reportedAt != nil }) {
             // One line per team: who the chain brought in when, and who has reported in (部门报到) and who not.
-            add("Teams", teams.map { team in
-                var line = team.team + (team.step == 0 ? "  at the raise" : "  brought in \(TimeText.local(team.broughtInAt)) (step \(team.step))")
+            add(tr("Teams"), teams.map { team in
+                var line = team.team + "  " + (team.step == 0 ? tr("at the raise")
+                    : tr("brought in %1$s (step %2$d)", TimeText.local(team.broughtInAt), team.step))
                 if let at = team.reportedAt {
-                    line += "; reported in \(TimeText.local(at)) by \(team.reportedBy) (after \(TimeText.span(milliseconds: at - team.broughtInAt)))"
+                    line += tr("; reported in %1$s by %2$s (after %3$s)", TimeText.local(at), team.reportedBy, TimeText.span(milliseconds: at - team.broughtInAt))
                 } else if team.reportRequired {
-                    line += "; NOT reported in (\(TimeText.span(milliseconds: now - team.broughtInAt)) so far)"
+                    line += tr("; NOT reported in (%1$s so far)", TimeText.span(milliseconds: now - team.broughtInAt))
                 }
                 return line
             }.joined(separator: "\n"), keepNewlines: true)
         } else {
-            add("Teams", event.teams.joined(separator: ", "))
+            add(tr("Teams"), event.teams.joined(separator: ", "))
         }
-        add("Assignee", event.assignee)
-        if event.initialLevel != event.level { add("Raised as", event.initialLevel.rawValue) }
+        add(tr("Assignee"), event.assignee)
+        if event.initialLevel != event.level { add(tr("Raised as"), EventText.levelWord(event.initialLevel)) }
         if let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt {
-            add("Happened", "\(TimeText.local(occurredAt))  (\(TimeText.span(milliseconds: now - occurredAt)) ago by the device's clock;"
-                + " raised \(TimeText.span(milliseconds: delay)) later)")
+            add(tr("Happened"), TimeText.local(occurredAt) + "  " + tr("(%1$s ago by the device's clock; raised %2$s later)",
+                                                                     TimeText.span(milliseconds: now - occurredAt), TimeText.span(milliseconds: delay)))
         }
-        add("First seen", "\(TimeText.local(event.firstSeen))  (\(TimeText.span(milliseconds: now - event.firstSeen)) ago)")
-        add("Last seen", "\(TimeText.local(event.lastSeen))  (count \(event.count))")
+        add(tr("First seen"), TimeText.local(event.firstSeen) + "  " + tr("(%1$s ago)", TimeText.span(milliseconds: now - event.firstSeen)))
+        add(tr("Last seen"), TimeText.local(event.lastSeen) + "  " + tr("(count %1$d)", event.count))
         if let ack = event.ackDeadline {
-            add("Ack by", deadlineText(ack, now: now, active: event.status.isActive, met: event.status != .open))
+            add(tr("Ack by"), deadlineText(ack, now: now, active: event.status.isActive, met: event.status != .open))
         }
         if let onsite = event.onsiteDeadline {
-            add("On site by", deadlineText(onsite, now: now, active: event.status.isActive,
+            add(tr("On site by"), deadlineText(onsite, now: now, active: event.status.isActive,
                                            met: [.onsite, .resolved, .closed].contains(event.status)))
         }
-        add("Topic", event.topic)
-        add("Payload", event.payload)
+        add(tr("Topic"), event.topic)
+        add(tr("Payload"), event.payload)
         return fields
     }
 
@@ -150,10 +151,10 @@ struct ShowCommand: Command {
     private func deadlineText(_ deadline: EpochMillis, now: EpochMillis, active: Bool, met: Bool) -> String {
         var text = TimeText.local(deadline)
         if met {
-            text += "  (done)"
+            text += "  " + tr("(done)")
         } else if active {
-            text += deadline > now ? "  (in \(TimeText.span(milliseconds: deadline - now)))"
-                : "  " + context.style.paint("(passed \(TimeText.span(milliseconds: now - deadline)) ago)", .alarm)
+            text += deadline > now ? "  " + tr("(in %1$s)", TimeText.span(milliseconds: deadline - now))
+                : "  " + context.style.paint(tr("(passed %1$s ago)", TimeText.span(milliseconds: now - deadline)), .alarm)
         }
         return text
     }

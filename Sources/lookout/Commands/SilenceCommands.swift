@@ -8,18 +8,18 @@ import Vocabulary
 struct SilenceAddCommand: Command {
     static let name = "silence add"
     static let help = CommandHelp(
-        summary: "silence events for maintenance (still recorded; red events of life-safety rules are never hidden)",
+        summary: tr("silence events for maintenance (still recorded; red events of life-safety rules are never hidden)"),
         usage: "(--device ID | --building C/B | --community C | --kind K | --rule R) --for 2h --reason TEXT [--force]",
         options: [
-            .value("device", "ID", help: "one device"),
-            .value("building", "C/B", help: "one building: community/building"),
-            .value("community", "C", help: "a whole community (needs --force)"),
-            .value("kind", "KIND", help: "only devices of this kind (smoke, sos, …); alone: in every community (needs --force)"),
-            .value("rule", "RULE", help: "only events of this rule; alone: in every community (needs --force)"),
-            .value("for", "DURATION", help: "how long: 30m, 2h, 1d (or --until)"),
-            .value("until", "WHEN", help: "until a time: 2026-11-23T18:00"),
-            .value("reason", "TEXT", help: "why, for the record (required)"),
-            .flag("force", help: "allow a silence longer than [silences] max_duration (24 h) or covering a whole community"),
+            .value("device", "ID", help: tr("one device")),
+            .value("building", "C/B", help: tr("one building: community/building")),
+            .value("community", "C", help: tr("a whole community (needs --force)")),
+            .value("kind", "KIND", help: tr("only devices of this kind (smoke, sos, …); alone: in every community (needs --force)")),
+            .value("rule", "RULE", help: tr("only events of this rule; alone: in every community (needs --force)")),
+            .value("for", "DURATION", help: tr("how long: 30m, 2h, 1d (or --until)")),
+            .value("until", "WHEN", help: tr("until a time: 2026-11-23T18:00")),
+            .value("reason", "TEXT", help: tr("why, for the record (required)")),
+            .flag("force", help: tr("allow a silence longer than [silences] max_duration (24 h) or covering a whole community")),
         ],
         examples: ["lookout silence add --building c01/3 --for 2h --reason 'fire alarm test'",
                    "lookout silence add --building c01/3 --kind smoke --for 1h --reason 'detector cleaning'",
@@ -39,34 +39,34 @@ struct SilenceAddCommand: Command {
         if let building = arguments.value("building") {
             let parts = building.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw CLIError.usage("silence add: --building needs COMMUNITY/BUILDING, e.g. c01/3")
+                throw CLIError.usage(tr("%1$s: --building needs COMMUNITY/BUILDING, e.g. c01/3", "silence add"))
             }
             places.append(.building(community: parts[0], building: parts[1]))
         }
         if let community = arguments.value("community") { places.append(.community(community)) }
         guard places.count <= 1 else {
-            throw CLIError.usage("silence add: give at most one of --device, --building, --community")
+            throw CLIError.usage(tr("%1$s: give at most one of --device, --building, --community", "silence add"))
         }
         var scope = places.first ?? SilenceScope()
         if let kind = arguments.value("kind") { scope = scope.kind(kind) }
         if let rule = arguments.value("rule") { scope = scope.rule(rule) }
         guard !scope.isEmpty else {
-            throw CLIError.usage("silence add: give --device, --building, --community, --kind or --rule")
+            throw CLIError.usage(tr("%1$s: give --device, --building, --community, --kind or --rule", "silence add"))
         }
         self.scope = scope
         switch (arguments.value("for"), arguments.value("until")) {
         case (let duration?, nil):
             guard let seconds = TimeText.seconds(duration), seconds > 0 else {
-                throw CLIError.usage("silence add: --for needs a duration like 30m, 2h, 1d, not '\(duration)'")
+                throw CLIError.usage(tr("%1$s: --for needs a duration like 30m, 2h, 1d, not '%2$s'", "silence add", duration))
             }
             until = context.now + seconds * 1000
         case (nil, let when?):
             guard let time = TimeText.futureTime(when, now: context.now), time > context.now else {
-                throw CLIError.usage("silence add: --until needs a future time like 2026-11-23T18:00, not '\(when)'")
+                throw CLIError.usage(tr("%1$s: --until needs a future time like 2026-11-23T18:00, not '%2$s'", "silence add", when))
             }
             until = time
         default:
-            throw CLIError.usage("silence add: give exactly one of --for DURATION or --until WHEN")
+            throw CLIError.usage(tr("%1$s: give exactly one of --for DURATION or --until WHEN", "silence add"))
         }
         reason = try arguments.required("reason")
         force = arguments.flag("force")
@@ -80,17 +80,18 @@ struct SilenceAddCommand: Command {
         }
         if force { arguments["force"] = "true" }
         let result = try context.request(.silenceAdd, arguments)
-        guard let silence = result.silence else { throw CLIError.failure("lookoutd answered without the silence") }
-        Console.out("silence \(silence.id): \(TextSanitizer.sanitize(SilenceText.scope(silence.scope))) until \(TimeText.local(silence.until)) (\(TimeText.span(milliseconds: silence.until - context.now))) \(CLIContext.byline(result))\n")
-        if force { Console.out("forced: it lasts longer than the maximum or covers a whole community; it shows in 'lookout silence list' with what it holds back\n") }
+        guard let silence = result.silence else { throw CLIError.failure(tr("lookoutd answered without the silence")) }
+        Console.out(tr("silence %1$d: %2$s until %3$s (%4$s) %5$s", silence.id, TextSanitizer.sanitize(SilenceText.scope(silence.scope)),
+                       TimeText.local(silence.until), TimeText.span(milliseconds: silence.until - context.now), CLIContext.byline(result)) + "\n")
+        if force { Console.out(tr("forced: it lasts longer than the maximum or covers a whole community; it shows in 'lookout silence list' with what it holds back") + "\n") }
     }
 }
 
 /// `lookout silence list`: silences in force and what each holds back right now.
 struct SilenceListCommand: Command {
     static let name = "silence list"
-    static let help = CommandHelp(summary: "list silences in force and what each is holding back (events, devices)", usage: "",
-                                  options: [.flag("json", help: "print a JSON array")],
+    static let help = CommandHelp(summary: tr("list silences in force and what each is holding back (events, devices)"), usage: "",
+                                  options: [.flag("json", help: tr("print a JSON array"))],
                                   examples: ["lookout silence list"])
     let context: CLIContext
     let json: Bool
@@ -114,15 +115,15 @@ struct SilenceListCommand: Command {
                            ("shown_events", .array(hold.shownEvents.map { .string($0.id) }))]
             return record
         }
-        var out = RecordListing.render(records, subjectTitle: "SCOPE", json: json, empty: "No silences in force.",
+        var out = RecordListing.render(records, subjectTitle: "SCOPE", json: json, empty: tr("No silences in force."),
                                        now: now, context: context)
         if !json {
             for hold in holds {
                 for event in hold.hiddenEvents {
-                    out += "silence \(hold.silence.id) hides " + EventText.summary(event, style: context.style) + "\n"
+                    out += tr("silence %1$d hides %2$s", hold.silence.id, EventText.summary(event, style: context.style)) + "\n"
                 }
                 for event in hold.shownEvents {
-                    out += "silence \(hold.silence.id) does not hide (life safety) " + EventText.summary(event, style: context.style) + "\n"
+                    out += tr("silence %1$d does not hide (life safety) %2$s", hold.silence.id, EventText.summary(event, style: context.style)) + "\n"
                 }
             }
         }
@@ -133,9 +134,9 @@ struct SilenceListCommand: Command {
 /// `lookout silence remove ID`.
 struct SilenceRemoveCommand: RecordRemoveCommand {
     static let name = "silence remove"
-    static let help = CommandHelp(summary: "end a silence early (it stays on the record)", usage: "ID",
+    static let help = CommandHelp(summary: tr("end a silence early (it stays on the record)"), usage: "ID",
                                   examples: ["lookout silence remove 3"])
-    static let recordNoun = "silence"
+    static let recordNoun = tr("silence")
     static let listCommand = "lookout silence list"
     let context: CLIContext
     let id: Int64
@@ -149,21 +150,21 @@ enum SilenceText {
     /// `device SD-0113`, `building c01/3`, `community c01 kind smoke`, `rule sos_call`.
     static func scope(_ scope: SilenceScope) -> String {
         var parts: [String] = []
-        if !scope.deviceID.isEmpty { parts.append("device \(scope.deviceID)") }
+        if !scope.deviceID.isEmpty { parts.append(tr("device %1$s", scope.deviceID)) }
         if !scope.building.isEmpty {
-            parts.append("building \(scope.community)/\(scope.building)")
+            parts.append(tr("building %1$s", "\(scope.community)/\(scope.building)"))
         } else if !scope.community.isEmpty {
-            parts.append("community \(scope.community)")
+            parts.append(tr("community %1$s", scope.community))
         }
-        if !scope.kind.isEmpty { parts.append("kind \(scope.kind)") }
-        if !scope.rule.isEmpty { parts.append("rule \(scope.rule)") }
+        if !scope.kind.isEmpty { parts.append(tr("kind %1$s", scope.kind)) }
+        if !scope.rule.isEmpty { parts.append(tr("rule %1$s", scope.rule)) }
         return parts.joined(separator: " ")
     }
 
     /// What a silence holds back: `2 events hidden, 14 devices` (and red life-safety events it does not hide).
     static func holding(_ hold: SilenceHold) -> String {
-        var text = "\(hold.hiddenEvents.count) event(s) hidden, \(hold.devices) device(s)"
-        if !hold.shownEvents.isEmpty { text += ", \(hold.shownEvents.count) life-safety event(s) shown anyway" }
+        var text = tr("%1$d event(s) hidden, %2$d device(s)", hold.hiddenEvents.count, hold.devices)
+        if !hold.shownEvents.isEmpty { text += tr(", %1$d life-safety event(s) shown anyway", hold.shownEvents.count) }
         return text
     }
 

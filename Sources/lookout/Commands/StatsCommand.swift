@@ -7,12 +7,12 @@ import Vocabulary
 struct StatsCommand: Command {
     static let name = "stats"
     static let help = CommandHelp(
-        summary: "counts by level and status, time to ack and on site (median, p90), share within deadline",
+        summary: tr("counts by level and status, time to ack and on site (median, p90), share within deadline"),
         usage: "",
         options: [
-            .value("since", "WHEN", help: "period start: 7d (default), 24h, 2026-11-01"),
-            .value("community", "C", help: "only this community"),
-            .flag("json", help: "print a JSON object"),
+            .value("since", "WHEN", help: tr("period start: 7d (default), 24h, 2026-11-01")),
+            .value("community", "C", help: tr("only this community")),
+            .flag("json", help: tr("print a JSON object")),
         ],
         examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --json"])
 
@@ -26,7 +26,7 @@ struct StatsCommand: Command {
         _ = try arguments.positionals(exactly: [])
         let text = arguments.value("since") ?? "7d"
         guard let since = TimeText.pointInTime(text, now: context.now) else {
-            throw CLIError.usage("stats: --since needs a duration (7d) or a time (2026-11-01), not '\(text)'")
+            throw CLIError.usage(tr("%1$s: --since needs a duration (7d) or a time (2026-11-01), not '%2$s'", "stats", text))
         }
         self.since = since
         community = arguments.value("community")
@@ -37,7 +37,7 @@ struct StatsCommand: Command {
         var arguments = ["since": String(since), "until": String(context.now + 1)]
         if let community { arguments["community"] = community }
         let result = try context.request(.stats, arguments)
-        guard let statistics = result.statistics else { throw CLIError.failure("lookoutd answered without the statistics") }
+        guard let statistics = result.statistics else { throw CLIError.failure(tr("lookoutd answered without the statistics")) }
         let reportIn = result.reportIn ?? []
         if json {
             Console.out(Self.json(statistics, community: community, reportIn: reportIn).rendered())
@@ -49,31 +49,31 @@ struct StatsCommand: Command {
     /// The report for a terminal.
     func render(_ statistics: EventStatistics) -> String {
         let style = context.style
-        var out = "Events since \(TimeText.local(statistics.since)) (\(TimeText.span(milliseconds: context.now - statistics.since)))"
+        var out = tr("Events since %1$s (%2$s)", TimeText.local(statistics.since), TimeText.span(milliseconds: context.now - statistics.since))
         if let community {
             guard let figures = statistics.perCommunity.first(where: { $0.community == community }) else {
-                return out + " in community \(TextSanitizer.sanitize(community)): none\n"
+                return out + tr(" in community %1$s: none", TextSanitizer.sanitize(community)) + "\n"
             }
-            out += " in community \(TextSanitizer.sanitize(community)): \(figures.total)   active \(figures.stillActive)   overdue \(figures.overdue)\n"
-            out += "\n" + style.paint("By level", .bold) + "\n" + levelBars(figures.byLevel)
+            out += tr(" in community %1$s: %2$d   active %3$d   overdue %4$d", TextSanitizer.sanitize(community), figures.total, figures.stillActive, figures.overdue) + "\n"
+            out += "\n" + style.paint(tr("By level"), .bold) + "\n" + levelBars(figures.byLevel)
             out += "\n" + responseTable(ack: figures.timeToAcknowledge, onsite: figures.timeToOnsite, shares: nil)
             return out
         }
-        out += ": \(statistics.total)   overdue \(statistics.overdue)   silenced \(statistics.silenced)\n"
-        out += "\n" + style.paint("By level", .bold) + "\n" + levelBars(statistics.byLevel)
-        out += "\n" + style.paint("By status", .bold) + "\n"
+        out += tr(": %1$d   overdue %2$d   silenced %3$d", statistics.total, statistics.overdue, statistics.silenced) + "\n"
+        out += "\n" + style.paint(tr("By level"), .bold) + "\n" + levelBars(statistics.byLevel)
+        out += "\n" + style.paint(tr("By status"), .bold) + "\n"
         out += bars(EventStatus.allCases.compactMap { status in
-            statistics.byStatus[status].map { (status.rawValue, $0, nil) }
+            statistics.byStatus[status].map { (EventText.statusWord(status), $0, nil) }
         })
         out += "\n" + responseTable(ack: statistics.timeToAcknowledge, onsite: statistics.timeToOnsite,
                                     shares: (statistics.acknowledgedInTime, statistics.onsiteInTime))
         if !statistics.perCommunity.isEmpty {
-            out += "\n" + style.paint("Per community", .bold) + "\n"
+            out += "\n" + style.paint(tr("Per community"), .bold) + "\n"
             var table = TextTable(columns: [
-                .init("COMMUNITY", maxWidth: 20), .init("EVENTS", alignRight: true), .init("RED", alignRight: true),
-                .init("YELLOW", alignRight: true), .init("GREEN", alignRight: true), .init("ACTIVE", alignRight: true),
-                .init("OVERDUE", alignRight: true), .init("ACK MEDIAN", alignRight: true), .init("ACK P90", alignRight: true),
-                .init("ONSITE MEDIAN", alignRight: true), .init("ONSITE P90", alignRight: true),
+                .init(tr("COMMUNITY"), maxWidth: 20), .init(tr("EVENTS"), alignRight: true), .init(tr("RED"), alignRight: true),
+                .init(tr("YELLOW"), alignRight: true), .init(tr("GREEN"), alignRight: true), .init(tr("ACTIVE"), alignRight: true),
+                .init(tr("OVERDUE"), alignRight: true), .init(tr("ACK MEDIAN"), alignRight: true), .init(tr("ACK P90"), alignRight: true),
+                .init(tr("ONSITE MEDIAN"), alignRight: true), .init(tr("ONSITE P90"), alignRight: true),
             ])
             for figures in statistics.perCommunity {
                 table.append([
@@ -96,27 +96,27 @@ struct StatsCommand: Command {
     /// reported in on and how fast. Empty when no team was asked to report in.
     func reportInTable(_ teams: [TeamReportIn]) -> String {
         guard !teams.isEmpty else { return "" }
-        var table = TextTable(columns: [.init("TEAM", maxWidth: 24), .init("BROUGHT IN", alignRight: true),
-                                        .init("REPORTED IN", alignRight: true), .init("MEDIAN", alignRight: true),
-                                        .init("LONGEST", alignRight: true)])
+        var table = TextTable(columns: [.init(tr("TEAM"), maxWidth: 24), .init(tr("BROUGHT IN"), alignRight: true),
+                                        .init(tr("REPORTED IN"), alignRight: true), .init(tr("MEDIAN"), alignRight: true),
+                                        .init(tr("LONGEST"), alignRight: true)])
         for team in teams {
             let missed = team.broughtIn - team.reportedIn
             table.append([TextTable.Cell(team.team), TextTable.Cell(String(team.broughtIn)),
                           TextTable.Cell(String(team.reportedIn), colour: missed > 0 ? .yellow : nil),
                           TextTable.Cell(Self.duration(team.medianMillis)), TextTable.Cell(Self.duration(team.maxMillis))])
         }
-        return "\n" + context.style.paint("Report-in by team (time from being brought in to reporting in)", .bold) + "\n"
+        return "\n" + context.style.paint(tr("Report-in by team (time from being brought in to reporting in)"), .bold) + "\n"
             + table.render(totalWidth: context.width, style: context.style)
     }
 
     private func levelBars(_ byLevel: [AlertLevel: Int]) -> String {
-        bars(AlertLevel.allCases.reversed().map { ($0.rawValue, byLevel[$0] ?? 0, EventText.colour(of: $0)) })
+        bars(AlertLevel.allCases.reversed().map { (EventText.levelWord($0).lowercased(), byLevel[$0] ?? 0, EventText.colour(of: $0)) })
     }
 
     /// `  red        12  ██████▌` lines, scaled to the largest value.
     private func bars(_ rows: [(label: String, value: Int, colour: TerminalColour?)]) -> String {
         let maximum = Double(rows.map(\.value).max() ?? 0)
-        let labelWidth = rows.map { $0.label.count }.max() ?? 0
+        let labelWidth = rows.map { DisplayWidth.of($0.label) }.max() ?? 0
         let valueWidth = rows.map { String($0.value).count }.max() ?? 0
         let barWidth = max(10, min(40, (context.width ?? 80) - labelWidth - valueWidth - 6))
         return rows.map { row in
@@ -127,11 +127,11 @@ struct StatsCommand: Command {
 
     private func responseTable(ack: DurationSummary, onsite: DurationSummary,
                                shares: (ack: DeadlineShare, onsite: DeadlineShare)?) -> String {
-        var columns: [TextTable.Column] = [.init("RESPONSE"), .init("COUNT", alignRight: true),
-                                           .init("MEDIAN", alignRight: true), .init("P90", alignRight: true)]
-        if shares != nil { columns.append(.init("WITHIN DEADLINE", alignRight: true)) }
+        var columns: [TextTable.Column] = [.init(tr("RESPONSE")), .init(tr("COUNT"), alignRight: true),
+                                           .init(tr("MEDIAN"), alignRight: true), .init(tr("P90"), alignRight: true)]
+        if shares != nil { columns.append(.init(tr("WITHIN DEADLINE"), alignRight: true)) }
         var table = TextTable(columns: columns)
-        for (label, summary, share) in [("time to acknowledge", ack, shares?.ack), ("time to on site", onsite, shares?.onsite)] {
+        for (label, summary, share) in [(tr("time to acknowledge"), ack, shares?.ack), (tr("time to on site"), onsite, shares?.onsite)] {
             var row = [TextTable.Cell(label), TextTable.Cell(String(summary.count)),
                        TextTable.Cell(Self.duration(summary.medianMillis)), TextTable.Cell(Self.duration(summary.p90Millis))]
             if let share {

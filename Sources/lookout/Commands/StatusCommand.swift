@@ -10,13 +10,13 @@ import Vocabulary
 struct StatusCommand: Command {
     static let name = "status"
     static let help = CommandHelp(
-        summary: "daemon health: running?, broker connection, msgs/s, rejects, rules, last commit, open events",
+        summary: tr("daemon health: running?, broker connection, msgs/s, rejects, rules, last commit, open events"),
         usage: "",
-        options: [.flag("json", help: "print a JSON object (the status row plus the verdict)")],
-        discussion: ["Exit status 1 when the daemon is down (its API socket does not answer, no status row, the row is older than three status " +
+        options: [.flag("json", help: tr("print a JSON object (the status row plus the verdict)"))],
+        discussion: [tr("Exit status 1 when the daemon is down (its API socket does not answer, no status row, the row is older than three status " +
                      "intervals, the process is gone, or it stopped), not connected to the broker, or cannot write to its " +
                      "database (disk full: then nothing is acknowledged, and status says so even when the row is stale), or a " +
-                     "notifier is failing (its teams are not told of events out of band)."],
+                     "notifier is failing (its teams are not told of events out of band).")],
         examples: ["lookout status", "lookout status || echo 'lookoutd needs attention'"])
 
     /// Status interval assumed when the row does not say (lookoutd's default `[status] interval`).
@@ -71,10 +71,10 @@ struct StatusCommand: Command {
     static func verdict(_ snapshot: DaemonStatusSnapshot, now: EpochMillis, host: HostProbe? = nil) -> Verdict {
         let values = DaemonStatusValues(snapshot.values)
         guard let updatedAt = snapshot.updatedAt else {
-            return Verdict(running: false, connected: false, problem: "lookoutd has never written its status")
+            return Verdict(running: false, connected: false, problem: tr("lookoutd has never written its status"))
         }
         if values[.state] == "stopped" {
-            return Verdict(running: false, connected: false, problem: "lookoutd stopped \(TimeText.span(milliseconds: now - updatedAt)) ago")
+            return Verdict(running: false, connected: false, problem: tr("lookoutd stopped %1$s ago", TimeText.span(milliseconds: now - updatedAt)))
         }
         let pid = values[.pid].flatMap(Int32.init) ?? 0
         let connected = values[.connected] == "true"
@@ -87,28 +87,28 @@ struct StatusCommand: Command {
             // A daemon that cannot commit cannot write this row either: alive with a full disk (or failing commits
             // on record) it is not down, it is stuck, and says why.
             if pid > 0, let host, host.lookoutdRunning(pid), diskFullOnHost || failingSince != nil {
-                return Verdict(running: true, connected: connected, problem: "it cannot write to its database",
+                return Verdict(running: true, connected: connected, problem: tr("it cannot write to its database"),
                                storage: StorageTrouble(since: failingSince, diskFull: diskFullOnHost || diskFullInRow))
             }
             return Verdict(running: false, connected: false,
-                           problem: "status is \(TimeText.span(milliseconds: age)) old (expected every \(TimeText.span(milliseconds: Int64(interval * 1000))))")
+                           problem: tr("status is %1$s old (expected every %2$s)", TimeText.span(milliseconds: age), TimeText.span(milliseconds: Int64(interval * 1000))))
         }
         if pid > 0, kill(pid, 0) != 0, errno == ESRCH {
-            return Verdict(running: false, connected: false, problem: "process \(pid) is not running")
+            return Verdict(running: false, connected: false, problem: tr("process %1$d is not running", pid))
         }
         if let failingSince {
-            return Verdict(running: true, connected: connected, problem: "it cannot write to its database",
+            return Verdict(running: true, connected: connected, problem: tr("it cannot write to its database"),
                            storage: StorageTrouble(since: failingSince, diskFull: diskFullInRow || diskFullOnHost))
         }
-        return Verdict(running: true, connected: connected, problem: connected ? nil : "not connected to the broker")
+        return Verdict(running: true, connected: connected, problem: connected ? nil : tr("not connected to the broker"))
     }
 
     /// One line on failing commits: the disk is full (or commits fail), nothing is acknowledged.
     static func storageText(_ trouble: StorageTrouble, now: EpochMillis) -> String {
-        var text = trouble.diskFull ? "DISK FULL" : "COMMITS FAIL"
-        if let since = trouble.since { text += " since \(TimeText.local(since)) (\(TimeText.span(milliseconds: now - since)))" }
-        text += trouble.diskFull ? ": the database cannot grow" : ": see the lookoutd log"
-        return text + "; nothing is being acknowledged: the broker keeps the messages and redelivers them once it can write again"
+        var text = trouble.diskFull ? tr("DISK FULL") : tr("COMMITS FAIL")
+        if let since = trouble.since { text += tr(" since %1$s (%2$s)", TimeText.local(since), TimeText.span(milliseconds: now - since)) }
+        text += trouble.diskFull ? tr(": the database cannot grow") : tr(": see the lookoutd log")
+        return text + tr("; nothing is being acknowledged: the broker keeps the messages and redelivers them once it can write again")
     }
 
     func run() throws {
@@ -118,11 +118,14 @@ struct StatusCommand: Command {
             response = try context.client().send(context.apiRequest(.status, [:]))
         } catch {
             // No answer is the verdict: never the last row a daemon wrote before it went.
-            let problem: String
-            switch error {
-            case .notRunning(let path): problem = "lookoutd is down: nothing serves its API socket \(path)"
-            case .transport(let detail): problem = "lookoutd does not answer at \(context.socketPath): \(detail)"
+            // JSON's `problem` is read by scripts: English in every language.
+            let describe = { () -> String in
+                switch error {
+                case .notRunning(let path): return tr("lookoutd is down: nothing serves its API socket %1$s", path)
+                case .transport(let detail): return tr("lookoutd does not answer at %1$s: %2$s", context.socketPath, detail)
+                }
             }
+            let problem = json ? Localized.inEnglish(describe) : describe()
             if json {
                 Console.out(JSONOutput.object([
                     ("running", .bool(false)), ("connected", .bool(false)), ("problem", .string(problem)),
@@ -131,13 +134,14 @@ struct StatusCommand: Command {
                 ]).rendered())
             } else {
                 let style = context.style
-                Console.out(style.paint("lookoutd:", .bold) + " " + style.paint("DOWN", .alarm) + " (\(TextSanitizer.sanitize(problem)))\n")
+                Console.out(style.paint("lookoutd" + tr(":"), .bold) + " " + style.paint(tr("DOWN"), .alarm) + tr(" (%1$s)", TextSanitizer.sanitize(problem)) + "\n")
             }
             throw CLIError.exit(1)
         }
         let result = try CLIContext.result(of: response)
         let snapshot = result.daemonStatus ?? DaemonStatusSnapshot(values: [:], updatedAt: nil)
-        let verdict = Self.verdict(snapshot, now: now, host: .answered(bytesFree: result.bytesFree))
+        let judge = { Self.verdict(snapshot, now: now, host: .answered(bytesFree: result.bytesFree)) }
+        let verdict = json ? Localized.inEnglish(judge) : judge()
         var byLevel: [AlertLevel: Int] = [:]
         for (level, count) in result.openByLevel ?? [:] {
             if let level = AlertLevel(rawValue: level) { byLevel[level] = count }
@@ -174,59 +178,62 @@ struct StatusCommand: Command {
         func value(_ key: DaemonStatusKey) -> String { values[key].flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
         func time(_ key: DaemonStatusKey) -> EpochMillis? { values[key].flatMap(EpochMillis.init).flatMap { $0 > 0 ? $0 : nil } }
         var lines: [(String, String)] = []
-        var daemon = verdict.running ? style.paint("running", .green) : style.paint("DOWN", .alarm)
-        if let problem = verdict.problem, !verdict.running { daemon += " (\(problem))" }
+        var daemon = verdict.running ? style.paint(tr("running"), .green) : style.paint(tr("DOWN"), .alarm)
+        if let problem = verdict.problem, !verdict.running { daemon += tr(" (%1$s)", problem) }
         if verdict.running {
-            daemon += " (pid \(value(.pid)), version \(value(.version))"
-            if let started = time(.startedAt) { daemon += ", up \(TimeText.span(milliseconds: now - started))" }
-            if let updated = snapshot.updatedAt { daemon += ", status \(TimeText.span(milliseconds: now - updated)) old" }
-            daemon += ")"
+            var facts = [tr("pid %1$s", value(.pid)), tr("version %1$s", value(.version))]
+            if let started = time(.startedAt) { facts.append(tr("up %1$s", TimeText.span(milliseconds: now - started))) }
+            if let updated = snapshot.updatedAt { facts.append(tr("status %1$s old", TimeText.span(milliseconds: now - updated))) }
+            daemon += tr(" (%1$s)", facts.joined(separator: tr(", ")))
         }
         lines.append(("lookoutd", daemon))
-        if let storage = verdict.storage { lines.append(("database", style.paint(Self.storageText(storage, now: now), .alarm))) }
+        if let storage = verdict.storage { lines.append((tr("database"), style.paint(Self.storageText(storage, now: now), .alarm))) }
         if snapshot.updatedAt != nil {
-            var broker = verdict.connected ? style.paint("connected", .green) : style.paint("DISCONNECTED", .alarm)
+            var broker = verdict.connected ? style.paint(tr("connected"), .green) : style.paint(tr("DISCONNECTED"), .alarm)
             if let since = time(.connectionChangedAt) {
-                broker += " since \(TimeText.local(since)) (\(TimeText.span(milliseconds: now - since)))"
+                broker += tr(" since %1$s (%2$s)", TimeText.local(since), TimeText.span(milliseconds: now - since))
             }
-            if let reconnects = values[.brokerReconnects] { broker += ", \(reconnects) reconnect(s)" }
-            lines.append(("broker", broker))
-            lines.append(("subscriptions", value(.subscriptions)))
-            lines.append(("messages", "\(value(.messagesPerSecond))/s; received \(value(.messagesReceived)), processed \(value(.messagesProcessed)), rejected \(value(.messagesRejected)), duplicates \(value(.messagesDuplicate))"))
+            if let reconnects = values[.brokerReconnects] { broker += tr(", %1$s reconnect(s)", reconnects) }
+            lines.append((tr("broker"), broker))
+            lines.append((tr("subscriptions"), value(.subscriptions)))
+            lines.append((tr("messages"), tr("%1$s/s; received %2$s, processed %3$s, rejected %4$s, duplicates %5$s", value(.messagesPerSecond),
+                                             value(.messagesReceived), value(.messagesProcessed), value(.messagesRejected),
+                                             value(.messagesDuplicate))))
             let rejects = value(.rejectsByReason).replacingEvery(",", with: ", ")
-            lines.append(("rejects", rejects == "-" ? "none" : rejects))
+            lines.append((tr("rejects"), rejects == "-" ? tr("none") : rejects))
             let ruleErrors = Int(value(.ruleErrors)) ?? 0
-            lines.append(("rules", "\(value(.rulesLoaded)) loaded" + (ruleErrors > 0 ? style.paint(", last reload refused with \(ruleErrors) error(s)", .yellow) : "")))
+            lines.append((tr("rules"), tr("%1$s loaded", value(.rulesLoaded))
+                + (ruleErrors > 0 ? style.paint(tr(", last reload refused with %1$d error(s)", ruleErrors), .yellow) : "")))
             let registryErrors = Int(value(.registryErrors)) ?? 0
-            lines.append(("devices", "\(value(.devicesRegistered)) registered"
-                + (registryErrors > 0 ? style.paint(", last registry reload refused with \(registryErrors) error(s)", .yellow) : "")))
-            var commit = time(.lastCommitAt).map { "last \(TimeText.span(milliseconds: now - $0)) ago" } ?? "none yet"
+            lines.append((tr("devices"), tr("%1$s registered", value(.devicesRegistered))
+                + (registryErrors > 0 ? style.paint(tr(", last registry reload refused with %1$d error(s)", registryErrors), .yellow) : "")))
+            var commit = time(.lastCommitAt).map { tr("last %1$s ago", TimeText.span(milliseconds: now - $0)) } ?? tr("none yet")
             let failures = Int(value(.commitFailures)) ?? 0
-            if failures > 0 { commit += style.paint(", \(failures) failure(s)", .alarm) }
+            if failures > 0 { commit += style.paint(tr(", %1$d failure(s)", failures), .alarm) }
             let backlog = value(.outboxBacklog)
-            commit += "; hand-off backlog " + (backlog == "-1" ? "unknown" : backlog)
-            lines.append(("commits", commit))
+            commit += backlog == "-1" ? tr("; hand-off backlog unknown") : tr("; hand-off backlog %1$s", backlog)
+            lines.append((tr("commits"), commit))
             if let errors = Int(value(.notifierErrors)), errors > 0 {
-                lines.append(("notifiers", style.paint("last reload of the notifier configuration refused with \(errors) error(s); the previous one is in force", .yellow)))
+                lines.append((tr("notifiers"), style.paint(tr("last reload of the notifier configuration refused with %1$d error(s); the previous one is in force", errors), .yellow)))
             }
             if let pending = values[.notificationsPending], pending != "-1" {
                 let problems = (snapshot.values[DaemonStatusKey.notifierProblems.rawValue] ?? "").split(separator: "\n")
                     .map { TextSanitizer.sanitize(String($0)) }
                 if problems.isEmpty {
-                    lines.append(("notifiers", style.paint("ok", .green) + "; \(pending) notification(s) pending"))
+                    lines.append((tr("notifiers"), style.paint(tr("ok"), .green) + tr("; %1$s notification(s) pending", pending)))
                 }
                 for problem in problems {
-                    lines.append(("notifier", style.paint("FAILING " + problem, .alarm) + "; \(pending) notification(s) pending"))
+                    lines.append((tr("notifier"), style.paint(tr("FAILING %1$s", problem), .alarm) + tr("; %1$s notification(s) pending", pending)))
                 }
             }
         }
         var events = AlertLevel.allCases.reversed().map { level in
-            style.paint("\(level.rawValue) \(byLevel[level] ?? 0)", (byLevel[level] ?? 0) > 0 ? EventText.colour(of: level) : nil)
-        }.joined(separator: ", ")
-        events += overdue > 0 ? "; " + style.paint("\(overdue) overdue", .alarm) : "; none overdue"
-        lines.append(("open events", events))
-        let width = lines.map { $0.0.count }.max() ?? 0
-        return lines.map { style.paint(($0.0 + ":").padding(to: width + 1), .bold) + " " + $0.1 + "\n" }.joined()
+            style.paint(tr("%1$s %2$d", EventText.levelWord(level).lowercased(), byLevel[level] ?? 0), (byLevel[level] ?? 0) > 0 ? EventText.colour(of: level) : nil)
+        }.joined(separator: tr(", "))
+        events += overdue > 0 ? "; " + style.paint(tr("%1$d overdue", overdue), .alarm) : tr("; none overdue")
+        lines.append((tr("open events"), events))
+        let width = lines.map { DisplayWidth.of($0.0) }.max() ?? 0
+        return lines.map { style.paint(($0.0 + tr(":")).padding(to: width + DisplayWidth.of(tr(":"))), .bold) + " " + $0.1 + "\n" }.joined()
     }
 }
 

@@ -13,24 +13,24 @@ private let watchInterrupted = Atomic<Bool>(false)
 struct WatchCommand: Command {
     static let name = "watch"
     static let help = CommandHelp(
-        summary: "follow events as they are raised, change, escalate or renotify (Ctrl-C to stop)",
+        summary: tr("follow events as they are raised, change, escalate or renotify (Ctrl-C to stop)"),
         usage: "",
         options: [
-            .value("team", "T", help: "only events for this team (teams or assignee)"),
-            .value("level", "L", short: "l", help: "only this level", repeatable: true,
+            .value("team", "T", help: tr("only events for this team (teams or assignee)")),
+            .value("level", "L", short: "l", help: tr("only this level"), repeatable: true,
                    choices: AlertLevel.allCases.map(\.rawValue)),
-            .flag("bell", help: "ring the terminal bell on red events and escalations (default on a terminal)"),
-            .flag("no-bell", help: "never ring the bell"),
-            .flag("since-start", help: "print the whole change feed first, then follow"),
-            .value("replay", "N", help: "print the last N changes first, then follow"),
-            .value("interval", "SECONDS", help: "how often lookoutd looks for changes for this watch (default 0.2)"),
-            .value("quiet", "SECONDS", help: "print 'all quiet, lookoutd OK' after this long without a line (default 300)"),
-            .flag("silenced", help: "also show events raised under a maintenance silence (never with a bell)"),
+            .flag("bell", help: tr("ring the terminal bell on red events and escalations (default on a terminal)")),
+            .flag("no-bell", help: tr("never ring the bell")),
+            .flag("since-start", help: tr("print the whole change feed first, then follow")),
+            .value("replay", "N", help: tr("print the last N changes first, then follow")),
+            .value("interval", "SECONDS", help: tr("how often lookoutd looks for changes for this watch (default 0.2)")),
+            .value("quiet", "SECONDS", help: tr("print 'all quiet, lookoutd OK' after this long without a line (default 300)")),
+            .flag("silenced", help: tr("also show events raised under a maintenance silence (never with a bell)")),
         ],
-        discussion: ["Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
-                     "title, where, time since raised and time left to the deadline (or how long it is overdue).",
-                     "lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
-                     "trying, and once it is back shows every change made meanwhile."],
+        discussion: [tr("Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
+                     "title, where, time since raised and time left to the deadline (or how long it is overdue)."),
+                     tr("lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
+                     "trying, and once it is back shows every change made meanwhile.")],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
 
     let context: CLIContext
@@ -49,7 +49,7 @@ struct WatchCommand: Command {
         team = arguments.value("team")
         levels = arguments.list("level").compactMap(AlertLevel.init(rawValue:))
         if arguments.flag("bell") && arguments.flag("no-bell") {
-            throw CLIError.usage("watch: --bell and --no-bell contradict each other")
+            throw CLIError.usage(tr("%1$s: --bell and --no-bell contradict each other", "watch"))
         }
         bell = arguments.flag("bell") || (!arguments.flag("no-bell") && isatty(1) == 1)
         startFromBeginning = arguments.flag("since-start")
@@ -57,7 +57,7 @@ struct WatchCommand: Command {
         replay = try arguments.integer("replay")
         if let text = arguments.value("interval") {
             guard let seconds = Double(text), seconds >= 0.05, seconds <= 5 else {
-                throw CLIError.usage("watch: --interval needs seconds between 0.05 and 5, not '\(text)'")
+                throw CLIError.usage(tr("%1$s: --%2$s needs seconds between %3$s and %4$s, not '%5$s'", "watch", "interval", "0.05", "5", text))
             }
             pollMilliseconds = Int(seconds * 1000)
         } else {
@@ -65,7 +65,7 @@ struct WatchCommand: Command {
         }
         if let text = arguments.value("quiet") {
             guard let seconds = Double(text), seconds >= 0.5, seconds <= 86_400 else {
-                throw CLIError.usage("watch: --quiet needs seconds between 0.5 and 86400, not '\(text)'")
+                throw CLIError.usage(tr("%1$s: --%2$s needs seconds between %3$s and %4$s, not '%5$s'", "watch", "quiet", "0.5", "86400", text))
             }
             quietMilliseconds = Int(seconds * 1000)
         } else {
@@ -90,17 +90,17 @@ struct WatchCommand: Command {
                                             silenceLimitSeconds: Double(3 * heartbeat) / 1000 + 5,
                                             stop: { watchInterrupted.load(ordering: .relaxed) }) { response in
                     guard response.ok, let result = response.result else {
-                        refusal = response.error.map { TextSanitizer.sanitize($0.message) } ?? "lookoutd refused the watch"
+                        refusal = response.error.map(APIErrorText.message) ?? tr("lookoutd refused the watch")
                         return false
                     }
                     if !announced {
                         // Said once lookoutd has fixed where the watch starts: what happens from here on is shown.
                         announced = true
-                        Console.err("watching through lookoutd at \(context.socketPath) (Ctrl-C to stop)\n")
+                        Console.err(tr("watching through lookoutd at %1$s (Ctrl-C to stop)", context.socketPath) + "\n")
                     }
                     if down {
                         down = false
-                        Console.out(context.style.paint("\(TimeText.clock(context.now))  lookoutd is back: resuming after change \(sequence ?? 0)", .green) + "\n")
+                        Console.out(context.style.paint(TimeText.clock(context.now) + "  " + tr("lookoutd is back: resuming after change %1$d", sequence ?? 0), .green) + "\n")
                         lastPrinted = Date()
                     }
                     let changes = result.changes ?? []
@@ -112,7 +112,7 @@ struct WatchCommand: Command {
                     }
                     if changes.isEmpty, let at = result.sequence, sequence == nil { sequence = at }
                     if Date().timeIntervalSince(lastPrinted) * 1000 >= Double(quietMilliseconds) {
-                        Console.out("\(TimeText.clock(context.now))  all quiet, lookoutd OK\n")
+                        Console.out(TimeText.clock(context.now) + "  " + tr("all quiet, lookoutd OK") + "\n")
                         lastPrinted = Date()
                     }
                     return true
@@ -123,11 +123,12 @@ struct WatchCommand: Command {
                     down = true
                     let why: String
                     switch failure {
-                    case .notRunning(let path): why = "nothing serves \(path)"
+                    case .notRunning(let path): why = tr("nothing serves %1$s", path)
                     case .transport(let detail): why = detail
                     }
-                    Console.out(context.style.paint("\(TimeText.clock(context.now))  *** lookoutd is down (\(TextSanitizer.sanitize(why))): "
-                                                    + "retrying; changes made meanwhile will be shown when it is back ***", .alarm)
+                    Console.out(context.style.paint(TimeText.clock(context.now) + "  *** "
+                                                    + tr("lookoutd is down (%1$s): retrying; changes made meanwhile will be shown when it is back",
+                                                         TextSanitizer.sanitize(why)) + " ***", .alarm)
                                 + (bell ? "\u{07}" : "") + "\n")
                 }
                 sleepUnlessInterrupted(milliseconds: 1000)
@@ -170,15 +171,15 @@ struct WatchCommand: Command {
         var parts = [
             // When the change happened (a re-notification leaves the event's own time as it was).
             TimeText.clock(change.at > 0 ? change.at : event.updatedAt),
-            style.paint(DisplayWidth.fit(TextSanitizer.sanitize(change.action.uppercased()), to: 12), actionColour),
+            style.paint(DisplayWidth.fit(TextSanitizer.sanitize(EventText.actionWord(change.action).uppercased()), to: 12), actionColour),
             DisplayWidth.fit(event.id, to: 7),
-            style.paint(DisplayWidth.fit(event.level.rawValue.uppercased(), to: 6), EventText.colour(of: event.level)),
-            DisplayWidth.fit(event.status.rawValue, to: 12),
+            style.paint(DisplayWidth.fit(EventText.levelWord(event.level), to: 6), EventText.colour(of: event.level)),
+            DisplayWidth.fit(EventText.statusWord(event.status), to: 12),
             DisplayWidth.fit(TextSanitizer.sanitize(event.kind), to: 7),
             DisplayWidth.fit(TextSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
             TextSanitizer.sanitize(event.title),
             "(" + TextSanitizer.sanitize(EventText.place(event)) + ")",
-            "raised \(TimeText.span(milliseconds: now - event.firstSeen)) ago",
+            tr("raised %1$s ago", TimeText.span(milliseconds: now - event.firstSeen)),
         ]
         if let lateness = EventText.lateness(event, now: now) { parts.append(style.paint(lateness, .yellow)) }
         let deadline = EventText.deadline(event, now: now)

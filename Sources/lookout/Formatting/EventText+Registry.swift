@@ -1,4 +1,5 @@
 import EventCore
+import TerminalText
 import Vocabulary
 
 /// The registry fields an event keeps, as `lookout show` prints them and as the JSON outputs carry them: read from
@@ -50,7 +51,27 @@ extension EventText {
             }
         }
         return lines.map { line in
-            (line.label, line.values.filter { !$0.isEmpty }.joined(separator: line.personal ? "  " : " / "))
+            (registryLabel(line.label), line.values.filter { !$0.isEmpty }.joined(separator: line.personal ? "  " : " / "))
+        }
+    }
+
+    /// A registry label (`RegistryField`'s, in English) in the staff's language; a label this CLI does not know as is.
+    static func registryLabel(_ label: String) -> String {
+        switch label {
+        case "Device": return tr("Device")
+        case "Kind": return tr("Kind")
+        case "Place": return tr("Place")
+        case "Address": return tr("Address")
+        case "Grid": return tr("Grid")
+        case "Owner": return tr("Owner")
+        case "Latitude": return tr("Latitude")
+        case "Longitude": return tr("Longitude")
+        case "Report interval": return tr("Report interval")
+        case "Resident": return tr("Resident")
+        case "Lives alone": return tr("Lives alone")
+        case "Emergency": return tr("Emergency")
+        case "Resident id": return tr("Resident id")
+        default: return label
         }
     }
 }

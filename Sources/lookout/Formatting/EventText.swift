@@ -9,7 +9,30 @@ enum EventText {
 
     /// `RED` in red (bold when red), etc.
     static func level(_ level: AlertLevel) -> TextTable.Cell {
-        TextTable.Cell(level.rawValue.uppercased(), colour: colour(of: level))
+        TextTable.Cell(levelWord(level), colour: colour(of: level))
+    }
+
+    /// The level as staff read it (`RED`, 红色); JSON keeps `red`.
+    static func levelWord(_ level: AlertLevel) -> String {
+        switch level {
+        case .red: return tr("RED")
+        case .yellow: return tr("YELLOW")
+        case .green: return tr("GREEN")
+        }
+    }
+
+    /// The status as staff read it (`acknowledged`, 已确认); JSON and options keep the English word.
+    static func statusWord(_ status: EventStatus) -> String {
+        switch status {
+        case .open: return tr("open")
+        case .acknowledged: return tr("acknowledged")
+        case .dispatched: return tr("dispatched")
+        case .onsite: return tr("onsite")
+        case .resolved: return tr("resolved")
+        case .closed: return tr("closed")
+        case .cleared: return tr("cleared")
+        case .merged: return tr("merged")
+        }
     }
 
     /// The colour for a level.
@@ -21,15 +44,39 @@ enum EventText {
         }
     }
 
+    /// A timeline action as staff read it (`escalated`, 已升级); an action this CLI does not know is shown as stored.
+    static func actionWord(_ action: String) -> String {
+        switch action {
+        case "raised": return tr("raised")
+        case "acknowledged": return tr("acknowledged")
+        case "dispatched": return tr("dispatched")
+        case "onsite": return tr("onsite")
+        case "resolved": return tr("resolved")
+        case "closed": return tr("closed")
+        case "reopened": return tr("reopened")
+        case "note": return tr("note")
+        case "cleared": return tr("cleared")
+        case "merged": return tr("merged")
+        case "escalated": return tr("escalated")
+        case "downgraded": return tr("downgraded")
+        case "upgraded": return tr("upgraded")
+        case "renotified": return tr("renotified")
+        case "repeated": return tr("repeated")
+        case "reported_in": return tr("reported_in")
+        case "unsilenced": return tr("unsilenced")
+        default: return action
+        }
+    }
+
     /// The deadline that applies now and what it is for, or nil when none runs.
     static func pendingDeadline(of event: EventRecord) -> (what: String, at: EpochMillis)? {
         if finishedStatuses.contains(event.status) { return nil }
         switch event.status {
         case .open:
-            if let ack = event.ackDeadline { return ("ack", ack) }
-            if let onsite = event.onsiteDeadline { return ("on site", onsite) }
+            if let ack = event.ackDeadline { return (tr("ack"), ack) }
+            if let onsite = event.onsiteDeadline { return (tr("on site"), onsite) }
         case .acknowledged, .dispatched:
-            if let onsite = event.onsiteDeadline { return ("on site", onsite) }
+            if let onsite = event.onsiteDeadline { return (tr("on site"), onsite) }
         default:
             break
         }
@@ -40,12 +87,12 @@ enum EventText {
     static func deadline(_ event: EventRecord, now: EpochMillis) -> TextTable.Cell {
         guard let pending = pendingDeadline(of: event) else {
             return event.overdue && !finishedStatuses.contains(event.status)
-                ? TextTable.Cell("OVERDUE", colour: .alarm) : TextTable.Cell("-")
+                ? TextTable.Cell(tr("OVERDUE"), colour: .alarm) : TextTable.Cell("-")
         }
         if pending.at <= now {
-            return TextTable.Cell("OVERDUE \(TimeText.span(milliseconds: now - pending.at))", colour: .alarm)
+            return TextTable.Cell(tr("OVERDUE %1$s", TimeText.span(milliseconds: now - pending.at)), colour: .alarm)
         }
-        let text = "\(pending.what) \(TimeText.span(milliseconds: pending.at - now))"
+        let text = tr("%1$s %2$s", pending.what, TimeText.span(milliseconds: pending.at - now))
         return TextTable.Cell(text, colour: event.overdue ? .alarm : nil)
     }
 
@@ -56,23 +103,23 @@ enum EventText {
         if !event.group.isEmpty { return event.group }
         let parts = [location.community, location.building, location.unit].filter { !$0.isEmpty }
         if !parts.isEmpty { return parts.joined(separator: "/") }
-        return location.registered ? "-" : "unregistered device"
+        return location.registered ? "-" : tr("unregistered device")
     }
 
     /// The maintenance mark of an event raised under a silence, sanitised: "during maintenance: REASON" when it
     /// is shown (a life-safety red event, or its silence ended), "silenced: REASON" while hidden; nil otherwise.
     static func maintenance(_ event: EventRecord) -> String? {
-        if event.silenced { return "silenced: " + TextSanitizer.sanitize(event.maintenance ?? "maintenance") }
+        if event.silenced { return tr("silenced: %1$s", TextSanitizer.sanitize(event.maintenance ?? tr("maintenance"))) }
         guard let reason = event.maintenance else { return nil }
-        return "during maintenance: " + TextSanitizer.sanitize(reason)
+        return tr("during maintenance: %1$s", TextSanitizer.sanitize(reason))
     }
 
     /// One line for action results and `watch`: id, level, status, title, sanitised and coloured.
     static func summary(_ event: EventRecord, style: TerminalStyle) -> String {
         var parts = [
             event.id,
-            style.paint(event.level.rawValue.uppercased(), colour(of: event.level)),
-            event.status.rawValue,
+            style.paint(levelWord(event.level), colour(of: event.level)),
+            statusWord(event.status),
         ]
         if !event.assignee.isEmpty { parts.append("→ \(TextSanitizer.sanitize(event.assignee))") }
         parts.append(TextSanitizer.sanitize(event.title))
@@ -84,7 +131,7 @@ enum EventText {
     /// late report, see `EventRecord.raisedAfterOccurrence`); nil otherwise. Deadlines count from the raise.
     static func lateness(_ event: EventRecord, now: EpochMillis) -> String? {
         guard let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt else { return nil }
-        return "happened \(TimeText.span(milliseconds: now - occurredAt)) ago, raised \(TimeText.span(milliseconds: delay)) later"
+        return tr("happened %1$s ago, raised %2$s later", TimeText.span(milliseconds: now - occurredAt), TimeText.span(milliseconds: delay))
     }
 
     /// The stable JSON object for an event (keys in this order; times in UTC ISO 8601).
@@ -137,9 +184,9 @@ enum EventText {
     static func reportIn(_ teams: [EventTeam], now: EpochMillis) -> String {
         teams.filter { $0.reportRequired || $0.reportedAt != nil }.map { team in
             if let at = team.reportedAt {
-                return "\(team.team) reported in \(TimeText.clock(at)) (\(TimeText.span(milliseconds: at - team.broughtInAt)))"
+                return tr("%1$s reported in %2$s (%3$s)", team.team, TimeText.clock(at), TimeText.span(milliseconds: at - team.broughtInAt))
             }
-            return "\(team.team) NOT reported in (\(TimeText.span(milliseconds: now - team.broughtInAt)))"
+            return tr("%1$s NOT reported in (%2$s)", team.team, TimeText.span(milliseconds: now - team.broughtInAt))
         }.joined(separator: "; ")
     }
 

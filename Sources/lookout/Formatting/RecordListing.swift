@@ -27,10 +27,10 @@ struct RecordListing {
         }
         guard !records.isEmpty else { return empty + "\n" }
         let holds = records.contains { $0.holding != nil }
-        var columns: [TextTable.Column] = [.init("ID", alignRight: true), .init(subjectTitle, maxWidth: 30), .init("UNTIL"),
-                                           .init("LEFT", alignRight: true), .init("BY", maxWidth: 16)]
-        if holds { columns.append(.init("HOLDING BACK")) }
-        columns.append(.init("REASON", minWidth: 10))
+        var columns: [TextTable.Column] = [.init(tr("ID"), alignRight: true), .init(header(subjectTitle), maxWidth: 30), .init(tr("UNTIL")),
+                                           .init(tr("LEFT"), alignRight: true), .init(tr("BY"), maxWidth: 16)]
+        if holds { columns.append(.init(tr("HOLDING BACK"))) }
+        columns.append(.init(tr("REASON"), minWidth: 10))
         var table = TextTable(columns: columns)
         for record in records {
             var cells = [TextTable.Cell(String(record.id)), TextTable.Cell(record.subject),
@@ -43,11 +43,20 @@ struct RecordListing {
         return table.render(totalWidth: context.width, style: context.style)
     }
 
+    /// The subject column's heading in the staff's language (`subjectTitle` stays the JSON key).
+    static func header(_ subjectTitle: String) -> String {
+        switch subjectTitle {
+        case "SCOPE": return tr("SCOPE")
+        case "DEVICE": return tr("DEVICE")
+        default: return subjectTitle
+        }
+    }
+
     /// The numeric id positional of a `remove` command.
     static func id(_ arguments: ParsedArguments, listCommand: String) throws -> Int64 {
         let text = try arguments.single("ID")
         guard let id = Int64(text), id > 0 else {
-            throw CLIError.usage("\(arguments.commandName): ID is a number (see \(listCommand))")
+            throw CLIError.usage(tr("%1$s: ID is a number (see %2$s)", arguments.commandName, listCommand))
         }
         return id
     }
