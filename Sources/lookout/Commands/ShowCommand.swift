@@ -56,8 +56,8 @@ struct ShowCommand: Command {
         let style = context.style
         var fields = detailFields(event, senders: senders, teams: teams, emergencyPhone: emergencyPhone)
         if residentWithheld {
-            let at = fields.firstIndex { $0.0 == "Teams" } ?? fields.endIndex
-            fields.insert(("Resident", "withheld: your role and teams do not need it for this event (ask a supervisor)"), at: at)
+            let at = fields.firstIndex { $0.0 == tr("Teams") } ?? fields.endIndex
+            fields.insert((tr("Resident"), tr("withheld: your role and teams do not need it for this event (ask a supervisor)")), at: at)
         }
         let width = fields.map { DisplayWidth.of($0.0) }.max() ?? 0
         var out = header(event) + "\n"
