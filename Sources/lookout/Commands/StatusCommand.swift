@@ -206,6 +206,14 @@ struct StatusCommand: Command {
             let backlog = value(.outboxBacklog)
             commit += "; hand-off backlog " + (backlog == "-1" ? "unknown" : backlog)
             lines.append(("commits", commit))
+            switch value(.remoteAPI) {
+            case "refused":
+                lines.append(("remote API", style.paint("NOT served: the broker does not refuse lookoutd's publish under another user's request topic (install its ACL; see the journal)", .alarm)))
+            case "serving", "connecting":
+                lines.append(("remote API", value(.remoteAPI)))
+            default:
+                break
+            }
             if let errors = Int(value(.notifierErrors)), errors > 0 {
                 lines.append(("notifiers", style.paint("last reload of the notifier configuration refused with \(errors) error(s); the previous one is in force", .yellow)))
             }
