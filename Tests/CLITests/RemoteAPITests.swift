@@ -145,4 +145,38 @@ import Vocabulary
         // The local door still works.
         #expect(daemon.isRunning)
     }
+
+    @Test func lookoutLoginThenEveryCommandGoesThroughTheBrokerAsThatUser() throws {
+        let broker = try Self.broker()
+        let fixture = try CLIFixture()
+        let daemon = try Self.daemon(fixture, broker: broker)
+        try Self.waitForLog(daemon, "remote staff API serving")
+        let event = try fixture.raise("SD-0113", level: .red, teams: ["fire"])
+        let settings = fixture.directory.file("home/.config/lookout/remote.conf")
+        // No local socket: the broker is the only door.
+        let remote = ["LOOKOUT_REMOTE_CONFIG": settings, "LOOKOUT_SOCKET": ""]
+        try "wrong\n".write(toFile: fixture.directory.file("wrong"), atomically: true, encoding: .utf8)
+        try "alice pw\n".write(toFile: fixture.directory.file("alice"), atomically: true, encoding: .utf8)
+
+        let refused = try fixture.run(["login", "--host", "127.0.0.1", "--port", String(broker.port), "--user", "alice",
+                                       "--password-file", fixture.directory.file("wrong")], environment: remote)
+        #expect(refused.status == 1 && refused.stderr.contains("nothing saved"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: settings))
+
+        let login = try fixture.run(["login", "--host", "127.0.0.1", "--port", String(broker.port), "--user", "alice",
+                                     "--password-file", fixture.directory.file("alice")], environment: remote)
+        #expect(login.status == 0, "\(login.stderr)")
+        var info = stat()
+        #expect(stat(settings, &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        let ack = try fixture.run(["ack", event.id, "--note", "from the car", "--as", "carol"], environment: remote)
+        #expect(ack.status == 0, "\(ack.stderr)")
+        #expect(ack.stdout.contains("by alice on behalf of carol"), "\(ack.stdout)")
+        #expect(try fixture.store.timeline(of: event.id).filter { $0.action == "acknowledged" }.map(\.actor) == ["alice"])
+        #expect(try fixture.store.auditEntries().filter { $0.operation == "ack" }.map(\.origin) == ["broker user alice"])
+        let list = try fixture.run(["events"], environment: remote)
+        #expect(list.status == 0 && list.stdout.contains(event.id), "\(list.stdout) \(list.stderr)")
+        let status = try fixture.run(["status"], environment: remote)
+        #expect(status.stdout.contains("remote API") && status.stdout.contains("serving"), "\(status.stdout) \(status.stderr)")
+    }
 }

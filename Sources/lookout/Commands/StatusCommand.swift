@@ -115,13 +115,13 @@ struct StatusCommand: Command {
         let now = context.now
         let response: APIResponse
         do {
-            response = try context.client().send(context.apiRequest(.status, [:]))
+            response = try context.send(context.apiRequest(.status, [:]))
         } catch {
             // No answer is the verdict: never the last row a daemon wrote before it went.
             let problem: String
             switch error {
             case .notRunning(let path): problem = "lookoutd is down: nothing serves its API socket \(path)"
-            case .transport(let detail): problem = "lookoutd does not answer at \(context.socketPath): \(detail)"
+            case .transport(let detail): problem = "lookoutd does not answer at \(context.endpoint): \(detail)"
             }
             if json {
                 Console.out(JSONOutput.object([
