@@ -22,7 +22,7 @@ import Vocabulary
         """
 
     /// A broker with users lookoutd, alice and bob and no anonymous access; with the shipped ACL unless `acl` is false.
-    static func broker(acl: Bool = true) throws -> MosquittoBroker {
+    static func broker(acl: Bool = true, tls: TestCertificates? = nil) throws -> MosquittoBroker {
         let passwords = try PasswordFile(users: ["lookoutd": "daemon pw", "alice": "alice pw", "bob": "bob pw"])
         let aclPath = (passwords.path as NSString).deletingLastPathComponent + "/acl"
         try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
@@ -30,17 +30,18 @@ import Vocabulary
         if getuid() == 0 { _ = chmod(aclPath, 0o644) }
         return try MosquittoBroker(listenerConfig: { port in
             MosquittoBroker.passwordListener(passwords)(port) + (acl ? ["acl_file \(aclPath)"] : [])
+                + (tls.map { ["cafile \($0.caFile)", "certfile \($0.serverCertFile)", "keyfile \($0.serverKeyFile)"] } ?? [])
         })
     }
 
     /// lookoutd (no device broker) serving the remote API through `broker` as broker user lookoutd.
-    static func daemon(_ fixture: CLIFixture, broker: MosquittoBroker) throws -> LookoutdProcess {
+    static func daemon(_ fixture: CLIFixture, broker: MosquittoBroker, caFile: String? = nil) throws -> LookoutdProcess {
         let passwordPath = fixture.directory.file("remote-password")
         try "daemon pw\n".write(toFile: passwordPath, atomically: true, encoding: .utf8)
         return try fixture.startDaemon(staff: staff + LookoutdProcess.runnerIsAdmin, settings: ["remote": [
             "enabled": "true", "host": "127.0.0.1", "port": String(broker.port), "username": "lookoutd",
             "password_file": passwordPath,
-        ]])
+        ].merging(caFile.map { ["tls_ca_file": $0] } ?? [:]) { $1 }])
     }
 
     /// A connected MQTT 5 client of `user`, reading its own answers.
@@ -146,10 +147,11 @@ import Vocabulary
         #expect(daemon.isRunning)
     }
 
-    @Test func lookoutLoginThenEveryCommandGoesThroughTheBrokerAsThatUser() throws {
-        let broker = try Self.broker()
+    @Test(arguments: [false, true]) func lookoutLoginThenEveryCommandGoesThroughTheBrokerAsThatUser(tls: Bool) throws {
+        let certificates = tls ? try TestCertificates() : nil
+        let broker = try Self.broker(tls: certificates)
         let fixture = try CLIFixture()
-        let daemon = try Self.daemon(fixture, broker: broker)
+        let daemon = try Self.daemon(fixture, broker: broker, caFile: certificates?.caFile)
         try Self.waitForLog(daemon, "remote staff API serving")
         let event = try fixture.raise("SD-0113", level: .red, teams: ["fire"])
         let settings = fixture.directory.file("home/.config/lookout/remote.conf")
@@ -164,7 +166,8 @@ import Vocabulary
         #expect(!FileManager.default.fileExists(atPath: settings))
 
         let login = try fixture.run(["login", "--host", "127.0.0.1", "--port", String(broker.port), "--user", "alice",
-                                     "--password-file", fixture.directory.file("alice")], environment: remote)
+                                     "--password-file", fixture.directory.file("alice")]
+                                        + (certificates.map { ["--tls-ca", $0.caFile] } ?? []), environment: remote)
         #expect(login.status == 0, "\(login.stderr)")
         var info = stat()
         #expect(stat(settings, &info) == 0 && info.st_mode & 0o777 == 0o600)
