@@ -107,6 +107,11 @@ import Vocabulary
                                 arguments: ["id": event.id, "note": "done"])
         #expect(try Self.publish(forged, as: alice, topicUser: "bob") == MQTT5ReasonCode.notAuthorized)
 
+        // A four-level topic (what a device account named alice could write) is not a request.
+        #expect(try alice.publishAndWait(topic: "lookout/api/alice/req", payload: APILine.encode(
+            APIRequest(id: "alice-short", expiresAt: WallClock.now() + 60_000, operation: .resolve,
+                       arguments: ["id": event.id, "note": "short"]))) == MQTT5ReasonCode.success)
+
         // An expired request is refused, in the answer and the audit.
         let expired = APIRequest(id: "alice-2", expiresAt: WallClock.now() - 1_000, operation: .resolve,
                                  arguments: ["id": event.id, "note": "late"])
@@ -115,7 +120,7 @@ import Vocabulary
         #expect(late.error?.code == .expired, "\(late)")
         #expect(try fixture.store.auditEntries().filter { $0.requestID == "alice-2" }.map(\.outcome) == [.expired])
         // Requests are served in order: the forged one, sent before, was never seen.
-        #expect(try fixture.store.auditEntries().allSatisfy { $0.user != "bob" && $0.requestID != "forged-1" })
+        #expect(try fixture.store.auditEntries().allSatisfy { $0.user != "bob" && !["forged-1", "alice-short"].contains($0.requestID) })
         #expect(try fixture.store.event(id: event.id)?.status == .acknowledged)
 
         // After a restart, the audit still recognises the request id.

@@ -9,10 +9,13 @@ extension RemoteAPIService {
     /// Most answers remembered for redeliveries; beyond it the audit alone recognises them.
     static let answersKept = 10_000
 
-    /// The requesting broker user and the rest of a request topic (`lookout/api/<user>/req/<rest>`), nil for another topic.
+    /// The requesting broker user and the rest of a request topic (`lookout/api/<user>/req/<id>…`), nil for another
+    /// topic. At least one level after `req`: a device account may write four-level topics (`+/+/%u/+` in the shipped
+    /// ACL), so a device named like a staff member could write `lookout/api/<name>/req` but never below it.
     static func requester(of topic: String) -> (user: String, rest: [String])? {
         let parts = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 4, parts[0] == "lookout", parts[1] == "api", parts[3] == "req", !parts[2].isEmpty else {
+        guard parts.count >= 5, parts[0] == "lookout", parts[1] == "api", parts[3] == "req", !parts[2].isEmpty,
+              !parts[4].isEmpty else {
             return nil
         }
         return (parts[2], Array(parts.dropFirst(4)))
