@@ -123,9 +123,16 @@ import Vocabulary
         #expect(try fixture.store.auditEntries().allSatisfy { $0.user != "bob" && !["forged-1", "alice-short"].contains($0.requestID) })
         #expect(try fixture.store.event(id: event.id)?.status == .acknowledged)
 
-        // After a restart, the audit still recognises the request id.
+        // After a restart, the audit still recognises the request id; a request sent while lookoutd was stopped
+        // waited in the broker (lookoutd's API session persists) and runs, within its expiry.
         #expect(daemon.stop() == 0)
+        let queued = APIRequest(id: "alice-3", expiresAt: WallClock.now() + 600_000, operation: .note,
+                                arguments: ["id": event.id, "note": "sent while lookoutd was down"])
+        #expect(try Self.publish(queued, as: alice, topicUser: "alice") == MQTT5ReasonCode.success)
         try daemon.startServing()
+        let ran = try Self.answer(alice, id: "alice-3")
+        #expect(ran.ok, "\(ran)")
+        #expect(try fixture.store.timeline(of: event.id).contains { $0.actor == "alice" && $0.note == "sent while lookoutd was down" })
         try Self.waitForLog(daemon, "remote staff API serving")
         let alice2 = try Self.client("alice", broker: broker)
         #expect(try Self.publish(ack, as: alice2, topicUser: "alice") == MQTT5ReasonCode.success)
