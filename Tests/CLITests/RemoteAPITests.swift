@@ -102,6 +102,15 @@ import Vocabulary
         #expect(try fixture.store.auditEntries().filter { $0.requestID == "alice-1" }.count == 1)
         #expect(try fixture.store.timeline(of: event.id).filter { $0.action == "acknowledged" }.count == 1)
 
+        // A read asked twice with the same id is answered twice (it changes nothing; its answer is not kept).
+        let read = APIRequest(id: "alice-read", expiresAt: WallClock.now() + 60_000, operation: .show, arguments: ["id": event.id])
+        for _ in 0..<2 {
+            #expect(try Self.publish(read, as: alice, topicUser: "alice") == MQTT5ReasonCode.success)
+            let shown = try Self.answer(alice, id: "alice-read")
+            #expect(shown.ok && shown.result?.event?.id == event.id, "\(shown)")
+        }
+        #expect(try fixture.store.auditEntries().filter { $0.requestID == "alice-read" }.count == 2)
+
         // Alice writing under bob's name: the broker refuses, nothing happens.
         let forged = APIRequest(id: "forged-1", expiresAt: WallClock.now() + 60_000, operation: .resolve,
                                 arguments: ["id": event.id, "note": "done"])

@@ -39,8 +39,8 @@ extension RemoteAPIService {
         }
     }
 
-    /// The answer to `payload` from broker user `user`: the first answer again for a request id already handled,
-    /// else the handler's (which checks the directory, the role and the request's expiry, and writes the audit).
+    /// The answer to `payload` from broker user `user`: for a change, the first answer again for a request id already
+    /// handled (a redelivery), else the handler's (which checks the directory, the role and the request's expiry, and writes the audit).
     func answer(_ payload: [UInt8], user: String) -> APIResponse {
         let caller = StaffRequestHandler.Caller(user: user, hasName: true, origin: "broker user \(user)",
                                                 described: "broker user \(TextSanitizer.sanitize(user))")
@@ -64,6 +64,8 @@ extension RemoteAPIService {
         guard request.operation != APIOperation.watch.rawValue else {
             return refuse(APIError(.badRequest, "watch is served on the local socket only"), request: request, caller: caller, now: now)
         }
+        // A read runs again (it changes nothing), and its answer, which may list whole tables, is not kept.
+        if APIOperation(rawValue: request.operation)?.isRead == true { return run(request, from: caller, now: now) }
         if let entry = look({ try $0.auditEntry(user: user, requestID: requestID, since: now - Self.maximumLifetimeMillis) }) {
             log.info("remote staff API: \(caller.described): request \(TextSanitizer.sanitize(requestID)) came again; not run again")
             return APIResponse(id: request.id, error: APIError(.duplicate,
