@@ -117,6 +117,10 @@ public enum LookoutDaemon {
             printError("lookoutd: check failed: \(loaded.ruleErrorCount) rule error(s), \(loaded.registryErrors.count) registry error(s)")
             return ExitCode.failure
         }
+        let reachingContact = ruleSet.rulesReachingEmergencyContact
+        if !reachingContact.isEmpty, registry.count > 0, !registry.devices.values.contains(where: { !$0.emergencyPhone.isEmpty }) {
+            printError("\(configuration.registryPath ?? "registry"): warning: rules \(reachingContact.joined(separator: ", ")) tell the resident's emergency contact, but no device of the registry has an emergency_phone: those messages will reach no one")
+        }
         var notifierSummary = ""
         if let path = configuration.notifiersPath {
             do {

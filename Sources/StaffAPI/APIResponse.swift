@@ -52,6 +52,9 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var senders: [String]?
     /// `show`: the registry's structured emergency phone kept with the event.
     public var emergencyPhone: String?
+    /// `show`: true when the event's resident data (name, phone, emergency contact) was withheld because the
+    /// user's role and teams do not need it for this event (PIPL; docs/security.md).
+    public var residentDataWithheld: Bool?
     /// `notify_test`: the test message as it ended (`sent`, `gave_up`, or `timeout` when withdrawn untried).
     public var notification: PendingNotification?
     /// `audit`: the audit rows found, oldest first.
@@ -111,6 +114,7 @@ public struct APIResult: Codable, Sendable, Equatable {
         case onBehalfOf = "on_behalf_of"
         case silencedLeftOut = "silenced_left_out"
         case emergencyPhone = "emergency_phone"
+        case residentDataWithheld = "resident_data_withheld"
         case reportIn = "report_in"
         case openEventsByDevice = "open_events_by_device"
         case implausibleDevices = "implausible_devices"

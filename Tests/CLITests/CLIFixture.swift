@@ -25,11 +25,12 @@ final class CLIFixture {
     var socketPath: String { daemon?.socketPath ?? directory.file("api.sock") }
 
     /// Starts lookoutd on this database with the staff directory `staff` (default: the test runner is an admin) and
-    /// waits until it serves its API socket. `settings`: more lines of its configuration.
+    /// waits until it serves its API socket. `settings`: more lines of its configuration; `registry`: its devices.csv.
     @discardableResult
-    func startDaemon(staff: String = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:]) throws -> LookoutdProcess {
-        let daemon = try LookoutdProcess(brokerPort: try FreePort.find(), rules: .shipped, dataDirectory: directory.path,
-                                         staff: staff, settings: settings)
+    func startDaemon(staff: String = LookoutdProcess.runnerIsAdmin, settings: [String: [String: String]] = [:],
+                     registry: String? = nil) throws -> LookoutdProcess {
+        let daemon = try LookoutdProcess(brokerPort: try FreePort.find(), rules: .shipped, registry: registry,
+                                         dataDirectory: directory.path, staff: staff, settings: settings)
         try daemon.startServing()
         self.daemon = daemon
         return daemon
@@ -54,4 +55,21 @@ final class CLIFixture {
             at: now - minutesAgo * 60_000)
         return try store.raise(trigger).event
     }
+
+    /// Waits (up to 10 s) until lookoutd has written `device` of its registry into the devices table, which it does
+    /// from a thread of its own after it starts serving.
+    func waitUntilMirrored(_ device: String) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if try store.devices().contains(where: { $0.id == device && $0.registered }) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw CLIFixtureError.notMirrored(device)
+    }
+}
+
+/// Why a fixture could not get ready.
+enum CLIFixtureError: Error {
+    /// The daemon did not mirror this registry device in time.
+    case notMirrored(String)
 }

@@ -117,6 +117,31 @@ import Testing
         #expect((object["timeline"] as? [Any])?.count ?? 0 >= 3)
     }
 
+    @Test func showPrintsAnEmergencyPhoneOnceWhenTheContactAlreadyNamesIt() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        var trigger = EventTrigger(
+            rule: "sos_press", eventKey: "sos_press:SOS-0001", level: .red, kind: "sos", deviceID: "SOS-0001",
+            location: EventLocation(community: "c01", building: "1", unit: "1", address: "1号楼1单元 101室",
+                                    residentName: "周淑珍", residentPhone: "13619438639",
+                                    emergencyContact: "陈凤英 13824869546", registered: true),
+            title: "Emergency call", teams: [], topic: "c01/sos/SOS-0001/event", payload: #"{"event":"press"}"#,
+            at: fixture.now - 60_000)
+        trigger.emergencyPhone = "13824869546"
+        let event = try fixture.store.raise(trigger).event
+        let show = try fixture.run(["show", event.id])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.components(separatedBy: "13824869546").count == 2, "\(show.stdout)")
+        #expect(show.stdout.contains("陈凤英"))
+        // A phone the contact does not name is still printed.
+        trigger.eventKey = "sos_press:SOS-0002"
+        trigger.deviceID = "SOS-0002"
+        trigger.emergencyPhone = "13900000000"
+        let other = try fixture.store.raise(trigger).event
+        let second = try fixture.run(["show", other.id])
+        #expect(second.stdout.contains("13900000000"), "\(second.stdout)")
+    }
+
     @Test func unknownIdFailsWithOneLine() throws {
         let fixture = try CLIFixture()
         try fixture.startDaemon()

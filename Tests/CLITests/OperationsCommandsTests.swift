@@ -92,7 +92,8 @@ import Vocabulary
 
     @Test func awayNotes() throws {
         let fixture = try CLIFixture()
-        try fixture.startDaemon()
+        try fixture.startDaemon(registry: Self.awayRegistry)
+        try fixture.waitUntilMirrored("DR-0012")
         let add = try fixture.run(["away", "add", "--device", "DR-0012", "--until", "3d", "--reason", "in hospital"])
         #expect(add.status == 0, "\(add.stderr)")
         #expect(try fixture.store.isAway(subject: "DR-0012", at: fixture.now + 60_000))
@@ -108,6 +109,36 @@ import Vocabulary
         #expect(try fixture.store.isAway(subject: "R-0012", at: fixture.now + 60_000))
         #expect(try fixture.run(["away", "add", "--resident", "R-0012", "--device", "DR-0012", "--until", "3d", "--reason", "x"]).status == 64)
         #expect(try fixture.run(["away", "add", "--until", "3d", "--reason", "x"]).status == 64)
+    }
+
+    /// Two residents of the same name (周秀英) and one with a resident id.
+    static let awayRegistry = """
+        id,kind,community,building,unit,address,resident_name,lives_alone,resident_id
+        DR-0012,door,c01,3,1,402,李德明,yes,R-0012
+        SOS-0012,sos,c01,3,1,402,李德明,yes,R-0012
+        DR-0013,door,c01,3,2,502,周秀英,yes,
+        DR-0014,door,c01,4,1,101,周秀英,yes,
+        """
+
+    /// An away note that would quiet no one is refused with the reason, and none is stored: an unknown resident id,
+    /// an unknown device, a resident's name (two residents share it) instead of an id.
+    @Test func awayNotesForNoOneAreRefused() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon(registry: Self.awayRegistry)
+        try fixture.waitUntilMirrored("DR-0014")
+        let unknownResident = try fixture.run(["away", "add", "--resident", "R-9999", "--until", "3d", "--reason", "x"])
+        #expect(unknownResident.status == 1, "\(unknownResident.stdout)")
+        #expect(unknownResident.stderr.contains("no known device or registry resident id 'R-9999'"), "\(unknownResident.stderr)")
+        let unknownDevice = try fixture.run(["away", "add", "--device", "DR-9999", "--until", "3d", "--reason", "x"])
+        #expect(unknownDevice.status == 1, "\(unknownDevice.stderr)")
+        let name = try fixture.run(["away", "add", "--resident", "周秀英", "--until", "3d", "--reason", "x"])
+        #expect(name.status == 1)
+        #expect(name.stderr.contains("the name of 2 resident(s)"), "\(name.stderr)")
+        #expect(try fixture.store.listAwayNotes(now: fixture.now).isEmpty)
+        // The mirror carries the resident id, so staff can find it.
+        let devices = try fixture.run(["devices", "--json"])
+        #expect(devices.stdout.contains(#""resident_id":"R-0012""#) || devices.stdout.contains(#""resident_id": "R-0012""#),
+                "\(devices.stdout)")
     }
 
     @Test func statsCountsAndTimes() throws {

@@ -51,6 +51,9 @@ final class HandoffSubscriber {
     /// Every hand-off message received so far, in order.
     var messages: [Received] { recorder.received.withLock { $0 } }
 
+    /// Every payload received so far, as text, in order.
+    var payloadTexts: [String] { recorder.texts.withLock { $0 } }
+
     /// Payloads that were not an event snapshot (reported by the test).
     var undecodablePayloads: [String] { recorder.undecodable.withLock { $0 } }
 
@@ -73,6 +76,7 @@ final class HandoffSubscriber {
         /// Set when `run` has returned.
         let finished = Atomic<Bool>(false)
         let undecodable = Mutex<[String]>([])
+        let texts = Mutex<[String]>([])
 
         func mqttDidConnect(sessionPresent: Bool) { connects.add(1, ordering: .sequentiallyConsistent) }
         func mqttDidDisconnect(reason: String) {}
@@ -80,6 +84,7 @@ final class HandoffSubscriber {
 
         func mqttDidReceive(_ batch: [MQTTMessage]) throws {
             for message in batch {
+                texts.withLock { $0.append(String(decoding: message.payload, as: UTF8.self)) }
                 if let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(message.payload)) {
                     let entry = Received(topic: message.topic, id: snapshot.id, level: snapshot.level,
                                          status: snapshot.status, assignee: snapshot.assignee)

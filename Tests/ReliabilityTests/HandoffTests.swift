@@ -29,6 +29,46 @@ extension ReliabilityTests {
             var description: String { rawValue }
         }
 
+        /// Residents' personal data stays out of the hand-off unless configured field by field (issue 16, PIPL): the
+        /// rule copies the resident's name and phone into the title and description, and with the default no
+        /// hand-off payload carries either; `resident_fields = resident_phone` lets the phone through, not the name.
+        @Test(arguments: ["", "resident_phone"])
+        func theHandoffCarriesNoResidentDataUnlessConfigured(fields: String) throws {
+            let broker = try MosquittoBroker()
+            let rules = LookoutdProcess.Rules.files(["alarm.rules": """
+                rule test_alarm {
+                  on "+/door/+/event"
+                  when event == "door_forced"
+                  level yellow
+                  title "Door forced at {resident.name}'s"
+                  description "call {resident.phone}"
+                }
+                """])
+            let daemon = try LookoutdProcess(broker: broker, rules: rules, registry: """
+                id,kind,community,building,unit,address,resident_name,resident_phone,emergency_contact
+                D-privacy,door,c01,3,1,101,Wang Fang,13800000011,Wang Lei 13900000012
+                """, settings: ["handoff": ["enabled": "true", "qos": "1", "resident_fields": fields]])
+            let subscriber = try HandoffSubscriber(broker: broker, clientID: "rel-handoff-privacy")
+            defer { subscriber.stop() }
+            _ = try waitFor("the subscriber's session") { subscriber.connectionCount > 0 ? true : nil }
+            try daemon.start()
+            let publisher = try TestPublisher(broker: broker)
+            try publisher.publishAlarm("D-privacy", sequence: 1)
+            try publisher.flush()
+            let eventID = try waitFor("the alarm's event", log: daemon.log) {
+                try daemon.events().first { $0.deviceID == "D-privacy" }?.id
+            }
+            #expect(try daemon.store().event(id: eventID)?.location.residentName == "Wang Fang", "the event core keeps it")
+            _ = try waitFor("the raised change at the subscriber", log: daemon.log) {
+                subscriber.statuses(of: eventID).contains("open") ? true : nil
+            }
+            let texts = subscriber.payloadTexts.joined(separator: "\n")
+            #expect(!texts.contains("Wang Fang") && !texts.contains("Wang Lei") && !texts.contains("13900000012"), "\(texts)")
+            #expect(texts.contains("13800000011") == (fields == "resident_phone"), "\(texts)")
+            #expect(texts.contains("[withheld]"), "\(texts)")
+            #expect(daemon.stop() == 0)
+        }
+
         /// An alarm raises an event (handed off), the broker stops, staff acknowledge, dispatch to grid-03,
         /// mark on site and resolve it with `lookout`; after the broker's restart a persistent QoS 1
         /// subscriber has every change at least once, in order, and the outbox is empty.

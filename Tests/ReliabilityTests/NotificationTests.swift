@@ -295,6 +295,27 @@ extension ReliabilityTests {
             withExtendedLifetime(notifiersDirectory) {}
         }
 
+        /// `lookoutd --check` warns when rules tell the resident's emergency contact (the shipped sos rule) and no
+        /// device of the registry has an emergency phone: those messages would be given up, one by one, at 3 a.m.
+        @Test func checkWarnsWhenNoDeviceHasAnEmergencyPhoneForTheRulesThatCallOne() throws {
+            let broker = try MosquittoBroker()
+            let without = try LookoutdProcess(broker: broker, rules: .shipped, registry: """
+                id,kind,community,building,unit,address,resident_name,resident_phone,emergency_contact
+                SOS-0001,sos,c01,3,1,502,王芳,13800000001,李明 13900000002
+                """)
+            let check = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--check", "--config", without.configPath])
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stderr.contains("warning: rules sos_call tell the resident's emergency contact, but no device of the registry has an emergency_phone"),
+                    "\(check.stderr)")
+            let with = try LookoutdProcess(broker: broker, rules: .shipped, registry: """
+                id,kind,community,building,unit,address,resident_name,resident_phone,emergency_contact,emergency_phone
+                SOS-0001,sos,c01,3,1,502,王芳,13800000001,李明 13900000002,13900000002
+                """)
+            let good = try ChildProcess.run(ChildProcess.product("lookoutd"), ["--check", "--config", with.configPath])
+            #expect(good.status == 0, "\(good.stderr)")
+            #expect(!good.stderr.contains("emergency_phone"), "\(good.stderr)")
+        }
+
         /// A message due while the daemon is stopped is sent when it starts, with the same idempotency key.
         @Test func messageDueWhileStoppedIsSentAfterRestartWithTheSameKey() throws {
             let broker = try MosquittoBroker()

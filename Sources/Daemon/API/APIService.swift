@@ -208,6 +208,8 @@ final class APIService: Service, Sendable {
                 let changes = try store.changes(after: from, limit: Self.watchBatchSize).map { change in
                     var change = change
                     change.event.payload = ""
+                    // Residents' personal data leaves the daemon only in `show` (ResidentPrivacy).
+                    change.event = change.event.withoutResidentData()
                     return change
                 }
                 var teams: [String: [EventTeam]] = [:]

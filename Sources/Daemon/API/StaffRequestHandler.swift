@@ -50,8 +50,11 @@ struct StaffRequestHandler {
                 return (APIResponse(id: request.id, result: result), nil)
             }
             let result = try store.transaction {
-                let result = try run(operation, request: request, member: member, store: store, now: now)
+                var result = try run(operation, request: request, member: member, store: store, now: now)
                 if let event = result.event { audit.eventID = event.id }
+                // What of residents' personal data this answer shows is decided here, for every operation, and
+                // recorded with it (who, when, which event).
+                if let note = ResidentPrivacy.apply(to: &result, operation: operation, member: member) { audit.detail = note }
                 try store.recordAudit(audit)
                 return result
             }
@@ -219,7 +222,9 @@ struct StaffRequestHandler {
                 throw Stop(error: APIError(.badRequest, "away add: 'until' is not in the future"), outcome: .badRequest)
             }
             let reason = try args.argument("reason")
-            result.away = try store.addAwayNote(subject: try args.argument("subject"), until: until,
+            let subject = try args.argument("subject")
+            try checkAwaySubject(subject, store: store)
+            result.away = try store.addAwayNote(subject: subject, until: until,
                                                 reason: args.onBehalfOf == nil ? reason : "\(reason) (\(args.noted("")))",
                                                 actor: actor, at: now)
         case .awayRemove:
@@ -234,6 +239,23 @@ struct StaffRequestHandler {
             result.notification = try store.queueTestNotification(target: team, at: now)
         default:
             preconditionFailure("\(operation.rawValue) only reads")
+        }
+    }
+
+    /// Refuses an away note that would quiet no one: its subject must be a known device or a resident id of the
+    /// registry (as lookoutd mirrors it into the devices table). A resident's name is refused too: two residents may
+    /// share it.
+    private func checkAwaySubject(_ subject: String, store: EventStore) throws {
+        let shown = TextSanitizer.sanitize(subject)
+        switch try store.awaySubject(subject) {
+        case .device, .resident:
+            return
+        case .unknown(let named) where named > 0:
+            throw Stop(error: APIError(.badRequest, "away add: '\(shown)' is the name of \(named) resident(s), not a device or resident id; give --resident with the registry's resident id (lookout devices lists them)"),
+                       outcome: .badRequest)
+        case .unknown:
+            throw Stop(error: APIError(.badRequest, "away add: no known device or registry resident id '\(shown)' (lookout devices lists them)"),
+                       outcome: .badRequest)
         }
     }
 

@@ -213,6 +213,9 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     "storage.change_retention": { c, v throws(ConfigValueError) in
         c.changeRetentionSeconds = Int64(try v.seconds(in: 3_600...31_536_000))
     },
+    "storage.resident_data_retention": { c, v throws(ConfigValueError) in
+        c.residentDataRetentionSeconds = Int64(try v.seconds(in: 86_400...3_650 * 86_400))
+    },
     "storage.file_mode": { c, v throws(ConfigValueError) in c.databaseFileMode = try v.fileMode() },
     "storage.timeline_key_file": { c, v throws(ConfigValueError) in
         let file = try v.path()
@@ -266,6 +269,17 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
         let topic = try v.nonEmpty()
         guard !topic.contains("+"), !topic.contains("#") else { throw ConfigValueError("a publish topic cannot contain '+' or '#'") }
         c.handoffTopic = topic
+    },
+    "handoff.resident_fields": { c, v throws(ConfigValueError) in
+        var fields: Set<RegistryField> = []
+        for name in v.text.split(separator: ",").map({ $0.trimmingWhitespace() }) where !name.isEmpty {
+            guard let field = EventRecord.residentFields.first(where: { $0.column == name || $0.column == "resident_" + name }) else {
+                let known = EventRecord.residentFields.map(\.column).joined(separator: ", ")
+                throw ConfigValueError("'\(name)' is not a resident field an event carries (known: \(known))")
+            }
+            fields.insert(field)
+        }
+        c.handoffResidentFields = fields
     },
     "handoff.qos": { c, v throws(ConfigValueError) in c.handoffQoS = try v.integer(in: 0...2) },
     "handoff.batch": { c, v throws(ConfigValueError) in c.handoffBatch = try v.integer(in: 1...100_000) },

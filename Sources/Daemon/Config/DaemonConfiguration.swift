@@ -2,6 +2,7 @@ import EventCore
 import MQTTClient
 import Rules
 import StaffAPI
+import Vocabulary
 
 /// Everything `lookoutd` reads from its configuration file (`lookoutd.conf`), with defaults.
 ///
@@ -30,6 +31,12 @@ public struct DaemonConfiguration: Sendable {
     /// How long change-feed entries (what `lookout watch` follows) are kept (`[storage] change_retention`),
     /// in seconds; older ones are pruned by the daemon's housekeeping. Events and timelines are never pruned.
     public var changeRetentionSeconds: Int64 = 7 * 86_400
+    /// How long residents' personal data stays in events no longer open (`[storage] resident_data_retention`), in
+    /// seconds since the event's last activity; then housekeeping removes it and keeps the figures (PIPL).
+    public var residentDataRetentionSeconds: Int64 = 180 * 86_400
+    /// The resident fields the MQTT hand-off carries (`[handoff] resident_fields`); none by default: the hand-off
+    /// is read by other systems, which get residents' personal data only field by field, where configured.
+    public var handoffResidentFields: Set<RegistryField> = []
     /// Permission bits of a database file the daemon creates (`[storage] file_mode`, octal such as `0660`).
     /// Default 0640: group `lookout` may read. 0660 lets staff in group `lookout` acknowledge and resolve.
     public var databaseFileMode: UInt16 = 0o640

@@ -23,10 +23,12 @@ extension EventStore {
     static func mirrorRows(of registry: DeviceRegistry) -> [DeviceState] {
         registry.devices.sorted { $0.key < $1.key }.map { entry in
             let record = entry.value
-            return DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
+            var row = DeviceState(id: record.id, kind: record.kind, community: record.community, building: record.building,
                                unit: record.unit, address: record.address, grid: record.grid, owner: record.owner,
                                residentName: record.residentName, reportIntervalSeconds: record.reportIntervalSeconds,
                                latitude: record.latitude, longitude: record.longitude, registered: true)
+            row.residentID = record.residentID
+            return row
         }
     }
 

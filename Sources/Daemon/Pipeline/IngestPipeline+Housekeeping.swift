@@ -16,6 +16,10 @@ extension IngestPipeline {
             if pruned.outbox > 0 || pruned.changes > 0 {
                 log.debug("housekeeping: pruned \(pruned.changes) change-feed entries and \(pruned.outbox) unpublished outbox rows")
             }
+            let withheld = try removeStaleResidentData(now: now)
+            if withheld > 0 {
+                log.info("housekeeping: removed residents' personal data from \(withheld) event(s) inactive for more than \(configuration.residentDataRetentionSeconds / 86_400) days")
+            }
         } catch {
             log.warning("housekeeping failed (retried in \(Self.housekeepingIntervalMillis / 60_000) min): \(error)",
                         key: "housekeeping")
@@ -31,5 +35,20 @@ extension IngestPipeline {
         let retention = configuration.changeRetentionSeconds * 1000
         let changes = try store.pruneChanges(before: now - retention)
         return (changes, outbox)
+    }
+
+    /// Removes residents' personal data from events resolved or closed and inactive for longer than
+    /// `[storage] resident_data_retention`, at most 20 transactions of 500 events per run (a backlog after an
+    /// upgrade is worked off over several runs without holding up intake). Returns how many events it changed.
+    @discardableResult
+    func removeStaleResidentData(now: EpochMillis) throws -> Int {
+        let cutoff = now - configuration.residentDataRetentionSeconds * 1000
+        var total = 0
+        for _ in 0..<20 {
+            let changed = try store.removeResidentData(inactiveBefore: cutoff, limit: 500)
+            total += changed
+            if changed < 500 { break }
+        }
+        return total
     }
 }

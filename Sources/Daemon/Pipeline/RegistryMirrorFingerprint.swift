@@ -21,7 +21,7 @@ enum RegistryMirrorFingerprint {
     private static func digest(of record: DeviceRecord) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for text in [record.id, record.kind, record.community, record.building, record.unit, record.address,
-                     record.grid, record.owner, record.residentName] { add(text, to: &hash) }
+                     record.grid, record.owner, record.residentName, record.residentID] { add(text, to: &hash) }
         add(record.reportIntervalSeconds.map { String($0) } ?? "", to: &hash)
         for coordinate in [record.latitude, record.longitude] { add(coordinate.map { String($0) } ?? "", to: &hash) }
         return mixed(hash)

@@ -50,7 +50,7 @@ final class HandoffService: Service, @unchecked Sendable {
                 guard let publisher else { continue }
                 for message in pending {
                     try publisher.publish(topic: message.handoffTopic(pattern: configuration.handoffTopic),
-                                          payload: Array(message.json.utf8), qos: configuration.handoffQoS)
+                                          payload: Array(Self.payload(of: message, configuration).utf8), qos: configuration.handoffQoS)
                 }
                 try publisher.flush(timeout: 30)
                 try store.markOutboxSent(ids: pending.map(\.id))
@@ -69,5 +69,14 @@ final class HandoffService: Service, @unchecked Sendable {
             }
         }
         publisher?.disconnect()
+    }
+
+    /// The JSON published for `message`: the event as the change feed keeps it, without the resident fields that
+    /// `[handoff] resident_fields` does not name (none by default): the hand-off's readers are other systems.
+    static func payload(of message: OutboxMessage, _ configuration: DaemonConfiguration) -> String {
+        let event = message.change.event
+        let withheld = EventRecord.residentFields.filter { !configuration.handoffResidentFields.contains($0) }
+        guard withheld.contains(where: { !event.location[text: $0].isEmpty }) else { return message.json }
+        return event.withoutResidentData(keeping: configuration.handoffResidentFields).snapshotJSON
     }
 }

@@ -6,7 +6,7 @@ import Vocabulary
 /// `JSONDecoder` as before (`EventStore.decodeSnapshot`).
 extension EventRecord {
     /// The snapshot JSON: keys sorted, nil optionals left out, as `JSONEncoder` with `.sortedKeys` writes it.
-    var snapshotJSON: String { String(decoding: snapshotJSONBytes, as: UTF8.self) }
+    public var snapshotJSON: String { String(decoding: snapshotJSONBytes, as: UTF8.self) }
 
     /// The location's registry members whose keys sort before `registered`, and those after it (made once).
     private static let locationMembersBeforeRegistered = LocationMember.of(EventLocation.fields.filter { ($0.spec.locationKey ?? "") < "registered" })

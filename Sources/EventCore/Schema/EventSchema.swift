@@ -390,6 +390,15 @@ enum EventSchema {
             try EventStore.chainExistingTimeline(connection, key: key)
             try connection.execute(appendOnlySQL)
         }),
+        // The registry's resident id in the devices mirror, so that lookoutd's staff API can refuse an away note for
+        // a resident it does not know (the daemon's registry is the ingest loop's; the API reads the mirror) and
+        // `lookout devices` can show whose device it is. The stored registry fingerprint is forgotten so that the
+        // daemon mirrors the registry again with the ids.
+        Migration(version: 15, sql: """
+        ALTER TABLE devices ADD COLUMN resident_id TEXT NOT NULL DEFAULT '';
+        CREATE INDEX devices_resident_id ON devices(resident_id) WHERE resident_id != '';
+        DELETE FROM mirror_fingerprints WHERE name = 'registry';
+        """),
     ]
 
     /// The version this build writes and reads.

@@ -20,6 +20,8 @@ public struct DeviceState: Sendable, Equatable, Codable {
     public var owner: String
     /// Resident's name, if any.
     public var residentName: String
+    /// The registry's resident id (`R-0001`), "" when the registry gives none.
+    public var residentID: String = ""
     /// Expected report interval in seconds, if known.
     public var reportIntervalSeconds: Int64?
     /// Latitude in decimal degrees, if the registry gives it.

@@ -26,23 +26,25 @@ extension EventStore {
         try transaction {
             let upsert = try connection.cached("""
                 INSERT INTO devices (id, kind, community, building, unit, address, grid, owner, resident_name,
-                    report_interval_s, latitude, longitude, registered, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    report_interval_s, latitude, longitude, resident_id, registered, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, community = excluded.community,
                     building = excluded.building, unit = excluded.unit, address = excluded.address, grid = excluded.grid,
                     owner = excluded.owner, resident_name = excluded.resident_name,
                     report_interval_s = excluded.report_interval_s, latitude = excluded.latitude,
-                    longitude = excluded.longitude, registered = 1, updated_at = excluded.updated_at
+                    longitude = excluded.longitude, resident_id = excluded.resident_id, registered = 1,
+                    updated_at = excluded.updated_at
                 WHERE registered = 0 OR kind IS NOT excluded.kind OR community IS NOT excluded.community
                     OR building IS NOT excluded.building OR unit IS NOT excluded.unit OR address IS NOT excluded.address
                     OR grid IS NOT excluded.grid OR owner IS NOT excluded.owner
                     OR resident_name IS NOT excluded.resident_name OR report_interval_s IS NOT excluded.report_interval_s
                     OR latitude IS NOT excluded.latitude OR longitude IS NOT excluded.longitude
+                    OR resident_id IS NOT excluded.resident_id
                 """)
             for device in devices {
                 try upsert.execute(binding: device.id, device.kind, device.community, device.building, device.unit,
                                    device.address, device.grid, device.owner, device.residentName,
-                                   device.reportIntervalSeconds, device.latitude, device.longitude, at)
+                                   device.reportIntervalSeconds, device.latitude, device.longitude, device.residentID, at)
             }
         }
     }
@@ -118,7 +120,8 @@ extension EventStore {
     public func devices() throws -> [DeviceState] {
         try connection.cached("""
             SELECT id, kind, community, building, unit, address, grid, owner, resident_name, report_interval_s,
-                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason, latitude, longitude
+                registered, last_seen, online, battery_pct, rejected, last_reject_at, last_reject_reason, latitude, longitude,
+                resident_id
             FROM devices ORDER BY registered DESC, community, id
             """).query { row in
                 var device = DeviceState(id: row.text(0), kind: row.text(1), community: row.text(2), building: row.text(3),
@@ -131,7 +134,35 @@ extension EventStore {
                 device.lastRejectReason = row.text(16)
                 device.latitude = row.optionalDouble(17)
                 device.longitude = row.optionalDouble(18)
+                device.residentID = row.text(19)
                 return device
             }
     }
+
+    /// What an away note's subject names in the devices table: a device (in the registry or heard from), a resident id of the registry, or nothing
+    /// (`residentsNamed`: how many residents have it as their name, so that a name given instead of an id is
+    /// explained). An id that is both a device's and a resident's counts as the device.
+    public func awaySubject(_ subject: String) throws -> AwaySubject {
+        if try connection.cached("SELECT 1 FROM devices WHERE id = ?").queryFirst([subject]) { _ in true } == true {
+            return .device
+        }
+        let devices = try connection.cached("SELECT count(*) FROM devices WHERE resident_id = ? AND registered = 1")
+            .queryFirst([subject]) { $0.int64(0) } ?? 0
+        if devices > 0 { return .resident(devices: Int(devices)) }
+        let named = try connection.cached("""
+            SELECT count(DISTINCT CASE WHEN resident_id != '' THEN resident_id ELSE id END) FROM devices
+            WHERE resident_name = ? AND registered = 1
+            """).queryFirst([subject]) { $0.int64(0) } ?? 0
+        return .unknown(residentsNamed: Int(named))
+    }
+}
+
+/// What an away note's subject names (`EventStore.awaySubject`).
+public enum AwaySubject: Sendable, Equatable {
+    /// A device of the registry, or one heard from.
+    case device
+    /// A resident id of the registry, with how many registered devices are theirs.
+    case resident(devices: Int)
+    /// Neither; `residentsNamed` residents have it as their name.
+    case unknown(residentsNamed: Int)
 }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// A checked, ready-to-run set of rules. Made only by `RuleCompiler`.
 public struct RuleSet: Sendable {
     /// The rules, in file order.
@@ -37,6 +39,18 @@ public struct RuleSet: Sendable {
             }
         }
         return names
+    }
+
+    /// The rules that tell the resident's emergency contact (`bring in emergency contact`, or the team
+    /// `emergency-contact` written literally), in rule order: `lookoutd --check` warns when the registry gives no
+    /// emergency phone for them to reach.
+    public var rulesReachingEmergencyContact: [String] {
+        rules.filter { rule in
+            rule.deadlines.escalation.contains(where: \.emergencyContact) || rule.presentation.teams.contains { expr in
+                if case .constant(.string(let text)) = expr { return text == TeamName.emergencyContact }
+                return false
+            }
+        }.map(\.name)
     }
 
     /// The MQTT topic filters a rule listens to, as written.

@@ -71,7 +71,8 @@ struct DevicesCommand: Command {
                 .object([
                     ("id", .string(device.id)), ("kind", .string(device.kind)), ("community", .string(device.community)),
                     ("building", .string(device.building)), ("unit", .string(device.unit)), ("address", .string(device.address)),
-                    ("grid", .string(device.grid)), ("owner", .string(device.owner)), ("registered", .bool(device.registered)),
+                    ("grid", .string(device.grid)), ("owner", .string(device.owner)), ("resident_id", .string(device.residentID)),
+                    ("registered", .bool(device.registered)),
                     ("connection", .string(Self.connection(of: device, now: now).rawValue)),
                     ("online", device.online.map { .bool($0) } ?? .null),
                     ("last_seen", .string(device.lastSeen.map(TimeText.iso))),

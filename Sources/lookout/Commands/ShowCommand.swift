@@ -29,28 +29,36 @@ struct ShowCommand: Command {
         let senders = result.senders ?? []
         let teams = result.teams ?? []
         let emergencyPhone = result.emergencyPhone ?? ""
+        let withheld = result.residentDataWithheld ?? false
         if json {
             guard case .object(var members) = EventText.json(event) else { return }
             members.append(("topic", .string(event.topic)))
             members.append(("payload", .string(event.payload)))
             members.append(("resident", .object(EventText.registryJSON(event.location, personal: true, emergencyPhone: emergencyPhone))))
+            members.append(("resident_withheld", .bool(withheld)))
             if !senders.isEmpty { members.append(("senders", .array(senders.map { .string($0) }))) }
             members.append(("team_report_in", .array(teams.map(EventText.json))))
             members.append(("timeline", .array(timeline.map(EventText.json))))
             Console.out(JSONOutput.object(members).rendered())
             return
         }
-        Console.out(render(event, timeline: timeline, senders: senders, teams: teams, emergencyPhone: emergencyPhone))
+        Console.out(render(event, timeline: timeline, senders: senders, teams: teams, emergencyPhone: emergencyPhone,
+                           residentWithheld: withheld))
     }
 
     /// The human-readable page.
     /// `senders`: the first device ids kept for an event that folds alarms of unregistered devices.
     /// `teams`: the event's teams with when each was brought in and reported in.
     /// `emergencyPhone`: the registry's structured emergency phone kept with the event.
+    /// `residentWithheld`: lookoutd withheld the resident's data from this user (role and teams).
     func render(_ event: EventRecord, timeline: [TimelineEntry], senders: [String] = [], teams: [EventTeam] = [],
-                emergencyPhone: String = "") -> String {
+                emergencyPhone: String = "", residentWithheld: Bool = false) -> String {
         let style = context.style
-        let fields = detailFields(event, senders: senders, teams: teams, emergencyPhone: emergencyPhone)
+        var fields = detailFields(event, senders: senders, teams: teams, emergencyPhone: emergencyPhone)
+        if residentWithheld {
+            let at = fields.firstIndex { $0.0 == "Teams" } ?? fields.endIndex
+            fields.insert(("Resident", "withheld: your role and teams do not need it for this event (ask a supervisor)"), at: at)
+        }
         let width = fields.map { DisplayWidth.of($0.0) }.max() ?? 0
         var out = header(event) + "\n"
         for (label, value) in fields {

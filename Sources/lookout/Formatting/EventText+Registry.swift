@@ -40,6 +40,10 @@ extension EventText {
             default: text = ""
             }
             if lines.last?.label == field.spec.label {
+                // The registry's emergency contact often already names the phone (`赵桂英 13544176780`) that the
+                // structured `emergency_phone` repeats: print a number once per line.
+                let words = lines[lines.count - 1].values.flatMap { $0.split(separator: " ") }
+                if !text.isEmpty && words.contains(where: { $0 == text }) { continue }
                 lines[lines.count - 1].values.append(text)
             } else {
                 lines.append((field.spec.label, [text], field.spec.isPersonal))
