@@ -5,7 +5,7 @@ import PackageDescription
 ///
 /// Dependencies run one way: executables → Daemon → {Rules, EventCore, MQTTClient, StaffAPI} → C modules; `Vocabulary`
 /// is shared by all. Each executable depends on what it uses: the CLI on the event core, the rules, the staff API's
-/// wire types and the terminal text, not on the daemon; the simulator on the traffic generator and the MQTT client.
+/// wire types, the MQTT client (the staff API over the broker) and the terminal text, not on the daemon; the simulator on the traffic generator and the MQTT client.
 let package = Package(
     name: "Lookout",
     platforms: [.macOS(.v14)],
@@ -39,7 +39,7 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "lookoutd", dependencies: ["Daemon"]),
-        .executableTarget(name: "lookout", dependencies: ["EventCore", "Rules", "StaffAPI", "TerminalText", "Vocabulary"]),
+        .executableTarget(name: "lookout", dependencies: ["EventCore", "MQTTClient", "Rules", "StaffAPI", "TerminalText", "Vocabulary"]),
         .executableTarget(name: "lookout-sim", dependencies: ["Simulation", "MQTTClient", "Vocabulary"]),
 
         // Test support: starts a private mosquitto on a free loopback port, temp dirs, child processes.

@@ -181,6 +181,7 @@ for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
 done
 # The examples keep the path they had in the single package `lookout` (documented there).
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"
+install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.acl" "$stage/usr/share/doc/lookout/examples/mosquitto.acl"
 # The staff directory is an example only: its logins must not get rights on a server that happens to have them.
 install -D -m 0644 "$LOOKOUT_ROOT/config/staff.conf" "$stage/usr/share/doc/lookout/examples/staff.conf"
 # Notifiers (docs/operators.md, out-of-band notification): the reference notifier (sh + curl, which the

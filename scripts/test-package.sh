@@ -71,7 +71,7 @@ for package in "${packages[@]}"; do
         _ "$scratch/$package/usr/share/doc/$package/copyright"
 done
 check "lookoutd Depends names libmosquitto1 and libsqlite3-0" bash -c 'grep -q libmosquitto1 <<<"$1" && grep -q libsqlite3-0 <<<"$1"' _ "$(field lookoutd Depends)"
-check "lookout Depends names libsqlite3-0" bash -c 'grep -q libsqlite3-0 <<<"$1"' _ "$(field lookout Depends)"
+check "lookout Depends names libsqlite3-0 and libmosquitto1 (the staff API over the broker)" bash -c 'grep -q libsqlite3-0 <<<"$1" && grep -q libmosquitto1 <<<"$1"' _ "$(field lookout Depends)"
 check "lookout-tools Depends names libmosquitto1" bash -c 'grep -q libmosquitto1 <<<"$1"' _ "$(field lookout-tools Depends)"
 for package in "${packages[@]}"; do
     # Rule files' `timezone "Asia/Shanghai"` is read from /usr/share/zoneinfo (all three load rules).

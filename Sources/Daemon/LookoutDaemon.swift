@@ -136,7 +136,7 @@ public enum LookoutDaemon {
             }
         }
         var staffSummary = ""
-        if configuration.apiSocketPath != nil {
+        if configuration.apiSocketPath != nil || configuration.remoteEnabled {
             guard let staff = loadStaff(configuration, warn: printError) else {
                 printError("lookoutd: check failed: the staff directory has errors")
                 return ExitCode.failure
@@ -178,7 +178,7 @@ public enum LookoutDaemon {
             }
         }
         var staff = StaffDirectory(sourcePath: configuration.staffDirectoryPath)
-        if configuration.apiSocketPath != nil {
+        if configuration.apiSocketPath != nil || configuration.remoteEnabled {
             guard let loadedStaff = loadStaff(configuration, warn: { log.warning($0) }) else {
                 log.error("not starting: the staff directory \(configuration.staffDirectoryPath) has errors")
                 return nil
@@ -213,6 +213,14 @@ public enum LookoutDaemon {
             services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
                                        silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000), log: log,
                                        notificationPolicy: { notification.configuration.policy }) {
+                try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
+            })
+        }
+        if configuration.remoteEnabled {
+            services.append(RemoteAPIService(options: configuration.remoteBroker, staffPath: configuration.staffDirectoryPath,
+                                             directory: staff,
+                                             silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000),
+                                             log: log, notificationPolicy: { notification.configuration.policy }) {
                 try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             })
         }

@@ -20,8 +20,19 @@ public struct MQTTOptions: Sendable, Equatable {
     public var reconnectDelayMin: Double = 1
     /// Longest reconnect delay in seconds (delay doubles up to this).
     public var reconnectDelayMax: Double = 30
+    /// Protocol version. 3.1.1 for the device session (its persistence needs no session-expiry property);
+    /// MQTT 5 for request/response (response topic, correlation data, reason codes in acknowledgements).
+    public var protocolVersion: MQTTProtocolVersion = .v311
     /// Creates default options.
     public init() {}
+}
+
+/// The MQTT protocol version of a connection.
+public enum MQTTProtocolVersion: Sendable, Equatable {
+    /// MQTT 3.1.1: what the device session speaks.
+    case v311
+    /// MQTT 5: properties and reason codes (`MQTT5Client`).
+    case v5
 }
 
 /// TLS settings.

@@ -9,7 +9,7 @@ enum MosquittoHandle {
     /// `mosquitto_lib_init` runs once per process, on first use (Swift initialises statics exactly once).
     private static let libraryInitialised: Int32 = mosquitto_lib_init()
 
-    /// Creates a handle for `options` with credentials, TLS and MQTT 3.1.1 applied. The caller owns the
+    /// Creates a handle for `options` with credentials, TLS and the protocol version applied. The caller owns the
     /// handle (`mosquitto_destroy`) and sets its callback object with `mosquitto_user_data_set`.
     static func make(options: MQTTOptions) throws(MQTTError) -> OpaquePointer {
         _ = libraryInitialised
@@ -20,7 +20,8 @@ enum MosquittoHandle {
             throw MQTTError(code: Int32(MOSQ_ERR_NOMEM.rawValue), message: "mosquitto_new failed")
         }
         do {
-            try check(mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "set protocol version")
+            let version = options.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
+            try check(mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, version), "set protocol version")
             // Acknowledgements are small and latency matters more than packing: no Nagle delay.
             try check(mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1), "set TCP_NODELAY")
             if options.username != nil || options.password != nil {

@@ -145,6 +145,8 @@ public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvert
         case failed
         /// The daemon could not do it (database error, too many connections).
         case unavailable
+        /// A request with this id was already handled (a redelivery over the broker); it did not run again.
+        case duplicate
     }
 
     /// The reason.

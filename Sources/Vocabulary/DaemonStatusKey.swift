@@ -76,4 +76,9 @@ public enum DaemonStatusKey: String, Sendable, CaseIterable {
     case notifierProblems = "notifier_problems"
     /// Notifications queued, not yet sent or given up (-1: unknown).
     case notificationsPending = "notifications_pending"
+    /// The staff API over the broker: `off`, `connecting`, `serving`, or `refused` (the broker did not refuse
+    /// lookoutd's own publish under another user's request topic, so no remote request is served).
+    case remoteAPI = "remote_api"
+    /// Start-up ACL checks of the remote staff API that failed since start.
+    case remoteACLCheckFailures = "remote_acl_check_failures"
 }

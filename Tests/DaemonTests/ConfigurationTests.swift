@@ -148,6 +148,28 @@ import Testing
         }
     }
 
+    @Test func theRemoteAPIIsOffByDefaultAndItsOwnConnectionIsMQTT5() throws {
+        #expect(try DaemonConfiguration.parse("[broker]\nport = 1883\n", path: "r.conf").remoteEnabled == false)
+        let directory = try TemporaryDirectory()
+        try "api pw\n".write(toFile: directory.file("remote-password"), atomically: true, encoding: .utf8)
+        let configuration = try DaemonConfiguration.parse("""
+            [remote]
+            enabled = true
+            host = broker.example.org
+            port = 8883
+            username = lookoutd
+            password_file = ${CREDENTIALS_DIRECTORY}/remote-password
+            tls_ca_file = /etc/lookout/ca.pem
+            """, path: "/x/lookoutd.conf", environment: ["CREDENTIALS_DIRECTORY": directory.path])
+        #expect(configuration.remoteEnabled)
+        let remote = configuration.remoteBroker
+        #expect(remote.host == "broker.example.org" && remote.port == 8883 && remote.username == "lookoutd")
+        #expect(remote.password == "api pw" && remote.tls?.caFile == "/etc/lookout/ca.pem")
+        #expect(remote.protocolVersion == .v5 && remote.clientID == "lookoutd-api")
+        // The device session is untouched: MQTT 3.1.1, its own client id.
+        #expect(configuration.broker.protocolVersion == .v311 && configuration.broker.clientID == "lookoutd")
+    }
+
     @Test func passwordComesFromAFileNamedThroughTheEnvironmentAndIsNeverShown() throws {
         let directory = try TemporaryDirectory()
         try "s3cret-Ω\n".write(toFile: directory.file("mqtt-password"), atomically: true, encoding: .utf8)

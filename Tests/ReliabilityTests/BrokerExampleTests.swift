@@ -1,5 +1,6 @@
 import Foundation
 import LookoutTestSupport
+import MQTTClient
 import Testing
 
 extension ReliabilityTests {
@@ -39,13 +40,30 @@ extension ReliabilityTests {
 
             let example = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.conf"), encoding: .utf8)
             #expect(example.contains("\nlistener 1883 127.0.0.1\n"))
+            // The password file and ACL are the operator's (made with mosquitto_passwd); here test copies.
+            let passwords = try PasswordFile(users: ["lookoutd": "daemon pw"])
+            let aclPath = broker.directory.file("acl")
+            try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
+                .write(toFile: aclPath, atomically: true, encoding: .utf8)
+            #expect(example.contains("\npassword_file /etc/mosquitto/passwd\n") && example.contains("\nacl_file /etc/mosquitto/acl\n"))
             let dropIn = example.replacingOccurrences(of: "\nlistener 1883 127.0.0.1\n", with: "\nlistener \(broker.port) 127.0.0.1\n")
+                .replacingOccurrences(of: "\npassword_file /etc/mosquitto/passwd\n", with: "\npassword_file \(passwords.path)\n")
+                .replacingOccurrences(of: "\nacl_file /etc/mosquitto/acl\n", with: "\nacl_file \(aclPath)\n")
             try dropIn.write(toFile: (dropIns as NSString).appendingPathComponent("lookout.conf"), atomically: true, encoding: .utf8)
 
             // Throws with the broker's log ("Duplicate persistence_location value …") when mosquitto refuses it.
             try broker.restart()
             // Debian's main file declares no listener: the one on the test port is the drop-in's.
             #expect(FreePort.canConnect(port: broker.port))
+            // No anonymous access (issue 16); lookoutd's broker user gets in.
+            var options = MQTTOptions()
+            options.port = broker.port
+            options.clientID = "anonymous-check"
+            options.cleanSession = true
+            #expect(throws: MQTTError.self) { try MQTTPublisher(options: options).connect() }
+            options.username = "lookoutd"
+            options.password = "daemon pw"
+            try MQTTPublisher(options: options).connect()
         }
     }
 }

@@ -303,6 +303,13 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
         c.apiSocketPath = path
     },
     "api.staff": { c, v throws(ConfigValueError) in c.staffDirectoryPath = try v.path() },
+    "remote.enabled": { c, v throws(ConfigValueError) in c.remoteEnabled = try v.boolean() },
+    "remote.host": { c, v throws(ConfigValueError) in c.remoteBroker.host = try v.nonEmpty() },
+    "remote.port": { c, v throws(ConfigValueError) in c.remoteBroker.port = try v.integer(in: 1...65_535) },
+    "remote.client_id": { c, v throws(ConfigValueError) in c.remoteBroker.clientID = try v.nonEmpty() },
+    "remote.username": { c, v throws(ConfigValueError) in c.remoteBroker.username = try v.nonEmpty() },
+    "remote.password_file": { c, v throws(ConfigValueError) in c.remoteBroker.password = try v.secret(fromFile: try v.path()) },
+    "remote.tls_ca_file": { c, v throws(ConfigValueError) in c.remoteBroker.tls = TLSOptions(caFile: try v.path()) },
     "log.level": { c, v throws(ConfigValueError) in
         guard let level = LogLevel(name: v.text) else {
             throw ConfigValueError("unknown log level '\(v.text)'; use error, warning, info or debug")

@@ -105,6 +105,18 @@ public struct DaemonConfiguration: Sendable {
     /// The staff directory (`[api] staff`): who may use the API, with which role and teams; reread on SIGHUP.
     public var staffDirectoryPath: String = StaffDirectory.defaultPath
 
+    /// Whether staff on other machines are served over the broker (`[remote] enabled`, default off): MQTT 5
+    /// request/response on a connection of its own (`remoteBroker`), the acting user the broker authenticated.
+    public var remoteEnabled: Bool = false
+    /// The remote staff API's broker connection (`[remote]`): lookoutd's own broker user, MQTT 5, persistent for an
+    /// hour so that requests sent during a restart wait (their own expiry still applies).
+    public var remoteBroker: MQTTOptions = {
+        var options = MQTTOptions()
+        options.clientID = "lookoutd-api"
+        options.protocolVersion = .v5
+        return options
+    }()
+
     /// Log threshold (`[log] level`).
     public var logLevel: LogLevel = .info
 

@@ -147,6 +147,7 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
         report.registryErrors = lastRegistryErrors
         report.notifierErrors = lastNotifierErrors
         report.overdueRed = summary.overdueRed
+        (report.remoteAPI, report.remoteACLCheckFailures) = (RemoteAPIHealth.state, RemoteAPIHealth.aclCheckFailures)
         if configuration.notifiersPath != nil {
             report.notifiers = notification.health
             report.notificationsPending = (try? store.pendingNotificationCount()) ?? -1

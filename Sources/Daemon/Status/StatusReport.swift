@@ -58,6 +58,10 @@ public struct StatusReport: Sendable {
     public var notifiers: [String: NotificationState.Health] = [:]
     /// Notifications queued and not yet sent or given up (-1: unknown).
     public var notificationsPending = -1
+    /// The remote staff API's state (`RemoteAPIHealth`): off, connecting, serving or refused.
+    public var remoteAPI = RemoteAPIHealth.State.off
+    /// Failed start-up ACL checks of the remote staff API since start.
+    public var remoteACLCheckFailures = 0
 
     /// Names of the notifiers reported failing, sorted.
     var failingNotifiers: [String] { notifiers.filter(\.value.failing).keys.sorted() }
@@ -105,6 +109,8 @@ public struct StatusReport: Sendable {
                 return "\(name): \(health.consecutiveFailures) failed tries in a row: \(health.lastError)"
             }.joined(separator: "\n"),
             .notificationsPending: String(notificationsPending),
+            .remoteAPI: remoteAPI.rawValue,
+            .remoteACLCheckFailures: String(remoteACLCheckFailures),
         ]
         return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
@@ -146,6 +152,11 @@ public struct StatusReport: Sendable {
                    })
         out.metric("lookout_notifications_pending", "Notifications queued, not yet sent or given up.", type: "gauge",
                    value: Double(notificationsPending))
+        out.metric("lookout_remote_api_serving", "Whether staff requests over the broker are served (1) or not (0).",
+                   type: "gauge", value: remoteAPI == .serving ? 1 : 0)
+        out.metric("lookout_remote_api_acl_check_failures_total",
+                   "Start-up checks in which the broker did not refuse lookoutd's publish under another user's request topic.",
+                   type: "counter", value: Double(remoteACLCheckFailures))
         out.metric("lookout_broker_reconnects_total", "Broker reconnections.", type: "counter", value: Double(counters.brokerReconnects))
         out.metric("lookout_disk_full", "Whether database commits fail because the disk is full (nothing is acknowledged).",
                    type: "gauge", value: counters.commitsFailing?.diskFull == true ? 1 : 0)

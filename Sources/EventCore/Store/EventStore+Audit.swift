@@ -28,4 +28,20 @@ extension EventStore {
             return entry
         }
     }
+
+    /// The first entry of `user`'s request `requestID` recorded at or after `since`, if any: a redelivered request
+    /// (the broker transport) is recognised by it and not run again. `since` bounds the look to the index on `at`.
+    public func auditEntry(user: String, requestID: String, since: EpochMillis) throws -> AuditEntry? {
+        try connection.cached("""
+            SELECT id, at, user, origin, on_behalf_of, operation, event_id, outcome, detail, request_id
+            FROM api_audit WHERE at >= ?1 AND user = ?2 AND request_id = ?3 ORDER BY id LIMIT 1
+            """).query([since, user, requestID]) { row in
+            var entry = AuditEntry(at: row.int64(1), user: row.text(2), origin: row.text(3), onBehalfOf: row.text(4),
+                                   operation: row.text(5), eventID: row.text(6),
+                                   outcome: AuditEntry.Outcome(rawValue: row.text(7)) ?? .failed,
+                                   detail: row.text(8), requestID: row.text(9))
+            entry.id = row.int64(0)
+            return entry
+        }.first
+    }
 }

@@ -18,12 +18,21 @@ struct CLIContext: Sendable {
     var width: Int?
     /// The environment (for `LOOKOUT_RULES` and such).
     var environment: [String: String]
+    /// The broker door (`lookout login`), used when set and no `--socket` or `LOOKOUT_SOCKET` names the local one.
+    var remote: RemoteSettings?
 
     /// Reads the global options and the environment.
     init(arguments: ParsedArguments, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.environment = environment
-        socketPath = arguments.value("socket") ?? environment["LOOKOUT_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? LocalAPIClient.defaultSocketPath
+        let localSocket = arguments.value("socket") ?? environment["LOOKOUT_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        socketPath = localSocket ?? LocalAPIClient.defaultSocketPath
+        if localSocket == nil, let path = RemoteSettings.path(environment: environment) {
+            do {
+                remote = try RemoteSettings.load(path: path)
+            } catch {
+                throw CLIError.failure(error.description)
+            }
+        }
         if let name = arguments.value("as") {
             guard !name.isEmpty, TextSanitizer.isSafe(name), name.count <= 64 else {
                 throw CLIError.usage(tr("--as needs a name of at most 64 printable characters"))
@@ -47,7 +56,7 @@ struct CLIContext: Sendable {
     func request(_ operation: APIOperation, _ arguments: [String: String], waitSeconds: Int = 0) throws -> APIResult {
         let response: APIResponse
         do {
-            response = try client(waitSeconds: waitSeconds).send(apiRequest(operation, arguments))
+            response = try send(apiRequest(operation, arguments), waitSeconds: waitSeconds)
         } catch {
             throw failure(error, reading: operation.isRead)
         }
@@ -59,6 +68,15 @@ struct CLIContext: Sendable {
         APIRequest(id: UUID().uuidString, expiresAt: now + Self.requestLifetimeMillis, operation: operation,
                    arguments: arguments, onBehalfOf: onBehalfOf)
     }
+
+    /// Sends one request through the door in use: the broker after `lookout login`, else the local socket.
+    func send(_ request: APIRequest, waitSeconds: Int = 0) throws(LocalAPIClient.Failure) -> APIResponse {
+        if let remote { return try RemoteAPIClient(settings: remote, timeoutSeconds: 30 + waitSeconds).send(request) }
+        return try client(waitSeconds: waitSeconds).send(request)
+    }
+
+    /// Where lookoutd is asked: the socket path, or `broker HOST:PORT as USER`.
+    var endpoint: String { remote.map { RemoteAPIClient(settings: $0, timeoutSeconds: 30).described } ?? socketPath }
 
     /// The client of lookoutd's socket; `waitSeconds` on top of the usual wait.
     func client(waitSeconds: Int = 0) -> LocalAPIClient {
@@ -73,7 +91,7 @@ struct CLIContext: Sendable {
                 ? tr("lookoutd is not running (no API socket at %1$s): reading events, devices and figures needs the daemon ('lookout status' says it is down)", path)
                 : tr("lookoutd is not running (no API socket at %1$s): acting on events needs the daemon", path))
         case .transport(let detail):
-            return CLIError.failure(tr("cannot reach lookoutd at %1$s: %2$s", socketPath, detail))
+            return CLIError.failure(tr("cannot reach lookoutd at %1$s: %2$s", endpoint, detail))
         }
     }
 

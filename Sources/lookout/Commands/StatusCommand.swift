@@ -115,14 +115,14 @@ struct StatusCommand: Command {
         let now = context.now
         let response: APIResponse
         do {
-            response = try context.client().send(context.apiRequest(.status, [:]))
+            response = try context.send(context.apiRequest(.status, [:]))
         } catch {
             // No answer is the verdict: never the last row a daemon wrote before it went.
             // JSON's `problem` is read by scripts: English in every language.
             let describe = { () -> String in
                 switch error {
                 case .notRunning(let path): return tr("lookoutd is down: nothing serves its API socket %1$s", path)
-                case .transport(let detail): return tr("lookoutd does not answer at %1$s: %2$s", context.socketPath, detail)
+                case .transport(let detail): return tr("lookoutd does not answer at %1$s: %2$s", context.endpoint, detail)
                 }
             }
             let problem = json ? Localized.inEnglish(describe) : describe()
@@ -213,6 +213,14 @@ struct StatusCommand: Command {
             let backlog = value(.outboxBacklog)
             commit += backlog == "-1" ? tr("; hand-off backlog unknown") : tr("; hand-off backlog %1$s", backlog)
             lines.append((tr("commits"), commit))
+            switch value(.remoteAPI) {
+            case "refused":
+                lines.append((tr("remote API"), style.paint(tr("NOT served: the broker does not refuse lookoutd's publish under another user's request topic (install its ACL; see the journal)"), .alarm)))
+            case "serving", "connecting":
+                lines.append((tr("remote API"), value(.remoteAPI)))
+            default:
+                break
+            }
             if let errors = Int(value(.notifierErrors)), errors > 0 {
                 lines.append((tr("notifiers"), style.paint(tr("last reload of the notifier configuration refused with %1$d error(s); the previous one is in force", errors), .yellow)))
             }

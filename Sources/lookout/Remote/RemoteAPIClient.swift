@@ -1,0 +1,78 @@
+import FoundationEssentials
+import MQTTClient
+import StaffAPI
+import Vocabulary
+
+/// The CLI's end of the broker door: sends one request as the logged-in broker user under
+/// `lookout/api/<user>/req/<request id>` (MQTT 5, with correlation data and a message expiry) and waits for
+/// lookoutd's answer on `lookout/api/<user>/resp/<request id>`. Who asks is the broker user, whom the broker
+/// authenticated and whose topic only they may write; nothing in the request says it.
+struct RemoteAPIClient: Sendable {
+    /// Where and as whom.
+    var settings: RemoteSettings
+    /// Seconds to wait for the broker and for lookoutd's answer.
+    var timeoutSeconds: Int
+
+    /// `broker HOST:PORT as USER`, for messages.
+    var described: String { "broker \(settings.host):\(settings.port) as \(settings.username)" }
+
+    /// MQTT options for the logged-in user: a fresh client id, no session to keep.
+    func options() -> MQTTOptions {
+        var options = MQTTOptions()
+        options.host = settings.host
+        options.port = settings.port
+        options.clientID = "lookout-\(settings.username)-\(UUID().uuidString.prefix(8))"
+        options.cleanSession = true
+        options.username = settings.username
+        options.password = settings.password
+        options.keepAliveSeconds = max(10, timeoutSeconds)
+        options.tls = settings.caFile.map { TLSOptions(caFile: $0) }
+        return options
+    }
+
+    /// Connects as the user and disconnects: whether the broker takes the credentials (`lookout login`).
+    func checkLogin() throws(LocalAPIClient.Failure) {
+        do {
+            let client = try MQTT5Client(options: options())
+            try client.connect(timeout: Double(timeoutSeconds))
+            client.disconnect()
+        } catch {
+            throw .transport("\(error.message)")
+        }
+    }
+
+    /// Sends `request` and returns lookoutd's answer.
+    func send(_ request: APIRequest) throws(LocalAPIClient.Failure) -> APIResponse {
+        let user = settings.username
+        let answers = "lookout/api/\(user)/resp/\(request.id)"
+        let correlation = Array(request.id.utf8)
+        do {
+            let client = try MQTT5Client(options: options(), subscriptions: [(answers, 1)])
+            try client.connect(timeout: Double(timeoutSeconds))
+            defer { client.disconnect() }
+            let lifetime = max(1, (request.expiresAt - WallClock.now()) / 1000)
+            let code = try client.publishAndWait(
+                topic: "lookout/api/\(user)/req/\(request.id)", payload: try APILine.encode(request),
+                properties: MQTT5Properties(responseTopic: answers, correlationData: correlation,
+                                            messageExpirySeconds: UInt32(clamping: lifetime)),
+                timeout: Double(timeoutSeconds))
+            guard code < 128 else {
+                throw LocalAPIClient.Failure.transport("the broker refused the request (\(MQTT5Client.describeReason(code))): user \(user) may not publish under lookout/api/\(user)/req/ (see its ACL)")
+            }
+            let deadline = WallClock.now() + EpochMillis(timeoutSeconds) * 1000
+            while WallClock.now() < deadline {
+                guard let message = client.nextMessage(timeout: Double(deadline - WallClock.now()) / 1000) else { break }
+                guard message.properties.correlationData == correlation else { continue }
+                let line = message.payload.last == UInt8(ascii: "\n") ? Array(message.payload.dropLast()) : message.payload
+                return try APILine.decode(APIResponse.self, from: line)
+            }
+            throw LocalAPIClient.Failure.transport("no answer from lookoutd within \(timeoutSeconds) s (is it serving [remote]? 'lookout status' on the server says)")
+        } catch let failure as LocalAPIClient.Failure {
+            throw failure
+        } catch let error as MQTTError {
+            throw .transport(error.message)
+        } catch {
+            throw .transport("\(error)")
+        }
+    }
+}
