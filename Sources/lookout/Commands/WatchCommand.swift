@@ -75,7 +75,7 @@ struct WatchCommand: Command {
 
     func run() throws {
         if context.remote != nil {
-            throw CLIError.failure("watch is served on lookoutd's local socket only, not over the broker (yet); run it on the server or with --socket")
+            throw CLIError.failure(tr("watch is served on lookoutd's local socket only, not over the broker (yet); run it on the server or with --socket"))
         }
         Self.stopOnInterrupt()
         // Where the feed stands: nil until lookoutd first said, then the last change shown (resumed after).

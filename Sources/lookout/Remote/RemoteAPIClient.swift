@@ -1,6 +1,7 @@
 import FoundationEssentials
 import MQTTClient
 import StaffAPI
+import TerminalText
 import Vocabulary
 
 /// The CLI's end of the broker door: sends one request as the logged-in broker user under
@@ -57,7 +58,7 @@ struct RemoteAPIClient: Sendable {
                                             messageExpirySeconds: UInt32(clamping: lifetime)),
                 timeout: Double(timeoutSeconds))
             guard code < 128 else {
-                throw LocalAPIClient.Failure.transport("the broker refused the request (\(MQTT5Client.describeReason(code))): user \(user) may not publish under lookout/api/\(user)/req/ (see its ACL)")
+                throw LocalAPIClient.Failure.transport(tr("the broker refused the request (%1$s): user %2$s may not publish under lookout/api/%3$s/req/ (see its ACL)", MQTT5Client.describeReason(code), user, user))
             }
             let deadline = WallClock.now() + EpochMillis(timeoutSeconds) * 1000
             while WallClock.now() < deadline {
@@ -66,7 +67,7 @@ struct RemoteAPIClient: Sendable {
                 let line = message.payload.last == UInt8(ascii: "\n") ? Array(message.payload.dropLast()) : message.payload
                 return try APILine.decode(APIResponse.self, from: line)
             }
-            throw LocalAPIClient.Failure.transport("no answer from lookoutd within \(timeoutSeconds) s (is it serving [remote]? 'lookout status' on the server says)")
+            throw LocalAPIClient.Failure.transport(tr("no answer from lookoutd within %1$s s (is it serving [remote]? 'lookout status' on the server says)", "\(timeoutSeconds)"))
         } catch let failure as LocalAPIClient.Failure {
             throw failure
         } catch let error as MQTTError {

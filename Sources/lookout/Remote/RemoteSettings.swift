@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import TerminalText
 import Vocabulary
 
 /// Where and as whom `lookout` reaches lookoutd over the broker (the staff API for staff on other machines): the
@@ -33,12 +34,12 @@ struct RemoteSettings: Sendable, Equatable {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let text = String(line).trimmingWhitespace()
             guard !text.isEmpty, !text.hasPrefix("#") else { continue }
-            guard let equals = text.firstIndex(of: "=") else { throw RemoteSettingsError("\(path): '\(TextSanitizer.sanitize(text))' is not key = value") }
+            guard let equals = text.firstIndex(of: "=") else { throw RemoteSettingsError(tr("%1$s: '%2$s' is not key = value", path, TextSanitizer.sanitize(text))) }
             values[String(text[..<equals]).trimmingWhitespace()] = String(text[text.index(after: equals)...]).trimmingWhitespace()
         }
         guard let host = values["host"], !host.isEmpty, let username = values["username"], !username.isEmpty,
               let password = values["password"], let port = Int(values["port"] ?? "1883"), (1...65_535).contains(port) else {
-            throw RemoteSettingsError("\(path) needs host, port, username and password (write it with 'lookout login')")
+            throw RemoteSettingsError(tr("%1$s needs host, port, username and password (write it with 'lookout login')", path))
         }
         let caFile = values["tls_ca_file"].flatMap { $0.isEmpty ? nil : $0 }
         return RemoteSettings(host: host, port: port, username: username, password: password, caFile: caFile)
@@ -51,14 +52,14 @@ struct RemoteSettings: Sendable, Equatable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw RemoteSettingsError("cannot create \(directory): \(error)")
+            throw RemoteSettingsError(tr("cannot create %1$s: %2$s", directory, "\(error)"))
         }
         var text = "# Written by 'lookout login': the broker account through which lookout reaches lookoutd.\n"
         text += "host = \(host)\nport = \(port)\nusername = \(username)\npassword = \(password)\n"
         if let caFile { text += "tls_ca_file = \(caFile)\n" }
         let temporary = path + ".new"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw RemoteSettingsError("cannot write \(temporary): \(ErrnoError(operation: "open"))") }
+        guard descriptor >= 0 else { throw RemoteSettingsError(tr("cannot write %1$s: %2$s", temporary, "\(ErrnoError(operation: "open"))")) }
         // The mode is set exactly, whatever the umask or an earlier file's mode.
         _ = fchmod(descriptor, 0o600)
         let bytes = Array(text.utf8)
@@ -67,7 +68,7 @@ struct RemoteSettings: Sendable, Equatable {
         close(descriptor)
         guard written == bytes.count, synced, rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw RemoteSettingsError("cannot write \(path): \(ErrnoError(operation: "write"))")
+            throw RemoteSettingsError(tr("cannot write %1$s: %2$s", path, "\(ErrnoError(operation: "write"))"))
         }
     }
 }
