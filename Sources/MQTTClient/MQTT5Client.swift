@@ -23,8 +23,10 @@ public final class MQTT5Client: @unchecked Sendable {
     private var networkThreadRunning = false
 
     /// Creates a client (does not connect) that subscribes to `subscriptions` (filter, QoS) on every connect.
+    /// `will`: a retained QoS 1 message the broker publishes when the connection ends without a DISCONNECT (the
+    /// process died, the network went): how others learn that this client is gone.
     public init(options: MQTTOptions, subscriptions: [(filter: String, qos: Int)] = [],
-                sessionExpirySeconds: UInt32 = 0) throws(MQTTError) {
+                sessionExpirySeconds: UInt32 = 0, will: (topic: String, payload: [UInt8])? = nil) throws(MQTTError) {
         var options = options
         options.protocolVersion = .v5
         self.options = options
@@ -35,6 +37,12 @@ public final class MQTT5Client: @unchecked Sendable {
         _ = mosquitto_reconnect_delay_set(handle, UInt32(max(1, options.reconnectDelayMin)),
                                           UInt32(max(1, options.reconnectDelayMax)), true)
         Self.installCallbacks(handle)
+        if let will {
+            let rc = will.payload.withUnsafeBytes { bytes in
+                mosquitto_will_set_v5(handle, will.topic, Int32(bytes.count), bytes.baseAddress, 1, true, nil)
+            }
+            try MosquittoHandle.check(rc, "set the last will on \(will.topic)")
+        }
     }
 
     deinit {
@@ -99,8 +107,8 @@ public final class MQTT5Client: @unchecked Sendable {
     /// Publishes one QoS 1 message and waits (at most `timeout` seconds) for the broker's PUBACK; returns its reason
     /// code (0 or 16: accepted; `MQTT5ReasonCode.notAuthorized`: the ACL refused it). Throws when none came.
     public func publishAndWait(topic: String, payload: [UInt8], properties: MQTT5Properties = MQTT5Properties(),
-                               timeout: Double = 10) throws(MQTTError) -> Int32 {
-        let messageID = try send(topic: topic, payload: payload, qos: 1, retain: false, properties: properties)
+                               timeout: Double = 10, retain: Bool = false) throws(MQTTError) -> Int32 {
+        let messageID = try send(topic: topic, payload: payload, qos: 1, retain: retain, properties: properties)
         guard let code = state.waitForPublish(messageID: messageID, until: Date().addingTimeInterval(timeout)) else {
             state.ignorePublish(messageID: messageID)
             throw MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue),

@@ -204,4 +204,39 @@ import Vocabulary
         let status = try fixture.run(["status"], environment: remote)
         #expect(status.stdout.contains("remote API") && status.stdout.contains("serving"), "\(status.stdout) \(status.stderr)")
     }
+
+    /// lookoutd keeps a retained status on the broker with a last will: after `kill -9`, `lookout status` on a staff
+    /// machine says at once that lookoutd is down (and since when, and why), not "no answer"; a clean stop says so too.
+    @Test func statusThroughTheBrokerSaysDownWhenLookoutdIsDead() throws {
+        let broker = try Self.broker()
+        let fixture = try CLIFixture()
+        let daemon = try Self.daemon(fixture, broker: broker)
+        try Self.waitForLog(daemon, "remote staff API serving")
+        let settings = fixture.directory.file("home/.config/lookout/remote.conf")
+        let remote = ["LOOKOUT_REMOTE_CONFIG": settings, "LOOKOUT_SOCKET": ""]
+        try "alice pw\n".write(toFile: fixture.directory.file("alice"), atomically: true, encoding: .utf8)
+        let login = try fixture.run(["login", "--host", "127.0.0.1", "--port", String(broker.port), "--user", "alice",
+                                     "--password-file", fixture.directory.file("alice")], environment: remote)
+        #expect(login.status == 0, "\(login.stderr)")
+        _ = try waitFor("status through the broker says serving", log: daemon.log) {
+            try fixture.run(["status"], environment: remote).stdout.contains("serving") ? true : nil
+        }
+
+        daemon.killHard()
+        let status = try fixture.run(["status"], environment: remote)
+        let text = status.stdout + status.stderr
+        #expect(status.status != 0, "\(text)")
+        #expect(text.contains("DOWN") && text.contains("lookoutd is down since"), "\(text)")
+        #expect(text.contains("without a goodbye"), "\(text)")
+        let events = try fixture.run(["events"], environment: remote)
+        #expect(events.status != 0 && events.stderr.contains("lookoutd is down since"), "\(events.stderr)")
+
+        try daemon.startServing()
+        _ = try waitFor("lookoutd serving through the broker again", log: daemon.log) {
+            try fixture.run(["status"], environment: remote).stdout.contains("serving") ? true : nil
+        }
+        #expect(daemon.stop() == 0)
+        let stopped = try fixture.run(["status"], environment: remote)
+        #expect((stopped.stdout + stopped.stderr).contains("lookoutd stopped"), "\(stopped.stdout) \(stopped.stderr)")
+    }
 }

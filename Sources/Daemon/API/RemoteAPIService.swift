@@ -20,6 +20,10 @@ final class RemoteAPIService: Service, Sendable {
     let name = "remote-api"
     /// The subscription: every user's requests.
     static let requestFilter = "lookout/api/+/req/#"
+    /// lookoutd's retained state for staff on other machines (`lookout status` through the broker): `online` while
+    /// the API connection is up, `offline` with the reason when it stops, and the same as the connection's last will,
+    /// which the broker publishes when lookoutd dies without a goodbye (`kill -9`, a crash, a lost network).
+    static let statusTopic = "lookout/status/lookoutd"
     /// The user segment of the start-up check's topic: not a broker user name anyone is given.
     static let checkUser = "~acl-check"
     /// Seconds between attempts to reach the broker.
@@ -73,8 +77,10 @@ final class RemoteAPIService: Service, Sendable {
             let client: MQTT5Client
             do {
                 client = try MQTT5Client(options: options, subscriptions: [(Self.requestFilter, 1)],
-                                         sessionExpirySeconds: Self.sessionExpirySeconds)
+                                         sessionExpirySeconds: Self.sessionExpirySeconds,
+                                         will: (Self.statusTopic, Self.statusPayload("offline", reason: "lookoutd's connection ended without a goodbye (it died or lost the network)")))
                 try client.connect()
+                try client.publish(topic: Self.statusTopic, payload: Self.statusPayload("online", reason: ""), qos: 1, retain: true)
             } catch {
                 log.error("remote staff API: cannot serve through \(broker): \(error) (retrying every \(Int(Self.retrySeconds)) s)",
                           key: "remote-connect")
@@ -92,12 +98,30 @@ final class RemoteAPIService: Service, Sendable {
                 guard let message = client.nextMessage(timeout: 0.2) else { continue }
                 serve(message, on: client)
             }
+            _ = try? client.publishAndWait(topic: Self.statusTopic, payload: Self.statusPayload("offline", reason: "lookoutd stopped"),
+                                           properties: MQTT5Properties(), timeout: 2, retain: true)
             client.disconnect()
         }
     }
 
     func shutdown() {
         stop.fire()
+    }
+
+    /// The retained status: `{"state":"online","at":…,"pid":…,"version":"…"}`, with a reason when offline.
+    static func statusPayload(_ state: String, reason: String) -> [UInt8] {
+        struct Status: Encodable {
+            let state: String
+            let reason: String?
+            let at: EpochMillis
+            let pid: Int32
+            let version: String
+        }
+        let status = Status(state: state, reason: reason.isEmpty ? nil : reason, at: WallClock.now(), pid: getpid(),
+                            version: lookoutVersion)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array((try? encoder.encode(status)) ?? Data())
     }
 
     /// Publishes QoS 1 under another user's request topic on a connection without subscriptions: true when the

@@ -31,6 +31,23 @@ struct RemoteAPIClient: Sendable {
         return options
     }
 
+    /// lookoutd's retained status topic (its `RemoteAPIService.statusTopic`).
+    static let statusTopic = "lookout/status/lookoutd"
+
+    /// lookoutd's retained status as the broker keeps it.
+    struct DaemonStatus: Decodable {
+        var state: String
+        var reason: String?
+        var at: EpochMillis
+        var pid: Int32?
+
+        /// `lookoutd is down since 2026-12-07 22:10:03 (pid 4242): …`, sanitized (it comes from the broker).
+        var described: String {
+            tr("lookoutd is down since %1$s (the broker's retained status, pid %2$s): %3$s",
+               TimeText.local(at), pid.map { String($0) } ?? "?", TextSanitizer.sanitize(reason ?? "offline"))
+        }
+    }
+
     /// Connects as the user and disconnects: whether the broker takes the credentials (`lookout login`).
     func checkLogin() throws(LocalAPIClient.Failure) {
         do {
@@ -48,7 +65,9 @@ struct RemoteAPIClient: Sendable {
         let answers = "lookout/api/\(user)/resp/\(request.id)"
         let correlation = Array(request.id.utf8)
         do {
-            let client = try MQTT5Client(options: options(), subscriptions: [(answers, 1)])
+            // lookoutd's retained status comes with the subscription: if no answer comes, it says whether lookoutd is
+            // down (and why) or up and not answering.
+            let client = try MQTT5Client(options: options(), subscriptions: [(answers, 1), (Self.statusTopic, 1)])
             try client.connect(timeout: Double(timeoutSeconds))
             defer { client.disconnect() }
             let lifetime = max(1, (request.expiresAt - WallClock.now()) / 1000)
@@ -61,8 +80,15 @@ struct RemoteAPIClient: Sendable {
                 throw LocalAPIClient.Failure.transport(tr("the broker refused the request (%1$s): user %2$s may not publish under lookout/api/%3$s/req/ (see its ACL)", MQTT5Client.describeReason(code), user, user))
             }
             let deadline = WallClock.now() + EpochMillis(timeoutSeconds) * 1000
+            var status: DaemonStatus?
             while WallClock.now() < deadline {
                 guard let message = client.nextMessage(timeout: Double(deadline - WallClock.now()) / 1000) else { break }
+                if message.topic == Self.statusTopic {
+                    status = try? JSONDecoder().decode(DaemonStatus.self, from: Data(message.payload))
+                    // Down: no answer will come; say so at once rather than after the timeout.
+                    if let status, status.state == "offline" { throw LocalAPIClient.Failure.transport(status.described) }
+                    continue
+                }
                 guard message.properties.correlationData == correlation else { continue }
                 let line = message.payload.last == UInt8(ascii: "\n") ? Array(message.payload.dropLast()) : message.payload
                 return try APILine.decode(APIResponse.self, from: line)
