@@ -71,6 +71,53 @@ import Testing
         daemon.disconnect()
     }
 
+    /// The shipped ACL for devices and the hand-off (issue 16): a device account writes only its own topics, staff
+    /// write no device topic, and nobody but whom an operator grants it reads the hand-off (`lookout/events/#`).
+    @Test func devicesWriteOnlyTheirOwnTopicsAndTheHandoffIsNotEveryonesToRead() throws {
+        let passwords = try PasswordFile(users: ["lookoutd": "daemon pw", "SD-0001": "device pw", "alice": "alice pw"])
+        let acl = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
+        let aclPath = (passwords.path as NSString).deletingLastPathComponent + "/acl"
+        try acl.write(toFile: aclPath, atomically: true, encoding: .utf8)
+        if getuid() == 0 { _ = chmod(aclPath, 0o644) }
+        let broker = try MosquittoBroker(listenerConfig: { port in
+            MosquittoBroker.passwordListener(passwords)(port) + ["acl_file \(aclPath)"]
+        })
+        let daemon = try MQTT5Client(options: Self.options(port: broker.port, user: "lookoutd", password: "daemon pw"),
+                                     subscriptions: [("+/+/+/+", 1)])
+        try daemon.connect()
+        let device = try MQTT5Client(options: Self.options(port: broker.port, user: "SD-0001", password: "device pw"))
+        try device.connect()
+        let alice = try MQTT5Client(options: Self.options(port: broker.port, user: "alice", password: "alice pw"),
+                                    subscriptions: [("lookout/status/#", 1)])
+        try alice.connect()
+
+        let alarm = Array(#"{"event":"smoke","state":"alarm"}"#.utf8)
+        #expect(try device.publishAndWait(topic: "c01/smoke/SD-0001/event", payload: alarm) == MQTT5ReasonCode.success)
+        #expect(try device.publishAndWait(topic: "c01/smoke/SD-0002/event", payload: alarm) == MQTT5ReasonCode.notAuthorized)
+        #expect(try alice.publishAndWait(topic: "c01/sos/SOS-0001/event", payload: Array(#"{"event":"sos_cancel"}"#.utf8))
+                == MQTT5ReasonCode.notAuthorized)
+        #expect(try device.publishAndWait(topic: "c01/smoke/SD-0001/telemetry", payload: Array("{}".utf8)) == MQTT5ReasonCode.success)
+        // lookoutd got the device's own two messages, in order, and nothing forged between them.
+        #expect(daemon.nextMessage(timeout: 10)?.topic == "c01/smoke/SD-0001/event")
+        #expect(daemon.nextMessage(timeout: 10)?.topic == "c01/smoke/SD-0001/telemetry")
+
+        // The hand-off carries events; alice (no grant) reading `lookout/events/#` gets none of them, while she does
+        // get lookoutd's status published after them (one publisher's messages arrive in order).
+        let reader = try? MQTT5Client(options: Self.options(port: broker.port, user: "alice", password: "alice pw"),
+                                      subscriptions: [("lookout/events/#", 1), ("lookout/status/#", 1)])
+        try? reader?.connect()
+        #expect(try daemon.publishAndWait(topic: "lookout/events/red/E-1001", payload: Array("{}".utf8)) == MQTT5ReasonCode.success)
+        _ = try daemon.publishAndWait(topic: "lookout/status/lookoutd", payload: Array(#"{"state":"online"}"#.utf8))
+        if let reader, reader.isConnected {
+            #expect(reader.nextMessage(timeout: 10)?.topic == "lookout/status/lookoutd")
+        }
+        #expect(alice.nextMessage(timeout: 10)?.topic == "lookout/status/lookoutd")
+        reader?.disconnect()
+        alice.disconnect()
+        device.disconnect()
+        daemon.disconnect()
+    }
+
     @Test func aWrongPasswordIsRefusedWithTheBrokersReason() throws {
         let (broker, _) = try Self.aclBroker()
         let client = try MQTT5Client(options: Self.options(port: broker.port, user: "alice", password: "wrong"))
