@@ -168,6 +168,20 @@ import Vocabulary
         let onsite = try #require(object["time_to_onsite"] as? [String: Any])
         #expect(onsite["median_s"] as? Double == 600)
 
+        // A bounded period (the street office's month): this month has the three, a month long past none.
+        let month = CivilTime.format(fixture.now, "%Y-%m", utc: false)
+        let thisMonth = try fixture.run(["stats", "--month", month, "--json"])
+        let thisMonthObject = try #require(try JSONSerialization.jsonObject(with: Data(thisMonth.stdout.utf8)) as? [String: Any],
+                                           "\(thisMonth.stderr)")
+        #expect(thisMonthObject["total"] as? Int == 3)
+        let past = try fixture.run(["stats", "--month", "2001-01", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(past.stdout.utf8)) as? [String: Any])?["total"] as? Int == 0)
+        #expect(try fixture.run(["stats", "--month", "2001-01"]).stdout.contains("Events from 2001-01-01 00:00:00 to 2001-02-01 00:00:00"))
+        #expect(try fixture.run(["stats", "--since", "-1h", "--until", "-15m", "--json"]).status == 0)
+        for bad in [["--month", "2026-13"], ["--month", "2026-11", "--since", "1d"], ["--since", "today", "--until", "yesterday"]] {
+            #expect(try fixture.run(["stats"] + bad).status == 64, "\(bad)")
+        }
+
         let community = try fixture.run(["stats", "--community", "c01", "--json"])
         let communityObject = try #require(try JSONSerialization.jsonObject(with: Data(community.stdout.utf8)) as? [String: Any])
         #expect(communityObject["community"] as? String == "c01")

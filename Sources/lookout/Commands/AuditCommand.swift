@@ -12,7 +12,7 @@ struct AuditCommand: Command {
         summary: tr("list staff API requests (who, from where, what, outcome); 'audit verify' checks the timeline's chain"),
         usage: "[verify]",
         options: [
-            .value("since", "WHEN", help: tr("only requests since WHEN: 2h, 7d, 2026-11-23T08:00")),
+            .value("since", "WHEN", help: tr("only requests since WHEN: 2h, today, yesterday, 06:00, 2026-11-23T08:00")),
             .value("user", "U", help: tr("only requests of user U")),
             .value("limit", "N", short: "n", help: tr("the last N requests (default 100)")),
             .flag("json", help: tr("print JSON (stable field names, for scripts)")),
@@ -48,7 +48,7 @@ struct AuditCommand: Command {
         var request: [String: String] = [:]
         if let since = arguments.value("since") {
             guard let time = TimeText.pointInTime(since, now: context.now) else {
-                throw CLIError.usage(tr("%1$s: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '%2$s'", "audit", since))
+                throw CLIError.usage(tr("%1$s: --%2$s needs a time such as 7d, -2h, today, yesterday, 06:00 or 2026-11-01, not '%3$s'", "audit", "since", since))
             }
             request["since"] = String(time)
         }

@@ -20,7 +20,7 @@ struct EventsCommand: Command {
             .value("community", "C", help: tr("only this community")),
             .value("building", "B", help: tr("only this building")),
             .value("team", "T", help: tr("only events dispatched to this team")),
-            .value("since", "WHEN", help: tr("only events first seen since WHEN: 2h, 7d, 2026-11-23T08:00")),
+            .value("since", "WHEN", help: tr("only events first seen since WHEN: 2h, today, yesterday, 06:00, 2026-11-23T08:00")),
             .flag("overdue", help: tr("only overdue events")),
             .flag("silenced", help: tr("include events raised under a maintenance silence (hidden by default)")),
             .value("limit", "N", short: "n", help: tr("at most N events (default 1000)")),
@@ -46,7 +46,7 @@ struct EventsCommand: Command {
         filter.team = arguments.value("team")
         if let since = arguments.value("since") {
             guard let time = TimeText.pointInTime(since, now: context.now) else {
-                throw CLIError.usage(tr("%1$s: --since needs a duration (2h, 7d) or a time (2026-11-23T08:00), not '%2$s'", "events", since))
+                throw CLIError.usage(tr("%1$s: --%2$s needs a time such as 7d, -2h, today, yesterday, 06:00 or 2026-11-01, not '%3$s'", "events", "since", since))
             }
             filter.since = time
         }

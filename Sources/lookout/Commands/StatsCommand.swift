@@ -10,31 +10,52 @@ struct StatsCommand: Command {
         summary: tr("counts by level and status, time to ack and on site (median, p90), share within deadline"),
         usage: "",
         options: [
-            .value("since", "WHEN", help: tr("period start: 7d (default), 24h, 2026-11-01")),
+            .value("since", "WHEN", help: tr("period start: 7d (default), 24h, today, yesterday, 06:00, 2026-11-01")),
+            .value("until", "WHEN", help: tr("period end (default now), in the same forms")),
+            .value("month", "YYYY-MM", help: tr("the calendar month, local time (the street office's monthly figures)")),
             .value("community", "C", help: tr("only this community")),
             .flag("json", help: tr("print a JSON object")),
         ],
-        examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --json"])
+        examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --month 2026-11 --json",
+                   "lookout stats --since yesterday --until today"])
 
     let context: CLIContext
     let since: EpochMillis
+    /// The period's end (exclusive).
+    let until: EpochMillis
     let community: String?
     let json: Bool
 
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         _ = try arguments.positionals(exactly: [])
-        let text = arguments.value("since") ?? "7d"
-        guard let since = TimeText.pointInTime(text, now: context.now) else {
-            throw CLIError.usage(tr("%1$s: --since needs a duration (7d) or a time (2026-11-01), not '%2$s'", "stats", text))
+        if let month = arguments.value("month") {
+            guard arguments.value("since") == nil, arguments.value("until") == nil else {
+                throw CLIError.usage(tr("stats: --month gives the whole period; leave out --since and --until"))
+            }
+            guard let period = TimeText.month(month) else {
+                throw CLIError.usage(tr("stats: --month needs a year and month such as 2026-11, not '%1$s'", month))
+            }
+            (since, until) = period
+        } else {
+            let text = arguments.value("since") ?? "7d"
+            let now = context.now
+            guard let start = TimeText.pointInTime(text, now: now) else {
+                throw CLIError.usage(tr("%1$s: --%2$s needs a time such as 7d, -2h, today, yesterday, 06:00 or 2026-11-01, not '%3$s'", "stats", "since", text))
+            }
+            let end = arguments.value("until")
+            guard let finish = end.map({ TimeText.pointInTime($0, now: now) }) ?? now + 1 else {
+                throw CLIError.usage(tr("%1$s: --%2$s needs a time such as 7d, -2h, today, yesterday, 06:00 or 2026-11-01, not '%3$s'", "stats", "until", end ?? ""))
+            }
+            guard start < finish else { throw CLIError.usage(tr("stats: the period ends before it starts")) }
+            (since, until) = (start, finish)
         }
-        self.since = since
         community = arguments.value("community")
         json = arguments.flag("json")
     }
 
     func run() throws {
-        var arguments = ["since": String(since), "until": String(context.now + 1)]
+        var arguments = ["since": String(since), "until": String(until)]
         if let community { arguments["community"] = community }
         let result = try context.request(.stats, arguments)
         guard let statistics = result.statistics else { throw CLIError.failure(tr("lookoutd answered without the statistics")) }
@@ -49,7 +70,9 @@ struct StatsCommand: Command {
     /// The report for a terminal.
     func render(_ statistics: EventStatistics) -> String {
         let style = context.style
-        var out = tr("Events since %1$s (%2$s)", TimeText.local(statistics.since), TimeText.span(milliseconds: context.now - statistics.since))
+        var out = statistics.until <= context.now
+            ? tr("Events from %1$s to %2$s", TimeText.local(statistics.since), TimeText.local(statistics.until))
+            : tr("Events since %1$s (%2$s)", TimeText.local(statistics.since), TimeText.span(milliseconds: context.now - statistics.since))
         if let community {
             guard let figures = statistics.perCommunity.first(where: { $0.community == community }) else {
                 return out + tr(" in community %1$s: none", TextSanitizer.sanitize(community)) + "\n"

@@ -28,11 +28,51 @@ enum TimeText {
 
     private static let unitSeconds: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800]
 
-    /// A point in time: a duration ago (`2h`), or a local date-time (`2026-11-23T08:00`, `2026-11-23 08:00:30`,
-    /// `2026-11-23`), or an ISO 8601 time with zone (`2026-11-23T00:00:00Z`). Nil when malformed.
+    /// A point in time, as `journalctl --since` takes it: `now`, `today`, `yesterday`, `tomorrow` (local midnight),
+    /// a duration ago (`2h`, `-2h`, `2h ago`) or ahead (`+2h`), a local time today (`06:00`, `06:00:30`), a local
+    /// date-time (`2026-11-23T08:00`, `2026-11-23 08:00:30`, `2026-11-23`), an ISO 8601 time with zone
+    /// (`2026-11-23T00:00:00Z`), or seconds since 1970 (`@1763870400`). Nil when malformed.
     static func pointInTime(_ text: String, now: EpochMillis) -> EpochMillis? {
+        let text = text.trimmingWhitespace()
         if let seconds = seconds(text) { return now - seconds * 1000 }
+        if let named = namedDay(text, now: now) { return named }
+        if text.hasPrefix("-") || text.hasPrefix("+"), let seconds = seconds(String(text.dropFirst())) {
+            return text.hasPrefix("-") ? now - seconds * 1000 : now + seconds * 1000
+        }
+        if text.hasSuffix(" ago"), let seconds = seconds(String(text.dropLast(4)).trimmingWhitespace()) {
+            return now - seconds * 1000
+        }
+        if text.hasPrefix("@"), let epoch = Int64(text.dropFirst()), epoch >= 0, epoch < 100_000_000_000 { return epoch * 1000 }
+        if let clock = numbers(Substring(text), separator: ":"), (2...3).contains(clock.count),
+           text.split(separator: ":").allSatisfy({ $0.count == 2 }) {
+            return date(CivilTime.format(now, "%Y-%m-%d", utc: false) + " " + text)
+        }
         return date(text)
+    }
+
+    /// `now`, or the local midnight that starts `today`, `yesterday` or `tomorrow`; nil for other words.
+    private static func namedDay(_ text: String, now: EpochMillis) -> EpochMillis? {
+        let offset: Int64
+        switch text.lowercased() {
+        case "now": return now
+        case "today": offset = 0
+        case "yesterday": offset = -1
+        case "tomorrow": offset = 1
+        default: return nil
+        }
+        // Noon of the day wanted, then its date: a day of 23 or 25 hours (a clock change) cannot skip or repeat one.
+        let noon = date(CivilTime.format(now, "%Y-%m-%d", utc: false) + " 12:00").map { $0 + offset * 86_400_000 }
+        return noon.flatMap { date(CivilTime.format($0, "%Y-%m-%d", utc: false)) }
+    }
+
+    /// The local month `2026-11` as the period from its first midnight to the next month's; nil when malformed.
+    static func month(_ text: String) -> (since: EpochMillis, until: EpochMillis)? {
+        guard let parts = numbers(Substring(text), separator: "-"), parts.count == 2, parts[0] >= 1970,
+              (1...12).contains(parts[1]) else { return nil }
+        let next = parts[1] == 12 ? (parts[0] + 1, 1) : (parts[0], parts[1] + 1)
+        guard let since = CivilTime.epochMillis(year: parts[0], month: parts[1], day: 1, utc: false),
+              let until = CivilTime.epochMillis(year: next.0, month: next.1, day: 1, utc: false) else { return nil }
+        return (since, until)
     }
 
     /// A point in the future: a duration from now (`2h`) or an absolute time as in `pointInTime`.
