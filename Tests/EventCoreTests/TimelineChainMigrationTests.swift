@@ -22,7 +22,7 @@ import Testing
         var options = StoreOptions()
         options.timelineKey = Self.key
         let store = try EventStore(path: path, options: options)
-        #expect(try SchemaMigrator.storedVersion(store.connection) == 15)
+        #expect(try SchemaMigrator.storedVersion(store.connection) == EventSchema.currentVersion)
         let migrated = try store.verifyTimeline()
         #expect(migrated.entries == 3 && migrated.keyed && migrated.isIntact)
         #expect(try store.timelineHead().map { "#\($0.entryID) \($0.hash)" } == "#3 \(migrated.head)")

@@ -167,6 +167,43 @@ enum StatisticsRollup {
         """
     }
 
+    /// The schema change of version 16: the insert and update triggers only test the deferral and hand the row on
+    /// to a view's `INSTEAD OF` trigger, which counts it. SQLite tests a trigger's `WHEN` inside the trigger's
+    /// program, after allocating and zeroing its frame (sized for every statement in it, about 28 KB for the
+    /// counting ones); the gates' frames are small, so a deferred write no longer pays for the counting program.
+    /// `durations` carries whether the columns of `stats_durations` changed (always 1 for an insert).
+    static var gateMigrationSQL: String {
+        let notDeferred = "(SELECT deferred FROM stats_deferral WHERE id = 1) = 0"
+        let gateColumns = countsColumns + ["durations"]
+        func values(_ row: String, durations: String) -> String {
+            (countsColumns.map { "\(row).\($0)" } + [durations]).joined(separator: ", ")
+        }
+        func view(_ name: String) -> String {
+            "CREATE VIEW \(name) (\(gateColumns.joined(separator: ", "))) AS SELECT "
+                + countsColumns.joined(separator: ", ") + ", 0 FROM events WHERE 0;"
+        }
+        return """
+        \(view("stats_event_added"))
+        \(view("stats_event_removed"))
+        CREATE TRIGGER stats_event_added_count INSTEAD OF INSERT ON stats_event_added BEGIN
+        \(add(row: "NEW", when: "1", durationsWhen: "NEW.durations"))
+        END;
+        CREATE TRIGGER stats_event_removed_count INSTEAD OF INSERT ON stats_event_removed BEGIN
+        \(remove(row: "NEW", when: "1", durationsWhen: "NEW.durations"))
+        END;
+        DROP TRIGGER events_stats_insert;
+        DROP TRIGGER events_stats_update;
+        CREATE TRIGGER events_stats_insert AFTER INSERT ON events WHEN \(notDeferred) BEGIN
+            INSERT INTO stats_event_added VALUES (\(values("NEW", durations: "1")));
+        END;
+        CREATE TRIGGER events_stats_update AFTER UPDATE OF \(countsColumns.joined(separator: ", ")) ON events
+            WHEN \(changed(countsColumns)) AND \(notDeferred) BEGIN
+            INSERT INTO stats_event_removed VALUES (\(values("OLD", durations: changed(durationColumns))));
+            INSERT INTO stats_event_added VALUES (\(values("NEW", durations: changed(durationColumns))));
+        END;
+        """
+    }
+
     /// Key columns of `stats_counts`.
     private static let countsKeyColumns = [
         "span", "start", "community", "level", "status", "overdue", "silenced", "ack_outcome", "onsite_outcome",
