@@ -45,6 +45,7 @@ _lookout() {
         --until) COMPREPLY=(); return ;;
         --reason) COMPREPLY=(); return ;;
         --resident) COMPREPLY=(); return ;;
+        --month) COMPREPLY=(); return ;;
         --timeout) COMPREPLY=(); return ;;
         --user) COMPREPLY=(); return ;;
         --host) COMPREPLY=(); return ;;
@@ -77,7 +78,7 @@ _lookout() {
         "away add") COMPREPLY=( $(compgen -W "--device --resident --until --reason --socket --as --no-color --help" -- "$cur") ) ;;
         "away list") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
         "away remove") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
-        "stats") COMPREPLY=( $(compgen -W "--since --community --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "stats") COMPREPLY=( $(compgen -W "--since --until --month --community --json --socket --as --no-color --help" -- "$cur") ) ;;
         "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --socket --as --no-color --help" -- "$cur") ) ;;
         "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "status") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
