@@ -7,8 +7,9 @@ import Testing
 /// password file: properties travel, and a publish under another user's topic is refused with reason code 135.
 @Suite(.serialized) struct MQTT5ClientTests {
     /// A broker with users lookoutd, alice and bob, no anonymous access and the shipped ACL.
-    static func aclBroker() throws -> (MosquittoBroker, PasswordFile) {
-        let passwords = try PasswordFile(users: ["lookoutd": "daemon pw", "alice": "alice pw", "bob": "bob pw"])
+    static func aclBroker(users: [String: String] = ["lookoutd": "daemon pw", "alice": "alice pw", "bob": "bob pw"]) throws
+        -> (MosquittoBroker, PasswordFile) {
+        let passwords = try PasswordFile(users: users)
         let acl = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
         let aclPath = (passwords.path as NSString).deletingLastPathComponent + "/acl"
         try acl.write(toFile: aclPath, atomically: true, encoding: .utf8)
@@ -74,14 +75,7 @@ import Testing
     /// The shipped ACL for devices and the hand-off (issue 16): a device account writes only its own topics, staff
     /// write no device topic, and nobody but whom an operator grants it reads the hand-off (`lookout/events/#`).
     @Test func devicesWriteOnlyTheirOwnTopicsAndTheHandoffIsNotEveryonesToRead() throws {
-        let passwords = try PasswordFile(users: ["lookoutd": "daemon pw", "SD-0001": "device pw", "alice": "alice pw"])
-        let acl = try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
-        let aclPath = (passwords.path as NSString).deletingLastPathComponent + "/acl"
-        try acl.write(toFile: aclPath, atomically: true, encoding: .utf8)
-        if getuid() == 0 { _ = chmod(aclPath, 0o644) }
-        let broker = try MosquittoBroker(listenerConfig: { port in
-            MosquittoBroker.passwordListener(passwords)(port) + ["acl_file \(aclPath)"]
-        })
+        let (broker, _) = try Self.aclBroker(users: ["lookoutd": "daemon pw", "SD-0001": "device pw", "alice": "alice pw"])
         let daemon = try MQTT5Client(options: Self.options(port: broker.port, user: "lookoutd", password: "daemon pw"),
                                      subscriptions: [("+/+/+/+", 1)])
         try daemon.connect()
