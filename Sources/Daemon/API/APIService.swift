@@ -27,10 +27,8 @@ final class APIService: Service, Sendable {
     private let staffPath: String
     private let handler: StaffRequestHandler
     private let log: Logger
-    private let openStore: @Sendable () throws -> EventStore
-    private let notificationPolicy: @Sendable () -> NotificationPolicy
     private let directory: Mutex<StaffDirectory>
-    private let store = Mutex<EventStore?>(nil)
+    private let store: StaffStore
     private let stopping = Atomic<Bool>(false)
     private let connections = Atomic<Int>(0)
 
@@ -45,8 +43,8 @@ final class APIService: Service, Sendable {
         self.directory = Mutex(directory)
         self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
         self.log = log
-        self.openStore = openStore
-        self.notificationPolicy = notificationPolicy
+        self.store = StaffStore(door: "staff API", key: "api", log: log, notificationPolicy: notificationPolicy,
+                                openStore: openStore)
     }
 
     func run() throws {
@@ -267,52 +265,20 @@ final class APIService: Service, Sendable {
     }
 
     /// `body` on the service's store, nil (logged) when it fails.
-    private func look<T: Sendable>(_ body: (EventStore) throws -> T?) -> T? {
-        store.withLock { store in
-            do {
-                if store == nil { store = try openStore() }
-                return try body(store!)
-            } catch {
-                log.warning("staff API: \(error)", key: "api-look")
-                return nil
-            }
-        }
-    }
+    private func look<T: Sendable>(_ body: (EventStore) throws -> T?) -> T? { store.look(body) }
 
     /// Checks, runs and records one request on the service's store.
     private func run(_ request: APIRequest, from caller: StaffRequestHandler.Caller) -> APIResponse {
-        let directory = self.directory.withLock { $0 }
-        let outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
-            do {
-                if store == nil { store = try openStore() }
-                store!.notificationPolicy = notificationPolicy()
-                return handler.handle(request, from: caller, directory: directory, store: store!, now: WallClock.now())
-            } catch {
-                return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd cannot open the database: \(error)")), "\(error)")
-            }
-        }
-        if let failure = outcome.auditFailure {
-            log.error("staff API: request \(request.operation) of \(caller.described) not run: cannot write the database: \(failure)",
-                      key: "api-audit")
-            store.withLock { $0 = nil }
-        } else if let error = outcome.response.error {
-            log.info("staff API: \(caller.described): \(request.operation) \(request.arguments["id"] ?? ""): \(error.message)")
-        } else {
-            log.debug("staff API: \(caller.described): \(request.operation) \(outcome.response.result?.event?.id ?? "") done")
-        }
-        return outcome.response
+        store.run(request, from: caller, directory: directory.withLock { $0 }, handler: handler, now: WallClock.now())
     }
 
     /// A line that is not a request is on the record too.
     private func recordUnreadable(from caller: StaffRequestHandler.Caller) {
-        store.withLock { store in
-            do {
-                if store == nil { store = try openStore() }
-                try store!.recordAudit(AuditEntry(at: WallClock.now(), user: caller.user, origin: caller.origin,
-                                                  operation: "", outcome: .badRequest, detail: "not a staff API request"))
-            } catch {
-                log.error("staff API: cannot record an unreadable request: \(error)", key: "api-audit")
-            }
+        let recorded: Bool? = look {
+            try $0.recordAudit(AuditEntry(at: WallClock.now(), user: caller.user, origin: caller.origin,
+                                          operation: "", outcome: .badRequest, detail: "not a staff API request"))
+            return true
         }
+        if recorded == nil { log.error("staff API: cannot record an unreadable request", key: "api-audit") }
     }
 }

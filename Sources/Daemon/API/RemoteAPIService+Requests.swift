@@ -82,27 +82,7 @@ extension RemoteAPIService {
 
     /// Checks, runs and records one request on the service's store (as the local API does).
     private func run(_ request: APIRequest, from caller: StaffRequestHandler.Caller, now: EpochMillis) -> APIResponse {
-        let directory = self.directory.withLock { $0 }
-        let outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
-            do {
-                if store == nil { store = try openStore() }
-                store!.notificationPolicy = notificationPolicy()
-                return handler.handle(request, from: caller, directory: directory, store: store!, now: now)
-            } catch {
-                return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd cannot open the database: \(error)")), "\(error)")
-            }
-        }
-        let operation = TextSanitizer.sanitize(String(request.operation.prefix(64)))
-        if let failure = outcome.auditFailure {
-            log.error("remote staff API: request \(operation) of \(caller.described) not run: cannot write the database: \(failure)",
-                      key: "remote-audit")
-            store.withLock { $0 = nil }
-        } else if let error = outcome.response.error {
-            log.info("remote staff API: \(caller.described): \(operation): \(TextSanitizer.sanitize(error.message))")
-        } else {
-            log.debug("remote staff API: \(caller.described): \(operation) done")
-        }
-        return outcome.response
+        store.run(request, from: caller, directory: directory.withLock { $0 }, handler: handler, now: now)
     }
 
     /// The answer to a request refused before the handler, after recording it in the audit.
@@ -118,15 +98,5 @@ extension RemoteAPIService {
     }
 
     /// `body` on the service's store, nil (logged) when it fails.
-    private func look<T: Sendable>(_ body: (EventStore) throws -> T?) -> T? {
-        store.withLock { store in
-            do {
-                if store == nil { store = try openStore() }
-                return try body(store!)
-            } catch {
-                log.warning("remote staff API: \(error)", key: "remote-look")
-                return nil
-            }
-        }
-    }
+    private func look<T: Sendable>(_ body: (EventStore) throws -> T?) -> T? { store.look(body) }
 }

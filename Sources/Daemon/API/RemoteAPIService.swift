@@ -39,10 +39,8 @@ final class RemoteAPIService: Service, Sendable {
     let staffPath: String
     let handler: StaffRequestHandler
     let log: Logger
-    let openStore: @Sendable () throws -> EventStore
-    let notificationPolicy: @Sendable () -> NotificationPolicy
     let directory: Mutex<StaffDirectory>
-    let store = Mutex<EventStore?>(nil)
+    let store: StaffStore
     /// Answers of recent requests by user and request id, for a redelivery within the process's life.
     let answered = Mutex<[String: (response: APIResponse, expiresAt: EpochMillis)]>([:])
     private let stop = StopSignal()
@@ -56,8 +54,8 @@ final class RemoteAPIService: Service, Sendable {
         self.directory = Mutex(directory)
         self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
         self.log = log
-        self.openStore = openStore
-        self.notificationPolicy = notificationPolicy
+        self.store = StaffStore(door: "remote staff API", key: "remote", log: log, notificationPolicy: notificationPolicy,
+                                openStore: openStore)
     }
 
     func run() throws {
