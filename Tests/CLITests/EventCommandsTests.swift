@@ -165,6 +165,22 @@ import Testing
         #expect(try fixture.store.event(id: event.id)?.status == .open)
     }
 
+    /// Unknown or incomplete global options, or options without a command: one line that names the problem (issue 18).
+    @Test func badGlobalOptionsSayWhatIsWrongInOneLine() throws {
+        let fixture = try CLIFixture()
+        for (arguments, what) in [(["--bogus"], "unknown option '--bogus'"), (["--socket"], "--socket needs a value"),
+                                  (["--no-color"], "no command after the options"), (["--as", "x", "--frob", "ack"], "unknown option '--frob'")] {
+            let result = try fixture.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(arguments): \(result.stdout)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(what) && result.stderr.contains("help"), "\(arguments): \(result.stderr)")
+        }
+        // Without anything, the overview (on stderr, exit 64) stays: it is the way in.
+        let bare = try fixture.run([])
+        #expect(bare.status == 64 && bare.stderr.contains("Usage: lookout"))
+    }
+
     @Test func badUsageExits64() throws {
         let fixture = try CLIFixture()
         let event = try fixture.raise("SD-0001", level: .yellow)

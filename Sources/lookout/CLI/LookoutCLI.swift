@@ -68,8 +68,20 @@ enum LookoutCLI {
                 Console.out(HelpFormatter.overview())
                 return
             }
-            Console.err(HelpFormatter.overview())
-            throw CLIError.exit(CLIError.usageExitCode)
+            guard !rest.isEmpty else {
+                Console.err(HelpFormatter.overview())
+                throw CLIError.exit(CLIError.usageExitCode)
+            }
+            // Options but no command: one line that names what is wrong, not the whole overview without a reason.
+            do {
+                _ = try ArgumentParser.parse(rest, options: GlobalOptions.specs, commandName: "lookout")
+            } catch CLIError.usage(let message) {
+                // The parser names the command; there is none, and the error line already starts with `lookout:`.
+                var reason = Substring(message)
+                if reason.hasPrefix("lookout") { reason = reason.dropFirst(7).drop { $0 == ":" || $0 == "：" || $0 == " " } }
+                throw CLIError.usage(tr("%1$s (see 'lookout help')", String(reason)))
+            }
+            throw CLIError.usage(tr("no command after the options (see 'lookout help')"))
         }
         var name = first
         if groups.contains(first) {
