@@ -19,8 +19,7 @@ public final class MQTT5Client: @unchecked Sendable {
 
     private let handle: OpaquePointer
     private let state: MQTT5ClientState
-    private let threadLock = ThreadLock()
-    private var networkThreadRunning = false
+    private let networkThread = NetworkThread()
 
     /// Creates a client (does not connect) that subscribes to `subscriptions` (filter, QoS) on every connect.
     /// `will`: a retained QoS 1 message the broker publishes when the connection ends without a DISCONNECT (the
@@ -69,13 +68,7 @@ public final class MQTT5Client: @unchecked Sendable {
         try MosquittoHandle.check(mosquitto_connect_bind_v5(handle, options.host, Int32(options.port),
                                                             Int32(options.keepAliveSeconds), nil, properties),
                                   "connect to \(options.host):\(options.port)")
-        let started: Int32 = threadLock.withLock {
-            guard !networkThreadRunning else { return Int32(MOSQ_ERR_SUCCESS.rawValue) }
-            let rc = mosquitto_loop_start(handle)
-            networkThreadRunning = rc == Int32(MOSQ_ERR_SUCCESS.rawValue)
-            return rc
-        }
-        try MosquittoHandle.check(started, "start network thread")
+        try networkThread.start(handle)
         let outcome = state.waitUntilReady(until: Date().addingTimeInterval(timeout))
         if outcome.ready { return }
         disconnect()
@@ -124,12 +117,7 @@ public final class MQTT5Client: @unchecked Sendable {
 
     /// Disconnects cleanly and stops the network thread.
     public func disconnect() {
-        threadLock.withLock {
-            guard networkThreadRunning else { return }
-            _ = mosquitto_disconnect(handle)
-            _ = mosquitto_loop_stop(handle, false)
-            networkThreadRunning = false
-        }
+        networkThread.stop(handle)
     }
 
     /// libmosquitto's text for an MQTT 5 reason code ("Not authorized").

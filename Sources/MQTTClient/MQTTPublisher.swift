@@ -16,8 +16,7 @@ public final class MQTTPublisher: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The callbacks' userdata, retained here and released after `mosquitto_destroy`.
     private let window = PublisherWindow()
-    private let threadLock = ThreadLock()
-    private var networkThreadRunning = false
+    private let networkThread = NetworkThread()
 
     /// Creates a publisher (does not connect). `maxInFlight` bounds unacknowledged messages (1…65535).
     public init(options: MQTTOptions, maxInFlight: Int = 1000) throws(MQTTError) {
@@ -42,13 +41,7 @@ public final class MQTTPublisher: @unchecked Sendable {
         window.expectConnack()
         try MosquittoHandle.check(mosquitto_connect(handle, options.host, Int32(options.port), Int32(options.keepAliveSeconds)),
                                   "connect to \(options.host):\(options.port)")
-        let started: Int32 = threadLock.withLock {
-            guard !networkThreadRunning else { return Int32(MOSQ_ERR_SUCCESS.rawValue) }
-            let rc = mosquitto_loop_start(handle)
-            networkThreadRunning = rc == Int32(MOSQ_ERR_SUCCESS.rawValue)
-            return rc
-        }
-        try MosquittoHandle.check(started, "start network thread")
+        try networkThread.start(handle)
         let outcome = window.waitForConnack(until: Date().addingTimeInterval(timeout))
         switch outcome.code {
         case 0?:
@@ -91,12 +84,7 @@ public final class MQTTPublisher: @unchecked Sendable {
 
     /// Disconnects cleanly and stops the network thread.
     public func disconnect() {
-        threadLock.withLock {
-            guard networkThreadRunning else { return }
-            _ = mosquitto_disconnect(handle)
-            _ = mosquitto_loop_stop(handle, false)
-            networkThreadRunning = false
-        }
+        networkThread.stop(handle)
     }
 
     /// The window behind a callback's userdata pointer.
