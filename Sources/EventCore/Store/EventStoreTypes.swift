@@ -141,6 +141,18 @@ public struct EventFilter: Sendable, Equatable, Codable {
     public init() {}
 }
 
+/// Events that still need a person, by level, and how many are overdue right now (`EventStore.openEventCounts`).
+public struct OpenEventCounts: Sendable, Equatable {
+    /// Events that still need a person (open, acknowledged, dispatched, on site, red cleared), by level.
+    public var byLevel: [AlertLevel: Int] = [:]
+    /// Of those, how many are past an acknowledgement or on-site deadline nobody has met yet.
+    public var overdue = 0
+    /// Of the overdue ones, how many are red.
+    public var overdueRed = 0
+    /// No events.
+    public init() {}
+}
+
 /// Errors from the store that are not SQLite's own.
 public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No event has that id.
