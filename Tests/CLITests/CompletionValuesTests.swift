@@ -39,6 +39,8 @@ import Testing
         for command in ["ack", "show", "resolve", "onsite", "close", "note"] {
             #expect(Set(try Self.complete(socket + [command, ""]).split(separator: " ").map(String.init)) == open, "\(command)")
         }
+        // `reopen` takes an ended event.
+        #expect(try Self.complete(socket + ["reopen", ""]) == done.id)
         #expect(try Self.complete(socket + ["show", String(red.id.prefix(4))]).split(separator: " ").contains(Substring(red.id)))
         // After the id: options, not ids again.
         #expect(try Self.complete(socket + ["ack", red.id, "--t"]) == "--team")

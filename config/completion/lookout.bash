@@ -88,7 +88,7 @@ _lookout() {
         "onsite") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "resolve") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "close") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
-        "reopen") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
+        "reopen") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ended-ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "note") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); fi ;;
         "report") COMPREPLY=( $(compgen -W "--kind --level --where --device --community --building --title --description --socket --as --no-color --help" -- "$cur") ) ;;
         "silence add") COMPREPLY=( $(compgen -W "--device --building --community --kind --rule --for --until --reason --force --socket --as --no-color --help" -- "$cur") ) ;;

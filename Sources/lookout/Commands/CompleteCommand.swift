@@ -5,18 +5,21 @@ import TerminalText
 import Vocabulary
 
 /// `lookout __complete WHAT` (hidden): the values bash completion offers, asked of lookoutd through the usual door,
-/// one a line: `ids` (open event ids), `kinds` (device kinds), `teams` (teams of the registry and of events),
-/// `communities`. Prints nothing and succeeds when lookoutd cannot be asked, and waits at most two seconds: a
+/// one a line: `ids` (open event ids), `ended-ids` (resolved, closed or cleared: what `reopen` takes), `kinds`
+/// (device kinds), `teams` (teams of the registry and of events), `communities`. Prints nothing and succeeds when lookoutd cannot be asked, and waits at most two seconds: a
 /// completion must never hang a shell or print an error into it.
 struct CompleteCommand: Command {
     static let name = "__complete"
     static let help = CommandHelp(
         summary: tr("print values for shell completion (ids, kinds, teams, communities) asked of lookoutd"),
-        usage: "ids|kinds|teams|communities")
+        usage: "ids|ended-ids|kinds|teams|communities")
     static var isListed: Bool { false }
 
     /// What may be completed.
-    enum Values: String, CaseIterable { case ids, kinds, teams, communities }
+    enum Values: String, CaseIterable {
+        case ids, kinds, teams, communities
+        case endedIDs = "ended-ids"
+    }
 
     let context: CLIContext
     let values: Values?
@@ -37,6 +40,12 @@ struct CompleteCommand: Command {
         switch values {
         case .ids:
             var filter = EventFilter()
+            filter.limit = 500
+            let encoded = String(decoding: try JSONEncoder().encode(filter), as: UTF8.self)
+            return try ask(.events, ["filter": encoded], context: context).events?.map(\.id) ?? []
+        case .endedIDs:
+            var filter = EventFilter()
+            filter.statuses = [.resolved, .closed, .cleared]
             filter.limit = 500
             let encoded = String(decoding: try JSONEncoder().encode(filter), as: UTF8.self)
             return try ask(.events, ["filter": encoded], context: context).events?.map(\.id) ?? []

@@ -111,8 +111,9 @@ enum BashCompletion {
             if pathCommands.contains(command.name) {
                 reply = "if [[ \"$cur\" == -* ]]; then \(reply); else COMPREPLY=( $(compgen -f -- \"$cur\") ); fi"
             } else if command.help.usage.hasPrefix("ID") {
-                // The event id comes first: open events' ids from lookoutd.
-                reply = "if [[ \"$cur\" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W \"$(_lookout_values ids)\" -- \"$cur\") ); else \(reply); fi"
+                // The event id comes first: open events' ids from lookoutd (ended ones for `reopen`).
+                let ids = command.name == ReopenCommand.name ? CompleteCommand.Values.endedIDs : .ids
+                reply = "if [[ \"$cur\" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W \"$(_lookout_values \(ids.rawValue))\" -- \"$cur\") ); else \(reply); fi"
             }
             out += "        \"\(command.name)\") \(reply) ;;\n"
         }
