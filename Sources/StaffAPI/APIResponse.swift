@@ -97,6 +97,9 @@ public struct APIResult: Codable, Sendable, Equatable {
     /// `watch`: for changes after which report-in matters (`EventChange.reportInActions`), the event's teams now,
     /// by event id.
     public var changeTeams: [String: [EventTeam]]?
+    /// Every answer: the community's time zone (lookoutd's `[site] time_zone`), in which `lookout` shows times and
+    /// reads local ones (`today`, `06:00`).
+    public var siteTimeZone: String?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -126,6 +129,7 @@ public struct APIResult: Codable, Sendable, Equatable {
         case openByLevel = "open_by_level"
         case bytesFree = "bytes_free"
         case changeTeams = "change_teams"
+        case siteTimeZone = "site_time_zone"
     }
 }
 

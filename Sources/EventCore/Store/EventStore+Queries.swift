@@ -83,7 +83,9 @@ extension EventStore {
             arguments.append(contentsOf: [team, team])
         }
         if let since = filter.since {
-            conditions.append("first_seen >= ?")
+            // The time the event was last active: a new press merged into an old event is found (index
+            // `events_last_seen`). Statistics count events by when they were first raised.
+            conditions.append("last_seen >= ?")
             arguments.append(since)
         }
         if filter.overdueOnly { conditions.append("overdue = 1") }

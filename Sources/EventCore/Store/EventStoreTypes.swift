@@ -129,7 +129,7 @@ public struct EventFilter: Sendable, Equatable, Codable {
     public var building: String?
     /// Only events dispatched to this team.
     public var team: String?
-    /// Only events first seen at or after this time.
+    /// Only events last active (`last_seen`: raised, or a repeat merged into them) at or after this time.
     public var since: EpochMillis?
     /// Only overdue events.
     public var overdueOnly: Bool = false
