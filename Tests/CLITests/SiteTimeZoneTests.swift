@@ -81,4 +81,43 @@ import Vocabulary
         #expect(check.stderr.contains("unknown time zone 'Mars/Olympus'") || check.stdout.contains("unknown time zone 'Mars/Olympus'"),
                 "\(check.stdout)\(check.stderr)")
     }
+
+    /// `rules check`/`rules test` read a rule file without `timezone` in the zone lookoutd reads it in: the site's
+    /// (asked from lookoutd), lookoutd's default when it cannot be asked, or `--time-zone`. Never UTC by surprise:
+    /// a night rule's test must pass or fail as the rule will run.
+    @Test func ruleFilesWithoutTimezoneAreTestedInTheSiteZone() throws {
+        let fixture = try CLIFixture()
+        let rules = fixture.directory.file("night.rules"), tests = fixture.directory.file("night.test")
+        try """
+            rule night_door {
+              on kind door channel event
+              when event == "door_held_open"
+              during 21:00-07:00
+              level green
+              title "Held open at night"
+              team "property"
+            }
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        // 22:00 in Beijing is 14:00 UTC: night in the site's zone, daytime in UTC.
+        try """
+            rules "night.rules"
+            start 2026-11-23T22:00:00+08:00
+            device DR-0001 kind=door community=c01 building=3 address="Bldg 3"
+            case "held open at 22:00 site time raises"
+              at 0s publish "c01/door/DR-0001/event" {"event":"door_held_open","door":1}
+              expect at 0s raise night_door/DR-0001 level green count 1
+            """.write(toFile: tests, atomically: true, encoding: .utf8)
+
+        let noDaemon = try fixture.run(["rules", "test", tests], environment: ["TZ": "UTC"])
+        #expect(noDaemon.status == 0, "lookoutd's default zone, Asia/Shanghai: \(noDaemon.stdout)\(noDaemon.stderr)")
+        let utc = try fixture.run(["rules", "test", "--time-zone", "UTC", tests])
+        #expect(utc.status == 1, "at 14:00 UTC the night window is closed: \(utc.stdout)\(utc.stderr)")
+        let bogus = try fixture.run(["rules", "test", "--time-zone", "Mars/Olympus", tests])
+        #expect(bogus.status == 64 && bogus.stderr.contains("Mars/Olympus"), "\(bogus.stderr)")
+
+        try fixture.startDaemon(settings: ["site": ["time_zone": "UTC"]])
+        let siteUTC = try fixture.run(["rules", "test", tests], environment: ["TZ": "Asia/Shanghai"])
+        #expect(siteUTC.status == 1, "the site's zone is UTC, so the window is closed: \(siteUTC.stdout)\(siteUTC.stderr)")
+        #expect(try fixture.run(["rules", "check", rules]).status == 0)
+    }
 }

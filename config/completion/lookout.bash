@@ -34,7 +34,7 @@ _lookout() {
     npos=0
     for ((i = at + 1; at > 0 && i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            --socket|--as|--level|-l|--status|--kind|--community|--building|--team|--since|--limit|-n|--replay|--interval|--quiet|--note|--to|--where|--device|--title|--description|--rule|--for|--until|--reason|--resident|--month|--timeout|--user|--host|--port|--tls-ca|--password-file) ((i++)) ;;
+            --socket|--as|--level|-l|--status|--kind|--community|--building|--team|--since|--limit|-n|--replay|--interval|--quiet|--note|--to|--where|--device|--title|--description|--rule|--for|--until|--reason|--resident|--month|--time-zone|--timeout|--user|--host|--port|--tls-ca|--password-file) ((i++)) ;;
             -*) ;;
             *) ((npos++)) ;;
         esac
@@ -65,6 +65,7 @@ _lookout() {
         --reason) COMPREPLY=(); return ;;
         --resident) COMPREPLY=(); return ;;
         --month) COMPREPLY=(); return ;;
+        --time-zone) COMPREPLY=(); return ;;
         --timeout) COMPREPLY=(); return ;;
         --user) COMPREPLY=(); return ;;
         --host) COMPREPLY=(); return ;;
@@ -101,8 +102,8 @@ _lookout() {
         "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --socket --as --no-color --help" -- "$cur") ) ;;
         "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "status") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
-        "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
-        "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
+        "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--time-zone --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
+        "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--time-zone --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "notify test") COMPREPLY=( $(compgen -W "--timeout --json --socket --as --no-color --help" -- "$cur") ) ;;
         "audit") COMPREPLY=( $(compgen -W "--since --user --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "login") COMPREPLY=( $(compgen -W "--host --port --user --tls-ca --password-file --socket --as --no-color --help" -- "$cur") ) ;;

@@ -36,7 +36,7 @@ final class APIService: Service, Sendable {
     /// `notificationPolicy`: which teams have a notifier now, so that a change staff make (a reopen) queues the
     /// messages the intake's would.
     init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis,
-         siteTimeZone: String = "Asia/Shanghai", log: Logger,
+         siteTimeZone: String = ZoneInfo.siteDefaultName, log: Logger,
          notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.socketPath = socketPath

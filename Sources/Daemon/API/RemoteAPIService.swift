@@ -47,7 +47,7 @@ final class RemoteAPIService: Service, Sendable {
 
     /// Serves the broker at `options` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
     init(options: MQTTOptions, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis,
-         siteTimeZone: String = "Asia/Shanghai", log: Logger,
+         siteTimeZone: String = ZoneInfo.siteDefaultName, log: Logger,
          notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.options = options
