@@ -77,23 +77,28 @@ public struct TextTable: Sendable {
         guard let totalWidth else { return natural }
         var shown = Array(columns.indices)
         let dropping = columns.indices.filter { columns[$0].dropOrder != nil }.sorted { columns[$0].dropOrder! < columns[$1].dropOrder! }
-        var widths = shrunk(natural, shown: shown, totalWidth: totalWidth)
+        // A column that can be left out is not first cut to a stump: it keeps its heading readable, or goes.
+        let floors = columns.indices.map { index in
+            let column = columns[index]
+            return min(natural[index], column.dropOrder == nil ? column.minWidth : max(column.minWidth, DisplayWidth.of(column.title)))
+        }
+        var widths = shrunk(natural, floors: floors, shown: shown, totalWidth: totalWidth)
         for index in dropping {
             guard shown.reduce(0, { $0 + widths[$1] }) + gap * max(0, shown.count - 1) > totalWidth else { break }
             shown.removeAll { $0 == index }
-            widths = shrunk(natural, shown: shown, totalWidth: totalWidth)
+            widths = shrunk(natural, floors: floors, shown: shown, totalWidth: totalWidth)
         }
         return columns.indices.map { shown.contains($0) ? widths[$0] : nil }
     }
 
     /// `natural` with the `shown` columns shrunk one step at a time, widest first, until they fit `totalWidth`
-    /// or are all at their minimum: fair, and keeps short columns whole.
-    private func shrunk(_ natural: [Int], shown: [Int], totalWidth: Int) -> [Int] {
+    /// or are all at their `floors`: fair, and keeps short columns whole.
+    private func shrunk(_ natural: [Int], floors: [Int], shown: [Int], totalWidth: Int) -> [Int] {
         var widths = natural
         let available = totalWidth - gap * max(0, shown.count - 1)
         while shown.reduce(0, { $0 + widths[$1] }) > available {
             var widest = -1
-            for index in shown where widths[index] > min(columns[index].minWidth, natural[index]) {
+            for index in shown where widths[index] > floors[index] {
                 if widest < 0 || widths[index] > widths[widest] { widest = index }
             }
             guard widest >= 0 else { break }

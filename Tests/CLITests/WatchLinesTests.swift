@@ -67,7 +67,7 @@ import Testing
             #expect(redLines[1].contains(by), "\(language.name): who acknowledged: \(redLines[1])")
             #expect(redLines[2].contains(by) && redLines[2].contains("→ 物业维修班"), "\(language.name): \(redLines[2])")
             // The header says what is watched and from which lookoutd.
-            let header = language.name == "en" ? "watching all events through lookoutd at" : "lookoutd 跟踪全部事件"
+            let header = language.name == "en" ? "watching all events; the whole feed first; bell on; lookoutd at" : "正在跟踪全部事件；先输出全部变更记录；响铃；lookoutd："
             #expect(watch.stderr.text.contains(header), "\(language.name): \(watch.stderr.text)")
         }
     }
@@ -82,9 +82,12 @@ import Testing
         let inTitle = try Self.raise(fixture, "SD-0002", level: .yellow, title: "3号楼2单元602 烟感报警", address: "3号楼2单元602")
         #expect(try fixture.run(["ack", event.id]).status == 0)
         #expect(try fixture.run(["note", event.id, "已电话联系住户"]).status == 0)
-        let watch = try WatchProcess(fixture, ["--since-start", "--no-bell", "--interval", "0.1"], environment: ["COLUMNS": "200"])
+        let watch = try WatchProcess(fixture, ["--since-start", "--no-bell", "--level", "yellow", "--silenced", "--interval", "0.1"],
+                                     environment: ["COLUMNS": "200"])
         #expect(watch.stdout.wait(until: { $0.split(separator: "\n").count >= 4 }), "\(watch.stdout.text)")
         watch.interrupt()
+        #expect(watch.stderr.text.hasPrefix("watching events (level YELLOW, silenced events too); the whole feed first; no bell; "
+                                            + "lookoutd at \(fixture.socketPath) (Ctrl-C to stop)\n"), "\(watch.stderr.text)")
         let lines = watch.stdout.text.split(separator: "\n")
         let eventLines = lines.filter { $0.contains(event.id) }
         #expect(eventLines.count == 3, "\(watch.stdout.text)")

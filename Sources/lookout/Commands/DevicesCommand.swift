@@ -105,9 +105,9 @@ struct DevicesCommand: Command {
         // rejected messages, registry, kind and last seen are left out, in that order.
         var table = TextTable(columns: [
             .whole(tr("DEVICE")), .init(tr("KIND"), maxWidth: 10, dropOrder: 4), .init(tr("COMMUNITY"), maxWidth: 12, dropOrder: 1),
-            .init(tr("WHERE"), minWidth: 8, maxWidth: 40), .init(tr("STATE"), minWidth: 7),
+            .init(tr("WHERE"), minWidth: 8, maxWidth: 40), .init(tr("STATE"), minWidth: 10),
             .init(tr("LAST SEEN"), alignRight: true, dropOrder: 5),
-            .init(tr("BATTERY"), alignRight: true), .init(tr("OPEN"), alignRight: true),
+            .whole(tr("BATTERY"), alignRight: true), .whole(tr("OPEN"), alignRight: true),
             .init(tr("REJECTED"), minWidth: 10, maxWidth: 30, dropOrder: 2), .init(tr("REGISTRY"), dropOrder: 3),
         ])
         for device in devices {

@@ -14,7 +14,8 @@ extension WatchCommand {
         let start = startFromBeginning ? tr("the whole feed first")
             : replay.map { tr("the last %1$d changes first", $0) } ?? tr("from now")
         let bellWord = bell ? tr("bell on") : tr("no bell")
-        let line = tr("watching %1$s through lookoutd at %2$s; %3$s; %4$s", what, TextSanitizer.sanitize(endpoint), start, bellWord)
+        // The endpoint last: on a narrow terminal a cut path still leaves what is watched and how.
+        let line = tr("watching %1$s; %2$s; %3$s; lookoutd at %4$s", what, start, bellWord, TextSanitizer.sanitize(endpoint))
         let full = line + " " + tr("(Ctrl-C to stop)")
         guard let width else { return full }
         if DisplayWidth.of(full) <= width { return full }

@@ -27,8 +27,12 @@ struct WatchCommand: Command {
             .value("quiet", "SECONDS", help: tr("print 'all quiet, lookoutd OK' after this long without a line (default 300)")),
             .flag("silenced", help: tr("also show events raised under a maintenance silence (never with a bell)")),
         ],
-        discussion: [tr("Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
-                     "title, where, time since raised and time left to the deadline (or how long it is overdue)."),
+        discussion: [tr("Starts from now, after a header line on stderr. Each line: time of the change, what happened, id, " +
+                     "level, status, kind, device, who did it (and to whom it was dispatched), title, where (on the event's " +
+                     "first line), time left to the deadline (or how long it is overdue) and time since raised. On a narrow " +
+                     "terminal the least important parts give way first; ids are never cut."),
+                     tr("The bell rings for red events and escalations as they happen. Replayed history (--replay, " +
+                     "--since-start) rings only for a red event still open and unacknowledged, once."),
                      tr("lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
                      "trying, and once it is back shows every change made meanwhile.")],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])

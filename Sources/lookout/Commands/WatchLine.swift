@@ -52,6 +52,7 @@ struct WatchLine {
         self.parts = parts
         guard let width else { return }
         let steps = Set(parts.flatMap { [$0.drop, $0.shrink, $0.shorter?.step].compactMap { $0 } } + [Step.unpad]).sorted()
+        defer { restoreShortened(parts, width: width) }
         for step in steps {
             let excess = self.width - width
             if excess <= 0 { return }
@@ -71,6 +72,16 @@ struct WatchLine {
                 self.parts[index].text = DisplayWidth.truncate(self.parts[index].text, to: target)
                 left -= current - DisplayWidth.of(self.parts[index].text)
             }
+        }
+    }
+
+    /// Puts back the full text of parts shortened on the way (`shorter`) when the line still fits with it.
+    private mutating func restoreShortened(_ original: [Part], width: Int) {
+        for index in parts.indices {
+            guard let shorter = parts[index].shorter, parts[index].text == shorter.text,
+                  let full = original.first(where: { $0.shorter?.text == shorter.text })?.text else { continue }
+            let extra = DisplayWidth.of(full) - DisplayWidth.of(shorter.text)
+            if self.width + extra <= width { parts[index].text = full }
         }
     }
 
