@@ -3,6 +3,7 @@ import Foundation
 import LookoutTestSupport
 import TerminalText
 import Vocabulary
+@testable import lookout
 import Testing
 
 /// How `lookout watch`, `events` and `devices` look (issue 18): at 80 columns in English and in Chinese every line
@@ -165,5 +166,46 @@ import Testing
                 #expect(devices.stdout.split(separator: "\n").contains { $0.hasPrefix(id + " ") }, "\(language.name): \(devices.stdout)")
             }
         }
+    }
+}
+
+/// The order in which a watch line gives way, on its own (no daemon): least important first, names and ids never cut.
+@Suite struct WatchLineFitTests {
+    typealias Part = WatchLine.Part
+    typealias Step = WatchLine.Step
+
+    static let parts: [Part] = [
+        Part(text: "08:01:12", shorter: (Step.minutes, "08:01")), Part(text: "ACKNOWLEDGED"), Part(text: "E-1042"),
+        Part(text: "RED"), Part(text: "acknowledged", pad: 12, drop: Step.status), Part(text: "smoke", drop: Step.kind),
+        Part(text: "SMOKE-N3-U2-502-KITCHEN"), Part(text: "by 王小明", drop: Step.actor),
+        Part(text: "厨房烟感报警：住户不在家", shrink: Step.title, minimum: 12, drop: Step.dropTitle),
+        Part(text: "(幸福里小区北区3号楼2单元502室)", shrink: Step.place, minimum: 10, drop: Step.dropPlace, role: .place),
+        Part(text: "on site 13m", drop: Step.deadline), Part(text: "raised 1m28s ago", drop: Step.age),
+    ]
+
+    @Test func partsGiveWayInOrderAndIdsAndNamesAreNeverCut() {
+        let wide = WatchLine(Self.parts, width: 200)
+        #expect(wide.parts.count == Self.parts.count)
+        var previous = wide.parts.count
+        for width in stride(from: 160, through: 40, by: -4) {
+            let line = WatchLine(Self.parts, width: width)
+            let text = line.rendered(style: TerminalStyle(coloured: false))
+            for whole in ["ACKNOWLEDGED", "E-1042", "RED", "SMOKE-N3-U2-502-KITCHEN"] { #expect(text.contains(whole), "\(width): \(text)") }
+            #expect(line.parts.count <= previous, "parts only go as the width shrinks")
+            previous = line.parts.count
+            if line.parts.contains(where: { $0.text.hasPrefix("by ") }) { #expect(text.contains("by 王小明"), "names whole: \(text)") }
+            if DisplayWidth.of(text) > width {
+                // Only what never gives way is left, shortened time included.
+                #expect(line.parts.map(\.text) == ["08:01", "ACKNOWLEDGED", "E-1042", "RED", "SMOKE-N3-U2-502-KITCHEN"], "\(text)")
+            }
+        }
+        let eighty = WatchLine(Self.parts, width: 80).rendered(style: TerminalStyle(coloured: false))
+        #expect(DisplayWidth.of(eighty) <= 80)
+        #expect(!eighty.contains("raised") && !eighty.contains("smoke") && !eighty.contains("on site") && eighty.contains("by 王小明"),
+                "the age, kind and then the deadline go before who acted: \(eighty)")
+        #expect(eighty.hasPrefix("08:01:12  "), "seconds kept while they fit: \(eighty)")
+        let ninety = WatchLine(Self.parts, width: 90).rendered(style: TerminalStyle(coloured: false))
+        #expect(ninety.contains("on site 13m") && !ninety.contains("厨房") && !ninety.contains("幸福里"),
+                "the title and address go before the deadline: \(ninety)")
     }
 }
