@@ -112,12 +112,13 @@ struct WatchFeed {
                       style: TerminalStyle) -> [WatchLine.Part] {
         typealias Step = WatchLine.Step
         let event = change.event
-        let time = change.at > 0 ? change.at : event.updatedAt
+        let clock = TimeText.clock(change.at > 0 ? change.at : event.updatedAt)
         let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
             : change.action == "raised" || change.action == "unsilenced" ? EventText.colour(of: event.level) : .cyan
         var parts: [WatchLine.Part] = [
             // When the change happened (a re-notification leaves the event's own time as it was).
-            .init(text: TimeText.clock(time), shorter: (Step.minutes, String(TimeText.clock(time).prefix(5)))),
+            // Without seconds when the line is short of room; the zone mark (`+08`), when there is one, stays.
+            .init(text: clock, shorter: (Step.minutes, String(clock.prefix(5)) + String(clock.dropFirst(8)))),
             .init(text: TextSanitizer.sanitize(EventText.actionWord(change.action).uppercased()), colour: actionColour,
                   pad: actionWidth),
             .init(text: TextSanitizer.sanitize(event.id), pad: 7),
