@@ -94,6 +94,9 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var changes: [EventChange]?
     /// `watch`: the last change sequence sent (resume after it).
     public var sequence: Int64?
+    /// `watch`, first line: the newest change when the watch started. Changes up to it are history (a replay), which
+    /// `lookout watch` does not ring for.
+    public var latestSequence: Int64?
     /// `watch`: for changes after which report-in matters (`EventChange.reportInActions`), the event's teams now,
     /// by event id.
     public var changeTeams: [String: [EventTeam]]?
@@ -130,6 +133,7 @@ public struct APIResult: Codable, Sendable, Equatable {
         case bytesFree = "bytes_free"
         case changeTeams = "change_teams"
         case siteTimeZone = "site_time_zone"
+        case latestSequence = "latest_sequence"
     }
 }
 

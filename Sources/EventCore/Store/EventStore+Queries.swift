@@ -118,15 +118,22 @@ extension EventStore {
     /// Changes with a sequence number greater than `sequence`, oldest first, at most `limit`.
     /// Each carries the event as it was right after that change.
     public func changes(after sequence: Int64, limit: Int) throws -> [EventChange] {
+        // The actor is the timeline entry's written in the same transaction (same event, action and time; the
+        // newest such if several): the changes table does not repeat it.
         let rows = try connection.cached("""
-            SELECT sequence, event_id, action, snapshot, at FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?
+            SELECT c.sequence, c.event_id, c.action, c.snapshot, c.at,
+                   (SELECT t.actor FROM timeline t WHERE t.event_id = c.event_id AND t.at = c.at AND t.action = c.action
+                    ORDER BY t.id DESC LIMIT 1)
+            FROM changes c WHERE c.sequence > ? ORDER BY c.sequence LIMIT ?
             """).query([sequence, max(limit, 0)]) { row in
-                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3), at: row.int64(4))
+                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3), at: row.int64(4),
+                 actor: row.optionalText(5))
             }
         return try rows.compactMap { row in
             guard let event = try decodeSnapshot(row.snapshot, eventRowID: row.eventRowID) else { return nil }
             var change = EventChange(sequence: row.sequence, event: event, action: row.action)
             change.at = row.at
+            change.actor = row.actor
             return change
         }
     }

@@ -107,6 +107,9 @@ public struct EventChange: Sendable, Equatable, Codable {
     public var action: String
     /// When it happened: a re-notification changes nothing in the event, so its time is only here.
     public var at: EpochMillis = 0
+    /// Who made it, from the timeline entry written with it (a person, `lookoutd` or `device`); nil when the change
+    /// has no timeline entry (a re-notification) or comes from a daemon that does not say.
+    public var actor: String? = nil
 
     /// Actions after which `lookout watch` says which teams have reported in and which have not.
     public static let reportInActions: Set<String> = ["escalated", "reported_in", "acknowledged"]
