@@ -7,7 +7,7 @@ import TerminalText
 import Vocabulary
 
 /// Set by SIGINT/SIGTERM while `lookout watch` runs; the stream checks it at least every second.
-private let watchInterrupted = Atomic<Bool>(false)
+let watchInterrupted = Atomic<Bool>(false)
 
 /// `lookout watch`: follows the change feed lookoutd pushes and prints one line per change as it happens.
 struct WatchCommand: Command {
@@ -74,10 +74,8 @@ struct WatchCommand: Command {
     }
 
     func run() throws {
-        if context.remote != nil {
-            throw CLIError.failure(tr("watch is served on lookoutd's local socket only, not over the broker (yet); run it on the server or with --socket"))
-        }
         Self.stopOnInterrupt()
+        if let remote = context.remote { return try runRemote(remote) }
         // Where the feed stands: nil until lookoutd first said, then the last change shown (resumed after).
         var sequence: Int64? = startFromBeginning ? 0 : nil
         var down = false
@@ -199,7 +197,7 @@ struct WatchCommand: Command {
         return parts.joined(separator: "  ") + (ring ? "\u{07}" : "") + "\n"
     }
 
-    private func sleepUnlessInterrupted(milliseconds: Int) {
+    func sleepUnlessInterrupted(milliseconds: Int) {
         var left = milliseconds
         while left > 0 && !watchInterrupted.load(ordering: .relaxed) {
             let step = min(left, 50)
