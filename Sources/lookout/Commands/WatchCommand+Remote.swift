@@ -90,7 +90,8 @@ extension WatchCommand {
                 try client.connect(timeout: 10)
                 return client
             } catch {
-                if error.code == 5 /* MOSQ_ERR_CONN_REFUSED */ || error.message.contains("refused") {
+                // Credentials or a subscription the broker refuses will not get better by waiting.
+                if error.message.contains("refused") {
                     throw CLIError.failure(tr("cannot reach lookoutd at %1$s: %2$s", remote.described, error.message))
                 }
                 interrupt(&progress, tr("the broker connection is lost (%1$s): reconnecting; changes made meanwhile will be shown when it is back",

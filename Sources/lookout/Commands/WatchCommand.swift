@@ -30,7 +30,9 @@ struct WatchCommand: Command {
         discussion: [tr("Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
                      "title, where, time since raised and time left to the deadline (or how long it is overdue)."),
                      tr("lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
-                     "trying, and once it is back shows every change made meanwhile.")],
+                     "trying, and once it is back shows every change made meanwhile."),
+                     tr("After 'lookout login' it follows lookoutd through the broker, with a banner when lookoutd is " +
+                     "down, the broker is disconnected or lookoutd's status is stale.")],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
 
     let context: CLIContext
