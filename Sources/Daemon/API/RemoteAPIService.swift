@@ -91,7 +91,8 @@ final class RemoteAPIService: Service, Sendable {
             log.info("remote staff API serving \(Self.requestFilter) at \(broker) as broker user \(options.username ?? "(none)")")
             var wasConnected = true
             while !stop.isSet {
-                // A broker that restarted without persistence lost the retained status: said again on reconnect.
+                // After a reconnect the retained status is the last will the broker published when the connection
+                // dropped (or gone, after a broker restart without persistence): online again.
                 let connected = client.isConnected
                 if connected && !wasConnected {
                     _ = try? client.publish(topic: Self.statusTopic, payload: Self.statusPayload("online", reason: ""), qos: 1, retain: true)

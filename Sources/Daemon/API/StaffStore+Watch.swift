@@ -1,5 +1,4 @@
 import EventCore
-import StaffAPI
 
 /// The change feed as both doors push it to a watch (the local socket and the broker): the same look, so that what a
 /// watch may see does not depend on the door.
