@@ -186,16 +186,25 @@ import Vocabulary
         let broker = try Self.broker()
         let fixture = try CLIFixture()
         let daemon = try Self.daemon(fixture, broker: broker)
-        let watch = try RemoteWatch(try Self.login(fixture, broker: broker, as: "alice"), ["--bell", "--quiet", "1"])
+        var environment = try Self.login(fixture, broker: broker, as: "alice")
+        environment["TZ"] = "UTC"
+        let watch = try RemoteWatch(environment, ["--bell", "--quiet", "1"])
         watch.waitUntilWatching()
         #expect(watch.stdout.wait(until: { $0.contains("all quiet, lookoutd OK") }), "\(watch.stdout.text)")
         let first = try fixture.raise("SD-0002", level: .yellow, title: "before the kill")
         #expect(watch.stdout.wait(until: { $0.contains(first.id) }), "\(watch.stdout.text)")
 
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let killed = formatter.string(from: Date())
         daemon.killHard()
         #expect(watch.stdout.wait(until: { $0.contains("lookoutd is down since") }), "\(watch.stdout.text)")
         let banner = try #require(watch.lines(containing: "lookoutd is down since").first)
         #expect(banner.contains("\u{07}") && banner.contains("without a goodbye"), "\(banner)")
+        // Since when: the kill (the will arrived live), not when that lookoutd connected (the will's own time).
+        let since = banner.split(separator: "since ").dropFirst().first.map { String($0.prefix(19)) } ?? ""
+        #expect(since >= killed, "down since \(since), killed at \(killed): \(banner)")
 
         let meanwhile = try fixture.raise("SD-0003", level: .red, title: "while lookoutd was down")
         _ = try fixture.store.perform(.acknowledge, on: first.id, actor: "erin", note: "", at: fixture.now)

@@ -134,7 +134,10 @@ extension WatchCommand {
     /// One message from the broker: lookoutd's status, the answer to the watch request, or a line of the watch.
     private func take(_ message: MQTT5Message, remote: RemoteAPIClient, progress: inout RemoteProgress) throws {
         if message.topic == RemoteAPIClient.statusTopic {
-            guard let status = try? JSONDecoder().decode(RemoteAPIClient.DaemonStatus.self, from: Data(message.payload)) else { return }
+            guard var status = try? JSONDecoder().decode(RemoteAPIClient.DaemonStatus.self, from: Data(message.payload)) else { return }
+            // A last will's own time is when lookoutd connected; one that arrives live (not the retained copy) says
+            // lookoutd went just now.
+            if !message.retained && status.state == "offline" { status.at = WallClock.now() }
             progress.daemonOffline = status.state == "offline"
             if progress.daemonOffline {
                 interrupt(&progress, tr("%1$s: changes made meanwhile will be shown when it is back", status.described))
