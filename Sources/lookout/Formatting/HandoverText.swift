@@ -11,7 +11,7 @@ enum HandoverText {
     static func lines(_ handover: ShiftHandover) -> [String] {
         var lines = [tr("Shift from %1$s to %2$s (%3$s)", TimeText.local(handover.since), TimeText.local(handover.until),
                         TimeText.span(milliseconds: handover.until - handover.since))]
-        lines.append(lastHandover(handover.last))
+        lines += lastHandover(handover.last)
         let overdue = handover.events.filter(\.overdue).count
         lines.append("")
         lines.append(tr("Open events: %1$d, overdue: %2$d", handover.events.count, overdue))
@@ -59,19 +59,18 @@ enum HandoverText {
         }
     }
 
-    /// Who handed over to whom, and whether it was taken over.
-    static func lastHandover(_ record: ShiftHandover.Record?) -> String {
-        guard let record else { return tr("No handover recorded yet.") }
-        let from = TextSanitizer.sanitize(record.from)
-        let to = TextSanitizer.sanitize(record.to)
-        var text = tr("Last handover: %1$s to %2$s at %3$s", from, to, TimeText.local(record.at))
+    /// Who handed over to whom, whether it was taken over, and what was written with it: one line each.
+    static func lastHandover(_ record: ShiftHandover.Record?) -> [String] {
+        guard let record else { return [tr("No handover recorded yet.")] }
+        var lines = [tr("Last handover: %1$s to %2$s at %3$s", TextSanitizer.sanitize(record.from),
+                        TextSanitizer.sanitize(record.to), TimeText.local(record.at))]
         if let at = record.acceptedAt {
-            text += tr(", taken over by %1$s at %2$s", TextSanitizer.sanitize(record.acceptedBy ?? ""), TimeText.local(at))
+            lines.append("  " + tr("taken over by %1$s at %2$s", TextSanitizer.sanitize(record.acceptedBy ?? ""), TimeText.local(at)))
         } else {
-            text += tr(", not yet taken over")
+            lines.append("  " + tr("not yet taken over"))
         }
-        if !record.note.isEmpty { text += ": " + TextSanitizer.sanitize(record.note) }
-        return text
+        if !record.note.isEmpty { lines.append("  " + tr("note: %1$s", TextSanitizer.sanitize(record.note))) }
+        return lines
     }
 
     /// The stable JSON object (keys in this order; times in UTC ISO 8601). `operation`: what was done
