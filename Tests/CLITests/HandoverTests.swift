@@ -1,6 +1,7 @@
 import EventCore
 import Foundation
 import LookoutTestSupport
+import MQTTClient
 import StaffAPI
 import TerminalText
 import Testing
@@ -162,5 +163,30 @@ import Vocabulary
         // A refusal about a handover is said in Chinese too.
         let none = try fixture.run(["handover", "--accept"], environment: chinese)
         #expect(none.status == 1 && none.stderr.contains("没有等待") , "\(none.stderr)")
+    }
+
+    /// Over the broker the incoming staff is the broker user the request topic names: bob cannot take over what was
+    /// handed to alice, alice can, and the audit names her as the broker user.
+    @Test func theIncomingStaffOverTheBrokerIsTheBrokerUser() throws {
+        let broker = try RemoteAPITests.broker()
+        let fixture = try CLIFixture()
+        let daemon = try RemoteAPITests.daemon(fixture, broker: broker)
+        try RemoteAPITests.waitForLog(daemon, "remote staff API serving")
+        let give = try fixture.run(["handover", "--to", "alice"])
+        #expect(give.status == 0, "\(give.stderr)")
+        let accept = { (user: String, id: String) throws -> APIResponse in
+            let client = try RemoteAPITests.client(user, broker: broker)
+            let request = APIRequest(id: id, expiresAt: WallClock.now() + 60_000, operation: .handoverAccept, arguments: [:])
+            #expect(try RemoteAPITests.publish(request, as: client, topicUser: user) == MQTT5ReasonCode.success)
+            return try RemoteAPITests.answer(client, id: id)
+        }
+        let bob = try accept("bob", "bob-accept")
+        #expect(!bob.ok && bob.error?.reason == APIError.handoverForOther && bob.error?.values == [Self.runner, "alice", "bob"],
+                "\(bob)")
+        let alice = try accept("alice", "alice-accept")
+        #expect(alice.ok && alice.result?.handover?.last?.acceptedBy == "alice", "\(alice)")
+        let row = try #require(try fixture.store.auditEntries().first { $0.requestID == "alice-accept" })
+        #expect(row.user == "alice" && row.origin == "broker user alice" && row.operation == "handover_accept" && row.detail == "from \(Self.runner)")
+        #expect(try fixture.store.lastHandover()?.acceptedBy == "alice")
     }
 }
