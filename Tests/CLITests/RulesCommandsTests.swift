@@ -51,6 +51,8 @@ import Testing
         #expect(zh.stderr.contains("\(file):5:15: 错误：文字中的 '{' 没有对应的 '}'"), "\(zh.stderr)")
         #expect(zh.stderr.contains("\(file):7:6: 错误：规则“quiet”没有 'on' 子句（它监听哪些主题）"), "\(zh.stderr)")
         #expect(zh.stderr.contains("  level purple\n        ^\n"), "\(zh.stderr)")  // the caret under column 9 of line 4
+        // Under a line with Chinese characters the caret stands under the column (each character takes two).
+        #expect(zh.stderr.contains("  title \"烟感报警 {device.address\"\n                  ^\n"), "\(zh.stderr)")
         let english = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: ["LC_ALL": "C.UTF-8"])
         #expect(english.stderr.contains("\(file):4:9: error: unknown level 'purple' (use green, yellow or red)"), "\(english.stderr)")
         #expect(english.stderr.contains("\(file):7:6: error: rule 'quiet' has no 'on' clause"), "\(english.stderr)")

@@ -138,8 +138,11 @@ public enum RuleCompiler {
     }
 
     /// Prints diagnostics the way compilers do: headline, the offending line, a caret under the column.
+    /// `headline`: the first line (a client's own language); `width`: the terminal columns a stretch of the line
+    /// takes (a client that knows Chinese characters take two), so that the caret stands under the column.
     public static func render(_ diagnostics: [Diagnostic], sources: [RuleSource],
-                              headline: (Diagnostic) -> String = \.headline) -> String {
+                              headline: (Diagnostic) -> String = \.headline,
+                              width: (String) -> Int = { $0.unicodeScalars.count }) -> String {
         var out = ""
         let byName = Dictionary(sources.map { ($0.fileName, $0.text) }, uniquingKeysWith: { a, _ in a })
         for diagnostic in diagnostics {
@@ -150,7 +153,8 @@ public enum RuleCompiler {
             guard lineIndex >= 0, lineIndex < lines.count else { continue }
             let line = String(lines[lineIndex]).replacingEvery("\t", with: " ")
             out += line + "\n"
-            out += String(repeating: " ", count: max(0, diagnostic.range.start.column - 1)) + "^\n"
+            let before = String(String.UnicodeScalarView(line.unicodeScalars.prefix(max(0, diagnostic.range.start.column - 1))))
+            out += String(repeating: " ", count: width(before)) + "^\n"
         }
         return out
     }
