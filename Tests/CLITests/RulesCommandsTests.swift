@@ -60,6 +60,11 @@ import Testing
         try "rule broken {\n  level red\n  42\n}\n".write(toFile: file, atomically: true, encoding: .utf8)
         let parse = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: environment)
         #expect(parse.stderr.contains("\(file):3:3: 错误：此处应为子句（on、when、for、level、title 等），实际是 数字"), "\(parse.stderr)")
+        // And a checker's rule about clauses that do not go together.
+        try "rule both {\n  on kind smoke channel event\n  when event == \"smoke\"\n  level red\n  title \"t\"\n  for 10s\n  count 3 within 1m\n}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let clauses = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: environment)
+        #expect(clauses.stderr.contains("\(file):6:7: 错误：'for' 不能与 'count' 同用"), "\(clauses.stderr)")
     }
 
     @Test func shippedRuleTestsPass() throws {

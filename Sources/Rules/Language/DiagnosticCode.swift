@@ -84,4 +84,44 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case cannotRead = "cannot_read"
     /// `[]`.
     case notUTF8 = "not_utf8"
+    /// `[]`.
+    case absentAndSilent = "absent_and_silent"
+    /// `[]`.
+    case silentNotPositive = "silent_not_positive"
+    /// `[value]`.
+    case notInAbsenceRule = "not_in_absence_rule"
+    /// `[]`.
+    case countAndCorrelate = "count_and_correlate"
+    /// `[]`.
+    case forWithoutClear = "for_without_clear"
+    /// `[]`.
+    case forWithCount = "for_with_count"
+    /// `[]`.
+    case atOnceWithoutFor = "at_once_without_for"
+    /// `[]`.
+    case countRange = "count_range"
+    /// `[value, level]`.
+    case escalateNotAbove = "escalate_not_above"
+    /// `[value, level]`.
+    case downgradeNotBelow = "downgrade_not_below"
+    /// `[]`.
+    case renotifyTooShort = "renotify_too_short"
+    /// `[]`.
+    case duringEmpty = "during_empty"
+    /// `[]`.
+    case stepDoesNothing = "step_does_nothing"
+    /// `[value]`.
+    case noLayoutSegment = "no_layout_segment"
+    /// `[value]`.
+    case badTopicFilter = "bad_topic_filter"
+    /// `[]`.
+    case listItemsLiterals = "list_items_literals"
+    /// `[value]`.
+    case cannotOrderBool = "cannot_order_bool"
+    /// `[]`.
+    case expectedDuringStart = "expected_during_start"
+    /// `[]`.
+    case expectedDuringEnd = "expected_during_end"
+    /// `[found]`.
+    case expectedDay = "expected_day"
 }

@@ -350,10 +350,10 @@ struct Parser {
     private mutating func clauseDuring(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
         try once(rule.during?.start, keyword)
         let start = current.range
-        guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'") }
+        guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'", .expectedDuringStart) }
         advance()
         try expectSymbol("-", "between the times of 'during'")
-        guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'") }
+        guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'", .expectedDuringEnd) }
         advance()
         rule.during = (from, to, span(from: start))
     }
@@ -579,7 +579,7 @@ struct Parser {
 
     private mutating func parseDay() throws(Failure) -> Int {
         guard let name = current.identifier, let index = Self.dayNames.firstIndex(of: name.lowercased()) else {
-            throw fail("expected a day (mon, tue, wed, thu, fri, sat, sun), found \(current.describe)")
+            throw fail("expected a day (mon, tue, wed, thu, fri, sat, sun), found \(current.describe)", .expectedDay, [current.describe])
         }
         advance()
         return index + 1

@@ -104,9 +104,9 @@ struct RuleChecker {
         if let absent = rule.absent {
             positive(absent, "absent")
             trigger = .absent(absent.value)
-            if let silent = rule.silent { report(.error, "use either 'absent' or 'silent', not both", silent.range) }
+            if let silent = rule.silent { report(.error, "use either 'absent' or 'silent', not both", silent.range, .absentAndSilent) }
         } else if let silent = rule.silent {
-            if silent.value <= 0 { report(.error, "the multiplier of 'silent' must be positive", silent.range) }
+            if silent.value <= 0 { report(.error, "the multiplier of 'silent' must be positive", silent.range, .silentNotPositive) }
             trigger = .silent(silent.value)
         }
         let isAbsence: Bool = if case .message = trigger { false } else { true }
@@ -117,7 +117,7 @@ struct RuleChecker {
                 ("unless recently", rule.unlessRecently?.within.range),
             ]
             for case (let clause, let range?) in conflicts {
-                report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range)
+                report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range, .notInAbsenceRule, [clause])
             }
             if let by = rule.absentByResident, let known = options.residentKinds,
                kinds.map({ $0.isDisjoint(with: known) }) ?? known.isEmpty {
@@ -134,7 +134,7 @@ struct RuleChecker {
             report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
         }
         if rule.count != nil, let correlate = rule.correlate {
-            report(.error, "use either 'count' or 'correlate', not both", correlate.n.range)
+            report(.error, "use either 'count' or 'correlate', not both", correlate.n.range, .countAndCorrelate)
         }
         return trigger
     }
@@ -144,16 +144,16 @@ struct RuleChecker {
         if let hold = rule.holdFor {
             positive(hold, "for")
             if rule.clearWhen == nil, !rule.written.contains("clear") {
-                report(.warning, "nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise", hold.range)
+                report(.warning, "nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise", hold.range, .forWithoutClear)
             }
             if rule.count != nil {
-                report(.error, "'for' cannot be combined with 'count'", hold.range)
+                report(.error, "'for' cannot be combined with 'count'", hold.range, .forWithCount)
             }
             if let atOnce = rule.atOnce, rule.correlate != nil {
                 report(.error, "'at once when' cannot be combined with 'correlate' (a device counts once its condition held for 'for')", atOnce.range)
             }
         } else if let atOnce = rule.atOnce {
-            report(.warning, "'at once when' only matters together with 'for'", atOnce.range)
+            report(.warning, "'at once when' only matters together with 'for'", atOnce.range, .atOnceWithoutFor)
         }
 
     }
@@ -178,7 +178,7 @@ struct RuleChecker {
         if let c = rule.count {
             positive(c.within, "within")
             if c.n.value < 1 || c.n.value != c.n.value.rounded() || c.n.value > 100_000 {
-                report(.error, "'count' needs a whole number from 1 to 100000", c.n.range)
+                report(.error, "'count' needs a whole number from 1 to 100000", c.n.range, .countRange)
             }
             count = (Int(max(1, min(c.n.value, 100_000))), c.within.value)
         }
@@ -235,11 +235,11 @@ struct RuleChecker {
         if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range, .needsLevel, [name]) }
         let escalateTo = rule.escalateTo.flatMap { levelValue($0) }
         if let escalateTo, let range = rule.escalateTo?.range, escalateTo <= level {
-            report(.warning, "'escalate to \(escalateTo.rawValue)' is not above the rule's level '\(level.rawValue)'", range)
+            report(.warning, "'escalate to \(escalateTo.rawValue)' is not above the rule's level '\(level.rawValue)'", range, .escalateNotAbove, [escalateTo.rawValue, level.rawValue])
         }
         var downgrade: (AlertLevel, RuleExpr)?
         if let d = rule.downgrade, let target = levelValue(d.level) {
-            if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range) }
+            if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range, .downgradeNotBelow, [target.rawValue, level.rawValue]) }
             downgrade = (target, condition(d.condition, kinds))
         }
         return (escalateTo, downgrade)
@@ -276,7 +276,7 @@ struct RuleChecker {
             positive(duration, "this clause")
         }
         if let renotify = rule.renotifyEvery, renotify.value < 10_000 {
-            report(.error, "'renotify every' must be at least 10s", renotify.range)
+            report(.error, "'renotify every' must be at least 10s", renotify.range, .renotifyTooShort)
         }
     }
 
@@ -287,7 +287,7 @@ struct RuleChecker {
             window = TimeWindow(minutes: nil, days: rule.days?.value, timeZone: timeZone)
             if let during = rule.during {
                 if during.start == during.end || (during.start == 0 && during.end == 24 * 60) {
-                    report(.error, "'during' window is empty or the whole day", during.range)
+                    report(.error, "'during' window is empty or the whole day", during.range, .duringEmpty)
                 }
                 window?.minutes = (during.start, during.end)
             }
@@ -318,7 +318,7 @@ struct RuleChecker {
             report(.warning, "'to \(target.rawValue)' is not above the rule's level '\(level.rawValue)': the step changes no level", range)
         }
         if step.teams.isEmpty, step.emergencyContact == nil, step.level == nil {
-            report(.error, "an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)", step.range)
+            report(.error, "an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)", step.range, .stepDoesNothing)
         }
         if let reportIn = step.reportIn, step.teams.isEmpty {
             report(.error, "'report in' needs teams to report in ('bring in \"fire\" report in'); an emergency contact does not report in", reportIn)
@@ -373,7 +373,7 @@ struct RuleChecker {
         for (segment, value) in shorthand.value.sorted(by: { $0.key < $1.key }) {
             guard let value else { continue }
             guard let slot = options.layout.slot(of: segment) else {
-                report(.error, "the topic layout has no segment '\(segment)'", shorthand.range)
+                report(.error, "the topic layout has no segment '\(segment)'", shorthand.range, .noLayoutSegment, [segment])
                 return nil
             }
             constraints.append(.init(segment: segment, slot: slot, value: value))
@@ -391,7 +391,7 @@ struct RuleChecker {
         let levels = filter.value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         for (i, level) in levels.enumerated() {
             if level == "#" && i != levels.count - 1 || level.contains("#") && level != "#" || level.contains("+") && level != "+" {
-                report(.error, "bad topic filter '\(filter.value)': '+' and '#' must fill a whole level, and '#' must be last", filter.range)
+                report(.error, "bad topic filter '\(filter.value)': '+' and '#' must fill a whole level, and '#' must be last", filter.range, .badTopicFilter, [filter.value])
                 return nil
             }
         }
@@ -445,7 +445,7 @@ struct RuleChecker {
                 if let constant = constantValue(expr) {
                     values.append(constant)
                 } else {
-                    report(.error, "list items must be literals (strings, numbers, true/false)", item.range)
+                    report(.error, "list items must be literals (strings, numbers, true/false)", item.range, .listItemsLiterals)
                 }
             }
             return (.constant(.list(values)), .list)
@@ -479,7 +479,7 @@ struct RuleChecker {
                         report(.error, "cannot compare a \(at.rawValue) with a \(bt.rawValue): the comparison is always false", syntax.range,
                                .cannotCompare, [at.rawValue, bt.rawValue])
                     } else if at == .bool || bt == .bool, compare != .equal, compare != .notEqual {
-                        report(.error, "'\(op)' cannot order true/false; use '==' or '!='", syntax.range)
+                        report(.error, "'\(op)' cannot order true/false; use '==' or '!='", syntax.range, .cannotOrderBool, [op])
                     }
                     return (.compare(compare, a, b), .bool)
                 }

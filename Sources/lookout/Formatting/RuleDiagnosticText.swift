@@ -83,6 +83,30 @@ enum RuleDiagnosticText {
         case .noRuleFiles: return tr("no *.rules files in directory")
         case .cannotRead: return tr("cannot read file")
         case .notUTF8: return tr("file is not valid UTF-8")
+        case .absentAndSilent: return tr("use either 'absent' or 'silent', not both")
+        case .silentNotPositive: return tr("the multiplier of 'silent' must be positive")
+        case .notInAbsenceRule: return value(0).map { tr("'%1$s' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", $0) }
+        case .countAndCorrelate: return tr("use either 'count' or 'correlate', not both")
+        case .forWithoutClear: return tr("nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise")
+        case .forWithCount: return tr("'for' cannot be combined with 'count'")
+        case .atOnceWithoutFor: return tr("'at once when' only matters together with 'for'")
+        case .countRange: return tr("'count' needs a whole number from 1 to 100000")
+        case .escalateNotAbove:
+            guard let a = value(0), let b = value(1) else { return nil }
+            return tr("'escalate to %1$s' is not above the rule's level '%2$s'", a, b)
+        case .downgradeNotBelow:
+            guard let a = value(0), let b = value(1) else { return nil }
+            return tr("'downgrade to %1$s' is not below the rule's level '%2$s'", a, b)
+        case .renotifyTooShort: return tr("'renotify every' must be at least 10s")
+        case .duringEmpty: return tr("'during' window is empty or the whole day")
+        case .stepDoesNothing: return tr("an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)")
+        case .noLayoutSegment: return value(0).map { tr("the topic layout has no segment '%1$s'", $0) }
+        case .badTopicFilter: return value(0).map { tr("bad topic filter '%1$s': '+' and '#' must fill a whole level, and '#' must be last", $0) }
+        case .listItemsLiterals: return tr("list items must be literals (strings, numbers, true/false)")
+        case .cannotOrderBool: return value(0).map { tr("'%1$s' cannot order true/false; use '==' or '!='", $0) }
+        case .expectedDuringStart: return tr("expected a time like 22:00 after 'during'")
+        case .expectedDuringEnd: return tr("expected a time like 06:00 after '-'")
+        case .expectedDay: return found(value(0)).map { tr("expected a day (mon, tue, wed, thu, fri, sat, sun), found %1$s", $0) }
         }
     }
 
