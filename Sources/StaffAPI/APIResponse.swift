@@ -99,6 +99,9 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var changeTeams: [String: [EventTeam]]?
     /// `handover`, `handover_give`, `handover_accept`: what the next shift must know, and the handover recorded.
     public var handover: ShiftHandover?
+    /// Every answer: the community's time zone (lookoutd's `[site] time_zone`), in which `lookout` shows times and
+    /// reads local ones (`today`, `06:00`).
+    public var siteTimeZone: String?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -128,6 +131,7 @@ public struct APIResult: Codable, Sendable, Equatable {
         case openByLevel = "open_by_level"
         case bytesFree = "bytes_free"
         case changeTeams = "change_teams"
+        case siteTimeZone = "site_time_zone"
     }
 }
 

@@ -35,13 +35,14 @@ final class APIService: Service, Sendable {
     /// Serves `socketPath` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
     /// `notificationPolicy`: which teams have a notifier now, so that a change staff make (a reopen) queues the
     /// messages the intake's would.
-    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis, log: Logger,
+    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis,
+         siteTimeZone: String = ZoneInfo.siteDefaultName, log: Logger,
          notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.socketPath = socketPath
         self.staffPath = staffPath
         self.directory = Mutex(directory)
-        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
+        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis, siteTimeZone: siteTimeZone)
         self.log = log
         self.store = StaffStore(door: "staff API", key: "api", log: log, notificationPolicy: notificationPolicy,
                                 openStore: openStore)

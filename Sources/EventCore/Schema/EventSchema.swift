@@ -403,6 +403,11 @@ enum EventSchema {
         // `INSTEAD OF` triggers on two views, entered only when the write is counted (see
         // `StatisticsRollup.gateMigrationSQL`).
         Migration(version: 16, sql: StatisticsRollup.gateMigrationSQL),
+        // `lookout events --since` filters on the time an event was last active (`last_seen`), so that a new press
+        // merged into an old event is found; `first_seen` keeps its index for the statistics.
+        Migration(version: 17, sql: """
+        CREATE INDEX events_last_seen ON events(last_seen);
+        """),
     ]
 
     /// The version this build writes and reads.

@@ -20,7 +20,7 @@ struct EventsCommand: Command {
             .value("community", "C", help: tr("only this community")),
             .value("building", "B", help: tr("only this building")),
             .value("team", "T", help: tr("only events dispatched to this team")),
-            .value("since", "WHEN", help: tr("only events first seen since WHEN: 2h, today, yesterday, 06:00, 2026-11-23T08:00")),
+            .value("since", "WHEN", help: tr("only events active since WHEN (raised, or repeated into them): 2h, today, yesterday, 06:00, 2026-11-23T08:00")),
             .flag("overdue", help: tr("only overdue events")),
             .flag("silenced", help: tr("include events raised under a maintenance silence (hidden by default)")),
             .value("limit", "N", short: "n", help: tr("at most N events (default 1000)")),

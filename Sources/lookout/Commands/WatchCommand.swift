@@ -96,6 +96,7 @@ struct WatchCommand: Command {
                         refusal = response.error.map(APIErrorText.message) ?? tr("lookoutd refused the watch")
                         return false
                     }
+                    SiteZone.shared.adopt(result.siteTimeZone)
                     if !announced {
                         // Said once lookoutd has fixed where the watch starts: what happens from here on is shown.
                         announced = true
