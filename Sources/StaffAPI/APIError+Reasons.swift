@@ -19,6 +19,19 @@ extension APIError {
     public static let unknownSilence = "unknown_silence"
     /// `[id]`.
     public static let unknownAway = "unknown_away"
+    /// `[name]`: a handover to someone not in the staff directory.
+    public static let unknownStaff = "unknown_staff"
+    /// `[user]`: a handover to oneself.
+    public static let handoverToSelf = "handover_to_self"
+    /// `[user]`: `handover --accept` with no handover waiting for the user.
+    public static let noHandover = "no_handover"
+    /// `[from, to, user]`: `handover --accept` of a handover given to someone else.
+    public static let handoverForOther = "handover_for_other"
+
+    /// Every reason above, for clients that check they can say each one.
+    public static let allReasons = [unknownEvent, invalidTransition, unknownTeam, alreadyReportedIn, refusedRole,
+                                    notInDirectory, unknownSilence, unknownAway, unknownStaff, handoverToSelf,
+                                    noHandover, handoverForOther]
 
     /// The event core's refusal, with its reason and values.
     public init(_ error: EventStoreError) {
