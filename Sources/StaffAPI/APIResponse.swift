@@ -105,6 +105,9 @@ public struct APIResult: Codable, Sendable, Equatable {
     /// Every answer: the community's time zone (lookoutd's `[site] time_zone`), in which `lookout` shows times and
     /// reads local ones (`today`, `06:00`).
     public var siteTimeZone: String?
+    /// `watch`: the maintenance silences in force, on the first line and on any line after they changed (an empty
+    /// list: none any more); absent when unchanged. `lookout watch` shows a banner while any is in force.
+    public var silencesInForce: [Silence]?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -136,6 +139,7 @@ public struct APIResult: Codable, Sendable, Equatable {
         case changeTeams = "change_teams"
         case siteTimeZone = "site_time_zone"
         case latestSequence = "latest_sequence"
+        case silencesInForce = "silences_in_force"
     }
 }
 

@@ -147,6 +147,11 @@ import Vocabulary
         let event = try #require(try fixture.store.events(EventFilter()).first { $0.deviceID == "SD-0001" })
         #expect(watch.lines(containing: event.id).count == 1, "\(watch.stdout.text)")
         #expect(bob.nextMessage(timeout: 2) == nil, "bob read alice's watch")
+        // A silence started meanwhile (on the server, by an admin) reaches the remote watch as a banner.
+        let silence = try fixture.run(["silence", "add", "--device", "SD-0002", "--for", "1h", "--reason", "detector swap"])
+        #expect(silence.status == 0, "\(silence.stderr)")
+        #expect(watch.stdout.wait(until: { $0.contains("maintenance silence #1 in force until") && $0.contains("detector swap") }),
+                "\(watch.stdout.text)")
 
         // The watch is audited once (not at each renewal), as alice from the broker.
         let rows = try fixture.store.auditEntries().filter { $0.operation == "watch" }

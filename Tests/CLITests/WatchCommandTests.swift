@@ -176,6 +176,31 @@ final class WatchProcess {
         }
     }
 
+    /// While maintenance silences are in force the watch says so: a banner for each one in force when the watch starts
+    /// or when it starts later, a line when it is over, and the periodic all-quiet line counts them.
+    @Test func watchShowsABannerWhileSilencesAreInForce() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon(registry: "id,kind,community,building\nSD-0301,smoke,c01,3\nSD-0401,smoke,c02,4\n")
+        let first = try fixture.run(["silence", "add", "--community", "c01", "--for", "1h", "--reason", "fire alarm test", "--force"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let watch = try WatchProcess(fixture, ["--no-bell", "--interval", "0.1", "--quiet", "1"])
+        let stdout = watch.stdout
+        #expect(stdout.wait(until: { $0.contains("maintenance silence #1 in force until") && $0.contains("fire alarm test") }),
+                "\(stdout.text) \(watch.stderr.text)")
+        #expect(stdout.wait(until: { $0.contains("all quiet, lookoutd OK; 1 maintenance silence(s) in force") }), "\(stdout.text)")
+
+        let second = try fixture.run(["silence", "add", "--community", "c02", "--for", "2h", "--reason", "renovation dust", "--force"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(stdout.wait(until: { $0.contains("maintenance silence #2 in force until") && $0.contains("renovation dust") }), "\(stdout.text)")
+        let removed = try fixture.run(["silence", "remove", "1"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(stdout.wait(until: { $0.contains("maintenance silence #1 (community c01) is over") }), "\(stdout.text)")
+        watch.interrupt()
+        let banners = stdout.text.split(separator: "\n").filter { $0.contains("in force until") }
+        #expect(banners.count == 2, "one banner per silence, not one per line: \(banners)")
+        #expect(!stdout.text.contains("\u{07}"), "a silence is a reminder, not an alarm")
+    }
+
     /// lookoutd killed under a watch: the banner at once, with the bell; back, the watch resumes where it was and
     /// shows what changed meanwhile; with nothing happening, the periodic all-quiet line.
     @Test func watchSaysWhenLookoutdIsDownAndMissesNothingAcrossARestart() throws {

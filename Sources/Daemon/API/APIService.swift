@@ -185,11 +185,13 @@ final class APIService: Service, Sendable {
         guard let newest = look({ try $0.latestChangeSequence() }) else { return }
         var sequence = arguments["after"].flatMap(Int64.init) ?? max(0, newest - (arguments["replay"].flatMap(Int64.init) ?? 0))
         var latest: Int64? = newest
-        func send(_ changes: [EventChange], teams: [String: [EventTeam]]) -> Bool {
+        var silences = WatchSilences()
+        func send(_ changes: [EventChange], teams: [String: [EventTeam]], silencesInForce: [Silence]? = nil) -> Bool {
             var line = result
             line.changes = changes
             line.sequence = sequence
             line.latestSequence = latest
+            line.silencesInForce = silencesInForce
             latest = nil
             line.changeTeams = teams.isEmpty ? nil : teams
             do {
@@ -200,19 +202,20 @@ final class APIService: Service, Sendable {
                 return false
             }
         }
-        guard send([], teams: [:]) else { return }
+        guard send([], teams: [:], silencesInForce: silences.changed(in: store, now: WallClock.now())) else { return }
         var lastSent = WallClock.now()
         while !stopping.load(ordering: .sequentiallyConsistent) && !Self.peerClosed(socket) {
             let from = sequence
             let batch = store.watchBatch(after: from, limit: Self.watchBatchSize)
             let now = WallClock.now()
+            let silencesChanged = silences.changed(in: store, now: now)
             if let batch, let last = batch.changes.last {
                 sequence = last.sequence
-                guard send(batch.changes, teams: batch.teams) else { return }
+                guard send(batch.changes, teams: batch.teams, silencesInForce: silencesChanged) else { return }
                 lastSent = now
                 if batch.changes.count == Self.watchBatchSize { continue }
-            } else if now - lastSent >= heartbeat {
-                guard send([], teams: [:]) else { return }
+            } else if silencesChanged != nil || now - lastSent >= heartbeat {
+                guard send([], teams: [:], silencesInForce: silencesChanged) else { return }
                 lastSent = now
             }
             usleep(useconds_t(interval * 1000))

@@ -96,18 +96,20 @@ extension RemoteAPIService {
         for var watch in due {
             watch.lastLook = now
             var pushed = false
+            var silencesChanged = watch.silences.changed(in: store, now: now)
             for _ in 0..<Self.watchBatchesPerLook {
                 guard let batch = looked[watch.sequence] ?? store.watchBatch(after: watch.sequence, limit: Self.watchBatchSize) else { break }
                 looked[watch.sequence] = batch
                 guard let last = batch.changes.last else { break }
-                guard push(batch.changes, teams: batch.teams, reaching: last.sequence, to: watch, on: client) else { break }
+                guard push(batch.changes, teams: batch.teams, reaching: last.sequence, silences: silencesChanged, to: watch, on: client) else { break }
+                silencesChanged = nil
                 watch.sequence = last.sequence
                 watch.lastSent = now
                 pushed = true
                 if batch.changes.count < Self.watchBatchSize { break }
             }
-            if !pushed && now - watch.lastSent >= watch.heartbeatMillis,
-               push([], teams: [:], reaching: watch.sequence, to: watch, on: client) {
+            if !pushed && (silencesChanged != nil || now - watch.lastSent >= watch.heartbeatMillis),
+               push([], teams: [:], reaching: watch.sequence, silences: silencesChanged, to: watch, on: client) {
                 watch.lastSent = now
             }
             watches.withLock { table in
@@ -115,16 +117,18 @@ extension RemoteAPIService {
                 table[watch.key]?.sequence = watch.sequence
                 table[watch.key]?.lastSent = watch.lastSent
                 table[watch.key]?.lastLook = watch.lastLook
+                table[watch.key]?.silences = watch.silences
             }
         }
     }
 
     /// Publishes one line of `watch` (QoS 1); false when libmosquitto would not take it.
-    private func push(_ changes: [EventChange], teams: [String: [EventTeam]], reaching sequence: Int64,
+    private func push(_ changes: [EventChange], teams: [String: [EventTeam]], reaching sequence: Int64, silences: [Silence]? = nil,
                       to watch: RemoteWatch, on client: MQTT5Client) -> Bool {
         var result = APIResult(actor: watch.user)
         result.changes = changes
         result.sequence = sequence
+        result.silencesInForce = silences
         result.changeTeams = teams.isEmpty ? nil : teams
         do {
             try client.publish(topic: watch.topic, payload: APILine.encode(APIResponse(id: watch.requestID, result: result)), qos: 1,

@@ -25,6 +25,8 @@ struct RemoteWatch: Sendable {
     var lastSent: EpochMillis = 0
     /// When the feed was last looked at.
     var lastLook: EpochMillis = 0
+    /// The silences in force it was last told of.
+    var silences = WatchSilences()
 
     /// The key in the service's table: watches are per user, so one user's id never reaches another's watch.
     var key: String { Self.key(user: user, watchID: watchID) }

@@ -73,7 +73,7 @@ extension WatchCommand {
                                         properties: MQTT5Properties(messageExpirySeconds: UInt32(Self.remoteLeaseSeconds)))
             }
             if now.timeIntervalSince(progress.lastPrinted) * 1000 >= Double(quietMilliseconds) {
-                Console.out(TimeText.clock(context.now) + "  " + tr("all quiet, lookoutd OK") + "\n")
+                Console.out(TimeText.clock(context.now) + "  " + tr("all quiet, lookoutd OK") + progress.feed.silenceReminder + "\n")
                 progress.lastPrinted = now
             }
         }
@@ -171,8 +171,9 @@ extension WatchCommand {
         // A restarted watch may send again what an earlier one did: only what comes after the last change shown.
         let changes = (result.changes ?? []).filter { $0.sequence > (progress.sequence ?? -1) }
         if let last = changes.last { progress.sequence = last.sequence }
-        let lines = progress.feed.receive(changes, teams: result.changeTeams ?? [:], now: context.now,
-                                          width: TerminalSize.columns(environment: context.environment))
+        let width = TerminalSize.columns(environment: context.environment)
+        let lines = progress.feed.silenceBanner(result.silencesInForce, now: context.now, width: width)
+            + progress.feed.receive(changes, teams: result.changeTeams ?? [:], now: context.now, width: width)
         if !lines.isEmpty {
             Console.out(lines)
             progress.lastPrinted = Date()

@@ -115,15 +115,16 @@ struct WatchCommand: Command {
                     }
                     let changes = result.changes ?? []
                     if let last = changes.last { sequence = last.sequence }
-                    let lines = feed.receive(changes, teams: result.changeTeams ?? [:], now: context.now,
-                                             width: TerminalSize.columns(environment: context.environment))
+                    let width = TerminalSize.columns(environment: context.environment)
+                    let lines = feed.silenceBanner(result.silencesInForce, now: context.now, width: width)
+                        + feed.receive(changes, teams: result.changeTeams ?? [:], now: context.now, width: width)
                     if !lines.isEmpty {
                         Console.out(lines)
                         lastPrinted = Date()
                     }
                     if changes.isEmpty, let at = result.sequence, sequence == nil { sequence = at }
                     if Date().timeIntervalSince(lastPrinted) * 1000 >= Double(quietMilliseconds) {
-                        Console.out(TimeText.clock(context.now) + "  " + tr("all quiet, lookoutd OK") + "\n")
+                        Console.out(TimeText.clock(context.now) + "  " + tr("all quiet, lookoutd OK") + feed.silenceReminder + "\n")
                         lastPrinted = Date()
                     }
                     return true

@@ -22,6 +22,8 @@ struct WatchFeed {
     private var placeShown: [String: String] = [:]
     /// Events this watch has rung for while printing history.
     private var rung: Set<String> = []
+    /// The maintenance silences in force, as lookoutd last named them (`WatchFeed+Silences`).
+    var silencesInForce: [Silence] = []
     /// Whether lookoutd's first line of the watch came.
     private var sawFirstLine = false
 
