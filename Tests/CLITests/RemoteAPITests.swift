@@ -23,15 +23,23 @@ import Vocabulary
 
     /// A broker with users lookoutd, alice and bob and no anonymous access; with the shipped ACL unless `acl` is false.
     static func broker(acl: Bool = true, tls: TestCertificates? = nil) throws -> MosquittoBroker {
-        let passwords = try PasswordFile(users: ["lookoutd": "daemon pw", "alice": "alice pw", "bob": "bob pw"])
+        try brokerKeepingPasswords(users: ["lookoutd": "daemon pw", "alice": "alice pw", "bob": "bob pw"], acl: acl, tls: tls).broker
+    }
+
+    /// A broker with `users` and no anonymous access, with the shipped ACL unless `acl` is false; the password file
+    /// must outlive a restart of the broker.
+    static func brokerKeepingPasswords(users: [String: String], acl: Bool = true,
+                                       tls: TestCertificates? = nil) throws -> (broker: MosquittoBroker, passwords: PasswordFile) {
+        let passwords = try PasswordFile(users: users)
         let aclPath = (passwords.path as NSString).deletingLastPathComponent + "/acl"
         try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
             .write(toFile: aclPath, atomically: true, encoding: .utf8)
         if getuid() == 0 { _ = chmod(aclPath, 0o644) }
-        return try MosquittoBroker(listenerConfig: { port in
+        let broker = try MosquittoBroker(listenerConfig: { port in
             MosquittoBroker.passwordListener(passwords)(port) + (acl ? ["acl_file \(aclPath)"] : [])
                 + (tls.map { ["cafile \($0.caFile)", "certfile \($0.serverCertFile)", "keyfile \($0.serverKeyFile)"] } ?? [])
         })
+        return (broker, passwords)
     }
 
     /// lookoutd (no device broker) serving the remote API through `broker` as broker user lookoutd.

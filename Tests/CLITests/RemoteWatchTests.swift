@@ -11,15 +11,7 @@ import Vocabulary
 /// `lookout/api/<user>/resp/watch/<id>`; the banners come from its retained status (last will), the connection and
 /// the heartbeats; after any interruption the watch resumes after the last change it showed.
 @Suite(.serialized) struct RemoteWatchTests {
-    static let staff = """
-        [user alice]
-        role = staff
-        teams = fire
-
-        [user bob]
-        role = staff
-        teams = fire
-
+    static let staff = RemoteAPITests.staff + """
         [user vera]
         role = viewer
 
@@ -34,15 +26,7 @@ import Vocabulary
     static func broker() throws -> MosquittoBroker { try brokerKeepingPasswords().broker }
 
     static func brokerKeepingPasswords() throws -> (broker: MosquittoBroker, passwords: PasswordFile) {
-        let passwords = try PasswordFile(users: users)
-        let aclPath = (passwords.path as NSString).deletingLastPathComponent + "/acl"
-        try String(contentsOfFile: LookoutdProcess.repositoryFile("config/mosquitto.acl"), encoding: .utf8)
-            .write(toFile: aclPath, atomically: true, encoding: .utf8)
-        if getuid() == 0 { _ = chmod(aclPath, 0o644) }
-        let broker = try MosquittoBroker(listenerConfig: { port in
-            MosquittoBroker.passwordListener(passwords)(port) + ["acl_file \(aclPath)"]
-        })
-        return (broker, passwords)
+        try RemoteAPITests.brokerKeepingPasswords(users: users)
     }
 
     /// lookoutd reading device messages and serving the remote API through `broker`, both as broker user lookoutd.
@@ -71,39 +55,15 @@ import Vocabulary
         return environment
     }
 
-    /// `lookout watch ARGS` on a staff machine of `environment`.
-    final class RemoteWatch {
-        let process = Process()
-        let stdout: PipeCollector
-        let stderr: PipeCollector
-
+    /// `lookout watch ARGS` on a staff machine of `environment` (wide: these tests read whole lines).
+    final class RemoteWatch: WatchProcess {
         init(_ environment: [String: String], _ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
-            process.arguments = ["watch"] + arguments
-            var env = ProcessInfo.processInfo.environment
-            env["LOOKOUT_DB"] = nil
-            env["COLUMNS"] = "200"
-            for (key, value) in environment { env[key] = value }
-            process.environment = env
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            stdout = PipeCollector(out)
-            stderr = PipeCollector(err)
-            try process.run()
+            try super.init(environment: environment.merging(["COLUMNS": "200"]) { given, _ in given }, arguments)
         }
-
-        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         /// Waits until lookoutd answered the watch (it then pushes every later change).
         func waitUntilWatching() {
             #expect(stderr.wait(until: { $0.contains("lookoutd at broker") }), "\(stdout.text) \(stderr.text)")
-        }
-
-        /// Sends SIGINT and waits for the exit.
-        func interrupt() {
-            process.interrupt()
-            waitForExit(process)
         }
 
         /// The lines of stdout that contain `text`.

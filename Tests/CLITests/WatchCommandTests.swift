@@ -50,18 +50,23 @@ func waitForExit(_ process: Process, limitSeconds: Double = 60) {
 
 /// `lookout watch` running as a child process, its output collected; killed if still running when released, so
 /// a failing test never leaves it behind.
-final class WatchProcess {
+class WatchProcess {
     let process = Process()
     let stdout: PipeCollector
     let stderr: PipeCollector
 
     /// Starts `lookout watch` with `arguments` on the fixture's lookoutd socket; `extra`: more environment
     /// (`COLUMNS`, the Chinese locale).
-    init(_ fixture: CLIFixture, _ arguments: [String], environment extra: [String: String] = [:]) throws {
+    convenience init(_ fixture: CLIFixture, _ arguments: [String], environment extra: [String: String] = [:]) throws {
+        try self.init(environment: extra.merging(["LOOKOUT_SOCKET": fixture.socketPath]) { given, _ in given }, arguments)
+    }
+
+    /// Starts `lookout watch` with `arguments` and `extra` added to this process's environment (a staff machine's,
+    /// for a watch through the broker).
+    init(environment extra: [String: String], _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
         process.arguments = ["watch"] + arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["LOOKOUT_SOCKET"] = fixture.socketPath
         environment["LOOKOUT_DB"] = nil
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
