@@ -19,6 +19,10 @@ extension APIError {
     public static let unknownSilence = "unknown_silence"
     /// `[id]`.
     public static let unknownAway = "unknown_away"
+    /// `[cause, causes]`: `causes` comma-separated.
+    public static let unknownCause = "unknown_cause"
+    /// `[id, cause, kind]`: a call-button cause (`errand`, `cancelled-by-resident`) for an event of another kind.
+    public static let causeNotForKind = "cause_not_for_kind"
 
     /// The event core's refusal, with its reason and values.
     public init(_ error: EventStoreError) {

@@ -36,6 +36,7 @@ _lookout() {
         --quiet) COMPREPLY=(); return ;;
         --note) COMPREPLY=(); return ;;
         --to) COMPREPLY=(); return ;;
+        --cause) COMPREPLY=( $(compgen -W "real nuisance false test prank errand cancelled-by-resident" -- "$cur") ); return ;;
         --where) COMPREPLY=(); return ;;
         --device) COMPREPLY=(); return ;;
         --title) COMPREPLY=(); return ;;
@@ -67,7 +68,7 @@ _lookout() {
         "ack") COMPREPLY=( $(compgen -W "--team --note --socket --as --no-color --help" -- "$cur") ) ;;
         "dispatch") COMPREPLY=( $(compgen -W "--to --note --socket --as --no-color --help" -- "$cur") ) ;;
         "onsite") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
-        "resolve") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
+        "resolve") COMPREPLY=( $(compgen -W "--note --cause --socket --as --no-color --help" -- "$cur") ) ;;
         "close") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
         "reopen") COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ) ;;
         "note") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
@@ -78,7 +79,7 @@ _lookout() {
         "away add") COMPREPLY=( $(compgen -W "--device --resident --until --reason --socket --as --no-color --help" -- "$cur") ) ;;
         "away list") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
         "away remove") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;
-        "stats") COMPREPLY=( $(compgen -W "--since --until --month --community --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "stats") COMPREPLY=( $(compgen -W "--since --until --month --community --report --json --csv --socket --as --no-color --help" -- "$cur") ) ;;
         "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --socket --as --no-color --help" -- "$cur") ) ;;
         "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "status") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;

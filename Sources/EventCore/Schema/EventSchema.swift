@@ -403,6 +403,10 @@ enum EventSchema {
         // `INSTEAD OF` triggers on two views, entered only when the write is counted (see
         // `StatisticsRollup.gateMigrationSQL`).
         Migration(version: 16, sql: StatisticsRollup.gateMigrationSQL),
+        // Issue 18 (the shift and the month): the cause staff record when they resolve an event, and the roll-up of
+        // events per community, grid, building, kind, rule, teams and cause behind the monthly report (see
+        // `CauseRollup`).
+        Migration(version: 17, sql: CauseRollup.migrationSQL),
     ]
 
     /// The version this build writes and reads.

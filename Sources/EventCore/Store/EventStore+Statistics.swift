@@ -156,7 +156,10 @@ extension EventStore {
                     stillActive: rows.filter { $0.status.isActive }.count, overdue: rows.filter(\.overdue).count,
                     timeToAcknowledge: Self.durations(measured, to: \.acknowledgedAt),
                     timeToOnsite: Self.durations(measured, to: \.onsiteAt))
-            })
+            },
+            onsiteWithinCircle: StatisticsTally.circleShare(Dictionary(
+                measured.compactMap { row in row.onsiteAt.map { (StatisticsRollup.durationBucket(Self.elapsed(from: row.firstSeen, to: $0)), 1) } },
+                uniquingKeysWith: +)))
     }
 
     /// Events per level.

@@ -35,6 +35,10 @@ enum APIErrorText {
             return tr("%1$s is not in the staff directory %2$s", values[0], values[1])
         case (APIError.unknownSilence, 1...): return tr("no silence in force with id %1$s", values[0])
         case (APIError.unknownAway, 1...): return tr("no away note in force with id %1$s", values[0])
+        case (APIError.unknownCause, 2...):
+            return tr("'%1$s' is not a cause; the causes are %2$s", values[0], trList(values[1].split(separator: ",").map(String.init)))
+        case (APIError.causeNotForKind, 3...):
+            return tr("%1$s: the cause %2$s is for call buttons (sos) only, not for a %3$s event", values[0], values[1], values[2])
         default: return nil
         }
     }
