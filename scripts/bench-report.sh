@@ -6,6 +6,8 @@
 #   scripts/bench-report.sh [EVENTS]                     (default 10000000; try 1000000 first)
 #   LOOKOUT_BIN=.build/debug scripts/bench-report.sh 1000000   (a debug build: slower Swift, same SQL)
 #   KEEP_DATABASE=/tmp/report.db scripts/bench-report.sh     (keep the filled database, e.g. for EXPLAIN QUERY PLAN)
+#   REUSE_DATABASE=/tmp/report.db scripts/bench-report.sh    (time a database kept before instead of filling one;
+#                                                             it is moved in and, with KEEP_DATABASE, back out)
 #
 # lookoutd creates the database (the current schema), then SQL fills it: 10,000 devices (smoke, sos, door,
 # manhole) in 20 communities of 25 buildings (a grid per 5 buildings), and EVENTS events, each with its device's
@@ -64,6 +66,10 @@ start_daemon() {
     die "lookoutd did not answer"
 }
 
+if [ -n "${REUSE_DATABASE:-}" ]; then
+    mv "$REUSE_DATABASE" "$DB"
+    note "reusing $REUSE_DATABASE: $(sqlite3 "$DB" "SELECT count(*) FROM events") events"
+else
 step "Schema from lookoutd, then $EVENTS events over 365 days with SQL"
 start_daemon
 stop_daemon
@@ -83,7 +89,7 @@ SELECT printf('%s-%05d', upper(substr(kind, 1, 2)), i), kind, community, buildin
     CASE WHEN i < 500 THEN 0 ELSE 1 END, 0 FROM d;
 BEGIN;
 WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $EVENTS),
-e AS (SELECT n, (n * 7919) % 10000 AS dev, (n * 2654435761) % 100 AS r,
+e AS (SELECT n, (n * 7919) % 10000 AS dev, ((n * 2654435761) >> 16) % 100 AS r,
           CAST(strftime('%s','now') AS INTEGER) * 1000 - 31536000000 + n * (31536000000 / $EVENTS) AS at FROM c)
 INSERT INTO events (rule, event_key, level, initial_level, status, kind, device_id, grp, community, building, unit,
     address, grid, owner, resident_name, resident_phone, emergency_contact, registered, title, description, teams,
@@ -110,6 +116,7 @@ SQL
 end=$(date +%s.%N)
 note "$(sqlite3 "$DB" "SELECT count(*) FROM events") events, $(du -m "$DB" | cut -f1) MB, built in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", e - s }') s"
 note "roll-ups: $(sqlite3 "$DB" "SELECT count(*) FROM stats_counts") stats_counts, $(sqlite3 "$DB" "SELECT count(*) FROM stats_causes") stats_causes rows"
+fi
 
 # Prints "fastest median" milliseconds of 5 runs (after one warm-up) of the command.
 time_command() {

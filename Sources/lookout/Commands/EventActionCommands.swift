@@ -141,9 +141,7 @@ struct ResolveCommand: EventActionCommand {
 
     func run() throws {
         let chosen = try cause ?? askCause()
-        var arguments = ["id": id, "note": note, "cause": chosen.rawValue]
-        arguments["id"] = id
-        let result = try context.request(operation, arguments)
+        let result = try context.request(operation, ["id": id, "note": note, "cause": chosen.rawValue])
         guard let event = result.event else { throw CLIError.failure(tr("lookoutd answered without the event")) }
         Console.out(EventText.summary(event, style: context.style) + "  " + CLIContext.byline(result) + "\n")
     }
