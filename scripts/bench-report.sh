@@ -70,11 +70,11 @@ if [ -n "${REUSE_DATABASE:-}" ]; then
     mv "$REUSE_DATABASE" "$DB"
     note "reusing $REUSE_DATABASE: $(sqlite3 "$DB" "SELECT count(*) FROM events") events"
 else
-step "Schema from lookoutd, then $EVENTS events over 365 days with SQL"
-start_daemon
-stop_daemon
-start=$(date +%s.%N)
-sqlite3 "$DB" <<SQL
+    step "Schema from lookoutd, then $EVENTS events over 365 days with SQL"
+    start_daemon
+    stop_daemon
+    start=$(date +%s.%N)
+    sqlite3 "$DB" <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -262144;
@@ -113,9 +113,9 @@ COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 ANALYZE;
 SQL
-end=$(date +%s.%N)
-note "$(sqlite3 "$DB" "SELECT count(*) FROM events") events, $(du -m "$DB" | cut -f1) MB, built in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", e - s }') s"
-note "roll-ups: $(sqlite3 "$DB" "SELECT count(*) FROM stats_counts") stats_counts, $(sqlite3 "$DB" "SELECT count(*) FROM stats_causes") stats_causes rows"
+    end=$(date +%s.%N)
+    note "$(sqlite3 "$DB" "SELECT count(*) FROM events") events, $(du -m "$DB" | cut -f1) MB, built in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", e - s }') s"
+    note "roll-ups: $(sqlite3 "$DB" "SELECT count(*) FROM stats_counts") stats_counts, $(sqlite3 "$DB" "SELECT count(*) FROM stats_causes") stats_causes rows"
 fi
 
 # Prints "fastest median" milliseconds of 5 runs (after one warm-up) of the command.
