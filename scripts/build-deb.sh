@@ -175,9 +175,25 @@ if [ -f "$LOOKOUT_ROOT/config/devices.csv" ]; then
 else
     note "warning: config/devices.csv not in this tree yet; not packaged"
 fi
-for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
-    [ -e "$rules" ] || { note "warning: no config/rules.d/*.rules in this tree yet"; break; }
+# The active rule set is the Chinese one (config/rules.d.zh_CN, the operators' own words); the English set
+# (config/rules.d) and a pristine copy of the Chinese one, each with its `lookout rules test` cases, are examples.
+for rules in "$LOOKOUT_ROOT"/config/rules.d.zh_CN/*.rules; do
+    [ -e "$rules" ] || { note "warning: no config/rules.d.zh_CN/*.rules in this tree yet"; break; }
     install -m 0644 "$rules" "$stage/etc/lookout/rules.d/"
+done
+for set in rules.d rules.d.zh_CN; do
+    [ -d "$LOOKOUT_ROOT/config/$set" ] || continue
+    install -d -m 0755 "$stage/usr/share/doc/lookout/examples/$set/tests"
+    for file in "$LOOKOUT_ROOT/config/$set"/*.rules; do
+        install -m 0644 "$file" "$stage/usr/share/doc/lookout/examples/$set/"
+    done
+    for file in "$LOOKOUT_ROOT/config/$set"/tests/*.test; do
+        install -m 0644 "$file" "$stage/usr/share/doc/lookout/examples/$set/tests/"
+    done
+    if [ -d "$LOOKOUT_ROOT/config/$set/tests/recordings" ]; then
+        install -d -m 0755 "$stage/usr/share/doc/lookout/examples/$set/tests/recordings"
+        install -m 0644 "$LOOKOUT_ROOT/config/$set"/tests/recordings/* "$stage/usr/share/doc/lookout/examples/$set/tests/recordings/"
+    fi
 done
 # The examples keep the path they had in the single package `lookout` (documented there).
 install -D -m 0644 "$LOOKOUT_ROOT/config/mosquitto.conf" "$stage/usr/share/doc/lookout/examples/mosquitto.conf"

@@ -130,9 +130,15 @@ shipped_if_present() {
 }
 shipped_if_present lookoutd config/lookoutd.conf /etc/lookout/lookoutd.conf
 shipped_if_present lookoutd config/devices.csv /etc/lookout/devices.csv
-for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
-    [ -e "$rules" ] && shipped_if_present lookoutd "config/rules.d/$(basename "$rules")" "/etc/lookout/rules.d/$(basename "$rules")"
+# The Chinese rule set is the active one; the English set is an example beside it (docs/rules.md).
+for rules in "$LOOKOUT_ROOT"/config/rules.d.zh_CN/*.rules; do
+    [ -e "$rules" ] && shipped_if_present lookoutd "config/rules.d.zh_CN/$(basename "$rules")" "/etc/lookout/rules.d/$(basename "$rules")"
 done
+for rules in "$LOOKOUT_ROOT"/config/rules.d/*.rules; do
+    [ -e "$rules" ] && shipped_if_present lookoutd "config/rules.d/$(basename "$rules")" "/usr/share/doc/lookout/examples/rules.d/$(basename "$rules")"
+done
+check "lookoutd: the installed rule set is the Chinese one" bash -c \
+    'dpkg-deb --fsys-tarfile "$1" | tar -xO ./etc/lookout/rules.d/sos.rules | grep -q "紧急呼叫"' _ "${deb[lookoutd]}"
 shipped_if_present lookout config/completion/lookout.bash /usr/share/bash-completion/completions/lookout
 shipped_if_present lookoutd README.md /usr/share/doc/lookoutd/README.md
 for doc in "$LOOKOUT_ROOT"/docs/*.md; do

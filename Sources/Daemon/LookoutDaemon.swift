@@ -211,7 +211,8 @@ public enum LookoutDaemon {
         }
         if let socketPath = configuration.apiSocketPath {
             services.append(APIService(socketPath: socketPath, staffPath: configuration.staffDirectoryPath, directory: staff,
-                                       silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000), log: log,
+                                       silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000),
+                                       siteTimeZone: configuration.siteTimeZone, log: log,
                                        notificationPolicy: { notification.configuration.policy }) {
                 try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             })
@@ -220,7 +221,7 @@ public enum LookoutDaemon {
             services.append(RemoteAPIService(options: configuration.remoteBroker, staffPath: configuration.staffDirectoryPath,
                                              directory: staff,
                                              silenceMaximumMillis: EpochMillis(configuration.silenceMaxDurationSeconds * 1000),
-                                             log: log, notificationPolicy: { notification.configuration.policy }) {
+                                             siteTimeZone: configuration.siteTimeZone, log: log, notificationPolicy: { notification.configuration.policy }) {
                 try EventStore(path: configuration.databasePath, options: configuration.storeOptions)
             })
         }

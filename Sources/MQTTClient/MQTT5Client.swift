@@ -78,13 +78,9 @@ public final class MQTT5Client: @unchecked Sendable {
                             message: outcome.refused.isEmpty
                                 ? "no SUBACK from \(options.host):\(options.port) within \(timeout) s"
                                 : "\(options.host):\(options.port) refused the subscription to \(outcome.refused.joined(separator: ", "))")
-        case let code?:
-            throw MQTTError(code: Int32(MOSQ_ERR_CONN_REFUSED.rawValue),
-                            message: "\(options.host):\(options.port) refused the connection: \(Self.describeReason(code))")
-        case nil:
-            throw MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue),
-                            message: "no CONNACK from \(options.host):\(options.port) within \(timeout) s"
-                                + (outcome.disconnectReason.map { " (\($0))" } ?? ""))
+        case let code:
+            throw MosquittoHandle.connectFailure(host: options.host, port: options.port, refusal: code.map(Self.describeReason),
+                                                 timeout: timeout, disconnectReason: outcome.disconnectReason)
         }
     }
 

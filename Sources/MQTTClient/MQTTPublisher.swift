@@ -43,18 +43,10 @@ public final class MQTTPublisher: @unchecked Sendable {
                                   "connect to \(options.host):\(options.port)")
         try networkThread.start(handle)
         let outcome = window.waitForConnack(until: Date().addingTimeInterval(timeout))
-        switch outcome.code {
-        case 0?:
-            return
-        case let code?:
-            disconnect()
-            throw MQTTError(code: Int32(MOSQ_ERR_CONN_REFUSED.rawValue), message: MosquittoHandle.describeConnack(code))
-        case nil:
-            disconnect()
-            throw MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue),
-                            message: "no CONNACK from \(options.host):\(options.port) within \(timeout) s"
-                                + (outcome.disconnectReason.map { " (\($0))" } ?? ""))
-        }
+        if outcome.code == 0 { return }
+        disconnect()
+        throw MosquittoHandle.connectFailure(host: options.host, port: options.port, refusal: outcome.code.map(MosquittoHandle.describeConnack),
+                                             timeout: timeout, disconnectReason: outcome.disconnectReason)
     }
 
     /// Publishes one message; waits while the in-flight window is full (at most 60 s, then throws).

@@ -55,6 +55,17 @@ enum MosquittoHandle {
         return String(cString: mosquitto_strerror(code))
     }
 
+    /// The error of a connection attempt that got no successful CONNACK: the broker refused it (`refusal`, its reason
+    /// in words) or nothing came within `timeout` seconds (`disconnectReason`: what libmosquitto said meanwhile).
+    /// One wording for the device session's publisher and the MQTT 5 client alike.
+    static func connectFailure(host: String, port: Int, refusal: String?, timeout: Double, disconnectReason: String?) -> MQTTError {
+        if let refusal {
+            return MQTTError(code: Int32(MOSQ_ERR_CONN_REFUSED.rawValue), message: "\(host):\(port) refused the connection: \(refusal)")
+        }
+        return MQTTError(code: Int32(MOSQ_ERR_NO_CONN.rawValue),
+                         message: "no CONNACK from \(host):\(port) within \(timeout) s" + (disconnectReason.map { " (\($0))" } ?? ""))
+    }
+
     /// libmosquitto's text for a CONNACK return code (e.g. "Connection Refused: not authorised.").
     static func describeConnack(_ code: Int32) -> String {
         String(cString: mosquitto_connack_string(code))

@@ -97,9 +97,15 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var changes: [EventChange]?
     /// `watch`: the last change sequence sent (resume after it).
     public var sequence: Int64?
+    /// `watch`, first line: the newest change when the watch started. Changes up to it are history (a replay), which
+    /// `lookout watch` does not ring for.
+    public var latestSequence: Int64?
     /// `watch`: for changes after which report-in matters (`EventChange.reportInActions`), the event's teams now,
     /// by event id.
     public var changeTeams: [String: [EventTeam]]?
+    /// Every answer: the community's time zone (lookoutd's `[site] time_zone`), in which `lookout` shows times and
+    /// reads local ones (`today`, `06:00`).
+    public var siteTimeZone: String?
 
     /// Creates a result.
     public init(actor: String, onBehalfOf: String? = nil, event: EventRecord? = nil, silence: Silence? = nil,
@@ -129,6 +135,8 @@ public struct APIResult: Codable, Sendable, Equatable {
         case openByLevel = "open_by_level"
         case bytesFree = "bytes_free"
         case changeTeams = "change_teams"
+        case siteTimeZone = "site_time_zone"
+        case latestSequence = "latest_sequence"
     }
 }
 

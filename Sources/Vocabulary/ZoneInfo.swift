@@ -76,6 +76,9 @@ public final class ZoneInfo: Sendable {
 
     /// UTC, the zone of a rule file without `timezone` (identifier `GMT`, as `TimeZone(identifier: "UTC")` had it).
     public static let utc = ZoneInfo(identifier: "GMT", fixedOffset: 0)
+    /// The community's zone when a deployment names none (`[site] time_zone`): lookoutd and `lookout rules`
+    /// read rule files without `timezone` in it alike.
+    public static let siteDefaultName = "Asia/Shanghai"
 
     // MARK: Offsets and civil time
 

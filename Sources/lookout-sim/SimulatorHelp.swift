@@ -53,7 +53,7 @@ enum SimulatorHelp {
             "  -h, --help               this text",
             "  --version                version",
             "",
-            "Exits 0 when done, 1 when the broker is unreachable or publishing fails, 2 on bad arguments.",
+            "Exits 0 when done, 1 when the broker is unreachable or publishing fails, 64 on bad arguments (as lookout).",
         ]
         return lines.joined(separator: "\n")
     }

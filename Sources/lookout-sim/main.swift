@@ -12,7 +12,7 @@ do {
     options = try SimulatorOptions(Array(CommandLine.arguments.dropFirst()))
 } catch {
     Terminal.complain("lookout-sim: \(error)")
-    exit(2)
+    exit(EX_USAGE)
 }
 
 switch options.command {
@@ -48,11 +48,11 @@ if case .scenario(let name) = options.command {
         scenario = try Scenario.named(name, fleet: fleet)
     } catch {
         Terminal.complain("lookout-sim: \(error)")
-        exit(2)
+        exit(EX_USAGE)
     }
 } else if fleet.devices.isEmpty {
     Terminal.complain("lookout-sim: no devices to simulate (all device counts are 0)")
-    exit(2)
+    exit(EX_USAGE)
 }
 
 var publisher: MQTTPublisher?
@@ -64,7 +64,7 @@ if !options.dryRun {
         publisher = connection
     } catch let error as UsageError {
         Terminal.complain("lookout-sim: \(error)")
-        exit(2)
+        exit(EX_USAGE)
     } catch {
         Terminal.complain("lookout-sim: cannot connect to \(options.host):\(options.port): \(error)")
         exit(1)

@@ -25,6 +25,23 @@ import Testing
         #expect(lines[1].contains("3号楼2单元502"))
     }
 
+    /// `events --since` filters on the time an event was last active: a new press merged into an event raised an
+    /// hour ago is found by `--since -10m`, an event untouched since then is not.
+    @Test func eventsSinceFindsAnOldEventThatANewPressMergedInto() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        let call = try fixture.raise("SOS-0001", level: .red, kind: "sos", minutesAgo: 60)
+        let quiet = try fixture.raise("SD-0001", level: .green, minutesAgo: 60)
+        let merged = try fixture.raise("SOS-0001", level: .red, kind: "sos", minutesAgo: 2)
+        #expect(merged.id == call.id)
+        #expect(merged.count == 2)
+        let result = try fixture.run(["events", "--since", "-10m", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(array.compactMap { $0["id"] as? String } == [call.id])
+        #expect(!array.contains { $0["id"] as? String == quiet.id })
+    }
+
     @Test func eventsFiltersByLevelAndLimit() throws {
         let fixture = try CLIFixture()
         try fixture.startDaemon()

@@ -169,7 +169,9 @@ import Vocabulary
         #expect(onsite["median_s"] as? Double == 600)
 
         // A bounded period (the street office's month): this month has the three, a month long past none.
-        let month = CivilTime.format(fixture.now, "%Y-%m", utc: false)
+        // This month in the community's zone (lookoutd's `[site] time_zone`), in which `--month` is read.
+        let local = try ZoneInfo.named("Asia/Shanghai").localTime(at: fixture.now)
+        let month = String(format: "%04d-%02d", local.year, local.month)
         let thisMonth = try fixture.run(["stats", "--month", month, "--json"])
         let thisMonthObject = try #require(try JSONSerialization.jsonObject(with: Data(thisMonth.stdout.utf8)) as? [String: Any],
                                            "\(thisMonth.stderr)")

@@ -155,14 +155,16 @@ import Vocabulary
         let fixture = try CLIFixture()
         try fixture.startDaemon()
         try Self.knownMonth(fixture)
-        let month = CivilTime.format(fixture.now, "%Y-%m", utc: false)
-        let result = try fixture.run(["stats", "--month", month, "--json"])
-        let data = Data(result.stdout.utf8)
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(result.stderr)")
-        #expect(Set(object.keys) == ["since", "until", "total", "by_level", "by_status", "overdue", "silenced", "time_to_acknowledge",
-                                     "time_to_onsite", "acknowledged_in_time", "onsite_in_time", "communities", "report_in_by_team",
-                                     "onsite_within_15_minutes", "by_cause", "nuisance_rate", "false_rate", "breakdowns",
-                                     "nuisance_devices", "offline_longest"])
+        let keys: Set<String> = ["since", "until", "total", "by_level", "by_status", "overdue", "silenced", "time_to_acknowledge",
+                                 "time_to_onsite", "acknowledged_in_time", "onsite_in_time", "communities", "report_in_by_team",
+                                 "onsite_within_15_minutes", "by_cause", "nuisance_rate", "false_rate", "breakdowns",
+                                 "nuisance_devices", "offline_longest"]
+        // The month in the community's zone (lookoutd's `[site] time_zone`), in which `--month` is read.
+        let local = try ZoneInfo.named("Asia/Shanghai").localTime(at: fixture.now)
+        let month = String(format: "%04d-%02d", local.year, local.month)
+        #expect(Set(try Self.object(try fixture.run(["stats", "--month", month, "--json"])).keys) == keys)
+        let object = try Self.object(try fixture.run(["stats", "--since", "1d", "--json"]))
+        #expect(Set(object.keys) == keys)
         let group = try #require((object["breakdowns"] as? [String: [[String: Any]]])?["kind"]?.first)
         #expect(Set(group.keys) == ["key", "events", "classified", "by_cause", "nuisance_rate", "false_rate"])
         let device = try #require((object["nuisance_devices"] as? [[String: Any]])?.first)

@@ -55,13 +55,15 @@ final class WatchProcess {
     let stdout: PipeCollector
     let stderr: PipeCollector
 
-    /// Starts `lookout watch` with `arguments` on the fixture's lookoutd socket.
-    init(_ fixture: CLIFixture, _ arguments: [String]) throws {
+    /// Starts `lookout watch` with `arguments` on the fixture's lookoutd socket; `extra`: more environment
+    /// (`COLUMNS`, the Chinese locale).
+    init(_ fixture: CLIFixture, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: ChildProcess.product("lookout"))
         process.arguments = ["watch"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LOOKOUT_SOCKET"] = fixture.socketPath
         environment["LOOKOUT_DB"] = nil
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -122,11 +122,11 @@ import Vocabulary
                                 title: "Emergency call", ackWithinSeconds: 60, onsiteWithinSeconds: 900, at: t0)
         let id = try store.raise(call).event.id
         try store.escalateDue(now: t0 + 61_000)
-        #expect(try store.openEventSummary(now: t0 + 61_000).overdueRed == 1)
+        #expect(try store.openEventCounts(now: t0 + 61_000).overdueRed == 1)
         try store.perform(.acknowledge, on: id, actor: "wang", note: "", at: t0 + 62_000)
-        #expect(try store.openEventSummary(now: t0 + 63_000).overdueRed == 0)
+        #expect(try store.openEventCounts(now: t0 + 63_000).overdueRed == 0)
         #expect(try store.event(id: id)?.overdue == true, "the event still records that it missed a deadline")
         try store.escalateDue(now: t0 + 901_000)
-        #expect(try store.openEventSummary(now: t0 + 901_000).overdue == 1)
+        #expect(try store.openEventCounts(now: t0 + 901_000).overdue == 1)
     }
 }

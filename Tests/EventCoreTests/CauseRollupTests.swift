@@ -4,7 +4,7 @@ import Testing
 @testable import EventCore
 import Vocabulary
 
-/// The roll-up behind the report's breakdowns (`stats_causes`, schema version 17) gives the same groups as reading
+/// The roll-up behind the report's breakdowns (`stats_causes`, schema version 18) gives the same groups as reading
 /// every event of the period, whatever happened to the events: resolves with causes, reopens, new teams, deletes,
 /// rows written with plain SQL, the daemon's deferred batches.
 @Suite struct CauseRollupTests {

@@ -171,7 +171,9 @@ public final class LookoutdProcess {
     /// says otherwise (`TestLocale.chinese()`), whatever the language of the shell running the tests; as `uid` (and
     /// gid, no supplementary groups) with `setpriv` when given.
     public static func runCLI(_ arguments: [String], environment: [String: String], asUser uid: Int? = nil) throws -> ChildProcess.Result {
-        var env = ["NO_COLOR": "", "CLICOLOR_FORCE": "", "LC_ALL": "C.UTF-8", "LANGUAGE": ""]
+        // The terminal in the community's zone (lookoutd's default `[site] time_zone`), as on a property office's PC:
+        // times unmarked; SiteTimeZoneTests set other zones.
+        var env = ["NO_COLOR": "", "CLICOLOR_FORCE": "", "LC_ALL": "C.UTF-8", "LANGUAGE": "", "TZ": "Asia/Shanghai"]
         for (key, value) in environment { env[key] = value }
         guard let uid else { return try ChildProcess.run(ChildProcess.product("lookout"), arguments, environment: env) }
         return try ChildProcess.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",

@@ -31,6 +31,20 @@ import TerminalText
         #expect(Set(lines.map { DisplayWidth.of($0) }).count == 1)
     }
 
+    /// Whole columns are never cut; when shortening is not enough, droppable columns go, lowest order first, whole.
+    @Test func wholeColumnsStayAndDroppableColumnsGoFirst() {
+        var table = TextTable(columns: [.whole("ID"), .init("WHERE", minWidth: 4), .init("COUNT", alignRight: true, dropOrder: 1),
+                                        .init("AGE", dropOrder: 2), .whole("DEVICE")])
+        table.append(["E-123456789", "3号楼2单元502室，靠近东门", "12", "3h05m", "SMOKE-N3-U2-502-KITCHEN"])
+        let lines = table.render(totalWidth: 50, style: TerminalStyle(coloured: false)).split(separator: "\n").map(String.init)
+        for line in lines { #expect(DisplayWidth.of(line) <= 50, "\(line)") }
+        #expect(lines[0].hasPrefix("ID") && !lines[0].contains("COUNT") && lines[0].contains("AGE"), "\(lines)")
+        #expect(lines[1].hasPrefix("E-123456789 ") && lines[1].hasSuffix("SMOKE-N3-U2-502-KITCHEN") && lines[1].contains("3h05m"))
+        #expect(table.columnWidths(totalWidth: 50)[2] == 0)
+        // Nothing goes while the table fits.
+        #expect(table.render(totalWidth: 200, style: TerminalStyle(coloured: false)).contains("COUNT"))
+    }
+
     @Test func tableSanitisesCells() {
         var table = TextTable(columns: [.init("T")])
         table.append(["x\u{1B}[2Jy"])

@@ -35,13 +35,14 @@ final class APIService: Service, Sendable {
     /// Serves `socketPath` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
     /// `notificationPolicy`: which teams have a notifier now, so that a change staff make (a reopen) queues the
     /// messages the intake's would.
-    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis, log: Logger,
+    init(socketPath: String, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis,
+         siteTimeZone: String = ZoneInfo.siteDefaultName, log: Logger,
          notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.socketPath = socketPath
         self.staffPath = staffPath
         self.directory = Mutex(directory)
-        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
+        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis, siteTimeZone: siteTimeZone)
         self.log = log
         self.store = StaffStore(door: "staff API", key: "api", log: log, notificationPolicy: notificationPolicy,
                                 openStore: openStore)
@@ -180,17 +181,16 @@ final class APIService: Service, Sendable {
         let arguments = request.arguments
         let heartbeat = min(max(EpochMillis(arguments["heartbeat"] ?? "") ?? 5_000, 100), 300_000)
         let interval = min(max(Int(arguments["interval"] ?? "") ?? 200, 20), 5_000)
-        var sequence: Int64
-        if let after = arguments["after"].flatMap(Int64.init) {
-            sequence = after
-        } else {
-            guard let latest = look({ try $0.latestChangeSequence() }) else { return }
-            sequence = max(0, latest - (arguments["replay"].flatMap(Int64.init) ?? 0))
-        }
+        // The newest change now, said on the first line: what the client asked for up to it is history.
+        guard let newest = look({ try $0.latestChangeSequence() }) else { return }
+        var sequence = arguments["after"].flatMap(Int64.init) ?? max(0, newest - (arguments["replay"].flatMap(Int64.init) ?? 0))
+        var latest: Int64? = newest
         func send(_ changes: [EventChange], teams: [String: [EventTeam]]) -> Bool {
             var line = result
             line.changes = changes
             line.sequence = sequence
+            line.latestSequence = latest
+            latest = nil
             line.changeTeams = teams.isEmpty ? nil : teams
             do {
                 try socket.write(try APILine.encode(APIResponse(id: request.id, result: line)))

@@ -46,13 +46,14 @@ final class RemoteAPIService: Service, Sendable {
     private let stop = StopSignal()
 
     /// Serves the broker at `options` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
-    init(options: MQTTOptions, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis, log: Logger,
+    init(options: MQTTOptions, staffPath: String, directory: StaffDirectory, silenceMaximumMillis: EpochMillis,
+         siteTimeZone: String = ZoneInfo.siteDefaultName, log: Logger,
          notificationPolicy: @escaping @Sendable () -> NotificationPolicy,
          openStore: @escaping @Sendable () throws -> EventStore) {
         self.options = options
         self.staffPath = staffPath
         self.directory = Mutex(directory)
-        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis)
+        self.handler = StaffRequestHandler(silenceMaximumMillis: silenceMaximumMillis, siteTimeZone: siteTimeZone)
         self.log = log
         self.store = StaffStore(door: "remote staff API", key: "remote", log: log, notificationPolicy: notificationPolicy,
                                 openStore: openStore)

@@ -12,6 +12,8 @@ import Glibc
 struct StaffRequestHandler {
     /// Longest silence without `--force` (`[silences] max_duration`).
     var silenceMaximumMillis: EpochMillis
+    /// The community's time zone (`[site] time_zone`), told in every answer.
+    var siteTimeZone: String = ZoneInfo.siteDefaultName
 
     /// Who asked, as the transport vouches for it.
     struct Caller {

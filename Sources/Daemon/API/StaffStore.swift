@@ -42,7 +42,7 @@ final class StaffStore: Sendable {
     /// and the connection is opened afresh for the next one.
     func run(_ request: APIRequest, from caller: StaffRequestHandler.Caller, directory: StaffDirectory,
              handler: StaffRequestHandler, now: EpochMillis) -> APIResponse {
-        let outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
+        var outcome: (response: APIResponse, auditFailure: String?) = store.withLock { store in
             do {
                 if store == nil { store = try openStore() }
                 store!.notificationPolicy = notificationPolicy()
@@ -51,6 +51,8 @@ final class StaffStore: Sendable {
                 return (APIResponse(id: request.id, error: APIError(.unavailable, "lookoutd cannot open the database: \(error)")), "\(error)")
             }
         }
+        // Every answer says the community's time zone: `lookout` shows times in it (a `watch` line copies it).
+        outcome.response.result?.siteTimeZone = handler.siteTimeZone
         let operation = TextSanitizer.sanitize(String(request.operation.prefix(64)))
         if let failure = outcome.auditFailure {
             log.error("\(door): request \(operation) of \(caller.described) not run: cannot write the database: \(failure)",

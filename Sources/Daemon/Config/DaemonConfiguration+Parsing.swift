@@ -283,6 +283,15 @@ private let configurationSettings: [String: @Sendable (inout DaemonConfiguration
     },
     "handoff.qos": { c, v throws(ConfigValueError) in c.handoffQoS = try v.integer(in: 0...2) },
     "handoff.batch": { c, v throws(ConfigValueError) in c.handoffBatch = try v.integer(in: 1...100_000) },
+    "site.time_zone": { c, v throws(ConfigValueError) in
+        let name = try v.nonEmpty()
+        do throws(ZoneInfo.LoadError) {
+            _ = try ZoneInfo.named(name)
+        } catch {
+            throw ConfigValueError("unknown time zone '\(name)': use an IANA name of tzdata (\(ZoneInfo.zoneDirectory())) such as Asia/Shanghai")
+        }
+        c.siteTimeZone = name
+    },
     "silences.max_duration": { c, v throws(ConfigValueError) in c.silenceMaxDurationSeconds = try v.seconds(in: 60...31_536_000) },
     "status.interval": { c, v throws(ConfigValueError) in c.statusIntervalSeconds = try v.seconds(in: 0.5...3_600) },
     "status.metrics_file": { c, v throws(ConfigValueError) in

@@ -85,6 +85,10 @@ public struct DaemonConfiguration: Sendable {
     /// QoS of hand-off publications (`[handoff] qos`).
     public var handoffQoS: Int = 1
 
+    /// The community's time zone (`[site] time_zone`, an IANA name, default Asia/Shanghai): `lookout` learns it from
+    /// every answer of the staff API and shows times in it; a rule file that names no `timezone` is read in it.
+    public var siteTimeZone: String = ZoneInfo.siteDefaultName
+
     /// Longest maintenance silence `lookout silence add` accepts without `--force` (`[silences] max_duration`,
     /// default 24 h): a forgotten silence must not hide a building for days.
     public var silenceMaxDurationSeconds: Double = 86_400

@@ -31,26 +31,6 @@ extension EventStore {
             return row
         }
     }
-
-    /// Open events by level, and how many of them are past a deadline at `now` that nobody has met yet (all levels, and
-    /// red ones): an event acknowledged late is no longer overdue for its acknowledgement, only for a missed on-site
-    /// deadline. (The event's own `overdue` mark records that it ever missed one, for the statistics.)
-    func openEventSummary(now: EpochMillis) throws -> (byLevel: [AlertLevel: Int], overdue: Int, overdueRed: Int) {
-        var filter = EventFilter()
-        filter.limit = Int(Int32.max)
-        var byLevel: [AlertLevel: Int] = [:]
-        var overdue = 0
-        var overdueRed = 0
-        for event in try events(filter) {
-            byLevel[event.level, default: 0] += 1
-            let ackMissed = event.status == .open && (event.ackDeadline.map { $0 <= now } ?? false)
-            let onsiteMissed = ![.onsite, .resolved, .closed].contains(event.status) && (event.onsiteDeadline.map { $0 <= now } ?? false)
-            guard event.overdue, ackMissed || onsiteMissed else { continue }
-            overdue += 1
-            if event.level == .red { overdueRed += 1 }
-        }
-        return (byLevel, overdue, overdueRed)
-    }
 }
 
 extension OutboxMessage {

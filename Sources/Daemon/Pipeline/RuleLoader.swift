@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Rules
+import Vocabulary
 
 /// Rules and registry as read from the paths in the configuration, with everything said about them.
 public struct LoadedRules: Sendable {
@@ -38,7 +39,8 @@ public enum RuleLoader {
         // With a registry that has rows, `device.<column>` must name one of its columns; else any name goes.
         let columns = registry.flatMap { $0.count > 0 ? $0.extraColumns : nil }
         let options = CompileOptions(layout: configuration.layout, deviceColumns: columns,
-                                     residentKinds: registry.flatMap { $0.count > 0 ? $0.residentKinds : nil })
+                                     residentKinds: registry.flatMap { $0.count > 0 ? $0.residentKinds : nil },
+                                     defaultTimeZone: (try? ZoneInfo.named(configuration.siteTimeZone)) ?? .utc)
         let compiled = RuleCompiler.compile(paths: configuration.rulePaths, options: options)
         let sources = readSources(for: compiled.diagnostics)
         return LoadedRules(

@@ -128,9 +128,9 @@ final class IngestService: Service, MQTTConsumer, @unchecked Sendable {
     /// Writes the status row and the metrics file; failures are logged (rate-limited), never fatal.
     private func writeStatus(stopping: Bool) {
         let now = pipeline.clock()
-        var summary: (byLevel: [AlertLevel: Int], overdue: Int, overdueRed: Int) = ([:], 0, 0)
+        var summary = OpenEventCounts()
         do {
-            summary = try store.openEventSummary(now: now)
+            summary = try store.openEventCounts(now: now)
         } catch {
             log.warning("could not count open events: \(error)", key: "status-summary")
         }

@@ -1,6 +1,6 @@
 import Vocabulary
 
-/// The roll-up behind the breakdowns of `lookout stats` and the monthly report (schema version 17): per block
+/// The roll-up behind the breakdowns of `lookout stats` and the monthly report (schema version 18): per block
 /// of time (an hour and a day, UTC, by `first_seen`, as `StatisticsRollup`), how many events each community,
 /// grid, building, kind, rule, set of teams and cause had. The report of a month sums a few hundred blocks
 /// instead of reading its events one by one.
@@ -41,7 +41,7 @@ enum CauseRollup {
     /// word for word so that SQLite uses the index.
     static let flaggedCondition = "(cause = 'nuisance' OR cause = 'false')"
 
-    /// The schema change of version 17: the `cause` column, the roll-up with its backfill and triggers, and two
+    /// The schema change of version 18: the `cause` column, the roll-up with its backfill and triggers, and two
     /// partial indexes that hold only events resolved with a cause (so intake never writes them):
     /// `events_flagged` finds a period's nuisance and false alarms, `events_caused` one device's classified events.
     static var migrationSQL: String {

@@ -403,10 +403,15 @@ enum EventSchema {
         // `INSTEAD OF` triggers on two views, entered only when the write is counted (see
         // `StatisticsRollup.gateMigrationSQL`).
         Migration(version: 16, sql: StatisticsRollup.gateMigrationSQL),
+        // `lookout events --since` filters on the time an event was last active (`last_seen`), so that a new press
+        // merged into an old event is found; `first_seen` keeps its index for the statistics.
+        Migration(version: 17, sql: """
+        CREATE INDEX events_last_seen ON events(last_seen);
+        """),
         // Issue 18 (the shift and the month): the cause staff record when they resolve an event, and the roll-up of
         // events per community, grid, building, kind, rule, teams and cause behind the monthly report (see
         // `CauseRollup`).
-        Migration(version: 17, sql: CauseRollup.migrationSQL),
+        Migration(version: 18, sql: CauseRollup.migrationSQL),
     ]
 
     /// The version this build writes and reads.

@@ -23,6 +23,31 @@ extension EventStore {
             """).query(arguments) { StoredEvent(row: $0).record }
     }
 
+    /// Events that still need a person, by level, and how many of them are past a deadline nobody has met yet at
+    /// `now` (all levels, and red ones): the status row's and metrics file's figures. One aggregate query, not a
+    /// read of every open event: it runs at every status interval, and a backlog can leave thousands open.
+    ///
+    /// An event acknowledged late is no longer overdue for its acknowledgement, only for a missed on-site deadline;
+    /// the event's own `overdue` mark (that it ever missed one) must be set too.
+    public func openEventCounts(now: EpochMillis) throws -> OpenEventCounts {
+        var counts = OpenEventCounts()
+        _ = try connection.cached("""
+            SELECT level, count(*),
+                   coalesce(sum(overdue != 0 AND ((status = 'open' AND ack_deadline <= ?1)
+                                OR (status NOT IN ('onsite', 'resolved', 'closed') AND onsite_deadline <= ?1))), 0)
+            FROM events
+            WHERE status IN (\(EventSchema.activeStatusList)) OR (status = 'cleared' AND level = 'red')
+            GROUP BY level
+            """).query([now]) { row in
+            guard let level = AlertLevel(rawValue: row.text(0)) else { return }
+            let open = Int(row.int64(1)), overdue = Int(row.int64(2))
+            counts.byLevel[level, default: 0] += open
+            counts.overdue += overdue
+            if level == .red { counts.overdueRed += overdue }
+        }
+        return counts
+    }
+
     /// How many events match `filter`, ignoring its limit (so that a cut list can say how many it did not show).
     public func countEvents(_ filter: EventFilter) throws -> Int {
         let (whereClause, arguments) = Self.condition(of: filter)
@@ -58,7 +83,9 @@ extension EventStore {
             arguments.append(contentsOf: [team, team])
         }
         if let since = filter.since {
-            conditions.append("first_seen >= ?")
+            // The time the event was last active: a new press merged into an old event is found (index
+            // `events_last_seen`). Statistics count events by when they were first raised.
+            conditions.append("last_seen >= ?")
             arguments.append(since)
         }
         if filter.overdueOnly { conditions.append("overdue = 1") }
@@ -91,15 +118,22 @@ extension EventStore {
     /// Changes with a sequence number greater than `sequence`, oldest first, at most `limit`.
     /// Each carries the event as it was right after that change.
     public func changes(after sequence: Int64, limit: Int) throws -> [EventChange] {
+        // The actor is the timeline entry's written in the same transaction (same event, action and time; the
+        // newest such if several): the changes table does not repeat it.
         let rows = try connection.cached("""
-            SELECT sequence, event_id, action, snapshot, at FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?
+            SELECT c.sequence, c.event_id, c.action, c.snapshot, c.at,
+                   (SELECT t.actor FROM timeline t WHERE t.event_id = c.event_id AND t.at = c.at AND t.action = c.action
+                    ORDER BY t.id DESC LIMIT 1)
+            FROM changes c WHERE c.sequence > ? ORDER BY c.sequence LIMIT ?
             """).query([sequence, max(limit, 0)]) { row in
-                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3), at: row.int64(4))
+                (sequence: row.int64(0), eventRowID: row.int64(1), action: row.text(2), snapshot: row.text(3), at: row.int64(4),
+                 actor: row.optionalText(5))
             }
         return try rows.compactMap { row in
             guard let event = try decodeSnapshot(row.snapshot, eventRowID: row.eventRowID) else { return nil }
             var change = EventChange(sequence: row.sequence, event: event, action: row.action)
             change.at = row.at
+            change.actor = row.actor
             return change
         }
     }

@@ -107,6 +107,9 @@ public struct EventChange: Sendable, Equatable, Codable {
     public var action: String
     /// When it happened: a re-notification changes nothing in the event, so its time is only here.
     public var at: EpochMillis = 0
+    /// Who made it, from the timeline entry written with it (a person, `lookoutd` or `device`); nil when the change
+    /// has no timeline entry (a re-notification) or comes from a daemon that does not say.
+    public var actor: String? = nil
 
     /// Actions after which `lookout watch` says which teams have reported in and which have not.
     public static let reportInActions: Set<String> = ["escalated", "reported_in", "acknowledged"]
@@ -129,7 +132,7 @@ public struct EventFilter: Sendable, Equatable, Codable {
     public var building: String?
     /// Only events dispatched to this team.
     public var team: String?
-    /// Only events first seen at or after this time.
+    /// Only events last active (`last_seen`: raised, or a repeat merged into them) at or after this time.
     public var since: EpochMillis?
     /// Only overdue events.
     public var overdueOnly: Bool = false
@@ -138,6 +141,18 @@ public struct EventFilter: Sendable, Equatable, Codable {
     /// At most this many.
     public var limit: Int = 1000
     /// Creates an empty filter (open events).
+    public init() {}
+}
+
+/// Events that still need a person, by level, and how many are overdue right now (`EventStore.openEventCounts`).
+public struct OpenEventCounts: Sendable, Equatable {
+    /// Events that still need a person (open, acknowledged, dispatched, on site, red cleared), by level.
+    public var byLevel: [AlertLevel: Int] = [:]
+    /// Of those, how many are past an acknowledgement or on-site deadline nobody has met yet.
+    public var overdue = 0
+    /// Of the overdue ones, how many are red.
+    public var overdueRed = 0
+    /// No events.
     public init() {}
 }
 

@@ -33,23 +33,24 @@ public struct RuleTestReport: Sendable {
 /// Runs rule test files (`lookout rules test FILE`): timed messages in, expected actions out.
 /// The format is described in docs/rules.md.
 public enum RuleTestRunner {
-    /// Runs the test file at `path`; rule and data paths inside it are relative to its directory.
-    public static func run(path: String) -> RuleTestReport {
+    /// Runs the test file at `path`; rule and data paths inside it are relative to its directory. Rule files that
+    /// name no `timezone` are read in `defaultTimeZone` (the site's zone, as lookoutd reads them).
+    public static func run(path: String, defaultTimeZone: ZoneInfo = .utc) -> RuleTestReport {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return RuleTestReport(cases: 0, expectations: 0, failures: [RuleTestFailure(file: path, line: 0, testCase: "", message: "cannot read test file")])
         }
-        return run(text: text, fileName: path, baseDirectory: PathText.directory(of: path))
+        return run(text: text, fileName: path, baseDirectory: PathText.directory(of: path), defaultTimeZone: defaultTimeZone)
     }
 
     /// Runs a test file given as text.
-    public static func run(text: String, fileName: String, baseDirectory: String) -> RuleTestReport {
+    public static func run(text: String, fileName: String, baseDirectory: String, defaultTimeZone: ZoneInfo = .utc) -> RuleTestReport {
         var file = RuleTestFile(fileName: fileName, baseDirectory: baseDirectory)
         file.parse(text)
         var failures = file.failures
         var expectations = 0
         guard failures.isEmpty else { return RuleTestReport(cases: 0, expectations: 0, failures: failures) }
         let rulePaths = file.rulePaths.map { PathText.isAbsolute($0) ? $0 : PathText.join(baseDirectory, $0) }
-        let compiled = RuleCompiler.compile(paths: rulePaths, options: CompileOptions(layout: file.layout))
+        let compiled = RuleCompiler.compile(paths: rulePaths, options: CompileOptions(layout: file.layout, defaultTimeZone: defaultTimeZone))
         guard let ruleSet = compiled.ruleSet else {
             let errors = compiled.diagnostics.filter { $0.severity == .error }.map(\.headline).joined(separator: "\n")
             return RuleTestReport(cases: 0, expectations: 0, failures: [RuleTestFailure(file: fileName, line: file.rulesLine, testCase: "", message: "rules do not compile:\n\(errors)")])

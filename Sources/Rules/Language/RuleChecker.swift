@@ -18,7 +18,7 @@ struct RuleChecker {
 
     /// Checks one file; rules with errors are left out (the caller refuses the whole set anyway).
     mutating func check(_ file: RuleFileSyntax) -> [CompiledRule] {
-        var timeZone = ZoneInfo.utc
+        var timeZone = options.defaultTimeZone
         if let zone = file.timeZone {
             // IANA zones come from tzdata's files (`ZoneInfo`), not from ICU.
             if let found = try? ZoneInfo.named(zone.value) {

@@ -35,11 +35,16 @@ public struct CompileOptions: Sendable {
     /// Kinds of the registry's devices that name a resident id. When given, a rule `absent … by resident` none of
     /// whose kinds is among them gets a warning (each of its devices is then its own resident).
     public var residentKinds: Set<String>?
+    /// The zone of a rule file that names none (`timezone "…"`): the site's zone (`[site] time_zone`), which lookoutd
+    /// and `lookout rules check`/`rules test` pass; UTC for callers that know no site.
+    public var defaultTimeZone: ZoneInfo
     /// Creates options.
-    public init(layout: TopicLayout = .standard, deviceColumns: Set<String>? = nil, residentKinds: Set<String>? = nil) {
+    public init(layout: TopicLayout = .standard, deviceColumns: Set<String>? = nil, residentKinds: Set<String>? = nil,
+                defaultTimeZone: ZoneInfo = .utc) {
         self.layout = layout
         self.deviceColumns = deviceColumns
         self.residentKinds = residentKinds
+        self.defaultTimeZone = defaultTimeZone
     }
 }
 

@@ -41,6 +41,9 @@ struct CLIContext: Sendable {
         }
         style = TerminalStyle.detect(disabledByFlag: arguments.flag("no-color"), environment: environment)
         width = TerminalSize.columns(environment: environment)
+        // A local time typed before lookoutd answered (`--since today`) is read in the community's zone: ask first.
+        let context = self
+        SiteZone.shared.install { (try? context.request(.status, [:]))?.siteTimeZone }
     }
 
     /// The current time in milliseconds.
@@ -70,9 +73,16 @@ struct CLIContext: Sendable {
     }
 
     /// Sends one request through the door in use: the broker after `lookout login`, else the local socket.
+    /// Every answer names the community's time zone, which times are then shown in (`SiteZone`).
     func send(_ request: APIRequest, waitSeconds: Int = 0) throws(LocalAPIClient.Failure) -> APIResponse {
-        if let remote { return try RemoteAPIClient(settings: remote, timeoutSeconds: 30 + waitSeconds).send(request) }
-        return try client(waitSeconds: waitSeconds).send(request)
+        let response: APIResponse
+        if let remote {
+            response = try RemoteAPIClient(settings: remote, timeoutSeconds: 30 + waitSeconds).send(request)
+        } else {
+            response = try client(waitSeconds: waitSeconds).send(request)
+        }
+        SiteZone.shared.adopt(response.result?.siteTimeZone)
+        return response
     }
 
     /// Where lookoutd is asked: the socket path, or `broker HOST:PORT as USER`.

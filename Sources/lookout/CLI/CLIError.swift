@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How the CLI fails: each case maps to an exit code and at most one line on stderr.
 enum CLIError: Error, Equatable, CustomStringConvertible {
     /// Bad usage: unknown option, missing argument, malformed value. Exit 64 (EX_USAGE).
@@ -9,8 +13,8 @@ enum CLIError: Error, Equatable, CustomStringConvertible {
     /// `--help` was asked for this command.
     case helpRequested
 
-    /// Exit code for bad usage (sysexits.h EX_USAGE).
-    static let usageExitCode: Int32 = 64
+    /// Exit code for bad usage: sysexits.h's EX_USAGE (64), as `lookout-sim` uses too.
+    static let usageExitCode: Int32 = EX_USAGE
 
     /// The process exit code.
     var exitCode: Int32 {

@@ -16,7 +16,7 @@ enum LookoutCLI {
         StatsCommand.self, DevicesCommand.self, RejectsCommand.self, StatusCommand.self,
         RulesCheckCommand.self, RulesTestCommand.self, NotifyTestCommand.self,
         AuditCommand.self, LoginCommand.self,
-        CompletionCommand.self, HelpCommand.self,
+        CompletionCommand.self, HelpCommand.self, CompleteCommand.self,
     ]
 
     /// Names of command groups (`silence`, `away`, `rules`, `completion`): first words of two-word commands.

@@ -101,11 +101,14 @@ struct DevicesCommand: Command {
             Console.out((offlineOnly ? tr("No offline devices.") : tr("No devices.")) + "\n" + cutNote)
             return
         }
+        // The device id is never cut; on a narrow terminal (80 columns) the wide columns shorten, then community,
+        // rejected messages, registry, kind and last seen are left out, in that order.
         var table = TextTable(columns: [
-            .init(tr("DEVICE"), minWidth: 6, maxWidth: 20), .init(tr("KIND"), maxWidth: 10), .init(tr("COMMUNITY"), maxWidth: 12),
-            .init(tr("WHERE"), minWidth: 8, maxWidth: 40), .init(tr("STATE")), .init(tr("LAST SEEN"), alignRight: true),
-            .init(tr("BATTERY"), alignRight: true), .init(tr("OPEN"), alignRight: true), .init(tr("REJECTED"), maxWidth: 30),
-            .init(tr("REGISTRY")),
+            .whole(tr("DEVICE")), .init(tr("KIND"), maxWidth: 10, dropOrder: 4), .init(tr("COMMUNITY"), maxWidth: 12, dropOrder: 1),
+            .init(tr("WHERE"), minWidth: 8, maxWidth: 40), .init(tr("STATE"), minWidth: 10),
+            .init(tr("LAST SEEN"), alignRight: true, dropOrder: 5),
+            .whole(tr("BATTERY"), alignRight: true), .whole(tr("OPEN"), alignRight: true),
+            .init(tr("REJECTED"), minWidth: 10, maxWidth: 30, dropOrder: 2), .init(tr("REGISTRY"), dropOrder: 3),
         ])
         for device in devices {
             let connection = Self.connection(of: device, now: now)

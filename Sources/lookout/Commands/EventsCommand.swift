@@ -20,7 +20,7 @@ struct EventsCommand: Command {
             .value("community", "C", help: tr("only this community")),
             .value("building", "B", help: tr("only this building")),
             .value("team", "T", help: tr("only events dispatched to this team")),
-            .value("since", "WHEN", help: tr("only events first seen since WHEN: 2h, today, yesterday, 06:00, 2026-11-23T08:00")),
+            .value("since", "WHEN", help: tr("only events active since WHEN (raised, or repeated into them): 2h, today, yesterday, 06:00, 2026-11-23T08:00")),
             .flag("overdue", help: tr("only overdue events")),
             .flag("silenced", help: tr("include events raised under a maintenance silence (hidden by default)")),
             .value("limit", "N", short: "n", help: tr("at most N events (default 1000)")),
@@ -82,13 +82,15 @@ struct EventsCommand: Command {
         }
     }
 
-    /// The events table (shared with other listings of events).
+    /// The events table (shared with other listings of events). Id, level, deadline and device are never cut: on a
+    /// narrow terminal (80 columns) where and title shorten, then count, age and kind are left out, in that order.
     static func table(_ events: [EventRecord], now: EpochMillis) -> TextTable {
         var table = TextTable(columns: [
-            .init(tr("ID"), minWidth: 7), .init(tr("LEVEL"), minWidth: 6), .init(tr("STATUS"), minWidth: 12),
-            .init(tr("AGE"), alignRight: true, minWidth: 5), .init(tr("DEADLINE"), minWidth: 11), .init(tr("KIND"), minWidth: 4, maxWidth: 10),
-            .init(tr("DEVICE"), minWidth: 6, maxWidth: 20), .init(tr("WHERE"), minWidth: 8, maxWidth: 40),
-            .init(tr("TITLE"), minWidth: 10, maxWidth: 60), .init(tr("COUNT"), alignRight: true),
+            .whole(tr("ID")), .whole(tr("LEVEL")), .init(tr("STATUS"), minWidth: 12),
+            .init(tr("AGE"), alignRight: true, minWidth: 5, dropOrder: 2), .whole(tr("DEADLINE")),
+            .init(tr("KIND"), minWidth: 4, maxWidth: 10, dropOrder: 3),
+            .whole(tr("DEVICE")), .init(tr("WHERE"), minWidth: 8, maxWidth: 40),
+            .init(tr("TITLE"), minWidth: 10, maxWidth: 60), .init(tr("COUNT"), alignRight: true, dropOrder: 1),
         ])
         for event in events {
             table.append([

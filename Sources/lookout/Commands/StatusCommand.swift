@@ -156,6 +156,7 @@ struct StatusCommand: Command {
                 ("open_events", .object(AlertLevel.allCases.reversed().map { ($0.rawValue, .integer(Int64(byLevel[$0] ?? 0))) })),
                 ("overdue", .integer(Int64(overdue))),
                 ("notifiers_failing", .array(Self.failingNotifiers(snapshot).map { .string($0) })),
+                ("time_zone", .string(result.siteTimeZone)),
             ]
             members.append(("daemon", .object(snapshot.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
             Console.out(JSONOutput.object(members).rendered())
@@ -187,6 +188,10 @@ struct StatusCommand: Command {
             daemon += tr(" (%1$s)", facts.joined(separator: tr(", ")))
         }
         lines.append(("lookoutd", daemon))
+        if let zone = SiteZone.shared.name, let info = try? ZoneInfo.named(zone) {
+            // The community's zone, in which every time `lookout` shows is given.
+            lines.append((tr("time zone"), tr("%1$s (UTC%2$s): times are shown in it", zone, SiteZone.offsetText(info.offset(at: now)))))
+        }
         if let storage = verdict.storage { lines.append((tr("database"), style.paint(Self.storageText(storage, now: now), .alarm))) }
         if snapshot.updatedAt != nil {
             var broker = verdict.connected ? style.paint(tr("connected"), .green) : style.paint(tr("DISCONNECTED"), .alarm)

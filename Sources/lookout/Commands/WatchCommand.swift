@@ -27,8 +27,12 @@ struct WatchCommand: Command {
             .value("quiet", "SECONDS", help: tr("print 'all quiet, lookoutd OK' after this long without a line (default 300)")),
             .flag("silenced", help: tr("also show events raised under a maintenance silence (never with a bell)")),
         ],
-        discussion: [tr("Starts from now. Each line: time of the change, what happened, id, level, status, kind, device, " +
-                     "title, where, time since raised and time left to the deadline (or how long it is overdue)."),
+        discussion: [tr("Starts from now, after a header line on stderr. Each line: time of the change, what happened, id, " +
+                     "level, status, kind, device, who did it (and to whom it was dispatched), title, where (on the event's " +
+                     "first line), time left to the deadline (or how long it is overdue) and time since raised. On a narrow " +
+                     "terminal the least important parts give way first; ids are never cut."),
+                     tr("The bell rings for red events and escalations as they happen. Replayed history (--replay, " +
+                     "--since-start) rings only for a red event still open and unacknowledged, once."),
                      tr("lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
                      "trying, and once it is back shows every change made meanwhile.")],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
@@ -83,6 +87,7 @@ struct WatchCommand: Command {
         var down = false
         var announced = false
         var lastPrinted = Date()
+        var feed = WatchFeed(command: self)
         let heartbeat = min(quietMilliseconds, 5_000)
         while !watchInterrupted.load(ordering: .relaxed) {
             var arguments = ["heartbeat": String(heartbeat), "interval": String(pollMilliseconds)]
@@ -96,10 +101,12 @@ struct WatchCommand: Command {
                         refusal = response.error.map(APIErrorText.message) ?? tr("lookoutd refused the watch")
                         return false
                     }
+                    SiteZone.shared.adopt(result.siteTimeZone)
                     if !announced {
                         // Said once lookoutd has fixed where the watch starts: what happens from here on is shown.
                         announced = true
-                        Console.err(tr("watching through lookoutd at %1$s (Ctrl-C to stop)", context.socketPath) + "\n")
+                        feed.started(latest: result.latestSequence, start: result.sequence)
+                        Console.err(header(endpoint: context.endpoint, width: TerminalSize.columns(fileDescriptor: 2, environment: context.environment)) + "\n")
                     }
                     if down {
                         down = false
@@ -107,10 +114,11 @@ struct WatchCommand: Command {
                         lastPrinted = Date()
                     }
                     let changes = result.changes ?? []
-                    for change in changes {
-                        sequence = change.sequence
-                        guard matches(change.event) else { continue }
-                        Console.out(line(for: change, now: context.now, teams: result.changeTeams?[change.event.id] ?? []))
+                    if let last = changes.last { sequence = last.sequence }
+                    let lines = feed.receive(changes, teams: result.changeTeams ?? [:], now: context.now,
+                                             width: TerminalSize.columns(environment: context.environment))
+                    if !lines.isEmpty {
+                        Console.out(lines)
                         lastPrinted = Date()
                     }
                     if changes.isEmpty, let at = result.sequence, sequence == nil { sequence = at }
@@ -163,41 +171,6 @@ struct WatchCommand: Command {
     /// (a flapping detector whose alarm then holds) calls for attention as a new red event would.
     /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
     static let alertingActions: Set<String> = ["raised", "upgraded", "renotified", "escalated", "reopened", "unsilenced"]
-
-    /// One line for a change, ending in a newline (and a bell when called for). `teams`: the event's teams with
-    /// their report-in, listed when any was asked to report in.
-    func line(for change: EventChange, now: EpochMillis, teams: [EventTeam] = []) -> String {
-        let event = change.event
-        let style = context.style
-        let actionColour: TerminalColour? = change.action == "escalated" ? .alarm
-            : change.action == "raised" || change.action == "unsilenced" ? EventText.colour(of: event.level) : .cyan
-        var parts = [
-            // When the change happened (a re-notification leaves the event's own time as it was).
-            TimeText.clock(change.at > 0 ? change.at : event.updatedAt),
-            style.paint(DisplayWidth.fit(TextSanitizer.sanitize(EventText.actionWord(change.action).uppercased()), to: 12), actionColour),
-            DisplayWidth.fit(event.id, to: 7),
-            style.paint(DisplayWidth.fit(EventText.levelWord(event.level), to: 6), EventText.colour(of: event.level)),
-            DisplayWidth.fit(EventText.statusWord(event.status), to: 12),
-            DisplayWidth.fit(TextSanitizer.sanitize(event.kind), to: 7),
-            DisplayWidth.fit(TextSanitizer.sanitize(event.deviceID.isEmpty ? "-" : event.deviceID), to: 12),
-            TextSanitizer.sanitize(event.title),
-            "(" + TextSanitizer.sanitize(EventText.place(event)) + ")",
-            tr("raised %1$s ago", TimeText.span(milliseconds: now - event.firstSeen)),
-        ]
-        if let lateness = EventText.lateness(event, now: now) { parts.append(style.paint(lateness, .yellow)) }
-        let deadline = EventText.deadline(event, now: now)
-        if deadline.text != "-" { parts.append(style.paint(deadline.text, deadline.colour)) }
-        if event.count > 1 { parts.append("×\(event.count)") }
-        if let maintenance = EventText.maintenance(event) {
-            parts.append(event.silenced ? "(\(maintenance))" : style.paint("[\(maintenance)]", .yellow))
-        }
-        let reportIn = EventText.reportIn(teams, now: now)
-        if !reportIn.isEmpty { parts.append("[" + TextSanitizer.sanitize(reportIn) + "]") }
-        // A silenced event is on the record, not an alert: never a bell.
-        let ring = bell && !event.silenced && (change.action == "escalated"
-            || (event.level == .red && Self.alertingActions.contains(change.action)))
-        return parts.joined(separator: "  ") + (ring ? "\u{07}" : "") + "\n"
-    }
 
     private func sleepUnlessInterrupted(milliseconds: Int) {
         var left = milliseconds

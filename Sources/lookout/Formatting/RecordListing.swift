@@ -27,7 +27,7 @@ struct RecordListing {
         }
         guard !records.isEmpty else { return empty + "\n" }
         let holds = records.contains { $0.holding != nil }
-        var columns: [TextTable.Column] = [.init(tr("ID"), alignRight: true), .init(header(subjectTitle), maxWidth: 30), .init(tr("UNTIL")),
+        var columns: [TextTable.Column] = [.whole(tr("ID"), alignRight: true), .init(header(subjectTitle), maxWidth: 30), .init(tr("UNTIL")),
                                            .init(tr("LEFT"), alignRight: true), .init(tr("BY"), maxWidth: 16)]
         if holds { columns.append(.init(tr("HOLDING BACK"))) }
         columns.append(.init(tr("REASON"), minWidth: 10))

@@ -31,7 +31,8 @@ enum TimeText {
     /// A point in time, as `journalctl --since` takes it: `now`, `today`, `yesterday`, `tomorrow` (local midnight),
     /// a duration ago (`2h`, `-2h`, `2h ago`) or ahead (`+2h`), a local time today (`06:00`, `06:00:30`), a local
     /// date-time (`2026-11-23T08:00`, `2026-11-23 08:00:30`, `2026-11-23`), an ISO 8601 time with zone
-    /// (`2026-11-23T00:00:00Z`), or seconds since 1970 (`@1763870400`). Nil when malformed.
+    /// (`2026-11-23T00:00:00Z`), or seconds since 1970 (`@1763870400`). Nil when malformed. Local means the
+    /// community's zone (`SiteZone`), not the terminal's.
     static func pointInTime(_ text: String, now: EpochMillis) -> EpochMillis? {
         let text = text.trimmingWhitespace()
         if let seconds = seconds(text) { return now - seconds * 1000 }
@@ -45,6 +46,7 @@ enum TimeText {
         if text.hasPrefix("@"), let epoch = Int64(text.dropFirst()), epoch >= 0, epoch < 100_000_000_000 { return epoch * 1000 }
         if let clock = numbers(Substring(text), separator: ":"), (2...3).contains(clock.count),
            text.split(separator: ":").allSatisfy({ $0.count == 2 }) {
+            SiteZone.shared.prepareForLocalTime()
             return date(CivilTime.format(now, "%Y-%m-%d", utc: false) + " " + text)
         }
         return date(text)
@@ -60,6 +62,7 @@ enum TimeText {
         case "tomorrow": offset = 1
         default: return nil
         }
+        SiteZone.shared.prepareForLocalTime()
         // Noon of the day wanted, then its date: a day of 23 or 25 hours (a clock change) cannot skip or repeat one.
         let noon = date(CivilTime.format(now, "%Y-%m-%d", utc: false) + " 12:00").map { $0 + offset * 86_400_000 }
         return noon.flatMap { date(CivilTime.format($0, "%Y-%m-%d", utc: false)) }
@@ -69,6 +72,7 @@ enum TimeText {
     static func month(_ text: String) -> (since: EpochMillis, until: EpochMillis)? {
         guard let parts = numbers(Substring(text), separator: "-"), parts.count == 2, parts[0] >= 1970,
               (1...12).contains(parts[1]) else { return nil }
+        SiteZone.shared.prepareForLocalTime()
         let next = parts[1] == 12 ? (parts[0] + 1, 1) : (parts[0], parts[1] + 1)
         guard let since = CivilTime.epochMillis(year: parts[0], month: parts[1], day: 1, utc: false),
               let until = CivilTime.epochMillis(year: next.0, month: next.1, day: 1, utc: false) else { return nil }
@@ -85,6 +89,7 @@ enum TimeText {
     /// `yyyy-MM-dd HH:mm:ss` (`T` or one space between date and time).
     static func date(_ text: String) -> EpochMillis? {
         if let date = try? Date(text, strategy: .iso8601) { return EpochMillis(date.timeIntervalSince1970 * 1000) }
+        SiteZone.shared.prepareForLocalTime()
         let halves = text.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
         let parts = halves.count == 2 ? halves : text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
         guard let day = numbers(parts[0], separator: "-"), day.count == 3 else { return nil }
@@ -118,11 +123,15 @@ enum TimeText {
 
     private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    /// Local wall-clock time: `2026-11-23 08:00:12`.
-    static func local(_ millis: EpochMillis) -> String { CivilTime.format(millis, "%Y-%m-%d %H:%M:%S", utc: false) }
+    /// The community's wall-clock time: `2026-11-23 08:00:12`, with the offset (`+08`) when the terminal's zone differs.
+    static func local(_ millis: EpochMillis) -> String {
+        CivilTime.format(millis, "%Y-%m-%d %H:%M:%S", utc: false) + SiteZone.shared.marker(at: millis)
+    }
 
-    /// Local time of day: `08:00:12`.
-    static func clock(_ millis: EpochMillis) -> String { CivilTime.format(millis, "%H:%M:%S", utc: false) }
+    /// The community's time of day: `08:00:12`, with the offset (`+08`) when the terminal's zone differs.
+    static func clock(_ millis: EpochMillis) -> String {
+        CivilTime.format(millis, "%H:%M:%S", utc: false) + SiteZone.shared.marker(at: millis)
+    }
 
     /// UTC ISO 8601 for JSON: `2026-11-23T00:00:12Z`.
     static func iso(_ millis: EpochMillis) -> String { CivilTime.format(millis, "%Y-%m-%dT%H:%M:%SZ", utc: true) }
