@@ -139,6 +139,16 @@ read -r f m < <(time_command "$BIN/lookout" stats --month "$MONTH"); printf '%-4
 read -r f m < <(time_command "$BIN/lookout" stats --month "$MONTH" --json); printf '%-44s %10s %10s\n' "lookout stats --month $MONTH --json" "$f" "$m"
 read -r f m < <(time_command "$BIN/lookout" stats --month "$MONTH" --csv); printf '%-44s %10s %10s\n' "lookout stats --month $MONTH --csv" "$f" "$m"
 read -r f m < <(time_command "$BIN/lookout" stats --since 30d); printf '%-44s %10s %10s\n' "lookout stats --since 30d" "$f" "$m"
+# The same month as an explicit period: `--month` (like `today` or `06:00`) first asks lookoutd for the site's time zone
+# with a `status` request, whose cost is timed on its own.
+period=$("$BIN/lookout" stats --month "$MONTH" --json | python3 -c '
+import datetime, json, sys
+o = json.load(sys.stdin)
+print(" ".join(str(int(datetime.datetime.fromisoformat(o[k].replace("Z", "+00:00")).timestamp())) for k in ("since", "until")))')
+read -r since until <<<"$period"
+read -r f m < <(time_command "$BIN/lookout" stats --since "@$since" --until "@$until"); printf '%-44s %10s %10s\n' "lookout stats --since @$since --until @$until" "$f" "$m"
+status_json() { "$BIN/lookout" status --json || true; }  # exits 1 here: no broker
+read -r f m < <(time_command status_json); printf '%-44s %10s %10s\n' "lookout status --json" "$f" "$m"
 
 step "Intake while reports run: 200 write transactions on a connection of their own (ms)"
 ( for _ in $(seq 1 20); do "$BIN/lookout" stats --month "$MONTH" >/dev/null; done ) &
