@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["EventCore", "MQTTClient", "LookoutTestSupport", "StaffAPI", "TerminalText", "Vocabulary", "lookout", "lookoutd"]),
 
         // Benchmarks (`swift build -c release --product lookout-bench`); shares the traffic generator with lookout-sim.
-        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient", "Simulation", "Vocabulary"], path: "Benchmarks/lookout-bench"),
+        .executableTarget(name: "lookout-bench", dependencies: ["Rules", "Daemon", "EventCore", "MQTTClient", "Simulation", "StaffAPI", "Vocabulary"], path: "Benchmarks/lookout-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

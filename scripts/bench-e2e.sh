@@ -5,7 +5,7 @@
 # memory and start-up time with many registered devices.
 #
 #   scripts/bench-e2e.sh [--messages N] [--devices-per-kind N] [--drain N] [--drain-runs N] [--scale DEVICES_PER_KIND]
-#                        [--background-rate N] [--staff-burst N] [--phases rate,drain,latency,scale]
+#                        [--background-rate N] [--staff-burst N] [--remote-acks N] [--phases rate,drain,latency,scale,remote]
 #
 # Defaults: 1,000,000 messages from 100,000 devices (25,000 per kind), drain 200,000 (3 runs), scale 250,000
 # per kind (1,000,000 devices, the most lookout-sim writes). LOOKOUTD=/path/to/lookoutd runs another
@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 MESSAGES=1000000 PER_KIND=25000 DRAIN=200000 DRAIN_RUNS=3 SCALE=250000 PHASES=rate,drain,latency BACKGROUND_RATE=10000
-STAFF_BURST=0
+STAFF_BURST=0 REMOTE_ACKS=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --messages) MESSAGES="$2"; shift 2 ;;
@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
         --phases) PHASES="$2"; shift 2 ;;
         --background-rate) BACKGROUND_RATE="$2"; shift 2 ;;
         --staff-burst) STAFF_BURST="$2"; shift 2 ;;
+        --remote-acks) REMOTE_ACKS="$2"; PHASES="$PHASES,remote"; shift 2 ;;
         -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
@@ -143,12 +144,21 @@ publish() { # qos count devices-per-kind
         --devices-per-kind "$3" --rate 10000000 >/dev/null
 }
 
-rate_phase() { # qos
-    local qos="$1" phase="rate-q$1" total=$((PER_KIND * 4 + MESSAGES))
-    step "Rate at QoS $qos: $MESSAGES messages + $((PER_KIND * 4)) statuses from $((PER_KIND * 4)) devices"
+# With a second argument N, staff bursts of N requests run through lookoutd's API socket the whole time
+# (staff_burst below): the QoS 1 ratio with and without them, in the same run.
+rate_phase() { # qos [staff burst]
+    local qos="$1" burst="${2:-0}" phase="rate-q$1" total=$((PER_KIND * 4 + MESSAGES)) staff_pid=""
+    [ "$burst" -gt 0 ] && phase="rate-q$1-staff"
+    step "Rate at QoS $qos: $MESSAGES messages + $((PER_KIND * 4)) statuses from $((PER_KIND * 4)) devices$([ "$burst" -gt 0 ] && echo ", staff bursts of $burst requests")"
     fresh_broker "$phase"
     daemon_config "$phase" "$qos" "$PER_KIND"
+    printf '[user %s]\nname = bench\nrole = admin\n' "$(id -un)" >"$WORK/$phase/staff.conf"
     start_daemon "$phase"; wait_connected "$phase"
+    if [ "$burst" -gt 0 ]; then
+        staff_burst "$phase" "$burst" & staff_pid=$!
+        PIDS+=("$staff_pid")
+        sleep 1
+    fi
     mosquitto_sub -p "$BROKER_PORT" -q "$qos" -c -i bench-sub -t '+/+/+/+' -C "$total" >/dev/null &
     local sub=$!; PIDS+=("$sub")
     sleep 0.5
@@ -159,6 +169,10 @@ rate_phase() { # qos
     local daemon_done; daemon_done=$(wait_received "$phase" "$total")
     local got; got=$(daemon_received "$phase")
     local short=$((total - got))
+    if [ -n "$staff_pid" ]; then
+        kill "$staff_pid" 2>/dev/null || true; wait "$staff_pid" 2>/dev/null || true
+        note "staff requests answered meanwhile: $(cat "$WORK/$phase/staff-ok" 2>/dev/null | wc -l) (refused or failed: $(cat "$WORK/$phase/staff-failed" 2>/dev/null | wc -l))"
+    fi
     stop_daemon
     local tp ts td
     tp=$(elapsed "$start" "$published"); ts=$(elapsed "$start" "$sub_done"); td=$(elapsed "$start" "$daemon_done")
@@ -168,7 +182,7 @@ rate_phase() { # qos
     [ "$short" -gt 0 ] && note "    lookoutd received $short fewer messages (dropped by the broker: a slow QoS 0 consumer)"
     local daemon_rate; daemon_rate=$(rate "$got" "$td")
     note "ratio b/a: $(ratio "$daemon_rate" "$(rate "$total" "$ts")")"
-    RESULTS+=("| rate QoS $qos | $total | $(rate "$total" "$ts") | $daemon_rate (got $got) | $(ratio "$daemon_rate" "$(rate "$total" "$ts")") |")
+    RESULTS+=("| rate QoS $qos$([ "$burst" -gt 0 ] && echo ", staff bursts of $burst") | $total | $(rate "$total" "$ts") | $daemon_rate (got $got) | $(ratio "$daemon_rate" "$(rate "$total" "$ts")") |")
 }
 
 # Waits until the event of the drain's last message (a call-button press of device DRAIN-END) is in the
@@ -293,12 +307,49 @@ staff_burst() {
     done
 }
 
+# The staff API over the broker (issue 16): a broker with a password file and the shipped ACL (the anonymous
+# load generators may read and write device topics only), lookoutd serving [remote] as broker user lookoutd, and
+# `lookout-bench remote-ack` as staff broker user bench: $REMOTE_ACKS manual events raised and acknowledged one
+# after the other on one MQTT 5 connection, each ack timed from its publish to lookoutd's answer, under
+# ${BACKGROUND_RATE} msg/s of device telemetry.
+remote_phase() {
+    local phase=remote per_kind=250 dir="$WORK/remote"
+    step "Remote ack round trip: $REMOTE_ACKS acks through the broker under ${BACKGROUND_RATE} msg/s background telemetry"
+    mkdir -p "$dir/broker"
+    : >"$dir/broker/passwd"
+    mosquitto_passwd -b "$dir/broker/passwd" lookoutd "daemon pw"
+    mosquitto_passwd -b "$dir/broker/passwd" bench "bench pw"
+    { echo "topic readwrite +/+/+/+"; cat "$LOOKOUT_ROOT/config/mosquitto.acl"; } >"$dir/broker/acl"
+    printf 'daemon pw\n' >"$dir/daemon-password"
+    printf 'bench pw\n' >"$dir/bench-password"
+    BROKER_EXTRA="password_file $dir/broker/passwd
+acl_file $dir/broker/acl" fresh_broker "$phase"
+    daemon_config "$phase" 1 "$per_kind"
+    printf '[user bench]\nname = bench\nrole = admin\n' >"$dir/staff.conf"
+    awk -v port="$BROKER_PORT" -v password="$dir/daemon-password" '
+        /^[[:space:]]*\[/ { section = $0; gsub(/[][[:space:]]/, "", section) }
+        section == "remote" && $1 == "enabled" {
+            print "enabled = true"; print "host = 127.0.0.1"; print "port = " port
+            print "username = lookoutd"; print "password_file = " password; next }
+        { print }' "$dir/lookoutd.conf" >"$dir/lookoutd.conf.new" && mv "$dir/lookoutd.conf.new" "$dir/lookoutd.conf"
+    start_daemon "$phase"; wait_connected "$phase"
+    local tries
+    for tries in $(seq 1 200); do
+        awk '$1 == "lookout_remote_api_serving" && $2 == 1 { ok = 1 } END { exit !ok }' "$dir/lookout.prom" 2>/dev/null && break
+        sleep 0.05
+    done
+    "$BIN/lookout-bench" remote-ack --port "$BROKER_PORT" --user bench --password-file "$dir/bench-password" \
+        --devices-per-kind "$per_kind" --messages "$REMOTE_ACKS" --background-rate "$BACKGROUND_RATE" | sed 's/^/    /'
+    stop_daemon
+}
+
 RESULTS=() DRAIN_CPU=()
-case ",$PHASES," in *,rate,*) rate_phase 0; rate_phase 1 ;; esac
+case ",$PHASES," in *,rate,*) rate_phase 0; rate_phase 1; [ "$STAFF_BURST" -gt 0 ] && rate_phase 1 "$STAFF_BURST" ;; esac
 # The drain is short (about 2 s) and mosquitto_sub's own rate varies from run to run: several runs.
 case ",$PHASES," in *,drain,*) for run in $(seq 1 "$DRAIN_RUNS"); do drain_phase "$run"; done ;; esac
 case ",$PHASES," in *,latency,*) latency_phase ;; esac
 case ",$PHASES," in *,scale,*) scale_phase ;; esac
+case ",$PHASES," in *,remote,*) remote_phase ;; esac
 if [ ${#RESULTS[@]} -gt 0 ]; then
     step "Summary (msg/s; ratio = lookoutd / mosquitto_sub)"
     echo "| phase | messages | mosquitto_sub | lookoutd | ratio |"

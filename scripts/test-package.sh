@@ -201,6 +201,11 @@ for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
     check "packaging/man/$name is shipped by exactly one package" \
         test "$(cat "$scratch"/*.listing | grep -c " ./usr/share/man/man${name##*.}/$name.gz$")" = 1
 done
+# Every page in both languages (issue 18): the Chinese one is installed under /usr/share/man/zh_CN/manN.
+for page in "$LOOKOUT_ROOT"/packaging/man/*.[0-9]; do
+    name="$(basename "$page")"
+    check "packaging/man/$name has its Chinese page packaging/man/zh_CN/$name" test -e "$LOOKOUT_ROOT/packaging/man/zh_CN/$name"
+done
 for page in "$LOOKOUT_ROOT"/packaging/man/*/*.[0-9]; do
     [ -e "$page" ] || continue
     name="$(basename "$page")" language="$(basename "$(dirname "$page")")"

@@ -20,6 +20,9 @@ struct BenchmarkOptions {
     var databasePath = "lookout.db"
     /// Messages per batch handed to the pipeline, like one MQTT read pass (`--batch N`).
     var batchSize = 2000
+    /// The staff broker user of `remote-ack` (`--user NAME`) and the file holding its password (`--password-file PATH`).
+    var user = "bench"
+    var passwordFile: String?
     /// Whether `pipeline` also runs the full pipeline with SQLite (`--pipeline off`: only the decode and rules stages).
     var runsFullPipeline = true
 
@@ -34,6 +37,12 @@ struct BenchmarkOptions {
                 continue
             case "--database":
                 databasePath = value
+                continue
+            case "--user":
+                user = value
+                continue
+            case "--password-file":
+                passwordFile = value
                 continue
             case "--keep-database":
                 keptDatabasePath = value

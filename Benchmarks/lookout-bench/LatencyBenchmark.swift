@@ -81,7 +81,7 @@ enum LatencyBenchmark: Benchmark {
     }
 
     /// Publishes generated traffic without events at `backgroundRate`, in 10 ms slices, until `stop`.
-    private static func publishBackground(options: BenchmarkOptions, fleet: SimulatedFleet, progress: BackgroundProgress) {
+    static func publishBackground(options: BenchmarkOptions, fleet: SimulatedFleet, progress: BackgroundProgress) {
         var mqtt = MQTTOptions()
         mqtt.port = options.port
         mqtt.clientID = "lookout-bench-background"

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Every subcommand; add new benchmarks (pipeline, store, e2e) here.
-let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self, PipelineBenchmark.self, LatencyBenchmark.self, TimelineBenchmark.self]
+let benchmarks: [any Benchmark.Type] = [JSONBenchmark.self, PipelineBenchmark.self, LatencyBenchmark.self, RemoteAckBenchmark.self, TimelineBenchmark.self]
 
 @MainActor func usage() -> String {
     var lines = ["usage: lookout-bench <benchmark> [options]", "", "benchmarks:"]

@@ -19,10 +19,24 @@ extension APIError {
     public static let unknownSilence = "unknown_silence"
     /// `[id]`.
     public static let unknownAway = "unknown_away"
+    /// `[name]`: a handover to someone not in the staff directory.
+    public static let unknownStaff = "unknown_staff"
+    /// `[user]`: a handover to oneself.
+    public static let handoverToSelf = "handover_to_self"
+    /// `[user]`: `handover --accept` with no handover waiting for the user.
+    public static let noHandover = "no_handover"
+    /// `[from, to, user]`: `handover --accept` of a handover given to someone else.
+    public static let handoverForOther = "handover_for_other"
+
     /// `[cause, causes]`: `causes` comma-separated.
     public static let unknownCause = "unknown_cause"
     /// `[id, cause, kind]`: a call-button cause (`errand`, `cancelled-by-resident`) for an event of another kind.
     public static let causeNotForKind = "cause_not_for_kind"
+
+    /// Every reason above, for clients that check they can say each one.
+    public static let allReasons = [unknownEvent, invalidTransition, unknownTeam, alreadyReportedIn, refusedRole,
+                                    notInDirectory, unknownSilence, unknownAway, unknownStaff, handoverToSelf,
+                                    noHandover, handoverForOther, unknownCause, causeNotForKind]
 
     /// The event core's refusal, with its reason and values.
     public init(_ error: EventStoreError) {

@@ -62,20 +62,32 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     /// this change sequence) or `replay` (start N changes before the latest; neither: from the latest), optionally
     /// `heartbeat` (milliseconds between lines when nothing changes) and `interval` (milliseconds between looks).
     case watch
+    /// What the next shift must know (`lookout handover`): a `ShiftHandover`. Arguments: optionally `since`
+    /// (milliseconds since 1970; default: the last accepted handover).
+    case handover
+    /// Hand the shift over to a named member of the staff directory (`lookout handover --to NAME`), recorded in the
+    /// audit under the caller's authenticated name; answered with the summary. Arguments: `to`, optionally `note`,
+    /// `since`.
+    case handoverGive = "handover_give"
+    /// Take over the shift handed to the caller (`lookout handover --accept`), recorded under the caller's
+    /// authenticated name; answered with the summary of the shift taken over. Arguments: optionally `since`.
+    case handoverAccept = "handover_accept"
 
     /// Whether the operation changes one existing event (the event is the `id` argument).
     public var actsOnEvent: Bool {
         switch self {
         case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
         case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest, .stats,
-             .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify: return false
+             .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify, .handover, .handoverGive,
+             .handoverAccept: return false
         }
     }
 
     /// Whether the operation only reads.
     public var isRead: Bool {
         switch self {
-        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify: return true
+        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify, .handover:
+            return true
         default: return false
         }
     }

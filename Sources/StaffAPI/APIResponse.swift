@@ -103,6 +103,8 @@ public struct APIResult: Codable, Sendable, Equatable {
     /// `watch`: for changes after which report-in matters (`EventChange.reportInActions`), the event's teams now,
     /// by event id.
     public var changeTeams: [String: [EventTeam]]?
+    /// `handover`, `handover_give`, `handover_accept`: what the next shift must know, and the handover recorded.
+    public var handover: ShiftHandover?
     /// Every answer: the community's time zone (lookoutd's `[site] time_zone`), in which `lookout` shows times and
     /// reads local ones (`today`, `06:00`).
     public var siteTimeZone: String?
@@ -119,7 +121,7 @@ public struct APIResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case actor, event, silence, away, events, matching, timeline, teams, senders, notification, statistics, devices,
-             rejects, overdue, changes, sequence, audit, verification, breakdown
+             rejects, overdue, changes, sequence, audit, verification, handover, breakdown
         case onBehalfOf = "on_behalf_of"
         case silencedLeftOut = "silenced_left_out"
         case emergencyPhone = "emergency_phone"

@@ -1,6 +1,8 @@
 import EventCore
 import Foundation
 import LookoutTestSupport
+import Rules
+import StaffAPI
 import TerminalText
 import Testing
 @testable import lookout
@@ -22,11 +24,32 @@ import Testing
         #expect(format.status == 0, "\(format.stderr)")
     }
 
-    @Test func theChineseManualPageRendersWithoutWarnings() throws {
-        // -k: preconv reads the UTF-8 as man(1) does; every warning counts (lines Chinese text cannot break too).
-        let page = TestLocale.repositoryRoot + "/packaging/man/zh_CN/lookout.1"
-        let result = try ChildProcess.run("/bin/sh", ["-c", "groff -k -man -Tutf8 -ww \"$0\" >/dev/null", page])
-        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+    /// Every refusal reason lookoutd sends and every rule diagnostic code has its own message in the CLI (whose `tr`
+    /// strings the catalog check above holds translated): none falls back to lookoutd's or the compiler's English.
+    @Test func everyRefusalReasonAndRuleDiagnosticCodeIsSaidByTheCLI() {
+        for reason in APIError.allReasons {
+            #expect(APIErrorText.translated(reason, ["E-1", "open", "acknowledge", "x"]) != nil, "\(reason)")
+        }
+        let candidates: [[String]] = [["'x'", "'y'"], ["number", "string"], ["after 'level'", "'x'"]]
+        for code in DiagnosticCode.allCases {
+            #expect(candidates.contains { RuleDiagnosticText.message(code, $0) != nil }, "\(code)")
+        }
+    }
+
+    /// Every man page the packages install (`packaging/man/NAME.N`) exists in English and in Chinese
+    /// (`packaging/man/zh_CN/NAME.N`, installed under /usr/share/man/zh_CN/manN), and both render without a single
+    /// warning (-k: preconv reads the UTF-8 as man(1) does; -ww: every warning, lines Chinese cannot break too).
+    @Test func everyManualPageIsInBothLanguagesAndRendersWithoutWarnings() throws {
+        let folder = TestLocale.repositoryRoot + "/packaging/man"
+        let isPage = { (name: String) in name.range(of: #"\.[0-9]$"#, options: .regularExpression) != nil }
+        let english = try FileManager.default.contentsOfDirectory(atPath: folder).filter(isPage).sorted()
+        let chinese = try FileManager.default.contentsOfDirectory(atPath: folder + "/zh_CN").filter(isPage).sorted()
+        #expect(english.count >= 6)
+        #expect(chinese == english, "pages in one language only: \(Set(english).symmetricDifference(chinese).sorted())")
+        for page in english.map({ folder + "/" + $0 }) + chinese.map({ folder + "/zh_CN/" + $0 }) {
+            let result = try ChildProcess.run("/bin/sh", ["-c", "groff -k -man -Tutf8 -ww \"$0\" >/dev/null", page])
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(page): \(result.stderr)")
+        }
     }
 
     @Test func helpAndAnErrorAreInChinese() throws {

@@ -26,6 +26,47 @@ import Testing
         #expect(result.stderr.split(separator: "\n").last?.hasPrefix("lookout: error: rules check: ") == true)
     }
 
+    /// Under zh_CN the diagnostics are said in Chinese (from their codes; `Rules` knows no gettext), with
+    /// `file:line:column` as compilers and editors write it; in English they stay as before.
+    @Test func brokenRuleDiagnosticsAreInChineseWithTheirPositions() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("x.rules")
+        try """
+        rule smoke_alarm {
+          on kind smoke channel event
+          when event == "smoke"
+          level purple
+          title "烟感报警 {device.address"
+        }
+        rule quiet {
+          level red
+        }
+
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        var environment = try TestLocale.chinese()
+        environment["COLUMNS"] = "80"
+        let zh = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: environment)
+        #expect(zh.status == 1)
+        #expect(zh.stderr.contains("\(file):4:9: 错误：未知的级别“purple”（可用 green、yellow 或 red）"), "\(zh.stderr)")
+        #expect(zh.stderr.contains("\(file):5:15: 错误：文字中的 '{' 没有对应的 '}'"), "\(zh.stderr)")
+        #expect(zh.stderr.contains("\(file):7:6: 错误：规则“quiet”没有 'on' 子句（它监听哪些主题）"), "\(zh.stderr)")
+        #expect(zh.stderr.contains("  level purple\n        ^\n"), "\(zh.stderr)")  // the caret under column 9 of line 4
+        // Under a line with Chinese characters the caret stands under the column (each character takes two).
+        #expect(zh.stderr.contains("  title \"烟感报警 {device.address\"\n                  ^\n"), "\(zh.stderr)")
+        let english = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: ["LC_ALL": "C.UTF-8"])
+        #expect(english.stderr.contains("\(file):4:9: error: unknown level 'purple' (use green, yellow or red)"), "\(english.stderr)")
+        #expect(english.stderr.contains("\(file):7:6: error: rule 'quiet' has no 'on' clause"), "\(english.stderr)")
+        // A parse error is said in Chinese too, the token it found with it.
+        try "rule broken {\n  level red\n  42\n}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let parse = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: environment)
+        #expect(parse.stderr.contains("\(file):3:3: 错误：此处应为子句（on、when、for、level、title 等），实际是 数字"), "\(parse.stderr)")
+        // And a checker's rule about clauses that do not go together.
+        try "rule both {\n  on kind smoke channel event\n  when event == \"smoke\"\n  level red\n  title \"t\"\n  for 10s\n  count 3 within 1m\n}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let clauses = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: environment)
+        #expect(clauses.stderr.contains("\(file):6:7: 错误：'for' 不能与 'count' 同用"), "\(clauses.stderr)")
+    }
+
     @Test func shippedRuleTestsPass() throws {
         let result = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "test", Self.shippedRules + "/tests"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

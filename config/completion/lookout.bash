@@ -75,13 +75,13 @@ _lookout() {
         --password-file) COMPREPLY=(); return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit login completion help __complete --socket --as --no-color --help --version" -- "$cur") ) ;;
+        "") COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify handover audit login completion help __complete --socket --as --no-color --help --version" -- "$cur") ) ;;
         silence) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         away) COMPREPLY=( $(compgen -W "add list remove" -- "$cur") ) ;;
         rules) COMPREPLY=( $(compgen -W "check test" -- "$cur") ) ;;
         notify) COMPREPLY=( $(compgen -W "test" -- "$cur") ) ;;
         completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
-        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify audit login completion help __complete" -- "$cur") ) ;;
+        help) COMPREPLY=( $(compgen -W "events show watch ack dispatch onsite resolve close reopen note report silence away stats devices rejects status rules notify handover audit login completion help __complete" -- "$cur") ) ;;
         "events") COMPREPLY=( $(compgen -W "--all --level --status --kind --community --building --team --since --overdue --silenced --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "show") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ); fi ;;
         "watch") COMPREPLY=( $(compgen -W "--team --level --bell --no-bell --since-start --replay --interval --quiet --silenced --socket --as --no-color --help" -- "$cur") ) ;;
@@ -106,6 +106,7 @@ _lookout() {
         "rules check") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--time-zone --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "rules test") if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "--time-zone --socket --as --no-color --help" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi ;;
         "notify test") COMPREPLY=( $(compgen -W "--timeout --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "handover") COMPREPLY=( $(compgen -W "--to --note --accept --since --json --socket --as --no-color --help" -- "$cur") ) ;;
         "audit") COMPREPLY=( $(compgen -W "--since --user --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "login") COMPREPLY=( $(compgen -W "--host --port --user --tls-ca --password-file --socket --as --no-color --help" -- "$cur") ) ;;
         "completion bash") COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ) ;;

@@ -109,6 +109,8 @@ start_private_broker() {
         port=$((20000 + RANDOM % 40000))
         port_is_open "$port" && continue
         derive_broker_config "$LOOKOUT_ROOT/config/mosquitto.conf" "$dir/mosquitto.conf" "$port" "$dir"
+        # BROKER_EXTRA: more lines for the listener (a password file and an ACL).
+        [ -n "${BROKER_EXTRA:-}" ] && printf '%s\n' "$BROKER_EXTRA" >>"$dir/mosquitto.conf"
         setsid /usr/sbin/mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.out" 2>&1 &
         BROKER_PID=$!
         local tries

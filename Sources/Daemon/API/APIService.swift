@@ -204,22 +204,7 @@ final class APIService: Service, Sendable {
         var lastSent = WallClock.now()
         while !stopping.load(ordering: .sequentiallyConsistent) && !Self.peerClosed(socket) {
             let from = sequence
-            let batch: (changes: [EventChange], teams: [String: [EventTeam]])? = look { store in
-                // Without the payloads: watch never prints them, and a device's payload may be large enough to
-                // push a line past `APILine.maximumBytes`.
-                let changes = try store.changes(after: from, limit: Self.watchBatchSize).map { change in
-                    var change = change
-                    change.event.payload = ""
-                    // Residents' personal data leaves the daemon only in `show` (ResidentPrivacy).
-                    change.event = change.event.withoutResidentData()
-                    return change
-                }
-                var teams: [String: [EventTeam]] = [:]
-                for change in changes where EventChange.reportInActions.contains(change.action) {
-                    teams[change.event.id] = try store.teams(of: change.event.id)
-                }
-                return (changes, teams)
-            }
+            let batch = store.watchBatch(after: from, limit: Self.watchBatchSize)
             let now = WallClock.now()
             if let batch, let last = batch.changes.last {
                 sequence = last.sequence

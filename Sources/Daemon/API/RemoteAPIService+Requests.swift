@@ -61,9 +61,8 @@ extension RemoteAPIService {
             return refuse(APIError(.badRequest, "a request over the broker may live at most 24 h (expires_at)"), request: request,
                           caller: caller, now: now)
         }
-        guard request.operation != APIOperation.watch.rawValue else {
-            return refuse(APIError(.badRequest, "watch is served on the local socket only"), request: request, caller: caller, now: now)
-        }
+        // A watch is a lease on a push (RemoteAPIService+Watch.swift), renewed with the same request again.
+        if request.operation == APIOperation.watch.rawValue { return watch(request, user: user, caller: caller, now: now) }
         // A read runs again (it changes nothing), and its answer, which may list whole tables, is not kept.
         if APIOperation(rawValue: request.operation)?.isRead == true { return run(request, from: caller, now: now) }
         if let entry = look({ try $0.auditEntry(user: user, requestID: requestID, since: now - Self.maximumLifetimeMillis) }) {
@@ -86,7 +85,7 @@ extension RemoteAPIService {
     }
 
     /// The answer to a request refused before the handler, after recording it in the audit.
-    private func refuse(_ error: APIError, request: APIRequest?, caller: StaffRequestHandler.Caller, now: EpochMillis) -> APIResponse {
+    func refuse(_ error: APIError, request: APIRequest?, caller: StaffRequestHandler.Caller, now: EpochMillis) -> APIResponse {
         let entry = AuditEntry(at: now, user: caller.user, origin: caller.origin,
                                operation: String((request?.operation ?? "").prefix(64)), outcome: .badRequest,
                                detail: String(error.message.prefix(500)), requestID: String((request?.id ?? "").prefix(128)))

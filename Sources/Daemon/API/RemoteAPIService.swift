@@ -43,6 +43,8 @@ final class RemoteAPIService: Service, Sendable {
     let store: StaffStore
     /// Answers of recent requests by user and request id, for a redelivery within the process's life.
     let answered = Mutex<[String: (response: APIResponse, expiresAt: EpochMillis)]>([:])
+    /// The watches over the broker by user and watch id (RemoteAPIService+Watch.swift).
+    let watches = Mutex<[String: RemoteWatch]>([:])
     private let stop = StopSignal()
 
     /// Serves the broker at `options` for the members of `directory` (read from `staffPath`, reread on SIGHUP).
@@ -88,14 +90,22 @@ final class RemoteAPIService: Service, Sendable {
             }
             RemoteAPIHealth.state = .serving
             log.info("remote staff API serving \(Self.requestFilter) at \(broker) as broker user \(options.username ?? "(none)")")
+            var wasConnected = true
             while !stop.isSet {
+                // After a reconnect the retained status is the last will the broker published when the connection
+                // dropped (or gone, after a broker restart without persistence): online again.
+                let connected = client.isConnected
+                if connected && !wasConnected {
+                    _ = try? client.publish(topic: Self.statusTopic, payload: Self.statusPayload("online", reason: ""), qos: 1, retain: true)
+                }
+                wasConnected = connected
                 let generation = SignalState.reloadGeneration
                 if generation != reloadSeen {
                     reloadSeen = generation
                     reloadDirectory()
                 }
-                guard let message = client.nextMessage(timeout: 0.2) else { continue }
-                serve(message, on: client)
+                if let message = client.nextMessage(timeout: hasWatches ? 0.02 : 0.2) { serve(message, on: client) }
+                pushWatches(on: client)
             }
             _ = try? client.publishAndWait(topic: Self.statusTopic, payload: Self.statusPayload("offline", reason: "lookoutd stopped"),
                                            properties: MQTT5Properties(), timeout: 2, retain: true)

@@ -38,6 +38,13 @@ enum ResidentPrivacy {
             hold.shownEvents = hold.shownEvents.map { $0.withoutResidentData() }
             return hold
         }
+        if var handover = result.handover {
+            handover.events = handover.events.map { $0.withoutResidentData() }
+            if member.role < .supervisor {
+                handover.offlineDevices = handover.offlineDevices.map { var device = $0; device.residentName = ""; return device }
+            }
+            result.handover = handover
+        }
         if member.role < .supervisor {
             result.devices = result.devices?.map { var device = $0; device.residentName = ""; return device }
         }

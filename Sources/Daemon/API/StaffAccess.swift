@@ -4,9 +4,10 @@ import Vocabulary
 
 /// Who may do what: the lowest role an operation needs for a given member, and the refusal that says so.
 ///
-/// - viewer: reads only (`events`, `show`, `stats`, `devices`, `rejects`, the lists, `status`, `watch`).
+/// - viewer: reads only (`events`, `show`, `stats`, `devices`, `rejects`, the lists, `status`, `watch`, `handover`).
 /// - staff: acts on events of their own teams (an event's teams: its rule's and those a step brought in) and on
-///   events of no team (manual reports), reports in for their own team, raises manual events.
+///   events of no team (manual reports), reports in for their own team, raises manual events, hands a shift over
+///   and takes one over.
 /// - supervisor: acts on every event; adds and removes silences within the policy; away notes; test notifications.
 /// - admin: everything, including silences beyond the policy (`--force`).
 enum StaffAccess {
@@ -25,8 +26,11 @@ enum StaffAccess {
             return eventTeams.contains(where: member.teams.contains) ? .staff : .supervisor
         case .report:
             return .staff
-        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch:
+        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch, .handover:
             return .viewer
+        case .handoverGive, .handoverAccept:
+            // Shifts are worked by staff: a viewer (the street office) reads the handover but takes no shift.
+            return .staff
         case .silenceAdd:
             return force ? .admin : .supervisor
         case .silenceRemove, .awayAdd, .awayRemove, .notifyTest, .audit, .auditVerify:
@@ -64,6 +68,9 @@ enum StaffAccess {
         case .notifyTest: return "send a test notification"
         case .audit: return "list the audit"
         case .auditVerify: return "verify the timeline's chain"
+        case .handover: return "read the shift handover"
+        case .handoverGive: return "hand the shift over"
+        case .handoverAccept: return "take over the shift"
         }
         var text = "\(verb) \(eventID ?? "an event")"
         if let eventTeams {

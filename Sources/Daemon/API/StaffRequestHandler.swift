@@ -28,7 +28,7 @@ struct StaffRequestHandler {
     }
 
     /// A request that does not run, with its audit outcome.
-    private struct Stop: Error {
+    struct Stop: Error {
         var error: APIError
         var outcome: AuditEntry.Outcome
     }
@@ -47,7 +47,7 @@ struct StaffRequestHandler {
             if operation == .status {
                 // Status is how staff learn that the disk is full: answered even when its audit row cannot be
                 // written then (the only request that is; it reads and changes nothing).
-                let result = try run(operation, request: request, member: member, store: store, now: now)
+                let result = try run(operation, request: request, member: member, directory: directory, store: store, now: now)
                 try? store.recordAudit(audit)
                 return (APIResponse(id: request.id, result: result), nil)
             }
@@ -55,15 +55,16 @@ struct StaffRequestHandler {
                 // A read (a long `events --all`, `audit verify`) runs in a read transaction, never holding the write
                 // lock that intake needs; its audit row follows in a short write transaction, and the answer goes
                 // out only once that is written.
-                var result = try store.readingOneSnapshot { try run(operation, request: request, member: member, store: store, now: now) }
+                var result = try store.readingOneSnapshot { try run(operation, request: request, member: member, directory: directory, store: store, now: now) }
                 if let event = result.event { audit.eventID = event.id }
                 if let note = ResidentPrivacy.apply(to: &result, operation: operation, member: member) { audit.detail = note }
                 try store.transaction { try store.recordAudit(audit) }
                 return (APIResponse(id: request.id, result: result), nil)
             }
             let result = try store.transaction {
-                var result = try run(operation, request: request, member: member, store: store, now: now)
+                var result = try run(operation, request: request, member: member, directory: directory, store: store, now: now)
                 if let event = result.event { audit.eventID = event.id }
+                if let detail = Self.handoverDetail(operation, result) { audit.detail = detail }
                 // What of residents' personal data this answer shows is decided here, for every operation, and
                 // recorded with it (who, when, which event).
                 if let note = ResidentPrivacy.apply(to: &result, operation: operation, member: member) { audit.detail = note }
@@ -128,7 +129,7 @@ struct StaffRequestHandler {
     /// Checks the role and runs the operation (inside the caller's transaction).
     /// A request's arguments, read the way every operation reads them: a missing one or a malformed time is a
     /// bad request naming the argument.
-    private struct Arguments {
+    struct Arguments {
         let operation: APIOperation
         let values: [String: String]
         /// Whom the user acted for (a field worker who phoned in), when not themselves.
@@ -160,8 +161,8 @@ struct StaffRequestHandler {
         }
     }
 
-    private func run(_ operation: APIOperation, request: APIRequest, member: StaffMember, store: EventStore,
-                     now: EpochMillis) throws -> APIResult {
+    private func run(_ operation: APIOperation, request: APIRequest, member: StaffMember, directory: StaffDirectory,
+                     store: EventStore, now: EpochMillis) throws -> APIResult {
         let args = Arguments(operation: operation, values: request.arguments,
                              onBehalfOf: request.onBehalfOf.flatMap { $0 == member.user ? nil : $0 })
         var eventID: String?
@@ -180,7 +181,9 @@ struct StaffRequestHandler {
                                        values: [member.user, member.role.rawValue, required.rawValue]), outcome: .refused)
         }
         var result = APIResult(actor: member.user, onBehalfOf: args.onBehalfOf)
-        if operation.isRead {
+        if operation == .handover || operation == .handoverGive || operation == .handoverAccept {
+            try handover(operation, args, actor: member.user, directory: directory, store: store, now: now, into: &result)
+        } else if operation.isRead {
             try read(operation, args, store: store, now: now, into: &result)
         } else {
             try act(operation, args, eventID: eventID, actor: member.user, force: force, store: store, now: now, into: &result)

@@ -65,6 +65,13 @@ public struct DeviceState: Sendable, Equatable, Codable {
         self.online = online
         self.batteryPercent = batteryPercent
     }
+
+    /// Whether it has been silent beyond twice its report interval at `now` (heard from before, with an interval):
+    /// `lookout devices` and `lookout handover` count such a device as down.
+    public func isSilent(now: EpochMillis) -> Bool {
+        guard let lastSeen, let interval = reportIntervalSeconds, interval > 0 else { return false }
+        return now - lastSeen > 2 * interval * 1000
+    }
 }
 
 /// One message's worth of device activity, written by the daemon in batches.

@@ -48,12 +48,21 @@ public struct Diagnostic: Sendable, Equatable {
     public var message: String
     /// Where it is.
     public var range: SourceRange
+    /// Which message it is (`unknown_level`, `expected_clause`; `DiagnosticCode`), so that `lookout rules check` can
+    /// say it in its user's language with `arguments`; empty for a message without one (said as `message`). The
+    /// rule compiler stays free of gettext: lookoutd logs `message`, in English.
+    public var code: String
+    /// The values in the message, in the order its code documents. Words of the compiler's own (a token's kind,
+    /// `a number`, `end of file`; a value's type, `string`) are given in English and translated by the client.
+    public var arguments: [String]
 
     /// Creates a diagnostic.
-    public init(severity: Severity, message: String, range: SourceRange) {
+    public init(severity: Severity, message: String, range: SourceRange, code: String = "", arguments: [String] = []) {
         self.severity = severity
         self.message = message
         self.range = range
+        self.code = code
+        self.arguments = arguments
     }
 
     /// `file:line:col: error: message`.

@@ -82,7 +82,7 @@ struct Lexer {
         let single: Set<Unicode.Scalar> = ["{", "}", "(", ")", "[", "]", ",", ".", "<", ">", "+", "-", "*", "/", "!", "="]
         advance()
         if single.contains(c) { return make(.symbol(String(Character(c)))) }
-        diagnose("unexpected character '\(Self.printable(c))'", from: start)
+        diagnose("unexpected character '\(Self.printable(c))'", from: start, .unexpectedCharacter, [Self.printable(c)])
         return make(.invalid)
     }
 
@@ -101,7 +101,7 @@ struct Lexer {
             advance()
             let minutes = readDigits()
             guard let h = Int(text), let m = Int(minutes), h <= 24, m < 60, minutes.count == 2, h * 60 + m <= 24 * 60 else {
-                diagnose("bad time of day '\(text):\(minutes)' (expected HH:MM, 00:00 to 24:00)", from: start)
+                diagnose("bad time of day '\(text):\(minutes)' (expected HH:MM, 00:00 to 24:00)", from: start, .badTimeOfDay, ["\(text):\(minutes)"])
                 return .invalid
             }
             return .timeOfDay(h * 60 + m)
@@ -116,19 +116,19 @@ struct Lexer {
             advance()
         }
         guard let value = Double(text) else {
-            diagnose("bad number '\(text)'", from: start)
+            diagnose("bad number '\(text)'", from: start, .badNumber, [text])
             return .invalid
         }
         if unit.isEmpty { return .number(value) }
         if unit == "x" { return .multiplier(value) }
         let factors: [String: Double] = ["ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
         guard let factor = factors[unit] else {
-            diagnose("unknown duration unit '\(unit)' (use ms, s, m, h or d)", from: start)
+            diagnose("unknown duration unit '\(unit)' (use ms, s, m, h or d)", from: start, .unknownDurationUnit, [unit])
             return .invalid
         }
         let millis = value * factor
         guard millis < 9.0e15 else {
-            diagnose("duration '\(text)\(unit)' is too long", from: start)
+            diagnose("duration '\(text)\(unit)' is too long", from: start, .durationTooLong, [text + unit])
             return .invalid
         }
         return .duration(Int64(millis.rounded()))
@@ -153,7 +153,7 @@ struct Lexer {
                 case "\\": value += "\\"
                 case "{": value += "\\{"
                 default:
-                    diagnose("unknown escape '\\\(Self.printable(e))' in string", from: location)
+                    diagnose("unknown escape '\\\(Self.printable(e))' in string", from: location, .unknownEscape, ["\\" + Self.printable(e)])
                 }
                 advance()
                 continue
@@ -161,13 +161,15 @@ struct Lexer {
             value.unicodeScalars.append(c)
             advance()
         }
-        diagnose("unterminated string", from: start)
+        diagnose("unterminated string", from: start, .unterminatedString)
         return .invalid
     }
 
-    private mutating func diagnose(_ message: String, from start: SourceLocation) {
+    private mutating func diagnose(_ message: String, from start: SourceLocation, _ code: DiagnosticCode,
+                                   _ arguments: [String] = []) {
         diagnostics.append(Diagnostic(severity: .error, message: message,
-                                      range: SourceRange(file: file, start: start, end: location)))
+                                      range: SourceRange(file: file, start: start, end: location),
+                                      code: code.rawValue, arguments: arguments))
     }
 
     /// A scalar made safe to print in a diagnostic.

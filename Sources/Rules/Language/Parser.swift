@@ -70,13 +70,15 @@ struct Parser {
         return token
     }
 
-    private mutating func error(_ message: String, at range: SourceRange) {
-        diagnostics.append(Diagnostic(severity: .error, message: message, range: range))
+    private mutating func error(_ message: String, at range: SourceRange, _ code: DiagnosticCode? = nil, _ arguments: [String] = []) {
+        diagnostics.append(Diagnostic(severity: .error, message: message, range: range, code: code?.rawValue ?? "",
+                                      arguments: arguments))
     }
     /// Reports `message` (unless the token is one the lexer already reported) and returns the error to throw.
-    private mutating func fail(_ message: String, at token: Token? = nil) -> Failure {
+    private mutating func fail(_ message: String, at token: Token? = nil, _ code: DiagnosticCode? = nil,
+                               _ arguments: [String] = []) -> Failure {
         let token = token ?? current
-        if token.kind != .invalid { error(message, at: token.range) }
+        if token.kind != .invalid { error(message, at: token.range, code, arguments) }
         return Failure()
     }
     private mutating func expectSymbol(_ symbol: String, _ context: String) throws(Failure) {
@@ -102,18 +104,18 @@ struct Parser {
                 let keyword = advance()
                 if case .string(let zone) = current.kind {
                     if let earlier = result.timeZone {
-                        error("timezone given twice (first at line \(earlier.range.start.line))", at: keyword.range)
+                        error("timezone given twice (first at line \(earlier.range.start.line))", at: keyword.range, .timezoneTwice, [String(earlier.range.start.line)])
                     }
                     result.timeZone = Located(value: zone, range: current.range)
                     advance()
                 } else {
-                    error("expected a quoted time zone name after 'timezone', found \(current.describe)", at: current.range)
+                    error("expected a quoted time zone name after 'timezone', found \(current.describe)", at: current.range, .expectedTimeZoneName, [current.describe])
                     skipToTopLevel()
                 }
             } else if current.isWord("rule") {
                 if let rule = parseRule() { result.rules.append(rule) }
             } else {
-                error("expected 'rule' or 'timezone', found \(current.describe)", at: current.range)
+                error("expected 'rule' or 'timezone', found \(current.describe)", at: current.range, .expectedRule, [current.describe])
                 advance()
                 skipToTopLevel()
             }
@@ -140,14 +142,14 @@ struct Parser {
     private mutating func parseRule() -> RuleSyntax? {
         let ruleToken = advance()
         guard let name = current.identifier else {
-            error("expected a rule name after 'rule', found \(current.describe)", at: current.range)
+            error("expected a rule name after 'rule', found \(current.describe)", at: current.range, .expectedRuleName, [current.describe])
             skipToTopLevel()
             return nil
         }
         var rule = RuleSyntax(name: Located(value: name, range: current.range), range: ruleToken.range)
         advance()
         guard current.isSymbol("{") else {
-            error("expected '{' after rule name '\(name)', found \(current.describe)", at: current.range)
+            error("expected '{' after rule name '\(name)', found \(current.describe)", at: current.range, .expectedOpenBrace, [name, current.describe])
             skipToTopLevel()
             return nil
         }
@@ -155,11 +157,11 @@ struct Parser {
         advance()
         while !current.isSymbol("}") {
             if current.kind == .end {
-                error("rule '\(name)' is not closed: expected '}'", at: current.range)
+                error("rule '\(name)' is not closed: expected '}'", at: current.range, .ruleNotClosed, [name])
                 break
             }
             if current.startsLine, current.isWord("rule") {
-                error("rule '\(name)' is not closed: expected '}' before the next rule", at: current.range)
+                error("rule '\(name)' is not closed: expected '}' before the next rule", at: current.range, .ruleNotClosedBeforeNext, [name])
                 break
             }
             let clauseStart = position
@@ -173,7 +175,7 @@ struct Parser {
             do throws(Failure) {
                 try parseClause(into: &rule)
                 if !current.startsLine, !current.isSymbol("}"), current.kind != .end {
-                    throw fail("unexpected \(current.describe) after the clause; put each clause on its own line")
+                    throw fail("unexpected \(current.describe) after the clause; put each clause on its own line", .unexpectedAfterClause, [current.describe])
                 }
             } catch {
                 skipToClause()
@@ -208,7 +210,7 @@ struct Parser {
     private mutating func parseClause(into rule: inout RuleSyntax) throws(Failure) {
         let keyword = current
         guard let word = keyword.identifier, let clause = Self.clauses[word] else {
-            throw fail("expected a clause (on, when, for, level, title, …), found \(current.describe)")
+            throw fail("expected a clause (on, when, for, level, title, …), found \(current.describe)", .expectedClause, [current.describe])
         }
         advance()
         rule.written.insert(word)
@@ -348,10 +350,10 @@ struct Parser {
     private mutating func clauseDuring(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
         try once(rule.during?.start, keyword)
         let start = current.range
-        guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'") }
+        guard case .timeOfDay(let from) = current.kind else { throw fail("expected a time like 22:00 after 'during'", .expectedDuringStart) }
         advance()
         try expectSymbol("-", "between the times of 'during'")
-        guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'") }
+        guard case .timeOfDay(let to) = current.kind else { throw fail("expected a time like 06:00 after '-'", .expectedDuringEnd) }
         advance()
         rule.during = (from, to, span(from: start))
     }
@@ -544,7 +546,7 @@ struct Parser {
 
     private mutating func parseLevel(_ context: String) throws(Failure) -> Located<String> {
         guard let name = current.identifier else {
-            throw fail("expected a level (green, yellow or red) \(context), found \(current.describe)")
+            throw fail("expected a level (green, yellow or red) \(context), found \(current.describe)", .expectedLevel, [context, current.describe])
         }
         return Located(value: name, range: advance().range)
     }
@@ -577,7 +579,7 @@ struct Parser {
 
     private mutating func parseDay() throws(Failure) -> Int {
         guard let name = current.identifier, let index = Self.dayNames.firstIndex(of: name.lowercased()) else {
-            throw fail("expected a day (mon, tue, wed, thu, fri, sat, sun), found \(current.describe)")
+            throw fail("expected a day (mon, tue, wed, thu, fri, sat, sun), found \(current.describe)", .expectedDay, [current.describe])
         }
         advance()
         return index + 1
@@ -691,13 +693,13 @@ struct Parser {
                 return try parsePath()
             }
         default:
-            throw fail("expected a value (field, number, string, duration, list or '('), found \(token.describe)")
+            throw fail("expected a value (field, number, string, duration, list or '('), found \(token.describe)", .expectedValue, [token.describe])
         }
     }
 
     private mutating func parsePath() throws(Failure) -> ExprSyntax {
         let start = current.range
-        guard let first = current.identifier else { throw fail("expected a field name, found \(current.describe)") }
+        guard let first = current.identifier else { throw fail("expected a field name, found \(current.describe)", .expectedFieldName, [current.describe]) }
         if Self.clauseWords.contains(first), current.startsLine {
             throw fail("expected a value, found the clause keyword '\(first)'")
         }

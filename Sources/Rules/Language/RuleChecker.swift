@@ -12,8 +12,10 @@ struct RuleChecker {
 
     init(options: CompileOptions) { self.options = options }
 
-    private mutating func report(_ severity: Diagnostic.Severity, _ message: String, _ range: SourceRange) {
-        diagnostics.append(Diagnostic(severity: severity, message: message, range: range))
+    private mutating func report(_ severity: Diagnostic.Severity, _ message: String, _ range: SourceRange,
+                                 _ code: DiagnosticCode? = nil, _ arguments: [String] = []) {
+        diagnostics.append(Diagnostic(severity: severity, message: message, range: range, code: code?.rawValue ?? "",
+                                      arguments: arguments))
     }
 
     /// Checks one file; rules with errors are left out (the caller refuses the whole set anyway).
@@ -24,7 +26,7 @@ struct RuleChecker {
             if let found = try? ZoneInfo.named(zone.value) {
                 timeZone = found
             } else {
-                report(.error, "unknown time zone '\(zone.value)' (use an IANA name such as \"Asia/Shanghai\")", zone.range)
+                report(.error, "unknown time zone '\(zone.value)' (use an IANA name such as \"Asia/Shanghai\")", zone.range, .unknownTimeZone, [zone.value])
             }
         }
         return file.rules.compactMap { check($0, timeZone: timeZone) }
@@ -75,13 +77,13 @@ struct RuleChecker {
             if let compiled = compileSegmentFilter(shorthand) { filters.append(compiled) }
         }
         if rule.filters.isEmpty, rule.segmentFilters.isEmpty, !rule.written.contains("on") {
-            report(.error, "rule '\(name)' has no 'on' clause (which topics it listens to)", rule.name.range)
+            report(.error, "rule '\(name)' has no 'on' clause (which topics it listens to)", rule.name.range, .noOnClause, [name])
         }
         for filter in rule.filters {
             if let compiled = compileFilter(filter) { filters.append(compiled) }
         }
         if !rule.filters.isEmpty || !rule.segmentFilters.isEmpty, filters.isEmpty, errorsBefore == diagnostics.filter({ $0.severity == .error }).count {
-            report(.warning, "rule '\(name)' is unreachable: none of its topic filters can match the topic layout", rule.name.range)
+            report(.warning, "rule '\(name)' is unreachable: none of its topic filters can match the topic layout", rule.name.range, .unreachableRule, [name])
         }
         let kinds: Set<String>? = filters.isEmpty ? nil : {
             var kinds = Set<String>()
@@ -102,9 +104,9 @@ struct RuleChecker {
         if let absent = rule.absent {
             positive(absent, "absent")
             trigger = .absent(absent.value)
-            if let silent = rule.silent { report(.error, "use either 'absent' or 'silent', not both", silent.range) }
+            if let silent = rule.silent { report(.error, "use either 'absent' or 'silent', not both", silent.range, .absentAndSilent) }
         } else if let silent = rule.silent {
-            if silent.value <= 0 { report(.error, "the multiplier of 'silent' must be positive", silent.range) }
+            if silent.value <= 0 { report(.error, "the multiplier of 'silent' must be positive", silent.range, .silentNotPositive) }
             trigger = .silent(silent.value)
         }
         let isAbsence: Bool = if case .message = trigger { false } else { true }
@@ -115,7 +117,7 @@ struct RuleChecker {
                 ("unless recently", rule.unlessRecently?.within.range),
             ]
             for case (let clause, let range?) in conflicts {
-                report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range)
+                report(.error, "'\(clause)' cannot be used in an absence rule ('absent'/'silent' rules clear on the device's next message)", range, .notInAbsenceRule, [clause])
             }
             if let by = rule.absentByResident, let known = options.residentKinds,
                kinds.map({ $0.isDisjoint(with: known) }) ?? known.isEmpty {
@@ -126,13 +128,13 @@ struct RuleChecker {
                 report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range)
             }
         } else if rule.when == nil, !rule.written.contains("when") {
-            report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range)
+            report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range, .needsWhen, [name])
         }
         if rule.correlate != nil, let recently = rule.unlessRecently {
             report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
         }
         if rule.count != nil, let correlate = rule.correlate {
-            report(.error, "use either 'count' or 'correlate', not both", correlate.n.range)
+            report(.error, "use either 'count' or 'correlate', not both", correlate.n.range, .countAndCorrelate)
         }
         return trigger
     }
@@ -142,16 +144,16 @@ struct RuleChecker {
         if let hold = rule.holdFor {
             positive(hold, "for")
             if rule.clearWhen == nil, !rule.written.contains("clear") {
-                report(.warning, "nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise", hold.range)
+                report(.warning, "nothing can cancel this 'for' (the rule has no 'clear when'): it only delays the raise", hold.range, .forWithoutClear)
             }
             if rule.count != nil {
-                report(.error, "'for' cannot be combined with 'count'", hold.range)
+                report(.error, "'for' cannot be combined with 'count'", hold.range, .forWithCount)
             }
             if let atOnce = rule.atOnce, rule.correlate != nil {
                 report(.error, "'at once when' cannot be combined with 'correlate' (a device counts once its condition held for 'for')", atOnce.range)
             }
         } else if let atOnce = rule.atOnce {
-            report(.warning, "'at once when' only matters together with 'for'", atOnce.range)
+            report(.warning, "'at once when' only matters together with 'for'", atOnce.range, .atOnceWithoutFor)
         }
 
     }
@@ -161,7 +163,7 @@ struct RuleChecker {
         let name = rule.name.value
         let when = rule.when.map { condition($0, kinds) }
         if let when, let whenSyntax = rule.when, let value = constantValue(when), value != .bool(true) {
-            report(.warning, "rule '\(name)' can never fire: its 'when' condition is always false", whenSyntax.range)
+            report(.warning, "rule '\(name)' can never fire: its 'when' condition is always false", whenSyntax.range, .neverFires, [name])
         }
         let whereCondition = rule.whereCondition.map { condition($0, kinds) }
         let atOnce = rule.atOnce.map { condition($0, kinds) }
@@ -176,7 +178,7 @@ struct RuleChecker {
         if let c = rule.count {
             positive(c.within, "within")
             if c.n.value < 1 || c.n.value != c.n.value.rounded() || c.n.value > 100_000 {
-                report(.error, "'count' needs a whole number from 1 to 100000", c.n.range)
+                report(.error, "'count' needs a whole number from 1 to 100000", c.n.range, .countRange)
             }
             count = (Int(max(1, min(c.n.value, 100_000))), c.within.value)
         }
@@ -230,14 +232,14 @@ struct RuleChecker {
     private mutating func levelChanges(of rule: RuleSyntax, level: AlertLevel, kinds: Set<String>?)
         -> (escalateTo: AlertLevel?, downgrade: (AlertLevel, RuleExpr)?) {
         let name = rule.name.value
-        if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range) }
+        if rule.level == nil, !rule.written.contains("level") { report(.error, "rule '\(name)' needs a 'level' (green, yellow or red)", rule.name.range, .needsLevel, [name]) }
         let escalateTo = rule.escalateTo.flatMap { levelValue($0) }
         if let escalateTo, let range = rule.escalateTo?.range, escalateTo <= level {
-            report(.warning, "'escalate to \(escalateTo.rawValue)' is not above the rule's level '\(level.rawValue)'", range)
+            report(.warning, "'escalate to \(escalateTo.rawValue)' is not above the rule's level '\(level.rawValue)'", range, .escalateNotAbove, [escalateTo.rawValue, level.rawValue])
         }
         var downgrade: (AlertLevel, RuleExpr)?
         if let d = rule.downgrade, let target = levelValue(d.level) {
-            if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range) }
+            if target >= level { report(.warning, "'downgrade to \(target.rawValue)' is not below the rule's level '\(level.rawValue)'", d.level.range, .downgradeNotBelow, [target.rawValue, level.rawValue]) }
             downgrade = (target, condition(d.condition, kinds))
         }
         return (escalateTo, downgrade)
@@ -258,7 +260,7 @@ struct RuleChecker {
         if let t = rule.title {
             title = template(t, kinds)
         } else {
-            if !rule.written.contains("title") { report(.warning, "rule '\(name)' has no 'title'; events will be titled '\(name) on DEVICE'", rule.name.range) }
+            if !rule.written.contains("title") { report(.warning, "rule '\(name)' has no 'title'; events will be titled '\(name) on DEVICE'", rule.name.range, .noTitle, [name]) }
             title = RuleTemplate(pieces: [.text("\(name) on "), .value(.device(.id))])
         }
         let description = rule.description.map { template($0, kinds) } ?? RuleTemplate(pieces: [])
@@ -274,7 +276,7 @@ struct RuleChecker {
             positive(duration, "this clause")
         }
         if let renotify = rule.renotifyEvery, renotify.value < 10_000 {
-            report(.error, "'renotify every' must be at least 10s", renotify.range)
+            report(.error, "'renotify every' must be at least 10s", renotify.range, .renotifyTooShort)
         }
     }
 
@@ -285,7 +287,7 @@ struct RuleChecker {
             window = TimeWindow(minutes: nil, days: rule.days?.value, timeZone: timeZone)
             if let during = rule.during {
                 if during.start == during.end || (during.start == 0 && during.end == 24 * 60) {
-                    report(.error, "'during' window is empty or the whole day", during.range)
+                    report(.error, "'during' window is empty or the whole day", during.range, .duringEmpty)
                 }
                 window?.minutes = (during.start, during.end)
             }
@@ -316,7 +318,7 @@ struct RuleChecker {
             report(.warning, "'to \(target.rawValue)' is not above the rule's level '\(level.rawValue)': the step changes no level", range)
         }
         if step.teams.isEmpty, step.emergencyContact == nil, step.level == nil {
-            report(.error, "an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)", step.range)
+            report(.error, "an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)", step.range, .stepDoesNothing)
         }
         if let reportIn = step.reportIn, step.teams.isEmpty {
             report(.error, "'report in' needs teams to report in ('bring in \"fire\" report in'); an emergency contact does not report in", reportIn)
@@ -350,18 +352,18 @@ struct RuleChecker {
             report(.error, "rule listens only to \(kinds.sorted().joined(separator: "/")) devices: no '\(kind)' device can count, so the group could never fire", syntax.kind.range)
         } else if kinds == nil, KnownFields.byKind[kind] == nil {
             let known = KnownFields.byKind.keys.sorted().joined(separator: ", ")
-            report(.warning, "unknown device kind '\(kind)' (known kinds: \(known))", syntax.kind.range)
+            report(.warning, "unknown device kind '\(kind)' (known kinds: \(known))", syntax.kind.range, .unknownKind, [kind, known])
         }
         return (Int(max(1, min(m, 10_000))), kind)
     }
 
     private mutating func positive(_ duration: Located<Int64>, _ clause: String) {
-        if duration.value <= 0 { report(.error, "the duration of '\(clause)' must be positive", duration.range) }
+        if duration.value <= 0 { report(.error, "the duration of '\(clause)' must be positive", duration.range, .durationNotPositive, [clause]) }
     }
 
     private mutating func levelValue(_ level: Located<String>) -> AlertLevel? {
         if let value = AlertLevel(rawValue: level.value) { return value }
-        report(.error, "unknown level '\(level.value)' (use green, yellow or red)", level.range)
+        report(.error, "unknown level '\(level.value)' (use green, yellow or red)", level.range, .unknownLevel, [level.value])
         return nil
     }
 
@@ -371,7 +373,7 @@ struct RuleChecker {
         for (segment, value) in shorthand.value.sorted(by: { $0.key < $1.key }) {
             guard let value else { continue }
             guard let slot = options.layout.slot(of: segment) else {
-                report(.error, "the topic layout has no segment '\(segment)'", shorthand.range)
+                report(.error, "the topic layout has no segment '\(segment)'", shorthand.range, .noLayoutSegment, [segment])
                 return nil
             }
             constraints.append(.init(segment: segment, slot: slot, value: value))
@@ -389,7 +391,7 @@ struct RuleChecker {
         let levels = filter.value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         for (i, level) in levels.enumerated() {
             if level == "#" && i != levels.count - 1 || level.contains("#") && level != "#" || level.contains("+") && level != "+" {
-                report(.error, "bad topic filter '\(filter.value)': '+' and '#' must fill a whole level, and '#' must be last", filter.range)
+                report(.error, "bad topic filter '\(filter.value)': '+' and '#' must fill a whole level, and '#' must be last", filter.range, .badTopicFilter, [filter.value])
                 return nil
             }
         }
@@ -443,7 +445,7 @@ struct RuleChecker {
                 if let constant = constantValue(expr) {
                     values.append(constant)
                 } else {
-                    report(.error, "list items must be literals (strings, numbers, true/false)", item.range)
+                    report(.error, "list items must be literals (strings, numbers, true/false)", item.range, .listItemsLiterals)
                 }
             }
             return (.constant(.list(values)), .list)
@@ -474,9 +476,10 @@ struct RuleChecker {
                 let (b, bt) = value(rhs, kinds)
                 if let compare = CompareOperator(rawValue: op) {
                     if at != .any, bt != .any, at != bt {
-                        report(.error, "cannot compare a \(at.rawValue) with a \(bt.rawValue): the comparison is always false", syntax.range)
+                        report(.error, "cannot compare a \(at.rawValue) with a \(bt.rawValue): the comparison is always false", syntax.range,
+                               .cannotCompare, [at.rawValue, bt.rawValue])
                     } else if at == .bool || bt == .bool, compare != .equal, compare != .notEqual {
-                        report(.error, "'\(op)' cannot order true/false; use '==' or '!='", syntax.range)
+                        report(.error, "'\(op)' cannot order true/false; use '==' or '!='", syntax.range, .cannotOrderBool, [op])
                     }
                     return (.compare(compare, a, b), .bool)
                 }
@@ -520,11 +523,11 @@ struct RuleChecker {
                 if let columns = options.deviceColumns {
                     if columns.contains(field) { return (.device(.extra(field)), .string) }
                     let hint = KnownFields.suggestion(for: field, among: Array(KnownFields.deviceTypes.keys) + Array(columns)).map { "; did you mean 'device.\($0)'?" } ?? ""
-                    report(.error, "unknown registry field 'device.\(field)'\(hint)", range)
+                    report(.error, "unknown registry field 'device.\(field)'\(hint)", range, hint.isEmpty ? .unknownRegistryField : nil, [field])
                     return (.constant(.missing), .any)
                 }
                 if let hint = KnownFields.suggestion(for: field, among: KnownFields.deviceTypes.keys) {
-                    report(.error, "unknown registry field 'device.\(field)'; did you mean 'device.\(hint)'?", range)
+                    report(.error, "unknown registry field 'device.\(field)'; did you mean 'device.\(hint)'?", range, .unknownRegistryFieldDidYouMean, [field, hint])
                     return (.constant(.missing), .any)
                 }
                 return (.device(.extra(field)), .string)
@@ -595,7 +598,7 @@ struct RuleChecker {
             }
             if c == "{" {
                 guard let close = scalars[i...].firstIndex(of: "}") else {
-                    report(.error, "'{' without a closing '}' in text (write '\\{' for a literal brace)", at(syntax, i))
+                    report(.error, "'{' without a closing '}' in text (write '\\{' for a literal brace)", at(syntax, i), .unclosedPlaceholder)
                     text.unicodeScalars.append(contentsOf: scalars[i...])
                     break
                 }
@@ -608,7 +611,7 @@ struct RuleChecker {
                 }
                 if !text.isEmpty { pieces.append(.text(text)); text = "" }
                 if !valid {
-                    report(.error, "bad placeholder '{\(name)}': expected a field name such as {device.address}", at(syntax, i))
+                    report(.error, "bad placeholder '{\(name)}': expected a field name such as {device.address}", at(syntax, i), .badPlaceholder, [name])
                 } else if name == "count" {
                     pieces.append(.value(.count))
                 } else {

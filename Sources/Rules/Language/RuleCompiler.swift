@@ -72,15 +72,18 @@ public enum RuleCompiler {
             var fileDiagnostics = lexer.diagnostics + parser.diagnostics + checker.diagnostics
             for rule in file.rules {
                 if let earlier = firstDefinition[rule.name.value] {
-                    fileDiagnostics.append(Diagnostic(severity: .error, message: "rule '\(rule.name.value)' is defined twice", range: rule.name.range))
-                    fileDiagnostics.append(Diagnostic(severity: .note, message: "first defined here", range: earlier))
+                    fileDiagnostics.append(Diagnostic(severity: .error, message: "rule '\(rule.name.value)' is defined twice", range: rule.name.range,
+                                                      code: DiagnosticCode.definedTwice.rawValue, arguments: [rule.name.value]))
+                    fileDiagnostics.append(Diagnostic(severity: .note, message: "first defined here", range: earlier,
+                                                      code: DiagnosticCode.firstDefinedHere.rawValue))
                 } else {
                     firstDefinition[rule.name.value] = rule.name.range
                 }
             }
             if file.rules.isEmpty, lexer.diagnostics.isEmpty, parser.diagnostics.isEmpty {
                 fileDiagnostics.append(Diagnostic(severity: .warning, message: "file defines no rules",
-                                                  range: SourceRange(file: source.fileName, start: .init(line: 1, column: 1), end: .init(line: 1, column: 1))))
+                                                  range: SourceRange(file: source.fileName, start: .init(line: 1, column: 1), end: .init(line: 1, column: 1)),
+                                                  code: DiagnosticCode.noRules.rawValue))
             }
             // Stable sort by position keeps a note right after its diagnostic.
             let ordered = fileDiagnostics.enumerated().sorted { a, b in
@@ -110,22 +113,22 @@ public enum RuleCompiler {
         for path in paths {
             var isDirectory = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostics.append(.fileError(path, "no such file or directory"))
+                diagnostics.append(.fileError(path, "no such file or directory", .noSuchFile))
                 continue
             }
             var files = [path]
             if isDirectory {
                 let names = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".rules") }.sorted()
-                if names.isEmpty { diagnostics.append(.fileError(path, "no *.rules files in directory")) }
+                if names.isEmpty { diagnostics.append(.fileError(path, "no *.rules files in directory", .noRuleFiles)) }
                 files = names.map { PathText.join(path, $0) }
             }
             for file in files {
                 guard let data = fm.contents(atPath: file) else {
-                    diagnostics.append(.fileError(file, "cannot read file"))
+                    diagnostics.append(.fileError(file, "cannot read file", .cannotRead))
                     continue
                 }
                 guard let text = String(data: data, encoding: .utf8) else {
-                    diagnostics.append(.fileError(file, "file is not valid UTF-8"))
+                    diagnostics.append(.fileError(file, "file is not valid UTF-8", .notUTF8))
                     continue
                 }
                 sources.append(RuleSource(fileName: file, text: text))
@@ -140,18 +143,23 @@ public enum RuleCompiler {
     }
 
     /// Prints diagnostics the way compilers do: headline, the offending line, a caret under the column.
-    public static func render(_ diagnostics: [Diagnostic], sources: [RuleSource]) -> String {
+    /// `headline`: the first line (a client's own language); `width`: the terminal columns a stretch of the line
+    /// takes (a client that knows Chinese characters take two), so that the caret stands under the column.
+    public static func render(_ diagnostics: [Diagnostic], sources: [RuleSource],
+                              headline: (Diagnostic) -> String = \.headline,
+                              width: (String) -> Int = { $0.unicodeScalars.count }) -> String {
         var out = ""
         let byName = Dictionary(sources.map { ($0.fileName, $0.text) }, uniquingKeysWith: { a, _ in a })
         for diagnostic in diagnostics {
-            out += diagnostic.headline + "\n"
+            out += headline(diagnostic) + "\n"
             guard let text = byName[diagnostic.range.file] else { continue }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             let lineIndex = diagnostic.range.start.line - 1
             guard lineIndex >= 0, lineIndex < lines.count else { continue }
             let line = String(lines[lineIndex]).replacingEvery("\t", with: " ")
             out += line + "\n"
-            out += String(repeating: " ", count: max(0, diagnostic.range.start.column - 1)) + "^\n"
+            let before = String(String.UnicodeScalarView(line.unicodeScalars.prefix(max(0, diagnostic.range.start.column - 1))))
+            out += String(repeating: " ", count: width(before)) + "^\n"
         }
         return out
     }
@@ -159,8 +167,9 @@ public enum RuleCompiler {
 
 extension Diagnostic {
     /// An error about a whole file (position 1:1).
-    static func fileError(_ file: String, _ message: String) -> Diagnostic {
+    static func fileError(_ file: String, _ message: String, _ code: DiagnosticCode) -> Diagnostic {
         Diagnostic(severity: .error, message: message,
-                   range: SourceRange(file: file, start: .init(line: 1, column: 1), end: .init(line: 1, column: 1)))
+                   range: SourceRange(file: file, start: .init(line: 1, column: 1), end: .init(line: 1, column: 1)),
+                   code: code.rawValue)
     }
 }

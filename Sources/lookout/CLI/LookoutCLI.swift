@@ -15,7 +15,7 @@ enum LookoutCLI {
         AwayAddCommand.self, AwayListCommand.self, AwayRemoveCommand.self,
         StatsCommand.self, DevicesCommand.self, RejectsCommand.self, StatusCommand.self,
         RulesCheckCommand.self, RulesTestCommand.self, NotifyTestCommand.self,
-        AuditCommand.self, LoginCommand.self,
+        HandoverCommand.self, AuditCommand.self, LoginCommand.self,
         CompletionCommand.self, HelpCommand.self, CompleteCommand.self,
     ]
 

@@ -54,8 +54,8 @@ struct DevicesCommand: Command {
     /// longer than twice the report interval, then never seen.
     static func connection(of device: DeviceState, now: EpochMillis) -> Connection {
         if device.online == false { return .offline }
-        guard let lastSeen = device.lastSeen else { return .neverSeen }
-        if let interval = device.reportIntervalSeconds, interval > 0, now - lastSeen > 2 * interval * 1000 { return .silent }
+        guard device.lastSeen != nil else { return .neverSeen }
+        if device.isSilent(now: now) { return .silent }
         return .online
     }
 

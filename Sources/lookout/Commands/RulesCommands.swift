@@ -57,7 +57,8 @@ struct RulesCheckCommand: Command {
             }
             return RuleSource(fileName: file, text: text)
         }
-        let rendered = RuleCompiler.render(result.diagnostics, sources: sources)
+        let rendered = RuleCompiler.render(result.diagnostics.map(RuleDiagnosticText.localized), sources: sources,
+                                           headline: RuleDiagnosticText.headline, width: DisplayWidth.of)
         if !rendered.isEmpty { Console.err(TextSanitizer.sanitize(rendered, keepNewlines: true)) }
         let errors = result.diagnostics.filter { $0.severity == .error }.count
         let warnings = result.diagnostics.filter { $0.severity == .warning }.count

@@ -7,7 +7,7 @@ import TerminalText
 import Vocabulary
 
 /// Set by SIGINT/SIGTERM while `lookout watch` runs; the stream checks it at least every second.
-private let watchInterrupted = Atomic<Bool>(false)
+let watchInterrupted = Atomic<Bool>(false)
 
 /// `lookout watch`: follows the change feed lookoutd pushes and prints one line per change as it happens.
 struct WatchCommand: Command {
@@ -34,7 +34,9 @@ struct WatchCommand: Command {
                      tr("The bell rings for red events and escalations as they happen. Replayed history (--replay, " +
                      "--since-start) rings only for a red event still open and unacknowledged, once."),
                      tr("lookoutd pushes the changes. When it goes away, watch says so at once (with the bell), keeps " +
-                     "trying, and once it is back shows every change made meanwhile.")],
+                     "trying, and once it is back shows every change made meanwhile."),
+                     tr("After 'lookout login' it follows lookoutd through the broker, with a banner when lookoutd is " +
+                     "down, the broker is disconnected or lookoutd's status is stale.")],
         examples: ["lookout watch", "lookout watch --team fire --level red", "lookout watch --replay 20 --no-bell"])
 
     let context: CLIContext
@@ -78,10 +80,8 @@ struct WatchCommand: Command {
     }
 
     func run() throws {
-        if context.remote != nil {
-            throw CLIError.failure(tr("watch is served on lookoutd's local socket only, not over the broker (yet); run it on the server or with --socket"))
-        }
         Self.stopOnInterrupt()
+        if let remote = context.remote { return try runRemote(remote) }
         // Where the feed stands: nil until lookoutd first said, then the last change shown (resumed after).
         var sequence: Int64? = startFromBeginning ? 0 : nil
         var down = false
@@ -172,7 +172,7 @@ struct WatchCommand: Command {
     /// `unsilenced`: an event hidden by a maintenance silence is shown for the first time.
     static let alertingActions: Set<String> = ["raised", "upgraded", "renotified", "escalated", "reopened", "unsilenced"]
 
-    private func sleepUnlessInterrupted(milliseconds: Int) {
+    func sleepUnlessInterrupted(milliseconds: Int) {
         var left = milliseconds
         while left > 0 && !watchInterrupted.load(ordering: .relaxed) {
             let step = min(left, 50)

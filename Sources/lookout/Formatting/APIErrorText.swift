@@ -35,6 +35,11 @@ enum APIErrorText {
             return tr("%1$s is not in the staff directory %2$s", values[0], values[1])
         case (APIError.unknownSilence, 1...): return tr("no silence in force with id %1$s", values[0])
         case (APIError.unknownAway, 1...): return tr("no away note in force with id %1$s", values[0])
+        case (APIError.unknownStaff, 1...): return tr("%1$s is not in the staff directory: hand over to a member of staff", values[0])
+        case (APIError.handoverToSelf, 1...): return tr("%1$s cannot hand the shift over to themselves", values[0])
+        case (APIError.noHandover, 1...): return tr("no handover waits for %1$s: the outgoing staff hands over first (lookout handover --to %1$s)", values[0])
+        case (APIError.handoverForOther, 3...):
+            return tr("%1$s handed the shift over to %2$s, not to %3$s", values[0], values[1], values[2])
         case (APIError.unknownCause, 2...):
             return tr("'%1$s' is not a cause; the causes are %2$s", values[0], trList(values[1].split(separator: ",").map(String.init)))
         case (APIError.causeNotForKind, 3...):

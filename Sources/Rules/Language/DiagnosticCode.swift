@@ -1,0 +1,127 @@
+/// The rule compiler's messages that a client says in its own language (`Diagnostic.code`), each with its
+/// `Diagnostic.arguments` in the order given here. A message without a code is said in English: add a code here,
+/// at its call site, and in `lookout`'s `RuleDiagnosticText` to translate one more.
+public enum DiagnosticCode: String, Sendable, CaseIterable {
+    /// `[character]`.
+    case unexpectedCharacter = "unexpected_character"
+    /// `[text]`.
+    case badTimeOfDay = "bad_time_of_day"
+    /// `[text]`.
+    case badNumber = "bad_number"
+    /// `[unit]`.
+    case unknownDurationUnit = "unknown_duration_unit"
+    /// `[duration]`.
+    case durationTooLong = "duration_too_long"
+    /// `[escape]`.
+    case unknownEscape = "unknown_escape"
+    /// `[]`.
+    case unterminatedString = "unterminated_string"
+    /// `[line of the first]`.
+    case timezoneTwice = "timezone_twice"
+    /// `[found]`: a token's description (`Token.describe`).
+    case expectedTimeZoneName = "expected_time_zone_name"
+    /// `[found]`.
+    case expectedRule = "expected_rule"
+    /// `[found]`.
+    case expectedRuleName = "expected_rule_name"
+    /// `[rule, found]`.
+    case expectedOpenBrace = "expected_open_brace"
+    /// `[rule]`.
+    case ruleNotClosed = "rule_not_closed"
+    /// `[rule]`.
+    case ruleNotClosedBeforeNext = "rule_not_closed_before_next"
+    /// `[found]`.
+    case unexpectedAfterClause = "unexpected_after_clause"
+    /// `[found]`.
+    case expectedClause = "expected_clause"
+    /// `[found]`.
+    case expectedFieldName = "expected_field_name"
+    /// `[context, found]`: context `after 'KEYWORD'` or longer English.
+    case expectedLevel = "expected_level"
+    /// `[found]`.
+    case expectedValue = "expected_value"
+    /// `[zone]`.
+    case unknownTimeZone = "unknown_time_zone"
+    /// `[rule]`.
+    case noOnClause = "no_on_clause"
+    /// `[rule]`.
+    case unreachableRule = "unreachable_rule"
+    /// `[rule]`.
+    case needsWhen = "needs_when"
+    /// `[rule]`.
+    case neverFires = "never_fires"
+    /// `[rule]`.
+    case needsLevel = "needs_level"
+    /// `[rule]`.
+    case noTitle = "no_title"
+    /// `[kind, known kinds]`.
+    case unknownKind = "unknown_kind"
+    /// `[clause]`.
+    case durationNotPositive = "duration_not_positive"
+    /// `[level]`.
+    case unknownLevel = "unknown_level"
+    /// `[type, type]`: `number`, `string`, `bool`, `list`.
+    case cannotCompare = "cannot_compare"
+    /// `[field]`.
+    case unknownRegistryField = "unknown_registry_field"
+    /// `[field, suggestion]`.
+    case unknownRegistryFieldDidYouMean = "unknown_registry_field_did_you_mean"
+    /// `[placeholder]`.
+    case badPlaceholder = "bad_placeholder"
+    /// `[]`.
+    case unclosedPlaceholder = "unclosed_placeholder"
+    /// `[rule]`.
+    case definedTwice = "defined_twice"
+    /// `[]`.
+    case firstDefinedHere = "first_defined_here"
+    /// `[]`.
+    case noRules = "no_rules"
+    /// `[]`.
+    case noSuchFile = "no_such_file"
+    /// `[]`.
+    case noRuleFiles = "no_rule_files"
+    /// `[]`.
+    case cannotRead = "cannot_read"
+    /// `[]`.
+    case notUTF8 = "not_utf8"
+    /// `[]`.
+    case absentAndSilent = "absent_and_silent"
+    /// `[]`.
+    case silentNotPositive = "silent_not_positive"
+    /// `[value]`.
+    case notInAbsenceRule = "not_in_absence_rule"
+    /// `[]`.
+    case countAndCorrelate = "count_and_correlate"
+    /// `[]`.
+    case forWithoutClear = "for_without_clear"
+    /// `[]`.
+    case forWithCount = "for_with_count"
+    /// `[]`.
+    case atOnceWithoutFor = "at_once_without_for"
+    /// `[]`.
+    case countRange = "count_range"
+    /// `[value, level]`.
+    case escalateNotAbove = "escalate_not_above"
+    /// `[value, level]`.
+    case downgradeNotBelow = "downgrade_not_below"
+    /// `[]`.
+    case renotifyTooShort = "renotify_too_short"
+    /// `[]`.
+    case duringEmpty = "during_empty"
+    /// `[]`.
+    case stepDoesNothing = "step_does_nothing"
+    /// `[value]`.
+    case noLayoutSegment = "no_layout_segment"
+    /// `[value]`.
+    case badTopicFilter = "bad_topic_filter"
+    /// `[]`.
+    case listItemsLiterals = "list_items_literals"
+    /// `[value]`.
+    case cannotOrderBool = "cannot_order_bool"
+    /// `[]`.
+    case expectedDuringStart = "expected_during_start"
+    /// `[]`.
+    case expectedDuringEnd = "expected_during_end"
+    /// `[found]`.
+    case expectedDay = "expected_day"
+}
