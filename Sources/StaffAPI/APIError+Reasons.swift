@@ -28,10 +28,15 @@ extension APIError {
     /// `[from, to, user]`: `handover --accept` of a handover given to someone else.
     public static let handoverForOther = "handover_for_other"
 
+    /// `[cause, causes]`: `causes` comma-separated.
+    public static let unknownCause = "unknown_cause"
+    /// `[id, cause, kind]`: a call-button cause (`errand`, `cancelled-by-resident`) for an event of another kind.
+    public static let causeNotForKind = "cause_not_for_kind"
+
     /// Every reason above, for clients that check they can say each one.
     public static let allReasons = [unknownEvent, invalidTransition, unknownTeam, alreadyReportedIn, refusedRole,
                                     notInDirectory, unknownSilence, unknownAway, unknownStaff, handoverToSelf,
-                                    noHandover, handoverForOther]
+                                    noHandover, handoverForOther, unknownCause, causeNotForKind]
 
     /// The event core's refusal, with its reason and values.
     public init(_ error: EventStoreError) {

@@ -9,7 +9,8 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     case dispatch
     /// Someone is on site. Arguments: `id`, `note`.
     case onsite
-    /// Handled. Arguments: `id`, `note` (required).
+    /// Handled. Arguments: `id`, `note` (required), `cause` (an `EventCause` raw value; the call-button causes only
+    /// for kind `sos`).
     case resolve
     /// Filed. Arguments: `id`, `note`.
     case close
@@ -43,7 +44,7 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     /// Walk the timeline's hash chain with the daemon's key (`lookout audit verify`). No arguments.
     case auditVerify = "audit_verify"
     /// Counts and response times since a time (`lookout stats`). Arguments: `since`, `until` (milliseconds since
-    /// 1970), optionally `community` (the report-in figures of one community).
+    /// 1970), optionally `community` (the report-in figures of one community). Answers with the breakdowns too.
     case stats
     /// The registry mirror with what the daemon saw of each device (`lookout devices`). No arguments.
     case devices

@@ -65,6 +65,9 @@ public struct APIResult: Codable, Sendable, Equatable {
     public var statistics: EventStatistics?
     /// `stats`: each team's report-in figures of the period.
     public var reportIn: [TeamReportIn]?
+    /// `stats`: the period's events per community, grid, building, team, kind and rule with their causes, the
+    /// devices with the most nuisance and false alarms, the devices offline longest.
+    public var breakdown: EventBreakdown?
     /// `devices`: the registry mirror with what the daemon saw.
     public var devices: [DeviceState]?
     /// `devices`: open events per device id (devices without any left out).
@@ -121,7 +124,7 @@ public struct APIResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case actor, event, silence, away, events, matching, timeline, teams, senders, notification, statistics, devices,
-             rejects, overdue, changes, sequence, audit, verification, handover
+             rejects, overdue, changes, sequence, audit, verification, handover, breakdown
         case onBehalfOf = "on_behalf_of"
         case silencedLeftOut = "silenced_left_out"
         case emergencyPhone = "emergency_phone"

@@ -104,12 +104,30 @@ import Testing
         #expect(!json.stdout.contains("红色"))
     }
 
+    /// The monthly report's sections and the cause words in Chinese, every line within 80 columns.
+    @Test func theReportIsInChineseAndFitsEightyColumns() throws {
+        let fixture = try CLIFixture()
+        try fixture.startDaemon()
+        try ResolveCauseTests.knownMonth(fixture)
+        let report = try chinese(fixture, ["stats", "--since", "1d", "--report"], columns: 80)
+        #expect(report.status == 0, "\(report.stderr)")
+        for text in ["按原因", "按网格", "按部门", "设备误报", "环境干扰", "生活求助", "15分钟", "环境干扰与设备误报最多的设备"] {
+            #expect(report.stdout.contains(text), "\(text): \(report.stdout)")
+        }
+        for line in report.stdout.split(separator: "\n").map(String.init) {
+            #expect(DisplayWidth.of(line) <= 80, "wider than 80 columns: \(line)")
+        }
+        let show = try chinese(fixture, ["show", "E-1001"])
+        #expect(show.stdout.contains("原因"), "\(show.stdout)")
+    }
+
     /// Invocations that fail before or without lookoutd: usage errors of every kind, and a daemon that is not there.
     static let errorInvocations: [[String]] = [
         ["nonsense"], ["help", "nonsense"], ["events", "--as", ""], ["events", "--since", "yesterday"],
         ["events", "--level", "purple"], ["events", "--limit", "-3"], ["events", "--kind", "a", "--kind", "b"],
         ["events", "--all=yes"], ["events", "--kind"], ["show"], ["show", "E-1", "E-2"], ["ack"], ["dispatch", "E-1"],
-        ["resolve", "E-1"], ["note", "E-1"], ["silence", "add", "--device", "x"], ["silence", "add", "--building", "c01"],
+        ["resolve", "E-1"], ["resolve", "E-1", "--note", "x"], ["resolve", "E-1", "--note", "x", "--cause", "bogus"],
+        ["stats", "--csv", "--json"], ["note", "E-1"], ["silence", "add", "--device", "x"], ["silence", "add", "--building", "c01"],
         ["silence", "add", "--device", "x", "--building", "c01/3"], ["silence", "add", "--device", "x", "--for", "soon"],
         ["silence", "add", "--device", "x", "--until", "never"], ["silence", "remove", "abc"], ["away", "add"],
         ["away", "add", "--device", "D", "--until", "never"], ["away", "remove"], ["stats", "--since", "x"],

@@ -106,7 +106,7 @@ import Testing
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("acknowledged"))
         #expect(ack.stdout.split(separator: "\n").count == 1)
-        let resolve = try fixture.run(["resolve", event.id, "--note", "cooking smoke", "--as", "bob"])
+        let resolve = try fixture.run(["resolve", event.id, "--note", "cooking smoke", "--cause", "nuisance", "--as", "bob"])
         #expect(resolve.status == 0, "\(resolve.stderr)")
         #expect(resolve.stdout.contains("resolved"))
         #expect(try fixture.store.event(id: event.id)?.status == .resolved)
@@ -114,7 +114,7 @@ import Testing
         // The daemon records the user the kernel names; `--as` only says on whose behalf.
         let runner = LookoutdProcess.runnerLogin
         #expect(timeline.contains { $0.actor == runner && $0.action == "acknowledged" && $0.note == "on behalf of alice" })
-        #expect(timeline.contains { $0.actor == runner && $0.action == "resolved" && $0.note == "on behalf of bob: cooking smoke" })
+        #expect(timeline.contains { $0.actor == runner && $0.action == "resolved" && $0.note == "cause: nuisance; on behalf of bob: cooking smoke" })
     }
 
     @Test func dispatchNoteAndShow() throws {

@@ -70,7 +70,7 @@ import Vocabulary
         let fixture = try CLIFixture()
         try fixture.startDaemon(staff: Self.runnerEntry(role: "viewer", teams: "fire"))
         let event = try fixture.raise("SD-0113", level: .red, teams: ["fire"])
-        for arguments in [["ack", event.id], ["note", event.id, "looked"], ["resolve", event.id, "--note", "x"]] {
+        for arguments in [["ack", event.id], ["note", event.id, "looked"], ["resolve", event.id, "--note", "x", "--cause", "real"]] {
             let result = try fixture.run(arguments)
             #expect(result.status == 1, "\(arguments)")
             #expect(result.stderr.contains("needs role staff"), "\(arguments): \(result.stderr)")
@@ -201,7 +201,7 @@ import Vocabulary
         try "[notifier log]\ncommand = /bin/true\n\n[team fire]\nnotifier = log\n".write(toFile: notifiers, atomically: true, encoding: .utf8)
         try fixture.startDaemon(settings: ["notify": ["notifiers": notifiers]])
         let event = try fixture.raise("SD-0113", level: .red, teams: ["fire"])
-        #expect(try fixture.run(["resolve", event.id, "--note", "cooking smoke"]).status == 0)
+        #expect(try fixture.run(["resolve", event.id, "--note", "cooking smoke", "--cause", "nuisance"]).status == 0)
         let reopen = try fixture.run(["reopen", event.id, "--note", "smoke again"])
         #expect(reopen.status == 0, "\(reopen.stderr)")
         // The daemon's connection knows which teams have a notifier, as its intake does.

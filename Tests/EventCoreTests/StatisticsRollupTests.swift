@@ -33,7 +33,8 @@ import Vocabulary
                                    ("silences", "rule TEXT NOT NULL DEFAULT ''"), ("silences", "released_at INTEGER"),
                                    ("events", "occurred_at INTEGER"), ("events", "emergency_phone TEXT NOT NULL DEFAULT ''"),
                                    ("events", "latitude REAL"), ("events", "longitude REAL"),
-                                   ("timeline", "prev_hash TEXT NOT NULL DEFAULT ''"), ("timeline", "hash TEXT NOT NULL DEFAULT ''")]
+                                   ("timeline", "prev_hash TEXT NOT NULL DEFAULT ''"), ("timeline", "hash TEXT NOT NULL DEFAULT ''"),
+                                   ("events", "cause TEXT")]
             for (table, column) in version7Columns { try old.connection.execute("ALTER TABLE \(table) ADD COLUMN \(column)") }
             // And the escalation tables of version 10 (steps and teams).
             let escalationTables = try #require(EventSchema.migrations.first { $0.version == 10 })

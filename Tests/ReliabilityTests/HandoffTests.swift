@@ -98,7 +98,7 @@ extension ReliabilityTests {
             try Self.staff(daemon, ["ack", eventID])
             try Self.staff(daemon, ["dispatch", eventID, "--to", "grid-03"])
             try Self.staff(daemon, ["onsite", eventID])
-            try Self.staff(daemon, ["resolve", eventID, "--note", "cabinet door closed, latch replaced"])
+            try Self.staff(daemon, ["resolve", eventID, "--note", "cabinet door closed, latch replaced", "--cause", "real"])
             #expect(try daemon.store().outboxCount() >= 4, "the changes made while the broker is down should be waiting")
             #expect(try daemon.store().event(id: eventID)?.status == .resolved)
 

@@ -34,7 +34,7 @@ _lookout() {
     npos=0
     for ((i = at + 1; at > 0 && i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            --socket|--as|--level|-l|--status|--kind|--community|--building|--team|--since|--limit|-n|--replay|--interval|--quiet|--note|--to|--where|--device|--title|--description|--rule|--for|--until|--reason|--resident|--month|--time-zone|--timeout|--user|--host|--port|--tls-ca|--password-file) ((i++)) ;;
+            --socket|--as|--level|-l|--status|--kind|--community|--building|--team|--since|--limit|-n|--replay|--interval|--quiet|--note|--to|--cause|--where|--device|--title|--description|--rule|--for|--until|--reason|--resident|--month|--time-zone|--timeout|--user|--host|--port|--tls-ca|--password-file) ((i++)) ;;
             -*) ;;
             *) ((npos++)) ;;
         esac
@@ -55,6 +55,7 @@ _lookout() {
         --quiet) COMPREPLY=(); return ;;
         --note) COMPREPLY=(); return ;;
         --to) COMPREPLY=( $(compgen -W "$(_lookout_values teams)" -- "$cur") ); return ;;
+        --cause) COMPREPLY=( $(compgen -W "real nuisance false test prank errand cancelled-by-resident" -- "$cur") ); return ;;
         --where) COMPREPLY=(); return ;;
         --device) COMPREPLY=(); return ;;
         --title) COMPREPLY=(); return ;;
@@ -87,7 +88,7 @@ _lookout() {
         "ack") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--team --note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "dispatch") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--to --note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "onsite") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
-        "resolve") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
+        "resolve") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --cause --socket --as --no-color --help" -- "$cur") ); fi ;;
         "close") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "reopen") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ended-ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--note --socket --as --no-color --help" -- "$cur") ); fi ;;
         "note") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); fi ;;
@@ -98,7 +99,7 @@ _lookout() {
         "away add") COMPREPLY=( $(compgen -W "--device --resident --until --reason --socket --as --no-color --help" -- "$cur") ) ;;
         "away list") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;
         "away remove") if [[ "$cur" != -* && $npos -eq 0 ]]; then COMPREPLY=( $(compgen -W "$(_lookout_values ids)" -- "$cur") ); else COMPREPLY=( $(compgen -W "--socket --as --no-color --help" -- "$cur") ); fi ;;
-        "stats") COMPREPLY=( $(compgen -W "--since --until --month --community --json --socket --as --no-color --help" -- "$cur") ) ;;
+        "stats") COMPREPLY=( $(compgen -W "--since --until --month --community --report --json --csv --socket --as --no-color --help" -- "$cur") ) ;;
         "devices") COMPREPLY=( $(compgen -W "--kind --community --offline --json --socket --as --no-color --help" -- "$cur") ) ;;
         "rejects") COMPREPLY=( $(compgen -W "--reason --limit --json --socket --as --no-color --help" -- "$cur") ) ;;
         "status") COMPREPLY=( $(compgen -W "--json --socket --as --no-color --help" -- "$cur") ) ;;

@@ -207,7 +207,8 @@ struct StaffRequestHandler {
             result.event = try store.perform(.onsite, on: eventID!, actor: actor, note: note, at: now)
         case .resolve:
             _ = try args.argument("note")
-            result.event = try store.perform(.resolve, on: eventID!, actor: actor, note: note, at: now)
+            let cause = try resolveCause(arguments["cause"], eventID: eventID!, store: store)
+            result.event = try store.perform(.resolve, on: eventID!, actor: actor, note: note, cause: cause, at: now)
         case .close:
             result.event = try store.perform(.close, on: eventID!, actor: actor, note: note, at: now)
         case .reopen:
@@ -261,6 +262,23 @@ struct StaffRequestHandler {
         }
     }
 
+    /// The cause of a resolve (nil when not given: an older client), refused when unknown or, for the
+    /// call-button causes, when the event is not a call button's.
+    private func resolveCause(_ text: String?, eventID: String, store: EventStore) throws -> EventCause? {
+        guard let text else { return nil }
+        guard let cause = EventCause(rawValue: text) else {
+            let causes = EventCause.allCases.map(\.rawValue).joined(separator: ",")
+            throw Stop(error: APIError(.badRequest, "resolve: '\(TextSanitizer.sanitize(text))' is not a cause; the causes are \(causes)",
+                                       reason: APIError.unknownCause, values: [text, causes]), outcome: .badRequest)
+        }
+        if let event = try store.event(id: eventID), !cause.applies(toKind: event.kind) {
+            throw Stop(error: APIError(.badRequest, "\(event.id): the cause \(cause.rawValue) is for call buttons (sos) only, not for a \(TextSanitizer.sanitize(event.kind)) event",
+                                       reason: APIError.causeNotForKind, values: [event.id, cause.rawValue, event.kind]),
+                       outcome: .badRequest)
+        }
+        return cause
+    }
+
     /// Refuses an away note that would quiet no one: its subject must be a known device or a resident id of the
     /// registry (as lookoutd mirrors it into the devices table). A resident's name is refused too: two residents may
     /// share it.
@@ -298,6 +316,7 @@ struct StaffRequestHandler {
             let until = try args.time("until")
             result.statistics = try store.statistics(since: since, until: until)
             result.reportIn = try store.reportInStatistics(from: since, to: until, community: arguments["community"])
+            result.breakdown = try store.breakdown(since: since, until: until, community: arguments["community"])
         case .devices:
             try devicesAnswer(args, store: store, into: &result)
         case .rejects:

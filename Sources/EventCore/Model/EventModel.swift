@@ -124,6 +124,9 @@ public struct EventRecord: Sendable, Codable, Equatable {
     /// or no report raised it (absence). `firstSeen` is when it was raised, on arrival of a report or when a
     /// hold completed: deadlines, escalation and the 15-minute circle count from there.
     public var occurredAt: EpochMillis? = nil
+    /// Why it happened, as staff recorded it when they resolved it (`lookout resolve --cause`); nil before that,
+    /// and again after a reopen.
+    public var cause: EventCause? = nil
 }
 
 extension EventRecord {

@@ -18,6 +18,7 @@ extension EventRecord {
         json.object { json in
             json.field("ackDeadline", ackDeadline)
             json.field("assignee", assignee)
+            json.field("cause", cause?.rawValue)
             json.field("count", Int64(count))
             json.field("description", description)
             json.field("deviceID", deviceID)

@@ -408,6 +408,10 @@ enum EventSchema {
         Migration(version: 17, sql: """
         CREATE INDEX events_last_seen ON events(last_seen);
         """),
+        // Issue 18 (the shift and the month): the cause staff record when they resolve an event, and the roll-up of
+        // events per community, grid, building, kind, rule, teams and cause behind the monthly report (see
+        // `CauseRollup`).
+        Migration(version: 18, sql: CauseRollup.migrationSQL),
     ]
 
     /// The version this build writes and reads.

@@ -110,4 +110,10 @@ public struct EventStatistics: Sendable, Equatable, Codable {
     public var onsiteInTime: DeadlineShare
     /// The same figures per community, by community id.
     public var perCommunity: [CommunityStatistics]
+    /// The 15-minute circle: of the events someone reached on site, those reached in less than 15 minutes
+    /// (nil from a lookoutd before issue 18).
+    public var onsiteWithinCircle: DeadlineShare? = nil
+
+    /// The 15-minute response circle of docs/domain.md.
+    public static let circleMillis: EpochMillis = 900_000
 }

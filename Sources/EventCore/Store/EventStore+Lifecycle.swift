@@ -7,12 +7,15 @@ extension EventStore {
     /// and refused transitions.
     ///
     /// Skipping steps is allowed (dispatch, on site or resolve straight from open) and implies the
-    /// acknowledgement; see docs/developers.md (EventCore: the event store).
+    /// acknowledgement; see docs/developers.md (EventCore: the event store). `cause` is recorded by a resolve
+    /// (a reopen forgets it); lookoutd's staff API checks that it applies to the event's kind.
     @discardableResult
-    public func perform(_ action: EventAction, on id: String, actor: String, note: String, at: EpochMillis) throws -> EventRecord {
+    public func perform(_ action: EventAction, on id: String, actor: String, note: String, cause: EventCause? = nil,
+                        at: EpochMillis) throws -> EventRecord {
         try transaction {
             var event = try requireEvent(id: id)
             let from = event.record.status
+            let causeBefore = event.record.cause
             guard let next = from.after(action) else {
                 throw EventStoreError.invalidTransition(id: event.record.id, from: from, action: action.verb)
             }
@@ -32,6 +35,8 @@ extension EventStore {
             case .resolve:
                 event.acknowledgedAt = event.acknowledgedAt ?? at
                 event.resolvedAt = at
+                event.record.cause = cause ?? event.record.cause
+                if let cause { timelineNote = "cause: \(cause.rawValue)" + (note.isEmpty ? "" : "; \(note)") }
             case .close:
                 event.closedAt = at
             case .reopen:
@@ -41,10 +46,12 @@ extension EventStore {
                 }
                 restartDeadlines(of: &event, at: at)
                 try restartSteps(of: event, at: at)
+                event.record.cause = nil
             }
             event.record.status = next
             event.record.updatedAt = at
             try update(event)
+            if event.record.cause != causeBefore { try writeCause(event) }
             try recordChange(event, action: action.name, actor: actor, note: timelineNote, at: at)
             if case .reopen = action {
                 // Open again: the staff teams are told as at a raise; the chain (relatives among it) starts over.

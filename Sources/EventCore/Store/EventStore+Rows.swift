@@ -101,6 +101,12 @@ extension EventStore {
                 event.repeatLoggedAt, record.updatedAt, record.silenced, record.title, event.rowID)
     }
 
+    /// Writes the event's cause: a statement of its own, so that the roll-up's trigger on `cause`
+    /// (`CauseRollup`) runs only when a resolve or a reopen changes it, never for the other updates.
+    func writeCause(_ event: StoredEvent) throws {
+        try connection.cached("UPDATE events SET cause = ? WHERE id = ?").execute(binding: event.record.cause?.rawValue, event.rowID)
+    }
+
     /// Writes only what a plain repeat changes (count, last seen, updated): no indexed column is touched,
     /// so this is the cheap path of `raise` at high message rates.
     func updateOccurrence(_ event: StoredEvent) throws {

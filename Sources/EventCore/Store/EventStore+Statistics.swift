@@ -112,9 +112,11 @@ extension EventStore {
                     }
                 }
             }
+        // Summed by SQLite over the run's blocks: a month of whole-second buckets is hundreds of thousands of rows
+        // (communities × steps × buckets × days), the groups a few thousand.
         _ = try connection.cached("""
-            SELECT community, step, bucket, events FROM stats_durations
-            WHERE span = ? AND start >= ? AND start < ? AND events <> 0
+            SELECT community, step, bucket, sum(events) FROM stats_durations
+            WHERE span = ? AND start >= ? AND start < ? AND events <> 0 GROUP BY community, step, bucket
             """).query(range) { row in
                 guard let step = StatisticsRollup.Step(rawValue: Int(row.int64(1))) else { return }
                 tally.addDurations(Int(row.int64(3)), community: row.text(0), step: step, bucket: row.int64(2))
@@ -156,7 +158,10 @@ extension EventStore {
                     stillActive: rows.filter { $0.status.isActive }.count, overdue: rows.filter(\.overdue).count,
                     timeToAcknowledge: Self.durations(measured, to: \.acknowledgedAt),
                     timeToOnsite: Self.durations(measured, to: \.onsiteAt))
-            })
+            },
+            onsiteWithinCircle: StatisticsTally.circleShare(Dictionary(
+                measured.compactMap { row in row.onsiteAt.map { (StatisticsRollup.durationBucket(Self.elapsed(from: row.firstSeen, to: $0)), 1) } },
+                uniquingKeysWith: +)))
     }
 
     /// Events per level.

@@ -71,7 +71,15 @@ struct StatisticsTally {
                     overdue: figures.overdue,
                     timeToAcknowledge: DurationSummary(histogram: figures.durations[StatisticsRollup.Step.acknowledge.rawValue]),
                     timeToOnsite: DurationSummary(histogram: figures.durations[StatisticsRollup.Step.onsite.rawValue]))
-            })
+            },
+            onsiteWithinCircle: Self.circleShare(durations[StatisticsRollup.Step.onsite.rawValue]))
+    }
+
+    /// Of the on-site durations (buckets and how many), those under `EventStatistics.circleMillis`: a bucket is
+    /// the duration rounded down to a whole second or minute, so it is under 15 minutes exactly when the duration is.
+    static func circleShare(_ histogram: [EpochMillis: Int]) -> DeadlineShare {
+        DeadlineShare(met: histogram.filter { $0.key < EventStatistics.circleMillis }.reduce(0) { $0 + $1.value },
+                      total: histogram.values.reduce(0, +))
     }
 }
 

@@ -69,7 +69,7 @@ struct StoredEvent {
     community, building, unit, address, grid, owner, resident_name, resident_phone, emergency_contact, registered, \
     title, description, teams, assignee, topic, payload, first_seen, last_seen, count, ack_deadline, \
     onsite_deadline, overdue, silenced, updated_at, ack_within_ms, onsite_within_ms, acknowledged_at, onsite_at, resolved_at, closed_at, \
-    ack_escalated, onsite_escalated, merged_into, repeat_logged_at, maintenance, occurred_at, latitude, longitude
+    ack_escalated, onsite_escalated, merged_into, repeat_logged_at, maintenance, occurred_at, latitude, longitude, cause
     """
 }
 
@@ -105,5 +105,6 @@ extension StoredEvent {
         repeatLoggedAt = row.int64(43)
         record.maintenance = row.optionalText(44)
         record.occurredAt = row.optionalInt64(45)
+        record.cause = row.optionalText(48).flatMap(EventCause.init(rawValue:))
     }
 }

@@ -1,4 +1,5 @@
 import EventCore
+import Glibc
 import StaffAPI
 import TerminalText
 import Vocabulary
@@ -104,18 +105,63 @@ struct OnsiteCommand: SimpleEventActionCommand {
     var operation: APIOperation { .onsite }
 }
 
-/// `lookout resolve ID --note TEXT`.
+/// `lookout resolve ID --note TEXT --cause CAUSE`: handled, with what caused it (the street office counts nuisance and
+/// false alarms per detector). Without `--cause`, a terminal is asked with a numbered menu; a script is refused.
 struct ResolveCommand: EventActionCommand {
     static let name = "resolve"
-    static let help = CommandHelp(summary: tr("mark an event handled (a note is required)"), usage: "ID --note TEXT",
-                                  options: [.value("note", "TEXT", help: tr("what was done (required)"))],
-                                  examples: ["lookout resolve E-1042 --note 'cooking smoke, resident fine'"])
+    static let help = CommandHelp(
+        summary: tr("mark an event handled, with its cause (a note is required)"), usage: "ID --note TEXT [--cause CAUSE]",
+        options: [.value("note", "TEXT", help: tr("what was done (required)")),
+                  .value("cause", "CAUSE", help: tr("what caused it: real, nuisance (cooking steam, renovation dust), false (device fault), test, prank; for call buttons also errand, cancelled-by-resident (asked for on a terminal when left out)"),
+                         choices: EventCause.allCases.map(\.rawValue))],
+        examples: ["lookout resolve E-1042 --cause nuisance --note 'cooking smoke, resident fine'",
+                   "lookout resolve E-1043 --cause errand --note 'wanted help with the shopping'"])
     let context: CLIContext, id: String, note: String
+    /// The cause given with `--cause`; nil: ask on a terminal.
+    let cause: EventCause?
     var operation: APIOperation { .resolve }
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
         id = try arguments.single("ID")
         note = try arguments.required("note")
+        if let text = arguments.value("cause") {
+            guard let cause = EventCause(rawValue: text) else {
+                throw CLIError.usage(tr("%1$s: --cause must be one of %2$s, not '%3$s'", "resolve",
+                                        trList(EventCause.allCases.map(\.rawValue)), text))
+            }
+            self.cause = cause
+        } else {
+            guard isatty(0) == 1 else {
+                throw CLIError.usage(tr("%1$s: say what caused it with --cause: %2$s (errand and cancelled-by-resident for call buttons only)",
+                                        "resolve", trList(EventCause.allCases.map(\.rawValue))))
+            }
+            cause = nil
+        }
+    }
+
+    func run() throws {
+        let chosen = try cause ?? askCause()
+        let result = try context.request(operation, ["id": id, "note": note, "cause": chosen.rawValue])
+        guard let event = result.event else { throw CLIError.failure(tr("lookoutd answered without the event")) }
+        Console.out(EventText.summary(event, style: context.style) + "  " + CLIContext.byline(result) + "\n")
+    }
+
+    /// Asks on the terminal: a numbered menu of the causes that fit the event's kind.
+    private func askCause() throws -> EventCause {
+        let event = try context.request(.show, ["id": id]).event
+        let choices = EventCause.choices(forKind: event?.kind)
+        var menu = tr("What caused %1$s?", event.map { EventText.summary($0, style: context.style) } ?? TextSanitizer.sanitize(id)) + "\n"
+        for (number, choice) in choices.enumerated() {
+            menu += "  \(number + 1)) " + EventText.causeWord(choice) + " (" + choice.rawValue + ")\n"
+        }
+        for _ in 0 ..< 3 {
+            Console.err(menu + tr("Number (1-%1$d): ", choices.count))
+            guard let line = readLine(strippingNewline: true) else { break }
+            let text = line.trimmingWhitespace()
+            if let number = Int(text), (1 ... choices.count).contains(number) { return choices[number - 1] }
+            if let named = EventCause(rawValue: text), choices.contains(named) { return named }
+        }
+        throw CLIError.usage(tr("%1$s: no cause chosen; nothing changed", "resolve"))
     }
 }
 

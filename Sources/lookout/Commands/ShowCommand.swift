@@ -127,6 +127,7 @@ struct ShowCommand: Command {
             add(tr("Teams"), event.teams.joined(separator: ", "))
         }
         add(tr("Assignee"), event.assignee)
+        if let cause = event.cause { add(tr("Cause"), EventText.causeWord(cause)) }
         if event.initialLevel != event.level { add(tr("Raised as"), EventText.levelWord(event.initialLevel)) }
         if let delay = event.raisedAfterOccurrence, let occurredAt = event.occurredAt {
             add(tr("Happened"), TimeText.local(occurredAt) + "  " + tr("(%1$s ago by the device's clock; raised %2$s later)",

@@ -3,7 +3,8 @@ import StaffAPI
 import TerminalText
 import Vocabulary
 
-/// `lookout stats`: how many events, how fast they were taken and reached, per community, as lookoutd counts them.
+/// `lookout stats`: how many events, how fast they were taken and reached, per community, as lookoutd counts them;
+/// nuisance and false-alarm rates; with `--month` (or `--report`) the street office's monthly report.
 struct StatsCommand: Command {
     static let name = "stats"
     static let help = CommandHelp(
@@ -14,9 +15,12 @@ struct StatsCommand: Command {
             .value("until", "WHEN", help: tr("period end (default now), in the same forms")),
             .value("month", "YYYY-MM", help: tr("the calendar month, local time (the street office's monthly figures)")),
             .value("community", "C", help: tr("only this community")),
+            .flag("report", help: tr("the full report (breakdowns, causes, devices offline) for any period; --month implies it")),
             .flag("json", help: tr("print a JSON object")),
+            .flag("csv", help: tr("print the report as CSV for a spreadsheet (UTF-8 with BOM, one long table)")),
         ],
-        examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --month 2026-11 --json",
+        examples: ["lookout stats", "lookout stats --since 30d --community c01", "lookout stats --month 2026-11",
+                   "lookout stats --month 2026-11 --csv > 2026-11.csv", "lookout stats --month 2026-11 --json",
                    "lookout stats --since yesterday --until today"])
 
     let context: CLIContext
@@ -25,6 +29,10 @@ struct StatsCommand: Command {
     let until: EpochMillis
     let community: String?
     let json: Bool
+    /// `--csv`: the report for a spreadsheet.
+    let csv: Bool
+    /// The monthly report's sections on the terminal (`--month` or `--report`).
+    let report: Bool
 
     init(arguments: ParsedArguments) throws {
         context = try CLIContext(arguments: arguments)
@@ -52,6 +60,9 @@ struct StatsCommand: Command {
         }
         community = arguments.value("community")
         json = arguments.flag("json")
+        csv = arguments.flag("csv")
+        guard !(json && csv) else { throw CLIError.usage(tr("stats: choose one of --json and --csv")) }
+        report = arguments.value("month") != nil || arguments.flag("report")
     }
 
     func run() throws {
@@ -60,11 +71,22 @@ struct StatsCommand: Command {
         let result = try context.request(.stats, arguments)
         guard let statistics = result.statistics else { throw CLIError.failure(tr("lookoutd answered without the statistics")) }
         let reportIn = result.reportIn ?? []
-        if json {
-            Console.out(Self.json(statistics, community: community, reportIn: reportIn).rendered())
+        let breakdown = result.breakdown
+        if csv {
+            guard let breakdown else { throw CLIError.failure(tr("lookoutd answered without the breakdowns (an older lookoutd?)")) }
+            Console.out(Self.csvReport(statistics, breakdown, now: context.now))
             return
         }
-        Console.out(render(statistics) + reportInTable(reportIn))
+        if json {
+            Console.out(Self.json(statistics, community: community, reportIn: reportIn, breakdown: breakdown).rendered())
+            return
+        }
+        var out = render(statistics) + reportInTable(reportIn)
+        if let breakdown {
+            out += causesSection(breakdown)
+            if report { out += reportSections(statistics, breakdown) }
+        }
+        Console.out(out)
     }
 
     /// The report for a terminal.
@@ -137,7 +159,7 @@ struct StatsCommand: Command {
     }
 
     /// `  red        12  ██████▌` lines, scaled to the largest value.
-    private func bars(_ rows: [(label: String, value: Int, colour: TerminalColour?)]) -> String {
+    func bars(_ rows: [(label: String, value: Int, colour: TerminalColour?)]) -> String {
         let maximum = Double(rows.map(\.value).max() ?? 0)
         let labelWidth = rows.map { DisplayWidth.of($0.label) }.max() ?? 0
         let valueWidth = rows.map { String($0.value).count }.max() ?? 0
@@ -170,7 +192,9 @@ struct StatsCommand: Command {
     private static func duration(_ millis: EpochMillis?) -> String { millis.map { TimeText.span(milliseconds: $0) } ?? "-" }
 
     /// The JSON report (one community's figures with `community`); durations in seconds.
-    static func json(_ statistics: EventStatistics, community: String?, reportIn: [TeamReportIn] = []) -> JSONOutput {
+    static func json(_ statistics: EventStatistics, community: String?, reportIn: [TeamReportIn] = [],
+                     breakdown: EventBreakdown? = nil) -> JSONOutput {
+        let extra = breakdown.map { breakdownMembers($0, circle: statistics.onsiteWithinCircle) } ?? []
         let teams = JSONOutput.array(reportIn.map { team in
             .object([("team", .string(team.team)), ("brought_in", .integer(Int64(team.broughtIn))),
                      ("reported_in", .integer(Int64(team.reportedIn))),
@@ -205,7 +229,7 @@ struct StatsCommand: Command {
                 return .null
             }
             members.append(("report_in_by_team", teams))
-            return .object(members)
+            return .object(members + extra)
         }
         return .object([
             ("since", .string(TimeText.iso(statistics.since))), ("until", .string(TimeText.iso(statistics.until))),
@@ -216,6 +240,6 @@ struct StatsCommand: Command {
             ("acknowledged_in_time", share(statistics.acknowledgedInTime)), ("onsite_in_time", share(statistics.onsiteInTime)),
             ("communities", .array(statistics.perCommunity.map { communityObject($0.community, $0) })),
             ("report_in_by_team", teams),
-        ])
+        ] + extra)
     }
 }

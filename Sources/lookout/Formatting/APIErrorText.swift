@@ -40,6 +40,10 @@ enum APIErrorText {
         case (APIError.noHandover, 1...): return tr("no handover waits for %1$s: the outgoing staff hands over first (lookout handover --to %1$s)", values[0])
         case (APIError.handoverForOther, 3...):
             return tr("%1$s handed the shift over to %2$s, not to %3$s", values[0], values[1], values[2])
+        case (APIError.unknownCause, 2...):
+            return tr("'%1$s' is not a cause; the causes are %2$s", values[0], trList(values[1].split(separator: ",").map(String.init)))
+        case (APIError.causeNotForKind, 3...):
+            return tr("%1$s: the cause %2$s is for call buttons (sos) only, not for a %3$s event", values[0], values[1], values[2])
         default: return nil
         }
     }

@@ -163,6 +163,7 @@ enum EventText {
             ("updated_at", .string(TimeText.iso(event.updatedAt))),
             ("ack_deadline", .string(event.ackDeadline.map(TimeText.iso))),
             ("onsite_deadline", .string(event.onsiteDeadline.map(TimeText.iso))),
+            ("cause", .string(event.cause?.rawValue)),
         ])
     }
 
