@@ -12,6 +12,7 @@ import Vocabulary
         var counts = OpenEventCounts()
         for event in try store.events(filter) {
             counts.byLevel[event.level, default: 0] += 1
+            if event.overdue { counts.everOverdue += 1 }
             let ackMissed = event.status == .open && (event.ackDeadline.map { $0 <= now } ?? false)
             let onsiteMissed = ![.onsite, .resolved, .closed].contains(event.status) && (event.onsiteDeadline.map { $0 <= now } ?? false)
             guard event.overdue, ackMissed || onsiteMissed else { continue }
@@ -38,6 +39,7 @@ import Vocabulary
         #expect(afterAck.byLevel == [.red: 2, .yellow: 1])
         #expect(afterAck.overdue == 1, "only \(unanswered) still waits for its acknowledgement")
         #expect(afterAck.overdueRed == 1)
+        #expect(afterAck.everOverdue == 2, "the late acknowledgement still missed its deadline once")
         #expect(afterAck == (try countedOneByOne(store, now: t0 + 200_000)))
 
         _ = try store.escalateDue(now: t0 + 1_000_000)

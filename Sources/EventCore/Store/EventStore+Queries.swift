@@ -34,7 +34,8 @@ extension EventStore {
         _ = try connection.cached("""
             SELECT level, count(*),
                    coalesce(sum(overdue != 0 AND ((status = 'open' AND ack_deadline <= ?1)
-                                OR (status NOT IN ('onsite', 'resolved', 'closed') AND onsite_deadline <= ?1))), 0)
+                                OR (status NOT IN ('onsite', 'resolved', 'closed') AND onsite_deadline <= ?1))), 0),
+                   coalesce(sum(overdue != 0), 0)
             FROM events
             WHERE status IN (\(EventSchema.activeStatusList)) OR (status = 'cleared' AND level = 'red')
             GROUP BY level
@@ -43,6 +44,7 @@ extension EventStore {
             let open = Int(row.int64(1)), overdue = Int(row.int64(2))
             counts.byLevel[level, default: 0] += open
             counts.overdue += overdue
+            counts.everOverdue += Int(row.int64(3))
             if level == .red { counts.overdueRed += overdue }
         }
         return counts

@@ -152,6 +152,8 @@ public struct OpenEventCounts: Sendable, Equatable {
     public var overdue = 0
     /// Of the overdue ones, how many are red.
     public var overdueRed = 0
+    /// How many of them ever missed a deadline (their `overdue` mark), met since or not: `lookout status`'s figure.
+    public var everOverdue = 0
     /// No events.
     public init() {}
 }
