@@ -79,7 +79,7 @@ final class RemoteAPIService: Service, Sendable {
             do {
                 client = try MQTT5Client(options: options, subscriptions: [(Self.requestFilter, 1)],
                                          sessionExpirySeconds: Self.sessionExpirySeconds,
-                                         will: (Self.statusTopic, Self.statusPayload("offline", reason: "lookoutd's connection ended without a goodbye (it died or lost the network)")))
+                                         will: (Self.statusTopic, Self.statusPayload("offline", reason: "lookoutd's connection ended without a goodbye (it died or lost the network)", will: true)))
                 try client.connect()
                 try client.publish(topic: Self.statusTopic, payload: Self.statusPayload("online", reason: ""), qos: 1, retain: true)
             } catch {
@@ -118,16 +118,18 @@ final class RemoteAPIService: Service, Sendable {
     }
 
     /// The retained status: `{"state":"online","at":…,"pid":…,"version":"…"}`, with a reason when offline.
-    static func statusPayload(_ state: String, reason: String) -> [UInt8] {
+    /// `will`: this is the last will, set up at connect: its `at` is when lookoutd connected, not when it went.
+    static func statusPayload(_ state: String, reason: String, will: Bool = false) -> [UInt8] {
         struct Status: Encodable {
             let state: String
             let reason: String?
             let at: EpochMillis
             let pid: Int32
             let version: String
+            let will: Bool?
         }
         let status = Status(state: state, reason: reason.isEmpty ? nil : reason, at: WallClock.now(), pid: getpid(),
-                            version: lookoutVersion)
+                            version: lookoutVersion, will: will ? true : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return Array((try? encoder.encode(status)) ?? Data())

@@ -139,7 +139,10 @@ extension WatchCommand {
             guard var status = try? JSONDecoder().decode(RemoteAPIClient.DaemonStatus.self, from: Data(message.payload)) else { return }
             // A last will's own time is when lookoutd connected; one that arrives live (not the retained copy) says
             // lookoutd went just now.
-            if !message.retained && status.state == "offline" { status.at = WallClock.now() }
+            if !message.retained && status.state == "offline" {
+                status.at = WallClock.now()
+                status.will = nil
+            }
             progress.daemonOffline = status.state == "offline"
             if progress.daemonOffline {
                 interrupt(&progress, tr("%1$s: changes made meanwhile will be shown when it is back", status.described))

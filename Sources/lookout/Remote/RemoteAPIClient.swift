@@ -40,11 +40,18 @@ struct RemoteAPIClient: Sendable {
         var reason: String?
         var at: EpochMillis
         var pid: Int32?
+        /// The last will: `at` is when that lookoutd connected (a will is written then), not when it went.
+        var will: Bool?
 
-        /// `lookoutd is down since 2026-12-07 22:10:03 (pid 4242): …`, sanitized (it comes from the broker).
+        /// `lookoutd is down since 2026-12-07 22:10:03 (pid 4242): …`, sanitized (it comes from the broker). For a
+        /// last will kept by the broker the time it went is unknown: it says since when that lookoutd had been up.
         var described: String {
-            tr("lookoutd is down since %1$s (the broker's retained status, pid %2$s): %3$s",
-               TimeText.local(at), pid.map { String($0) } ?? "?", TextSanitizer.sanitize(reason ?? "offline"))
+            let pidText = pid.map { String($0) } ?? "?", why = TextSanitizer.sanitize(reason ?? "offline")
+            if will == true {
+                return tr("lookoutd is down (the broker's retained status: the last will of the lookoutd up since %1$s, pid %2$s): %3$s",
+                          TimeText.local(at), pidText, why)
+            }
+            return tr("lookoutd is down since %1$s (the broker's retained status, pid %2$s): %3$s", TimeText.local(at), pidText, why)
         }
     }
 
