@@ -56,6 +56,9 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     case awayList = "away_list"
     /// The daemon's status row, open events by level, free space for the database (`lookout status`). No arguments.
     case status
+    /// Nothing but what every answer says: the community's time zone (`site_time_zone`). What `lookout` asks when it
+    /// must read a local time (`--month 2026-11`, `today`) before any other answer came; cheap, unlike `status`.
+    case site
     /// Keeps the connection open and streams change-feed entries (`lookout watch`), one `APIResponse` line per
     /// batch (`changes`, `sequence`), and a line with no changes when there were none for a while, so that the
     /// client knows the daemon is alive. The first line says where it starts. Arguments: `after` (resume after
@@ -78,7 +81,7 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
         switch self {
         case .acknowledge, .reportIn, .dispatch, .onsite, .resolve, .close, .reopen, .note: return true
         case .report, .silenceAdd, .silenceRemove, .awayAdd, .awayRemove, .events, .show, .notifyTest, .stats,
-             .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify, .handover, .handoverGive,
+             .devices, .rejects, .silenceList, .awayList, .status, .site, .watch, .audit, .auditVerify, .handover, .handoverGive,
              .handoverAccept: return false
         }
     }
@@ -86,7 +89,8 @@ public enum APIOperation: String, Codable, Sendable, CaseIterable {
     /// Whether the operation only reads.
     public var isRead: Bool {
         switch self {
-        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch, .audit, .auditVerify, .handover:
+        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .site, .watch, .audit, .auditVerify,
+             .handover:
             return true
         default: return false
         }

@@ -1,4 +1,4 @@
-import EventCore
+@testable import EventCore
 import Testing
 import Vocabulary
 
@@ -53,5 +53,14 @@ import Vocabulary
         #expect(oneOnSite.overdue == 2)
         #expect(oneOnSite.overdueRed == 1)
         #expect(oneOnSite == (try countedOneByOne(store, now: t0 + 1_100_000)))
+    }
+
+    /// Counting searches the index per status; it never reads the closed events, which are almost all of them.
+    @Test func countingSearchesTheIndexInsteadOfScanningIt() throws {
+        let fixture = try StoreFixture()
+        let plan = try fixture.store.connection.cached("EXPLAIN QUERY PLAN " + EventStore.openEventCountsSQL)
+            .query([Int64(0)]) { $0.text(3) }.joined(separator: "\n")
+        #expect(plan.components(separatedBy: "SEARCH events USING INDEX events_status_level").count == 3, "\(plan)")
+        #expect(!plan.contains("SCAN events"), "\(plan)")
     }
 }

@@ -26,7 +26,7 @@ enum StaffAccess {
             return eventTeams.contains(where: member.teams.contains) ? .staff : .supervisor
         case .report:
             return .staff
-        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .watch, .handover:
+        case .events, .show, .stats, .devices, .rejects, .silenceList, .awayList, .status, .site, .watch, .handover:
             return .viewer
         case .handoverGive, .handoverAccept:
             // Shifts are worked by staff: a viewer (the street office) reads the handover but takes no shift.
@@ -64,6 +64,7 @@ enum StaffAccess {
         case .silenceList: return "list silences"
         case .awayList: return "list away notes"
         case .status: return "read lookoutd's status"
+        case .site: return "read the site's time zone"
         case .watch: return "watch the change feed"
         case .notifyTest: return "send a test notification"
         case .audit: return "list the audit"

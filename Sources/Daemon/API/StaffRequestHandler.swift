@@ -340,6 +340,8 @@ struct StaffRequestHandler {
             result.awayNotes = try store.listAwayNotes(now: now)
         case .status:
             try statusAnswer(args, store: store, into: &result)
+        case .site:
+            break  // Every answer carries the site's time zone.
         case .watch:
             // Admitted and recorded here; the service streams the changes outside any transaction.
             for name in ["after", "replay"] where arguments[name] != nil {

@@ -31,15 +31,7 @@ extension EventStore {
     /// the event's own `overdue` mark (that it ever missed one) must be set too.
     public func openEventCounts(now: EpochMillis) throws -> OpenEventCounts {
         var counts = OpenEventCounts()
-        _ = try connection.cached("""
-            SELECT level, count(*),
-                   coalesce(sum(overdue != 0 AND ((status = 'open' AND ack_deadline <= ?1)
-                                OR (status NOT IN ('onsite', 'resolved', 'closed') AND onsite_deadline <= ?1))), 0),
-                   coalesce(sum(overdue != 0), 0)
-            FROM events
-            WHERE status IN (\(EventSchema.activeStatusList)) OR (status = 'cleared' AND level = 'red')
-            GROUP BY level
-            """).query([now]) { row in
+        _ = try connection.cached(Self.openEventCountsSQL).query([now]) { row in
             guard let level = AlertLevel(rawValue: row.text(0)) else { return }
             let open = Int(row.int64(1)), overdue = Int(row.int64(2))
             counts.byLevel[level, default: 0] += open
@@ -49,6 +41,24 @@ extension EventStore {
         }
         return counts
     }
+
+    /// `openEventCounts`' query: two searches of `events_status_level` (the active statuses; red cleared ones), not
+    /// one `… OR …` that the planner may answer by scanning the whole index, whose closed events are almost all of a
+    /// long-lived database. `?1`: now.
+    static let openEventCountsSQL: String = {
+        let counted = """
+            SELECT level, count(*),
+                   coalesce(sum(overdue != 0 AND ((status = 'open' AND ack_deadline <= ?1)
+                                OR (status NOT IN ('onsite', 'resolved', 'closed') AND onsite_deadline <= ?1))), 0),
+                   coalesce(sum(overdue != 0), 0)
+            FROM events
+            """
+        return """
+            \(counted) WHERE status IN (\(EventSchema.activeStatusList)) GROUP BY level
+            UNION ALL
+            \(counted) WHERE status = 'cleared' AND level = 'red' GROUP BY level
+            """
+    }()
 
     /// How many events match `filter`, ignoring its limit (so that a cut list can say how many it did not show).
     public func countEvents(_ filter: EventFilter) throws -> Int {

@@ -43,7 +43,7 @@ struct CLIContext: Sendable {
         width = TerminalSize.columns(environment: environment)
         // A local time typed before lookoutd answered (`--since today`) is read in the community's zone: ask first.
         let context = self
-        SiteZone.shared.install { (try? context.request(.status, [:]))?.siteTimeZone }
+        SiteZone.shared.install { (try? context.request(.site, [:]))?.siteTimeZone }
     }
 
     /// The current time in milliseconds.

@@ -5,7 +5,7 @@ import Vocabulary
 /// The community's time zone (lookoutd's `[site] time_zone`), in which `lookout` shows times and reads local ones
 /// (`today`, `06:00`, `2026-11-23 08:00`, `--month`), whatever the terminal's `TZ`: a shift reads the community's
 /// clock. lookoutd tells it in every answer; a local time typed before the first answer makes `lookout` ask first
-/// (one `status` request). The process's `TZ` is set to it, so every local-time formatting and parsing follows.
+/// (one `site` request, which costs nothing). The process's `TZ` is set to it, so every local-time formatting and parsing follows.
 /// When it differs from the terminal's zone, each time shown carries the offset (`08:00:12 +08`).
 final class SiteZone: Sendable {
     /// The one site zone of this process.
