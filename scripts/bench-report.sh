@@ -37,23 +37,7 @@ stop_daemon() {
 trap 'stop_daemon; [ -z "${KEEP_DATABASE:-}" ] || mv "$DB" "$KEEP_DATABASE"; rm -rf "$WORK"' EXIT
 DB="$WORK/lookout.db"
 
-printf '[user %s]\nrole = admin\n' "$(id -un)" >"$WORK/staff.conf"
-cat >"$WORK/lookoutd.conf" <<CONF
-[broker]
-host = 127.0.0.1
-port = 9
-[storage]
-database = $DB
-[rules]
-directory = $LOOKOUT_ROOT/config/rules.d
-[registry]
-devices = none
-[handoff]
-enabled = false
-[api]
-socket = $WORK/api.sock
-staff = $WORK/staff.conf
-CONF
+write_api_only_daemon_config "$WORK" "$DB"
 export LOOKOUT_SOCKET="$WORK/api.sock"
 start_daemon() {
     "$BIN/lookoutd" --config "$WORK/lookoutd.conf" >>"$WORK/lookoutd.log" 2>&1 &

@@ -87,23 +87,7 @@ time_command() {
 
 # `lookout events` and `stats` ask lookoutd (issue 16): a daemon on this database, without a broker (nothing
 # listens on port 9), serving its staff API in the work directory with the invoking user as admin.
-printf '[user %s]\nrole = admin\n' "$(id -un)" >"$WORK/staff.conf"
-cat >"$WORK/lookoutd.conf" <<CONF
-[broker]
-host = 127.0.0.1
-port = 9
-[storage]
-database = $DB
-[rules]
-directory = $LOOKOUT_ROOT/config/rules.d
-[registry]
-devices = none
-[handoff]
-enabled = false
-[api]
-socket = $WORK/api.sock
-staff = $WORK/staff.conf
-CONF
+write_api_only_daemon_config "$WORK" "$DB"
 "$BIN/lookoutd" --config "$WORK/lookoutd.conf" >"$WORK/lookoutd.log" 2>&1 &
 daemon_pid=$!
 export LOOKOUT_SOCKET="$WORK/api.sock"

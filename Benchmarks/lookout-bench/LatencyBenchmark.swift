@@ -70,12 +70,9 @@ enum LatencyBenchmark: Benchmark {
         publisher.disconnect()
         latencies.sort()
         guard !latencies.isEmpty else { throw BenchmarkError(description: "no press reached the database within 5 s") }
-        func percentile(_ p: Double) -> String {
-            ResultTable.format(latencies[min(latencies.count - 1, Int(Double(latencies.count - 1) * p))], decimals: 1)
-        }
         return BenchmarkReport(results: [], notes: [
             "\(latencies.count) presses (\(missing) not seen within 5 s), \(progress.sent.load(ordering: .relaxed)) background messages at \(options.backgroundRate)/s",
-            "press → event in the change feed: p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(percentile(1)) ms",
+            "press → event in the change feed: \(ResultTable.percentiles(ofSorted: latencies))",
             "(the feed is polled every 0.5 ms; lookout watch itself polls less often)",
         ])
     }

@@ -48,12 +48,9 @@ enum RemoteAckBenchmark: Benchmark {
         backgroundDone.wait()
         latencies.sort()
         guard !latencies.isEmpty else { throw BenchmarkError(description: "no ack was answered (is lookoutd serving [remote]?)") }
-        func percentile(_ p: Double) -> String {
-            ResultTable.format(latencies[min(latencies.count - 1, Int(Double(latencies.count - 1) * p))], decimals: 1)
-        }
         return BenchmarkReport(results: [], notes: [
             "\(latencies.count) acks answered (\(failed) failed or unanswered within 10 s), \(progress.sent.load(ordering: .relaxed)) background messages at \(options.backgroundRate)/s",
-            "remote ack, publish → answer: p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(percentile(1)) ms",
+            "remote ack, publish → answer: \(ResultTable.percentiles(ofSorted: latencies))",
         ])
     }
 

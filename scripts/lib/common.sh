@@ -177,6 +177,30 @@ write_runtime_daemon_config() {
     printf '[user %s]\nname = demo\nrole = admin\n' "$(id -un)" >"$dir/staff.conf"
 }
 
+# Writes DIR/lookoutd.conf and DIR/staff.conf for a lookoutd that only serves the staff API on database DB, at
+# DIR/api.sock, with the user running it as admin and no broker (nothing listens on port 9): what the store
+# benchmarks ask through, since `lookout events` and `stats` go through lookoutd.
+write_api_only_daemon_config() {
+    local dir="$1" db="$2"
+    printf '[user %s]\nrole = admin\n' "$(id -un)" >"$dir/staff.conf"
+    cat >"$dir/lookoutd.conf" <<CONF
+[broker]
+host = 127.0.0.1
+port = 9
+[storage]
+database = $db
+[rules]
+directory = $LOOKOUT_ROOT/config/rules.d
+[registry]
+devices = none
+[handoff]
+enabled = false
+[api]
+socket = $dir/api.sock
+staff = $dir/staff.conf
+CONF
+}
+
 # Waits until lookoutd (pid $2, log file $3) is ready: `$1/lookout status` says running and connected
 # (LOOKOUT_SOCKET must point at its API socket), or, while the CLI cannot tell, the private broker's log
 # ($5) shows a client connected (lookoutd is the only client then; its subscription follows at once).
