@@ -102,17 +102,6 @@ SQL
     note "roll-ups: $(sqlite3 "$DB" "SELECT count(*) FROM stats_counts") stats_counts, $(sqlite3 "$DB" "SELECT count(*) FROM stats_causes") stats_causes rows"
 fi
 
-# Prints "fastest median" milliseconds of 5 runs (after one warm-up) of the command.
-time_command() {
-    "$@" >/dev/null
-    local times=() i s e
-    for i in 1 2 3 4 5; do
-        s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
-        times+=($(( (e - s) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f %.1f\n", t[1] / 1000, t[3] / 1000 }'
-}
-
 start_daemon
 MONTH=$(date -d "$(date +%Y-%m-15) -2 month" +%Y-%m)
 note "lookout stats --month $MONTH --json (start): $("$BIN/lookout" stats --month "$MONTH" --json | head -c 400 | tr -d '\n')"

@@ -74,17 +74,6 @@ open=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE status NOT IN ('closed',
 note "$total events ($open not closed), $(du -m "$DB" | cut -f1) MB, built in $(awk -v s="$start" -v e="$end" "BEGIN { printf \"%.0f\", e - s }") s"
 note "statistics roll-up: $(sqlite3 "$DB" "SELECT count(*) FROM stats_counts") stats_counts rows, $(sqlite3 "$DB" "SELECT count(*) FROM stats_durations") stats_durations rows"
 
-# Prints "fastest median" milliseconds of 5 runs (after one warm-up) of the command.
-time_command() {
-    "$@" >/dev/null
-    local times=() i s e
-    for i in 1 2 3 4 5; do
-        s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
-        times+=($(( (e - s) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f %.1f\n", t[1] / 1000, t[3] / 1000 }'
-}
-
 # `lookout events` and `stats` ask lookoutd (issue 16): a daemon on this database, without a broker (nothing
 # listens on port 9), serving its staff API in the work directory with the invoking user as admin.
 write_api_only_daemon_config "$WORK" "$DB"

@@ -177,6 +177,17 @@ write_runtime_daemon_config() {
     printf '[user %s]\nname = demo\nrole = admin\n' "$(id -un)" >"$dir/staff.conf"
 }
 
+# Prints "fastest median" milliseconds of 5 runs (after one warm-up) of the command.
+time_command() {
+    "$@" >/dev/null
+    local times=() i s e
+    for i in 1 2 3 4 5; do
+        s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
+        times+=($(( (e - s) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f %.1f\n", t[1] / 1000, t[3] / 1000 }'
+}
+
 # Writes DIR/lookoutd.conf and DIR/staff.conf for a lookoutd that only serves the staff API on database DB, at
 # DIR/api.sock, with the user running it as admin and no broker (nothing listens on port 9): what the store
 # benchmarks ask through, since `lookout events` and `stats` go through lookoutd.
