@@ -36,6 +36,27 @@ import Testing
         }
     }
 
+    /// Checker errors that were said in English only before they had codes (flapping, `in`, `correlate`): under
+    /// zh_CN each is said in Chinese at its `file:line:column`, and no English message is left in the output.
+    @Test func checkerErrorsOfFlappingInAndCorrelateAreInChinese() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("x.rules")
+        let head = "  on kind smoke channel event\n  level red\n  title \"t\"\n"
+        try ("rule pulses {\n\(head)  when event == \"smoke\"\n  flapping 1 within 1m\n}\n"
+            + "rule listed {\n\(head)  when event in \"smoke\"\n}\n"
+            + "rule group {\n\(head)  when event == \"smoke\"\n  correlate 1 devices by device.building within 5m\n}\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let zh = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: TestLocale.chinese())
+        #expect(zh.status == 1)
+        for expected in ["6:3: 错误：'flapping' 需要 'clear when' 条件", "6:12: 错误：'flapping' 需要 2 至 1000 的整数次反复",
+                         "12:17: 错误：'in' 右边需要一个列表", "18:13: 错误：'correlate' 需要 2 至 10000 的整数个设备"] {
+            #expect(zh.stderr.contains("\(file):\(expected)"), "\(zh.stderr)")
+        }
+        for english in ["error:", "needs a", "cannot", "whole number", "on its right"] {
+            #expect(!zh.stderr.contains(english), "English left: \(english): \(zh.stderr)")
+        }
+    }
+
     /// Every man page the packages install (`packaging/man/NAME.N`) exists in English and in Chinese
     /// (`packaging/man/zh_CN/NAME.N`, installed under /usr/share/man/zh_CN/manN), and both render without a single
     /// warning (-k: preconv reads the UTF-8 as man(1) does; -ww: every warning, lines Chinese cannot break too).

@@ -124,4 +124,34 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case expectedDuringEnd = "expected_during_end"
     /// `[found]`.
     case expectedDay = "expected_day"
+    /// `[]`.
+    case silentIgnoresWhen = "silent_ignores_when"
+    /// `[]`.
+    case recentlyWithCorrelate = "recently_with_correlate"
+    /// `[]`.
+    case atOnceWithCorrelate = "at_once_with_correlate"
+    /// `[]`.
+    case correlateRange = "correlate_range"
+    /// `[]`.
+    case flappingRange = "flapping_range"
+    /// `[]`.
+    case flappingInAbsenceRule = "flapping_in_absence_rule"
+    /// `[keyword]`: `correlate` or `count`.
+    case flappingWithGroup = "flapping_with_group"
+    /// `[]`.
+    case flappingNeedsClear = "flapping_needs_clear"
+    /// `[flapping level, rule level]`.
+    case flappingLevelAbove = "flapping_level_above"
+    /// `[]`.
+    case escalateAfterNegative = "escalate_after_negative"
+    /// `[step level, rule level]`.
+    case stepLevelNotAbove = "step_level_not_above"
+    /// `[]`.
+    case reportInNeedsTeams = "report_in_needs_teams"
+    /// `[condition]`: `acknowledged` or `onsite`.
+    case unlessAtZero = "unless_at_zero"
+    /// `[]`.
+    case includingRange = "including_range"
+    /// `[]`.
+    case inNeedsList = "in_needs_list"
 }

@@ -125,13 +125,13 @@ struct RuleChecker {
                 report(.warning, "'by resident' keys on the registry's resident_id, but \(which) in the registry has one: each device counts as its own resident", by)
             }
             if rule.silent != nil, rule.when != nil {
-                report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range)
+                report(.warning, "'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)", rule.when?.range ?? rule.name.range, .silentIgnoresWhen)
             }
         } else if rule.when == nil, !rule.written.contains("when") {
             report(.error, "rule '\(name)' needs a 'when' condition (or 'absent'/'silent' for absence rules)", rule.name.range, .needsWhen, [name])
         }
         if rule.correlate != nil, let recently = rule.unlessRecently {
-            report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range)
+            report(.error, "'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)", recently.within.range, .recentlyWithCorrelate)
         }
         if rule.count != nil, let correlate = rule.correlate {
             report(.error, "use either 'count' or 'correlate', not both", correlate.n.range, .countAndCorrelate)
@@ -150,7 +150,7 @@ struct RuleChecker {
                 report(.error, "'for' cannot be combined with 'count'", hold.range, .forWithCount)
             }
             if let atOnce = rule.atOnce, rule.correlate != nil {
-                report(.error, "'at once when' cannot be combined with 'correlate' (a device counts once its condition held for 'for')", atOnce.range)
+                report(.error, "'at once when' cannot be combined with 'correlate' (a device counts once its condition held for 'for')", atOnce.range, .atOnceWithCorrelate)
             }
         } else if let atOnce = rule.atOnce {
             report(.warning, "'at once when' only matters together with 'for'", atOnce.range, .atOnceWithoutFor)
@@ -186,7 +186,7 @@ struct RuleChecker {
         if let c = rule.correlate {
             positive(c.within, "within")
             if c.n.value < 2 || c.n.value != c.n.value.rounded() || c.n.value > 10_000 {
-                report(.error, "'correlate' needs a whole number of devices from 2 to 10000", c.n.range)
+                report(.error, "'correlate' needs a whole number of devices from 2 to 10000", c.n.range, .correlateRange)
             }
             let by = c.by.map { syntax -> (label: String, expr: RuleExpr) in
                 let label: String = if case .path(let parts) = syntax.kind { parts.last ?? "group" } else { "group" }
@@ -207,19 +207,19 @@ struct RuleChecker {
         if let f = rule.flapping {
             positive(f.within, "flapping … within")
             if f.n.value < 2 || f.n.value != f.n.value.rounded() || f.n.value > 1_000 {
-                report(.error, "'flapping' needs a whole number of pulses from 2 to 1000", f.n.range)
+                report(.error, "'flapping' needs a whole number of pulses from 2 to 1000", f.n.range, .flappingRange)
             }
             if isAbsence {
-                report(.error, "'flapping' cannot be used in an absence rule (it counts a device's alarms that come and go)", f.range)
+                report(.error, "'flapping' cannot be used in an absence rule (it counts a device's alarms that come and go)", f.range, .flappingInAbsenceRule)
             } else if rule.correlate != nil || rule.count != nil {
-                report(.error, "'flapping' cannot be combined with '\(rule.correlate != nil ? "correlate" : "count")' (it counts one device's pulses)", f.range)
+                report(.error, "'flapping' cannot be combined with '\(rule.correlate != nil ? "correlate" : "count")' (it counts one device's pulses)", f.range, .flappingWithGroup, [rule.correlate != nil ? "correlate" : "count"])
             }
             if rule.clearWhen == nil, !rule.written.contains("clear") {
-                report(.error, "'flapping' needs a 'clear when' condition: a pulse is the device's condition coming back after it cleared", f.range)
+                report(.error, "'flapping' needs a 'clear when' condition: a pulse is the device's condition coming back after it cleared", f.range, .flappingNeedsClear)
             }
             let flapLevel = f.level.flatMap { levelValue($0) } ?? level
             if flapLevel > level {
-                report(.warning, "the flapping level '\(flapLevel.rawValue)' is above the rule's level '\(level.rawValue)'", f.level?.range ?? f.range)
+                report(.warning, "the flapping level '\(flapLevel.rawValue)' is above the rule's level '\(level.rawValue)'", f.level?.range ?? f.range, .flappingLevelAbove, [flapLevel.rawValue, level.rawValue])
             }
             var flapTitle: RuleTemplate?
             if let t = f.title { flapTitle = template(t, kinds) }
@@ -312,19 +312,19 @@ struct RuleChecker {
     /// One `escalate after …` step: something to do (a level or targets), `report in` only for teams.
     private mutating func escalationStep(_ step: EscalationStepSyntax, level: AlertLevel, _ kinds: Set<String>?)
         -> CompiledRule.EscalationStep? {
-        if step.after.value < 0 { report(.error, "the delay of 'escalate after' cannot be negative", step.after.range) }
+        if step.after.value < 0 { report(.error, "the delay of 'escalate after' cannot be negative", step.after.range, .escalateAfterNegative) }
         let target = step.level.flatMap { levelValue($0) }
         if let target, let range = step.level?.range, target <= level {
-            report(.warning, "'to \(target.rawValue)' is not above the rule's level '\(level.rawValue)': the step changes no level", range)
+            report(.warning, "'to \(target.rawValue)' is not above the rule's level '\(level.rawValue)': the step changes no level", range, .stepLevelNotAbove, [target.rawValue, level.rawValue])
         }
         if step.teams.isEmpty, step.emergencyContact == nil, step.level == nil {
             report(.error, "an escalation step needs 'bring in TEAMS' or 'to LEVEL' (it would do nothing)", step.range, .stepDoesNothing)
         }
         if let reportIn = step.reportIn, step.teams.isEmpty {
-            report(.error, "'report in' needs teams to report in ('bring in \"fire\" report in'); an emergency contact does not report in", reportIn)
+            report(.error, "'report in' needs teams to report in ('bring in \"fire\" report in'); an emergency contact does not report in", reportIn, .reportInNeedsTeams)
         }
         if let unless = step.unless, step.after.value == 0 {
-            report(.warning, "'unless \(unless.value)' on a step after 0s: nobody can have acted yet, so the step always runs", unless.range)
+            report(.warning, "'unless \(unless.value)' on a step after 0s: nobody can have acted yet, so the step always runs", unless.range, .unlessAtZero, [unless.value])
         }
         let teams = step.teams.map { value($0, kinds).expr }
         let condition: RuleEscalationStep.Condition = switch step.unless?.value {
@@ -343,7 +343,7 @@ struct RuleChecker {
         -> (n: Int, kind: String) {
         let m = syntax.n.value
         if m < 1 || m != m.rounded() || m > 10_000 {
-            report(.error, "'including' needs a whole number of devices from 1 to 10000", syntax.n.range)
+            report(.error, "'including' needs a whole number of devices from 1 to 10000", syntax.n.range, .includingRange)
         } else if Int(m) > n {
             report(.error, "'including \(Int(m)) \(syntax.kind.value)' asks for more devices than the group counts (\(n)): it could never fire", syntax.n.range)
         }
@@ -465,7 +465,7 @@ struct RuleChecker {
             case "in":
                 let (a, at) = value(lhs, kinds)
                 let (b, bt) = value(rhs, kinds)
-                if bt != .list && bt != .any { report(.error, "'in' needs a list on its right, like [\"a\", \"b\"]", rhs.range) }
+                if bt != .list && bt != .any { report(.error, "'in' needs a list on its right, like [\"a\", \"b\"]", rhs.range, .inNeedsList) }
                 if at != .any, case .constant(.list(let items)) = b,
                    let wrong = items.first(where: { Self.staticType(of: $0) != at }) {
                     report(.error, "the list holds a \(Self.staticType(of: wrong).rawValue) but the value is a \(at.rawValue): it can never match", rhs.range)

@@ -107,6 +107,25 @@ enum RuleDiagnosticText {
         case .expectedDuringStart: return tr("expected a time like 22:00 after 'during'")
         case .expectedDuringEnd: return tr("expected a time like 06:00 after '-'")
         case .expectedDay: return found(value(0)).map { tr("expected a day (mon, tue, wed, thu, fri, sat, sun), found %1$s", $0) }
+        case .silentIgnoresWhen: return tr("'silent' counts every message from the device; 'when' is ignored (use 'absent' to count only matching messages)")
+        case .recentlyWithCorrelate: return tr("'unless recently' cannot be combined with 'correlate' (it looks at one device's own messages)")
+        case .atOnceWithCorrelate: return tr("'at once when' cannot be combined with 'correlate' (a device counts once its condition held for 'for')")
+        case .correlateRange: return tr("'correlate' needs a whole number of devices from 2 to 10000")
+        case .flappingRange: return tr("'flapping' needs a whole number of pulses from 2 to 1000")
+        case .flappingInAbsenceRule: return tr("'flapping' cannot be used in an absence rule (it counts a device's alarms that come and go)")
+        case .flappingWithGroup: return value(0).map { tr("'flapping' cannot be combined with '%1$s' (it counts one device's pulses)", $0) }
+        case .flappingNeedsClear: return tr("'flapping' needs a 'clear when' condition: a pulse is the device's condition coming back after it cleared")
+        case .flappingLevelAbove:
+            guard let a = value(0), let b = value(1) else { return nil }
+            return tr("the flapping level '%1$s' is above the rule's level '%2$s'", a, b)
+        case .escalateAfterNegative: return tr("the delay of 'escalate after' cannot be negative")
+        case .stepLevelNotAbove:
+            guard let a = value(0), let b = value(1) else { return nil }
+            return tr("'to %1$s' is not above the rule's level '%2$s': the step changes no level", a, b)
+        case .reportInNeedsTeams: return tr("'report in' needs teams to report in ('bring in \"fire\" report in'); an emergency contact does not report in")
+        case .unlessAtZero: return value(0).map { tr("'unless %1$s' on a step after 0s: nobody can have acted yet, so the step always runs", $0) }
+        case .includingRange: return tr("'including' needs a whole number of devices from 1 to 10000")
+        case .inNeedsList: return tr("'in' needs a list on its right, like [\"a\", \"b\"]")
         }
     }
 
