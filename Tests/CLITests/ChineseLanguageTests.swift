@@ -49,7 +49,7 @@ import Testing
         let zh = try ChildProcess.run(ChildProcess.product("lookout"), ["rules", "check", file], environment: TestLocale.chinese())
         #expect(zh.status == 1)
         for expected in ["6:3: 错误：'flapping' 需要 'clear when' 条件", "6:12: 错误：'flapping' 需要 2 至 1000 的整数次反复",
-                         "12:17: 错误：'in' 右边需要一个列表", "18:13: 错误：'correlate' 需要 2 至 10000 的整数个设备"] {
+                         "12:17: 错误：'in' 右边需要一个列表", "19:13: 错误：'correlate' 需要 2 至 10000 的整数个设备"] {
             #expect(zh.stderr.contains("\(file):\(expected)"), "\(zh.stderr)")
         }
         for english in ["error:", "needs a", "cannot", "whole number", "on its right"] {

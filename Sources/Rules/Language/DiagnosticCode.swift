@@ -154,4 +154,34 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case includingRange = "including_range"
     /// `[]`.
     case inNeedsList = "in_needs_list"
+    /// `[keyword]`.
+    case givenTwice = "given_twice"
+    /// `[found]`.
+    case expectedTopicFilter = "expected_topic_filter"
+    /// `[found]`.
+    case expectedResident = "expected_resident"
+    /// `[]`.
+    case expectedSilentMultiple = "expected_silent_multiple"
+    /// `[found]`.
+    case expectedIncludedKind = "expected_included_kind"
+    /// `[found]`.
+    case expectedClearWhenOrAfter = "expected_clear_when_or_after"
+    /// `[keyword]`: `level` or `title`.
+    case givenTwiceInFlapping = "given_twice_in_flapping"
+    /// `[found]`.
+    case expectedFlappingOption = "expected_flapping_option"
+    /// `[keyword]`: `unless`, `to`, `bring in` or `report in`.
+    case givenTwiceInStep = "given_twice_in_step"
+    /// `[found]`.
+    case expectedUnlessCondition = "expected_unless_condition"
+    /// `[found]`.
+    case expectedStepClause = "expected_step_clause"
+    /// `[]`.
+    case durationNeedsUnit = "duration_needs_unit"
+    /// `[]`.
+    case useDoubleEquals = "use_double_equals"
+    /// `[keyword]`.
+    case clauseKeywordAsValue = "clause_keyword_as_value"
+    /// `[found]`.
+    case expectedFieldAfterDot = "expected_field_after_dot"
 }

@@ -204,7 +204,7 @@ struct Parser {
     // MARK: Clauses
 
     private mutating func once<T>(_ existing: T?, _ keyword: Token) throws(Failure) {
-        if existing != nil { throw fail("'\(keyword.identifier ?? "")' given twice in one rule", at: keyword) }
+        if existing != nil { throw fail("'\(keyword.identifier ?? "")' given twice in one rule", at: keyword, .givenTwice, [keyword.identifier ?? ""]) }
     }
 
     private mutating func parseClause(into rule: inout RuleSyntax) throws(Failure) {
@@ -239,7 +239,7 @@ struct Parser {
         }
         repeat {
             guard case .string(let filter) = current.kind else {
-                throw fail("expected a quoted topic filter after 'on' (or 'on kind smoke channel event'), found \(current.describe)")
+                throw fail("expected a quoted topic filter after 'on' (or 'on kind smoke channel event'), found \(current.describe)", .expectedTopicFilter, [current.describe])
             }
             rule.filters.append(Located(value: filter, range: current.range))
             advance()
@@ -287,7 +287,7 @@ struct Parser {
         if current.isWord("by"), !current.startsLine {
             let by = advance()
             guard current.isWord("resident"), !current.startsLine else {
-                throw fail("expected 'resident' after 'absent DURATION by' (e.g. 'absent 48h by resident'), found \(current.describe)")
+                throw fail("expected 'resident' after 'absent DURATION by' (e.g. 'absent 48h by resident'), found \(current.describe)", .expectedResident, [current.describe])
             }
             advance()
             rule.absentByResident = span(from: by.range)
@@ -298,7 +298,7 @@ struct Parser {
     private mutating func clauseSilent(_ keyword: Token, _ rule: inout RuleSyntax) throws(Failure) {
         try once(rule.silent, keyword)
         guard case .multiplier(let factor) = current.kind else {
-            throw fail("expected a multiple of the report interval after 'silent' (e.g. 'silent 2x report_interval'); for a fixed time use 'absent 48h'")
+            throw fail("expected a multiple of the report interval after 'silent' (e.g. 'silent 2x report_interval'); for a fixed time use 'absent 48h'", .expectedSilentMultiple)
         }
         let factorToken = advance()
         try expectWord("report_interval", "after the multiplier")
@@ -320,7 +320,7 @@ struct Parser {
             advance()
             let required = try parseNumber("after 'including' (e.g. 'including 1 smoke')")
             guard let kind = current.identifier, !current.startsLine else {
-                throw fail("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found \(current.describe)")
+                throw fail("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found \(current.describe)", .expectedIncludedKind, [current.describe])
             }
             including = (required, Located(value: kind, range: advance().range))
         }
@@ -425,7 +425,7 @@ struct Parser {
             try once(rule.clearAfter, keyword)
             rule.clearAfter = try parseDuration("after 'clear after'")
         } else {
-            throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)")
+            throw fail("expected 'when' or 'after' after 'clear', found \(current.describe)", .expectedClearWhenOrAfter, [current.describe])
         }
     }
 
@@ -457,14 +457,14 @@ struct Parser {
         while !current.startsLine, current.kind != .end, !current.isSymbol("}") {
             if current.isWord("level") {
                 let levelWord = advance()
-                if flapping.level != nil { throw fail("'level' given twice in 'flapping'", at: levelWord) }
+                if flapping.level != nil { throw fail("'level' given twice in 'flapping'", at: levelWord, .givenTwiceInFlapping, ["level"]) }
                 flapping.level = try parseLevel("after 'flapping … level'")
             } else if current.isWord("title") {
                 let titleWord = advance()
-                if flapping.title != nil { throw fail("'title' given twice in 'flapping'", at: titleWord) }
+                if flapping.title != nil { throw fail("'title' given twice in 'flapping'", at: titleWord, .givenTwiceInFlapping, ["title"]) }
                 flapping.title = try parseTemplate("after 'flapping … title'")
             } else {
-                throw fail("expected 'level' or 'title' after 'flapping N within DURATION', found \(current.describe)")
+                throw fail("expected 'level' or 'title' after 'flapping N within DURATION', found \(current.describe)", .expectedFlappingOption, [current.describe])
             }
         }
         flapping.range = span(from: keyword.range)
@@ -479,18 +479,18 @@ struct Parser {
             let word = current
             if word.isWord("unless") {
                 advance()
-                if step.unless != nil { throw fail("'unless' given twice in one escalation step", at: word) }
+                if step.unless != nil { throw fail("'unless' given twice in one escalation step", at: word, .givenTwiceInStep, ["unless"]) }
                 guard current.isWord("acknowledged") || current.isWord("onsite") else {
-                    throw fail("expected 'acknowledged' or 'onsite' after 'unless' in an escalation step, found \(current.describe)")
+                    throw fail("expected 'acknowledged' or 'onsite' after 'unless' in an escalation step, found \(current.describe)", .expectedUnlessCondition, [current.describe])
                 }
                 step.unless = Located(value: current.identifier ?? "", range: advance().range)
             } else if word.isWord("to") {
                 advance()
-                if step.level != nil { throw fail("'to' given twice in one escalation step", at: word) }
+                if step.level != nil { throw fail("'to' given twice in one escalation step", at: word, .givenTwiceInStep, ["to"]) }
                 step.level = try parseLevel("after 'to' in an escalation step")
             } else if word.isWord("bring") {
                 advance()
-                if !step.teams.isEmpty || step.emergencyContact != nil { throw fail("'bring in' given twice in one escalation step", at: word) }
+                if !step.teams.isEmpty || step.emergencyContact != nil { throw fail("'bring in' given twice in one escalation step", at: word, .givenTwiceInStep, ["bring in"]) }
                 try expectWord("in", "after 'bring'")
                 repeat {
                     if current.isWord("emergency"), nextToken.isWord("contact") {
@@ -503,11 +503,11 @@ struct Parser {
                 } while try consumeComma()
             } else if word.isWord("report") {
                 advance()
-                if step.reportIn != nil { throw fail("'report in' given twice in one escalation step", at: word) }
+                if step.reportIn != nil { throw fail("'report in' given twice in one escalation step", at: word, .givenTwiceInStep, ["report in"]) }
                 try expectWord("in", "after 'report'")
                 step.reportIn = span(from: word.range)
             } else {
-                throw fail("expected 'unless', 'to', 'bring in' or 'report in' in an escalation step, found \(current.describe)")
+                throw fail("expected 'unless', 'to', 'bring in' or 'report in' in an escalation step, found \(current.describe)", .expectedStepClause, [current.describe])
             }
         }
         step.range = span(from: keyword.range)
@@ -532,7 +532,7 @@ struct Parser {
     private mutating func parseDuration(_ context: String) throws(Failure) -> Located<Int64> {
         guard case .duration(let ms) = current.kind else {
             if case .number = current.kind {
-                throw fail("a duration needs a unit (ms, s, m, h or d), e.g. '30s'")
+                throw fail("a duration needs a unit (ms, s, m, h or d), e.g. '30s'", .durationNeedsUnit)
             }
             throw fail("expected a duration (e.g. 30s, 10m, 48h) \(context), found \(current.describe)")
         }
@@ -618,7 +618,7 @@ struct Parser {
         let lhs = try parseAdditive()
         var op: String?
         for symbol in ["==", "!=", "<=", ">=", "<", ">"] where current.isSymbol(symbol) { op = symbol; break }
-        if current.isSymbol("=") { throw fail("use '==' to compare") }
+        if current.isSymbol("=") { throw fail("use '==' to compare", .useDoubleEquals) }
         if current.isWord("in") { op = "in" }
         var negate = false
         if current.isWord("not"), nextToken.isWord("in") {
@@ -701,13 +701,13 @@ struct Parser {
         let start = current.range
         guard let first = current.identifier else { throw fail("expected a field name, found \(current.describe)", .expectedFieldName, [current.describe]) }
         if Self.clauseWords.contains(first), current.startsLine {
-            throw fail("expected a value, found the clause keyword '\(first)'")
+            throw fail("expected a value, found the clause keyword '\(first)'", .clauseKeywordAsValue, [first])
         }
         advance()
         var parts = [first]
         while current.isSymbol(".") {
             advance()
-            guard let part = current.identifier else { throw fail("expected a field name after '.', found \(current.describe)") }
+            guard let part = current.identifier else { throw fail("expected a field name after '.', found \(current.describe)", .expectedFieldAfterDot, [current.describe]) }
             parts.append(part)
             advance()
         }

@@ -126,6 +126,21 @@ enum RuleDiagnosticText {
         case .unlessAtZero: return value(0).map { tr("'unless %1$s' on a step after 0s: nobody can have acted yet, so the step always runs", $0) }
         case .includingRange: return tr("'including' needs a whole number of devices from 1 to 10000")
         case .inNeedsList: return tr("'in' needs a list on its right, like [\"a\", \"b\"]")
+        case .givenTwice: return value(0).map { tr("'%1$s' given twice in one rule", $0) }
+        case .expectedTopicFilter: return found(value(0)).map { tr("expected a quoted topic filter after 'on' (or 'on kind smoke channel event'), found %1$s", $0) }
+        case .expectedResident: return found(value(0)).map { tr("expected 'resident' after 'absent DURATION by' (e.g. 'absent 48h by resident'), found %1$s", $0) }
+        case .expectedSilentMultiple: return tr("expected a multiple of the report interval after 'silent' (e.g. 'silent 2x report_interval'); for a fixed time use 'absent 48h'")
+        case .expectedIncludedKind: return found(value(0)).map { tr("expected a device kind after the number in 'including' (e.g. 'including 1 smoke'), found %1$s", $0) }
+        case .expectedClearWhenOrAfter: return found(value(0)).map { tr("expected 'when' or 'after' after 'clear', found %1$s", $0) }
+        case .givenTwiceInFlapping: return value(0).map { tr("'%1$s' given twice in 'flapping'", $0) }
+        case .expectedFlappingOption: return found(value(0)).map { tr("expected 'level' or 'title' after 'flapping N within DURATION', found %1$s", $0) }
+        case .givenTwiceInStep: return value(0).map { tr("'%1$s' given twice in one escalation step", $0) }
+        case .expectedUnlessCondition: return found(value(0)).map { tr("expected 'acknowledged' or 'onsite' after 'unless' in an escalation step, found %1$s", $0) }
+        case .expectedStepClause: return found(value(0)).map { tr("expected 'unless', 'to', 'bring in' or 'report in' in an escalation step, found %1$s", $0) }
+        case .durationNeedsUnit: return tr("a duration needs a unit (ms, s, m, h or d), e.g. '30s'")
+        case .useDoubleEquals: return tr("use '==' to compare")
+        case .clauseKeywordAsValue: return value(0).map { tr("expected a value, found the clause keyword '%1$s'", $0) }
+        case .expectedFieldAfterDot: return found(value(0)).map { tr("expected a field name after '.', found %1$s", $0) }
         }
     }
 
