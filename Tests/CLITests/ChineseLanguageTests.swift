@@ -30,7 +30,7 @@ import Testing
         for reason in APIError.allReasons {
             #expect(APIErrorText.translated(reason, ["E-1", "open", "acknowledge", "x"]) != nil, "\(reason)")
         }
-        let candidates: [[String]] = [["'x'", "'y'"], ["number", "string"], ["after 'level'", "'x'"]]
+        let candidates: [[String]] = [["'x'", "'y'"], ["number", "string"], ["after 'level'", "'x'"], ["+", "number", "string"]]
         for code in DiagnosticCode.allCases {
             #expect(candidates.contains { RuleDiagnosticText.message(code, $0) != nil }, "\(code)")
         }

@@ -184,4 +184,26 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case clauseKeywordAsValue = "clause_keyword_as_value"
     /// `[found]`.
     case expectedFieldAfterDot = "expected_field_after_dot"
+    /// `[rule, level]`.
+    case lifeSafetyNotRed = "life_safety_not_red"
+    /// `[number, kind, group size]`.
+    case includingMoreThanGroup = "including_more_than_group"
+    /// `[kinds joined by "/", kind]`.
+    case includingKindNotListened = "including_kind_not_listened"
+    /// `[type]`: a `StaticType`.
+    case expectedCondition = "expected_condition"
+    /// `[type]`: a `StaticType`.
+    case minusNeedsNumber = "minus_needs_number"
+    /// `[list item type, value type]`: `StaticType`s.
+    case listTypeMismatch = "list_type_mismatch"
+    /// `[operator, type, type]`.
+    case cannotCombine = "cannot_combine"
+    /// `[operator, type, type]`.
+    case needsNumbers = "needs_numbers"
+    /// `[root, example field]`.
+    case needsOneField = "needs_one_field"
+    /// `[field]`.
+    case residentInGroup = "resident_in_group"
+    /// `[field]`.
+    case deviceFieldInGroupText = "device_field_in_group_text"
 }

@@ -50,7 +50,7 @@ struct RuleChecker {
         checkDurations(of: rule)
         let escalation = rule.escalationSteps.compactMap { escalationStep($0, level: level, kinds) }
         if let lifeSafety = rule.lifeSafety, level < .red, escalateTo != .red, !escalation.contains(where: { $0.level == .red }) {
-            report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety)
+            report(.warning, "'life_safety' keeps only red events visible under a silence, and rule '\(name)' raises \(level.rawValue) and never escalates to red", lifeSafety, .lifeSafetyNotRed, [name, level.rawValue])
         }
         conditions.window = self.window(of: rule, timeZone: timeZone)
         let (hash, conditionHash) = fingerprints(of: rule, timeZone: timeZone)
@@ -345,11 +345,11 @@ struct RuleChecker {
         if m < 1 || m != m.rounded() || m > 10_000 {
             report(.error, "'including' needs a whole number of devices from 1 to 10000", syntax.n.range, .includingRange)
         } else if Int(m) > n {
-            report(.error, "'including \(Int(m)) \(syntax.kind.value)' asks for more devices than the group counts (\(n)): it could never fire", syntax.n.range)
+            report(.error, "'including \(Int(m)) \(syntax.kind.value)' asks for more devices than the group counts (\(n)): it could never fire", syntax.n.range, .includingMoreThanGroup, [String(Int(m)), syntax.kind.value, String(n)])
         }
         let kind = syntax.kind.value
         if let kinds, !kinds.contains(kind) {
-            report(.error, "rule listens only to \(kinds.sorted().joined(separator: "/")) devices: no '\(kind)' device can count, so the group could never fire", syntax.kind.range)
+            report(.error, "rule listens only to \(kinds.sorted().joined(separator: "/")) devices: no '\(kind)' device can count, so the group could never fire", syntax.kind.range, .includingKindNotListened, [kinds.sorted().joined(separator: "/"), kind])
         } else if kinds == nil, KnownFields.byKind[kind] == nil {
             let known = KnownFields.byKind.keys.sorted().joined(separator: ", ")
             report(.warning, "unknown device kind '\(kind)' (known kinds: \(known))", syntax.kind.range, .unknownKind, [kind, known])
@@ -425,7 +425,7 @@ struct RuleChecker {
     private mutating func condition(_ syntax: ExprSyntax, _ kinds: Set<String>?) -> RuleExpr {
         let (expr, type) = value(syntax, kinds)
         if type != .bool && type != .any {
-            report(.error, "expected a condition (true or false), found a \(type.rawValue)", syntax.range)
+            report(.error, "expected a condition (true or false), found a \(type.rawValue)", syntax.range, .expectedCondition, [type.rawValue])
         }
         return expr
     }
@@ -456,7 +456,7 @@ struct RuleChecker {
         case .unary(let op, let operand):
             if op == "not" { return (.not(condition(operand, kinds)), .bool) }
             let (expr, type) = value(operand, kinds)
-            if type != .number && type != .any { report(.error, "'-' needs a number, found a \(type.rawValue)", syntax.range) }
+            if type != .number && type != .any { report(.error, "'-' needs a number, found a \(type.rawValue)", syntax.range, .minusNeedsNumber, [type.rawValue]) }
             return (.negate(expr), .number)
         case .binary(let op, let lhs, let rhs):
             switch op {
@@ -468,7 +468,7 @@ struct RuleChecker {
                 if bt != .list && bt != .any { report(.error, "'in' needs a list on its right, like [\"a\", \"b\"]", rhs.range, .inNeedsList) }
                 if at != .any, case .constant(.list(let items)) = b,
                    let wrong = items.first(where: { Self.staticType(of: $0) != at }) {
-                    report(.error, "the list holds a \(Self.staticType(of: wrong).rawValue) but the value is a \(at.rawValue): it can never match", rhs.range)
+                    report(.error, "the list holds a \(Self.staticType(of: wrong).rawValue) but the value is a \(at.rawValue): it can never match", rhs.range, .listTypeMismatch, [Self.staticType(of: wrong).rawValue, at.rawValue])
                 }
                 return (.member(a, b), .bool)
             default:
@@ -488,10 +488,10 @@ struct RuleChecker {
                 if at == .string || bt == .string {
                     type = .string
                     if arithmetic != .add || (at != .string && at != .any) || (bt != .string && bt != .any) {
-                        report(.error, "'\(op)' cannot combine a \(at.rawValue) with a \(bt.rawValue)", syntax.range)
+                        report(.error, "'\(op)' cannot combine a \(at.rawValue) with a \(bt.rawValue)", syntax.range, .cannotCombine, [op, at.rawValue, bt.rawValue])
                     }
                 } else if (at != .number && at != .any) || (bt != .number && bt != .any) {
-                    report(.error, "'\(op)' needs numbers, found a \(at.rawValue) and a \(bt.rawValue)", syntax.range)
+                    report(.error, "'\(op)' needs numbers, found a \(at.rawValue) and a \(bt.rawValue)", syntax.range, .needsNumbers, [op, at.rawValue, bt.rawValue])
                 } else if at == .any && bt == .any {
                     type = .any
                 }
@@ -505,17 +505,17 @@ struct RuleChecker {
         switch root {
         case "device", "resident", "topic":
             guard parts.count == 2 else {
-                report(.error, "'\(root)' needs one field name, like '\(root).\(root == "topic" ? "device" : "address")'", range)
+                report(.error, "'\(root)' needs one field name, like '\(root).\(root == "topic" ? "device" : "address")'", range, .needsOneField, [root, root == "topic" ? "device" : "address"])
                 return (.constant(.missing), .any)
             }
             let field = parts[1]
             if let group = groupPresentation {
                 if root == "resident" {
-                    report(.error, "a group event concerns several devices: 'resident.\(field)' would show one device's resident as the group's", range)
+                    report(.error, "a group event concerns several devices: 'resident.\(field)' would show one device's resident as the group's", range, .residentInGroup, [field])
                     return (.constant(.missing), .any)
                 }
                 if root == "device", group.isText, !group.keyFields.contains(field), field != "id" {
-                    report(.warning, "'device.\(field)' in a group event's text is one device's (the one that completed the group), not the group's; group by it or leave it out", range)
+                    report(.warning, "'device.\(field)' in a group event's text is one device's (the one that completed the group), not the group's; group by it or leave it out", range, .deviceFieldInGroupText, [field])
                 }
             }
             if root == "device" {

@@ -141,6 +141,31 @@ enum RuleDiagnosticText {
         case .useDoubleEquals: return tr("use '==' to compare")
         case .clauseKeywordAsValue: return value(0).map { tr("expected a value, found the clause keyword '%1$s'", $0) }
         case .expectedFieldAfterDot: return found(value(0)).map { tr("expected a field name after '.', found %1$s", $0) }
+        case .lifeSafetyNotRed:
+            guard let v0 = value(0), let v1 = value(1) else { return nil }
+            return tr("'life_safety' keeps only red events visible under a silence, and rule '%1$s' raises %2$s and never escalates to red", v0, v1)
+        case .includingMoreThanGroup:
+            guard let v0 = value(0), let v1 = value(1), let v2 = value(2) else { return nil }
+            return tr("'including %1$s %2$s' asks for more devices than the group counts (%3$s): it could never fire", v0, v1, v2)
+        case .includingKindNotListened:
+            guard let v0 = value(0), let v1 = value(1) else { return nil }
+            return tr("rule listens only to %1$s devices: no '%2$s' device can count, so the group could never fire", v0, v1)
+        case .expectedCondition: return value(0).flatMap(typeWord).map { tr("expected a condition (true or false), found a %1$s", $0) }
+        case .minusNeedsNumber: return value(0).flatMap(typeWord).map { tr("'-' needs a number, found a %1$s", $0) }
+        case .listTypeMismatch:
+            guard let v0 = value(0).flatMap(typeWord), let v1 = value(1).flatMap(typeWord) else { return nil }
+            return tr("the list holds a %1$s but the value is a %2$s: it can never match", v0, v1)
+        case .cannotCombine:
+            guard let v0 = value(0), let v1 = value(1).flatMap(typeWord), let v2 = value(2).flatMap(typeWord) else { return nil }
+            return tr("'%1$s' cannot combine a %2$s with a %3$s", v0, v1, v2)
+        case .needsNumbers:
+            guard let v0 = value(0), let v1 = value(1).flatMap(typeWord), let v2 = value(2).flatMap(typeWord) else { return nil }
+            return tr("'%1$s' needs numbers, found a %2$s and a %3$s", v0, v1, v2)
+        case .needsOneField:
+            guard let v0 = value(0), let v1 = value(1) else { return nil }
+            return tr("'%1$s' needs one field name, like '%1$s.%2$s'", v0, v1)
+        case .residentInGroup: return value(0).map { tr("a group event concerns several devices: 'resident.%1$s' would show one device's resident as the group's", $0) }
+        case .deviceFieldInGroupText: return value(0).map { tr("'device.%1$s' in a group event's text is one device's (the one that completed the group), not the group's; group by it or leave it out", $0) }
         }
     }
 
