@@ -206,4 +206,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case residentInGroup = "resident_in_group"
     /// `[field]`.
     case deviceFieldInGroupText = "device_field_in_group_text"
+    /// `[field, the layout's segments joined by ", "]`.
+    case noLayoutSegmentListed = "no_layout_segment_listed"
+    /// `[segment]`: `kind` or `channel`.
+    case expectedSegmentName = "expected_segment_name"
 }

@@ -230,7 +230,7 @@ struct Parser {
             var required: [String: String?] = ["kind": nil, "channel": nil]
             for segment in ["kind", "channel"] where current.isWord(segment) {
                 advance()
-                guard let name = current.identifier else { throw fail("expected a \(segment) name after '\(segment)'") }
+                guard let name = current.identifier else { throw fail("expected a \(segment) name after '\(segment)'", .expectedSegmentName, [segment]) }
                 required[segment] = name
                 advance()
             }

@@ -539,7 +539,7 @@ struct RuleChecker {
                 return (.constant(.missing), .any)
             }
             guard let slot = options.layout.slot(of: field) else {
-                report(.error, "the topic layout has no segment '\(field)' (it has: \(options.layout.segmentNames.joined(separator: ", ")))", range)
+                report(.error, "the topic layout has no segment '\(field)' (it has: \(options.layout.segmentNames.joined(separator: ", ")))", range, .noLayoutSegmentListed, [field, options.layout.segmentNames.joined(separator: ", ")])
                 return (.constant(.missing), .any)
             }
             return (.topic(field, slot: slot), .string)

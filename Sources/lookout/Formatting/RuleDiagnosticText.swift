@@ -141,6 +141,10 @@ enum RuleDiagnosticText {
         case .useDoubleEquals: return tr("use '==' to compare")
         case .clauseKeywordAsValue: return value(0).map { tr("expected a value, found the clause keyword '%1$s'", $0) }
         case .expectedFieldAfterDot: return found(value(0)).map { tr("expected a field name after '.', found %1$s", $0) }
+        case .noLayoutSegmentListed:
+            guard let field = value(0), let known = value(1) else { return nil }
+            return tr("the topic layout has no segment '%1$s' (it has: %2$s)", field, known)
+        case .expectedSegmentName: return value(0).map { tr("expected a %1$s name after '%1$s'", $0) }
         case .lifeSafetyNotRed:
             guard let v0 = value(0), let v1 = value(1) else { return nil }
             return tr("'life_safety' keeps only red events visible under a silence, and rule '%1$s' raises %2$s and never escalates to red", v0, v1)
